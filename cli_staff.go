@@ -1,0 +1,134 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+func cmdStaff(args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, "usage: repairdesk staff add|list|disable|enable|key …\n")
+		return 2
+	}
+	fs := newFlags("repairdesk staff "+args[0], stderr, "repairdesk staff "+args[0]+" …")
+	db := fs.String("db", DefaultDBPath(), "database file")
+	role := fs.String("role", "specialist", "specialist | supervisor | admin | auditor")
+	display := fs.String("display", "", "name shown on screen and on letters (姓名)")
+	keyFile := fs.String("key", "", "OpenSSH public key file (.pub or authorized_keys) for logging in over ssh")
+	lang := fs.String("lang", "", "preferred interface language for this person: zh or en")
+	pos, err := parse(fs, args[1:])
+	if err != nil {
+		return 2
+	}
+	st, ok := openStore(*db, store.Options{}, stderr, "en")
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	fail := func(err error) int {
+		if r, ok := err.(*workflow.Refusal); ok {
+			fmt.Fprintln(stderr, "repairdesk staff:", r.EN)
+		} else {
+			fmt.Fprintln(stderr, "repairdesk staff:", err)
+		}
+		return 1
+	}
+	readKeys := func(path string) ([]string, error) {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return store.ParseKeys(b)
+	}
+	switch args[0] {
+	case "list":
+		for _, s := range st.ListStaff() {
+			state := "active"
+			if !s.Active {
+				state = "disabled"
+			}
+			fmt.Fprintf(stdout, "%-12s %-8s %-10s %-8s %d key(s)\n", s.Name, workflow.CleanLine(s.Display), s.Role, state, len(s.Keys))
+			for _, k := range s.Keys {
+				fmt.Fprintf(stdout, "             %s\n", store.Fingerprint(k))
+			}
+		}
+		return 0
+	case "add":
+		if len(pos) != 1 {
+			fs.Usage()
+			return 2
+		}
+		if _, exists := st.Staff(pos[0]); exists {
+			return fail(fmt.Errorf("%s already exists; use staff key add or staff enable", pos[0]))
+		}
+		s := workflow.Staff{Name: pos[0], Display: *display, Role: workflow.Role(*role), Active: true, Lang: *lang}
+		if *keyFile != "" {
+			keys, err := readKeys(*keyFile)
+			if err != nil {
+				return fail(err)
+			}
+			s.Keys = keys
+		}
+		if err := st.PutStaff(workflow.Staff{}, s); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "added %s (%s) with %d key(s)\n", s.Name, s.Role, len(s.Keys))
+		return 0
+	case "disable", "enable":
+		if len(pos) != 1 {
+			fs.Usage()
+			return 2
+		}
+		s, found := st.Staff(pos[0])
+		if !found {
+			return fail(fmt.Errorf("no staff member %q (see repairdesk staff list)", pos[0]))
+		}
+		s.Active = args[0] == "enable"
+		if err := st.PutStaff(workflow.Staff{}, s); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "%s %sd\n", s.Name, args[0])
+		return 0
+	case "key":
+		if len(pos) != 3 || (pos[0] != "add" && pos[0] != "remove") {
+			fmt.Fprintln(stderr, "usage: repairdesk staff key add NAME FILE | repairdesk staff key remove NAME FINGERPRINT")
+			return 2
+		}
+		s, found := st.Staff(pos[1])
+		if !found {
+			return fail(fmt.Errorf("no staff member %q (see repairdesk staff list)", pos[1]))
+		}
+		if pos[0] == "add" {
+			keys, err := readKeys(pos[2])
+			if err != nil {
+				return fail(err)
+			}
+			for _, k := range keys {
+				if !slices.Contains(s.Keys, k) {
+					s.Keys = append(s.Keys, k)
+				}
+			}
+		} else {
+			before := len(s.Keys)
+			s.Keys = slices.DeleteFunc(s.Keys, func(k string) bool {
+				return store.Fingerprint(k) == pos[2] || strings.TrimPrefix(store.Fingerprint(k), "SHA256:") == pos[2]
+			})
+			if len(s.Keys) == before {
+				return fail(fmt.Errorf("%s has no key with fingerprint %s", s.Name, pos[2]))
+			}
+		}
+		if err := st.PutStaff(workflow.Staff{}, s); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintf(stdout, "%s now has %d key(s)\n", s.Name, len(s.Keys))
+		return 0
+	}
+	fmt.Fprintf(stderr, "repairdesk staff: unknown subcommand %q\n", args[0])
+	return 2
+}

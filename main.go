@@ -1,0 +1,342 @@
+// Command repairdesk is a keyboard-driven console for an enterprise credit-repair agency:
+// on one desk over an embedded database, or for a whole office as an SSH server.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/user"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/store"
+	"repairdesk/tui"
+	"repairdesk/workflow"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "0.1.0-dev"
+
+func main() {
+	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
+}
+
+const usage = `repairdesk — 企业征信修复工作台 / credit-repair desk
+
+usage:
+  repairdesk [--db PATH] [--lang zh|en] [--as NAME]   open the console
+  repairdesk --demo [--reset] [--as NAME]             open the console on the demo database
+  repairdesk serve [--listen ADDR] [--db PATH] [--host-key PATH]
+  repairdesk staff add NAME --role specialist|supervisor|admin|auditor [--display 姓名] [--key FILE]
+  repairdesk staff list | disable NAME | enable NAME
+  repairdesk staff key add NAME FILE | staff key remove NAME FINGERPRINT
+  repairdesk demo --cases N --db PATH                 generate a demo database
+  repairdesk check [--db PATH]                        verify the database
+  repairdesk backup FILE [--db PATH]                  consistent hot backup
+  repairdesk version
+
+Run any command with --help for its flags.
+`
+
+// DefaultDBPath: $REPAIRDESK_DB, else $XDG_DATA_HOME/repairdesk/repairdesk.db, else
+// ~/.local/share/repairdesk/repairdesk.db.
+func DefaultDBPath() string {
+	if p := os.Getenv("REPAIRDESK_DB"); p != "" {
+		return p
+	}
+	return filepath.Join(dataDir(), "repairdesk.db")
+}
+
+func dataDir() string {
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "repairdesk")
+	}
+	home, err := os.UserHomeDir()
+	if err != nil {
+		home = "."
+	}
+	return filepath.Join(home, ".local", "share", "repairdesk")
+}
+
+func run(args []string, stdout, stderr io.Writer) int {
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		switch args[0] {
+		case "serve":
+			return cmdServe(args[1:], stdout, stderr)
+		case "staff":
+			return cmdStaff(args[1:], stdout, stderr)
+		case "demo":
+			return cmdDemo(args[1:], stdout, stderr)
+		case "check":
+			return cmdCheck(args[1:], stdout, stderr)
+		case "backup":
+			return cmdBackup(args[1:], stdout, stderr)
+		case "version":
+			fmt.Fprintln(stdout, "repairdesk", version)
+			return 0
+		case "help":
+			fmt.Fprint(stdout, usage)
+			return 0
+		default:
+			fmt.Fprintf(stderr, "repairdesk: unknown command %q\n\n%s", args[0], usage)
+			return 2
+		}
+	}
+	return cmdConsole(args, stdout, stderr)
+}
+
+func newFlags(name string, stderr io.Writer, help string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "usage: %s\n\nflags:\n", help)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse accepts flags before and after positional arguments.
+func parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			return pos, nil
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+}
+
+func openStore(path string, opts store.Options, stderr io.Writer, lang string) (*store.Store, bool) {
+	st, err := store.Open(path, opts)
+	if err != nil {
+		var le *store.LockedError
+		if errors.As(err, &le) {
+			fmt.Fprintln(stderr, "repairdesk:", le.Message(lang))
+		} else {
+			fmt.Fprintln(stderr, "repairdesk:", err)
+		}
+		return nil, false
+	}
+	return st, true
+}
+
+func cmdConsole(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("repairdesk", stderr, "repairdesk [--db PATH] [--lang zh|en] [--demo [--reset]] [--as NAME]")
+	db := fs.String("db", "", "database file (default $REPAIRDESK_DB or the user data directory)")
+	lang := fs.String("lang", "", "interface language: zh (default) or en; else LC_ALL/LANG")
+	demo := fs.Bool("demo", false, "open the demo database (created on first use, never the real one)")
+	reset := fs.Bool("reset", false, "with --demo: start the demo database afresh")
+	as := fs.String("as", "", "with --demo: act as this staff member (e.g. chenjing, the supervisor)")
+	idle := fs.Duration("lock-after", 0, "lock the screen after this long without a key (0 = never)")
+	if _, err := parse(fs, args); err != nil {
+		return 2
+	}
+	l := tui.LangFromEnv(*lang)
+	path := *db
+	if *demo {
+		if path == "" {
+			path = filepath.Join(dataDir(), "demo.db")
+		}
+		if *reset {
+			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+				fmt.Fprintln(stderr, "repairdesk:", err)
+				return 1
+			}
+		}
+	} else if path == "" {
+		path = DefaultDBPath()
+	}
+	if *reset && !*demo {
+		fmt.Fprintln(stderr, "repairdesk: --reset only applies to --demo (it never deletes a real database)")
+		return 2
+	}
+	st, ok := openStore(path, store.Options{Mode: "console"}, stderr, l)
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	var me workflow.Staff
+	if *demo {
+		if st.Snapshot() == nil || len(st.Snapshot().List) == 0 {
+			fmt.Fprintln(stderr, tui.T(l, "cli.demo_creating"))
+			if err := st.GenerateDemo(72, uint64(time.Now().UnixNano())); err != nil {
+				fmt.Fprintln(stderr, "repairdesk:", err)
+				return 1
+			}
+		}
+		name := *as
+		if name == "" {
+			name = "wangfang"
+		}
+		s, found := st.Staff(name)
+		if !found {
+			fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.no_staff", name, demoNames()))
+			return 2
+		}
+		me = s
+	} else {
+		if *as != "" {
+			fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.as_demo_only"))
+			return 2
+		}
+		name := osUser()
+		if st.StaffCount() == 0 {
+			// A first run needs no setup: whoever opens a new database is its admin.
+			if err := st.PutStaff(workflow.Staff{}, workflow.Staff{Name: name, Display: name, Role: workflow.RoleAdmin, Active: true}); err != nil {
+				fmt.Fprintln(stderr, "repairdesk:", err)
+				return 1
+			}
+			fmt.Fprintln(stderr, tui.T(l, "cli.first_admin", name, path))
+		}
+		s, found := st.Staff(name)
+		if !found || !s.Active {
+			fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.unregistered", name))
+			return 1
+		}
+		me = s
+	}
+	if me.Lang != "" && *lang == "" {
+		l = tui.NormLang(me.Lang)
+	}
+	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: *demo, IdleLock: *idle})
+	defer m.Close()
+	p := tea.NewProgram(m, tea.WithAltScreen())
+	if _, err := p.Run(); err != nil {
+		fmt.Fprintln(stderr, "repairdesk:", err)
+		return 1
+	}
+	return 0
+}
+
+func demoNames() string {
+	var n []string
+	for _, s := range store.DemoStaff {
+		n = append(n, s.Name+"("+s.Display+")")
+	}
+	return strings.Join(n, ", ")
+}
+
+var nonName = regexp.MustCompile(`[^a-z0-9_.-]`)
+
+// osUser is the login name of whoever runs the console, as a staff name.
+func osUser() string {
+	name := ""
+	if u, err := user.Current(); err == nil {
+		name = u.Username
+	}
+	if name == "" {
+		name = os.Getenv("USER")
+	}
+	name = strings.ToLower(name)
+	if i := strings.LastIndexAny(name, `\/`); i >= 0 { // DOMAIN\user
+		name = name[i+1:]
+	}
+	name = nonName.ReplaceAllString(name, "_")
+	if name == "" || !store.ValidStaffName(name) {
+		name = "admin"
+	}
+	return name
+}
+
+func cmdDemo(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("repairdesk demo", stderr, "repairdesk demo --cases N --db PATH")
+	n := fs.Int("cases", 1000, "number of cases to generate")
+	db := fs.String("db", "", "database file to create (required; never the real default)")
+	seed := fs.Uint64("seed", 1, "random seed (same seed, same data)")
+	if _, err := parse(fs, args); err != nil {
+		return 2
+	}
+	if *db == "" {
+		fmt.Fprintln(stderr, "repairdesk demo: --db PATH is required (the demo never writes into the real database)")
+		return 2
+	}
+	if *n < 1 || *n > 5_000_000 {
+		fmt.Fprintln(stderr, "repairdesk demo: --cases must be between 1 and 5000000")
+		return 2
+	}
+	st, ok := openStore(*db, store.Options{}, stderr, "en")
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	if len(st.Snapshot().List) > 0 {
+		fmt.Fprintf(stderr, "repairdesk demo: %s already holds %d cases; choose a new file\n", *db, len(st.Snapshot().List))
+		return 1
+	}
+	start := time.Now()
+	if err := st.GenerateDemo(*n, *seed); err != nil {
+		fmt.Fprintln(stderr, "repairdesk demo:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "generated %d cases in %s → %s\n", *n, time.Since(start).Round(time.Millisecond), *db)
+	return 0
+}
+
+func cmdCheck(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("repairdesk check", stderr, "repairdesk check [--db PATH]")
+	db := fs.String("db", DefaultDBPath(), "database file")
+	if _, err := parse(fs, args); err != nil {
+		return 2
+	}
+	st, ok := openStore(*db, store.Options{ReadOnly: true}, stderr, "en")
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	probs := st.Check()
+	if len(probs) == 0 {
+		fmt.Fprintf(stdout, "%s: ok — %d cases, every history chain intact and folding to its case\n", *db, len(st.Snapshot().List))
+		return 0
+	}
+	for _, p := range probs {
+		fmt.Fprintln(stdout, p.String())
+	}
+	fmt.Fprintf(stdout, "%s: %d problem(s)\n", *db, len(probs))
+	return 1
+}
+
+func cmdBackup(args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("repairdesk backup", stderr, "repairdesk backup FILE [--db PATH]")
+	db := fs.String("db", DefaultDBPath(), "database file")
+	pos, err := parse(fs, args)
+	if err != nil {
+		return 2
+	}
+	if len(pos) != 1 {
+		fs.Usage()
+		return 2
+	}
+	st, ok := openStore(*db, store.Options{ReadOnly: true, Timeout: 2 * time.Second}, stderr, "en")
+	if !ok {
+		return 1
+	}
+	defer st.Close()
+	f, err := os.OpenFile(pos[0], os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+	if err != nil {
+		fmt.Fprintln(stderr, "repairdesk backup:", err)
+		return 1
+	}
+	n, err := st.Backup(f)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(pos[0])
+		fmt.Fprintln(stderr, "repairdesk backup:", err)
+		return 1
+	}
+	fmt.Fprintf(stdout, "backup of %s written to %s (%d bytes)\n", *db, pos[0], n)
+	return 0
+}

@@ -1,0 +1,305 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+)
+
+// ConflictError: the case changed since the caller loaded it. Nothing was written.
+type ConflictError struct {
+	CaseNo   string
+	By       string // display name of who changed it
+	At       time.Time
+	Expected int
+	Current  int
+}
+
+func (e *ConflictError) Error() string { return e.Message("en") }
+
+// Message: "changed by 王芳 at 14:32 — reloaded, please check".
+func (e *ConflictError) Message(lang string) string {
+	at := e.At.In(workflow.ChinaTZ).Format("15:04")
+	if lang == "en" {
+		return fmt.Sprintf("%s was changed by %s at %s — reloaded, please check", e.CaseNo, e.By, at)
+	}
+	return fmt.Sprintf("%s 已被%s于 %s 修改——已重新载入，请核对", e.CaseNo, e.By, at)
+}
+
+// Change is what subscribers hear after every commit.
+type Change struct {
+	CaseID  uint32
+	Version int
+	Kind    workflow.ActionKind // "" for non-case changes (staff, settings)
+	Actor   string
+	At      time.Time
+	Topic   string // "case", "staff", "settings"
+}
+
+// Subscribe returns a channel that receives every change until cancel is called or the
+// store closes. Slow readers miss changes rather than block writers: a missed change is
+// harmless because a reader always reloads the current state.
+func (s *Store) Subscribe() (<-chan Change, func()) {
+	ch := make(chan Change, 64)
+	s.subMu.Lock()
+	id := s.nextID
+	s.nextID++
+	s.subs[id] = ch
+	s.subMu.Unlock()
+	return ch, func() {
+		s.subMu.Lock()
+		if c, ok := s.subs[id]; ok {
+			close(c)
+			delete(s.subs, id)
+		}
+		s.subMu.Unlock()
+	}
+}
+
+func (s *Store) publish(c Change) {
+	s.subMu.Lock()
+	defer s.subMu.Unlock()
+	for _, ch := range s.subs {
+		select {
+		case ch <- c:
+		default:
+		}
+	}
+}
+
+// Case loads one case.
+func (s *Store) Case(id uint32) (workflow.Case, error) {
+	var c workflow.Case
+	err := s.db.View(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bCases).Get(u32(id))
+		if raw == nil {
+			return ErrNotFound
+		}
+		return json.Unmarshal(raw, &c) // decoding copies: nothing outlives the transaction
+	})
+	return c, err
+}
+
+// CaseByNo loads a case by its number.
+func (s *Store) CaseByNo(no string) (workflow.Case, error) {
+	for _, sm := range s.Snapshot().List {
+		if sm.No == no {
+			return s.Case(sm.ID)
+		}
+	}
+	return workflow.Case{}, ErrNotFound
+}
+
+// Events lists a case's history, oldest first.
+func (s *Store) Events(id uint32) ([]workflow.Event, error) {
+	var evs []workflow.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		prefix := u32(id)
+		for k, v := c.Seek(prefix); k != nil && string(k[:4]) == string(prefix); k, v = c.Next() {
+			var ev workflow.Event
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return fmt.Errorf("event %x: %w", k, err)
+			}
+			evs = append(evs, ev)
+		}
+		return nil
+	})
+	return evs, err
+}
+
+// Create takes in a new case: assigns its id and number, copies the checklist from the
+// catalogue if the intake has none, and saves the case with its first event.
+func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string) (workflow.Case, error) {
+	if s.closed.Load() {
+		return workflow.Case{}, ErrClosed
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	now := s.opts.Now()
+	if len(in.Materials) == 0 {
+		in.Materials = s.cat.Checklist(in.Records)
+	}
+	if in.ReceivedAt.IsZero() {
+		in.ReceivedAt = now
+	}
+	var out workflow.Case
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bCases)
+		seq, err := cb.NextSequence()
+		if err != nil {
+			return err
+		}
+		year := in.ReceivedAt.In(workflow.ChinaTZ).Year()
+		n, err := nextYearSeq(tx, year)
+		if err != nil {
+			return err
+		}
+		in.ID = uint32(seq)
+		in.No = workflow.CaseNo(year, n)
+		a := workflow.Action{Kind: workflow.ActCreate, Actor: actor.Name, At: now, Comment: comment, Intake: &in}
+		c, ev, err := s.rules.Apply(workflow.Case{}, actor, a)
+		if err != nil {
+			return err
+		}
+		if err := s.save(tx, &c, &ev, ""); err != nil {
+			return err
+		}
+		if err := s.fileEnterprise(tx, &c); err != nil {
+			return err
+		}
+		out = c
+		return nil
+	})
+	if err != nil {
+		return workflow.Case{}, err
+	}
+	s.refresh(&out)
+	s.publish(Change{CaseID: out.ID, Version: out.Version, Kind: workflow.ActCreate, Actor: actor.Name, At: now, Topic: "case"})
+	return out, nil
+}
+
+func nextYearSeq(tx *bolt.Tx, year int) (int, error) {
+	m := tx.Bucket(bMeta)
+	key := []byte(fmt.Sprintf("seq.%d", year))
+	n := 0
+	if raw := m.Get(key); raw != nil {
+		fmt.Sscan(string(raw), &n)
+	}
+	n++
+	if n > 999999 {
+		return 0, fmt.Errorf("case numbers for %d are exhausted", year)
+	}
+	return n, m.Put(key, []byte(fmt.Sprint(n)))
+}
+
+// Apply is the one write path for an existing case: load → check the expected version →
+// workflow applies the action → save the case and append its event, in one transaction.
+// A stale expected version returns *ConflictError and writes nothing.
+func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.Action) (workflow.Case, error) {
+	if s.closed.Load() {
+		return workflow.Case{}, ErrClosed
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if a.At.IsZero() {
+		a.At = s.opts.Now()
+	}
+	a.Actor = actor.Name
+	st := s.Settings()
+	if a.Kind == workflow.ActRequestMaterials && a.Deadline.IsZero() {
+		a.Deadline = st.SLA.ResubmitDeadline(st.Calendar(), a.At)
+	}
+	if a.Kind == workflow.ActReassign {
+		who, ok := s.Staff(a.Assignee)
+		if !ok || !who.Active || !who.Role.CanWork() {
+			return workflow.Case{}, &workflow.Refusal{Code: "assignee",
+				ZH: fmt.Sprintf("%s 不是在岗的办案人员", a.Assignee), EN: fmt.Sprintf("%s is not an active case handler", a.Assignee)}
+		}
+	}
+	var out workflow.Case
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		raw := tx.Bucket(bCases).Get(u32(id))
+		if raw == nil {
+			return ErrNotFound
+		}
+		var c workflow.Case
+		if err := json.Unmarshal(raw, &c); err != nil {
+			return fmt.Errorf("case %d is unreadable: %w", id, err)
+		}
+		if c.Version != expected {
+			by := c.UpdatedBy
+			if st, ok := staffIn(tx, by); ok {
+				by = st.Shown()
+			}
+			return &ConflictError{CaseNo: c.No, By: by, At: c.UpdatedAt, Expected: expected, Current: c.Version}
+		}
+		n, ev, err := s.rules.Apply(c, actor, a)
+		if err != nil {
+			return err
+		}
+		prev, err := lastHash(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := s.save(tx, &n, &ev, prev); err != nil {
+			return err
+		}
+		out = n
+		return nil
+	})
+	if err != nil {
+		return workflow.Case{}, err
+	}
+	s.refresh(&out)
+	s.publish(Change{CaseID: out.ID, Version: out.Version, Kind: a.Kind, Actor: actor.Name, At: a.At, Topic: "case"})
+	return out, nil
+}
+
+func lastHash(tx *bolt.Tx, id uint32) (string, error) {
+	c := tx.Bucket(bEvents).Cursor()
+	k, v := c.Seek(u32(id + 1))
+	if k == nil {
+		k, v = c.Last()
+	} else {
+		k, v = c.Prev()
+	}
+	if k == nil || string(k[:4]) != string(u32(id)) {
+		return "", nil
+	}
+	var ev struct {
+		Hash string `json:"hash"`
+	}
+	if err := json.Unmarshal(v, &ev); err != nil {
+		return "", err
+	}
+	return ev.Hash, nil
+}
+
+// EventHash is the SHA-256 over the event's content with its own Hash field empty; it
+// includes PrevHash, which chains a case's events together.
+func EventHash(ev workflow.Event) string {
+	ev.Hash = ""
+	b, _ := json.Marshal(ev)
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
+}
+
+// save writes the case, its summary and the event (with letter and hash).
+func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash string) error {
+	if lk := workflow.LetterKindFor(ev.Kind); lk != "" {
+		st := s.Settings()
+		l, err := st.Letters().Render(lk, c, st.Letterhead, "zh", ev.At)
+		if err != nil {
+			return fmt.Errorf("letter %s: %w", lk, err)
+		}
+		ev.Letter = &l
+	}
+	ev.PrevHash = prevHash
+	ev.Hash = EventHash(*ev)
+	cb, err := json.Marshal(c)
+	if err != nil {
+		return err
+	}
+	eb, err := json.Marshal(ev)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bCases).Put(u32(c.ID), cb); err != nil {
+		return err
+	}
+	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
+		return err
+	}
+	sb, err := json.Marshal(summarise(c))
+	if err != nil {
+		return err
+	}
+	return tx.Bucket(bSums).Put(u32(c.ID), sb)
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"encoding/json"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+)
+
+// Settings are the office's configuration, changed by admins and shared by all sessions.
+type Settings struct {
+	SLA        workflow.SLA            `json:"sla"`
+	Letterhead workflow.LetterSettings `json:"letterhead"`
+	// CalendarYears are years imported by an admin; they replace the shipped ones.
+	CalendarYears []workflow.CalendarYear `json:"calendar_years,omitempty"`
+
+	cal     *workflow.Calendar
+	letters *workflow.LetterSet
+}
+
+// Calendar is the working-day calendar in force.
+func (st *Settings) Calendar() *workflow.Calendar { return st.cal }
+
+// Letters are the letter templates in force.
+func (st *Settings) Letters() *workflow.LetterSet { return st.letters }
+
+func defaultSettings() Settings {
+	return Settings{SLA: workflow.DefaultSLA(), Letterhead: workflow.LetterSettings{Agency: "河南信修信用管理有限公司"}}
+}
+
+func (st *Settings) build() {
+	st.cal = workflow.DefaultCalendar()
+	if len(st.CalendarYears) > 0 {
+		st.cal = st.cal.With(st.CalendarYears...)
+	}
+	if st.letters == nil {
+		st.letters = workflow.DefaultLetters()
+	}
+}
+
+// Settings returns the settings in force (do not modify).
+func (s *Store) Settings() *Settings { return s.settings.Load() }
+
+func (s *Store) loadSettings() error {
+	st := defaultSettings()
+	err := s.db.View(func(tx *bolt.Tx) error {
+		if raw := tx.Bucket(bSettings).Get([]byte("settings")); raw != nil {
+			return json.Unmarshal(raw, &st)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	if st.SLA.Stage == nil {
+		st.SLA = workflow.DefaultSLA()
+	}
+	st.build()
+	s.settings.Store(&st)
+	return nil
+}
+
+// UpdateSettings changes the settings (admins only; the caller checks the role) and
+// recomputes every deadline.
+func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) error) error {
+	if !actor.Role.CanAdminister() {
+		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以修改设置", EN: "Only an admin can change settings"}
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	st := *s.Settings()
+	st.CalendarYears = append([]workflow.CalendarYear(nil), st.CalendarYears...)
+	if err := change(&st); err != nil {
+		return err
+	}
+	st.letters = nil
+	st.build()
+	b, err := json.Marshal(&st)
+	if err != nil {
+		return err
+	}
+	if err := s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bSettings).Put([]byte("settings"), b); err != nil {
+			return err
+		}
+		return s.audit(tx, actor.Name, "settings", "")
+	}); err != nil {
+		return err
+	}
+	s.settings.Store(&st)
+	s.recomputeDue()
+	s.publish(Change{Topic: "settings", Actor: actor.Name, At: s.opts.Now()})
+	return nil
+}

@@ -1,0 +1,144 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"regexp"
+	"sort"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+)
+
+var staffName = regexp.MustCompile(`^[a-z_][a-z0-9_.-]{0,31}$`)
+
+// ValidStaffName: login names are what SSH and the OS use: lower-case ASCII.
+func ValidStaffName(name string) bool { return staffName.MatchString(name) }
+
+func staffIn(tx *bolt.Tx, name string) (workflow.Staff, bool) {
+	raw := tx.Bucket(bStaff).Get([]byte(name))
+	if raw == nil {
+		return workflow.Staff{}, false
+	}
+	var st workflow.Staff
+	if json.Unmarshal(raw, &st) != nil {
+		return workflow.Staff{}, false
+	}
+	return st, true
+}
+
+// Staff looks up one staff member.
+func (s *Store) Staff(name string) (workflow.Staff, bool) {
+	var st workflow.Staff
+	var ok bool
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		st, ok = staffIn(tx, name)
+		return nil
+	})
+	return st, ok
+}
+
+// ListStaff lists every staff member by name.
+func (s *Store) ListStaff() []workflow.Staff {
+	var out []workflow.Staff
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
+			var st workflow.Staff
+			if json.Unmarshal(v, &st) == nil {
+				out = append(out, st)
+			}
+			return nil
+		})
+	})
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out
+}
+
+// StaffCount says how many staff records exist (0 on a new database).
+func (s *Store) StaffCount() int {
+	n := 0
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		n = tx.Bucket(bStaff).Stats().KeyN
+		return nil
+	})
+	return n
+}
+
+// PutStaff adds or replaces a staff member. by is who did it ("" for the command line
+// on the server's own machine, which is trusted like the file itself).
+func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
+	if by.Name != "" && !by.Role.CanAdminister() {
+		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以管理人员", EN: "Only an admin can manage staff"}
+	}
+	if !ValidStaffName(st.Name) {
+		return &workflow.Refusal{Code: "name", ZH: fmt.Sprintf("登录名 %q 无效：请用小写字母、数字、_ . -，以字母开头", st.Name),
+			EN: fmt.Sprintf("login name %q is invalid: use lower-case letters, digits, _ . - and start with a letter", st.Name)}
+	}
+	if !st.Role.Valid() {
+		return &workflow.Refusal{Code: "role", ZH: fmt.Sprintf("未知角色 %q（specialist|supervisor|admin|auditor）", st.Role),
+			EN: fmt.Sprintf("unknown role %q (specialist|supervisor|admin|auditor)", st.Role)}
+	}
+	st.Display = workflow.CleanLine(st.Display)
+	b, err := json.Marshal(st)
+	if err != nil {
+		return err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	err = s.db.Update(func(tx *bolt.Tx) error {
+		if err := tx.Bucket(bStaff).Put([]byte(st.Name), b); err != nil {
+			return err
+		}
+		return s.audit(tx, by.Name, "staff", st.Name)
+	})
+	if err != nil {
+		return err
+	}
+	s.publish(Change{Topic: "staff", Actor: st.Name, At: s.opts.Now()})
+	return nil
+}
+
+// AuditEntry is something done that is not a case action: revealing personal data,
+// staff and settings changes, logins.
+type AuditEntry struct {
+	At     time.Time `json:"at"`
+	Actor  string    `json:"actor"`
+	What   string    `json:"what"`
+	Detail string    `json:"detail,omitempty"`
+}
+
+func (s *Store) audit(tx *bolt.Tx, actor, what, detail string) error {
+	b := tx.Bucket(bAudit)
+	seq, err := b.NextSequence()
+	if err != nil {
+		return err
+	}
+	var k [8]byte
+	binary.BigEndian.PutUint64(k[:], seq)
+	v, _ := json.Marshal(AuditEntry{At: s.opts.Now(), Actor: actor, What: what, Detail: workflow.CleanLine(detail)})
+	return b.Put(k[:], v)
+}
+
+// Audit records an entry (e.g. an ID number shown whole, with the reason).
+func (s *Store) Audit(actor, what, detail string) error {
+	return s.db.Update(func(tx *bolt.Tx) error { return s.audit(tx, actor, what, detail) })
+}
+
+// AuditLog lists the newest entries first, at most n.
+func (s *Store) AuditLog(n int) []AuditEntry {
+	var out []AuditEntry
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bAudit).Cursor()
+		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
+			var e AuditEntry
+			if json.Unmarshal(v, &e) == nil {
+				out = append(out, e)
+			}
+		}
+		return nil
+	})
+	return out
+}

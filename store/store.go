@@ -1,0 +1,299 @@
+// Package store keeps repairdesk's data in one bbolt file: cases, their immutable events,
+// staff, enterprise filings, settings and sequences. Every change to a case goes through
+// one write path (Apply) that checks the expected version, lets the workflow engine apply
+// the action and saves the case with its event in the same transaction.
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+	"repairdesk/workflow/search"
+)
+
+// SchemaVersion is the layout this program writes. Older files are migrated at open;
+// newer ones are refused.
+const SchemaVersion = 1
+
+var (
+	bMeta        = []byte("meta")
+	bCases       = []byte("cases")
+	bEvents      = []byte("events")
+	bSums        = []byte("summaries")
+	bStaff       = []byte("staff")
+	bEnterprises = []byte("enterprises")
+	bSettings    = []byte("settings")
+	bAudit       = []byte("audit")
+	allBuckets   = [][]byte{bMeta, bCases, bEvents, bSums, bStaff, bEnterprises, bSettings, bAudit}
+)
+
+// Options for Open.
+type Options struct {
+	// Timeout for the file lock; a second process fails after it instead of hanging.
+	Timeout  time.Duration
+	ReadOnly bool
+	// Mode and Listen describe this process for a second one that finds the file locked.
+	Mode   string // "console" or "serve"
+	Listen string
+	// Now overrides the clock (tests, demo generation).
+	Now func() time.Time
+}
+
+// Store is safe for concurrent use by many sessions of one process.
+type Store struct {
+	db    *bolt.DB
+	path  string
+	opts  Options
+	rules workflow.Rules
+	cat   workflow.Catalogue
+
+	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
+
+	settings atomic.Pointer[Settings]
+	snap     atomic.Pointer[Snapshot]
+	sumMu    sync.Mutex // guards rebuilding snap
+	index    *search.Index
+
+	subMu  sync.Mutex
+	subs   map[int]chan Change
+	nextID int
+	closed atomic.Bool
+}
+
+// LockedError: the file is open in another process.
+type LockedError struct {
+	Path   string
+	PID    int
+	Mode   string
+	Listen string
+}
+
+func (e *LockedError) Error() string { return e.Message("en") }
+
+// Message says where the database is in use and what to do, in lang.
+func (e *LockedError) Message(lang string) string {
+	if e.Mode == "serve" {
+		host, port := splitHostPort(e.Listen)
+		if lang == "en" {
+			return fmt.Sprintf("the database %s is served by repairdesk serve (pid %d) — connect with ssh -p %s %s", e.Path, e.PID, port, host)
+		}
+		return fmt.Sprintf("数据库 %s 正由 repairdesk serve 提供服务（进程 %d）——请用 ssh -p %s %s 连接", e.Path, e.PID, port, host)
+	}
+	if e.PID > 0 {
+		if lang == "en" {
+			return fmt.Sprintf("the database %s is already open in another repairdesk console (pid %d); close it first, or run repairdesk serve for several users", e.Path, e.PID)
+		}
+		return fmt.Sprintf("数据库 %s 已在另一个 repairdesk 控制台中打开（进程 %d）；请先关闭它，多人使用请运行 repairdesk serve", e.Path, e.PID)
+	}
+	if lang == "en" {
+		return fmt.Sprintf("the database %s is already open in another process; close it first", e.Path)
+	}
+	return fmt.Sprintf("数据库 %s 已被其他进程打开；请先关闭它", e.Path)
+}
+
+func splitHostPort(listen string) (string, string) {
+	i := strings.LastIndex(listen, ":")
+	if i < 0 {
+		return listen, "23234"
+	}
+	host := listen[:i]
+	if host == "" || host == "0.0.0.0" || host == "::" || host == "[::]" {
+		if h, err := os.Hostname(); err == nil {
+			host = h
+		}
+	}
+	return host, listen[i+1:]
+}
+
+// lockInfo sits beside the database so a second process can say who holds it.
+type lockInfo struct {
+	PID    int    `json:"pid"`
+	Mode   string `json:"mode"`
+	Listen string `json:"listen,omitempty"`
+}
+
+func lockPath(path string) string { return path + ".lock" }
+
+// Open opens or creates the database at path.
+func Open(path string, opts Options) (*Store, error) {
+	if opts.Timeout == 0 {
+		opts.Timeout = 2 * time.Second
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Mode == "" {
+		opts.Mode = "console"
+	}
+	if !opts.ReadOnly {
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, fmt.Errorf("create the data directory: %w", err)
+		}
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, FreelistType: bolt.FreelistMapType})
+	if err != nil {
+		if errors.Is(err, bolt.ErrTimeout) {
+			le := &LockedError{Path: path}
+			if b, rerr := os.ReadFile(lockPath(path)); rerr == nil {
+				var li lockInfo
+				if json.Unmarshal(b, &li) == nil {
+					le.PID, le.Mode, le.Listen = li.PID, li.Mode, li.Listen
+				}
+			}
+			return nil, le
+		}
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(),
+		index: search.New(), subs: map[int]chan Change{}}
+	if err := s.prepare(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if !opts.ReadOnly {
+		b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Mode: opts.Mode, Listen: opts.Listen})
+		_ = os.WriteFile(lockPath(path), b, 0o600)
+	}
+	if err := s.loadSettings(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.loadSummaries(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// ErrNewerSchema: the file was written by a newer repairdesk.
+type SchemaError struct {
+	Path       string
+	File, Mine int
+}
+
+func (e *SchemaError) Error() string {
+	return fmt.Sprintf("the database %s has schema %d, newer than this repairdesk understands (%d); upgrade repairdesk — the file was not changed", e.Path, e.File, e.Mine)
+}
+
+// migrations[n] upgrades a file from schema n to n+1.
+var migrations = map[int]func(tx *bolt.Tx) error{}
+
+func (s *Store) prepare() error {
+	if s.opts.ReadOnly {
+		return s.db.View(func(tx *bolt.Tx) error {
+			v, err := schemaOf(tx)
+			if err != nil {
+				return err
+			}
+			if v != SchemaVersion {
+				return &SchemaError{Path: s.path, File: v, Mine: SchemaVersion}
+			}
+			return nil
+		})
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		v, err := schemaOf(tx)
+		if err != nil {
+			return err
+		}
+		if v > SchemaVersion {
+			return &SchemaError{Path: s.path, File: v, Mine: SchemaVersion}
+		}
+		for _, b := range allBuckets {
+			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+				return err
+			}
+		}
+		if v == 0 { // a new file
+			v = SchemaVersion
+		}
+		for ; v < SchemaVersion; v++ {
+			m, ok := migrations[v]
+			if !ok {
+				return fmt.Errorf("no migration from schema %d", v)
+			}
+			if err := m(tx); err != nil {
+				return fmt.Errorf("migrate schema %d→%d: %w", v, v+1, err)
+			}
+		}
+		return tx.Bucket(bMeta).Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion)))
+	})
+}
+
+func schemaOf(tx *bolt.Tx) (int, error) {
+	m := tx.Bucket(bMeta)
+	if m == nil {
+		return 0, nil
+	}
+	raw := m.Get([]byte("schema"))
+	if raw == nil {
+		return 0, nil
+	}
+	v, err := strconv.Atoi(string(raw))
+	if err != nil {
+		return 0, fmt.Errorf("the database's schema version %q is unreadable", raw)
+	}
+	return v, nil
+}
+
+// Path of the database file.
+func (s *Store) Path() string { return s.path }
+
+// Now is the store's clock.
+func (s *Store) Now() time.Time { return s.opts.Now() }
+
+// Rules the engine applies.
+func (s *Store) Rules() workflow.Rules { return s.rules }
+
+// Catalogue of materials used at intake.
+func (s *Store) Catalogue() workflow.Catalogue { return s.cat }
+
+// Close releases the file. Subscribers' channels are closed.
+func (s *Store) Close() error {
+	if !s.closed.CompareAndSwap(false, true) {
+		return nil
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.subMu.Lock()
+	for id, ch := range s.subs {
+		close(ch)
+		delete(s.subs, id)
+	}
+	s.subMu.Unlock()
+	if !s.opts.ReadOnly {
+		_ = os.Remove(lockPath(s.path))
+	}
+	return s.db.Close()
+}
+
+func u32(id uint32) []byte {
+	var b [4]byte
+	binary.BigEndian.PutUint32(b[:], id)
+	return b[:]
+}
+
+func eventKey(id uint32, seq int) []byte {
+	var b [8]byte
+	binary.BigEndian.PutUint32(b[:4], id)
+	binary.BigEndian.PutUint32(b[4:], uint32(seq))
+	return b[:]
+}
+
+// ErrNotFound: no such case / staff member.
+var ErrNotFound = errors.New("not found")
+
+// ErrClosed: the store was closed (the server is stopping).
+var ErrClosed = errors.New("the database is closed")

@@ -1,0 +1,186 @@
+package tui
+
+import (
+	"regexp"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/workflow"
+)
+
+// actionMenu lists every action: the ones the stage and role allow, and the others greyed
+// with the reason (the engine's own refusal, so screen and engine never disagree).
+type actionMenu struct {
+	c    *Common
+	cs   workflow.Case
+	opts []workflow.Option
+	sel  int
+}
+
+func newActionMenu(c *Common, cs workflow.Case) *actionMenu {
+	m := &actionMenu{c: c, cs: cs, opts: c.Store.Rules().Options(&cs, c.Me, c.Now())}
+	// Start on the first allowed action.
+	for i, o := range m.opts {
+		if o.Refusal == nil {
+			m.sel = i
+			break
+		}
+	}
+	return m
+}
+
+// Update returns the chosen action kind, or "" ; back reports esc.
+func (m *actionMenu) Update(km tea.KeyMsg) (chosen workflow.ActionKind, back bool) {
+	k := m.c.Keys
+	switch {
+	case key.Matches(km, k.Down):
+		if m.sel < len(m.opts)-1 {
+			m.sel++
+		}
+	case key.Matches(km, k.Up):
+		if m.sel > 0 {
+			m.sel--
+		}
+	case km.String() == "esc", km.String() == "a":
+		return "", true
+	case key.Matches(km, k.Open):
+		if o := m.opts[m.sel]; o.Refusal == nil {
+			return o.Kind, false
+		}
+	}
+	return "", false
+}
+
+func (m *actionMenu) View(w, h int) string {
+	st := m.c.Styles
+	lines := []string{st.Title.Render(m.c.T("act.title", m.cs.No)), ""}
+	for i, o := range m.opts {
+		name := o.Kind.Label(m.c.Lang)
+		var line string
+		if o.Refusal == nil {
+			line = fit(name, 16)
+		} else {
+			line = st.Disabled.Render(fit(name, 16) + " " + cut(o.Refusal.Message(m.c.Lang), w-22))
+		}
+		if i == m.sel {
+			line = st.FieldFocus.Render("▸ ") + line
+		} else {
+			line = "  " + line
+		}
+		lines = append(lines, line)
+	}
+	if o := m.opts[m.sel]; o.Refusal != nil {
+		lines = append(lines, "")
+		for _, l := range wrap(o.Refusal.Message(m.c.Lang), w-2) {
+			lines = append(lines, st.Warn.Render(l))
+		}
+	}
+	return clampLines(lines, w, h)
+}
+
+var (
+	dateRe     = regexp.MustCompile(`^\d{4}-\d{2}-\d{2}$`)
+	evidenceRe = regexp.MustCompile(`^sha256:[0-9a-fA-F]{64}$`)
+)
+
+func (c *Common) dateCheck(v string) (string, bool) {
+	if _, err := workflow.ParseDate(v); err != nil || !dateRe.MatchString(v) {
+		return c.T("f.date_format"), false
+	}
+	return "", false
+}
+
+// actionForm builds the form an action needs; nil means it needs none beyond a comment.
+func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
+	lang := c.Lang
+	f := newForm(c, kind.Label(lang)+"  "+cs.No)
+	switch kind {
+	case workflow.ActAddFinding:
+		f.text("checked", c.T("f.checked"), true, nil)
+		f.choice("contact", c.T("f.contact"), optionsOf("contact", lang), true)
+		f.choice("method", c.T("f.method"), optionsOf("method", lang), true)
+		f.choice("result", c.T("f.result"), optionsOf("result", lang), true)
+		f.text("evidence", c.T("f.evidence"), false, func(v string) (string, bool) {
+			if strings.HasPrefix(strings.ToLower(v), "sha256:") && !evidenceRe.MatchString(v) {
+				return c.T("f.evidence_format"), false
+			}
+			return "", false
+		})
+	case workflow.ActProposeRepair:
+		f.text("conclusion", c.T("f.conclusion"), true, nil)
+		f.text("plan", c.T("f.plan"), false, nil)
+	case workflow.ActDecline:
+		reasons := "reason"
+		if cs.Stage == workflow.StageFormalReview {
+			reasons = "reason_formal"
+		}
+		var opts []option
+		for _, k := range workflow.Keys(reasons) {
+			opts = append(opts, option{k, workflow.Label("reason", k, lang)})
+		}
+		f.choice("reason", c.T("f.reason"), opts, true)
+		f.text("explanation", c.T("f.explanation"), true, nil)
+		av := f.multi("avenues", c.T("f.avenues"), optionsOf("avenue", lang), true)
+		av.checked[0], av.checked[1] = true, true
+		f.text("expiry", c.T("f.expiry"), false, c.dateCheck).visible = func(f *form) bool {
+			return strings.Contains(f.get("avenues").value(), "await_expiry")
+		}
+	case workflow.ActSubmitCorrection:
+		ch := f.choice("channel", c.T("f.channel"), optionsOf("channel", lang), true)
+		if len(cs.Records) > 0 { // preselect the channel matching the record's source
+			switch cs.Records[0].Source {
+			case "pbc":
+				ch.setValue("pbc_dispute")
+			case "baihang", "pudao", "creditchina", "court", "tax":
+				ch.setValue(cs.Records[0].Source)
+			}
+		}
+		f.text("reference", c.T("f.reference"), true, nil)
+	case workflow.ActRecordOutcome:
+		f.choice("outcome", c.T("f.outcome"), optionsOf("outcome", lang), true)
+		f.text("note", c.T("f.note"), false, nil)
+	case workflow.ActNotifyApplicant:
+		f.choice("notify", c.T("f.notify"), optionsOf("notify", lang), true)
+		f.text("date", c.T("f.notify_date"), true, c.dateCheck).input.SetValue(workflow.Day(c.Now()))
+	case workflow.ActReassign:
+		var opts []option
+		for _, s := range c.Store.ListStaff() {
+			if s.Active && s.Role.CanWork() && s.Name != cs.Owner {
+				opts = append(opts, option{s.Name, safe(s.Shown()) + " · " + s.Role.Label(lang)})
+			}
+		}
+		f.choice("assignee", c.T("f.assignee"), opts, true)
+	}
+	required := kind == workflow.ActReturn || kind == workflow.ActWithdraw || kind == workflow.ActComment || kind == workflow.ActOverrideCreditCode
+	f.text("comment", c.T("form.comment"), required, nil)
+	f.setFocus(0)
+	return f
+}
+
+// actionFromForm turns a filled form into the action.
+func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
+	a := workflow.Action{Kind: kind, Comment: f.val("comment")}
+	switch kind {
+	case workflow.ActAddFinding:
+		a.Finding = &workflow.Finding{Checked: f.val("checked"), Contact: f.val("contact"), Method: f.val("method"), Result: f.val("result"), Evidence: f.val("evidence")}
+	case workflow.ActProposeRepair:
+		a.Proposal = &workflow.Proposal{Conclusion: f.val("conclusion"), Plan: f.val("plan")}
+	case workflow.ActDecline:
+		var av []string
+		if v := f.val("avenues"); v != "" {
+			av = strings.Split(v, ",")
+		}
+		a.Decline = &workflow.Decline{Reason: f.val("reason"), Explanation: f.val("explanation"), Avenues: av, ExpiryDate: f.val("expiry")}
+	case workflow.ActSubmitCorrection:
+		a.Submission = &workflow.Submission{Channel: f.val("channel"), Reference: f.val("reference")}
+	case workflow.ActRecordOutcome:
+		a.Outcome = &workflow.Outcome{Result: f.val("outcome"), Note: f.val("note")}
+	case workflow.ActNotifyApplicant:
+		a.Notification = &workflow.Notification{Channel: f.val("notify"), Date: f.val("date")}
+	case workflow.ActReassign:
+		a.Assignee = f.val("assignee")
+	}
+	return a
+}

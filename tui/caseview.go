@@ -1,0 +1,579 @@
+package tui
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+type caseTab int
+
+const (
+	ctSummary caseTab = iota
+	ctMaterials
+	ctFindings
+	ctHistory
+	ctLetters
+	ctCount
+)
+
+var caseTabKeys = [ctCount]string{"case.summary", "case.materials", "case.findings", "case.history", "case.letters"}
+
+// caseView shows one case. It always draws the version it last loaded and reloads when the
+// store says the case changed.
+type caseView struct {
+	c       *Common
+	id      uint32
+	cs      workflow.Case
+	events  []workflow.Event
+	filing  []*store.Summary
+	loaded  bool
+	tab     caseTab
+	scroll  [ctCount]int
+	matSel  int
+	letter  int
+	reveal  bool // ID number shown whole (after a logged reveal)
+	prompt  *textinput.Model
+	promptK string // "invalid" or "reveal"
+	notice  string
+}
+
+type caseLoadedMsg struct {
+	id     uint32
+	cs     workflow.Case
+	events []workflow.Event
+	err    error
+}
+
+func loadCase(st *store.Store, id uint32) tea.Cmd {
+	return func() tea.Msg {
+		cs, err := st.Case(id)
+		if err != nil {
+			return caseLoadedMsg{id: id, err: err}
+		}
+		evs, err := st.Events(id)
+		return caseLoadedMsg{id: id, cs: cs, events: evs, err: err}
+	}
+}
+
+func newCaseView(c *Common, id uint32) (*caseView, tea.Cmd) {
+	v := &caseView{c: c, id: id}
+	return v, loadCase(c.Store, id)
+}
+
+func (v *caseView) setLoaded(m caseLoadedMsg) {
+	v.cs, v.events, v.loaded = m.cs, m.events, true
+	if v.matSel >= len(v.cs.Materials) {
+		v.matSel = len(v.cs.Materials) - 1
+	}
+	if v.matSel < 0 {
+		v.matSel = 0
+	}
+	v.filing = nil
+	for _, sm := range v.c.Store.Snapshot().List {
+		if sm.CreditCode == v.cs.Enterprise.CreditCode {
+			v.filing = append(v.filing, sm)
+		}
+	}
+}
+
+func (v *caseView) Update(msg tea.Msg) tea.Cmd {
+	km, ok := msg.(tea.KeyMsg)
+	if !ok {
+		if v.prompt != nil {
+			var cmd tea.Cmd
+			*v.prompt, cmd = v.prompt.Update(msg)
+			return cmd
+		}
+		return nil
+	}
+	if v.prompt != nil {
+		return v.updatePrompt(km)
+	}
+	k := v.c.Keys
+	switch {
+	case key.Matches(km, k.NextTab):
+		v.tab = (v.tab + 1) % ctCount
+	case key.Matches(km, k.PrevTab):
+		v.tab = (v.tab + ctCount - 1) % ctCount
+	case km.String() >= "1" && km.String() <= "5":
+		v.tab = caseTab(km.String()[0] - '1')
+	case key.Matches(km, k.Down):
+		if v.tab == ctMaterials {
+			if v.matSel < len(v.cs.Materials)-1 {
+				v.matSel++
+			}
+		} else if v.tab == ctLetters {
+			v.scroll[v.tab]++
+		} else {
+			v.scroll[v.tab]++
+		}
+	case key.Matches(km, k.Up):
+		if v.tab == ctMaterials {
+			if v.matSel > 0 {
+				v.matSel--
+			}
+		} else if v.scroll[v.tab] > 0 {
+			v.scroll[v.tab]--
+		}
+	case key.Matches(km, k.PgDown):
+		v.scroll[v.tab] += v.c.Height / 2
+	case key.Matches(km, k.PgUp):
+		v.scroll[v.tab] -= v.c.Height / 2
+		if v.scroll[v.tab] < 0 {
+			v.scroll[v.tab] = 0
+		}
+	case key.Matches(km, k.Reveal):
+		if v.reveal {
+			v.reveal = false
+			return nil
+		}
+		if !v.c.Me.Role.CanRevealPersonal() {
+			v.notice = v.c.T("reveal.denied")
+			return nil
+		}
+		v.openPrompt("reveal", v.c.T("f.reveal_reason")+"：")
+	case v.tab == ctLetters && (km.String() == "]" || km.String() == "["):
+		n := len(v.letters())
+		if n > 0 {
+			if km.String() == "]" {
+				v.letter = (v.letter + 1) % n
+			} else {
+				v.letter = (v.letter + n - 1) % n
+			}
+			v.scroll[ctLetters] = 0
+		}
+	case v.tab == ctMaterials && (km.String() == "r" || km.String() == "u" || km.String() == "x"):
+		if len(v.cs.Materials) == 0 {
+			return nil
+		}
+		m := v.cs.Materials[v.matSel]
+		switch km.String() {
+		case "r":
+			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: true, Valid: true}})
+		case "u":
+			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label}})
+		case "x":
+			if r := v.c.Store.Rules().Check(&v.cs, v.c.Me, workflow.ActUpdateMaterial, v.c.Now()); r != nil {
+				v.notice = r.Message(v.c.Lang)
+				return nil
+			}
+			v.openPrompt("invalid", v.c.T("mat.note_prompt"))
+		}
+	}
+	return nil
+}
+
+func (v *caseView) openPrompt(kind, label string) {
+	in := textinput.New()
+	in.Prompt = label
+	in.CharLimit = 200
+	in.Focus()
+	v.prompt, v.promptK = &in, kind
+}
+
+func (v *caseView) updatePrompt(km tea.KeyMsg) tea.Cmd {
+	switch km.Type {
+	case tea.KeyEsc:
+		v.prompt = nil
+		return nil
+	case tea.KeyEnter:
+		text := strings.TrimSpace(v.prompt.Value())
+		if text == "" {
+			v.notice = v.c.T("f.required")
+			return nil
+		}
+		kind := v.promptK
+		v.prompt = nil
+		switch kind {
+		case "invalid":
+			m := v.cs.Materials[v.matSel]
+			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: true, Valid: false, Note: text}})
+		case "reveal":
+			if err := v.c.Store.Audit(v.c.Me.Name, "reveal_id", v.cs.No+": "+text); err != nil {
+				v.notice = v.c.T("err.generic", err.Error())
+				return nil
+			}
+			v.reveal = true
+			v.notice = v.c.T("reveal.shown", safe(v.cs.Agent.IDNumber))
+		}
+		return nil
+	}
+	var cmd tea.Cmd
+	*v.prompt, cmd = v.prompt.Update(km)
+	return cmd
+}
+
+// actionDoneMsg reports the result of applying an action.
+type actionDoneMsg struct {
+	id   uint32
+	kind workflow.ActionKind
+	cs   workflow.Case
+	err  error
+}
+
+func (v *caseView) apply(a workflow.Action) tea.Cmd {
+	return applyCmd(v.c, v.cs.ID, v.cs.Version, a)
+}
+
+func applyCmd(c *Common, id uint32, version int, a workflow.Action) tea.Cmd {
+	st, me, now := c.Store, c.Me, c.Now()
+	return func() tea.Msg {
+		a.At = now
+		a.Actor = me.Name
+		cs, err := st.Apply(id, version, me, a)
+		return actionDoneMsg{id: id, kind: a.Kind, cs: cs, err: err}
+	}
+}
+
+func (v *caseView) letters() []workflow.Letter {
+	var out []workflow.Letter
+	for _, ev := range v.events {
+		if ev.Letter != nil {
+			out = append(out, *ev.Letter)
+		}
+	}
+	return out
+}
+
+func (v *caseView) View(w, h int) string {
+	st := v.c.Styles
+	if !v.loaded {
+		return clampLines([]string{st.Muted.Render(v.c.T("case.loading"))}, w, h)
+	}
+	cs := &v.cs
+	lang := v.c.Lang
+	head := st.Title.Render(cs.No) + "  " + safe(cs.Enterprise.Name) + "  " + st.Highlight.Render(cs.Stage.Label(lang))
+	var tabs []string
+	for t := caseTab(0); t < ctCount; t++ {
+		label := fmt.Sprintf("%d %s", t+1, v.c.T(caseTabKeys[t]))
+		if t == v.tab {
+			tabs = append(tabs, st.TabActive.Render(label))
+		} else {
+			tabs = append(tabs, st.Tab.Render(label))
+		}
+	}
+	lines := []string{cut(head, w), cut(strings.Join(tabs, ""), w)}
+	var body []string
+	switch v.tab {
+	case ctSummary:
+		body = v.summary(w)
+	case ctMaterials:
+		body = v.materials(w)
+	case ctFindings:
+		body = v.findings(w)
+	case ctHistory:
+		body = v.history(w)
+	case ctLetters:
+		body = v.letterView(w)
+	}
+	room := h - len(lines) - 1
+	if v.tab != ctMaterials {
+		max := len(body) - room
+		if max < 0 {
+			max = 0
+		}
+		if v.scroll[v.tab] > max {
+			v.scroll[v.tab] = max
+		}
+		body = body[v.scroll[v.tab]:]
+	} else if v.matSel+3 > room && len(body) > room {
+		drop := v.matSel + 3 - room
+		if drop > len(body)-room {
+			drop = len(body) - room
+		}
+		body = body[drop:]
+	}
+	if len(body) > room {
+		body = body[:room]
+	}
+	lines = append(lines, body...)
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	switch {
+	case v.prompt != nil:
+		v.prompt.Width = w - width(v.prompt.Prompt) - 2
+		lines = append(lines, v.prompt.View())
+	case v.notice != "":
+		lines = append(lines, st.Warn.Render(cut(v.notice, w)))
+	default:
+		lines = append(lines, "")
+	}
+	return clampLines(lines, w, h)
+}
+
+func (v *caseView) kv(label, value string, w int) string {
+	st := v.c.Styles
+	lw := 18
+	if v.c.Lang == "en" {
+		lw = 16
+	}
+	return st.Label.Render(fit(label, lw)) + cut(value, w-lw)
+}
+
+func (v *caseView) idNumber() string {
+	if v.reveal {
+		return safe(v.cs.Agent.IDNumber)
+	}
+	return workflow.MaskID(safe(v.cs.Agent.IDNumber))
+}
+
+func (v *caseView) summary(w int) []string {
+	st := v.c.Styles
+	cs := &v.cs
+	lang := v.c.Lang
+	set := v.c.Store.Settings()
+	now := v.c.Now()
+	var out []string
+	e := cs.Enterprise
+	out = append(out, st.Section.Render(v.c.T("case.enterprise")))
+	out = append(out, v.kv(v.c.T("case.enterprise"), safe(e.Name), w))
+	out = append(out, v.kv(v.c.T("case.credit_code"), safe(e.CreditCode), w))
+	if cs.CreditCodeWarning && cs.CreditCodeOverride == "" {
+		out = append(out, "  "+st.Warn.Render(v.c.T("case.cc_warning")))
+	} else if cs.CreditCodeOverride != "" {
+		out = append(out, "  "+st.Muted.Render(v.c.T("case.cc_override", v.c.staffName(cs.CreditCodeOverride))))
+	}
+	out = append(out, v.kv(v.c.T("case.legal_rep"), safe(e.LegalRep), w))
+	if e.Address != "" {
+		out = append(out, v.kv(v.c.T("case.address"), safe(e.Address), w))
+	}
+	if n := len(v.filing); n > 1 {
+		out = append(out, "  "+st.Muted.Render(v.c.T("case.filing", n)))
+	}
+	for _, sm := range v.filing {
+		if sm.ID != cs.ID && sm.Stage == workflow.StageDeclined {
+			if ev, err := v.c.Store.Case(sm.ID); err == nil && ev.Decline != nil && ev.Decline.Reason == "whitewash" {
+				out = append(out, "  "+st.Warn.Render(v.c.T("case.whitewash")+" ("+sm.No+")"))
+				break
+			}
+		}
+	}
+	out = append(out, "", st.Section.Render(v.c.T("case.agent")))
+	out = append(out, v.kv(v.c.T("case.agent"), safe(cs.Agent.Name), w))
+	out = append(out, v.kv(v.c.T("case.phone"), workflow.MaskPhone(safe(cs.Agent.Phone)), w))
+	out = append(out, v.kv(v.c.T("case.id_number"), v.idNumber()+"  "+st.Faint.Render("v"), w))
+	out = append(out, "", st.Section.Render(v.c.T("case.records")))
+	for _, r := range cs.Records {
+		line := fmt.Sprintf("%s · %s · %s · %s", labelOf("source", r.Source, lang), labelOf("record_type", r.Type, lang), safe(r.Institution), r.Date)
+		if r.AmountFen > 0 {
+			line += fmt.Sprintf(" · ¥%d.%02d", r.AmountFen/100, r.AmountFen%100)
+		}
+		if r.Tier != "" {
+			line += " · " + labelOf("tier", r.Tier, lang)
+		}
+		out = append(out, "  "+cut(line, w-2))
+		out = append(out, "    "+st.Muted.Render(cut(labelOf("problem", r.Problem, lang)+" "+safe(r.Detail), w-4)))
+	}
+	out = append(out, "", st.Section.Render(v.c.T("case.stage")))
+	out = append(out, v.kv(v.c.T("case.stage"), cs.Stage.Label(lang), w))
+	out = append(out, v.kv(v.c.T("case.owner"), v.c.staffName(cs.Owner), w))
+	out = append(out, v.kv(v.c.T("case.round"), itoa(cs.Round), w))
+	out = append(out, v.kv(v.c.T("case.received"), workflow.Day(cs.ReceivedAt), w))
+	if d := set.SLA.DueOf(cs, set.Calendar()); !d.At.IsZero() {
+		sm := &store.Summary{Stage: cs.Stage, Due: d}
+		q := &queue{c: v.c}
+		text, style := q.dueCell(sm, now)
+		if d.Provisional {
+			text += " " + v.c.T("due.provisional")
+		}
+		out = append(out, v.kv(v.c.T("case.due"), style.Render(text), w))
+	}
+	out = append(out, v.kv(v.c.T("case.agency_days"), v.c.T("case.days", workflow.AgencyDays(cs, now)), w))
+	if p := cs.Proposal; p != nil {
+		out = append(out, "", st.Section.Render(v.c.T("case.proposal")))
+		for _, l := range wrap(p.Conclusion, w-2) {
+			out = append(out, "  "+l)
+		}
+		if p.Plan != "" {
+			for _, l := range wrap(p.Plan, w-2) {
+				out = append(out, "  "+st.Muted.Render(l))
+			}
+		}
+	}
+	if d := cs.Decline; d != nil {
+		out = append(out, "", st.Section.Render(v.c.T("case.decline")), "  "+labelOf("reason", d.Reason, lang))
+		for _, l := range wrap(d.Explanation, w-2) {
+			out = append(out, "  "+l)
+		}
+	}
+	if s := cs.Submission; s != nil {
+		out = append(out, v.kv(v.c.T("case.submission"), labelOf("channel", s.Channel, lang)+" · "+safe(s.Reference)+" · "+workflow.Day(s.At), w))
+	}
+	if o := cs.Outcome; o != nil {
+		out = append(out, v.kv(v.c.T("case.outcome"), labelOf("outcome", o.Result, lang)+" "+safe(o.Note), w))
+	}
+	if n := cs.Notification; n != nil {
+		out = append(out, v.kv(v.c.T("case.notified"), labelOf("notify", n.Channel, lang)+" · "+n.Date, w))
+	}
+	if cs.Withdrawal != "" {
+		out = append(out, v.kv(v.c.T("case.withdrawn"), safe(cs.Withdrawal), w))
+	}
+	return out
+}
+
+func (v *caseView) materials(w int) []string {
+	st := v.c.Styles
+	lang := v.c.Lang
+	var out []string
+	nameW := w - 26
+	for i, m := range v.cs.Materials {
+		req := v.c.T("mat.optional")
+		if m.Required {
+			req = v.c.T("mat.required")
+		}
+		var state string
+		var ss lipglossStyle
+		switch {
+		case !m.Received:
+			state, ss = "○ "+v.c.T("mat.missing"), st.Muted
+			if m.Required {
+				ss = st.Warn
+			}
+		case !m.Valid:
+			state, ss = "✗ "+v.c.T("mat.invalid"), st.Err
+		default:
+			state, ss = "✓ "+v.c.T("mat.ok"), st.OK
+		}
+		line := fit(safe(m.Name(lang)), nameW) + " " + fit(req, 8) + " " + ss.Render(fit(state, 12))
+		if i == v.matSel {
+			line = st.FieldFocus.Render("▸ ") + line
+		} else {
+			line = "  " + line
+		}
+		out = append(out, line)
+		if m.Note != "" {
+			out = append(out, "    "+st.Muted.Render(cut("↳ "+safe(m.Note), w-4)))
+		}
+	}
+	out = append(out, "", st.Faint.Render(cut(v.c.T("mat.hint"), w)))
+	return out
+}
+
+func (v *caseView) findings(w int) []string {
+	st := v.c.Styles
+	lang := v.c.Lang
+	if len(v.cs.Findings) == 0 {
+		return []string{st.Muted.Render(v.c.T("case.no_findings"))}
+	}
+	var out []string
+	for i, f := range v.cs.Findings {
+		rs := st.OK
+		if f.Result == "confirmed_accurate" {
+			rs = st.Warn
+		}
+		out = append(out, fmt.Sprintf("%d. %s  %s", i+1, rs.Render(labelOf("result", f.Result, lang)), st.Muted.Render(v.c.T("hist.by", v.c.staffName(f.By), f.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04")))))
+		for _, l := range wrap(f.Checked, w-4) {
+			out = append(out, "   "+l)
+		}
+		meta := labelOf("contact", f.Contact, lang) + " · " + labelOf("method", f.Method, lang)
+		if f.Evidence != "" {
+			meta += " · " + safe(f.Evidence)
+		}
+		out = append(out, "   "+st.Muted.Render(cut(meta, w-4)), "")
+	}
+	return out
+}
+
+func (v *caseView) history(w int) []string {
+	st := v.c.Styles
+	lang := v.c.Lang
+	var out []string
+	for i := len(v.events) - 1; i >= 0; i-- {
+		ev := v.events[i]
+		when := ev.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04")
+		move := ""
+		if ev.From != ev.To && ev.From != "" {
+			move = "  " + ev.From.Label(lang) + " → " + ev.To.Label(lang)
+		} else if ev.From == "" {
+			move = "  → " + ev.To.Label(lang)
+		}
+		out = append(out, fmt.Sprintf("%s  %s  %s%s", st.Muted.Render(when), fit(v.c.staffName(ev.Actor), 8), st.Highlight.Render(ev.Kind.Label(lang)), move))
+		for _, ch := range ev.Changes {
+			if ch.Field == "stage" {
+				continue
+			}
+			out = append(out, "      "+st.Muted.Render(cut(v.changeText(ch), w-6)))
+		}
+		if ev.Comment != "" {
+			for _, l := range wrap(ev.Comment, w-8) {
+				out = append(out, "      “"+l+"”")
+			}
+		}
+		if ev.Kind == workflow.ActRequestMaterials && ev.Action.Kind == ev.Kind {
+			if len(v.cs.Notices) > 0 {
+				for _, n := range v.cs.Notices {
+					if n.At.Equal(ev.At) {
+						var names []string
+						for _, it := range n.Items {
+							names = append(names, workflow.Material{Key: it.Key, Label: it.Label}.Name(lang))
+						}
+						out = append(out, "      "+st.Muted.Render(cut(strings.Join(names, "、"), w-6)))
+					}
+				}
+			}
+		}
+	}
+	return out
+}
+
+func (v *caseView) changeText(ch workflow.Change) string {
+	lang := v.c.Lang
+	switch {
+	case strings.HasPrefix(ch.Field, "material."):
+		k := strings.TrimPrefix(ch.Field, "material.")
+		name := workflow.Label("material", k, lang)
+		for _, m := range v.cs.Materials {
+			if m.Key == k {
+				name = m.Name(lang)
+			}
+		}
+		return name + ": " + v.c.T(matKey(ch.Old)) + " → " + v.c.T(matKey(ch.New))
+	case ch.Field == "owner":
+		return v.c.T("case.owner") + ": " + v.c.staffName(ch.Old) + " → " + v.c.staffName(ch.New)
+	}
+	return safe(ch.Field + ": " + ch.Old + " → " + ch.New)
+}
+
+func matKey(state string) string {
+	switch state {
+	case "ok":
+		return "mat.ok"
+	case "invalid":
+		return "mat.invalid"
+	}
+	return "mat.missing"
+}
+
+func (v *caseView) letterView(w int) []string {
+	st := v.c.Styles
+	ls := v.letters()
+	if len(ls) == 0 {
+		return []string{st.Muted.Render(v.c.T("case.no_letters"))}
+	}
+	if v.letter >= len(ls) {
+		v.letter = len(ls) - 1
+	}
+	var tabs []string
+	for i, l := range ls {
+		if i == v.letter {
+			tabs = append(tabs, st.Highlight.Render("["+safe(l.Title)+"]"))
+		} else {
+			tabs = append(tabs, st.Muted.Render(safe(l.Title)))
+		}
+	}
+	out := []string{cut(strings.Join(tabs, " ")+"   "+st.Faint.Render("[ ]"), w), ""}
+	l := ls[v.letter]
+	out = append(out, st.Title.Render(safe(l.Title)), "")
+	for _, line := range wrap(l.Body, w-2) {
+		out = append(out, " "+line)
+	}
+	return out
+}

@@ -1,0 +1,75 @@
+// Package tui is repairdesk's console: one root Bubble Tea model with small screens, the
+// key map, styles made from each session's renderer, the message catalogue, and the SSH
+// entry that hands every session its own model.
+package tui
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/charmbracelet/lipgloss"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+// Options are what one session of the console is given.
+type Options struct {
+	Store *store.Store
+	Me    workflow.Staff
+	Lang  string // "zh" (default) or "en"
+	// Renderer is the session's own renderer (SSH) or the local terminal's.
+	Renderer *lipgloss.Renderer
+	// Now overrides the clock (tests).
+	Now func() time.Time
+	// IdleLock locks the screen after this long without a key (0 = never).
+	IdleLock time.Duration
+	// Demo says the console runs on the demo database (shown in the status bar).
+	Demo bool
+}
+
+// Common is what every component of one session shares. Nothing here is global: many SSH
+// sessions run in one process, each with its own renderer, styles and key map.
+type Common struct {
+	Store  *store.Store
+	Me     workflow.Staff
+	Lang   string
+	R      *lipgloss.Renderer
+	Styles *Styles
+	Keys   KeyMap
+	Now    func() time.Time
+	Width  int
+	Height int
+	staff  map[string]workflow.Staff // display names, refreshed when staff change
+}
+
+type lipglossStyle = lipgloss.Style
+
+func itoa(i int) string { return strconv.Itoa(i) }
+
+func (c *Common) loadStaff() {
+	m := map[string]workflow.Staff{}
+	for _, s := range c.Store.ListStaff() {
+		m[s.Name] = s
+	}
+	c.staff = m
+}
+
+// staffName is who to show for a login name.
+func (c *Common) staffName(name string) string {
+	if st, ok := c.staff[name]; ok {
+		return safe(st.Shown())
+	}
+	return safe(name)
+}
+
+// T translates a catalogue key in this session's language.
+func (c *Common) T(key string, args ...any) string { return T(c.Lang, key, args...) }
+
+// Msgs sent into a session from outside (the SSH server).
+type (
+	// ServerStoppingMsg tells the session the server is shutting down.
+	ServerStoppingMsg struct{}
+	// EndSessionMsg ends the session with a message (e.g. the account was disabled).
+	EndSessionMsg struct{ Reason string }
+)

@@ -1,0 +1,118 @@
+package tui
+
+import (
+	"math"
+	"strconv"
+	"strings"
+
+	"repairdesk/workflow"
+)
+
+// newIntakeForm is the form for a new application. Each field validates as the user
+// leaves it; nothing is saved until every error is fixed (warnings may stand).
+func newIntakeForm(c *Common) *form {
+	lang := c.Lang
+	f := newForm(c, c.T("intake.title"))
+	f.text("name", c.T("f.enterprise"), true, nil)
+	f.text("credit_code", c.T("f.credit_code"), true, func(v string) (string, bool) {
+		if _, fe := workflow.ValidateCreditCode(v); fe != nil {
+			return fe.Message(lang), fe.Warning
+		}
+		return "", false
+	})
+	f.text("legal_rep", c.T("f.legal_rep"), true, nil)
+	f.text("address", c.T("f.address"), false, nil)
+	f.text("agent", c.T("f.agent"), true, nil)
+	f.text("phone", c.T("f.phone"), true, func(v string) (string, bool) {
+		if _, fe := workflow.ValidatePhone(v); fe != nil {
+			return fe.Message(lang), false
+		}
+		return "", false
+	})
+	f.text("id_number", c.T("f.id_number"), true, func(v string) (string, bool) {
+		if _, fe := workflow.ValidateIDNumber(v, c.Now()); fe != nil {
+			return fe.Message(lang), false
+		}
+		return "", false
+	})
+	f.text("auth", c.T("f.auth"), false, nil)
+	f.choice("source", c.T("f.source"), optionsOf("source", lang), true)
+	f.choice("type", c.T("f.type"), optionsOf("record_type", lang), true)
+	f.text("institution", c.T("f.institution"), true, nil)
+	f.text("date", c.T("f.date"), true, func(v string) (string, bool) {
+		if m, w := c.dateCheck(v); m != "" {
+			return m, w
+		}
+		if d, _ := workflow.ParseDate(v); d.After(c.Now()) {
+			return c.T("f.date_future"), false
+		}
+		return "", false
+	})
+	f.text("amount", c.T("f.amount"), false, func(v string) (string, bool) {
+		if _, ok := parseYuan(v); !ok {
+			return c.T("f.amount_format"), false
+		}
+		return "", false
+	})
+	f.choice("problem", c.T("f.problem"), optionsOf("problem", lang), true)
+	f.choice("tier", c.T("f.tier"), optionsOf("tier", lang), true).visible = func(f *form) bool {
+		return f.get("type").value() == "admin_penalty"
+	}
+	f.text("detail", c.T("f.detail"), false, nil)
+	f.onChange = func(f *form, fd *field) {
+		if fd.key != "credit_code" {
+			return
+		}
+		code, fe := workflow.ValidateCreditCode(fd.value())
+		if fe != nil && !fe.Warning {
+			f.info = ""
+			return
+		}
+		f.info = ""
+		if fl, ok := c.Store.Filing(code); ok {
+			fill := func(key, v string) {
+				if fl := f.get(key); fl.value() == "" && v != "" {
+					fl.input.SetValue(safe(v))
+				}
+			}
+			fill("name", fl.Enterprise.Name)
+			fill("legal_rep", fl.Enterprise.LegalRep)
+			fill("address", fl.Enterprise.Address)
+			f.info = c.T("intake.known")
+		}
+		for _, sm := range c.Store.Snapshot().List {
+			if sm.CreditCode == code && !sm.Stage.Terminal() {
+				f.info += "  " + c.T("intake.open_case", sm.No)
+				break
+			}
+		}
+	}
+	return f
+}
+
+// parseYuan reads "12,345.67" as fen.
+func parseYuan(v string) (int64, bool) {
+	v = strings.ReplaceAll(strings.TrimSpace(v), ",", "")
+	v = strings.TrimPrefix(v, "¥")
+	if v == "" {
+		return 0, true
+	}
+	x, err := strconv.ParseFloat(v, 64)
+	if err != nil || x < 0 || x > 1e13 || math.IsNaN(x) {
+		return 0, false
+	}
+	return int64(math.Round(x * 100)), true
+}
+
+// intakeFromForm builds the intake the store will number.
+func intakeFromForm(c *Common, f *form) workflow.Intake {
+	amount, _ := parseYuan(f.val("amount"))
+	rec := workflow.Record{Source: f.val("source"), Type: f.val("type"), Institution: f.val("institution"), Date: f.val("date"),
+		AmountFen: amount, Problem: f.val("problem"), Tier: f.val("tier"), Detail: f.val("detail")}
+	return workflow.Intake{
+		Enterprise: workflow.Enterprise{Name: f.val("name"), CreditCode: f.val("credit_code"), LegalRep: f.val("legal_rep"), Address: f.val("address")},
+		Agent:      workflow.Agent{Name: f.val("agent"), Phone: f.val("phone"), IDNumber: f.val("id_number"), AuthLetter: f.val("auth")},
+		Records:    []workflow.Record{rec},
+		Owner:      c.Me.Name,
+	}
+}

@@ -1,0 +1,559 @@
+package tui
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textinput"
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+// Model is the root of one console session.
+type Model struct {
+	c      *Common
+	q      *queue
+	cv     *caseView
+	menu   *actionMenu
+	af     *form
+	afKind workflow.ActionKind
+	afCase workflow.Case
+	intake *form
+	help   bool
+	cmd    *textinput.Model
+
+	status    string
+	statusErr bool
+	locked    bool
+	lastKey   time.Time
+	idleLock  time.Duration
+	ending    string
+	demo      bool
+
+	sub   <-chan store.Change
+	unsub func()
+}
+
+// New builds the console for one session.
+func New(o Options) *Model {
+	if o.Renderer == nil {
+		o.Renderer = lipgloss.DefaultRenderer()
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	lang := NormLang(o.Lang)
+	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
+		Now: o.Now, Width: 80, Height: 24}
+	c.loadStaff()
+	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
+	m.q = newQueue(c)
+	m.sub, m.unsub = o.Store.Subscribe()
+	return m
+}
+
+// Close stops listening to the store (call when the session ends).
+func (m *Model) Close() {
+	if m.unsub != nil {
+		m.unsub()
+		m.unsub = nil
+	}
+}
+
+type changeMsg struct {
+	ch store.Change
+	ok bool
+}
+
+type tickMsg time.Time
+
+func waitChange(sub <-chan store.Change) tea.Cmd {
+	return func() tea.Msg {
+		ch, ok := <-sub
+		return changeMsg{ch: ch, ok: ok}
+	}
+}
+
+func tick() tea.Cmd {
+	return tea.Tick(15*time.Second, func(t time.Time) tea.Msg { return tickMsg(t) })
+}
+
+func (m *Model) Init() tea.Cmd {
+	return tea.Batch(waitChange(m.sub), tick())
+}
+
+func (m *Model) setStatus(s string, isErr bool) {
+	m.status, m.statusErr = s, isErr
+}
+
+func (m *Model) errText(err error) string {
+	var ce *store.ConflictError
+	var rf *workflow.Refusal
+	var le *store.LockedError
+	switch {
+	case errors.As(err, &ce):
+		return ce.Message(m.c.Lang)
+	case errors.As(err, &rf):
+		return rf.Message(m.c.Lang)
+	case errors.As(err, &le):
+		return le.Message(m.c.Lang)
+	case errors.Is(err, store.ErrNotFound):
+		return m.c.T("err.not_found")
+	}
+	return m.c.T("err.generic", err.Error())
+}
+
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.c.Width, m.c.Height = msg.Width, msg.Height
+		return m, nil
+	case ServerStoppingMsg:
+		m.ending = m.c.T("server.stopping")
+		return m, tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
+	case EndSessionMsg:
+		m.ending = msg.Reason
+		return m, tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
+	case quitMsg:
+		m.Close()
+		return m, tea.Quit
+	case tickMsg:
+		if m.idleLock > 0 && !m.locked && m.c.Now().Sub(m.lastKey) >= m.idleLock {
+			m.locked = true
+		}
+		return m, tick()
+	case changeMsg:
+		if !msg.ok {
+			return m, nil // the store closed: the server is stopping
+		}
+		return m, tea.Batch(m.onChange(msg.ch), waitChange(m.sub))
+	case caseLoadedMsg:
+		if m.cv != nil && m.cv.id == msg.id {
+			if msg.err != nil {
+				m.setStatus(m.errText(msg.err), true)
+				m.cv = nil
+				return m, nil
+			}
+			m.cv.setLoaded(msg)
+		}
+		return m, nil
+	case actionDoneMsg:
+		return m, m.onActionDone(msg)
+	case intakeDoneMsg:
+		return m, m.onIntakeDone(msg)
+	case searchResultMsg:
+		cmd, _ := m.q.Update(msg)
+		return m, cmd
+	case tea.KeyMsg:
+		m.lastKey = m.c.Now()
+		if m.locked {
+			m.locked = false
+			return m, nil
+		}
+		if m.ending != "" {
+			return m, nil
+		}
+		return m, m.onKey(msg)
+	}
+	// Cursor blinks and the like go to whatever has an input focused.
+	switch {
+	case m.cmd != nil:
+		var cmd tea.Cmd
+		*m.cmd, cmd = m.cmd.Update(msg)
+		return m, cmd
+	case m.intake != nil:
+		_, cmd := m.intake.Update(msg)
+		return m, cmd
+	case m.af != nil:
+		_, cmd := m.af.Update(msg)
+		return m, cmd
+	case m.cv != nil:
+		return m, m.cv.Update(msg)
+	}
+	return m, nil
+}
+
+type quitMsg struct{}
+
+// onChange refreshes the queues and the open case when anybody changes anything.
+func (m *Model) onChange(ch store.Change) tea.Cmd {
+	switch ch.Topic {
+	case "staff":
+		m.c.loadStaff()
+		if me, ok := m.c.staff[m.c.Me.Name]; ok {
+			if !me.Active {
+				m.ending = m.c.T("reveal.denied")
+				return tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
+			}
+			m.c.Me = me
+		}
+		return nil
+	}
+	m.q.setSnapshot(m.c.Store.Snapshot())
+	if m.cv != nil && ch.CaseID == m.cv.id && ch.Version > m.cv.cs.Version {
+		if ch.Actor != m.c.Me.Name {
+			m.cv.notice = m.c.T("case.updated", m.c.staffName(ch.Actor))
+		}
+		return loadCase(m.c.Store, m.cv.id)
+	}
+	return nil
+}
+
+func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
+	if msg.err != nil {
+		text := m.errText(msg.err)
+		var ce *store.ConflictError
+		if errors.As(msg.err, &ce) {
+			// Someone else got there first: reload, keep the user's input, let them check.
+			if m.af != nil {
+				m.af.err = text
+				m.afCase.Version = ce.Current
+			}
+			m.setStatus(text, true)
+			if m.cv != nil {
+				m.cv.notice = text
+				return loadCase(m.c.Store, m.cv.id)
+			}
+			return nil
+		}
+		if m.af != nil {
+			m.af.err = text
+		} else if m.cv != nil {
+			m.cv.notice = text
+		}
+		m.setStatus(text, true)
+		return nil
+	}
+	m.af, m.afKind = nil, ""
+	m.setStatus(m.c.T("act.done", msg.kind.Label(m.c.Lang)), false)
+	if m.cv != nil && m.cv.id == msg.id {
+		m.cv.notice = ""
+		return loadCase(m.c.Store, msg.id)
+	}
+	return nil
+}
+
+type intakeDoneMsg struct {
+	cs  workflow.Case
+	err error
+}
+
+func (m *Model) onIntakeDone(msg intakeDoneMsg) tea.Cmd {
+	if msg.err != nil {
+		if m.intake != nil {
+			m.intake.err = m.errText(msg.err)
+		}
+		return nil
+	}
+	m.intake = nil
+	m.setStatus(m.c.T("intake.created", msg.cs.No), false)
+	m.q.setSnapshot(m.c.Store.Snapshot())
+	var cmd tea.Cmd
+	m.cv, cmd = newCaseView(m.c, msg.cs.ID)
+	m.cv.tab = ctMaterials
+	return cmd
+}
+
+func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
+	k := m.c.Keys
+	if km.String() == "ctrl+c" {
+		m.Close()
+		return tea.Quit
+	}
+	if m.help {
+		if key.Matches(km, k.Help) || km.String() == "esc" || km.String() == "q" {
+			m.help = false
+		}
+		return nil
+	}
+	if m.cmd != nil {
+		return m.updateCommand(km)
+	}
+	switch {
+	case m.intake != nil:
+		res, cmd := m.intake.Update(km)
+		switch res {
+		case formCancel:
+			m.intake = nil
+		case formSubmit:
+			return m.submitIntake()
+		}
+		return cmd
+	case m.af != nil:
+		res, cmd := m.af.Update(km)
+		switch res {
+		case formCancel:
+			m.af = nil
+		case formSubmit:
+			a := actionFromForm(m.afKind, m.af)
+			return applyCmd(m.c, m.afCase.ID, m.afCase.Version, a)
+		}
+		return cmd
+	case m.menu != nil:
+		kind, back := m.menu.Update(km)
+		if back {
+			m.menu = nil
+			return nil
+		}
+		if kind != "" {
+			m.afCase, m.afKind = m.menu.cs, kind
+			m.af = actionForm(m.c, m.menu.cs, kind)
+			m.menu = nil
+		}
+		return nil
+	}
+	if key.Matches(km, k.Help) && !(m.cv == nil && m.q.searching) {
+		m.help = true
+		return nil
+	}
+	if km.String() == ":" && !(m.cv == nil && m.q.searching) && (m.cv == nil || m.cv.prompt == nil) {
+		in := textinput.New()
+		in.Prompt = m.c.T("cmd.prompt")
+		in.Focus()
+		m.cmd = &in
+		return nil
+	}
+	if m.cv != nil {
+		if m.cv.prompt == nil {
+			switch {
+			case km.String() == "esc" || km.String() == "q":
+				m.cv = nil
+				m.setStatus("", false)
+				return nil
+			case key.Matches(km, k.Actions):
+				if !m.cv.loaded {
+					return nil
+				}
+				if !m.c.Me.Role.CanWork() {
+					m.cv.notice = m.c.T("err.readonly")
+					return nil
+				}
+				m.menu = newActionMenu(m.c, m.cv.cs)
+				return nil
+			}
+		}
+		return m.cv.Update(km)
+	}
+	if !m.q.searching {
+		switch {
+		case key.Matches(km, k.Quit) && km.String() == "q":
+			m.Close()
+			return tea.Quit
+		case key.Matches(km, k.New):
+			if !m.c.Me.Role.CanWork() {
+				m.setStatus(m.c.T("err.readonly"), true)
+				return nil
+			}
+			m.intake = newIntakeForm(m.c)
+			return nil
+		}
+	}
+	cmd, open := m.q.Update(km)
+	if open != nil {
+		var c2 tea.Cmd
+		m.cv, c2 = newCaseView(m.c, open.ID)
+		return tea.Batch(cmd, c2)
+	}
+	return cmd
+}
+
+func (m *Model) submitIntake() tea.Cmd {
+	in := intakeFromForm(m.c, m.intake)
+	st, me := m.c.Store, m.c.Me
+	return func() tea.Msg {
+		cs, err := st.Create(me, in, "")
+		return intakeDoneMsg{cs: cs, err: err}
+	}
+}
+
+// commands of the ':' palette.
+var commandNames = []string{"open", "new", "tab", "lang", "reassign", "help", "quit"}
+
+func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
+	switch km.Type {
+	case tea.KeyEsc:
+		m.cmd = nil
+		return nil
+	case tea.KeyEnter:
+		line := strings.Fields(m.cmd.Value())
+		m.cmd = nil
+		if len(line) == 0 {
+			return nil
+		}
+		return m.runCommand(line[0], line[1:])
+	}
+	var cmd tea.Cmd
+	*m.cmd, cmd = m.cmd.Update(km)
+	return cmd
+}
+
+func (m *Model) runCommand(name string, args []string) tea.Cmd {
+	switch name {
+	case "q", "quit":
+		m.Close()
+		return tea.Quit
+	case "help", "?":
+		m.help = true
+	case "new":
+		if m.c.Me.Role.CanWork() {
+			m.cv = nil
+			m.intake = newIntakeForm(m.c)
+		}
+	case "lang":
+		if len(args) == 1 {
+			m.c.Lang = NormLang(args[0])
+			m.c.Keys = NewKeyMap(m.c.Lang)
+		}
+	case "tab":
+		if len(args) == 1 {
+			for i, n := range tabNames {
+				if n == args[0] {
+					m.cv = nil
+					m.q.tab = tabID(i)
+				}
+			}
+		}
+	case "open", "goto", "o":
+		if len(args) == 1 {
+			no := strings.ToUpper(args[0])
+			for _, sm := range m.c.Store.Snapshot().List {
+				if sm.No == no || strings.HasSuffix(sm.No, "-"+no) {
+					var cmd tea.Cmd
+					m.cv, cmd = newCaseView(m.c, sm.ID)
+					return cmd
+				}
+			}
+			m.setStatus(m.c.T("cmd.goto_missing", safe(args[0])), true)
+		}
+	case "reassign":
+		return m.reassignMarked(args)
+	default:
+		m.setStatus(m.c.T("cmd.unknown", safe(name), strings.Join(commandNames, " ")), true)
+	}
+	return nil
+}
+
+// reassignMarked gives every marked case (or the selected one) to a staff member: one
+// event per case, each checked by the engine.
+func (m *Model) reassignMarked(args []string) tea.Cmd {
+	if len(args) != 1 {
+		m.setStatus(m.c.T("cmd.unknown", "reassign", "reassign NAME"), true)
+		return nil
+	}
+	ids := make([]uint32, 0, len(m.q.marked))
+	for id := range m.q.marked {
+		ids = append(ids, id)
+	}
+	if len(ids) == 0 {
+		if sm := m.q.selected(); sm != nil {
+			ids = append(ids, sm.ID)
+		}
+	}
+	var cmds []tea.Cmd
+	snap := m.c.Store.Snapshot()
+	for _, id := range ids {
+		if sm, ok := snap.Get(id); ok {
+			cmds = append(cmds, applyCmd(m.c, id, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: args[0]}))
+		}
+	}
+	m.q.marked = map[uint32]bool{}
+	return tea.Batch(cmds...)
+}
+
+func (m *Model) View() string {
+	w, h := m.c.Width, m.c.Height
+	if w < 20 || h < 5 {
+		return m.c.T("err.small")
+	}
+	st := m.c.Styles
+	if m.ending != "" {
+		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, st.Box.Render(m.ending), lipgloss.WithWhitespaceChars(" "))
+	}
+	if m.locked {
+		box := st.Box.Render(st.Title.Render(m.c.T("lock.title")) + "\n\n" + m.c.staffName(m.c.Me.Name) + "\n" + st.Muted.Render(m.c.T("lock.hint")))
+		return m.c.R.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+	}
+	header := st.Title.Render(m.c.T("app.title"))
+	if m.demo {
+		header += " " + st.Demo.Render(" "+m.c.T("app.demo")+" ")
+	}
+	me := m.c.T("status.me", m.c.staffName(m.c.Me.Name), m.c.Me.Role.Label(m.c.Lang))
+	header = fitStyled(header, w-width(me)-1) + " " + st.Muted.Render(me)
+	bodyH := h - 2
+	var body string
+	switch {
+	case m.help:
+		body = m.helpView(w, bodyH)
+	case m.intake != nil:
+		body = m.intake.View(w, bodyH)
+	case m.af != nil:
+		body = m.af.View(w, bodyH)
+	case m.menu != nil:
+		body = m.menu.View(w, bodyH)
+	case m.cv != nil:
+		body = m.cv.View(w, bodyH)
+	default:
+		body = m.q.View(w, bodyH)
+	}
+	var foot string
+	switch {
+	case m.cmd != nil:
+		m.cmd.Width = w - width(m.cmd.Prompt) - 2
+		foot = m.cmd.View()
+	case m.status != "":
+		s := st.StatusOK
+		if m.statusErr {
+			s = st.StatusErr
+		}
+		foot = s.Render(cut(m.status, w))
+	default:
+		foot = st.Faint.Render(cut(m.hints(), w))
+	}
+	if w < 80 || h < 24 {
+		foot = st.Warn.Render(cut(m.c.T("err.small"), w))
+	}
+	return header + "\n" + body + "\n" + fitStyled(foot, w)
+}
+
+// bindings of the screen in front, for the hint line and the help.
+func (m *Model) bindings() []key.Binding {
+	k := m.c.Keys
+	switch {
+	case m.intake != nil, m.af != nil:
+		return k.formKeys()
+	case m.menu != nil:
+		return []key.Binding{k.Up, k.Down, k.Open, k.Back}
+	case m.cv != nil:
+		return k.caseKeys()
+	}
+	return k.queueKeys()
+}
+
+func (m *Model) hints() string {
+	var parts []string
+	for _, b := range m.bindings() {
+		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
+	}
+	return strings.Join(parts, " · ")
+}
+
+// helpView is generated from the bindings: nothing is written twice.
+func (m *Model) helpView(w, h int) string {
+	st := m.c.Styles
+	lines := []string{st.Title.Render(m.c.T("help.title")), ""}
+	for _, b := range m.bindings() {
+		lines = append(lines, "  "+st.Key.Render(fit(b.Help().Key, 10))+" "+b.Help().Desc)
+	}
+	if m.cv != nil {
+		lines = append(lines, "", "  "+st.Faint.Render(m.c.T("mat.hint")))
+	}
+	lines = append(lines, "", "  "+st.Key.Render(fit(":", 10))+" "+fmt.Sprint(strings.Join(commandNames, " · ")))
+	lines = append(lines, "", st.Faint.Render(m.c.T("help.close")))
+	return clampLines(lines, w, h)
+}

@@ -1,0 +1,459 @@
+package tui
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+type tabID int
+
+const (
+	tabMine tabID = iota
+	tabOpen
+	tabReview
+	tabDue
+	tabClosed
+	tabCount
+)
+
+var tabKeys = [tabCount]string{"tab.mine", "tab.open", "tab.review", "tab.due", "tab.closed"}
+var tabNames = [tabCount]string{"mine", "open", "review", "due", "closed"}
+
+// queue shows the case lists as tabs over the shared snapshot.
+type queue struct {
+	c      *Common
+	snap   *store.Snapshot
+	tab    tabID
+	rows   [tabCount][]*store.Summary // per tab, built once per snapshot
+	cursor [tabCount]int
+	offset [tabCount]int
+	marked map[uint32]bool
+
+	// search
+	searching bool
+	query     string
+	qseq      int
+	qDone     int // newest sequence whose result is shown
+	hits      []uint32
+	hitsFor   string
+	hitTotal  int
+}
+
+func newQueue(c *Common) *queue {
+	q := &queue{c: c, marked: map[uint32]bool{}}
+	q.setSnapshot(c.Store.Snapshot())
+	return q
+}
+
+// setSnapshot rebuilds the tab lists; cursors stay on the same case where possible.
+func (q *queue) setSnapshot(sn *store.Snapshot) {
+	var keep [tabCount]uint32
+	for t := tabID(0); t < tabCount; t++ {
+		if r := q.rows[t]; len(r) > 0 && q.cursor[t] < len(r) {
+			keep[t] = r[q.cursor[t]].ID
+		}
+	}
+	q.snap = sn
+	now := q.c.Now()
+	st := q.c.Store.Settings()
+	cal := st.Calendar()
+	var rows [tabCount][]*store.Summary
+	for _, sm := range sn.List {
+		if sm.Stage.Terminal() {
+			rows[tabClosed] = append(rows[tabClosed], sm)
+			continue
+		}
+		rows[tabOpen] = append(rows[tabOpen], sm)
+		if sm.Owner == q.c.Me.Name {
+			rows[tabMine] = append(rows[tabMine], sm)
+		}
+		if sm.Stage == workflow.StagePendingApproval {
+			rows[tabReview] = append(rows[tabReview], sm)
+		}
+		if _, u := st.SLA.Left(sm.Due, cal, now); u == workflow.UrgencySoon || u == workflow.UrgencyOverdue {
+			rows[tabDue] = append(rows[tabDue], sm)
+		}
+	}
+	slices.SortStableFunc(rows[tabDue], func(a, b *store.Summary) int { return a.Due.At.Compare(b.Due.At) })
+	slices.SortStableFunc(rows[tabClosed], func(a, b *store.Summary) int { return b.ClosedAt.Compare(a.ClosedAt) })
+	q.rows = rows
+	for t := tabID(0); t < tabCount; t++ {
+		if keep[t] != 0 {
+			if i := slices.IndexFunc(q.visible(t), func(s *store.Summary) bool { return s.ID == keep[t] }); i >= 0 {
+				q.cursor[t] = i
+			}
+		}
+		q.clamp(t)
+	}
+}
+
+// visible is the tab's rows, filtered and ranked by the search when one is active.
+func (q *queue) visible(t tabID) []*store.Summary {
+	rows := q.rows[t]
+	if q.hitsFor == "" || strings.TrimSpace(q.query) == "" {
+		return rows
+	}
+	in := make(map[uint32]bool, len(rows))
+	for _, r := range rows {
+		in[r.ID] = true
+	}
+	out := make([]*store.Summary, 0, len(q.hits))
+	for _, id := range q.hits {
+		if in[id] {
+			if sm, ok := q.snap.Get(id); ok {
+				out = append(out, sm)
+			}
+		}
+	}
+	return out
+}
+
+func (q *queue) clamp(t tabID) {
+	n := len(q.visible(t))
+	if q.cursor[t] >= n {
+		q.cursor[t] = n - 1
+	}
+	if q.cursor[t] < 0 {
+		q.cursor[t] = 0
+	}
+}
+
+func (q *queue) selected() *store.Summary {
+	rows := q.visible(q.tab)
+	if len(rows) == 0 {
+		return nil
+	}
+	return rows[q.cursor[q.tab]]
+}
+
+// searchResultMsg carries a search answer with the sequence number that asked for it, so
+// a late answer never overwrites a newer one.
+type searchResultMsg struct {
+	seq   int
+	query string
+	ids   []uint32
+	total int
+}
+
+func (q *queue) runSearch() tea.Cmd {
+	q.qseq++
+	seq, query := q.qseq, q.query
+	var within []uint32
+	if q.hitsFor != "" && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") {
+		within = q.hits // the query only grew: narrow the previous result
+	}
+	st := q.c.Store
+	return func() tea.Msg {
+		ms, total := st.Search(query, within, 0)
+		ids := make([]uint32, len(ms))
+		for i, m := range ms {
+			ids[i] = m.ID
+		}
+		return searchResultMsg{seq: seq, query: query, ids: ids, total: total}
+	}
+}
+
+func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
+	switch msg := msg.(type) {
+	case searchResultMsg:
+		if msg.seq < q.qDone || msg.seq > q.qseq {
+			return nil, nil
+		}
+		q.qDone = msg.seq
+		q.hits, q.hitsFor, q.hitTotal = msg.ids, msg.query, msg.total
+		if strings.TrimSpace(msg.query) == "" {
+			q.hitsFor = ""
+		}
+		q.cursor[q.tab], q.offset[q.tab] = 0, 0
+		return nil, nil
+	case tea.KeyMsg:
+		if q.searching {
+			return q.updateSearch(msg), nil
+		}
+		k := q.c.Keys
+		rows := q.visible(q.tab)
+		t := q.tab
+		switch {
+		case key.Matches(msg, k.Down):
+			q.cursor[t]++
+		case key.Matches(msg, k.Up):
+			q.cursor[t]--
+		case key.Matches(msg, k.Top):
+			q.cursor[t] = 0
+		case key.Matches(msg, k.Bottom):
+			q.cursor[t] = len(rows) - 1
+		case key.Matches(msg, k.PgDown):
+			q.cursor[t] += q.pageRows()
+		case key.Matches(msg, k.PgUp):
+			q.cursor[t] -= q.pageRows()
+		case key.Matches(msg, k.NextTab):
+			q.tab = (q.tab + 1) % tabCount
+		case key.Matches(msg, k.PrevTab):
+			q.tab = (q.tab + tabCount - 1) % tabCount
+		case msg.String() >= "1" && msg.String() <= "5":
+			q.tab = tabID(msg.String()[0] - '1')
+		case key.Matches(msg, k.Search):
+			q.searching = true
+			return nil, nil
+		case key.Matches(msg, k.Mark):
+			if sm := q.selected(); sm != nil {
+				if q.marked[sm.ID] {
+					delete(q.marked, sm.ID)
+				} else {
+					q.marked[sm.ID] = true
+				}
+				q.cursor[t]++
+			}
+		case key.Matches(msg, k.Open):
+			q.clamp(t)
+			return nil, q.selected()
+		case msg.String() == "esc":
+			if q.query != "" {
+				q.query, q.hitsFor, q.hits = "", "", nil
+				q.qseq++
+			} else if len(q.marked) > 0 {
+				q.marked = map[uint32]bool{}
+			}
+		}
+		q.clamp(q.tab)
+	}
+	return nil, nil
+}
+
+func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {
+	switch msg.Type {
+	case tea.KeyEsc:
+		q.searching = false
+		q.query, q.hitsFor, q.hits = "", "", nil
+		q.qseq++
+		q.clamp(q.tab)
+		return nil
+	case tea.KeyEnter, tea.KeyDown:
+		q.searching = false
+		return nil
+	case tea.KeyBackspace:
+		r := []rune(q.query)
+		if len(r) == 0 {
+			return nil
+		}
+		q.query = string(r[:len(r)-1])
+		q.hitsFor = strings.TrimSpace(q.hitsFor)
+		if q.hitsFor != "" && !strings.HasPrefix(q.query, q.hitsFor) {
+			q.hitsFor = q.hitsFor[:0] // the query shrank: the old result can't be narrowed
+			q.hitsFor = ""
+			q.hits = nil
+		}
+		if strings.TrimSpace(q.query) == "" {
+			q.hitsFor, q.hits = "", nil
+			q.qseq++
+			return nil
+		}
+		return q.runSearch()
+	case tea.KeyRunes, tea.KeySpace:
+		q.query += workflow.CleanLine(string(msg.Runes))
+		if msg.Type == tea.KeySpace {
+			q.query += " "
+		}
+		return q.runSearch()
+	case tea.KeyCtrlU:
+		q.query, q.hitsFor, q.hits = "", "", nil
+		q.qseq++
+	}
+	return nil
+}
+
+func (q *queue) pageRows() int {
+	n := q.c.Height - 6
+	if n < 1 {
+		n = 1
+	}
+	return n
+}
+
+// columns sized to the terminal; the enterprise name takes what is left.
+type col struct {
+	title string
+	w     int
+}
+
+func (q *queue) columns(w int) []col {
+	lang := q.c.Lang
+	cols := []col{{q.c.T("col.no"), 14}, {q.c.T("col.enterprise"), 0}, {q.c.T("col.type"), 12}, {q.c.T("col.stage"), 10},
+		{q.c.T("col.owner"), 8}, {q.c.T("col.due"), 16}, {q.c.T("col.updated"), 11}}
+	if lang == "en" {
+		cols[2].w, cols[3].w, cols[5].w = 14, 17, 19
+	}
+	fixed := 2 // marker
+	for _, c := range cols {
+		fixed += c.w + 1
+	}
+	rest := w - fixed
+	if rest < 16 {
+		// Narrow terminal: drop the last-change column first.
+		fixed -= cols[6].w + 1
+		cols = cols[:6]
+		rest = w - fixed
+	}
+	if rest < 10 {
+		rest = 10
+	}
+	cols[1].w = rest
+	return cols
+}
+
+// View renders only the visible window of the list.
+func (q *queue) View(w, h int) string {
+	st := q.c.Styles
+	var lines []string
+	// Tabs with live counts.
+	var tabs []string
+	for t := tabID(0); t < tabCount; t++ {
+		// Counts are styled apart from the tab name: lipgloss underlines rune by rune and
+		// would break a nested escape sequence.
+		name := q.c.T(tabKeys[t])
+		count := " " + st.TabCount.Render(itoa(len(q.rows[t])))
+		if t == tabDue {
+			over := 0
+			now := q.c.Now()
+			set := q.c.Store.Settings()
+			for _, sm := range q.rows[tabDue] {
+				if _, u := set.SLA.Left(sm.Due, set.Calendar(), now); u == workflow.UrgencyOverdue {
+					over++
+				}
+			}
+			if over > 0 {
+				count += st.DueOver.Render("!" + itoa(over))
+			}
+		}
+		if t == q.tab {
+			tabs = append(tabs, " "+st.TabActive.Render(name)+count+" ")
+		} else {
+			tabs = append(tabs, " "+st.Tab.Render(name)+count+" ")
+		}
+	}
+	lines = append(lines, cut(strings.Join(tabs, ""), w))
+	// Search line.
+	if q.searching || q.query != "" {
+		s := st.Key.Render(q.c.T("search.prompt")) + safe(q.query)
+		if q.searching {
+			s += st.RowSel.Render(" ")
+		}
+		if q.query == "" {
+			s += " " + st.Faint.Render(q.c.T("search.hint"))
+		} else if q.hitsFor != "" {
+			s += "  " + st.Muted.Render(q.c.T("search.results", len(q.visible(q.tab))))
+		}
+		lines = append(lines, cut(s, w))
+	}
+	cols := q.columns(w)
+	var hdr strings.Builder
+	hdr.WriteString("  ")
+	for _, c := range cols {
+		hdr.WriteString(fit(c.title, c.w) + " ")
+	}
+	lines = append(lines, st.Header.Render(cut(hdr.String(), w)))
+	rows := q.visible(q.tab)
+	body := h - len(lines) - 1
+	if body < 1 {
+		body = 1
+	}
+	t := q.tab
+	if q.cursor[t] < q.offset[t] {
+		q.offset[t] = q.cursor[t]
+	}
+	if q.cursor[t] >= q.offset[t]+body {
+		q.offset[t] = q.cursor[t] - body + 1
+	}
+	if len(rows) == 0 {
+		lines = append(lines, "  "+st.Muted.Render(q.c.T("queue.empty")))
+	}
+	now := q.c.Now()
+	for i := q.offset[t]; i < len(rows) && i < q.offset[t]+body; i++ {
+		lines = append(lines, q.row(rows[i], cols, i == q.cursor[t], w, now))
+	}
+	for len(lines) < h-1 {
+		lines = append(lines, "")
+	}
+	foot := q.c.T("queue.count", len(rows))
+	if len(q.marked) > 0 {
+		foot += "  " + st.RowMarked.Render(q.c.T("queue.marked", len(q.marked)))
+	}
+	lines = append(lines, st.Muted.Render(foot))
+	return clampLines(lines, w, h)
+}
+
+func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, now time.Time) string {
+	st := q.c.Styles
+	lang := q.c.Lang
+	mark := "  "
+	if q.marked[sm.ID] {
+		mark = "● "
+	}
+	dueText, dueStyle := q.dueCell(sm, now)
+	cells := []string{
+		fit(sm.No, cols[0].w),
+		fit(safe(sm.Enterprise), cols[1].w),
+		fit(labelOf("record_type", sm.RecordType, lang), cols[2].w),
+		fit(sm.Stage.Label(lang), cols[3].w),
+		fit(q.staffName(sm.Owner), cols[4].w),
+		"",
+	}
+	dueCell := fit(dueText, cols[5].w)
+	if len(cols) > 6 {
+		cells = append(cells, fit(sm.UpdatedAt.In(workflow.ChinaTZ).Format("01-02 15:04"), cols[6].w))
+	}
+	if sel {
+		cells[5] = dueCell
+		return st.RowSel.Render(fitStyled(mark+strings.Join(cells, " "), w))
+	}
+	cells[5] = dueStyle.Render(dueCell)
+	line := mark + strings.Join(cells, " ")
+	if q.marked[sm.ID] {
+		return st.RowMarked.Render(mark) + strings.Join(cells, " ")
+	}
+	return line
+}
+
+// dueCell says how much time is left, coloured by urgency.
+func (q *queue) dueCell(sm *store.Summary, now time.Time) (string, lipglossStyle) {
+	st := q.c.Styles
+	set := q.c.Store.Settings()
+	if sm.Stage.Terminal() {
+		return workflow.Day(sm.ClosedAt), st.Muted
+	}
+	left, u := set.SLA.Left(sm.Due, set.Calendar(), now)
+	prov := ""
+	if sm.Due.Provisional {
+		prov = "*"
+	}
+	day := sm.Due.At.In(workflow.ChinaTZ).Format("01-02")
+	switch {
+	case sm.Due.Paused:
+		return day + " " + q.c.T("due.paused"), st.DuePaused
+	case u == workflow.UrgencyOverdue:
+		return day + prov + " " + q.c.T("due.over", -left), st.DueOver
+	case u == workflow.UrgencySoon && left == 0:
+		return day + prov + " " + q.c.T("due.today"), st.DueSoon
+	case u == workflow.UrgencySoon:
+		return day + prov + " " + q.c.T("due.left", left), st.DueSoon
+	case u == workflow.UrgencyNone:
+		return "", st.Muted
+	}
+	return day + prov + " " + q.c.T("due.left", left), st.DueOK
+}
+
+func (q *queue) staffName(name string) string { return q.c.staffName(name) }
+
+func unusedQueueStaff(q *queue, name string) string {
+	if st, ok := q.c.staff[name]; ok {
+		return safe(st.Shown())
+	}
+	return safe(name)
+}

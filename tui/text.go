@@ -1,0 +1,89 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+
+	"repairdesk/workflow"
+)
+
+// Width measurement: one measure everywhere (x/ansi, the same lipgloss uses), with East
+// Asian ambiguous characters as narrow whatever the server's locale says: CJK ideographs
+// and full-width punctuation are wide (2 cells), emoji are wide, box drawing is narrow.
+func width(s string) int { return ansi.StringWidth(s) }
+
+// fit truncates s to w cells (with …) and pads it with spaces to exactly w.
+func fit(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if width(s) > w {
+		s = ansi.Truncate(s, w, "…")
+	}
+	if d := w - width(s); d > 0 {
+		s += strings.Repeat(" ", d)
+	}
+	return s
+}
+
+// cut truncates without padding.
+func cut(s string, w int) string {
+	if w <= 0 {
+		return ""
+	}
+	if width(s) > w {
+		return ansi.Truncate(s, w, "…")
+	}
+	return s
+}
+
+// safe is the one gate for stored text on its way to the screen.
+func safe(s string) string { return workflow.CleanLine(s) }
+
+// wrap breaks s into lines of at most w cells, keeping CJK text intact.
+func wrap(s string, w int) []string {
+	var out []string
+	for _, para := range strings.Split(workflow.Clean(s), "\n") {
+		if para == "" {
+			out = append(out, "")
+			continue
+		}
+		wrapped := ansi.Wrap(para, w, " ")
+		out = append(out, strings.Split(wrapped, "\n")...)
+	}
+	return out
+}
+
+// clampLines pads or cuts a block to exactly h lines of width w.
+func clampLines(lines []string, w, h int) string {
+	if len(lines) > h {
+		lines = lines[:h]
+	}
+	var b strings.Builder
+	for i := 0; i < h; i++ {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		if i < len(lines) {
+			b.WriteString(fitStyled(lines[i], w))
+		} else {
+			b.WriteString(strings.Repeat(" ", w))
+		}
+	}
+	return b.String()
+}
+
+// fitStyled is fit for lines that may carry styling.
+func fitStyled(s string, w int) string {
+	if width(s) > w {
+		s = ansi.Truncate(s, w, "")
+	}
+	if d := w - width(s); d > 0 {
+		s += strings.Repeat(" ", d)
+	}
+	return s
+}
+
+func keysOf(kind string) []string         { return workflow.Keys(kind) }
+func labelOf(kind, k, lang string) string { return workflow.Label(kind, k, lang) }

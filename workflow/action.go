@@ -1,0 +1,114 @@
+package workflow
+
+import "time"
+
+// ActionKind names what a person does to a case. Stable keys: stored in events.
+type ActionKind string
+
+const (
+	ActCreate             ActionKind = "create"
+	ActUpdateMaterial     ActionKind = "update_material"
+	ActAddFinding         ActionKind = "add_finding"
+	ActRequestMaterials   ActionKind = "request_materials"
+	ActMaterialsReceived  ActionKind = "materials_received"
+	ActAccept             ActionKind = "accept"
+	ActDecline            ActionKind = "decline"
+	ActProposeRepair      ActionKind = "propose_repair"
+	ActApprove            ActionKind = "approve"
+	ActReturn             ActionKind = "return"
+	ActSubmitCorrection   ActionKind = "submit_correction"
+	ActRecordOutcome      ActionKind = "record_outcome"
+	ActNotifyApplicant    ActionKind = "notify_applicant"
+	ActWithdraw           ActionKind = "withdraw"
+	ActReassign           ActionKind = "reassign"
+	ActOverrideCreditCode ActionKind = "override_credit_code"
+	ActComment            ActionKind = "comment"
+)
+
+// Actions lists every action kind a person can choose on an existing case, in menu order.
+var Actions = []ActionKind{
+	ActUpdateMaterial, ActRequestMaterials, ActMaterialsReceived, ActOverrideCreditCode, ActAccept,
+	ActAddFinding, ActProposeRepair, ActApprove, ActReturn, ActSubmitCorrection,
+	ActRecordOutcome, ActNotifyApplicant, ActDecline, ActReassign, ActWithdraw, ActComment,
+}
+
+func (k ActionKind) Label(lang string) string { return label("action", string(k), lang) }
+
+// Action is one request to change a case. Exactly the payload its Kind needs is set.
+// The whole Action is stored in the event, so a case can always be rebuilt by replay.
+type Action struct {
+	Kind    ActionKind `json:"kind"`
+	Actor   string     `json:"actor"`
+	Role    Role       `json:"role"`
+	At      time.Time  `json:"at"`
+	Comment string     `json:"comment,omitempty"`
+
+	Intake       *Intake         `json:"intake,omitempty"`
+	Material     *MaterialUpdate `json:"material,omitempty"`
+	Finding      *Finding        `json:"finding,omitempty"`
+	Proposal     *Proposal       `json:"proposal,omitempty"`
+	Decline      *Decline        `json:"decline,omitempty"`
+	Submission   *Submission     `json:"submission,omitempty"`
+	Outcome      *Outcome        `json:"outcome,omitempty"`
+	Notification *Notification   `json:"notification,omitempty"`
+	Assignee     string          `json:"assignee,omitempty"`
+	// Deadline is the resubmission deadline of a one-time notice; the store fills it from
+	// the calendar so replay never depends on today's settings.
+	Deadline time.Time `json:"deadline,omitzero"`
+}
+
+// Intake is everything known when the application is taken in. The store assigns ID and No.
+type Intake struct {
+	ID         uint32     `json:"id"`
+	No         string     `json:"no"`
+	Enterprise Enterprise `json:"enterprise"`
+	Agent      Agent      `json:"agent"`
+	Records    []Record   `json:"records"`
+	Materials  []Material `json:"materials"` // the checklist, copied from the catalogue at intake
+	Owner      string     `json:"owner"`
+	ReceivedAt time.Time  `json:"received_at"`
+}
+
+// MaterialUpdate marks one checklist item. A Key not on the list adds a new item (Label needed).
+type MaterialUpdate struct {
+	Key      string `json:"key"`
+	Label    string `json:"label,omitempty"`
+	Required bool   `json:"required,omitempty"`
+	Received bool   `json:"received"`
+	Valid    bool   `json:"valid"`
+	Note     string `json:"note,omitempty"`
+}
+
+// Event is the immutable record of one applied action.
+type Event struct {
+	CaseID  uint32     `json:"case_id"`
+	Seq     int        `json:"seq"` // the case version this event produced (create = 1)
+	Kind    ActionKind `json:"kind"`
+	Actor   string     `json:"actor"`
+	At      time.Time  `json:"at"`
+	From    Stage      `json:"from,omitempty"`
+	To      Stage      `json:"to"`
+	Comment string     `json:"comment,omitempty"`
+	Changes []Change   `json:"changes,omitempty"`
+	Action  Action     `json:"action"`
+	// Letter is the letter this action produced, stored verbatim (what was sent is kept).
+	Letter *Letter `json:"letter,omitempty"`
+	// Hash chain: PrevHash is the previous event's Hash; Hash covers this event's content.
+	PrevHash string `json:"prev_hash,omitempty"`
+	Hash     string `json:"hash,omitempty"`
+}
+
+// Change is one field that an action changed, for the history view.
+type Change struct {
+	Field string `json:"field"`
+	Old   string `json:"old,omitempty"`
+	New   string `json:"new,omitempty"`
+}
+
+// Letter is a produced document.
+type Letter struct {
+	Kind  string `json:"kind"` // receipt, notice, decline, result
+	Lang  string `json:"lang"`
+	Title string `json:"title"`
+	Body  string `json:"body"`
+}

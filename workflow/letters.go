@@ -1,0 +1,886 @@
+package workflow
+
+import (
+	"bytes"
+	"embed"
+	"errors"
+	"fmt"
+	htmltemplate "html/template"
+	"io/fs"
+	"path"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"text/template"
+	"time"
+)
+
+// The letters a case produces are text/template files, one per kind and language, named
+// <kind>.<lang>.tmpl (receipt.zh.tmpl …). Each defines a "title" template and its main body
+// ends with the signature paragraph (agency, seal, date): LetterHTML right-aligns the last
+// paragraph. The shipped copies are embedded; an admin may adapt copies in a directory of
+// their own and load it with ParseLetterTemplates. A template sees a LetterData.
+//
+//go:embed templates/*.tmpl
+var letterTemplateFiles embed.FS
+
+// LetterKinds lists the kinds of letter in the order a case produces them.
+var LetterKinds = []string{"receipt", "notice", "decline", "result"}
+
+var letterLangs = []string{"zh", "en"}
+
+// LetterSettings is the letterhead, from the settings.
+type LetterSettings struct {
+	Agency  string // 机构名称, signs every letter
+	Address string
+	Phone   string
+	Seal    string // what stands by the signature where the seal goes, e.g. 业务专用章; empty: 盖章
+}
+
+// LetterSet is a parsed, checked set of letter templates: every kind in zh and en.
+type LetterSet struct {
+	tmpl map[string]*template.Template // "<kind>.<lang>"
+	src  map[string]string             // where each came from, for messages
+}
+
+// DefaultLetterTemplates is the directory of the shipped templates, for an admin to copy.
+func DefaultLetterTemplates() fs.FS {
+	sub, err := fs.Sub(letterTemplateFiles, "templates")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+var defaultLetters = sync.OnceValue(func() *LetterSet {
+	ls, err := parseLetterDir(DefaultLetterTemplates(), "built-in")
+	if err == nil {
+		err = ls.complete()
+	}
+	if err == nil {
+		err = ls.check()
+	}
+	if err != nil {
+		panic(err) // the embedded templates are tested
+	}
+	return ls
+})
+
+// DefaultLetters is the set of templates shipped with the program.
+func DefaultLetters() *LetterSet { return defaultLetters() }
+
+// ParseLetterTemplates reads an admin-supplied directory of <kind>.<lang>.tmpl files. Files
+// not ending in .tmpl are ignored; a kind or language it does not provide falls back to the
+// built-in template. Every template is tried on sample cases, so a misspelt field is
+// reported now, with the file's name, rather than when a letter is due.
+func ParseLetterTemplates(fsys fs.FS) (*LetterSet, error) {
+	if fsys == nil {
+		return nil, errors.New("no letter template directory given (未指定函件模板目录)")
+	}
+	ls, err := parseLetterDir(fsys, "")
+	if err != nil {
+		return nil, err
+	}
+	if len(ls.tmpl) == 0 {
+		return nil, errors.New("no letter templates found: expected files such as notice.zh.tmpl (目录中没有函件模板，文件名应形如 notice.zh.tmpl)")
+	}
+	def := DefaultLetters()
+	for k, t := range def.tmpl {
+		if _, ok := ls.tmpl[k]; !ok {
+			ls.tmpl[k], ls.src[k] = t, def.src[k]
+		}
+	}
+	if err := ls.check(); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+const letterTemplateMax = 256 << 10
+
+func parseLetterDir(fsys fs.FS, origin string) (*LetterSet, error) {
+	ls := &LetterSet{tmpl: map[string]*template.Template{}, src: map[string]string{}}
+	entries, err := fs.ReadDir(fsys, ".")
+	if err != nil {
+		return nil, fmt.Errorf("letter templates: %w (无法读取函件模板目录)", err)
+	}
+	for _, e := range entries {
+		name := e.Name()
+		if e.IsDir() || path.Ext(name) != ".tmpl" {
+			continue
+		}
+		kind, lang, ok := strings.Cut(strings.TrimSuffix(name, ".tmpl"), ".")
+		if !ok || !slices.Contains(LetterKinds, kind) || !slices.Contains(letterLangs, lang) {
+			return nil, fmt.Errorf("letter template %s: the name must be <kind>.<lang>.tmpl with kind one of %s and lang zh or en (模板文件名应为 类型.语言.tmpl)",
+				name, strings.Join(LetterKinds, ", "))
+		}
+		data, err := fs.ReadFile(fsys, name)
+		if err != nil {
+			return nil, fmt.Errorf("letter template %s: %w", name, err)
+		}
+		if len(data) > letterTemplateMax {
+			return nil, fmt.Errorf("letter template %s is too large (%d bytes; at most %d) (模板文件过大)", name, len(data), letterTemplateMax)
+		}
+		t, err := template.New(name).Funcs(letterFuncs(lang)).Parse(string(data))
+		if err != nil {
+			return nil, fmt.Errorf("letter template %s: %w (模板语法错误)", name, err)
+		}
+		if t.Lookup("title") == nil {
+			return nil, fmt.Errorf(`letter template %s defines no title: add {{define "title"}}…{{end}} (模板缺少标题定义)`, name)
+		}
+		src := name
+		if origin != "" {
+			src = origin + " " + name
+		}
+		ls.tmpl[kind+"."+lang], ls.src[kind+"."+lang] = t, src
+	}
+	return ls, nil
+}
+
+// complete reports a kind or language missing from the set.
+func (ls *LetterSet) complete() error {
+	for _, k := range LetterKinds {
+		for _, l := range letterLangs {
+			if ls.tmpl[k+"."+l] == nil {
+				return fmt.Errorf("letter template %s.%s.tmpl is missing (缺少函件模板)", k, l)
+			}
+		}
+	}
+	return nil
+}
+
+// check renders every template against sample cases covering each branch a template may take.
+func (ls *LetterSet) check() error {
+	if err := ls.complete(); err != nil {
+		return err
+	}
+	for _, c := range letterSamples() {
+		for _, kind := range LettersOf(&c) {
+			for _, lang := range letterLangs {
+				if _, err := ls.render(kind, &c, LetterSettings{Agency: "A", Address: "B", Phone: "C"}, lang, c.UpdatedAt); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	return nil
+}
+
+func letterFuncs(lang string) template.FuncMap {
+	return template.FuncMap{
+		// inc turns a 0-based range index into an item number.
+		"inc": func(i int) int { return i + 1 },
+		// label is Label in the template's language: {{label "outcome" "corrected"}}.
+		"label": func(kind, key string) string { return Label(kind, key, lang) },
+		"join":  strings.Join,
+	}
+}
+
+// LetterKindFor says which letter an action produces ("" if none).
+func LetterKindFor(k ActionKind) string {
+	switch k {
+	case ActCreate:
+		return "receipt"
+	case ActRequestMaterials:
+		return "notice"
+	case ActDecline:
+		return "decline"
+	case ActNotifyApplicant:
+		return "result"
+	}
+	return ""
+}
+
+// LettersOf lists the kinds of letter a case can show now, in order: the receipt always,
+// the notice once one was issued, the decline once declined, and the result once the
+// outcome is recorded (a draft until the applicant is notified).
+func LettersOf(c *Case) []string {
+	if c == nil || (c.ID == 0 && c.No == "") {
+		return nil
+	}
+	out := []string{"receipt"}
+	if len(c.Notices) > 0 {
+		out = append(out, "notice")
+	}
+	if c.Decline != nil {
+		out = append(out, "decline")
+	}
+	if c.Outcome != nil && c.Submission != nil {
+		out = append(out, "result")
+	}
+	return out
+}
+
+// LetterData is what a letter template sees. Every text from the case or the settings has
+// passed through Clean and is formatted for the letter's language (dates 2026年3月5日 or
+// 5 March 2026, labels translated); the agent's ID number and phone are masked.
+type LetterData struct {
+	Kind, Lang string
+	Date       string // the letter's date: that of the action producing it
+	Agency     string // never empty: a placeholder says it is not set
+	Address    string
+	Phone      string
+	Seal       string // never empty: 盖章 / Seal by default
+	CaseNo     string
+	Received   string // the day the application was received
+	Round      int    // the formal-review round now
+
+	Enterprise LetterEnterprise
+	Agent      LetterAgent
+	Records    []LetterRecord
+	// ReceivedMaterials and MissingMaterials split the checklist: what is in hand, and the
+	// required items not yet received.
+	ReceivedMaterials []LetterMaterial
+	MissingMaterials  []LetterMaterial
+	Findings          []LetterFinding
+
+	Notice     *LetterNotice     // the last notice (nil if none)
+	Decline    *LetterDecline    // nil unless declined
+	Proposal   *LetterProposal   // nil until proposed
+	Submission *LetterSubmission // nil until submitted
+	Outcome    *LetterOutcome    // nil until recorded
+	Check      *LetterCheck      // with Submission: what the applicant should check, and from when
+	// Avenues are the other ways open to the applicant: those chosen when declining, or in a
+	// result letter the usual ones when the record was not (fully) corrected.
+	Avenues      []LetterAvenue
+	Notification *LetterNotification
+}
+
+type LetterEnterprise struct{ Name, CreditCode, LegalRep, Address string }
+
+// LetterAgent: ID and Phone are masked (1101**********002X, 138****5678).
+type LetterAgent struct{ Name, ID, Phone, AuthLetter string }
+
+type LetterRecord struct {
+	Source, Type, Institution, Date, Problem, Tier, Detail string
+	Amount                                                 string // "" when not given
+}
+
+type LetterMaterial struct {
+	Name     string
+	Required bool
+	Valid    bool // received and valid
+	Note     string
+}
+
+type LetterFinding struct{ Checked, Contact, Method, Result, Date string }
+
+type LetterNotice struct {
+	Round    int
+	Date     string
+	Deadline string
+	Items    []LetterNoticeItem
+}
+
+// LetterNoticeItem is one line of a notice: Problem says what is wrong (the note, or
+// "not submitted"), Bring what to provide.
+type LetterNoticeItem struct {
+	Name    string
+	Missing bool   // false: received but not acceptable
+	State   string // 未提交 / 不符合要求
+	Problem string
+	Bring   string
+}
+
+type LetterDecline struct {
+	ReasonKey   string
+	Reason      string // the reason's label
+	Explanation string
+	AtReview    bool   // declined at formal review, before any investigation
+	Whitewash   bool   // reason whitewash: the letter adds a risk warning
+	ExpiryDate  string // when await_expiry applies and the date is known
+	// EarliestRepair is, for a penalty declined as too early, the first day repair may be asked.
+	EarliestRepair string
+	Date           string
+}
+
+type LetterProposal struct{ Conclusion, Plan string }
+
+type LetterSubmission struct{ ChannelKey, Channel, Reference, Date string }
+
+type LetterOutcome struct {
+	Key      string // Keys("outcome")
+	Result   string
+	Note     string
+	Date     string
+	Repaired bool // corrected or partly corrected
+}
+
+// LetterCheck: look at Where from From (never before the letter's date); Period is the time
+// the rule gives and Basis the rule, a whole sentence ("" when none is cited).
+type LetterCheck struct {
+	Where, From, Period, Basis string
+	Workdays                   bool
+}
+
+type LetterAvenue struct{ Key, Name, Detail string }
+
+type LetterNotification struct{ Channel, Date string }
+
+func letterLang(lang string) string {
+	if lang == "en" {
+		return "en"
+	}
+	return "zh"
+}
+
+// Render builds the letter of the given kind for case c (the case after the action that
+// produces it) in lang ("zh" default, "en"). The letter is dated by that action (receipt:
+// the day received; notice: the last notice; decline: the decline; result: the
+// notification, or now while it is still a draft), so a reprint is identical.
+func (ls *LetterSet) Render(kind string, c *Case, s LetterSettings, lang string, now time.Time) (Letter, error) {
+	if ls == nil {
+		ls = DefaultLetters()
+	}
+	return ls.render(kind, c, s, lang, now)
+}
+
+func (ls *LetterSet) render(kind string, c *Case, s LetterSettings, lang string, now time.Time) (Letter, error) {
+	lang = letterLang(lang)
+	if !slices.Contains(LetterKinds, kind) {
+		return Letter{}, fmt.Errorf("unknown letter kind %q: use one of %s (未知函件类型)", kind, strings.Join(LetterKinds, ", "))
+	}
+	if c == nil {
+		return Letter{}, errors.New("no case to write a letter for (没有案件)")
+	}
+	d, err := buildLetterData(kind, c, s, lang, now)
+	if err != nil {
+		return Letter{}, err
+	}
+	t := ls.tmpl[kind+"."+lang]
+	if t == nil {
+		return Letter{}, fmt.Errorf("no %s template for %s (缺少函件模板)", kind, lang)
+	}
+	var title, body bytes.Buffer
+	if err := t.ExecuteTemplate(&title, "title", d); err != nil {
+		return Letter{}, fmt.Errorf("letter template %s: %w", ls.src[kind+"."+lang], err)
+	}
+	if err := t.Execute(&body, d); err != nil {
+		return Letter{}, fmt.Errorf("letter template %s: %w", ls.src[kind+"."+lang], err)
+	}
+	return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title.String())), Body: tidyLetter(Clean(body.String()))}, nil
+}
+
+// tidyLetter trims trailing spaces, keeps at most one blank line in a row and ends the text
+// with exactly one newline, so templates may be laid out for readability.
+func tidyLetter(s string) string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	blank := true // drops leading blank lines
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \u3000")
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+func letterError(kind string, c *Case, zh, en string) error {
+	return fmt.Errorf("case %s has no %s: %s (案件%s：%s)", c.No, kind, en, c.No, zh)
+}
+
+func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now time.Time) (*LetterData, error) {
+	en := lang == "en"
+	pick := func(zh, e string) string {
+		if en {
+			return e
+		}
+		return zh
+	}
+	line := func(v string) string { return strings.TrimSpace(CleanLine(v)) }
+	text := func(v string) string { return strings.TrimSpace(Clean(v)) }
+	date := func(t time.Time) string { return letterDate(t, lang) }
+
+	d := &LetterData{
+		Kind: kind, Lang: lang,
+		Agency: line(s.Agency), Address: line(s.Address), Phone: line(s.Phone), Seal: line(s.Seal),
+		CaseNo: line(c.No), Received: date(c.ReceivedAt), Round: c.Round,
+		Enterprise: LetterEnterprise{Name: line(c.Enterprise.Name), CreditCode: line(c.Enterprise.CreditCode),
+			LegalRep: line(c.Enterprise.LegalRep), Address: line(c.Enterprise.Address)},
+		Agent: LetterAgent{Name: line(c.Agent.Name), ID: MaskID(line(c.Agent.IDNumber)), Phone: MaskPhone(line(c.Agent.Phone)),
+			AuthLetter: line(c.Agent.AuthLetter)},
+	}
+	if d.Agency == "" {
+		d.Agency = pick("（机构名称未设置）", "(agency name not set)")
+	}
+	if d.Seal == "" {
+		d.Seal = pick("盖章", "Seal")
+	}
+	for _, r := range c.Records {
+		lr := LetterRecord{Source: Label("source", r.Source, lang), Type: Label("record_type", r.Type, lang),
+			Institution: line(r.Institution), Date: letterDay(r.Date, lang), Problem: Label("problem", r.Problem, lang),
+			Detail: text(r.Detail), Amount: letterAmount(r.AmountFen, lang)}
+		if r.Tier != "" {
+			lr.Tier = Label("tier", r.Tier, lang)
+		}
+		d.Records = append(d.Records, lr)
+	}
+	for _, m := range c.Materials {
+		lm := LetterMaterial{Name: line(m.Name(lang)), Required: m.Required, Valid: m.OK(), Note: text(m.Note)}
+		switch {
+		case m.Received:
+			d.ReceivedMaterials = append(d.ReceivedMaterials, lm)
+		case m.Required:
+			d.MissingMaterials = append(d.MissingMaterials, lm)
+		}
+	}
+	for _, f := range c.Findings {
+		d.Findings = append(d.Findings, LetterFinding{Checked: text(f.Checked), Contact: letterLabel("contact", f.Contact, lang),
+			Method: letterLabel("method", f.Method, lang), Result: Label("result", f.Result, lang), Date: date(f.At)})
+	}
+	if k := len(c.Notices); k > 0 {
+		n := c.Notices[k-1]
+		ln := &LetterNotice{Round: n.Round, Date: date(n.At), Deadline: date(n.Deadline)}
+		for _, it := range n.Items {
+			m := Material{Key: it.Key, Label: it.Label}
+			li := LetterNoticeItem{Name: line(m.Name(lang)), Missing: it.Missing, Problem: text(it.Note), Bring: materialBring(m, lang)}
+			if it.Missing {
+				li.State = pick("未提交", "not submitted")
+				if li.Problem == "" {
+					li.Problem = pick("未提交该材料", "This item was not submitted")
+				}
+			} else {
+				li.State = pick("不符合要求", "not acceptable")
+				if li.Problem == "" {
+					li.Problem = pick("所交材料不符合要求", "The item submitted is not acceptable")
+				}
+			}
+			ln.Items = append(ln.Items, li)
+		}
+		d.Notice = ln
+	}
+	if p := c.Proposal; p != nil {
+		d.Proposal = &LetterProposal{Conclusion: text(p.Conclusion), Plan: text(p.Plan)}
+	}
+	if dc := c.Decline; dc != nil {
+		ld := &LetterDecline{ReasonKey: dc.Reason, Reason: Label("reason", dc.Reason, lang), Explanation: text(dc.Explanation),
+			AtReview: dc.From == StageFormalReview, Whitewash: dc.Reason == "whitewash", Date: date(dc.At)}
+		if slices.Contains(dc.Avenues, "await_expiry") && dc.ExpiryDate != "" {
+			ld.ExpiryDate = letterDay(dc.ExpiryDate, lang)
+		}
+		if dc.Reason == "publicity_period" {
+			var earliest time.Time
+			for _, r := range c.Records {
+				if e := DefaultRules().EarliestRepair(r); e.After(earliest) {
+					earliest = e
+				}
+			}
+			if earliest.After(dc.At) {
+				ld.EarliestRepair = date(earliest)
+			}
+		}
+		d.Decline = ld
+		for _, k := range Keys("avenue") { // in the defined order, whatever order they were ticked in
+			if slices.Contains(dc.Avenues, k) {
+				d.Avenues = append(d.Avenues, letterAvenue(k, c, ld.ExpiryDate, lang))
+			}
+		}
+	}
+	if sb := c.Submission; sb != nil {
+		d.Submission = &LetterSubmission{ChannelKey: sb.Channel, Channel: Label("channel", sb.Channel, lang),
+			Reference: line(sb.Reference), Date: date(sb.At)}
+	}
+	if o := c.Outcome; o != nil {
+		d.Outcome = &LetterOutcome{Key: o.Result, Result: Label("outcome", o.Result, lang), Note: text(o.Note), Date: date(o.At), Repaired: c.Repaired()}
+	}
+	if nt := c.Notification; nt != nil {
+		d.Notification = &LetterNotification{Channel: Label("notify", nt.Channel, lang), Date: letterDay(nt.Date, lang)}
+	}
+
+	// The letter's date, and what each kind needs.
+	var at time.Time
+	switch kind {
+	case "receipt":
+		at = c.ReceivedAt
+	case "notice":
+		if len(c.Notices) == 0 {
+			return nil, letterError("notice", c, "尚未发出补正通知", "no materials notice was issued")
+		}
+		at = c.Notices[len(c.Notices)-1].At
+	case "decline":
+		if c.Decline == nil {
+			return nil, letterError("decline", c, "未作出不予修复决定", "it was not declined")
+		}
+		at = c.Decline.At
+	case "result":
+		if c.Submission == nil || c.Outcome == nil {
+			return nil, letterError("result", c, "尚未报送或尚未登记修正结果", "no correction was submitted or no outcome recorded")
+		}
+		at = now
+		if c.Notification != nil {
+			at = c.Notification.At
+		}
+	}
+	if at.IsZero() {
+		at = now
+	}
+	d.Date = date(at)
+
+	if c.Submission != nil {
+		d.Check = letterCheck(c.Submission, at, lang)
+	}
+	if kind == "result" && c.Outcome != nil && c.Outcome.Result != "corrected" {
+		keys := []string{"institution_dispute", "pbc_complaint", "reconsideration_litigation"}
+		switch c.Submission.Channel {
+		case "creditchina", "court", "tax":
+			keys = []string{"creditchina_appeal", "reconsideration_litigation"}
+		}
+		d.Avenues = d.Avenues[:0]
+		for _, k := range keys {
+			d.Avenues = append(d.Avenues, letterAvenue(k, c, "", lang))
+		}
+	}
+	return d, nil
+}
+
+func letterLabel(kind, key, lang string) string {
+	if key == "" {
+		return ""
+	}
+	return Label(kind, key, lang)
+}
+
+// letterDate: 2026年3月5日 or 5 March 2026, the day in China time.
+func letterDate(t time.Time, lang string) string {
+	if t.IsZero() {
+		return ""
+	}
+	t = t.In(ChinaTZ)
+	if lang == "en" {
+		return fmt.Sprintf("%d %s %d", t.Day(), t.Month(), t.Year())
+	}
+	return fmt.Sprintf("%d年%d月%d日", t.Year(), int(t.Month()), t.Day())
+}
+
+// letterDay formats a stored YYYY-MM-DD; anything else is shown as it is, cleaned.
+func letterDay(s, lang string) string {
+	t, err := ParseDate(strings.TrimSpace(s))
+	if err != nil {
+		return strings.TrimSpace(CleanLine(s))
+	}
+	return letterDate(t, lang)
+}
+
+// letterAmount: 人民币1,250,000.00元 or CNY 1,250,000.00; "" for no amount.
+func letterAmount(fen int64, lang string) string {
+	if fen <= 0 {
+		return ""
+	}
+	digits := strconv.FormatInt(fen/100, 10)
+	var b strings.Builder
+	for i, r := range digits {
+		if i > 0 && (len(digits)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	n := fmt.Sprintf("%s.%02d", b.String(), fen%100)
+	if lang == "en" {
+		return "CNY " + n
+	}
+	return "人民币" + n + "元"
+}
+
+// materialBring says what to provide for a checklist item.
+func materialBring(m Material, lang string) string {
+	if h, ok := materialHints[m.Key]; ok && m.Label == "" {
+		if lang == "en" {
+			return h[1]
+		}
+		return h[0]
+	}
+	name := strings.TrimSpace(CleanLine(m.Name(lang)))
+	if lang == "en" {
+		return name + " (the original, or a copy stamped with the company seal)"
+	}
+	return name + "（原件或加盖企业公章的复印件）"
+}
+
+var materialHints = map[string][2]string{
+	"application_form":       {"填写完整并加盖企业公章的《征信修复申请书》原件", "The repair application form, filled in completely and stamped with the company seal (original)"},
+	"business_license":       {"营业执照副本复印件，加盖企业公章", "A copy of the business licence (duplicate original), stamped with the company seal"},
+	"legal_rep_id":           {"法定代表人身份证正反面复印件，加盖企业公章", "A copy of both sides of the legal representative's ID card, stamped with the company seal"},
+	"authorization":          {"法定代表人签字并加盖企业公章的授权委托书原件，写明经办人姓名、身份证号及委托事项", "The original letter of authorisation, signed by the legal representative and stamped with the company seal, naming the agent, their ID number and the matter"},
+	"agent_id":               {"经办人身份证原件（现场核验后退还）及复印件", "The agent's ID card (the original is checked and returned) and a copy"},
+	"credit_report":          {"近一个月内查询的、载有该记录的信用报告", "A credit report obtained within the last month that shows the record"},
+	"nonmalicious_statement": {"报送银行出具并加盖公章的非恶意逾期情况说明", "The bank's statement, stamped by the bank, that the overdue was not malicious"},
+	"settlement_certificate": {"贷款银行出具并加盖公章的结清证明", "The settlement certificate issued and stamped by the lending bank"},
+	"penalty_decision":       {"行政处罚决定书复印件", "A copy of the penalty decision"},
+	"penalty_fulfilled":      {"已履行行政处罚义务的证明，如罚没款缴纳凭证", "Proof the penalty was fulfilled, e.g. the receipt for the fine"},
+	"credit_commitment":      {"法定代表人签字并加盖企业公章的《信用承诺书》", "The credit commitment letter, signed by the legal representative and stamped with the company seal"},
+	"guarantee_release":      {"债权人出具的担保责任解除证明", "The creditor's certificate that the guarantee has been released"},
+	"tax_clearance":          {"税务机关出具的完税证明", "The tax clearance certificate issued by the tax authority"},
+	"court_fulfilment":       {"法院出具的履行完毕证明或结案证明", "The court's certificate that the judgment was fulfilled or the case closed"},
+	"identity_proof":         {"公安机关出具的身份冒用报案回执或相关证明", "The police's receipt for the report of identity misuse, or other proof of it"},
+	"correction_evidence":    {"能够证明信息错误的原始凭证，如合同、还款凭证、银行流水", "Original evidence that the data is wrong, such as contracts, repayment receipts or bank statements"},
+}
+
+func letterAvenue(key string, c *Case, expiry, lang string) LetterAvenue {
+	en := lang == "en"
+	a := LetterAvenue{Key: key, Name: Label("avenue", key, lang)}
+	switch key {
+	case "institution_dispute":
+		var inst []string
+		for _, r := range c.Records {
+			if n := strings.TrimSpace(CleanLine(r.Institution)); n != "" && !slices.Contains(inst, n) {
+				inst = append(inst, n)
+			}
+		}
+		if en {
+			a.Detail = "You may ask the institution that reported the record"
+			if len(inst) > 0 {
+				a.Detail += " (" + strings.Join(inst, ", ") + ")"
+			}
+			a.Detail += " to check and correct it; it must answer a dispute within 20 days of receiving it (Regulation on the Administration of the Credit Reporting Industry, art. 25)."
+		} else {
+			a.Detail = "可直接向报送该记录的机构"
+			if len(inst) > 0 {
+				a.Detail += "（" + strings.Join(inst, "、") + "）"
+			}
+			a.Detail += "提出异议，要求其核查更正；异议应当自收到之日起20日内处理并答复（《征信业管理条例》第二十五条）。"
+		}
+	case "pbc_complaint":
+		a.Detail = pickLang(en,
+			"可向中国人民银行当地分支机构投诉；受理投诉的机构应当自受理之日起30日内书面答复（《征信业管理条例》第二十六条）。",
+			"You may complain to the local branch of the People's Bank of China, which must answer in writing within 30 days of accepting the complaint (Regulation on the Administration of the Credit Reporting Industry, art. 26).")
+	case "creditchina_appeal":
+		a.Detail = pickLang(en,
+			"可登录“信用中国”网站（www.creditchina.gov.cn）提出异议申诉，网站自收到申请之日起10个工作日内反馈。",
+			"You may lodge an objection on the Credit China website (www.creditchina.gov.cn), which gives feedback within 10 working days.")
+	case "reconsideration_litigation":
+		a.Detail = pickLang(en,
+			"对行政机关作出的处罚决定或处理结果不服的，可依法申请行政复议（一般自知道该行为之日起60日内）或提起行政诉讼（一般自知道该行为之日起6个月内）。",
+			"If you disagree with an authority's penalty decision or its handling, you may apply for administrative reconsideration (as a rule within 60 days of learning of the act) or bring an administrative lawsuit (as a rule within 6 months).")
+	case "await_expiry":
+		if en {
+			a.Detail = "Adverse information is kept for 5 years from the day the conduct or event ended and is deleted when that period is over (Regulation on the Administration of the Credit Reporting Industry, art. 16)"
+			if expiry != "" {
+				a.Detail += "; for this record the period ends on " + expiry
+			}
+			a.Detail += "."
+		} else {
+			a.Detail = "不良信息自不良行为或者事件终止之日起保存5年，期满后予以删除（《征信业管理条例》第十六条）"
+			if expiry != "" {
+				a.Detail += "；该记录的保存期限预计于" + expiry + "届满"
+			}
+			a.Detail += "。"
+		}
+	}
+	return a
+}
+
+func pickLang(en bool, zh, e string) string {
+	if en {
+		return e
+	}
+	return zh
+}
+
+// letterCheck says where and from when the applicant can see the correction: a new credit
+// report 20 days after a dispute was submitted (征信业管理条例 art. 25), Credit China 10
+// working days after a repair application (国办发〔2025〕22号); never before the letter's date.
+func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
+	type rule struct {
+		days     int
+		workdays bool
+		where    [2]string
+		basis    [2]string
+	}
+	report := [2]string{"按照《征信业管理条例》第二十五条，征信机构应当自收到异议之日起20日内核查处理并答复。",
+		"Under article 25 of the Regulation on the Administration of the Credit Reporting Industry, a credit bureau must check and answer a dispute within 20 days of receiving it."}
+	rules := map[string]rule{
+		"pbc_dispute": {20, false, [2]string{"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"}, report},
+		"institution": {20, false, [2]string{"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"}, report},
+		"baihang":     {20, false, [2]string{"百行征信的最新信用报告", "a new credit report from Baihang Credit"}, report},
+		"pudao":       {20, false, [2]string{"朴道征信的最新信用报告", "a new credit report from Pudao Credit"}, report},
+		"creditchina": {10, true, [2]string{"“信用中国”网站（www.creditchina.gov.cn）上本企业的公示信息", "your enterprise's entry on the Credit China website (www.creditchina.gov.cn)"},
+			[2]string{"按照国办发〔2025〕22号文件，“信用中国”网站自收到修复申请之日起10个工作日内反馈。", "Under State Council General Office Document No. 22 of 2025, Credit China gives feedback within 10 working days of a repair application."}},
+		"court": {20, false, [2]string{"中国执行信息公开网（zxgk.court.gov.cn）的失信被执行人名单", "the dishonest-debtor list on China Enforcement Information Online (zxgk.court.gov.cn)"}, [2]string{}},
+		"tax":   {20, false, [2]string{"电子税务局中本企业的纳税信用信息", "your enterprise's tax credit information in the electronic tax bureau"}, [2]string{}},
+	}
+	r, ok := rules[sb.Channel]
+	if !ok {
+		r = rules["pbc_dispute"]
+	}
+	i := 0
+	if lang == "en" {
+		i = 1
+	}
+	var from time.Time
+	var period string
+	if r.workdays {
+		from, _ = DefaultCalendar().AddWorkdays(sb.At, r.days)
+		period = pickLang(i == 1, fmt.Sprintf("%d个工作日", r.days), fmt.Sprintf("%d working days", r.days))
+	} else {
+		from = AddCalendarDays(sb.At, r.days)
+		period = pickLang(i == 1, fmt.Sprintf("%d日", r.days), fmt.Sprintf("%d days", r.days))
+	}
+	if !letterAt.IsZero() && dayOf(from).Before(dayOf(letterAt)) {
+		from = letterAt
+	}
+	return &LetterCheck{Where: r.where[i], From: letterDate(from, lang), Period: period, Basis: r.basis[i], Workdays: r.workdays}
+}
+
+// ---- HTML ----
+
+var letterPage = htmltemplate.Must(htmltemplate.New("page").Parse(`<!DOCTYPE html>
+<html lang="{{.HTMLLang}}">
+<head>
+<meta charset="utf-8">
+<title>{{.Title}}</title>
+<style>
+@page { size: A4; margin: 25mm 22mm 22mm 22mm; }
+html, body { margin: 0; padding: 0; }
+body { font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", serif; font-size: 12pt; line-height: 1.9; color: #000; background: #fff; }
+.page { box-sizing: border-box; }
+@media screen {
+  body { background: #e8e8e8; }
+  .page { width: 210mm; min-height: 297mm; margin: 10mm auto; padding: 25mm 22mm 22mm; background: #fff; box-shadow: 0 0 3mm rgba(0,0,0,.25); }
+}
+header { text-align: center; border-bottom: 1.5pt solid #a00; padding-bottom: 2mm; margin-bottom: 8mm; }
+header .agency { font-size: 18pt; font-weight: bold; letter-spacing: .12em; color: #a00; }
+header .contact { font-size: 9.5pt; color: #333; }
+h1 { font-size: 16pt; text-align: center; letter-spacing: .08em; margin: 0 0 6mm; }
+p { margin: 0 0 3mm; white-space: pre-wrap; orphans: 3; widows: 3; }
+p.sign { text-align: right; margin-top: 10mm; page-break-inside: avoid; break-inside: avoid; }
+</style>
+</head>
+<body>
+<div class="page">
+{{- if .Agency}}
+<header>
+<div class="agency">{{.Agency}}</div>
+{{- if or .Address .Phone}}
+<div class="contact">{{if .Address}}{{.AddressLabel}}{{.Address}}{{end}}{{if and .Address .Phone}}　{{end}}{{if .Phone}}{{.PhoneLabel}}{{.Phone}}{{end}}</div>
+{{- end}}
+</header>
+{{- end}}
+<h1>{{.Title}}</h1>
+{{- range .Paras}}
+<p{{if .Sign}} class="sign"{{end}}>{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}</p>
+{{- end}}
+</div>
+</body>
+</html>
+`))
+
+type htmlPara struct {
+	Lines []string
+	Sign  bool
+}
+
+// LetterHTML wraps a letter as a print-ready A4 HTML page: the letterhead from the settings,
+// the title, the body paragraph by paragraph (the last, the signature, right-aligned).
+// Every text is escaped by html/template.
+func LetterHTML(l Letter, s LetterSettings) string {
+	en := l.Lang == "en"
+	data := struct {
+		HTMLLang, Title, Agency, Address, Phone, AddressLabel, PhoneLabel string
+		Paras                                                           []htmlPara
+	}{
+		HTMLLang: pickLang(en, "zh-CN", "en"), Title: strings.TrimSpace(CleanLine(l.Title)),
+		Agency: strings.TrimSpace(CleanLine(s.Agency)), Address: strings.TrimSpace(CleanLine(s.Address)), Phone: strings.TrimSpace(CleanLine(s.Phone)),
+		AddressLabel: pickLang(en, "地址：", "Address: "), PhoneLabel: pickLang(en, "电话：", "Tel: "),
+	}
+	for _, block := range strings.Split(strings.TrimSpace(Clean(l.Body)), "\n\n") {
+		if strings.TrimSpace(block) == "" {
+			continue
+		}
+		data.Paras = append(data.Paras, htmlPara{Lines: strings.Split(block, "\n")})
+	}
+	if k := len(data.Paras); k > 1 {
+		data.Paras[k-1].Sign = true
+	}
+	var b strings.Builder
+	if err := letterPage.Execute(&b, data); err != nil {
+		// Only a write error could get here, and a strings.Builder never fails.
+		return ""
+	}
+	return b.String()
+}
+
+// ---- samples for checking templates ----
+
+// letterSamples are cases that between them take every branch of the shipped templates: a
+// receipt with missing items, a notice with a missing and an invalid item, declines at
+// review (whitewash, too early) and after investigation (with expiry), and a result for
+// each outcome and both kinds of channel.
+func letterSamples() []Case {
+	at := func(day int) time.Time { return time.Date(2026, 3, day, 10, 0, 0, 0, ChinaTZ) }
+	base := Case{
+		ID: 1, No: "XF-2026-000001", Version: 1, Stage: StageFormalReview, Round: 1,
+		Enterprise: Enterprise{Name: "示例企业有限公司", CreditCode: "91110000600037341L", LegalRep: "张三", Address: "北京市"},
+		Agent:      Agent{Name: "李四", Phone: "13800000000", IDNumber: "11010519491231002X", AuthLetter: "SQ-1"},
+		Records: []Record{
+			{Source: "pbc", Type: "overdue_loan", Institution: "某银行", Date: "2025-06-01", AmountFen: 123456, Problem: "wrong_data", Detail: "说明"},
+			{Source: "creditchina", Type: "admin_penalty", Institution: "某局", Date: "2026-01-10", Problem: "corrected_dishonest", Tier: "general"},
+		},
+		Materials: []Material{
+			{Key: "application_form", Required: true, Received: true, Valid: true},
+			{Key: "authorization", Required: true, Received: true, Note: "未盖章"},
+			{Key: "settlement_certificate", Required: true},
+			{Key: "extra", Label: "其他材料", Required: false},
+		},
+		ReceivedAt: at(2), StageSince: at(2), UpdatedAt: at(2),
+	}
+	var out []Case
+	out = append(out, base)
+
+	n := base.clone()
+	n.Stage = StageAwaitingMaterials
+	n.Notices = []Notice{{Round: 1, At: at(3), Deadline: at(20), Items: []NoticeItem{
+		{Key: "authorization", Missing: false, Note: "未盖章"}, {Key: "settlement_certificate", Missing: true},
+		{Key: "extra", Label: "其他材料", Missing: true}}}}
+	n.UpdatedAt = at(3)
+	out = append(out, n)
+
+	for _, d := range []Decline{
+		{Reason: "whitewash", From: StageFormalReview, Avenues: []string{"institution_dispute"}},
+		{Reason: "publicity_period", From: StageFormalReview, Avenues: []string{"creditchina_appeal", "await_expiry"}},
+		{Reason: "record_accurate", From: StageInvestigating, Avenues: Keys("avenue"), ExpiryDate: "2030-06-01"},
+	} {
+		x := n.clone()
+		x.Stage = StageDeclined
+		if d.From == StageInvestigating {
+			x.Findings = []Finding{{Checked: "核对还款记录", Contact: "bank", Method: "phone", Result: "confirmed_accurate", By: "a", At: at(5)}}
+		}
+		d.Explanation, d.By, d.At = "说明", "a", at(6)
+		x.Decline = &d
+		x.ClosedAt, x.UpdatedAt = at(6), at(6)
+		out = append(out, x)
+	}
+	for i, o := range Keys("outcome") {
+		x := n.clone()
+		x.Stage = StageFeedback
+		x.Findings = []Finding{{Checked: "核对", Contact: "bank", Method: "phone", Result: "confirmed_wrong", By: "a", At: at(5)}}
+		x.Proposal = &Proposal{Conclusion: "确属错误", Plan: "更正", By: "a", At: at(6)}
+		ch := "pbc_dispute"
+		if i%2 == 1 {
+			ch = "creditchina"
+		}
+		x.Submission = &Submission{Channel: ch, Reference: "R-1", By: "a", At: at(8)}
+		x.Outcome = &Outcome{Result: o, Note: "说明", By: "a", At: at(20)}
+		x.UpdatedAt = at(21)
+		out = append(out, x)
+		if i == 0 {
+			y := x.clone()
+			y.Stage = StageClosed
+			y.Notification = &Notification{Channel: "letter", Date: "2026-03-21", By: "a", At: at(21)}
+			y.ClosedAt = at(21)
+			y.Proposal = &Proposal{Conclusion: "确属错误", By: "a", At: at(6)}
+			out = append(out, y)
+		}
+	}
+	return out
+}

@@ -1,0 +1,186 @@
+package search
+
+import (
+	"math"
+	"runtime"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/sahilm/fuzzy"
+)
+
+// Keystroke queries: words typed one character at a time, plus a few
+// complete queries.
+var benchQueries = func() []string {
+	var qs []string
+	for _, word := range []string{"hnxx", "XF-2026-0123", "王", "wangf", "91410"} {
+		for i := 1; i <= len(word); i++ {
+			if q := word[:i]; utf8Valid(q) {
+				qs = append(qs, q)
+			}
+		}
+	}
+	return append(qs, "henan", "hen xin", "河南 wf", "河南信修", "XF-2026-000123", "zhengzhou xinyong")
+}()
+
+// typedWords are typed with narrowing: each keystroke searches within the
+// previous keystroke's matches.
+var typedWords = []string{"hnxx", "XF-2026-0123", "wangf", "91410"}
+
+func utf8Valid(s string) bool { return strings.ToValidUTF8(s, "\uFFFD") == s }
+
+const benchLimit = 50 // a screenful
+
+type fixture struct {
+	docs  []Doc
+	ix    *Index
+	mem   uint64 // heap bytes held by the index
+	build time.Duration
+}
+
+var (
+	fixOnce  = map[int]*sync.Once{100_000: {}, 1_000_000: {}}
+	fixtures = map[int]*fixture{}
+)
+
+func getFixture(b *testing.B, n int) *fixture {
+	fixOnce[n].Do(func() {
+		f := &fixture{docs: genDocs(n)}
+		runePinyin('河') // the pinyin table is shared, not part of one index
+		var m0, m1 runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&m0)
+		start := time.Now()
+		f.ix = New()
+		f.ix.Upsert(f.docs...)
+		f.build = time.Since(start)
+		runtime.GC()
+		runtime.ReadMemStats(&m1)
+		f.mem = m1.HeapAlloc - m0.HeapAlloc
+		fixtures[n] = f
+	})
+	f := fixtures[n]
+	b.Logf("%d docs: index %.1f MB heap (%.0f B/doc), built in %v", n, float64(f.mem)/(1<<20), float64(f.mem)/float64(n), f.build)
+	return f
+}
+
+// reportLatency reports the p50/p99/max of per-query durations.
+func reportLatency(b *testing.B, lat []time.Duration) {
+	if len(lat) == 0 {
+		return
+	}
+	slices.Sort(lat)
+	at := func(p float64) float64 {
+		i := min(max(int(math.Ceil(p*float64(len(lat))))-1, 0), len(lat)-1)
+		return float64(lat[i]) / 1e6
+	}
+	b.ReportMetric(at(0.50), "p50-ms")
+	b.ReportMetric(at(0.99), "p99-ms")
+	b.ReportMetric(at(1), "max-ms")
+}
+
+func benchName(q string) string { return "q=" + strings.ReplaceAll(q, " ", "_") }
+
+func benchSearch(b *testing.B, n int) {
+	f := getFixture(b, n)
+	ix := f.ix
+	// One op = one query, cycling through the keystroke list.
+	mix := func(limit int) func(b *testing.B) {
+		return func(b *testing.B) {
+			b.ReportAllocs()
+			lat := make([]time.Duration, 0, b.N)
+			for i := 0; b.Loop(); i++ {
+				q := benchQueries[i%len(benchQueries)]
+				t0 := time.Now()
+				ix.Search(q, nil, limit)
+				lat = append(lat, time.Since(t0))
+			}
+			reportLatency(b, lat)
+			b.ReportMetric(float64(f.mem)/(1<<20), "index-MB")
+			b.ReportMetric(f.build.Seconds(), "build-s")
+		}
+	}
+	b.Run("mix", mix(benchLimit))
+	b.Run("mix-nolimit", mix(0))
+	// Typing with narrowing: the console passes every id of the previous
+	// keystroke's result (so it asks for all matches, limit 0).
+	b.Run("typing", func(b *testing.B) {
+		b.ReportAllocs()
+		var keys []string
+		for _, w := range typedWords {
+			for i := 1; i <= len(w); i++ {
+				keys = append(keys, w[:i])
+			}
+		}
+		lat := make([]time.Duration, 0, b.N)
+		var prev []uint32
+		for i := 0; b.Loop(); i++ {
+			q := keys[i%len(keys)]
+			if len(q) == 1 {
+				prev = nil
+			}
+			t0 := time.Now()
+			ms, _ := ix.Search(q, prev, 0)
+			lat = append(lat, time.Since(t0))
+			if prev == nil {
+				prev = make([]uint32, 0, len(ms))
+			}
+			prev = prev[:0]
+			for _, m := range ms {
+				prev = append(prev, m.ID)
+			}
+		}
+		reportLatency(b, lat)
+	})
+	for _, q := range benchQueries {
+		b.Run(benchName(q), func(b *testing.B) {
+			b.ReportAllocs()
+			lat := make([]time.Duration, 0, b.N)
+			var total int
+			for b.Loop() {
+				t0 := time.Now()
+				_, total = ix.Search(q, nil, benchLimit)
+				lat = append(lat, time.Since(t0))
+			}
+			reportLatency(b, lat)
+			b.ReportMetric(float64(total), "matches")
+		})
+	}
+}
+
+func BenchmarkSearch100k(b *testing.B) { benchSearch(b, 100_000) }
+
+func BenchmarkSearch1M(b *testing.B) { benchSearch(b, 1_000_000) }
+
+// BenchmarkFuzzyFind100k is the naive baseline: fuzzy.Find over one joined
+// line per case.
+func BenchmarkFuzzyFind100k(b *testing.B) {
+	f := getFixture(b, 100_000)
+	lines := make([]string, len(f.docs))
+	for i, d := range f.docs {
+		lines[i] = strings.Join(d.Fields, " ")
+	}
+	b.Run("mix", func(b *testing.B) {
+		lat := make([]time.Duration, 0, b.N)
+		for i := 0; b.Loop(); i++ {
+			t0 := time.Now()
+			fuzzy.Find(benchQueries[i%len(benchQueries)], lines)
+			lat = append(lat, time.Since(t0))
+		}
+		reportLatency(b, lat)
+	})
+	for _, q := range []string{"h", "hnxx", "王", "wangf", "XF-2026-0123", "91410"} {
+		b.Run(benchName(q), func(b *testing.B) {
+			lat := make([]time.Duration, 0, b.N)
+			for b.Loop() {
+				t0 := time.Now()
+				fuzzy.Find(q, lines)
+				lat = append(lat, time.Since(t0))
+			}
+			reportLatency(b, lat)
+		})
+	}
+}

@@ -1,0 +1,248 @@
+// Package search is the case index behind the console's "/" search: fuzzy
+// (sahilm/fuzzy-compatible) matching over case fields, with pinyin and pinyin
+// initials for Chinese text, ranked exact > prefix > fuzzy score.
+//
+// One Index is shared by all sessions of a process. Searches run under a read
+// lock and scan the docs with one worker per CPU; every doc carries a 64-bit
+// rune signature (and each of its haystacks another), so a query's required
+// runes rule out most docs before any string is looked at.
+package search
+
+import (
+	"runtime"
+	"sync"
+	"sync/atomic"
+)
+
+// Doc is what one case offers to search: its fields in order of importance.
+type Doc struct {
+	ID     uint32   // the case's internal id
+	Fields []string // e.g. case number, enterprise name, credit code, agent name
+}
+
+// Match is one search result. Score is higher for better matches and never
+// increases along a result list: ExactBonus or PrefixBonus plus the
+// sahilm/fuzzy score (summed over the query's terms, clamped to
+// ±FuzzyScoreLimit). Equal scores are ordered by earlier field, then higher ID.
+type Match struct {
+	ID    uint32
+	Score int
+}
+
+// Index is safe for concurrent use: many readers, occasional writers.
+type Index struct {
+	mu   sync.RWMutex
+	docs []slotDoc
+	free []int32
+	ids  idTable
+	n    int
+
+	liveBytes, wasteBytes int // see maybeRepack
+}
+
+type slotDoc struct {
+	mask uint64 // union of the haystack signatures
+	blob string // packed haystacks, see encode
+	id   uint32
+	live bool
+}
+
+// New returns an empty index.
+func New() *Index {
+	return &Index{}
+}
+
+// Len is the number of docs in the index.
+func (ix *Index) Len() int {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.n
+}
+
+// Upsert adds docs or replaces the docs with the same IDs (the last one wins
+// within one call). Pinyin is computed here, before the write lock is taken.
+func (ix *Index) Upsert(docs ...Doc) {
+	if len(docs) == 0 {
+		return
+	}
+	enc := encodeBatch(docs)
+
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	added := 0
+	for i := range enc {
+		id := enc[i].id
+		added += len(enc[i].blob)
+		if slot, ok := ix.ids.get(id); ok {
+			ix.drop(slot)
+			ix.docs[slot] = enc[i]
+			continue
+		}
+		var slot int32
+		if k := len(ix.free); k > 0 {
+			slot = ix.free[k-1]
+			ix.free = ix.free[:k-1]
+			ix.docs[slot] = enc[i]
+		} else {
+			slot = int32(len(ix.docs))
+			ix.docs = append(ix.docs, enc[i])
+		}
+		ix.ids.set(id, slot, ix.n+1)
+		ix.n++
+	}
+	ix.liveBytes += added
+	if len(docs) < packDocs/4 {
+		ix.wasteBytes += added // small packs scatter the docs over the heap
+	}
+	ix.maybeRepack()
+}
+
+// Remove deletes the doc with this id, if any.
+func (ix *Index) Remove(id uint32) {
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	slot, ok := ix.ids.get(id)
+	if !ok {
+		return
+	}
+	ix.ids.del(id)
+	ix.drop(slot)
+	ix.docs[slot] = slotDoc{}
+	ix.free = append(ix.free, slot)
+	ix.n--
+	ix.maybeRepack()
+}
+
+// drop accounts for the blob of a slot about to be overwritten.
+func (ix *Index) drop(slot int32) {
+	n := len(ix.docs[slot].blob)
+	ix.liveBytes -= n
+	ix.wasteBytes += n
+}
+
+// Blobs live in shared pack strings of up to packDocs docs, in slot order, so
+// a scan reads memory sequentially. A pack stays allocated while any of its
+// docs is live; when replaced/removed blobs (and blobs from small upserts)
+// exceed 1/8 of the live bytes, all blobs are repacked.
+const packDocs = 1024
+
+func (ix *Index) maybeRepack() {
+	if ix.wasteBytes <= ix.liveBytes/8+1<<20 {
+		return
+	}
+	var buf []byte
+	var slots []int32
+	flush := func() {
+		pack := string(buf)
+		off := 0
+		for _, s := range slots {
+			n := len(ix.docs[s].blob)
+			ix.docs[s].blob = pack[off : off+n]
+			off += n
+		}
+		buf, slots = buf[:0], slots[:0]
+	}
+	for s := range ix.docs {
+		if d := &ix.docs[s]; d.live {
+			buf = append(buf, d.blob...)
+			slots = append(slots, int32(s))
+			if len(slots) == packDocs {
+				flush()
+			}
+		}
+	}
+	flush()
+	ix.wasteBytes = 0
+}
+
+// encodeBatch encodes docs (in parallel for large batches) into packs.
+func encodeBatch(docs []Doc) []slotDoc {
+	enc := make([]slotDoc, len(docs))
+	packs := (len(docs) + packDocs - 1) / packDocs
+	var next atomic.Int64
+	work := func() {
+		var e encoder
+		var buf []byte
+		ends := make([]int, 0, packDocs)
+		for {
+			p := int(next.Add(1) - 1)
+			if p >= packs {
+				return
+			}
+			lo, hi := p*packDocs, min((p+1)*packDocs, len(docs))
+			buf, ends = buf[:0], ends[:0]
+			for i := lo; i < hi; i++ {
+				var mask uint64
+				buf, mask = e.appendDoc(buf, docs[i])
+				ends = append(ends, len(buf))
+				enc[i] = slotDoc{mask: mask, id: docs[i].ID, live: true}
+			}
+			pack, start := string(buf), 0
+			for k, end := range ends {
+				enc[lo+k].blob = pack[start:end]
+				start = end
+			}
+		}
+	}
+	workers := min(runtime.GOMAXPROCS(0), packs)
+	var wg sync.WaitGroup
+	for range workers - 1 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			work()
+		}()
+	}
+	work()
+	wg.Wait()
+	return enc
+}
+
+// idTable maps ids to slots: a dense slice for the (usual) small sequential
+// ids, a map for ids far beyond the doc count.
+type idTable struct {
+	dense  []int32 // id -> slot+1; 0 means absent
+	sparse map[uint32]int32
+}
+
+func (t *idTable) get(id uint32) (int32, bool) {
+	if uint64(id) < uint64(len(t.dense)) {
+		s := t.dense[id]
+		return s - 1, s != 0
+	}
+	s, ok := t.sparse[id]
+	return s, ok
+}
+
+func (t *idTable) set(id uint32, slot int32, count int) {
+	if uint64(id) >= uint64(len(t.dense)) {
+		if limit := 2*uint64(count) + 1<<16; uint64(id) < limit {
+			n := min(max(uint64(id)+1, 2*uint64(len(t.dense))), limit)
+			grown := make([]int32, n)
+			copy(grown, t.dense)
+			t.dense = grown
+			for sid, s := range t.sparse {
+				if uint64(sid) < n {
+					t.dense[sid] = s + 1
+					delete(t.sparse, sid)
+				}
+			}
+		}
+	}
+	if uint64(id) < uint64(len(t.dense)) {
+		t.dense[id] = slot + 1
+		return
+	}
+	if t.sparse == nil {
+		t.sparse = make(map[uint32]int32)
+	}
+	t.sparse[id] = slot
+}
+
+func (t *idTable) del(id uint32) {
+	if uint64(id) < uint64(len(t.dense)) {
+		t.dense[id] = 0
+		return
+	}
+	delete(t.sparse, id)
+}

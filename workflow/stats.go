@@ -1,0 +1,328 @@
+package workflow
+
+import (
+	"cmp"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Period is a span of time [From, To), in practice whole days in China time.
+type Period struct{ From, To time.Time }
+
+// Contains reports whether t lies in [From, To).
+func (p Period) Contains(t time.Time) bool {
+	return !t.IsZero() && !t.Before(p.From) && t.Before(p.To)
+}
+
+// String shows the period as its first and last day: 2026-07-01..2026-09-30.
+func (p Period) String() string {
+	if !p.To.After(p.From) {
+		return ""
+	}
+	return Day(p.From) + ".." + Day(p.To.Add(-time.Nanosecond))
+}
+
+// ParsePeriod reads a period for the dashboard: "2026-Q3", "2026-07", "2026",
+// "2026-01-01..2026-03-31" (both days included), a single day "2026-03-05", or "month",
+// "quarter", "year" (also 本月, 本季度, 本年) for the one now falls in. Periods are whole
+// days in China time.
+func ParsePeriod(s string, now time.Time) (Period, error) {
+	in := strings.TrimSpace(s)
+	bad := func(why string) (Period, error) {
+		if why == "" {
+			why = "not understood"
+		}
+		return Period{}, fmt.Errorf("period %q: %s; use 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year (统计期间格式应为 2026-Q3、2026-07、2026、2026-01-01..2026-03-31、month、quarter 或 year)", in, why)
+	}
+	if in == "" {
+		return bad("empty")
+	}
+	n := now.In(ChinaTZ)
+	switch strings.ToLower(in) {
+	case "month", "本月":
+		return monthPeriod(n.Year(), int(n.Month()), 1), nil
+	case "quarter", "本季度", "本季":
+		return monthPeriod(n.Year(), (int(n.Month())-1)/3*3+1, 3), nil
+	case "year", "本年", "今年":
+		return monthPeriod(n.Year(), 1, 12), nil
+	}
+	if a, b, ok := strings.Cut(in, ".."); ok {
+		from, err1 := ParseDate(strings.TrimSpace(a))
+		to, err2 := ParseDate(strings.TrimSpace(b))
+		if err1 != nil || err2 != nil {
+			return bad("a range needs two days written YYYY-MM-DD")
+		}
+		if to.Before(from) {
+			return bad("the range ends before it starts")
+		}
+		return Period{From: from, To: to.AddDate(0, 0, 1)}, nil
+	}
+	year := func(v string) (int, bool) {
+		if len(v) != 4 {
+			return 0, false
+		}
+		y, err := strconv.Atoi(v)
+		return y, err == nil && y >= 1900 && y <= 9999
+	}
+	switch {
+	case len(in) == 4:
+		y, ok := year(in)
+		if !ok {
+			return bad("the year must be four digits from 1900")
+		}
+		return monthPeriod(y, 1, 12), nil
+	case len(in) == 7 && in[4] == '-' && (in[5] == 'Q' || in[5] == 'q'):
+		y, ok := year(in[:4])
+		q := int(in[6] - '0')
+		if !ok || q < 1 || q > 4 {
+			return bad("the quarter must be Q1 to Q4 of a four-digit year")
+		}
+		return monthPeriod(y, (q-1)*3+1, 3), nil
+	case len(in) == 7 && in[4] == '-':
+		y, ok := year(in[:4])
+		m, err := strconv.Atoi(in[5:])
+		if !ok || err != nil || m < 1 || m > 12 || in[5] == '+' || in[5] == '-' {
+			return bad("the month must be 01 to 12 of a four-digit year")
+		}
+		return monthPeriod(y, m, 1), nil
+	case len(in) == 10:
+		d, err := ParseDate(in)
+		if err != nil {
+			return bad("no such day")
+		}
+		return Period{From: d, To: d.AddDate(0, 0, 1)}, nil
+	}
+	return bad("")
+}
+
+func monthPeriod(year, month, months int) Period {
+	from := time.Date(year, time.Month(month), 1, 0, 0, 0, 0, ChinaTZ)
+	return Period{From: from, To: from.AddDate(0, months, 0)}
+}
+
+// StageTime is the average time cases spent in a stage before leaving it.
+type StageTime struct {
+	Stage   Stage
+	AvgDays float64
+	Count   int // transitions averaged; 0 means no data (AvgDays is then 0)
+}
+
+// StaffLoad is one owner's workload.
+type StaffLoad struct {
+	Staff                         string
+	Open, ClosedInPeriod, Overdue int
+}
+
+// WeekCount is one ISO week (Monday start, China time), counted within the period.
+type WeekCount struct {
+	WeekStart        time.Time
+	Received, Closed int
+}
+
+// Stats are the dashboard's figures: the results table of the seed (received, repaired,
+// success rate, handling time, whitewash attempts declined) plus the office's own.
+type Stats struct {
+	Period      Period
+	Received    int     // cases received in the period
+	Closed      int     // reached closed/declined/withdrawn in the period
+	Repaired    int     // closed in the period with outcome corrected or partly corrected
+	SuccessRate float64 // Repaired / decided (closed with an outcome + declined) in the period; 0 if none
+	// AvgDays and MedianDays are agency handling days (AgencyDays: the applicant's waiting
+	// excluded) of the cases that ended (closed or declined) in the period.
+	AvgDays, MedianDays float64
+	// StageTimes: every non-terminal stage in flowchart order, averaged over the
+	// transitions that left it in the period (from events; natural days).
+	StageTimes []StageTime
+	// SLABreaches counts cases, each once: those open now and past their deadline (when the
+	// period includes now; waiting for the applicant is not a breach), and those that left a
+	// stage in the period after that stage's due date.
+	SLABreaches int
+	// FirstNoticeRate: of the cases accepted in the period (reached investigating), the share
+	// that needed at most one materials notice. 0 if none.
+	FirstNoticeRate   float64
+	WhitewashDeclined int // declined in the period for an attempt to whitewash a true record
+	Open              int // not terminal now
+	// Load is per owner (open now, closed in the period, overdue now), sorted by Open
+	// descending then name; owners with none of these are left out.
+	Load []StaffLoad
+	// Weekly covers the period with ISO weeks; the first and last may be partial, and only
+	// events inside the period are counted, so the weeks add up to Received and Closed.
+	Weekly []WeekCount
+}
+
+// Compute works out the dashboard over cases and their events (grouped by case id; each
+// case's events in any order). Figures about stage changes and acceptance need the events;
+// a case without them still counts in everything else. cal nil means DefaultCalendar.
+func Compute(cases []Case, events map[uint32][]Event, p Period, sla SLA, cal *Calendar, now time.Time) Stats {
+	if cal == nil {
+		cal = DefaultCalendar()
+	}
+	st := Stats{Period: p}
+	var decided, accepted, firstOK int
+	var days []float64
+	breached := make([]bool, len(cases))
+	stageSum := map[Stage]float64{}
+	stageN := map[Stage]int{}
+	load := map[string]*StaffLoad{}
+	loadOf := func(owner string) *StaffLoad {
+		l := load[owner]
+		if l == nil {
+			l = &StaffLoad{Staff: owner}
+			load[owner] = l
+		}
+		return l
+	}
+	current := p.Contains(now)
+	weeks := isoWeeks(p)
+	week := func(t time.Time) *WeekCount {
+		if len(weeks) == 0 {
+			return nil
+		}
+		i := int(dayOf(t).Sub(weeks[0].WeekStart).Hours() / (24 * 7))
+		if i < 0 || i >= len(weeks) {
+			return nil
+		}
+		return &weeks[i]
+	}
+
+	for i := range cases {
+		c := &cases[i]
+		if p.Contains(c.ReceivedAt) {
+			st.Received++
+			if w := week(c.ReceivedAt); w != nil {
+				w.Received++
+			}
+		}
+		if !c.Stage.Terminal() {
+			st.Open++
+			l := loadOf(c.Owner)
+			l.Open++
+			if due := sla.DueOf(c, cal); !due.At.IsZero() && !due.Paused && now.After(due.At) {
+				l.Overdue++
+				if current {
+					breached[i] = true
+				}
+			}
+		} else if p.Contains(c.ClosedAt) {
+			st.Closed++
+			loadOf(c.Owner).ClosedInPeriod++
+			if w := week(c.ClosedAt); w != nil {
+				w.Closed++
+			}
+			switch c.Stage {
+			case StageClosed:
+				if c.Outcome != nil {
+					decided++
+				}
+				if c.Repaired() {
+					st.Repaired++
+				}
+				days = append(days, AgencyDays(c, now))
+			case StageDeclined:
+				decided++
+				if c.Decline != nil && c.Decline.Reason == "whitewash" {
+					st.WhitewashDeclined++
+				}
+				days = append(days, AgencyDays(c, now))
+			}
+		}
+
+		evs := slices.Clone(events[c.ID])
+		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) })
+		var entered time.Time // when the case entered its current stage; zero if unknown
+		notices := 0
+		for _, ev := range evs {
+			if ev.Kind == ActRequestMaterials {
+				notices++
+			}
+			if ev.Kind == ActCreate {
+				entered = ev.At
+				continue
+			}
+			if ev.From == ev.To || ev.From == "" {
+				continue
+			}
+			if p.Contains(ev.At) {
+				if ev.Kind == ActAccept {
+					accepted++
+					if notices <= 1 {
+						firstOK++
+					}
+				}
+				if !ev.From.Terminal() && !entered.IsZero() {
+					stageSum[ev.From] += ev.At.Sub(entered).Hours() / 24
+					stageN[ev.From]++
+					if l, ok := sla.Stage[ev.From]; ok && l.Days > 0 {
+						if due, _ := l.Add(cal, entered); ev.At.After(due) {
+							breached[i] = true
+						}
+					}
+				}
+			}
+			entered = ev.At
+		}
+	}
+
+	if decided > 0 {
+		st.SuccessRate = float64(st.Repaired) / float64(decided)
+	}
+	if accepted > 0 {
+		st.FirstNoticeRate = float64(firstOK) / float64(accepted)
+	}
+	if len(days) > 0 {
+		sum := 0.0
+		for _, d := range days {
+			sum += d
+		}
+		st.AvgDays = sum / float64(len(days))
+		slices.Sort(days)
+		if k := len(days); k%2 == 1 {
+			st.MedianDays = days[k/2]
+		} else {
+			st.MedianDays = (days[k/2-1] + days[k/2]) / 2
+		}
+	}
+	for _, s := range Stages {
+		if s.Terminal() {
+			continue
+		}
+		t := StageTime{Stage: s, Count: stageN[s]}
+		if t.Count > 0 {
+			t.AvgDays = stageSum[s] / float64(t.Count)
+		}
+		st.StageTimes = append(st.StageTimes, t)
+	}
+	for _, b := range breached {
+		if b {
+			st.SLABreaches++
+		}
+	}
+	for _, l := range load {
+		st.Load = append(st.Load, *l)
+	}
+	slices.SortFunc(st.Load, func(a, b StaffLoad) int {
+		if a.Open != b.Open {
+			return cmp.Compare(b.Open, a.Open)
+		}
+		return cmp.Compare(a.Staff, b.Staff)
+	})
+	st.Weekly = weeks
+	return st
+}
+
+// isoWeeks lists the Mondays (00:00 China time) of the weeks overlapping p.
+func isoWeeks(p Period) []WeekCount {
+	if !p.To.After(p.From) {
+		return nil
+	}
+	d := dayOf(p.From)
+	start := d.AddDate(0, 0, -((int(d.Weekday()) + 6) % 7))
+	var out []WeekCount
+	for w := start; w.Before(p.To); w = w.AddDate(0, 0, 7) {
+		out = append(out, WeekCount{WeekStart: w})
+	}
+	return out
+}

@@ -1,0 +1,391 @@
+package workflow
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode"
+	"unicode/utf8"
+)
+
+// FieldError is a validation problem a person can read, in Chinese and English.
+type FieldError struct {
+	Field   string // e.g. "credit_code", "id_number", "phone"
+	Code    string // stable machine code: "required", "length", "charset", "checksum", "birthdate", "format"
+	ZH, EN  string // full sentences saying what is wrong and what to do
+	Warning bool   // true = overridable warning (only credit-code checksum), false = error
+}
+
+// Error returns the English text so FieldError fits wherever an error is expected.
+func (e *FieldError) Error() string {
+	if e == nil {
+		return "<nil>"
+	}
+	return e.EN
+}
+
+// Message picks the text for the UI language; "en" → English, anything else → Chinese,
+// the same rule the enumeration labels use.
+func (e *FieldError) Message(lang string) string {
+	if e == nil {
+		return ""
+	}
+	if lang == "en" {
+		return e.EN
+	}
+	return e.ZH
+}
+
+func fieldErr(field, code, zh, en string) *FieldError {
+	return &FieldError{Field: field, Code: code, ZH: zh, EN: en}
+}
+
+// ---- shared normalisation ----
+
+// valCompact converts full-width ASCII (what Chinese IMEs produce: ０-９, Ａ-Ｚ, －, （）) to
+// half-width and, if dropSpace, drops all whitespace, so a code pasted as "9111 0000 …" or
+// typed in full-width mode is judged on its characters, not on how it was typed.
+func valCompact(s string, dropSpace bool) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
+		}
+		if dropSpace && unicode.IsSpace(r) {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// valUpperASCII upper-cases ASCII letters only: strings.ToUpper would turn "ı" or "ſ" into
+// "I"/"S", letting non-ASCII input masquerade as code characters.
+func valUpperASCII(s string) string {
+	b := []byte(s)
+	for i, c := range b {
+		if c >= 'a' && c <= 'z' {
+			b[i] = c - 'a' + 'A'
+		}
+	}
+	return string(b)
+}
+
+// valShowRune renders a rejected character for a message. Only printable ASCII is echoed;
+// anything else is described, so a message can never carry control or bidi characters
+// from the input onto the screen.
+func valShowRune(r rune) (zh, en string) {
+	if r > 0x20 && r < 0x7f && r != '"' {
+		return fmt.Sprintf("“%c”", r), fmt.Sprintf("%q", r)
+	}
+	return "不允许的字符", "a character that is not allowed"
+}
+
+// ---- 统一社会信用代码 (GB 32100-2015) ----
+
+// creditCharset is the 31-symbol alphabet; I, O, Z, S, V are left out because they are
+// easily confused with 1, 0, 2, 5, U.
+const creditCharset = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+
+var creditWeights = [17]int{1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28}
+
+// creditValue maps a charset byte to its value 0..30, or -1.
+func creditValue(c byte) int {
+	return strings.IndexByte(creditCharset, c)
+}
+
+// CreditCodeCheckChar computes the check char for the first 17 chars (upper-case charset
+// characters only). ok is false if first17 is not 17 such characters.
+func CreditCodeCheckChar(first17 string) (byte, bool) {
+	if len(first17) != 17 {
+		return 0, false
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		v := creditValue(first17[i])
+		if v < 0 {
+			return 0, false
+		}
+		sum += v * creditWeights[i]
+	}
+	return creditCharset[(31-sum%31)%31], true
+}
+
+// ValidateCreditCode checks a 统一社会信用代码. It drops whitespace, converts full-width
+// to half-width and upper-cases, then requires 18 characters of the GB 32100 charset.
+// Wrong length or characters are errors and return "". A failing check character is only a
+// Warning (some early real codes fail it, so a supervisor may override) and returns the
+// normalised code so it can be saved once the override is recorded.
+func ValidateCreditCode(s string) (string, *FieldError) {
+	const field = "credit_code"
+	code := valUpperASCII(valCompact(s, true))
+	if code == "" {
+		return "", fieldErr(field, "required",
+			"请填写统一社会信用代码（18位，见营业执照）。",
+			"Please enter the unified social credit code (18 characters, shown on the business licence).")
+	}
+	if n := utf8.RuneCountInString(code); n != 18 {
+		return "", fieldErr(field, "length",
+			fmt.Sprintf("统一社会信用代码应为18位，当前为%d位，请对照营业执照重新输入。", n),
+			fmt.Sprintf("The unified social credit code must be 18 characters long, but %d were entered; please re-enter it from the business licence.", n))
+	}
+	pos := 0
+	for _, r := range code {
+		pos++
+		if r < utf8.RuneSelf && creditValue(byte(r)) >= 0 {
+			continue
+		}
+		zh, en := valShowRune(r)
+		hintZH, hintEN := "", ""
+		switch r {
+		case 'I', 'O', 'Z', 'S', 'V':
+			// The charset omits these letters; the licence almost certainly shows the look-alike digit or U.
+			alt := map[rune]string{'I': "1", 'O': "0", 'Z': "2", 'S': "5", 'V': "U"}[r]
+			hintZH = fmt.Sprintf("统一社会信用代码不使用字母 I、O、Z、S、V，这里可能应为“%s”。", alt)
+			hintEN = fmt.Sprintf(" The code never uses the letters I, O, Z, S or V; this is probably %q.", alt)
+		}
+		return "", fieldErr(field, "charset",
+			fmt.Sprintf("统一社会信用代码第%d位是%s，只能使用数字和除 I、O、Z、S、V 以外的大写字母。%s请对照营业执照核对。", pos, zh, hintZH),
+			fmt.Sprintf("Character %d of the unified social credit code is %s; only digits and capital letters other than I, O, Z, S, V are allowed.%s Please check it against the business licence.", pos, en, hintEN))
+	}
+	want, _ := CreditCodeCheckChar(code[:17])
+	if code[17] != want {
+		// The expected character is deliberately not shown: "fixing" the last character to
+		// make the warning go away would hide a mistyped digit elsewhere.
+		return code, &FieldError{Field: field, Code: "checksum", Warning: true,
+			ZH: "统一社会信用代码校验位不符，可能有字符输入错误，请对照营业执照逐位核对；如确认与证照一致（部分早期代码如此），可由主管确认后保存。",
+			EN: "The check character of the unified social credit code does not match, so a character may be mistyped; please compare it with the business licence character by character. If it matches the licence exactly (some early codes do), a supervisor can confirm and save it."}
+	}
+	return code, nil
+}
+
+// ---- 居民身份证号 (GB 11643-1999, ISO 7064 MOD 11-2) ----
+
+var idWeights = [17]int{7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2}
+
+const idCheckChars = "10X98765432"
+
+// IDCheckChar computes the check char ('0'-'9' or 'X') for the first 17 digits.
+// ok is false if first17 is not exactly 17 ASCII digits.
+func IDCheckChar(first17 string) (byte, bool) {
+	if len(first17) != 17 {
+		return 0, false
+	}
+	sum := 0
+	for i := 0; i < 17; i++ {
+		c := first17[i]
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		sum += int(c-'0') * idWeights[i]
+	}
+	return idCheckChars[sum%11], true
+}
+
+// ValidateIDNumber checks an 18-digit 居民身份证号: 17 digits, a check char (lower-case x is
+// normalised to X), and digits 7-14 a real birth date between 1900-01-01 and today (in
+// now's location). Every failure is an error and returns "".
+func ValidateIDNumber(s string, now time.Time) (string, *FieldError) {
+	const field = "id_number"
+	id := valUpperASCII(valCompact(s, true))
+	if id == "" {
+		return "", fieldErr(field, "required",
+			"请填写18位居民身份证号码。",
+			"Please enter the 18-digit resident identity card number.")
+	}
+	if n := utf8.RuneCountInString(id); n != 18 {
+		zh := fmt.Sprintf("居民身份证号码应为18位，当前为%d位，请对照身份证重新输入。", n)
+		en := fmt.Sprintf("The resident identity card number must be 18 characters long, but %d were entered; please re-enter it from the ID card.", n)
+		if n == 15 {
+			// First-generation cards had 15 digits; they are no longer valid identity documents.
+			zh += "15位为第一代身份证号码，已停止使用，请提供第二代身份证号码。"
+			en += " 15-digit numbers belong to first-generation cards, which are no longer valid; please provide the second-generation card number."
+		}
+		return "", fieldErr(field, "length", zh, en)
+	}
+	pos := 0
+	for _, r := range id {
+		pos++
+		if r >= '0' && r <= '9' || r == 'X' && pos == 18 {
+			continue
+		}
+		zh, en := valShowRune(r)
+		return "", fieldErr(field, "charset",
+			fmt.Sprintf("身份证号码第%d位是%s；前17位只能是数字，最后一位是数字或 X。请对照身份证核对。", pos, zh),
+			fmt.Sprintf("Character %d of the ID number is %s; the first 17 characters must be digits and the last a digit or X. Please check it against the ID card.", pos, en))
+	}
+	// The birth date is checked before the checksum: it is the more specific message.
+	birth := id[6:14]
+	y, m, d := valAtoi(birth[:4]), valAtoi(birth[4:6]), valAtoi(birth[6:])
+	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
+	if m < 1 || m > 12 || d < 1 || t.Year() != y || t.Month() != time.Month(m) || t.Day() != d {
+		return "", fieldErr(field, "birthdate",
+			fmt.Sprintf("身份证号码第7–14位的出生日期 %s 不是真实存在的日期，号码可能输入有误，请对照身份证核对。", birth),
+			fmt.Sprintf("The birth date in digits 7-14 of the ID number, %s, is not a real date; the number is probably mistyped. Please check it against the ID card.", birth))
+	}
+	if y < 1900 {
+		return "", fieldErr(field, "birthdate",
+			fmt.Sprintf("身份证号码中的出生日期 %s 早于1900年，号码可能输入有误，请对照身份证核对。", birth),
+			fmt.Sprintf("The birth date in the ID number, %s, is before 1900; the number is probably mistyped. Please check it against the ID card.", birth))
+	}
+	ny, nm, nd := now.Date()
+	if y*10000+m*100+d > ny*10000+int(nm)*100+nd {
+		return "", fieldErr(field, "birthdate",
+			fmt.Sprintf("身份证号码中的出生日期 %s 晚于今天，号码可能输入有误，请对照身份证核对。", birth),
+			fmt.Sprintf("The birth date in the ID number, %s, is after today; the number is probably mistyped. Please check it against the ID card.", birth))
+	}
+	if want, _ := IDCheckChar(id[:17]); id[17] != want {
+		return "", fieldErr(field, "checksum",
+			"身份证号码校验位不符，号码中有字符输入错误，请对照身份证逐位核对。",
+			"The check digit of the ID number does not match, so a digit is mistyped; please compare it with the ID card digit by digit.")
+	}
+	return id, nil
+}
+
+// valAtoi parses a string already known to be ASCII digits.
+func valAtoi(s string) int {
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n
+}
+
+// ---- phone numbers ----
+
+// ValidatePhone accepts a mainland mobile number (11 digits, 1[3-9]…) or a landline with
+// area code (010 / 02x + 8 digits, or 0xxx + 7-8 digits) and an optional extension given
+// as a separate trailing group ("0371-63451234-123"). Spaces, dashes, brackets and a +86 /
+// 0086 prefix are tolerated. It returns "13812345678", "010-12345678" or
+// "0371-63451234-123"; every failure is an error and returns "".
+func ValidatePhone(s string) (string, *FieldError) {
+	const field = "phone"
+	t := strings.TrimSpace(valCompact(s, false)) // also turns full-width － （ ） ＋ into ASCII
+	if t == "" {
+		return "", fieldErr(field, "required",
+			"请填写联系电话（手机号或带区号的座机号）。",
+			"Please enter a phone number (a mobile number, or a landline with area code).")
+	}
+	intl := false
+	if rest, ok := strings.CutPrefix(t, "+86"); ok {
+		t, intl = rest, true
+	} else if rest, ok := strings.CutPrefix(t, "0086"); ok {
+		t, intl = rest, true
+	}
+	// Split into digit groups; the groups matter only for spotting an extension.
+	var groups []string
+	start := -1
+	for i, r := range t + "-" {
+		switch {
+		case r >= '0' && r <= '9':
+			if start < 0 {
+				start = i
+			}
+		case r == '-' || r == '(' || r == ')' || unicode.IsSpace(r):
+			if start >= 0 {
+				groups = append(groups, t[start:i])
+				start = -1
+			}
+		default:
+			zh, en := valShowRune(r)
+			return "", fieldErr(field, "charset",
+				fmt.Sprintf("联系电话中含有%s；只能填写数字，可用空格、连字符或括号分隔。", zh),
+				fmt.Sprintf("The phone number contains %s; use digits only, optionally separated by spaces, dashes or brackets.", en))
+		}
+	}
+	all := strings.Join(groups, "")
+	if phoneIsMobile(all) {
+		return all, nil
+	}
+	if intl && all != "" && all[0] != '0' {
+		// International form drops the trunk 0: +86 10 12345678 is 010-12345678.
+		all = "0" + all
+	}
+	if out, ok := phoneLandline(all); ok {
+		return out, nil
+	}
+	if len(groups) >= 2 {
+		ext := groups[len(groups)-1]
+		if len(ext) <= 6 {
+			if out, ok := phoneLandline(all[:len(all)-len(ext)]); ok {
+				return out + "-" + ext, nil
+			}
+		}
+	}
+	return "", fieldErr(field, "format",
+		"联系电话格式不正确：手机号应为以13–19开头的11位数字，座机号应带区号，例如 010-12345678 或 0371-63451234，分机号可写在最后，如 -123。",
+		"The phone number is not valid: a mobile number has 11 digits starting with 13-19, and a landline needs its area code, e.g. 010-12345678 or 0371-63451234, with any extension at the end, e.g. -123.")
+}
+
+func phoneIsMobile(d string) bool {
+	if len(d) != 11 || d[0] != '1' || d[1] < '3' || d[1] > '9' {
+		return false
+	}
+	for i := 2; i < 11; i++ {
+		if d[i] < '0' || d[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// phoneLandline splits area code and local number: 010 and 02x are the only 3-digit area
+// codes (with 8-digit locals); all others are 0[3-9]xx with 7- or 8-digit locals. A local
+// number never starts with 0 (that would be a second trunk prefix); 1 is allowed because
+// the brief's own example is 010-12345678.
+func phoneLandline(d string) (string, bool) {
+	if len(d) < 3 || d[0] != '0' {
+		return "", false
+	}
+	area := 4
+	switch {
+	case d[1] == '1' && d[2] == '0', d[1] == '2':
+		area = 3
+	case d[1] < '3':
+		return "", false
+	}
+	local := len(d) - area
+	if local < 7 || local > 8 || area == 3 && local != 8 || d[area] == '0' {
+		return "", false
+	}
+	return d[:area] + "-" + d[area:], true
+}
+
+// ---- masking ----
+
+// MaskID shows the first 4 and last 4 runes of an 18-or-longer ID ("1101**********002X");
+// a shorter input keeps only its last 2 runes; empty stays empty.
+func MaskID(s string) string {
+	r := []rune(s)
+	n := len(r)
+	switch {
+	case n == 0:
+		return ""
+	case n >= 18:
+		return string(r[:4]) + strings.Repeat("*", n-8) + string(r[n-4:])
+	case n <= 2:
+		return s
+	default:
+		return strings.Repeat("*", n-2) + string(r[n-2:])
+	}
+}
+
+// MaskPhone shows a mobile as "138****5678"; anything else keeps its first 3 and last 2
+// runes, and inputs too short for that keep only the last 2.
+func MaskPhone(s string) string {
+	r := []rune(s)
+	n := len(r)
+	switch {
+	case n == 0:
+		return ""
+	case phoneIsMobile(s):
+		return s[:3] + "****" + s[7:]
+	case n > 5:
+		return string(r[:3]) + strings.Repeat("*", n-5) + string(r[n-2:])
+	case n <= 2:
+		return s
+	default:
+		return strings.Repeat("*", n-2) + string(r[n-2:])
+	}
+}
