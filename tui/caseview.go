@@ -68,7 +68,11 @@ func newCaseView(c *Common, id uint32) (*caseView, tea.Cmd) {
 }
 
 func (v *caseView) setLoaded(m caseLoadedMsg) {
+	newLetters := len(v.letters())
 	v.cs, v.events, v.loaded = m.cs, m.events, true
+	if n := len(v.letters()); n != newLetters {
+		v.letter = n - 1 // a new letter was produced: show it
+	}
 	if v.matSel >= len(v.cs.Materials) {
 		v.matSel = len(v.cs.Materials) - 1
 	}
@@ -171,7 +175,7 @@ func (v *caseView) Update(msg tea.Msg) tea.Cmd {
 }
 
 func (v *caseView) openPrompt(kind, label string) {
-	in := textinput.New()
+	in := newInput()
 	in.Prompt = label
 	in.CharLimit = 200
 	in.Focus()
@@ -254,9 +258,9 @@ func (v *caseView) View(w, h int) string {
 	for t := caseTab(0); t < ctCount; t++ {
 		label := fmt.Sprintf("%d %s", t+1, v.c.T(caseTabKeys[t]))
 		if t == v.tab {
-			tabs = append(tabs, st.TabActive.Render(label))
+			tabs = append(tabs, " "+st.TabActive.Render(label)+" ")
 		} else {
-			tabs = append(tabs, st.Tab.Render(label))
+			tabs = append(tabs, " "+st.Tab.Render(label)+" ")
 		}
 	}
 	lines := []string{cut(head, w), cut(strings.Join(tabs, ""), w)}

@@ -82,7 +82,7 @@ type form struct {
 func newForm(c *Common, title string) *form { return &form{c: c, title: title} }
 
 func (f *form) text(key, label string, required bool, validate func(string) (string, bool)) *field {
-	in := textinput.New()
+	in := newInput()
 	in.Prompt = ""
 	in.CharLimit = 400
 	in.Cursor.Style = f.c.R.NewStyle().Reverse(true)
@@ -366,7 +366,9 @@ func (f *form) View(w, h int) string {
 			if fd.warn {
 				ms = st.Warn
 			}
-			lines = append(lines, strings.Repeat(" ", labelW+3)+ms.Render(cut("↳ "+fd.msg, inW)))
+			for _, l := range wrap("↳ "+fd.msg, inW) {
+				lines = append(lines, strings.Repeat(" ", labelW+3)+ms.Render(l))
+			}
 		}
 		if fd.kind == fMulti && i == f.focus {
 			lines = append(lines, strings.Repeat(" ", labelW+3)+st.Faint.Render(f.c.T("form.space_toggle")))

@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -38,6 +39,8 @@ type Model struct {
 
 	sub   <-chan store.Change
 	unsub func()
+	// manualFeed: tests deliver changes themselves instead of a waiting command.
+	manualFeed bool
 }
 
 // New builds the console for one session.
@@ -131,6 +134,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case changeMsg:
 		if !msg.ok {
 			return m, nil // the store closed: the server is stopping
+		}
+		if m.manualFeed {
+			return m, m.onChange(msg.ch)
 		}
 		return m, tea.Batch(m.onChange(msg.ch), waitChange(m.sub))
 	case caseLoadedMsg:
@@ -313,7 +319,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if km.String() == ":" && !(m.cv == nil && m.q.searching) && (m.cv == nil || m.cv.prompt == nil) {
-		in := textinput.New()
+		in := newInput()
 		in.Prompt = m.c.T("cmd.prompt")
 		in.Focus()
 		m.cmd = &in
@@ -422,6 +428,9 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	case "open", "goto", "o":
 		if len(args) == 1 {
 			no := strings.ToUpper(args[0])
+			if n, err := strconv.Atoi(no); err == nil { // ":open 12" means the newest XF-…-000012
+				no = fmt.Sprintf("%06d", n)
+			}
 			for _, sm := range m.c.Store.Snapshot().List {
 				if sm.No == no || strings.HasSuffix(sm.No, "-"+no) {
 					var cmd tea.Cmd

@@ -3,6 +3,9 @@ package tui
 import (
 	"strings"
 
+	"github.com/charmbracelet/bubbles/cursor"
+	"github.com/charmbracelet/bubbles/textinput"
+
 	"github.com/charmbracelet/x/ansi"
 
 	"repairdesk/workflow"
@@ -87,3 +90,11 @@ func fitStyled(s string, w int) string {
 
 func keysOf(kind string) []string         { return workflow.Keys(kind) }
 func labelOf(kind, k, lang string) string { return workflow.Label(kind, k, lang) }
+
+// newInput is a text input with a steady cursor: a blinking one would send a frame twice a
+// second to every SSH session for nothing.
+func newInput() textinput.Model {
+	in := textinput.New()
+	in.Cursor.SetMode(cursor.CursorStatic)
+	return in
+}

@@ -787,7 +787,7 @@ func LetterHTML(l Letter, s LetterSettings) string {
 	en := l.Lang == "en"
 	data := struct {
 		HTMLLang, Title, Agency, Address, Phone, AddressLabel, PhoneLabel string
-		Paras                                                           []htmlPara
+		Paras                                                             []htmlPara
 	}{
 		HTMLLang: pickLang(en, "zh-CN", "en"), Title: strings.TrimSpace(CleanLine(l.Title)),
 		Agency: strings.TrimSpace(CleanLine(s.Agency)), Address: strings.TrimSpace(CleanLine(s.Address)), Phone: strings.TrimSpace(CleanLine(s.Phone)),

@@ -88,7 +88,7 @@ func ParsePeriod(s string, now time.Time) (Period, error) {
 			return bad("the month must be 01 to 12 of a four-digit year")
 		}
 		return monthPeriod(y, m, 1), nil
-	case len(in) == 10:
+	case len(in) == 10 && in[4] == '-' && in[7] == '-':
 		d, err := ParseDate(in)
 		if err != nil {
 			return bad("no such day")
@@ -178,7 +178,7 @@ func Compute(cases []Case, events map[uint32][]Event, p Period, sla SLA, cal *Ca
 	current := p.Contains(now)
 	weeks := isoWeeks(p)
 	week := func(t time.Time) *WeekCount {
-		if len(weeks) == 0 {
+		if len(weeks) == 0 || t.Before(weeks[0].WeekStart) {
 			return nil
 		}
 		i := int(dayOf(t).Sub(weeks[0].WeekStart).Hours() / (24 * 7))

@@ -311,3 +311,69 @@ func fuzzyScore(s string, pat []prune) (int, bool) {
 	total += matched - len(s)
 	return total, matched == n
 }
+
+// fuzzyScoreASCII is fuzzyScore for a pure-ASCII s: no decoding, and a rune
+// compares against the ASCII members of the pattern rune's orbit only.
+func fuzzyScoreASCII(s string, pat []prune) (int, bool) {
+	n := len(pat)
+	if n == 0 {
+		return 0, false
+	}
+	total := 0
+	pi := 0
+	p := &pat[0]
+	bestScore := -1
+	matchedIndex := -1
+	currAdjacentMatchBonus := 0
+	matched := 0
+	lastMatch := 0
+	var last byte
+	for j := 0; j < len(s); j++ {
+		c := s[j]
+		if c == p.a || c == p.b {
+			score := 0
+			if j == 0 {
+				score += firstCharMatchBonus
+			} else if sepTable[last] {
+				score += matchFollowingSeparatorBonus
+			}
+			if 'a' <= last && last <= 'z' && 'A' <= c && c <= 'Z' {
+				score += camelCaseMatchBonus
+			}
+			if matched > 0 {
+				bonus := 0
+				if j-1 == lastMatch {
+					bonus = currAdjacentMatchBonus*2 + adjacentMatchBonus
+				}
+				score += bonus
+				currAdjacentMatchBonus += bonus
+			}
+			if score > bestScore {
+				bestScore = score
+				matchedIndex = j
+			}
+		}
+		if j+1 == len(s) || (pi < n-1 && (s[j+1] == pat[pi+1].a || s[j+1] == pat[pi+1].b)) {
+			if matchedIndex > -1 {
+				if matched == 0 {
+					penalty := matchedIndex * unmatchedLeadingCharPenalty
+					bestScore += max(penalty, maxUnmatchedLeadingCharPenalty)
+				}
+				total += bestScore
+				lastMatch = matchedIndex
+				matched++
+				bestScore = -1
+				pi++
+				if pi == n {
+					break
+				}
+				p = &pat[pi]
+			}
+		}
+		last = c
+	}
+	total += matched - len(s)
+	return total, matched == n
+}
+
+var sepTable = [256]bool{'/': true, '-': true, '_': true, ' ': true, '.': true, '\\': true}

@@ -57,9 +57,12 @@ func (h *hit) match() Match {
 
 // worker is one scanning goroutine's state; pooled across queries.
 type worker struct {
-	hits  []hit // a heap with the worst hit on top while limit > 0, else all hits
-	tiers []int8
+	_     [64]byte // keep workers' hot fields off each other's cache lines
+	hits  []hit    // a heap with the worst hit on top while limit > 0, else all hits
+	tiers []int8   // per term: its tier in the doc being evaluated
+	first []int8   // per term: first haystack matching at tierFuzzy (-1: none known)
 	total int
+	_     [64]byte
 }
 
 var workerPool = sync.Pool{New: func() any { return new(worker) }}
@@ -118,7 +121,12 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 	for i := range workers {
 		w := workerPool.Get().(*worker)
 		w.hits, w.total = w.hits[:0], 0
-		w.tiers = slices.Grow(w.tiers[:0], len(terms))[:len(terms)]
+		if cap(w.tiers) < len(terms) {
+			// At least 128 bytes: an allocation of its own cache lines.
+			w.tiers = make([]int8, len(terms), max(len(terms), 128))
+			w.first = make([]int8, len(terms), max(len(terms), 128))
+		}
+		w.tiers, w.first = w.tiers[:len(terms)], w.first[:len(terms)]
 		workers[i] = w
 	}
 	defer func() {
@@ -334,7 +342,17 @@ func scoreDoc(blob string, terms []term, tiers []int8) (sum int, field uint8) {
 			if tt != tierFuzzy && prefixTier(h, t.pat, kind&kindMask != kindRaw) != tt {
 				continue
 			}
-			if sc, ok := fuzzyScore(h, t.pat); ok && (bestField < 0 || sc > best) {
+			if tt == tierFuzzy && !subseq(h, t.pat) {
+				continue
+			}
+			var sc int
+			var ok bool
+			if kind&hayASCII != 0 {
+				sc, ok = fuzzyScoreASCII(h, t.pat)
+			} else {
+				sc, ok = fuzzyScore(h, t.pat)
+			}
+			if ok && (bestField < 0 || sc > best) {
 				best, bestField = sc, f
 			}
 		}

@@ -199,8 +199,22 @@ func TestFuzzyScorePort(t *testing.T) {
 			if ok && got != want[0].Score {
 				t.Fatalf("fuzzyScore(%q, %q) = %d, sahilm %d", s, p, got, want[0].Score)
 			}
+			if isASCII(s) {
+				if g, o := fuzzyScoreASCII(s, pat); o != ok || g != got {
+					t.Fatalf("fuzzyScoreASCII(%q, %q) = %d %v, want %d %v", s, p, g, o, got, ok)
+				}
+			}
 		}
 	}
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 func foldPrefix(s, p string) bool {

@@ -1,0 +1,282 @@
+package tui
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"repairdesk/workflow"
+)
+
+// openCase opens the case with this number through the ':' palette.
+func openCase(m *Model, no string) {
+	press(m, ":")
+	typeText(m, "open "+no)
+	press(m, "enter")
+}
+
+// chooseAction opens the action menu and picks the action with this label.
+func chooseAction(t *testing.T, m *Model, kind workflow.ActionKind) {
+	t.Helper()
+	press(m, "a")
+	if m.menu == nil {
+		t.Fatalf("action menu did not open:\n%s", screen(m))
+	}
+	for i := 0; i < len(m.menu.opts); i++ {
+		if m.menu.opts[m.menu.sel].Kind == kind {
+			if r := m.menu.opts[m.menu.sel].Refusal; r != nil {
+				t.Fatalf("%s is refused: %s\n%s", kind, r.Message("zh"), screen(m))
+			}
+			press(m, "enter")
+			return
+		}
+		if m.menu.sel < i || m.menu.sel == len(m.menu.opts)-1 {
+			break
+		}
+		press(m, "down")
+	}
+	// Search from the top.
+	for m.menu.sel > 0 {
+		press(m, "up")
+	}
+	for i := 0; i < len(m.menu.opts); i++ {
+		if m.menu.opts[m.menu.sel].Kind == kind {
+			press(m, "enter")
+			return
+		}
+		press(m, "down")
+	}
+	t.Fatalf("%s not in the menu", kind)
+}
+
+func currentCase(t *testing.T, m *Model) workflow.Case {
+	t.Helper()
+	if m.cv == nil || !m.cv.loaded {
+		t.Fatalf("no case open:\n%s", screen(m))
+	}
+	return m.cv.cs
+}
+
+// TestWalkEveryStage takes one case from intake to closure through the console alone,
+// as a specialist and a supervisor in two sessions on one store, and a second case to a
+// decline with reasons and avenues.
+func TestWalkEveryStage(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	spec := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	sup := newTestModel(t, st, testSupervisor, "zh", clk, 120, 40)
+
+	// Intake through the form.
+	press(spec, "n")
+	mustShow(t, spec, "新建受理")
+	typeText(spec, "河南信修信用管理有限公司")
+	press(spec, "tab")
+	typeText(spec, "91110000600037341L")
+	press(spec, "tab")
+	typeText(spec, "张建国")
+	press(spec, "tab", "tab")
+	typeText(spec, "王桂英")
+	press(spec, "tab")
+	typeText(spec, "13812345678")
+	press(spec, "tab")
+	typeText(spec, "11010519491231002x")
+	press(spec, "tab", "tab", "tab", "tab") // auth ref, source (pbc), type (overdue loan)
+	typeText(spec, "中国工商银行郑州分行")
+	press(spec, "tab")
+	typeText(spec, "2025-03-01")
+	press(spec, "tab")
+	typeText(spec, "123,456")
+	press(spec, "tab", "right", "right") // problem → non-malicious overdue
+	press(spec, "ctrl+s")
+	if spec.intake != nil {
+		t.Fatalf("intake not saved:\n%s", screen(spec))
+	}
+	cs := currentCase(t, spec)
+	if cs.No != "XF-2026-000001" || cs.Stage != workflow.StageFormalReview || cs.Agent.IDNumber != "11010519491231002X" {
+		t.Fatalf("unexpected case: %+v", cs)
+	}
+	if cs.Records[0].Problem != "non_malicious_overdue" || cs.Records[0].AmountFen != 12345600 {
+		t.Fatalf("record not as typed: %+v", cs.Records[0])
+	}
+	mustShow(t, spec, "XF-2026-000001", "修复申请书", "银行出具的非恶意逾期说明")
+
+	// Materials: all received except the bank statement; the licence copy is invalid.
+	for i, mat := range cs.Materials {
+		switch mat.Key {
+		case "nonmalicious_statement":
+		case "business_license":
+			press(spec, "x")
+			typeText(spec, "复印件未加盖公章")
+			press(spec, "enter")
+		default:
+			press(spec, "r")
+		}
+		if i < len(cs.Materials)-1 {
+			press(spec, "down")
+		}
+	}
+	cs = currentCase(t, spec)
+	if miss := cs.Missing(); len(miss) != 2 {
+		t.Fatalf("want 2 missing/invalid items, got %+v", miss)
+	}
+	// Accept is refused with the reason; the one-time notice lists both items.
+	press(spec, "a")
+	mustShow(t, spec, "材料未齐全合规", "营业执照副本", "银行出具的非恶意逾期说明")
+	press(spec, "esc")
+	chooseAction(t, spec, workflow.ActRequestMaterials)
+	press(spec, "ctrl+s")
+	cs = currentCase(t, spec)
+	if cs.Stage != workflow.StageAwaitingMaterials || len(cs.Notices) != 1 || len(cs.Notices[0].Items) != 2 {
+		t.Fatalf("notice not issued as expected: stage %s notices %+v", cs.Stage, cs.Notices)
+	}
+	press(spec, "5")
+	mustShow(t, spec, "补正通知书", "复印件未加盖公章")
+	press(spec, "1")
+	// A second notice in the same round is not offered.
+	press(spec, "a")
+	mustShow(t, spec, "仅在形式审核阶段可用")
+	press(spec, "esc")
+
+	clk.t = clk.t.Add(72 * time.Hour)
+	chooseAction(t, spec, workflow.ActMaterialsReceived)
+	press(spec, "ctrl+s")
+	cs = currentCase(t, spec)
+	if cs.Stage != workflow.StageFormalReview || cs.Round != 2 {
+		t.Fatalf("materials received: stage %s round %d", cs.Stage, cs.Round)
+	}
+	press(spec, "2")
+	for i, mat := range cs.Materials {
+		if !mat.OK() {
+			for spec.cv.matSel < i {
+				press(spec, "down")
+			}
+			for spec.cv.matSel > i {
+				press(spec, "up")
+			}
+			press(spec, "r")
+		}
+	}
+	chooseAction(t, spec, workflow.ActAccept)
+	press(spec, "ctrl+s")
+	if cs = currentCase(t, spec); cs.Stage != workflow.StageInvestigating {
+		t.Fatalf("accept: stage %s\n%s", cs.Stage, screen(spec))
+	}
+
+	// Proposal is refused until there is a finding.
+	press(spec, "a")
+	mustShow(t, spec, "尚无核实记录")
+	press(spec, "esc")
+	addFinding := func(text string) {
+		chooseAction(t, spec, workflow.ActAddFinding)
+		typeText(spec, text)
+		press(spec, "tab", "tab", "right", "tab") // contact bank, method → letter, result confirmed_wrong
+		typeText(spec, "sha256:"+strings.Repeat("ab", 32))
+		press(spec, "ctrl+s")
+	}
+	addFinding("与工商银行核对还款流水，确认系统故障导致扣款失败")
+	propose := func() {
+		chooseAction(t, spec, workflow.ActProposeRepair)
+		typeText(spec, "确属非恶意逾期，建议向征信中心提交更正")
+		press(spec, "ctrl+s")
+	}
+	propose()
+	if cs = currentCase(t, spec); cs.Stage != workflow.StagePendingApproval {
+		t.Fatalf("propose: stage %s\n%s", cs.Stage, screen(spec))
+	}
+
+	// The supervisor's review queue shows it (the change feed refreshes the queue).
+	deliver(sup)
+	press(sup, "3")
+	mustShow(t, sup, "待审批 1", "XF-2026-000001")
+	press(sup, "enter")
+	chooseAction(t, sup, workflow.ActReturn)
+	press(sup, "ctrl+s") // comment is required for a return
+	mustShow(t, sup, "必填")
+	typeText(sup, "请补充银行出具的书面说明")
+	press(sup, "ctrl+s")
+	if c := currentCase(t, sup); c.Stage != workflow.StageInvestigating || c.Returns != 1 {
+		t.Fatalf("return: %s", c.Stage)
+	}
+
+	// The specialist's open view is stale: their next action gets the conflict message.
+	chooseActionStale := func() {
+		press(spec, "a")
+	}
+	chooseActionStale()
+	press(spec, "esc")
+	spec.cv.cs.Version-- // what a session that missed the change would hold
+	spec.cv.cs.Stage = workflow.StagePendingApproval
+	spec.cv.cs.Stage = workflow.StageInvestigating
+	addFinding("取得银行书面情况说明")
+	mustShow(t, spec, "已被陈静于")
+	// Nothing was lost: the form is still open with the input; saving again now works.
+	press(spec, "ctrl+s")
+	if spec.af != nil {
+		t.Fatalf("resubmission failed:\n%s", screen(spec))
+	}
+	propose()
+	if cs = currentCase(t, spec); cs.Stage != workflow.StagePendingApproval || len(cs.Findings) != 2 {
+		t.Fatalf("second proposal: %s, %d findings", cs.Stage, len(cs.Findings))
+	}
+	// The specialist cannot approve: the menu says why.
+	press(spec, "a")
+	mustShow(t, spec, "审批需由审核主管办理")
+	press(spec, "esc")
+
+	deliver(sup)
+	mustShow(t, sup, "审批复核")
+	chooseAction(t, sup, workflow.ActApprove)
+	press(sup, "ctrl+s")
+	if c := currentCase(t, sup); c.Stage != workflow.StageApproved {
+		t.Fatalf("approve: %s\n%s", c.Stage, screen(sup))
+	}
+
+	openCase(spec, "XF-2026-000001")
+	chooseAction(t, spec, workflow.ActSubmitCorrection)
+	press(spec, "tab") // channel preselected from the record's source
+	typeText(spec, "ZX2026031200017")
+	press(spec, "ctrl+s")
+	chooseAction(t, spec, workflow.ActRecordOutcome)
+	press(spec, "ctrl+s")
+	clk.t = clk.t.Add(24 * time.Hour)
+	chooseAction(t, spec, workflow.ActNotifyApplicant)
+	press(spec, "ctrl+s")
+	cs = currentCase(t, spec)
+	if cs.Stage != workflow.StageClosed || cs.Submission.Reference != "ZX2026031200017" || cs.Outcome.Result != "corrected" {
+		t.Fatalf("not closed as expected: %+v", cs)
+	}
+	press(spec, "4")
+	for _, want := range []string{"受理登记", "一次性告知补正", "补正材料已收到", "受理并转调查", "记录核实结果", "提请审批", "退回补充调查", "批准", "报送修正", "登记修正结果", "反馈企业", "请补充银行出具的书面说明"} {
+		if !strings.Contains(historyText(spec), want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	press(spec, "5")
+	mustShow(t, spec, "受理回执")
+
+	// A second case declined at formal review as a whitewash attempt.
+	in := testIntake("郑州宏达商贸有限公司", "91512081MA62K0260E")
+	c2, err := st.Create(testSpecialist, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	openCase(spec, c2.No)
+	chooseAction(t, spec, workflow.ActDecline)
+	press(spec, "right") // reason → whitewash
+	press(spec, "tab")
+	typeText(spec, "逾期真实发生，企业要求删除真实失信记录")
+	press(spec, "ctrl+s")
+	c2 = currentCase(t, spec)
+	if c2.Stage != workflow.StageDeclined || c2.Decline.Reason != "whitewash" || len(c2.Decline.Avenues) != 2 {
+		t.Fatalf("decline: %+v %+v", c2.Stage, c2.Decline)
+	}
+	press(spec, "5")
+	mustShow(t, spec, "不予修复说明")
+	if probs := st.Check(); len(probs) != 0 {
+		t.Fatalf("store check after the walk: %v", probs)
+	}
+}
+
+func historyText(m *Model) string {
+	return strings.Join(m.cv.history(200), "\n")
+}
