@@ -26,10 +26,10 @@ type clock struct{ t time.Time }
 func (c *clock) now() time.Time { return c.t }
 
 var (
-	testSpecialist = workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
+	testSpecialist  = workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
 	testSpecialist2 = workflow.Staff{Name: "lijun", Display: "李军", Role: workflow.RoleSpecialist, Active: true}
-	testSupervisor = workflow.Staff{Name: "chenjing", Display: "陈静", Role: workflow.RoleSupervisor, Active: true}
-	testAuditor    = workflow.Staff{Name: "audit", Display: "审计", Role: workflow.RoleAuditor, Active: true}
+	testSupervisor  = workflow.Staff{Name: "chenjing", Display: "陈静", Role: workflow.RoleSupervisor, Active: true}
+	testAuditor     = workflow.Staff{Name: "audit", Display: "审计", Role: workflow.RoleAuditor, Active: true}
 )
 
 func newTestStore(t *testing.T, clk *clock) *store.Store {
@@ -83,7 +83,7 @@ func run(m *Model, cmd tea.Cmd) {
 	var msg tea.Msg
 	select {
 	case msg = <-done:
-	case <-time.After(150 * time.Millisecond):
+	case <-time.After(5 * time.Second): // only waiting commands (none in tests) take this long
 		return
 	}
 	switch msg := msg.(type) {

@@ -80,20 +80,31 @@ type encoder struct {
 const (
 	kindMask byte = 0x03
 	hayASCII byte = 0x80
+	hayUpper byte = 0x40 // has A-Z
+	hayLower byte = 0x20 // has a-z
 )
 
 func appendHay(b []byte, h []byte, hs string, field int, kind byte) []byte {
 	var m uint64
 	ascii := true
+	see := func(r rune) {
+		m |= bitOf(canon(r))
+		switch {
+		case 'A' <= r && r <= 'Z':
+			kind |= hayUpper
+		case 'a' <= r && r <= 'z':
+			kind |= hayLower
+		case r >= utf8.RuneSelf:
+			ascii = false
+		}
+	}
 	for i := 0; i < len(h); {
 		r, sz := utf8.DecodeRune(h[i:])
-		m |= bitOf(canon(r))
-		ascii = ascii && r < utf8.RuneSelf
+		see(r)
 		i += sz
 	}
 	for _, r := range hs {
-		m |= bitOf(canon(r))
-		ascii = ascii && r < utf8.RuneSelf
+		see(r)
 	}
 	if ascii {
 		kind |= hayASCII

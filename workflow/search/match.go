@@ -40,7 +40,7 @@ const (
 // members, e.g. k K U+212A).
 type prune struct {
 	o    [4]rune // orbit, padded by repeating its first member
-	a, b byte    // the ASCII members of the orbit (0x80 when absent)
+	a, b byte    // ASCII members of the orbit: a lower case (or the only one), b upper case; 0x80 when absent
 	wide bool    // orbit has a non-ASCII member
 }
 
@@ -50,13 +50,12 @@ func makePrune(r rune) prune {
 	add := func(c rune) {
 		p.o[n] = c
 		n++
-		if c < utf8.RuneSelf {
-			if p.a == 0x80 {
-				p.a = byte(c)
-			} else {
-				p.b = byte(c)
-			}
-		} else {
+		switch {
+		case 'A' <= c && c <= 'Z':
+			p.b = byte(c)
+		case c < utf8.RuneSelf:
+			p.a = byte(c)
+		default:
 			p.wide = true
 		}
 	}
@@ -66,6 +65,9 @@ func makePrune(r rune) prune {
 	}
 	for i := n; i < len(p.o); i++ {
 		p.o[i] = p.o[0]
+	}
+	if p.a == 0x80 {
+		p.a = p.b
 	}
 	if p.b == 0x80 {
 		p.b = p.a
@@ -224,6 +226,30 @@ func subseq(h string, pat []prune) bool {
 		}
 	}
 	return false
+}
+
+// subseqHay is subseq for a haystack of the given kind: ASCII haystacks
+// without upper (or without lower) case letters are searched with IndexByte.
+func subseqHay(h string, pat []prune, kind byte) bool {
+	if kind&hayASCII == 0 || kind&(hayUpper|hayLower) == hayUpper|hayLower {
+		return subseq(h, pat)
+	}
+	upper := kind&hayUpper != 0
+	for k := range pat {
+		c := pat[k].a
+		if upper {
+			c = pat[k].b
+		}
+		if c >= utf8.RuneSelf {
+			return false
+		}
+		i := strings.IndexByte(h, c)
+		if i < 0 {
+			return false
+		}
+		h = h[i+1:]
+	}
+	return true
 }
 
 func isSeparator(r rune) bool {
