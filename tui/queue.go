@@ -279,33 +279,40 @@ func (q *queue) pageRows() int {
 
 // columns sized to the terminal; the enterprise name takes what is left.
 type col struct {
+	id    string
 	title string
 	w     int
 }
 
 func (q *queue) columns(w int) []col {
 	lang := q.c.Lang
-	cols := []col{{q.c.T("col.no"), 14}, {q.c.T("col.enterprise"), 0}, {q.c.T("col.type"), 12}, {q.c.T("col.stage"), 10},
-		{q.c.T("col.owner"), 8}, {q.c.T("col.due"), 16}, {q.c.T("col.updated"), 11}}
+	cols := []col{{"no", q.c.T("col.no"), 14}, {"enterprise", q.c.T("col.enterprise"), 0}, {"type", q.c.T("col.type"), 12},
+		{"stage", q.c.T("col.stage"), 10}, {"owner", q.c.T("col.owner"), 8}, {"due", q.c.T("col.due"), 16}, {"updated", q.c.T("col.updated"), 11}}
 	if lang == "en" {
 		cols[2].w, cols[3].w, cols[5].w = 14, 17, 19
 	}
-	fixed := 2 // marker
-	for _, c := range cols {
-		fixed += c.w + 1
+	// Narrow terminal: give up the last-change column, then the record type, so the
+	// enterprise name keeps at least 20 cells.
+	for _, drop := range []int{6, 2} {
+		if w-colsWidth(cols) >= 20 {
+			break
+		}
+		cols = append(cols[:drop:drop], cols[drop+1:]...)
 	}
-	rest := w - fixed
-	if rest < 16 {
-		// Narrow terminal: drop the last-change column first.
-		fixed -= cols[6].w + 1
-		cols = cols[:6]
-		rest = w - fixed
-	}
+	rest := w - colsWidth(cols)
 	if rest < 10 {
 		rest = 10
 	}
 	cols[1].w = rest
 	return cols
+}
+
+func colsWidth(cols []col) int {
+	n := 2 // marker
+	for _, c := range cols {
+		n += c.w + 1
+	}
+	return n
 }
 
 // View renders only the visible window of the list.
@@ -397,31 +404,37 @@ func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, now time.Tim
 		mark = "● "
 	}
 	dueText, dueStyle := q.dueCell(sm, now)
-	cells := []string{
-		fit(sm.No, cols[0].w),
-		fit(safe(sm.Enterprise), cols[1].w),
-		fit(labelOf("record_type", sm.RecordType, lang), cols[2].w),
-		fit(sm.Stage.Label(lang), cols[3].w),
-		fit(q.staffName(sm.Owner), cols[4].w),
-		"",
-	}
-	dueCell := fit(dueText, cols[5].w)
-	if len(cols) > 6 {
-		cells = append(cells, fit(sm.UpdatedAt.In(workflow.ChinaTZ).Format("01-02 15:04"), cols[6].w))
+	cells := make([]string, len(cols))
+	for i, c := range cols {
+		switch c.id {
+		case "no":
+			cells[i] = fit(sm.No, c.w)
+		case "enterprise":
+			cells[i] = fit(safe(sm.Enterprise), c.w)
+		case "type":
+			cells[i] = fit(labelOf("record_type", sm.RecordType, lang), c.w)
+		case "stage":
+			cells[i] = fit(sm.Stage.Label(lang), c.w)
+		case "owner":
+			cells[i] = fit(q.staffName(sm.Owner), c.w)
+		case "due":
+			cells[i] = fit(dueText, c.w)
+			if !sel {
+				cells[i] = dueStyle.Render(cells[i])
+			}
+		case "updated":
+			cells[i] = fit(sm.UpdatedAt.In(workflow.ChinaTZ).Format("01-02 15:04"), c.w)
+		}
 	}
 	if sel {
-		cells[5] = dueCell
 		return st.RowSel.Render(fitStyled(mark+strings.Join(cells, " "), w))
 	}
-	cells[5] = dueStyle.Render(dueCell)
-	line := mark + strings.Join(cells, " ")
 	if q.marked[sm.ID] {
 		return st.RowMarked.Render(mark) + strings.Join(cells, " ")
 	}
-	return line
+	return mark + strings.Join(cells, " ")
 }
 
-// dueCell says how much time is left, coloured by urgency.
 func (q *queue) dueCell(sm *store.Summary, now time.Time) (string, lipglossStyle) {
 	st := q.c.Styles
 	set := q.c.Store.Settings()

@@ -60,7 +60,8 @@ type worker struct {
 	_     [64]byte // keep workers' hot fields off each other's cache lines
 	hits  []hit    // a heap with the worst hit on top while limit > 0, else all hits
 	tiers []int8   // per term: its tier in the doc being evaluated
-	first []int8   // per term: first haystack matching at tierFuzzy (-1: none known)
+	ends  []int32  // per term: end of its candidates in cands
+	cands []cand   // haystacks of the doc being evaluated that passed a term's signature
 	total int
 	_     [64]byte
 }
@@ -121,12 +122,13 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 	for i := range workers {
 		w := workerPool.Get().(*worker)
 		w.hits, w.total = w.hits[:0], 0
-		if cap(w.tiers) < len(terms) {
-			// At least 128 bytes: an allocation of its own cache lines.
+		if cap(w.tiers) < len(terms) || cap(w.ends) < len(terms) {
+			// At least 128 bytes: allocations with cache lines of their own.
 			w.tiers = make([]int8, len(terms), max(len(terms), 128))
-			w.first = make([]int8, len(terms), max(len(terms), 128))
+			w.ends = make([]int32, len(terms), max(len(terms), 32))
+			w.cands = make([]cand, 0, 64)
 		}
-		w.tiers, w.first = w.tiers[:len(terms)], w.first[:len(terms)]
+		w.tiers, w.ends = w.tiers[:len(terms)], w.ends[:len(terms)]
 		workers[i] = w
 	}
 	defer func() {
@@ -233,13 +235,15 @@ func (s *scan) scanRange(w *worker, lo, hi int) {
 
 // eval matches one doc and, when it can make the worker's top list, scores it.
 func (s *scan) eval(w *worker, d *slotDoc) {
+	w.cands = w.cands[:0]
 	docTier := tierExact
 	for t := range s.terms {
-		tt := termTier(d.blob, &s.terms[t])
+		tt := w.termTier(d.blob, &s.terms[t])
 		if tt == tierNone {
 			return
 		}
 		w.tiers[t] = tt
+		w.ends[t] = int32(len(w.cands))
 		docTier = min(docTier, tt)
 	}
 	w.total++
@@ -248,7 +252,7 @@ func (s *scan) eval(w *worker, d *slotDoc) {
 		return // cannot beat the worst hit kept
 	}
 	h := hit{id: d.id, tier: docTier}
-	h.score, h.field = scoreDoc(d.blob, s.terms, w.tiers)
+	h.score, h.field = w.scoreDoc(d.blob, s.terms)
 	switch {
 	case s.limit == 0:
 		w.hits = append(w.hits, h)
@@ -291,71 +295,84 @@ func heapDown(h []hit, i int) {
 	}
 }
 
-// termTier is the best tier at which t matches any haystack of blob.
-func termTier(blob string, t *term) int8 {
+// cand is a haystack of the doc being evaluated that passed a term's
+// signature test, with what is known of it.
+type cand struct {
+	off  int32 // header offset in the blob
+	tier int8  // tierExact, tierPrefix, tierFuzzy (a known match), tierNone (a known miss) or tierUnknown
+}
+
+const tierUnknown int8 = -2
+
+// hayAt returns the haystack whose header is at off.
+func hayAt(blob string, off int) (h string, field int, kind byte) {
+	n := hayLen(blob, off)
+	return blob[off+hayHeader : off+hayHeader+n], int(blob[off+10]), blob[off+11]
+}
+
+// termTier is the best tier at which t matches any haystack of blob; it
+// appends the haystacks that passed the signature test to w.cands.
+func (w *worker) termTier(blob string, t *term) int8 {
+	start := len(w.cands)
 	best := tierNone
 	for i := 0; i < len(blob); {
 		n := hayLen(blob, i)
 		if hayMask(blob, i)&t.mask == t.mask {
-			if t.single {
-				best = max(best, tierFuzzy)
+			ct := prefixTier(blob[i+hayHeader:i+hayHeader+n], t.pat, blob[i+11]&kindMask != kindRaw)
+			if ct == tierNone {
+				ct = tierUnknown
+				if t.single {
+					ct = tierFuzzy
+				}
 			}
-			switch prefixTier(blob[i+hayHeader:i+hayHeader+n], t.pat, blob[i+11]&kindMask != kindRaw) {
-			case tierExact:
-				return tierExact
-			case tierPrefix:
-				best = tierPrefix
-			}
+			w.cands = append(w.cands, cand{off: int32(i), tier: ct})
+			best = max(best, ct)
 		}
 		i += hayHeader + n
 	}
 	if best != tierNone {
 		return best
 	}
-	for i := 0; i < len(blob); {
-		n := hayLen(blob, i)
-		if hayMask(blob, i)&t.mask == t.mask && subseq(blob[i+hayHeader:i+hayHeader+n], t.pat) {
+	cs := w.cands[start:]
+	for k := range cs {
+		h, _, kind := hayAt(blob, int(cs[k].off))
+		if subseqHay(h, t.pat, kind) {
+			cs[k].tier = tierFuzzy
 			return tierFuzzy
 		}
-		i += hayHeader + n
+		cs[k].tier = tierNone
 	}
 	return tierNone
 }
 
 // scoreDoc sums, over the terms, the best fuzzy score among the haystacks
 // matching at the term's tier, and returns the earliest field those came from.
-func scoreDoc(blob string, terms []term, tiers []int8) (sum int, field uint8) {
+func (w *worker) scoreDoc(blob string, terms []term) (sum int, field uint8) {
 	field = maxFields
+	start := int32(0)
 	for ti := range terms {
 		t := &terms[ti]
-		tt := tiers[ti]
+		tt := w.tiers[ti]
 		best, bestField := 0, -1
-		for i := 0; i < len(blob); {
-			n := hayLen(blob, i)
-			m := hayMask(blob, i)
-			h := blob[i+hayHeader : i+hayHeader+n]
-			f, kind := int(blob[i+10]), blob[i+11]
-			i += hayHeader + n
-			if m&t.mask != t.mask {
+		for _, c := range w.cands[start:w.ends[ti]] {
+			if c.tier != tt && (tt != tierFuzzy || c.tier != tierUnknown) {
 				continue
 			}
-			if tt != tierFuzzy && prefixTier(h, t.pat, kind&kindMask != kindRaw) != tt {
-				continue
-			}
-			if tt == tierFuzzy && !subseq(h, t.pat) {
+			h, f, kind := hayAt(blob, int(c.off))
+			if c.tier == tierUnknown && !subseqHay(h, t.pat, kind) {
 				continue
 			}
 			var sc int
-			var ok bool
 			if kind&hayASCII != 0 {
-				sc, ok = fuzzyScoreASCII(h, t.pat)
+				sc, _ = fuzzyScoreASCII(h, t.pat)
 			} else {
-				sc, ok = fuzzyScore(h, t.pat)
+				sc, _ = fuzzyScore(h, t.pat)
 			}
-			if ok && (bestField < 0 || sc > best) {
+			if bestField < 0 || sc > best {
 				best, bestField = sc, f
 			}
 		}
+		start = w.ends[ti]
 		sum += best
 		if bestField >= 0 && uint8(bestField) < field {
 			field = uint8(bestField)
