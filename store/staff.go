@@ -142,3 +142,25 @@ func (s *Store) AuditLog(n int) []AuditEntry {
 	})
 	return out
 }
+
+// SetLang stores a staff member's own language preference (anyone may set their own).
+func (s *Store) SetLang(name, lang string) error {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		st, ok := staffIn(tx, name)
+		if !ok {
+			return ErrNotFound
+		}
+		st.Lang = lang
+		b, err := json.Marshal(st)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bStaff).Put([]byte(name), b)
+	})
+	if err == nil {
+		s.publish(Change{Topic: "staff", Actor: name, At: s.opts.Now()})
+	}
+	return err
+}

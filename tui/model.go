@@ -26,6 +26,7 @@ type Model struct {
 	afKind workflow.ActionKind
 	afCase workflow.Case
 	intake *form
+	staffv *staffView
 	help   bool
 	cmd    *textinput.Model
 
@@ -192,6 +193,9 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 	switch ch.Topic {
 	case "staff":
 		m.c.loadStaff()
+		if m.staffv != nil && m.staffv.form == nil {
+			m.staffv.reload()
+		}
 		if me, ok := m.c.staff[m.c.Me.Name]; ok {
 			if !me.Active {
 				m.ending = m.c.T("reveal.denied")
@@ -282,6 +286,11 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return m.updateCommand(km)
 	}
 	switch {
+	case m.staffv != nil:
+		if m.staffv.Update(km) {
+			m.staffv = nil
+		}
+		return nil
 	case m.intake != nil:
 		res, cmd := m.intake.Update(km)
 		switch res {
@@ -379,7 +388,7 @@ func (m *Model) submitIntake() tea.Cmd {
 }
 
 // commands of the ':' palette.
-var commandNames = []string{"open", "new", "tab", "lang", "reassign", "help", "quit"}
+var commandNames = []string{"open", "new", "tab", "lang", "reassign", "staff", "help", "quit"}
 
 func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
 	switch km.Type {
@@ -415,7 +424,18 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		if len(args) == 1 {
 			m.c.Lang = NormLang(args[0])
 			m.c.Keys = NewKeyMap(m.c.Lang)
+			// Remembered for this person's next session, local or over SSH.
+			if err := m.c.Store.SetLang(m.c.Me.Name, m.c.Lang); err != nil {
+				m.setStatus(m.errText(err), true)
+			}
 		}
+	case "staff":
+		if !m.c.Me.Role.CanAdminister() {
+			m.setStatus(m.c.T("staff.denied"), true)
+			return nil
+		}
+		m.cv = nil
+		m.staffv = newStaffView(m.c)
 	case "tab":
 		if len(args) == 1 {
 			for i, n := range tabNames {
@@ -499,6 +519,8 @@ func (m *Model) View() string {
 	switch {
 	case m.help:
 		body = m.helpView(w, bodyH)
+	case m.staffv != nil:
+		body = m.staffv.View(w, bodyH)
 	case m.intake != nil:
 		body = m.intake.View(w, bodyH)
 	case m.af != nil:

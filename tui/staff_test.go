@@ -1,0 +1,70 @@
+package tui
+
+import (
+	"crypto/ed25519"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"golang.org/x/crypto/ssh"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+func TestAdminManagesStaffInConsole(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	admin := workflow.Staff{Name: "boss", Display: "刘主任", Role: workflow.RoleAdmin, Active: true}
+	if err := st.PutStaff(workflow.Staff{}, admin); err != nil {
+		t.Fatal(err)
+	}
+	pub, _, _ := ed25519.GenerateKey(rand.Reader)
+	sshPub, _ := ssh.NewPublicKey(pub)
+	keyLine := store.NormalKey(sshPub) + " zhou@desk"
+
+	// A specialist is told they cannot.
+	spec := newTestModel(t, st, testSpecialist, "zh", clk, 100, 30)
+	press(spec, ":")
+	typeText(spec, "staff")
+	press(spec, "enter")
+	mustShow(t, spec, "只有管理员可以管理人员")
+
+	m := newTestModel(t, st, admin, "zh", clk, 100, 30)
+	press(m, ":")
+	typeText(m, "staff")
+	press(m, "enter")
+	mustShow(t, m, "人员与公钥", "wangfang")
+	press(m, "n")
+	typeText(m, "Zhou Min") // invalid login name: refused with a message, nothing saved
+	press(m, "tab")
+	mustShow(t, m, "登录名须为小写字母")
+	press(m, "shift+tab")
+	for range "Zhou Min" {
+		press(m, "backspace")
+	}
+	typeText(m, "zhoumin")
+	press(m, "tab")
+	typeText(m, "周敏")
+	press(m, "tab", "right", "tab") // role → supervisor
+	typeText(m, keyLine)
+	press(m, "ctrl+s")
+	got, ok := st.Staff("zhoumin")
+	if !ok || got.Role != workflow.RoleSupervisor || got.Display != "周敏" || len(got.Keys) != 1 {
+		t.Fatalf("staff not added as typed: %+v\n%s", got, screen(m))
+	}
+	if who, ok := st.StaffByKey(sshPub); !ok || who.Name != "zhoumin" {
+		t.Fatalf("key not registered: %+v %v", who, ok)
+	}
+	// Disable them: select the row and press d.
+	for i := 0; i < 10 && m.staffv.list[m.staffv.sel].Name != "zhoumin"; i++ {
+		press(m, "down")
+	}
+	press(m, "d")
+	if got, _ := st.Staff("zhoumin"); got.Active {
+		t.Fatal("not disabled")
+	}
+	if _, ok := st.StaffByKey(sshPub); ok {
+		t.Fatal("a disabled member's key still logs in")
+	}
+}
