@@ -38,6 +38,8 @@ usage:
   repairdesk staff list | disable NAME | enable NAME
   repairdesk staff key add NAME FILE | staff key remove NAME FINGERPRINT
   repairdesk demo --cases N --db PATH                 generate a demo database
+  repairdesk calendar list | import FILE.json         working-day calendar (holidays, 调休)
+  repairdesk sla show | set STAGE DAYS [--type T]     deadline rules
   repairdesk check [--db PATH]                        verify the database
   repairdesk backup FILE [--db PATH]                  consistent hot backup
   repairdesk version
@@ -74,6 +76,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmdStaff(args[1:], stdout, stderr)
 		case "demo":
 			return cmdDemo(args[1:], stdout, stderr)
+		case "calendar":
+			return cmdCalendar(args[1:], stdout, stderr)
+		case "sla":
+			return cmdSLA(args[1:], stdout, stderr)
 		case "check":
 			return cmdCheck(args[1:], stdout, stderr)
 		case "backup":

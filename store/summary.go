@@ -60,8 +60,12 @@ func summarise(c *workflow.Case) Summary {
 // asCase rebuilds just enough of a case for the SLA to compute its deadline.
 func (sm *Summary) asCase() workflow.Case {
 	c := workflow.Case{Stage: sm.Stage, StageSince: sm.StageSince, ReceivedAt: sm.ReceivedAt, Pauses: sm.Pauses}
-	for _, src := range sm.Sources {
-		c.Records = append(c.Records, workflow.Record{Source: src})
+	for i, src := range sm.Sources {
+		r := workflow.Record{Source: src}
+		if i == 0 {
+			r.Type = sm.RecordType
+		}
+		c.Records = append(c.Records, r)
 	}
 	if !sm.NoticeDue.IsZero() {
 		c.Notices = []workflow.Notice{{Deadline: sm.NoticeDue}}

@@ -163,6 +163,8 @@ var catalogue = map[string][2]string{
 	"intake.created":    {"已受理 %s，材料清单已生成", "Created %s with its materials checklist"},
 	"intake.known":      {"已备案企业：已填入备案信息", "Known enterprise: filled in from its filing"},
 	"intake.open_case":  {"⚠ 该企业已有在办案件 %s", "⚠ this enterprise already has an open case %s"},
+	"intake.publicity_early": {"⚠ 未满最短公示期：最早可于 %s 申请修复，形式审核将不予受理", "⚠ Minimum publicity period not reached: repair may be requested from %s; formal review will refuse it"},
+	"intake.publicity_ok":    {"最短公示期已满（自 %s 起可申请修复）", "Minimum publicity period passed (repair possible since %s)"},
 	"f.enterprise":      {"企业名称", "Enterprise name"},
 	"f.credit_code":     {"统一社会信用代码", "Credit code"},
 	"f.legal_rep":       {"法定代表人", "Legal representative"},

@@ -60,6 +60,10 @@ func newIntakeForm(c *Common) *form {
 	}
 	f.text("detail", c.T("f.detail"), false, nil)
 	f.onChange = func(f *form, fd *field) {
+		if fd.key == "type" || fd.key == "tier" || fd.key == "date" {
+			f.info = publicityInfo(c, f)
+			return
+		}
 		if fd.key != "credit_code" {
 			return
 		}
@@ -115,4 +119,21 @@ func intakeFromForm(c *Common, f *form) workflow.Intake {
 		Records:    []workflow.Record{rec},
 		Owner:      c.Me.Name,
 	}
+}
+
+// publicityInfo tells, as soon as an administrative penalty's date and tier are known,
+// the earliest day repair may be requested (the engine refuses acceptance before it).
+func publicityInfo(c *Common, f *form) string {
+	if f.get("type").value() != "admin_penalty" {
+		return ""
+	}
+	rec := workflow.Record{Type: "admin_penalty", Tier: f.get("tier").value(), Date: f.get("date").value()}
+	e := c.Store.Rules().EarliestRepair(rec)
+	if e.IsZero() {
+		return ""
+	}
+	if c.Now().Before(e) {
+		return c.T("intake.publicity_early", workflow.Day(e))
+	}
+	return c.T("intake.publicity_ok", workflow.Day(e))
 }

@@ -280,3 +280,37 @@ func TestWalkEveryStage(t *testing.T) {
 func historyText(m *Model) string {
 	return strings.Join(m.cv.history(200), "\n")
 }
+
+// An administrative penalty inside its publicity period: intake says the earliest date,
+// and formal review refuses acceptance with that date.
+func TestPublicityPeriodShownAtIntake(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	press(m, "n")
+	for m.intake.fields[m.intake.focus].key != "type" {
+		press(m, "tab")
+	}
+	press(m, "right") // admin_penalty
+	press(m, "tab", "tab")
+	typeText(m, "2026-01-10")
+	press(m, "tab", "tab", "tab", "right") // tier → general (3 months)
+	mustShow(t, m, "最早可于 2026-04-10 申请修复")
+
+	in := testIntake("开封嘉禾印务有限公司", "91110000600037341L")
+	in.Records = []workflow.Record{{Source: "creditchina", Type: "admin_penalty", Institution: "开封市生态环境局", Date: "2026-01-10", Problem: "corrected_dishonest", Tier: "general"}}
+	cs, err := st.Create(testSpecialist, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, mat := range cs.Materials {
+		if cs, err = st.Apply(cs.ID, cs.Version, testSpecialist, workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: mat.Key, Received: true, Valid: true}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	press(m, "esc")
+	press(m, "y")
+	openCase(m, cs.No)
+	press(m, "a")
+	mustShow(t, m, "最早可于2026-04-10申请修复")
+}

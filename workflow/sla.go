@@ -13,6 +13,9 @@ type Limit struct {
 type SLA struct {
 	// Stage: how long the agency may keep a case in a stage, from when it entered it.
 	Stage map[Stage]Limit `json:"stage"`
+	// TypeStage overrides Stage for one record type (e.g. a longer investigation for
+	// court listings).
+	TypeStage map[string]map[Stage]Limit `json:"type_stage,omitempty"`
 	// Case: the overall limit from receipt by the record's source, applicant time excluded.
 	Case map[string]Limit `json:"case"`
 	// Resubmit: the applicant's deadline to bring missing materials.
@@ -80,7 +83,7 @@ func (s SLA) DueOf(c *Case, cal *Calendar) Due {
 		return d
 	}
 	var best Due
-	if l, ok := s.Stage[c.Stage]; ok && l.Days > 0 {
+	if l, ok := s.StageLimit(c.Stage, c.recordType()); ok && l.Days > 0 {
 		at, prov := l.Add(cal, c.StageSince)
 		best = Due{At: at, Provisional: prov, Kind: "stage"}
 	}
@@ -97,6 +100,24 @@ func (s SLA) DueOf(c *Case, cal *Calendar) Due {
 		}
 	}
 	return best
+}
+
+// StageLimit is the limit for a stage, the record type's own if it has one.
+func (s SLA) StageLimit(st Stage, recordType string) (Limit, bool) {
+	if m, ok := s.TypeStage[recordType]; ok {
+		if l, ok := m[st]; ok {
+			return l, true
+		}
+	}
+	l, ok := s.Stage[st]
+	return l, ok
+}
+
+func (c *Case) recordType() string {
+	if len(c.Records) == 0 {
+		return ""
+	}
+	return c.Records[0].Type
 }
 
 func (s SLA) pausedDays(c *Case, cal *Calendar, natural bool) int {

@@ -1,0 +1,97 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+func runCLI(t *testing.T, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errb bytes.Buffer
+	code := run(args, &out, &errb)
+	return code, out.String(), errb.String()
+}
+
+func TestCalendarImportMakesDeadlinesFollowIt(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "office.db")
+	// 2027 has no shipped data: a due date there is provisional, Monday–Friday.
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal := st.Settings().Calendar()
+	fri := time.Date(2027, 2, 5, 10, 0, 0, 0, workflow.ChinaTZ) // a Friday before the 2027 Spring Festival
+	due, prov := cal.AddWorkdays(fri, 1)
+	if !prov || due.Day() != 8 {
+		t.Fatalf("before import: due %v provisional %v, want Mon 8 Feb provisional", due, prov)
+	}
+	st.Close()
+
+	file := filepath.Join(dir, "2027.json")
+	data := `{"year":2027,"source":"测试用安排","holidays":[{"date":"2027-02-06","name":"春节"},{"date":"2027-02-07","name":"春节"},{"date":"2027-02-08","name":"春节"},{"date":"2027-02-09","name":"春节"}],"workdays":[]}`
+	if err := os.WriteFile(file, []byte(data), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if code, out, errs := runCLI(t, "calendar", "import", file, "--db", db); code != 0 || !strings.Contains(out, "2027 imported") {
+		t.Fatalf("import: %d %s %s", code, out, errs)
+	}
+	st, err = store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	due, prov = st.Settings().Calendar().AddWorkdays(fri, 1)
+	if prov || due.Day() != 10 {
+		t.Fatalf("after import: due %v provisional %v, want Wed 10 Feb, not provisional", due, prov)
+	}
+}
+
+func TestCalendarImportRejectsBadFile(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "bad.json")
+	os.WriteFile(file, []byte(`{"year":2027,"source":"x","holidays":[{"date":"2027-13-01","name":"春节"}]}`), 0o600)
+	code, _, errs := runCLI(t, "calendar", "import", file, "--db", filepath.Join(dir, "d.db"))
+	if code == 0 || !strings.Contains(errs, "not a valid calendar year") {
+		t.Fatalf("bad file accepted: %d %s", code, errs)
+	}
+}
+
+func TestSLASetPerRecordType(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	if code, out, errs := runCLI(t, "sla", "set", "investigating", "15", "--type", "court_dishonest", "--db", db); code != 0 || !strings.Contains(out, "(only court_dishonest)") {
+		t.Fatalf("%d %s %s", code, out, errs)
+	}
+	if code, _, errs := runCLI(t, "sla", "set", "closed", "3", "--db", db); code != 2 || !strings.Contains(errs, "not a stage") {
+		t.Fatalf("terminal stage accepted: %d %s", code, errs)
+	}
+	if code, _, errs := runCLI(t, "sla", "set", "investigating", "0", "--db", db); code != 2 || !strings.Contains(errs, "1 to 365") {
+		t.Fatalf("zero days accepted: %d %s", code, errs)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	l, _ := st.Settings().SLA.StageLimit(workflow.StageInvestigating, "court_dishonest")
+	d, _ := st.Settings().SLA.StageLimit(workflow.StageInvestigating, "overdue_loan")
+	if l.Days != 15 || d.Days != 10 {
+		t.Fatalf("limits court %d, loan %d", l.Days, d.Days)
+	}
+}
+
+func TestUnknownCommandAndVersion(t *testing.T) {
+	if code, _, errs := runCLI(t, "frobnicate"); code != 2 || !strings.Contains(errs, "unknown command") {
+		t.Fatalf("%d %s", code, errs)
+	}
+	if code, out, _ := runCLI(t, "version"); code != 0 || !strings.HasPrefix(out, "repairdesk ") {
+		t.Fatalf("%d %s", code, out)
+	}
+}
