@@ -18,7 +18,11 @@ import (
 	"repairdesk/workflow"
 )
 
-var update = flag.Bool("update", false, "rewrite golden files")
+// updating reports -update, the flag teatest's golden package registers (shared here).
+func updating() bool {
+	f := flag.Lookup("update")
+	return f != nil && f.Value.String() == "true"
+}
 
 // clock is a settable test clock.
 type clock struct{ t time.Time }
@@ -157,7 +161,7 @@ func mustShow(t *testing.T, m *Model, want ...string) {
 func golden(t *testing.T, name, got string) {
 	t.Helper()
 	path := filepath.Join("testdata", name+".golden")
-	if *update {
+	if updating() {
 		if err := os.MkdirAll("testdata", 0o755); err != nil {
 			t.Fatal(err)
 		}
