@@ -216,7 +216,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 	if me.Lang != "" && *lang == "" {
 		l = tui.NormLang(me.Lang)
 	}
-	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: *demo, IdleLock: *idle})
+	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: *demo, IdleLock: *idle, ExportDir: filepath.Join(dataDir(), "exports")})
 	defer m.Close()
 	p := tea.NewProgram(m, tea.WithAltScreen())
 	if _, err := p.Run(); err != nil {

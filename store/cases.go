@@ -102,7 +102,7 @@ func (s *Store) Events(id uint32) ([]workflow.Event, error) {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u32(id)
-		for k, v := c.Seek(prefix); k != nil && string(k[:4]) == string(prefix); k, v = c.Next() {
+		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
 			var ev workflow.Event
 			if err := json.Unmarshal(v, &ev); err != nil {
 				return fmt.Errorf("event %x: %w", k, err)
@@ -122,6 +122,9 @@ func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string)
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if s.closed.Load() {
+		return workflow.Case{}, ErrClosed
+	}
 	now := s.opts.Now()
 	if len(in.Materials) == 0 {
 		in.Materials = s.cat.Checklist(in.Records)
@@ -188,6 +191,9 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
+	if s.closed.Load() {
+		return workflow.Case{}, ErrClosed
+	}
 	if a.At.IsZero() {
 		a.At = s.opts.Now()
 	}
@@ -250,7 +256,7 @@ func lastHash(tx *bolt.Tx, id uint32) (string, error) {
 	} else {
 		k, v = c.Prev()
 	}
-	if k == nil || string(k[:4]) != string(u32(id)) {
+	if k == nil || len(k) < 4 || string(k[:4]) != string(u32(id)) {
 		return "", nil
 	}
 	var ev struct {

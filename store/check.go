@@ -40,6 +40,10 @@ func (s *Store) Check() []Problem {
 		events := map[uint32][]workflow.Event{}
 		broken := map[uint32]bool{}
 		_ = tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
+			if len(k) != 8 {
+				out = append(out, Problem{What: fmt.Sprintf("events: malformed key %x", k)})
+				return nil
+			}
 			id := binary.BigEndian.Uint32(k[:4])
 			seq := int(binary.BigEndian.Uint32(k[4:]))
 			if broken[id] {
@@ -72,6 +76,10 @@ func (s *Store) Check() []Problem {
 			return nil
 		})
 		_ = tx.Bucket(bCases).ForEach(func(k, v []byte) error {
+			if len(k) != 4 {
+				out = append(out, Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
+				return nil
+			}
 			id := binary.BigEndian.Uint32(k)
 			var c workflow.Case
 			if err := json.Unmarshal(v, &c); err != nil {

@@ -54,9 +54,12 @@ func Fingerprint(line string) string {
 func (s *Store) StaffByKey(pub ssh.PublicKey) (workflow.Staff, bool) {
 	want := NormalKey(pub)
 	for _, st := range s.ListStaff() {
+		if !st.Active {
+			continue
+		}
 		for _, k := range st.Keys {
 			if k == want {
-				return st, st.Active
+				return st, true
 			}
 		}
 	}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"encoding/json"
+	"maps"
+	"slices"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -17,6 +19,27 @@ type Settings struct {
 
 	cal     *workflow.Calendar
 	letters *workflow.LetterSet
+}
+
+// clone deep-copies what a change may edit, so a failed or racing change never touches
+// the settings in force.
+func (st *Settings) clone() Settings {
+	n := *st
+	n.SLA.Stage = maps.Clone(st.SLA.Stage)
+	n.SLA.Case = maps.Clone(st.SLA.Case)
+	if st.SLA.TypeStage != nil {
+		n.SLA.TypeStage = make(map[string]map[workflow.Stage]workflow.Limit, len(st.SLA.TypeStage))
+		for k, v := range st.SLA.TypeStage {
+			n.SLA.TypeStage[k] = maps.Clone(v)
+		}
+	}
+	n.CalendarYears = make([]workflow.CalendarYear, len(st.CalendarYears))
+	for i, y := range st.CalendarYears {
+		y.Holidays = slices.Clone(y.Holidays)
+		y.Workdays = slices.Clone(y.Workdays)
+		n.CalendarYears[i] = y
+	}
+	return n
 }
 
 // Calendar is the working-day calendar in force.
@@ -64,13 +87,12 @@ func (s *Store) loadSettings() error {
 // UpdateSettings changes the settings (admins only; the caller checks the role) and
 // recomputes every deadline.
 func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) error) error {
-	if !actor.Role.CanAdminister() {
+	if !actor.Role.CanAdminister() || !actor.Active {
 		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以修改设置", EN: "Only an admin can change settings"}
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	st := *s.Settings()
-	st.CalendarYears = append([]workflow.CalendarYear(nil), st.CalendarYears...)
+	st := s.Settings().clone()
 	if err := change(&st); err != nil {
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"slices"
 	"sort"
 	"time"
 
@@ -70,7 +71,7 @@ func (s *Store) StaffCount() int {
 // PutStaff adds or replaces a staff member. by is who did it ("" for the command line
 // on the server's own machine, which is trusted like the file itself).
 func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
-	if by.Name != "" && !by.Role.CanAdminister() {
+	if by.Name != "" && (!by.Role.CanAdminister() || !by.Active) {
 		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以管理人员", EN: "Only an admin can manage staff"}
 	}
 	if !ValidStaffName(st.Name) {
@@ -89,6 +90,27 @@ func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	err = s.db.Update(func(tx *bolt.Tx) error {
+		// One key, one person: a key still held by someone else would make the login
+		// identity depend on name order.
+		if err := tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
+			if string(k) == st.Name {
+				return nil
+			}
+			var other workflow.Staff
+			if json.Unmarshal(v, &other) != nil {
+				return nil
+			}
+			for _, key := range st.Keys {
+				if slices.Contains(other.Keys, key) {
+					return &workflow.Refusal{Code: "key_taken",
+						ZH: fmt.Sprintf("该公钥（%s）已登记给 %s；请先从其账号删除", Fingerprint(key), other.Name),
+						EN: fmt.Sprintf("the key %s is already registered to %s; remove it there first", Fingerprint(key), other.Name)}
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
 		if err := tx.Bucket(bStaff).Put([]byte(st.Name), b); err != nil {
 			return err
 		}

@@ -162,10 +162,6 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if !opts.ReadOnly {
-		b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Mode: opts.Mode, Listen: opts.Listen})
-		_ = os.WriteFile(lockPath(path), b, 0o600)
-	}
 	if err := s.loadSettings(); err != nil {
 		db.Close()
 		return nil, err
@@ -173,6 +169,10 @@ func Open(path string, opts Options) (*Store, error) {
 	if err := s.loadSummaries(); err != nil {
 		db.Close()
 		return nil, err
+	}
+	if !opts.ReadOnly {
+		b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Mode: opts.Mode, Listen: opts.Listen})
+		_ = os.WriteFile(lockPath(path), b, 0o600)
 	}
 	return s, nil
 }
@@ -184,6 +184,9 @@ type SchemaError struct {
 }
 
 func (e *SchemaError) Error() string {
+	if e.File < e.Mine {
+		return fmt.Sprintf("the database %s has schema %d, older than this repairdesk (%d); open it once read-write to migrate it", e.Path, e.File, e.Mine)
+	}
 	return fmt.Sprintf("the database %s has schema %d, newer than this repairdesk understands (%d); upgrade repairdesk — the file was not changed", e.Path, e.File, e.Mine)
 }
 

@@ -123,7 +123,9 @@ func (s *Store) loadSummaries() error {
 	}
 	slices.Reverse(list) // keys ascend by id; newest first
 	s.index.Upsert(docs...)
+	s.sumMu.Lock()
 	s.install(list)
+	s.sumMu.Unlock()
 	return nil
 }
 

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -20,7 +21,12 @@ type actionMenu struct {
 }
 
 func newActionMenu(c *Common, cs workflow.Case) *actionMenu {
-	m := &actionMenu{c: c, cs: cs, opts: c.Store.Rules().Options(&cs, c.Me, c.Now())}
+	opts := c.Store.Rules().Options(&cs, c.Me, c.Now())
+	// What can be done now comes first; the rest follow, greyed, with the reason.
+	slices.SortStableFunc(opts, func(a, b workflow.Option) int {
+		return cmpBool(a.Refusal != nil, b.Refusal != nil)
+	})
+	m := &actionMenu{c: c, cs: cs, opts: opts}
 	// Start on the first allowed action.
 	for i, o := range m.opts {
 		if o.Refusal == nil {
@@ -183,4 +189,14 @@ func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
 		a.Assignee = f.val("assignee")
 	}
 	return a
+}
+
+func cmpBool(a, b bool) int {
+	switch {
+	case a == b:
+		return 0
+	case !a:
+		return -1
+	}
+	return 1
 }

@@ -2,6 +2,8 @@ package tui
 
 import (
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -143,6 +145,12 @@ func (v *caseView) Update(msg tea.Msg) tea.Cmd {
 			return nil
 		}
 		v.openPrompt("reveal", v.c.T("f.reveal_reason")+"：")
+	case v.tab == ctLetters && key.Matches(km, k.Export):
+		ls := v.letters()
+		if len(ls) == 0 {
+			return nil
+		}
+		v.notice = v.exportLetter(ls[v.letter])
 	case v.tab == ctLetters && (km.String() == "]" || km.String() == "["):
 		n := len(v.letters())
 		if n > 0 {
@@ -573,11 +581,33 @@ func (v *caseView) letterView(w int) []string {
 			tabs = append(tabs, st.Muted.Render(safe(l.Title)))
 		}
 	}
-	out := []string{cut(strings.Join(tabs, " ")+"   "+st.Faint.Render("[ ]"), w), ""}
+	out := []string{cut(strings.Join(tabs, " ")+"   "+st.Faint.Render(v.c.T("letter.hint")), w), ""}
 	l := ls[v.letter]
 	out = append(out, st.Title.Render(safe(l.Title)), "")
 	for _, line := range wrap(l.Body, w-2) {
 		out = append(out, " "+line)
 	}
 	return out
+}
+
+// exportLetter writes the letter as print-ready HTML and as plain text, exactly as it was
+// stored with its event.
+func (v *caseView) exportLetter(l workflow.Letter) string {
+	dir := v.c.ExportDir
+	if dir == "" {
+		return v.c.T("letter.no_dir")
+	}
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return v.c.T("err.generic", err.Error())
+	}
+	base := filepath.Join(dir, v.cs.No+"-"+l.Kind)
+	html := workflow.LetterHTML(l, v.c.Store.Settings().Letterhead)
+	if err := os.WriteFile(base+".html", []byte(html), 0o600); err != nil {
+		return v.c.T("err.generic", err.Error())
+	}
+	text := workflow.Clean(l.Title) + "\n\n" + workflow.Clean(l.Body) + "\n"
+	if err := os.WriteFile(base+".txt", []byte(text), 0o600); err != nil {
+		return v.c.T("err.generic", err.Error())
+	}
+	return v.c.T("letter.exported", base+".html", base+".txt")
 }

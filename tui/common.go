@@ -26,21 +26,25 @@ type Options struct {
 	IdleLock time.Duration
 	// Demo says the console runs on the demo database (shown in the status bar).
 	Demo bool
+	// ExportDir is where letters and marked cases are written (on the machine running
+	// the console or the server).
+	ExportDir string
 }
 
 // Common is what every component of one session shares. Nothing here is global: many SSH
 // sessions run in one process, each with its own renderer, styles and key map.
 type Common struct {
-	Store  *store.Store
-	Me     workflow.Staff
-	Lang   string
-	R      *lipgloss.Renderer
-	Styles *Styles
-	Keys   KeyMap
-	Now    func() time.Time
-	Width  int
-	Height int
-	staff  map[string]workflow.Staff // display names, refreshed when staff change
+	Store     *store.Store
+	Me        workflow.Staff
+	Lang      string
+	R         *lipgloss.Renderer
+	Styles    *Styles
+	Keys      KeyMap
+	Now       func() time.Time
+	Width     int
+	Height    int
+	ExportDir string
+	staff     map[string]workflow.Staff // display names, refreshed when staff change
 }
 
 type lipglossStyle = lipgloss.Style

@@ -49,7 +49,7 @@ func (k KeyMap) queueKeys() []key.Binding {
 }
 
 func (k KeyMap) caseKeys() []key.Binding {
-	return []key.Binding{k.NextTab, k.PrevTab, k.Up, k.Down, k.Actions, k.Reveal, k.Back, k.Help}
+	return []key.Binding{k.NextTab, k.PrevTab, k.Up, k.Down, k.Actions, k.Reveal, k.Export, k.Back, k.Help}
 }
 
 func (k KeyMap) formKeys() []key.Binding {

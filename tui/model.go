@@ -54,7 +54,7 @@ func New(o Options) *Model {
 	}
 	lang := NormLang(o.Lang)
 	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
-		Now: o.Now, Width: 80, Height: 24}
+		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir}
 	c.loadStaff()
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
@@ -314,6 +314,13 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		kind, back := m.menu.Update(km)
 		if back {
 			m.menu = nil
+			return nil
+		}
+		if kind == workflow.ActUpdateMaterial && m.cv != nil {
+			// Materials are marked one by one on their own tab.
+			m.menu = nil
+			m.cv.tab = ctMaterials
+			m.cv.notice = m.c.T("mat.hint")
 			return nil
 		}
 		if kind != "" {

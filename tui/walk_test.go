@@ -1,9 +1,13 @@
 package tui
 
 import (
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/workflow"
 )
@@ -313,4 +317,37 @@ func TestPublicityPeriodShownAtIntake(t *testing.T) {
 	openCase(m, cs.No)
 	press(m, "a")
 	mustShow(t, m, "最早可于2026-04-10申请修复")
+}
+
+func TestExportLetterWithOneKey(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	dir := t.TempDir()
+	m := New(Options{Store: st, Me: testSpecialist, Lang: "zh", Renderer: asciiRenderer(), Now: clk.now, ExportDir: dir})
+	m.manualFeed = true
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	cs, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	openCase(m, cs.No)
+	press(m, "5", "e")
+	mustShow(t, m, "已导出")
+	html, err := os.ReadFile(filepath.Join(dir, cs.No+"-receipt.html"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	txt, err := os.ReadFile(filepath.Join(dir, cs.No+"-receipt.txt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"河南信修信用管理有限公司", cs.No, "1101**********002X"} {
+		if !strings.Contains(string(html), want) || !strings.Contains(string(txt), want) {
+			t.Errorf("exported letter lacks %q", want)
+		}
+	}
+	if strings.Contains(string(txt), "11010519491231002X") {
+		t.Error("the exported letter shows the whole ID number")
+	}
 }
