@@ -168,6 +168,8 @@ var catalogue = map[string][2]string{
 	"letter.hint":            {"[ ] 切换文书  e 导出", "[ ] switch letter  e export"},
 	"letter.exported":        {"已导出：%s 与 %s", "Exported: %s and %s"},
 	"letter.no_dir":          {"未设置导出目录", "No export directory is set"},
+	"ent.title":              {"客户备案", "Client filing"},
+	"key.filing":             {"客户备案", "client filing"},
 	"f.enterprise":           {"企业名称", "Enterprise name"},
 	"f.credit_code":          {"统一社会信用代码", "Credit code"},
 	"f.legal_rep":            {"法定代表人", "Legal representative"},

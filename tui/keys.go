@@ -9,6 +9,7 @@ type KeyMap struct {
 	Open, Back, Search, Help, Quit      key.Binding
 	New, Actions, NextTab, PrevTab      key.Binding
 	Mark, Command, Reveal, Export       key.Binding
+	Filing                              key.Binding
 	Save, NextField, PrevField, Choose  key.Binding
 }
 
@@ -36,6 +37,7 @@ func NewKeyMap(lang string) KeyMap {
 		Command:   b(":", "key.command", ":"),
 		Reveal:    b("v", "key.reveal", "v"),
 		Export:    b("e", "key.export", "e"),
+		Filing:    b("f", "key.filing", "f"),
 		Save:      b("ctrl+s", "key.save", "ctrl+s"),
 		NextField: b("tab/↓", "key.nextfield", "tab", "down"),
 		PrevField: b("⇧tab/↑", "key.prevfield", "shift+tab", "up"),
@@ -49,7 +51,7 @@ func (k KeyMap) queueKeys() []key.Binding {
 }
 
 func (k KeyMap) caseKeys() []key.Binding {
-	return []key.Binding{k.NextTab, k.PrevTab, k.Up, k.Down, k.Actions, k.Reveal, k.Export, k.Back, k.Help}
+	return []key.Binding{k.NextTab, k.PrevTab, k.Up, k.Down, k.Actions, k.Reveal, k.Filing, k.Export, k.Back, k.Help}
 }
 
 func (k KeyMap) formKeys() []key.Binding {

@@ -27,6 +27,7 @@ type Model struct {
 	afCase workflow.Case
 	intake *form
 	staffv *staffView
+	entv   *enterpriseView
 	help   bool
 	cmd    *textinput.Model
 
@@ -286,6 +287,17 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return m.updateCommand(km)
 	}
 	switch {
+	case m.entv != nil:
+		open, back := m.entv.Update(km)
+		if back {
+			m.entv = nil
+		} else if open != nil {
+			m.entv = nil
+			var cmd tea.Cmd
+			m.cv, cmd = newCaseView(m.c, open.ID)
+			return cmd
+		}
+		return nil
 	case m.staffv != nil:
 		if m.staffv.Update(km) {
 			m.staffv = nil
@@ -347,6 +359,9 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 			case km.String() == "esc" || km.String() == "q":
 				m.cv = nil
 				m.setStatus("", false)
+				return nil
+			case key.Matches(km, k.Filing) && m.cv.loaded:
+				m.entv = newEnterpriseView(m.c, m.cv.cs.Enterprise.CreditCode)
 				return nil
 			case key.Matches(km, k.Actions):
 				if !m.cv.loaded {
@@ -526,6 +541,8 @@ func (m *Model) View() string {
 	switch {
 	case m.help:
 		body = m.helpView(w, bodyH)
+	case m.entv != nil:
+		body = m.entv.View(w, bodyH)
 	case m.staffv != nil:
 		body = m.staffv.View(w, bodyH)
 	case m.intake != nil:

@@ -351,3 +351,31 @@ func TestExportLetterWithOneKey(t *testing.T) {
 		t.Error("the exported letter shows the whole ID number")
 	}
 }
+
+// The client filing lists every case of the enterprise and flags an earlier declined
+// whitewash attempt.
+func TestClientFilingFlagsWhitewash(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	first, err := st.Create(testSpecialist, testIntake("郑州宏达商贸有限公司", "91512081MA62K0260E"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Apply(first.ID, first.Version, testSpecialist, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{
+		Reason: "whitewash", Explanation: "逾期真实发生", Avenues: []string{"pbc_complaint"}}}); err != nil {
+		t.Fatal(err)
+	}
+	second, err := st.Create(testSpecialist, testIntake("郑州宏达商贸有限公司", "91512081MA62K0260E"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	openCase(m, second.No)
+	mustShow(t, m, "曾有洗白申请被驳回", "该企业共有 2 件案件")
+	press(m, "f")
+	mustShow(t, m, "客户备案", first.No, second.No, "不予修复")
+	press(m, "down", "enter")
+	if c := currentCase(t, m); c.ID != first.ID {
+		t.Fatalf("opened %s, want %s", c.No, first.No)
+	}
+}
