@@ -36,7 +36,7 @@ var (
 	testAuditor     = workflow.Staff{Name: "audit", Display: "审计", Role: workflow.RoleAuditor, Active: true}
 )
 
-func newTestStore(t *testing.T, clk *clock) *store.Store {
+func newTestStore(t testing.TB, clk *clock) *store.Store {
 	t.Helper()
 	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{Now: clk.now})
 	if err != nil {
