@@ -33,7 +33,7 @@ const usage = `repairdesk — 企业征信修复工作台 / credit-repair desk
 usage:
   repairdesk [--db PATH] [--lang zh|en] [--as NAME]   open the console
   repairdesk --demo [--reset] [--as NAME]             open the console on the demo database
-  repairdesk serve [--listen ADDR] [--db PATH] [--host-key PATH]
+  repairdesk serve [--listen ADDR] [--db PATH] [--host-key PATH] [--idle-lock 15m]
   repairdesk staff add NAME --role specialist|supervisor|admin|auditor [--display 姓名] [--key FILE]
   repairdesk staff list | disable NAME | enable NAME
   repairdesk staff key add NAME FILE | staff key remove NAME FINGERPRINT

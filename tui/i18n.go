@@ -170,6 +170,7 @@ var catalogue = map[string][2]string{
 	"letter.no_dir":          {"未设置导出目录", "No export directory is set"},
 	"ent.title":              {"客户备案", "Client filing"},
 	"key.filing":             {"客户备案", "client filing"},
+	"session.disabled": {"您的账号已被管理员停用，会话已结束。", "Your account was disabled by an admin; this session has ended."},
 	"f.enterprise":           {"企业名称", "Enterprise name"},
 	"f.credit_code":          {"统一社会信用代码", "Credit code"},
 	"f.legal_rep":            {"法定代表人", "Legal representative"},

@@ -199,7 +199,9 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 		}
 		if me, ok := m.c.staff[m.c.Me.Name]; ok {
 			if !me.Active {
-				m.ending = m.c.T("reveal.denied")
+				if m.ending == "" {
+					m.ending = m.c.T("session.disabled")
+				}
 				return tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
 			}
 			m.c.Me = me

@@ -31,7 +31,8 @@ func (g *guard) Init() (cmd tea.Cmd) {
 	return g.wrap(g.inner.Init())
 }
 
-func (g *guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
+func (g *guard) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
+	m = g // also after a panic: the program must never be handed a nil model
 	if g.failed {
 		return g, nil
 	}
@@ -40,8 +41,8 @@ func (g *guard) Update(msg tea.Msg) (_ tea.Model, cmd tea.Cmd) {
 		return g, tea.Quit
 	}
 	defer g.catch(&cmd)
-	m, c := g.inner.Update(msg)
-	g.inner = m
+	inner, c := g.inner.Update(msg)
+	g.inner = inner
 	return g, g.wrap(c)
 }
 
