@@ -42,6 +42,9 @@ usage:
   repairdesk sla show | set STAGE DAYS [--type T]     deadline rules
   repairdesk check [--db PATH]                        verify the database
   repairdesk backup FILE [--db PATH]                  consistent hot backup
+  repairdesk report [--period 2026-Q3] [--format md|csv] [--out FILE] [--db PATH]   results table
+  repairdesk letter CASE receipt|notice|decline|result [--out FILE] [--format txt|html] [--db PATH]
+  repairdesk export [--format csv|json] [--since 2026-01-01] [--out FILE] [--db PATH]
   repairdesk version
 
 Run any command with --help for its flags.
@@ -76,6 +79,12 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmdStaff(args[1:], stdout, stderr)
 		case "demo":
 			return cmdDemo(args[1:], stdout, stderr)
+		case "report":
+			return cmdReport(args[1:], stdout, stderr)
+		case "letter":
+			return cmdLetter(args[1:], stdout, stderr)
+		case "export":
+			return cmdExport(args[1:], stdout, stderr)
 		case "calendar":
 			return cmdCalendar(args[1:], stdout, stderr)
 		case "sla":

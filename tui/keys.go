@@ -9,7 +9,7 @@ type KeyMap struct {
 	Open, Back, Search, Help, Quit      key.Binding
 	New, Actions, NextTab, PrevTab      key.Binding
 	Mark, Command, Reveal, Export       key.Binding
-	Filing                              key.Binding
+	Filing, Dashboard                   key.Binding
 	Save, NextField, PrevField, Choose  key.Binding
 }
 
@@ -38,6 +38,7 @@ func NewKeyMap(lang string) KeyMap {
 		Reveal:    b("v", "key.reveal", "v"),
 		Export:    b("e", "key.export", "e"),
 		Filing:    b("f", "key.filing", "f"),
+		Dashboard: b("d", "key.dashboard", "d"),
 		Save:      b("ctrl+s", "key.save", "ctrl+s"),
 		NextField: b("tab/↓", "key.nextfield", "tab", "down"),
 		PrevField: b("⇧tab/↑", "key.prevfield", "shift+tab", "up"),
@@ -47,7 +48,7 @@ func NewKeyMap(lang string) KeyMap {
 
 // queueKeys and the like group bindings for the help of each screen.
 func (k KeyMap) queueKeys() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDown, k.Open, k.NextTab, k.PrevTab, k.Search, k.New, k.Mark, k.Command, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDown, k.Open, k.NextTab, k.PrevTab, k.Search, k.New, k.Mark, k.Dashboard, k.Command, k.Help, k.Quit}
 }
 
 func (k KeyMap) caseKeys() []key.Binding {

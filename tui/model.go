@@ -28,6 +28,7 @@ type Model struct {
 	intake *form
 	staffv *staffView
 	entv   *enterpriseView
+	dash   *dashboard
 	help   bool
 	cmd    *textinput.Model
 
@@ -155,6 +156,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		return m, m.onActionDone(msg)
 	case intakeDoneMsg:
 		return m, m.onIntakeDone(msg)
+	case dashLoadedMsg, dashComputedMsg:
+		if m.dash != nil {
+			return m, m.dash.Update(msg)
+		}
+		return m, nil
 	case searchResultMsg:
 		cmd, _ := m.q.Update(msg)
 		return m, cmd
@@ -209,6 +215,9 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 		return nil
 	}
 	m.q.setSnapshot(m.c.Store.Snapshot())
+	if m.dash != nil {
+		m.dash.noteChange(ch)
+	}
 	if m.cv != nil && ch.CaseID == m.cv.id && ch.Version > m.cv.cs.Version {
 		if ch.Actor != m.c.Me.Name {
 			m.cv.notice = m.c.T("case.updated", m.c.staffName(ch.Actor))
@@ -355,6 +364,13 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		m.cmd = &in
 		return nil
 	}
+	if m.dash != nil {
+		if km.String() == "esc" || km.String() == "q" {
+			m.dash = nil
+			return nil
+		}
+		return m.dash.Update(km)
+	}
 	if m.cv != nil {
 		if m.cv.prompt == nil {
 			switch {
@@ -384,6 +400,8 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		case key.Matches(km, k.Quit) && km.String() == "q":
 			m.Close()
 			return tea.Quit
+		case key.Matches(km, k.Dashboard):
+			return m.openDashboard()
 		case key.Matches(km, k.New):
 			if !m.c.Me.Role.CanWork() {
 				m.setStatus(m.c.T("err.readonly"), true)
@@ -412,7 +430,7 @@ func (m *Model) submitIntake() tea.Cmd {
 }
 
 // commands of the ':' palette.
-var commandNames = []string{"open", "new", "tab", "lang", "reassign", "staff", "help", "quit"}
+var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "staff", "help", "quit"}
 
 func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
 	switch km.Type {
@@ -486,6 +504,8 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		}
 	case "reassign":
 		return m.reassignMarked(args)
+	case "dash", "dashboard":
+		return m.openDashboard()
 	default:
 		m.setStatus(m.c.T("cmd.unknown", safe(name), strings.Join(commandNames, " ")), true)
 	}
@@ -553,6 +573,8 @@ func (m *Model) View() string {
 		body = m.af.View(w, bodyH)
 	case m.menu != nil:
 		body = m.menu.View(w, bodyH)
+	case m.dash != nil:
+		body = m.dash.View(w, bodyH)
 	case m.cv != nil:
 		body = m.cv.View(w, bodyH)
 	default:
@@ -586,6 +608,8 @@ func (m *Model) bindings() []key.Binding {
 		return k.formKeys()
 	case m.menu != nil:
 		return []key.Binding{k.Up, k.Down, k.Open, k.Back}
+	case m.dash != nil:
+		return m.dash.bindings()
 	case m.cv != nil:
 		return k.caseKeys()
 	}
@@ -613,4 +637,15 @@ func (m *Model) helpView(w, h int) string {
 	lines = append(lines, "", "  "+st.Key.Render(fit(":", 10))+" "+fmt.Sprint(strings.Join(commandNames, " · ")))
 	lines = append(lines, "", st.Faint.Render(m.c.T("help.close")))
 	return clampLines(lines, w, h)
+}
+
+func (m *Model) openDashboard() tea.Cmd {
+	if !canSeeDashboard(m.c.Me.Role) {
+		m.setStatus(m.c.T("dash.denied"), true)
+		return nil
+	}
+	m.cv = nil
+	var cmd tea.Cmd
+	m.dash, cmd = newDashboard(m.c)
+	return cmd
 }
