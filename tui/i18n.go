@@ -72,6 +72,7 @@ var catalogue = map[string][2]string{
 	"col.updated":            {"最近变更", "Last change"},
 	"queue.empty":            {"此队列暂无案件", "No cases in this queue"},
 	"queue.count":            {"%d 件", "%d cases"},
+	"queue.exported":         {"已导出：%s", "Exported: %s"},
 	"queue.marked":           {"已选 %d 件", "%d marked"},
 	"due.paused":             {"暂停待补正", "paused·applicant"},
 	"due.left":               {"余%d工作日", "%d wd left"},

@@ -48,7 +48,7 @@ func NewKeyMap(lang string) KeyMap {
 
 // queueKeys and the like group bindings for the help of each screen.
 func (k KeyMap) queueKeys() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDown, k.Open, k.NextTab, k.PrevTab, k.Search, k.New, k.Mark, k.Dashboard, k.Command, k.Help, k.Quit}
+	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDown, k.Open, k.NextTab, k.PrevTab, k.Search, k.New, k.Mark, k.Export, k.Dashboard, k.Command, k.Help, k.Quit}
 }
 
 func (k KeyMap) caseKeys() []key.Binding {

@@ -402,6 +402,9 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 			return tea.Quit
 		case key.Matches(km, k.Dashboard):
 			return m.openDashboard()
+		case key.Matches(km, k.Export):
+			m.exportQueue()
+			return nil
 		case key.Matches(km, k.New):
 			if !m.c.Me.Role.CanWork() {
 				m.setStatus(m.c.T("err.readonly"), true)
@@ -430,7 +433,7 @@ func (m *Model) submitIntake() tea.Cmd {
 }
 
 // commands of the ':' palette.
-var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "staff", "help", "quit"}
+var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "help", "quit"}
 
 func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
 	switch km.Type {
@@ -504,6 +507,8 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		}
 	case "reassign":
 		return m.reassignMarked(args)
+	case "export":
+		m.exportQueue()
 	case "dash", "dashboard":
 		return m.openDashboard()
 	default:
@@ -648,4 +653,18 @@ func (m *Model) openDashboard() tea.Cmd {
 	var cmd tea.Cmd
 	m.dash, cmd = newDashboard(m.c)
 	return cmd
+}
+
+func (m *Model) exportQueue() {
+	if m.c.ExportDir == "" {
+		m.setStatus(m.c.T("letter.no_dir"), true)
+		return
+	}
+	path, err := exportMarked(m.c, m.q)
+	switch {
+	case err != nil:
+		m.setStatus(m.errText(err), true)
+	case path != "":
+		m.setStatus(m.c.T("queue.exported", path), false)
+	}
 }

@@ -379,3 +379,54 @@ func TestClientFilingFlagsWhitewash(t *testing.T) {
 		t.Fatalf("opened %s, want %s", c.No, first.No)
 	}
 }
+
+// Marked cases: a supervisor reassigns them (one event each) and anyone exports them.
+func TestMarkedCasesReassignAndExport(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	for _, n := range []string{"甲公司", "乙公司", "丙公司"} {
+		if _, err := st.Create(testSpecialist, testIntake("郑州"+n, "91110000600037341L"), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	m := New(Options{Store: st, Me: testSupervisor, Lang: "zh", Renderer: asciiRenderer(), Now: clk.now, ExportDir: dir})
+	m.manualFeed = true
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	press(m, "2", "space", "space") // mark the two newest
+	mustShow(t, m, "已选 2 件")
+	press(m, "e")
+	mustShow(t, m, "已导出")
+	files, _ := filepath.Glob(filepath.Join(dir, "cases-*.csv"))
+	if len(files) != 1 {
+		t.Fatalf("export files: %v", files)
+	}
+	b, _ := os.ReadFile(files[0])
+	if !strings.HasPrefix(string(b), "\ufeff") || !strings.Contains(string(b), "郑州丙公司") || !strings.Contains(string(b), "郑州乙公司") || strings.Contains(string(b), "郑州甲公司") {
+		t.Fatalf("export content:\n%s", b)
+	}
+	press(m, ":")
+	typeText(m, "reassign lijun")
+	press(m, "enter")
+	n := 0
+	for _, sm := range st.Snapshot().List {
+		if sm.Owner == "lijun" {
+			n++
+			evs, _ := st.Events(sm.ID)
+			if last := evs[len(evs)-1]; last.Kind != workflow.ActReassign || last.Actor != testSupervisor.Name {
+				t.Errorf("%s: last event %s by %s", sm.No, last.Kind, last.Actor)
+			}
+		}
+	}
+	if n != 2 {
+		t.Fatalf("%d cases reassigned, want 2", n)
+	}
+	// A specialist cannot reassign: the engine refuses, the status says why.
+	spec := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	press(spec, "2")
+	press(spec, ":")
+	typeText(spec, "reassign lijun")
+	press(spec, "enter")
+	mustShow(t, spec, "改派需由审核主管办理")
+}
