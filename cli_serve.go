@@ -54,6 +54,12 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// repairdesk backup and check reach the served database through this socket.
+	if stopCtl, err := st.ServeControl(ctx); err != nil {
+		logger.Warn("hot backup and check unavailable", "err", err)
+	} else {
+		defer stopCtl()
+	}
 	err = tui.Serve(ctx, tui.ServeOptions{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger})
 	if err != nil {
 		fmt.Fprintln(stderr, "repairdesk serve:", err)

@@ -3,6 +3,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"flag"
 	"fmt"
@@ -40,8 +41,10 @@ usage:
   repairdesk demo --cases N --db PATH                 generate a demo database
   repairdesk calendar list | import FILE.json         working-day calendar (holidays, 调休)
   repairdesk sla show | set STAGE DAYS [--type T]     deadline rules
-  repairdesk check [--db PATH]                        verify the database
-  repairdesk backup FILE [--db PATH]                  consistent hot backup
+  repairdesk import FILE.csv [--db PATH] [--as NAME]   bulk intake; re-running skips rows already imported
+  repairdesk check [--db PATH]                        verify the database (also while it is open)
+  repairdesk backup FILE [--db PATH]                  consistent hot backup, verified (also while it is open)
+  repairdesk restore FILE [--db PATH]                 replace the database with a verified backup (never while it is open)
   repairdesk report [--period 2026-Q3] [--format md|csv] [--out FILE] [--db PATH]   results table
   repairdesk letter CASE receipt|notice|decline|result [--out FILE] [--format txt|html] [--db PATH]
   repairdesk export [--format csv|json] [--since 2026-01-01] [--out FILE] [--db PATH]
@@ -93,6 +96,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmdCheck(args[1:], stdout, stderr)
 		case "backup":
 			return cmdBackup(args[1:], stdout, stderr)
+		case "restore":
+			return cmdRestore(args[1:], stdout, stderr)
+		case "import":
+			return cmdImport(args[1:], stdout, stderr)
 		case "version":
 			fmt.Fprintln(stdout, "repairdesk", version)
 			return 0
@@ -182,6 +189,12 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
+	// Lets repairdesk backup and check reach this database while the console has it.
+	if stop, err := st.ServeControl(context.Background()); err != nil {
+		fmt.Fprintln(stderr, "repairdesk: hot backup and check unavailable:", err)
+	} else {
+		defer stop()
+	}
 	var me workflow.Staff
 	if *demo {
 		if st.Snapshot() == nil || len(st.Snapshot().List) == 0 {
@@ -296,62 +309,5 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	fmt.Fprintf(stdout, "generated %d cases in %s → %s\n", *n, time.Since(start).Round(time.Millisecond), *db)
-	return 0
-}
-
-func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk check", stderr, "repairdesk check [--db PATH]")
-	db := fs.String("db", DefaultDBPath(), "database file")
-	if _, err := parse(fs, args); err != nil {
-		return 2
-	}
-	st, ok := openStore(*db, store.Options{ReadOnly: true}, stderr, "en")
-	if !ok {
-		return 1
-	}
-	defer st.Close()
-	probs := st.Check()
-	if len(probs) == 0 {
-		fmt.Fprintf(stdout, "%s: ok — %d cases, every history chain intact and folding to its case\n", *db, len(st.Snapshot().List))
-		return 0
-	}
-	for _, p := range probs {
-		fmt.Fprintln(stdout, p.String())
-	}
-	fmt.Fprintf(stdout, "%s: %d problem(s)\n", *db, len(probs))
-	return 1
-}
-
-func cmdBackup(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk backup", stderr, "repairdesk backup FILE [--db PATH]")
-	db := fs.String("db", DefaultDBPath(), "database file")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) != 1 {
-		fs.Usage()
-		return 2
-	}
-	st, ok := openStore(*db, store.Options{ReadOnly: true, Timeout: 2 * time.Second}, stderr, "en")
-	if !ok {
-		return 1
-	}
-	defer st.Close()
-	f, err := os.OpenFile(pos[0], os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk backup:", err)
-		return 1
-	}
-	n, err := st.Backup(f)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(pos[0])
-		fmt.Fprintln(stderr, "repairdesk backup:", err)
-		return 1
-	}
-	fmt.Fprintf(stdout, "backup of %s written to %s (%d bytes)\n", *db, pos[0], n)
 	return 0
 }

@@ -81,7 +81,11 @@ func (s *Store) Case(id uint32) (workflow.Case, error) {
 		if raw == nil {
 			return ErrNotFound
 		}
-		return json.Unmarshal(raw, &c) // decoding copies: nothing outlives the transaction
+		if err := json.Unmarshal(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
+			return err
+		}
+		_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
+		return nil
 	})
 	return c, err
 }
@@ -107,6 +111,7 @@ func (s *Store) Events(id uint32) ([]workflow.Event, error) {
 			if err := json.Unmarshal(v, &ev); err != nil {
 				return fmt.Errorf("event %x: %w", k, err)
 			}
+			_ = s.unsealEvent(&ev) // a field that cannot be decrypted reads as Locked
 			evs = append(evs, ev)
 		}
 		return nil
@@ -119,6 +124,9 @@ func (s *Store) Events(id uint32) ([]workflow.Event, error) {
 func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string) (workflow.Case, error) {
 	if s.closed.Load() {
 		return workflow.Case{}, ErrClosed
+	}
+	if err := s.writable(); err != nil {
+		return workflow.Case{}, err
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
@@ -189,6 +197,9 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	if s.closed.Load() {
 		return workflow.Case{}, ErrClosed
 	}
+	if err := s.writable(); err != nil {
+		return workflow.Case{}, err
+	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	if s.closed.Load() {
@@ -218,6 +229,9 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 		var c workflow.Case
 		if err := json.Unmarshal(raw, &c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", id, err)
+		}
+		if err := s.unsealCase(&c); err != nil {
+			return err // never save Locked over a value
 		}
 		if c.Version != expected {
 			by := c.UpdatedBy
@@ -288,12 +302,17 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 		ev.Letter = &l
 	}
 	ev.PrevHash = prevHash
-	ev.Hash = EventHash(*ev)
-	cb, err := json.Marshal(c)
+	sc, se, err := s.sealed(*c, *ev) // personal fields sealed; the hash covers the stored form
 	if err != nil {
 		return err
 	}
-	eb, err := json.Marshal(ev)
+	ev.Hash = EventHash(se)
+	se.Hash = ev.Hash
+	cb, err := json.Marshal(sc)
+	if err != nil {
+		return err
+	}
+	eb, err := json.Marshal(se)
 	if err != nil {
 		return err
 	}

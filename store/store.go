@@ -49,6 +49,8 @@ type Options struct {
 	Listen string
 	// Now overrides the clock (tests, demo generation).
 	Now func() time.Time
+	// KeyFile seals personal data (crypto.go); default $REPAIRDESK_KEY, else "<path>.key".
+	KeyFile string
 }
 
 // Store is safe for concurrent use by many sessions of one process.
@@ -58,6 +60,7 @@ type Store struct {
 	opts  Options
 	rules workflow.Rules
 	cat   workflow.Catalogue
+	keys  *keyring // seals personal fields (crypto.go)
 
 	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
 
@@ -156,9 +159,25 @@ func Open(path string, opts Options) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	keys, err := loadKeys(db, path, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if keys.locked != nil && !opts.ReadOnly { // key missing or wrong: read-only, personal fields Locked
+		db.Close()
+		opts.ReadOnly = true
+		if db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true, FreelistType: bolt.FreelistMapType}); err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	s := &Store{db: db, path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(),
-		index: search.New(), subs: map[int]chan Change{}}
+		index: search.New(), subs: map[int]chan Change{}, keys: keys}
 	if err := s.prepare(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := s.initKeys(); err != nil {
 		db.Close()
 		return nil, err
 	}

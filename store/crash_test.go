@@ -1,0 +1,233 @@
+package store_test
+
+import (
+	"bufio"
+	"bytes"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+// crashChildEnv holds the database path in the child process of TestCrash.
+const crashChildEnv = "REPAIRDESK_CRASH_CHILD"
+
+var crashActor = workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
+
+// TestCrash kills a writing process with SIGKILL at random moments and checks after each
+// kill that the file is sound and that nothing acknowledged was lost: bbolt's own check
+// is clean, every case equals the fold of its events (Check), and every commit the child
+// reported after Apply returned is there. Each lane reuses one database, so it grows;
+// lanes run in parallel (one per CPU, at most 4) because a child's start-up dominates.
+//
+// REPAIRDESK_CRASH_KILLS=1000 go test -run 'TestCrash$' -count=1 -timeout 2h ./store/
+func TestCrash(t *testing.T) {
+	if testing.Short() {
+		t.Skip("kills child processes; skipped with -short")
+	}
+	kills := 30
+	if v := os.Getenv("REPAIRDESK_CRASH_KILLS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			t.Fatalf("REPAIRDESK_CRASH_KILLS=%q: want a positive number", v)
+		}
+		kills = n
+	}
+	lanes := min(4, runtime.GOMAXPROCS(0), kills)
+	var mu sync.Mutex
+	commits, cases := 0, 0
+	t.Run("lanes", func(t *testing.T) {
+		for l := range lanes {
+			n := kills / lanes
+			if l < kills%lanes {
+				n++
+			}
+			t.Run(fmt.Sprint(l), func(t *testing.T) {
+				t.Parallel()
+				c, k := crashLane(t, n, uint64(l))
+				mu.Lock()
+				commits, cases = commits+c, cases+k
+				mu.Unlock()
+			})
+		}
+	})
+	t.Logf("%d kills in %d lanes: %d acknowledged commits on %d cases, all present", kills, lanes, commits, cases)
+}
+
+// crashLane runs kills children on one database and returns the acknowledged commits and
+// the cases they touched.
+func crashLane(t *testing.T, kills int, seed uint64) (int, int) {
+	path := filepath.Join(t.TempDir(), "crash.db")
+	opts := store.Options{KeyFile: path + ".key"}
+	// The file, its key and a first case exist before any child.
+	s, err := store.Open(path, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	first, err := s.Create(crashActor, crIntake(crID, crPhone), "受理")
+	s.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), seed))
+	acked := map[uint32]int{first.ID: first.Version} // case id → highest acknowledged version
+	commits := 0
+	for i := range kills {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
+		// The child finds the key through REPAIRDESK_KEY.
+		cmd.Env = append(os.Environ(), crashChildEnv+"="+path, store.KeyEnv+"="+opts.KeyFile)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		var lines []string // the reader's until done is closed
+		ready, done := make(chan struct{}), make(chan struct{})
+		go func() {
+			defer close(done)
+			br := bufio.NewReader(out)
+			for {
+				line, err := br.ReadString('\n')
+				if err != nil {
+					return // a line cut by the kill was never acknowledged
+				}
+				if line = strings.TrimSuffix(line, "\n"); line == "ready" {
+					close(ready)
+					continue
+				}
+				lines = append(lines, line)
+			}
+		}()
+		if i%10 == 9 {
+			// Now and then while it is still opening the file.
+			time.Sleep(time.Duration(r.IntN(50)) * time.Millisecond)
+		} else {
+			select {
+			case <-ready:
+			case <-done:
+				cmd.Wait()
+				t.Fatalf("kill %d: the child ended before it was ready: %s", i+1, stderr.String())
+			case <-time.After(30 * time.Second):
+				cmd.Process.Kill()
+				cmd.Wait()
+				t.Fatalf("kill %d: the child was not ready in 30 s: %s", i+1, stderr.String())
+			}
+			time.Sleep(time.Duration(20+r.IntN(181)) * time.Millisecond)
+		}
+		if err := cmd.Process.Kill(); err != nil { // SIGKILL: no deferred code, no flush
+			t.Fatal(err)
+		}
+		<-done
+		cmd.Wait()
+
+		for _, line := range lines {
+			var id uint32
+			var v int
+			if _, err := fmt.Sscanf(line, "ack %d %d", &id, &v); err != nil {
+				t.Fatalf("kill %d: the child said %q; stderr: %s", i+1, line, stderr.String())
+			}
+			acked[id] = max(acked[id], v)
+			commits++
+		}
+
+		s, err := store.Open(path, opts)
+		if err != nil {
+			t.Fatalf("kill %d: reopen: %v", i+1, err)
+		}
+		if p := s.Check(); len(p) > 0 {
+			s.Close()
+			t.Fatalf("kill %d: the file has problems: %v", i+1, p)
+		}
+		for id, v := range acked {
+			c, err := s.Case(id)
+			if err != nil || c.Version < v {
+				s.Close()
+				t.Fatalf("kill %d: case %d acknowledged at version %d, found version %d (%v)", i+1, id, v, c.Version, err)
+			}
+			if c.Agent.IDNumber == store.Locked {
+				s.Close()
+				t.Fatalf("kill %d: case %d reads as locked", i+1, id)
+			}
+		}
+		if n := len(s.Snapshot().List); n < len(acked) {
+			s.Close()
+			t.Fatalf("kill %d: %d summaries for %d acknowledged cases", i+1, n, len(acked))
+		}
+		s.Close()
+	}
+	if kills >= 3 && commits == 0 {
+		t.Fatal("the children acknowledged nothing: the test tested nothing")
+	}
+	return commits, len(acked)
+}
+
+// TestCrashChild is TestCrash's child: it writes until it is killed, printing each commit
+// only after Apply (or Create) returned.
+func TestCrashChild(t *testing.T) {
+	path := os.Getenv(crashChildEnv)
+	if path == "" {
+		t.Skip("runs only as TestCrash's child process")
+	}
+	fail := func(err error) {
+		fmt.Printf("error %v\n", err)
+		os.Exit(2)
+	}
+	s, err := store.Open(path, store.Options{Timeout: 10 * time.Second})
+	if err != nil {
+		fail(err)
+	}
+	actor := crashActor
+	var ids []uint32
+	for _, sm := range s.Snapshot().List {
+		ids = append(ids, sm.ID)
+	}
+	s.Search("郑州", nil, 1) // warm up (the pinyin table) so the kill lands among writes
+	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
+	fmt.Println("ready")
+	for stop := time.Now().Add(2 * time.Minute); time.Now().Before(stop); {
+		var c workflow.Case
+		switch k := r.IntN(10); {
+		case len(ids) == 0 || k < 3:
+			in := crIntake(store.DemoIDNumber(r), fmt.Sprintf("139%08d", r.IntN(100000000)))
+			if c, err = s.Create(actor, in, "受理"); err != nil {
+				fail(err)
+			}
+			ids = append(ids, c.ID)
+		default:
+			id := ids[r.IntN(len(ids))]
+			cur, err := s.Case(id)
+			if err != nil {
+				fail(err)
+			}
+			a := workflow.Action{Kind: workflow.ActComment, Comment: fmt.Sprintf("备注 %d", r.IntN(1000))}
+			if k >= 7 {
+				m := cur.Materials[r.IntN(len(cur.Materials))]
+				u := &workflow.MaterialUpdate{Key: m.Key, Received: true, Valid: r.IntN(2) == 0}
+				if !u.Valid {
+					u.Note = "复印件不清晰"
+				}
+				a = workflow.Action{Kind: workflow.ActUpdateMaterial, Material: u}
+			}
+			if c, err = s.Apply(id, cur.Version, actor, a); err != nil {
+				fail(err)
+			}
+		}
+		fmt.Printf("ack %d %d\n", c.ID, c.Version) // one write(2) per line: whole or not at all
+	}
+	s.Close()
+}

@@ -1,0 +1,626 @@
+package store
+
+import (
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/csv"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+)
+
+// bImports maps an import dedupe key to the id of the case it created. It is created
+// lazily by the first import, so a database that never imported has no such bucket.
+var bImports = []byte("imports")
+
+// MaxImportBytes caps one import file; a bigger file is refused rather than read whole.
+const MaxImportBytes = 64 << 20
+
+// ImportColumns are the CSV columns in their documented order. Required columns must be
+// in the header; the others may be left out (their values are then empty).
+var ImportColumns = []string{
+	"enterprise_name", "credit_code", "legal_rep", "address",
+	"agent_name", "agent_phone", "agent_id_number", "auth_letter",
+	"source", "record_type", "institution", "record_date", "amount_yuan", "problem", "tier", "detail",
+	"external_ref",
+}
+
+var importRequired = []string{
+	"enterprise_name", "credit_code", "legal_rep", "agent_name", "agent_phone", "agent_id_number",
+	"source", "record_type", "institution", "record_date", "problem",
+}
+
+// importHeaderZH lets a file exported from a Chinese spreadsheet use Chinese headers.
+var importHeaderZH = map[string]string{
+	"企业名称": "enterprise_name", "统一社会信用代码": "credit_code", "信用代码": "credit_code",
+	"法定代表人": "legal_rep", "地址": "address", "企业地址": "address", "住所": "address",
+	"经办人": "agent_name", "经办人姓名": "agent_name", "经办人电话": "agent_phone", "联系电话": "agent_phone",
+	"经办人身份证号": "agent_id_number", "经办人身份证号码": "agent_id_number", "身份证号": "agent_id_number",
+	"授权委托书": "auth_letter", "授权委托书编号": "auth_letter",
+	"记录来源": "source", "来源": "source", "记录类型": "record_type", "报送机构": "institution",
+	"记录日期": "record_date", "日期": "record_date", "金额": "amount_yuan", "金额(元)": "amount_yuan",
+	"异议问题": "problem", "问题": "problem", "严重程度": "tier", "处罚等级": "tier",
+	"说明": "detail", "详情": "detail", "备注": "detail", "外部编号": "external_ref", "申请编号": "external_ref",
+}
+
+// maxLen bounds the columns ValidateIntake does not bound itself.
+var importMaxLen = map[string]int{
+	"auth_letter": 100, "institution": 100, "detail": 2000, "external_ref": 100,
+	"source": 50, "record_type": 50, "problem": 50, "tier": 20, "amount_yuan": 30, "record_date": 30,
+	"agent_phone": 40, "agent_id_number": 40, "credit_code": 40,
+}
+
+// ImportReport says what an import did, row by row where it matters.
+type ImportReport struct {
+	Rows       int           // data rows read (blank rows are not counted)
+	Imported   int           // new cases created
+	Skipped    int           // duplicates: already imported, by this run or an earlier one
+	Cases      []ImportedRow // the new cases, in file order
+	Duplicates []ImportedRow // the skipped rows and the case each one already is
+	Bad        []RowProblem  // rows not imported, with every problem found
+	Warnings   []RowProblem  // rows imported with an overridable warning (credit-code check)
+}
+
+// ImportedRow links a line of the file to a case.
+type ImportedRow struct {
+	Line   int
+	Ref    string // external_ref, or the enterprise name
+	CaseNo string
+}
+
+// RowProblem lists everything wrong with one row. Problems hold both languages
+// (FieldError.ZH/EN, Message(lang)); Field is the CSV column concerned.
+type RowProblem struct {
+	Line     int    // line of the file where the row starts (the header is line 1)
+	Ref      string // external_ref, or the enterprise name — cleaned, for the reader
+	CaseNo   string // for warnings: the case that was created
+	Problems []*workflow.FieldError
+}
+
+// Messages returns the row's problems as "column: text" lines in lang.
+func (p RowProblem) Messages(lang string) []string {
+	out := make([]string, 0, len(p.Problems))
+	for _, fe := range p.Problems {
+		msg := fe.Message(lang)
+		if fe.Field != "" {
+			msg = fe.Field + ": " + msg
+		}
+		out = append(out, msg)
+	}
+	return out
+}
+
+// Message is the whole row in one line of text.
+func (p RowProblem) Message(lang string) string {
+	sep := "；"
+	if lang == "en" {
+		sep = "; "
+	}
+	return strings.Join(p.Messages(lang), sep)
+}
+
+// importMu serialises imports so two runs of the same file cannot both create a row.
+var importMu sync.Mutex
+
+func fileErr(zh, en string, args ...any) error {
+	half := len(args) / 2
+	return &workflow.Refusal{Code: "import", ZH: fmt.Sprintf(zh, args[:half]...), EN: fmt.Sprintf(en, args[half:]...)}
+}
+
+// ImportCSV takes in applications from a CSV file (UTF-8, optional BOM, a header row;
+// columns ImportColumns, Chinese headers accepted). Every row is validated with
+// workflow.ValidateIntake and every problem of a bad row is reported; good rows become
+// cases through Create, acting as actor. A row already imported (same external_ref, or
+// when that is empty the same credit code, source, record type, institution and date)
+// is skipped, so running the same file again creates nothing. Every text value passes
+// workflow.Clean; a value carrying terminal control sequences makes its row bad.
+//
+// A file-level problem (no header, missing columns, not UTF-8, too big) returns an error
+// (*workflow.Refusal, both languages) before anything is imported; a storage failure
+// stops the import and returns the report so far with the error.
+func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, error) {
+	var rep ImportReport
+	if s.closed.Load() {
+		return rep, ErrClosed
+	}
+	if s.opts.ReadOnly {
+		return rep, fileErr("数据库以只读方式打开，不能导入", "the database is open read-only; nothing can be imported")
+	}
+	if !actor.Active {
+		return rep, fileErr("账号 %s 已停用，不能导入", "the account %s is disabled and cannot import", actor.Name, actor.Name)
+	}
+	if !actor.Role.CanWork() {
+		return rep, fileErr("%s 为只读角色，不能受理案件", "%s has a read-only role and cannot take in cases", actor.Name, actor.Name)
+	}
+	importMu.Lock()
+	defer importMu.Unlock()
+
+	lr := &limitedReader{r: r, left: MaxImportBytes}
+	cr := csv.NewReader(lr)
+	cr.FieldsPerRecord = -1
+	header, err := cr.Read()
+	if errors.Is(err, errTooBig) {
+		return rep, tooBig()
+	}
+	if err == io.EOF {
+		return rep, fileErr("文件为空：第一行应为表头", "the file is empty: the first line must be the header")
+	}
+	if err != nil {
+		return rep, fileErr("无法读取表头：%s", "cannot read the header: %s", workflow.CleanLine(err.Error()), workflow.CleanLine(err.Error()))
+	}
+	cols, err := importHeader(header)
+	if err != nil {
+		return rep, err
+	}
+
+	for {
+		before := cr.InputOffset()
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if errors.Is(err, errTooBig) {
+			return rep, tooBig()
+		}
+		if err != nil {
+			var pe *csv.ParseError
+			if !errors.As(err, &pe) || cr.InputOffset() == before {
+				return rep, fileErr("读取文件出错：%s", "cannot read the file: %s", workflow.CleanLine(err.Error()), workflow.CleanLine(err.Error()))
+			}
+			rep.Rows++
+			rep.Bad = append(rep.Bad, RowProblem{Line: pe.StartLine, Problems: []*workflow.FieldError{{
+				Code: "csv",
+				ZH:   fmt.Sprintf("CSV 格式错误（第 %d 行第 %d 列附近）：引号不成对或位置不对", pe.Line, pe.Column),
+				EN:   fmt.Sprintf("malformed CSV near line %d, column %d: a quote is unbalanced or misplaced", pe.Line, pe.Column),
+			}}})
+			continue
+		}
+		line, _ := cr.FieldPos(0)
+		if blankRow(rec) {
+			continue
+		}
+		rep.Rows++
+		if len(rec) != len(cols) {
+			rep.Bad = append(rep.Bad, RowProblem{Line: line, Problems: []*workflow.FieldError{{
+				Code: "columns",
+				ZH:   fmt.Sprintf("该行有 %d 列，表头有 %d 列", len(rec), len(cols)),
+				EN:   fmt.Sprintf("the row has %d columns but the header has %d", len(rec), len(cols)),
+			}}})
+			continue
+		}
+		row := parseImportRow(cols, rec, s.cat, s.opts.Now())
+		if len(row.problems) > 0 {
+			rep.Bad = append(rep.Bad, RowProblem{Line: line, Ref: row.ref, Problems: row.problems})
+			continue
+		}
+		if id, ok := s.importedCase(row.key); ok {
+			rep.Skipped++
+			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: s.caseNo(id)})
+			continue
+		}
+		// A crash between Create and markImported leaves the case without its mark: the
+		// create event names the key, so the case is found and marked, not created twice.
+		if id, ok := s.findImported(row.in.Enterprise.CreditCode, row.key); ok {
+			if err := s.markImported(row.key, id); err != nil {
+				return rep, err
+			}
+			rep.Skipped++
+			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: s.caseNo(id)})
+			continue
+		}
+		c, err := s.Create(actor, row.in, importComment(row.key))
+		if err != nil {
+			var ref *workflow.Refusal
+			if errors.As(err, &ref) {
+				rep.Bad = append(rep.Bad, RowProblem{Line: line, Ref: row.ref, Problems: []*workflow.FieldError{{Code: ref.Code, ZH: ref.ZH, EN: ref.EN}}})
+				continue
+			}
+			return rep, err
+		}
+		if err := s.markImported(row.key, c.ID); err != nil {
+			return rep, err
+		}
+		rep.Imported++
+		rep.Cases = append(rep.Cases, ImportedRow{Line: line, Ref: row.ref, CaseNo: c.No})
+		if len(row.warnings) > 0 {
+			rep.Warnings = append(rep.Warnings, RowProblem{Line: line, Ref: row.ref, CaseNo: c.No, Problems: row.warnings})
+		}
+	}
+	if rep.Imported > 0 {
+		_ = s.Audit(actor.Name, "import", fmt.Sprintf("CSV: %d imported, %d duplicates, %d bad rows", rep.Imported, rep.Skipped, len(rep.Bad)))
+	}
+	return rep, nil
+}
+
+var errTooBig = errors.New("import file too big")
+
+func tooBig() error {
+	return fileErr("文件超过 %d MB，请分批导入", "the file is larger than %d MB; import it in parts", MaxImportBytes>>20, MaxImportBytes>>20)
+}
+
+type limitedReader struct {
+	r    io.Reader
+	left int64
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left <= 0 {
+		return 0, errTooBig
+	}
+	if int64(len(p)) > l.left {
+		p = p[:l.left]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	return n, err
+}
+
+func blankRow(rec []string) bool {
+	for _, v := range rec {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+// importHeader maps each header cell to its column name.
+func importHeader(header []string) ([]string, error) {
+	cols := make([]string, len(header))
+	var unknown []string
+	for i, h := range header {
+		if i == 0 {
+			h = strings.TrimPrefix(h, "\ufeff")
+		}
+		if !utf8.ValidString(h) {
+			return nil, fileErr("文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
+				"the file is not UTF-8: save it from the spreadsheet as \"CSV UTF-8 (comma delimited)\"")
+		}
+		name := strings.ToLower(strings.TrimSpace(workflow.CleanLine(h)))
+		name = strings.NewReplacer(" ", "_", "-", "_", "（", "(", "）", ")").Replace(name)
+		if zh, ok := importHeaderZH[name]; ok {
+			name = zh
+		}
+		if !slices.Contains(ImportColumns, name) {
+			unknown = append(unknown, truncRunes(name, 30))
+			continue
+		}
+		if slices.Contains(cols, name) {
+			return nil, fileErr("表头中“%s”列出现了两次", "the header names the column %q twice", name, name)
+		}
+		cols[i] = name
+	}
+	if len(unknown) > 0 {
+		u := strings.Join(unknown, ", ")
+		k := strings.Join(ImportColumns, ", ")
+		return nil, fileErr("表头中有无法识别的列：%s。可用的列：%s", "the header has unknown columns: %s. Known columns: %s", u, k, u, k)
+	}
+	var missing []string
+	for _, c := range importRequired {
+		if !slices.Contains(cols, c) {
+			missing = append(missing, c)
+		}
+	}
+	if len(missing) > 0 {
+		m := strings.Join(missing, ", ")
+		return nil, fileErr("表头缺少必需的列：%s", "the header lacks required columns: %s", m, m)
+	}
+	return cols, nil
+}
+
+type importRow struct {
+	in       workflow.Intake
+	key      string
+	ref      string
+	problems []*workflow.FieldError
+	warnings []*workflow.FieldError
+}
+
+// columnOf maps ValidateIntake's field names to the CSV columns.
+var columnOf = map[string]string{
+	"enterprise.name": "enterprise_name", "enterprise.credit_code": "credit_code",
+	"enterprise.legal_rep": "legal_rep", "enterprise.address": "address",
+	"agent.name": "agent_name", "agent.phone": "agent_phone", "agent.id_number": "agent_id_number",
+	"records.0.source": "source", "records.0.type": "record_type", "records.0.problem": "problem",
+	"records.0.tier": "tier", "records.0.institution": "institution", "records.0.date": "record_date",
+	"records.0.amount": "amount_yuan",
+}
+
+// parseImportRow cleans, maps and validates one row. It never touches the store.
+func parseImportRow(cols, rec []string, cat workflow.Catalogue, now time.Time) importRow {
+	var row importRow
+	v := map[string]string{}
+	flagged := map[string]bool{} // columns already reported, so validation does not repeat them
+	bad := func(col, code, zh, en string) {
+		row.problems = append(row.problems, &workflow.FieldError{Field: col, Code: code, ZH: zh, EN: en})
+		flagged[col] = true
+	}
+	for i, col := range cols {
+		raw := rec[i]
+		if !utf8.ValidString(raw) {
+			bad(col, "encoding", "内容不是有效的 UTF-8 文字（请另存为“CSV UTF-8”）", "not valid UTF-8 text (save the file as \"CSV UTF-8\")")
+		}
+		norm := strings.ReplaceAll(raw, "\t", " ")
+		if col != "detail" {
+			norm = strings.ReplaceAll(norm, "\n", " ")
+		}
+		clean := workflow.Clean(norm)
+		if clean != norm && utf8.ValidString(raw) {
+			bad(col, "control", "含有终端控制字符或不可见的方向控制符，请删除后重试", "contains terminal control or invisible direction characters; remove them and try again")
+		}
+		clean = strings.TrimSpace(clean)
+		if max, ok := importMaxLen[col]; ok && utf8.RuneCountInString(clean) > max && !flagged[col] {
+			bad(col, "length", fmt.Sprintf("内容过长（最多%d字）", max), fmt.Sprintf("too long (at most %d characters)", max))
+		}
+		v[col] = clean
+	}
+	row.ref = v["external_ref"]
+	if row.ref == "" {
+		row.ref = v["enterprise_name"]
+	}
+	row.ref = truncRunes(row.ref, 40)
+
+	rec0 := workflow.Record{Institution: v["institution"], Detail: v["detail"]}
+	for _, f := range []struct {
+		col, kind, zh, en string
+		dst               *string
+	}{
+		{"source", "source", "记录来源", "source", &rec0.Source},
+		{"record_type", "record_type", "记录类型", "record type", &rec0.Type},
+		{"problem", "problem", "异议问题", "problem", &rec0.Problem},
+		{"tier", "tier", "严重程度", "tier", &rec0.Tier},
+	} {
+		val := v[f.col]
+		if flagged[f.col] {
+			continue
+		}
+		zhList, enList := labelChoices(f.kind)
+		if val == "" {
+			if f.col != "tier" || rec0.Type == "admin_penalty" {
+				bad(f.col, "required", fmt.Sprintf("%s不能为空，可填：%s", f.zh, zhList), fmt.Sprintf("the %s is required; use one of: %s", f.en, enList))
+			}
+			continue
+		}
+		key, ok := matchLabel(f.kind, val)
+		if !ok {
+			shown := truncRunes(val, 30)
+			bad(f.col, "choice", fmt.Sprintf("%s“%s”无法识别，可填：%s", f.zh, shown, zhList),
+				fmt.Sprintf("unknown %s %q; use one of: %s", f.en, shown, enList))
+			continue
+		}
+		*f.dst = key
+	}
+	if rec0.Type != "admin_penalty" {
+		rec0.Tier = "" // only penalties have a tier
+	}
+	if a := v["amount_yuan"]; a != "" && !flagged["amount_yuan"] {
+		fen, ok := parseYuan(a)
+		if !ok {
+			bad("amount_yuan", "amount", "金额应为以元为单位的数字，例如 12345.67", "the amount must be a number in yuan, e.g. 12345.67")
+		} else {
+			rec0.AmountFen = fen
+		}
+	}
+	rec0.Date = normDate(v["record_date"])
+
+	row.in = workflow.Intake{
+		Enterprise: workflow.Enterprise{Name: v["enterprise_name"], CreditCode: v["credit_code"], LegalRep: v["legal_rep"], Address: v["address"]},
+		Agent:      workflow.Agent{Name: v["agent_name"], Phone: v["agent_phone"], IDNumber: v["agent_id_number"], AuthLetter: v["auth_letter"]},
+		Records:    []workflow.Record{rec0},
+	}
+	row.in.Materials = cat.Checklist(row.in.Records)
+	for _, fe := range workflow.ValidateIntake(&row.in, now) {
+		col := columnOf[fe.Field]
+		if col == "" {
+			col = fe.Field
+		}
+		if flagged[col] {
+			continue
+		}
+		e := *fe
+		e.Field = col
+		if e.Warning {
+			row.warnings = append(row.warnings, &e)
+		} else {
+			row.problems = append(row.problems, &e)
+		}
+	}
+	if len(row.problems) > 0 {
+		row.warnings = nil
+		return row
+	}
+	row.key = importKey(v["external_ref"], row.in)
+	return row
+}
+
+// importKey is the dedupe key: the external reference when given, else a hash of what
+// identifies the contested record.
+func importKey(ext string, in workflow.Intake) string {
+	if ext != "" {
+		return "ref:" + ext
+	}
+	r := in.Records[0]
+	sum := sha256.Sum256([]byte(strings.Join([]string{in.Enterprise.CreditCode, r.Source, r.Type, r.Institution, r.Date}, "\x1f")))
+	return "sum:" + hex.EncodeToString(sum[:16])
+}
+
+func importComment(key string) string { return "CSV 批量导入 / CSV import [" + key + "]" }
+
+// matchLabel accepts a stable key or its Chinese or English label (case, width and spaces
+// ignored; a label's bracketed remark may be left out).
+func matchLabel(kind, val string) (string, bool) {
+	want := labelNorm(val)
+	for _, k := range workflow.Keys(kind) {
+		for _, cand := range []string{k, workflow.Label(kind, k, "zh"), workflow.Label(kind, k, "en")} {
+			n := labelNorm(cand)
+			if n == want {
+				return k, true
+			}
+			if i := strings.IndexByte(n, '('); i > 0 && n[:i] == want {
+				return k, true
+			}
+		}
+	}
+	return "", false
+}
+
+func labelNorm(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E {
+			r -= 0xFEE0
+		}
+		if r == ' ' || r == '\u3000' || r == '_' || r == '-' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return strings.ToLower(b.String())
+}
+
+func labelChoices(kind string) (zh, en string) {
+	var z, e []string
+	for _, k := range workflow.Keys(kind) {
+		z = append(z, k+"（"+workflow.Label(kind, k, "zh")+"）")
+		e = append(e, k+" ("+workflow.Label(kind, k, "en")+")")
+	}
+	return strings.Join(z, "、"), strings.Join(e, ", ")
+}
+
+var yuanRe = regexp.MustCompile(`^(-?)(\d{1,13})(?:\.(\d{1,2}))?$`)
+
+// parseYuan reads "12,345.67", "¥12345", "12345.6元" as fen.
+func parseYuan(s string) (int64, bool) {
+	var b strings.Builder
+	for _, r := range s {
+		if r >= 0xFF01 && r <= 0xFF5E { // full-width digits and signs
+			r -= 0xFEE0
+		}
+		if r != ' ' && r != '\u3000' && r != ',' && r != '¥' && r != '￥' && r != '元' {
+			b.WriteRune(r)
+		}
+	}
+	s = strings.ToLower(b.String())
+	s = strings.TrimSuffix(strings.TrimSuffix(strings.TrimPrefix(s, "rmb"), "rmb"), "cny")
+	m := yuanRe.FindStringSubmatch(s)
+	if m == nil {
+		return 0, false
+	}
+	y, err := strconv.ParseInt(m[2], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	frac := m[3]
+	for len(frac) < 2 {
+		frac += "0"
+	}
+	f, _ := strconv.ParseInt(frac, 10, 64)
+	fen := y*100 + f
+	if m[1] == "-" {
+		fen = -fen
+	}
+	return fen, true
+}
+
+var dateRe = regexp.MustCompile(`^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?(?:\s+0{1,2}:00(?::00)?)?$`)
+
+// normDate turns the usual spreadsheet spellings (2025/3/1, 2025年3月1日) into
+// YYYY-MM-DD; anything else is left for ValidateIntake to refuse.
+func normDate(s string) string {
+	m := dateRe.FindStringSubmatch(s)
+	if m == nil {
+		return s
+	}
+	mo, _ := strconv.Atoi(m[2])
+	d, _ := strconv.Atoi(m[3])
+	return fmt.Sprintf("%s-%02d-%02d", m[1], mo, d)
+}
+
+func truncRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}
+
+// importedCase looks a dedupe key up.
+func (s *Store) importedCase(key string) (uint32, bool) {
+	var id uint32
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bImports)
+		if b == nil {
+			return nil
+		}
+		if raw := b.Get([]byte(key)); len(raw) == 4 {
+			id = binary.BigEndian.Uint32(raw)
+		}
+		return nil
+	})
+	return id, id != 0
+}
+
+// markImported records that key became case id, creating the bucket on first use.
+func (s *Store) markImported(key string, id uint32) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	return s.db.Update(func(tx *bolt.Tx) error {
+		b, err := tx.CreateBucketIfNotExists(bImports)
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte(key), u32(id))
+	})
+}
+
+// findImported looks through the enterprise's cases for one whose create event carries key.
+func (s *Store) findImported(creditCode, key string) (uint32, bool) {
+	f, ok := s.Filing(creditCode)
+	if !ok {
+		return 0, false
+	}
+	want := importComment(key)
+	var found uint32
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		for _, id := range f.Cases {
+			raw := tx.Bucket(bEvents).Get(eventKey(id, 1))
+			if raw == nil {
+				continue
+			}
+			var ev struct {
+				Kind    workflow.ActionKind `json:"kind"`
+				Comment string              `json:"comment"`
+			}
+			if json.Unmarshal(raw, &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == want {
+				found = id
+				return nil
+			}
+		}
+		return nil
+	})
+	return found, found != 0
+}
+
+func (s *Store) caseNo(id uint32) string {
+	if sm, ok := s.Snapshot().Get(id); ok {
+		return sm.No
+	}
+	if c, err := s.Case(id); err == nil {
+		return c.No
+	}
+	return fmt.Sprintf("#%d", id)
+}
