@@ -8,6 +8,7 @@ import (
 	"strconv"
 
 	"repairdesk/store"
+	"repairdesk/tui"
 	"repairdesk/workflow"
 )
 
@@ -29,6 +30,7 @@ func cmdCalendar(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	l := tui.LangFromEnv("")
 	var year workflow.CalendarYear
 	if pos[0] == "import" {
 		b, err := os.ReadFile(pos[1])
@@ -37,11 +39,11 @@ func cmdCalendar(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		if year, err = workflow.ParseCalendarYear(b); err != nil {
-			fmt.Fprintf(stderr, "repairdesk calendar: %s is not a valid calendar year:\n%v\n", pos[1], err)
+			fmt.Fprintf(stderr, "repairdesk calendar: %s\n%v\n", tui.T(l, "cli.cal_invalid", pos[1]), err)
 			return 1
 		}
 	}
-	st, ok := openStore(*db, store.Options{}, stderr, "en")
+	st, ok := openStore(*db, store.Options{}, stderr, l)
 	if !ok {
 		return 1
 	}
@@ -61,15 +63,15 @@ func cmdCalendar(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stderr, "repairdesk calendar:", err)
 			return 1
 		}
-		fmt.Fprintf(stdout, "calendar %d imported (%d holidays, %d make-up workdays); every deadline was recomputed\n", year.Year, len(year.Holidays), len(year.Workdays))
+		fmt.Fprintln(stdout, tui.T(l, "cli.cal_imported", year.Year, len(year.Holidays), len(year.Workdays)))
 		return 0
 	}
 	cal := st.Settings().Calendar()
 	for _, y := range cal.Years() {
 		cy, _ := cal.Year(y)
-		fmt.Fprintf(stdout, "%d  %2d holidays  %d make-up workdays  %s\n", y, len(cy.Holidays), len(cy.Workdays), cy.Source)
+		fmt.Fprintf(stdout, "%d  %s  %s\n", y, tui.T(l, "cli.cal_year", len(cy.Holidays), len(cy.Workdays)), cy.Source)
 	}
-	fmt.Fprintln(stdout, "other years: Monday–Friday, deadlines marked provisional")
+	fmt.Fprintln(stdout, tui.T(l, "cli.cal_other"))
 	return 0
 }
 
@@ -87,7 +89,8 @@ func cmdSLA(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
-	st, ok := openStore(*db, store.Options{}, stderr, "en")
+	l := tui.LangFromEnv("")
+	st, ok := openStore(*db, store.Options{}, stderr, l)
 	if !ok {
 		return 1
 	}
@@ -95,16 +98,16 @@ func cmdSLA(args []string, stdout, stderr io.Writer) int {
 	if pos[0] == "set" {
 		stage := workflow.Stage(pos[1])
 		if !stage.Valid() || stage.Terminal() || stage == workflow.StageAwaitingMaterials {
-			fmt.Fprintf(stderr, "repairdesk sla: %q is not a stage with an agency limit; use one of formal_review investigating pending_approval approved submitted feedback\n", pos[1])
+			fmt.Fprintln(stderr, "repairdesk sla:", tui.T(l, "cli.sla_stage", pos[1]))
 			return 2
 		}
 		days, err := strconv.Atoi(pos[2])
 		if err != nil || days < 1 || days > 365 {
-			fmt.Fprintf(stderr, "repairdesk sla: DAYS must be a whole number from 1 to 365, not %q\n", pos[2])
+			fmt.Fprintln(stderr, "repairdesk sla:", tui.T(l, "cli.sla_days", pos[2]))
 			return 2
 		}
 		if *typ != "" && workflow.Label("record_type", *typ, "en") == *typ {
-			fmt.Fprintf(stderr, "repairdesk sla: unknown record type %q\n", *typ)
+			fmt.Fprintln(stderr, "repairdesk sla:", tui.T(l, "cli.sla_type", *typ))
 			return 2
 		}
 		err = st.UpdateSettings(cliAdmin(), func(s *store.Settings) error {
@@ -137,15 +140,15 @@ func cmdSLA(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	sla := st.Settings().SLA
-	unit := func(l workflow.Limit) string {
-		if l.Natural {
-			return "natural days"
+	unit := func(lim workflow.Limit) string {
+		if lim.Natural {
+			return tui.T(l, "cli.natural_days")
 		}
-		return "working days"
+		return tui.T(l, "cli.working_days")
 	}
 	for _, s := range workflow.Stages {
-		if l, ok := sla.Stage[s]; ok {
-			fmt.Fprintf(stdout, "%-18s %-6s %3d %s\n", s, s.Label("zh"), l.Days, unit(l))
+		if lim, ok := sla.Stage[s]; ok {
+			fmt.Fprintf(stdout, "%-18s %s %3d %s\n", s, s.Label(l), lim.Days, unit(lim))
 		}
 	}
 	var types []string
@@ -155,8 +158,8 @@ func cmdSLA(args []string, stdout, stderr io.Writer) int {
 	sort.Strings(types)
 	for _, t := range types {
 		for _, s := range workflow.Stages {
-			if l, ok := sla.TypeStage[t][s]; ok {
-				fmt.Fprintf(stdout, "%-18s %-6s %3d %s  (only %s)\n", s, s.Label("zh"), l.Days, unit(l), t)
+			if lim, ok := sla.TypeStage[t][s]; ok {
+				fmt.Fprintf(stdout, "%-18s %s %3d %s  (%s)\n", s, s.Label(l), lim.Days, unit(lim), tui.T(l, "cli.sla_only", t))
 			}
 		}
 	}
@@ -166,8 +169,8 @@ func cmdSLA(args []string, stdout, stderr io.Writer) int {
 	}
 	sort.Strings(srcs)
 	for _, k := range srcs {
-		l := sla.Case[k]
-		fmt.Fprintf(stdout, "case limit %-12s %3d %s from receipt (applicant time excluded)\n", k, l.Days, unit(l))
+		lim := sla.Case[k]
+		fmt.Fprintln(stdout, tui.T(l, "cli.sla_case", k, lim.Days, unit(lim)))
 	}
 	return 0
 }

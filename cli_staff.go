@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"repairdesk/store"
+	"repairdesk/tui"
 	"repairdesk/workflow"
 )
 
@@ -26,14 +28,15 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return 2
 	}
-	st, ok := openStore(*db, store.Options{}, stderr, "en")
+	l := tui.LangFromEnv("")
+	st, ok := openStore(*db, store.Options{}, stderr, l)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
 	fail := func(err error) int {
 		if r, ok := err.(*workflow.Refusal); ok {
-			fmt.Fprintln(stderr, "repairdesk staff:", r.EN)
+			fmt.Fprintln(stderr, "repairdesk staff:", r.Message(l))
 		} else {
 			fmt.Fprintln(stderr, "repairdesk staff:", err)
 		}
@@ -53,7 +56,7 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 			if !s.Active {
 				state = "disabled"
 			}
-			fmt.Fprintf(stdout, "%-12s %-8s %-10s %-8s %d key(s)\n", s.Name, workflow.CleanLine(s.Display), s.Role, state, len(s.Keys))
+			fmt.Fprintf(stdout, "%-12s %-8s %-10s %-8s %s\n", s.Name, workflow.CleanLine(s.Display), s.Role, state, tui.T(l, "staff.keys", len(s.Keys)))
 			for _, k := range s.Keys {
 				fmt.Fprintf(stdout, "             %s\n", store.Fingerprint(k))
 			}
@@ -65,7 +68,7 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 			return 2
 		}
 		if _, exists := st.Staff(pos[0]); exists {
-			return fail(fmt.Errorf("%s already exists; use staff key add or staff enable", pos[0]))
+			return fail(errors.New(tui.T(l, "cli.staff_exists", pos[0])))
 		}
 		s := workflow.Staff{Name: pos[0], Display: *display, Role: workflow.Role(*role), Active: true, Lang: *lang}
 		if *keyFile != "" {
@@ -78,7 +81,7 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 		if err := st.PutStaff(workflow.Staff{}, s); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "added %s (%s) with %d key(s)\n", s.Name, s.Role, len(s.Keys))
+		fmt.Fprintln(stdout, tui.T(l, "cli.staff_added", s.Name, s.Role.Label(l), len(s.Keys)))
 		return 0
 	case "disable", "enable":
 		if len(pos) != 1 {
@@ -87,13 +90,13 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 		}
 		s, found := st.Staff(pos[0])
 		if !found {
-			return fail(fmt.Errorf("no staff member %q (see repairdesk staff list)", pos[0]))
+			return fail(errors.New(tui.T(l, "cli.staff_missing", pos[0])))
 		}
 		s.Active = args[0] == "enable"
 		if err := st.PutStaff(workflow.Staff{}, s); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "%s %sd\n", s.Name, args[0])
+		fmt.Fprintln(stdout, tui.T(l, "cli.staff_"+args[0]+"d", s.Name))
 		return 0
 	case "key":
 		if len(pos) != 3 || (pos[0] != "add" && pos[0] != "remove") {
@@ -102,7 +105,7 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 		}
 		s, found := st.Staff(pos[1])
 		if !found {
-			return fail(fmt.Errorf("no staff member %q (see repairdesk staff list)", pos[1]))
+			return fail(errors.New(tui.T(l, "cli.staff_missing", pos[1])))
 		}
 		if pos[0] == "add" {
 			keys, err := readKeys(pos[2])
@@ -120,13 +123,13 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 				return store.Fingerprint(k) == pos[2] || strings.TrimPrefix(store.Fingerprint(k), "SHA256:") == pos[2]
 			})
 			if len(s.Keys) == before {
-				return fail(fmt.Errorf("%s has no key with fingerprint %s", s.Name, pos[2]))
+				return fail(errors.New(tui.T(l, "cli.staff_no_key", s.Name, pos[2])))
 			}
 		}
 		if err := st.PutStaff(workflow.Staff{}, s); err != nil {
 			return fail(err)
 		}
-		fmt.Fprintf(stdout, "%s now has %d key(s)\n", s.Name, len(s.Keys))
+		fmt.Fprintln(stdout, tui.T(l, "cli.staff_keys_now", s.Name, len(s.Keys)))
 		return 0
 	}
 	fmt.Fprintf(stderr, "repairdesk staff: unknown subcommand %q\n", args[0])

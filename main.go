@@ -181,7 +181,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 		path = DefaultDBPath()
 	}
 	if *reset && !*demo {
-		fmt.Fprintln(stderr, "repairdesk: --reset only applies to --demo (it never deletes a real database)")
+		fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.reset_demo_only"))
 		return 2
 	}
 	st, ok := openStore(path, store.Options{Mode: "console"}, stderr, l)
@@ -191,7 +191,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	// Lets repairdesk backup and check reach this database while the console has it.
 	if stop, err := st.ServeControl(context.Background()); err != nil {
-		fmt.Fprintln(stderr, "repairdesk: hot backup and check unavailable:", err)
+		fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.no_control"), err)
 	} else {
 		defer stop()
 	}
@@ -286,21 +286,22 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
+	l := tui.LangFromEnv("")
 	if *db == "" {
-		fmt.Fprintln(stderr, "repairdesk demo: --db PATH is required (the demo never writes into the real database)")
+		fmt.Fprintln(stderr, "repairdesk demo:", tui.T(l, "cli.demo_db_required"))
 		return 2
 	}
 	if *n < 1 || *n > 5_000_000 {
-		fmt.Fprintln(stderr, "repairdesk demo: --cases must be between 1 and 5000000")
+		fmt.Fprintln(stderr, "repairdesk demo:", tui.T(l, "cli.demo_cases_range"))
 		return 2
 	}
-	st, ok := openStore(*db, store.Options{}, stderr, "en")
+	st, ok := openStore(*db, store.Options{}, stderr, l)
 	if !ok {
 		return 1
 	}
 	defer st.Close()
 	if len(st.Snapshot().List) > 0 {
-		fmt.Fprintf(stderr, "repairdesk demo: %s already holds %d cases; choose a new file\n", *db, len(st.Snapshot().List))
+		fmt.Fprintln(stderr, "repairdesk demo:", tui.T(l, "cli.demo_not_empty", *db, len(st.Snapshot().List)))
 		return 1
 	}
 	start := time.Now()
@@ -308,6 +309,6 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "repairdesk demo:", err)
 		return 1
 	}
-	fmt.Fprintf(stdout, "generated %d cases in %s → %s\n", *n, time.Since(start).Round(time.Millisecond), *db)
+	fmt.Fprintln(stdout, tui.T(l, "cli.demo_done", *n, time.Since(start).Round(time.Millisecond).String(), *db))
 	return 0
 }

@@ -14,6 +14,8 @@ import (
 
 func runCLI(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	// These tests read the English messages; the default would be Chinese.
+	t.Setenv("LC_ALL", "en_US.UTF-8")
 	var out, errb bytes.Buffer
 	code := run(args, &out, &errb)
 	return code, out.String(), errb.String()
