@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -129,6 +130,24 @@ type lockInfo struct {
 
 func lockPath(path string) string { return path + ".lock" }
 
+// holderAlive reports whether the lock info beside path names another process that is
+// still running.
+func holderAlive(path string) bool {
+	b, err := os.ReadFile(lockPath(path))
+	if err != nil {
+		return false
+	}
+	var li lockInfo
+	if json.Unmarshal(b, &li) != nil || li.PID <= 0 || li.PID == os.Getpid() {
+		return false
+	}
+	p, err := os.FindProcess(li.PID)
+	if err != nil {
+		return false
+	}
+	return p.Signal(syscall.Signal(0)) == nil
+}
+
 // Open opens or creates the database at path.
 func Open(path string, opts Options) (*Store, error) {
 	if opts.Timeout == 0 {
@@ -145,7 +164,12 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("create the data directory: %w", err)
 		}
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: opts.ReadOnly, FreelistType: bolt.FreelistMapType})
+	timeout := opts.Timeout
+	if holderAlive(path) {
+		// Another live repairdesk holds the file: say so at once instead of waiting.
+		timeout = min(timeout, 150*time.Millisecond)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, FreelistType: bolt.FreelistMapType})
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			le := &LockedError{Path: path}
