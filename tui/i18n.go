@@ -73,6 +73,8 @@ var catalogue = map[string][2]string{
 	"queue.empty":            {"此队列暂无案件", "No cases in this queue"},
 	"queue.count":            {"%d 件", "%d cases"},
 	"queue.exported":         {"已导出：%s", "Exported: %s"},
+	"queue.confirm_reassign": {"将 %d 件案件改派给 %s？(y/n)", "Reassign %d cases to %s? (y/n)"},
+	"queue.cancelled":        {"已取消", "Cancelled"},
 	"queue.marked":           {"已选 %d 件", "%d marked"},
 	"due.paused":             {"暂停待补正", "paused·applicant"},
 	"due.left":               {"余%d工作日", "%d wd left"},

@@ -27,10 +27,12 @@ type Model struct {
 	afCase workflow.Case
 	intake *form
 	staffv *staffView
-	entv   *enterpriseView
-	dash   *dashboard
-	help   bool
-	cmd    *textinput.Model
+	// confirm, when set, runs on "y"; any other key cancels (destructive bulk actions).
+	confirm func() tea.Cmd
+	entv    *enterpriseView
+	dash    *dashboard
+	help    bool
+	cmd     *textinput.Model
 
 	status    string
 	statusErr bool
@@ -297,6 +299,16 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 	if m.cmd != nil {
 		return m.updateCommand(km)
 	}
+	if m.confirm != nil {
+		do := m.confirm
+		m.confirm = nil
+		if km.String() == "y" || km.String() == "Y" {
+			m.setStatus("", false)
+			return do()
+		}
+		m.setStatus(m.c.T("queue.cancelled"), false)
+		return nil
+	}
 	switch {
 	case m.entv != nil:
 		open, back := m.entv.Update(km)
@@ -533,15 +545,28 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 			ids = append(ids, sm.ID)
 		}
 	}
-	var cmds []tea.Cmd
-	snap := m.c.Store.Snapshot()
-	for _, id := range ids {
-		if sm, ok := snap.Get(id); ok {
-			cmds = append(cmds, applyCmd(m.c, id, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: args[0]}))
-		}
+	if len(ids) == 0 {
+		return nil
 	}
-	m.q.marked = map[uint32]bool{}
-	return tea.Batch(cmds...)
+	name := args[0]
+	do := func() tea.Cmd {
+		var cmds []tea.Cmd
+		snap := m.c.Store.Snapshot()
+		for _, id := range ids {
+			if sm, ok := snap.Get(id); ok {
+				cmds = append(cmds, applyCmd(m.c, id, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: name}))
+			}
+		}
+		m.q.marked = map[uint32]bool{}
+		return tea.Batch(cmds...)
+	}
+	if len(ids) == 1 {
+		return do()
+	}
+	// Several cases at once: say how many and ask first.
+	m.confirm = do
+	m.setStatus(m.c.T("queue.confirm_reassign", len(ids), m.c.staffName(name)), false)
+	return nil
 }
 
 func (m *Model) View() string {

@@ -409,6 +409,8 @@ func TestMarkedCasesReassignAndExport(t *testing.T) {
 	press(m, ":")
 	typeText(m, "reassign lijun")
 	press(m, "enter")
+	mustShow(t, m, "将 2 件案件改派给 李军？(y/n)")
+	press(m, "y")
 	n := 0
 	for _, sm := range st.Snapshot().List {
 		if sm.Owner == "lijun" {

@@ -1,0 +1,283 @@
+package tui
+
+// Scale benchmarks of the console over a demo database of 100,000 cases (see
+// BENCHMARKS.md). They only run with -bench:
+//
+//	go test -run '^$' -bench . -benchtime 1x ./store/ ./tui/ ./workflow/search/
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"slices"
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
+
+	"repairdesk/store"
+)
+
+// The fixture is shared with store/bench_test.go: same file name, same version.
+const (
+	benchFixtureVersion = "v2"
+	benchCases          = 100_000
+)
+
+func benchFixture(b *testing.B, n int) string {
+	b.Helper()
+	path := filepath.Join(os.TempDir(), fmt.Sprintf("repairdesk-bench-%s-%d.db", benchFixtureVersion, n))
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	start := time.Now()
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	os.Remove(tmp)
+	st, err := store.Open(tmp, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := st.GenerateDemo(n, 1); err != nil {
+		b.Fatal(err)
+	}
+	if err := st.Close(); err != nil {
+		b.Fatal(err)
+	}
+	if _, err := os.Stat(tmp + ".key"); err == nil { // the key file that seals personal data
+		if err := os.Rename(tmp+".key", path+".key"); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if err := os.Rename(tmp, path); err != nil {
+		b.Fatal(err)
+	}
+	b.Logf("generated the %d-case fixture in %v → %s", n, time.Since(start).Round(time.Millisecond), path)
+	return path
+}
+
+func benchOpen(b *testing.B) *store.Store {
+	b.Helper()
+	st, err := store.Open(benchFixture(b, benchCases), store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { st.Close() })
+	return st
+}
+
+// benchRenderer draws in true colour, as a modern terminal over SSH would.
+func benchRenderer() *lipgloss.Renderer {
+	r := lipgloss.NewRenderer(io.Discard)
+	r.SetColorProfile(termenv.TrueColor)
+	return r
+}
+
+func benchModel(st *store.Store) *Model {
+	me, _ := st.Staff("wangfang")
+	m := New(Options{Store: st, Me: me, Lang: "zh", Renderer: benchRenderer()})
+	m.manualFeed = true
+	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
+	return m
+}
+
+func pct(lat []time.Duration, p float64) float64 {
+	if len(lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	i := min(max(int(math.Ceil(p*float64(len(s))))-1, 0), len(s)-1)
+	return float64(s[i]) / 1e6
+}
+
+func reportPct(b *testing.B, prefix string, lat []time.Duration) {
+	b.ReportMetric(pct(lat, 0.50), prefix+"p50-ms")
+	b.ReportMetric(pct(lat, 0.99), prefix+"p99-ms")
+	b.ReportMetric(pct(lat, 1), prefix+"max-ms")
+}
+
+// BenchmarkStartup: from nothing to the first frame — store.Open on 100,000 cases,
+// tui.New, the window size and one View at 120x40. One op = 5 start-ups: "first-" is the
+// first in this process (it builds the shared pinyin table), "startup-" the others.
+// "search-ready-" is when the search index, built in the background, is complete.
+func BenchmarkStartup(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	var lat, ready []time.Duration
+	var first time.Duration
+	for b.Loop() {
+		for range 5 {
+			runtime.GC()
+			t0 := time.Now()
+			st, err := store.Open(path, store.Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			m := benchModel(st)
+			frame := m.View()
+			el := time.Since(t0)
+			if len(frame) == 0 {
+				b.Fatal("empty frame")
+			}
+			st.Search("x", nil, 1) // waits for the index
+			if first == 0 {
+				first = el
+			} else {
+				lat = append(lat, el)
+				ready = append(ready, time.Since(t0))
+			}
+			m.Close()
+			st.Close()
+		}
+	}
+	b.ReportMetric(float64(first)/1e6, "first-ms")
+	reportPct(b, "startup-", lat)
+	b.ReportMetric(pct(ready, 0.5), "search-ready-p50-ms")
+}
+
+// BenchmarkQueueView: one frame of the queue at 120x40 on each tab, and with a search
+// result (query "h", tens of thousands of hits) on the largest tab.
+func BenchmarkQueueView(b *testing.B) {
+	st := benchOpen(b)
+	m := benchModel(st)
+	defer m.Close()
+	for t := tabID(0); t < tabCount; t++ {
+		b.Run("tab="+tabNames[t], func(b *testing.B) {
+			m.q.tab = t
+			b.ReportMetric(float64(len(m.q.rows[t])), "rows")
+			benchFrames(b, m)
+		})
+	}
+	b.Run("tab=closed/search=h", func(b *testing.B) {
+		m.q.tab = tabClosed
+		typeSearch(m, "h")
+		b.ReportMetric(float64(len(m.q.hits)), "hits")
+		benchFrames(b, m)
+		m.Update(kmsg("esc"))
+	})
+}
+
+func benchFrames(b *testing.B, m *Model) {
+	var lat []time.Duration
+	for b.Loop() {
+		for range 50 { // one op = 50 frames
+			t0 := time.Now()
+			m.View()
+			lat = append(lat, time.Since(t0))
+		}
+	}
+	reportPct(b, "frame-", lat)
+}
+
+// typeSearch opens the search and types q, running each search synchronously.
+func typeSearch(m *Model, q string) {
+	m.Update(kmsg("/"))
+	for _, r := range q {
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune{r}})
+		if cmd != nil {
+			m.Update(cmd())
+		}
+	}
+}
+
+// Keystrokes typed one by one: pinyin initials, a case number, a credit-code prefix, a
+// name in pinyin, and Chinese (an IME delivers the characters of a word at once).
+var benchTyped = [][]string{
+	{"h", "n", "x", "x"},
+	{"X", "F", "-", "2", "0", "2", "5", "-", "0", "0", "1", "2"},
+	{"9", "1", "4", "1", "0"},
+	{"w", "a", "n", "g", "f"},
+	{"郑州", "宏达"},
+	{"z", "h", "e", "n", "g", "z", "h", "o", "u"},
+}
+
+// BenchmarkKeystroke: a key typed into the search → the search (run as the command the
+// runtime would run off the UI loop, narrowing the previous result) → its result back in
+// Update → the next frame. "search-" is the command alone, "ui-" the two Updates and View.
+func BenchmarkKeystroke(b *testing.B) {
+	st := benchOpen(b)
+	for _, t := range []tabID{tabMine, tabClosed} {
+		b.Run("tab="+tabNames[t], func(b *testing.B) {
+			m := benchModel(st)
+			defer m.Close()
+			m.q.tab = t
+			var lat, search, ui []time.Duration
+			for b.Loop() {
+				for _, word := range benchTyped {
+					m.Update(kmsg("/"))
+					for _, k := range word {
+						t0 := time.Now()
+						_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
+						t1 := time.Now()
+						var msg tea.Msg
+						if cmd != nil {
+							msg = cmd()
+						}
+						t2 := time.Now()
+						if msg != nil {
+							m.Update(msg)
+						}
+						m.View()
+						t3 := time.Now()
+						lat = append(lat, t3.Sub(t0))
+						search = append(search, t2.Sub(t1))
+						ui = append(ui, t1.Sub(t0)+t3.Sub(t2))
+					}
+					m.Update(kmsg("esc"))
+				}
+			}
+			reportPct(b, "", lat)
+			b.ReportMetric(pct(search, 0.99), "search-p99-ms")
+			b.ReportMetric(pct(ui, 0.99), "ui-p99-ms")
+		})
+	}
+}
+
+// BenchmarkChange: what one session spends when the store announces a change (every
+// commit reaches every session): the queue's tab lists are rebuilt from the snapshot.
+func BenchmarkChange(b *testing.B) {
+	st := benchOpen(b)
+	m := benchModel(st)
+	defer m.Close()
+	var lat []time.Duration
+	for b.Loop() {
+		for range 20 {
+			t0 := time.Now()
+			m.Update(changeMsg{ch: store.Change{Topic: "case"}, ok: true})
+			lat = append(lat, time.Since(t0))
+		}
+	}
+	reportPct(b, "", lat)
+}
+
+// BenchmarkSessionMemory: the shared store, then what each further session costs (20
+// sessions, each with its first frame drawn).
+func BenchmarkSessionMemory(b *testing.B) {
+	st := benchOpen(b)
+	for b.Loop() {
+		heap := func() uint64 {
+			runtime.GC()
+			runtime.GC()
+			var ms runtime.MemStats
+			runtime.ReadMemStats(&ms)
+			return ms.HeapInuse
+		}
+		base := heap()
+		var ms []*Model
+		for range 20 {
+			m := benchModel(st)
+			m.View()
+			ms = append(ms, m)
+		}
+		after := heap()
+		b.ReportMetric(float64(base)/(1<<20), "store-heap-MB")
+		b.ReportMetric(float64(after-base)/20/(1<<20), "per-session-MB")
+		for _, m := range ms {
+			m.Close()
+		}
+	}
+}
