@@ -23,6 +23,7 @@ const (
 	maxFields   = 255       // fields past this are not indexed
 	maxHayBytes = 1<<16 - 1 // longer fields are cut (at a rune boundary)
 	hayHeader   = 12        // mask uint64 | len uint16 | field byte | kind byte
+	blobHead    = 2         // haystack count uint16
 )
 
 var (
@@ -72,23 +73,32 @@ func cleanField(f string) string {
 
 // encoder holds scratch buffers; one per goroutine.
 type encoder struct {
-	py, ini []byte
+	py, ini  []byte
+	hdr, txt []byte // the doc's headers and texts
 }
 
 // kind byte of a haystack header: kindRaw/kindPinyin/kindInitials, plus
-// hayASCII when the haystack is pure ASCII.
+// flags.
 const (
-	kindMask byte = 0x03
-	hayASCII byte = 0x80
-	hayUpper byte = 0x40 // has A-Z
-	hayLower byte = 0x20 // has a-z
+	kindMask    byte = 0x03
+	hayASCII    byte = 0x80 // pure ASCII
+	hayUpper    byte = 0x40 // has A-Z
+	hayLower    byte = 0x20 // has a-z
+	hayCamel    byte = 0x10 // has a lower-case rune followed by an upper-case one
+	haySepAlpha byte = 0x08 // has a letter right after a separator
+	haySepOther byte = 0x04 // has a non-letter right after a separator
 )
 
-func appendHay(b []byte, h []byte, hs string, field int, kind byte) []byte {
+// appendHay appends a haystack's header and text to e.hdr and e.txt.
+func (e *encoder) appendHay(h []byte, hs string, field int, kind byte, wide *uint64) {
 	var m uint64
 	ascii := true
+	var prev rune
+	first := true
 	see := func(r rune) {
-		m |= bitOf(canon(r))
+		c := canon(r)
+		m |= bitOf(c)
+		*wide |= wideBitOf(c)
 		switch {
 		case 'A' <= r && r <= 'Z':
 			kind |= hayUpper
@@ -97,6 +107,18 @@ func appendHay(b []byte, h []byte, hs string, field int, kind byte) []byte {
 		case r >= utf8.RuneSelf:
 			ascii = false
 		}
+		// Where sahilm/fuzzy's camel-case and separator bonuses can apply.
+		if unicode.IsLower(prev) && unicode.IsUpper(r) {
+			kind |= hayCamel
+		}
+		if !first && isSeparator(prev) {
+			if unicode.IsLetter(r) {
+				kind |= haySepAlpha
+			} else {
+				kind |= haySepOther
+			}
+		}
+		prev, first = r, false
 	}
 	for i := 0; i < len(h); {
 		r, sz := utf8.DecodeRune(h[i:])
@@ -110,24 +132,26 @@ func appendHay(b []byte, h []byte, hs string, field int, kind byte) []byte {
 		kind |= hayASCII
 	}
 	n := len(h) + len(hs)
-	b = append(b,
+	e.hdr = append(e.hdr,
 		byte(m), byte(m>>8), byte(m>>16), byte(m>>24), byte(m>>32), byte(m>>40), byte(m>>48), byte(m>>56),
 		byte(n), byte(n>>8), byte(field), kind)
-	b = append(b, h...)
-	return append(b, hs...)
+	e.txt = append(e.txt, h...)
+	e.txt = append(e.txt, hs...)
 }
 
-// encode packs a doc's haystacks into one string and returns it with the
-// union of their rune signatures.
-func (e *encoder) encode(d Doc) (blob string, mask uint64) {
-	b, mask := e.appendDoc(nil, d)
-	return string(b), mask
+// encode packs a doc's haystacks into one string.
+func (e *encoder) encode(d Doc) string {
+	b, _, _ := e.appendDoc(nil, d)
+	return string(b)
 }
 
-// appendDoc appends the doc's packed haystacks to b: per haystack a header
-// (hayHeader bytes: signature, length, field, kind) and its text.
-func (e *encoder) appendDoc(b []byte, d Doc) ([]byte, uint64) {
-	start := len(b)
+// appendDoc appends the doc's packed haystacks to b: their count (uint16),
+// their headers (hayHeader bytes each: signature, length, field, kind) and
+// their texts, in the same order. Headers come first so that a scan reads
+// them without chasing lengths through the texts. It returns the union of the
+// haystack signatures and the doc's non-ASCII signature.
+func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64) {
+	e.hdr, e.txt = e.hdr[:0], e.txt[:0]
 	for fi, f := range d.Fields {
 		if fi >= maxFields {
 			break
@@ -136,7 +160,7 @@ func (e *encoder) appendDoc(b []byte, d Doc) ([]byte, uint64) {
 		if f == "" {
 			continue
 		}
-		b = appendHay(b, nil, f, fi, kindRaw)
+		e.appendHay(nil, f, fi, kindRaw, &wide)
 		py, ini := e.py[:0], e.ini[:0]
 		han := false
 		prevSyl := false
@@ -150,6 +174,14 @@ func (e *encoder) appendDoc(b []byte, d Doc) ([]byte, uint64) {
 				ini = append(ini, s[0])
 				prevSyl = true
 				continue
+			}
+			// Full-width forms become ASCII, so that most pinyin haystacks
+			// are pure ASCII (the raw haystack keeps the original).
+			switch {
+			case 0xFF01 <= r && r <= 0xFF5E:
+				r -= 0xFEE0
+			case r == 0x3000:
+				r = ' '
 			}
 			if prevSyl && r != ' ' {
 				py = append(py, ' ')
@@ -167,16 +199,25 @@ func (e *encoder) appendDoc(b []byte, d Doc) ([]byte, uint64) {
 			if len(ini) > maxHayBytes {
 				ini = []byte(cleanField(string(ini)))
 			}
-			b = appendHay(b, py, "", fi, kindPinyin)
-			b = appendHay(b, ini, "", fi, kindInitials)
+			e.appendHay(py, "", fi, kindPinyin, &wide)
+			e.appendHay(ini, "", fi, kindInitials, &wide)
 		}
 		e.py, e.ini = py, ini
 	}
-	var mask uint64
-	for i := start; i < len(b); i += hayHeader + hayLen(b, i) {
-		mask |= hayMask(b, i)
+	for i := 0; i < len(e.hdr); i += hayHeader {
+		mask |= hayMask(e.hdr, i)
 	}
-	return b, mask
+	count := len(e.hdr) / hayHeader
+	b = append(b, byte(count), byte(count>>8))
+	b = append(b, e.hdr...)
+	return append(b, e.txt...), mask, wide
+}
+
+func hayCount(blob string) int {
+	if len(blob) < blobHead {
+		return 0
+	}
+	return int(blob[0]) | int(blob[1])<<8
 }
 
 func hayMask[S ~string | ~[]byte](b S, i int) uint64 {

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"math"
 	"math/bits"
 	"runtime"
 	"slices"
@@ -12,27 +13,24 @@ import (
 // chunks of the within-bitmap are whole words).
 const chunk = 4096
 
-// hit is a matching doc with its ranking key.
-type hit struct {
-	score int // sahilm/fuzzy score summed over the terms
-	id    uint32
-	tier  int8  // worst tier over the terms
-	field uint8 // earliest field a term was scored in
+// hit is a matching doc's ranking key, packed so that a smaller key ranks
+// first: hi holds the tier and the (biased) score, lo the field and the id.
+type hit struct{ hi, lo uint64 }
+
+const scoreBias = 1 << 61
+
+func makeHit(tier int8, score int, field uint8, id uint32) hit {
+	score = min(max(score, -scoreBias), scoreBias-1)
+	return hit{
+		hi: ^(uint64(tier+1)<<62 | uint64(score+scoreBias)),
+		lo: ^(uint64(maxFields-field)<<32 | uint64(id)),
+	}
 }
 
+func (h *hit) tier() int8 { return int8(^h.hi>>62) - 1 }
+
 // better reports whether a ranks before b: tier, score, earlier field, higher id.
-func better(a, b *hit) bool {
-	if a.tier != b.tier {
-		return a.tier > b.tier
-	}
-	if a.score != b.score {
-		return a.score > b.score
-	}
-	if a.field != b.field {
-		return a.field < b.field
-	}
-	return a.id > b.id
-}
+func better(a, b *hit) bool { return a.hi < b.hi || (a.hi == b.hi && a.lo < b.lo) }
 
 func cmpHit(a, b hit) int {
 	if better(&a, &b) {
@@ -45,25 +43,93 @@ func cmpHit(a, b hit) int {
 }
 
 func (h *hit) match() Match {
-	s := min(max(h.score, -FuzzyScoreLimit), FuzzyScoreLimit)
-	switch h.tier {
+	s := int(^h.hi&(1<<62-1)) - scoreBias
+	s = min(max(s, -FuzzyScoreLimit), FuzzyScoreLimit)
+	switch h.tier() {
 	case tierExact:
 		s += ExactBonus
 	case tierPrefix:
 		s += PrefixBonus
 	}
-	return Match{ID: h.id, Score: s}
+	return Match{ID: uint32(^h.lo), Score: s}
+}
+
+// sortHits sorts best first: an LSD radix sort over the bytes of lo (field,
+// id) that differ, then over a compacted (tier, score) key. tmp is scratch
+// space, returned for reuse.
+func sortHits(h, tmp []hit) []hit {
+	if len(h) < 256 {
+		slices.SortFunc(h, cmpHit)
+		return tmp
+	}
+	const scoreMask = 1<<62 - 1
+	var diffLo uint64
+	minS, maxS := uint64(scoreMask), uint64(0)
+	for i := range h {
+		diffLo |= h[i].lo ^ h[0].lo
+		s := ^h[i].hi & scoreMask
+		minS, maxS = min(minS, s), max(maxS, s)
+	}
+	// (tier, score) as (3-tier)<<nb | (maxS-score): small, and smaller is better.
+	nb := uint(64 - bits.LeadingZeros64(maxS-minS))
+	hiKey := func(x *hit) uint64 {
+		t := ^x.hi >> 62
+		return (3-t)<<nb | (maxS - ^x.hi&scoreMask)
+	}
+	hiBytes := (nb + 2 + 7) / 8
+	if cap(tmp) < len(h) {
+		tmp = make([]hit, len(h))
+	}
+	src, dst := h, tmp[:len(h)]
+	var count [256]int
+	for pass := range 8 + int(hiBytes) {
+		hiPass := pass >= 8
+		shift := uint(pass%8) * 8
+		if !hiPass && (diffLo>>shift)&0xff == 0 {
+			continue
+		}
+		clear(count[:])
+		for i := range src {
+			k := src[i].lo
+			if hiPass {
+				k = hiKey(&src[i])
+			}
+			count[(k>>shift)&0xff]++
+		}
+		sum := 0
+		for i := range count {
+			sum, count[i] = sum+count[i], sum
+		}
+		for i := range src {
+			k := src[i].lo
+			if hiPass {
+				k = hiKey(&src[i])
+			}
+			b := (k >> shift) & 0xff
+			dst[count[b]] = src[i]
+			count[b]++
+		}
+		src, dst = dst, src
+	}
+	if &src[0] != &h[0] {
+		copy(h, src)
+	}
+	return tmp
 }
 
 // worker is one scanning goroutine's state; pooled across queries.
 type worker struct {
 	_     [64]byte // keep workers' hot fields off each other's cache lines
 	hits  []hit    // a heap with the worst hit on top while limit > 0, else all hits
+	tmp   []hit    // scratch for sortHits
 	tiers []int8   // per term: its tier in the doc being evaluated
 	ends  []int32  // per term: end of its candidates in cands
 	cands []cand   // haystacks of the doc being evaluated that passed a term's signature
 	total int
-	_     [64]byte
+	// Bound checks in the current window of 256, how many pruned, and how
+	// many docs to go without them.
+	tries, pruned, boundSkip int
+	_                        [64]byte
 }
 
 var workerPool = sync.Pool{New: func() any { return new(worker) }}
@@ -88,6 +154,7 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 	s := scan{terms: terms, limit: max(limit, 0)}
 	for i := range terms {
 		s.all |= terms[i].mask
+		s.allWide |= terms[i].wide
 	}
 
 	ix.mu.RLock()
@@ -121,7 +188,7 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 	workers := make([]*worker, parallel)
 	for i := range workers {
 		w := workerPool.Get().(*worker)
-		w.hits, w.total = w.hits[:0], 0
+		w.hits, w.total, w.tries, w.pruned, w.boundSkip = w.hits[:0], 0, 0, 0, 0
 		if cap(w.tiers) < len(terms) || cap(w.ends) < len(terms) {
 			// At least 128 bytes: allocations with cache lines of their own.
 			w.tiers = make([]int8, len(terms), max(len(terms), 128))
@@ -144,10 +211,13 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 			if c >= nChunks {
 				break
 			}
-			lo := c * chunk
+			// Chunks from the last one down, each in memory order: slots
+			// mostly follow ids and among equal scores the higher id wins, so
+			// later chunks rarely displace a kept hit.
+			lo := (nChunks - 1 - c) * chunk
 			s.scanRange(w, lo, min(lo+chunk, len(s.docs)))
 		}
-		slices.SortFunc(w.hits, cmpHit)
+		w.tmp = sortHits(w.hits, w.tmp)
 	}
 	if parallel == 1 {
 		run(workers[0])
@@ -207,18 +277,20 @@ func putBitmap(b *[]uint64) {
 
 // scan is one query's read-only state, shared by its workers.
 type scan struct {
-	docs  []slotDoc
-	bits  []uint64 // within, as a slot bitmap; nil for all docs
-	terms []term
-	all   uint64 // union of the terms' signatures
-	limit int    // 0: no limit
+	docs    []slotDoc
+	bits    []uint64 // within, as a slot bitmap; nil for all docs
+	terms   []term
+	all     uint64 // union of the terms' signatures
+	allWide uint64 // and of their non-ASCII signatures
+	limit   int    // 0: no limit
 }
 
+// scanRange evaluates the docs in slots [lo, hi), in memory order.
 func (s *scan) scanRange(w *worker, lo, hi int) {
 	if s.bits == nil {
 		docs := s.docs[lo:hi]
 		for i := range docs {
-			if d := &docs[i]; d.mask&s.all == s.all { // removed slots have mask 0
+			if d := &docs[i]; d.mask&s.all == s.all && d.wide&s.allWide == s.allWide { // removed slots have mask 0
 				s.eval(w, d)
 			}
 		}
@@ -226,7 +298,7 @@ func (s *scan) scanRange(w *worker, lo, hi int) {
 	}
 	for wi := lo >> 6; wi < (hi+63)>>6; wi++ {
 		for x := s.bits[wi]; x != 0; x &= x - 1 {
-			if d := &s.docs[wi<<6+bits.TrailingZeros64(x)]; d.mask&s.all == s.all {
+			if d := &s.docs[wi<<6+bits.TrailingZeros64(x)]; d.mask&s.all == s.all && d.wide&s.allWide == s.allWide {
 				s.eval(w, d)
 			}
 		}
@@ -248,11 +320,32 @@ func (s *scan) eval(w *worker, d *slotDoc) {
 	}
 	w.total++
 	full := s.limit > 0 && len(w.hits) == s.limit
-	if full && docTier < w.hits[0].tier {
-		return // cannot beat the worst hit kept
+	if full {
+		if rt := w.hits[0].tier(); docTier < rt {
+			return // cannot beat the worst hit kept
+		} else if docTier == rt {
+			if w.boundSkip > 0 {
+				w.boundSkip-- // bounding costs a little: paused while it rarely prunes
+			} else {
+				ub := w.bound(d, s.terms, docTier)
+				prune := !better(&ub, &w.hits[0])
+				if w.tries++; prune {
+					w.pruned++
+				}
+				if w.tries == 256 {
+					if w.pruned*8 < w.tries {
+						w.boundSkip = 4096
+					}
+					w.tries, w.pruned = 0, 0
+				}
+				if prune {
+					return // not even with the best score its haystacks allow
+				}
+			}
+		}
 	}
-	h := hit{id: d.id, tier: docTier}
-	h.score, h.field = w.scoreDoc(d.blob, s.terms)
+	score, field := w.scoreDoc(d.blob, s.terms)
+	h := makeHit(docTier, score, field, d.id)
 	switch {
 	case s.limit == 0:
 		w.hits = append(w.hits, h)
@@ -263,6 +356,35 @@ func (s *scan) eval(w *worker, d *slotDoc) {
 		w.hits[0] = h
 		heapDown(w.hits, 0)
 	}
+}
+
+// bound is the best hit the doc could make: the sum over the terms of the
+// highest score bound among the haystacks that may match at the term's tier,
+// with the earliest of their fields.
+func (w *worker) bound(d *slotDoc, terms []term, docTier int8) hit {
+	sum, field := 0, maxFields
+	start := int32(0)
+	for ti := range terms {
+		t := &terms[ti]
+		if t.ubAny >= noBound {
+			return makeHit(docTier, math.MaxInt, 0, math.MaxUint32) // ranks before any hit
+		}
+		tt := w.tiers[ti]
+		best := math.MinInt / 4
+		for k := start; k < w.ends[ti]; k++ {
+			c := &w.cands[k]
+			if c.tier != tt && (tt != tierFuzzy || c.tier != tierUnknown) {
+				continue
+			}
+			best = max(best, t.ubound(d.blob[c.hdr+11], hayLen(d.blob, int(c.hdr))))
+			field = min(field, int(d.blob[c.hdr+10]))
+		}
+		start = w.ends[ti]
+		if sum += best; sum >= noBound {
+			return makeHit(docTier, math.MaxInt, 0, math.MaxUint32) // ranks before any hit
+		}
+	}
+	return makeHit(docTier, sum, uint8(field), d.id)
 }
 
 // The heap keeps the worst hit at index 0.
@@ -298,16 +420,16 @@ func heapDown(h []hit, i int) {
 // cand is a haystack of the doc being evaluated that passed a term's
 // signature test, with what is known of it.
 type cand struct {
-	off  int32 // header offset in the blob
-	tier int8  // tierExact, tierPrefix, tierFuzzy (a known match), tierNone (a known miss) or tierUnknown
+	hdr, text int32 // offsets of its header and text in the blob
+	tier      int8  // tierExact, tierPrefix, tierFuzzy (a known match), tierNone (a known miss) or tierUnknown
 }
 
 const tierUnknown int8 = -2
 
-// hayAt returns the haystack whose header is at off.
-func hayAt(blob string, off int) (h string, field int, kind byte) {
-	n := hayLen(blob, off)
-	return blob[off+hayHeader : off+hayHeader+n], int(blob[off+10]), blob[off+11]
+// hayAt returns a candidate's haystack.
+func hayAt(blob string, c *cand) (h string, field int, kind byte) {
+	n := hayLen(blob, int(c.hdr))
+	return blob[c.text : int(c.text)+n], int(blob[c.hdr+10]), blob[c.hdr+11]
 }
 
 // termTier is the best tier at which t matches any haystack of blob; it
@@ -315,27 +437,29 @@ func hayAt(blob string, off int) (h string, field int, kind byte) {
 func (w *worker) termTier(blob string, t *term) int8 {
 	start := len(w.cands)
 	best := tierNone
-	for i := 0; i < len(blob); {
-		n := hayLen(blob, i)
-		if hayMask(blob, i)&t.mask == t.mask {
-			ct := prefixTier(blob[i+hayHeader:i+hayHeader+n], t.pat, blob[i+11]&kindMask != kindRaw)
+	nh := hayCount(blob)
+	text := blobHead + nh*hayHeader
+	for hp := blobHead; hp < blobHead+nh*hayHeader; hp += hayHeader {
+		n := hayLen(blob, hp)
+		if hayMask(blob, hp)&t.mask == t.mask {
+			ct := prefixTier(blob[text:text+n], t.pat, blob[hp+11]&kindMask != kindRaw)
 			if ct == tierNone {
 				ct = tierUnknown
 				if t.single {
 					ct = tierFuzzy
 				}
 			}
-			w.cands = append(w.cands, cand{off: int32(i), tier: ct})
+			w.cands = append(w.cands, cand{hdr: int32(hp), text: int32(text), tier: ct})
 			best = max(best, ct)
 		}
-		i += hayHeader + n
+		text += n
 	}
 	if best != tierNone {
 		return best
 	}
 	cs := w.cands[start:]
 	for k := range cs {
-		h, _, kind := hayAt(blob, int(cs[k].off))
+		h, _, kind := hayAt(blob, &cs[k])
 		if subseqHay(h, t.pat, kind) {
 			cs[k].tier = tierFuzzy
 			return tierFuzzy
@@ -354,20 +478,16 @@ func (w *worker) scoreDoc(blob string, terms []term) (sum int, field uint8) {
 		t := &terms[ti]
 		tt := w.tiers[ti]
 		best, bestField := 0, -1
-		for _, c := range w.cands[start:w.ends[ti]] {
+		for k := range w.cands[start:w.ends[ti]] {
+			c := &w.cands[int(start)+k]
 			if c.tier != tt && (tt != tierFuzzy || c.tier != tierUnknown) {
 				continue
 			}
-			h, f, kind := hayAt(blob, int(c.off))
+			h, f, kind := hayAt(blob, c)
 			if c.tier == tierUnknown && !subseqHay(h, t.pat, kind) {
 				continue
 			}
-			var sc int
-			if kind&hayASCII != 0 {
-				sc, _ = fuzzyScoreASCII(h, t.pat)
-			} else {
-				sc, _ = fuzzyScore(h, t.pat)
-			}
+			sc, _ := scoreHay(h, t.pat, kind)
 			if bestField < 0 || sc > best {
 				best, bestField = sc, f
 			}

@@ -3,13 +3,22 @@
 // initials for Chinese text, ranked exact > prefix > fuzzy score.
 //
 // One Index is shared by all sessions of a process. Searches run under a read
-// lock and scan the docs with one worker per CPU; every doc carries a 64-bit
-// rune signature (and each of its haystacks another), so a query's required
-// runes rule out most docs before any string is looked at.
+// lock and scan the docs with one worker per CPU (GOMAXPROCS). Every doc
+// carries rune signatures (64-bit masks of the runes present, per doc and per
+// haystack), so a query's required runes rule out most docs and haystacks
+// before any text is read; a doc is scored only when its tier and an upper
+// bound of its sahilm score say it can enter the top `limit`.
+//
+// Per field the index keeps the text as written (sahilm's camel-case bonus
+// needs the original case), and for Chinese text its toneless pinyin with
+// syllables apart ("he nan xin xiu") and its initials ("hnxx"). A doc's
+// haystacks are packed into one string (headers first, then texts), and the
+// strings of up to 1024 docs share one allocation in slot order.
 package search
 
 import (
 	"runtime"
+	"slices"
 	"sync"
 	"sync/atomic"
 )
@@ -42,7 +51,8 @@ type Index struct {
 
 type slotDoc struct {
 	mask uint64 // union of the haystack signatures
-	blob string // packed haystacks, see encode
+	wide uint64 // signature of the non-ASCII runes (64 buckets)
+	blob string // packed haystacks, see appendDoc
 	id   uint32
 	live bool
 }
@@ -69,6 +79,9 @@ func (ix *Index) Upsert(docs ...Doc) {
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if grow := len(enc) - len(ix.free); grow > 0 {
+		ix.docs = slices.Grow(ix.docs, grow)
+	}
 	added := 0
 	for i := range enc {
 		id := enc[i].id
@@ -172,10 +185,10 @@ func encodeBatch(docs []Doc) []slotDoc {
 			lo, hi := p*packDocs, min((p+1)*packDocs, len(docs))
 			buf, ends = buf[:0], ends[:0]
 			for i := lo; i < hi; i++ {
-				var mask uint64
-				buf, mask = e.appendDoc(buf, docs[i])
+				var mask, wide uint64
+				buf, mask, wide = e.appendDoc(buf, docs[i])
 				ends = append(ends, len(buf))
-				enc[i] = slotDoc{mask: mask, id: docs[i].ID, live: true}
+				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, live: true}
 			}
 			pack, start := string(buf), 0
 			for k, end := range ends {

@@ -36,17 +36,15 @@ func sampleIndex() *Index {
 
 func TestHaystacks(t *testing.T) {
 	var e encoder
-	blob, _ := e.encode(Doc{ID: 1, Fields: []string{"河南信修信用管理有限公司", "王芳", "TCL科技（深圳）"}})
+	blob := e.encode(Doc{ID: 1, Fields: []string{"河南信修信用管理有限公司", "王芳", "TCL科技（深圳）"}})
 	var got []string
-	for i := 0; i < len(blob); {
-		n := hayLen(blob, i)
-		got = append(got, fmt.Sprintf("%d/%d:%s", blob[i+10], blob[i+11]&kindMask, blob[i+hayHeader:i+hayHeader+n]))
-		i += hayHeader + n
+	for _, h := range decodeHays(blob) {
+		got = append(got, fmt.Sprintf("%d/%d:%s", h.field, h.kind&kindMask, h.s))
 	}
 	want := []string{
 		"0/0:河南信修信用管理有限公司", "0/1:he nan xin xiu xin yong guan li you xian gong si", "0/2:hnxxxyglyxgs",
 		"1/0:王芳", "1/1:wang fang", "1/2:wf",
-		"2/0:TCL科技（深圳）", "2/1:TCL ke ji （ shen zhen ）", "2/2:TCLkj（sz）",
+		"2/0:TCL科技（深圳）", "2/1:TCL ke ji ( shen zhen )", "2/2:TCLkj(sz)",
 	}
 	if !slices.Equal(got, want) {
 		t.Fatalf("haystacks\n got %q\nwant %q", got, want)
@@ -186,10 +184,18 @@ func randomPattern(r *rand.Rand, pool []string) string {
 func TestFuzzyScorePort(t *testing.T) {
 	r := rand.New(rand.NewPCG(1, 2))
 	strs := latinStrings(r, 400)
-	strs = append(strs, "河南信修信用管理有限公司", "he nan xin xiu", "王芳", "XF-2026-000123", "")
-	for range 3000 {
+	for _, s := range strs[:200] {
+		strs = append(strs, strings.ToLower(s), strings.ToUpper(s))
+	}
+	strs = append(strs, "河南信修信用管理有限公司", "he nan xin xiu", "王芳", "XF-2026-000123", "", "aaaa", "a-a-a", "bab-ab_ab")
+	rounds := 3000
+	if raceEnabled {
+		rounds = 300
+	}
+	for range rounds {
 		p := randomPattern(r, strs)
-		pat := compile(p)[0].pat
+		tm := compile(p)[0]
+		pat := tm.pat
 		for _, s := range strs {
 			want := fuzzy.Find(p, []string{s})
 			got, ok := fuzzyScore(s, pat)
@@ -200,12 +206,55 @@ func TestFuzzyScorePort(t *testing.T) {
 				t.Fatalf("fuzzyScore(%q, %q) = %d, sahilm %d", s, p, got, want[0].Score)
 			}
 			if isASCII(s) {
-				if g, o := fuzzyScoreASCII(s, pat); o != ok || g != got {
+				if g, o := fuzzyScoreASCII(s, pat); o != ok || (ok && g != got) {
 					t.Fatalf("fuzzyScoreASCII(%q, %q) = %d %v, want %d %v", s, p, g, o, got, ok)
 				}
+				lower, upper := strings.ToLower(s) == s, strings.ToUpper(s) == s
+				if lower || upper {
+					if g, o := fuzzyScoreIndex(s, pat, upper); o != ok || (ok && g != got) {
+						t.Fatalf("fuzzyScoreIndex(%q, %q, %v) = %d %v, want %d %v", s, p, upper, g, o, got, ok)
+					}
+				}
+			}
+			kind := encodeKind(s)
+			if ok && got > tm.ubound(kind, len(s)) {
+				t.Fatalf("score(%q, %q) = %d > bound %d (kind %#x)", s, p, got, tm.ubound(kind, len(s)), kind)
+			}
+			if g, o := scoreHay(s, pat, kind); o != ok || (ok && g != got) {
+				t.Fatalf("scoreHay(%q, %q, %#x) = %d %v, want %d %v", s, p, kind, g, o, got, ok)
+			}
+			if subseqHay(s, pat, kind) != ok {
+				t.Fatalf("subseqHay(%q, %q, %#x) != %v", s, p, kind, ok)
 			}
 		}
 	}
+}
+
+type hayView struct {
+	s     string
+	field int
+	kind  byte
+}
+
+func decodeHays(blob string) []hayView {
+	var out []hayView
+	nh := hayCount(blob)
+	text := blobHead + nh*hayHeader
+	for k := range nh {
+		hp := blobHead + k*hayHeader
+		n := hayLen(blob, hp)
+		out = append(out, hayView{blob[text : text+n], int(blob[hp+10]), blob[hp+11]})
+		text += n
+	}
+	return out
+}
+
+// encodeKind is the kind byte appendHay computes for a raw haystack s.
+func encodeKind(s string) byte {
+	var e encoder
+	var w uint64
+	e.appendHay(nil, s, 0, kindRaw, &w)
+	return e.hdr[11]
 }
 
 func isASCII(s string) bool {
@@ -235,7 +284,11 @@ func TestLatinRanksLikeFuzzy(t *testing.T) {
 	}
 	desc := slices.Clone(strs)
 	slices.Reverse(desc) // desc[k] has id len(strs)-k
-	for range 300 {
+	rounds := 300
+	if raceEnabled {
+		rounds = 60
+	}
+	for range rounds {
 		q := randomPattern(r, strs)
 		fm := fuzzy.Find(q, desc)
 		tier := func(s string) int {
@@ -268,7 +321,21 @@ func TestLatinRanksLikeFuzzy(t *testing.T) {
 
 // reference is a slow, independent implementation of the ranking rules on
 // top of fuzzy.Find, over the same haystacks.
-func reference(docs []Doc, query string, within []uint32, limit int) ([]Match, int) {
+type refDoc struct {
+	id   uint32
+	hays []hayView
+}
+
+func refDocs(docs []Doc) []refDoc {
+	var e encoder
+	out := make([]refDoc, len(docs))
+	for i, d := range docs {
+		out[i] = refDoc{d.ID, decodeHays(e.encode(d))}
+	}
+	return out
+}
+
+func reference(docs []refDoc, query string, within []uint32, limit int) ([]Match, int) {
 	terms := strings.Fields(query)
 	if len(terms) == 0 {
 		return nil, 0
@@ -280,25 +347,13 @@ func reference(docs []Doc, query string, within []uint32, limit int) ([]Match, i
 			in[id] = true
 		}
 	}
-	type hay struct {
-		s     string
-		field int
-		kind  byte
-	}
 	var hits []hit
-	var e encoder
 	for _, d := range docs {
-		if in != nil && !in[d.ID] {
+		if in != nil && !in[d.id] {
 			continue
 		}
-		blob, _ := e.encode(d)
-		var hays []hay
-		for i := 0; i < len(blob); {
-			n := hayLen(blob, i)
-			hays = append(hays, hay{blob[i+hayHeader : i+hayHeader+n], int(blob[i+10]), blob[i+11] & kindMask})
-			i += hayHeader + n
-		}
-		h := hit{id: d.ID, tier: tierExact, field: maxFields}
+		hays := d.hays
+		tier, score, field := tierExact, 0, uint8(maxFields)
 		ok := true
 		for _, q := range terms {
 			tiers := make([]int8, len(hays))
@@ -312,7 +367,7 @@ func reference(docs []Doc, query string, within []uint32, limit int) ([]Match, i
 				}
 				scores[k] = fm[0].Score
 				cmp := y.s
-				if y.kind != kindRaw {
+				if y.kind&kindMask != kindRaw {
 					cmp = strings.ReplaceAll(cmp, " ", "")
 				}
 				switch {
@@ -335,12 +390,12 @@ func reference(docs []Doc, query string, within []uint32, limit int) ([]Match, i
 					bk = k
 				}
 			}
-			h.tier = min(h.tier, best)
-			h.score += scores[bk]
-			h.field = min(h.field, uint8(hays[bk].field))
+			tier = min(tier, best)
+			score += scores[bk]
+			field = min(field, uint8(hays[bk].field))
 		}
 		if ok {
-			hits = append(hits, h)
+			hits = append(hits, makeHit(tier, score, field, d.id))
 		}
 	}
 	slices.SortFunc(hits, cmpHit)
@@ -371,16 +426,19 @@ func checkSame(t *testing.T, what string, got []Match, gotTotal int, want []Matc
 }
 
 func TestAgainstReference(t *testing.T) {
-	n := 5000
-	if testing.Short() {
-		n = 1500
+	n, random := 5000, 25 // two scan chunks
+	if testing.Short() || raceEnabled {
+		random = 5
 	}
 	docs := genDocs(n)
 	ix := New()
 	ix.Upsert(docs...)
 	r := rand.New(rand.NewPCG(5, 6))
 	queries := slices.Clone(fixedQueries)
-	for range 25 {
+	if raceEnabled {
+		queries = queries[:10]
+	}
+	for range random {
 		d := docs[r.IntN(len(docs))]
 		f := d.Fields[r.IntN(len(d.Fields))]
 		rs := []rune(f)
@@ -388,11 +446,16 @@ func TestAgainstReference(t *testing.T) {
 		b := a + 1 + r.IntN(len(rs)-a)
 		queries = append(queries, string(rs[a:b]))
 	}
+	ref := refDocs(docs)
 	for _, q := range queries {
+		want, wt := reference(ref, q, nil, 0)
 		for _, limit := range []int{0, 1, 20} {
 			got, gt := ix.Search(q, nil, limit)
-			want, wt := reference(docs, q, nil, limit)
-			checkSame(t, fmt.Sprintf("%q limit %d", q, limit), got, gt, want, wt)
+			w := want
+			if limit > 0 && len(w) > limit {
+				w = w[:limit]
+			}
+			checkSame(t, fmt.Sprintf("%q limit %d", q, limit), got, gt, w, wt)
 		}
 	}
 }
@@ -559,5 +622,95 @@ func TestConcurrent(t *testing.T) {
 	wg.Wait()
 	if ix.Len() != 9000-30 {
 		t.Fatalf("Len %d", ix.Len())
+	}
+}
+
+func TestSortHits(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	var tmp []hit
+	for _, n := range []int{0, 1, 5, 255, 256, 1000, 70000} {
+		h := make([]hit, n)
+		for i := range h {
+			h[i] = makeHit(int8(r.IntN(3)), r.IntN(400)-200, uint8(r.IntN(4)), r.Uint32())
+			if n == 1000 {
+				h[i] = makeHit(int8(r.IntN(3)), int(r.Int64()), uint8(r.IntN(256)), r.Uint32())
+			}
+			if i%7 == 0 && i > 0 {
+				h[i] = h[i-1] // duplicates
+			}
+		}
+		want := slices.Clone(h)
+		slices.SortFunc(want, cmpHit)
+		tmp = sortHits(h, tmp)
+		if !slices.Equal(h, want) {
+			t.Fatalf("n=%d: radix sort differs", n)
+		}
+	}
+}
+
+// TestChurn replaces and removes docs one at a time (slot reuse, repacking)
+// and compares with an index built from the final docs in one go.
+func TestChurn(t *testing.T) {
+	docs := genDocs(6000)
+	ix := New()
+	ix.Upsert(docs...)
+	r := rand.New(rand.NewPCG(11, 12))
+	final := map[uint32]Doc{}
+	for _, d := range docs {
+		final[d.ID] = d
+	}
+	repacks := 0
+	for i := range 20000 {
+		d := docs[r.IntN(len(docs))]
+		switch r.IntN(3) {
+		case 0:
+			ix.Remove(d.ID)
+			delete(final, d.ID)
+		default:
+			d = Doc{ID: d.ID, Fields: slices.Clone(d.Fields)}
+			d.Fields[0] = fmt.Sprintf("XF-2027-%06d", i)
+			ix.Upsert(d)
+			final[d.ID] = d
+		}
+		if ix.wasteBytes == 0 {
+			repacks++
+		}
+	}
+	if repacks == 0 {
+		t.Fatal("no repack happened")
+	}
+	fresh := New()
+	var all []Doc
+	for _, d := range final {
+		all = append(all, d)
+	}
+	fresh.Upsert(all...)
+	if ix.Len() != len(final) || fresh.Len() != len(final) {
+		t.Fatalf("Len %d / %d, want %d", ix.Len(), fresh.Len(), len(final))
+	}
+	for _, q := range append(slices.Clone(fixedQueries), "XF-2027", "2027 hn", "XF-2026-00") {
+		got, gt := ix.Search(q, nil, 0)
+		want, wt := fresh.Search(q, nil, 0)
+		checkSame(t, q, got, gt, want, wt)
+	}
+}
+
+func TestLongQuery(t *testing.T) {
+	ix := New()
+	var strs []string
+	for i := range 600 {
+		s := fmt.Sprintf("abcdefghijklmnopqrstuvwxyz0123456789-%d-%s", i, strings.Repeat("x", i%7))
+		if i%3 == 0 {
+			s = "z" + s
+		}
+		strs = append(strs, s)
+		ix.Upsert(Doc{ID: uint32(i + 1), Fields: []string{s}})
+	}
+	for _, q := range []string{"abcdefghijklmnopqrstuvwxyz0123456789", "bcdefghijklmnopqrstuvwxyz0123456789-1", "a b c d e f g h i j k l m n o p q r s t u v w x y z"} {
+		full, total := ix.Search(q, nil, 0)
+		for _, limit := range []int{1, 5, 100} {
+			got, gt := ix.Search(q, nil, limit)
+			checkSame(t, fmt.Sprintf("%q limit %d", q, limit), got, gt, full[:min(limit, len(full))], total)
+		}
 	}
 }
