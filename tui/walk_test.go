@@ -432,3 +432,29 @@ func TestMarkedCasesReassignAndExport(t *testing.T) {
 	press(spec, "enter")
 	mustShow(t, spec, "改派需由审核主管办理")
 }
+
+// A session left alone locks its screen; any key resumes it without acting.
+func TestIdleLock(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	m := New(Options{Store: st, Me: testSpecialist, Lang: "zh", Renderer: asciiRenderer(), Now: clk.now, IdleLock: 15 * time.Minute})
+	m.manualFeed = true
+	t.Cleanup(m.Close)
+	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	clk.t = clk.t.Add(14 * time.Minute)
+	m.Update(tickMsg(clk.t))
+	if m.locked {
+		t.Fatal("locked before the idle time")
+	}
+	clk.t = clk.t.Add(2 * time.Minute)
+	m.Update(tickMsg(clk.t))
+	mustShow(t, m, "屏幕已锁定", "按任意键继续")
+	if strings.Contains(screen(m), "我的案件") {
+		t.Fatal("the locked screen still shows the queue")
+	}
+	press(m, "n") // resumes only: no new-case form
+	if m.locked || m.intake != nil {
+		t.Fatalf("locked=%v intake=%v after a key", m.locked, m.intake != nil)
+	}
+	mustShow(t, m, "我的案件")
+}
