@@ -22,6 +22,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	db := fs.String("db", DefaultDBPath(), "database file")
 	hostKey := fs.String("host-key", "", "SSH host key, created on the first start and kept (default host_ed25519 in the data directory)")
 	idle := fs.Duration("idle-lock", 15*time.Minute, "lock a console after this long without a key (0 = never)")
+	keyFile := fs.String("key-file", "", "key for personal fields (default $REPAIRDESK_KEY, else DB.key beside the database)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2
@@ -34,7 +35,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		*hostKey = filepath.Join(dataDir(), "host_ed25519")
 	}
 	lang := tui.LangFromEnv("")
-	st, ok := openStore(*db, store.Options{Mode: "serve", Listen: *listen}, stderr, lang)
+	st, ok := openStore(*db, store.Options{Mode: "serve", Listen: *listen, KeyFile: *keyFile}, stderr, lang)
 	if !ok {
 		return 1
 	}

@@ -162,6 +162,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 	reset := fs.Bool("reset", false, "with --demo: start the demo database afresh")
 	as := fs.String("as", "", "with --demo: act as this staff member (e.g. chenjing, the supervisor)")
 	idle := fs.Duration("lock-after", 0, "lock the screen after this long without a key (0 = never)")
+	keyFile := fs.String("key-file", "", "key for personal fields (default $REPAIRDESK_KEY, else DB.key beside the database)")
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
@@ -184,7 +185,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.reset_demo_only"))
 		return 2
 	}
-	st, ok := openStore(path, store.Options{Mode: "console"}, stderr, l)
+	st, ok := openStore(path, store.Options{Mode: "console", KeyFile: *keyFile}, stderr, l)
 	if !ok {
 		return 1
 	}

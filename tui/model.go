@@ -63,6 +63,10 @@ func New(o Options) *Model {
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
 	m.sub, m.unsub = o.Store.Subscribe()
+	if err := o.Store.KeyProblem(); err != nil {
+		// Without the key the database is read-only: say so before anyone tries to work.
+		m.setStatus(m.errText(err), true)
+	}
 	return m
 }
 
@@ -104,7 +108,10 @@ func (m *Model) errText(err error) string {
 	var ce *store.ConflictError
 	var rf *workflow.Refusal
 	var le *store.LockedError
+	var ke *store.KeyError
 	switch {
+	case errors.As(err, &ke):
+		return ke.Message(m.c.Lang)
 	case errors.As(err, &ce):
 		return ce.Message(m.c.Lang)
 	case errors.As(err, &rf):

@@ -9,6 +9,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"repairdesk/store"
 	"repairdesk/workflow"
 )
 
@@ -457,4 +458,45 @@ func TestIdleLock(t *testing.T) {
 		t.Fatalf("locked=%v intake=%v after a key", m.locked, m.intake != nil)
 	}
 	mustShow(t, m, "我的案件")
+}
+
+// Without the key file the console opens read-only, shows personal fields as locked and
+// says why; an action is refused with the same explanation.
+func TestConsoleWithoutKeyFile(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	dir := t.TempDir()
+	path := filepath.Join(dir, "k.db")
+	st, err := store.Open(path, store.Options{Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.PutStaff(workflow.Staff{}, testSpecialist)
+	cs, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	if err := os.Remove(path + ".key"); err != nil {
+		t.Fatal(err)
+	}
+	st, err = store.Open(path, store.Options{Now: clk.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := New(Options{Store: st, Me: testSpecialist, Lang: "zh", Renderer: asciiRenderer(), Now: clk.now})
+	m.manualFeed = true
+	defer m.Close()
+	m.Update(tea.WindowSizeMsg{Width: 200, Height: 40})
+	mustShow(t, m, "缺少密钥文件")
+	openCase(m, cs.No)
+	mustShow(t, m, store.Locked)
+	if strings.Contains(screen(m), "138****5678") {
+		t.Fatal("a locked phone was shown")
+	}
+	press(m, "2", "r")
+	if c := currentCase(t, m); c.Version != cs.Version {
+		t.Fatal("a write went through without the key")
+	}
+	mustShow(t, m, "缺少密钥文件")
 }
