@@ -26,6 +26,7 @@ import (
 var version = "0.1.0-dev"
 
 func main() {
+	narrowAmbiguous()
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
