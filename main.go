@@ -40,6 +40,7 @@ usage:
   repairdesk staff list | disable NAME | enable NAME
   repairdesk staff key add NAME FILE | staff key remove NAME FINGERPRINT
   repairdesk demo --cases N --db PATH                 generate a demo database
+  repairdesk letters templates DIR | use DIR | use --default   adapt the letter templates
   repairdesk calendar list | import FILE.json         working-day calendar (holidays, 调休)
   repairdesk sla show | set STAGE DAYS [--type T]     deadline rules
   repairdesk import FILE.csv [--db PATH] [--as NAME]   bulk intake; re-running skips rows already imported
@@ -89,6 +90,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmdLetter(args[1:], stdout, stderr)
 		case "export":
 			return cmdExport(args[1:], stdout, stderr)
+		case "letters":
+			return cmdLetters(args[1:], stdout, stderr)
 		case "calendar":
 			return cmdCalendar(args[1:], stdout, stderr)
 		case "sla":

@@ -124,3 +124,66 @@ func TestNarrowAmbiguousRestarts(t *testing.T) {
 		t.Fatalf("%v %q", err, out)
 	}
 }
+
+// An admin writes out the templates, adapts one, and enables them: new letters use the
+// adapted text; a letter issued before keeps its words; broken templates are refused.
+func TestAdaptedLetterTemplates(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "office.db")
+	tpl := filepath.Join(dir, "templates")
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wang := workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
+	st.PutStaff(workflow.Staff{}, wang)
+	in := workflow.Intake{
+		Enterprise: workflow.Enterprise{Name: "河南信修信用管理有限公司", CreditCode: "91110000600037341L", LegalRep: "张三"},
+		Agent:      workflow.Agent{Name: "王五", Phone: "13812345678", IDNumber: "11010519491231002X"},
+		Records:    []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "某银行", Date: "2025-03-01", Problem: "wrong_data"}},
+	}
+	before, err := st.Create(wang, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+
+	if code, _, errs := runCLI(t, "letters", "templates", tpl); code != 0 {
+		t.Fatalf("templates: %d %s", code, errs)
+	}
+	if code, _, _ := runCLI(t, "letters", "templates", tpl); code == 0 {
+		t.Fatal("writing the templates twice overwrote the admin's files")
+	}
+	path := filepath.Join(tpl, "receipt.zh.tmpl")
+	b, _ := os.ReadFile(path)
+	os.WriteFile(path, []byte(strings.Replace(string(b), "现予登记", "现予登记（本所已开通线上查询）", 1)), 0o644)
+	if code, out, errs := runCLI(t, "letters", "use", tpl, "--db", db); code != 0 || !strings.Contains(out, "new letters use") {
+		t.Fatalf("use: %d %s %s", code, out, errs)
+	}
+	broken := filepath.Join(dir, "broken")
+	os.MkdirAll(broken, 0o755)
+	os.WriteFile(filepath.Join(broken, "receipt.zh.tmpl"), []byte("{{define \"title\"}}x{{end}}{{.NoSuchField"), 0o644)
+	if code, _, errs := runCLI(t, "letters", "use", broken, "--db", db); code == 0 || !strings.Contains(errs, "cannot be used") {
+		t.Fatalf("broken templates accepted: %d %s", code, errs)
+	}
+
+	st, err = store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	after, err := st.Create(wang, in, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	letter := func(id uint32) string {
+		evs, _ := st.Events(id)
+		return evs[0].Letter.Body
+	}
+	if !strings.Contains(letter(after.ID), "本所已开通线上查询") {
+		t.Error("the new letter does not use the adapted template")
+	}
+	if strings.Contains(letter(before.ID), "本所已开通线上查询") {
+		t.Error("a letter already issued changed with the template")
+	}
+}

@@ -2,7 +2,9 @@ package store
 
 import (
 	"encoding/json"
+	"fmt"
 	"maps"
+	"os"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -16,9 +18,14 @@ type Settings struct {
 	Letterhead workflow.LetterSettings `json:"letterhead"`
 	// CalendarYears are years imported by an admin; they replace the shipped ones.
 	CalendarYears []workflow.CalendarYear `json:"calendar_years,omitempty"`
+	// LetterDir holds an admin's adapted letter templates ("" = the shipped ones). Kinds
+	// or languages it lacks fall back to the shipped templates.
+	LetterDir string `json:"letter_dir,omitempty"`
 
 	cal     *workflow.Calendar
 	letters *workflow.LetterSet
+	// LetterErr says why the admin's templates could not be used (the shipped ones are).
+	LetterErr error `json:"-"`
 }
 
 // clone deep-copies what a change may edit, so a failed or racing change never touches
@@ -59,6 +66,16 @@ func (st *Settings) build() {
 	}
 	if st.letters == nil {
 		st.letters = workflow.DefaultLetters()
+		st.LetterErr = nil
+		if st.LetterDir != "" {
+			ls, err := workflow.ParseLetterTemplates(os.DirFS(st.LetterDir))
+			if err != nil {
+				// Letters must still be produced: keep the shipped templates, say why.
+				st.LetterErr = fmt.Errorf("letter templates in %s: %w", st.LetterDir, err)
+			} else {
+				st.letters = ls
+			}
+		}
 	}
 }
 
