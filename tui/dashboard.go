@@ -182,6 +182,7 @@ type dashboard struct {
 	kind   PeriodKind
 	anchor time.Time // the first day of a month inside the period shown
 	period workflow.Period
+	custom string // a custom period's spec (":dash 2026-01-01..2026-03-31"); "" for month/quarter/year
 
 	loading  bool
 	denied   bool
@@ -255,7 +256,22 @@ func (d *dashboard) bindings() []key.Binding {
 }
 
 func (d *dashboard) setPeriod() {
+	d.custom = ""
 	d.period, _ = PeriodOf(d.kind, d.anchor, d.c.Lang)
+}
+
+// setCustom shows any period workflow.ParsePeriod understands (a custom range, a named
+// month, quarter or year); the period keys go back to month/quarter/year.
+func (d *dashboard) setCustom(spec string) error {
+	p, err := workflow.ParsePeriod(spec, d.c.Now())
+	if err != nil {
+		return err
+	}
+	d.period, d.custom = p, spec
+	if d.loading {
+		d.gen++ // the load in flight computes the period no longer shown: it will recompute
+	}
+	return nil
 }
 
 // load reads every case and event in one read transaction, then computes the period shown.
@@ -404,6 +420,9 @@ func (d *dashboard) View(w, h int) string {
 		}
 	}
 	_, name := PeriodOf(d.kind, d.anchor, d.c.Lang)
+	if d.custom != "" {
+		name = d.custom
+	}
 	left := st.Title.Render(t("dash.title")) + "  " + st.Highlight.Render(name) + "  " + st.Muted.Render(d.period.String())
 	if width(left)+width(sel)+1 <= w {
 		lines = append(lines, fitStyled(left, w-width(sel))+sel)

@@ -268,3 +268,27 @@ func TestDrawBars(t *testing.T) {
 		t.Errorf("bottom row %q", got)
 	}
 }
+
+// ":dash FROM..TO" shows a custom period; a bad one says what is accepted and keeps the
+// default period.
+func TestDashboardCustomPeriod(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 20, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	if _, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), ""); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, testSupervisor, "zh", clk, 120, 40)
+	press(m, ":")
+	typeText(m, "dash 2026-03-01..2026-03-31")
+	press(m, "enter")
+	mustShow(t, m, "2026-03-01..2026-03-31", "受理申请")
+	if m.dash.period.From.Day() != 1 || m.dash.period.From.Month() != 3 {
+		t.Fatalf("period %v", m.dash.period)
+	}
+	press(m, "esc", ":")
+	typeText(m, "dash 2026-13")
+	press(m, "enter")
+	if m.dash == nil || m.dash.custom != "" || !m.statusErr {
+		t.Fatalf("a bad period was not refused clearly: status %q", m.status)
+	}
+}

@@ -529,7 +529,14 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	case "export":
 		m.exportQueue()
 	case "dash", "dashboard":
-		return m.openDashboard()
+		cmd := m.openDashboard()
+		if m.dash != nil && len(args) > 0 {
+			// A custom period: ":dash 2026-01-01..2026-03-31" or ":dash 2026-Q3".
+			if err := m.dash.setCustom(strings.Join(args, "")); err != nil {
+				m.setStatus(m.errText(err), true)
+			}
+		}
+		return cmd
 	default:
 		m.setStatus(m.c.T("cmd.unknown", safe(name), strings.Join(commandNames, " ")), true)
 	}
