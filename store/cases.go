@@ -322,9 +322,5 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
 		return err
 	}
-	sb, err := json.Marshal(summarise(c))
-	if err != nil {
-		return err
-	}
-	return tx.Bucket(bSums).Put(u32(c.ID), sb)
+	return putSummary(tx, c)
 }

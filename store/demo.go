@@ -1,9 +1,14 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -69,6 +74,14 @@ func demoPerson(r *rand.Rand) string {
 // GenerateDemo fills the database with n realistic cases spread over every stage, each
 // built by the workflow engine from real actions (so every history folds). Cases are
 // written in large transactions: this is a bulk load, not the interactive write path.
+//
+// bbolt has one writer, and building a case (the engine, letters, sealing, hashes, JSON)
+// is most of the work, so cases are built in parallel: the writer draws each case's plan
+// in order — its id and number, enterprise, how far it goes, whitewash or not, and a seed
+// for the rest — then one worker per CPU builds a share of the batch with the ordinary
+// save path into a scratch transaction that is never committed, and the writer copies the
+// records into the database, files the enterprises and stores the summaries. The same
+// seed gives the same data, whatever the number of CPUs.
 func (s *Store) GenerateDemo(n int, seed uint64) error {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	now := s.opts.Now()
@@ -79,28 +92,65 @@ func (s *Store) GenerateDemo(n int, seed uint64) error {
 			}
 		}
 	}
-	specialists := []workflow.Staff{DemoStaff[0], DemoStaff[1], DemoStaff[2]}
-	supervisors := []workflow.Staff{DemoStaff[3], DemoStaff[4]}
+	d := demoGen{s: s, r: r, now: now,
+		specialists: []workflow.Staff{DemoStaff[0], DemoStaff[1], DemoStaff[2]},
+		supervisors: []workflow.Staff{DemoStaff[3], DemoStaff[4]}}
 	// Spread receipt over a window: a few months for a small demo, years for a big one.
-	span := 60 * 24 * time.Hour
+	d.span = 60 * 24 * time.Hour
 	if n > 1000 {
-		span = 3 * 365 * 24 * time.Hour
+		d.span = 3 * 365 * 24 * time.Hour
 	}
+	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
+	scratch, err := os.MkdirTemp("", "repairdesk-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(scratch)
+	for w := range workers {
+		db, err := bolt.Open(filepath.Join(scratch, fmt.Sprintf("%d.db", w)), 0o600, &bolt.Options{NoSync: true, NoFreelistSync: true})
+		if err != nil {
+			return err
+		}
+		defer db.Close()
+		d.scratch = append(d.scratch, db)
+	}
+	// Each transaction stores the batch built last and plans the next, whose building
+	// starts at once: the workers build while the writer commits and stores.
 	const batch = 2000
-	var whiteNames []struct{ name, code string }
-	for done := 0; done < n; {
+	var building func() []demoBuilt
+	for done := 0; done < n || building != nil; {
 		k := min(batch, n-done)
 		s.writeMu.Lock()
 		err := s.db.Update(func(tx *bolt.Tx) error {
-			for i := 0; i < k; i++ {
-				if err := s.demoCase(tx, r, now, span, specialists, supervisors, &whiteNames); err != nil {
+			// A bulk load appends in key order: fill the pages (bbolt's default leaves
+			// half of every page empty). Cases still change later, so theirs keep room.
+			tx.Bucket(bEvents).FillPercent = 1.0
+			tx.Bucket(bSums).FillPercent = 1.0
+			tx.Bucket(bCases).FillPercent = 0.9
+			if building != nil {
+				built := building()
+				building = nil
+				if err := d.store(tx, built); err != nil {
 					return err
 				}
 			}
+			if k == 0 {
+				return nil
+			}
+			plans := make([]demoPlan, k)
+			for i := range plans {
+				if err := d.plan(tx, &plans[i]); err != nil {
+					return err
+				}
+			}
+			building = d.build(plans)
 			return nil
 		})
 		s.writeMu.Unlock()
 		if err != nil {
+			if building != nil {
+				building() // the workers are done with the scratch files before they go
+			}
 			return err
 		}
 		done += k
@@ -108,34 +158,170 @@ func (s *Store) GenerateDemo(n int, seed uint64) error {
 	return s.loadSummaries()
 }
 
-func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Duration,
-	specialists, supervisors []workflow.Staff, whites *[]struct{ name, code string }) error {
-	// How far along the flowchart this case has come (0 = just taken in, 9 = closed).
+type demoGen struct {
+	s                        *Store
+	r                        *rand.Rand
+	now                      time.Time
+	span                     time.Duration
+	specialists, supervisors []workflow.Staff
+	whites                   []struct{ name, code string } // earlier whitewash attempts
+	scratch                  []*bolt.DB                    // one per worker
+}
+
+// demoPlan is what is drawn for a case in order, before it is built: all that later cases
+// depend on (id, number, the enterprise, a whitewash attempt) and the seed of the rest.
+type demoPlan struct {
+	id         uint32
+	no         string
+	year       int
+	depth      int // how far along the flowchart (0 = just taken in, 9 = closed)
+	received   time.Time
+	spec, sup  workflow.Staff
+	name, code string
+	whitewash  bool
+	seed       uint64
+}
+
+type demoKV struct{ bucket, k, v []byte }
+
+type demoBuilt struct {
+	cases []workflow.Case
+	kvs   []demoKV
+	err   error
+}
+
+// build starts building plans' cases, a share per worker; the result is for the caller
+// to wait for.
+func (d *demoGen) build(plans []demoPlan) func() []demoBuilt {
+	out := make([]demoBuilt, len(d.scratch))
+	var wg sync.WaitGroup
+	for w, db := range d.scratch {
+		lo, hi := len(plans)*w/len(d.scratch), len(plans)*(w+1)/len(d.scratch)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			out[w] = d.buildShare(db, plans[lo:hi])
+		}()
+	}
+	return func() []demoBuilt {
+		wg.Wait()
+		return out
+	}
+}
+
+// store writes built cases: their records, filings and summaries.
+func (d *demoGen) store(tx *bolt.Tx, built []demoBuilt) error {
+	for _, o := range built {
+		if o.err != nil {
+			return o.err
+		}
+	}
+	for _, o := range built { // shares in order: keys ascend
+		for _, kv := range o.kvs {
+			if err := tx.Bucket(kv.bucket).Put(kv.k, kv.v); err != nil {
+				return err
+			}
+		}
+		for i := range o.cases {
+			c := &o.cases[i]
+			if err := d.s.fileEnterprise(tx, c); err != nil {
+				return err
+			}
+			if err := putSummary(tx, c); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// buildShare makes plans' cases in a scratch transaction (rolled back) and returns what
+// the save path wrote, except the filings and summaries, which the writer makes itself.
+func (d *demoGen) buildShare(db *bolt.DB, plans []demoPlan) (out demoBuilt) {
+	tx, err := db.Begin(true)
+	if err != nil {
+		return demoBuilt{err: err}
+	}
+	defer tx.Rollback()
+	for _, b := range allBuckets {
+		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
+			return demoBuilt{err: err}
+		}
+	}
+	for i := range plans {
+		c, err := d.s.demoCase(tx, &plans[i], d.now)
+		if err != nil {
+			return demoBuilt{err: err}
+		}
+		out.cases = append(out.cases, c)
+	}
+	out.err = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		if string(name) == string(bEnterprises) || string(name) == string(bSums) {
+			return nil
+		}
+		bucket := bytes.Clone(name)
+		return b.ForEach(func(k, v []byte) error {
+			if v != nil {
+				out.kvs = append(out.kvs, demoKV{bucket, bytes.Clone(k), bytes.Clone(v)})
+			}
+			return nil
+		})
+	})
+	return out
+}
+
+// plan draws the next case and gives it its id and number.
+func (d *demoGen) plan(tx *bolt.Tx, p *demoPlan) error {
+	r := d.r
 	// Open cases are recent, as in a real office that keeps up with its work.
-	depth := r.IntN(10)
+	p.depth = r.IntN(10)
 	if r.IntN(2) == 0 {
-		depth = 9
+		p.depth = 9
 	}
-	window := span
-	if depth < 9 {
-		window = time.Duration(2+depth*2) * 24 * time.Hour
+	window := d.span
+	if p.depth < 9 {
+		window = time.Duration(2+p.depth*2) * 24 * time.Hour
 	}
-	received := now.Add(-time.Duration(r.Int64N(int64(window))))
+	received := d.now.Add(-time.Duration(r.Int64N(int64(window))))
 	// Office hours: 9:00–17:00 China time.
-	d := received.In(workflow.ChinaTZ)
-	received = time.Date(d.Year(), d.Month(), d.Day(), 9+r.IntN(8), r.IntN(60), 0, 0, workflow.ChinaTZ)
-	if received.After(now) {
-		received = now.Add(-time.Hour)
+	lt := received.In(workflow.ChinaTZ)
+	received = time.Date(lt.Year(), lt.Month(), lt.Day(), 9+r.IntN(8), r.IntN(60), 0, 0, workflow.ChinaTZ)
+	if received.After(d.now) {
+		received = d.now.Add(-time.Hour)
 	}
-	spec := specialists[r.IntN(len(specialists))]
-	sup := supervisors[r.IntN(len(supervisors))]
-	name, region := DemoName(r)
-	code := DemoCreditCode(r, region)
+	p.received = received
+	p.spec = d.specialists[r.IntN(len(d.specialists))]
+	p.sup = d.supervisors[r.IntN(len(d.supervisors))]
+	var region string
+	p.name, region = DemoName(r)
+	p.code = DemoCreditCode(r, region)
 	// A few repeat applicants, some of them earlier whitewash attempts.
-	if len(*whites) > 0 && r.IntN(12) == 0 {
-		w := (*whites)[r.IntN(len(*whites))]
-		name, code = w.name, w.code
+	if len(d.whites) > 0 && r.IntN(12) == 0 {
+		w := d.whites[r.IntN(len(d.whites))]
+		p.name, p.code = w.name, w.code
 	}
+	p.whitewash = p.depth > 0 && r.IntN(14) == 0
+	if p.whitewash {
+		d.whites = append(d.whites, struct{ name, code string }{p.name, p.code})
+	}
+	p.seed = r.Uint64()
+	seq, err := tx.Bucket(bCases).NextSequence()
+	if err != nil {
+		return err
+	}
+	p.year = received.In(workflow.ChinaTZ).Year()
+	no, err := nextYearSeq(tx, p.year)
+	if err != nil {
+		return err
+	}
+	p.id, p.no = uint32(seq), workflow.CaseNo(p.year, no)
+	return nil
+}
+
+// demoCase builds a planned case action by action into tx.
+func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Case, err error) {
+	r := rand.New(rand.NewPCG(p.seed, p.seed^0x9e3779b97f4a7c15))
+	depth, received, spec, sup, name, code, year := p.depth, p.received, p.spec, p.sup, p.name, p.code, p.year
 	types := workflow.Keys("record_type")
 	typ := types[r.IntN(len(types))]
 	src := map[string][]string{
@@ -160,17 +346,7 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 			rec.Date = workflow.Day(received.AddDate(-1, -r.IntN(12), 0))
 		}
 	}
-	cb := tx.Bucket(bCases)
-	seq, err := cb.NextSequence()
-	if err != nil {
-		return err
-	}
-	year := received.In(workflow.ChinaTZ).Year()
-	no, err := nextYearSeq(tx, year)
-	if err != nil {
-		return err
-	}
-	in := workflow.Intake{ID: uint32(seq), No: workflow.CaseNo(year, no),
+	in := workflow.Intake{ID: p.id, No: p.no,
 		Enterprise: workflow.Enterprise{Name: name, CreditCode: code, LegalRep: demoPerson(r), Address: name[:6] + "市金水区花园路" + fmt.Sprint(1+r.IntN(200)) + "号"},
 		Agent:      workflow.Agent{Name: demoPerson(r), Phone: fmt.Sprintf("13%d%08d", 5+r.IntN(5), r.IntN(100000000)), IDNumber: DemoIDNumber(r), AuthLetter: fmt.Sprintf("SQ-%d-%04d", year, r.IntN(10000))},
 		Records:    []workflow.Record{rec}, Owner: spec.Name, ReceivedAt: received}
@@ -196,7 +372,6 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 		}
 		return t
 	}
-	var c workflow.Case
 	var prev string
 	apply := func(actor workflow.Staff, a workflow.Action) bool {
 		a.Actor = actor.Name
@@ -219,10 +394,7 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 		return true
 	}
 	if !apply(spec, workflow.Action{Kind: workflow.ActCreate, At: received, Intake: &in}) {
-		return fmt.Errorf("demo intake %s refused", in.No)
-	}
-	if err := s.fileEnterprise(tx, &c); err != nil {
-		return err
+		return c, fmt.Errorf("demo intake %s refused", in.No)
 	}
 	markAll := func(skip int) {
 		for i, m := range c.Materials {
@@ -235,16 +407,14 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 		}
 	}
 	if depth == 0 {
-		return nil
+		return c, nil
 	}
-	whitewash := r.IntN(14) == 0
-	if whitewash {
+	if p.whitewash {
 		markAll(-1)
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "whitewash",
 			Explanation: "该逾期记录真实发生且非因不可抗力，企业要求删除真实失信信息，不属于信用修复范围。",
 			Avenues:     []string{"institution_dispute", "pbc_complaint", "await_expiry"}, ExpiryDate: workflow.Day(recDate.AddDate(5, 0, 0))}})
-		*whites = append(*whites, struct{ name, code string }{name, code})
-		return nil
+		return c, nil
 	}
 	// Some applicants forget things: a one-time notice, then the rest arrives.
 	if r.IntN(3) == 0 && len(c.Materials) > 2 {
@@ -258,7 +428,7 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 			// nothing missing after all
 		} else {
 			if depth <= 1 {
-				return nil
+				return c, nil
 			}
 			apply(spec, workflow.Action{Kind: workflow.ActMaterialsReceived, Comment: "企业已补交"})
 			m := c.Materials[skip]
@@ -268,13 +438,13 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 		markAll(-1)
 	}
 	if depth <= 2 {
-		return nil
+		return c, nil
 	}
 	if !apply(spec, workflow.Action{Kind: workflow.ActAccept}) {
-		return nil // e.g. a penalty still inside its publicity period: stays at formal review
+		return c, nil // e.g. a penalty still inside its publicity period: stays at formal review
 	}
 	if depth <= 3 {
-		return nil
+		return c, nil
 	}
 	accurate := r.IntN(6) == 0
 	result := "confirmed_wrong"
@@ -286,14 +456,14 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 	if accurate {
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "record_accurate",
 			Explanation: "经向报送机构核实，该记录与原始凭证一致，不存在错误。", Avenues: []string{"pbc_complaint", "reconsideration_litigation"}}})
-		return nil
+		return c, nil
 	}
 	if depth <= 4 {
-		return nil
+		return c, nil
 	}
 	apply(spec, workflow.Action{Kind: workflow.ActProposeRepair, Proposal: &workflow.Proposal{Conclusion: "经核实该记录确属错误，建议向" + workflow.Label("source", rec.Source, "zh") + "提交更正。"}})
 	if depth <= 5 {
-		return nil
+		return c, nil
 	}
 	if r.IntN(5) == 0 {
 		apply(sup, workflow.Action{Kind: workflow.ActReturn, Comment: "请补充银行出具的书面说明后再报。"})
@@ -302,24 +472,25 @@ func (s *Store) demoCase(tx *bolt.Tx, r *rand.Rand, now time.Time, span time.Dur
 	}
 	apply(sup, workflow.Action{Kind: workflow.ActApprove})
 	if depth <= 6 {
-		return nil
+		return c, nil
 	}
 	ch := map[string]string{"pbc": "pbc_dispute", "baihang": "baihang", "pudao": "pudao", "creditchina": "creditchina", "court": "court", "tax": "tax"}[rec.Source]
 	apply(spec, workflow.Action{Kind: workflow.ActSubmitCorrection, Submission: &workflow.Submission{Channel: ch, Reference: fmt.Sprintf("YY%d%06d", year, r.IntN(1000000))}})
 	if depth <= 7 {
-		return nil
+		return c, nil
 	}
 	outcome := []string{"corrected", "corrected", "corrected", "partly_corrected", "not_corrected", "unconfirmed"}[r.IntN(6)]
 	apply(spec, workflow.Action{Kind: workflow.ActRecordOutcome, Outcome: &workflow.Outcome{Result: outcome}})
 	if depth <= 8 {
-		return nil
+		return c, nil
 	}
 	at := step()
 	apply(spec, workflow.Action{Kind: workflow.ActNotifyApplicant, At: at, Notification: &workflow.Notification{Channel: "letter", Date: workflow.Day(at)}})
-	return nil
+	return c, nil
 }
 
-// DemoSummaryJSON is exposed for benchmarks that need the on-disk summary size.
+// DemoSummaryJSON is a summary in the schema-1 JSON layout (summaries are now stored in a
+// compact binary layout, see summary.go), for tests and size comparisons.
 func DemoSummaryJSON(sm *Summary) []byte {
 	b, _ := json.Marshal(sm)
 	return b

@@ -26,7 +26,7 @@ import (
 
 // SchemaVersion is the layout this program writes. Older files are migrated at open;
 // newer ones are refused.
-const SchemaVersion = 1
+const SchemaVersion = 2
 
 var (
 	bMeta        = []byte("meta")
@@ -234,7 +234,12 @@ func (e *SchemaError) Error() string {
 }
 
 // migrations[n] upgrades a file from schema n to n+1.
-var migrations = map[int]func(tx *bolt.Tx) error{}
+var migrations = map[int]func(tx *bolt.Tx) error{
+	// 1→2: summaries are stored in a compact binary layout. Old JSON summaries still
+	// read and are rewritten at open, so nothing to do here; the version tells an older
+	// repairdesk to upgrade instead of failing on the new layout.
+	1: func(tx *bolt.Tx) error { return nil },
+}
 
 func (s *Store) prepare() error {
 	if s.opts.ReadOnly {

@@ -3,16 +3,19 @@ package tui
 // Scale benchmarks of the console over a demo database of 100,000 cases (see
 // BENCHMARKS.md). They only run with -bench:
 //
-//	go test -run '^$' -bench . -benchtime 1x ./store/ ./tui/ ./workflow/search/
+//	go test -run '^$' -bench . -benchtime 2s -timeout 60m ./store/ ./tui/ ./workflow/search/
 
 import (
 	"fmt"
 	"io"
 	"math"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -21,6 +24,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"repairdesk/store"
+	"repairdesk/workflow"
 )
 
 // The fixture is shared with store/bench_test.go: same file name, same version.
@@ -279,5 +283,112 @@ func BenchmarkSessionMemory(b *testing.B) {
 		for _, m := range ms {
 			m.Close()
 		}
+	}
+}
+
+// BenchmarkServe: 50 sessions on one store, as `repairdesk serve` runs them: each session
+// absorbs every change in its own goroutine (Update, then View, as the Bubble Tea loop
+// does) while the 50 users comment on their own cases, each every 3 s on average (about
+// 16 commits/s: a very busy office). Reported: the commit latency, and how long after an
+// action each session's screen showed it ("seen-"). The store is a copy of the fixture.
+func BenchmarkServe(b *testing.B) {
+	src := benchFixture(b, benchCases)
+	path := filepath.Join(b.TempDir(), "copy.db")
+	benchCopy(b, src, path)
+	if _, err := os.Stat(src + ".key"); err == nil {
+		benchCopy(b, src+".key", path+".key")
+	}
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	st.Search("x", nil, 1) // the index is complete
+	const sessions, actions = 50, 12
+	for b.Loop() {
+		var seenMu sync.Mutex
+		var seen, commits []time.Duration
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		for range sessions {
+			m := benchModel(st)
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer m.Close()
+				for {
+					select {
+					case <-stop:
+						return
+					case ch, ok := <-m.sub:
+						if !ok {
+							return
+						}
+						m.Update(changeMsg{ch: ch, ok: true})
+						m.View()
+						d := time.Since(ch.At)
+						seenMu.Lock()
+						seen = append(seen, d)
+						seenMu.Unlock()
+					}
+				}
+			}()
+		}
+		list := st.Snapshot().List
+		staff := []string{"wangfang", "lijun", "zhangmin", "chenjing", "zhaolei"}
+		var cw sync.WaitGroup
+		var failed atomic.Int64
+		for i := range sessions {
+			cw.Add(1)
+			go func() {
+				defer cw.Done()
+				me, _ := st.Staff(staff[i%len(staff)])
+				r := rand.New(rand.NewPCG(uint64(i), 11))
+				for k := range actions {
+					time.Sleep(time.Duration(r.Int64N(int64(6 * time.Second))))
+					id := list[(i*actions+k)*(len(list)/(sessions*actions+1))+3].ID
+					sm, _ := st.Snapshot().Get(id)
+					t0 := time.Now()
+					_, err := st.Apply(id, sm.Version, me, workflow.Action{Kind: workflow.ActComment, Comment: "备注"})
+					d := time.Since(t0)
+					if err != nil {
+						failed.Add(1)
+						continue
+					}
+					seenMu.Lock()
+					commits = append(commits, d)
+					seenMu.Unlock()
+				}
+			}()
+		}
+		cw.Wait()
+		time.Sleep(200 * time.Millisecond) // let the sessions catch up
+		close(stop)
+		wg.Wait()
+		if n := failed.Load(); n > 0 {
+			b.Fatalf("%d actions failed", n)
+		}
+		reportPct(b, "commit-", commits)
+		reportPct(b, "seen-", seen)
+		b.ReportMetric(float64(len(seen))/float64(sessions*len(commits)), "changes-seen-fraction")
+	}
+}
+
+func benchCopy(b *testing.B, from, to string) {
+	b.Helper()
+	in, err := os.Open(from)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer in.Close()
+	out, err := os.Create(to)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if _, err := io.Copy(out, in); err != nil {
+		b.Fatal(err)
+	}
+	if err := out.Close(); err != nil {
+		b.Fatal(err)
 	}
 }

@@ -44,6 +44,124 @@ type queue struct {
 	hits      []uint32
 	hitsFor   string
 	hitTotal  int
+
+	// visible's cache: per tab, for this snapshot and these hits
+	vis     [tabCount]*[]*store.Summary
+	visSnap *store.Snapshot
+	visHits []uint32
+	dueOver int // overdue cases in the due tab, counted when the tab is built
+	built   time.Time
+}
+
+func byNewest(a, b *store.Summary) int {
+	switch {
+	case a.ID > b.ID:
+		return -1
+	case a.ID < b.ID:
+		return 1
+	}
+	return 0
+}
+
+func byDue(a, b *store.Summary) int {
+	if c := a.Due.At.Compare(b.Due.At); c != 0 {
+		return c
+	}
+	return byNewest(a, b)
+}
+
+func byClosed(a, b *store.Summary) int {
+	if c := b.ClosedAt.Compare(a.ClosedAt); c != 0 {
+		return c
+	}
+	return byNewest(a, b)
+}
+
+// patch updates the tab lists for the cases ids changed from q.snap to sn: a binary
+// search and a memmove per list and case. Cursors stay on their rows.
+func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
+	searching := q.hitsFor != "" && strings.TrimSpace(q.query) != ""
+	var keep [tabCount]*store.Summary
+	if !searching {
+		for t := tabID(0); t < tabCount; t++ {
+			if r := q.rows[t]; q.cursor[t] < len(r) {
+				keep[t] = r[q.cursor[t]]
+			}
+		}
+	}
+	now := q.c.Now()
+	st := q.c.Store.Settings()
+	cal := st.Calendar()
+	urgency := func(sm *store.Summary) workflow.Urgency {
+		_, u := st.SLA.Left(sm.Due, cal, now)
+		return u
+	}
+	mine := func(sm *store.Summary) bool { return !sm.Stage.Terminal() && sm.Owner == q.c.Me.Name }
+	review := func(sm *store.Summary) bool { return sm.Stage == workflow.StagePendingApproval }
+	due := func(sm *store.Summary) bool {
+		u := urgency(sm)
+		return !sm.Stage.Terminal() && (u == workflow.UrgencySoon || u == workflow.UrgencyOverdue)
+	}
+	edit := func(t tabID, was, is *store.Summary, in func(*store.Summary) bool, cmp func(a, b *store.Summary) int) {
+		rows := q.rows[t]
+		if was != nil && in(was) {
+			if i, ok := slices.BinarySearchFunc(rows, was, cmp); ok {
+				rows = slices.Delete(rows, i, i+1)
+				if keep[t] == was {
+					keep[t] = is
+				} else if i < q.cursor[t] {
+					q.cursor[t]--
+				}
+			}
+		}
+		if is != nil && in(is) {
+			i, _ := slices.BinarySearchFunc(rows, is, cmp)
+			rows = slices.Insert(rows, i, is)
+			if keep[t] == is {
+				q.cursor[t] = i
+			} else if i <= q.cursor[t] && keep[t] != nil {
+				q.cursor[t]++
+			}
+		}
+		q.rows[t] = rows
+	}
+	done := map[uint32]bool{}
+	for _, id := range ids {
+		if done[id] {
+			continue
+		}
+		done[id] = true
+		was, _ := q.snap.Get(id)
+		is, _ := sn.Get(id)
+		if was != nil && due(was) && urgency(was) == workflow.UrgencyOverdue {
+			q.dueOver--
+		}
+		edit(tabMine, was, is, mine, byNewest)
+		edit(tabReview, was, is, review, byNewest)
+		edit(tabDue, was, is, due, byDue)
+		if is != nil && due(is) && urgency(is) == workflow.UrgencyOverdue {
+			q.dueOver++
+		}
+	}
+	q.snap = sn
+	q.rows[tabOpen] = sn.Open()
+	q.rows[tabClosed] = sn.Closed()
+	for _, t := range []tabID{tabOpen, tabClosed} { // shared lists: find the row again
+		if sm := keep[t]; sm != nil {
+			if now, ok := sn.Get(sm.ID); ok {
+				cmp := byNewest
+				if t == tabClosed {
+					cmp = byClosed
+				}
+				if i, ok := slices.BinarySearchFunc(q.rows[t], now, cmp); ok {
+					q.cursor[t] = i
+				}
+			}
+		}
+	}
+	for t := tabID(0); t < tabCount; t++ {
+		q.clamp(t)
+	}
 }
 
 func newQueue(c *Common) *queue {
@@ -53,7 +171,20 @@ func newQueue(c *Common) *queue {
 }
 
 // setSnapshot rebuilds the tab lists; cursors stay on the same case where possible.
+// After a few commits it patches them instead (the changed cases only); the lists are
+// rebuilt whole at least once a minute, as deadlines move with the clock.
 func (q *queue) setSnapshot(sn *store.Snapshot) {
+	if q.snap != nil && q.c.Now().Sub(q.built) < time.Minute {
+		if ids, ok := sn.ChangesSince(q.snap); ok && len(ids) <= 64 {
+			q.patch(sn, ids)
+			return
+		}
+	}
+	q.rebuild(sn)
+}
+
+func (q *queue) rebuild(sn *store.Snapshot) {
+	q.built = q.c.Now()
 	var keep [tabCount]uint32
 	for t := tabID(0); t < tabCount; t++ {
 		if r := q.rows[t]; len(r) > 0 && q.cursor[t] < len(r) {
@@ -65,12 +196,10 @@ func (q *queue) setSnapshot(sn *store.Snapshot) {
 	st := q.c.Store.Settings()
 	cal := st.Calendar()
 	var rows [tabCount][]*store.Summary
-	for _, sm := range sn.List {
-		if sm.Stage.Terminal() {
-			rows[tabClosed] = append(rows[tabClosed], sm)
-			continue
-		}
-		rows[tabOpen] = append(rows[tabOpen], sm)
+	over := 0
+	rows[tabOpen] = sn.Open()     // shared by every session: read only
+	rows[tabClosed] = sn.Closed() // already ordered by close time
+	for _, sm := range rows[tabOpen] {
 		if sm.Owner == q.c.Me.Name {
 			rows[tabMine] = append(rows[tabMine], sm)
 		}
@@ -79,10 +208,13 @@ func (q *queue) setSnapshot(sn *store.Snapshot) {
 		}
 		if _, u := st.SLA.Left(sm.Due, cal, now); u == workflow.UrgencySoon || u == workflow.UrgencyOverdue {
 			rows[tabDue] = append(rows[tabDue], sm)
+			if u == workflow.UrgencyOverdue {
+				over++
+			}
 		}
 	}
+	q.dueOver = over
 	slices.SortStableFunc(rows[tabDue], func(a, b *store.Summary) int { return a.Due.At.Compare(b.Due.At) })
-	slices.SortStableFunc(rows[tabClosed], func(a, b *store.Summary) int { return b.ClosedAt.Compare(a.ClosedAt) })
 	q.rows = rows
 	for t := tabID(0); t < tabCount; t++ {
 		if keep[t] != 0 {
@@ -94,24 +226,44 @@ func (q *queue) setSnapshot(sn *store.Snapshot) {
 	}
 }
 
-// visible is the tab's rows, filtered and ranked by the search when one is active.
+// visible is the tab's rows, filtered and ranked by the search when one is active. The
+// filtered lists are kept until the snapshot or the search result changes.
 func (q *queue) visible(t tabID) []*store.Summary {
 	rows := q.rows[t]
 	if q.hitsFor == "" || strings.TrimSpace(q.query) == "" {
 		return rows
 	}
-	in := make(map[uint32]bool, len(rows))
-	for _, r := range rows {
-		in[r.ID] = true
+	if q.visSnap == q.snap && len(q.visHits) == len(q.hits) && (len(q.hits) == 0 || &q.visHits[0] == &q.hits[0]) && q.vis[t] != nil {
+		return *q.vis[t]
 	}
-	out := make([]*store.Summary, 0, len(q.hits))
+	if q.visSnap != q.snap || len(q.visHits) != len(q.hits) || (len(q.hits) > 0 && &q.visHits[0] != &q.hits[0]) {
+		q.vis = [tabCount]*[]*store.Summary{}
+		q.visSnap, q.visHits = q.snap, q.hits
+	}
+	var in func(*store.Summary) bool
+	switch t {
+	case tabOpen:
+		in = func(sm *store.Summary) bool { return !sm.Stage.Terminal() }
+	case tabClosed:
+		in = func(sm *store.Summary) bool { return sm.Stage.Terminal() }
+	case tabMine:
+		in = func(sm *store.Summary) bool { return !sm.Stage.Terminal() && sm.Owner == q.c.Me.Name }
+	case tabReview:
+		in = func(sm *store.Summary) bool { return sm.Stage == workflow.StagePendingApproval }
+	default:
+		set := make(map[uint32]bool, len(rows))
+		for _, r := range rows {
+			set[r.ID] = true
+		}
+		in = func(sm *store.Summary) bool { return set[sm.ID] }
+	}
+	out := make([]*store.Summary, 0, min(len(q.hits), len(rows)))
 	for _, id := range q.hits {
-		if in[id] {
-			if sm, ok := q.snap.Get(id); ok {
-				out = append(out, sm)
-			}
+		if sm, ok := q.snap.Get(id); ok && in(sm) {
+			out = append(out, sm)
 		}
 	}
+	q.vis[t] = &out
 	return out
 }
 
@@ -142,16 +294,22 @@ type searchResultMsg struct {
 	total int
 }
 
+// searchLimit bounds a search result: the best matches, many screens of them, and the
+// total. Ranking every match of a short query (most of the cases) costs more than typing
+// allows.
+const searchLimit = 2000
+
 func (q *queue) runSearch() tea.Cmd {
 	q.qseq++
 	seq, query := q.qseq, q.query
 	var within []uint32
-	if q.hitsFor != "" && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") {
-		within = q.hits // the query only grew: narrow the previous result
+	if q.hitsFor != "" && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
+		len(q.hits) >= q.hitTotal {
+		within = q.hits // the query only grew and the previous result is complete: narrow it
 	}
 	st := q.c.Store
 	return func() tea.Msg {
-		ms, total := st.Search(query, within, 0)
+		ms, total := st.Search(query, within, searchLimit)
 		ids := make([]uint32, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
@@ -326,18 +484,8 @@ func (q *queue) View(w, h int) string {
 		// would break a nested escape sequence.
 		name := q.c.T(tabKeys[t])
 		count := " " + st.TabCount.Render(itoa(len(q.rows[t])))
-		if t == tabDue {
-			over := 0
-			now := q.c.Now()
-			set := q.c.Store.Settings()
-			for _, sm := range q.rows[tabDue] {
-				if _, u := set.SLA.Left(sm.Due, set.Calendar(), now); u == workflow.UrgencyOverdue {
-					over++
-				}
-			}
-			if over > 0 {
-				count += st.DueOver.Render("!" + itoa(over))
-			}
+		if t == tabDue && q.dueOver > 0 {
+			count += st.DueOver.Render("!" + itoa(q.dueOver))
 		}
 		if t == q.tab {
 			tabs = append(tabs, " "+st.TabActive.Render(name)+count+" ")
@@ -356,6 +504,9 @@ func (q *queue) View(w, h int) string {
 			s += " " + st.Faint.Render(q.c.T("search.hint"))
 		} else if q.hitsFor != "" {
 			s += "  " + st.Muted.Render(q.c.T("search.results", len(q.visible(q.tab))))
+			if q.hitTotal > len(q.hits) {
+				s += " " + st.Faint.Render(q.c.T("search.best_of", len(q.hits), q.hitTotal))
+			}
 		}
 		lines = append(lines, cut(s, w))
 	}

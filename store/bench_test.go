@@ -1,0 +1,669 @@
+package store
+
+// Scale benchmarks over a demo database of 100,000 cases (see BENCHMARKS.md). They only
+// run with -bench; the Tests here are small and fast (-benchtime 1x gives the same
+// figures: every op takes its own samples).
+//
+//	go test -run '^$' -bench . -benchtime 2s -timeout 60m ./store/ ./tui/ ./workflow/search/
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/rand/v2"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+	"repairdesk/workflow/search"
+)
+
+// benchFixtureVersion names the cached fixture files; bump it when the demo data or the
+// file layout changes. Keep it in step with tui/bench_test.go.
+const benchFixtureVersion = "v2"
+
+const benchCases = 100_000
+
+func benchFixturePath(n int) string {
+	return filepath.Join(os.TempDir(), fmt.Sprintf("repairdesk-bench-%s-%d.db", benchFixtureVersion, n))
+}
+
+// benchFixture returns a demo database with n cases. It is generated once (about half a
+// minute for 100,000 cases) and kept under os.TempDir for later runs.
+func benchFixture(tb testing.TB, n int) string {
+	tb.Helper()
+	path := benchFixturePath(n)
+	if _, err := os.Stat(path); err == nil {
+		return path
+	}
+	start := time.Now()
+	if err := generateFixture(path, n); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Logf("generated the %d-case fixture in %v → %s", n, time.Since(start).Round(time.Millisecond), path)
+	return path
+}
+
+// generateFixture writes a fresh demo database to path (through a temporary name, so a
+// half-written file is never found).
+func generateFixture(path string, n int) error {
+	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
+	os.Remove(tmp)
+	s, err := Open(tmp, Options{})
+	if err != nil {
+		return err
+	}
+	if err := s.GenerateDemo(n, 1); err != nil {
+		s.Close()
+		os.Remove(tmp)
+		return err
+	}
+	if err := s.Close(); err != nil {
+		return err
+	}
+	return renameDB(tmp, path)
+}
+
+// renameDB moves a database with the files beside it (the key file that seals personal
+// data, when there is one).
+func renameDB(from, to string) error {
+	for _, ext := range []string{".key"} {
+		if _, err := os.Stat(from + ext); err == nil {
+			if err := os.Rename(from+ext, to+ext); err != nil {
+				return err
+			}
+		}
+	}
+	return os.Rename(from, to)
+}
+
+// copyDB copies a fixture (and its key file) so a benchmark may write to it.
+func copyDB(tb testing.TB, from string) string {
+	tb.Helper()
+	to := filepath.Join(tb.TempDir(), "copy.db")
+	copyFile(tb, from, to)
+	if _, err := os.Stat(from + ".key"); err == nil {
+		copyFile(tb, from+".key", to+".key")
+	}
+	return to
+}
+
+func copyFile(tb testing.TB, from, to string) {
+	tb.Helper()
+	src, err := os.Open(from)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer src.Close()
+	dst, err := os.Create(to)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if _, err := io.Copy(dst, src); err != nil {
+		tb.Fatal(err)
+	}
+	if err := dst.Close(); err != nil {
+		tb.Fatal(err)
+	}
+}
+
+func percentile(lat []time.Duration, p float64) float64 {
+	if len(lat) == 0 {
+		return 0
+	}
+	s := slices.Clone(lat)
+	slices.Sort(s)
+	i := min(max(int(math.Ceil(p*float64(len(s))))-1, 0), len(s)-1)
+	return float64(s[i]) / 1e6
+}
+
+func reportLatency(b *testing.B, prefix string, lat []time.Duration) {
+	b.ReportMetric(percentile(lat, 0.50), prefix+"p50-ms")
+	b.ReportMetric(percentile(lat, 0.99), prefix+"p99-ms")
+	b.ReportMetric(percentile(lat, 1), prefix+"max-ms")
+}
+
+func mb(n uint64) float64 { return float64(n) / (1 << 20) }
+
+// rssMB is the process's resident set (Linux), 0 elsewhere. It includes the pages of the
+// memory-mapped database file that were touched.
+func rssMB() float64 {
+	b, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+			kb, _ := strconv.Atoi(f[1])
+			return float64(kb) / 1024
+		}
+	}
+	return 0
+}
+
+// cpuSeconds is the CPU time this process has used (Linux; 0 elsewhere): with other work
+// on the machine it says more than the wall clock.
+func cpuSeconds() float64 {
+	b, err := os.ReadFile("/proc/self/stat")
+	if err != nil {
+		return 0
+	}
+	s := string(b)
+	if i := strings.LastIndexByte(s, ')'); i >= 0 {
+		s = s[i+1:]
+	}
+	f := strings.Fields(s) // from field 3 (state) on: utime and stime are fields 14 and 15
+	if len(f) < 13 {
+		return 0
+	}
+	u, _ := strconv.ParseFloat(f[11], 64)
+	k, _ := strconv.ParseFloat(f[12], 64)
+	return (u + k) / 100 // USER_HZ
+}
+
+// BenchmarkGenerateDemo times `repairdesk demo --cases 100000` and leaves its database as
+// the fixture of the other benchmarks (so one run generates it once, with today's dates).
+func BenchmarkGenerateDemo(b *testing.B) {
+	for b.Loop() {
+		path := benchFixturePath(benchCases)
+		start, cpu := time.Now(), cpuSeconds()
+		if err := generateFixture(path, benchCases); err != nil {
+			b.Fatal(err)
+		}
+		el := time.Since(start)
+		b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
+		fi, err := os.Stat(path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(el.Seconds(), "gen-s")
+		b.ReportMetric(float64(benchCases)/el.Seconds(), "cases/s")
+		b.ReportMetric(mb(uint64(fi.Size())), "file-MB")
+	}
+}
+
+// BenchmarkOpen: start-up of the store on 100,000 cases — summaries decoded into the
+// snapshot, deadlines computed — and, apart ("index-"), the search index built behind it.
+// One op = 5 opens: "first-" is the first in this process (the pinyin table is built
+// then), "open-" the others.
+func BenchmarkOpen(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	var lat, idx []time.Duration
+	var first time.Duration
+	for b.Loop() {
+		for range 5 {
+			runtime.GC()
+			start := time.Now()
+			s, err := Open(path, Options{})
+			if err != nil {
+				b.Fatal(err)
+			}
+			el := time.Since(start)
+			s.Snapshot().waitIndexed()
+			ix := time.Since(start)
+			if first == 0 {
+				first = el
+			} else {
+				lat = append(lat, el)
+				idx = append(idx, ix)
+			}
+			if n := len(s.Snapshot().List); n != benchCases {
+				b.Fatalf("%d summaries, want %d", n, benchCases)
+			}
+			s.Close()
+		}
+	}
+	b.ReportMetric(float64(first)/1e6, "first-ms")
+	reportLatency(b, "open-", lat)
+	b.ReportMetric(percentile(idx, 0.5), "index-p50-ms")
+}
+
+// BenchmarkMemory: what a process holds with the 100,000-case store open — the snapshot,
+// deadlines, search index and the shared queue views — measured in a fresh child process
+// (this one has generated the fixture and opened it many times), after a GC.
+func BenchmarkMemory(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	var m map[string]float64
+	for b.Loop() {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestBenchMemoryChild$", "-test.v")
+		cmd.Env = append(os.Environ(), "REPAIRDESK_BENCH_MEMORY="+path)
+		out, err := cmd.CombinedOutput()
+		if err != nil {
+			b.Fatalf("%v: %s", err, out)
+		}
+		m = map[string]float64{}
+		for _, f := range strings.Fields(string(out)) {
+			if k, v, ok := strings.Cut(f, "="); ok {
+				if x, err := strconv.ParseFloat(v, 64); err == nil {
+					m[k] = x
+				}
+			}
+		}
+		if len(m) < 4 {
+			b.Fatalf("child said: %s", out)
+		}
+	}
+	for _, k := range []string{"heapinuse-MB", "sys-MB", "rss-MB", "rss-scavenged-MB"} {
+		b.ReportMetric(m[k], k)
+	}
+}
+
+// TestBenchMemoryChild is BenchmarkMemory's child; on its own it does nothing.
+func TestBenchMemoryChild(t *testing.T) {
+	path := os.Getenv("REPAIRDESK_BENCH_MEMORY")
+	if path == "" {
+		t.Skip("run by BenchmarkMemory")
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	s.Snapshot().waitIndexed()
+	s.Snapshot().Closed()
+	runtime.GC()
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	rss := rssMB()
+	debug.FreeOSMemory()
+	fmt.Printf("heapinuse-MB=%.1f sys-MB=%.1f rss-MB=%.1f rss-scavenged-MB=%.1f\n", mb(ms.HeapInuse), mb(ms.Sys), rss, rssMB())
+}
+
+// BenchmarkLoadSummaries isolates decoding the summaries bucket (no deadline, no index).
+func BenchmarkLoadSummaries(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	var bytes int
+	for b.Loop() {
+		bytes = 0
+		err := s.db.View(func(tx *bolt.Tx) error {
+			list, _, err := readSummaries(tx)
+			if len(list) != benchCases {
+				return fmt.Errorf("%d summaries", len(list))
+			}
+			bytes = tx.Bucket(bSums).Stats().LeafInuse
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(mb(uint64(bytes)), "bucket-MB")
+}
+
+// BenchmarkRefresh: the in-memory part of a commit — the new summary, its deadline, the
+// new snapshot and the search index.
+func BenchmarkRefresh(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	c, err := s.Case(s.Snapshot().List[benchCases/2].ID)
+	if err != nil {
+		b.Fatal(err)
+	}
+	s.Snapshot().waitIndexed()
+	s.Snapshot().Closed() // the shared views exist (a console asked for them): keep them up
+	var lat []time.Duration
+	for b.Loop() {
+		for range 200 { // one op = 200 commits
+			c.Version++
+			t0 := time.Now()
+			s.refresh(&c)
+			lat = append(lat, time.Since(t0))
+			s.Snapshot().Closed() // as the consoles do when they hear of the change
+		}
+	}
+	reportLatency(b, "", lat)
+}
+
+// BenchmarkFsync is what the disk gives: one 4 KiB write and a sync, as bbolt does twice
+// per commit (the pages, then the meta page).
+func BenchmarkFsync(b *testing.B) {
+	f, err := os.Create(filepath.Join(b.TempDir(), "sync"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer f.Close()
+	buf := make([]byte, 4096)
+	var lat []time.Duration
+	for b.Loop() {
+		for i := range 100 { // one op = 100 syncs
+			t0 := time.Now()
+			if _, err := f.WriteAt(buf, int64(i%64)*4096); err != nil {
+				b.Fatal(err)
+			}
+			if err := fdatasync(f); err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Since(t0))
+		}
+	}
+	reportLatency(b, "", lat)
+}
+
+func fdatasync(f *os.File) error { return f.Sync() } // fsync: a little more than bbolt's fdatasync
+
+// BenchmarkCommits: 50 sessions comment on their own cases and, one action in five, on
+// five shared ones; a conflict is retried at the version it reports, as a user does after
+// the console reloads the case. Every attempt is timed from the call to Apply to its
+// return, waiting for the writer included. After every round each case must hold exactly
+// the events that were acknowledged, and its version must have moved by as many. The
+// store is a copy of the fixture, with fsync on as always.
+func BenchmarkCommits(b *testing.B) {
+	s, err := Open(copyDB(b, benchFixture(b, benchCases)), Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	s.Snapshot().waitIndexed() // steady state: the index built at open is complete
+	s.Snapshot().Closed()      // and the shared queue views exist, as with consoles
+	b.Run("sessions=1", func(b *testing.B) { benchCommits(b, s, 1, 200, 0) })
+	b.Run("sessions=50", func(b *testing.B) { benchCommits(b, s, 50, 40, 0) })
+	// The same 50 sessions at a brisk pace: each acts about every half second (100
+	// commits/s offered; an office of 50 people acts far less often).
+	b.Run("sessions=50/paced", func(b *testing.B) { benchCommits(b, s, 50, 20, 500*time.Millisecond) })
+}
+
+func benchCommits(b *testing.B, s *Store, sessions, perSession int, pace time.Duration) {
+	list := s.Snapshot().List
+	staff := DemoStaff[:5] // specialists and supervisors may comment
+	// Own cases: spread over the whole id range; shared: five cases everybody touches.
+	own := make([][]uint32, sessions)
+	for i := range own {
+		for k := range 4 {
+			own[i] = append(own[i], list[(i*4+k)*(len(list)/(sessions*4+8))+7].ID)
+		}
+	}
+	shared := []uint32{list[0].ID, list[1].ID, list[2].ID, list[3].ID, list[4].ID}
+	var (
+		lat                 []time.Duration
+		conflicts, maxTries int
+		elapsed             time.Duration
+		total               int
+	)
+	for round := 0; b.Loop(); round++ {
+		before := map[uint32]int{}
+		for _, sm := range s.Snapshot().List {
+			before[sm.ID] = sm.Version
+		}
+		var (
+			mu       sync.Mutex
+			acked    = map[uint32]int{}
+			failures []error
+		)
+		start := time.Now()
+		var wg sync.WaitGroup
+		for i := range sessions {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := rand.New(rand.NewPCG(uint64(i), uint64(round)))
+				me := staff[i%len(staff)]
+				for k := range perSession {
+					if pace > 0 {
+						time.Sleep(time.Duration(r.Int64N(int64(2 * pace))))
+					}
+					id := own[i][k%len(own[i])]
+					if k%5 == 4 {
+						id = shared[r.IntN(len(shared))]
+					}
+					a := workflow.Action{Kind: workflow.ActComment, Comment: fmt.Sprintf("第%d轮第%d号会话第%d条备注", round, i, k)}
+					sm, _ := s.Snapshot().Get(id)
+					version := sm.Version
+					for try := 0; ; try++ {
+						t0 := time.Now()
+						_, err := s.Apply(id, version, me, a)
+						d := time.Since(t0)
+						var ce *ConflictError
+						conflict := errors.As(err, &ce) && try < 1000
+						mu.Lock()
+						lat = append(lat, d)
+						switch {
+						case err == nil:
+							acked[id]++
+						case conflict:
+							conflicts++
+							maxTries = max(maxTries, try+1)
+						default:
+							failures = append(failures, err)
+						}
+						mu.Unlock()
+						if !conflict {
+							break
+						}
+						version = ce.Current // reloaded, as the console does, and tried again
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		elapsed += time.Since(start)
+		if len(failures) > 0 {
+			b.Fatalf("%d failed actions, first: %v", len(failures), failures[0])
+		}
+		// No lost updates: versions and stored events add up.
+		n := 0
+		for id, k := range acked {
+			n += k
+			sm, _ := s.Snapshot().Get(id)
+			if sm.Version != before[id]+k {
+				b.Fatalf("case %d: version %d, want %d+%d", id, sm.Version, before[id], k)
+			}
+			evs, err := s.Events(id)
+			if err != nil || len(evs) != before[id]+k {
+				b.Fatalf("case %d: %d events (%v), want %d", id, len(evs), err, before[id]+k)
+			}
+		}
+		if n != sessions*perSession {
+			b.Fatalf("%d actions acknowledged, want %d", n, sessions*perSession)
+		}
+		total += n
+	}
+	reportLatency(b, "commit-", lat)
+	b.ReportMetric(float64(total)/elapsed.Seconds(), "commits/s")
+	b.ReportMetric(float64(conflicts), "conflicts")
+	b.ReportMetric(float64(maxTries), "max-retries")
+}
+
+// TestSummaryEncoding: the compact summary layout round-trips every field, old JSON
+// summaries still load, and an unreadable summaries bucket is rebuilt from the cases.
+func TestSummaryEncoding(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.GenerateDemo(30, 3); err != nil {
+		t.Fatal(err)
+	}
+	want := summariesText(t, s)
+	if p := s.Check(); len(p) > 0 {
+		t.Fatalf("Check of the demo: %v", p)
+	}
+	s.Close()
+
+	reopen := func(what string) {
+		t.Helper()
+		s, err := Open(path, Options{})
+		if err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+		defer s.Close()
+		if got := summariesText(t, s); got != want {
+			t.Errorf("%s: summaries differ\n got %s\nwant %s", what, got, want)
+		}
+		// A writable open leaves every summary in the current layout.
+		err = s.db.View(func(tx *bolt.Tx) error {
+			n := 0
+			err := tx.Bucket(bSums).ForEach(func(k, v []byte) error {
+				n++
+				if len(v) == 0 || v[0] != sumLayout {
+					return fmt.Errorf("summary %x is stored as %q", k, v)
+				}
+				return nil
+			})
+			if err == nil && n != len(s.Snapshot().List) {
+				err = fmt.Errorf("%d stored summaries for %d cases", n, len(s.Snapshot().List))
+			}
+			return err
+		})
+		if err != nil {
+			t.Errorf("%s: %v", what, err)
+		}
+		if m, _ := s.Search(s.Snapshot().List[7].Enterprise, nil, 50); !slices.ContainsFunc(m, func(m search.Match) bool { return m.ID == s.Snapshot().List[7].ID }) {
+			t.Errorf("%s: search does not find a case by its enterprise", what)
+		}
+	}
+	reopen("reopen")
+
+	// Schema-1 files hold JSON summaries: they load as before.
+	rewrite(t, path, func(id uint32, sm *Summary) []byte { return DemoSummaryJSON(sm) })
+	reopen("JSON summaries")
+	// A summary in a layout this program does not know: all are rebuilt from the cases.
+	rewrite(t, path, func(id uint32, sm *Summary) []byte {
+		if id == 5 {
+			return []byte{0xff, 1, 2, 3}
+		}
+		return encodeSummary(nil, sm)
+	})
+	reopen("unreadable summary")
+	// A missing summary is rebuilt too.
+	rewrite(t, path, func(id uint32, sm *Summary) []byte {
+		if id == 9 {
+			return nil
+		}
+		return encodeSummary(nil, sm)
+	})
+	reopen("missing summary")
+}
+
+// TestSnapshotViews: Open and Closed, derived after each commit, equal the ones made
+// afresh.
+func TestSnapshotViews(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.GenerateDemo(80, 5); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string) {
+		t.Helper()
+		sn := s.Snapshot()
+		fresh := &Snapshot{List: sn.List, views: &views{}}
+		if !slices.Equal(sn.Open(), fresh.Open()) || !slices.Equal(sn.Closed(), fresh.Closed()) {
+			t.Fatalf("%s: derived views differ from fresh ones", what)
+		}
+		for i, sm := range sn.List {
+			if got, ok := sn.Get(sm.ID); !ok || got != sm || sn.index(sm.ID) != i {
+				t.Fatalf("%s: Get(%d) = %v, %v", what, sm.ID, got, ok)
+			}
+		}
+		if _, ok := sn.Get(uint32(len(sn.List) + 5)); ok {
+			t.Fatalf("%s: Get found a case that does not exist", what)
+		}
+	}
+	check("open")
+	first := s.Snapshot()
+	wang := DemoStaff[0]
+	r := rand.New(rand.NewPCG(1, 2))
+	for k := range 30 {
+		sn := s.Snapshot()
+		var sm *Summary
+		switch k % 3 {
+		case 0: // an open case
+			sm = sn.Open()[r.IntN(len(sn.Open()))]
+		case 1: // a closed case
+			sm = sn.Closed()[r.IntN(len(sn.Closed()))]
+		}
+		switch {
+		case sm == nil:
+			code := DemoCreditCode(r, "410100")
+			in := workflow.Intake{Enterprise: workflow.Enterprise{Name: "郑州测试科技有限公司", CreditCode: code, LegalRep: "张伟", Address: "郑州市金水区花园路1号"},
+				Agent:   workflow.Agent{Name: "刘洋", Phone: "13812345678", IDNumber: DemoIDNumber(r), AuthLetter: "SQ-2026-0001"},
+				Records: []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01", Problem: "wrong_data"}}}
+			if _, err := s.Create(wang, in, ""); err != nil {
+				t.Fatal(err)
+			}
+		case k%2 == 0 && !sm.Stage.Terminal():
+			if _, err := s.Apply(sm.ID, sm.Version, wang, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回"}); err != nil {
+				t.Fatal(err)
+			}
+		default:
+			if _, err := s.Apply(sm.ID, sm.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "备注"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		check(fmt.Sprintf("after commit %d", k))
+		now := s.Snapshot()
+		if ids, ok := now.ChangesSince(sn); !ok || len(ids) != 1 || (sm != nil && ids[0] != sm.ID) {
+			t.Fatalf("after commit %d: ChangesSince = %v, %v", k, ids, ok)
+		}
+		if ids, ok := now.ChangesSince(first); !ok || len(ids) != k+1 {
+			t.Fatalf("after commit %d: %d changes since the first snapshot (%v)", k, len(ids), ok)
+		}
+	}
+	if _, ok := first.ChangesSince(s.Snapshot()); ok {
+		t.Error("ChangesSince went backwards")
+	}
+}
+
+// rewrite replaces every stored summary with enc's bytes (nil deletes it).
+func rewrite(t *testing.T, path string, enc func(id uint32, sm *Summary) []byte) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	err = db.Update(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bCases)
+		sb := tx.Bucket(bSums)
+		return cb.ForEach(func(k, v []byte) error {
+			var c workflow.Case
+			if err := json.Unmarshal(v, &c); err != nil {
+				return err
+			}
+			sm := summarise(&c)
+			if b := enc(c.ID, &sm); b != nil {
+				return sb.Put(k, b)
+			}
+			return sb.Delete(k)
+		})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func summariesText(t *testing.T, s *Store) string {
+	t.Helper()
+	var sb strings.Builder
+	for _, sm := range s.Snapshot().List {
+		d := sm.Due
+		fmt.Fprintf(&sb, "%s|due=%s/%v/%v/%s\n", DemoSummaryJSON(sm), d.At.UTC().Format(time.RFC3339Nano), d.Provisional, d.Paused, d.Kind)
+	}
+	return sb.String()
+}
