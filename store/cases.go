@@ -322,5 +322,5 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
 		return err
 	}
-	return putSummary(tx, c)
+	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 }

@@ -94,9 +94,12 @@ type keyring struct {
 	file, db string
 	aead     cipher.AEAD // nil: no key loaded
 	nonceKey []byte
-	check    []byte    // key check value of the loaded key
-	locked   *KeyError // non-nil: sealed fields read as Locked, writes refused
-	fresh    bool      // the database holds no key check value yet
+	// searchKey makes the keyed hash that lets staff find a case by the agent's whole ID
+	// number without the number being stored anywhere in the clear.
+	searchKey []byte
+	check     []byte    // key check value of the loaded key
+	locked    *KeyError // non-nil: sealed fields read as Locked, writes refused
+	fresh     bool      // the database holds no key check value yet
 
 	// The last value of each personal field, sealed and open: a case is read, then
 	// written back, often many times (Apply, the demo), and sealing costs a microsecond.
@@ -134,6 +137,7 @@ func (k *keyring) use(master []byte) {
 		panic(err)
 	}
 	k.nonceKey = derive(master, "nonce v1")
+	k.searchKey = derive(master, "id search v1")
 	m := hmac.New(sha256.New, master)
 	m.Write([]byte("repairdesk key check v1"))
 	k.check = []byte(fmt.Sprintf("%x", m.Sum(nil)))
@@ -487,4 +491,27 @@ func (s *Store) replayStored(evs []workflow.Event, c *workflow.Case) (workflow.C
 		}
 	}
 	return folded, nil
+}
+
+// idToken is the keyed hash of an agent's ID number, stored in the case's summary so a
+// search for the whole number finds it. The value may be sealed (read back from the file)
+// or plain; "" when there is no key or no number.
+func (k *keyring) idToken(caseID uint32, v string) string {
+	if k.searchKey == nil || v == "" {
+		return ""
+	}
+	if isSealed(v) {
+		pt, err := k.open(additional(caseID, "agent.id_number"), v)
+		if err != nil {
+			return ""
+		}
+		v = pt
+	}
+	return idTokenWith(k.searchKey, v)
+}
+
+func idTokenWith(key []byte, id string) string {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(strings.ToUpper(strings.TrimSpace(id))))
+	return fmt.Sprintf("%x", m.Sum(nil)[:16])
 }

@@ -227,7 +227,7 @@ func (d *demoGen) store(tx *bolt.Tx, built []demoBuilt) error {
 			if err := d.s.fileEnterprise(tx, c); err != nil {
 				return err
 			}
-			if err := putSummary(tx, c); err != nil {
+			if err := putSummary(tx, c, d.s.keys.idToken(c.ID, c.Agent.IDNumber)); err != nil {
 				return err
 			}
 		}

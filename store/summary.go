@@ -39,6 +39,9 @@ type Summary struct {
 	Pauses     []workflow.Pause `json:"p,omitempty"`
 	NoticeDue  time.Time        `json:"nd,omitzero"`
 	Blocked    []string         `json:"b,omitempty"` // who may not approve (investigators, proposer)
+	// IDH is a keyed hash of the agent's ID number (never the number): a search for the
+	// whole number finds the case.
+	IDH string `json:"ih,omitempty"`
 
 	// Due is computed from the current SLA settings, not stored.
 	Due workflow.Due `json:"-"`
@@ -345,7 +348,8 @@ func encodeSummary(b []byte, sm *Summary) []byte {
 		b = appendTime(b, p.To)
 	}
 	b = appendTime(b, sm.NoticeDue)
-	return appendStrs(b, sm.Blocked)
+	b = appendStrs(b, sm.Blocked)
+	return appendStr(b, sm.IDH) // added after the first binary layout: optional on read
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -415,6 +419,10 @@ func (d *sumDecoder) decode(v []byte, sm *Summary) error {
 	}
 	sm.NoticeDue = d.time()
 	sm.Blocked = d.strList()
+	sm.IDH = ""
+	if d.i < len(d.s) {
+		sm.IDH = d.str()
+	}
 	if d.err || d.i != len(d.s) {
 		return errSummary
 	}
@@ -527,9 +535,11 @@ func zoneAt(off int) *time.Location {
 
 var zones sync.Map // offset → *time.Location
 
-// putSummary stores the summary of c (in the current layout).
-func putSummary(tx *bolt.Tx, c *workflow.Case) error {
+// putSummary stores the summary of c (in the current layout) with the keyed hash of its
+// agent's ID number.
+func putSummary(tx *bolt.Tx, c *workflow.Case, idh string) error {
 	sm := summarise(c)
+	sm.IDH = idh
 	return tx.Bucket(bSums).Put(u32(c.ID), encodeSummary(nil, &sm))
 }
 
@@ -664,14 +674,22 @@ func (s *Store) loadSummaries() error {
 		// Store the current layout, so the next start-up decodes them quickly.
 		err := s.db.Update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bSums)
-			var buf []byte
 			for _, id := range stale {
 				i, ok := slices.BinarySearchFunc(list, id, func(sm *Summary, id uint32) int { return int(int64(sm.ID) - int64(id)) })
 				if !ok {
 					continue
 				}
 				sm := list[i]
-				buf = encodeSummary(buf[:0], sm)
+				if sm.IDH == "" { // rebuilt or older summaries: add the ID number's keyed hash
+					var c struct {
+						Agent workflow.Agent `json:"agent"`
+					}
+					if raw := tx.Bucket(bCases).Get(u32(id)); raw != nil && json.Unmarshal(raw, &c) == nil {
+						sm.IDH = s.keys.idToken(id, c.Agent.IDNumber)
+					}
+				}
+				// A fresh buffer each time: bbolt keeps the slice given to Put until commit.
+				buf := encodeSummary(nil, sm)
 				if err := b.Put(u32(id), buf); err != nil {
 					return err
 				}
@@ -741,6 +759,7 @@ func docOf(sm *Summary) search.Doc {
 // 100,000); a new case goes to the front.
 func (s *Store) refresh(c *workflow.Case) {
 	sm := summarise(c)
+	sm.IDH = s.keys.idToken(c.ID, c.Agent.IDNumber)
 	st := s.Settings()
 	sm.Due = sm.dueOf(st, st.Calendar())
 	s.sumMu.Lock()
@@ -793,6 +812,31 @@ func (s *Store) recomputeDue() {
 
 // Search runs the shared index (case number, enterprise, credit code, agent; pinyin too).
 func (s *Store) Search(query string, within []uint32, limit int) ([]search.Match, int) {
+	if ms, ok := s.searchIDNumber(query); ok {
+		return ms, len(ms)
+	}
 	s.snap.Load().waitIndexed()
 	return s.index.Search(query, within, limit)
+}
+
+// searchIDNumber answers a query that is a whole, valid ID number by its keyed hash: the
+// cases whose agent holds it. Part of a number finds nothing, by design.
+func (s *Store) searchIDNumber(query string) ([]search.Match, bool) {
+	id, fe := workflow.ValidateIDNumber(query, s.opts.Now())
+	if fe != nil {
+		return nil, false
+	}
+	tok := s.keys.idToken(0, id)
+	if tok == "" {
+		return nil, true // no key: nothing can be matched, and nothing is leaked
+	}
+	// within is ignored: it narrows a growing text query, and a whole ID number is not
+	// found by its prefixes (they match nothing on purpose).
+	var out []search.Match
+	for _, sm := range s.snap.Load().List {
+		if sm.IDH == tok {
+			out = append(out, search.Match{ID: sm.ID, Score: search.ExactBonus})
+		}
+	}
+	return out, true
 }

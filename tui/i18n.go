@@ -83,7 +83,7 @@ var catalogue = map[string][2]string{
 	"due.provisional":        {"(暂定)", "(provisional)"},
 	"search.prompt":          {"搜索：", "Search: "},
 	"search.hint":            {"编号/企业/信用代码/经办人，支持拼音", "no./enterprise/code/agent, pinyin ok"},
-	"search.best_of":   {"（全部 %[2]d 条匹配中最相关的 %[1]d 条）", "(the best %d of %d matches)"},
+	"search.best_of":         {"（全部 %[2]d 条匹配中最相关的 %[1]d 条）", "(the best %d of %d matches)"},
 	"search.results":         {"%d 条结果", "%d results"},
 	"key.up":                 {"上移", "up"},
 	"key.down":               {"下移", "down"},

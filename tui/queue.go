@@ -496,7 +496,11 @@ func (q *queue) View(w, h int) string {
 	lines = append(lines, cut(strings.Join(tabs, ""), w))
 	// Search line.
 	if q.searching || q.query != "" {
-		s := st.Key.Render(q.c.T("search.prompt")) + safe(q.query)
+		shown := safe(q.query)
+		if id, fe := workflow.ValidateIDNumber(q.query, q.c.Now()); fe == nil {
+			shown = workflow.MaskID(id) // a whole ID number is masked like everywhere else
+		}
+		s := st.Key.Render(q.c.T("search.prompt")) + shown
 		if q.searching {
 			s += st.RowSel.Render(" ")
 		}

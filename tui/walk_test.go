@@ -500,3 +500,21 @@ func TestConsoleWithoutKeyFile(t *testing.T) {
 	}
 	mustShow(t, m, "缺少密钥文件")
 }
+
+// Typing a whole ID number key by key finds the case (the earlier keystrokes narrowed to
+// other matches, which must not hide it).
+func TestSearchByWholeIDNumberInConsole(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	cs, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	press(m, "/")
+	typeText(m, "11010519491231002x")
+	mustShow(t, m, "1 条结果", cs.No)
+	if strings.Contains(screen(m), "11010519491231002") {
+		t.Fatal("the typed ID number is echoed on screen")
+	}
+}
