@@ -165,6 +165,7 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	l := tui.LangFromEnv("")
 	res, err := store.BackupFile(*db, pos[0])
 	if err != nil {
 		fmt.Fprintln(stderr, "repairdesk backup:", err)
@@ -172,22 +173,22 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 	}
 	via := ""
 	if res.Remote {
-		via = ", taken from the running repairdesk"
+		via = tui.T(l, "cli.backup_remote")
 	}
-	fmt.Fprintf(stdout, "backup of %s written to %s (%d bytes%s)\n", *db, pos[0], res.Bytes, via)
+	fmt.Fprintln(stdout, tui.T(l, "cli.backup_written", *db, pos[0], res.Bytes, via))
 	if res.KeyProblem != nil {
-		fmt.Fprintf(stdout, "warning: %s\n", messageIn(res.KeyProblem, "en"))
+		fmt.Fprintln(stdout, tui.T(l, "cli.warning"), messageIn(res.KeyProblem, l))
 	} else if res.KeyFile != "" {
-		fmt.Fprintf(stdout, "note: the key file %s is not in the backup; keep a copy of it apart from the backup — without it agents' ID numbers and phones cannot be read\n", res.KeyFile)
+		fmt.Fprintln(stdout, tui.T(l, "cli.backup_key_note", res.KeyFile))
 	}
 	if len(res.Problems) > 0 {
 		for _, p := range res.Problems {
 			fmt.Fprintln(stdout, workflow.CleanLine(p.String()))
 		}
-		fmt.Fprintf(stdout, "NOT verified: %d cases, %d problem(s) — the copy was kept as it is; run repairdesk check on the database\n", res.Cases, len(res.Problems))
+		fmt.Fprintln(stdout, tui.T(l, "cli.backup_unverified", res.Cases, len(res.Problems)))
 		return 1
 	}
-	fmt.Fprintf(stdout, "verified: %d cases\n", res.Cases)
+	fmt.Fprintln(stdout, tui.T(l, "cli.backup_verified", res.Cases))
 	return 0
 }
 
@@ -198,6 +199,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
+	l := tui.LangFromEnv("")
 	st, err := store.Open(*db, store.Options{ReadOnly: true, Timeout: localTimeout})
 	var le *store.LockedError
 	switch {
@@ -205,28 +207,28 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		defer st.Close()
 		probs := st.Check()
 		if len(probs) == 0 {
-			fmt.Fprintf(stdout, "%s: ok — %d cases, every history chain intact and folding to its case\n", *db, len(st.Snapshot().List))
+			fmt.Fprintln(stdout, tui.T(l, "cli.check_ok", *db, len(st.Snapshot().List)))
 			return 0
 		}
 		for _, p := range probs {
 			fmt.Fprintln(stdout, workflow.CleanLine(p.String()))
 		}
-		fmt.Fprintf(stdout, "%s: %d problem(s)\n", *db, len(probs))
+		fmt.Fprintln(stdout, tui.T(l, "cli.check_problems", *db, len(probs)))
 		return 1
 	case errors.As(err, &le):
 		probs, rerr := store.RemoteCheck(*db)
 		if rerr != nil {
-			fmt.Fprintf(stderr, "repairdesk check: %s; and it could not be checked through its control socket: %v\n", le.Message("en"), rerr)
+			fmt.Fprintln(stderr, "repairdesk check:", tui.T(l, "cli.check_no_socket", le.Message(l), rerr))
 			return 1
 		}
 		if len(probs) == 0 {
-			fmt.Fprintf(stdout, "%s: ok — checked by the running repairdesk: every history chain intact and folding to its case\n", *db)
+			fmt.Fprintln(stdout, tui.T(l, "cli.check_ok_remote", *db))
 			return 0
 		}
 		for _, p := range probs {
 			fmt.Fprintln(stdout, p)
 		}
-		fmt.Fprintf(stdout, "%s: %d problem(s) (checked by the running repairdesk)\n", *db, len(probs))
+		fmt.Fprintln(stdout, tui.T(l, "cli.check_problems_remote", *db, len(probs)))
 		return 1
 	default:
 		fmt.Fprintln(stderr, "repairdesk check:", err)
@@ -246,6 +248,7 @@ func cmdRestore(args []string, stdout, stderr io.Writer) int {
 		fs.Usage()
 		return 2
 	}
+	l := tui.LangFromEnv("")
 	rep, err := store.Restore(*db, pos[0])
 	if err != nil {
 		var le *store.LockedError
@@ -253,22 +256,22 @@ func cmdRestore(args []string, stdout, stderr io.Writer) int {
 		var ke *store.RestoreKeyError
 		switch {
 		case errors.As(err, &le):
-			fmt.Fprintf(stderr, "repairdesk restore: refused — %s. A restore never replaces a database in use: stop it, then run restore again.\n", le.Message("en"))
+			fmt.Fprintln(stderr, "repairdesk restore:", tui.T(l, "cli.restore_in_use", le.Message(l)))
 		case errors.As(err, &re):
 			for _, p := range re.Problems {
 				fmt.Fprintln(stderr, workflow.CleanLine(p.String()))
 			}
 			fmt.Fprintln(stderr, "repairdesk restore:", err)
 		case errors.As(err, &ke):
-			fmt.Fprintln(stderr, "repairdesk restore:", ke.Message("en"))
+			fmt.Fprintln(stderr, "repairdesk restore:", ke.Message(l))
 		default:
 			fmt.Fprintln(stderr, "repairdesk restore:", err)
 		}
 		return 1
 	}
-	fmt.Fprintf(stdout, "restored %s from %s: verified, %d cases\n", *db, pos[0], rep.Cases)
+	fmt.Fprintln(stdout, tui.T(l, "cli.restored", *db, pos[0], rep.Cases))
 	if rep.Previous != "" {
-		fmt.Fprintf(stdout, "the database it replaced is kept as %s\n", rep.Previous)
+		fmt.Fprintln(stdout, tui.T(l, "cli.restore_previous", rep.Previous))
 	}
 	return 0
 }

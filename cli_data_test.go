@@ -47,6 +47,7 @@ const dataCSV = "\ufeffenterprise_name,credit_code,legal_rep,address,agent_name,
 	"北京中原物流有限公司,9131000063159284XQ,李强,,赵敏,13912345678,11010519491231002X,,Credit China,admin_penalty,市场监管局,2024-01-05,5000,corrected_dishonest,一般,,EXT-3\r\n"
 
 func TestDataImportCLI(t *testing.T) {
+	t.Setenv("LC_ALL", "en_US.UTF-8") // the assertions read the English messages
 	db := dataDB(t)
 	csvFile := filepath.Join(t.TempDir(), "batch.csv")
 	if err := os.WriteFile(csvFile, []byte(dataCSV), 0o600); err != nil {
@@ -110,6 +111,7 @@ func dataFill(t *testing.T, st *store.Store, n int) {
 
 // TestBackupAndCheckWhileOpen: backup and check work while the console holds the file.
 func TestBackupAndCheckWhileOpen(t *testing.T) {
+	t.Setenv("LC_ALL", "en_US.UTF-8") // the assertions read the English messages
 	db := dataDB(t)
 	st, err := store.Open(db, store.Options{})
 	if err != nil {
@@ -159,6 +161,7 @@ func TestBackupAndCheckWhileOpen(t *testing.T) {
 }
 
 func TestRestoreCLI(t *testing.T) {
+	t.Setenv("LC_ALL", "en_US.UTF-8") // the assertions read the English messages
 	db := dataDB(t)
 	st, err := store.Open(db, store.Options{})
 	if err != nil {
