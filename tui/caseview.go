@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -550,6 +551,16 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		return name + ": " + v.c.T(matKey(ch.Old)) + " → " + v.c.T(matKey(ch.New))
 	case ch.Field == "owner":
 		return v.c.T("case.owner") + ": " + v.c.staffName(ch.Old) + " → " + v.c.staffName(ch.New)
+	case ch.Field == "finding":
+		return v.c.T("f.result") + ": " + labelOf("result", ch.New, lang)
+	case ch.Field == "round":
+		return v.c.T("case.round") + ": " + ch.Old + " → " + ch.New
+	case ch.Field == "notice":
+		if n, err := strconv.Atoi(ch.New); err == nil {
+			return v.c.T("hist.notice_items", n)
+		}
+	case ch.Field == "credit_code_override":
+		return v.c.T("case.cc_override", v.c.staffName(ch.New))
 	}
 	return safe(ch.Field + ": " + ch.Old + " → " + ch.New)
 }

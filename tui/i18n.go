@@ -152,6 +152,7 @@ var catalogue = map[string][2]string{
 	"mat.invalid":            {"不合规", "invalid"},
 	"mat.hint":               {"r 收到合规  x 不合规(须注明)  u 撤销  ↑↓ 选择", "r received ok  x invalid (note)  u undo  ↑↓ select"},
 	"mat.note_prompt":        {"不合规原因：", "What is wrong: "},
+	"hist.notice_items":      {"一次性告知 %d 项", "%d items in one notice"},
 	"hist.by":                {"%s 于 %s", "%s at %s"},
 	"act.title":              {"办理 %s", "Act on %s"},
 	"act.unavailable":        {"不可用", "unavailable"},

@@ -251,7 +251,7 @@ func TestWalkEveryStage(t *testing.T) {
 		t.Fatalf("not closed as expected: %+v", cs)
 	}
 	press(spec, "4")
-	for _, want := range []string{"受理登记", "一次性告知补正", "补正材料已收到", "受理并转调查", "记录核实结果", "提请审批", "退回补充调查", "批准", "报送修正", "登记修正结果", "反馈企业", "请补充银行出具的书面说明"} {
+	for _, want := range []string{"受理登记", "一次性告知补正", "补正材料已收到", "受理并转调查", "记录核实结果", "提请审批", "退回补充调查", "批准", "报送修正", "登记修正结果", "反馈企业", "请补充银行出具的书面说明", "核实结论: 确属错误", "审核轮次: 1 → 2", "一次性告知 2 项"} {
 		if !strings.Contains(historyText(spec), want) {
 			t.Errorf("history lacks %q", want)
 		}

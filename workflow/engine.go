@@ -263,7 +263,7 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		}
 		n.Notices = append(n.Notices, Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline})
 		n.Pauses = append(n.Pauses, Pause{From: a.At})
-		set("notice", "", fmt.Sprintf("round %d: %d items", n.Round, len(items)))
+		set("notice", "", fmt.Sprint(len(items))) // how many items; the notice itself names them
 		move(StageAwaitingMaterials)
 	case ActMaterialsReceived:
 		if k := len(n.Pauses); k > 0 && n.Pauses[k-1].To.IsZero() {
@@ -302,7 +302,7 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		f2.By, f2.At = a.Actor, a.At
 		n.Findings = append(n.Findings, f2)
 		n.addInvestigator(a.Actor)
-		set("finding", "", Label("result", f2.Result, "en"))
+		set("finding", "", f2.Result)
 	case ActProposeRepair:
 		p := a.Proposal
 		if p == nil || strings.TrimSpace(p.Conclusion) == "" {
