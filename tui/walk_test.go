@@ -174,7 +174,7 @@ func TestWalkEveryStage(t *testing.T) {
 	addFinding := func(text string) {
 		chooseAction(t, spec, workflow.ActAddFinding)
 		typeText(spec, text)
-		press(spec, "tab", "tab", "right", "tab") // contact bank, method → letter, result confirmed_wrong
+		press(spec, "tab", "tab", "right", "tab", "tab") // contact bank, method → letter, result confirmed_wrong, evidence
 		typeText(spec, "sha256:"+strings.Repeat("ab", 32))
 		press(spec, "ctrl+s")
 	}
@@ -187,6 +187,9 @@ func TestWalkEveryStage(t *testing.T) {
 	propose()
 	if cs = currentCase(t, spec); cs.Stage != workflow.StagePendingApproval {
 		t.Fatalf("propose: stage %s\n%s", cs.Stage, screen(spec))
+	}
+	if f := cs.Findings[0]; f.Result != "confirmed_wrong" || f.Method != "letter" || f.Evidence != "sha256:"+strings.Repeat("ab", 32) {
+		t.Fatalf("finding not as entered: %+v", f)
 	}
 
 	// The supervisor's review queue shows it (the change feed refreshes the queue).
@@ -253,7 +256,7 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "4")
 	for _, want := range []string{"受理登记", "一次性告知补正", "补正材料已收到", "受理并转调查", "记录核实结果", "提请审批", "退回补充调查", "批准", "报送修正", "登记修正结果", "反馈企业", "请补充银行出具的书面说明", "核实结论: 确属错误", "审核轮次: 1 → 2", "一次性告知 2 项"} {
 		if !strings.Contains(historyText(spec), want) {
-			t.Errorf("history lacks %q", want)
+			t.Errorf("history lacks %q:\n%s", want, historyText(spec))
 		}
 	}
 	press(spec, "5")
