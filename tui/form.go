@@ -244,13 +244,13 @@ func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
 	switch fd.kind {
 	case fChoice:
 		switch km.String() {
-		case "left", "h":
+		case "left":
 			if fd.sel > 0 {
 				fd.sel--
 			} else {
 				fd.sel = len(fd.options) - 1
 			}
-		case "right", "l", " ":
+		case "right", " ":
 			fd.sel = (fd.sel + 1) % len(fd.options)
 		default:
 			return formNone, nil
@@ -258,9 +258,9 @@ func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
 		f.changed(fd)
 	case fMulti:
 		switch km.String() {
-		case "left", "h":
+		case "left":
 			fd.sel = (fd.sel - 1 + len(fd.options)) % len(fd.options)
-		case "right", "l":
+		case "right":
 			fd.sel = (fd.sel + 1) % len(fd.options)
 		case " ", "x":
 			fd.checked[fd.sel] = !fd.checked[fd.sel]
