@@ -31,8 +31,11 @@ type Model struct {
 	confirm func() tea.Cmd
 	entv    *enterpriseView
 	dash    *dashboard
-	help    bool
-	cmd     *textinput.Model
+	// audit log view (admins, auditors)
+	audit      bool
+	auditLines []string
+	help       bool
+	cmd        *textinput.Model
 
 	status    string
 	statusErr bool
@@ -390,6 +393,12 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		}
 		return m.dash.Update(km)
 	}
+	if m.audit {
+		if km.String() == "esc" || km.String() == "q" {
+			m.audit = false
+		}
+		return nil
+	}
 	if m.cv != nil {
 		if m.cv.prompt == nil {
 			switch {
@@ -452,7 +461,7 @@ func (m *Model) submitIntake() tea.Cmd {
 }
 
 // commands of the ':' palette.
-var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "help", "quit"}
+var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "sla", "audit", "help", "quit"}
 
 func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
 	switch km.Type {
@@ -528,6 +537,10 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		return m.reassignMarked(args)
 	case "export":
 		m.exportQueue()
+	case "sla":
+		m.setSLA(args)
+	case "audit":
+		m.openAudit()
 	case "dash", "dashboard":
 		cmd := m.openDashboard()
 		if m.dash != nil && len(args) > 0 {
@@ -619,6 +632,8 @@ func (m *Model) View() string {
 		body = m.menu.View(w, bodyH)
 	case m.dash != nil:
 		body = m.dash.View(w, bodyH)
+	case m.audit:
+		body = m.auditView(w, bodyH)
 	case m.cv != nil:
 		body = m.cv.View(w, bodyH)
 	default:

@@ -68,3 +68,47 @@ func TestAdminManagesStaffInConsole(t *testing.T) {
 		t.Fatal("a disabled member's key still logs in")
 	}
 }
+
+// An admin changes a deadline rule in the console (the server holds the database, so the
+// command line cannot); the audit log shows it and the reveal of an ID number, with the
+// reason; a specialist can do neither.
+func TestAdminSLAAndAuditInConsole(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	admin := workflow.Staff{Name: "boss", Display: "刘主任", Role: workflow.RoleAdmin, Active: true}
+	st.PutStaff(workflow.Staff{}, admin)
+	cs, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	spec := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	openCase(spec, cs.No)
+	press(spec, "v")
+	typeText(spec, "核对授权委托书")
+	press(spec, "enter")
+	mustShow(t, spec, "11010519491231002X")
+	press(spec, "esc", ":")
+	typeText(spec, "sla investigating 15")
+	press(spec, "enter")
+	mustShow(t, spec, "只有管理员可以修改期限规则")
+
+	m := newTestModel(t, st, admin, "zh", clk, 120, 40)
+	press(m, ":")
+	typeText(m, "sla investigating 15 court_dishonest")
+	press(m, "enter")
+	mustShow(t, m, "已将调查核实时限改为 15 天")
+	if l, _ := st.Settings().SLA.StageLimit(workflow.StageInvestigating, "court_dishonest"); l.Days != 15 {
+		t.Fatalf("limit not saved: %+v", l)
+	}
+	if l, _ := st.Settings().SLA.StageLimit(workflow.StageInvestigating, "overdue_loan"); l.Days != 10 {
+		t.Fatalf("other record types changed: %+v", l)
+	}
+	press(m, ":")
+	typeText(m, "sla closed 3")
+	press(m, "enter")
+	mustShow(t, m, "不是有机构时限的阶段")
+	press(m, ":")
+	typeText(m, "audit")
+	press(m, "enter")
+	mustShow(t, m, "操作日志", "查看证件号", "核对授权委托书", "设置变更")
+}
