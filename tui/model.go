@@ -686,15 +686,41 @@ func (m *Model) hints() string {
 // helpView is generated from the bindings: nothing is written twice.
 func (m *Model) helpView(w, h int) string {
 	st := m.c.Styles
-	lines := []string{st.Title.Render(m.c.T("help.title")), ""}
+	var entries []string
 	for _, b := range m.bindings() {
-		lines = append(lines, "  "+st.Key.Render(fit(b.Help().Key, 10))+" "+b.Help().Desc)
+		entries = append(entries, st.Key.Render(fit(b.Help().Key, 10))+" "+b.Help().Desc)
 	}
+	var tail []string
 	if m.cv != nil {
-		lines = append(lines, "", "  "+st.Faint.Render(m.c.T("mat.hint")))
+		tail = append(tail, "", "  "+st.Faint.Render(m.c.T("mat.hint")))
 	}
-	lines = append(lines, "", "  "+st.Key.Render(fit(":", 10))+" "+fmt.Sprint(strings.Join(commandNames, " · ")))
-	lines = append(lines, "", st.Faint.Render(m.c.T("help.close")))
+	tail = append(tail, "")
+	for i, l := range wrap(strings.Join(commandNames, " · "), w-14) {
+		lead := "  " + st.Key.Render(fit(":", 10)) + " "
+		if i > 0 {
+			lead = strings.Repeat(" ", 13)
+		}
+		tail = append(tail, lead+l)
+	}
+	tail = append(tail, "", st.Faint.Render(m.c.T("help.close")))
+	lines := []string{st.Title.Render(m.c.T("help.title")), ""}
+	if room := h - len(lines) - len(tail); len(entries) > room && w >= 60 {
+		// A short terminal: two columns, so the whole help fits.
+		half := (len(entries) + 1) / 2
+		colW := w/2 - 2
+		for i := 0; i < half; i++ {
+			line := "  " + fitStyled(entries[i], colW)
+			if i+half < len(entries) {
+				line += entries[i+half]
+			}
+			lines = append(lines, line)
+		}
+	} else {
+		for _, e := range entries {
+			lines = append(lines, "  "+e)
+		}
+	}
+	lines = append(lines, tail...)
 	return clampLines(lines, w, h)
 }
 
