@@ -31,29 +31,35 @@ var caseTabKeys = [ctCount]string{"case.summary", "case.materials", "case.findin
 // caseView shows one case. It always draws the version it last loaded and reloads when the
 // store says the case changed.
 type caseView struct {
-	c       *Common
-	id      uint32
-	cs      workflow.Case
-	events  []workflow.Event
-	filing  []*store.Summary
-	loaded  bool
-	tab     caseTab
-	scroll  [ctCount]int
-	matSel  int
-	letter  int
-	reveal  bool // ID number shown whole (after a logged reveal)
-	prompt  *textinput.Model
-	promptK string // "invalid" or "reveal"
-	notice  string
-}
-
-type caseLoadedMsg struct {
+	c      *Common
 	id     uint32
 	cs     workflow.Case
 	events []workflow.Event
-	err    error
+	filing []*store.Summary
+	// whitewash: an earlier case of this enterprise declined as a whitewash attempt
+	// (found when the case loads, never while drawing)
+	whitewash string
+	loaded    bool
+	tab       caseTab
+	scroll    [ctCount]int
+	matSel    int
+	letter    int
+	reveal    bool // ID number shown whole (after a logged reveal)
+	prompt    *textinput.Model
+	promptK   string // "invalid" or "reveal"
+	notice    string
 }
 
+type caseLoadedMsg struct {
+	id        uint32
+	cs        workflow.Case
+	events    []workflow.Event
+	filing    []*store.Summary // every case of the same enterprise
+	whitewash string           // an earlier case of it declined as a whitewash attempt
+	err       error
+}
+
+// loadCase reads the case, its history and its enterprise's other cases off the UI loop.
 func loadCase(st *store.Store, id uint32) tea.Cmd {
 	return func() tea.Msg {
 		cs, err := st.Case(id)
@@ -61,7 +67,20 @@ func loadCase(st *store.Store, id uint32) tea.Cmd {
 			return caseLoadedMsg{id: id, err: err}
 		}
 		evs, err := st.Events(id)
-		return caseLoadedMsg{id: id, cs: cs, events: evs, err: err}
+		m := caseLoadedMsg{id: id, cs: cs, events: evs, err: err}
+		for _, sm := range st.Snapshot().List {
+			if sm.CreditCode == cs.Enterprise.CreditCode {
+				m.filing = append(m.filing, sm)
+			}
+		}
+		for _, sm := range m.filing {
+			if sm.ID != cs.ID && sm.Stage == workflow.StageDeclined && m.whitewash == "" {
+				if c, err := st.Case(sm.ID); err == nil && c.Decline != nil && c.Decline.Reason == "whitewash" {
+					m.whitewash = sm.No
+				}
+			}
+		}
+		return m
 	}
 }
 
@@ -82,12 +101,7 @@ func (v *caseView) setLoaded(m caseLoadedMsg) {
 	if v.matSel < 0 {
 		v.matSel = 0
 	}
-	v.filing = nil
-	for _, sm := range v.c.Store.Snapshot().List {
-		if sm.CreditCode == v.cs.Enterprise.CreditCode {
-			v.filing = append(v.filing, sm)
-		}
-	}
+	v.filing, v.whitewash = m.filing, m.whitewash
 }
 
 func (v *caseView) Update(msg tea.Msg) tea.Cmd {
@@ -361,13 +375,8 @@ func (v *caseView) summary(w int) []string {
 	if n := len(v.filing); n > 1 {
 		out = append(out, "  "+st.Muted.Render(v.c.T("case.filing", n)))
 	}
-	for _, sm := range v.filing {
-		if sm.ID != cs.ID && sm.Stage == workflow.StageDeclined {
-			if ev, err := v.c.Store.Case(sm.ID); err == nil && ev.Decline != nil && ev.Decline.Reason == "whitewash" {
-				out = append(out, "  "+st.Warn.Render(v.c.T("case.whitewash")+" ("+sm.No+")"))
-				break
-			}
-		}
+	if v.whitewash != "" {
+		out = append(out, "  "+st.Warn.Render(v.c.T("case.whitewash")+" ("+v.whitewash+")"))
 	}
 	out = append(out, "", st.Section.Render(v.c.T("case.agent")))
 	out = append(out, v.kv(v.c.T("case.agent"), safe(cs.Agent.Name), w))

@@ -299,6 +299,10 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if f2.Contact != "" && !slices.Contains(Keys("contact"), f2.Contact) {
 			return c, Event{}, refuse("finding", "未知的核实对象 %s", "Unknown source contacted %s", f2.Contact, f2.Contact)
 		}
+		f2.Evidence = strings.TrimSpace(f2.Evidence)
+		if !validEvidence(f2.Evidence) {
+			return c, Event{}, refuse("evidence", "证据引用以 sha256: 开头时，其后须为64位十六进制摘要", "An evidence reference starting with sha256: must carry a 64-digit hex digest")
+		}
 		f2.By, f2.At = a.Actor, a.At
 		n.Findings = append(n.Findings, f2)
 		n.addInvestigator(a.Actor)
@@ -480,4 +484,22 @@ func (r Rules) Replay(events []Event) (Case, error) {
 		c = n
 	}
 	return c, nil
+}
+
+// validEvidence: a reference is free text (a file number), but one that claims to be a
+// SHA-256 must be one, so it can be checked against the file later.
+func validEvidence(ref string) bool {
+	rest, ok := strings.CutPrefix(strings.ToLower(ref), "sha256:")
+	if !ok {
+		return true
+	}
+	if len(rest) != 64 {
+		return false
+	}
+	for _, r := range rest {
+		if !('0' <= r && r <= '9' || 'a' <= r && r <= 'f') {
+			return false
+		}
+	}
+	return true
 }

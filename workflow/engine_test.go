@@ -1292,3 +1292,18 @@ func TestEngineNoAliasing(t *testing.T) {
 		t.Errorf("changing the applied case changed the input case")
 	}
 }
+
+func TestFindingEvidenceReference(t *testing.T) {
+	for ref, ok := range map[string]bool{
+		"":                                   true,
+		"HX-2026-00017":                      true,
+		"sha256:" + strings.Repeat("ab", 32): true,
+		"SHA256:" + strings.Repeat("AB", 32): true,
+		"sha256:abc":                         false,
+		"sha256:" + strings.Repeat("zz", 32): false,
+	} {
+		if got := workflow.ValidEvidenceForTest(ref); got != ok {
+			t.Errorf("%q: %v, want %v", ref, got, ok)
+		}
+	}
+}
