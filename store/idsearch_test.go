@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"repairdesk/store"
+	"repairdesk/workflow"
 )
 
 // A whole ID number finds the case by a keyed hash; the number itself is stored nowhere
@@ -49,5 +50,27 @@ func TestSearchByWholeIDNumber(t *testing.T) {
 	defer locked.Close()
 	if ms, _ := locked.Search("11010519491231002X", nil, 0); len(ms) != 0 {
 		t.Fatalf("found %v without the key", ms)
+	}
+}
+
+// Showing an ID number whole is refused to a read-only role and without a reason, and
+// every reveal is in the audit log with its reason.
+func TestRevealIDIsCheckedAndLogged(t *testing.T) {
+	s, _, _ := newStore(t)
+	c := create(t, s, entA)
+	auditor := workflow.Staff{Name: "audit", Role: workflow.RoleAuditor, Active: true}
+	if _, err := s.RevealID(auditor, c.ID, "想看看"); err == nil {
+		t.Fatal("an auditor saw a whole ID number")
+	}
+	if _, err := s.RevealID(wang, c.ID, "  "); err == nil {
+		t.Fatal("revealed without a reason")
+	}
+	id, err := s.RevealID(wang, c.ID, "核对授权委托书")
+	if err != nil || id != "11010519491231002X" {
+		t.Fatalf("%q %v", id, err)
+	}
+	log := s.AuditLog(10)
+	if len(log) == 0 || log[0].What != "reveal_id" || log[0].Actor != wang.Name || !strings.Contains(log[0].Detail, "核对授权委托书") || !strings.Contains(log[0].Detail, c.No) {
+		t.Fatalf("audit log: %+v", log)
 	}
 }

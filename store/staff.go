@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -185,4 +186,28 @@ func (s *Store) SetLang(name, lang string) error {
 		s.publish(Change{Topic: "staff", Actor: name, At: s.opts.Now()})
 	}
 	return err
+}
+
+// RevealID returns a case's agent ID number whole for actor, who must hold a role that
+// handles cases and give a reason; the reveal is written to the audit log first. Screens
+// show masked numbers otherwise.
+func (s *Store) RevealID(actor workflow.Staff, caseID uint32, reason string) (string, error) {
+	if !actor.Active || !actor.Role.CanRevealPersonal() {
+		return "", &workflow.Refusal{Code: "reveal", ZH: "您的角色不能查看完整证件号", EN: "Your role cannot reveal ID numbers"}
+	}
+	reason = strings.TrimSpace(reason)
+	if reason == "" {
+		return "", &workflow.Refusal{Code: "reveal_reason", ZH: "查看完整证件号须说明原因", EN: "Say why the whole ID number is needed"}
+	}
+	c, err := s.Case(caseID)
+	if err != nil {
+		return "", err
+	}
+	if c.Agent.IDNumber == Locked {
+		return "", s.KeyProblem()
+	}
+	if err := s.Audit(actor.Name, "reveal_id", c.No+": "+reason); err != nil {
+		return "", err
+	}
+	return c.Agent.IDNumber, nil
 }

@@ -223,12 +223,13 @@ func (v *caseView) updatePrompt(km tea.KeyMsg) tea.Cmd {
 			m := v.cs.Materials[v.matSel]
 			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: true, Valid: false, Note: text}})
 		case "reveal":
-			if err := v.c.Store.Audit(v.c.Me.Name, "reveal_id", v.cs.No+": "+text); err != nil {
-				v.notice = v.c.T("err.generic", err.Error())
+			id, err := v.c.Store.RevealID(v.c.Me, v.cs.ID, text)
+			if err != nil {
+				v.notice = errMessage(v.c, err)
 				return nil
 			}
 			v.reveal = true
-			v.notice = v.c.T("reveal.shown", safe(v.cs.Agent.IDNumber))
+			v.notice = v.c.T("reveal.shown", safe(id))
 		}
 		return nil
 	}
