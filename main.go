@@ -55,6 +55,39 @@ usage:
 Run any command with --help for its flags.
 `
 
+const usageZH = `repairdesk — 企业征信修复工作台
+
+用法：
+  repairdesk [--db 路径] [--lang zh|en] [--as 登录名]   打开控制台
+  repairdesk --demo [--reset] [--as 登录名]             在演示数据库上打开控制台
+  repairdesk serve [--listen 地址] [--db 路径] [--host-key 路径] [--idle-lock 15m]   为全办公室提供 SSH 服务
+  repairdesk staff add 登录名 --role specialist|supervisor|admin|auditor [--display 姓名] [--key 公钥文件]
+  repairdesk staff list | disable 登录名 | enable 登录名
+  repairdesk staff key add 登录名 公钥文件 | staff key remove 登录名 指纹
+  repairdesk demo --cases N --db 路径                 生成演示数据库
+  repairdesk letters templates 目录 | use 目录 | use --default   调整信函模板
+  repairdesk calendar list | import 文件.json         工作日历（节假日、调休）
+  repairdesk sla show | set 阶段 天数 [--type 类型]   期限规则
+  repairdesk import 文件.csv [--db 路径] [--as 登录名]   批量受理；重复运行会跳过已导入的行
+  repairdesk check [--db 路径]                        校验数据库（使用中亦可）
+  repairdesk backup 文件 [--db 路径]                  一致的热备份并校验（使用中亦可）
+  repairdesk restore 文件 [--db 路径]                 用已校验的备份替换数据库（使用中不可）
+  repairdesk report [--period 2026-Q3] [--format md|csv] [--out 文件] [--db 路径]   成效统计表
+  repairdesk letter 案件编号 receipt|notice|decline|result [--out 文件] [--format txt|html] [--db 路径]
+  repairdesk export [--format csv|json] [--since 2026-01-01] [--out 文件] [--db 路径]
+  repairdesk version
+
+任一命令加 --help 查看其参数。
+`
+
+// usageText is the command summary in the user's language.
+func usageText() string {
+	if tui.LangFromEnv("") == "en" {
+		return usage
+	}
+	return usageZH
+}
+
 // DefaultDBPath: $REPAIRDESK_DB, else $XDG_DATA_HOME/repairdesk/repairdesk.db, else
 // ~/.local/share/repairdesk/repairdesk.db.
 func DefaultDBPath() string {
@@ -108,10 +141,10 @@ func run(args []string, stdout, stderr io.Writer) int {
 			fmt.Fprintln(stdout, "repairdesk", version)
 			return 0
 		case "help":
-			fmt.Fprint(stdout, usage)
+			fmt.Fprint(stdout, usageText())
 			return 0
 		default:
-			fmt.Fprintf(stderr, "repairdesk: unknown command %q\n\n%s", args[0], usage)
+			fmt.Fprintf(stderr, "repairdesk: %s\n\n%s", tui.T(tui.LangFromEnv(""), "cli.unknown_command", args[0]), usageText())
 			return 2
 		}
 	}

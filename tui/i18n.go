@@ -417,6 +417,7 @@ var catalogue = map[string][2]string{
 	"cli.restore_in_use":           {"已拒绝——%s。恢复绝不替换正在使用的数据库：请先停止它，再运行 restore。", "refused — %s. A restore never replaces a database in use: stop it, then run restore again."},
 	"cli.restored":                 {"已用 %[2]s 恢复 %[1]s：已校验，%[3]d 件案件", "restored %s from %s: verified, %d cases"},
 	"cli.restore_previous":         {"被替换的数据库保留为 %s", "the database it replaced is kept as %s"},
+	"cli.unknown_command":          {"未知命令 %q", "unknown command %q"},
 	"cli.natural_days":             {"自然日", "natural days"},
 	"cli.working_days":             {"工作日", "working days"},
 	"yes":                          {"是", "yes"},
