@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -239,6 +240,11 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 				by = st.Shown()
 			}
 			return &ConflictError{CaseNo: c.No, By: by, At: c.UpdatedAt, Expected: expected, Current: c.Version}
+		}
+		if a.Kind == workflow.ActAddRecord && a.Record != nil {
+			// The checklist the new record brings, from today's catalogue, goes into the
+			// action so the event replays the same whatever the catalogue becomes.
+			a.Materials = s.cat.Checklist(append(slices.Clone(c.Records), *a.Record))
 		}
 		n, ev, err := s.rules.Apply(c, actor, a)
 		if err != nil {

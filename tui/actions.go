@@ -103,6 +103,13 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 	lang := c.Lang
 	f := newForm(c, kind.Label(lang)+"  "+cs.No)
 	switch kind {
+	case workflow.ActAddRecord:
+		recordFields(c, f)
+		f.onChange = func(f *form, fd *field) {
+			if fd.key == "type" || fd.key == "tier" || fd.key == "date" {
+				f.info = publicityInfo(c, f)
+			}
+		}
 	case workflow.ActAddFinding:
 		f.text("checked", c.T("f.checked"), true, nil)
 		f.choice("contact", c.T("f.contact"), optionsOf("contact", lang), true)
@@ -169,6 +176,9 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
 	a := workflow.Action{Kind: kind, Comment: f.val("comment")}
 	switch kind {
+	case workflow.ActAddRecord:
+		rec := recordFromForm(f)
+		a.Record = &rec
 	case workflow.ActAddFinding:
 		a.Finding = &workflow.Finding{Checked: f.val("checked"), Contact: f.val("contact"), Method: f.val("method"), Result: f.val("result"), Evidence: f.val("evidence")}
 	case workflow.ActProposeRepair:

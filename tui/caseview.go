@@ -561,6 +561,8 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		return name + ": " + v.c.T(matKey(ch.Old)) + " → " + v.c.T(matKey(ch.New))
 	case ch.Field == "owner":
 		return v.c.T("case.owner") + ": " + v.c.staffName(ch.Old) + " → " + v.c.staffName(ch.New)
+	case ch.Field == "record":
+		return v.c.T("case.records") + ": + " + labelOf("record_type", ch.New, lang)
 	case ch.Field == "finding":
 		return v.c.T("f.result") + ": " + labelOf("result", ch.New, lang)
 	case ch.Field == "round":

@@ -36,29 +36,7 @@ func newIntakeForm(c *Common) *form {
 		return "", false
 	})
 	f.text("auth", c.T("f.auth"), false, nil)
-	f.choice("source", c.T("f.source"), optionsOf("source", lang), true)
-	f.choice("type", c.T("f.type"), optionsOf("record_type", lang), true)
-	f.text("institution", c.T("f.institution"), true, nil)
-	f.text("date", c.T("f.date"), true, func(v string) (string, bool) {
-		if m, w := c.dateCheck(v); m != "" {
-			return m, w
-		}
-		if d, _ := workflow.ParseDate(v); d.After(c.Now()) {
-			return c.T("f.date_future"), false
-		}
-		return "", false
-	})
-	f.text("amount", c.T("f.amount"), false, func(v string) (string, bool) {
-		if _, ok := parseYuan(v); !ok {
-			return c.T("f.amount_format"), false
-		}
-		return "", false
-	})
-	f.choice("problem", c.T("f.problem"), optionsOf("problem", lang), true)
-	f.choice("tier", c.T("f.tier"), optionsOf("tier", lang), true).visible = func(f *form) bool {
-		return f.get("type").value() == "admin_penalty"
-	}
-	f.text("detail", c.T("f.detail"), false, nil)
+	recordFields(c, f)
 	f.onChange = func(f *form, fd *field) {
 		if fd.key == "type" || fd.key == "tier" || fd.key == "date" {
 			f.info = publicityInfo(c, f)
@@ -110,9 +88,7 @@ func parseYuan(v string) (int64, bool) {
 
 // intakeFromForm builds the intake the store will number.
 func intakeFromForm(c *Common, f *form) workflow.Intake {
-	amount, _ := parseYuan(f.val("amount"))
-	rec := workflow.Record{Source: f.val("source"), Type: f.val("type"), Institution: f.val("institution"), Date: f.val("date"),
-		AmountFen: amount, Problem: f.val("problem"), Tier: f.val("tier"), Detail: f.val("detail")}
+	rec := recordFromForm(f)
 	return workflow.Intake{
 		Enterprise: workflow.Enterprise{Name: f.val("name"), CreditCode: f.val("credit_code"), LegalRep: f.val("legal_rep"), Address: f.val("address")},
 		Agent:      workflow.Agent{Name: f.val("agent"), Phone: f.val("phone"), IDNumber: f.val("id_number"), AuthLetter: f.val("auth")},
@@ -136,4 +112,38 @@ func publicityInfo(c *Common, f *form) string {
 		return c.T("intake.publicity_early", workflow.Day(e))
 	}
 	return c.T("intake.publicity_ok", workflow.Day(e))
+}
+
+// recordFields adds the fields of one contested record (intake, and add_record later).
+func recordFields(c *Common, f *form) {
+	lang := c.Lang
+	f.choice("source", c.T("f.source"), optionsOf("source", lang), true)
+	f.choice("type", c.T("f.type"), optionsOf("record_type", lang), true)
+	f.text("institution", c.T("f.institution"), true, nil)
+	f.text("date", c.T("f.date"), true, func(v string) (string, bool) {
+		if m, w := c.dateCheck(v); m != "" {
+			return m, w
+		}
+		if d, _ := workflow.ParseDate(v); d.After(c.Now()) {
+			return c.T("f.date_future"), false
+		}
+		return "", false
+	})
+	f.text("amount", c.T("f.amount"), false, func(v string) (string, bool) {
+		if _, ok := parseYuan(v); !ok {
+			return c.T("f.amount_format"), false
+		}
+		return "", false
+	})
+	f.choice("problem", c.T("f.problem"), optionsOf("problem", lang), true)
+	f.choice("tier", c.T("f.tier"), optionsOf("tier", lang), true).visible = func(f *form) bool {
+		return f.get("type").value() == "admin_penalty"
+	}
+	f.text("detail", c.T("f.detail"), false, nil)
+}
+
+func recordFromForm(f *form) workflow.Record {
+	amount, _ := parseYuan(f.val("amount"))
+	return workflow.Record{Source: f.val("source"), Type: f.val("type"), Institution: f.val("institution"), Date: f.val("date"),
+		AmountFen: amount, Problem: f.val("problem"), Tier: f.val("tier"), Detail: f.val("detail")}
 }

@@ -521,3 +521,33 @@ func TestSearchByWholeIDNumberInConsole(t *testing.T) {
 		t.Fatal("the typed ID number is echoed on screen")
 	}
 }
+
+// A further contested record joins the case at formal review through the action menu; the
+// checklist grows with what the new record type needs.
+func TestAddRecordInConsole(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	cs, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	openCase(m, cs.No)
+	chooseAction(t, m, workflow.ActAddRecord)
+	press(m, "right", "tab", "right", "right", "tab") // source → 百行征信, type → guarantee
+	typeText(m, "郑州银行")
+	press(m, "tab")
+	typeText(m, "2025-06-01")
+	press(m, "ctrl+s")
+	c := currentCase(t, m)
+	if len(c.Records) != 2 || c.Records[1].Type != "guarantee" || c.Records[1].Source != "baihang" {
+		t.Fatalf("records: %+v\n%s", c.Records, screen(m))
+	}
+	press(m, "2")
+	mustShow(t, m, "担保责任解除证明")
+	press(m, "1")
+	mustShow(t, m, "百行征信 · 对外担保 · 郑州银行 · 2025-06-01")
+	if probs := st.Check(); len(probs) != 0 {
+		t.Fatalf("check: %v", probs)
+	}
+}

@@ -23,11 +23,12 @@ const (
 	ActReassign           ActionKind = "reassign"
 	ActOverrideCreditCode ActionKind = "override_credit_code"
 	ActComment            ActionKind = "comment"
+	ActAddRecord          ActionKind = "add_record"
 )
 
 // Actions lists every action kind a person can choose on an existing case, in menu order.
 var Actions = []ActionKind{
-	ActUpdateMaterial, ActRequestMaterials, ActMaterialsReceived, ActOverrideCreditCode, ActAccept,
+	ActUpdateMaterial, ActAddRecord, ActRequestMaterials, ActMaterialsReceived, ActOverrideCreditCode, ActAccept,
 	ActAddFinding, ActProposeRepair, ActApprove, ActReturn, ActSubmitCorrection,
 	ActRecordOutcome, ActNotifyApplicant, ActDecline, ActReassign, ActWithdraw, ActComment,
 }
@@ -52,6 +53,11 @@ type Action struct {
 	Outcome      *Outcome        `json:"outcome,omitempty"`
 	Notification *Notification   `json:"notification,omitempty"`
 	Assignee     string          `json:"assignee,omitempty"`
+	// Record is a further contested record (add_record); Materials are the checklist items
+	// it brings that the case lacks, taken from the catalogue by the store so that replay
+	// never depends on today's catalogue.
+	Record    *Record    `json:"record,omitempty"`
+	Materials []Material `json:"materials,omitempty"`
 	// Deadline is the resubmission deadline of a one-time notice; the store fills it from
 	// the calendar so replay never depends on today's settings.
 	Deadline time.Time `json:"deadline,omitzero"`

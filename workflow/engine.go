@@ -69,6 +69,7 @@ func (r Rules) EarliestRepair(rec Record) time.Time {
 // stagesFor says where each action may be taken.
 var stagesFor = map[ActionKind][]Stage{
 	ActUpdateMaterial:     {StageFormalReview, StageAwaitingMaterials},
+	ActAddRecord:          {StageFormalReview, StageAwaitingMaterials},
 	ActRequestMaterials:   {StageFormalReview},
 	ActMaterialsReceived:  {StageAwaitingMaterials},
 	ActOverrideCreditCode: {StageFormalReview, StageAwaitingMaterials},
@@ -278,6 +279,30 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		}
 		n.CreditCodeOverride = a.Actor
 		set("credit_code_override", "", a.Actor)
+	case ActAddRecord:
+		if a.Record == nil {
+			return c, Event{}, refuse("record", "未填写异议记录", "No record given")
+		}
+		rec := *a.Record
+		if errs := ValidateRecord(&rec, "record.", a.At); len(errs) > 0 {
+			return c, Event{}, &Refusal{Code: "invalid", ZH: errs[0].ZH, EN: errs[0].EN}
+		}
+		for _, r := range n.Records {
+			if r.Source == rec.Source && r.Type == rec.Type && r.Institution == rec.Institution && r.Date == rec.Date {
+				return c, Event{}, refuse("record_dup", "该记录已在本案中", "This record is already part of the case")
+			}
+		}
+		n.Records = append(n.Records, rec)
+		for _, m := range a.Materials {
+			i := slices.IndexFunc(n.Materials, func(x Material) bool { return x.Key == m.Key })
+			switch {
+			case i < 0:
+				n.Materials = append(n.Materials, Material{Key: m.Key, Label: m.Label, Required: m.Required})
+			case m.Required && !n.Materials[i].Required:
+				n.Materials[i].Required = true // the new record needs what was optional
+			}
+		}
+		set("record", "", rec.Type)
 	case ActAccept:
 		move(StageInvestigating)
 	case ActAddFinding:

@@ -81,6 +81,9 @@ func engAct(kind workflow.ActionKind, at time.Time) workflow.Action {
 		a.Intake = engIntake(engGoodCode)
 	case workflow.ActUpdateMaterial:
 		a.Material = &workflow.MaterialUpdate{Key: "application_form", Received: true, Valid: true}
+	case workflow.ActAddRecord:
+		a.Record = &workflow.Record{Source: "baihang", Type: "guarantee", Institution: "郑州银行", Date: "2025-06-01", Problem: "outdated"}
+		a.Materials = workflow.DefaultCatalogue().Checklist([]workflow.Record{*a.Record})
 	case workflow.ActRequestMaterials:
 		a.Deadline = workflow.DefaultSLA().ResubmitDeadline(workflow.DefaultCalendar(), at)
 	case workflow.ActOverrideCreditCode:
@@ -380,6 +383,7 @@ type engMove struct {
 var engDesignMoves = map[workflow.Stage]map[workflow.ActionKind]engMove{
 	workflow.StageFormalReview: {
 		workflow.ActUpdateMaterial:     {to: workflow.StageFormalReview},
+		workflow.ActAddRecord:          {to: workflow.StageFormalReview},
 		workflow.ActOverrideCreditCode: {to: workflow.StageFormalReview, review: true},
 		workflow.ActRequestMaterials:   {to: workflow.StageAwaitingMaterials},
 		workflow.ActAccept:             {to: workflow.StageInvestigating},
@@ -387,6 +391,7 @@ var engDesignMoves = map[workflow.Stage]map[workflow.ActionKind]engMove{
 	},
 	workflow.StageAwaitingMaterials: {
 		workflow.ActUpdateMaterial:     {to: workflow.StageAwaitingMaterials},
+		workflow.ActAddRecord:          {to: workflow.StageAwaitingMaterials},
 		workflow.ActOverrideCreditCode: {to: workflow.StageAwaitingMaterials, review: true},
 		workflow.ActMaterialsReceived:  {to: workflow.StageFormalReview},
 	},
@@ -451,7 +456,7 @@ func TestEngineDesignTableIsComplete(t *testing.T) {
 			t.Errorf("stage %s is not in the design table", s)
 		}
 	}
-	want := []workflow.ActionKind{"update_material", "request_materials", "materials_received", "override_credit_code",
+	want := []workflow.ActionKind{"update_material", "add_record", "request_materials", "materials_received", "override_credit_code",
 		"accept", "add_finding", "propose_repair", "approve", "return", "submit_correction", "record_outcome",
 		"notify_applicant", "decline", "reassign", "withdraw", "comment"}
 	got := slices.Clone(workflow.Actions)
@@ -1305,5 +1310,41 @@ func TestFindingEvidenceReference(t *testing.T) {
 		if got := workflow.ValidEvidenceForTest(ref); got != ok {
 			t.Errorf("%q: %v, want %v", ref, got, ok)
 		}
+	}
+}
+
+// A further record joins the case at formal review: its checklist items are added (or made
+// required), the same record twice is refused, a bad record is refused with its reason.
+func TestEngineAddRecord(t *testing.T) {
+	rules := workflow.DefaultRules()
+	at := engT("2026-03-03 10:00")
+	create := engAct(workflow.ActCreate, engT("2026-03-02 09:00"))
+	create.Actor = engLi.Name
+	c, _, err := rules.Apply(workflow.Case{}, engLi, create)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := workflow.Record{Source: "baihang", Type: "guarantee", Institution: "郑州银行", Date: "2025-06-01", Problem: "outdated"}
+	a := workflow.Action{Kind: workflow.ActAddRecord, Actor: engLi.Name, At: at, Record: &rec,
+		Materials: workflow.DefaultCatalogue().Checklist(append(slices.Clone(c.Records), rec))}
+	n, _, err := rules.Apply(c, engLi, a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(n.Records) != len(c.Records)+1 {
+		t.Fatalf("records %d", len(n.Records))
+	}
+	i := slices.IndexFunc(n.Materials, func(m workflow.Material) bool { return m.Key == "guarantee_release" })
+	if i < 0 || !n.Materials[i].Required {
+		t.Fatalf("the guarantee release certificate was not added as required: %+v", n.Materials)
+	}
+	if _, _, err := rules.Apply(n, engLi, a); err == nil || err.(*workflow.Refusal).Code != "record_dup" {
+		t.Fatalf("the same record twice: %v", err)
+	}
+	bad := rec
+	bad.Date = "2099-01-01"
+	a.Record = &bad
+	if _, _, err := rules.Apply(c, engLi, a); err == nil || !strings.Contains(err.(*workflow.Refusal).ZH, "不能晚于今天") {
+		t.Fatalf("a future record date: %v", err)
 	}
 }

@@ -61,8 +61,19 @@ func ValidateIntake(in *Intake, now time.Time) []*FieldError {
 		errs = append(errs, &FieldError{Field: "records", Code: "required", ZH: "至少登记一条异议记录", EN: "Add at least one contested record"})
 	}
 	for i := range in.Records {
-		r := &in.Records[i]
-		f := "records." + itoa(i) + "."
+		errs = append(errs, ValidateRecord(&in.Records[i], "records."+itoa(i)+".", now)...)
+	}
+	if len(in.Materials) == 0 {
+		errs = append(errs, &FieldError{Field: "materials", Code: "required", ZH: "材料清单为空", EN: "The materials checklist is empty"})
+	}
+	return errs
+}
+
+// ValidateRecord checks one contested record (field names prefixed with f) and
+// normalises its date and institution in place.
+func ValidateRecord(r *Record, f string, now time.Time) []*FieldError {
+	var errs []*FieldError
+	{
 		if !slices.Contains(Keys("source"), r.Source) {
 			errs = append(errs, &FieldError{Field: f + "source", Code: "choice", ZH: "请选择记录来源", EN: "Choose where the record is reported"})
 		}
@@ -76,7 +87,9 @@ func ValidateIntake(in *Intake, now time.Time) []*FieldError {
 			errs = append(errs, &FieldError{Field: f + "tier", Code: "choice", ZH: "行政处罚须选择严重程度（轻微/一般/严重）", EN: "Choose the penalty's tier: minor, general or serious"})
 		}
 		r.Institution = strings.TrimSpace(r.Institution)
-		req(f+"institution", r.Institution, "报送机构", "Reporting institution")
+		if r.Institution == "" {
+			errs = append(errs, &FieldError{Field: f + "institution", Code: "required", ZH: "报送机构不能为空", EN: "Reporting institution is required"})
+		}
 		if d, err := ParseDate(strings.TrimSpace(r.Date)); err != nil {
 			errs = append(errs, &FieldError{Field: f + "date", Code: "date", ZH: "记录日期格式应为 YYYY-MM-DD，例如 2025-03-18", EN: "The record date must be YYYY-MM-DD, e.g. 2025-03-18"})
 		} else if d.After(now) {
@@ -87,9 +100,6 @@ func ValidateIntake(in *Intake, now time.Time) []*FieldError {
 		if r.AmountFen < 0 {
 			errs = append(errs, &FieldError{Field: f + "amount", Code: "amount", ZH: "金额不能为负", EN: "The amount cannot be negative"})
 		}
-	}
-	if len(in.Materials) == 0 {
-		errs = append(errs, &FieldError{Field: "materials", Code: "required", ZH: "材料清单为空", EN: "The materials checklist is empty"})
 	}
 	return errs
 }

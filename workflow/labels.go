@@ -71,6 +71,7 @@ var labels = map[string][2]string{
 	"action.withdraw":             {"撤回申请", "Withdraw"},
 	"action.reassign":             {"改派", "Reassign"},
 	"action.override_credit_code": {"确认信用代码", "Override code warning"},
+	"action.add_record":           {"追加异议记录", "Add a record"},
 	"action.comment":              {"备注", "Comment"},
 	"action.reveal":               {"查看完整证件号", "Reveal ID number"},
 
