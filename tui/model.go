@@ -145,6 +145,11 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.idleLock > 0 && !m.locked && m.c.Now().Sub(m.lastKey) >= m.idleLock {
 			m.locked = true
 		}
+		// Deadlines move with the clock even when nobody acts: re-sort the due tab and
+		// its counts once a minute.
+		if m.c.Now().Sub(m.q.built) >= time.Minute {
+			m.q.rebuild(m.c.Store.Snapshot())
+		}
 		return m, tick()
 	case changeMsg:
 		if !msg.ok {

@@ -551,3 +551,18 @@ func TestAddRecordInConsole(t *testing.T) {
 		t.Fatalf("check: %v", probs)
 	}
 }
+
+// A case becomes overdue as time passes, with nobody acting: the due tab and its count
+// follow within a minute.
+func TestDueTabFollowsTheClock(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)} // a Monday
+	st := newTestStore(t, clk)
+	if _, err := st.Create(testSpecialist, testIntake("河南信修信用管理有限公司", "91110000600037341L"), ""); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	mustShow(t, m, "即将到期·已超期 0")
+	clk.t = time.Date(2026, 3, 10, 10, 0, 0, 0, workflow.ChinaTZ) // formal review's 5 working days are past
+	m.Update(tickMsg(clk.t))
+	mustShow(t, m, "即将到期·已超期 1!1")
+}
