@@ -618,10 +618,3 @@ func (q *queue) dueCell(sm *store.Summary, now time.Time) (string, lipglossStyle
 }
 
 func (q *queue) staffName(name string) string { return q.c.staffName(name) }
-
-func unusedQueueStaff(q *queue, name string) string {
-	if st, ok := q.c.staff[name]; ok {
-		return safe(st.Shown())
-	}
-	return safe(name)
-}

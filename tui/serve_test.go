@@ -129,7 +129,6 @@ func (o *srvOffice) dial(cfg *gossh.ClientConfig) (*gossh.Client, error) {
 // sshScreen is one console session as the client sees it.
 type sshScreen struct {
 	t     *testing.T
-	name  string
 	sess  *gossh.Session
 	stdin io.Writer
 	mu    sync.Mutex

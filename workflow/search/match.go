@@ -126,15 +126,6 @@ func wideBitOf(c rune) uint64 {
 
 func exactBit(c rune) bool { return ('a' <= c && c <= 'z') || ('0' <= c && c <= '9') }
 
-// runeMask is the signature of every rune in s.
-func runeMask(s string) uint64 {
-	var m uint64
-	for _, r := range s {
-		m |= bitOf(canon(r))
-	}
-	return m
-}
-
 // term is one whitespace-separated part of a query.
 type term struct {
 	pat    []prune
