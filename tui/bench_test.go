@@ -6,14 +6,18 @@ package tui
 //	go test -run '^$' -bench . -benchtime 2s -timeout 60m ./store/ ./tui/ ./workflow/search/
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"math"
 	"math/rand/v2"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"slices"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -141,6 +145,76 @@ func BenchmarkStartup(b *testing.B) {
 	b.ReportMetric(float64(first)/1e6, "first-ms")
 	reportPct(b, "startup-", lat)
 	b.ReportMetric(pct(ready, 0.5), "search-ready-p50-ms")
+}
+
+// BenchmarkColdStart: start-up to the first frame in a fresh process, after the
+// database file's pages were dropped from the page cache — the first start of the day.
+// One op = 5 starts. Each is timed by this process from launching the child to reading
+// the line the child prints once its first 120x40 frame is drawn ("launch-"), and by the
+// child from the start of its test to that frame ("frame-"). Linux only (fadvise).
+func BenchmarkColdStart(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	if err := evictCache(path); err != nil {
+		b.Skip("cannot drop the page cache here:", err)
+	}
+	var launch, inner []time.Duration
+	for b.Loop() {
+		for range 5 {
+			if err := evictCache(path); err != nil {
+				b.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBenchColdChild$")
+			cmd.Env = append(os.Environ(), "REPAIRDESK_BENCH_COLD="+path)
+			out, err := cmd.StdoutPipe()
+			if err != nil {
+				b.Fatal(err)
+			}
+			t0 := time.Now()
+			if err := cmd.Start(); err != nil {
+				b.Fatal(err)
+			}
+			sc := bufio.NewScanner(out)
+			var got bool
+			for sc.Scan() {
+				if ms, ok := strings.CutPrefix(sc.Text(), "first-frame-ms="); ok {
+					launch = append(launch, time.Since(t0))
+					v, err := strconv.ParseFloat(ms, 64)
+					if err != nil {
+						b.Fatal(err)
+					}
+					inner = append(inner, time.Duration(v*1e6))
+					got = true
+				}
+			}
+			if err := cmd.Wait(); err != nil || !got {
+				b.Fatalf("child: %v (frame seen: %v)", err, got)
+			}
+		}
+	}
+	reportPct(b, "launch-", launch)
+	reportPct(b, "frame-", inner)
+}
+
+// TestBenchColdChild is BenchmarkColdStart's child; on its own it does nothing.
+func TestBenchColdChild(t *testing.T) {
+	path := os.Getenv("REPAIRDESK_BENCH_COLD")
+	if path == "" {
+		t.Skip("run by BenchmarkColdStart")
+	}
+	t0 := time.Now()
+	st, err := store.Open(path, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	m := benchModel(st)
+	frame := m.View()
+	el := time.Since(t0)
+	if !strings.Contains(frame, "XF-") {
+		t.Fatalf("the first frame shows no case:\n%s", frame)
+	}
+	fmt.Printf("first-frame-ms=%.3f\n", float64(el)/1e6)
+	m.Close()
 }
 
 // BenchmarkQueueView: one frame of the queue at 120x40 on each tab, and with a search

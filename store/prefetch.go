@@ -1,0 +1,136 @@
+package store
+
+import (
+	"encoding/binary"
+	"os"
+	"slices"
+	"sync"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// prefetch reads a bucket's pages into the page cache, many at a time, before a cursor
+// walks it.
+//
+// bbolt maps the file with MADV_RANDOM, so a cursor over pages that are not cached
+// faults them in one 4 KiB page at a time, each a synchronous read. The summaries of
+// 100,000 cases are about 5,000 pages in a few hundred runs spread over the whole file
+// (pages are rewritten where the freelist has room), and faulting them in one by one
+// took 350–480 ms of a cold start. Read level by level, in runs of adjacent pages and
+// several runs at once, the same pages take 30–60 ms.
+//
+// Only the bbolt page header and branch elements are read (file format 2: a 16-byte
+// header of id, flags, count and overflow, then 16-byte branch elements ending with the
+// child's page id). It is a hint: anything unexpected ends it, and the cursor that
+// follows reads what it needs either way. Nothing here touches the mapped memory.
+//
+// It returns the pages it read, for tests.
+func prefetch(tx *bolt.Tx, b *bolt.Bucket) (read []uint64) {
+	root := uint64(b.Root())
+	if root == 0 { // inline bucket: its data is in the parent's page
+		return nil
+	}
+	db := tx.DB()
+	ps := db.Info().PageSize
+	if ps < 512 {
+		return nil
+	}
+	limit := uint64(tx.Size()) / uint64(ps)
+	f, err := os.Open(db.Path())
+	if err != nil {
+		return nil
+	}
+	defer f.Close()
+	level := []uint64{root}
+	for depth := 0; len(level) > 0 && depth < 32; depth++ {
+		read = append(read, level...)
+		level = prefetchLevel(f, level, ps, limit)
+	}
+	return read
+}
+
+const (
+	pageHeader    = 16
+	branchElement = 16
+	branchFlag    = 0x01
+	maxRun        = 64 // pages in one read
+)
+
+// prefetchLevel reads the given pages and returns the children of those that are
+// branch pages.
+func prefetchLevel(f *os.File, ids []uint64, ps int, limit uint64) []uint64 {
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	type run struct{ first, n uint64 }
+	var runs []run
+	for _, id := range ids {
+		if id >= limit {
+			continue
+		}
+		if k := len(runs) - 1; k >= 0 && runs[k].first+runs[k].n == id && runs[k].n < maxRun {
+			runs[k].n++
+			continue
+		}
+		runs = append(runs, run{id, 1})
+	}
+	var (
+		mu       sync.Mutex
+		children []uint64
+		wg       sync.WaitGroup
+		next     = make(chan run)
+	)
+	for range min(8, len(runs)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			buf := make([]byte, maxRun*ps)
+			var mine []uint64
+			for r := range next {
+				n, _ := f.ReadAt(buf[:int(r.n)*ps], int64(r.first)*int64(ps))
+				for off := 0; off+ps <= n; off += ps {
+					mine = branchChildren(buf[off:off+ps], ps, limit, f, r.first+uint64(off/ps), mine)
+				}
+			}
+			mu.Lock()
+			children = append(children, mine...)
+			mu.Unlock()
+		}()
+	}
+	for _, r := range runs {
+		next <- r
+	}
+	close(next)
+	wg.Wait()
+	return children
+}
+
+// branchChildren appends the child page ids of a branch page (read again in full when
+// it overflows into further pages).
+func branchChildren(p []byte, ps int, limit uint64, f *os.File, id uint64, out []uint64) []uint64 {
+	ne := binary.NativeEndian
+	if ne.Uint64(p[0:]) != id || ne.Uint16(p[8:]) != branchFlag {
+		return out
+	}
+	count := int(ne.Uint16(p[10:]))
+	if over := ne.Uint32(p[12:]); over > 0 {
+		if over > 1024 || id+uint64(over) >= limit {
+			return out
+		}
+		full := make([]byte, (int(over)+1)*ps)
+		if n, _ := f.ReadAt(full, int64(id)*int64(ps)); n < len(full) {
+			return out
+		}
+		p = full
+	}
+	if pageHeader+count*branchElement > len(p) {
+		return out
+	}
+	for i := range count {
+		child := ne.Uint64(p[pageHeader+i*branchElement+8:])
+		if child < limit {
+			out = append(out, child)
+		}
+	}
+	return out
+}

@@ -1,0 +1,94 @@
+package store
+
+import (
+	"encoding/binary"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+	"unsafe"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestPrefetch: the walk over the file reaches every leaf page a cursor then reads,
+// through a tree of several levels; a tiny (inline) bucket needs nothing; pages that are
+// not branch pages, or lie past the end of the file, end the walk without harm.
+func TestPrefetch(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "p.db")
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	val := make([]byte, 150)
+	for round := range 4 { // several transactions, so pages are spread over the file
+		err := db.Update(func(tx *bolt.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("big"))
+			if err != nil {
+				return err
+			}
+			if _, err := tx.CreateBucketIfNotExists([]byte("tiny")); err != nil {
+				return err
+			}
+			for i := range 30_000 {
+				if i%4 != round {
+					continue
+				}
+				k := make([]byte, 4)
+				binary.BigEndian.PutUint32(k, uint32(i))
+				if err := b.Put(k, val); err != nil {
+					return err
+				}
+			}
+			return tx.Bucket([]byte("tiny")).Put([]byte("k"), []byte("v"))
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	err = db.View(func(tx *bolt.Tx) error {
+		if read := prefetch(tx, tx.Bucket([]byte("tiny"))); len(read) != 0 {
+			return fmt.Errorf("an inline bucket read %d pages", len(read))
+		}
+		b := tx.Bucket([]byte("big"))
+		read := map[uint64]bool{}
+		for _, id := range prefetch(tx, b) {
+			read[id] = true
+		}
+		base := db.Info().Data
+		ps := uintptr(db.Info().PageSize)
+		leaves := map[uint64]bool{}
+		c := b.Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			leaves[uint64((uintptr(unsafe.Pointer(&v[0]))-base)/ps)] = true
+		}
+		for id := range leaves {
+			if !read[id] {
+				return fmt.Errorf("leaf page %d was not read ahead (%d read, %d leaves)", id, len(read), len(leaves))
+			}
+		}
+		if len(read) <= len(leaves) {
+			return fmt.Errorf("no branch page read: %d read, %d leaves", len(read), len(leaves))
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ps := db.Info().PageSize
+	st, _ := f.Stat()
+	limit := uint64(st.Size()) / uint64(ps)
+	if got := prefetchLevel(f, []uint64{limit, limit + 7, 1 << 60}, ps, limit); len(got) != 0 {
+		t.Errorf("pages past the end gave children %v", got)
+	}
+	if got := prefetchLevel(f, []uint64{0, 1}, ps, limit); len(got) != 0 { // the meta pages
+		t.Errorf("meta pages gave children %v", got)
+	}
+}
