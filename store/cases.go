@@ -194,17 +194,19 @@ func nextYearSeq(tx *bolt.Tx, year int) (int, error) {
 // Apply is the one write path for an existing case: load → check the expected version →
 // workflow applies the action → save the case and append its event, in one transaction.
 // A stale expected version returns *ConflictError and writes nothing.
+//
+// Actions from many sessions commit together (group commit): while one transaction is
+// being written, the actions that arrive queue up, and the next caller to take the
+// writer's turn commits all of them in one transaction with one pair of fsyncs. Each is
+// checked against the state the ones before it left, so a conflict between two of them
+// is found as before, and a refused action writes nothing and does not affect the rest.
+// A lone action does not wait for company.
 func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.Action) (workflow.Case, error) {
 	if s.closed.Load() {
 		return workflow.Case{}, ErrClosed
 	}
 	if err := s.writable(); err != nil {
 		return workflow.Case{}, err
-	}
-	s.writeMu.Lock()
-	defer s.writeMu.Unlock()
-	if s.closed.Load() {
-		return workflow.Case{}, ErrClosed
 	}
 	if a.At.IsZero() {
 		a.At = s.opts.Now()
@@ -221,51 +223,151 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 				ZH: fmt.Sprintf("%s 不是在岗的办案人员", a.Assignee), EN: fmt.Sprintf("%s is not an active case handler", a.Assignee)}
 		}
 	}
-	var out workflow.Case
-	err := s.db.Update(func(tx *bolt.Tx) error {
-		raw := tx.Bucket(bCases).Get(u32(id))
-		if raw == nil {
-			return ErrNotFound
+	r := &applyReq{id: id, expected: expected, actor: actor, a: a, done: make(chan struct{})}
+	s.commitMu.Lock()
+	s.commitQ = append(s.commitQ, r)
+	s.commitMu.Unlock()
+	for {
+		select {
+		case <-r.done:
+			return r.out, r.err
+		default:
 		}
-		var c workflow.Case
-		if err := json.Unmarshal(raw, &c); err != nil {
-			return fmt.Errorf("case %d is unreadable: %w", id, err)
-		}
-		if err := s.unsealCase(&c); err != nil {
-			return err // never save Locked over a value
-		}
-		if c.Version != expected {
-			by := c.UpdatedBy
-			if st, ok := staffIn(tx, by); ok {
-				by = st.Shown()
+		select {
+		case <-r.done: // committed (or refused) in a batch another caller wrote
+			return r.out, r.err
+		case s.commitTurn <- struct{}{}:
+			s.commitMu.Lock()
+			n := min(len(s.commitQ), maxCommitBatch)
+			batch := slices.Clone(s.commitQ[:n])
+			s.commitQ = slices.Delete(s.commitQ, 0, n)
+			s.commitMu.Unlock()
+			if len(batch) > 0 {
+				s.commitBatch(batch)
 			}
-			return &ConflictError{CaseNo: c.No, By: by, At: c.UpdatedAt, Expected: expected, Current: c.Version}
+			<-s.commitTurn
 		}
-		if a.Kind == workflow.ActAddRecord && a.Record != nil {
-			// The checklist the new record brings, from today's catalogue, goes into the
-			// action so the event replays the same whatever the catalogue becomes.
-			a.Materials = s.cat.Checklist(append(slices.Clone(c.Records), *a.Record))
+	}
+}
+
+// maxCommitBatch bounds one group commit, so that a transaction stays short.
+const maxCommitBatch = 128
+
+// applyReq is one Apply waiting for its group commit.
+type applyReq struct {
+	id       uint32
+	expected int
+	actor    workflow.Staff
+	a        workflow.Action
+
+	out  workflow.Case
+	err  error
+	done chan struct{} // closed when out and err are final
+}
+
+// commitBatch writes the actions in one transaction, then publishes them. If the
+// transaction itself fails (a write or the commit, not a refusal), each action is tried
+// again on its own, so one bad action cannot fail the others.
+func (s *Store) commitBatch(batch []*applyReq) {
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	defer func() {
+		for _, r := range batch {
+			close(r.done)
 		}
-		n, ev, err := s.rules.Apply(c, actor, a)
-		if err != nil {
-			return err
+	}()
+	if s.closed.Load() {
+		for _, r := range batch {
+			r.err = ErrClosed
 		}
-		prev, err := lastHash(tx, id)
-		if err != nil {
-			return err
+		return
+	}
+	if !s.applyAll(batch) && len(batch) > 1 {
+		for _, r := range batch {
+			s.applyAll([]*applyReq{r})
 		}
-		if err := s.save(tx, &n, &ev, prev); err != nil {
-			return err
+	}
+	var done []*workflow.Case
+	for _, r := range batch {
+		if r.err == nil {
+			done = append(done, &r.out)
 		}
-		out = n
+	}
+	s.refresh(done...)
+	for _, r := range batch {
+		if r.err == nil {
+			s.publish(Change{CaseID: r.out.ID, Version: r.out.Version, Kind: r.a.Kind, Actor: r.actor.Name, At: r.a.At, Topic: "case"})
+		}
+	}
+}
+
+// applyAll runs the actions in one transaction. It reports false, with the error on every
+// action, when the transaction failed as a whole.
+func (s *Store) applyAll(batch []*applyReq) bool {
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, r := range batch {
+			r.out, r.err = workflow.Case{}, nil
+			c, ev, prev, err := s.prepareApply(tx, r)
+			if err != nil {
+				r.err = err // refused: nothing of it was written
+				continue
+			}
+			if err := s.save(tx, &c, &ev, prev); err != nil {
+				return err
+			}
+			if s.afterSave != nil {
+				if err := s.afterSave(&c); err != nil {
+					return err
+				}
+			}
+			r.out = c
+		}
 		return nil
 	})
 	if err != nil {
-		return workflow.Case{}, err
+		for _, r := range batch {
+			r.out, r.err = workflow.Case{}, err
+		}
+		return false
 	}
-	s.refresh(&out)
-	s.publish(Change{CaseID: out.ID, Version: out.Version, Kind: a.Kind, Actor: actor.Name, At: a.At, Topic: "case"})
-	return out, nil
+	return true
+}
+
+// prepareApply reads the case and works out the action's result without writing.
+func (s *Store) prepareApply(tx *bolt.Tx, r *applyReq) (workflow.Case, workflow.Event, string, error) {
+	raw := tx.Bucket(bCases).Get(u32(r.id))
+	if raw == nil {
+		return workflow.Case{}, workflow.Event{}, "", ErrNotFound
+	}
+	var c workflow.Case
+	if err := json.Unmarshal(raw, &c); err != nil {
+		return workflow.Case{}, workflow.Event{}, "", fmt.Errorf("case %d is unreadable: %w", r.id, err)
+	}
+	if err := s.unsealCase(&c); err != nil {
+		return workflow.Case{}, workflow.Event{}, "", err // never save Locked over a value
+	}
+	if c.Version != r.expected {
+		by := c.UpdatedBy
+		if st, ok := staffIn(tx, by); ok {
+			by = st.Shown()
+		}
+		return workflow.Case{}, workflow.Event{}, "", &ConflictError{CaseNo: c.No, By: by, At: c.UpdatedAt, Expected: r.expected, Current: c.Version}
+	}
+	a := r.a
+	if a.Kind == workflow.ActAddRecord && a.Record != nil {
+		// The checklist the new record brings, from today's catalogue, goes into the
+		// action so the event replays the same whatever the catalogue becomes.
+		a.Materials = s.cat.Checklist(append(slices.Clone(c.Records), *a.Record))
+	}
+	n, ev, err := s.rules.Apply(c, r.actor, a)
+	if err != nil {
+		return workflow.Case{}, workflow.Event{}, "", err
+	}
+	prev, err := lastHash(tx, r.id)
+	if err != nil {
+		return workflow.Case{}, workflow.Event{}, "", err
+	}
+	return n, ev, prev, nil
 }
 
 func lastHash(tx *bolt.Tx, id uint32) (string, error) {

@@ -65,6 +65,12 @@ type Store struct {
 
 	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
 
+	// Group commit (Apply): actions waiting to be written, and the writer's turn.
+	commitMu   sync.Mutex
+	commitQ    []*applyReq
+	commitTurn chan struct{}              // capacity 1: whoever sends into it writes the queue
+	afterSave  func(*workflow.Case) error // tests: fail a transaction after a case was written
+
 	settings atomic.Pointer[Settings]
 	snap     atomic.Pointer[Snapshot]
 	sumMu    sync.Mutex // guards rebuilding snap
@@ -195,7 +201,7 @@ func Open(path string, opts Options) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	s := &Store{db: db, path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(),
+	s := &Store{db: db, path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
 		index: search.New(), subs: map[int]chan Change{}, keys: keys}
 	if err := s.prepare(); err != nil {
 		db.Close()

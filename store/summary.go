@@ -140,15 +140,15 @@ func (sn *Snapshot) ChangesSince(old *Snapshot) (ids []uint32, ok bool) {
 	return slices.Clone(sn.log.ids[old.logLen:sn.logLen]), true
 }
 
-// logged is the log and length for the snapshot that follows old by changing id.
-func (old *Snapshot) logged(id uint32) (*changeLog, int) {
+// logged is the log and length for the snapshot that follows old by changing ids.
+func (old *Snapshot) logged(ids ...uint32) (*changeLog, int) {
 	l := old.log
 	if l == nil || old.logLen >= maxChangeLog {
 		return &changeLog{}, 0 // sessions holding older snapshots rebuild once
 	}
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	l.ids = append(l.ids[:old.logLen], id) // snapshots are made in order, under sumMu
+	l.ids = append(l.ids[:old.logLen], ids...) // snapshots are made in order, under sumMu
 	return l, len(l.ids)
 }
 
@@ -160,8 +160,8 @@ type views struct {
 	ready        atomic.Bool // open and closed are made
 	open, closed []*Summary
 
-	prev     *views   // made from these, if they were ready, by replacing was with now
-	was, now *Summary // was nil: a new case
+	prev    *views // made from these, if they were ready, by these changes
+	changes []viewChange
 }
 
 // Open lists the cases still in progress, newest first. The slice is shared: read only.
@@ -222,30 +222,66 @@ func cmpDesc(a, b uint32) int {
 	return 0
 }
 
-// next is the views of the snapshot in which was became now: derived later from v if v
-// is made by then, else made afresh when asked for (so at most one link is kept).
-func (v *views) next(was, now *Summary) *views {
+// viewChange is one summary replaced by another (was nil: a new case).
+type viewChange struct{ was, now *Summary }
+
+// next is the views of the snapshot made by these changes: derived later from v if v is
+// made by then, else made afresh when asked for (so at most one link is kept).
+func (v *views) next(changes []viewChange) *views {
 	if !v.ready.Load() {
 		return &views{}
 	}
-	return &views{prev: v, was: was, now: now}
+	return &views{prev: v, changes: changes}
 }
 
+// derive makes the lists from the previous snapshot's: one copy each, then every change
+// in order (a batch may change one case twice).
 func (v *views) derive(p *views) {
-	v.open, v.closed = p.open, p.closed
-	if v.was != nil {
-		if v.was.Stage.Terminal() {
-			v.closed = replaceSorted(v.closed, v.was, nil, byClosed)
+	if len(v.changes) == 1 { // the common case: copy and change in one pass
+		c := v.changes[0]
+		v.open, v.closed = p.open, p.closed
+		if c.was != nil {
+			if c.was.Stage.Terminal() {
+				v.closed = replaceSorted(v.closed, c.was, nil, byClosed)
+			} else {
+				v.open = replaceSorted(v.open, c.was, nil, byNewest)
+			}
+		}
+		if c.now.Stage.Terminal() {
+			v.closed = replaceSorted(v.closed, nil, c.now, byClosed)
 		} else {
-			v.open = replaceSorted(v.open, v.was, nil, byNewest)
+			v.open = replaceSorted(v.open, nil, c.now, byNewest)
+		}
+		v.changes = nil
+		return
+	}
+	open := slices.Grow(slices.Clone(p.open), len(v.changes))
+	closed := slices.Grow(slices.Clone(p.closed), len(v.changes))
+	for _, c := range v.changes {
+		if c.was != nil {
+			if c.was.Stage.Terminal() {
+				closed = deleteSorted(closed, c.was, byClosed)
+			} else {
+				open = deleteSorted(open, c.was, byNewest)
+			}
+		}
+		if c.now.Stage.Terminal() {
+			i, _ := slices.BinarySearchFunc(closed, c.now, byClosed)
+			closed = slices.Insert(closed, i, c.now)
+		} else {
+			i, _ := slices.BinarySearchFunc(open, c.now, byNewest)
+			open = slices.Insert(open, i, c.now)
 		}
 	}
-	if v.now.Stage.Terminal() {
-		v.closed = replaceSorted(v.closed, nil, v.now, byClosed)
-	} else {
-		v.open = replaceSorted(v.open, nil, v.now, byNewest)
+	v.open, v.closed, v.changes = open, closed, nil
+}
+
+// deleteSorted removes sm from a sorted list it owns.
+func deleteSorted(list []*Summary, sm *Summary, cmp func(a, b *Summary) int) []*Summary {
+	if i, ok := slices.BinarySearchFunc(list, sm, cmp); ok {
+		return slices.Delete(list, i, i+1)
 	}
-	v.was, v.now = nil, nil
+	return list
 }
 
 // replaceSorted returns a copy of the sorted list without out and with in (either may be
@@ -285,13 +321,16 @@ func (sn *Snapshot) Get(id uint32) (*Summary, bool) {
 }
 
 // index is the position of id in List, or -1.
-func (sn *Snapshot) index(id uint32) int {
-	n := len(sn.List)
-	if i := n - int(id); i >= 0 && i < n && sn.List[i].ID == id {
+func (sn *Snapshot) index(id uint32) int { return indexOf(sn.List, id) }
+
+// indexOf finds id in a list ordered by descending id.
+func indexOf(list []*Summary, id uint32) int {
+	n := len(list)
+	if i := n - int(id); i >= 0 && i < n && list[i].ID == id {
 		return i
 	}
-	i := sort.Search(n, func(i int) bool { return sn.List[i].ID <= id })
-	if i < n && sn.List[i].ID == id {
+	i := sort.Search(n, func(i int) bool { return list[i].ID <= id })
+	if i < n && list[i].ID == id {
 		return i
 	}
 	return -1
@@ -785,38 +824,66 @@ func docOf(sm *Summary) search.Doc {
 	return search.Doc{ID: sm.ID, Fields: []string{sm.No, sm.Enterprise, sm.CreditCode, sm.Agent}}
 }
 
-// refresh replaces one case's summary in a new snapshot (copy-on-write: readers keep
-// theirs). The copy of the list is one memmove of a pointer per case (~0.1 ms at
-// 100,000); a new case goes to the front.
-func (s *Store) refresh(c *workflow.Case) {
-	sm := summarise(c)
-	sm.IDH = s.keys.idToken(c.ID, c.Agent.IDNumber)
+// refresh replaces the summaries of the cases one commit changed in a new snapshot
+// (copy-on-write: readers keep theirs). The copy of the list is one memmove of a pointer
+// per case (~0.1 ms at 100,000), whatever the number of cases the commit changed; a new
+// case goes to the front.
+func (s *Store) refresh(cs ...*workflow.Case) {
+	if len(cs) == 0 {
+		return
+	}
 	st := s.Settings()
-	sm.Due = sm.dueOf(st, st.Calendar())
+	cal := st.Calendar()
+	sums := make([]Summary, len(cs))
+	for i, c := range cs {
+		sums[i] = summarise(c)
+		sums[i].IDH = s.keys.idToken(c.ID, c.Agent.IDNumber)
+		sums[i].Due = sums[i].dueOf(st, cal)
+	}
 	s.sumMu.Lock()
 	defer s.sumMu.Unlock()
 	old := s.snap.Load()
-	var list []*Summary
-	var was *Summary
-	if i := old.index(c.ID); i >= 0 {
-		was = old.List[i]
-		if was.Version > sm.Version {
-			return // commits that finished together may refresh out of order: keep the newer
+	list := slices.Clone(old.List)
+	var (
+		changes []viewChange
+		ids     []uint32
+		docs    []search.Doc
+		news    []*Summary // cases the list does not have yet
+	)
+	for i := range sums {
+		sm := &sums[i]
+		var was *Summary
+		if k := indexOf(list, sm.ID); k >= 0 {
+			was = list[k]
+			if was.Version > sm.Version {
+				continue // commits that finished together may refresh out of order: keep the newer
+			}
+			list[k] = sm
+		} else if k := slices.IndexFunc(news, func(n *Summary) bool { return n.ID == sm.ID }); k >= 0 {
+			was, news[k] = news[k], sm
+		} else {
+			news = append(news, sm)
 		}
-		list = slices.Clone(old.List)
-		list[i] = &sm
-	} else {
-		list = make([]*Summary, 0, len(old.List)+1)
-		list = append(list, &sm)
-		list = append(list, old.List...)
-		if len(old.List) > 0 && old.List[0].ID > c.ID { // not the newest: keep ids descending
-			slices.SortFunc(list, func(a, b *Summary) int { return int(int64(b.ID) - int64(a.ID)) })
+		changes = append(changes, viewChange{was, sm})
+		ids = append(ids, sm.ID)
+		docs = append(docs, docOf(sm))
+	}
+	if len(changes) == 0 {
+		return
+	}
+	if len(news) > 0 { // keep ids descending: new cases go to the front
+		slices.SortFunc(news, byNewest)
+		if len(list) == 0 || news[len(news)-1].ID > list[0].ID {
+			list = append(news, list...)
+		} else {
+			list = append(list, news...)
+			slices.SortFunc(list, byNewest)
 		}
 	}
-	log, n := old.logged(c.ID)
-	s.snap.Store(&Snapshot{Gen: old.Gen + 1, List: list, indexed: old.indexed, views: old.views.next(was, &sm), log: log, logLen: n})
+	log, n := old.logged(ids...)
+	s.snap.Store(&Snapshot{Gen: old.Gen + 1, List: list, indexed: old.indexed, views: old.views.next(changes), log: log, logLen: n})
 	old.waitIndexed() // after the bulk load, or it would put the old doc back
-	s.index.Upsert(docOf(&sm))
+	s.index.Upsert(docs...)
 }
 
 // recomputeDue refreshes every deadline after the SLA or calendar changed.

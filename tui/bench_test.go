@@ -85,9 +85,12 @@ func benchRenderer() *lipgloss.Renderer {
 	return r
 }
 
-func benchModel(st *store.Store) *Model {
+func benchModel(st *store.Store) *Model { return benchSession(st, nil) }
+
+// benchSession is a console as the server makes one: sharing the server's redraw limit.
+func benchSession(st *store.Store, redraws RedrawLimit) *Model {
 	me, _ := st.Staff("wangfang")
-	m := New(Options{Store: st, Me: me, Lang: "zh", Renderer: benchRenderer()})
+	m := New(Options{Store: st, Me: me, Lang: "zh", Renderer: benchRenderer(), Redraws: redraws})
 	m.manualFeed = true
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	return m
@@ -381,13 +384,14 @@ func BenchmarkServe(b *testing.B) {
 	defer st.Close()
 	st.Search("x", nil, 1) // the index is complete
 	const sessions, actions = 50, 12
+	redraws := NewRedrawLimit() // one per server
 	for b.Loop() {
 		var seenMu sync.Mutex
 		var seen, commits []time.Duration
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
 		for range sessions {
-			m := benchModel(st)
+			m := benchSession(st, redraws)
 			wg.Add(1)
 			go func() {
 				defer wg.Done()

@@ -4,6 +4,7 @@
 package tui
 
 import (
+	"runtime"
 	"strconv"
 	"time"
 
@@ -29,6 +30,29 @@ type Options struct {
 	// ExportDir is where letters and marked cases are written (on the machine running
 	// the console or the server).
 	ExportDir string
+	// Redraws is shared by the sessions of one server (nil: no limit).
+	Redraws RedrawLimit
+}
+
+// RedrawLimit bounds how many sessions redraw at once for a change someone else made.
+// One commit wakes every session; unbounded, fifty redraws fill every core, and the next
+// person's action waits behind them for its share of CPU (commit p99 13.8 ms in
+// BenchmarkServe). Held to all cores but one, the redraws take a little longer and
+// actions keep a core (p99 8.4 ms). Keys are never limited.
+type RedrawLimit chan struct{}
+
+// NewRedrawLimit leaves one core free (at least one redraw runs).
+func NewRedrawLimit() RedrawLimit { return make(RedrawLimit, max(1, runtime.GOMAXPROCS(0)-1)) }
+
+// do runs f while holding a slot (at once when there is no limit).
+func (l RedrawLimit) do(f func()) {
+	if l == nil {
+		f()
+		return
+	}
+	l <- struct{}{}
+	defer func() { <-l }()
+	f()
 }
 
 // Common is what every component of one session shares. Nothing here is global: many SSH
@@ -44,6 +68,7 @@ type Common struct {
 	Width     int
 	Height    int
 	ExportDir string
+	redraws   RedrawLimit
 	staff     map[string]workflow.Staff // display names, refreshed when staff change
 }
 

@@ -49,6 +49,11 @@ type Model struct {
 	unsub func()
 	// manualFeed: tests deliver changes themselves instead of a waiting command.
 	manualFeed bool
+
+	// frame is drawn with the update for someone else's change, inside the redraw
+	// limit; the View that follows that update returns it.
+	frame   string
+	frameOK bool
 }
 
 // New builds the console for one session.
@@ -61,7 +66,7 @@ func New(o Options) *Model {
 	}
 	lang := NormLang(o.Lang)
 	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
-		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir}
+		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, redraws: o.Redraws}
 	c.loadStaff()
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
@@ -128,6 +133,7 @@ func (m *Model) errText(err error) string {
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	m.frameOK = false
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
@@ -155,10 +161,15 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if !msg.ok {
 			return m, nil // the store closed: the server is stopping
 		}
+		var cmd tea.Cmd
+		m.c.redraws.do(func() {
+			cmd = m.onChange(msg.ch)
+			m.frame, m.frameOK = m.view(), true
+		})
 		if m.manualFeed {
-			return m, m.onChange(msg.ch)
+			return m, cmd
 		}
-		return m, tea.Batch(m.onChange(msg.ch), waitChange(m.sub))
+		return m, tea.Batch(cmd, waitChange(m.sub))
 	case caseLoadedMsg:
 		if m.cv != nil && m.cv.id == msg.id {
 			if msg.err != nil {
@@ -602,6 +613,14 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 }
 
 func (m *Model) View() string {
+	if m.frameOK {
+		m.frameOK = false
+		return m.frame
+	}
+	return m.view()
+}
+
+func (m *Model) view() string {
 	w, h := m.c.Width, m.c.Height
 	if w < 20 || h < 5 {
 		return m.c.T("err.small")

@@ -98,6 +98,7 @@ type Server struct {
 
 	unsub     func()
 	watchDone chan struct{}
+	redraws   RedrawLimit // shared by every session
 }
 
 // session is one open console.
@@ -136,7 +137,7 @@ func NewServer(o ServeOptions) (*Server, error) {
 	if lg == nil {
 		lg = log.NewWithOptions(os.Stderr, log.Options{ReportTimestamp: true, Prefix: "repairdesk"})
 	}
-	s := &Server{o: o, st: o.Store, log: lg, sessions: map[ssh.Session]*session{}, stopped: make(chan struct{}),
+	s := &Server{o: o, st: o.Store, log: lg, sessions: map[ssh.Session]*session{}, stopped: make(chan struct{}), redraws: NewRedrawLimit(),
 		fails: &failures{max: o.maxFailures, window: failureWindow, at: map[string][]time.Time{}}}
 	srv, err := wish.NewServer(
 		wish.WithHostKeyPath(o.HostKeyPath),
@@ -562,7 +563,7 @@ func (s *Server) console(_ ssh.Handler) ssh.Handler {
 		}
 		pty, winch, _ := sess.Pty()
 		m := New(Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: sessionRenderer(sess, pty.Term),
-			IdleLock: s.o.IdleLock, Now: s.o.Now})
+			IdleLock: s.o.IdleLock, Now: s.o.Now, Redraws: s.redraws})
 		defer m.Close()
 		var tm tea.Model = m
 		if s.o.wrap != nil {
