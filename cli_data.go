@@ -207,7 +207,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		defer st.Close()
 		probs := st.Check()
 		if len(probs) == 0 {
-			fmt.Fprintln(stdout, tui.T(l, "cli.check_ok", *db, len(st.Snapshot().List)))
+			fmt.Fprintln(stdout, tui.T(l, "cli.check_ok", *db, st.Snapshot().Len()))
 			return 0
 		}
 		for _, p := range probs {

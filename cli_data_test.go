@@ -74,7 +74,7 @@ func TestDataImportCLI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if n := len(st.Snapshot().List); n != 2 {
+	if n := len(st.Snapshot().List()); n != 2 {
 		t.Errorf("%d cases after two runs, want 2", n)
 	}
 	st.Close()
@@ -192,7 +192,7 @@ func TestRestoreCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer st.Close()
-	if n := len(st.Snapshot().List); n != 2 {
+	if n := len(st.Snapshot().List()); n != 2 {
 		t.Errorf("%d cases after restore, want 2", n)
 	}
 	if err := st.KeyProblem(); err != nil {

@@ -134,13 +134,13 @@ func findCase(st *store.Store, arg string) (workflow.Case, bool, error) {
 	if n, err := strconv.Atoi(no); err == nil && n > 0 && n <= 999999 {
 		short = fmt.Sprintf("%06d", n)
 	}
-	for _, sm := range st.Snapshot().List { // newest first
+	for sm := range st.Snapshot().All() { // newest first
 		if sm.No == no {
 			c, err := st.Case(sm.ID)
 			return c, true, err
 		}
 	}
-	for _, sm := range st.Snapshot().List {
+	for sm := range st.Snapshot().All() {
 		if strings.HasSuffix(sm.No, "-"+short) {
 			c, err := st.Case(sm.ID)
 			return c, false, err

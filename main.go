@@ -235,7 +235,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 	}
 	var me workflow.Staff
 	if *demo {
-		if st.Snapshot() == nil || len(st.Snapshot().List) == 0 {
+		if st.Snapshot() == nil || st.Snapshot().Len() == 0 {
 			fmt.Fprintln(stderr, tui.T(l, "cli.demo_creating"))
 			if err := st.GenerateDemo(72, uint64(time.Now().UnixNano())); err != nil {
 				fmt.Fprintln(stderr, "repairdesk:", err)
@@ -338,8 +338,8 @@ func cmdDemo(args []string, stdout, stderr io.Writer) int {
 		return 1
 	}
 	defer st.Close()
-	if len(st.Snapshot().List) > 0 {
-		fmt.Fprintln(stderr, "repairdesk demo:", tui.T(l, "cli.demo_not_empty", *db, len(st.Snapshot().List)))
+	if st.Snapshot().Len() > 0 {
+		fmt.Fprintln(stderr, "repairdesk demo:", tui.T(l, "cli.demo_not_empty", *db, st.Snapshot().Len()))
 		return 1
 	}
 	start := time.Now()

@@ -221,7 +221,7 @@ func BenchmarkOpen(b *testing.B) {
 				lat = append(lat, el)
 				idx = append(idx, ix)
 			}
-			if n := len(s.Snapshot().List); n != benchCases {
+			if n := len(s.Snapshot().List()); n != benchCases {
 				b.Fatalf("%d summaries, want %d", n, benchCases)
 			}
 			s.Close()
@@ -319,7 +319,7 @@ func BenchmarkRefresh(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer s.Close()
-	c, err := s.Case(s.Snapshot().List[benchCases/2].ID)
+	c, err := s.Case(s.Snapshot().List()[benchCases/2].ID)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -380,14 +380,21 @@ func BenchmarkCommits(b *testing.B) {
 	s.Snapshot().waitIndexed() // steady state: the index built at open is complete
 	s.Snapshot().Closed()      // and the shared queue views exist, as with consoles
 	b.Run("sessions=1", func(b *testing.B) { benchCommits(b, s, 1, 200, 0) })
+	// 50 sessions with no pause at all between actions (saturation: the latency is the
+	// queue, by Little's law).
 	b.Run("sessions=50", func(b *testing.B) { benchCommits(b, s, 50, 40, 0) })
-	// The same 50 sessions at a brisk pace: each acts about every half second (100
-	// commits/s offered; an office of 50 people acts far less often).
-	b.Run("sessions=50/paced", func(b *testing.B) { benchCommits(b, s, 50, 20, 500*time.Millisecond) })
+	// The same 50 sessions, each pausing at random between its actions, so that they
+	// offer 100 to 2,000 commits/s together (50 people at their keyboards offer a few).
+	for _, rate := range []int{100, 400, 1000, 2000} {
+		pace := time.Duration(50 * int(time.Second) / rate)
+		b.Run(fmt.Sprintf("sessions=50/offered=%d", rate), func(b *testing.B) {
+			benchCommits(b, s, 50, max(10, int(4*time.Second/pace)), pace)
+		})
+	}
 }
 
 func benchCommits(b *testing.B, s *Store, sessions, perSession int, pace time.Duration) {
-	list := s.Snapshot().List
+	list := s.Snapshot().List()
 	staff := DemoStaff[:5] // specialists and supervisors may comment
 	// Own cases: spread over the whole id range; shared: five cases everybody touches.
 	own := make([][]uint32, sessions)
@@ -405,7 +412,7 @@ func benchCommits(b *testing.B, s *Store, sessions, perSession int, pace time.Du
 	)
 	for round := 0; b.Loop(); round++ {
 		before := map[uint32]int{}
-		for _, sm := range s.Snapshot().List {
+		for _, sm := range s.Snapshot().List() {
 			before[sm.ID] = sm.Version
 		}
 		var (
@@ -528,15 +535,15 @@ func TestSummaryEncoding(t *testing.T) {
 				}
 				return nil
 			})
-			if err == nil && n != len(s.Snapshot().List) {
-				err = fmt.Errorf("%d stored summaries for %d cases", n, len(s.Snapshot().List))
+			if err == nil && n != len(s.Snapshot().List()) {
+				err = fmt.Errorf("%d stored summaries for %d cases", n, len(s.Snapshot().List()))
 			}
 			return err
 		})
 		if err != nil {
 			t.Errorf("%s: %v", what, err)
 		}
-		if m, _ := s.Search(s.Snapshot().List[7].Enterprise, nil, 50); !slices.ContainsFunc(m, func(m search.Match) bool { return m.ID == s.Snapshot().List[7].ID }) {
+		if m, _ := s.Search(s.Snapshot().List()[7].Enterprise, nil, 50); !slices.ContainsFunc(m, func(m search.Match) bool { return m.ID == s.Snapshot().List()[7].ID }) {
 			t.Errorf("%s: search does not find a case by its enterprise", what)
 		}
 	}
@@ -577,17 +584,27 @@ func TestSnapshotViews(t *testing.T) {
 	check := func(what string) {
 		t.Helper()
 		sn := s.Snapshot()
-		fresh := &Snapshot{List: sn.List, views: &views{}}
+		fresh := &Snapshot{t: sn.t, views: &views{}}
 		if !slices.Equal(sn.Open(), fresh.Open()) || !slices.Equal(sn.Closed(), fresh.Closed()) {
 			t.Fatalf("%s: derived views differ from fresh ones", what)
 		}
-		for i, sm := range sn.List {
-			if got, ok := sn.Get(sm.ID); !ok || got != sm || sn.index(sm.ID) != i {
+		list := sn.List()
+		if len(list) != sn.Len() || len(sn.Open())+len(sn.Closed()) != sn.Len() {
+			t.Fatalf("%s: %d listed, Len %d, %d open + %d closed", what, len(list), sn.Len(), len(sn.Open()), len(sn.Closed()))
+		}
+		for i, sm := range list {
+			if got, ok := sn.Get(sm.ID); !ok || got != sm {
 				t.Fatalf("%s: Get(%d) = %v, %v", what, sm.ID, got, ok)
 			}
+			if i > 0 && list[i-1].ID <= sm.ID {
+				t.Fatalf("%s: not newest first at %d: %d then %d", what, i, list[i-1].ID, sm.ID)
+			}
 		}
-		if _, ok := sn.Get(uint32(len(sn.List) + 5)); ok {
+		if _, ok := sn.Get(uint32(sn.Len() + 5)); ok {
 			t.Fatalf("%s: Get found a case that does not exist", what)
+		}
+		if _, ok := sn.Get(0); ok {
+			t.Fatalf("%s: Get found case 0", what)
 		}
 	}
 	check("open")
@@ -632,6 +649,31 @@ func TestSnapshotViews(t *testing.T) {
 	}
 	if _, ok := first.ChangesSince(s.Snapshot()); ok {
 		t.Error("ChangesSince went backwards")
+	}
+
+	// One group commit that changes several cases, one of them twice, and closes one.
+	sn := s.Snapshot()
+	sn.Closed() // the views are made, so the next ones are derived from them
+	o1, o2, c1 := sn.Open()[0], sn.Open()[1], sn.Closed()[0]
+	note := workflow.Action{Kind: workflow.ActComment, Comment: "备注", Actor: wang.Name, At: s.opts.Now()}
+	withdraw := workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回", Actor: wang.Name, At: s.opts.Now()}
+	req := func(sm *Summary, version int, a workflow.Action) *applyReq {
+		return &applyReq{id: sm.ID, expected: version, actor: wang, a: a, done: make(chan struct{})}
+	}
+	batch := []*applyReq{req(o1, o1.Version, note), req(c1, c1.Version, note), req(o1, o1.Version+1, withdraw), req(o2, o2.Version, note)}
+	s.commitBatch(batch)
+	for i, r := range batch {
+		if r.err != nil {
+			t.Fatalf("batch action %d: %v", i, r.err)
+		}
+	}
+	check("after a group commit")
+	now := s.Snapshot()
+	if got, _ := now.Get(o1.ID); got.Version != o1.Version+2 || !got.Stage.Terminal() || !slices.Contains(now.Closed(), got) {
+		t.Fatalf("the case withdrawn in the batch: version %d, stage %s", got.Version, got.Stage)
+	}
+	if ids, ok := now.ChangesSince(sn); !ok || !slices.Equal(ids, []uint32{o1.ID, c1.ID, o1.ID, o2.ID}) {
+		t.Fatalf("ChangesSince after a group commit = %v, %v", ids, ok)
 	}
 }
 
@@ -682,7 +724,7 @@ func rewrite(t *testing.T, path string, enc func(id uint32, sm *Summary) []byte)
 func summariesText(t *testing.T, s *Store) string {
 	t.Helper()
 	var sb strings.Builder
-	for _, sm := range s.Snapshot().List {
+	for _, sm := range s.Snapshot().List() {
 		d := sm.Due
 		fmt.Fprintf(&sb, "%s|due=%s/%v/%v/%s\n", DemoSummaryJSON(sm), d.At.UTC().Format(time.RFC3339Nano), d.Provisional, d.Paused, d.Kind)
 	}

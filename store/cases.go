@@ -93,7 +93,7 @@ func (s *Store) Case(id uint32) (workflow.Case, error) {
 
 // CaseByNo loads a case by its number.
 func (s *Store) CaseByNo(no string) (workflow.Case, error) {
-	for _, sm := range s.Snapshot().List {
+	for sm := range s.Snapshot().All() {
 		if sm.No == no {
 			return s.Case(sm.ID)
 		}

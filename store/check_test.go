@@ -296,7 +296,7 @@ func TestGenerateDemo(t *testing.T) {
 	if err := s.GenerateDemo(200, 1); err != nil {
 		t.Fatalf("GenerateDemo: %v", err)
 	}
-	list := s.Snapshot().List
+	list := s.Snapshot().List()
 	if len(list) != 200 {
 		t.Fatalf("%d cases, want 200", len(list))
 	}
@@ -347,7 +347,7 @@ func TestGenerateDemo(t *testing.T) {
 	if nos[c.No] {
 		t.Errorf("a new case after the demo reused number %s", c.No)
 	}
-	if sm := s.Snapshot().List[0]; sm.ID != c.ID {
+	if sm := s.Snapshot().List()[0]; sm.ID != c.ID {
 		t.Errorf("the new case is not first in the snapshot")
 	}
 	if m, _ := s.Search(list[7].Enterprise, nil, 50); len(m) == 0 {

@@ -361,7 +361,7 @@ type ctlState struct {
 func ctlCapture(t *testing.T, s *store.Store) ctlState {
 	t.Helper()
 	st := ctlState{events: map[uint32][]workflow.Event{}, vers: map[uint32]int{}}
-	for _, sm := range s.Snapshot().List {
+	for _, sm := range s.Snapshot().List() {
 		c, err := s.Case(sm.ID)
 		if err != nil {
 			t.Fatal(err)

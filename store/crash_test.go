@@ -164,7 +164,7 @@ func crashLane(t *testing.T, kills int, seed uint64) (int, int) {
 				t.Fatalf("kill %d: case %d reads as locked", i+1, id)
 			}
 		}
-		if n := len(s.Snapshot().List); n < len(acked) {
+		if n := len(s.Snapshot().List()); n < len(acked) {
 			s.Close()
 			t.Fatalf("kill %d: %d summaries for %d acknowledged cases", i+1, n, len(acked))
 		}
@@ -193,7 +193,7 @@ func TestCrashChild(t *testing.T) {
 	}
 	actor := crashActor
 	var ids []uint32
-	for _, sm := range s.Snapshot().List {
+	for _, sm := range s.Snapshot().List() {
 		ids = append(ids, sm.ID)
 	}
 	s.Search("郑州", nil, 1) // warm up (the pinyin table) so the kill lands among writes

@@ -180,7 +180,7 @@ func TestImportMixedFile(t *testing.T) {
 		rep.Warnings[0].Problems[0].Code != "checksum" || !rep.Warnings[0].Problems[0].Warning {
 		t.Errorf("warnings %+v, want the checksum warning of line %d", rep.Warnings, lines[10])
 	}
-	if n := len(s.Snapshot().List); n != len(good) {
+	if n := len(s.Snapshot().List()); n != len(good) {
 		t.Errorf("%d cases in the store, want %d", n, len(good))
 	}
 
@@ -216,7 +216,7 @@ func TestImportMixedFile(t *testing.T) {
 	if rep2.Imported != 0 || rep2.Skipped != len(good)+1 || len(rep2.Bad) != len(rep.Bad) {
 		t.Errorf("re-run: imported %d, skipped %d, bad %d; want 0, %d, %d", rep2.Imported, rep2.Skipped, len(rep2.Bad), len(good)+1, len(rep.Bad))
 	}
-	if n := len(s.Snapshot().List); n != len(good) {
+	if n := len(s.Snapshot().List()); n != len(good) {
 		t.Errorf("after the re-run %d cases, want %d", n, len(good))
 	}
 	if p := s.Check(); len(p) > 0 {
@@ -265,7 +265,7 @@ func TestImportFileErrors(t *testing.T) {
 	if _, err := s.ImportCSV(bytes.NewReader(data), impAuditor); err == nil {
 		t.Error("an auditor imported cases")
 	}
-	if len(s.Snapshot().List) != 0 {
+	if len(s.Snapshot().List()) != 0 {
 		t.Error("a refused import created cases")
 	}
 }

@@ -293,7 +293,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 		wantCases[id], wantEvents[id] = jsonOf(t, c), jsonOf(t, evs)
 	}
 	var wantSums []string
-	for _, sm := range s.Snapshot().List {
+	for _, sm := range s.Snapshot().List() {
 		wantSums = append(wantSums, summaryKey(t, sm))
 	}
 	wantStaff := jsonOf(t, s.ListStaff())
@@ -336,7 +336,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 		}
 	}
 	var gotSums []string
-	for _, sm := range s2.Snapshot().List {
+	for _, sm := range s2.Snapshot().List() {
 		gotSums = append(gotSums, summaryKey(t, sm))
 	}
 	if !slices.Equal(gotSums, wantSums) {
@@ -375,7 +375,7 @@ func TestPersistenceAcrossReopen(t *testing.T) {
 	if c := create(t, s3, entC); c.No != "XF-2027-000002" {
 		t.Errorf("after reopen the 2027 sequence gave %s", c.No)
 	}
-	if n := len(s3.Snapshot().List); n != 5 {
+	if n := len(s3.Snapshot().List()); n != 5 {
 		t.Errorf("%d summaries, want 5", n)
 	}
 	if p := s3.Check(); len(p) > 0 {
@@ -394,7 +394,7 @@ func TestCreateRefusesInvalidIntake(t *testing.T) {
 	if _, err := s.Create(auditor, intake(entA), ""); err == nil {
 		t.Fatal("an auditor took in a case")
 	}
-	if n := len(s.Snapshot().List); n != 0 {
+	if n := len(s.Snapshot().List()); n != 0 {
 		t.Fatalf("refused intakes left %d summaries", n)
 	}
 	// A refused intake must not burn a case number.
@@ -1033,7 +1033,7 @@ func TestSummaries(t *testing.T) {
 
 	snap := s.Snapshot()
 	var ids []uint32
-	for _, sm := range snap.List {
+	for sm := range snap.All() {
 		ids = append(ids, sm.ID)
 	}
 	if !slices.Equal(ids, []uint32{c.ID, b.ID, a.ID}) {
@@ -1445,8 +1445,8 @@ func TestBackupWhileWriting(t *testing.T) {
 	if p := s.Check(); len(p) > 0 {
 		t.Errorf("Check of the live store: %v", p)
 	}
-	if len(b.Snapshot().List) != len(ids) {
-		t.Fatalf("backup has %d summaries, want %d", len(b.Snapshot().List), len(ids))
+	if len(b.Snapshot().List()) != len(ids) {
+		t.Fatalf("backup has %d summaries, want %d", len(b.Snapshot().List()), len(ids))
 	}
 	backupTotal, liveTotal := 0, 0
 	for _, id := range ids {

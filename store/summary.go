@@ -5,10 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"iter"
 	"runtime"
 	"runtime/debug"
 	"slices"
-	"sort"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -96,15 +96,11 @@ func (sm *Summary) dueOf(st *Settings, cal *workflow.Calendar) workflow.Due {
 // MayApprove reports whether name is allowed by four-eyes to decide this case.
 func (sm *Summary) MayApprove(name string) bool { return !slices.Contains(sm.Blocked, name) }
 
-// Snapshot is an immutable view of every case summary, newest case first. Sessions hold a
-// snapshot and ask for a new one when the store announces a change.
-//
-// List is ordered by descending case id (ids are handed out in order and a new case goes
-// to the front), so Get needs no map: case ids are dense, so List[len-id] is almost
-// always the one, and a binary search finds it otherwise.
+// Snapshot is an immutable view of every case summary. Sessions hold a snapshot and ask
+// for a new one when the store announces a change.
 type Snapshot struct {
-	Gen  uint64
-	List []*Summary
+	Gen uint64
+	t   table // by case id
 
 	// indexed is closed once the search index holds every summary loaded at open. The
 	// index is built in the background so the first frame need not wait for it (see
@@ -181,7 +177,7 @@ func (sn *Snapshot) lists() *views {
 			return
 		}
 		var open, closed int
-		for _, sm := range sn.List {
+		for sm := range sn.All() {
 			if sm.Stage.Terminal() {
 				closed++
 			} else {
@@ -190,7 +186,7 @@ func (sn *Snapshot) lists() *views {
 		}
 		v.open = make([]*Summary, 0, open)
 		v.closed = make([]*Summary, 0, closed)
-		for _, sm := range sn.List {
+		for sm := range sn.All() {
 			if sm.Stage.Terminal() {
 				v.closed = append(v.closed, sm)
 			} else {
@@ -314,26 +310,20 @@ func (sn *Snapshot) waitIndexed() {
 
 // Get finds a summary by case id.
 func (sn *Snapshot) Get(id uint32) (*Summary, bool) {
-	if i := sn.index(id); i >= 0 {
-		return sn.List[i], true
-	}
-	return nil, false
+	sm := sn.t.get(id)
+	return sm, sm != nil
 }
 
-// index is the position of id in List, or -1.
-func (sn *Snapshot) index(id uint32) int { return indexOf(sn.List, id) }
+// Len is the number of cases.
+func (sn *Snapshot) Len() int { return sn.t.n }
 
-// indexOf finds id in a list ordered by descending id.
-func indexOf(list []*Summary, id uint32) int {
-	n := len(list)
-	if i := n - int(id); i >= 0 && i < n && list[i].ID == id {
-		return i
-	}
-	i := sort.Search(n, func(i int) bool { return list[i].ID <= id })
-	if i < n && list[i].ID == id {
-		return i
-	}
-	return -1
+// All yields every summary, the newest case first.
+func (sn *Snapshot) All() iter.Seq[*Summary] { return sn.t.all() }
+
+// List is every summary, the newest case first, in a new slice (O(n): for tools and
+// tests; sessions use Open, Closed, Get and All).
+func (sn *Snapshot) List() []*Summary {
+	return slices.AppendSeq(make([]*Summary, 0, sn.t.n), sn.t.all())
 }
 
 // Snapshot returns the current summaries.
@@ -765,7 +755,7 @@ func (s *Store) loadSummaries() error {
 		gen = old.Gen + 1
 	}
 	done := make(chan struct{})
-	s.snap.Store(&Snapshot{Gen: gen, List: list, indexed: done, views: &views{}, log: &changeLog{}})
+	s.snap.Store(&Snapshot{Gen: gen, t: tableOf(list), indexed: done, views: &views{}, log: &changeLog{}})
 	go func() {
 		defer close(done)
 		docs := make([]search.Doc, len(list))
@@ -843,45 +833,26 @@ func (s *Store) refresh(cs ...*workflow.Case) {
 	s.sumMu.Lock()
 	defer s.sumMu.Unlock()
 	old := s.snap.Load()
-	list := slices.Clone(old.List)
+	e := old.t.edit()
 	var (
 		changes []viewChange
 		ids     []uint32
 		docs    []search.Doc
-		news    []*Summary // cases the list does not have yet
 	)
 	for i := range sums {
 		sm := &sums[i]
-		var was *Summary
-		if k := indexOf(list, sm.ID); k >= 0 {
-			was = list[k]
-			if was.Version > sm.Version {
-				continue // commits that finished together may refresh out of order: keep the newer
-			}
-			list[k] = sm
-		} else if k := slices.IndexFunc(news, func(n *Summary) bool { return n.ID == sm.ID }); k >= 0 {
-			was, news[k] = news[k], sm
-		} else {
-			news = append(news, sm)
+		if cur := e.t.get(sm.ID); cur != nil && cur.Version > sm.Version {
+			continue // commits that finished together may refresh out of order: keep the newer
 		}
-		changes = append(changes, viewChange{was, sm})
+		changes = append(changes, viewChange{e.put(sm), sm})
 		ids = append(ids, sm.ID)
 		docs = append(docs, docOf(sm))
 	}
 	if len(changes) == 0 {
 		return
 	}
-	if len(news) > 0 { // keep ids descending: new cases go to the front
-		slices.SortFunc(news, byNewest)
-		if len(list) == 0 || news[len(news)-1].ID > list[0].ID {
-			list = append(news, list...)
-		} else {
-			list = append(list, news...)
-			slices.SortFunc(list, byNewest)
-		}
-	}
 	log, n := old.logged(ids...)
-	s.snap.Store(&Snapshot{Gen: old.Gen + 1, List: list, indexed: old.indexed, views: old.views.next(changes), log: log, logLen: n})
+	s.snap.Store(&Snapshot{Gen: old.Gen + 1, t: e.t, indexed: old.indexed, views: old.views.next(changes), log: log, logLen: n})
 	old.waitIndexed() // after the bulk load, or it would put the old doc back
 	s.index.Upsert(docs...)
 }
@@ -896,16 +867,16 @@ func (s *Store) recomputeDue() {
 	if old == nil {
 		return
 	}
-	slab := make([]Summary, len(old.List))
-	list := make([]*Summary, len(old.List))
+	list := old.List()
+	slab := make([]Summary, len(list))
 	parallel(len(list), func(lo, hi int) {
 		for i := lo; i < hi; i++ {
-			slab[i] = *old.List[i]
+			slab[i] = *list[i]
 			slab[i].Due = slab[i].dueOf(st, cal)
 			list[i] = &slab[i]
 		}
 	})
-	s.snap.Store(&Snapshot{Gen: old.Gen + 1, List: list, indexed: old.indexed, views: &views{}, log: &changeLog{}})
+	s.snap.Store(&Snapshot{Gen: old.Gen + 1, t: tableOf(list), indexed: old.indexed, views: &views{}, log: &changeLog{}})
 }
 
 // Search runs the shared index (case number, enterprise, credit code, agent; pinyin too).
@@ -931,7 +902,7 @@ func (s *Store) searchIDNumber(query string) ([]search.Match, bool) {
 	// within is ignored: it narrows a growing text query, and a whole ID number is not
 	// found by its prefixes (they match nothing on purpose).
 	var out []search.Match
-	for _, sm := range s.snap.Load().List {
+	for sm := range s.snap.Load().All() {
 		if sm.IDH == tok {
 			out = append(out, search.Match{ID: sm.ID, Score: search.ExactBonus})
 		}

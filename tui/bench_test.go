@@ -414,7 +414,7 @@ func BenchmarkServe(b *testing.B) {
 				}
 			}()
 		}
-		list := st.Snapshot().List
+		list := st.Snapshot().List()
 		staff := []string{"wangfang", "lijun", "zhangmin", "chenjing", "zhaolei"}
 		var cw sync.WaitGroup
 		var failed atomic.Int64

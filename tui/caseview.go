@@ -68,7 +68,7 @@ func loadCase(st *store.Store, id uint32) tea.Cmd {
 		}
 		evs, err := st.Events(id)
 		m := caseLoadedMsg{id: id, cs: cs, events: evs, err: err}
-		for _, sm := range st.Snapshot().List {
+		for sm := range st.Snapshot().All() {
 			if sm.CreditCode == cs.Enterprise.CreditCode {
 				m.filing = append(m.filing, sm)
 			}

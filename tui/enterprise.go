@@ -21,7 +21,7 @@ type enterpriseView struct {
 func newEnterpriseView(c *Common, code string) *enterpriseView {
 	v := &enterpriseView{c: c, whitewash: map[uint32]bool{}}
 	v.filing, _ = c.Store.Filing(code)
-	for _, sm := range c.Store.Snapshot().List {
+	for sm := range c.Store.Snapshot().All() {
 		if sm.CreditCode == code {
 			v.cases = append(v.cases, sm)
 			if sm.Stage == workflow.StageDeclined {

@@ -47,7 +47,7 @@ func FuzzIntakeForm(f *testing.F) {
 		m.manualFeed = true
 		defer m.Close()
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
-		before := len(st.Snapshot().List)
+		before := len(st.Snapshot().List())
 		press(m, "n")
 		for _, k := range keysFromBytes(data) {
 			if m.intake == nil { // saved or cancelled: stop typing into the queue
@@ -57,7 +57,7 @@ func FuzzIntakeForm(f *testing.F) {
 			run(m, cmd)
 			checkAligned(t, screen(m), 80, 24)
 		}
-		for _, sm := range st.Snapshot().List[:len(st.Snapshot().List)-before] {
+		for _, sm := range st.Snapshot().List()[:len(st.Snapshot().List())-before] {
 			cs, err := st.Case(sm.ID)
 			if err != nil {
 				t.Fatal(err)

@@ -62,7 +62,7 @@ func newIntakeForm(c *Common) *form {
 			fill("address", fl.Enterprise.Address)
 			f.info = c.T("intake.known")
 		}
-		for _, sm := range c.Store.Snapshot().List {
+		for sm := range c.Store.Snapshot().All() {
 			if sm.CreditCode == code && !sm.Stage.Terminal() {
 				f.info += "  " + c.T("intake.open_case", sm.No)
 				break

@@ -540,7 +540,7 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 			if n, err := strconv.Atoi(no); err == nil { // ":open 12" means the newest XF-…-000012
 				no = fmt.Sprintf("%06d", n)
 			}
-			for _, sm := range m.c.Store.Snapshot().List {
+			for sm := range m.c.Store.Snapshot().All() {
 				if sm.No == no || strings.HasSuffix(sm.No, "-"+no) {
 					var cmd tea.Cmd
 					m.cv, cmd = newCaseView(m.c, sm.ID)

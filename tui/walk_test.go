@@ -416,7 +416,7 @@ func TestMarkedCasesReassignAndExport(t *testing.T) {
 	mustShow(t, m, "将 2 件案件改派给 李军？(y/n)")
 	press(m, "y")
 	n := 0
-	for _, sm := range st.Snapshot().List {
+	for _, sm := range st.Snapshot().List() {
 		if sm.Owner == "lijun" {
 			n++
 			evs, _ := st.Events(sm.ID)

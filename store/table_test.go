@@ -1,0 +1,60 @@
+package store
+
+import (
+	"slices"
+	"testing"
+)
+
+// TestTable: summaries are found by id across chunk boundaries, listed newest first,
+// and an edit never changes the table it was made from.
+func TestTable(t *testing.T) {
+	var list []*Summary
+	for _, id := range []uint32{1, 2, 1023, 1024, 1025, 2048, 5000} {
+		list = append(list, &Summary{ID: id, Version: 1})
+	}
+	old := tableOf(list)
+	if old.n != len(list) {
+		t.Fatalf("n = %d, want %d", old.n, len(list))
+	}
+	for _, sm := range list {
+		if old.get(sm.ID) != sm {
+			t.Fatalf("get(%d) missed", sm.ID)
+		}
+	}
+	for _, id := range []uint32{0, 3, 1026, 4999, 5001, 1 << 30} {
+		if old.get(id) != nil {
+			t.Fatalf("get(%d) found a summary that was never filed", id)
+		}
+	}
+	ids := func(tb table) (out []uint32) {
+		for sm := range tb.all() {
+			out = append(out, sm.ID)
+		}
+		return out
+	}
+	if got := ids(old); !slices.Equal(got, []uint32{5000, 2048, 1025, 1024, 1023, 2, 1}) {
+		t.Fatalf("all() = %v", got)
+	}
+
+	e := old.edit()
+	v2 := &Summary{ID: 1024, Version: 2}
+	if was := e.put(v2); was != list[3] {
+		t.Fatalf("put replaced %v, want the version-1 summary", was)
+	}
+	if was := e.put(&Summary{ID: 9000, Version: 1}); was != nil {
+		t.Fatalf("a new id replaced %v", was)
+	}
+	if was := e.put(&Summary{ID: 1024, Version: 3}); was != v2 { // twice in one edit
+		t.Fatalf("the second put replaced %v, want version 2", was)
+	}
+	nt := e.t
+	if nt.n != len(list)+1 || nt.get(1024).Version != 3 || nt.get(9000) == nil {
+		t.Fatalf("the new table: n %d, 1024 at version %d, 9000 %v", nt.n, nt.get(1024).Version, nt.get(9000))
+	}
+	if old.n != len(list) || old.get(1024) != list[3] || old.get(9000) != nil || len(old.chunks) != 5 {
+		t.Fatal("the edit changed the table it was made from")
+	}
+	if nt.chunks[1] != old.chunks[1] || nt.chunks[4] != old.chunks[4] || nt.chunks[0] == old.chunks[0] {
+		t.Error("chunks the edit did not touch were copied, or the one it changed was not")
+	}
+}
