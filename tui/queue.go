@@ -51,6 +51,20 @@ type queue struct {
 	visHits []uint32
 	dueOver int // overdue cases in the due tab, counted when the tab is built
 	built   time.Time
+
+	// rowCache keeps the lines of the rows last drawn. A summary is replaced, never
+	// changed, so a row whose summary, width, selection, mark, deadline text and owner are
+	// the same is the same line. Measuring CJK text cell by cell is the bulk of drawing a
+	// frame, and after someone else's change every session redraws.
+	rowCache map[*store.Summary]drawnRow
+}
+
+// drawnRow is a row as drawn (line, exactly w cells) and what it was drawn from.
+type drawnRow struct {
+	w           int
+	sel, marked bool
+	due, owner  string
+	line        string
 }
 
 func byNewest(a, b *store.Summary) int {
@@ -537,9 +551,22 @@ func (q *queue) View(w, h int) string {
 		lines = append(lines, "  "+st.Muted.Render(q.c.T("queue.empty")))
 	}
 	now := q.c.Now()
+	top := len(lines)
+	drawn := make(map[*store.Summary]drawnRow, body)
 	for i := q.offset[t]; i < len(rows) && i < q.offset[t]+body; i++ {
-		lines = append(lines, q.row(rows[i], cols, i == q.cursor[t], w, now))
+		sm := rows[i]
+		dueText, dueStyle := q.dueCell(sm, now)
+		d := drawnRow{w: w, sel: i == q.cursor[t], marked: q.marked[sm.ID], due: dueText, owner: q.staffName(sm.Owner)}
+		if c, ok := q.rowCache[sm]; ok && c.w == d.w && c.sel == d.sel && c.marked == d.marked && c.due == d.due && c.owner == d.owner {
+			d.line = c.line
+		} else {
+			d.line = fitStyled(q.row(sm, cols, d.sel, w, dueText, dueStyle), w)
+		}
+		drawn[sm] = d
+		lines = append(lines, d.line)
 	}
+	q.rowCache = drawn
+	rowsEnd := len(lines)
 	for len(lines) < h-1 {
 		lines = append(lines, "")
 	}
@@ -548,17 +575,31 @@ func (q *queue) View(w, h int) string {
 		foot += "  " + st.RowMarked.Render(q.c.T("queue.marked", len(q.marked)))
 	}
 	lines = append(lines, st.Muted.Render(foot))
-	return clampLines(lines, w, h)
+	// As clampLines, without measuring the rows again: they are exactly w cells.
+	var b strings.Builder
+	for i := range h {
+		if i > 0 {
+			b.WriteByte('\n')
+		}
+		switch {
+		case i >= len(lines):
+			b.WriteString(strings.Repeat(" ", w))
+		case i >= top && i < rowsEnd:
+			b.WriteString(lines[i])
+		default:
+			b.WriteString(fitStyled(lines[i], w))
+		}
+	}
+	return b.String()
 }
 
-func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, now time.Time) string {
+func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, dueText string, dueStyle lipglossStyle) string {
 	st := q.c.Styles
 	lang := q.c.Lang
 	mark := "  "
 	if q.marked[sm.ID] {
 		mark = "● "
 	}
-	dueText, dueStyle := q.dueCell(sm, now)
 	cells := make([]string, len(cols))
 	for i, c := range cols {
 		switch c.id {

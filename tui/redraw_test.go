@@ -10,6 +10,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/store"
+	"repairdesk/workflow"
 )
 
 // TestRedrawLimit: no more sessions than the limit redraw for a change at once; the
@@ -79,5 +80,57 @@ func TestRedrawLimit(t *testing.T) {
 	case <-done:
 	case <-time.After(5 * time.Second):
 		t.Fatal("a key waited for the redraw limit")
+	}
+}
+
+// TestRowCache: whatever happens between two frames (a move, a mark, someone else's
+// action, the clock, a new name for the owner), the frame drawn with the rows kept from
+// the last one is the frame drawn afresh.
+func TestRowCache(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	st := newTestStore(t, clk)
+	var ids []uint32
+	for i := range 6 {
+		c, err := st.Create(testSpecialist, testIntake("河南信修商贸有限公司"+string(rune('A'+i)), "91410105MA44N6YJ0W"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, c.ID)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 30)
+	same := func(what string) {
+		t.Helper()
+		kept := m.View()
+		m.q.rowCache = nil
+		if fresh := m.View(); kept != fresh {
+			t.Fatalf("%s: the frame from kept rows differs from a fresh one:\n%s\n---\n%s", what, kept, fresh)
+		}
+	}
+	same("first")
+	m.Update(kmsg("down"))
+	same("after a move")
+	m.Update(tea.KeyMsg{Type: tea.KeySpace, Runes: []rune{' '}})
+	same("after a mark")
+	if !strings.Contains(m.View(), "●") {
+		t.Fatal("the mark is not shown")
+	}
+	c, _ := st.Case(ids[2])
+	if _, err := st.Apply(c.ID, c.Version, testSpecialist, workflow.Action{Kind: workflow.ActComment, Comment: "核对"}); err != nil {
+		t.Fatal(err)
+	}
+	m.Update(changeMsg{ch: store.Change{CaseID: c.ID, Topic: "case"}, ok: true})
+	same("after a change to a shown case")
+	clk.t = clk.t.AddDate(0, 0, 40) // every deadline passes
+	m.Update(changeMsg{ch: store.Change{Topic: "case"}, ok: true})
+	same("after the deadlines passed")
+	renamed := testSpecialist
+	renamed.Display = "王芳芳"
+	if err := st.PutStaff(workflow.Staff{}, renamed); err != nil {
+		t.Fatal(err)
+	}
+	m.Update(changeMsg{ch: store.Change{Topic: "staff"}, ok: true})
+	same("after the owner was renamed")
+	if !strings.Contains(m.View(), "王芳芳") {
+		t.Fatal("the new name is not shown")
 	}
 }
