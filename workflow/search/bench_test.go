@@ -85,6 +85,9 @@ func reportLatency(b *testing.B, lat []time.Duration) {
 	b.ReportMetric(at(1), "max-ms")
 }
 
+// consoleLimit is the console's searchLimit (tui/queue.go).
+const consoleLimit = 2000
+
 func benchName(q string) string { return "q=" + strings.ReplaceAll(q, " ", "_") }
 
 func benchSearch(b *testing.B, n int) {
@@ -108,8 +111,9 @@ func benchSearch(b *testing.B, n int) {
 	}
 	b.Run("mix", mix(benchLimit))
 	b.Run("mix-nolimit", mix(0))
-	// Typing with narrowing: the console passes every id of the previous
-	// keystroke's result (so it asks for all matches, limit 0).
+	// Typing as the console does (tui/queue.go runSearch): each keystroke asks for the
+	// best 2,000 matches and the total, and narrows to the previous result when the query
+	// only grew and that result was complete.
 	b.Run("typing", func(b *testing.B) {
 		b.ReportAllocs()
 		var keys []string
@@ -120,21 +124,21 @@ func benchSearch(b *testing.B, n int) {
 		}
 		lat := make([]time.Duration, 0, b.N)
 		var prev []uint32
+		complete := false
 		for i := 0; b.Loop(); i++ {
 			q := keys[i%len(keys)]
-			if len(q) == 1 {
-				prev = nil
+			var within []uint32
+			if len(q) > 1 && complete {
+				within = prev
 			}
 			t0 := time.Now()
-			ms, _ := ix.Search(q, prev, 0)
+			ms, total := ix.Search(q, within, consoleLimit)
 			lat = append(lat, time.Since(t0))
-			if prev == nil {
-				prev = make([]uint32, 0, len(ms))
-			}
 			prev = prev[:0]
 			for _, m := range ms {
 				prev = append(prev, m.ID)
 			}
+			complete = len(ms) >= total
 		}
 		reportLatency(b, lat)
 	})
