@@ -141,13 +141,16 @@ func mb(n uint64) float64 { return float64(n) / (1 << 20) }
 
 // rssMB is the process's resident set (Linux), 0 elsewhere. It includes the pages of the
 // memory-mapped database file that were touched.
-func rssMB() float64 {
+func rssMB() float64 { return statusMB("VmRSS:") }
+
+// statusMB reads a size field of /proc/self/status (Linux), 0 elsewhere.
+func statusMB(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for _, line := range strings.Split(string(b), "\n") {
-		if f := strings.Fields(line); len(f) >= 2 && f[0] == "VmRSS:" {
+		if f := strings.Fields(line); len(f) >= 2 && f[0] == field {
 			kb, _ := strconv.Atoi(f[1])
 			return float64(kb) / 1024
 		}
@@ -257,7 +260,7 @@ func BenchmarkMemory(b *testing.B) {
 			b.Fatalf("child said: %s", out)
 		}
 	}
-	for _, k := range []string{"heapinuse-MB", "sys-MB", "rss-MB", "rss-scavenged-MB"} {
+	for _, k := range []string{"heapinuse-MB", "sys-MB", "rss-MB", "rss-anon-MB", "rss-file-MB", "rss-scavenged-MB"} {
 		b.ReportMetric(m[k], k)
 	}
 }
@@ -279,9 +282,10 @@ func TestBenchMemoryChild(t *testing.T) {
 	runtime.GC()
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
-	rss := rssMB()
+	rss, anon, file := rssMB(), statusMB("RssAnon:"), statusMB("RssFile:")
 	debug.FreeOSMemory()
-	fmt.Printf("heapinuse-MB=%.1f sys-MB=%.1f rss-MB=%.1f rss-scavenged-MB=%.1f\n", mb(ms.HeapInuse), mb(ms.Sys), rss, rssMB())
+	fmt.Printf("heapinuse-MB=%.1f sys-MB=%.1f rss-MB=%.1f rss-anon-MB=%.1f rss-file-MB=%.1f rss-scavenged-MB=%.1f\n",
+		mb(ms.HeapInuse), mb(ms.Sys), rss, anon, file, rssMB())
 }
 
 // BenchmarkLoadSummaries isolates decoding the summaries bucket (no deadline, no index).

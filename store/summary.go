@@ -766,9 +766,20 @@ func (s *Store) loadSummaries() error {
 			docs[i] = search.Doc{ID: sm.ID, Fields: f}
 		}
 		s.index.Upsert(docs...)
+		if len(list) >= bigLoad {
+			// Loading and indexing leave tens of MB of garbage the runtime keeps for
+			// reuse and hands back to the OS only over the next minutes; a server holds
+			// on to the memory it reports for its whole life, so hand it back now.
+			docs, fields = nil, nil
+			debug.FreeOSMemory()
+		}
 	}()
 	return nil
 }
+
+// bigLoad is the size of a load worth a forced collection afterwards (tests open many
+// small stores).
+const bigLoad = 20_000
 
 // gcHold pauses the garbage collector while one or more loads run (Open may run in
 // several goroutines, in tests): the first holder turns it off, the last restores it.
