@@ -680,7 +680,7 @@ func (m *Model) view() string {
 	if w < 80 || h < 24 {
 		foot = st.Warn.Render(cut(m.c.T("err.small"), w))
 	}
-	return header + "\n" + body + "\n" + fitStyled(foot, w)
+	return strings.Join([]string{header, body, fitStyled(foot, w)}, "\n") // one allocation
 }
 
 // bindings of the screen in front, for the hint line and the help.

@@ -575,8 +575,14 @@ func (q *queue) View(w, h int) string {
 		foot += "  " + st.RowMarked.Render(q.c.T("queue.marked", len(q.marked)))
 	}
 	lines = append(lines, st.Muted.Render(foot))
-	// As clampLines, without measuring the rows again: they are exactly w cells.
+	// As clampLines, without measuring the rows again: they are exactly w cells. The
+	// builder is sized once: every session draws a frame after every commit.
 	var b strings.Builder
+	size := h * (w + 1)
+	for _, l := range lines {
+		size += len(l)
+	}
+	b.Grow(size)
 	for i := range h {
 		if i > 0 {
 			b.WriteByte('\n')
