@@ -1,8 +1,10 @@
 package store
 
 import (
+	"math/rand/v2"
 	"slices"
 	"testing"
+	"time"
 )
 
 // TestTable: summaries are found by id across chunk boundaries, listed newest first,
@@ -56,5 +58,31 @@ func TestTable(t *testing.T) {
 	}
 	if nt.chunks[1] != old.chunks[1] || nt.chunks[4] != old.chunks[4] || nt.chunks[0] == old.chunks[0] {
 		t.Error("chunks the edit did not touch were copied, or the one it changed was not")
+	}
+}
+
+// TestSortClosed: the sort on extracted keys orders exactly as byClosed (which binary
+// searches rely on), with equal instants, the zero time and distant years among them.
+func TestSortClosed(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 7))
+	base := time.Date(2026, 3, 10, 9, 0, 0, 0, time.UTC)
+	var list []*Summary
+	for id := uint32(1); id <= 3000; id++ {
+		at := base.Add(time.Duration(r.IntN(500)) * time.Minute).Add(time.Duration(r.IntN(3)) * time.Nanosecond)
+		switch id % 97 {
+		case 0:
+			at = time.Time{}
+		case 1:
+			at = time.Date(1500+r.IntN(1000), 1, 1, 0, 0, 0, 0, time.UTC)
+		}
+		list = append(list, &Summary{ID: id, ClosedAt: at})
+	}
+	r.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
+	want := slices.Clone(list)
+	slices.SortFunc(want, byClosed)
+	got := slices.Clone(list)
+	sortClosed(got)
+	if !slices.Equal(got, want) {
+		t.Fatal("sortClosed orders differently from byClosed")
 	}
 }
