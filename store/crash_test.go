@@ -3,6 +3,7 @@ package store_test
 import (
 	"bufio"
 	"bytes"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"os"
@@ -197,37 +198,62 @@ func TestCrashChild(t *testing.T) {
 		ids = append(ids, sm.ID)
 	}
 	s.Search("郑州", nil, 1) // warm up (the pinyin table) so the kill lands among writes
-	r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid())))
+	// Four writers at once, so that actions are also killed inside group commits.
+	var mu sync.Mutex // ids, and whole lines on stdout
 	fmt.Println("ready")
-	for stop := time.Now().Add(2 * time.Minute); time.Now().Before(stop); {
-		var c workflow.Case
-		switch k := r.IntN(10); {
-		case len(ids) == 0 || k < 3:
-			in := crIntake(store.DemoIDNumber(r), fmt.Sprintf("139%08d", r.IntN(100000000)))
-			if c, err = s.Create(actor, in, "受理"); err != nil {
-				fail(err)
-			}
-			ids = append(ids, c.ID)
-		default:
-			id := ids[r.IntN(len(ids))]
-			cur, err := s.Case(id)
-			if err != nil {
-				fail(err)
-			}
-			a := workflow.Action{Kind: workflow.ActComment, Comment: fmt.Sprintf("备注 %d", r.IntN(1000))}
-			if k >= 7 {
-				m := cur.Materials[r.IntN(len(cur.Materials))]
-				u := &workflow.MaterialUpdate{Key: m.Key, Received: true, Valid: r.IntN(2) == 0}
-				if !u.Valid {
-					u.Note = "复印件不清晰"
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), uint64(os.Getpid()*8+w)))
+			for stop := time.Now().Add(2 * time.Minute); time.Now().Before(stop); {
+				var c workflow.Case
+				var err error
+				mu.Lock()
+				k, n := r.IntN(10), len(ids)
+				var id uint32
+				if n > 0 {
+					id = ids[r.IntN(n)]
 				}
-				a = workflow.Action{Kind: workflow.ActUpdateMaterial, Material: u}
+				mu.Unlock()
+				switch {
+				case n == 0 || k < 3:
+					in := crIntake(store.DemoIDNumber(r), fmt.Sprintf("139%08d", r.IntN(100000000)))
+					if c, err = s.Create(actor, in, "受理"); err != nil {
+						fail(err)
+					}
+					mu.Lock()
+					ids = append(ids, c.ID)
+					mu.Unlock()
+				default:
+					cur, err := s.Case(id)
+					if err != nil {
+						fail(err)
+					}
+					a := workflow.Action{Kind: workflow.ActComment, Comment: fmt.Sprintf("备注 %d", r.IntN(1000))}
+					if k >= 7 {
+						m := cur.Materials[r.IntN(len(cur.Materials))]
+						u := &workflow.MaterialUpdate{Key: m.Key, Received: true, Valid: r.IntN(2) == 0}
+						if !u.Valid {
+							u.Note = "复印件不清晰"
+						}
+						a = workflow.Action{Kind: workflow.ActUpdateMaterial, Material: u}
+					}
+					if c, err = s.Apply(id, cur.Version, actor, a); err != nil {
+						var ce *store.ConflictError
+						if errors.As(err, &ce) {
+							continue // another writer got there first: nothing was written
+						}
+						fail(err)
+					}
+				}
+				mu.Lock()
+				fmt.Printf("ack %d %d\n", c.ID, c.Version) // one write(2) per line: whole or not at all
+				mu.Unlock()
 			}
-			if c, err = s.Apply(id, cur.Version, actor, a); err != nil {
-				fail(err)
-			}
-		}
-		fmt.Printf("ack %d %d\n", c.ID, c.Version) // one write(2) per line: whole or not at all
+		}()
 	}
+	wg.Wait()
 	s.Close()
 }

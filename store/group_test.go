@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"path/filepath"
+	"sync"
 	"testing"
 	"time"
 
@@ -117,5 +118,99 @@ func TestGroupCommit(t *testing.T) {
 	}
 	if c, _ := s.Case(a.ID); c.Version != a.Version+2 {
 		t.Fatalf("case a at version %d, want %d", c.Version, a.Version+2)
+	}
+}
+
+// TestGroupCommitClose: actions in flight when the store closes either commit or fail
+// with ErrClosed; none is left waiting, and each that was acknowledged is in the file.
+func TestGroupCommitClose(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "c.db")
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wang := workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
+	if err := s.PutStaff(workflow.Staff{}, wang); err != nil {
+		t.Fatal(err)
+	}
+	in := workflow.Intake{
+		Enterprise: workflow.Enterprise{Name: "郑州华信商贸有限公司", CreditCode: "91110000600037341L", LegalRep: "张伟", Address: "郑州市金水区花园路1号"},
+		Agent:      workflow.Agent{Name: "刘洋", Phone: "13812345678", IDNumber: "11010519491231002X", AuthLetter: "SQ-2026-0001"},
+		Records:    []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01", Problem: "wrong_data"}},
+	}
+	var cases []workflow.Case
+	for range 8 {
+		c, err := s.Create(wang, in, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
+	}
+	type result struct {
+		id      uint32
+		version int
+		err     error
+	}
+	results := make(chan result, 8*200)
+	var started, finished sync.WaitGroup
+	for _, c := range cases {
+		started.Add(1)
+		finished.Add(1)
+		go func() {
+			defer finished.Done()
+			version := c.Version
+			for i := range 200 {
+				if i == 5 {
+					started.Done()
+				}
+				n, err := s.Apply(c.ID, version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "备注"})
+				results <- result{c.ID, n.Version, err}
+				if err != nil {
+					if i < 5 {
+						started.Done()
+					}
+					return
+				}
+				version = n.Version
+			}
+		}()
+	}
+	started.Wait()
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	all := make(chan struct{})
+	go func() { finished.Wait(); close(all) }()
+	select {
+	case <-all:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an action was left waiting after Close")
+	}
+	close(results)
+	acked := map[uint32]int{}
+	closed := 0
+	for r := range results {
+		switch {
+		case r.err == nil:
+			acked[r.id] = max(acked[r.id], r.version)
+		case errors.Is(r.err, ErrClosed):
+			closed++
+		default:
+			t.Fatalf("case %d: %v", r.id, r.err)
+		}
+	}
+	if len(acked) == 0 {
+		t.Fatal("nothing was acknowledged before Close")
+	}
+	t.Logf("%d cases acknowledged, %d actions refused as closed", len(acked), closed)
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	for id, v := range acked {
+		if c, err := s.Case(id); err != nil || c.Version < v {
+			t.Fatalf("case %d acknowledged at version %d, found %d (%v)", id, v, c.Version, err)
+		}
 	}
 }
