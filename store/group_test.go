@@ -10,19 +10,16 @@ import (
 	"repairdesk/workflow"
 )
 
-// TestGroupCommit: actions written in one transaction are each checked against what the
-// ones before them left — a second action on the same version is a conflict, a refused
-// action writes nothing — and the rest commit and are announced. When the transaction
-// fails as a whole, each action is tried on its own, so only the bad one fails.
-func TestGroupCommit(t *testing.T) {
-	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
-	s, err := Open(filepath.Join(t.TempDir(), "g.db"), Options{Now: func() time.Time { return at }})
+// groupStore opens a new store with one specialist, and an intake for her cases.
+func groupStore(t *testing.T, path string, opts Options) (*Store, workflow.Staff, workflow.Intake) {
+	t.Helper()
+	s, err := Open(path, opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
 	wang := workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
 	if err := s.PutStaff(workflow.Staff{}, wang); err != nil {
+		s.Close()
 		t.Fatal(err)
 	}
 	in := workflow.Intake{
@@ -30,6 +27,19 @@ func TestGroupCommit(t *testing.T) {
 		Agent:      workflow.Agent{Name: "刘洋", Phone: "13812345678", IDNumber: "11010519491231002X", AuthLetter: "SQ-2026-0001"},
 		Records:    []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01", Problem: "wrong_data"}},
 	}
+	return s, wang, in
+}
+
+// TestGroupCommit: actions written in one transaction are each checked against what the
+// ones before them left — a second action on the same version is a conflict, a refused
+// action writes nothing — and the rest commit and are announced. When the transaction
+// fails as a whole, each action is tried on its own, so only the bad one fails.
+func TestGroupCommit(t *testing.T) {
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
+	path := filepath.Join(t.TempDir(), "g.db")
+	s, wang, in := groupStore(t, path, Options{Now: func() time.Time { return at }})
+	defer s.Close()
+	var err error
 	a, err := s.Create(wang, in, "")
 	if err != nil {
 		t.Fatal(err)
@@ -125,19 +135,8 @@ func TestGroupCommit(t *testing.T) {
 // with ErrClosed; none is left waiting, and each that was acknowledged is in the file.
 func TestGroupCommitClose(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "c.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	wang := workflow.Staff{Name: "wangfang", Display: "王芳", Role: workflow.RoleSpecialist, Active: true}
-	if err := s.PutStaff(workflow.Staff{}, wang); err != nil {
-		t.Fatal(err)
-	}
-	in := workflow.Intake{
-		Enterprise: workflow.Enterprise{Name: "郑州华信商贸有限公司", CreditCode: "91110000600037341L", LegalRep: "张伟", Address: "郑州市金水区花园路1号"},
-		Agent:      workflow.Agent{Name: "刘洋", Phone: "13812345678", IDNumber: "11010519491231002X", AuthLetter: "SQ-2026-0001"},
-		Records:    []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01", Problem: "wrong_data"}},
-	}
+	s, wang, in := groupStore(t, path, Options{})
+	var err error
 	var cases []workflow.Case
 	for range 8 {
 		c, err := s.Create(wang, in, "")

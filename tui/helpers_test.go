@@ -69,7 +69,13 @@ func asciiRenderer() *lipgloss.Renderer {
 
 func newTestModel(t *testing.T, st *store.Store, me workflow.Staff, lang string, clk *clock, w, h int) *Model {
 	t.Helper()
-	m := New(Options{Store: st, Me: me, Lang: lang, Renderer: asciiRenderer(), Now: clk.now})
+	return newTestModelWith(t, Options{Store: st, Me: me, Lang: lang, Renderer: asciiRenderer(), Now: clk.now}, w, h)
+}
+
+// newTestModelWith is newTestModel with any options.
+func newTestModelWith(t *testing.T, o Options, w, h int) *Model {
+	t.Helper()
+	m := New(o)
 	m.manualFeed = true
 	t.Cleanup(m.Close)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})

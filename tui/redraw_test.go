@@ -45,10 +45,7 @@ func TestRedrawLimit(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
 	st := newTestStore(t, clk)
 	lim := NewRedrawLimit()
-	m := New(Options{Store: st, Me: testSpecialist, Lang: "en", Renderer: asciiRenderer(), Now: clk.now, Redraws: lim})
-	m.manualFeed = true
-	t.Cleanup(m.Close)
-	m.Update(tea.WindowSizeMsg{Width: 120, Height: 30})
+	m := newTestModelWith(t, Options{Store: st, Me: testSpecialist, Lang: "en", Renderer: asciiRenderer(), Now: clk.now, Redraws: lim}, 120, 30)
 	c, err := st.Create(testSpecialist2, testIntake("河南信修商贸有限公司", "91410105MA44N6YJ0W"), "")
 	if err != nil {
 		t.Fatal(err)
