@@ -190,6 +190,11 @@ const (
 	formCancel
 )
 
+// typing: the focused field takes text (not while asking whether to discard).
+func (f *form) typing() bool {
+	return !f.confirm && f.focus < len(f.fields) && f.fields[f.focus].kind == fText
+}
+
 func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {

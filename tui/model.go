@@ -193,6 +193,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		cmd, _ := m.q.Update(msg)
 		return m, cmd
 	case tea.KeyMsg:
+		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
+			return m, m.splitKeys(msg)
+		}
 		m.lastKey = m.c.Now()
 		if m.locked {
 			m.locked = false
@@ -308,6 +311,48 @@ func (m *Model) onIntakeDone(msg intakeDoneMsg) tea.Cmd {
 	m.cv, cmd = newCaseView(m.c, msg.cs.ID)
 	m.cv.tab = ctMaterials
 	return cmd
+}
+
+// splitKeys: keys typed quickly over SSH can arrive in one read, and Bubble Tea then
+// delivers them as one message ("jj", "/061461"). Outside a text input each rune is a key
+// of its own, handled in turn; once a text input has the keyboard, the rest is its text.
+// A paste is never split: pasted text is not a row of commands.
+func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
+	var cmds []tea.Cmd
+	for rs := msg.Runes; len(rs) > 0; {
+		one := tea.KeyMsg{Type: tea.KeyRunes, Runes: rs[:1], Alt: msg.Alt}
+		if m.typing() {
+			one.Runes = rs
+		}
+		rs = rs[len(one.Runes):]
+		_, cmd := m.Update(one)
+		cmds = append(cmds, cmd)
+	}
+	return tea.Batch(cmds...)
+}
+
+// typing reports whether a text input has the keyboard, so that runes are text rather
+// than keys. It follows onKey's order.
+func (m *Model) typing() bool {
+	switch {
+	case m.locked, m.ending != "", m.help, m.confirm != nil:
+		return false
+	case m.cmd != nil:
+		return true
+	case m.entv != nil:
+		return false
+	case m.staffv != nil:
+		return m.staffv.form != nil && m.staffv.form.typing()
+	case m.intake != nil:
+		return m.intake.typing()
+	case m.af != nil:
+		return m.af.typing()
+	case m.menu != nil, m.dash != nil, m.audit:
+		return false
+	case m.cv != nil:
+		return m.cv.prompt != nil
+	}
+	return m.q.searching
 }
 
 func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {

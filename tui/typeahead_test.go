@@ -1,0 +1,63 @@
+package tui
+
+import (
+	"testing"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+)
+
+// TestKeysInOneRead: keys typed quickly over SSH arrive in one read, and Bubble Tea
+// delivers them as one message. Outside a text input each is a key; once a text input has
+// the keyboard (the search, a form's text field, the command line), the rest is its text;
+// a paste is never taken for keys.
+func TestKeysInOneRead(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	st := newTestStore(t, clk)
+	for _, name := range []string{"河南信修商贸有限公司", "郑州华信商贸有限公司", "洛阳宏达科技有限公司", "开封鑫源物流有限公司"} {
+		if _, err := st.Create(testSpecialist, testIntake(name, "91410105MA44N6YJ0W"), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 30)
+	chunk := func(s string) {
+		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(s)})
+		run(m, cmd)
+	}
+	chunk("jj")
+	if got := m.q.cursor[m.q.tab]; got != 2 {
+		t.Fatalf(`"jj" in one read moved the cursor to row %d, want 2`, got)
+	}
+	chunk("jk")
+	if got := m.q.cursor[m.q.tab]; got != 2 {
+		t.Fatalf(`"jk" moved the cursor to row %d, want 2`, got)
+	}
+
+	chunk("/hnxx")
+	if !m.q.searching || m.q.query != "hnxx" {
+		t.Fatalf(`"/hnxx" in one read: searching %v, query %q`, m.q.searching, m.q.query)
+	}
+	mustShow(t, m, "河南信修商贸有限公司")
+	press(m, "esc")
+
+	// A paste in the queue is not a row of commands ("q" would quit).
+	before := m.q.cursor[m.q.tab]
+	_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune("jjq"), Paste: true})
+	if cmd != nil {
+		if _, quit := cmd().(tea.QuitMsg); quit {
+			t.Fatal("a paste quit the console")
+		}
+	}
+	if got := m.q.cursor[m.q.tab]; got != before {
+		t.Fatalf("a paste moved the cursor from row %d to %d", before, got)
+	}
+
+	// A new case: "n" opens the intake form, whose first field takes the rest as text.
+	chunk("n河南")
+	if m.intake == nil {
+		t.Fatal(`"n…" did not open the intake form`)
+	}
+	if fd := m.intake.fields[m.intake.focus]; fd.input.Value() != "河南" {
+		t.Fatalf("the form's first field holds %q, want 河南", fd.input.Value())
+	}
+}
