@@ -289,6 +289,7 @@ var benchTyped = [][]string{
 // Update → the next frame. "search-" is the command alone, "ui-" the two Updates and View.
 func BenchmarkKeystroke(b *testing.B) {
 	st := benchOpen(b)
+	st.Search("x", nil, 1) // typing, not start-up: the index is complete (see BenchmarkStartup)
 	for _, t := range []tabID{tabMine, tabClosed} {
 		b.Run("tab="+tabNames[t], func(b *testing.B) {
 			m := benchModel(st)

@@ -43,6 +43,7 @@ type queue struct {
 	qDone     int // newest sequence whose result is shown
 	hits      []uint32
 	hitsFor   string
+	hitsTab   tabID // a search runs within the rows of one tab
 	hitTotal  int
 
 	// visible's cache: per tab, for this snapshot and these hits
@@ -304,6 +305,7 @@ func (q *queue) selected() *store.Summary {
 type searchResultMsg struct {
 	seq   int
 	query string
+	tab   tabID
 	ids   []uint32
 	total int
 }
@@ -315,11 +317,19 @@ const searchLimit = 2000
 
 func (q *queue) runSearch() tea.Cmd {
 	q.qseq++
-	seq, query := q.qseq, q.query
+	seq, query, t := q.qseq, q.query, q.tab
+	// Within the tab's rows, so that the best matches and the count are the tab's: the
+	// best 2,000 of every case could hold few of one person's, and miss the one sought.
 	var within []uint32
-	if q.hitsFor != "" && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
+	if q.hitsFor != "" && q.hitsTab == t && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
 		len(q.hits) >= q.hitTotal {
 		within = q.hits // the query only grew and the previous result is complete: narrow it
+	} else {
+		rows := q.rows[t]
+		within = make([]uint32, len(rows))
+		for i, sm := range rows {
+			within[i] = sm.ID
+		}
 	}
 	st := q.c.Store
 	return func() tea.Msg {
@@ -328,7 +338,7 @@ func (q *queue) runSearch() tea.Cmd {
 		for i, m := range ms {
 			ids[i] = m.ID
 		}
-		return searchResultMsg{seq: seq, query: query, ids: ids, total: total}
+		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total}
 	}
 }
 
@@ -339,7 +349,7 @@ func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
 			return nil, nil
 		}
 		q.qDone = msg.seq
-		q.hits, q.hitsFor, q.hitTotal = msg.ids, msg.query, msg.total
+		q.hits, q.hitsFor, q.hitsTab, q.hitTotal = msg.ids, msg.query, msg.tab, msg.total
 		if strings.TrimSpace(msg.query) == "" {
 			q.hitsFor = ""
 		}
@@ -367,10 +377,13 @@ func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
 			q.cursor[t] -= q.pageRows()
 		case key.Matches(msg, k.NextTab):
 			q.tab = (q.tab + 1) % tabCount
+			return q.retab(), nil
 		case key.Matches(msg, k.PrevTab):
 			q.tab = (q.tab + tabCount - 1) % tabCount
+			return q.retab(), nil
 		case msg.String() >= "1" && msg.String() <= "5":
 			q.tab = tabID(msg.String()[0] - '1')
+			return q.retab(), nil
 		case key.Matches(msg, k.Search):
 			q.searching = true
 			return nil, nil
@@ -397,6 +410,15 @@ func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
 		q.clamp(q.tab)
 	}
 	return nil, nil
+}
+
+// retab follows a change of tab: a search runs again within the new tab's rows.
+func (q *queue) retab() tea.Cmd {
+	q.clamp(q.tab)
+	if strings.TrimSpace(q.query) == "" || (q.hitsFor != "" && q.hitsTab == q.tab) {
+		return nil
+	}
+	return q.runSearch()
 }
 
 func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {

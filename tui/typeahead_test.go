@@ -61,3 +61,43 @@ func TestKeysInOneRead(t *testing.T) {
 		t.Fatalf("the form's first field holds %q, want 河南", fd.input.Value())
 	}
 }
+
+// TestSearchWithinTab: a search runs within the current tab, so its count and its best
+// matches are the tab's (the best 2,000 of every case could hold few of one person's);
+// changing tab searches again.
+func TestSearchWithinTab(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	st := newTestStore(t, clk)
+	for i := range 5 {
+		who := testSpecialist
+		if i >= 2 {
+			who = testSpecialist2 // three of the five 河南 cases are 李军's
+		}
+		if _, err := st.Create(who, testIntake("河南信修商贸有限公司", "91410105MA44N6YJ0W"), ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := st.Create(testSpecialist, testIntake("郑州华信商贸有限公司", "91110000600037341L"), ""); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 30)
+	if m.q.tab != tabMine {
+		t.Fatalf("the console opens on tab %d", m.q.tab)
+	}
+	press(m, "/")
+	typeText(m, "河南信修")
+	press(m, "enter")
+	if m.q.hitTotal != 2 || m.q.hitsTab != tabMine || len(m.q.visible(tabMine)) != 2 {
+		t.Fatalf("in 我的案件: %d matches counted for tab %d, %d shown; want 2", m.q.hitTotal, m.q.hitsTab, len(m.q.visible(tabMine)))
+	}
+	mustShow(t, m, "2 条结果")
+	press(m, "tab") // 全部在办
+	if m.q.hitTotal != 5 || m.q.hitsTab != tabOpen || len(m.q.visible(tabOpen)) != 5 {
+		t.Fatalf("in 全部在办: %d matches counted for tab %d, %d shown; want 5", m.q.hitTotal, m.q.hitsTab, len(m.q.visible(tabOpen)))
+	}
+	mustShow(t, m, "5 条结果")
+	press(m, "shift+tab")
+	if m.q.hitTotal != 2 || m.q.hitsTab != tabMine {
+		t.Fatalf("back in 我的案件: %d matches for tab %d", m.q.hitTotal, m.q.hitsTab)
+	}
+}
