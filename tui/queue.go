@@ -44,6 +44,7 @@ type queue struct {
 	hits      []uint32
 	hitsFor   string
 	hitsTab   tabID // a search runs within the rows of one tab
+	ids       [tabCount]tabIDCache
 	hitTotal  int
 
 	// visible's cache: per tab, for this snapshot and these hits
@@ -161,6 +162,7 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 	q.snap = sn
 	q.rows[tabOpen] = sn.Open()
 	q.rows[tabClosed] = sn.Closed()
+	q.ids = [tabCount]tabIDCache{}                  // rows were edited in place
 	for _, t := range []tabID{tabOpen, tabClosed} { // shared lists: find the row again
 		if sm := keep[t]; sm != nil {
 			if now, ok := sn.Get(sm.ID); ok {
@@ -200,6 +202,7 @@ func (q *queue) setSnapshot(sn *store.Snapshot) {
 
 func (q *queue) rebuild(sn *store.Snapshot) {
 	q.built = q.c.Now()
+	q.ids = [tabCount]tabIDCache{}
 	var keep [tabCount]uint32
 	for t := tabID(0); t < tabCount; t++ {
 		if r := q.rows[t]; len(r) > 0 && q.cursor[t] < len(r) {
@@ -325,11 +328,7 @@ func (q *queue) runSearch() tea.Cmd {
 		len(q.hits) >= q.hitTotal {
 		within = q.hits // the query only grew and the previous result is complete: narrow it
 	} else {
-		rows := q.rows[t]
-		within = make([]uint32, len(rows))
-		for i, sm := range rows {
-			within[i] = sm.ID
-		}
+		within = q.tabIDs(t)
 	}
 	st := q.c.Store
 	return func() tea.Msg {
@@ -410,6 +409,31 @@ func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
 		q.clamp(q.tab)
 	}
 	return nil, nil
+}
+
+// tabIDs lists the ids of a tab's rows, kept until the rows change (patch and rebuild
+// drop them): a search per keystroke on a tab of 60,000 cases need not list them again.
+func (q *queue) tabIDs(t tabID) []uint32 {
+	rows := q.rows[t]
+	c := &q.ids[t]
+	if c.ids != nil && len(rows) == c.n && (len(rows) == 0 || &rows[0] == c.first) {
+		return c.ids
+	}
+	ids := make([]uint32, len(rows))
+	for i, sm := range rows {
+		ids[i] = sm.ID
+	}
+	*c = tabIDCache{ids: ids, n: len(rows)}
+	if len(rows) > 0 {
+		c.first = &rows[0]
+	}
+	return ids
+}
+
+type tabIDCache struct {
+	ids   []uint32
+	n     int
+	first **store.Summary
 }
 
 // retab follows a change of tab: a search runs again within the new tab's rows.

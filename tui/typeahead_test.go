@@ -1,10 +1,14 @@
 package tui
 
 import (
+	"slices"
 	"testing"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
 )
 
 // TestKeysInOneRead: keys typed quickly over SSH arrive in one read, and Bubble Tea
@@ -99,5 +103,44 @@ func TestSearchWithinTab(t *testing.T) {
 	press(m, "shift+tab")
 	if m.q.hitTotal != 2 || m.q.hitsTab != tabMine {
 		t.Fatalf("back in 我的案件: %d matches for tab %d", m.q.hitTotal, m.q.hitsTab)
+	}
+}
+
+// TestSearchWithinTabAfterChange: the tab's rows change under an open search (a case
+// leaves "mine", another joins it): the next keystroke searches the new rows.
+func TestSearchWithinTabAfterChange(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	st := newTestStore(t, clk)
+	var cs []uint32
+	for range 3 {
+		c, err := st.Create(testSpecialist, testIntake("河南信修商贸有限公司", "91410105MA44N6YJ0W"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs = append(cs, c.ID)
+	}
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 30)
+	press(m, "/")
+	typeText(m, "河南信修")
+	if n := len(m.q.visible(tabMine)); n != 3 {
+		t.Fatalf("%d rows before the change, want 3", n)
+	}
+	a, _ := st.Case(cs[0])
+	if _, err := st.Apply(a.ID, a.Version, testSpecialist, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回"}); err != nil {
+		t.Fatal(err)
+	}
+	d, err := st.Create(testSpecialist, testIntake("河南信修物流有限公司", "91410105MA44N6YJ0W"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Update(changeMsg{ch: store.Change{CaseID: d.ID, Topic: "case"}, ok: true})
+	press(m, "backspace")
+	typeText(m, "修")
+	var shown []uint32
+	for _, sm := range m.q.visible(tabMine) {
+		shown = append(shown, sm.ID)
+	}
+	if !slices.Contains(shown, d.ID) || slices.Contains(shown, a.ID) || len(shown) != 3 {
+		t.Fatalf("after the change the search shows %v; want the new case %d and not the withdrawn %d", shown, d.ID, a.ID)
 	}
 }
