@@ -936,6 +936,16 @@ func (s *Store) Search(query string, within []uint32, limit int) ([]search.Match
 	return s.index.Search(query, within, limit)
 }
 
+// SearchIn is Search within a prepared subset of the cases (the rows of a tab), for
+// repeated searches in it.
+func (s *Store) SearchIn(query string, sub *search.Subset, limit int) ([]search.Match, int) {
+	if ms, ok := s.searchIDNumber(query); ok {
+		return ms, len(ms)
+	}
+	s.snap.Load().waitIndexed()
+	return s.index.SearchIn(query, sub, limit)
+}
+
 // searchIDNumber answers a query that is a whole, valid ID number by its keyed hash: the
 // cases whose agent holds it. Part of a number finds nothing, by design.
 func (s *Store) searchIDNumber(query string) ([]search.Match, bool) {

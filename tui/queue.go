@@ -10,6 +10,7 @@ import (
 
 	"repairdesk/store"
 	"repairdesk/workflow"
+	"repairdesk/workflow/search"
 )
 
 type tabID int
@@ -43,8 +44,8 @@ type queue struct {
 	qDone     int // newest sequence whose result is shown
 	hits      []uint32
 	hitsFor   string
-	hitsTab   tabID // a search runs within the rows of one tab
-	ids       [tabCount]tabIDCache
+	hitsTab   tabID                    // a search runs within the rows of one tab
+	subs      [tabCount]*search.Subset // tabSubset's
 	hitTotal  int
 
 	// visible's cache: per tab, for this snapshot and these hits
@@ -162,7 +163,7 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 	q.snap = sn
 	q.rows[tabOpen] = sn.Open()
 	q.rows[tabClosed] = sn.Closed()
-	q.ids = [tabCount]tabIDCache{}                  // rows were edited in place
+	q.subs = [tabCount]*search.Subset{}             // rows were edited in place
 	for _, t := range []tabID{tabOpen, tabClosed} { // shared lists: find the row again
 		if sm := keep[t]; sm != nil {
 			if now, ok := sn.Get(sm.ID); ok {
@@ -202,7 +203,7 @@ func (q *queue) setSnapshot(sn *store.Snapshot) {
 
 func (q *queue) rebuild(sn *store.Snapshot) {
 	q.built = q.c.Now()
-	q.ids = [tabCount]tabIDCache{}
+	q.subs = [tabCount]*search.Subset{}
 	var keep [tabCount]uint32
 	for t := tabID(0); t < tabCount; t++ {
 		if r := q.rows[t]; len(r) > 0 && q.cursor[t] < len(r) {
@@ -324,15 +325,22 @@ func (q *queue) runSearch() tea.Cmd {
 	// Within the tab's rows, so that the best matches and the count are the tab's: the
 	// best 2,000 of every case could hold few of one person's, and miss the one sought.
 	var within []uint32
+	var sub *search.Subset
 	if q.hitsFor != "" && q.hitsTab == t && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
 		len(q.hits) >= q.hitTotal {
 		within = q.hits // the query only grew and the previous result is complete: narrow it
 	} else {
-		within = q.tabIDs(t)
+		sub = q.tabSubset(t)
 	}
 	st := q.c.Store
 	return func() tea.Msg {
-		ms, total := st.Search(query, within, searchLimit)
+		var ms []search.Match
+		var total int
+		if sub != nil {
+			ms, total = st.SearchIn(query, sub, searchLimit)
+		} else {
+			ms, total = st.Search(query, within, searchLimit)
+		}
 		ids := make([]uint32, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
@@ -411,29 +419,20 @@ func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
 	return nil, nil
 }
 
-// tabIDs lists the ids of a tab's rows, kept until the rows change (patch and rebuild
-// drop them): a search per keystroke on a tab of 60,000 cases need not list them again.
-func (q *queue) tabIDs(t tabID) []uint32 {
-	rows := q.rows[t]
-	c := &q.ids[t]
-	if c.ids != nil && len(rows) == c.n && (len(rows) == 0 || &rows[0] == c.first) {
-		return c.ids
+// tabSubset is a tab's rows prepared for the search, kept until the rows change (patch
+// and rebuild drop it): a search per keystroke on a tab of 60,000 cases need not list
+// and look up its ids every time.
+func (q *queue) tabSubset(t tabID) *search.Subset {
+	if sub := q.subs[t]; sub != nil {
+		return sub
 	}
+	rows := q.rows[t]
 	ids := make([]uint32, len(rows))
 	for i, sm := range rows {
 		ids[i] = sm.ID
 	}
-	*c = tabIDCache{ids: ids, n: len(rows)}
-	if len(rows) > 0 {
-		c.first = &rows[0]
-	}
-	return ids
-}
-
-type tabIDCache struct {
-	ids   []uint32
-	n     int
-	first **store.Summary
+	q.subs[t] = search.NewSubset(ids)
+	return q.subs[t]
 }
 
 // retab follows a change of tab: a search runs again within the new tab's rows.

@@ -147,8 +147,18 @@ var bitmapPool sync.Pool // *[]uint64, all zero when in the pool
 // the ones shown. A blank query returns nil. limit ≤ 0 means no limit; total
 // counts every match either way.
 func (ix *Index) Search(query string, within []uint32, limit int) (matches []Match, total int) {
+	return ix.search(query, within, nil, limit)
+}
+
+// SearchIn is Search within a Subset: the same results as Search with the subset's ids,
+// without looking the ids up again at every keystroke. A nil subset is every doc.
+func (ix *Index) SearchIn(query string, sub *Subset, limit int) (matches []Match, total int) {
+	return ix.search(query, nil, sub, limit)
+}
+
+func (ix *Index) search(query string, within []uint32, sub *Subset, limit int) (matches []Match, total int) {
 	terms := compile(query)
-	if len(terms) == 0 || (within != nil && len(within) == 0) {
+	if len(terms) == 0 || (within != nil && len(within) == 0) || (sub != nil && len(sub.ids) == 0) {
 		return nil, 0
 	}
 	s := scan{terms: terms, limit: max(limit, 0)}
@@ -165,7 +175,16 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 	}
 	nChunks := (len(s.docs) + chunk - 1) / chunk
 	parallel := runtime.GOMAXPROCS(0)
-	if within != nil {
+	if sub != nil {
+		bits, n := sub.bitsFor(ix)
+		if n == 0 {
+			return nil, 0
+		}
+		s.bits = bits
+		if n < 2*chunk {
+			parallel = 1
+		}
+	} else if within != nil {
 		bm := getBitmap((len(s.docs) + 63) / 64)
 		defer putBitmap(bm)
 		s.bits = *bm
@@ -259,6 +278,50 @@ func (ix *Index) Search(query string, within []uint32, limit int) (matches []Mat
 		heads[b]++
 	}
 	return matches, total
+}
+
+// Subset is a set of ids prepared for repeated searches within it (the rows of a tab,
+// searched at every keystroke): their slots are looked up once, not per search. It is
+// safe for concurrent use; the ids must not change after NewSubset.
+type Subset struct {
+	ids []uint32
+
+	mu      sync.Mutex
+	ix      *Index
+	gen     uint64   // the index's slot generation the bitmap was made for
+	docsLen int      // len(ix.docs) then
+	bits    []uint64 // never changed once made: searches may be reading it
+	n       int      // ids found in the index
+}
+
+// NewSubset prepares ids for SearchIn.
+func NewSubset(ids []uint32) *Subset { return &Subset{ids: ids} }
+
+// bitsFor returns the subset's slot bitmap for ix, made again when slots were freed since
+// (a slot may now hold another id), or when ids not yet indexed then may be now. The
+// caller holds ix.mu for reading.
+func (sb *Subset) bitsFor(ix *Index) ([]uint64, int) {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	words := (len(ix.docs) + 63) / 64
+	stale := sb.ix != ix || sb.gen != ix.slotGen || (sb.n < len(sb.ids) && sb.docsLen != len(ix.docs))
+	switch {
+	case sb.bits == nil || stale:
+		bits := make([]uint64, words)
+		n := 0
+		for _, id := range sb.ids {
+			if slot, ok := ix.ids.get(id); ok {
+				bits[slot>>6] |= 1 << (uint(slot) & 63)
+				n++
+			}
+		}
+		sb.ix, sb.gen, sb.docsLen, sb.bits, sb.n = ix, ix.slotGen, len(ix.docs), bits, n
+	case len(sb.bits) < words: // docs were added: not ours, but the scan reads that far
+		bits := make([]uint64, words)
+		copy(bits, sb.bits)
+		sb.bits, sb.docsLen = bits, len(ix.docs)
+	}
+	return sb.bits, sb.n
 }
 
 func getBitmap(words int) *[]uint64 {

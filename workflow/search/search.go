@@ -46,7 +46,8 @@ type Index struct {
 	ids  idTable
 	n    int
 
-	liveBytes, wasteBytes int // see maybeRepack
+	liveBytes, wasteBytes int    // see maybeRepack
+	slotGen               uint64 // counts the times a slot was freed (Subset's bitmaps)
 }
 
 type slotDoc struct {
@@ -122,6 +123,7 @@ func (ix *Index) Remove(id uint32) {
 	ix.drop(slot)
 	ix.docs[slot] = slotDoc{}
 	ix.free = append(ix.free, slot)
+	ix.slotGen++
 	ix.n--
 	ix.maybeRepack()
 }
