@@ -62,24 +62,6 @@ func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.
 	return cases, events, err
 }
 
-// StatsData returns every case and, grouped by case, the part of each event that
-// workflow.Compute reads (case, sequence, kind, time, stage change) — not the stored
-// letters and payloads — in one transaction. It is what the dashboard and the report
-// load; the events it returns are not fit for anything else.
-func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.Event, error) {
-	var cases []workflow.Case
-	var events map[uint32][]workflow.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
-		var err error
-		if cases, err = s.casesIn(tx, time.Time{}); err != nil {
-			return err
-		}
-		events, err = s.eventsIn(tx, nil, true)
-		return err
-	})
-	return cases, events, err
-}
-
 // EachCase calls fn for every case received at or after since (every case for a zero
 // since) in ascending id order, with its events oldest first when withEvents is set. It
 // is one read transaction and holds no more than one case in memory, so an export of a
@@ -115,7 +97,7 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 
 func (s *Store) casesIn(tx *bolt.Tx, since time.Time) ([]workflow.Case, error) {
 	b := tx.Bucket(bCases)
-	out := make([]workflow.Case, 0, b.Stats().KeyN)
+	out := make([]workflow.Case, 0, b.Sequence()) // ids run from 1 to the sequence
 	err := b.ForEach(func(k, v []byte) error {
 		var c workflow.Case
 		if err := json.Unmarshal(v, &c); err != nil {
@@ -128,16 +110,6 @@ func (s *Store) casesIn(tx *bolt.Tx, since time.Time) ([]workflow.Case, error) {
 		return nil
 	})
 	return out, err
-}
-
-// leanEvent is what Compute needs of an event.
-type leanEvent struct {
-	CaseID uint32              `json:"case_id"`
-	Seq    int                 `json:"seq"`
-	Kind   workflow.ActionKind `json:"kind"`
-	At     time.Time           `json:"at"`
-	From   workflow.Stage      `json:"from"`
-	To     workflow.Stage      `json:"to"`
 }
 
 // eventsIn groups the events bucket by case (keys are case id then sequence, so each

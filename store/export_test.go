@@ -141,12 +141,12 @@ func TestExportStatsDataAndEach(t *testing.T) {
 		t.Fatalf("StatsData: %d cases", len(cases))
 	}
 	n := evs[made[0].ID]
-	if len(n) != 2 || n[1].Kind != workflow.ActRequestMaterials || n[1].From != workflow.StageFormalReview ||
-		n[1].To != workflow.StageAwaitingMaterials || n[1].At.IsZero() || n[1].Seq != 2 {
+	if len(n) != 2 || !n[1].Is(workflow.ActRequestMaterials) || n[1].Left() != workflow.StageFormalReview ||
+		n[1].Entered() != workflow.StageAwaitingMaterials || n[1].At == 0 || n[1].Seq != 2 || !n[0].Is(workflow.ActCreate) {
 		t.Errorf("lean events lost what Compute needs: %+v", n)
 	}
-	if n[0].Letter != nil || n[0].Action.Intake != nil {
-		t.Errorf("lean events should not carry letters or payloads")
+	if c := cases[0]; c.Agent != (workflow.Agent{}) || c.Enterprise != (workflow.Enterprise{}) || c.Materials != nil {
+		t.Errorf("the dashboard's cases carry personal or unneeded fields: %+v", c)
 	}
 
 	var seen []uint32

@@ -26,9 +26,9 @@ type Results struct {
 }
 
 // ComputeResults runs workflow.Compute and counts the bases of its rates the same way.
-func ComputeResults(cases []workflow.Case, events map[uint32][]workflow.Event, p workflow.Period,
+func ComputeResults(cases []workflow.Case, events map[uint32][]workflow.StatEvent, p workflow.Period,
 	sla workflow.SLA, cal *workflow.Calendar, now time.Time) Results {
-	r := Results{Stats: workflow.Compute(cases, events, p, sla, cal, now)}
+	r := Results{Stats: workflow.ComputeStats(cases, events, p, sla, cal, now)}
 	for i := range cases {
 		c := &cases[i]
 		if !c.Stage.Terminal() || !p.Contains(c.ClosedAt) {
@@ -47,7 +47,7 @@ func ComputeResults(cases []workflow.Case, events map[uint32][]workflow.Event, p
 	}
 	for _, evs := range events {
 		for _, ev := range evs {
-			if ev.Kind == workflow.ActAccept && ev.From != "" && ev.From != ev.To && p.Contains(ev.At) {
+			if ev.Is(workflow.ActAccept) && ev.From != 0 && ev.From != ev.To && p.Contains(ev.Time()) {
 				r.Accepted++
 			}
 		}
@@ -199,8 +199,8 @@ type dashboard struct {
 }
 
 type dashData struct {
-	cases  []workflow.Case
-	events map[uint32][]workflow.Event
+	cases  []workflow.Case // as workflow.Case.ForStats keeps them
+	events map[uint32][]workflow.StatEvent
 }
 
 // dashLoadedMsg brings the cases, their events and the results for the period asked for.

@@ -153,10 +153,88 @@ type Stats struct {
 	Weekly []WeekCount
 }
 
+// StatEvent is what the dashboard reads of an event, in 16 bytes: at 100,000 cases it
+// holds over a million of them (a whole Event is 408 bytes).
+type StatEvent struct {
+	At       int64 // Unix nanoseconds
+	Seq      int32
+	Kind     uint8 // 1 + index in create followed by Actions; 0 for one not there
+	From, To uint8 // 1 + index in Stages; 0 for none
+}
+
+var (
+	actionCode = codes(append([]ActionKind{ActCreate}, Actions...))
+	stageCode  = codes(Stages)
+)
+
+func codes[T ~string](list []T) map[T]uint8 {
+	m := make(map[T]uint8, len(list))
+	for i, v := range list {
+		m[v] = uint8(i + 1)
+	}
+	return m
+}
+
+// StatEventOf keeps what Compute needs of ev.
+func StatEventOf(ev *Event) StatEvent {
+	return StatEvent{At: ev.At.UnixNano(), Seq: int32(ev.Seq), Kind: actionCode[ev.Kind], From: stageCode[ev.From], To: stageCode[ev.To]}
+}
+
+// Time is when the event happened.
+func (e StatEvent) Time() time.Time { return time.Unix(0, e.At) }
+
+// Is reports whether the event is an action of this kind.
+func (e StatEvent) Is(k ActionKind) bool { return e.Kind != 0 && e.Kind == actionCode[k] }
+
+// Left is the stage the event left ("" when none), and Entered the stage it entered.
+func (e StatEvent) Left() Stage    { return stageAt(e.From) }
+func (e StatEvent) Entered() Stage { return stageAt(e.To) }
+
+func stageAt(c uint8) Stage {
+	if c == 0 || int(c) > len(Stages) {
+		return ""
+	}
+	return Stages[c-1]
+}
+
+// ForStats is the part of a case the dashboard reads (Compute, SLA.DueOf, AgencyDays,
+// Repaired); the rest, personal fields included, is dropped, so that a hundred thousand
+// cases can be held while the period changes.
+func (c *Case) ForStats() Case {
+	out := Case{ID: c.ID, Stage: c.Stage, Owner: c.Owner, ReceivedAt: c.ReceivedAt, StageSince: c.StageSince,
+		ClosedAt: c.ClosedAt, Pauses: c.Pauses}
+	for _, r := range c.Records {
+		out.Records = append(out.Records, Record{Source: r.Source, Type: r.Type})
+	}
+	if k := len(c.Notices); k > 0 {
+		out.Notices = []Notice{{Deadline: c.Notices[k-1].Deadline}}
+	}
+	if c.Outcome != nil {
+		out.Outcome = &Outcome{Result: c.Outcome.Result}
+	}
+	if c.Decline != nil {
+		out.Decline = &Decline{Reason: c.Decline.Reason}
+	}
+	return out
+}
+
 // Compute works out the dashboard over cases and their events (grouped by case id; each
 // case's events in any order). Figures about stage changes and acceptance need the events;
 // a case without them still counts in everything else. cal nil means DefaultCalendar.
 func Compute(cases []Case, events map[uint32][]Event, p Period, sla SLA, cal *Calendar, now time.Time) Stats {
+	lean := make(map[uint32][]StatEvent, len(events))
+	for id, evs := range events {
+		out := make([]StatEvent, len(evs))
+		for i := range evs {
+			out[i] = StatEventOf(&evs[i])
+		}
+		lean[id] = out
+	}
+	return ComputeStats(cases, lean, p, sla, cal, now)
+}
+
+// ComputeStats is Compute over the events as the store keeps them for the dashboard.
+func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA, cal *Calendar, now time.Time) Stats {
 	if cal == nil {
 		cal = DefaultCalendar()
 	}
@@ -230,39 +308,44 @@ func Compute(cases []Case, events map[uint32][]Event, p Period, sla SLA, cal *Ca
 			}
 		}
 
-		evs := slices.Clone(events[c.ID])
-		slices.SortStableFunc(evs, func(a, b Event) int { return cmp.Compare(a.Seq, b.Seq) })
+		evs := events[c.ID]
+		bySeq := func(a, b StatEvent) int { return cmp.Compare(a.Seq, b.Seq) }
+		if !slices.IsSortedFunc(evs, bySeq) { // the store gives them in order: no copy then
+			evs = slices.Clone(evs)
+			slices.SortStableFunc(evs, bySeq)
+		}
 		var entered time.Time // when the case entered its current stage; zero if unknown
 		notices := 0
 		for _, ev := range evs {
-			if ev.Kind == ActRequestMaterials {
+			at := ev.Time()
+			if ev.Is(ActRequestMaterials) {
 				notices++
 			}
-			if ev.Kind == ActCreate {
-				entered = ev.At
+			if ev.Is(ActCreate) {
+				entered = at
 				continue
 			}
-			if ev.From == ev.To || ev.From == "" {
+			if ev.From == ev.To || ev.From == 0 {
 				continue
 			}
-			if p.Contains(ev.At) {
-				if ev.Kind == ActAccept {
+			if p.Contains(at) {
+				if ev.Is(ActAccept) {
 					accepted++
 					if notices <= 1 {
 						firstOK++
 					}
 				}
-				if !ev.From.Terminal() && !entered.IsZero() {
-					stageSum[ev.From] += ev.At.Sub(entered).Hours() / 24
-					stageN[ev.From]++
-					if l, ok := sla.Stage[ev.From]; ok && l.Days > 0 {
-						if due, _ := l.Add(cal, entered); ev.At.After(due) {
+				if from := ev.Left(); !from.Terminal() && !entered.IsZero() {
+					stageSum[from] += at.Sub(entered).Hours() / 24
+					stageN[from]++
+					if l, ok := sla.Stage[from]; ok && l.Days > 0 {
+						if due, _ := l.Add(cal, entered); at.After(due) {
 							breached[i] = true
 						}
 					}
 				}
 			}
-			entered = ev.At
+			entered = at
 		}
 	}
 

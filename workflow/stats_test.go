@@ -430,3 +430,22 @@ func TestParsePeriod(t *testing.T) {
 		}
 	}
 }
+
+// TestStatEventCodes: every action the engine knows and every stage has a code, and an
+// event survives the trip to a StatEvent.
+func TestStatEventCodes(t *testing.T) {
+	kinds := []ActionKind{ActCreate}
+	for k := range stagesFor {
+		kinds = append(kinds, k)
+	}
+	at := time.Date(2026, 3, 10, 9, 30, 15, 5, ChinaTZ)
+	for _, k := range kinds {
+		for _, from := range append([]Stage{""}, Stages...) {
+			ev := Event{Seq: 7, Kind: k, At: at, From: from, To: StageInvestigating}
+			e := StatEventOf(&ev)
+			if e.Kind == 0 || !e.Is(k) || e.Left() != from || e.Entered() != StageInvestigating || !e.Time().Equal(at) || e.Seq != 7 {
+				t.Fatalf("%s from %q: %+v", k, from, e)
+			}
+		}
+	}
+}
