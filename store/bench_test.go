@@ -288,6 +288,88 @@ func TestBenchMemoryChild(t *testing.T) {
 		mb(ms.HeapInuse), mb(ms.Sys), rss, anon, file, rssMB())
 }
 
+// BenchmarkDashboard: what the dashboard loads (StatsData: every case and event of
+// 100,000 cases). "warm": again and again in one process, with the heap it holds after a
+// GC. "cold": in a fresh child process after the file was dropped from the page cache,
+// timed from Open's return to the data.
+func BenchmarkDashboard(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	b.Run("warm", func(b *testing.B) {
+		s, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer s.Close()
+		s.Snapshot().waitIndexed()
+		var lat []time.Duration
+		var held float64
+		for b.Loop() {
+			runtime.GC()
+			var m0, m1 runtime.MemStats
+			runtime.ReadMemStats(&m0)
+			t0 := time.Now()
+			cases, events, err := s.StatsData()
+			lat = append(lat, time.Since(t0))
+			if err != nil || len(cases) != benchCases || len(events) != benchCases {
+				b.Fatalf("%d cases, events of %d: %v", len(cases), len(events), err)
+			}
+			runtime.GC()
+			runtime.ReadMemStats(&m1)
+			held = mb(m1.HeapAlloc - m0.HeapAlloc)
+			runtime.KeepAlive(cases)
+			runtime.KeepAlive(events)
+		}
+		reportLatency(b, "load-", lat)
+		b.ReportMetric(held, "held-MB")
+	})
+	b.Run("cold", func(b *testing.B) {
+		if err := evictCache(path); err != nil {
+			b.Skip("cannot drop the page cache here:", err)
+		}
+		var lat []time.Duration
+		for b.Loop() {
+			if err := evictCache(path); err != nil {
+				b.Fatal(err)
+			}
+			cmd := exec.Command(os.Args[0], "-test.run=^TestBenchDashboardChild$", "-test.v")
+			cmd.Env = append(os.Environ(), "REPAIRDESK_BENCH_DASHBOARD="+path)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				b.Fatalf("%v: %s", err, out)
+			}
+			_, v, ok := strings.Cut(string(out), "load-ms=")
+			if !ok {
+				b.Fatalf("child said: %s", out)
+			}
+			ms, err := strconv.ParseFloat(strings.Fields(v)[0], 64)
+			if err != nil {
+				b.Fatal(err)
+			}
+			lat = append(lat, time.Duration(ms*1e6))
+		}
+		reportLatency(b, "load-", lat)
+	})
+}
+
+// TestBenchDashboardChild is BenchmarkDashboard's child; on its own it does nothing.
+func TestBenchDashboardChild(t *testing.T) {
+	path := os.Getenv("REPAIRDESK_BENCH_DASHBOARD")
+	if path == "" {
+		t.Skip("run by BenchmarkDashboard")
+	}
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	t0 := time.Now()
+	cases, _, err := s.StatsData()
+	if err != nil || len(cases) != benchCases {
+		t.Fatalf("%d cases: %v", len(cases), err)
+	}
+	fmt.Printf("load-ms=%.1f\n", float64(time.Since(t0))/1e6)
+}
+
 // BenchmarkLoadSummaries isolates decoding the summaries bucket (no deadline, no index).
 func BenchmarkLoadSummaries(b *testing.B) {
 	path := benchFixture(b, benchCases)
