@@ -28,6 +28,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/internal/pagecache"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
 )
@@ -323,12 +324,12 @@ func BenchmarkDashboard(b *testing.B) {
 		b.ReportMetric(held, "held-MB")
 	})
 	b.Run("cold", func(b *testing.B) {
-		if err := evictCache(path); err != nil {
+		if err := pagecache.Evict(path); err != nil {
 			b.Skip("cannot drop the page cache here:", err)
 		}
 		var lat []time.Duration
 		for b.Loop() {
-			if err := evictCache(path); err != nil {
+			if err := pagecache.Evict(path); err != nil {
 				b.Fatal(err)
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBenchDashboardChild$", "-test.v")

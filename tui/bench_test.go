@@ -27,6 +27,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"repairdesk/internal/pagecache"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -157,13 +158,13 @@ func BenchmarkStartup(b *testing.B) {
 // child from the start of its test to that frame ("frame-"). Linux only (fadvise).
 func BenchmarkColdStart(b *testing.B) {
 	path := benchFixture(b, benchCases)
-	if err := evictCache(path); err != nil {
+	if err := pagecache.Evict(path); err != nil {
 		b.Skip("cannot drop the page cache here:", err)
 	}
 	var launch, inner []time.Duration
 	for b.Loop() {
 		for range 5 {
-			if err := evictCache(path); err != nil {
+			if err := pagecache.Evict(path); err != nil {
 				b.Fatal(err)
 			}
 			cmd := exec.Command(os.Args[0], "-test.run=^TestBenchColdChild$")
