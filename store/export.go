@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -68,6 +69,19 @@ func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.
 // large file streams. An error from fn stops the walk and is returned.
 func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Case, evs []workflow.Event) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
+		var pre sync.WaitGroup
+		for _, b := range []*bolt.Bucket{tx.Bucket(bCases), tx.Bucket(bEvents)} {
+			if b == tx.Bucket(bEvents) && !withEvents {
+				continue
+			}
+			pre.Add(1)
+			go func() {
+				defer pre.Done()
+				prefetch(tx, b)
+			}()
+		}
+		pre.Wait()
 		ec := tx.Bucket(bEvents).Cursor()
 		return tx.Bucket(bCases).ForEach(func(k, v []byte) error {
 			var c workflow.Case
