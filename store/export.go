@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"sync"
 	"time"
 
@@ -65,14 +66,16 @@ func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.
 
 // EachCase calls fn for every case received at or after since (every case for a zero
 // since) in ascending id order, with its events oldest first when withEvents is set. It
-// is one read transaction and holds no more than one case in memory, so an export of a
-// large file streams. An error from fn stops the walk and is returned.
+// is one read transaction. The cases are decoded on every core, a batch of 256 at a time
+// and a few batches ahead of fn, so an export of a large file streams in bounded memory.
+// An error from fn stops the walk and is returned.
 func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Case, evs []workflow.Event) error) error {
 	return s.db.View(func(tx *bolt.Tx) error {
+		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
 		var pre sync.WaitGroup
-		for _, b := range []*bolt.Bucket{tx.Bucket(bCases), tx.Bucket(bEvents)} {
-			if b == tx.Bucket(bEvents) && !withEvents {
+		for _, b := range []*bolt.Bucket{cb, eb} {
+			if b == eb && !withEvents {
 				continue
 			}
 			pre.Add(1)
@@ -82,30 +85,117 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 			}()
 		}
 		pre.Wait()
-		ec := tx.Bucket(bEvents).Cursor()
-		return tx.Bucket(bCases).ForEach(func(k, v []byte) error {
-			var c workflow.Case
-			if err := json.Unmarshal(v, &c); err != nil {
-				return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(k), err)
-			}
-			if !since.IsZero() && c.ReceivedAt.Before(since) {
-				return nil
-			}
-			_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
-			var evs []workflow.Event
-			if withEvents {
-				prefix := u32(c.ID)
-				for ek, ev := ec.Seek(prefix); ek != nil && string(ek[:4]) == string(prefix); ek, ev = ec.Next() {
-					var e workflow.Event
-					if err := json.Unmarshal(ev, &e); err != nil {
-						return fmt.Errorf("event %x: %w", ek, err)
+
+		type rawCase struct {
+			k, v    []byte   // point into the mapped file: valid until the transaction ends,
+			ek, evs [][]byte // which is after every goroutine here is done
+		}
+		type batch struct {
+			raws  []rawCase
+			cases []workflow.Case
+			evs   [][]workflow.Event
+			keep  []bool
+			err   error
+			done  chan struct{}
+		}
+		const batchSize = 256
+		ahead := 2 * runtime.GOMAXPROCS(0)
+		work, ordered := make(chan *batch, ahead), make(chan *batch, ahead)
+		stop := make(chan struct{})
+		var wg sync.WaitGroup
+		wg.Add(1)
+		go func() { // one reader walks the cursors
+			defer wg.Done()
+			defer close(ordered)
+			defer close(work)
+			ec := eb.Cursor()
+			b := &batch{done: make(chan struct{})}
+			send := func() bool {
+				for _, ch := range []chan *batch{work, ordered} { // to a decoder, then in order to fn
+					select {
+					case ch <- b:
+					case <-stop:
+						return false
 					}
-					_ = s.unsealEvent(&e)
-					evs = append(evs, e)
+				}
+				b = &batch{done: make(chan struct{})}
+				return true
+			}
+			c := cb.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				r := rawCase{k: k, v: v}
+				if withEvents && len(k) == 4 {
+					for ek, ev := ec.Seek(k); ek != nil && len(ek) >= 4 && string(ek[:4]) == string(k); ek, ev = ec.Next() {
+						r.ek, r.evs = append(r.ek, ek), append(r.evs, ev)
+					}
+				}
+				if b.raws = append(b.raws, r); len(b.raws) == batchSize && !send() {
+					return
 				}
 			}
-			return fn(c, evs)
-		})
+			if len(b.raws) > 0 {
+				send()
+			}
+		}()
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() { // decoders
+				defer wg.Done()
+				for b := range work {
+					b.cases = make([]workflow.Case, len(b.raws))
+					b.evs = make([][]workflow.Event, len(b.raws))
+					b.keep = make([]bool, len(b.raws))
+					for i, r := range b.raws {
+						c := &b.cases[i]
+						if err := json.Unmarshal(r.v, c); err != nil {
+							b.err = fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(r.k), err)
+							break
+						}
+						if !since.IsZero() && c.ReceivedAt.Before(since) {
+							continue
+						}
+						b.keep[i] = true
+						_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
+						for j, ev := range r.evs {
+							var e workflow.Event
+							if err := json.Unmarshal(ev, &e); err != nil {
+								b.err = fmt.Errorf("event %x: %w", r.ek[j], err)
+								break
+							}
+							_ = s.unsealEvent(&e)
+							b.evs[i] = append(b.evs[i], e)
+						}
+						if b.err != nil {
+							break
+						}
+					}
+					b.raws = nil
+					close(b.done)
+				}
+			}()
+		}
+		var err error
+		for b := range ordered {
+			<-b.done
+			if err = b.err; err != nil {
+				break
+			}
+			for i := range b.cases {
+				if b.keep[i] {
+					if err = fn(b.cases[i], b.evs[i]); err != nil {
+						break
+					}
+				}
+			}
+			if err != nil {
+				break
+			}
+		}
+		close(stop)
+		for range ordered { // let the reader see stop; the decoders finish what they hold
+		}
+		wg.Wait()
+		return err
 	})
 }
 

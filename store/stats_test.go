@@ -2,7 +2,10 @@ package store
 
 import (
 	"encoding/json"
+	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -123,5 +126,60 @@ func TestLeanDecoder(t *testing.T) {
 	}
 	if _, err := d.decode([]byte(`{"case_id":`)); err == nil {
 		t.Error("a cut event decoded without error")
+	}
+}
+
+// TestEachCaseBatches: over several batches the cases come in id order with their own
+// events, since filters, and an error from fn stops the walk and is returned.
+func TestEachCaseBatches(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := s.GenerateDemo(700, 5); err != nil {
+		t.Fatal(err)
+	}
+	all, err := s.AllCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []uint32
+	err = s.EachCase(time.Time{}, true, func(c workflow.Case, evs []workflow.Event) error {
+		ids = append(ids, c.ID)
+		if len(evs) == 0 || len(evs) != c.Version {
+			return fmt.Errorf("case %d: %d events at version %d", c.ID, len(evs), c.Version)
+		}
+		for i, ev := range evs {
+			if ev.CaseID != c.ID || ev.Seq != i+1 {
+				return fmt.Errorf("case %d got event %d of case %d", c.ID, ev.Seq, ev.CaseID)
+			}
+		}
+		return nil
+	})
+	if err != nil || len(ids) != len(all) || !slices.IsSorted(ids) {
+		t.Fatalf("%d cases in order %v: %v", len(ids), slices.IsSorted(ids), err)
+	}
+	since := all[len(all)/2].ReceivedAt
+	want := 0
+	for _, c := range all {
+		if !c.ReceivedAt.Before(since) {
+			want++
+		}
+	}
+	n := 0
+	if err := s.EachCase(since, false, func(workflow.Case, []workflow.Event) error { n++; return nil }); err != nil || n != want {
+		t.Fatalf("since: %d cases, want %d (%v)", n, want, err)
+	}
+	stop := errors.New("enough")
+	n = 0
+	err = s.EachCase(time.Time{}, true, func(workflow.Case, []workflow.Event) error {
+		if n++; n == 300 {
+			return stop
+		}
+		return nil
+	})
+	if !errors.Is(err, stop) || n != 300 {
+		t.Fatalf("stopping at 300: %d calls, %v", n, err)
 	}
 }
