@@ -75,6 +75,8 @@ var catalogue = map[string][2]string{
 	"queue.exported":         {"已导出：%s", "Exported: %s"},
 	"queue.confirm_reassign": {"将 %d 件案件改派给 %s？(y/n)", "Reassign %d cases to %s? (y/n)"},
 	"queue.cancelled":        {"已取消", "Cancelled"},
+	"bulk.done":              {"%s完成 %d 件", "%s: %d cases done"},
+	"bulk.partly":            {"%s完成 %d 件，%d 件未办理——%s：%s", "%s: %d cases done, %d not — %s: %s"},
 	"queue.marked":           {"已选 %d 件", "%d marked"},
 	"due.paused":             {"暂停待补正", "paused·applicant"},
 	"due.left":               {"余%d工作日", "%d wd left"},

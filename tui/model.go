@@ -3,6 +3,7 @@ package tui
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -179,6 +180,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 			}
 			m.cv.setLoaded(msg)
 		}
+		return m, nil
+	case bulkDoneMsg:
+		m.onBulkDone(msg)
 		return m, nil
 	case actionDoneMsg:
 		return m, m.onActionDone(msg)
@@ -617,6 +621,50 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	return nil
 }
 
+// bulkDoneMsg reports an action applied to several cases: how many took it, and why the
+// others did not.
+type bulkDoneMsg struct {
+	kind    workflow.ActionKind
+	done    int
+	failed  int
+	firstNo string // the first case that did not take it, and why
+	first   error
+}
+
+// bulkCmd applies a to each case in turn, each at the version the store has now (each
+// is still checked by the engine), and reports them together: one message for all,
+// rather than one per case where the last would hide the rest.
+func bulkCmd(c *Common, ids []uint32, a workflow.Action) tea.Cmd {
+	st, me, now := c.Store, c.Me, c.Now()
+	return func() tea.Msg {
+		r := bulkDoneMsg{kind: a.Kind}
+		for _, id := range ids {
+			sm, ok := st.Snapshot().Get(id)
+			if !ok {
+				continue
+			}
+			a.At, a.Actor = now, me.Name
+			if _, err := st.Apply(id, sm.Version, me, a); err != nil {
+				if r.failed++; r.first == nil {
+					r.firstNo, r.first = sm.No, err
+				}
+				continue
+			}
+			r.done++
+		}
+		return r
+	}
+}
+
+func (m *Model) onBulkDone(msg bulkDoneMsg) {
+	label := msg.kind.Label(m.c.Lang)
+	if msg.failed == 0 {
+		m.setStatus(m.c.T("bulk.done", label, msg.done), false)
+		return
+	}
+	m.setStatus(m.c.T("bulk.partly", label, msg.done, msg.failed, msg.firstNo, m.errText(msg.first)), true)
+}
+
 // reassignMarked gives every marked case (or the selected one) to a staff member: one
 // event per case, each checked by the engine.
 func (m *Model) reassignMarked(args []string) tea.Cmd {
@@ -637,19 +685,18 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 		return nil
 	}
 	name := args[0]
-	do := func() tea.Cmd {
-		var cmds []tea.Cmd
-		snap := m.c.Store.Snapshot()
-		for _, id := range ids {
-			if sm, ok := snap.Get(id); ok {
-				cmds = append(cmds, applyCmd(m.c, id, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: name}))
-			}
+	if len(ids) == 1 {
+		sm, ok := m.c.Store.Snapshot().Get(ids[0])
+		if !ok {
+			return nil
 		}
 		m.q.marked = map[uint32]bool{}
-		return tea.Batch(cmds...)
+		return applyCmd(m.c, sm.ID, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: name})
 	}
-	if len(ids) == 1 {
-		return do()
+	do := func() tea.Cmd {
+		m.q.marked = map[uint32]bool{}
+		slices.Sort(ids)
+		return bulkCmd(m.c, ids, workflow.Action{Kind: workflow.ActReassign, Assignee: name})
 	}
 	// Several cases at once: say how many and ask first.
 	m.confirm = do

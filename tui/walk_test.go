@@ -428,6 +428,15 @@ func TestMarkedCasesReassignAndExport(t *testing.T) {
 	if n != 2 {
 		t.Fatalf("%d cases reassigned, want 2", n)
 	}
+	mustShow(t, m, "改派完成 2 件")
+	// Again with all three: the two already 李军's are refused, and the status says how
+	// many went through and why the others did not (not just the last answer).
+	press(m, "g", "space", "space", "space")
+	mustShow(t, m, "已选 3 件")
+	press(m, ":")
+	typeText(m, "reassign lijun")
+	press(m, "enter", "y")
+	mustShow(t, m, "改派完成 1 件，2 件未办理——XF-2026-000002：")
 	// A specialist cannot reassign: the engine refuses, the status says why.
 	spec := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
 	press(spec, "2")
