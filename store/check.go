@@ -52,15 +52,7 @@ func (s *Store) Check() []Problem {
 	}
 	_ = s.db.View(func(tx *bolt.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
-		var pre sync.WaitGroup
-		for _, b := range []*bolt.Bucket{cb, eb} {
-			pre.Add(1)
-			go func() {
-				defer pre.Done()
-				prefetch(tx, b)
-			}()
-		}
-		pre.Wait()
+		prefetchAll(tx, cb, eb)
 		for err := range tx.Check() {
 			add(Problem{What: "bbolt: " + err.Error()})
 		}

@@ -73,18 +73,11 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 	return s.db.View(func(tx *bolt.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
-		var pre sync.WaitGroup
-		for _, b := range []*bolt.Bucket{cb, eb} {
-			if b == eb && !withEvents {
-				continue
-			}
-			pre.Add(1)
-			go func() {
-				defer pre.Done()
-				prefetch(tx, b)
-			}()
+		if withEvents {
+			prefetchAll(tx, cb, eb)
+		} else {
+			prefetch(tx, cb)
 		}
-		pre.Wait()
 
 		type rawCase struct {
 			k, v    []byte   // point into the mapped file: valid until the transaction ends,

@@ -49,6 +49,19 @@ func prefetch(tx *bolt.Tx, b *bolt.Bucket) (read []uint64) {
 	return read
 }
 
+// prefetchAll reads several buckets ahead at once (see prefetch).
+func prefetchAll(tx *bolt.Tx, buckets ...*bolt.Bucket) {
+	var wg sync.WaitGroup
+	for _, b := range buckets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			prefetch(tx, b)
+		}()
+	}
+	wg.Wait()
+}
+
 const (
 	pageHeader    = 16
 	branchElement = 16

@@ -28,15 +28,7 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 	var events map[uint32][]workflow.StatEvent
 	err := s.db.View(func(tx *bolt.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
-		var wg sync.WaitGroup
-		for _, b := range []*bolt.Bucket{cb, eb} {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				prefetch(tx, b)
-			}()
-		}
-		wg.Wait()
+		prefetchAll(tx, cb, eb)
 		// The values point into the mapped file: they are decoded before the
 		// transaction ends, and decoding copies.
 		type raw struct {
