@@ -660,14 +660,7 @@ func TestSummaryEncoding(t *testing.T) {
 // TestSnapshotViews: Open and Closed, derived after each commit, equal the ones made
 // afresh.
 func TestSnapshotViews(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.GenerateDemo(80, 5); err != nil {
-		t.Fatal(err)
-	}
+	s := demoStore(t, 80, 5)
 	check := func(what string) {
 		t.Helper()
 		sn := s.Snapshot()

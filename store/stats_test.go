@@ -14,18 +14,25 @@ import (
 	"repairdesk/workflow"
 )
 
-// TestStatsData: the dashboard's data equals what ForStats keeps of every case and
-// StatEventOf of every stored event fully decoded, on a demo store with every stage and
-// letter kind; every kind and stage the store wrote has its code.
-func TestStatsData(t *testing.T) {
+// demoStore is a new store with a demo office of n cases.
+func demoStore(t *testing.T, n int, seed uint64) *Store {
+	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer s.Close()
-	if err := s.GenerateDemo(300, 3); err != nil {
+	t.Cleanup(func() { s.Close() })
+	if err := s.GenerateDemo(n, seed); err != nil {
 		t.Fatal(err)
 	}
+	return s
+}
+
+// TestStatsData: the dashboard's data equals what ForStats keeps of every case and
+// StatEventOf of every stored event fully decoded, on a demo store with every stage and
+// letter kind; every kind and stage the store wrote has its code.
+func TestStatsData(t *testing.T) {
+	s := demoStore(t, 300, 3)
 	cases, lean, err := s.StatsData()
 	if err != nil {
 		t.Fatal(err)
@@ -132,14 +139,7 @@ func TestLeanDecoder(t *testing.T) {
 // TestEachCaseBatches: over several batches the cases come in id order with their own
 // events, since filters, and an error from fn stops the walk and is returned.
 func TestEachCaseBatches(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := s.GenerateDemo(700, 5); err != nil {
-		t.Fatal(err)
-	}
+	s := demoStore(t, 700, 5)
 	all, err := s.AllCases()
 	if err != nil {
 		t.Fatal(err)
