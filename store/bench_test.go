@@ -11,8 +11,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
@@ -28,114 +26,30 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/internal/benchkit"
 	"repairdesk/internal/pagecache"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
 )
 
-// benchFixtureVersion names the cached fixture files; bump it when the demo data or the
-// file layout changes. Keep it in step with tui/bench_test.go.
-const benchFixtureVersion = "v2"
+const benchCases = benchkit.Cases
 
-const benchCases = 100_000
-
-func benchFixturePath(n int) string {
-	return filepath.Join(os.TempDir(), fmt.Sprintf("repairdesk-bench-%s-%d.db", benchFixtureVersion, n))
-}
-
-// benchFixture returns a demo database with n cases. It is generated once (about half a
-// minute for 100,000 cases) and kept under os.TempDir for later runs.
+// benchFixture returns the demo database with n cases (see benchkit.Fixture).
 func benchFixture(tb testing.TB, n int) string {
-	tb.Helper()
-	path := benchFixturePath(n)
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	start := time.Now()
-	if err := generateFixture(path, n); err != nil {
-		tb.Fatal(err)
-	}
-	tb.Logf("generated the %d-case fixture in %v → %s", n, time.Since(start).Round(time.Millisecond), path)
-	return path
+	return benchkit.Fixture(tb, n, func(path string) error { return generateDemoAt(path, n) })
 }
 
-// generateFixture writes a fresh demo database to path (through a temporary name, so a
-// half-written file is never found).
-func generateFixture(path string, n int) error {
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	os.Remove(tmp)
-	s, err := Open(tmp, Options{})
+// generateDemoAt writes a new demo database of n cases at path.
+func generateDemoAt(path string, n int) error {
+	s, err := Open(path, Options{})
 	if err != nil {
 		return err
 	}
 	if err := s.GenerateDemo(n, 1); err != nil {
 		s.Close()
-		os.Remove(tmp)
 		return err
 	}
-	if err := s.Close(); err != nil {
-		return err
-	}
-	return renameDB(tmp, path)
-}
-
-// renameDB moves a database with the files beside it (the key file that seals personal
-// data, when there is one).
-func renameDB(from, to string) error {
-	for _, ext := range []string{".key"} {
-		if _, err := os.Stat(from + ext); err == nil {
-			if err := os.Rename(from+ext, to+ext); err != nil {
-				return err
-			}
-		}
-	}
-	return os.Rename(from, to)
-}
-
-// copyDB copies a fixture (and its key file) so a benchmark may write to it.
-func copyDB(tb testing.TB, from string) string {
-	tb.Helper()
-	to := filepath.Join(tb.TempDir(), "copy.db")
-	copyFile(tb, from, to)
-	if _, err := os.Stat(from + ".key"); err == nil {
-		copyFile(tb, from+".key", to+".key")
-	}
-	return to
-}
-
-func copyFile(tb testing.TB, from, to string) {
-	tb.Helper()
-	src, err := os.Open(from)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	defer src.Close()
-	dst, err := os.Create(to)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	if _, err := io.Copy(dst, src); err != nil {
-		tb.Fatal(err)
-	}
-	if err := dst.Close(); err != nil {
-		tb.Fatal(err)
-	}
-}
-
-func percentile(lat []time.Duration, p float64) float64 {
-	if len(lat) == 0 {
-		return 0
-	}
-	s := slices.Clone(lat)
-	slices.Sort(s)
-	i := min(max(int(math.Ceil(p*float64(len(s))))-1, 0), len(s)-1)
-	return float64(s[i]) / 1e6
-}
-
-func reportLatency(b *testing.B, prefix string, lat []time.Duration) {
-	b.ReportMetric(percentile(lat, 0.50), prefix+"p50-ms")
-	b.ReportMetric(percentile(lat, 0.99), prefix+"p99-ms")
-	b.ReportMetric(percentile(lat, 1), prefix+"max-ms")
+	return s.Close()
 }
 
 func mb(n uint64) float64 { return float64(n) / (1 << 20) }
@@ -183,11 +97,8 @@ func cpuSeconds() float64 {
 // the fixture of the other benchmarks (so one run generates it once, with today's dates).
 func BenchmarkGenerateDemo(b *testing.B) {
 	for b.Loop() {
-		path := benchFixturePath(benchCases)
 		start, cpu := time.Now(), cpuSeconds()
-		if err := generateFixture(path, benchCases); err != nil {
-			b.Fatal(err)
-		}
+		path := benchkit.Generate(b, benchCases, func(path string) error { return generateDemoAt(path, benchCases) })
 		el := time.Since(start)
 		b.ReportMetric(cpuSeconds()-cpu, "cpu-s")
 		fi, err := os.Stat(path)
@@ -232,8 +143,8 @@ func BenchmarkOpen(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(first)/1e6, "first-ms")
-	reportLatency(b, "open-", lat)
-	b.ReportMetric(percentile(idx, 0.5), "index-p50-ms")
+	benchkit.Report(b, "open-", lat)
+	b.ReportMetric(benchkit.Percentile(idx, 0.5), "index-p50-ms")
 }
 
 // BenchmarkMemory: what a process holds with the 100,000-case store open — the snapshot,
@@ -320,7 +231,7 @@ func BenchmarkDashboard(b *testing.B) {
 			runtime.KeepAlive(cases)
 			runtime.KeepAlive(events)
 		}
-		reportLatency(b, "load-", lat)
+		benchkit.Report(b, "load-", lat)
 		b.ReportMetric(held, "held-MB")
 	})
 	b.Run("cold", func(b *testing.B) {
@@ -348,7 +259,7 @@ func BenchmarkDashboard(b *testing.B) {
 			}
 			lat = append(lat, time.Duration(ms*1e6))
 		}
-		reportLatency(b, "load-", lat)
+		benchkit.Report(b, "load-", lat)
 	})
 }
 
@@ -422,7 +333,7 @@ func BenchmarkRefresh(b *testing.B) {
 			s.Snapshot().Closed() // as the consoles do when they hear of the change
 		}
 	}
-	reportLatency(b, "", lat)
+	benchkit.Report(b, "", lat)
 }
 
 // BenchmarkFsync is what the disk gives: one 4 KiB write and a sync, as bbolt does twice
@@ -447,7 +358,7 @@ func BenchmarkFsync(b *testing.B) {
 			lat = append(lat, time.Since(t0))
 		}
 	}
-	reportLatency(b, "", lat)
+	benchkit.Report(b, "", lat)
 }
 
 func fdatasync(f *os.File) error { return f.Sync() } // fsync: a little more than bbolt's fdatasync
@@ -459,7 +370,7 @@ func fdatasync(f *os.File) error { return f.Sync() } // fsync: a little more tha
 // the events that were acknowledged, and its version must have moved by as many. The
 // store is a copy of the fixture, with fsync on as always.
 func BenchmarkCommits(b *testing.B) {
-	s, err := Open(copyDB(b, benchFixture(b, benchCases)), Options{})
+	s, err := Open(benchkit.CopyDB(b, benchFixture(b, benchCases)), Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -575,7 +486,7 @@ func benchCommits(b *testing.B, s *Store, sessions, perSession int, pace time.Du
 		}
 		total += n
 	}
-	reportLatency(b, "commit-", lat)
+	benchkit.Report(b, "commit-", lat)
 	b.ReportMetric(float64(total)/elapsed.Seconds(), "commits/s")
 	b.ReportMetric(float64(conflicts), "conflicts")
 	b.ReportMetric(float64(maxTries), "max-retries")

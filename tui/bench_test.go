@@ -9,13 +9,10 @@ import (
 	"bufio"
 	"fmt"
 	"io"
-	"math"
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"runtime"
-	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -27,46 +24,27 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/muesli/termenv"
 
+	"repairdesk/internal/benchkit"
 	"repairdesk/internal/pagecache"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
 
-// The fixture is shared with store/bench_test.go: same file name, same version.
-const (
-	benchFixtureVersion = "v2"
-	benchCases          = 100_000
-)
+const benchCases = benchkit.Cases
 
+// benchFixture is the demo database the store benchmarks use too (see benchkit.Fixture).
 func benchFixture(b *testing.B, n int) string {
-	b.Helper()
-	path := filepath.Join(os.TempDir(), fmt.Sprintf("repairdesk-bench-%s-%d.db", benchFixtureVersion, n))
-	if _, err := os.Stat(path); err == nil {
-		return path
-	}
-	start := time.Now()
-	tmp := fmt.Sprintf("%s.%d.tmp", path, os.Getpid())
-	os.Remove(tmp)
-	st, err := store.Open(tmp, store.Options{})
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := st.GenerateDemo(n, 1); err != nil {
-		b.Fatal(err)
-	}
-	if err := st.Close(); err != nil {
-		b.Fatal(err)
-	}
-	if _, err := os.Stat(tmp + ".key"); err == nil { // the key file that seals personal data
-		if err := os.Rename(tmp+".key", path+".key"); err != nil {
-			b.Fatal(err)
+	return benchkit.Fixture(b, n, func(path string) error {
+		st, err := store.Open(path, store.Options{})
+		if err != nil {
+			return err
 		}
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		b.Fatal(err)
-	}
-	b.Logf("generated the %d-case fixture in %v → %s", n, time.Since(start).Round(time.Millisecond), path)
-	return path
+		if err := st.GenerateDemo(n, 1); err != nil {
+			st.Close()
+			return err
+		}
+		return st.Close()
+	})
 }
 
 func benchOpen(b *testing.B) *store.Store {
@@ -95,22 +73,6 @@ func benchSession(st *store.Store, redraws RedrawLimit) *Model {
 	m.manualFeed = true
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	return m
-}
-
-func pct(lat []time.Duration, p float64) float64 {
-	if len(lat) == 0 {
-		return 0
-	}
-	s := slices.Clone(lat)
-	slices.Sort(s)
-	i := min(max(int(math.Ceil(p*float64(len(s))))-1, 0), len(s)-1)
-	return float64(s[i]) / 1e6
-}
-
-func reportPct(b *testing.B, prefix string, lat []time.Duration) {
-	b.ReportMetric(pct(lat, 0.50), prefix+"p50-ms")
-	b.ReportMetric(pct(lat, 0.99), prefix+"p99-ms")
-	b.ReportMetric(pct(lat, 1), prefix+"max-ms")
 }
 
 // BenchmarkStartup: from nothing to the first frame — store.Open on 100,000 cases,
@@ -147,8 +109,8 @@ func BenchmarkStartup(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(first)/1e6, "first-ms")
-	reportPct(b, "startup-", lat)
-	b.ReportMetric(pct(ready, 0.5), "search-ready-p50-ms")
+	benchkit.Report(b, "startup-", lat)
+	b.ReportMetric(benchkit.Percentile(ready, 0.5), "search-ready-p50-ms")
 }
 
 // BenchmarkColdStart: start-up to the first frame in a fresh process, after the
@@ -195,8 +157,8 @@ func BenchmarkColdStart(b *testing.B) {
 			}
 		}
 	}
-	reportPct(b, "launch-", launch)
-	reportPct(b, "frame-", inner)
+	benchkit.Report(b, "launch-", launch)
+	benchkit.Report(b, "frame-", inner)
 }
 
 // TestBenchColdChild is BenchmarkColdStart's child; on its own it does nothing.
@@ -259,8 +221,8 @@ func benchFrames(b *testing.B, m *Model) {
 			again = append(again, time.Since(t0))
 		}
 	}
-	reportPct(b, "frame-", lat)
-	reportPct(b, "redraw-", again)
+	benchkit.Report(b, "frame-", lat)
+	benchkit.Report(b, "redraw-", again)
 }
 
 // typeSearch opens the search and types q, running each search synchronously.
@@ -321,9 +283,9 @@ func BenchmarkKeystroke(b *testing.B) {
 					m.Update(kmsg("esc"))
 				}
 			}
-			reportPct(b, "", lat)
-			b.ReportMetric(pct(search, 0.99), "search-p99-ms")
-			b.ReportMetric(pct(ui, 0.99), "ui-p99-ms")
+			benchkit.Report(b, "", lat)
+			b.ReportMetric(benchkit.Percentile(search, 0.99), "search-p99-ms")
+			b.ReportMetric(benchkit.Percentile(ui, 0.99), "ui-p99-ms")
 		})
 	}
 }
@@ -342,7 +304,7 @@ func BenchmarkChange(b *testing.B) {
 			lat = append(lat, time.Since(t0))
 		}
 	}
-	reportPct(b, "", lat)
+	benchkit.Report(b, "", lat)
 }
 
 // BenchmarkSessionMemory: the shared store, then what each further session costs (20
@@ -381,12 +343,7 @@ func BenchmarkSessionMemory(b *testing.B) {
 // 16 commits/s: a very busy office). Reported: the commit latency, and how long after an
 // action each session's screen showed it ("seen-"). The store is a copy of the fixture.
 func BenchmarkServe(b *testing.B) {
-	src := benchFixture(b, benchCases)
-	path := filepath.Join(b.TempDir(), "copy.db")
-	benchCopy(b, src, path)
-	if _, err := os.Stat(src + ".key"); err == nil {
-		benchCopy(b, src+".key", path+".key")
-	}
+	path := benchkit.CopyDB(b, benchFixture(b, benchCases))
 	st, err := store.Open(path, store.Options{})
 	if err != nil {
 		b.Fatal(err)
@@ -458,27 +415,8 @@ func BenchmarkServe(b *testing.B) {
 		if n := failed.Load(); n > 0 {
 			b.Fatalf("%d actions failed", n)
 		}
-		reportPct(b, "commit-", commits)
-		reportPct(b, "seen-", seen)
+		benchkit.Report(b, "commit-", commits)
+		benchkit.Report(b, "seen-", seen)
 		b.ReportMetric(float64(len(seen))/float64(sessions*len(commits)), "changes-seen-fraction")
-	}
-}
-
-func benchCopy(b *testing.B, from, to string) {
-	b.Helper()
-	in, err := os.Open(from)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer in.Close()
-	out, err := os.Create(to)
-	if err != nil {
-		b.Fatal(err)
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		b.Fatal(err)
-	}
-	if err := out.Close(); err != nil {
-		b.Fatal(err)
 	}
 }
