@@ -84,13 +84,9 @@ func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 			EN: fmt.Sprintf("unknown role %q (specialist|supervisor|admin|auditor)", st.Role)}
 	}
 	st.Display = workflow.CleanLine(st.Display)
-	b, err := json.Marshal(st)
-	if err != nil {
-		return err
-	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err := s.db.Update(func(tx *bolt.Tx) error {
 		// One key, one person: a key still held by someone else would make the login
 		// identity depend on name order.
 		if err := tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
@@ -112,7 +108,11 @@ func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 		}); err != nil {
 			return err
 		}
-		if err := tx.Bucket(bStaff).Put([]byte(st.Name), b); err != nil {
+		// The PIN hash and its count of wrong tries are kept as they are: they change
+		// only through SetPIN, CheckPIN and ResetPIN (pin.go).
+		r, _ := staffRecordIn(tx, st.Name)
+		r.Staff = st
+		if err := putStaffRecord(tx, r); err != nil {
 			return err
 		}
 		return s.audit(tx, by.Name, "staff", st.Name)
@@ -171,16 +171,12 @@ func (s *Store) SetLang(name, lang string) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
 	err := s.db.Update(func(tx *bolt.Tx) error {
-		st, ok := staffIn(tx, name)
+		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound
 		}
-		st.Lang = lang
-		b, err := json.Marshal(st)
-		if err != nil {
-			return err
-		}
-		return tx.Bucket(bStaff).Put([]byte(name), b)
+		r.Lang = lang
+		return putStaffRecord(tx, r)
 	})
 	if err == nil {
 		s.publish(Change{Topic: "staff", Actor: name, At: s.opts.Now()})
