@@ -15,7 +15,7 @@ import (
 
 func cmdStaff(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
-		fmt.Fprint(stderr, "usage: repairdesk staff add|list|disable|enable|key …\n")
+		fmt.Fprint(stderr, "usage: repairdesk staff add|list|disable|enable|key|pin-reset …\n")
 		return 2
 	}
 	fs := newFlags("repairdesk staff "+args[0], stderr, "repairdesk staff "+args[0]+" …")
@@ -97,6 +97,21 @@ func cmdStaff(args []string, stdout, stderr io.Writer) int {
 			return fail(err)
 		}
 		fmt.Fprintln(stdout, tui.T(l, "cli.staff_"+args[0]+"d", s.Name))
+		return 0
+	case "pin-reset":
+		// Clears the PIN and its count of wrong tries; the person chooses a new PIN at
+		// their next login (a console of theirs that is locked now cannot be unlocked).
+		if len(pos) != 1 {
+			fmt.Fprintln(stderr, "usage: repairdesk staff pin-reset NAME")
+			return 2
+		}
+		if _, found := st.Staff(pos[0]); !found {
+			return fail(errors.New(tui.T(l, "cli.staff_missing", pos[0])))
+		}
+		if err := st.ResetPIN(workflow.Staff{}, pos[0]); err != nil {
+			return fail(err)
+		}
+		fmt.Fprintln(stdout, tui.T(l, "cli.staff_pin_reset", pos[0]))
 		return 0
 	case "key":
 		if len(pos) != 3 || (pos[0] != "add" && pos[0] != "remove") {

@@ -37,7 +37,7 @@ usage:
   repairdesk --demo [--reset] [--as NAME]             open the console on the demo database
   repairdesk serve [--listen ADDR] [--db PATH] [--host-key PATH] [--idle-lock 15m]
   repairdesk staff add NAME --role specialist|supervisor|admin|auditor [--display 姓名] [--key FILE]
-  repairdesk staff list | disable NAME | enable NAME
+  repairdesk staff list | disable NAME | enable NAME | pin-reset NAME
   repairdesk staff key add NAME FILE | staff key remove NAME FINGERPRINT
   repairdesk demo --cases N --db PATH                 generate a demo database
   repairdesk letters templates DIR | use DIR | use --default   adapt the letter templates
@@ -62,7 +62,7 @@ const usageZH = `repairdesk — 企业征信修复工作台
   repairdesk --demo [--reset] [--as 登录名]             在演示数据库上打开控制台
   repairdesk serve [--listen 地址] [--db 路径] [--host-key 路径] [--idle-lock 15m]   为全办公室提供 SSH 服务
   repairdesk staff add 登录名 --role specialist|supervisor|admin|auditor [--display 姓名] [--key 公钥文件]
-  repairdesk staff list | disable 登录名 | enable 登录名
+  repairdesk staff list | disable 登录名 | enable 登录名 | pin-reset 登录名
   repairdesk staff key add 登录名 公钥文件 | staff key remove 登录名 指纹
   repairdesk demo --cases N --db 路径                 生成演示数据库
   repairdesk letters templates 目录 | use 目录 | use --default   调整信函模板
@@ -281,6 +281,11 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 	p := tea.NewProgram(m, tea.WithAltScreen())
 	if _, err := p.Run(); err != nil {
 		fmt.Fprintln(stderr, "repairdesk:", err)
+		return 1
+	}
+	if m.LockedOut() {
+		// Five wrong PINs at the lock: said on exit (the audit log has it too).
+		fmt.Fprintln(stderr, "repairdesk:", m.EndReason())
 		return 1
 	}
 	return 0

@@ -40,7 +40,10 @@ type Model struct {
 
 	status    string
 	statusErr bool
-	locked    bool
+	// pin, when set, is the PIN screen in front of everything (pin.go): first-login
+	// setup, the PIN at login, or the idle lock. lockedOut: ended on wrong PINs.
+	pin       *pinGate
+	lockedOut bool
 	lastKey   time.Time
 	idleLock  time.Duration
 	ending    string
@@ -75,6 +78,12 @@ func New(o Options) *Model {
 	if err := o.Store.KeyProblem(); err != nil {
 		// Without the key the database is read-only: say so before anyone tries to work.
 		m.setStatus(m.errText(err), true)
+	}
+	if m.idleLock > 0 {
+		// A console that locks needs the person's PIN to unlock: ask for it (or have
+		// them choose one) before the queues. Otherwise ending a locked session and
+		// logging in again from the same terminal would get past the lock.
+		m.pin = m.newPINGate(pinLogin)
 	}
 	return m
 }
@@ -149,8 +158,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.Close()
 		return m, tea.Quit
 	case tickMsg:
-		if m.idleLock > 0 && !m.locked && m.c.Now().Sub(m.lastKey) >= m.idleLock {
-			m.locked = true
+		if m.idleLock > 0 && m.pin == nil && m.c.Now().Sub(m.lastKey) >= m.idleLock {
+			m.pin = m.newPINGate(pinLock)
 		}
 		// Deadlines move with the clock even when nobody acts: re-sort the due tab and
 		// its counts once a minute.
@@ -196,17 +205,22 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case searchResultMsg:
 		cmd, _ := m.q.Update(msg)
 		return m, cmd
+	case pinCheckedMsg:
+		return m, m.onPINChecked(msg)
+	case pinSetMsg:
+		m.onPINSet(msg)
+		return m, nil
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 			return m, m.splitKeys(msg)
 		}
 		m.lastKey = m.c.Now()
-		if m.locked {
-			m.locked = false
-			return m, nil
-		}
 		if m.ending != "" {
 			return m, nil
+		}
+		if m.pin != nil {
+			// Only the PIN (or q) gets past the lock; no key reaches the screen behind.
+			return m, m.pinKey(msg)
 		}
 		return m, m.onKey(msg)
 	}
@@ -247,6 +261,7 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 			}
 			m.c.Me = me
 		}
+		m.refreshPIN()
 		return nil
 	}
 	m.q.setSnapshot(m.c.Store.Snapshot())
@@ -339,7 +354,7 @@ func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
 // than keys. It follows onKey's order.
 func (m *Model) typing() bool {
 	switch {
-	case m.locked, m.ending != "", m.help, m.confirm != nil:
+	case m.pin != nil, m.ending != "", m.help, m.confirm != nil:
 		return false
 	case m.cmd != nil:
 		return true
@@ -721,9 +736,8 @@ func (m *Model) view() string {
 	if m.ending != "" {
 		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, st.Box.Render(m.ending), lipgloss.WithWhitespaceChars(" "))
 	}
-	if m.locked {
-		box := st.Box.Render(st.Title.Render(m.c.T("lock.title")) + "\n\n" + m.c.staffName(m.c.Me.Name) + "\n" + st.Muted.Render(m.c.T("lock.hint")))
-		return m.c.R.Place(w, h, lipgloss.Center, lipgloss.Center, box)
+	if m.pin != nil {
+		return m.pinView(w, h)
 	}
 	header := st.Title.Render(m.c.T("app.title"))
 	if m.demo {

@@ -600,6 +600,10 @@ func (s *Server) console(_ ssh.Handler) ssh.Handler {
 			s.log.Error("console ended with an error", "staff", ss.staff.Name, "remote", ss.remote, "err", err)
 		}
 		reason, code, panicked := ss.outcome()
+		if m.LockedOut() && reason == "" && !panicked {
+			s.log.Warn("session ended: wrong PINs at the lock", "staff", ss.staff.Name, "key", ss.fp, "remote", ss.remote)
+			reason, code = m.EndReason(), 1
+		}
 		switch {
 		case panicked:
 			fmt.Fprintln(sess, T(ss.lang, "err.panic"))

@@ -15,6 +15,7 @@ import (
 type staffView struct {
 	c      *Common
 	list   []workflow.Staff
+	pins   map[string]string // name -> PIN state label, read with the list
 	sel    int
 	form   *form
 	formK  string // "add" or "key"
@@ -29,6 +30,17 @@ func newStaffView(c *Common) *staffView {
 
 func (v *staffView) reload() {
 	v.list = v.c.Store.ListStaff()
+	v.pins = make(map[string]string, len(v.list))
+	for _, s := range v.list {
+		switch set, fails := v.c.Store.HasPIN(s.Name); {
+		case !set:
+			v.pins[s.Name] = v.c.T("staff.pin_none")
+		case fails >= store.MaxPINFails:
+			v.pins[s.Name] = v.c.T("staff.pin_stopped")
+		default:
+			v.pins[s.Name] = v.c.T("staff.pin_set")
+		}
+	}
 	if v.sel >= len(v.list) {
 		v.sel = len(v.list) - 1
 	}
@@ -91,6 +103,16 @@ func (v *staffView) Update(km tea.KeyMsg) bool {
 		}
 		st.Active = !st.Active
 		v.put(st)
+	case km.String() == "p" && len(v.list) > 0:
+		// The person chooses a new PIN at their next login; a console of theirs that is
+		// locked now cannot be unlocked (it says so and offers to end the session).
+		name := v.list[v.sel].Name
+		if err := v.c.Store.ResetPIN(v.c.Me, name); err != nil {
+			v.notice = errMessage(v.c, err)
+			return false
+		}
+		v.notice = v.c.T("staff.pin_reset", name)
+		v.reload()
 	case km.String() == "x" && len(v.list) > 0 && len(v.list[v.sel].Keys) > 0:
 		st := v.list[v.sel]
 		st.Keys = st.Keys[:len(st.Keys)-1]
@@ -163,7 +185,7 @@ func (v *staffView) View(w, h int) string {
 		if !s.Active {
 			state = st.Err.Render(fit(v.c.T("staff.disabled"), 6))
 		}
-		line := fit(s.Name, 14) + " " + fit(safe(s.Display), 10) + " " + fit(s.Role.Label(v.c.Lang), 12) + " " + state + " " + v.c.T("staff.keys", len(s.Keys))
+		line := fit(s.Name, 14) + " " + fit(safe(s.Display), 10) + " " + fit(s.Role.Label(v.c.Lang), 12) + " " + state + " " + fit(v.pins[s.Name], 8) + " " + v.c.T("staff.keys", len(s.Keys))
 		if i == v.sel {
 			line = st.FieldFocus.Render("▸ ") + line
 		} else {

@@ -446,28 +446,41 @@ func TestMarkedCasesReassignAndExport(t *testing.T) {
 	mustShow(t, spec, "改派需由审核主管办理")
 }
 
-// A session left alone locks its screen; any key resumes it without acting.
+// A session left alone locks its screen; no key but the person's PIN resumes it, and
+// the keys pressed at the lock do nothing behind it.
 func TestIdleLock(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
 	st := newTestStore(t, clk)
-	m := New(Options{Store: st, Me: testSpecialist, Lang: "zh", Renderer: asciiRenderer(), Now: clk.now, IdleLock: 15 * time.Minute})
-	m.manualFeed = true
-	t.Cleanup(m.Close)
-	m.Update(tea.WindowSizeMsg{Width: 100, Height: 30})
+	if err := st.SetPIN(testSpecialist.Name, "2468"); err != nil {
+		t.Fatal(err)
+	}
+	m := newLockModel(t, st, testSpecialist, "zh", clk)
+	enterPIN(m, "2468") // the PIN at login
+	mustShow(t, m, "我的案件")
 	clk.t = clk.t.Add(14 * time.Minute)
 	m.Update(tickMsg(clk.t))
-	if m.locked {
+	if m.pin != nil {
 		t.Fatal("locked before the idle time")
 	}
 	clk.t = clk.t.Add(2 * time.Minute)
 	m.Update(tickMsg(clk.t))
-	mustShow(t, m, "屏幕已锁定", "按任意键继续")
+	mustShow(t, m, "屏幕已锁定", "输入您的 PIN")
 	if strings.Contains(screen(m), "我的案件") {
 		t.Fatal("the locked screen still shows the queue")
 	}
-	press(m, "n") // resumes only: no new-case form
-	if m.locked || m.intake != nil {
-		t.Fatalf("locked=%v intake=%v after a key", m.locked, m.intake != nil)
+	press(m, "n", "esc", "enter", "space", "j", "down", ":", "tab") // none of them unlocks
+	if m.pin == nil || m.intake != nil || m.cmd != nil {
+		t.Fatalf("after arbitrary keys: locked=%v intake=%v palette=%v", m.pin != nil, m.intake != nil, m.cmd != nil)
+	}
+	mustShow(t, m, "屏幕已锁定")
+	if strings.Contains(screen(m), "我的案件") {
+		t.Fatal("arbitrary keys uncovered the queue")
+	}
+	enterPIN(m, "1357")
+	mustShow(t, m, "屏幕已锁定", "PIN 错误，还可再试 4 次")
+	enterPIN(m, "2468")
+	if m.pin != nil || m.intake != nil {
+		t.Fatalf("after the right PIN: locked=%v intake=%v", m.pin != nil, m.intake != nil)
 	}
 	mustShow(t, m, "我的案件")
 }
