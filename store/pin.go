@@ -75,10 +75,10 @@ func ValidPIN(pin string) error {
 	return nil
 }
 
-func hashPIN(pin string, salt []byte, t, m uint32, p uint8) []byte {
+func hashPIN(pin string, salt []byte, t, m uint32, p uint8, keyLen uint32) []byte {
 	pinSlots <- struct{}{}
 	defer func() { <-pinSlots }()
-	return argon2.IDKey([]byte(pin), salt, t, m, p, pinKeyLen)
+	return argon2.IDKey([]byte(pin), salt, t, m, p, keyLen)
 }
 
 func newPINHash(pin string) (string, error) {
@@ -86,7 +86,7 @@ func newPINHash(pin string) (string, error) {
 	if _, err := rand.Read(salt); err != nil {
 		return "", err
 	}
-	sum := hashPIN(pin, salt, pinTime, pinMemory, pinThreads)
+	sum := hashPIN(pin, salt, pinTime, pinMemory, pinThreads, pinKeyLen)
 	enc := base64.RawStdEncoding
 	return fmt.Sprintf("$argon2id$v=%d$m=%d,t=%d,p=%d$%s$%s", argon2.Version, pinMemory, pinTime, pinThreads,
 		enc.EncodeToString(salt), enc.EncodeToString(sum)), nil
@@ -113,7 +113,7 @@ func pinMatches(stored, pin string) bool {
 	if err1 != nil || err2 != nil || len(want) == 0 {
 		return false
 	}
-	got := argon2.IDKey([]byte(pin), salt, t, m, p, uint32(len(want)))
+	got := hashPIN(pin, salt, t, m, p, uint32(len(want)))
 	return subtle.ConstantTimeCompare(got, want) == 1
 }
 
