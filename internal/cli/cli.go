@@ -51,8 +51,6 @@ func Run(version string, args []string, stdout, stderr io.Writer) int {
 	a.lang = msg.LangFromEnv(a.langFlag)
 	root := a.rootCmd()
 	root.SetArgs(args)
-	root.SetOut(stdout)
-	root.SetErr(stderr)
 	cmd, err := root.ExecuteC()
 	if err != nil {
 		return a.usageError(cmd, err)
@@ -144,6 +142,10 @@ func (a *app) rootCmd() *cobra.Command {
 			return nil
 		},
 	}
+	// Before the commands are built: the completion command takes its output from here.
+	root.SetOut(a.stdout)
+	root.SetErr(a.stderr)
+	root.SuggestionsMinimumDistance = 2
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.db, "db", "", a.t("flag.db"))
@@ -162,6 +164,9 @@ func (a *app) rootCmd() *cobra.Command {
 // unknownCommand refuses a word that is no command of cmd, suggesting a near one.
 func (a *app) unknownCommand(cmd *cobra.Command, word string) error {
 	text := a.t("cli.unknown_command", workflow.CleanLine(word))
+	if cmd.SuggestionsMinimumDistance <= 0 {
+		cmd.SuggestionsMinimumDistance = 2
+	}
 	if s := cmd.SuggestionsFor(word); len(s) > 0 {
 		text += a.t("cli.did_you_mean", strings.Join(s, ", "))
 	}
