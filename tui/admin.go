@@ -2,7 +2,6 @@ package tui
 
 import (
 	"fmt"
-	"strconv"
 	"strings"
 
 	"repairdesk/store"
@@ -24,27 +23,27 @@ func (m *Model) setSLA(args []string) {
 		m.setStatus(m.c.T("sla.usage"), true)
 		return
 	}
-	stage := workflow.Stage(args[0])
-	if !stage.Valid() || stage.Terminal() || stage == workflow.StageAwaitingMaterials {
-		m.setStatus(m.c.T("cli.sla_stage", args[0]), true)
+	stage, err := workflow.SLAStage(args[0])
+	if err != nil {
+		m.setStatus(m.errText(err), true)
 		return
 	}
-	days, err := strconv.Atoi(args[1])
-	if err != nil || days < 1 || days > 365 {
-		m.setStatus(m.c.T("cli.sla_days", args[1]), true)
+	days, err := workflow.SLADays(args[1])
+	if err != nil {
+		m.setStatus(m.errText(err), true)
 		return
 	}
 	typ, natural := "", false
 	for _, a := range args[2:] {
-		switch {
-		case a == "natural":
+		if a == "natural" {
 			natural = true
-		case workflow.Label("record_type", a, "en") != a:
-			typ = a
-		default:
-			m.setStatus(m.c.T("cli.sla_type", a), true)
+			continue
+		}
+		if err := workflow.SLARecordType(a); err != nil {
+			m.setStatus(m.errText(err), true)
 			return
 		}
+		typ = a
 	}
 	err = m.c.Store.UpdateSettings(m.c.Me, func(s *store.Settings) error {
 		l := workflow.Limit{Days: days, Natural: natural}

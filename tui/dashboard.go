@@ -14,161 +14,6 @@ import (
 	"repairdesk/workflow"
 )
 
-// ---- the results table (shared with `repairdesk report`) ----
-
-// Results are the dashboard's figures (workflow.Stats) with the counts its rates and
-// averages are taken over, so "nothing to measure" shows as — rather than as 0.
-type Results struct {
-	workflow.Stats
-	Decided  int // closed with an outcome, or declined, in the period: the success rate's base
-	Ended    int // closed or declined in the period: the handling days' base
-	Accepted int // accepted in the period: the first-notice rate's base
-}
-
-// ComputeResults runs workflow.Compute and counts the bases of its rates the same way.
-func ComputeResults(cases []workflow.Case, events map[uint32][]workflow.StatEvent, p workflow.Period,
-	sla workflow.SLA, cal *workflow.Calendar, now time.Time) Results {
-	r := Results{Stats: workflow.ComputeStats(cases, events, p, sla, cal, now)}
-	for i := range cases {
-		c := &cases[i]
-		if !c.Stage.Terminal() || !p.Contains(c.ClosedAt) {
-			continue
-		}
-		switch c.Stage {
-		case workflow.StageClosed:
-			r.Ended++
-			if c.Outcome != nil {
-				r.Decided++
-			}
-		case workflow.StageDeclined:
-			r.Ended++
-			r.Decided++
-		}
-	}
-	for _, evs := range events {
-		for _, ev := range evs {
-			if ev.Is(workflow.ActAccept) && ev.From != 0 && ev.From != ev.To && p.Contains(ev.Time()) {
-				r.Accepted++
-			}
-		}
-	}
-	return r
-}
-
-// ResultRow is one line of the seed's results table.
-type ResultRow struct {
-	Key   string         // stable: received, repaired, success_rate, avg_days, median_days, stage, sla_breaches, first_notice, whitewash, open, closed
-	Stage workflow.Stage // with Key "stage": which stage
-	Label string         // in full, e.g. 平均办理天数（不含企业补正时间）; for a stage, the stage's name
-	Short string         // for the screen, e.g. 平均办理天数¹
-	Value float64        // a count, days, or a percentage 0–100; 0 when NA
-	Unit  string         // 笔, 件, 天, %
-	Text  string         // Value with its unit; "—" when NA
-	NA    bool           // nothing to measure in the period
-	Note  string         // the base, short, for the screen: "2/3", "5 件", "12 次"
-	Basis string         // the base in words, for reports: 已有结论 3 笔，其中成功修复 2 笔
-}
-
-// Rows lays the results out in the seed's order: received, repaired, success rate,
-// average and median handling days, time per stage, SLA breaches, first-notice
-// completeness, whitewash attempts declined, open now, closed in the period.
-func (r Results) Rows(lang string) []ResultRow {
-	t := func(k string, a ...any) string { return T(lang, k, a...) }
-	count := func(key, unit string, n int) ResultRow {
-		l := t("res." + key)
-		return ResultRow{Key: key, Label: l, Short: l, Value: float64(n), Unit: t(unit), Text: strconv.Itoa(n) + unitSep(lang) + t(unit)}
-	}
-	pct := func(key string, rate float64, num, den int) ResultRow {
-		l := t("res." + key)
-		row := ResultRow{Key: key, Label: l, Short: l, Unit: "%"}
-		if den == 0 {
-			row.NA, row.Text, row.Basis = true, "—", t("res.na_"+key)
-			return row
-		}
-		row.Value = rate * 100
-		row.Text = strconv.FormatFloat(row.Value, 'f', 1, 64) + "%"
-		row.Note = t("res.note_rate", num, den)
-		row.Basis = t("res.basis_"+key, den, num)
-		return row
-	}
-	days := func(key string, v float64, base int, note, basis string) ResultRow {
-		row := ResultRow{Key: key, Label: t("res." + key), Short: t("res." + key + "_short"), Unit: t("res.unit_days")}
-		if base == 0 {
-			row.NA, row.Text, row.Basis = true, "—", t("res.na_"+key)
-			return row
-		}
-		row.Value = v
-		row.Text = strconv.FormatFloat(v, 'f', 1, 64) + unitSep(lang) + row.Unit
-		row.Note, row.Basis = note, basis
-		return row
-	}
-	var out []ResultRow
-	out = append(out, count("received", "res.unit_apps", r.Received), count("repaired", "res.unit_apps", r.Repaired))
-	out = append(out, pct("success_rate", r.SuccessRate, r.Repaired, r.Decided))
-	ended := t("res.basis_days", r.Ended)
-	out = append(out, days("avg_days", r.AvgDays, r.Ended, t("res.note_cases", r.Ended), ended),
-		days("median_days", r.MedianDays, r.Ended, t("res.note_cases", r.Ended), ended))
-	for _, s := range r.StageTimes {
-		row := days("stage", s.AvgDays, s.Count, t("res.note_times", s.Count), t("res.basis_stage", s.Count))
-		row.Stage, row.Label, row.Short = s.Stage, s.Stage.Label(lang), s.Stage.Label(lang)
-		out = append(out, row)
-	}
-	out = append(out, count("sla_breaches", "res.unit_cases", r.SLABreaches))
-	firstOK := int(r.FirstNoticeRate*float64(r.Accepted) + 0.5)
-	out = append(out, pct("first_notice", r.FirstNoticeRate, firstOK, r.Accepted))
-	out = append(out, count("whitewash", "res.unit_apps", r.WhitewashDeclined), count("open", "res.unit_cases", r.Open), count("closed", "res.unit_cases", r.Closed))
-	return out
-}
-
-// unitSep goes between a figure and its unit: 12 笔, 12 cases.
-func unitSep(string) string { return " " }
-
-// PeriodKind names the span of a dashboard period.
-type PeriodKind int
-
-const (
-	PeriodMonth PeriodKind = iota
-	PeriodQuarter
-	PeriodYear
-)
-
-// PeriodOf is the month, quarter or year that day falls in (China time), with its
-// name in lang: 2026年3月 / Mar 2026, 2026年第1季度 / Q1 2026, 2026年 / 2026.
-func PeriodOf(kind PeriodKind, day time.Time, lang string) (workflow.Period, string) {
-	d := day.In(workflow.ChinaTZ)
-	y, m := d.Year(), int(d.Month())
-	var spec, name string
-	en := lang == "en"
-	switch kind {
-	case PeriodYear:
-		spec = fmt.Sprintf("%04d", y)
-		name = strconv.Itoa(y)
-		if !en {
-			name += "年"
-		}
-	case PeriodQuarter:
-		q := (m-1)/3 + 1
-		spec = fmt.Sprintf("%04d-Q%d", y, q)
-		if en {
-			name = fmt.Sprintf("Q%d %d", q, y)
-		} else {
-			name = fmt.Sprintf("%d年第%d季度", y, q)
-		}
-	default:
-		spec = fmt.Sprintf("%04d-%02d", y, m)
-		if en {
-			name = fmt.Sprintf("%s %d", time.Month(m).String()[:3], y)
-		} else {
-			name = fmt.Sprintf("%d年%d月", y, m)
-		}
-	}
-	p, err := workflow.ParsePeriod(spec, d)
-	if err != nil { // only a year outside 1900–9999 gets here
-		return workflow.Period{}, name
-	}
-	return p, name
-}
-
 // ---- the screen ----
 
 // canSeeDashboard: supervisors and admins run the office; auditors read everything.
@@ -179,7 +24,7 @@ func canSeeDashboard(r workflow.Role) bool { return r.CanReview() || r == workfl
 // (off the UI loop) and recomputes when the period changes; r reloads.
 type dashboard struct {
 	c      *Common
-	kind   PeriodKind
+	kind   workflow.PeriodKind
 	anchor time.Time // the first day of a month inside the period shown
 	period workflow.Period
 	custom string // a custom period's spec (":dash 2026-01-01..2026-03-31"); "" for month/quarter/year
@@ -189,7 +34,7 @@ type dashboard struct {
 	err      string
 	stale    bool // the store changed since the data was loaded
 	data     *dashData
-	res      Results
+	res      workflow.Results
 	haveRes  bool
 	resFor   workflow.Period // the period res was computed for
 	gen      int             // newest computation asked for
@@ -208,7 +53,7 @@ type dashLoadedMsg struct {
 	d   *dashboard
 	gen int
 	dt  *dashData
-	res Results
+	res workflow.Results
 	p   workflow.Period
 	at  time.Time
 	err error
@@ -218,13 +63,13 @@ type dashLoadedMsg struct {
 type dashComputedMsg struct {
 	d   *dashboard
 	gen int
-	res Results
+	res workflow.Results
 	p   workflow.Period
 }
 
 func newDashboard(c *Common) (*dashboard, tea.Cmd) {
 	now := c.Now().In(workflow.ChinaTZ)
-	d := &dashboard{c: c, kind: PeriodQuarter, anchor: time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, workflow.ChinaTZ),
+	d := &dashboard{c: c, kind: workflow.PeriodQuarter, anchor: time.Date(now.Year(), now.Month(), 1, 12, 0, 0, 0, workflow.ChinaTZ),
 		kPrev:     key.NewBinding(key.WithKeys("left", "[")),
 		kNext:     key.NewBinding(key.WithKeys("right", "]")),
 		kStepBack: key.NewBinding(key.WithKeys(",", "<")),
@@ -257,7 +102,7 @@ func (d *dashboard) bindings() []key.Binding {
 
 func (d *dashboard) setPeriod() {
 	d.custom = ""
-	d.period, _ = PeriodOf(d.kind, d.anchor, d.c.Lang)
+	d.period, _ = workflow.PeriodOf(d.kind, d.anchor, d.c.Lang)
 }
 
 // setCustom shows any period workflow.ParsePeriod understands (a custom range, a named
@@ -285,7 +130,7 @@ func (d *dashboard) load() tea.Cmd {
 			return dashLoadedMsg{d: d, gen: gen, err: err}
 		}
 		set := st.Settings()
-		res := ComputeResults(cases, events, p, set.SLA, set.Calendar(), now)
+		res := workflow.ComputeResults(cases, events, p, set.SLA, set.Calendar(), now)
 		return dashLoadedMsg{d: d, gen: gen, dt: &dashData{cases: cases, events: events}, res: res, p: p, at: now}
 	}
 }
@@ -299,7 +144,7 @@ func (d *dashboard) recompute() tea.Cmd {
 	gen, p, dt, st, now := d.gen, d.period, d.data, d.c.Store, d.c.Now()
 	return func() tea.Msg {
 		set := st.Settings()
-		return dashComputedMsg{d: d, gen: gen, p: p, res: ComputeResults(dt.cases, dt.events, p, set.SLA, set.Calendar(), now)}
+		return dashComputedMsg{d: d, gen: gen, p: p, res: workflow.ComputeResults(dt.cases, dt.events, p, set.SLA, set.Calendar(), now)}
 	}
 }
 
@@ -353,12 +198,12 @@ func (d *dashboard) onKey(km tea.KeyMsg) tea.Cmd {
 	}
 	switch {
 	case key.Matches(km, d.kPrev):
-		if d.kind == PeriodMonth {
+		if d.kind == workflow.PeriodMonth {
 			return nil
 		}
 		d.kind--
 	case key.Matches(km, d.kNext):
-		if d.kind == PeriodYear {
+		if d.kind == workflow.PeriodYear {
 			return nil
 		}
 		d.kind++
@@ -391,9 +236,9 @@ func (d *dashboard) onKey(km tea.KeyMsg) tea.Cmd {
 
 func (d *dashboard) months() int {
 	switch d.kind {
-	case PeriodYear:
+	case workflow.PeriodYear:
 		return 12
-	case PeriodQuarter:
+	case workflow.PeriodQuarter:
 		return 3
 	}
 	return 1
@@ -413,13 +258,13 @@ func (d *dashboard) View(w, h int) string {
 		if k > 0 {
 			sel += st.Faint.Render("│")
 		}
-		if PeriodKind(k) == d.kind {
+		if workflow.PeriodKind(k) == d.kind {
 			sel += st.TabActive.Render("[" + name + "]")
 		} else {
 			sel += st.Tab.Render(" " + name + " ")
 		}
 	}
-	_, name := PeriodOf(d.kind, d.anchor, d.c.Lang)
+	_, name := workflow.PeriodOf(d.kind, d.anchor, d.c.Lang)
 	if d.custom != "" {
 		name = d.custom
 	}
@@ -453,7 +298,7 @@ func (d *dashboard) View(w, h int) string {
 	lines = append(lines, "")
 
 	rows := d.res.Rows(d.c.Lang)
-	var main, stages []ResultRow
+	var main, stages []workflow.ResultRow
 	for _, r := range rows {
 		if r.Key == "stage" {
 			stages = append(stages, r)
@@ -507,7 +352,7 @@ func (d *dashboard) View(w, h int) string {
 }
 
 // resultsBlock: the seed's figures, label on the left, value right-aligned, base muted.
-func (d *dashboard) resultsBlock(rows []ResultRow, w int) []string {
+func (d *dashboard) resultsBlock(rows []workflow.ResultRow, w int) []string {
 	st := d.c.Styles
 	out := []string{st.Section.Render(cut(d.c.T("dash.results"), w))}
 	lw := 0
@@ -539,7 +384,7 @@ func (d *dashboard) resultsBlock(rows []ResultRow, w int) []string {
 	return out
 }
 
-func (d *dashboard) stageBlock(rows []ResultRow, w int) []string {
+func (d *dashboard) stageBlock(rows []workflow.ResultRow, w int) []string {
 	st := d.c.Styles
 	out := []string{st.Section.Render(cut(d.c.T("dash.stage_times"), w))}
 	lw := 0
@@ -725,7 +570,7 @@ func (d *dashboard) axis(weeks []workflow.WeekCount, slotW, pw int) string {
 		}
 		day = day.In(workflow.ChinaTZ)
 		var label string
-		if d.kind == PeriodYear {
+		if d.kind == workflow.PeriodYear {
 			if day.Month() == prevMonth {
 				continue
 			}

@@ -173,7 +173,7 @@ func TestDashboardPeriods(t *testing.T) {
 		t.Errorf("month view:\n%s", s)
 	}
 	dashKey(d, t, "left") // already the shortest: stays
-	if d.kind != PeriodMonth {
+	if d.kind != workflow.PeriodMonth {
 		t.Errorf("left at month should stay at month")
 	}
 	dashKey(d, t, ",") // February

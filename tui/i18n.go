@@ -2,8 +2,8 @@ package tui
 
 import (
 	"fmt"
-	"os"
-	"strings"
+
+	"repairdesk/internal/msg"
 )
 
 // T looks key up in lang's catalogue ("en", anything else is Chinese) and formats args.
@@ -11,7 +11,8 @@ import (
 func T(lang, key string, args ...any) string {
 	m, ok := catalogue[key]
 	if !ok {
-		return "[" + key + "]"
+		// One catalogue in the making: what the console's table lacks, msg may have.
+		return msg.T(lang, key, args...)
 	}
 	s := m[0]
 	if lang == "en" {
@@ -24,27 +25,10 @@ func T(lang, key string, args ...any) string {
 }
 
 // LangFromEnv picks the language: flag, else LC_ALL / LC_MESSAGES / LANG, else Chinese.
-func LangFromEnv(flag string) string {
-	if flag != "" {
-		return NormLang(flag)
-	}
-	for _, v := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
-		if s := os.Getenv(v); s != "" {
-			return NormLang(s)
-		}
-	}
-	return "zh"
-}
+func LangFromEnv(flag string) string { return msg.LangFromEnv(flag) }
 
-// NormLang maps a locale name to "en" or "zh". C/POSIX mean nothing about the staff's
-// language, so they fall back to Chinese.
-func NormLang(s string) string {
-	s = strings.ToLower(s)
-	if strings.HasPrefix(s, "en") {
-		return "en"
-	}
-	return "zh"
-}
+// NormLang maps a locale name to "en" or "zh" (C/POSIX fall back to Chinese).
+func NormLang(s string) string { return msg.NormLang(s) }
 
 // CatalogueKeys lists every key (for the completeness test).
 func CatalogueKeys() []string {
@@ -237,33 +221,13 @@ var catalogue = map[string][2]string{
 	"status.me":              {"%s（%s）", "%s (%s)"},
 	"status.live":            {"实时", "live"},
 	"lock.title":             {"屏幕已锁定", "Screen locked"},
-	"pin.login_title":        {"请输入 PIN", "Enter your PIN"},
-	"pin.enter":              {"输入您的 PIN 后按回车", "Type your PIN and press Enter"},
-	"pin.setup_title":        {"设置解锁 PIN", "Choose your unlock PIN"},
-	"pin.setup_ask":          {"空闲锁屏后须凭 PIN 解锁。请输入 %d–%d 位数字作为您的 PIN，按回车", "After idle time the console locks and only your PIN unlocks it. Type a PIN of %d–%d digits and press Enter"},
-	"pin.confirm":            {"请再输入一次以确认", "Type it again to confirm"},
-	"pin.mismatch":           {"两次输入不一致，请重新输入", "The two entries differ; start again"},
-	"pin.format":             {"PIN 须为 %d–%d 位数字", "A PIN is %d–%d digits"},
-	"pin.digits_only":        {"PIN 只能是数字；按 q 结束会话", "A PIN is digits only; q ends the session"},
-	"pin.working":            {"正在核验…", "Checking…"},
-	"pin.wrong":              {"PIN 错误，还可再试 %d 次", "Wrong PIN: %d tries left"},
-	"pin.set_ok":             {"PIN 已设置", "PIN set"},
-	"pin.lockout":            {"连续 %d 次 PIN 错误，会话已结束；该 PIN 已停用，请管理员重置", "%d wrong PINs in a row: session ended. The PIN is stopped; ask an admin to reset it"},
-	"pin.none":               {"未设置 PIN（或已被管理员重置），无法在此核实身份解锁。请按 q 结束会话，重新登录后设置新 PIN", "No PIN is set (or an admin reset it), so the lock cannot check who you are. Press q to end the session; log in again to choose a new PIN"},
-	"pin.stopped":            {"PIN 因连续输错已停用，无法解锁。请按 q 结束会话，并请管理员在 :staff 中重置 PIN", "The PIN is stopped after too many wrong tries. Press q to end the session and ask an admin to reset it in :staff"},
-	"pin.hint":               {"回车 确认 · 退格 删除 · esc 清空 · q 结束会话", "Enter confirm · Backspace delete · Esc clear · q end session"},
-	"pin.hint_quit":          {"q 结束会话", "q end session"},
+	"lock.hint":              {"按任意键继续", "Press any key to resume"},
 	"server.stopping":        {"服务器正在停止，会话即将结束。未保存的输入请记下。", "The server is stopping; this session will end. Note down any unsaved input."},
 	"err.generic":            {"出错了：%s", "Error: %s"},
 	"err.panic":              {"抱歉，此会话出错已结束，其他人的会话不受影响。请重新连接。", "Sorry — this session hit an error and ended; other sessions are unaffected. Please reconnect."},
 	"err.readonly":           {"只读角色：不能办理", "Read-only role: no actions"},
 	"err.not_found":          {"案件不存在或已删除", "The case does not exist"},
 	"err.small":              {"终端太小（至少 80×24）", "Terminal too small (at least 80×24)"},
-	"cli.demo_creating":      {"正在生成演示数据库…", "Creating the demo database…"},
-	"cli.no_staff":           {"没有登录名为 %q 的人员。演示人员：%s", "No staff member %q. Demo staff: %s"},
-	"cli.as_demo_only":       {"--as 只能用于 --demo；真实数据库按操作系统用户登录", "--as only works with --demo; on a real database you act as your OS user"},
-	"cli.first_admin":        {"新数据库：已将 %s 登记为管理员（%s）", "New database: %s registered as its admin (%s)"},
-	"cli.unregistered":       {"%s 不是本数据库登记的在岗人员。请管理员运行：repairdesk staff add %[1]s --role specialist", "%s is not an active staff member of this database. Ask an admin to run: repairdesk staff add %[1]s --role specialist"},
 	"staff.title":            {"人员与公钥（管理员）", "Staff and keys (admin)"},
 	"staff.add":              {"新增人员", "Add staff member"},
 	"staff.login":            {"登录名", "Login name"},
@@ -278,11 +242,7 @@ var catalogue = map[string][2]string{
 	"staff.active":           {"在岗", "active"},
 	"staff.disabled":         {"已停用", "off"},
 	"staff.keys":             {"%d 把公钥", "%d key(s)"},
-	"staff.hint":             {"n 新增  k 添加公钥  x 删除最后一把公钥  d 停用/启用  p 重置 PIN  esc 返回", "n add  k add key  x remove last key  d disable/enable  p reset PIN  esc back"},
-	"staff.pin_set":          {"PIN", "PIN"},
-	"staff.pin_none":         {"无PIN", "no PIN"},
-	"staff.pin_stopped":      {"PIN停用", "PIN off"},
-	"staff.pin_reset":        {"已重置 %s 的 PIN；其下次登录时设置新 PIN", "Reset %s's PIN; they choose a new one at their next login"},
+	"staff.hint":             {"n 新增  k 添加公钥  x 删除最后一把公钥  d 停用/启用  esc 返回", "n add  k add key  x remove last key  d disable/enable  esc back"},
 	"staff.denied":           {"只有管理员可以管理人员", "Only an admin can manage staff"},
 
 	"dash.title":                   {"统计看板", "Dashboard"},
@@ -314,134 +274,6 @@ var catalogue = map[string][2]string{
 	"dash.key_step":                {"上一期/下一期", "previous/next period"},
 	"dash.key_now":                 {"回到本期", "current period"},
 	"dash.key_reload":              {"刷新", "refresh"},
-	"res.received":                 {"受理申请", "Applications received"},
-	"res.repaired":                 {"成功修复", "Repaired"},
-	"res.success_rate":             {"修复成功率", "Success rate"},
-	"res.avg_days":                 {"平均办理天数（不含企业补正时间）", "Average handling days (excluding the applicant's time)"},
-	"res.avg_days_short":           {"平均办理天数¹", "Average days¹"},
-	"res.median_days":              {"中位办理天数（不含企业补正时间）", "Median handling days (excluding the applicant's time)"},
-	"res.median_days_short":        {"中位办理天数¹", "Median days¹"},
-	"res.stage":                    {"各阶段平均用时", "Average time per stage"},
-	"res.stage_short":              {"各阶段平均用时", "Time per stage"},
-	"res.sla_breaches":             {"超期件数", "SLA breaches"},
-	"res.first_notice":             {"一次告知完整率", "First-notice completeness"},
-	"res.whitewash":                {"驳回洗白申请", "Whitewash attempts declined"},
-	"res.open":                     {"在办件数", "Open cases"},
-	"res.closed":                   {"本期办结", "Closed in period"},
-	"res.unit_apps":                {"笔", "cases"},
-	"res.unit_cases":               {"件", "cases"},
-	"res.unit_days":                {"天", "days"},
-	"res.note_rate":                {"%d/%d", "%d/%d"},
-	"res.note_cases":               {"%d 件", "%d cases"},
-	"res.note_times":               {"%d 次", "%d times"},
-	"res.basis_success_rate":       {"已有结论 %d 笔，其中成功修复 %d 笔", "%d decided, %d of them repaired"},
-	"res.basis_first_notice":       {"进入调查 %d 件，其中补正不超过一次 %d 件", "%d accepted, %d of them with at most one notice"},
-	"res.basis_days":               {"按本期办结或不予修复的 %d 件计", "over the %d cases closed or declined in the period"},
-	"res.basis_stage":              {"本期离开该阶段 %d 次", "%d times a case left the stage in the period"},
-	"res.na_success_rate":          {"本期没有办结或不予修复的案件", "no case was closed or declined in the period"},
-	"res.na_first_notice":          {"本期没有案件进入调查", "no case was accepted in the period"},
-	"res.na_avg_days":              {"本期没有办结或不予修复的案件", "no case was closed or declined in the period"},
-	"res.na_median_days":           {"本期没有办结或不予修复的案件", "no case was closed or declined in the period"},
-	"res.na_stage":                 {"本期没有案件离开该阶段", "no case left this stage in the period"},
-	"report.title":                 {"征信修复成效统计", "Credit repair results"},
-	"report.period":                {"统计期间", "Period"},
-	"report.generated":             {"生成时间", "Generated"},
-	"report.col_measure":           {"成效维度", "Measure"},
-	"report.col_value":             {"数值", "Value"},
-	"report.col_unit":              {"单位", "Unit"},
-	"report.col_basis":             {"说明", "Basis"},
-	"report.stage_row":             {"各阶段平均用时：%s", "Time in stage: %s"},
-	"report.workload":              {"每位专员工作量", "Workload per specialist"},
-	"report.col_staff":             {"专员", "Staff"},
-	"report.col_open":              {"在办（当前）", "Open now"},
-	"report.col_closed":            {"本期办结", "Closed in period"},
-	"report.col_overdue":           {"超期（当前）", "Overdue now"},
-	"report.no_load":               {"本期无在办或办结案件", "No open cases and none closed in the period"},
-	"report.weekly":                {"每周受理与办结", "Received and closed per week"},
-	"report.col_week":              {"周次", "Week"},
-	"report.col_from":              {"起", "From"},
-	"report.col_to":                {"止", "To"},
-	"report.col_received":          {"受理", "Received"},
-	"report.col_closed_week":       {"办结", "Closed"},
-	"report.note":                  {"办理天数为机构用时：自受理至办结的自然日，扣除等待企业补正的时间。超期件数含当前已超期的在办案件（统计期间包含今天时）和本期内超过阶段时限办结的案件。", "Handling days are the agency's time: natural days from receipt to close, less the time spent waiting for the applicant. SLA breaches count open cases past their deadline now (when the period includes today) and cases that left a stage in the period after its limit."},
-	"export.col_no":                {"案件编号", "Case no."},
-	"export.col_stage":             {"阶段", "Stage"},
-	"export.col_enterprise":        {"企业名称", "Enterprise"},
-	"export.col_credit_code":       {"统一社会信用代码", "Credit code"},
-	"export.col_legal_rep":         {"法定代表人", "Legal representative"},
-	"export.col_agent":             {"经办人", "Agent"},
-	"export.col_agent_phone":       {"经办人电话（脱敏）", "Agent's phone (masked)"},
-	"export.col_agent_id":          {"经办人身份证号（脱敏）", "Agent's ID number (masked)"},
-	"export.col_sources":           {"记录来源", "Record sources"},
-	"export.col_types":             {"记录类型", "Record types"},
-	"export.col_institutions":      {"报送机构", "Reporting institutions"},
-	"export.col_problems":          {"异议问题", "Claimed problems"},
-	"export.col_owner":             {"承办人", "Owner"},
-	"export.col_received":          {"收件时间", "Received"},
-	"export.col_closed":            {"办结时间", "Closed"},
-	"export.col_agency_days":       {"机构用时（天）", "Agency days"},
-	"export.col_round":             {"审核轮次", "Review round"},
-	"export.col_notices":           {"补正通知次数", "Notices"},
-	"export.col_outcome":           {"修正结果", "Outcome"},
-	"export.col_decline":           {"不予修复理由", "Decline reason"},
-	"export.col_channel":           {"报送渠道", "Channel"},
-	"export.col_reference":         {"报送回执编号", "Reference no."},
-	"export.col_updated":           {"最近变更", "Last change"},
-	"export.col_updated_by":        {"变更人", "Changed by"},
-	"export.col_seq":               {"序号", "Seq"},
-	"export.col_at":                {"时间", "Time"},
-	"export.col_action":            {"操作", "Action"},
-	"export.col_actor":             {"操作人", "By"},
-	"export.col_from":              {"原阶段", "From"},
-	"export.col_to":                {"新阶段", "To"},
-	"export.col_comment":           {"备注", "Comment"},
-	"export.col_changes":           {"变更内容", "Changes"},
-	"export.col_letter":            {"出具文书", "Letter"},
-	"export.col_hash":              {"事件哈希", "Event hash"},
-	"cli.reset_demo_only":          {"--reset 只用于 --demo（绝不删除真实数据库）", "--reset only applies to --demo (it never deletes a real database)"},
-	"cli.no_control":               {"热备份与在线检查不可用：", "hot backup and check unavailable:"},
-	"cli.demo_db_required":         {"必须用 --db PATH 指定新文件（演示数据绝不写入真实数据库）", "--db PATH is required (the demo never writes into the real database)"},
-	"cli.demo_cases_range":         {"--cases 应在 1 到 5000000 之间", "--cases must be between 1 and 5000000"},
-	"cli.demo_not_empty":           {"%s 已有 %d 件案件，请换一个新文件", "%s already holds %d cases; choose a new file"},
-	"cli.demo_done":                {"已生成 %d 件案件，用时 %s → %s", "generated %d cases in %s → %s"},
-	"cli.staff_added":              {"已添加 %s（%s），公钥 %d 把", "added %s (%s) with %d key(s)"},
-	"cli.staff_disabled":           {"%s 已停用（其会话随即结束）", "%s disabled (their sessions end)"},
-	"cli.staff_enabled":            {"%s 已启用", "%s enabled"},
-	"cli.staff_keys_now":           {"%s 现有公钥 %d 把", "%s now has %d key(s)"},
-	"cli.staff_exists":             {"%s 已存在；请用 staff key add 或 staff enable", "%s already exists; use staff key add or staff enable"},
-	"cli.staff_missing":            {"没有人员 %q（见 repairdesk staff list）", "no staff member %q (see repairdesk staff list)"},
-	"cli.staff_pin_reset":          {"已重置 %s 的 PIN；其下次登录时设置新 PIN", "reset %s's PIN; they choose a new one at their next login"},
-	"cli.staff_no_key":             {"%s 没有指纹为 %s 的公钥", "%s has no key with fingerprint %s"},
-	"cli.cal_invalid":              {"%s 不是有效的年度日历：", "%s is not a valid calendar year:"},
-	"cli.cal_imported":             {"已导入 %d 年日历（放假 %d 天，调休上班 %d 天）；所有期限已重新计算", "calendar %d imported (%d holidays, %d make-up workdays); every deadline was recomputed"},
-	"cli.cal_year":                 {"放假 %2d 天  调休上班 %d 天", "%2d holidays  %d make-up workdays"},
-	"cli.cal_other":                {"其他年份：按周一至周五计算，期限标为暂定", "other years: Monday–Friday, deadlines marked provisional"},
-	"cli.sla_stage":                {"%q 不是有机构时限的阶段；可用 formal_review investigating pending_approval approved submitted feedback", "%q is not a stage with an agency limit; use one of formal_review investigating pending_approval approved submitted feedback"},
-	"cli.sla_days":                 {"天数应为 1 到 365 的整数，而不是 %q", "DAYS must be a whole number from 1 to 365, not %q"},
-	"cli.sla_type":                 {"未知的记录类型 %q", "unknown record type %q"},
-	"cli.sla_only":                 {"仅限 %s", "only %s"},
-	"cli.sla_case":                 {"全案时限 %-12s %3d %s，自收件起（不含企业补正时间）", "case limit %-12s %3d %s from receipt (applicant time excluded)"},
-	"cli.letters_written":          {"已将信函模板写入 %s；修改后用 repairdesk letters use 启用", "letter templates written to %s; adapt them, then enable them with repairdesk letters use"},
-	"cli.letters_invalid":          {"%s 中的模板不可用：", "the templates in %s cannot be used:"},
-	"cli.letters_used":             {"今后的信函使用 %s 中的模板（已发出的信函保持原样）", "new letters use the templates in %s (letters already issued stay as they were)"},
-	"cli.letters_default":          {"今后的信函使用内置模板", "new letters use the shipped templates"},
-	"cli.backup_remote":            {"，取自正在运行的 repairdesk", ", taken from the running repairdesk"},
-	"cli.backup_written":           {"已将 %s 备份到 %s（%d 字节%s）", "backup of %s written to %s (%d bytes%s)"},
-	"cli.warning":                  {"警告：", "warning:"},
-	"cli.backup_key_note":          {"注意：密钥文件 %s 不在备份中；请另行妥善保管一份——没有它，经办人身份证号和电话无法读取", "note: the key file %s is not in the backup; keep a copy of it apart from the backup — without it agents' ID numbers and phones cannot be read"},
-	"cli.backup_unverified":        {"未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", "NOT verified: %d cases, %d problem(s) — the copy was kept as it is; run repairdesk check on the database"},
-	"cli.backup_verified":          {"已校验：%d 件案件", "verified: %d cases"},
-	"cli.check_ok":                 {"%s：正常——%d 件案件，每条历史链完整且与案件一致", "%s: ok — %d cases, every history chain intact and folding to its case"},
-	"cli.check_problems":           {"%s：%d 个问题", "%s: %d problem(s)"},
-	"cli.check_no_socket":          {"%s；且无法通过其控制套接字检查：%v", "%s; and it could not be checked through its control socket: %v"},
-	"cli.check_ok_remote":          {"%s：正常——由正在运行的 repairdesk 检查：每条历史链完整且与案件一致", "%s: ok — checked by the running repairdesk: every history chain intact and folding to its case"},
-	"cli.check_problems_remote":    {"%s：%d 个问题（由正在运行的 repairdesk 检查）", "%s: %d problem(s) (checked by the running repairdesk)"},
-	"cli.restore_in_use":           {"已拒绝——%s。恢复绝不替换正在使用的数据库：请先停止它，再运行 restore。", "refused — %s. A restore never replaces a database in use: stop it, then run restore again."},
-	"cli.restored":                 {"已用 %[2]s 恢复 %[1]s：已校验，%[3]d 件案件", "restored %s from %s: verified, %d cases"},
-	"cli.restore_previous":         {"被替换的数据库保留为 %s", "the database it replaced is kept as %s"},
-	"cli.unknown_command":          {"未知命令 %q", "unknown command %q"},
-	"cli.natural_days":             {"自然日", "natural days"},
-	"cli.working_days":             {"工作日", "working days"},
 	"yes":                          {"是", "yes"},
 	"no":                           {"否", "no"},
 	"none":                         {"无", "none"},

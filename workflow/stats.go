@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"repairdesk/internal/msg"
 )
 
 // Period is a span of time [From, To), in practice whole days in China time.
@@ -25,6 +27,19 @@ func (p Period) String() string {
 	return Day(p.From) + ".." + Day(p.To.Add(-time.Nanosecond))
 }
 
+// PeriodError is a period ParsePeriod did not understand; Why is its catalogue key.
+type PeriodError struct{ In, Why string }
+
+// Error is the English with the Chinese hint, as the console shows it.
+func (e *PeriodError) Error() string {
+	return fmt.Sprintf("period %q: %s; use 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year (统计期间格式应为 2026-Q3、2026-07、2026、2026-01-01..2026-03-31、month、quarter 或 year)", e.In, msg.T(msg.EN, e.Why))
+}
+
+// Message is the refusal in lang only.
+func (e *PeriodError) Message(lang string) string {
+	return msg.T(lang, "period.bad", CleanLine(e.In), msg.T(lang, e.Why))
+}
+
 // ParsePeriod reads a period for the dashboard: "2026-Q3", "2026-07", "2026",
 // "2026-01-01..2026-03-31" (both days included), a single day "2026-03-05", or "month",
 // "quarter", "year" (also 本月, 本季度, 本年) for the one now falls in. Periods are whole
@@ -32,13 +47,10 @@ func (p Period) String() string {
 func ParsePeriod(s string, now time.Time) (Period, error) {
 	in := strings.TrimSpace(s)
 	bad := func(why string) (Period, error) {
-		if why == "" {
-			why = "not understood"
-		}
-		return Period{}, fmt.Errorf("period %q: %s; use 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year (统计期间格式应为 2026-Q3、2026-07、2026、2026-01-01..2026-03-31、month、quarter 或 year)", in, why)
+		return Period{}, &PeriodError{In: in, Why: why}
 	}
 	if in == "" {
-		return bad("empty")
+		return bad("period.empty")
 	}
 	n := now.In(ChinaTZ)
 	switch strings.ToLower(in) {
@@ -53,10 +65,10 @@ func ParsePeriod(s string, now time.Time) (Period, error) {
 		from, err1 := ParseDate(strings.TrimSpace(a))
 		to, err2 := ParseDate(strings.TrimSpace(b))
 		if err1 != nil || err2 != nil {
-			return bad("a range needs two days written YYYY-MM-DD")
+			return bad("period.range_days")
 		}
 		if to.Before(from) {
-			return bad("the range ends before it starts")
+			return bad("period.range_order")
 		}
 		return Period{From: from, To: to.AddDate(0, 0, 1)}, nil
 	}
@@ -71,31 +83,31 @@ func ParsePeriod(s string, now time.Time) (Period, error) {
 	case len(in) == 4:
 		y, ok := year(in)
 		if !ok {
-			return bad("the year must be four digits from 1900")
+			return bad("period.year")
 		}
 		return monthPeriod(y, 1, 12), nil
 	case len(in) == 7 && in[4] == '-' && (in[5] == 'Q' || in[5] == 'q'):
 		y, ok := year(in[:4])
 		q := int(in[6] - '0')
 		if !ok || q < 1 || q > 4 {
-			return bad("the quarter must be Q1 to Q4 of a four-digit year")
+			return bad("period.quarter")
 		}
 		return monthPeriod(y, (q-1)*3+1, 3), nil
 	case len(in) == 7 && in[4] == '-':
 		y, ok := year(in[:4])
 		m, err := strconv.Atoi(in[5:])
 		if !ok || err != nil || m < 1 || m > 12 || in[5] == '+' || in[5] == '-' {
-			return bad("the month must be 01 to 12 of a four-digit year")
+			return bad("period.month")
 		}
 		return monthPeriod(y, m, 1), nil
 	case len(in) == 10 && in[4] == '-' && in[7] == '-':
 		d, err := ParseDate(in)
 		if err != nil {
-			return bad("no such day")
+			return bad("period.day")
 		}
 		return Period{From: d, To: d.AddDate(0, 0, 1)}, nil
 	}
-	return bad("")
+	return bad("period.not_understood")
 }
 
 func monthPeriod(year, month, months int) Period {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -30,16 +30,12 @@ func dataDB(t *testing.T) string {
 	return db
 }
 
-func dataCmd(cmd func([]string, *bytes.Buffer, *bytes.Buffer) int, args ...string) (int, string, string) {
+// dataCmd runs one command (import, backup, check, restore) as the shell would.
+func dataCmd(name string, args ...string) (int, string, string) {
 	var out, errb bytes.Buffer
-	code := cmd(args, &out, &errb)
+	code := Run("test", append([]string{name}, args...), &out, &errb)
 	return code, out.String(), errb.String()
 }
-
-func importCmd(args []string, o, e *bytes.Buffer) int  { return cmdImport(args, o, e) }
-func backupCmd(args []string, o, e *bytes.Buffer) int  { return cmdBackup(args, o, e) }
-func checkCmd(args []string, o, e *bytes.Buffer) int   { return cmdCheck(args, o, e) }
-func restoreCmd(args []string, o, e *bytes.Buffer) int { return cmdRestore(args, o, e) }
 
 const dataCSV = "\ufeffenterprise_name,credit_code,legal_rep,address,agent_name,agent_phone,agent_id_number,auth_letter,source,record_type,institution,record_date,amount_yuan,problem,tier,detail,external_ref\r\n" +
 	"郑州华信商贸有限公司,91110000600037341L,张伟,郑州市,刘洋,13812345678,11010519491231002X,SQ-1,人民银行征信中心,贷款逾期,工商银行,2025-03-01,100,信息错误,,,EXT-1\r\n" +
@@ -53,12 +49,12 @@ func TestDataImportCLI(t *testing.T) {
 	if err := os.WriteFile(csvFile, []byte(dataCSV), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	code, out, errs := dataCmd(importCmd, csvFile, "--db", db, "--as", "wangfang", "--lang", "en")
+	code, out, errs := dataCmd("import", csvFile, "--db", db, "--as", "wangfang", "--lang", "en")
 	if code != 1 { // one bad row
 		t.Fatalf("import exit %d\n%s\n%s", code, out, errs)
 	}
 	for _, want := range []string{"line 2 (EXT-1): imported as XF-", "line 4 (EXT-3): imported as XF-", "line 3 (EXT-2): not imported: enterprise_name:",
-		"line 3 (EXT-2): not imported: agent_id_number:", "3 row(s): 2 imported, 0 already imported, 1 not imported"} {
+		"line 3 (EXT-2): not imported: agent_id_number:", "3 rows: 2 imported, 0 already imported, 1 not imported"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("report lacks %q:\n%s", want, out)
 		}
@@ -66,7 +62,7 @@ func TestDataImportCLI(t *testing.T) {
 	if strings.ContainsRune(out, 0x1b) || strings.ContainsRune(errs, 0x1b) {
 		t.Error("the report carries an escape character from the file")
 	}
-	code, out, _ = dataCmd(importCmd, csvFile, "--db", db, "--as", "wangfang", "--lang", "zh")
+	code, out, _ = dataCmd("import", csvFile, "--db", db, "--as", "wangfang", "--lang", "zh")
 	if code != 1 || !strings.Contains(out, "新受理 0，已导入过 2，未导入 1") || !strings.Contains(out, "第 2 行（EXT-1）：已导入过（XF-") {
 		t.Errorf("second run (exit %d):\n%s", code, out)
 	}
@@ -79,11 +75,11 @@ func TestDataImportCLI(t *testing.T) {
 	}
 	st.Close()
 
-	if code, _, errs := dataCmd(importCmd, csvFile, "--db", db, "--as", "nobody"); code != 1 || !strings.Contains(errs, "nobody") {
+	if code, _, errs := dataCmd("import", csvFile, "--db", db, "--as", "nobody"); code != 1 || !strings.Contains(errs, "nobody") {
 		t.Errorf("unknown --as: exit %d, %q", code, errs)
 	}
 	missing := filepath.Join(t.TempDir(), "none.db")
-	if code, _, _ := dataCmd(importCmd, csvFile, "--db", missing, "--as", "wangfang"); code != 1 {
+	if code, _, _ := dataCmd("import", csvFile, "--db", missing, "--as", "wangfang"); code != 1 {
 		t.Errorf("import into a missing database: exit %d", code)
 	}
 	if _, err := os.Stat(missing); !os.IsNotExist(err) {
@@ -122,7 +118,7 @@ func TestBackupAndCheckWhileOpen(t *testing.T) {
 	dest := filepath.Join(t.TempDir(), "backup.db")
 
 	// Without the control socket the locked file cannot be copied: a clear failure.
-	code, out, errs := dataCmd(backupCmd, dest, "--db", db)
+	code, out, errs := dataCmd("backup", dest, "--db", db)
 	if code != 1 || !strings.Contains(errs, "control socket") || !strings.Contains(errs, db) {
 		t.Errorf("backup with no socket: exit %d\n%s%s", code, out, errs)
 	}
@@ -135,26 +131,26 @@ func TestBackupAndCheckWhileOpen(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer stop()
-	code, out, errs = dataCmd(backupCmd, dest, "--db", db)
+	code, out, errs = dataCmd("backup", dest, "--db", db)
 	if code != 0 || !strings.Contains(out, "taken from the running repairdesk") || !strings.Contains(out, "verified: 3 cases") || !strings.Contains(out, db+".key") {
 		t.Fatalf("backup while open: exit %d\n%s%s", code, out, errs)
 	}
-	code, _, errs = dataCmd(backupCmd, dest, "--db", db)
+	code, _, errs = dataCmd("backup", dest, "--db", db)
 	if code != 1 || !strings.Contains(errs, "already exists") {
 		t.Errorf("backup over an existing file: exit %d %s", code, errs)
 	}
-	code, out, errs = dataCmd(checkCmd, "--db", db)
+	code, out, errs = dataCmd("check", "--db", db)
 	if code != 0 || !strings.Contains(out, "ok — checked by the running repairdesk") {
 		t.Errorf("check while open: exit %d\n%s%s", code, out, errs)
 	}
 	stop()
 	st.Close()
-	code, out, _ = dataCmd(checkCmd, "--db", db)
+	code, out, _ = dataCmd("check", "--db", db)
 	if code != 0 || !strings.Contains(out, "ok — 3 cases") {
 		t.Errorf("check when closed: exit %d\n%s", code, out)
 	}
 	dest2 := filepath.Join(t.TempDir(), "backup2.db")
-	code, out, _ = dataCmd(backupCmd, dest2, "--db", db)
+	code, out, _ = dataCmd("backup", dest2, "--db", db)
 	if code != 0 || strings.Contains(out, "running repairdesk") || !strings.Contains(out, "verified: 3 cases") {
 		t.Errorf("backup when closed: exit %d\n%s", code, out)
 	}
@@ -170,7 +166,7 @@ func TestRestoreCLI(t *testing.T) {
 	dataFill(t, st, 2)
 	st.Close()
 	backup := filepath.Join(t.TempDir(), "backup.db")
-	if code, out, errs := dataCmd(backupCmd, backup, "--db", db); code != 0 {
+	if code, out, errs := dataCmd("backup", backup, "--db", db); code != 0 {
 		t.Fatalf("backup: %s%s", out, errs)
 	}
 	st, err = store.Open(db, store.Options{})
@@ -178,12 +174,12 @@ func TestRestoreCLI(t *testing.T) {
 		t.Fatal(err)
 	}
 	dataFill(t, st, 1)
-	code, _, errs := dataCmd(restoreCmd, backup, "--db", db)
+	code, _, errs := dataCmd("restore", backup, "--db", db)
 	if code != 1 || !strings.Contains(errs, "refused") || !strings.Contains(errs, "already open") {
 		t.Errorf("restore onto an open database: exit %d %s", code, errs)
 	}
 	st.Close()
-	code, out, errs := dataCmd(restoreCmd, backup, "--db", db)
+	code, out, errs := dataCmd("restore", backup, "--db", db)
 	if code != 0 || !strings.Contains(out, "verified, 2 cases") || !strings.Contains(out, "kept as "+db+".before-restore-") {
 		t.Fatalf("restore: exit %d\n%s%s", code, out, errs)
 	}

@@ -1,76 +1,67 @@
-package main
+package cli
+
+// repairdesk report: the seed's results table for a period, as Markdown or CSV.
 
 import (
 	"bytes"
 	"encoding/csv"
 	"fmt"
 	"io"
-	"os"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"repairdesk/internal/msg"
 	"repairdesk/store"
-	"repairdesk/tui"
 	"repairdesk/workflow"
 )
 
-// utf8BOM starts every CSV file: without it Excel reads UTF-8 as the local code page and
-// the Chinese comes out garbled.
-const utf8BOM = "\ufeff"
-
-const reportUsage = "repairdesk report [--period 2026-Q3] [--format md|csv] [--out FILE] [--lang zh|en] [--db PATH]"
-
-// cmdReport prints the seed's results table for a period: received, repaired, success
+// reportCmd prints the seed's results table for a period: received, repaired, success
 // rate, average and median handling days (the applicant's time excluded), time per stage,
 // SLA breaches, first-notice completeness, whitewash attempts declined, open cases, then
-// the workload per specialist and the cases received and closed per week.
-func cmdReport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk report", stderr, reportUsage)
-	db := fs.String("db", DefaultDBPath(), "database file")
-	period := fs.String("period", "quarter", "2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year (this one)")
-	format := fs.String("format", "md", "md (a Markdown table) or csv (UTF-8 with BOM, opens in Excel)")
-	out := fs.String("out", "", "write to FILE instead of standard output (an existing file is never overwritten)")
-	lang := fs.String("lang", "", "zh (default) or en; else LC_ALL/LANG")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) > 0 {
-		fs.Usage()
-		return 2
-	}
+// the workload per specialist and the cases received and closed per week. The figures are
+// workflow.ComputeResults, the dashboard's.
+func (a *app) reportCmd() *cobra.Command {
+	c := a.command("report", "report")
+	c.Args = a.noArgs
+	f := c.Flags()
+	period := f.String("period", "quarter", a.t("flag.period"))
+	format := f.String("format", "md", a.t("flag.report_format"))
+	out := f.String("out", "", a.t("flag.out"))
+	c.RunE = a.run(func([]string) int { return a.report(*period, *format, *out) })
+	return c
+}
+
+func (a *app) report(period, format, out string) int {
+	l := a.lang
 	now := time.Now()
-	p, err := workflow.ParsePeriod(*period, now)
+	p, err := workflow.ParsePeriod(period, now)
 	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk report:", err)
-		return 2
+		return a.errf("report", exitUsage, messageIn(err, l))
 	}
-	f := strings.ToLower(*format)
+	f := strings.ToLower(format)
 	if f != "md" && f != "csv" && f != "markdown" {
-		fmt.Fprintf(stderr, "repairdesk report: --format %q: use md or csv (格式应为 md 或 csv)\n", *format)
-		return 2
+		return a.errf("report", exitUsage, a.t("cli.report_format", format))
 	}
-	if *out != "" && *out != "-" {
-		if err := refuseExisting(*out); err != nil {
-			fmt.Fprintln(stderr, "repairdesk report:", err)
-			return 1
+	if out != "" && out != "-" {
+		if err := refuseExisting(out, l); err != nil {
+			return a.errf("report", exitFail, err.Error())
 		}
 	}
-	l := tui.LangFromEnv(*lang)
-	st, ok := openStore(*db, store.Options{ReadOnly: true}, stderr, l)
+	st, ok := a.openStore(a.dbPath(), store.Options{ReadOnly: true})
 	if !ok {
-		return 1
+		return exitFail
 	}
 	defer st.Close()
 	cases, events, err := st.StatsData()
 	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk report:", err)
-		return 1
+		return a.errf("report", exitFail, messageIn(err, l))
 	}
 	set := st.Settings()
-	res := tui.ComputeResults(cases, events, p, set.SLA, set.Calendar(), now)
-	rep := report{res: res, lang: l, now: now, name: staffNames(st), title: periodName(p, *period, l)}
+	res := workflow.ComputeResults(cases, events, p, set.SLA, set.Calendar(), now)
+	rep := report{res: res, lang: l, now: now, name: staffNames(st), title: periodName(p, period, l)}
 	var buf bytes.Buffer
 	if f == "csv" {
 		err = rep.csv(&buf)
@@ -78,29 +69,28 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		rep.markdown(&buf)
 	}
 	if err == nil {
-		err = writeOut(*out, buf.Bytes(), stdout)
+		err = writeOut(out, buf.Bytes(), a.stdout, l)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk report:", err)
-		return 1
+		return a.errf("report", exitFail, messageIn(err, l))
 	}
-	return 0
+	return exitOK
 }
 
 type report struct {
-	res   tui.Results
+	res   workflow.Results
 	lang  string
 	now   time.Time
 	name  func(string) string
 	title string
 }
 
-func (r *report) t(key string, a ...any) string { return tui.T(r.lang, key, a...) }
+func (r *report) t(key string, a ...any) string { return msg.T(r.lang, key, a...) }
 
 // periodName: 2026年第3季度 when the period is a whole month, quarter or year, else as given.
 func periodName(p workflow.Period, asked, lang string) string {
-	for _, k := range []tui.PeriodKind{tui.PeriodMonth, tui.PeriodQuarter, tui.PeriodYear} {
-		if q, name := tui.PeriodOf(k, p.From, lang); q == p {
+	for _, k := range []workflow.PeriodKind{workflow.PeriodMonth, workflow.PeriodQuarter, workflow.PeriodYear} {
+		if q, name := workflow.PeriodOf(k, p.From, lang); q == p {
 			return name
 		}
 	}
@@ -120,7 +110,7 @@ func staffNames(st *store.Store) func(string) string {
 	}
 }
 
-func (r *report) rowLabel(row tui.ResultRow) string {
+func (r *report) rowLabel(row workflow.ResultRow) string {
 	if row.Key == "stage" {
 		return r.t("report.stage_row", row.Label)
 	}
@@ -223,53 +213,4 @@ func (r *report) csv(w io.Writer) error {
 	}
 	cw.Flush()
 	return cw.Error()
-}
-
-// csvCell keeps stored text from being taken for a formula by a spreadsheet (= + - @ and
-// control characters at the start) and on one line.
-func csvCell(s string) string {
-	s = workflow.CleanLine(s)
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
-	}
-	return s
-}
-
-// refuseExisting: an output file is never overwritten.
-func refuseExisting(path string) error {
-	if _, err := os.Lstat(path); err == nil {
-		return fmt.Errorf("%s already exists; choose another name — it is never overwritten (文件已存在，不会覆盖，请换一个文件名)", path)
-	}
-	return nil
-}
-
-// createNew opens a new file for writing, refusing one that exists.
-func createNew(path string) (*os.File, error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
-	if err != nil && os.IsExist(err) {
-		return nil, refuseExisting(path)
-	}
-	return f, err
-}
-
-// writeOut writes data to path ("" or "-": standard output), never over an existing file.
-func writeOut(path string, data []byte, stdout io.Writer) error {
-	if path == "" || path == "-" {
-		_, err := stdout.Write(data)
-		return err
-	}
-	f, err := createNew(path)
-	if err != nil {
-		return err
-	}
-	_, err = f.Write(data)
-	if cerr := f.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		os.Remove(path)
-	}
-	return err
 }

@@ -1,4 +1,7 @@
-package main
+package cli
+
+// repairdesk export: every case and its history, for use outside the console, with the
+// agents' ID numbers and phones masked.
 
 import (
 	"bufio"
@@ -13,69 +16,57 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
+	"repairdesk/internal/msg"
 	"repairdesk/store"
-	"repairdesk/tui"
 	"repairdesk/workflow"
 )
 
-const exportUsage = "repairdesk export [--format csv|json] [--since 2026-01-01] [--out FILE] [--lang zh|en] [--db PATH]\n\n" +
-	"  json  an array of {\"case\": …, \"events\": […]}, every field with its stable key.\n" +
-	"  csv   UTF-8 with BOM for Excel, two tables: one row per case (key fields) and one row\n" +
-	"        per event. With --out cases.csv the events go to cases-events.csv beside it;\n" +
-	"        on standard output the events table follows the cases after an empty row.\n\n" +
-	"--since keeps the cases received on or after that day. Agents' ID numbers (and phones)\n" +
-	"are masked in every export; event hashes are those recorded, so a masked event no longer\n" +
-	"verifies against its hash — repairdesk check verifies the database itself."
+func (a *app) exportCmd() *cobra.Command {
+	c := a.command("export", "export")
+	c.Args = a.noArgs
+	f := c.Flags()
+	format := f.String("format", "csv", a.t("flag.export_format"))
+	since := f.String("since", "", a.t("flag.since"))
+	out := f.String("out", "", a.t("flag.out"))
+	c.RunE = a.run(func([]string) int { return a.export(*format, *since, *out) })
+	return c
+}
 
-// cmdExport writes the cases and their histories for use outside the console.
-func cmdExport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk export", stderr, exportUsage)
-	db := fs.String("db", DefaultDBPath(), "database file")
-	format := fs.String("format", "csv", "csv (for Excel) or json")
-	since := fs.String("since", "", "only cases received on or after this day, YYYY-MM-DD")
-	out := fs.String("out", "", "write to FILE (never overwritten); default standard output")
-	lang := fs.String("lang", "", "language of CSV headings and labels: zh (default) or en")
-	pos, err := parse(fs, args)
-	if err != nil {
-		return 2
-	}
-	if len(pos) > 0 {
-		fs.Usage()
-		return 2
-	}
-	fail := func(code int, format string, a ...any) int {
-		fmt.Fprintf(stderr, "repairdesk export: "+format+"\n", a...)
-		return code
-	}
-	f := strings.ToLower(*format)
+// export writes the cases and their histories for use outside the console.
+func (a *app) export(format, since, out string) int {
+	l := a.lang
+	fail := func(code int, text string) int { return a.errf("export", code, text) }
+	f := strings.ToLower(format)
 	if f != "csv" && f != "json" {
-		return fail(2, "--format %q: use csv or json (格式应为 csv 或 json)", *format)
+		return fail(exitUsage, a.t("cli.export_format", format))
 	}
 	var from time.Time
-	if *since != "" {
-		if from, err = workflow.ParseDate(strings.TrimSpace(*since)); err != nil {
-			return fail(2, "--since %q: write the day as YYYY-MM-DD, e.g. 2026-01-01 (日期格式应为 YYYY-MM-DD)", *since)
+	if since != "" {
+		var err error
+		if from, err = workflow.ParseDate(strings.TrimSpace(since)); err != nil {
+			return fail(exitUsage, a.t("cli.export_since", since))
 		}
 	}
-	toFile := *out != "" && *out != "-"
+	toFile := out != "" && out != "-"
 	eventsPath := ""
 	if toFile {
 		if f == "csv" {
-			eventsPath = eventsFile(*out)
+			eventsPath = eventsFile(out)
 		}
-		for _, p := range []string{*out, eventsPath} {
+		for _, p := range []string{out, eventsPath} {
 			if p == "" {
 				continue
 			}
-			if err := refuseExisting(p); err != nil {
-				return fail(1, "%v", err)
+			if err := refuseExisting(p, l); err != nil {
+				return fail(exitFail, err.Error())
 			}
 		}
 	}
-	l := tui.LangFromEnv(*lang)
-	st, ok := openStore(*db, store.Options{ReadOnly: true}, stderr, l)
+	st, ok := a.openStore(a.dbPath(), store.Options{ReadOnly: true})
 	if !ok {
-		return 1
+		return exitFail
 	}
 	defer st.Close()
 	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now()}
@@ -83,7 +74,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 	// Files are written whole or not at all: on an error both are removed.
 	var files []*os.File
 	open := func(p string) (io.Writer, error) {
-		fh, err := createNew(p)
+		fh, err := createNew(p, l)
 		if err != nil {
 			return nil, err
 		}
@@ -100,14 +91,15 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 			for _, fh := range files {
 				os.Remove(fh.Name())
 			}
-			return fail(1, "%v", err)
+			return fail(exitFail, messageIn(err, l))
 		}
-		return 0
+		return exitOK
 	}
 
-	var main io.Writer = stdout
+	var main io.Writer = a.stdout
+	var err error
 	if toFile {
-		if main, err = open(*out); err != nil {
+		if main, err = open(out); err != nil {
 			return finish(err)
 		}
 	}
@@ -140,13 +132,13 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 		return code
 	}
 	if toFile {
-		what := *out
+		what := out
 		if eventsPath != "" {
 			what += ", " + eventsPath
 		}
-		fmt.Fprintf(stderr, "exported %d cases → %s\n", n, what)
+		fmt.Fprintln(a.stderr, a.t("cli.exported", n, what))
 	}
-	return 0
+	return exitOK
 }
 
 // eventsFile is where the events table of a CSV export goes: cases.csv → cases-events.csv.
@@ -298,7 +290,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	return n, err
 }
 
-func (x *exporter) t(key string) string { return tui.T(x.lang, key) }
+func (x *exporter) t(key string) string { return msg.T(x.lang, key) }
 
 func (x *exporter) when(t time.Time) string {
 	if t.IsZero() {

@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"bytes"
@@ -96,11 +96,13 @@ func cliDB(t *testing.T) (string, workflow.Notice) {
 	return path, c1.Notices[0]
 }
 
-// cli runs the program's run function as the shell would.
+// cli runs the command line as the shell would, in English unless --lang says otherwise
+// (the assertions read the English messages).
 func cli(t *testing.T, args ...string) (int, string, string) {
 	t.Helper()
+	t.Setenv("LC_ALL", "en_US.UTF-8")
 	var out, errb bytes.Buffer
-	code := run(args, &out, &errb)
+	code := Run("test", args, &out, &errb)
 	return code, out.String(), errb.String()
 }
 

@@ -1,0 +1,134 @@
+package cli
+
+// The root command: the console on one desk, over the database file.
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	tea "github.com/charmbracelet/bubbletea"
+	"github.com/spf13/cobra"
+
+	"repairdesk/store"
+	"repairdesk/tui"
+	"repairdesk/workflow"
+)
+
+// consoleOpts are the root's own flags (not inherited by the commands).
+type consoleOpts struct {
+	demo, reset bool
+	as          string
+	idle        time.Duration
+}
+
+func (a *app) consoleFlags(root *cobra.Command) {
+	root.Short = a.t("cmd.root.short")
+	root.Long = a.t("cmd.root.long")
+	root.Use = "repairdesk"
+	o := &consoleOpts{}
+	f := root.Flags()
+	f.BoolVar(&o.demo, "demo", false, a.t("flag.demo"))
+	f.BoolVar(&o.reset, "reset", false, a.t("flag.reset"))
+	f.StringVar(&o.as, "as", "", a.t("flag.demo_as"))
+	f.DurationVar(&o.idle, "lock-after", 0, a.t("flag.lock_after"))
+	root.RunE = func(_ *cobra.Command, _ []string) error {
+		a.code = a.console(o)
+		return nil
+	}
+}
+
+func (a *app) console(o *consoleOpts) int {
+	l := a.lang
+	fail := func(code int, text string) int {
+		fmt.Fprintln(a.stderr, "repairdesk:", text)
+		return code
+	}
+	path := a.db
+	if o.demo {
+		if path == "" {
+			path = filepath.Join(dataDir(), "demo.db")
+		}
+		if o.reset {
+			if err := os.Remove(path); err != nil && !os.IsNotExist(err) {
+				return fail(exitFail, err.Error())
+			}
+		}
+	} else if path == "" {
+		path = DefaultDBPath()
+	}
+	if o.reset && !o.demo {
+		return fail(exitUsage, a.t("cli.reset_demo_only"))
+	}
+	st, ok := a.openStore(path, store.Options{Mode: "console"})
+	if !ok {
+		return exitFail
+	}
+	defer st.Close()
+	// Lets repairdesk backup and check reach this database while the console has it.
+	if stop, err := st.ServeControl(context.Background()); err != nil {
+		fmt.Fprintln(a.stderr, "repairdesk:", a.t("cli.no_control"), err)
+	} else {
+		defer stop()
+	}
+	var me workflow.Staff
+	if o.demo {
+		if st.Snapshot() == nil || st.Snapshot().Len() == 0 {
+			fmt.Fprintln(a.stderr, a.t("cli.demo_creating"))
+			if err := st.GenerateDemo(72, uint64(time.Now().UnixNano())); err != nil {
+				return fail(exitFail, messageIn(err, l))
+			}
+		}
+		name := o.as
+		if name == "" {
+			name = "wangfang"
+		}
+		s, found := st.Staff(name)
+		if !found {
+			return fail(exitUsage, a.t("cli.no_staff", name, demoNames()))
+		}
+		me = s
+	} else {
+		if o.as != "" {
+			return fail(exitUsage, a.t("cli.as_demo_only"))
+		}
+		name := osUser()
+		if st.StaffCount() == 0 {
+			// A first run needs no setup: whoever opens a new database is its admin.
+			if err := st.PutStaff(workflow.Staff{}, workflow.Staff{Name: name, Display: name, Role: workflow.RoleAdmin, Active: true}); err != nil {
+				return fail(exitFail, messageIn(err, l))
+			}
+			fmt.Fprintln(a.stderr, a.t("cli.first_admin", name, path))
+		}
+		s, found := st.Staff(name)
+		if !found || !s.Active {
+			return fail(exitFail, a.t("cli.unregistered", name))
+		}
+		me = s
+	}
+	if me.Lang != "" && a.langFlag == "" {
+		l = tui.NormLang(me.Lang)
+	}
+	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: o.demo, IdleLock: o.idle, ExportDir: filepath.Join(dataDir(), "exports")})
+	defer m.Close()
+	p := tea.NewProgram(m, tea.WithAltScreen())
+	if _, err := p.Run(); err != nil {
+		return fail(exitFail, err.Error())
+	}
+	if m.LockedOut() {
+		// Five wrong PINs at the lock: said on exit (the audit log has it too).
+		return fail(exitFail, m.EndReason())
+	}
+	return exitOK
+}
+
+func demoNames() string {
+	var n []string
+	for _, s := range store.DemoStaff {
+		n = append(n, s.Name+"("+s.Display+")")
+	}
+	return strings.Join(n, ", ")
+}

@@ -1,0 +1,217 @@
+package cli
+
+// Data commands: import (bulk intake from CSV), backup and check (hot, through the
+// running process's control socket when the database is open), restore.
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"sort"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+// localTimeout: how long the data commands wait for the file lock before falling back
+// to the control socket of the process that holds it.
+const localTimeout = 500 * time.Millisecond
+
+// importCmd: repairdesk import FILE.csv [--as NAME].
+func (a *app) importCmd() *cobra.Command {
+	c := a.command("import", "import")
+	c.Args = a.exactArgs(1)
+	as := c.Flags().String("as", "", a.t("flag.import_as"))
+	c.RunE = a.run(func(args []string) int { return a.importCSV(args[0], *as) })
+	return c
+}
+
+func (a *app) importCSV(file, as string) int {
+	l := a.lang
+	f, err := os.Open(file)
+	if err != nil {
+		return a.errf("import", exitFail, err.Error())
+	}
+	defer f.Close()
+	db := a.dbPath()
+	if _, err := os.Stat(db); err != nil {
+		// Importing never creates a database: its staff must exist to take the cases in.
+		return a.errf("import", exitFail, a.t("cli.import_no_db", db, err))
+	}
+	st, ok := a.openStore(db, store.Options{})
+	if !ok {
+		return exitFail
+	}
+	defer st.Close()
+	if err := st.KeyProblem(); err != nil {
+		return a.errf("import", exitFail, messageIn(err, l))
+	}
+	name := as
+	if name == "" {
+		name = osUser()
+	}
+	actor, found := st.Staff(name)
+	if !found || !actor.Active {
+		return a.errf("import", exitFail, a.t("cli.import_not_staff", name))
+	}
+	if !actor.Role.CanWork() {
+		return a.errf("import", exitFail, a.t("cli.import_read_only", name))
+	}
+	rep, err := st.ImportCSV(f, actor)
+	a.printImportReport(a.stdout, rep)
+	if err != nil {
+		return a.errf("import", exitFail, messageIn(err, l))
+	}
+	if len(rep.Bad) > 0 {
+		return exitFail
+	}
+	return exitOK
+}
+
+func (a *app) printImportReport(w io.Writer, rep store.ImportReport) {
+	lang := a.lang
+	where := func(line int, ref string) string {
+		if ref = workflow.CleanLine(ref); ref != "" {
+			return a.t("cli.import_line_ref", line, ref)
+		}
+		return a.t("cli.import_line", line)
+	}
+	type entry struct {
+		line int
+		text string
+	}
+	var out []entry
+	add := func(line int, ref, key string, args ...any) {
+		out = append(out, entry{line, a.t("cli.import_entry", where(line, ref), a.t(key, args...))})
+	}
+	for _, c := range rep.Cases {
+		add(c.Line, c.Ref, "cli.import_imported", c.CaseNo)
+	}
+	for _, d := range rep.Duplicates {
+		add(d.Line, d.Ref, "cli.import_duplicate", d.CaseNo)
+	}
+	for _, p := range rep.Warnings {
+		for _, m := range p.Messages(lang) {
+			add(p.Line, p.Ref, "cli.import_warning", p.CaseNo, workflow.CleanLine(m))
+		}
+	}
+	for _, p := range rep.Bad {
+		for _, m := range p.Messages(lang) {
+			add(p.Line, p.Ref, "cli.import_bad", workflow.CleanLine(m))
+		}
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].line < out[j].line })
+	for _, e := range out {
+		fmt.Fprintln(w, e.text)
+	}
+	fmt.Fprintln(w, a.t("cli.import_summary", rep.Rows, rep.Imported, rep.Skipped, len(rep.Bad), len(rep.Warnings)))
+}
+
+// backupCmd: repairdesk backup FILE. Works while the console or the server has the
+// database open (through its control socket).
+func (a *app) backupCmd() *cobra.Command {
+	c := a.command("backup", "backup")
+	c.Args = a.exactArgs(1)
+	c.RunE = a.run(func(args []string) int {
+		l, db, dest := a.lang, a.dbPath(), args[0]
+		res, err := store.BackupFile(db, dest)
+		if err != nil {
+			return a.errf("backup", exitFail, messageIn(err, l))
+		}
+		via := ""
+		if res.Remote {
+			via = a.t("cli.backup_remote")
+		}
+		fmt.Fprintln(a.stdout, a.t("cli.backup_written", db, dest, res.Bytes, via))
+		if res.KeyProblem != nil {
+			fmt.Fprintln(a.stdout, a.t("cli.warning"), messageIn(res.KeyProblem, l))
+		} else if res.KeyFile != "" {
+			fmt.Fprintln(a.stdout, a.t("cli.backup_key_note", res.KeyFile))
+		}
+		if len(res.Problems) > 0 {
+			for _, p := range res.Problems {
+				fmt.Fprintln(a.stdout, workflow.CleanLine(p.String()))
+			}
+			fmt.Fprintln(a.stdout, a.t("cli.backup_unverified", res.Cases, len(res.Problems)))
+			return exitFail
+		}
+		fmt.Fprintln(a.stdout, a.t("cli.backup_verified", res.Cases))
+		return exitOK
+	})
+	return c
+}
+
+// checkCmd: repairdesk check. Works while the database is open elsewhere.
+func (a *app) checkCmd() *cobra.Command {
+	c := a.command("check", "check")
+	c.Args = a.noArgs
+	c.RunE = a.run(func([]string) int {
+		l, db := a.lang, a.dbPath()
+		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile})
+		var le *store.LockedError
+		switch {
+		case err == nil:
+			defer st.Close()
+			probs := st.Check()
+			if len(probs) == 0 {
+				fmt.Fprintln(a.stdout, a.t("cli.check_ok", db, st.Snapshot().Len()))
+				return exitOK
+			}
+			for _, p := range probs {
+				fmt.Fprintln(a.stdout, workflow.CleanLine(p.String()))
+			}
+			fmt.Fprintln(a.stdout, a.t("cli.check_problems", db, len(probs)))
+			return exitFail
+		case errors.As(err, &le):
+			probs, rerr := store.RemoteCheck(db)
+			if rerr != nil {
+				return a.errf("check", exitFail, a.t("cli.check_no_socket", le.Message(l), rerr))
+			}
+			if len(probs) == 0 {
+				fmt.Fprintln(a.stdout, a.t("cli.check_ok_remote", db))
+				return exitOK
+			}
+			for _, p := range probs {
+				fmt.Fprintln(a.stdout, workflow.CleanLine(p))
+			}
+			fmt.Fprintln(a.stdout, a.t("cli.check_problems_remote", db, len(probs)))
+			return exitFail
+		default:
+			return a.errf("check", exitFail, messageIn(err, l))
+		}
+	})
+	return c
+}
+
+// restoreCmd: repairdesk restore FILE.
+func (a *app) restoreCmd() *cobra.Command {
+	c := a.command("restore", "restore")
+	c.Args = a.exactArgs(1)
+	c.RunE = a.run(func(args []string) int {
+		l, db := a.lang, a.dbPath()
+		rep, err := store.Restore(db, args[0])
+		if err != nil {
+			var le *store.LockedError
+			var re *store.RestoreError
+			switch {
+			case errors.As(err, &le):
+				return a.errf("restore", exitFail, a.t("cli.restore_in_use", le.Message(l)))
+			case errors.As(err, &re):
+				for _, p := range re.Problems {
+					fmt.Fprintln(a.stderr, workflow.CleanLine(p.String()))
+				}
+			}
+			return a.errf("restore", exitFail, messageIn(err, l))
+		}
+		fmt.Fprintln(a.stdout, a.t("cli.restored", db, args[0], rep.Cases))
+		if rep.Previous != "" {
+			fmt.Fprintln(a.stdout, a.t("cli.restore_previous", rep.Previous))
+		}
+		return exitOK
+	})
+	return c
+}

@@ -1,0 +1,165 @@
+package workflow
+
+// The results table of the seed: what the supervisors' dashboard shows and what
+// `repairdesk report` prints, computed once here for both.
+
+import (
+	"fmt"
+	"strconv"
+	"time"
+
+	"repairdesk/internal/msg"
+)
+
+// Results are the dashboard's figures (Stats) with the counts its rates and
+// averages are taken over, so "nothing to measure" shows as — rather than as 0.
+type Results struct {
+	Stats
+	Decided  int // closed with an outcome, or declined, in the period: the success rate's base
+	Ended    int // closed or declined in the period: the handling days' base
+	Accepted int // accepted in the period: the first-notice rate's base
+}
+
+// ComputeResults runs Compute and counts the bases of its rates the same way.
+func ComputeResults(cases []Case, events map[uint32][]StatEvent, p Period,
+	sla SLA, cal *Calendar, now time.Time) Results {
+	r := Results{Stats: ComputeStats(cases, events, p, sla, cal, now)}
+	for i := range cases {
+		c := &cases[i]
+		if !c.Stage.Terminal() || !p.Contains(c.ClosedAt) {
+			continue
+		}
+		switch c.Stage {
+		case StageClosed:
+			r.Ended++
+			if c.Outcome != nil {
+				r.Decided++
+			}
+		case StageDeclined:
+			r.Ended++
+			r.Decided++
+		}
+	}
+	for _, evs := range events {
+		for _, ev := range evs {
+			if ev.Is(ActAccept) && ev.From != 0 && ev.From != ev.To && p.Contains(ev.Time()) {
+				r.Accepted++
+			}
+		}
+	}
+	return r
+}
+
+// ResultRow is one line of the seed's results table.
+type ResultRow struct {
+	Key   string  // stable: received, repaired, success_rate, avg_days, median_days, stage, sla_breaches, first_notice, whitewash, open, closed
+	Stage Stage   // with Key "stage": which stage
+	Label string  // in full, e.g. 平均办理天数（不含企业补正时间）; for a stage, the stage's name
+	Short string  // for the screen, e.g. 平均办理天数¹
+	Value float64 // a count, days, or a percentage 0–100; 0 when NA
+	Unit  string  // 笔, 件, 天, %
+	Text  string  // Value with its unit; "—" when NA
+	NA    bool    // nothing to measure in the period
+	Note  string  // the base, short, for the screen: "2/3", "5 件", "12 次"
+	Basis string  // the base in words, for reports: 已有结论 3 笔，其中成功修复 2 笔
+}
+
+// Rows lays the results out in the seed's order: received, repaired, success rate,
+// average and median handling days, time per stage, SLA breaches, first-notice
+// completeness, whitewash attempts declined, open now, closed in the period.
+func (r Results) Rows(lang string) []ResultRow {
+	t := func(k string, a ...any) string { return msg.T(lang, k, a...) }
+	count := func(key, unit string, n int) ResultRow {
+		l := t("res." + key)
+		return ResultRow{Key: key, Label: l, Short: l, Value: float64(n), Unit: t(unit), Text: strconv.Itoa(n) + unitSep(lang) + t(unit)}
+	}
+	pct := func(key string, rate float64, num, den int) ResultRow {
+		l := t("res." + key)
+		row := ResultRow{Key: key, Label: l, Short: l, Unit: "%"}
+		if den == 0 {
+			row.NA, row.Text, row.Basis = true, "—", t("res.na_"+key)
+			return row
+		}
+		row.Value = rate * 100
+		row.Text = strconv.FormatFloat(row.Value, 'f', 1, 64) + "%"
+		row.Note = t("res.note_rate", num, den)
+		row.Basis = t("res.basis_"+key, den, num)
+		return row
+	}
+	days := func(key string, v float64, base int, note, basis string) ResultRow {
+		row := ResultRow{Key: key, Label: t("res." + key), Short: t("res." + key + "_short"), Unit: t("res.unit_days")}
+		if base == 0 {
+			row.NA, row.Text, row.Basis = true, "—", t("res.na_"+key)
+			return row
+		}
+		row.Value = v
+		row.Text = strconv.FormatFloat(v, 'f', 1, 64) + unitSep(lang) + row.Unit
+		row.Note, row.Basis = note, basis
+		return row
+	}
+	var out []ResultRow
+	out = append(out, count("received", "res.unit_apps", r.Received), count("repaired", "res.unit_apps", r.Repaired))
+	out = append(out, pct("success_rate", r.SuccessRate, r.Repaired, r.Decided))
+	ended := t("res.basis_days", r.Ended)
+	out = append(out, days("avg_days", r.AvgDays, r.Ended, t("res.note_cases", r.Ended), ended),
+		days("median_days", r.MedianDays, r.Ended, t("res.note_cases", r.Ended), ended))
+	for _, s := range r.StageTimes {
+		row := days("stage", s.AvgDays, s.Count, t("res.note_times", s.Count), t("res.basis_stage", s.Count))
+		row.Stage, row.Label, row.Short = s.Stage, s.Stage.Label(lang), s.Stage.Label(lang)
+		out = append(out, row)
+	}
+	out = append(out, count("sla_breaches", "res.unit_cases", r.SLABreaches))
+	firstOK := int(r.FirstNoticeRate*float64(r.Accepted) + 0.5)
+	out = append(out, pct("first_notice", r.FirstNoticeRate, firstOK, r.Accepted))
+	out = append(out, count("whitewash", "res.unit_apps", r.WhitewashDeclined), count("open", "res.unit_cases", r.Open), count("closed", "res.unit_cases", r.Closed))
+	return out
+}
+
+// unitSep goes between a figure and its unit: 12 笔, 12 cases.
+func unitSep(string) string { return " " }
+
+// PeriodKind names the span of a dashboard period.
+type PeriodKind int
+
+const (
+	PeriodMonth PeriodKind = iota
+	PeriodQuarter
+	PeriodYear
+)
+
+// PeriodOf is the month, quarter or year that day falls in (China time), with its
+// name in lang: 2026年3月 / Mar 2026, 2026年第1季度 / Q1 2026, 2026年 / 2026.
+func PeriodOf(kind PeriodKind, day time.Time, lang string) (Period, string) {
+	d := day.In(ChinaTZ)
+	y, m := d.Year(), int(d.Month())
+	var spec, name string
+	en := lang == "en"
+	switch kind {
+	case PeriodYear:
+		spec = fmt.Sprintf("%04d", y)
+		name = strconv.Itoa(y)
+		if !en {
+			name += "年"
+		}
+	case PeriodQuarter:
+		q := (m-1)/3 + 1
+		spec = fmt.Sprintf("%04d-Q%d", y, q)
+		if en {
+			name = fmt.Sprintf("Q%d %d", q, y)
+		} else {
+			name = fmt.Sprintf("%d年第%d季度", y, q)
+		}
+	default:
+		spec = fmt.Sprintf("%04d-%02d", y, m)
+		if en {
+			name = fmt.Sprintf("%s %d", time.Month(m).String()[:3], y)
+		} else {
+			name = fmt.Sprintf("%d年%d月", y, m)
+		}
+	}
+	p, err := ParsePeriod(spec, d)
+	if err != nil { // only a year outside 1900–9999 gets here
+		return Period{}, name
+	}
+	return p, name
+}
