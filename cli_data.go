@@ -4,6 +4,7 @@ package main
 // running process's control socket when the database is open), restore.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -22,10 +23,11 @@ const localTimeout = 500 * time.Millisecond
 
 // cmdImport: repairdesk import FILE.csv [--db PATH] [--as NAME] [--lang zh|en].
 func cmdImport(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk import", stderr, "repairdesk import FILE.csv [--db PATH] [--as NAME] [--lang zh|en]")
+	fs := newFlags("repairdesk import", stderr, "repairdesk import FILE.csv [--db PATH] [--as NAME] [--errors BAD.csv] [--lang zh|en]")
 	db := fs.String("db", DefaultDBPath(), "database file")
 	as := fs.String("as", "", "staff member the cases are taken in by (default: your login name)")
 	lang := fs.String("lang", "", "report language: zh (default) or en; else LC_ALL/LANG")
+	errFile := fs.String("errors", "", "also write the rows not imported, with their problems, to this CSV file (never overwritten)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2
@@ -33,6 +35,12 @@ func cmdImport(args []string, stdout, stderr io.Writer) int {
 	if len(pos) != 1 {
 		fs.Usage()
 		return 2
+	}
+	if *errFile != "" {
+		if err := refuseExisting(*errFile); err != nil {
+			fmt.Fprintln(stderr, "repairdesk import:", err)
+			return 1
+		}
 	}
 	l := tui.LangFromEnv(*lang)
 	say := func(zh, en string, a ...any) string {
@@ -78,6 +86,18 @@ func cmdImport(args []string, stdout, stderr io.Writer) int {
 	}
 	rep, err := st.ImportCSV(f, actor)
 	printImportReport(stdout, rep, l)
+	if *errFile != "" && len(rep.Bad) > 0 {
+		var buf bytes.Buffer
+		werr := rep.WriteErrors(&buf, l)
+		if werr == nil {
+			werr = writeOut(*errFile, buf.Bytes(), stdout)
+		}
+		if werr != nil {
+			fmt.Fprintln(stderr, "repairdesk import:", werr)
+			return 1
+		}
+		fmt.Fprintln(stdout, say("未导入的行及原因已写入 %s", "the rows not imported and why are in %s", *errFile))
+	}
 	if err != nil {
 		fmt.Fprintln(stderr, "repairdesk import:", messageIn(err, l))
 		return 1

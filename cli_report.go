@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"os"
@@ -10,14 +9,12 @@ import (
 	"strings"
 	"time"
 
+	"repairdesk/internal/csvout"
+	"repairdesk/internal/mdtext"
 	"repairdesk/store"
 	"repairdesk/tui"
 	"repairdesk/workflow"
 )
-
-// utf8BOM starts every CSV file: without it Excel reads UTF-8 as the local code page and
-// the Chinese comes out garbled.
-const utf8BOM = "\ufeff"
 
 const reportUsage = "repairdesk report [--period 2026-Q3] [--format md|csv] [--out FILE] [--lang zh|en] [--db PATH]"
 
@@ -141,11 +138,9 @@ func weekSpan(wk workflow.WeekCount, p workflow.Period) (string, string, string)
 	return fmt.Sprintf("%d-W%02d", y, w), workflow.Day(from), workflow.Day(to.Add(-time.Nanosecond))
 }
 
-// mdCell keeps a table cell on one line and its pipes literal.
-func mdCell(s string) string {
-	s = workflow.CleanLine(s)
-	return strings.ReplaceAll(s, "|", `\|`)
-}
+// mdCell is stored or typed text in the Markdown report: one line, HTML and Markdown
+// syntax escaped (mdtext.Escape, the one escaper of every Markdown output).
+func mdCell(s string) string { return mdtext.Escape(s) }
 
 func (r *report) markdown(w io.Writer) {
 	res := r.res
@@ -183,15 +178,8 @@ func (r *report) markdown(w io.Writer) {
 // numbers (so Excel can compute with them) and units in their own column.
 func (r *report) csv(w io.Writer) error {
 	res := r.res
-	io.WriteString(w, utf8BOM)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	put := func(rec ...string) {
-		for i := range rec {
-			rec[i] = csvCell(rec[i])
-		}
-		cw.Write(rec)
-	}
+	cw := csvout.New(w, true)
+	put := cw.Row
 	put(r.t("report.title"), r.title)
 	put(r.t("report.period"), res.Period.String())
 	put(r.t("report.generated"), r.now.In(workflow.ChinaTZ).Format("2006-01-02 15:04"))
@@ -221,20 +209,7 @@ func (r *report) csv(w io.Writer) error {
 		name, from, to := weekSpan(wk, res.Period)
 		put(name, from, to, strconv.Itoa(wk.Received), strconv.Itoa(wk.Closed))
 	}
-	cw.Flush()
-	return cw.Error()
-}
-
-// csvCell keeps stored text from being taken for a formula by a spreadsheet (= + - @ and
-// control characters at the start) and on one line.
-func csvCell(s string) string {
-	s = workflow.CleanLine(s)
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
-	}
-	return s
+	return cw.Flush()
 }
 
 // refuseExisting: an output file is never overwritten.
