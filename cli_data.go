@@ -251,7 +251,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, tui.T(l, "cli.check_problems_remote", *db, len(probs)))
 		return 1
 	default:
-		fmt.Fprintln(stderr, "repairdesk check:", err)
+		fmt.Fprintln(stderr, "repairdesk check:", messageIn(err, l))
 		return 1
 	}
 }

@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -180,12 +179,8 @@ func parse(fs *flag.FlagSet, args []string) ([]string, error) {
 func openStore(path string, opts store.Options, stderr io.Writer, lang string) (*store.Store, bool) {
 	st, err := store.Open(path, opts)
 	if err != nil {
-		var le *store.LockedError
-		if errors.As(err, &le) {
-			fmt.Fprintln(stderr, "repairdesk:", le.Message(lang))
-		} else {
-			fmt.Fprintln(stderr, "repairdesk:", err)
-		}
+		// LockedError, KeyFileError: the message in the user's language.
+		fmt.Fprintln(stderr, "repairdesk:", messageIn(err, lang))
 		return nil, false
 	}
 	return st, true
