@@ -24,13 +24,16 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -161,20 +164,20 @@ func loadKeys(db *bolt.DB, dbPath string, opts Options) (*keyring, error) {
 		return nil, err
 	}
 	k.fresh = stored == nil
-	key, err := os.ReadFile(k.file)
+	key, err := readKeyFile(k.file)
+	var kfe *KeyFileError
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		if stored != nil {
 			k.locked = &KeyError{KeyFile: k.file, DB: dbPath}
 		}
+	case errors.As(err, &kfe) && kfe.Length >= 0 && stored != nil:
+		// Not a key at all: this database's key it cannot be. Read-only, fields locked,
+		// as with any other key that does not match.
+		k.locked = &KeyError{KeyFile: k.file, DB: dbPath, Mismatch: true,
+			Detail: fmt.Sprintf("it holds %d bytes, a repairdesk key %d; restore the key file from your key backup", kfe.Length, keySize)}
 	case err != nil:
-		return nil, fmt.Errorf("read the key file: %w", err)
-	case len(key) != keySize:
-		detail := fmt.Sprintf("it holds %d bytes, a repairdesk key %d", len(key), keySize)
-		if stored == nil {
-			return nil, fmt.Errorf("the key file %s is not a repairdesk key: %s; if this database has never been used with it, delete it and a new key is made", k.file, detail)
-		}
-		k.locked = &KeyError{KeyFile: k.file, DB: dbPath, Mismatch: true, Detail: detail}
+		return nil, err
 	default:
 		k.use(key)
 		if stored != nil && !hmac.Equal(stored, k.check) {
@@ -183,6 +186,112 @@ func loadKeys(db *bolt.DB, dbPath string, opts Options) (*keyring, error) {
 		}
 	}
 	return k, nil
+}
+
+// KeyFileError: the key file is one repairdesk will not use. Open refuses it (a key
+// that may have been planted or read by others protects nothing), except that a file of
+// the wrong length next to a database sealed with another key leaves it read-only with
+// the fields locked, as any key that does not match.
+type KeyFileError struct {
+	File   string
+	Code   string // "not_regular", "mode", "length", "zero", "read"
+	Mode   fs.FileMode
+	Length int // with "length": the bytes read (at most keySize+1); else -1
+	Err    error
+}
+
+func (e *KeyFileError) Error() string { return e.Message("en") }
+
+func (e *KeyFileError) Unwrap() error { return e.Err }
+
+// Message says what is wrong with the key file and how to put it right, in lang.
+func (e *KeyFileError) Message(lang string) string {
+	en := lang == "en"
+	switch e.Code {
+	case "not_regular":
+		if en {
+			return fmt.Sprintf("the key file %s is not a regular file (%s): give the path of the 32-byte key file made by repairdesk, or restore it from your key backup", e.File, e.Mode.Type())
+		}
+		return fmt.Sprintf("密钥文件 %s 不是普通文件（%s）：请指定 repairdesk 生成的 32 字节密钥文件，或从密钥备份中恢复", e.File, e.Mode.Type())
+	case "mode":
+		if en {
+			return fmt.Sprintf("the key file %s can be read or written by other users (mode %04o): it may have been copied or replaced. If it is your key, run: chmod 600 %s", e.File, e.Mode.Perm(), e.File)
+		}
+		return fmt.Sprintf("密钥文件 %s 可被其他用户读取或改写（权限 %04o），可能已被复制或替换。确认是本机密钥后请执行：chmod 600 %s", e.File, e.Mode.Perm(), e.File)
+	case "length":
+		more := ""
+		if e.Length > keySize {
+			more = "+"
+		}
+		if en {
+			return fmt.Sprintf("the key file %s holds %d%s bytes, not a repairdesk key: the key file must be the 32 bytes made by a fresh repairdesk run; restore it from your key backup (or, for a database never used with it, delete it and a new key is made)", e.File, e.Length, more)
+		}
+		return fmt.Sprintf("密钥文件 %s 有 %d%s 字节，不是 repairdesk 密钥：密钥文件应为 repairdesk 首次运行时生成的 32 字节；请从密钥备份中恢复（如该数据库从未使用过它，可删除它，将生成新密钥）", e.File, e.Length, more)
+	case "zero":
+		if en {
+			return fmt.Sprintf("the key file %s is all zeros: that is no secret, so it was not made by repairdesk. Restore the key file from your key backup; for a new database, delete it and a new key is made", e.File)
+		}
+		return fmt.Sprintf("密钥文件 %s 全为零字节，不是保密的密钥，并非 repairdesk 生成。请从密钥备份中恢复；如为新数据库，删除它即可生成新密钥", e.File)
+	}
+	if en {
+		return fmt.Sprintf("cannot read the key file %s: %v", e.File, e.Err)
+	}
+	return fmt.Sprintf("无法读取密钥文件 %s：%v", e.File, e.Err)
+}
+
+// readKeyFile reads a key file, refusing one that is not a regular file (a device such as
+// /dev/zero, a FIFO, a directory), that others may read or write, that is not 32 bytes or
+// that is all zeros. It never reads more than 33 bytes, and opens without blocking, so a
+// FIFO swapped in after the first look cannot hang it. A missing file returns an error
+// satisfying errors.Is(err, fs.ErrNotExist).
+func readKeyFile(path string) ([]byte, error) {
+	bad := func(code string, mode fs.FileMode) error {
+		return &KeyFileError{File: path, Code: code, Mode: mode, Length: -1}
+	}
+	check := func(fi fs.FileInfo) error {
+		if !fi.Mode().IsRegular() {
+			return bad("not_regular", fi.Mode())
+		}
+		if runtime.GOOS != "windows" && fi.Mode().Perm()&0o077 != 0 {
+			return bad("mode", fi.Mode())
+		}
+		return nil
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, &KeyFileError{File: path, Code: "read", Length: -1, Err: err}
+	}
+	if err := check(fi); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+	if err != nil {
+		if errors.Is(err, fs.ErrNotExist) {
+			return nil, err
+		}
+		return nil, &KeyFileError{File: path, Code: "read", Length: -1, Err: err}
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, &KeyFileError{File: path, Code: "read", Length: -1, Err: err}
+	}
+	if err := check(fi); err != nil {
+		return nil, err
+	}
+	key, err := io.ReadAll(io.LimitReader(f, keySize+1))
+	if err != nil {
+		return nil, &KeyFileError{File: path, Code: "read", Length: -1, Err: err}
+	}
+	if len(key) != keySize {
+		return nil, &KeyFileError{File: path, Code: "length", Length: len(key)}
+	}
+	if !slices.ContainsFunc(key, func(b byte) bool { return b != 0 }) {
+		return nil, bad("zero", fi.Mode())
+	}
+	return key, nil
 }
 
 func same(a, b string) bool {
@@ -240,11 +349,7 @@ func createKeyFile(path string) ([]byte, error) {
 		err = os.Link(tmp.Name(), path)
 		if errors.Is(err, fs.ErrExist) {
 			// Someone made one meanwhile: that one is the key.
-			key, err = os.ReadFile(path)
-			if err == nil && len(key) != keySize {
-				err = fmt.Errorf("%s holds %d bytes, a repairdesk key %d", path, len(key), keySize)
-			}
-			return key, err
+			return readKeyFile(path)
 		} else if err != nil {
 			err = os.Rename(tmp.Name(), path) // a file system without hard links
 		}

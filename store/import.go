@@ -19,6 +19,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/internal/csvout"
 	"repairdesk/workflow"
 )
 
@@ -110,6 +111,24 @@ func (p RowProblem) Message(lang string) string {
 		sep = "; "
 	}
 	return strings.Join(p.Messages(lang), sep)
+}
+
+// WriteErrors writes the rows not imported as a CSV file for a spreadsheet (through
+// csvout: BOM, formula cells neutralised): one row per problem with the line of the
+// file, the row's reference, the column and the problem, in lang ("en", else Chinese).
+func (rep ImportReport) WriteErrors(w io.Writer, lang string) error {
+	cw := csvout.New(w, true)
+	if lang == "en" {
+		cw.Row("line", "reference", "column", "problem")
+	} else {
+		cw.Row("行号", "编号或企业名称", "列", "问题")
+	}
+	for _, p := range rep.Bad {
+		for _, fe := range p.Problems {
+			cw.Row(strconv.Itoa(p.Line), p.Ref, fe.Field, fe.Message(lang))
+		}
+	}
+	return cw.Flush()
 }
 
 // importMu serialises imports so two runs of the same file cannot both create a row.

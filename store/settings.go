@@ -68,7 +68,10 @@ func (st *Settings) build() {
 		st.letters = workflow.DefaultLetters()
 		st.LetterErr = nil
 		if st.LetterDir != "" {
-			ls, err := workflow.ParseLetterTemplates(os.DirFS(st.LetterDir))
+			// Loaded, never rendered: opening a store runs no template (they were rendered
+			// on sample cases by repairdesk letters use, and each letter is rendered within
+			// limits when it is made).
+			ls, err := workflow.LoadLetterTemplates(os.DirFS(st.LetterDir))
 			if err != nil {
 				// Letters must still be produced: keep the shipped templates, say why.
 				st.LetterErr = fmt.Errorf("letter templates in %s: %w", st.LetterDir, err)

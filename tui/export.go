@@ -1,12 +1,12 @@
 package tui
 
 import (
-	"encoding/csv"
 	"os"
 	"path/filepath"
 	"slices"
 	"strconv"
 
+	"repairdesk/internal/csvout"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -38,24 +38,22 @@ func exportMarked(c *Common, q *queue) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	f.WriteString("\ufeff") // Excel reads UTF-8 only with a BOM
-	w := csv.NewWriter(f)
-	w.UseCRLF = true
+	w := csvout.New(f, true) // BOM, formula cells neutralised
 	lang := c.Lang
-	w.Write([]string{c.T("col.no"), c.T("col.enterprise"), c.T("case.credit_code"), c.T("col.type"), c.T("col.stage"),
-		c.T("col.owner"), c.T("case.received"), c.T("col.due"), c.T("col.updated")})
+	w.Row(c.T("col.no"), c.T("col.enterprise"), c.T("case.credit_code"), c.T("col.type"), c.T("col.stage"),
+		c.T("col.owner"), c.T("case.received"), c.T("col.due"), c.T("col.updated"))
 	for _, sm := range rows {
 		due := ""
 		if !sm.Due.At.IsZero() {
 			due = workflow.Day(sm.Due.At)
 		}
-		w.Write([]string{sm.No, workflow.CleanLine(sm.Enterprise), sm.CreditCode, labelOf("record_type", sm.RecordType, lang),
+		w.Row(sm.No, sm.Enterprise, sm.CreditCode, labelOf("record_type", sm.RecordType, lang),
 			sm.Stage.Label(lang), c.staffName(sm.Owner), workflow.Day(sm.ReceivedAt), due,
-			sm.UpdatedAt.In(workflow.ChinaTZ).Format("2006-01-02 15:04")})
+			sm.UpdatedAt.In(workflow.ChinaTZ).Format("2006-01-02 15:04"))
 	}
-	w.Flush()
-	if err := w.Error(); err != nil {
+	if err := w.Flush(); err != nil {
 		f.Close()
+		os.Remove(path)
 		return "", err
 	}
 	return path + " (" + strconv.Itoa(len(rows)) + ")", f.Close()

@@ -1,7 +1,6 @@
 package workflow
 
 import (
-	"bytes"
 	"embed"
 	"errors"
 	"fmt"
@@ -40,8 +39,9 @@ type LetterSettings struct {
 
 // LetterSet is a parsed, checked set of letter templates: every kind in zh and en.
 type LetterSet struct {
-	tmpl map[string]*template.Template // "<kind>.<lang>"
-	src  map[string]string             // where each came from, for messages
+	tmpl    map[string]*template.Template // "<kind>.<lang>"
+	src     map[string]string             // where each came from, for messages
+	builtin bool                          // the shipped set
 }
 
 // DefaultLetterTemplates is the directory of the shipped templates, for an admin to copy.
@@ -53,28 +53,45 @@ func DefaultLetterTemplates() fs.FS {
 	return sub
 }
 
+// defaultLetters parses the shipped templates; it renders nothing (they are checked by
+// the tests, TestDefaultLettersCheck), so opening a store never runs a template.
 var defaultLetters = sync.OnceValue(func() *LetterSet {
 	ls, err := parseLetterDir(DefaultLetterTemplates(), "built-in")
 	if err == nil {
 		err = ls.complete()
 	}
-	if err == nil {
-		err = ls.check()
-	}
 	if err != nil {
 		panic(err) // the embedded templates are tested
 	}
+	ls.builtin = true
 	return ls
 })
 
 // DefaultLetters is the set of templates shipped with the program.
 func DefaultLetters() *LetterSet { return defaultLetters() }
 
-// ParseLetterTemplates reads an admin-supplied directory of <kind>.<lang>.tmpl files. Files
-// not ending in .tmpl are ignored; a kind or language it does not provide falls back to the
-// built-in template. Every template is tried on sample cases, so a misspelt field is
+// ParseLetterTemplates reads and validates an admin-supplied directory of
+// <kind>.<lang>.tmpl files (repairdesk letters use). Files not ending in .tmpl are
+// ignored; a kind or language it does not provide falls back to the built-in template.
+// Every template is rendered on sample cases in zh and en, each within the render limits
+// (LetterRenderTimeout, LetterMaxOutput), so a misspelt field or a runaway loop is
 // reported now, with the file's name, rather than when a letter is due.
 func ParseLetterTemplates(fsys fs.FS) (*LetterSet, error) {
+	ls, err := LoadLetterTemplates(fsys)
+	if err != nil {
+		return nil, err
+	}
+	if err := ls.check(); err != nil {
+		return nil, err
+	}
+	return ls, nil
+}
+
+// LoadLetterTemplates reads an admin's directory as ParseLetterTemplates does, with every
+// static check (syntax, title, the template rules of vetTemplate), but renders nothing:
+// it is what opening a store uses, so no command but one producing a letter ever runs a
+// template.
+func LoadLetterTemplates(fsys fs.FS) (*LetterSet, error) {
 	if fsys == nil {
 		return nil, errors.New("no letter template directory given (未指定函件模板目录)")
 	}
@@ -90,9 +107,6 @@ func ParseLetterTemplates(fsys fs.FS) (*LetterSet, error) {
 		if _, ok := ls.tmpl[k]; !ok {
 			ls.tmpl[k], ls.src[k] = t, def.src[k]
 		}
-	}
-	if err := ls.check(); err != nil {
-		return nil, err
 	}
 	return ls, nil
 }
@@ -129,6 +143,9 @@ func parseLetterDir(fsys fs.FS, origin string) (*LetterSet, error) {
 		if t.Lookup("title") == nil {
 			return nil, fmt.Errorf(`letter template %s defines no title: add {{define "title"}}…{{end}} (模板缺少标题定义)`, name)
 		}
+		if err := vetTemplate(t); err != nil {
+			return nil, fmt.Errorf("letter template %s: %w", name, err)
+		}
 		src := name
 		if origin != "" {
 			src = origin + " " + name
@@ -158,7 +175,7 @@ func (ls *LetterSet) check() error {
 	for _, c := range letterSamples() {
 		for _, kind := range LettersOf(&c) {
 			for _, lang := range letterLangs {
-				if _, err := ls.render(kind, &c, LetterSettings{Agency: "A", Address: "B", Phone: "C"}, lang, c.UpdatedAt); err != nil {
+				if _, err := ls.renderStrict(kind, &c, LetterSettings{Agency: "A", Address: "B", Phone: "C"}, lang, c.UpdatedAt); err != nil {
 					return err
 				}
 			}
@@ -173,7 +190,16 @@ func letterFuncs(lang string) template.FuncMap {
 		"inc": func(i int) int { return i + 1 },
 		// label is Label in the template's language: {{label "outcome" "corrected"}}.
 		"label": func(kind, key string) string { return Label(kind, key, lang) },
-		"join":  strings.Join,
+		"join":  func(a []string, sep string) (string, error) { return capped(strings.Join(a, sep)) },
+		// The builtins that make text are bounded: no result over LetterMaxOutput, no
+		// printf width or precision over 1000, so no template can build a huge string in a
+		// variable without writing it.
+		"printf":   boundedPrintf,
+		"print":    func(a ...any) (string, error) { return capped(fmt.Sprint(a...)) },
+		"println":  func(a ...any) (string, error) { return capped(fmt.Sprintln(a...)) },
+		"html":     func(a ...any) (string, error) { return capped(template.HTMLEscaper(a...)) },
+		"js":       func(a ...any) (string, error) { return capped(template.JSEscaper(a...)) },
+		"urlquery": func(a ...any) (string, error) { return capped(template.URLQueryEscaper(a...)) },
 	}
 }
 
@@ -336,7 +362,19 @@ func (ls *LetterSet) Render(kind string, c *Case, s LetterSettings, lang string,
 	return ls.render(kind, c, s, lang, now)
 }
 
+// render uses the set's template; should an admin's template fail (an error, the time or
+// size limit) the letter is made with the built-in template, so a case can always move on.
 func (ls *LetterSet) render(kind string, c *Case, s LetterSettings, lang string, now time.Time) (Letter, error) {
+	l, err := ls.renderStrict(kind, c, s, lang, now)
+	if err != nil && !ls.builtin && slices.Contains(LetterKinds, kind) && c != nil {
+		if _, derr := buildLetterData(kind, c, s, letterLang(lang), now); derr == nil {
+			return DefaultLetters().renderStrict(kind, c, s, lang, now)
+		}
+	}
+	return l, err
+}
+
+func (ls *LetterSet) renderStrict(kind string, c *Case, s LetterSettings, lang string, now time.Time) (Letter, error) {
 	lang = letterLang(lang)
 	if !slices.Contains(LetterKinds, kind) {
 		return Letter{}, fmt.Errorf("unknown letter kind %q: use one of %s (未知函件类型)", kind, strings.Join(LetterKinds, ", "))
@@ -352,14 +390,15 @@ func (ls *LetterSet) render(kind string, c *Case, s LetterSettings, lang string,
 	if t == nil {
 		return Letter{}, fmt.Errorf("no %s template for %s (缺少函件模板)", kind, lang)
 	}
-	var title, body bytes.Buffer
-	if err := t.ExecuteTemplate(&title, "title", d); err != nil {
+	title, err := execLimited(t, "title", d, LetterMaxOutput, LetterRenderTimeout)
+	if err != nil {
 		return Letter{}, fmt.Errorf("letter template %s: %w", ls.src[kind+"."+lang], err)
 	}
-	if err := t.Execute(&body, d); err != nil {
+	body, err := execLimited(t, "", d, LetterMaxOutput, LetterRenderTimeout)
+	if err != nil {
 		return Letter{}, fmt.Errorf("letter template %s: %w", ls.src[kind+"."+lang], err)
 	}
-	return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title.String())), Body: tidyLetter(Clean(body.String()))}, nil
+	return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title)), Body: tidyLetter(Clean(body))}, nil
 }
 
 // tidyLetter trims trailing spaces, keeps at most one blank line in a row and ends the text

@@ -4,6 +4,7 @@ package cli
 // running process's control socket when the database is open), restore.
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -26,12 +27,18 @@ func (a *app) importCmd() *cobra.Command {
 	c := a.command("import", "import")
 	c.Args = a.exactArgs(1)
 	as := c.Flags().String("as", "", a.t("flag.import_as"))
-	c.RunE = a.run(func(args []string) int { return a.importCSV(args[0], *as) })
+	errFile := c.Flags().String("errors", "", a.t("flag.import_errors"))
+	c.RunE = a.run(func(args []string) int { return a.importCSV(args[0], *as, *errFile) })
 	return c
 }
 
-func (a *app) importCSV(file, as string) int {
+func (a *app) importCSV(file, as, errFile string) int {
 	l := a.lang
+	if errFile != "" {
+		if err := refuseExisting(errFile, l); err != nil {
+			return a.errf("import", exitFail, err.Error())
+		}
+	}
 	f, err := os.Open(file)
 	if err != nil {
 		return a.errf("import", exitFail, err.Error())
@@ -63,6 +70,18 @@ func (a *app) importCSV(file, as string) int {
 	}
 	rep, err := st.ImportCSV(f, actor)
 	a.printImportReport(a.stdout, rep)
+	if errFile != "" && len(rep.Bad) > 0 {
+		// The rows not imported, with their problems, through the one CSV writer.
+		var buf bytes.Buffer
+		werr := rep.WriteErrors(&buf, l)
+		if werr == nil {
+			werr = writeOut(errFile, buf.Bytes(), a.stdout, l)
+		}
+		if werr != nil {
+			return a.errf("import", exitFail, werr.Error())
+		}
+		fmt.Fprintln(a.stdout, a.t("cli.import_errors_written", errFile))
+	}
 	if err != nil {
 		return a.errf("import", exitFail, messageIn(err, l))
 	}

@@ -5,7 +5,6 @@ package cli
 
 import (
 	"bufio"
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -18,6 +17,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"repairdesk/internal/csvout"
 	"repairdesk/internal/msg"
 	"repairdesk/store"
 	"repairdesk/workflow"
@@ -332,17 +332,10 @@ func containsStr(list []string, s string) bool {
 // with its heading row. The cases table starts with the BOM; the events table too when
 // eventsBOM (it is a file of its own).
 func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, error) {
-	var cc, ec *csv.Writer
-	put := func(w *csv.Writer, rec ...string) {
-		for i := range rec {
-			rec[i] = csvCell(rec[i])
-		}
-		w.Write(rec)
-	}
+	var cc, ec *csvout.Writer
+	put := func(w *csvout.Writer, rec ...string) { w.Row(rec...) }
 	if cw != nil {
-		io.WriteString(cw, utf8BOM)
-		cc = csv.NewWriter(cw)
-		cc.UseCRLF = true
+		cc = csvout.New(cw, true)
 		put(cc, x.t("export.col_no"), x.t("export.col_stage"), x.t("export.col_enterprise"), x.t("export.col_credit_code"),
 			x.t("export.col_legal_rep"), x.t("export.col_agent"), x.t("export.col_agent_phone"), x.t("export.col_agent_id"),
 			x.t("export.col_sources"), x.t("export.col_types"), x.t("export.col_institutions"), x.t("export.col_problems"),
@@ -351,11 +344,7 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 			x.t("export.col_channel"), x.t("export.col_reference"), x.t("export.col_updated"), x.t("export.col_updated_by"))
 	}
 	if ew != nil {
-		if eventsBOM {
-			io.WriteString(ew, utf8BOM)
-		}
-		ec = csv.NewWriter(ew)
-		ec.UseCRLF = true
+		ec = csvout.New(ew, eventsBOM)
 		put(ec, x.t("export.col_no"), x.t("export.col_seq"), x.t("export.col_at"), x.t("export.col_action"), x.t("export.col_actor"),
 			x.t("export.col_from"), x.t("export.col_to"), x.t("export.col_comment"), x.t("export.col_changes"),
 			x.t("export.col_letter"), x.t("export.col_hash"))
@@ -414,15 +403,13 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 		return nil
 	})
 	if cc != nil {
-		cc.Flush()
-		if err == nil {
-			err = cc.Error()
+		if ferr := cc.Flush(); err == nil {
+			err = ferr
 		}
 	}
 	if ec != nil {
-		ec.Flush()
-		if err == nil {
-			err = ec.Error()
+		if ferr := ec.Flush(); err == nil {
+			err = ferr
 		}
 	}
 	return n, err

@@ -1,34 +1,15 @@
 package cli
 
-// Writing what the commands produce: files are new or nothing (never overwritten), CSV
+// Writing what the commands produce: files are new or nothing (never overwritten); CSV
 // cells are safe for a spreadsheet.
 
 import (
 	"errors"
 	"io"
 	"os"
-	"strconv"
-	"strings"
 
 	"repairdesk/internal/msg"
-	"repairdesk/workflow"
 )
-
-// utf8BOM starts every CSV file: without it Excel reads UTF-8 as the local code page and
-// the Chinese comes out garbled.
-const utf8BOM = "\ufeff"
-
-// csvCell keeps stored text from being taken for a formula by a spreadsheet (= + - @ and
-// control characters at the start) and on one line.
-func csvCell(s string) string {
-	s = workflow.CleanLine(s)
-	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-		if _, err := strconv.ParseFloat(s, 64); err != nil {
-			return "'" + s
-		}
-	}
-	return s
-}
 
 // refuseExisting: an output file is never overwritten.
 func refuseExisting(path, lang string) error {

@@ -4,7 +4,6 @@ package cli
 
 import (
 	"bytes"
-	"encoding/csv"
 	"fmt"
 	"io"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"repairdesk/internal/csvout"
+	"repairdesk/internal/mdtext"
 	"repairdesk/internal/msg"
 	"repairdesk/store"
 	"repairdesk/workflow"
@@ -131,11 +132,9 @@ func weekSpan(wk workflow.WeekCount, p workflow.Period) (string, string, string)
 	return fmt.Sprintf("%d-W%02d", y, w), workflow.Day(from), workflow.Day(to.Add(-time.Nanosecond))
 }
 
-// mdCell keeps a table cell on one line and its pipes literal.
-func mdCell(s string) string {
-	s = workflow.CleanLine(s)
-	return strings.ReplaceAll(s, "|", `\|`)
-}
+// mdCell is stored or typed text in the Markdown report: one line, HTML and Markdown
+// syntax escaped (mdtext.Escape, the one escaper of every Markdown output).
+func mdCell(s string) string { return mdtext.Escape(s) }
 
 func (r *report) markdown(w io.Writer) {
 	res := r.res
@@ -173,15 +172,8 @@ func (r *report) markdown(w io.Writer) {
 // numbers (so Excel can compute with them) and units in their own column.
 func (r *report) csv(w io.Writer) error {
 	res := r.res
-	io.WriteString(w, utf8BOM)
-	cw := csv.NewWriter(w)
-	cw.UseCRLF = true
-	put := func(rec ...string) {
-		for i := range rec {
-			rec[i] = csvCell(rec[i])
-		}
-		cw.Write(rec)
-	}
+	cw := csvout.New(w, true)
+	put := cw.Row
 	put(r.t("report.title"), r.title)
 	put(r.t("report.period"), res.Period.String())
 	put(r.t("report.generated"), r.now.In(workflow.ChinaTZ).Format("2006-01-02 15:04"))
@@ -211,6 +203,5 @@ func (r *report) csv(w io.Writer) error {
 		name, from, to := weekSpan(wk, res.Period)
 		put(name, from, to, strconv.Itoa(wk.Received), strconv.Itoa(wk.Closed))
 	}
-	cw.Flush()
-	return cw.Error()
+	return cw.Flush()
 }

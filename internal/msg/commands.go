@@ -87,6 +87,7 @@ var commandText = map[string]Text{
 	"flag.default_templates": {ZH: "与 use 同用：回到内置模板", EN: "with use: go back to the shipped templates"},
 	"flag.natural":           {ZH: "按自然日而非工作日计算", EN: "count natural days instead of working days"},
 	"flag.record_type":       {ZH: "仅适用于该 `记录类型`（%s）", EN: "apply only to this `RECORD_TYPE` (%s)"},
+	"flag.import_errors":     {ZH: "另把未导入的行及原因写入此 CSV `文件`（不覆盖已有文件）", EN: "also write the rows not imported, with their problems, to this CSV `FILE` (never overwritten)"},
 	"flag.import_as":         {ZH: "受理这些案件的人员 `登录名`（默认为你的系统登录名）", EN: "staff member, by `NAME`, the cases are taken in by (default: your login name)"},
 	"flag.period":            {ZH: "统计`期间`：2026-Q3、2026-07、2026、2026-01-01..2026-03-31，或 month、quarter、year（当期）", EN: "`PERIOD`: 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year (this one)"},
 	"flag.report_format":     {ZH: "`格式`：md（Markdown 表格）或 csv（带 BOM 的 UTF-8，可用 Excel 打开）", EN: "`FORMAT`: md (a Markdown table) or csv (UTF-8 with BOM, opens in Excel)"},
