@@ -86,6 +86,7 @@ func cmdLetter(args []string, stdout, stderr io.Writer) int {
 	if draft {
 		fmt.Fprintf(stderr, "repairdesk letter: %s has not been sent yet: this is a draft from the current templates (结果反馈函尚未发出，此为草稿)\n", c.No)
 	}
+	l = workflow.MaskLetter(l, st.Settings().Letterhead) // numbers typed into free text, in older letters too
 	var data string
 	if f == "html" {
 		data = workflow.LetterHTML(l, st.Settings().Letterhead)
