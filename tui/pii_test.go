@@ -66,3 +66,49 @@ func TestCaseScreenMasksNumbersInText(t *testing.T) {
 		t.Logf("\n%s", all)
 	}
 }
+
+// At intake an ID or mobile number typed into free text is flagged, and ctrl+o moves it
+// into the agent's field (when that is still empty); with it filled, the warning says the
+// number will be sealed and masked instead.
+func TestIntakeMovesNumberOutOfText(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	for _, lang := range []string{"zh", "en"} {
+		st := newTestStore(t, clk)
+		m := newTestModel(t, st, testSpecialist, lang, clk, 160, 50)
+		press(m, "n")
+		for m.intake.fields[m.intake.focus].key != "detail" {
+			press(m, "tab")
+		}
+		typeText(m, "经办人身份证ID11010519491231002xabc，电话+86 138 1234 5678")
+		press(m, "shift+tab") // leaving the field checks it
+		if lang == "zh" {
+			mustShow(t, m, "情况说明中含身份证号，按 ctrl+o 移到经办人身份证号栏")
+		} else {
+			mustShow(t, m, "Details holds an ID number: press ctrl+o to move it to Agent's ID number")
+		}
+		press(m, "ctrl+o")
+		f := m.intake
+		if got := f.val("id_number"); got != "11010519491231002X" {
+			t.Fatalf("%s: id_number = %q", lang, got)
+		}
+		if got := f.val("phone"); got != "13812345678" {
+			t.Fatalf("%s: phone = %q", lang, got)
+		}
+		if got := f.val("detail"); got != "经办人身份证IDabc，电话" {
+			t.Fatalf("%s: detail = %q", lang, got)
+		}
+		if d := f.get("detail"); d.msg != "" {
+			t.Errorf("%s: the detail still warns: %q", lang, d.msg)
+		}
+		// A second number with the field taken: warned as sealed, not moved.
+		f.get("detail").setValue("另一人 110105198502069016")
+		f.check(f.get("detail"))
+		if want := map[string]string{"zh": "加密存放", "en": "stored encrypted"}[lang]; !strings.Contains(f.get("detail").msg, want) {
+			t.Errorf("%s: warning %q", lang, f.get("detail").msg)
+		}
+		press(m, "ctrl+o")
+		if f.val("id_number") != "11010519491231002X" || !strings.Contains(f.val("detail"), "110105198502069016") {
+			t.Errorf("%s: a filled field was overwritten", lang)
+		}
+	}
+}
