@@ -24,8 +24,9 @@ const exportUsage = "repairdesk export [--format csv|json] [--since 2026-01-01] 
 	"        per event. With --out cases.csv the events go to cases-events.csv beside it;\n" +
 	"        on standard output the events table follows the cases after an empty row.\n\n" +
 	"--since keeps the cases received on or after that day. Agents' ID numbers (and phones)\n" +
-	"are masked in every export; event hashes are those recorded, so a masked event no longer\n" +
-	"verifies against its hash — repairdesk check verifies the database itself."
+	"are masked in every export, and so is any ID or mobile number typed into a text; a case\n" +
+	"that cannot be masked stops the export. Event hashes are those recorded, so a masked\n" +
+	"event no longer verifies against its hash — repairdesk check verifies the database itself."
 
 // cmdExport writes the cases and their histories for use outside the console.
 func cmdExport(args []string, stdout, stderr io.Writer) int {

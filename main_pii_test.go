@@ -1,11 +1,15 @@
 package main
 
 import (
+	"encoding/binary"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/store"
 	"repairdesk/workflow"
@@ -155,5 +159,45 @@ func TestPIILetters(t *testing.T) {
 			}
 			piiNoneWhole(t, kind+" letter ("+format+")", out, masked...)
 		}
+	}
+}
+
+// A case that cannot be masked (a number where no text is expected: here a stage altered
+// in the file) stops the export with a message naming it; no file is left behind and
+// nothing of the case reaches standard output.
+func TestPIIExportFailsClosed(t *testing.T) {
+	db, no := piiDB(t)
+	b, err := bolt.Open(db, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = b.Update(func(tx *bolt.Tx) error {
+		k := binary.BigEndian.AppendUint32(nil, 1)
+		var c map[string]any
+		if err := json.Unmarshal(tx.Bucket([]byte("cases")).Get(k), &c); err != nil {
+			return err
+		}
+		c["stage"] = "tel " + piiMobile
+		v, _ := json.Marshal(c)
+		return tx.Bucket([]byte("cases")).Put(k, v)
+	})
+	b.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, lang := range []string{"zh", "en"} {
+		f := filepath.Join(t.TempDir(), "out.json")
+		code, _, errs := cli(t, "export", "--format", "json", "--out", f, "--db", db, "--lang", lang)
+		want := map[string]string{"zh": "脱敏后仍含", "en": "still holds an ID or phone number"}[lang]
+		if code != 1 || !strings.Contains(errs, no) || !strings.Contains(errs, "case.stage") || !strings.Contains(errs, want) {
+			t.Errorf("%s: exit %d: %s", lang, code, errs)
+		}
+		if _, err := os.Stat(f); !os.IsNotExist(err) {
+			t.Errorf("%s: the export file was left: %v", lang, err)
+		}
+	}
+	code, out, _ := cli(t, "export", "--format", "csv", "--db", db)
+	if code != 1 || strings.Contains(out, piiMobile) {
+		t.Errorf("csv to standard output: exit %d, holds the number: %v", code, strings.Contains(out, piiMobile))
 	}
 }
