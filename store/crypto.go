@@ -381,6 +381,15 @@ func (k *keyring) seal(aad, v string) (string, error) {
 		return "", errors.New("a locked personal field cannot be written")
 	case isSealed(v):
 		return "", fmt.Errorf("%s: the value is already sealed", aad)
+	}
+	return k.sealRaw(aad, v)
+}
+
+// sealRaw is seal without the checks on the value (free text may start like a sealed one).
+func (k *keyring) sealRaw(aad, v string) (string, error) {
+	switch {
+	case k.locked != nil:
+		return "", k.locked
 	case k.aead == nil:
 		return "", &KeyError{KeyFile: k.file, DB: k.db}
 	}
@@ -488,33 +497,127 @@ func (k *keyring) openAgent(caseID uint32, a *workflow.Agent) error {
 	return first
 }
 
+// Numbers inside free text. A free-text field (a detail, note, comment, finding, reason,
+// letter — workflow.TextFree) that holds an ID or mobile number is sealed whole, like the
+// agent's fields, under one name for all free text of a case ("case:<id>|text"): the same
+// text then seals the same wherever it stands — in the case and in the event whose action
+// put it there — so the hash chain and check's fold comparison work on the stored form as
+// they do for the agent's fields. Text without such a number stays as typed (it is what
+// the search and the summaries read); text typed to start like a sealed value is sealed
+// too, so it reads back as typed.
+const textField = "text"
+
+// needsSeal: free text that must not be stored as typed.
+func needsSeal(k workflow.TextKind, v string) bool {
+	return k == workflow.TextFree && (isSealed(v) || workflow.HasPII(v))
+}
+
+// sealTexts seals in place the free text that needsSeal, through walk.
+func (k *keyring) sealTexts(caseID uint32, walk func(func(workflow.TextKind, *string))) error {
+	aad := additional(caseID, textField)
+	var err error
+	walk(func(kind workflow.TextKind, p *string) {
+		if err != nil || !needsSeal(kind, *p) {
+			return
+		}
+		var v string
+		if v, err = k.sealRaw(aad, *p); err == nil {
+			*p = v
+		}
+	})
+	return err
+}
+
+// openTexts decrypts in place the sealed free text; what cannot be read becomes Locked and
+// the first reason is returned.
+func (k *keyring) openTexts(caseID uint32, walk func(func(workflow.TextKind, *string))) error {
+	aad := additional(caseID, textField)
+	var first error
+	walk(func(kind workflow.TextKind, p *string) {
+		if kind != workflow.TextFree || !isSealed(*p) {
+			return
+		}
+		v, err := k.open(aad, *p)
+		if err != nil && first == nil {
+			first = err
+		}
+		*p = v
+	})
+	return first
+}
+
+func caseWalk(c *workflow.Case) func(func(workflow.TextKind, *string)) {
+	return func(fn func(workflow.TextKind, *string)) { workflow.WalkCase(c, fn) }
+}
+
+func eventWalk(ev *workflow.Event) func(func(workflow.TextKind, *string)) {
+	return func(fn func(workflow.TextKind, *string)) { workflow.WalkEvent(ev, fn) }
+}
+
+// anyText reports whether walk meets free text that must be sealed (a read-only walk, so
+// a shared case or event is copied only when it has to be).
+func anyText(walk func(func(workflow.TextKind, *string))) bool {
+	found := false
+	walk(func(k workflow.TextKind, p *string) { found = found || needsSeal(k, *p) })
+	return found
+}
+
 // sealed returns the stored forms of a case and its event: copies with the personal
 // fields sealed (c and ev themselves stay plaintext for the caller).
 func (s *Store) sealed(c workflow.Case, ev workflow.Event) (workflow.Case, workflow.Event, error) {
 	if err := s.keys.sealAgent(c.ID, &c.Agent); err != nil {
 		return c, ev, err
 	}
+	if anyText(caseWalk(&c)) {
+		c = workflow.CloneCase(c)
+		if err := s.keys.sealTexts(c.ID, caseWalk(&c)); err != nil {
+			return c, ev, err
+		}
+	}
+	err := s.sealEvent(&ev)
+	return c, ev, err
+}
+
+// sealEvent seals the personal fields of ev, copying what it changes (ev's slices and
+// pointers may be the caller's).
+func (s *Store) sealEvent(ev *workflow.Event) error {
+	if anyText(eventWalk(ev)) {
+		*ev = workflow.CloneEvent(*ev)
+		if err := s.keys.sealTexts(ev.CaseID, eventWalk(ev)); err != nil {
+			return err
+		}
+	}
 	if ev.Action.Intake != nil {
 		in := *ev.Action.Intake
 		if err := s.keys.sealAgent(ev.CaseID, &in.Agent); err != nil {
-			return c, ev, err
+			return err
 		}
 		ev.Action.Intake = &in
 	}
-	return c, ev, nil
+	return nil
 }
 
 // unsealCase decrypts a case just read. On error the fields that could not be read hold
 // Locked: fine to show, never to save.
-func (s *Store) unsealCase(c *workflow.Case) error { return s.keys.openAgent(c.ID, &c.Agent) }
+func (s *Store) unsealCase(c *workflow.Case) error {
+	err := s.keys.openAgent(c.ID, &c.Agent)
+	if terr := s.keys.openTexts(c.ID, caseWalk(c)); err == nil {
+		err = terr
+	}
+	return err
+}
 
-// unsealEvent decrypts an event just read (only a create event carries personal data).
+// unsealEvent decrypts an event just read: the agent's fields of a create event, and any
+// sealed free text.
 func (s *Store) unsealEvent(ev *workflow.Event) error {
+	err := s.keys.openTexts(ev.CaseID, eventWalk(ev))
 	if ev.Action.Intake == nil {
-		return nil
+		return err
 	}
 	in := *ev.Action.Intake
-	err := s.keys.openAgent(ev.CaseID, &in.Agent)
+	if aerr := s.keys.openAgent(ev.CaseID, &in.Agent); err == nil {
+		err = aerr
+	}
 	ev.Action.Intake = &in
 	return err
 }
@@ -539,12 +642,8 @@ func (s *Store) KeyFile() string { return s.keys.file }
 // Without a usable key it is "". (An event written before encryption was hashed over its
 // plaintext: the package-level EventHash fits it.)
 func (s *Store) EventHash(ev workflow.Event) string {
-	if ev.Action.Intake != nil {
-		in := *ev.Action.Intake
-		if s.keys.sealAgent(ev.CaseID, &in.Agent) != nil {
-			return ""
-		}
-		ev.Action.Intake = &in
+	if s.sealEvent(&ev) != nil {
+		return ""
 	}
 	return EventHash(ev)
 }
@@ -579,6 +678,31 @@ func (s *Store) replayStored(evs []workflow.Event, c *workflow.Case) (workflow.C
 	folded, err := s.rules.Replay(evs)
 	if err != nil {
 		return folded, err
+	}
+	// Free text: a case written before its text was sealed and rewritten since may hold it
+	// sealed while its older events hold it as typed; such pairs compare decrypted.
+	var fps, cps []*string
+	free := func(list *[]*string) func(workflow.TextKind, *string) {
+		return func(k workflow.TextKind, p *string) {
+			if k == workflow.TextFree {
+				*list = append(*list, p)
+			}
+		}
+	}
+	workflow.WalkCase(&folded, free(&fps))
+	workflow.WalkCase(c, free(&cps))
+	if len(fps) == len(cps) {
+		aad := additional(c.ID, textField)
+		for i := range fps {
+			if isSealed(*fps[i]) != isSealed(*cps[i]) {
+				a, errA := s.keys.open(aad, *fps[i])
+				b, errB := s.keys.open(aad, *cps[i])
+				if errA != nil || errB != nil {
+					a, b = Locked, Locked
+				}
+				*fps[i], *cps[i] = a, b
+			}
+		}
 	}
 	for _, f := range personal {
 		fv, cv := f.of(&folded.Agent), f.of(&c.Agent)

@@ -263,8 +263,8 @@ func applyCmd(c *Common, id uint32, version int, a workflow.Action) tea.Cmd {
 func (v *caseView) letters() []workflow.Letter {
 	var out []workflow.Letter
 	for _, ev := range v.events {
-		if ev.Letter != nil {
-			out = append(out, *ev.Letter)
+		if ev.Letter != nil { // numbers typed into free text masked, in older letters too
+			out = append(out, workflow.MaskLetter(*ev.Letter, v.c.Store.Settings().Letterhead))
 		}
 	}
 	return out
@@ -277,7 +277,7 @@ func (v *caseView) View(w, h int) string {
 	}
 	cs := &v.cs
 	lang := v.c.Lang
-	head := st.Title.Render(cs.No) + "  " + safe(cs.Enterprise.Name) + "  " + st.Highlight.Render(cs.Stage.Label(lang))
+	head := st.Title.Render(cs.No) + "  " + shown(cs.Enterprise.Name) + "  " + st.Highlight.Render(cs.Stage.Label(lang))
 	var tabs []string
 	for t := caseTab(0); t < ctCount; t++ {
 		label := fmt.Sprintf("%d %s", t+1, v.c.T(caseTabKeys[t]))
@@ -362,16 +362,16 @@ func (v *caseView) summary(w int) []string {
 	var out []string
 	e := cs.Enterprise
 	out = append(out, st.Section.Render(v.c.T("case.enterprise")))
-	out = append(out, v.kv(v.c.T("case.enterprise"), safe(e.Name), w))
+	out = append(out, v.kv(v.c.T("case.enterprise"), shown(e.Name), w))
 	out = append(out, v.kv(v.c.T("case.credit_code"), safe(e.CreditCode), w))
 	if cs.CreditCodeWarning && cs.CreditCodeOverride == "" {
 		out = append(out, "  "+st.Warn.Render(v.c.T("case.cc_warning")))
 	} else if cs.CreditCodeOverride != "" {
 		out = append(out, "  "+st.Muted.Render(v.c.T("case.cc_override", v.c.staffName(cs.CreditCodeOverride))))
 	}
-	out = append(out, v.kv(v.c.T("case.legal_rep"), safe(e.LegalRep), w))
+	out = append(out, v.kv(v.c.T("case.legal_rep"), shown(e.LegalRep), w))
 	if e.Address != "" {
-		out = append(out, v.kv(v.c.T("case.address"), safe(e.Address), w))
+		out = append(out, v.kv(v.c.T("case.address"), shown(e.Address), w))
 	}
 	if n := len(v.filing); n > 1 {
 		out = append(out, "  "+st.Muted.Render(v.c.T("case.filing", n)))
@@ -380,12 +380,12 @@ func (v *caseView) summary(w int) []string {
 		out = append(out, "  "+st.Warn.Render(v.c.T("case.whitewash")+" ("+v.whitewash+")"))
 	}
 	out = append(out, "", st.Section.Render(v.c.T("case.agent")))
-	out = append(out, v.kv(v.c.T("case.agent"), safe(cs.Agent.Name), w))
+	out = append(out, v.kv(v.c.T("case.agent"), shown(cs.Agent.Name), w))
 	out = append(out, v.kv(v.c.T("case.phone"), workflow.MaskPhone(safe(cs.Agent.Phone)), w))
 	out = append(out, v.kv(v.c.T("case.id_number"), v.idNumber()+"  "+st.Faint.Render("v"), w))
 	out = append(out, "", st.Section.Render(v.c.T("case.records")))
 	for _, r := range cs.Records {
-		line := fmt.Sprintf("%s · %s · %s · %s", labelOf("source", r.Source, lang), labelOf("record_type", r.Type, lang), safe(r.Institution), r.Date)
+		line := fmt.Sprintf("%s · %s · %s · %s", labelOf("source", r.Source, lang), labelOf("record_type", r.Type, lang), shown(r.Institution), r.Date)
 		if r.AmountFen > 0 {
 			line += fmt.Sprintf(" · ¥%d.%02d", r.AmountFen/100, r.AmountFen%100)
 		}
@@ -393,7 +393,7 @@ func (v *caseView) summary(w int) []string {
 			line += " · " + labelOf("tier", r.Tier, lang)
 		}
 		out = append(out, "  "+cut(line, w-2))
-		out = append(out, "    "+st.Muted.Render(cut(labelOf("problem", r.Problem, lang)+" "+safe(r.Detail), w-4)))
+		out = append(out, "    "+st.Muted.Render(cut(labelOf("problem", r.Problem, lang)+" "+shown(r.Detail), w-4)))
 	}
 	out = append(out, "", st.Section.Render(v.c.T("case.stage")))
 	out = append(out, v.kv(v.c.T("case.stage"), cs.Stage.Label(lang), w))
@@ -412,32 +412,32 @@ func (v *caseView) summary(w int) []string {
 	out = append(out, v.kv(v.c.T("case.agency_days"), v.c.T("case.days", workflow.AgencyDays(cs, now)), w))
 	if p := cs.Proposal; p != nil {
 		out = append(out, "", st.Section.Render(v.c.T("case.proposal")))
-		for _, l := range wrap(p.Conclusion, w-2) {
+		for _, l := range wrap(shownText(p.Conclusion), w-2) {
 			out = append(out, "  "+l)
 		}
 		if p.Plan != "" {
-			for _, l := range wrap(p.Plan, w-2) {
+			for _, l := range wrap(shownText(p.Plan), w-2) {
 				out = append(out, "  "+st.Muted.Render(l))
 			}
 		}
 	}
 	if d := cs.Decline; d != nil {
 		out = append(out, "", st.Section.Render(v.c.T("case.decline")), "  "+labelOf("reason", d.Reason, lang))
-		for _, l := range wrap(d.Explanation, w-2) {
+		for _, l := range wrap(shownText(d.Explanation), w-2) {
 			out = append(out, "  "+l)
 		}
 	}
 	if s := cs.Submission; s != nil {
-		out = append(out, v.kv(v.c.T("case.submission"), labelOf("channel", s.Channel, lang)+" · "+safe(s.Reference)+" · "+workflow.Day(s.At), w))
+		out = append(out, v.kv(v.c.T("case.submission"), labelOf("channel", s.Channel, lang)+" · "+shown(s.Reference)+" · "+workflow.Day(s.At), w))
 	}
 	if o := cs.Outcome; o != nil {
-		out = append(out, v.kv(v.c.T("case.outcome"), labelOf("outcome", o.Result, lang)+" "+safe(o.Note), w))
+		out = append(out, v.kv(v.c.T("case.outcome"), labelOf("outcome", o.Result, lang)+" "+shown(o.Note), w))
 	}
 	if n := cs.Notification; n != nil {
 		out = append(out, v.kv(v.c.T("case.notified"), labelOf("notify", n.Channel, lang)+" · "+n.Date, w))
 	}
 	if cs.Withdrawal != "" {
-		out = append(out, v.kv(v.c.T("case.withdrawn"), safe(cs.Withdrawal), w))
+		out = append(out, v.kv(v.c.T("case.withdrawn"), shown(cs.Withdrawal), w))
 	}
 	return out
 }
@@ -465,7 +465,7 @@ func (v *caseView) materials(w int) []string {
 		default:
 			state, ss = "✓ "+v.c.T("mat.ok"), st.OK
 		}
-		line := fit(safe(m.Name(lang)), nameW) + " " + fit(req, 8) + " " + ss.Render(fit(state, 12))
+		line := fit(shown(m.Name(lang)), nameW) + " " + fit(req, 8) + " " + ss.Render(fit(state, 12))
 		if i == v.matSel {
 			line = st.FieldFocus.Render("▸ ") + line
 		} else {
@@ -473,7 +473,7 @@ func (v *caseView) materials(w int) []string {
 		}
 		out = append(out, line)
 		if m.Note != "" {
-			out = append(out, "    "+st.Muted.Render(cut("↳ "+safe(m.Note), w-4)))
+			out = append(out, "    "+st.Muted.Render(cut("↳ "+shown(m.Note), w-4)))
 		}
 	}
 	out = append(out, "", st.Faint.Render(cut(v.c.T("mat.hint"), w)))
@@ -493,12 +493,12 @@ func (v *caseView) findings(w int) []string {
 			rs = st.Warn
 		}
 		out = append(out, fmt.Sprintf("%d. %s  %s", i+1, rs.Render(labelOf("result", f.Result, lang)), st.Muted.Render(v.c.T("hist.by", v.c.staffName(f.By), f.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04")))))
-		for _, l := range wrap(f.Checked, w-4) {
+		for _, l := range wrap(shownText(f.Checked), w-4) {
 			out = append(out, "   "+l)
 		}
 		meta := labelOf("contact", f.Contact, lang) + " · " + labelOf("method", f.Method, lang)
 		if f.Evidence != "" {
-			meta += " · " + safe(f.Evidence)
+			meta += " · " + shown(f.Evidence)
 		}
 		out = append(out, "   "+st.Muted.Render(cut(meta, w-4)), "")
 	}
@@ -526,7 +526,7 @@ func (v *caseView) history(w int) []string {
 			out = append(out, "      "+st.Muted.Render(cut(v.changeText(ch), w-6)))
 		}
 		if ev.Comment != "" {
-			for _, l := range wrap(ev.Comment, w-8) {
+			for _, l := range wrap(shownText(ev.Comment), w-8) {
 				out = append(out, "      “"+l+"”")
 			}
 		}
@@ -536,7 +536,7 @@ func (v *caseView) history(w int) []string {
 					if n.At.Equal(ev.At) {
 						var names []string
 						for _, it := range n.Items {
-							names = append(names, workflow.Material{Key: it.Key, Label: it.Label}.Name(lang))
+							names = append(names, shown(workflow.Material{Key: it.Key, Label: it.Label}.Name(lang)))
 						}
 						out = append(out, "      "+st.Muted.Render(cut(strings.Join(names, "、"), w-6)))
 					}
@@ -574,7 +574,7 @@ func (v *caseView) changeText(ch workflow.Change) string {
 	case ch.Field == "credit_code_override":
 		return v.c.T("case.cc_override", v.c.staffName(ch.New))
 	}
-	return safe(ch.Field + ": " + ch.Old + " → " + ch.New)
+	return shown(ch.Field + ": " + ch.Old + " → " + ch.New)
 }
 
 func matKey(state string) string {
@@ -599,14 +599,14 @@ func (v *caseView) letterView(w int) []string {
 	var tabs []string
 	for i, l := range ls {
 		if i == v.letter {
-			tabs = append(tabs, st.Highlight.Render("["+safe(l.Title)+"]"))
+			tabs = append(tabs, st.Highlight.Render("["+shown(l.Title)+"]"))
 		} else {
-			tabs = append(tabs, st.Muted.Render(safe(l.Title)))
+			tabs = append(tabs, st.Muted.Render(shown(l.Title)))
 		}
 	}
 	out := []string{cut(strings.Join(tabs, " ")+"   "+st.Faint.Render(v.c.T("letter.hint")), w), ""}
 	l := ls[v.letter]
-	out = append(out, st.Title.Render(safe(l.Title)), "")
+	out = append(out, st.Title.Render(shown(l.Title)), "")
 	for _, line := range wrap(l.Body, w-2) {
 		out = append(out, " "+line)
 	}

@@ -61,10 +61,10 @@ func (v *enterpriseView) View(w, h int) string {
 	e := v.filing.Enterprise
 	lang := v.c.Lang
 	lines := []string{
-		st.Title.Render(v.c.T("ent.title")) + "  " + safe(e.Name),
+		st.Title.Render(v.c.T("ent.title")) + "  " + shown(e.Name),
 		st.Label.Render(fit(v.c.T("case.credit_code"), 18)) + safe(e.CreditCode),
-		st.Label.Render(fit(v.c.T("case.legal_rep"), 18)) + safe(e.LegalRep),
-		st.Label.Render(fit(v.c.T("case.address"), 18)) + cut(safe(e.Address), w-18),
+		st.Label.Render(fit(v.c.T("case.legal_rep"), 18)) + shown(e.LegalRep),
+		st.Label.Render(fit(v.c.T("case.address"), 18)) + cut(shown(e.Address), w-18),
 		"",
 	}
 	if len(v.whitewash) > 0 {

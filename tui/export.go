@@ -47,7 +47,7 @@ func exportMarked(c *Common, q *queue) (string, error) {
 		if !sm.Due.At.IsZero() {
 			due = workflow.Day(sm.Due.At)
 		}
-		w.Row(sm.No, sm.Enterprise, sm.CreditCode, labelOf("record_type", sm.RecordType, lang),
+		w.Row(sm.No, workflow.MaskText(workflow.CleanLine(sm.Enterprise)), sm.CreditCode, labelOf("record_type", sm.RecordType, lang),
 			sm.Stage.Label(lang), c.staffName(sm.Owner), workflow.Day(sm.ReceivedAt), due,
 			sm.UpdatedAt.In(workflow.ChinaTZ).Format("2006-01-02 15:04"))
 	}

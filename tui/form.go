@@ -6,6 +6,8 @@ import (
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/workflow"
 )
 
 type fieldKind int
@@ -79,6 +81,69 @@ type form struct {
 	onChange func(f *form, changed *field)
 }
 
+// structured text fields: the numbers they hold are meant to be there.
+var numberFields = map[string]bool{"phone": true, "id_number": true, "credit_code": true, "amount": true, "date": true}
+
+// numberTarget is the field a number found in free text belongs in, when the form has it.
+func numberTarget(m workflow.PIIMatch) string {
+	if m.Kind == workflow.PIIIDNumber {
+		return "id_number"
+	}
+	return "phone"
+}
+
+// numberWarning: an ID or mobile number typed into a free-text field. With an empty field
+// for it on the form, ctrl+o moves it there; otherwise the user is told it will be sealed
+// in the file and masked wherever shown.
+func (f *form) numberWarning(fd *field, v string) string {
+	ms := workflow.FindPII(v)
+	if len(ms) == 0 {
+		return ""
+	}
+	what := f.c.T("pii.id")
+	if ms[0].Kind == workflow.PIIMobile {
+		what = f.c.T("pii.mobile")
+	}
+	if t := f.get(numberTarget(ms[0])); t != nil && t.value() == "" {
+		return f.c.T("pii.move", fd.label, what, t.label)
+	}
+	return f.c.T("pii.sealed", fd.label, what)
+}
+
+// moveNumbers moves the ID and mobile numbers typed into free-text fields (the focused one
+// first) into the empty fields they belong in, and says what it did.
+func (f *form) moveNumbers() string {
+	order := append([]*field{f.fields[f.focus]}, f.fields...)
+	moved := 0
+	for _, fd := range order {
+		if fd.kind != fText || numberFields[fd.key] || !f.shown(fd) {
+			continue
+		}
+		v := fd.value()
+		ms := workflow.FindPII(v)
+		for i := len(ms) - 1; i >= 0; i-- { // from the end, so earlier offsets hold
+			m := ms[i]
+			t := f.get(numberTarget(m))
+			if t == nil || t.value() != "" {
+				continue
+			}
+			t.setValue(m.Number)
+			v = strings.TrimSpace(v[:m.Start] + v[m.End:])
+			moved++
+			f.check(t)
+		}
+		if v != fd.value() {
+			fd.setValue(v)
+			f.changed(fd)
+			f.check(fd)
+		}
+	}
+	if moved == 0 {
+		return f.c.T("pii.not_moved")
+	}
+	return f.c.T("pii.moved", moved)
+}
+
 func newForm(c *Common, title string) *form { return &form{c: c, title: title} }
 
 func (f *form) text(key, label string, required bool, validate func(string) (string, bool)) *field {
@@ -145,7 +210,14 @@ func (f *form) check(fd *field) bool {
 	}
 	if fd.validate != nil {
 		fd.msg, fd.warn = fd.validate(v)
-		return fd.msg == "" || fd.warn
+		if fd.msg != "" {
+			return fd.warn
+		}
+	}
+	if !numberFields[fd.key] {
+		if w := f.numberWarning(fd, v); w != "" {
+			fd.msg, fd.warn = w, true
+		}
 	}
 	return true
 }
@@ -234,6 +306,9 @@ func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
 		return formNone, nil
 	case km.String() == "shift+tab" || km.String() == "up":
 		f.move(-1)
+		return formNone, nil
+	case km.String() == "ctrl+o":
+		f.info = f.moveNumbers()
 		return formNone, nil
 	case km.String() == "enter":
 		if f.lastVisible() == f.focus {

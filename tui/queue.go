@@ -657,7 +657,7 @@ func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, dueText stri
 		case "no":
 			cells[i] = fit(sm.No, c.w)
 		case "enterprise":
-			cells[i] = fit(safe(sm.Enterprise), c.w)
+			cells[i] = fit(shown(sm.Enterprise), c.w)
 		case "type":
 			cells[i] = fit(labelOf("record_type", sm.RecordType, lang), c.w)
 		case "stage":

@@ -44,6 +44,13 @@ func cut(s string, w int) string {
 // safe is the one gate for stored text on its way to the screen.
 func safe(s string) string { return workflow.CleanLine(s) }
 
+// shown is safe for text typed into a case: an ID or mobile number in it is masked, as
+// the agent's own fields are (1101**********002X, 138****5678).
+func shown(s string) string { return workflow.MaskText(workflow.CleanLine(s)) }
+
+// shownText is shown for text of several lines, to wrap.
+func shownText(s string) string { return workflow.MaskText(workflow.Clean(s)) }
+
 // wrap breaks s into lines of at most w cells, keeping CJK text intact.
 func wrap(s string, w int) []string {
 	var out []string

@@ -401,6 +401,15 @@ func (ls *LetterSet) renderStrict(kind string, c *Case, s LetterSettings, lang s
 	return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title)), Body: tidyLetter(Clean(body))}, nil
 }
 
+// MaskLetter masks the ID and mobile numbers in a stored letter for showing, printing or
+// export (letters written before numbers in free text were masked may hold them whole).
+// The agency's own phone, from the letterhead, is left as it is.
+func MaskLetter(l Letter, s LetterSettings) Letter {
+	l.Title = MaskTextExcept(l.Title, s.Phone)
+	l.Body = MaskTextExcept(l.Body, s.Phone)
+	return l
+}
+
 // tidyLetter trims trailing spaces, keeps at most one blank line in a row and ends the text
 // with exactly one newline, so templates may be laid out for readability.
 func tidyLetter(s string) string {
@@ -437,17 +446,21 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 		}
 		return zh
 	}
-	line := func(v string) string { return strings.TrimSpace(CleanLine(v)) }
-	text := func(v string) string { return strings.TrimSpace(Clean(v)) }
+	// The letterhead is the agency's own (its phone is meant to be read); everything from
+	// the case is masked: an ID or mobile number typed into free text is shown as the
+	// agent's fields are (1101**********002X, 138****5678).
+	plain := func(v string) string { return strings.TrimSpace(CleanLine(v)) }
+	line := func(v string) string { return MaskText(strings.TrimSpace(CleanLine(v))) }
+	text := func(v string) string { return MaskText(strings.TrimSpace(Clean(v))) }
 	date := func(t time.Time) string { return letterDate(t, lang) }
 
 	d := &LetterData{
 		Kind: kind, Lang: lang,
-		Agency: line(s.Agency), Address: line(s.Address), Phone: line(s.Phone), Seal: line(s.Seal),
+		Agency: plain(s.Agency), Address: plain(s.Address), Phone: plain(s.Phone), Seal: plain(s.Seal),
 		CaseNo: line(c.No), Received: date(c.ReceivedAt), Round: c.Round,
-		Enterprise: LetterEnterprise{Name: line(c.Enterprise.Name), CreditCode: line(c.Enterprise.CreditCode),
+		Enterprise: LetterEnterprise{Name: line(c.Enterprise.Name), CreditCode: plain(c.Enterprise.CreditCode),
 			LegalRep: line(c.Enterprise.LegalRep), Address: line(c.Enterprise.Address)},
-		Agent: LetterAgent{Name: line(c.Agent.Name), ID: MaskID(line(c.Agent.IDNumber)), Phone: MaskPhone(line(c.Agent.Phone)),
+		Agent: LetterAgent{Name: line(c.Agent.Name), ID: MaskID(plain(c.Agent.IDNumber)), Phone: MaskPhone(plain(c.Agent.Phone)),
 			AuthLetter: line(c.Agent.AuthLetter)},
 	}
 	if d.Agency == "" {
@@ -639,7 +652,7 @@ func materialBring(m Material, lang string) string {
 		}
 		return h[0]
 	}
-	name := strings.TrimSpace(CleanLine(m.Name(lang)))
+	name := MaskText(strings.TrimSpace(CleanLine(m.Name(lang))))
 	if lang == "en" {
 		return name + " (the original, or a copy stamped with the company seal)"
 	}
@@ -672,7 +685,7 @@ func letterAvenue(key string, c *Case, expiry, lang string) LetterAvenue {
 	case "institution_dispute":
 		var inst []string
 		for _, r := range c.Records {
-			if n := strings.TrimSpace(CleanLine(r.Institution)); n != "" && !slices.Contains(inst, n) {
+			if n := MaskText(strings.TrimSpace(CleanLine(r.Institution))); n != "" && !slices.Contains(inst, n) {
 				inst = append(inst, n)
 			}
 		}

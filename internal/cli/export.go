@@ -6,11 +6,11 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -69,7 +69,7 @@ func (a *app) export(format, since, out string) int {
 		return exitFail
 	}
 	defer st.Close()
-	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now()}
+	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}}
 
 	// Files are written whole or not at all: on an error both are removed.
 	var files []*os.File
@@ -155,97 +155,18 @@ type exporter struct {
 	lang  string
 	names func(string) string
 	now   time.Time
+	keep  []string // numbers not to mask: the agency's own phone
 }
 
-// idLike finds what may be a resident ID number typed into free text.
-var idLike = regexp.MustCompile(`[0-9]{17}[0-9Xx]`)
-
-// maskFree masks every resident ID number (one that passes the GB 11643 check) found in
-// text, keeping the credit codes given; a digit run longer than 18 is left alone.
-func maskFree(s string, keep ...string) string {
-	locs := idLike.FindAllStringIndex(s, -1)
-	if locs == nil {
-		return s
+// mask is the one way a case leaves in an export: workflow.MaskCase, which fails closed.
+// The agency's own phone (in the letters' letterhead) is left as it is.
+func (x *exporter) mask(c workflow.Case, evs []workflow.Event) (workflow.Case, []workflow.Event, error) {
+	mc, mevs, err := workflow.MaskCase(c, evs, x.keep...)
+	var me *workflow.MaskError
+	if errors.As(err, &me) {
+		return mc, mevs, errors.New(me.Message(x.lang))
 	}
-	var b strings.Builder
-	last := 0
-	for _, lc := range locs {
-		i, j := lc[0], lc[1]
-		cand := s[i:j]
-		if (i > 0 && isAlnum(s[i-1])) || (j < len(s) && isAlnum(s[j])) {
-			continue
-		}
-		if ch, ok := workflow.IDCheckChar(cand[:17]); !ok || ch != upper(cand[17]) {
-			continue
-		}
-		skip := false
-		for _, k := range keep {
-			if strings.EqualFold(k, cand) {
-				skip = true
-			}
-		}
-		if skip {
-			continue
-		}
-		b.WriteString(s[last:i])
-		b.WriteString(workflow.MaskID(strings.ToUpper(cand)))
-		last = j
-	}
-	b.WriteString(s[last:])
-	return b.String()
-}
-
-func isAlnum(c byte) bool {
-	return c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z'
-}
-
-func upper(c byte) byte {
-	if c == 'x' {
-		return 'X'
-	}
-	return c
-}
-
-// maskCase masks the agent's ID number and phone in a case and every event of it: the
-// fields that hold them, and any ID number written into free text.
-func maskCase(c *workflow.Case, evs []workflow.Event) {
-	keep := []string{c.Enterprise.CreditCode}
-	maskAgent := func(a *workflow.Agent) {
-		a.IDNumber = workflow.MaskID(a.IDNumber)
-		a.Phone = workflow.MaskPhone(a.Phone)
-	}
-	maskAgent(&c.Agent)
-	for i := range evs {
-		ev := &evs[i]
-		if in := ev.Action.Intake; in != nil {
-			cp := *in
-			maskAgent(&cp.Agent)
-			ev.Action.Intake = &cp
-			keep = append(keep, cp.Enterprise.CreditCode)
-		}
-	}
-	// Free text is masked after the structured fields, whatever field it sits in.
-	for i := range evs {
-		ev := &evs[i]
-		b, err := json.Marshal(ev)
-		if err != nil {
-			continue
-		}
-		if m := maskFree(string(b), keep...); m != string(b) {
-			var clean workflow.Event
-			if json.Unmarshal([]byte(m), &clean) == nil {
-				*ev = clean
-			}
-		}
-	}
-	if b, err := json.Marshal(c); err == nil {
-		if m := maskFree(string(b), keep...); m != string(b) {
-			var clean workflow.Case
-			if json.Unmarshal([]byte(m), &clean) == nil {
-				*c = clean
-			}
-		}
-	}
+	return mc, mevs, err
 }
 
 type exportItem struct {
@@ -260,7 +181,10 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		return 0, err
 	}
 	err := x.st.EachCase(since, true, func(c workflow.Case, evs []workflow.Event) error {
-		maskCase(&c, evs)
+		c, evs, err := x.mask(c, evs)
+		if err != nil {
+			return err
+		}
 		if evs == nil {
 			evs = []workflow.Event{}
 		}
@@ -352,7 +276,10 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 	l := x.lang
 	n := 0
 	err := x.st.EachCase(since, ew != nil, func(c workflow.Case, evs []workflow.Event) error {
-		maskCase(&c, evs)
+		c, evs, err := x.mask(c, evs)
+		if err != nil {
+			return err
+		}
 		n++
 		if cc != nil {
 			outcome, decline, channel, ref := "", "", "", ""

@@ -76,6 +76,7 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 	if draft {
 		fmt.Fprintln(a.stderr, "repairdesk letter:", a.t("cli.letter_draft", c.No))
 	}
+	l = workflow.MaskLetter(l, st.Settings().Letterhead) // numbers typed into free text, in older letters too
 	var data string
 	if f == "html" {
 		data = workflow.LetterHTML(l, st.Settings().Letterhead)

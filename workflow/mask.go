@@ -1,0 +1,365 @@
+package workflow
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+)
+
+// TextKind says what a string field of a case or event holds, for masking and sealing.
+type TextKind int
+
+const (
+	// TextFree is text people type freely (details, notes, comments, findings, reasons,
+	// letters): masked wherever it leaves the program, sealed in the file when it holds an
+	// ID or mobile number.
+	TextFree TextKind = iota + 1
+	// TextBounded is typed text whose length intake checks (names, the address): masked on
+	// the way out, kept as typed in the file (a sealed value would fail that check on replay).
+	TextBounded
+	// TextIDNumber and TextPhone are the agent's structured ID number and phone, masked
+	// whole (and sealed by the store on their own).
+	TextIDNumber
+	TextPhone
+	// TextCode is what the program or a choice list writes: keys, staff names, dates, case
+	// and credit codes, hashes. Masked too on the way out, in case one was tampered with.
+	TextCode
+)
+
+// WalkCase calls fn with every string field of c (the enumerations Stage excepted) and
+// what it holds. fn may change the field: c's slices and pointers are c's own, so call it
+// on a CloneCase when the case is shared.
+func WalkCase(c *Case, fn func(k TextKind, p *string)) {
+	fn(TextCode, &c.No)
+	walkEnterprise(&c.Enterprise, fn)
+	walkAgent(&c.Agent, fn)
+	for i := range c.Records {
+		walkRecord(&c.Records[i], fn)
+	}
+	for i := range c.Materials {
+		m := &c.Materials[i]
+		fn(TextCode, &m.Key)
+		fn(TextFree, &m.Label)
+		fn(TextFree, &m.Note)
+	}
+	for i := range c.Findings {
+		walkFinding(&c.Findings[i], fn)
+	}
+	for i := range c.Notices {
+		n := &c.Notices[i]
+		fn(TextCode, &n.By)
+		for j := range n.Items {
+			it := &n.Items[j]
+			fn(TextCode, &it.Key)
+			fn(TextFree, &it.Label)
+			fn(TextFree, &it.Note)
+		}
+	}
+	fn(TextCode, &c.Owner)
+	for i := range c.Investigators {
+		fn(TextCode, &c.Investigators[i])
+	}
+	fn(TextCode, &c.Proposer)
+	fn(TextCode, &c.CreditCodeOverride)
+	walkProposal(c.Proposal, fn)
+	if d := c.Approval; d != nil {
+		fn(TextCode, &d.By)
+		fn(TextFree, &d.Comment)
+	}
+	walkDecline(c.Decline, fn)
+	walkSubmission(c.Submission, fn)
+	walkOutcome(c.Outcome, fn)
+	walkNotification(c.Notification, fn)
+	fn(TextFree, &c.Withdrawal)
+	fn(TextCode, &c.UpdatedBy)
+}
+
+// WalkEvent is WalkCase for an event, its action and its letter (ActionKind, Stage and
+// Role excepted).
+func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
+	fn(TextCode, &ev.Actor)
+	fn(TextFree, &ev.Comment)
+	for i := range ev.Changes {
+		ch := &ev.Changes[i]
+		fn(TextCode, &ch.Field)
+		fn(TextFree, &ch.Old)
+		fn(TextFree, &ch.New)
+	}
+	a := &ev.Action
+	fn(TextCode, &a.Actor)
+	fn(TextFree, &a.Comment)
+	if in := a.Intake; in != nil {
+		fn(TextCode, &in.No)
+		walkEnterprise(&in.Enterprise, fn)
+		walkAgent(&in.Agent, fn)
+		for i := range in.Records {
+			walkRecord(&in.Records[i], fn)
+		}
+		walkMaterials(in.Materials, fn)
+		fn(TextCode, &in.Owner)
+	}
+	if u := a.Material; u != nil {
+		fn(TextCode, &u.Key)
+		fn(TextFree, &u.Label)
+		fn(TextFree, &u.Note)
+	}
+	if a.Finding != nil {
+		walkFinding(a.Finding, fn)
+	}
+	walkProposal(a.Proposal, fn)
+	walkDecline(a.Decline, fn)
+	walkSubmission(a.Submission, fn)
+	walkOutcome(a.Outcome, fn)
+	walkNotification(a.Notification, fn)
+	fn(TextCode, &a.Assignee)
+	if a.Record != nil {
+		walkRecord(a.Record, fn)
+	}
+	walkMaterials(a.Materials, fn)
+	if l := ev.Letter; l != nil {
+		fn(TextCode, &l.Kind)
+		fn(TextCode, &l.Lang)
+		fn(TextFree, &l.Title)
+		fn(TextFree, &l.Body)
+	}
+	fn(TextCode, &ev.PrevHash)
+	fn(TextCode, &ev.Hash)
+}
+
+func walkEnterprise(e *Enterprise, fn func(TextKind, *string)) {
+	fn(TextBounded, &e.Name)
+	fn(TextCode, &e.CreditCode)
+	fn(TextBounded, &e.LegalRep)
+	fn(TextBounded, &e.Address)
+	fn(TextFree, &e.Contact)
+}
+
+func walkAgent(a *Agent, fn func(TextKind, *string)) {
+	fn(TextBounded, &a.Name)
+	fn(TextPhone, &a.Phone)
+	fn(TextIDNumber, &a.IDNumber)
+	fn(TextFree, &a.AuthLetter)
+}
+
+func walkRecord(r *Record, fn func(TextKind, *string)) {
+	fn(TextCode, &r.Source)
+	fn(TextCode, &r.Type)
+	fn(TextFree, &r.Institution)
+	fn(TextCode, &r.Date)
+	fn(TextCode, &r.Problem)
+	fn(TextCode, &r.Tier)
+	fn(TextFree, &r.Detail)
+}
+
+func walkMaterials(ms []Material, fn func(TextKind, *string)) {
+	for i := range ms {
+		fn(TextCode, &ms[i].Key)
+		fn(TextFree, &ms[i].Label)
+		fn(TextFree, &ms[i].Note)
+	}
+}
+
+func walkFinding(f *Finding, fn func(TextKind, *string)) {
+	fn(TextFree, &f.Checked)
+	fn(TextCode, &f.Contact)
+	fn(TextCode, &f.Method)
+	fn(TextCode, &f.Result)
+	fn(TextFree, &f.Evidence)
+	fn(TextCode, &f.By)
+}
+
+func walkProposal(p *Proposal, fn func(TextKind, *string)) {
+	if p != nil {
+		fn(TextFree, &p.Conclusion)
+		fn(TextFree, &p.Plan)
+		fn(TextCode, &p.By)
+	}
+}
+
+func walkDecline(d *Decline, fn func(TextKind, *string)) {
+	if d != nil {
+		fn(TextCode, &d.Reason)
+		fn(TextFree, &d.Explanation)
+		for i := range d.Avenues {
+			fn(TextCode, &d.Avenues[i])
+		}
+		fn(TextCode, &d.ExpiryDate)
+		fn(TextCode, &d.By)
+	}
+}
+
+func walkSubmission(s *Submission, fn func(TextKind, *string)) {
+	if s != nil {
+		fn(TextCode, &s.Channel)
+		fn(TextFree, &s.Reference)
+		fn(TextCode, &s.By)
+	}
+}
+
+func walkOutcome(o *Outcome, fn func(TextKind, *string)) {
+	if o != nil {
+		fn(TextCode, &o.Result)
+		fn(TextFree, &o.Note)
+		fn(TextCode, &o.By)
+	}
+}
+
+func walkNotification(n *Notification, fn func(TextKind, *string)) {
+	if n != nil {
+		fn(TextCode, &n.Channel)
+		fn(TextCode, &n.Date)
+		fn(TextCode, &n.By)
+	}
+}
+
+func clonePtr[T any](p *T) *T {
+	if p == nil {
+		return nil
+	}
+	v := *p
+	return &v
+}
+
+// CloneCase is a deep copy of c: no slice or pointer is shared with it.
+func CloneCase(c Case) Case {
+	c = c.clone()
+	for i := range c.Notices {
+		c.Notices[i].Items = slices.Clone(c.Notices[i].Items)
+	}
+	c.Proposal, c.Approval, c.Submission = clonePtr(c.Proposal), clonePtr(c.Approval), clonePtr(c.Submission)
+	c.Outcome, c.Notification = clonePtr(c.Outcome), clonePtr(c.Notification)
+	if c.Decline != nil {
+		d := *c.Decline
+		d.Avenues = slices.Clone(d.Avenues)
+		c.Decline = &d
+	}
+	return c
+}
+
+// CloneEvent is a deep copy of ev: no slice or pointer is shared with it.
+func CloneEvent(ev Event) Event {
+	ev.Changes = slices.Clone(ev.Changes)
+	a := &ev.Action
+	if a.Intake != nil {
+		in := *a.Intake
+		in.Records = slices.Clone(in.Records)
+		in.Materials = slices.Clone(in.Materials)
+		a.Intake = &in
+	}
+	a.Material, a.Finding, a.Proposal = clonePtr(a.Material), clonePtr(a.Finding), clonePtr(a.Proposal)
+	a.Submission, a.Outcome, a.Notification = clonePtr(a.Submission), clonePtr(a.Outcome), clonePtr(a.Notification)
+	a.Record = clonePtr(a.Record)
+	a.Materials = slices.Clone(a.Materials)
+	if a.Decline != nil {
+		d := *a.Decline
+		d.Avenues = slices.Clone(d.Avenues)
+		a.Decline = &d
+	}
+	ev.Letter = clonePtr(ev.Letter)
+	return ev
+}
+
+// MaskError says a case could not be masked safely; the caller must leave it out (an
+// export stops), never use the unmasked value.
+type MaskError struct {
+	CaseNo string
+	Field  string // the path of the string that still holds a number, e.g. events[2].comment
+}
+
+func (e *MaskError) Error() string { return e.Message("en") }
+
+// Message says what went wrong, in lang (zh by default).
+func (e *MaskError) Message(lang string) string {
+	if lang == "en" {
+		return fmt.Sprintf("case %s: %s still holds an ID or phone number after masking; nothing of it is given out", e.CaseNo, e.Field)
+	}
+	return fmt.Sprintf("案件 %s：%s 脱敏后仍含身份证号或手机号，该案件不予输出", e.CaseNo, e.Field)
+}
+
+// MaskCase returns copies of c and its events fit to leave the program (an export, a
+// report): the agent's ID number and phone masked whole, and every ID or mobile number in
+// any other text masked where it stands (the agency's own numbers given in keep are left).
+// c and evs are not changed. It fails closed: the result is checked string by string —
+// every string field, including any the walk above does not know — and if a number is
+// left anywhere the result is an error and no case, never the unmasked value.
+func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
+	mask := func(k TextKind, p *string) {
+		switch k {
+		case TextIDNumber:
+			*p = MaskID(*p)
+		case TextPhone:
+			*p = MaskPhone(*p)
+		default:
+			*p = MaskTextExcept(*p, keep...)
+		}
+	}
+	mc := CloneCase(c)
+	WalkCase(&mc, mask)
+	var mevs []Event
+	if evs != nil {
+		mevs = make([]Event, len(evs))
+	}
+	for i := range evs {
+		mevs[i] = CloneEvent(evs[i])
+		WalkEvent(&mevs[i], mask)
+	}
+	if f := unmasked(reflect.ValueOf(mc), "case", keep); f != "" {
+		return Case{}, nil, &MaskError{CaseNo: CleanLine(c.No), Field: f}
+	}
+	for i := range mevs {
+		if f := unmasked(reflect.ValueOf(mevs[i]), fmt.Sprintf("events[%d]", i), keep); f != "" {
+			return Case{}, nil, &MaskError{CaseNo: CleanLine(c.No), Field: f}
+		}
+	}
+	return mc, mevs, nil
+}
+
+// unmasked walks every string reachable from v by reflection and returns the path of the
+// first that still holds a number (or "" when none does). It does not trust WalkCase: a
+// field added later and not walked is found here.
+func unmasked(v reflect.Value, path string, keep []string) string {
+	switch v.Kind() {
+	case reflect.String:
+		for _, m := range FindPII(v.String()) {
+			if !piiKept(m.Number, keep) {
+				return path
+			}
+		}
+	case reflect.Pointer, reflect.Interface:
+		if !v.IsNil() {
+			return unmasked(v.Elem(), path, keep)
+		}
+	case reflect.Slice, reflect.Array:
+		for i := 0; i < v.Len(); i++ {
+			if f := unmasked(v.Index(i), fmt.Sprintf("%s[%d]", path, i), keep); f != "" {
+				return f
+			}
+		}
+	case reflect.Map:
+		it := v.MapRange()
+		for it.Next() {
+			if f := unmasked(it.Key(), path+"{key}", keep); f != "" {
+				return f
+			}
+			if f := unmasked(it.Value(), path+"{value}", keep); f != "" {
+				return f
+			}
+		}
+	case reflect.Struct:
+		t := v.Type()
+		if t.PkgPath() == "time" {
+			return ""
+		}
+		for i := 0; i < v.NumField(); i++ {
+			name := t.Field(i).Name
+			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag != "" {
+				name = tag
+			}
+			if f := unmasked(v.Field(i), path+"."+name, keep); f != "" {
+				return f
+			}
+		}
+	}
+	return ""
+}

@@ -1,0 +1,265 @@
+package workflow
+
+import (
+	"strings"
+	"unicode/utf8"
+)
+
+// Personal numbers typed into free text: a resident ID number (GB 11643: 17 digits and a
+// check character, a real birth date) or a mainland mobile number (1[3-9] and 9 digits,
+// optionally after +86 / 86 / 0086). They are found however they were typed: with spaces,
+// hyphens or dots between digit groups, in full-width digits, with a lower-case x, and
+// glued to letters ("ID110105198502069016abc") — no word boundary is needed.
+//
+// A number is made of whole digit groups: a group is a run of digits (an ID's X may end
+// it), and groups joined by at most three separators (space, hyphen, dot and their
+// full-width forms) form one candidate run. A digit run longer than an ID number is never
+// cut to find one inside it (a bank account is not a phone), and a long hexadecimal run
+// (a SHA-256 evidence digest, an event hash) is not looked into at all.
+
+// PIIKind says what kind of number a PIIMatch is.
+type PIIKind int
+
+const (
+	PIIIDNumber PIIKind = iota + 1
+	PIIMobile
+)
+
+// PIIMatch is one number found in a text: s[Start:End] is what was typed (prefix and
+// separators included); Number is its normal form (ASCII digits, upper-case X, no prefix).
+type PIIMatch struct {
+	Start, End int
+	Kind       PIIKind
+	Number     string
+}
+
+// piiHexRun is the length from which a run of hexadecimal characters is taken for a
+// digest and not searched.
+const piiHexRun = 32
+
+type piiGroup struct {
+	start, end int    // byte offsets in the text (the digits)
+	digits     string // ASCII digits
+	hasX       bool   // an X follows the digits; xEnd is the offset after it
+	xEnd       int
+}
+
+// piiDigit returns the ASCII digit of r (ASCII or full-width), or 0.
+func piiDigit(r rune) byte {
+	switch {
+	case r >= '0' && r <= '9':
+		return byte(r)
+	case r >= '０' && r <= '９':
+		return byte('0' + r - '０')
+	}
+	return 0
+}
+
+func piiIsX(r rune) bool { return r == 'X' || r == 'x' || r == 'Ｘ' || r == 'ｘ' }
+
+func piiIsSep(r rune) bool {
+	switch r {
+	case ' ', '-', '.', '\u3000', '－', '．', '‐', '‑', '–', '—', '・', '·', '\u00a0':
+		return true
+	}
+	return false
+}
+
+// piiMayHold is the fast path: no digit at all, no number.
+func piiMayHold(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= '0' && c <= '9' || c == 0xef { // 0xef starts the UTF-8 of ０–９
+			return true
+		}
+	}
+	return false
+}
+
+// piiHexSpans marks the long hexadecimal runs of s, which are not searched.
+func piiHexSpans(s string) [][2]int {
+	var out [][2]int
+	start := -1
+	for i := 0; i <= len(s); i++ {
+		hex := i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f' || s[i] >= 'A' && s[i] <= 'F')
+		switch {
+		case hex && start < 0:
+			start = i
+		case !hex && start >= 0:
+			if i-start >= piiHexRun {
+				out = append(out, [2]int{start, i})
+			}
+			start = -1
+		}
+	}
+	return out
+}
+
+// FindPII returns the resident ID numbers and mobile numbers in s, in order.
+func FindPII(s string) []PIIMatch {
+	if !piiMayHold(s) {
+		return nil
+	}
+	hex := piiHexSpans(s)
+	inHex := func(i int) bool {
+		for _, h := range hex {
+			if i >= h[0] && i < h[1] {
+				return true
+			}
+		}
+		return false
+	}
+	var out []PIIMatch
+	var run []piiGroup
+	flush := func() {
+		out = append(out, piiMatchRun(s, run)...)
+		run = run[:0]
+	}
+	var cur *piiGroup
+	seps := 0 // separators since the last group ended
+	for i := 0; i < len(s); {
+		r, size := utf8.DecodeRuneInString(s[i:])
+		d := piiDigit(r)
+		switch {
+		case d != 0 && !inHex(i):
+			if cur == nil {
+				if seps == 0 || seps > 3 {
+					flush()
+				}
+				run = append(run, piiGroup{start: i})
+				cur = &run[len(run)-1]
+			}
+			if cur.hasX { // a digit after an X: the X ended its group, this is another run
+				flush()
+				run = append(run, piiGroup{start: i})
+				cur = &run[len(run)-1]
+			}
+			cur.digits += string(d)
+			cur.end = i + size
+			seps = 0
+		case cur != nil && !cur.hasX && piiIsX(r):
+			cur.hasX = true
+			cur.xEnd = i + size
+		case piiIsSep(r) && len(run) > 0:
+			cur = nil
+			seps++
+		default:
+			cur = nil
+			seps = 0
+			flush()
+		}
+		i += size
+	}
+	flush()
+	return out
+}
+
+// piiMatchRun finds the numbers made of whole groups of one run, the longest first at
+// each group.
+func piiMatchRun(s string, run []piiGroup) []PIIMatch {
+	var out []PIIMatch
+	for i := 0; i < len(run); {
+		best, bestJ, bestEnd := PIIMatch{}, -1, 0
+		d := ""
+		for j := i; j < len(run); j++ {
+			d += run[j].digits
+			if len(d) > 18 {
+				break
+			}
+			if len(d) == 17 && run[j].hasX && piiValidID(d+"X") {
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d + "X"}, j, run[j].xEnd
+			}
+			switch {
+			case len(d) == 18 && piiValidID(d):
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d}, j, run[j].end
+			case len(d) == 11 && phoneIsMobile(d):
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d}, j, run[j].end
+			case len(d) == 13 && d[:2] == "86" && phoneIsMobile(d[2:]):
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[2:]}, j, run[j].end
+			case len(d) == 15 && d[:4] == "0086" && phoneIsMobile(d[4:]):
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[4:]}, j, run[j].end
+			}
+			if run[j].hasX { // an X ends what it follows
+				break
+			}
+		}
+		if bestJ < 0 {
+			i++
+			continue
+		}
+		best.Start, best.End = run[i].start, bestEnd
+		if best.Kind == PIIMobile && best.Start > 0 {
+			if r, size := utf8.DecodeLastRuneInString(s[:best.Start]); r == '+' || r == '＋' {
+				best.Start -= size
+			}
+		}
+		out = append(out, best)
+		i = bestJ + 1
+	}
+	return out
+}
+
+// piiValidID: 18 characters, a region starting 1–8, a real birth date from 1900 on, and
+// the GB 11643 check character. d is already normalised (ASCII, upper-case X).
+func piiValidID(d string) bool {
+	if len(d) != 18 || d[0] < '1' || d[0] > '8' {
+		return false
+	}
+	want, ok := IDCheckChar(d[:17])
+	if !ok || d[17] != want {
+		return false
+	}
+	y, m, day := valAtoi(d[6:10]), valAtoi(d[10:12]), valAtoi(d[12:14])
+	if y < 1900 || y > 2099 || m < 1 || m > 12 || day < 1 {
+		return false
+	}
+	mdays := [13]int{0, 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}
+	if day > mdays[m] || m == 2 && day == 29 && !(y%4 == 0 && (y%100 != 0 || y%400 == 0)) {
+		return false
+	}
+	return true
+}
+
+// HasPII reports whether s holds a resident ID number or a mobile number.
+func HasPII(s string) bool { return len(FindPII(s)) > 0 }
+
+// MaskText masks every resident ID number and mobile number in s the way the structured
+// fields are masked (1101**********002X, 138****5678); the rest of s is unchanged.
+func MaskText(s string) string { return MaskTextExcept(s) }
+
+// MaskTextExcept is MaskText leaving alone the numbers given (in any form ValidatePhone or
+// the ID check accept), e.g. the agency's own phone in its letterhead.
+func MaskTextExcept(s string, keep ...string) string {
+	ms := FindPII(s)
+	if len(ms) == 0 {
+		return s
+	}
+	var b strings.Builder
+	b.Grow(len(s))
+	last := 0
+	for _, m := range ms {
+		if piiKept(m.Number, keep) {
+			continue
+		}
+		b.WriteString(s[last:m.Start])
+		if m.Kind == PIIIDNumber {
+			b.WriteString(MaskID(m.Number))
+		} else {
+			b.WriteString(MaskPhone(m.Number))
+		}
+		last = m.End
+	}
+	b.WriteString(s[last:])
+	return b.String()
+}
+
+func piiKept(n string, keep []string) bool {
+	for _, k := range keep {
+		for _, m := range FindPII(k) {
+			if m.Number == n {
+				return true
+			}
+		}
+	}
+	return false
+}
