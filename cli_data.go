@@ -194,18 +194,21 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 
 // cmdCheck: repairdesk check [--db PATH]. Works while the database is open elsewhere.
 func cmdCheck(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk check", stderr, "repairdesk check [--db PATH]")
+	fs := newFlags("repairdesk check", stderr, "repairdesk check [--db PATH] [--anchor-log FILE] [--anchor-pub FILE]")
 	db := fs.String("db", DefaultDBPath(), "database file")
+	anchorLog := fs.String("anchor-log", "", "anchor log to check against (default DB.anchors; e.g. the copy from serve --anchor-copy)")
+	anchorPub := fs.String("anchor-pub", "", "public key of the anchor log (default DB.anchor-key.pub; better one kept elsewhere)")
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
 	l := tui.LangFromEnv("")
-	st, err := store.Open(*db, store.Options{ReadOnly: true, Timeout: localTimeout})
+	st, err := store.Open(*db, store.Options{ReadOnly: true, Timeout: localTimeout, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
 	var le *store.LockedError
 	switch {
 	case err == nil:
 		defer st.Close()
 		probs := st.Check()
+		printAnchors(stdout, st.Anchors(), l)
 		if len(probs) == 0 {
 			fmt.Fprintln(stdout, tui.T(l, "cli.check_ok", *db, st.Snapshot().Len()))
 			return 0
@@ -216,6 +219,11 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, tui.T(l, "cli.check_problems", *db, len(probs)))
 		return 1
 	case errors.As(err, &le):
+		if *anchorLog != "" || *anchorPub != "" {
+			fmt.Fprintln(stderr, "repairdesk check:", pick(l, "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）",
+				"the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"))
+			return 1
+		}
 		probs, rerr := store.RemoteCheck(*db)
 		if rerr != nil {
 			fmt.Fprintln(stderr, "repairdesk check:", tui.T(l, "cli.check_no_socket", le.Message(l), rerr))
@@ -274,4 +282,17 @@ func cmdRestore(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, tui.T(l, "cli.restore_previous", rep.Previous))
 	}
 	return 0
+}
+
+// printAnchors says what the anchor log holds and which key checked it.
+func printAnchors(w io.Writer, a store.AnchorInfo, l string) {
+	switch {
+	case a.Entries == 0 && !a.Anchored:
+		fmt.Fprintln(w, pick(l, "锚定日志：无——此数据库的历史未锚定（尚未以读写方式打开过，或由旧版写入）",
+			"anchor log: none — this database's history is not anchored (never opened for writing, or written by an older repairdesk)"))
+	case a.Entries > 0 && a.Key != "":
+		fmt.Fprintf(w, pick(l, "锚定日志：%s，%d 条，最后一条 #%d（%s，%d 件案件、%d 条记录），公钥 %s（%s）\n",
+			"anchor log: %s, %d entries, last #%d (%s, %d cases, %d events), public key %s (%s)\n"),
+			a.Log, a.Entries, a.Last.N, a.Last.At.Local().Format(time.DateTime), a.Last.Cases, a.Last.Events, a.Key, a.PubFrom)
+	}
 }

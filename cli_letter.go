@@ -90,7 +90,7 @@ func cmdLetter(args []string, stdout, stderr io.Writer) int {
 	if f == "html" {
 		data = workflow.LetterHTML(l, st.Settings().Letterhead)
 	} else {
-		data = l.Title + "\n\n" + l.Body
+		data = workflow.LetterText(l)
 	}
 	if err := writeOut(*out, []byte(data), stdout); err != nil {
 		return fail(1, "%v", err)

@@ -17,12 +17,14 @@ import (
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk serve", stderr, "repairdesk serve [--listen 127.0.0.1:23234] [--db PATH] [--host-key PATH] [--idle-lock 15m]")
+	fs := newFlags("repairdesk serve", stderr, "repairdesk serve [--listen 127.0.0.1:23234] [--db PATH] [--host-key PATH] [--idle-lock 15m] [--anchor-key FILE] [--anchor-copy DIR]")
 	listen := fs.String("listen", "127.0.0.1:23234", "address to listen on; 0.0.0.0:23234 serves the whole office network")
 	db := fs.String("db", DefaultDBPath(), "database file")
 	hostKey := fs.String("host-key", "", "SSH host key, created on the first start and kept (default host_ed25519 in the data directory)")
 	idle := fs.Duration("idle-lock", 15*time.Minute, "lock a console after this long without a key (0 = never)")
 	keyFile := fs.String("key-file", "", "key for personal fields (default $REPAIRDESK_KEY, else DB.key beside the database)")
+	anchorKey := fs.String("anchor-key", "", "signing key of the anchor log (default DB.anchor-key beside the database; made on first run)")
+	anchorCopy := fs.String("anchor-copy", "", "directory that also receives every anchor entry (e.g. a mount of another machine)")
 	pos, err := parse(fs, args)
 	if err != nil {
 		return 2
@@ -35,7 +37,7 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 		*hostKey = filepath.Join(dataDir(), "host_ed25519")
 	}
 	lang := tui.LangFromEnv("")
-	st, ok := openStore(*db, store.Options{Mode: "serve", Listen: *listen, KeyFile: *keyFile}, stderr, lang)
+	st, ok := openStore(*db, store.Options{Mode: "serve", Listen: *listen, KeyFile: *keyFile, AnchorKey: *anchorKey, AnchorCopy: *anchorCopy}, stderr, lang)
 	if !ok {
 		return 1
 	}

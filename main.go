@@ -35,7 +35,7 @@ const usage = `repairdesk — 企业征信修复工作台 / credit-repair desk
 usage:
   repairdesk [--db PATH] [--lang zh|en] [--as NAME]   open the console
   repairdesk --demo [--reset] [--as NAME]             open the console on the demo database
-  repairdesk serve [--listen ADDR] [--db PATH] [--host-key PATH] [--idle-lock 15m]
+  repairdesk serve [--listen ADDR] [--db PATH] [--host-key PATH] [--idle-lock 15m] [--anchor-key FILE] [--anchor-copy DIR]
   repairdesk staff add NAME --role specialist|supervisor|admin|auditor [--display 姓名] [--key FILE]
   repairdesk staff list | disable NAME | enable NAME
   repairdesk staff key add NAME FILE | staff key remove NAME FINGERPRINT
@@ -44,9 +44,10 @@ usage:
   repairdesk calendar list | import FILE.json         working-day calendar (holidays, 调休)
   repairdesk sla show | set STAGE DAYS [--type T]     deadline rules
   repairdesk import FILE.csv [--db PATH] [--as NAME]   bulk intake; re-running skips rows already imported
-  repairdesk check [--db PATH]                        verify the database (also while it is open)
+  repairdesk check [--db PATH] [--anchor-log FILE] [--anchor-pub FILE]   verify the database and its anchor log (also while it is open)
   repairdesk backup FILE [--db PATH]                  consistent hot backup, verified (also while it is open)
   repairdesk restore FILE [--db PATH]                 replace the database with a verified backup (never while it is open)
+  repairdesk verify LETTER-FILE [--db PATH]           is this letter consistent with the history today? (its 核验码)
   repairdesk report [--period 2026-Q3] [--format md|csv] [--out FILE] [--db PATH]   results table
   repairdesk letter CASE receipt|notice|decline|result [--out FILE] [--format txt|html] [--db PATH]
   repairdesk export [--format csv|json] [--since 2026-01-01] [--out FILE] [--db PATH]
@@ -60,7 +61,7 @@ const usageZH = `repairdesk — 企业征信修复工作台
 用法：
   repairdesk [--db 路径] [--lang zh|en] [--as 登录名]   打开控制台
   repairdesk --demo [--reset] [--as 登录名]             在演示数据库上打开控制台
-  repairdesk serve [--listen 地址] [--db 路径] [--host-key 路径] [--idle-lock 15m]   为全办公室提供 SSH 服务
+  repairdesk serve [--listen 地址] [--db 路径] [--host-key 路径] [--idle-lock 15m] [--anchor-key 文件] [--anchor-copy 目录]   为全办公室提供 SSH 服务
   repairdesk staff add 登录名 --role specialist|supervisor|admin|auditor [--display 姓名] [--key 公钥文件]
   repairdesk staff list | disable 登录名 | enable 登录名
   repairdesk staff key add 登录名 公钥文件 | staff key remove 登录名 指纹
@@ -69,9 +70,10 @@ const usageZH = `repairdesk — 企业征信修复工作台
   repairdesk calendar list | import 文件.json         工作日历（节假日、调休）
   repairdesk sla show | set 阶段 天数 [--type 类型]   期限规则
   repairdesk import 文件.csv [--db 路径] [--as 登录名]   批量受理；重复运行会跳过已导入的行
-  repairdesk check [--db 路径]                        校验数据库（使用中亦可）
+  repairdesk check [--db 路径] [--anchor-log 文件] [--anchor-pub 文件]   校验数据库及其防篡改锚定日志（使用中亦可）
   repairdesk backup 文件 [--db 路径]                  一致的热备份并校验（使用中亦可）
   repairdesk restore 文件 [--db 路径]                 用已校验的备份替换数据库（使用中不可）
+  repairdesk verify 函件文件 [--db 路径]              凭核验码核对函件与当前历史是否一致
   repairdesk report [--period 2026-Q3] [--format md|csv] [--out 文件] [--db 路径]   成效统计表
   repairdesk letter 案件编号 receipt|notice|decline|result [--out 文件] [--format txt|html] [--db 路径]
   repairdesk export [--format csv|json] [--since 2026-01-01] [--out 文件] [--db 路径]
@@ -135,6 +137,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return cmdBackup(args[1:], stdout, stderr)
 		case "restore":
 			return cmdRestore(args[1:], stdout, stderr)
+		case "verify":
+			return cmdVerify(args[1:], stdout, stderr)
 		case "import":
 			return cmdImport(args[1:], stdout, stderr)
 		case "version":
@@ -200,6 +204,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 	as := fs.String("as", "", "with --demo: act as this staff member (e.g. chenjing, the supervisor)")
 	idle := fs.Duration("lock-after", 0, "lock the screen after this long without a key (0 = never)")
 	keyFile := fs.String("key-file", "", "key for personal fields (default $REPAIRDESK_KEY, else DB.key beside the database)")
+	anchorKey := fs.String("anchor-key", "", "signing key of the anchor log (default DB.anchor-key beside the database; made on first run)")
 	if _, err := parse(fs, args); err != nil {
 		return 2
 	}
@@ -222,7 +227,7 @@ func cmdConsole(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stderr, "repairdesk:", tui.T(l, "cli.reset_demo_only"))
 		return 2
 	}
-	st, ok := openStore(path, store.Options{Mode: "console", KeyFile: *keyFile}, stderr, l)
+	st, ok := openStore(path, store.Options{Mode: "console", KeyFile: *keyFile, AnchorKey: *anchorKey}, stderr, l)
 	if !ok {
 		return 1
 	}

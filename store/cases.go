@@ -411,6 +411,7 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 		if err != nil {
 			return fmt.Errorf("letter %s: %w", lk, err)
 		}
+		l.Code = workflow.LetterCode(c.No, ev.Seq, prevHash)
 		ev.Letter = &l
 	}
 	ev.PrevHash = prevHash
