@@ -166,9 +166,11 @@ func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string)
 		if err := s.fileEnterprise(tx, &c); err != nil {
 			return err
 		}
+		s.anch.note(c.ID, ev.Seq, ev.Hash)
 		out = c
-		return nil
+		return s.anch.stage(tx, now)
 	})
+	s.anchorDone(err)
 	if err != nil {
 		return workflow.Case{}, err
 	}
@@ -315,6 +317,7 @@ func (s *Store) applyAll(batch []*applyReq) bool {
 			if err := s.save(tx, &c, &ev, prev); err != nil {
 				return err
 			}
+			s.anch.note(c.ID, ev.Seq, ev.Hash)
 			if s.afterSave != nil {
 				if err := s.afterSave(&c); err != nil {
 					return err
@@ -322,8 +325,9 @@ func (s *Store) applyAll(batch []*applyReq) bool {
 			}
 			r.out = c
 		}
-		return nil
+		return s.anch.stage(tx, s.opts.Now())
 	})
+	s.anchorDone(err)
 	if err != nil {
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, err
@@ -407,6 +411,7 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 		if err != nil {
 			return fmt.Errorf("letter %s: %w", lk, err)
 		}
+		l.Code = workflow.LetterCode(c.No, ev.Seq, prevHash)
 		ev.Letter = &l
 	}
 	ev.PrevHash = prevHash

@@ -50,7 +50,31 @@ func (s *Store) Check() []Problem {
 		out = append(out, p)
 		mu.Unlock()
 	}
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	// The read transaction and the anchor log's length are taken together, under the
+	// writers' lock, so the log holds exactly the transactions this one sees.
+	var (
+		tx    *bolt.Tx
+		limit int64
+		err   error
+	)
+	if s.anch != nil {
+		s.writeMu.Lock()
+		tx, err = s.db.Begin(false)
+		limit = s.anchorLimit()
+		s.writeMu.Unlock()
+	} else {
+		tx, err = s.db.Begin(false)
+	}
+	if err != nil {
+		return nil
+	}
+	defer tx.Rollback()
+	an, anProbs := s.anchorsFor(tx, limit)
+	for _, p := range anProbs {
+		add(p)
+	}
+	seen := map[uint32]bool{}
+	func() {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		prefetchAll(tx, cb, eb)
 		for err := range tx.Check() {
@@ -80,6 +104,7 @@ func (s *Store) Check() []Problem {
 				}
 				if id := uint64(binary.BigEndian.Uint32(ek[:4])); id != last {
 					add(Problem{uint32(id), 0, "events without a case"})
+					seen[uint32(id)] = true
 					last = id
 				}
 			}
@@ -91,7 +116,11 @@ func (s *Store) Check() []Problem {
 			}
 			id := binary.BigEndian.Uint32(k)
 			orphans(uint64(id))
+			seen[id] = true
 			j := checkJob{id: id, c: v}
+			if an != nil {
+				j.anchored, j.anchors = an.cases[id], true
+			}
 			for ; ek != nil && len(ek) == 8 && binary.BigEndian.Uint32(ek[:4]) == id; ek, ev = ec.Next() {
 				j.keys, j.evs = append(j.keys, ek), append(j.evs, ev)
 			}
@@ -101,8 +130,15 @@ func (s *Store) Check() []Problem {
 		orphans(1 << 32)
 		close(jobs)
 		wg.Wait()
-		return nil
-	})
+	}()
+	if an != nil {
+		for id, ac := range an.cases {
+			if !seen[id] && len(ac.hashes) > 0 {
+				add(Problem{id, 0, fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",
+					len(ac.hashes), ac.entry[len(ac.entry)-1])})
+			}
+		}
+	}
 	slices.SortStableFunc(out, func(a, b Problem) int {
 		if c := cmp.Compare(a.CaseID, b.CaseID); c != 0 {
 			return c
@@ -117,6 +153,8 @@ type checkJob struct {
 	id        uint32
 	c         []byte
 	keys, evs [][]byte
+	anchors   bool          // an anchor log is there to compare with
+	anchored  *anchoredCase // what it holds for this case
 }
 
 // checkCase verifies one case's chain, then that the case is the fold of its events.
@@ -164,6 +202,14 @@ func (s *Store) checkCase(j checkJob, add func(Problem)) {
 	}
 	if !reflect.DeepEqual(normal(folded), normal(c)) {
 		add(Problem{id, 0, fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
+		return
+	}
+	if j.anchors { // consistent in itself: is it the history that was anchored?
+		hashes := make([]string, len(evs))
+		for i := range evs {
+			hashes[i] = evs[i].Hash
+		}
+		checkAnchored(id, hashes, j.anchored, add)
 	}
 }
 

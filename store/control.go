@@ -15,6 +15,7 @@ package store
 import (
 	"bufio"
 	"context"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -467,8 +468,15 @@ type Verification struct {
 // on it. A file that does not open — not a repairdesk database, damaged, a newer schema —
 // is an error; an open file's findings are in Problems. keyFile ("" = the default beside
 // path) is the key its personal data should be sealed with.
+//
+// The anchor log beside the file ("<path>.anchors", as BackupFile writes it) is checked
+// too, with the public key beside it; a loose copy without one is checked without anchors.
 func VerifyFile(path, keyFile string) (v Verification, err error) {
-	return verifyFile(path, Options{KeyFile: keyFile})
+	opts := Options{KeyFile: keyFile}
+	if _, err := os.Stat(AnchorLogPath(path, opts)); err != nil {
+		opts.NoAnchors = true
+	}
+	return verifyFile(path, opts)
 }
 
 func verifyFile(path string, opts Options) (v Verification, err error) {
@@ -517,6 +525,8 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 type BackupResult struct {
 	Bytes  int64
 	Remote bool // taken through the control socket of the process holding the database
+	// Anchors: the anchor log matching the copy was written beside it ("<dest>.anchors").
+	Anchors bool
 	Verification
 }
 
@@ -583,13 +593,33 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 	if err := tmp.Close(); err != nil {
 		return res, err
 	}
-	// Checked against the database's own key: the backup holds no key, only sealed data.
-	v, err := VerifyFile(tmpName, keyFilePath(dbPath, Options{}))
+	// The anchor log, cut to the entry the copy names, goes beside it ("<dest>.anchors"),
+	// so that the backup — and a database restored from it — can be checked against it.
+	anchors := AnchorLogPath(dest, Options{})
+	vopts := Options{KeyFile: keyFilePath(dbPath, Options{}), AnchorLog: anchors, AnchorKey: AnchorKeyPath(dbPath, Options{})}
+	if _, err := os.Lstat(anchors); err == nil {
+		return res, fmt.Errorf("%s already exists; a backup never overwrites a file — choose a new name: %w", anchors, os.ErrExist)
+	}
+	carried, err := CopyAnchors(AnchorLogPath(dbPath, Options{}), tmpName, anchors)
 	if err != nil {
+		return res, fmt.Errorf("copy the anchor log: %w", err)
+	}
+	if !carried {
+		vopts.NoAnchors = true
+	} else if pub, _ := anchorPubOf(AnchorKeyPath(dbPath, Options{})); pub != nil {
+		// And its public key, so that the backup can be checked on its own.
+		_ = os.WriteFile(AnchorKeyPath(dest, Options{})+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644)
+	}
+	res.Anchors = carried
+	// Checked against the database's own key: the backup holds no key, only sealed data.
+	v, err := verifyFile(tmpName, vopts)
+	if err != nil {
+		os.Remove(anchors)
 		return res, fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
 	}
 	res.Verification = v
 	if err := placeNoClobber(tmpName, dest); err != nil {
+		os.Remove(anchors)
 		return res, err
 	}
 	keep = true
@@ -638,7 +668,8 @@ func lockedBy(path string) *LockedError {
 // RestoreReport describes a restore.
 type RestoreReport struct {
 	Cases    int
-	Previous string // where the replaced database was kept; "" if there was none
+	Previous string // where the replaced database was kept (its anchor log beside it); "" if there was none
+	Anchors  bool   // the backup's anchor log was checked and put in place
 }
 
 // RestoreError: the backup file failed verification; nothing was changed.
@@ -734,17 +765,43 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 			os.Remove(tmpName)
 		}
 	}()
-	v, err := verifyFile(tmpName, restoreVerifyOptions(dbPath))
+	vopts := restoreVerifyOptions(dbPath)
+	bAnchors := AnchorLogPath(backup, Options{})
+	_, aerr := os.Stat(bAnchors)
+	withAnchors := aerr == nil
+	if withAnchors {
+		// Checked with this database's anchor key when it has one, else the backup's.
+		vopts.AnchorLog = bAnchors
+		vopts.AnchorKey = AnchorKeyPath(dbPath, Options{})
+		if pub, _ := anchorPubOf(vopts.AnchorKey); pub == nil {
+			vopts.AnchorKey = AnchorKeyPath(backup, Options{})
+		}
+	} else {
+		vopts.NoAnchors = true
+	}
+	v, err := verifyFile(tmpName, vopts)
 	if err != nil {
 		return rep, fmt.Errorf("%s cannot be restored: %w", backup, err)
-	}
-	if len(v.Problems) > 0 {
-		return rep, &RestoreError{File: backup, Problems: v.Problems}
 	}
 	if v.KeyProblem != nil {
 		return rep, &RestoreKeyError{File: backup, Key: v.KeyProblem}
 	}
+	if len(v.Problems) > 0 {
+		return rep, &RestoreError{File: backup, Problems: v.Problems}
+	}
 	rep.Cases = v.Cases
+	var anchorsTmp string
+	if withAnchors {
+		if anchorsTmp, err = copyBeside(bAnchors, dbPath); err != nil {
+			return rep, err
+		}
+		defer func() {
+			if !placed {
+				os.Remove(anchorsTmp)
+			}
+		}()
+	}
+	rep.Anchors = withAnchors
 
 	if _, err := os.Lstat(dbPath); err == nil {
 		prev := fmt.Sprintf("%s.before-restore-%s", dbPath, time.Now().Format("20060102-150405"))
@@ -757,6 +814,12 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 		if err := os.Rename(dbPath, prev); err != nil {
 			return rep, fmt.Errorf("keep the current database: %w", err)
 		}
+		// Its anchor log goes with it: the restored database has the backup's (or, without
+		// one, starts a new log, which check reports as a restart).
+		if err := os.Rename(AnchorLogPath(dbPath, Options{}), AnchorLogPath(prev, Options{})); err != nil && !errors.Is(err, os.ErrNotExist) {
+			os.Rename(prev, dbPath)
+			return rep, fmt.Errorf("keep the current anchor log: %w", err)
+		}
 		if err := os.Rename(tmpName, dbPath); err != nil {
 			if rerr := os.Rename(prev, dbPath); rerr != nil {
 				return rep, fmt.Errorf("restore failed (%v) and the previous database is at %s (%v)", err, prev, rerr)
@@ -766,6 +829,12 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 		rep.Previous = prev
 	} else if err := os.Rename(tmpName, dbPath); err != nil {
 		return rep, err
+	}
+	if anchorsTmp != "" {
+		if err := os.Rename(anchorsTmp, AnchorLogPath(dbPath, Options{})); err != nil {
+			placed = true
+			return rep, fmt.Errorf("the database was restored, but its anchor log could not be put in place (%v); copy %s to %s", err, bAnchors, AnchorLogPath(dbPath, Options{}))
+		}
 	}
 	placed = true
 	syncDir(filepath.Dir(dbPath))

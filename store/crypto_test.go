@@ -478,6 +478,11 @@ func TestCryptoLegacyPlaintext(t *testing.T) {
 		if err := tx.Bucket([]byte("meta")).Delete([]byte("key.check")); err != nil {
 			return err
 		}
+		// An old file had no anchors either (rewriting an anchored event is what the
+		// anchor log exists to catch).
+		if err := tx.Bucket([]byte("meta")).Delete([]byte("anchor.next")); err != nil {
+			return err
+		}
 		var c workflow.Case
 		if err := json.Unmarshal(tx.Bucket([]byte("cases")).Get(crU32(id)), &c); err != nil {
 			return err
@@ -504,6 +509,11 @@ func TestCryptoLegacyPlaintext(t *testing.T) {
 	// which an old file would not have had).
 	if err := os.Remove(path + ".key"); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{".anchors", ".anchor-key", ".anchor-key.pub"} {
+		if err := os.Remove(path + f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s := crOpen(t, path, store.Options{})
 	c, err := s.Case(id)

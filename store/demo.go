@@ -135,7 +135,7 @@ func (s *Store) GenerateDemo(n int, seed uint64) error {
 				}
 			}
 			if k == 0 {
-				return nil
+				return s.anch.stage(tx, s.opts.Now())
 			}
 			plans := make([]demoPlan, k)
 			for i := range plans {
@@ -144,8 +144,9 @@ func (s *Store) GenerateDemo(n int, seed uint64) error {
 				}
 			}
 			building = d.build(plans)
-			return nil
+			return s.anch.stage(tx, s.opts.Now())
 		})
+		s.anchorDone(err)
 		s.writeMu.Unlock()
 		if err != nil {
 			if building != nil {
@@ -220,6 +221,10 @@ func (d *demoGen) store(tx *bolt.Tx, built []demoBuilt) error {
 		for _, kv := range o.kvs {
 			if err := tx.Bucket(kv.bucket).Put(kv.k, kv.v); err != nil {
 				return err
+			}
+			if string(kv.bucket) == string(bEvents) && len(kv.k) == 8 {
+				id, seq := binaryID(kv.k)
+				d.s.anch.note(id, seq, hashOf(kv.v))
 			}
 		}
 		for i := range o.cases {

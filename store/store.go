@@ -52,6 +52,12 @@ type Options struct {
 	Now func() time.Time
 	// KeyFile seals personal data (crypto.go); default $REPAIRDESK_KEY, else "<path>.key".
 	KeyFile string
+	// The anchor log (anchor.go): AnchorLog, default "<path>.anchors"; AnchorKey, its
+	// signing key, default "<path>.anchor-key"; AnchorPub, the public key Check uses,
+	// default "<AnchorKey>.pub"; AnchorCopy, a directory that receives a copy of every
+	// entry. NoAnchors writes no anchors (benchmarks that measure their cost).
+	AnchorLog, AnchorKey, AnchorPub, AnchorCopy string
+	NoAnchors                                   bool
 }
 
 // Store is safe for concurrent use by many sessions of one process.
@@ -61,7 +67,11 @@ type Store struct {
 	opts  Options
 	rules workflow.Rules
 	cat   workflow.Catalogue
-	keys  *keyring // seals personal fields (crypto.go)
+	keys  *keyring  // seals personal fields (crypto.go)
+	anch  *anchorer // the anchor log (anchor.go); nil when read-only
+
+	// anchorFail: the last anchor append that failed (reported by Check).
+	anchorFail atomic.Pointer[string]
 
 	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
 
@@ -211,11 +221,17 @@ func Open(path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
+	if err := s.openAnchors(); err != nil {
+		db.Close()
+		return nil, err
+	}
 	if err := s.loadSettings(); err != nil {
+		s.closeAnchors()
 		db.Close()
 		return nil, err
 	}
 	if err := s.loadSummaries(); err != nil {
+		s.closeAnchors()
 		db.Close()
 		return nil, err
 	}
@@ -330,6 +346,10 @@ func (s *Store) Close() error {
 		delete(s.subs, id)
 	}
 	s.subMu.Unlock()
+	if s.anch != nil {
+		s.anch.close(s.opts.Now())
+		s.anch = nil
+	}
 	if !s.opts.ReadOnly {
 		_ = os.Remove(lockPath(s.path))
 	}

@@ -1438,6 +1438,12 @@ func TestBackupWhileWriting(t *testing.T) {
 	// A backup carries no key: keep the key file beside the copy, as an admin would.
 	key, _ := os.ReadFile(path + ".key")
 	os.WriteFile(bpath+".key", key, 0o600)
+	// Nor its anchors: the anchor log up to the copy's last entry, and the anchor key.
+	if ok, err := store.CopyAnchors(path+".anchors", bpath, bpath+".anchors"); !ok || err != nil {
+		t.Fatalf("CopyAnchors: %v, %v", ok, err)
+	}
+	akey, _ := os.ReadFile(path + ".anchor-key")
+	os.WriteFile(bpath+".anchor-key", akey, 0o600)
 	b := openStore(t, bpath, clk)
 	if p := b.Check(); len(p) > 0 {
 		t.Errorf("Check of the backup: %v", p)

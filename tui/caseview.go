@@ -628,7 +628,7 @@ func (v *caseView) exportLetter(l workflow.Letter) string {
 	if err := os.WriteFile(base+".html", []byte(html), 0o600); err != nil {
 		return v.c.T("err.generic", err.Error())
 	}
-	text := workflow.Clean(l.Title) + "\n\n" + workflow.Clean(l.Body) + "\n"
+	text := workflow.LetterText(l)
 	if err := os.WriteFile(base+".txt", []byte(text), 0o600); err != nil {
 		return v.c.T("err.generic", err.Error())
 	}

@@ -117,4 +117,7 @@ type Letter struct {
 	Lang  string `json:"lang"`
 	Title string `json:"title"`
 	Body  string `json:"body"`
+	// Code is the letter's verification code (核验码): see LetterCode. Empty on letters
+	// issued before codes, and on drafts.
+	Code string `json:"code,omitempty"`
 }

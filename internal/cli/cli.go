@@ -40,6 +40,7 @@ type app struct {
 	langFlag       string // --lang as given ("" when absent)
 	db             string // --db
 	keyFile        string // --key-file
+	anchorKey      string // --anchor-key
 	code           int    // what the command that ran returns
 }
 
@@ -151,10 +152,11 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.db, "db", "", a.t("flag.db"))
 	pf.StringVar(&a.langFlag, "lang", "", a.t("flag.lang"))
 	pf.StringVar(&a.keyFile, "key-file", "", a.t("flag.key_file"))
+	pf.StringVar(&a.anchorKey, "anchor-key", "", a.t("flag.anchor_key"))
 	a.consoleFlags(root)
 	root.AddCommand(
 		a.serveCmd(), a.staffCmd(), a.demoCmd(), a.lettersCmd(), a.calendarCmd(), a.slaCmd(),
-		a.importCmd(), a.checkCmd(), a.backupCmd(), a.restoreCmd(), a.reportCmd(), a.letterCmd(),
+		a.importCmd(), a.checkCmd(), a.backupCmd(), a.restoreCmd(), a.verifyCmd(), a.reportCmd(), a.letterCmd(),
 		a.exportCmd(), a.versionCmd(),
 	)
 	a.localise(root)
@@ -269,6 +271,9 @@ func (a *app) errf(cmd string, code int, text string) int {
 func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	if opts.KeyFile == "" {
 		opts.KeyFile = a.keyFile
+	}
+	if opts.AnchorKey == "" {
+		opts.AnchorKey = a.anchorKey
 	}
 	st, err := store.Open(path, opts)
 	if err != nil {

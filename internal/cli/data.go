@@ -168,14 +168,17 @@ func (a *app) backupCmd() *cobra.Command {
 func (a *app) checkCmd() *cobra.Command {
 	c := a.command("check", "check")
 	c.Args = a.noArgs
+	anchorLog := c.Flags().String("anchor-log", "", a.t("flag.anchor_log"))
+	anchorPub := c.Flags().String("anchor-pub", "", a.t("flag.anchor_pub"))
 	c.RunE = a.run(func([]string) int {
 		l, db := a.lang, a.dbPath()
-		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile})
+		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
 		var le *store.LockedError
 		switch {
 		case err == nil:
 			defer st.Close()
 			probs := st.Check()
+			a.printAnchors(st.Anchors())
 			if len(probs) == 0 {
 				fmt.Fprintln(a.stdout, a.t("cli.check_ok", db, st.Snapshot().Len()))
 				return exitOK
@@ -186,6 +189,9 @@ func (a *app) checkCmd() *cobra.Command {
 			fmt.Fprintln(a.stdout, a.t("cli.check_problems", db, len(probs)))
 			return exitFail
 		case errors.As(err, &le):
+			if *anchorLog != "" || *anchorPub != "" {
+				return a.errf("check", exitFail, a.t("cli.check_anchor_in_use"))
+			}
 			probs, rerr := store.RemoteCheck(db)
 			if rerr != nil {
 				return a.errf("check", exitFail, a.t("cli.check_no_socket", le.Message(l), rerr))
@@ -233,4 +239,15 @@ func (a *app) restoreCmd() *cobra.Command {
 		return exitOK
 	})
 	return c
+}
+
+// printAnchors says what the anchor log holds and which key checked it.
+func (a *app) printAnchors(an store.AnchorInfo) {
+	switch {
+	case an.Entries == 0 && !an.Anchored:
+		fmt.Fprintln(a.stdout, a.t("cli.anchor_none"))
+	case an.Entries > 0 && an.Key != "":
+		fmt.Fprintln(a.stdout, a.t("cli.anchor_info", an.Log, an.Entries, an.Last.N, an.Last.At.Local().Format(time.DateTime),
+			an.Last.Cases, an.Last.Events, an.Key, an.PubFrom))
+	}
 }

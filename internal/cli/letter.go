@@ -81,7 +81,7 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 	if f == "html" {
 		data = workflow.LetterHTML(l, st.Settings().Letterhead)
 	} else {
-		data = l.Title + "\n\n" + l.Body
+		data = workflow.LetterText(l)
 	}
 	if err := writeOut(out, []byte(data), a.stdout, a.lang); err != nil {
 		return fail(exitFail, messageIn(err, a.lang))

@@ -23,12 +23,13 @@ func (a *app) serveCmd() *cobra.Command {
 	listen := f.String("listen", "127.0.0.1:23234", a.t("flag.listen"))
 	hostKey := f.String("host-key", "", a.t("flag.host_key"))
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
+	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
 	c.RunE = a.run(func([]string) int {
 		if *hostKey == "" {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
 		}
 		db := a.dbPath()
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen})
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy})
 		if !ok {
 			return exitFail
 		}

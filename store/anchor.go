@@ -1,0 +1,807 @@
+package store
+
+// The anchor log: the history's hash chains, anchored outside the database file.
+//
+// The event chains in the file prove that nobody edited an event without re-hashing the
+// rest of its case — but whoever can write the file can re-hash, drop the last events,
+// delete a case or put back an older copy, and every chain is consistent again. The
+// anchor log makes those rewrites visible:
+//
+//   - It is a file of its own ("<db>.anchors" beside the database by default), appended
+//     to and fsynced after every transaction that writes events (Create, every group
+//     commit of Apply, the demo generator), and once more at Close.
+//   - Each entry (one JSON line) lists the events that transaction wrote — case id,
+//     sequence and hash — with the number of cases and events anchored so far, and the
+//     SHA-256 of the entry before it. Replaying the log therefore gives every case's
+//     anchored chain; each entry commits to every case's head through the chain of
+//     entries, at the cost of only what changed (cheap at 100,000 cases).
+//   - Each entry is signed with an Ed25519 key that is not in the database: its seed is
+//     in "<db>.anchor-key" (mode 0600, made on first run), its public key in
+//     "<db>.anchor-key.pub". Checking needs only the public key, which may be kept
+//     elsewhere (Options.AnchorPub, repairdesk check --anchor-pub).
+//   - Entries may also be appended to a second file (Options.AnchorCopy, serve
+//     --anchor-copy DIR).
+//
+// A crash between the transaction's commit and the append is covered: the unsigned
+// entry is stored in the meta bucket inside the transaction ("anchor.next"), and the next
+// writable Open signs and appends it if it follows the log's last entry.
+
+import (
+	"bufio"
+	"bytes"
+	"crypto/ed25519"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+var metaAnchorNext = []byte("anchor.next")
+
+// AnchorEntry is one line of the anchor log.
+type AnchorEntry struct {
+	N    uint64    `json:"n"`
+	At   time.Time `json:"at"`
+	Kind string    `json:"kind"` // base (the file as found, in parts), commit, close
+	// Restart, on a base entry: the log was started again although the database had been
+	// anchored up to this entry (the earlier log was missing).
+	Restart uint64 `json:"restart,omitempty"`
+	Cases   int    `json:"cases"`  // cases anchored so far
+	Events  uint64 `json:"events"` // events anchored so far: the last sequence of the history
+	// Heads: "id/seq/hash" for every event this transaction wrote.
+	Heads []string `json:"heads,omitempty"`
+	Prev  string   `json:"prev"` // SHA-256 (hex) of the previous line; "" for the first
+	Sig   string   `json:"sig,omitempty"`
+}
+
+func (e AnchorEntry) signed() []byte {
+	e.Sig = ""
+	b, _ := json.Marshal(e)
+	return b
+}
+
+// anchorHead is a parsed "id/seq/hash".
+type anchorHead struct {
+	id   uint32
+	seq  int
+	hash string
+}
+
+func parseAnchorHead(h string) (anchorHead, bool) {
+	a, rest, ok1 := strings.Cut(h, "/")
+	b, c, ok2 := strings.Cut(rest, "/")
+	if !ok1 || !ok2 || len(c) != 64 {
+		return anchorHead{}, false
+	}
+	id, err1 := strconv.ParseUint(a, 10, 32)
+	seq, err2 := strconv.Atoi(b)
+	if err1 != nil || err2 != nil || seq < 1 {
+		return anchorHead{}, false
+	}
+	return anchorHead{uint32(id), seq, c}, true
+}
+
+func fmtHead(id uint32, seq int, hash string) string {
+	return strconv.FormatUint(uint64(id), 10) + "/" + strconv.Itoa(seq) + "/" + hash
+}
+
+// AnchorLogPath: Options.AnchorLog, else "<db>.anchors".
+func AnchorLogPath(dbPath string, opts Options) string {
+	if opts.AnchorLog != "" {
+		return opts.AnchorLog
+	}
+	return dbPath + ".anchors"
+}
+
+// AnchorKeyPath: Options.AnchorKey, else "<db>.anchor-key".
+func AnchorKeyPath(dbPath string, opts Options) string {
+	if opts.AnchorKey != "" {
+		return opts.AnchorKey
+	}
+	return dbPath + ".anchor-key"
+}
+
+// anchorer appends to the log. Its fields are guarded by the store's writeMu.
+type anchorer struct {
+	path, copyPath string
+	priv           ed25519.PrivateKey
+	f, cp          *os.File
+	last           AnchorEntry // the last entry appended
+	prev           string      // SHA-256 of the last line
+	known          map[uint32]bool
+	staged         *AnchorEntry
+	heads          []string
+	newCases       int
+}
+
+// note records an event written in the current transaction.
+func (a *anchorer) note(id uint32, seq int, hash string) {
+	if a == nil {
+		return
+	}
+	a.heads = append(a.heads, fmtHead(id, seq, hash))
+	if seq == 1 {
+		a.newCases++
+	}
+}
+
+// stage builds the entry for the transaction and stores it, unsigned, in the meta bucket
+// of that transaction. Called last inside the transaction.
+func (a *anchorer) stage(tx *bolt.Tx, now time.Time) error {
+	if a == nil || len(a.heads) == 0 {
+		return nil
+	}
+	e := AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "commit", Cases: a.last.Cases + a.newCases,
+		Events: a.last.Events + uint64(len(a.heads)), Heads: a.heads, Prev: a.prev}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := tx.Bucket(bMeta).Put(metaAnchorNext, b); err != nil {
+		return err
+	}
+	a.staged = &e
+	return nil
+}
+
+// reset forgets what the transaction noted (it failed, or its entry was appended).
+func (a *anchorer) reset() {
+	if a == nil {
+		return
+	}
+	a.heads, a.newCases, a.staged = nil, 0, nil
+}
+
+// commit appends the staged entry after its transaction committed.
+func (a *anchorer) commit() error {
+	if a == nil {
+		return nil
+	}
+	defer a.reset()
+	if a.staged == nil {
+		return nil
+	}
+	return a.append(*a.staged)
+}
+
+// append signs e and writes it to the log (and the copy), fsynced.
+func (a *anchorer) append(e AnchorEntry) error {
+	e.Sig = base64.StdEncoding.EncodeToString(ed25519.Sign(a.priv, e.signed()))
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	buf := append(line, '\n')
+	if _, err := a.f.Write(buf); err != nil {
+		return fmt.Errorf("anchor log %s: %w", a.path, err)
+	}
+	if err := a.f.Sync(); err != nil {
+		return fmt.Errorf("anchor log %s: %w", a.path, err)
+	}
+	if a.cp != nil {
+		// The copy is best effort: losing it must not stop the office.
+		if _, err := a.cp.Write(buf); err == nil {
+			_ = a.cp.Sync()
+		}
+	}
+	sum := sha256.Sum256(line)
+	a.prev = hex.EncodeToString(sum[:])
+	e.Heads = nil
+	a.last = e
+	return nil
+}
+
+func (a *anchorer) close(now time.Time) {
+	if a == nil {
+		return
+	}
+	_ = a.append(AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "close", Cases: a.last.Cases, Events: a.last.Events, Prev: a.prev})
+	a.f.Close()
+	if a.cp != nil {
+		a.cp.Close()
+	}
+}
+
+// loadAnchorKey reads the Ed25519 seed at path, creating it (and "<path>.pub") on first
+// use when create is set.
+func loadAnchorKey(path string, create bool) (ed25519.PrivateKey, error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) && create {
+		seed := make([]byte, ed25519.SeedSize)
+		rand.Read(seed)
+		priv := ed25519.NewKeyFromSeed(seed)
+		if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+			return nil, err
+		}
+		f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil {
+			return nil, fmt.Errorf("create the anchor key %s: %w", path, err)
+		}
+		_, err = f.WriteString(hex.EncodeToString(seed) + "\n")
+		if err == nil {
+			err = f.Sync()
+		}
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			os.Remove(path)
+			return nil, fmt.Errorf("create the anchor key %s: %w", path, err)
+		}
+		pub := priv.Public().(ed25519.PublicKey)
+		_ = os.WriteFile(path+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644)
+		syncDir(filepath.Dir(path))
+		return priv, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	seed, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(seed) != ed25519.SeedSize {
+		return nil, fmt.Errorf("the anchor key %s is not a repairdesk anchor key (64 hex digits)", path)
+	}
+	return ed25519.NewKeyFromSeed(seed), nil
+}
+
+// readPub reads a public key file (64 hex digits).
+func readPub(path string) (ed25519.PublicKey, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	k, err := hex.DecodeString(strings.TrimSpace(string(b)))
+	if err != nil || len(k) != ed25519.PublicKeySize {
+		return nil, fmt.Errorf("%s is not an anchor public key (64 hex digits)", path)
+	}
+	return ed25519.PublicKey(k), nil
+}
+
+// KeyFingerprint is a short form of an anchor public key, to compare by eye.
+func KeyFingerprint(pub ed25519.PublicKey) string {
+	sum := sha256.Sum256(pub)
+	return hex.EncodeToString(sum[:8])
+}
+
+// anchorPub finds the public key that checks the log: Options.AnchorPub, the key of a
+// writable store, "<anchor key>.pub", or the anchor key itself.
+func (s *Store) anchorPub() (ed25519.PublicKey, string) {
+	if s.opts.AnchorPub != "" {
+		k, err := readPub(s.opts.AnchorPub)
+		if err != nil {
+			return nil, err.Error()
+		}
+		return k, s.opts.AnchorPub
+	}
+	if s.anch != nil {
+		return s.anch.priv.Public().(ed25519.PublicKey), AnchorKeyPath(s.path, s.opts)
+	}
+	return anchorPubOf(AnchorKeyPath(s.path, s.opts))
+}
+
+// anchorPubOf: the public key of the anchor key at kp, from "<kp>.pub" or the key itself.
+func anchorPubOf(kp string) (ed25519.PublicKey, string) {
+	if k, err := readPub(kp + ".pub"); err == nil {
+		return k, kp + ".pub"
+	}
+	if priv, err := loadAnchorKey(kp, false); err == nil {
+		return priv.Public().(ed25519.PublicKey), kp
+	}
+	return nil, fmt.Sprintf("no anchor public key at %s.pub (give one with --anchor-pub)", kp)
+}
+
+// lastLine returns the last complete line of the file and the offset just after it.
+func lastLine(f *os.File) ([]byte, int64, error) {
+	fi, err := f.Stat()
+	if err != nil {
+		return nil, 0, err
+	}
+	size := fi.Size()
+	var tail []byte
+	for chunk := int64(64 << 10); ; chunk *= 4 {
+		off := max(size-chunk, 0)
+		tail = make([]byte, size-off)
+		if _, err := f.ReadAt(tail, off); err != nil && err != io.EOF {
+			return nil, 0, err
+		}
+		end := bytes.LastIndexByte(tail, '\n')
+		if end < 0 {
+			if off == 0 {
+				return nil, 0, nil // no complete line
+			}
+			continue
+		}
+		start := bytes.LastIndexByte(tail[:end], '\n')
+		if start < 0 && off > 0 {
+			continue
+		}
+		return tail[start+1 : end], off + int64(end) + 1, nil
+	}
+}
+
+// openAnchors prepares the anchor log of a writable store: the key, the log (its last
+// entry), a pending entry left by a crash, and a base entry for a log that is new.
+func (s *Store) openAnchors() error {
+	if s.opts.ReadOnly || s.opts.NoAnchors {
+		return nil
+	}
+	logPath := AnchorLogPath(s.path, s.opts)
+	keyPath := AnchorKeyPath(s.path, s.opts)
+	if same(logPath, s.path) || same(keyPath, s.path) {
+		return fmt.Errorf("the anchor log and key must be files of their own, not the database %s", s.path)
+	}
+	_, logErr := os.Stat(logPath)
+	logExists := logErr == nil
+	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) && logExists {
+		if fi, _ := os.Stat(logPath); fi != nil && fi.Size() > 0 {
+			return fmt.Errorf("the anchor key %s is missing, but the anchor log %s was signed with it; put the key back (or move the log aside to start a new one) — 防篡改锚定密钥 %[1]s 缺失，请放回该密钥文件", keyPath, logPath)
+		}
+	}
+	priv, err := loadAnchorKey(keyPath, true)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(logPath), 0o700); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(logPath, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("anchor log: %w", err)
+	}
+	a := &anchorer{path: logPath, priv: priv, f: f}
+	line, end, err := lastLine(f)
+	if err != nil {
+		f.Close()
+		return fmt.Errorf("anchor log %s: %w", logPath, err)
+	}
+	// A line torn by a crash was never acknowledged: cut it off (its entry is still in the
+	// database's meta bucket and is appended again below).
+	if fi, _ := f.Stat(); fi != nil && fi.Size() > end {
+		if err := f.Truncate(end); err != nil {
+			f.Close()
+			return fmt.Errorf("anchor log %s: %w", logPath, err)
+		}
+	}
+	if _, err := f.Seek(0, io.SeekEnd); err != nil {
+		f.Close()
+		return err
+	}
+	if line != nil {
+		if err := json.Unmarshal(line, &a.last); err != nil {
+			f.Close()
+			return fmt.Errorf("the anchor log %s ends in an unreadable entry; run repairdesk check — %w", logPath, err)
+		}
+		sum := sha256.Sum256(line)
+		a.prev = hex.EncodeToString(sum[:])
+		a.last.Heads = nil
+	}
+	if s.opts.AnchorCopy != "" {
+		if err := os.MkdirAll(s.opts.AnchorCopy, 0o700); err != nil {
+			f.Close()
+			return fmt.Errorf("anchor copy: %w", err)
+		}
+		a.copyPath = filepath.Join(s.opts.AnchorCopy, filepath.Base(logPath))
+		if a.cp, err = os.OpenFile(a.copyPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600); err != nil {
+			f.Close()
+			return fmt.Errorf("anchor copy: %w", err)
+		}
+	}
+	var pending *AnchorEntry
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if raw := tx.Bucket(bMeta).Get(metaAnchorNext); raw != nil {
+			var e AnchorEntry
+			if json.Unmarshal(raw, &e) == nil {
+				pending = &e
+			}
+		}
+		return nil
+	})
+	now := s.opts.Now()
+	switch {
+	case line == nil && pending != nil:
+		// The database was anchored, but its log is gone: start again, saying so.
+		err = s.anchorBase(a, now, pending.N)
+	case line == nil:
+		err = s.anchorBase(a, now, 0)
+	case pending != nil && pending.N == a.last.N+1 && pending.Prev == a.prev:
+		err = a.append(*pending) // committed, then a crash before its append
+	}
+	if err != nil {
+		a.f.Close()
+		if a.cp != nil {
+			a.cp.Close()
+		}
+		return err
+	}
+	s.anch = a
+	return nil
+}
+
+// anchorBase writes the heads of every case already in the file, in parts of at most
+// baseChunk cases, and records the last part's number in the meta bucket.
+func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
+	const baseChunk = 10000
+	var heads []string
+	var cases int
+	var events uint64
+	flush := func(force bool) error {
+		if len(heads) == 0 && !force {
+			return nil
+		}
+		e := AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "base", Restart: restart, Cases: a.last.Cases + cases,
+			Events: a.last.Events + events, Heads: heads, Prev: a.prev}
+		restart, heads, cases, events = 0, nil, 0, 0
+		return a.append(e)
+	}
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.First(); k != nil; k, v = c.Next() {
+			if len(k) != 8 {
+				continue
+			}
+			id, seq := binaryID(k)
+			h := hashOf(v)
+			if h == "" {
+				continue
+			}
+			heads = append(heads, fmtHead(id, seq, h))
+			events++
+			if seq == 1 {
+				cases++
+			}
+			if cases >= baseChunk {
+				if err := flush(false); err != nil {
+					return err
+				}
+			}
+		}
+		return flush(a.last.N == 0 || restart > 0)
+	})
+	if err != nil {
+		return err
+	}
+	b, _ := json.Marshal(AnchorEntry{N: a.last.N, Prev: "", Kind: "base"})
+	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(metaAnchorNext, b) })
+}
+
+func binaryID(k []byte) (uint32, int) {
+	return uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3]),
+		int(uint32(k[4])<<24 | uint32(k[5])<<16 | uint32(k[6])<<8 | uint32(k[7]))
+}
+
+// hashOf finds an event's "hash" in its stored JSON without decoding it (the field is
+// the event's last).
+func hashOf(v []byte) string {
+	i := bytes.LastIndex(v, []byte(`"hash":"`))
+	if i < 0 || len(v) < i+8+64 {
+		return ""
+	}
+	return string(v[i+8 : i+8+64])
+}
+
+// ---- reading and checking the log ----
+
+// anchored is what the log says, replayed.
+type anchored struct {
+	cases map[uint32]*anchoredCase
+	last  AnchorEntry
+	lines int
+	pub   string // where the public key came from, or why there is none
+	fp    string
+	probs []Problem
+	// lastHeads: the last entry that anchored events; prevHash: SHA-256 of the last line.
+	lastHeads AnchorEntry
+	prevHash  string
+}
+
+// apply adds an entry's heads to the replay.
+func (an *anchored) apply(e AnchorEntry, add func(Problem)) {
+	for _, h := range e.Heads {
+		ah, ok := parseAnchorHead(h)
+		if !ok {
+			add(Problem{What: fmt.Sprintf("anchor entry #%d: malformed head %q", e.N, h)})
+			continue
+		}
+		c := an.cases[ah.id]
+		if c == nil {
+			c = &anchoredCase{}
+			an.cases[ah.id] = c
+		}
+		switch {
+		case ah.seq == len(c.hashes)+1:
+			c.hashes = append(c.hashes, ah.hash)
+			c.entry = append(c.entry, e.N)
+		case ah.seq <= len(c.hashes) && c.hashes[ah.seq-1] == ah.hash:
+		case ah.seq <= len(c.hashes):
+			add(Problem{ah.id, ah.seq, fmt.Sprintf("anchored again with another hash in anchor entry #%d (first in #%d): the history was rolled back or rewritten and then written on", e.N, c.entry[ah.seq-1])})
+		default:
+			add(Problem{ah.id, ah.seq, fmt.Sprintf("anchor entry #%d skips events %d–%d", e.N, len(c.hashes)+1, ah.seq-1)})
+		}
+	}
+}
+
+type anchoredCase struct {
+	hashes []string
+	entry  []uint64 // the entry that anchored each event
+}
+
+// readAnchors replays the log at path up to limit bytes (0: all), checking every
+// signature with pub (nil: signatures are not checked, which is a problem) and that every
+// entry follows the one before.
+func readAnchors(path string, limit int64, pub ed25519.PublicKey) (*anchored, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var r io.Reader = f
+	if limit > 0 {
+		r = io.LimitReader(f, limit)
+	}
+	an := &anchored{cases: map[uint32]*anchoredCase{}}
+	add := func(p Problem) {
+		if len(an.probs) < 1000 {
+			an.probs = append(an.probs, p)
+		}
+	}
+	sc := bufio.NewScanner(r)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	prev := ""
+	var prevN uint64
+	for sc.Scan() {
+		line := sc.Bytes()
+		an.lines++
+		var e AnchorEntry
+		if err := json.Unmarshal(line, &e); err != nil {
+			add(Problem{What: fmt.Sprintf("anchor log %s, line %d: unreadable entry", path, an.lines)})
+			return an, nil
+		}
+		sig, _ := base64.StdEncoding.DecodeString(e.Sig)
+		switch {
+		case pub != nil && !ed25519.Verify(pub, e.signed(), sig):
+			add(Problem{What: fmt.Sprintf("anchor entry #%d: bad signature — the anchor log was edited, or signed with another key", e.N)})
+		case e.N != prevN+1:
+			add(Problem{What: fmt.Sprintf("anchor entry #%d follows #%d: entries are missing or out of order", e.N, prevN)})
+		case e.Prev != prev:
+			add(Problem{What: fmt.Sprintf("anchor entry #%d does not follow the entry before it (prev hash differs): the log was edited", e.N)})
+		}
+		if e.Restart > 0 {
+			add(Problem{What: fmt.Sprintf("anchor entry #%d (%s): the anchor log was started again although the database had been anchored up to entry #%d — the earlier log was missing; history before this point is anchored only from here",
+				e.N, e.At.Local().Format(time.DateTime), e.Restart)})
+		}
+		an.apply(e, add)
+		sum := sha256.Sum256(line)
+		prev, prevN = hex.EncodeToString(sum[:]), e.N
+		if len(e.Heads) > 0 {
+			an.lastHeads = e
+			an.lastHeads.Heads = nil
+		}
+		e.Heads = nil
+		an.last = e
+	}
+	an.prevHash = prev
+	if err := sc.Err(); err != nil {
+		add(Problem{What: fmt.Sprintf("anchor log %s: %v", path, err)})
+	}
+	return an, nil
+}
+
+// AnchorInfo describes the anchor log, for repairdesk check.
+type AnchorInfo struct {
+	Log      string
+	Entries  int
+	Last     AnchorEntry
+	PubFrom  string // the public key's file, or why there is none
+	Key      string // its fingerprint; "" when signatures were not checked
+	Anchored bool   // the database names an anchor entry (it was written with anchors)
+}
+
+// Anchors reports the anchor log as Check sees it.
+func (s *Store) Anchors() AnchorInfo {
+	info := AnchorInfo{Log: AnchorLogPath(s.path, s.opts)}
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		info.Anchored = tx.Bucket(bMeta).Get(metaAnchorNext) != nil
+		if an, _ := s.anchorsFor(tx, 0); an != nil {
+			info.Entries, info.Last, info.PubFrom, info.Key = an.lines, an.last, an.pub, an.fp
+		}
+		return nil
+	})
+	return info
+}
+
+// anchorLimit: the log's size now, so that a Check running beside writers reads only
+// entries of transactions it can see. Called with writeMu held.
+func (s *Store) anchorLimit() int64 {
+	if s.anch == nil {
+		return 0
+	}
+	if fi, err := s.anch.f.Stat(); err == nil {
+		return fi.Size()
+	}
+	return 0
+}
+
+// checkAnchored compares one case's stored chain with the anchored one.
+func checkAnchored(id uint32, evs []string, ac *anchoredCase, add func(Problem)) bool {
+	if ac == nil {
+		add(Problem{id, 0, "this case is not in the anchor log: it was written without the anchor key (inserted behind repairdesk's back)"})
+		return false
+	}
+	n := min(len(evs), len(ac.hashes))
+	for i := range n {
+		if evs[i] != ac.hashes[i] {
+			add(Problem{id, i + 1, fmt.Sprintf("rewritten after it was anchored: its hash differs from anchor entry #%d (the event was changed and the chain re-hashed)", ac.entry[i])})
+			return false
+		}
+	}
+	if len(evs) < len(ac.hashes) {
+		add(Problem{id, len(evs) + 1, fmt.Sprintf("events %d–%d were anchored (last in anchor entry #%d) but are missing: deleted, or an older copy of the file",
+			len(evs)+1, len(ac.hashes), ac.entry[len(ac.entry)-1])})
+		return false
+	}
+	if len(evs) > len(ac.hashes) {
+		add(Problem{id, len(ac.hashes) + 1, "not in the anchor log: written without the anchor key (inserted behind repairdesk's back)"})
+		return false
+	}
+	return true
+}
+
+// anchorDone appends the staged entry after its transaction committed (err == nil), or
+// forgets it. A failed append does not undo the transaction; Check reports it, and the
+// next writable Open appends the entry from the meta bucket.
+func (s *Store) anchorDone(err error) {
+	if s.anch == nil {
+		return
+	}
+	if err != nil {
+		s.anch.reset()
+		return
+	}
+	if aerr := s.anch.commit(); aerr != nil {
+		msg := aerr.Error()
+		s.anchorFail.Store(&msg)
+	}
+}
+
+func (s *Store) closeAnchors() {
+	if s.anch != nil {
+		s.anch.f.Close()
+		if s.anch.cp != nil {
+			s.anch.cp.Close()
+		}
+		s.anch = nil
+	}
+}
+
+// anchorsFor reads the anchor log for a Check in tx: the replay (nil when the database
+// was never anchored and there is no log) and the problems of the log itself, including a
+// database that is behind it (an older copy put back).
+func (s *Store) anchorsFor(tx *bolt.Tx, limit int64) (*anchored, []Problem) {
+	if s.opts.NoAnchors {
+		return nil, nil
+	}
+	var dbEntry *AnchorEntry
+	if raw := tx.Bucket(bMeta).Get(metaAnchorNext); raw != nil {
+		var e AnchorEntry
+		if json.Unmarshal(raw, &e) == nil {
+			dbEntry = &e
+		}
+	}
+	path := AnchorLogPath(s.path, s.opts)
+	pub, from := s.anchorPub()
+	an, err := readAnchors(path, limit, pub)
+	if errors.Is(err, fs.ErrNotExist) {
+		if dbEntry != nil {
+			return nil, []Problem{{What: fmt.Sprintf("the anchor log %s is missing, but the database was anchored up to entry #%d: deleted or moved — nothing can be checked against it (use --anchor-log for a copy)", path, dbEntry.N)}}
+		}
+		return nil, nil // never anchored (written by an older repairdesk, or never opened for writing)
+	}
+	if err != nil {
+		return nil, []Problem{{What: fmt.Sprintf("the anchor log %s cannot be read: %v", path, err)}}
+	}
+	probs := an.probs
+	an.pub = from
+	if pub != nil {
+		an.fp = KeyFingerprint(pub)
+	}
+	if pub == nil {
+		probs = append(probs, Problem{What: "anchor signatures not checked: " + from})
+	}
+	if p := s.anchorFail.Load(); p != nil {
+		probs = append(probs, Problem{What: "an anchor could not be written: " + *p})
+	}
+	switch {
+	case dbEntry == nil:
+		if an.lines > 0 {
+			probs = append(probs, Problem{What: fmt.Sprintf("the database names no anchor entry, but the anchor log %s has %d: the file was replaced by one never anchored, or its record of the anchors was removed", path, an.lines)})
+		}
+	case dbEntry.N == an.last.N+1 && dbEntry.Prev == an.prevHash && dbEntry.Kind == "commit":
+		// The last transaction committed and the process stopped before its entry was
+		// appended: the next writable open appends it. Its events count as anchored.
+		an.apply(*dbEntry, func(p Problem) { probs = append(probs, p) })
+	case dbEntry.N > an.last.N:
+		probs = append(probs, Problem{What: fmt.Sprintf("the database was anchored up to entry #%d, but the anchor log %s ends at #%d: the log was cut short or replaced by an older one", dbEntry.N, path, an.last.N)})
+	case an.lastHeads.N > dbEntry.N:
+		l := an.lastHeads
+		probs = append(probs, Problem{What: fmt.Sprintf("rollback: the database is behind its anchor log — it was last written at anchor entry #%d, but entry #%d (%s) anchors %d cases and %d events: an older copy of the file was put back, or its newest transactions were removed",
+			dbEntry.N, l.N, l.At.Local().Format(time.DateTime), l.Cases, l.Events)})
+	}
+	an.probs = nil
+	return an, probs
+}
+
+// CopyAnchors writes, for copyDB (a copy of the database whose anchor log is liveLog),
+// the anchor log that matches it to dest: the live log's entries up to the one the copy
+// names, as the copy was taken while the log went on growing. It writes nothing and
+// returns false when the copy was never anchored or the live log is missing.
+func CopyAnchors(liveLog, copyDB, dest string) (bool, error) {
+	db, err := bolt.Open(copyDB, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		return false, err
+	}
+	var upTo uint64
+	_ = db.View(func(tx *bolt.Tx) error {
+		if m := tx.Bucket(bMeta); m != nil {
+			var e AnchorEntry
+			if raw := m.Get(metaAnchorNext); raw != nil && json.Unmarshal(raw, &e) == nil {
+				upTo = e.N
+			}
+		}
+		return nil
+	})
+	db.Close()
+	if upTo == 0 {
+		return false, nil
+	}
+	in, err := os.Open(liveLog)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	defer in.Close()
+	out, err := os.OpenFile(dest, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return false, err
+	}
+	w := bufio.NewWriter(out)
+	sc := bufio.NewScanner(in)
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	for sc.Scan() {
+		var e struct {
+			N uint64 `json:"n"`
+		}
+		if json.Unmarshal(sc.Bytes(), &e) != nil || e.N > upTo {
+			break
+		}
+		w.Write(sc.Bytes())
+		w.WriteByte('\n')
+	}
+	err = sc.Err()
+	if err == nil {
+		err = w.Flush()
+	}
+	if err == nil {
+		err = out.Sync()
+	}
+	if cerr := out.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(dest)
+		return false, err
+	}
+	return true, nil
+}
