@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"encoding/json"
@@ -79,7 +79,10 @@ func TestMaskCaseMasksAgentFieldsItself(t *testing.T) {
 		c := workflow.Case{Agent: workflow.Agent{Name: "王桂英", IDNumber: id, Phone: "13812345678"}}
 		evs := []workflow.Event{{Seq: 1, Kind: workflow.ActCreate, Action: workflow.Action{Kind: workflow.ActCreate,
 			Intake: &workflow.Intake{Agent: workflow.Agent{IDNumber: id, Phone: "13812345678"}}}}}
-		maskCase(&c, evs)
+		c, evs, err := workflow.MaskCase(c, evs)
+		if err != nil {
+			t.Fatalf("%s: %v", id, err)
+		}
 		masked := func(got string) bool {
 			return !strings.EqualFold(got, id) && strings.HasPrefix(got, "1101") && strings.Count(got, "*") == 10 && len(got) == 18
 		}

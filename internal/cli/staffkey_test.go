@@ -1,4 +1,4 @@
-package main
+package cli
 
 import (
 	"crypto/ed25519"
@@ -41,12 +41,11 @@ func TestCLIStaffRefusesSharedKey(t *testing.T) {
 	key, fp := staffKeyFile(t, dir, "wang")
 	other, _ := staffKeyFile(t, dir, "chen")
 
-	t.Setenv("LC_ALL", "zh_CN.UTF-8")
 	if code, _, errs := cli(t, "staff", "add", "--db", db, "--display", "王芳", "--key", key, "wangfang"); code != 0 {
 		t.Fatalf("staff add wangfang: exit %d: %s", code, errs)
 	}
 	// add: a supervisor with the specialist's key.
-	code, _, errs := cli(t, "staff", "add", "--db", db, "--role", "supervisor", "--key", key, "chenjing")
+	code, _, errs := cli(t, "staff", "add", "--db", db, "--lang", "zh", "--role", "supervisor", "--key", key, "chenjing")
 	if code != 1 || !strings.Contains(errs, "已登记给 wangfang") || !strings.Contains(errs, fp) {
 		t.Errorf("staff add with a held key: exit %d, %q; want 1 and the duplicate-key message", code, errs)
 	}
@@ -58,7 +57,6 @@ func TestCLIStaffRefusesSharedKey(t *testing.T) {
 	if code, _, errs := cli(t, "staff", "add", "--db", db, "--role", "supervisor", "--key", other, "chenjing"); code != 0 {
 		t.Fatalf("staff add chenjing: exit %d: %s", code, errs)
 	}
-	t.Setenv("LC_ALL", "en_US.UTF-8")
 	code, _, errs = cli(t, "staff", "key", "add", "--db", db, "chenjing", key)
 	if code != 1 || !strings.Contains(errs, "already registered to wangfang") || !strings.Contains(errs, fp) {
 		t.Errorf("staff key add with a held key: exit %d, %q; want 1 and the duplicate-key message", code, errs)
