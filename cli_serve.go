@@ -12,16 +12,19 @@ import (
 
 	"github.com/charmbracelet/log"
 
+	"repairdesk/server"
 	"repairdesk/store"
 	"repairdesk/tui"
 )
 
 func cmdServe(args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("repairdesk serve", stderr, "repairdesk serve [--listen 127.0.0.1:23234] [--db PATH] [--host-key PATH] [--idle-lock 15m]")
+	fs := newFlags("repairdesk serve", stderr, "repairdesk serve [--listen 127.0.0.1:23234] [--db PATH] [--host-key PATH] [--idle-lock 15m] [--max-sessions 200] [--max-sessions-per-staff 8]")
 	listen := fs.String("listen", "127.0.0.1:23234", "address to listen on; 0.0.0.0:23234 serves the whole office network")
 	db := fs.String("db", DefaultDBPath(), "database file")
 	hostKey := fs.String("host-key", "", "SSH host key, created on the first start and kept (default host_ed25519 in the data directory)")
 	idle := fs.Duration("idle-lock", 15*time.Minute, "lock a console after this long without a key (0 = never)")
+	maxSessions := fs.Int("max-sessions", server.DefaultMaxSessions, "consoles open at once, in total")
+	maxPerStaff := fs.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, "consoles open at once per staff member")
 	keyFile := fs.String("key-file", "", "key for personal fields (default $REPAIRDESK_KEY, else DB.key beside the database)")
 	pos, err := parse(fs, args)
 	if err != nil {
@@ -29,6 +32,14 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(pos) > 0 {
 		fs.Usage()
+		return 2
+	}
+	if *maxSessions < 1 || *maxPerStaff < 1 {
+		msg := "--max-sessions 和 --max-sessions-per-staff 须为正整数"
+		if tui.LangFromEnv("") == "en" {
+			msg = "--max-sessions and --max-sessions-per-staff must be positive whole numbers"
+		}
+		fmt.Fprintln(stderr, "repairdesk serve:", msg)
 		return 2
 	}
 	if *hostKey == "" {
@@ -61,7 +72,8 @@ func cmdServe(args []string, stdout, stderr io.Writer) int {
 	} else {
 		defer stopCtl()
 	}
-	err = tui.Serve(ctx, tui.ServeOptions{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger})
+	err = server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger,
+		MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff})
 	if err != nil {
 		fmt.Fprintln(stderr, "repairdesk serve:", err)
 		return 1
