@@ -11,10 +11,11 @@ import (
 // sessionRenderer gives the session its own colours, from the client's TERM and
 // environment. It stands in for wish's bubbletea.MakeRenderer, which on a session
 // without a kernel pty first asks the client's terminal for its background colour and
-// reads the answer from the session: a client that does not answer (most SSH libraries,
-// some terminals) waits a second at every login and loses the first key typed after it,
-// because the reader the probe leaves behind keeps that key
-// (TestServeFirstKeyReachesTheConsole fails with MakeRenderer). Dark is assumed instead.
+// reads the answer from the session. Its one-second timeout cannot interrupt a read of
+// an SSH channel, so with a client that does not answer (most SSH libraries, some
+// terminals) the console did not show at all until a key was pressed, and that key was
+// eaten by the query (TestServeFirstKeyReachesTheConsole fails with MakeRenderer).
+// Dark is assumed instead.
 func sessionRenderer(sess ssh.Session, term string) *lipgloss.Renderer {
 	if term == "" || term == "dumb" {
 		return lipgloss.NewRenderer(sess, termenv.WithProfile(termenv.Ascii))
