@@ -244,6 +244,7 @@ var catalogue = map[string][2]string{
 	"err.readonly":           {"只读角色：不能办理", "Read-only role: no actions"},
 	"err.not_found":          {"案件不存在或已删除", "The case does not exist"},
 	"err.small":              {"终端太小（至少 80×24）", "Terminal too small (at least 80×24)"},
+	"form.cut":               {"%s：最多 %d 字，多出的已截去", "%s: at most %d characters; the rest was cut off"},
 	"cli.demo_creating":      {"正在生成演示数据库…", "Creating the demo database…"},
 	"cli.no_staff":           {"没有登录名为 %q 的人员。演示人员：%s", "No staff member %q. Demo staff: %s"},
 	"cli.as_demo_only":       {"--as 只能用于 --demo；真实数据库按操作系统用户登录", "--as only works with --demo; on a real database you act as your OS user"},
