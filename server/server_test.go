@@ -764,3 +764,34 @@ func TestServeReturnsWhenCancelled(t *testing.T) {
 		t.Fatal("Serve did not return within 10 s of being cancelled")
 	}
 }
+
+// ssh -t desk ls: a command is refused even when the client also asks for a terminal.
+func TestServeRefusesCommandsWithATerminal(t *testing.T) {
+	t.Parallel()
+	o := newSrvOffice(t, nil)
+	_, key := o.hire("li", "王丽", workflow.RoleSpecialist)
+	c, err := o.dial(o.config(gossh.PublicKeys(key)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sess, err := c.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := &srvLogBuf{}
+	sess.Stdout, sess.Stderr = out, out
+	if err := sess.RequestPty("xterm", 40, 120, nil); err != nil {
+		t.Fatal(err)
+	}
+	err = sess.Run("ls -l")
+	var ee *gossh.ExitError
+	if !errors.As(err, &ee) || ee.ExitStatus() != 1 {
+		t.Fatalf("got %v, want exit status 1", err)
+	}
+	if !strings.Contains(out.String(), sT("", "ssh.no_pty")) {
+		t.Fatalf("got %q", out.String())
+	}
+	if n := len(o.srv.list()); n != 0 {
+		t.Fatalf("%d console sessions for a command", n)
+	}
+}
