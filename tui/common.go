@@ -1,6 +1,6 @@
 // Package tui is repairdesk's console: one root Bubble Tea model with small screens, the
-// key map, styles made from each session's renderer, the message catalogue, and the SSH
-// entry that hands every session its own model.
+// key map, styles made from each session's renderer, and the message catalogue. The SSH
+// server (package server) builds one Model per session with New.
 package tui
 
 import (

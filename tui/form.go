@@ -2,6 +2,7 @@ package tui
 
 import (
 	"strings"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/bubbles/key"
 	"github.com/charmbracelet/bubbles/textinput"
@@ -356,9 +357,29 @@ func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
 				f.check(fd)
 			}
 		}
+		if f.cut(fd, before, km) {
+			// Typed or pasted past the field's limit: the input kept what fits; say so,
+			// naming the field, instead of dropping the rest without a word.
+			fd.msg, fd.warn = f.c.T("form.cut", fd.label, fd.input.CharLimit), true
+		}
 		return formNone, cmd
 	}
 	return formNone, nil
+}
+
+// cut: km (typed or pasted text) did not fit in the field's limit.
+func (f *form) cut(fd *field, before string, km tea.KeyMsg) bool {
+	limit := fd.input.CharLimit
+	if limit <= 0 || km.Type != tea.KeyRunes {
+		return false
+	}
+	return utf8.RuneCountInString(before)+len(km.Runes) > limit && utf8.RuneCountInString(fd.input.Value()) >= limit
+}
+
+// limit sets how many characters a text field takes (the store's own limit for it).
+func (fd *field) limit(n int) *field {
+	fd.input.CharLimit = n
+	return fd
 }
 
 func (f *form) changed(fd *field) {

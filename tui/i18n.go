@@ -249,6 +249,7 @@ var catalogue = map[string][2]string{
 	"err.readonly":           {"只读角色：不能办理", "Read-only role: no actions"},
 	"err.not_found":          {"案件不存在或已删除", "The case does not exist"},
 	"err.small":              {"终端太小（至少 80×24）", "Terminal too small (at least 80×24)"},
+	"form.cut":               {"%s：最多 %d 字，多出的已截去", "%s: at most %d characters; the rest was cut off"},
 	"staff.title":            {"人员与公钥（管理员）", "Staff and keys (admin)"},
 	"staff.add":              {"新增人员", "Add staff member"},
 	"staff.login":            {"登录名", "Login name"},

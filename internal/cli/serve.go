@@ -11,8 +11,8 @@ import (
 	"github.com/charmbracelet/log"
 	"github.com/spf13/cobra"
 
+	"repairdesk/server"
 	"repairdesk/store"
-	"repairdesk/tui"
 )
 
 // serveCmd: repairdesk serve shares the database with the whole office over SSH.
@@ -24,7 +24,12 @@ func (a *app) serveCmd() *cobra.Command {
 	hostKey := f.String("host-key", "", a.t("flag.host_key"))
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
+	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
+	maxPerStaff := f.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, a.t("flag.max_sessions_per_staff"))
 	c.RunE = a.run(func([]string) int {
+		if *maxSessions < 1 || *maxPerStaff < 1 {
+			return a.errf("serve", exitUsage, a.t("cli.serve_bad_limits"))
+		}
 		if *hostKey == "" {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
 		}
@@ -55,7 +60,8 @@ func (a *app) serveCmd() *cobra.Command {
 		} else {
 			defer stopCtl()
 		}
-		err := tui.Serve(ctx, tui.ServeOptions{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger})
+		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger,
+			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))
 		}

@@ -71,6 +71,8 @@ var commandText = map[string]Text{
 	"flag.help":              {ZH: "显示此帮助", EN: "show this help"},
 	"flag.db":                {ZH: "数据库文件`路径`（默认 $REPAIRDESK_DB，否则为用户数据目录中的 repairdesk.db）", EN: "database file at `PATH` (default $REPAIRDESK_DB, else repairdesk.db in the user data directory)"},
 	"flag.lang":              {ZH: "界面语言 `zh|en`，默认中文；未指定时看 LC_ALL/LANG", EN: "language `zh|en` (default Chinese; else LC_ALL/LANG)"},
+	"flag.max_sessions":           {ZH: "同时打开的控制台总数上限", EN: "consoles open at once, in total"},
+	"flag.max_sessions_per_staff": {ZH: "每名人员同时打开的控制台上限", EN: "consoles open at once per staff member"},
 	"flag.anchor_key":        {ZH: "防篡改锚定日志的签名密钥`文件`（默认为数据库旁的 DB.anchor-key，首次运行时生成）", EN: "signing key `FILE` of the anchor log (default DB.anchor-key beside the database; made on first run)"},
 	"flag.anchor_copy":       {ZH: "另把每条锚定记录写入此`目录`（例如另一台机器的挂载目录）", EN: "`DIR` that also receives every anchor entry (e.g. a mount of another machine)"},
 	"flag.anchor_log":        {ZH: "用以比对的锚定日志`文件`（默认 DB.anchors；例如 serve --anchor-copy 的副本）", EN: "anchor log `FILE` to check against (default DB.anchors; e.g. the copy from serve --anchor-copy)"},

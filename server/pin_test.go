@@ -1,4 +1,4 @@
-package tui
+package server
 
 import (
 	"fmt"
@@ -14,7 +14,7 @@ import (
 // PIN before the queues; the next login asks for it, and five wrong PINs end the session
 // with a message, an exit status, a line in the server's log and an audit entry.
 func TestServePINLoginAndLockout(t *testing.T) {
-	o := newSrvOffice(t, func(so *ServeOptions) { so.IdleLock = 15 * time.Minute })
+	o := newSrvOffice(t, func(so *Options) { so.IdleLock = 15 * time.Minute })
 	_, sig := o.hire("wangfang", "王芳", workflow.RoleSpecialist)
 
 	sc := o.login(sig, "LANG=zh_CN.UTF-8")

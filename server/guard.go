@@ -1,11 +1,11 @@
-package tui
+package server
 
 import (
-	"io"
 	"runtime/debug"
-	"sync"
 
 	tea "github.com/charmbracelet/bubbletea"
+
+	"repairdesk/tui"
 )
 
 // guard wraps one session's model so that a panic in it ends that session only, with
@@ -48,12 +48,12 @@ func (g *guard) Update(msg tea.Msg) (m tea.Model, cmd tea.Cmd) {
 
 func (g *guard) View() (v string) {
 	if g.failed {
-		return T(g.lang, "err.panic")
+		return tui.T(g.lang, "err.panic")
 	}
 	defer func() {
 		if r := recover(); r != nil {
 			g.fail(r, debug.Stack())
-			v = T(g.lang, "err.panic")
+			v = tui.T(g.lang, "err.panic")
 			if p := g.prog; p != nil {
 				go p.Quit() // View runs on the event loop: never Send from it directly
 			}
@@ -97,20 +97,4 @@ func (g *guard) wrap(c tea.Cmd) tea.Cmd {
 		}
 		return msg
 	}
-}
-
-// sessionInput is a session's keyboard: when the client closes its side, the console
-// quits (the connection may stay open for other channels).
-type sessionInput struct {
-	r     io.Reader
-	once  sync.Once
-	onEOF func()
-}
-
-func (in *sessionInput) Read(p []byte) (int, error) {
-	n, err := in.r.Read(p)
-	if err != nil && in.onEOF != nil {
-		in.once.Do(in.onEOF)
-	}
-	return n, err
 }
