@@ -200,6 +200,11 @@ func TestFreeTextLegacyPlaintext(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
+		// An old file had no anchors either (rewriting an anchored event is what the
+		// anchor log exists to catch).
+		if err := tx.Bucket([]byte("meta")).Delete([]byte("anchor.next")); err != nil {
+			return err
+		}
 		var sc workflow.Case
 		var ev workflow.Event
 		if err := json.Unmarshal(tx.Bucket([]byte("cases")).Get(crU32(c.ID)), &sc); err != nil {
@@ -221,6 +226,11 @@ func TestFreeTextLegacyPlaintext(t *testing.T) {
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{".anchors", ".anchor-key", ".anchor-key.pub"} {
+		if err := os.Remove(path + f); err != nil {
+			t.Fatal(err)
+		}
 	}
 	s = crOpen(t, path, store.Options{})
 	if got, _ := s.Case(c.ID); got.Records[0].Detail != detail {

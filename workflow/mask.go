@@ -120,6 +120,7 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 	if l := ev.Letter; l != nil {
 		fn(TextCode, &l.Kind)
 		fn(TextCode, &l.Lang)
+		fn(TextCode, &l.Code) // the verification code (核验码): base32 of a hash
 		fn(TextFree, &l.Title)
 		fn(TextFree, &l.Body)
 	}
