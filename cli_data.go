@@ -168,7 +168,7 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 	l := tui.LangFromEnv("")
 	res, err := store.BackupFile(*db, pos[0])
 	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk backup:", err)
+		fmt.Fprintln(stderr, "repairdesk backup:", messageIn(err, l))
 		return 1
 	}
 	via := ""
@@ -183,7 +183,7 @@ func cmdBackup(args []string, stdout, stderr io.Writer) int {
 	}
 	if len(res.Problems) > 0 {
 		for _, p := range res.Problems {
-			fmt.Fprintln(stdout, workflow.CleanLine(p.String()))
+			fmt.Fprintln(stdout, workflow.CleanLine(p.Text(l)))
 		}
 		fmt.Fprintln(stdout, tui.T(l, "cli.backup_unverified", res.Cases, len(res.Problems)))
 		return 1
@@ -211,7 +211,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 			return 0
 		}
 		for _, p := range probs {
-			fmt.Fprintln(stdout, workflow.CleanLine(p.String()))
+			fmt.Fprintln(stdout, workflow.CleanLine(p.Text(l)))
 		}
 		fmt.Fprintln(stdout, tui.T(l, "cli.check_problems", *db, len(probs)))
 		return 1
@@ -231,7 +231,7 @@ func cmdCheck(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, tui.T(l, "cli.check_problems_remote", *db, len(probs)))
 		return 1
 	default:
-		fmt.Fprintln(stderr, "repairdesk check:", err)
+		fmt.Fprintln(stderr, "repairdesk check:", messageIn(err, l))
 		return 1
 	}
 }
@@ -254,16 +254,19 @@ func cmdRestore(args []string, stdout, stderr io.Writer) int {
 		var le *store.LockedError
 		var re *store.RestoreError
 		var ke *store.RestoreKeyError
+		var de *store.DamageError
 		switch {
 		case errors.As(err, &le):
 			fmt.Fprintln(stderr, "repairdesk restore:", tui.T(l, "cli.restore_in_use", le.Message(l)))
 		case errors.As(err, &re):
 			for _, p := range re.Problems {
-				fmt.Fprintln(stderr, workflow.CleanLine(p.String()))
+				fmt.Fprintln(stderr, workflow.CleanLine(p.Text(l)))
 			}
 			fmt.Fprintln(stderr, "repairdesk restore:", err)
 		case errors.As(err, &ke):
 			fmt.Fprintln(stderr, "repairdesk restore:", ke.Message(l))
+		case errors.As(err, &de):
+			fmt.Fprintln(stderr, "repairdesk restore:", de.Message(l))
 		default:
 			fmt.Fprintln(stderr, "repairdesk restore:", err)
 		}

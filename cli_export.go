@@ -100,7 +100,7 @@ func cmdExport(args []string, stdout, stderr io.Writer) int {
 			for _, fh := range files {
 				os.Remove(fh.Name())
 			}
-			return fail(1, "%v", err)
+			return fail(1, "%s", messageIn(err, l))
 		}
 		return 0
 	}

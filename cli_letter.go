@@ -60,7 +60,7 @@ func cmdLetter(args []string, stdout, stderr io.Writer) int {
 	}
 	if *out != "" && *out != "-" {
 		if err := refuseExisting(*out); err != nil {
-			return fail(1, "%v", err)
+			return fail(1, "%s", messageIn(err, tui.LangFromEnv("")))
 		}
 	}
 	st, ok := openStore(*db, store.Options{ReadOnly: true}, stderr, tui.LangFromEnv(""))
@@ -70,18 +70,18 @@ func cmdLetter(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	c, exact, err := findCase(st, pos[0])
 	if err != nil {
-		return fail(1, "%v", err)
+		return fail(1, "%s", messageIn(err, tui.LangFromEnv("")))
 	}
 	if !exact {
 		fmt.Fprintf(stderr, "repairdesk letter: %s → %s\n", workflow.CleanLine(pos[0]), c.No)
 	}
 	evs, err := st.Events(c.ID)
 	if err != nil {
-		return fail(1, "%v", err)
+		return fail(1, "%s", messageIn(err, tui.LangFromEnv("")))
 	}
 	l, draft, err := pickLetter(st, &c, evs, kind, *round)
 	if err != nil {
-		return fail(1, "%v", err)
+		return fail(1, "%s", messageIn(err, tui.LangFromEnv("")))
 	}
 	if draft {
 		fmt.Fprintf(stderr, "repairdesk letter: %s has not been sent yet: this is a draft from the current templates (结果反馈函尚未发出，此为草稿)\n", c.No)
@@ -93,7 +93,7 @@ func cmdLetter(args []string, stdout, stderr io.Writer) int {
 		data = l.Title + "\n\n" + l.Body
 	}
 	if err := writeOut(*out, []byte(data), stdout); err != nil {
-		return fail(1, "%v", err)
+		return fail(1, "%s", messageIn(err, tui.LangFromEnv("")))
 	}
 	if *out != "" && *out != "-" {
 		fmt.Fprintf(stdout, "%s %s → %s\n", c.No, l.Title, *out)

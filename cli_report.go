@@ -65,7 +65,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 	defer st.Close()
 	cases, events, err := st.StatsData()
 	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk report:", err)
+		fmt.Fprintln(stderr, "repairdesk report:", messageIn(err, l))
 		return 1
 	}
 	set := st.Settings()
@@ -81,7 +81,7 @@ func cmdReport(args []string, stdout, stderr io.Writer) int {
 		err = writeOut(*out, buf.Bytes(), stdout)
 	}
 	if err != nil {
-		fmt.Fprintln(stderr, "repairdesk report:", err)
+		fmt.Fprintln(stderr, "repairdesk report:", messageIn(err, l))
 		return 1
 	}
 	return 0

@@ -184,7 +184,7 @@ func openStore(path string, opts store.Options, stderr io.Writer, lang string) (
 		if errors.As(err, &le) {
 			fmt.Fprintln(stderr, "repairdesk:", le.Message(lang))
 		} else {
-			fmt.Fprintln(stderr, "repairdesk:", err)
+			fmt.Fprintln(stderr, "repairdesk:", messageIn(err, lang))
 		}
 		return nil, false
 	}
