@@ -83,7 +83,7 @@ func (s *Store) Case(id uint32) (workflow.Case, error) {
 			return ErrNotFound
 		}
 		if err := json.Unmarshal(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
-			return err
+			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
 		_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
 		return nil
@@ -110,7 +110,7 @@ func (s *Store) Events(id uint32) ([]workflow.Event, error) {
 		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
 			var ev workflow.Event
 			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			_ = s.unsealEvent(&ev) // a field that cannot be decrypted reads as Locked
 			evs = append(evs, ev)

@@ -276,12 +276,13 @@ func checkFreelist(f io.ReaderAt, path string, g *geometry) error {
 
 // scanner walks bucket trees by reading the file (see scanTree).
 type scanner struct {
-	f    io.ReaderAt
-	path string
-	ps   int
-	pgid uint64
-	seen map[uint64]string // page → the bucket that uses it
-	errs []*DamageError
+	f     io.ReaderAt
+	path  string
+	ps    int
+	pgid  uint64
+	seen  map[uint64]string // page → the bucket that uses it
+	heads map[uint64]string // PageOwners: the pages read, not their overflow
+	errs  []*DamageError
 }
 
 func (sc *scanner) report(page uint64, bucket string, key []byte, en, zh string, a ...any) {
@@ -344,6 +345,9 @@ func (sc *scanner) read(id uint64, bucket string, key []byte) []byte {
 	if n, _ := sc.f.ReadAt(p, int64(id)*int64(sc.ps)); n < len(p) {
 		sc.report(id, bucket, key, "the page cannot be read", "该页无法读取")
 		return nil
+	}
+	if sc.heads != nil {
+		sc.heads[id] = bucket
 	}
 	return p
 }
@@ -538,4 +542,46 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error {
 // update is db.Update under shield (bbolt rolls the transaction back on the panic).
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	return s.shield("", 0, func() error { return s.db.Update(fn) })
+}
+
+// PageOwners lists the pages that head the bucket trees of the database file at path
+// (branch and leaf pages, not their overflow) with the bucket each belongs to, and the
+// page size: for the tests that damage files on purpose, and for diagnostics.
+func PageOwners(path string) (owners map[uint64]string, pageSize int, err error) {
+	g, err := validateFile(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if g == nil {
+		return nil, 0, fmt.Errorf("%s is empty", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	sc := &scanner{f: f, path: path, ps: g.pageSize, pgid: g.pgid, seen: map[uint64]string{}, heads: map[uint64]string{}}
+	sc.tree("", g.root, nil, 0)
+	if len(sc.errs) > 0 {
+		return nil, 0, sc.errs[0]
+	}
+	return sc.heads, g.pageSize, nil
+}
+
+// eventUnreadable names the case and event of an event that does not decode.
+func eventUnreadable(key []byte, err error) error {
+	if len(key) == 8 {
+		return fmt.Errorf("case %d event %d is unreadable: %w", binary.BigEndian.Uint32(key), binary.BigEndian.Uint32(key[4:]), err)
+	}
+	return fmt.Errorf("event %x is unreadable: %w", key, err)
+}
+
+// parallelRead is parallel for work that reads the mapped file: each share runs under
+// shield, and a damage it meets goes to fail.
+func (s *Store) parallelRead(n int, bucket string, fail func(error), f func(lo, hi int)) {
+	parallel(n, func(lo, hi int) {
+		if err := s.shield(bucket, 0, func() error { f(lo, hi); return nil }); err != nil {
+			fail(err)
+		}
+	})
 }

@@ -218,7 +218,7 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 		for j, ev := range r.evs {
 			var e workflow.Event
 			if err := json.Unmarshal(ev, &e); err != nil {
-				return fmt.Errorf("event %x: %w", r.ek[j], err)
+				return eventUnreadable(r.ek[j], err)
 			}
 			_ = s.unsealEvent(&e)
 			b.evs[i] = append(b.evs[i], e)
@@ -260,12 +260,12 @@ func (s *Store) eventsIn(tx *bolt.Tx, want map[uint32]bool, lean bool) (map[uint
 		if lean {
 			var le leanEvent
 			if err := json.Unmarshal(v, &le); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			ev = workflow.Event{CaseID: le.CaseID, Seq: le.Seq, Kind: le.Kind, At: le.At, From: le.From, To: le.To}
 		} else {
 			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			_ = s.unsealEvent(&ev)
 		}
