@@ -186,6 +186,7 @@ func TestCorruptionCorpus(t *testing.T) {
 			t.Fatal(err)
 		}
 		go func() { done <- cmd.Wait() }()
+		var err error // this subtest's: they run in parallel
 		select {
 		case err = <-done:
 		case <-time.After(2 * time.Minute):
