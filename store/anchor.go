@@ -398,7 +398,7 @@ func (s *Store) openAnchors() error {
 		}
 	}
 	var pending *AnchorEntry
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		if raw := tx.Bucket(bMeta).Get(metaAnchorNext); raw != nil {
 			var e AnchorEntry
 			if json.Unmarshal(raw, &e) == nil {
@@ -444,7 +444,7 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 		restart, heads, cases, events = 0, nil, 0, 0
 		return a.append(e)
 	}
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(k) != 8 {
@@ -472,7 +472,7 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 		return err
 	}
 	b, _ := json.Marshal(AnchorEntry{N: a.last.N, Prev: "", Kind: "base"})
-	return s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(metaAnchorNext, b) })
+	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(metaAnchorNext, b) })
 }
 
 func binaryID(k []byte) (uint32, int) {
@@ -524,9 +524,9 @@ func (an *anchored) apply(e AnchorEntry, add func(Problem)) {
 			c.entry = append(c.entry, e.N)
 		case ah.seq <= len(c.hashes) && c.hashes[ah.seq-1] == ah.hash:
 		case ah.seq <= len(c.hashes):
-			add(Problem{ah.id, ah.seq, fmt.Sprintf("anchored again with another hash in anchor entry #%d (first in #%d): the history was rolled back or rewritten and then written on", e.N, c.entry[ah.seq-1])})
+			add(Problem{CaseID: ah.id, Seq: ah.seq, What: fmt.Sprintf("anchored again with another hash in anchor entry #%d (first in #%d): the history was rolled back or rewritten and then written on", e.N, c.entry[ah.seq-1])})
 		default:
-			add(Problem{ah.id, ah.seq, fmt.Sprintf("anchor entry #%d skips events %d–%d", e.N, len(c.hashes)+1, ah.seq-1)})
+			add(Problem{CaseID: ah.id, Seq: ah.seq, What: fmt.Sprintf("anchor entry #%d skips events %d–%d", e.N, len(c.hashes)+1, ah.seq-1)})
 		}
 	}
 }
@@ -610,7 +610,7 @@ type AnchorInfo struct {
 // Anchors reports the anchor log as Check sees it.
 func (s *Store) Anchors() AnchorInfo {
 	info := AnchorInfo{Log: AnchorLogPath(s.path, s.opts)}
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		info.Anchored = tx.Bucket(bMeta).Get(metaAnchorNext) != nil
 		if an, _ := s.anchorsFor(tx, 0); an != nil {
 			info.Entries, info.Last, info.PubFrom, info.Key = an.lines, an.last, an.pub, an.fp
@@ -635,23 +635,23 @@ func (s *Store) anchorLimit() int64 {
 // checkAnchored compares one case's stored chain with the anchored one.
 func checkAnchored(id uint32, evs []string, ac *anchoredCase, add func(Problem)) bool {
 	if ac == nil {
-		add(Problem{id, 0, "this case is not in the anchor log: it was written without the anchor key (inserted behind repairdesk's back)"})
+		add(Problem{CaseID: id, Seq: 0, What: "this case is not in the anchor log: it was written without the anchor key (inserted behind repairdesk's back)"})
 		return false
 	}
 	n := min(len(evs), len(ac.hashes))
 	for i := range n {
 		if evs[i] != ac.hashes[i] {
-			add(Problem{id, i + 1, fmt.Sprintf("rewritten after it was anchored: its hash differs from anchor entry #%d (the event was changed and the chain re-hashed)", ac.entry[i])})
+			add(Problem{CaseID: id, Seq: i + 1, What: fmt.Sprintf("rewritten after it was anchored: its hash differs from anchor entry #%d (the event was changed and the chain re-hashed)", ac.entry[i])})
 			return false
 		}
 	}
 	if len(evs) < len(ac.hashes) {
-		add(Problem{id, len(evs) + 1, fmt.Sprintf("events %d–%d were anchored (last in anchor entry #%d) but are missing: deleted, or an older copy of the file",
+		add(Problem{CaseID: id, Seq: len(evs) + 1, What: fmt.Sprintf("events %d–%d were anchored (last in anchor entry #%d) but are missing: deleted, or an older copy of the file",
 			len(evs)+1, len(ac.hashes), ac.entry[len(ac.entry)-1])})
 		return false
 	}
 	if len(evs) > len(ac.hashes) {
-		add(Problem{id, len(ac.hashes) + 1, "not in the anchor log: written without the anchor key (inserted behind repairdesk's back)"})
+		add(Problem{CaseID: id, Seq: len(ac.hashes) + 1, What: "not in the anchor log: written without the anchor key (inserted behind repairdesk's back)"})
 		return false
 	}
 	return true

@@ -77,13 +77,13 @@ func (s *Store) publish(c Change) {
 // Case loads one case.
 func (s *Store) Case(id uint32) (workflow.Case, error) {
 	var c workflow.Case
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bCases).Get(u32(id))
 		if raw == nil {
 			return ErrNotFound
 		}
 		if err := json.Unmarshal(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
-			return err
+			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
 		_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
 		return nil
@@ -104,13 +104,13 @@ func (s *Store) CaseByNo(no string) (workflow.Case, error) {
 // Events lists a case's history, oldest first.
 func (s *Store) Events(id uint32) ([]workflow.Event, error) {
 	var evs []workflow.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u32(id)
 		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
 			var ev workflow.Event
 			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			_ = s.unsealEvent(&ev) // a field that cannot be decrypted reads as Locked
 			evs = append(evs, ev)
@@ -142,7 +142,7 @@ func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string)
 		in.ReceivedAt = now
 	}
 	var out workflow.Case
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		cb := tx.Bucket(bCases)
 		seq, err := cb.NextSequence()
 		if err != nil {
@@ -306,7 +306,7 @@ func (s *Store) commitBatch(batch []*applyReq) {
 // applyAll runs the actions in one transaction. It reports false, with the error on every
 // action, when the transaction failed as a whole.
 func (s *Store) applyAll(batch []*applyReq) bool {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil
 			c, ev, prev, err := s.prepareApply(tx, r)

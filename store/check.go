@@ -4,8 +4,10 @@ import (
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"os"
 	"reflect"
 	"runtime"
 	"slices"
@@ -21,6 +23,26 @@ type Problem struct {
 	CaseID uint32
 	Seq    int
 	What   string
+	// Damage: the file itself is damaged here (What then says so in English).
+	Damage *DamageError
+}
+
+// damageProblem is a damage found by Check.
+func damageProblem(err error) Problem {
+	var d *DamageError
+	if !errors.As(err, &d) {
+		return Problem{What: "damaged: " + err.Error()}
+	}
+	return Problem{What: "damaged — " + d.Detail("en"), Damage: d}
+}
+
+// Text is the problem in lang (a damage in the user's language; the others are
+// technical findings, in English).
+func (p Problem) Text(lang string) string {
+	if p.Damage != nil && lang != "en" {
+		return "已损坏——" + p.Damage.Detail("zh")
+	}
+	return p.String()
 }
 
 func (p Problem) String() string {
@@ -55,27 +77,57 @@ func (s *Store) Check() []Problem {
 	var (
 		tx    *bolt.Tx
 		limit int64
-		err   error
 	)
+	begin := func() error {
+		var err error
+		tx, err = s.db.Begin(false)
+		return err
+	}
+	var err error
 	if s.anch != nil {
 		s.writeMu.Lock()
-		tx, err = s.db.Begin(false)
-		limit = s.anchorLimit()
+		err = s.shield("", 0, begin)
+		if err == nil {
+			limit = s.anchorLimit()
+		}
 		s.writeMu.Unlock()
 	} else {
-		tx, err = s.db.Begin(false)
+		err = s.shield("", 0, begin)
 	}
 	if err != nil {
-		return nil
+		add(damageProblem(err))
+		return out
 	}
 	defer tx.Rollback()
-	an, anProbs := s.anchorsFor(tx, limit)
-	for _, p := range anProbs {
-		add(p)
+	var an *anchored
+	if err := s.shield(string(bMeta), 0, func() error {
+		var anProbs []Problem
+		an, anProbs = s.anchorsFor(tx, limit)
+		for _, p := range anProbs {
+			add(p)
+		}
+		return nil
+	}); err != nil {
+		add(damageProblem(err))
 	}
 	seen := map[uint32]bool{}
-	func() {
+	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
+	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
+		if cb == nil || eb == nil {
+			damagedFile = true
+			add(damageProblem(damaged(s.path, -1, "", "a bucket of cases or events is missing", "缺少案件或事件桶")))
+			return nil
+		}
+		// First the structure, read from the file: bbolt's check and the walk below
+		// trust the pages they map, and would crash on a damaged one.
+		if dmg := s.scanTx(tx); len(dmg) > 0 {
+			damagedFile = true
+			for _, d := range dmg {
+				add(damageProblem(d))
+			}
+			return nil
+		}
 		prefetchAll(tx, cb, eb)
 		for err := range tx.Check() {
 			add(Problem{What: "bbolt: " + err.Error()})
@@ -89,52 +141,72 @@ func (s *Store) Check() []Problem {
 			go func() {
 				defer wg.Done()
 				for j := range jobs {
-					s.checkCase(j, add)
+					if err := s.shield(string(bCases), j.id, func() error { s.checkCase(j, add); return nil }); err != nil {
+						add(damageProblem(err))
+					}
 				}
 			}()
 		}
-		ec := eb.Cursor()
-		ek, ev := ec.First()
-		orphans := func(below uint64) { // events of ids with no case, below this id
-			var last uint64 = 1 << 32
-			for ; ek != nil && (len(ek) != 8 || uint64(binary.BigEndian.Uint32(ek[:4])) < below); ek, ev = ec.Next() {
-				if len(ek) != 8 {
-					add(Problem{What: fmt.Sprintf("events: malformed key %x", ek)})
-					continue
-				}
-				if id := uint64(binary.BigEndian.Uint32(ek[:4])); id != last {
-					add(Problem{uint32(id), 0, "events without a case"})
-					seen[uint32(id)] = true
-					last = id
+		var last uint32 // the last case handed out, for a damage met by the walk
+		walk := s.shield(string(bCases), 0, func() error {
+			ec := eb.Cursor()
+			ek, ev := ec.First()
+			orphans := func(below uint64) { // events of ids with no case, below this id
+				var last uint64 = 1 << 32
+				for ; ek != nil && (len(ek) != 8 || uint64(binary.BigEndian.Uint32(ek[:4])) < below); ek, ev = ec.Next() {
+					if len(ek) != 8 {
+						add(Problem{What: fmt.Sprintf("events: malformed key %x", ek)})
+						continue
+					}
+					if id := uint64(binary.BigEndian.Uint32(ek[:4])); id != last {
+						add(Problem{CaseID: uint32(id), Seq: 0, What: "events without a case"})
+						seen[uint32(id)] = true
+						last = id
+					}
 				}
 			}
-		}
-		_ = cb.ForEach(func(k, v []byte) error {
-			if len(k) != 4 {
-				add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
+			_ = cb.ForEach(func(k, v []byte) error {
+				if len(k) != 4 {
+					add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
+					return nil
+				}
+				id := binary.BigEndian.Uint32(k)
+				orphans(uint64(id))
+				seen[id] = true
+				j := checkJob{id: id, c: v}
+				if an != nil {
+					j.anchored, j.anchors = an.cases[id], true
+				}
+				for ; ek != nil && len(ek) == 8 && binary.BigEndian.Uint32(ek[:4]) == id; ek, ev = ec.Next() {
+					j.keys, j.evs = append(j.keys, ek), append(j.evs, ev)
+				}
+				jobs <- j
+				last = id
 				return nil
-			}
-			id := binary.BigEndian.Uint32(k)
-			orphans(uint64(id))
-			seen[id] = true
-			j := checkJob{id: id, c: v}
-			if an != nil {
-				j.anchored, j.anchors = an.cases[id], true
-			}
-			for ; ek != nil && len(ek) == 8 && binary.BigEndian.Uint32(ek[:4]) == id; ek, ev = ec.Next() {
-				j.keys, j.evs = append(j.keys, ek), append(j.evs, ev)
-			}
-			jobs <- j
+			})
+			orphans(1 << 32)
 			return nil
 		})
-		orphans(1 << 32)
 		close(jobs)
 		wg.Wait()
-	}()
-	if an != nil {
+		if walk != nil {
+			damagedFile = true
+			var d *DamageError
+			if errors.As(walk, &d) && d.CaseID == 0 && last != 0 {
+				d.What += fmt.Sprintf(" (after case %d)", last)
+				d.WhatZH += fmt.Sprintf("（案件 %d 之后）", last)
+			}
+			add(damageProblem(walk))
+		}
+		return nil
+	})
+	if err != nil {
+		add(damageProblem(err))
+	}
+	if an != nil && !damagedFile {
 		for id, ac := range an.cases {
 			if !seen[id] && len(ac.hashes) > 0 {
-				add(Problem{id, 0, fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",
+				add(Problem{CaseID: id, What: fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",
 					len(ac.hashes), ac.entry[len(ac.entry)-1])})
 			}
 		}
@@ -165,7 +237,7 @@ func (s *Store) checkCase(j checkJob, add func(Problem)) {
 		seq := int(binary.BigEndian.Uint32(j.keys[i][4:]))
 		var ev workflow.Event
 		if err := json.Unmarshal(v, &ev); err != nil {
-			add(Problem{id, seq, "unreadable: " + err.Error()})
+			add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
 			return
 		}
 		want := len(evs) + 1
@@ -175,33 +247,33 @@ func (s *Store) checkCase(j checkJob, add func(Problem)) {
 		}
 		switch {
 		case seq != want || ev.Seq != seq:
-			add(Problem{id, seq, fmt.Sprintf("out of order: expected event %d", want)})
+			add(Problem{CaseID: id, Seq: seq, What: fmt.Sprintf("out of order: expected event %d", want)})
 			return
 		case ev.PrevHash != wantPrev:
-			add(Problem{id, seq, "broken chain: prev_hash does not match the previous event"})
+			add(Problem{CaseID: id, Seq: seq, What: "broken chain: prev_hash does not match the previous event"})
 			return
 		case EventHash(ev) != ev.Hash:
-			add(Problem{id, seq, "content altered: hash does not match"})
+			add(Problem{CaseID: id, Seq: seq, What: "content altered: hash does not match"})
 			return
 		}
 		evs = append(evs, ev)
 	}
 	var c workflow.Case
 	if err := json.Unmarshal(j.c, &c); err != nil {
-		add(Problem{id, 0, "unreadable case: " + err.Error()})
+		add(Problem{CaseID: id, Seq: 0, What: "unreadable case: " + err.Error()})
 		return
 	}
 	if len(evs) == 0 {
-		add(Problem{id, 0, "case has no events"})
+		add(Problem{CaseID: id, Seq: 0, What: "case has no events"})
 		return
 	}
 	folded, err := s.replayStored(evs, &c) // personal fields compared as stored
 	if err != nil {
-		add(Problem{id, 0, "history does not replay: " + err.Error()})
+		add(Problem{CaseID: id, Seq: 0, What: "history does not replay: " + err.Error()})
 		return
 	}
 	if !reflect.DeepEqual(normal(folded), normal(c)) {
-		add(Problem{id, 0, fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
+		add(Problem{CaseID: id, Seq: 0, What: fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
 		return
 	}
 	if j.anchors { // consistent in itself: is it the history that was anchored?
@@ -224,10 +296,40 @@ func normal(c workflow.Case) workflow.Case {
 // Backup writes a consistent copy of the database to w while others keep working.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
 	})
 	return n, err
+}
+
+// scanTx checks the structure of the file as tx sees it (scanTree), from the root of
+// the meta page of tx's transaction; if that meta page has been rewritten since (a busy
+// writer), from the root page of each bucket.
+func (s *Store) scanTx(tx *bolt.Tx) []*DamageError {
+	f, err := os.Open(s.path)
+	if err != nil {
+		return nil // the walks that follow are shielded all the same
+	}
+	defer f.Close()
+	ps := s.db.Info().PageSize
+	pgid := uint64(tx.Size()) / uint64(ps)
+	for _, off := range []int64{0, int64(ps)} {
+		p := make([]byte, ps)
+		if n, _ := f.ReadAt(p, off); n < len(p) {
+			continue
+		}
+		if m, err := parseMeta(p); err == nil && m.txid == uint64(tx.ID()) && m.pgid == pgid {
+			return scanTree(f, s.path, ps, pgid, m.root)
+		}
+	}
+	sc := &scanner{f: f, path: s.path, ps: ps, pgid: pgid, seen: map[uint64]string{}}
+	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		if root := uint64(b.Root()); root != 0 {
+			sc.tree(workflow.CleanLine(string(name)), root, nil, 0)
+		}
+		return nil
+	})
+	return sc.errs
 }

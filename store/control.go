@@ -297,7 +297,7 @@ func (c *controlServer) handle(conn net.Conn) {
 		fmt.Fprintln(w, "pong")
 	case "backup":
 		sent := false
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.view(func(tx *bolt.Tx) error {
 			if _, err := fmt.Fprintf(w, "ok %d\n", tx.Size()); err != nil {
 				return err
 			}
@@ -500,7 +500,11 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 					st.Close()
 				}()
 			}
-			v, err = Verification{}, fmt.Errorf("%s is damaged: %v", path, r)
+			d := damageOf(nil, path, r, "", 0, debug.Stack())
+			if d == nil {
+				d = damaged(path, -1, "", "%v", "%v", r)
+			}
+			v, err = Verification{}, d
 		}
 	}()
 	opts.ReadOnly = true
@@ -514,7 +518,13 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 	defer st.Close()
 	v.Problems = st.Check()
 	v.KeyFile, v.KeyProblem = st.KeyFile(), st.KeyProblem()
-	err = st.db.View(func(tx *bolt.Tx) error {
+	for _, p := range v.Problems {
+		if p.Damage != nil { // the count would walk the damaged pages: the cases loaded
+			v.Cases = st.Snapshot().Len()
+			return v, nil
+		}
+	}
+	err = st.view(func(tx *bolt.Tx) error {
 		v.Cases = tx.Bucket(bCases).Stats().KeyN
 		return nil
 	})
@@ -561,14 +571,29 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 		}
 	}()
 
+	// A damaged source is said to be so, before anything is copied (see damage.go); one
+	// that another process holds was validated when that process opened it.
+	if err := validateUnlocked(dbPath); err != nil {
+		return res, err
+	}
 	// The file itself, not a Store: a backup needs no summaries, index or settings.
-	db, err := bolt.Open(dbPath, 0o600, &bolt.Options{ReadOnly: true, Timeout: BackupLocalTimeout})
+	var db *bolt.DB
+	err = shieldDB(nil, dbPath, "", 0, func() error {
+		var err error
+		db, err = bolt.Open(dbPath, 0o600, &bolt.Options{ReadOnly: true, Timeout: BackupLocalTimeout})
+		return err
+	})
+	var dmg *DamageError
 	switch {
+	case errors.As(err, &dmg):
+		return res, err
 	case err == nil:
-		err = db.View(func(tx *bolt.Tx) error {
-			var err error
-			res.Bytes, err = tx.WriteTo(tmp)
-			return err
+		err = shieldDB(db, dbPath, "", 0, func() error {
+			return db.View(func(tx *bolt.Tx) error {
+				var err error
+				res.Bytes, err = tx.WriteTo(tmp)
+				return err
+			})
 		})
 		db.Close()
 		if err != nil {
@@ -613,6 +638,11 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 	res.Anchors = carried
 	// Checked against the database's own key: the backup holds no key, only sealed data.
 	v, err := verifyFile(tmpName, vopts)
+	if errors.As(err, &dmg) { // the copy is the source's pages: the source is damaged
+		os.Remove(anchors)
+		dmg.Path = dbPath
+		return res, dmg
+	}
 	if err != nil {
 		os.Remove(anchors)
 		return res, fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
@@ -734,7 +764,12 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 		if fi.Size() > 0 {
 			// A shared lock: it cannot be had while a console or server has the file open
 			// (they hold it exclusively), and it changes nothing in the file it keeps.
-			db, err := bolt.Open(dbPath, 0o600, &bolt.Options{Timeout: RestoreLockTimeout, ReadOnly: true})
+			var db *bolt.DB
+			err := shieldDB(nil, dbPath, "", 0, func() error {
+				var err error
+				db, err = bolt.Open(dbPath, 0o600, &bolt.Options{Timeout: RestoreLockTimeout, ReadOnly: true})
+				return err
+			})
 			switch {
 			case errors.Is(err, bolt.ErrTimeout):
 				return rep, lockedBy(dbPath)
@@ -780,6 +815,11 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 		vopts.NoAnchors = true
 	}
 	v, err := verifyFile(tmpName, vopts)
+	var dmg *DamageError
+	if errors.As(err, &dmg) { // the copy is the backup's bytes: name the backup
+		dmg.Path = backup
+		return rep, dmg
+	}
 	if err != nil {
 		return rep, fmt.Errorf("%s cannot be restored: %w", backup, err)
 	}

@@ -317,7 +317,7 @@ func (s *Store) initKeys() error {
 		}
 		k.use(key)
 	}
-	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(keyCheck, k.check) }); err != nil {
+	if err := s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(keyCheck, k.check) }); err != nil {
 		return err
 	}
 	k.fresh = false

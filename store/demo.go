@@ -121,7 +121,7 @@ func (s *Store) GenerateDemo(n int, seed uint64) error {
 	for done := 0; done < n || building != nil; {
 		k := min(batch, n-done)
 		s.writeMu.Lock()
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			// A bulk load appends in key order: fill the pages (bbolt's default leaves
 			// half of every page empty). Cases still change later, so theirs keep room.
 			tx.Bucket(bEvents).FillPercent = 1.0

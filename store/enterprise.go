@@ -39,7 +39,7 @@ func (s *Store) fileEnterprise(tx *bolt.Tx, c *workflow.Case) error {
 func (s *Store) Filing(code string) (Filing, bool) {
 	var f Filing
 	var ok bool
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		raw := tx.Bucket(bEnterprises).Get([]byte(code))
 		if raw == nil {
 			return nil

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"runtime"
 	"sync"
@@ -21,7 +22,7 @@ import (
 // AllCases returns every case, in ascending id order (the order they were taken in).
 func (s *Store) AllCases() ([]workflow.Case, error) {
 	var out []workflow.Case
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		out, err = s.casesIn(tx, time.Time{})
 		return err
@@ -32,7 +33,7 @@ func (s *Store) AllCases() ([]workflow.Case, error) {
 // AllEvents returns every event grouped by case id, each case's events oldest first.
 func (s *Store) AllEvents() (map[uint32][]workflow.Event, error) {
 	var out map[uint32][]workflow.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		out, err = s.eventsIn(tx, nil, false)
 		return err
@@ -46,7 +47,7 @@ func (s *Store) AllEvents() (map[uint32][]workflow.Event, error) {
 func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.Event, error) {
 	var cases []workflow.Case
 	var events map[uint32][]workflow.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		if cases, err = s.casesIn(tx, t); err != nil {
 			return err
@@ -70,7 +71,7 @@ func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.
 // and a few batches ahead of fn, so an export of a large file streams in bounded memory.
 // An error from fn stops the walk and is returned.
 func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Case, evs []workflow.Event) error) error {
-	return s.db.View(func(tx *bolt.Tx) error {
+	return s.view(func(tx *bolt.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
 		if withEvents {
@@ -79,55 +80,25 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 			prefetch(tx, cb)
 		}
 
-		type rawCase struct {
-			k, v    []byte   // point into the mapped file: valid until the transaction ends,
-			ek, evs [][]byte // which is after every goroutine here is done
-		}
-		type batch struct {
-			raws  []rawCase
-			cases []workflow.Case
-			evs   [][]workflow.Event
-			keep  []bool
-			err   error
-			done  chan struct{}
-		}
-		const batchSize = 256
 		ahead := 2 * runtime.GOMAXPROCS(0)
-		work, ordered := make(chan *batch, ahead), make(chan *batch, ahead)
+		work, ordered := make(chan *caseBatch, ahead), make(chan *caseBatch, ahead)
 		stop := make(chan struct{})
 		var wg sync.WaitGroup
+		var readErr error // a damage the reader met; read after wg.Wait
 		wg.Add(1)
 		go func() { // one reader walks the cursors
 			defer wg.Done()
 			defer close(ordered)
 			defer close(work)
-			ec := eb.Cursor()
-			b := &batch{done: make(chan struct{})}
-			send := func() bool {
-				for _, ch := range []chan *batch{work, ordered} { // to a decoder, then in order to fn
-					select {
-					case ch <- b:
-					case <-stop:
-						return false
-					}
-				}
-				b = &batch{done: make(chan struct{})}
-				return true
-			}
-			c := cb.Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				r := rawCase{k: k, v: v}
-				if withEvents && len(k) == 4 {
-					for ek, ev := ec.Seek(k); ek != nil && len(ek) >= 4 && string(ek[:4]) == string(k); ek, ev = ec.Next() {
-						r.ek, r.evs = append(r.ek, ek), append(r.evs, ev)
-					}
-				}
-				if b.raws = append(b.raws, r); len(b.raws) == batchSize && !send() {
-					return
-				}
-			}
-			if len(b.raws) > 0 {
-				send()
+			var last uint32
+			readErr = s.shield(string(bCases), 0, func() error {
+				readCases(cb, eb, withEvents, &last, work, ordered, stop)
+				return nil
+			})
+			var d *DamageError
+			if errors.As(readErr, &d) && d.CaseID == 0 && last != 0 {
+				d.What += fmt.Sprintf(" (after case %d)", last)
+				d.WhatZH += fmt.Sprintf("（案件 %d 之后）", last)
 			}
 		}()
 		for range runtime.GOMAXPROCS(0) {
@@ -135,32 +106,8 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 			go func() { // decoders
 				defer wg.Done()
 				for b := range work {
-					b.cases = make([]workflow.Case, len(b.raws))
-					b.evs = make([][]workflow.Event, len(b.raws))
-					b.keep = make([]bool, len(b.raws))
-					for i, r := range b.raws {
-						c := &b.cases[i]
-						if err := json.Unmarshal(r.v, c); err != nil {
-							b.err = fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(r.k), err)
-							break
-						}
-						if !since.IsZero() && c.ReceivedAt.Before(since) {
-							continue
-						}
-						b.keep[i] = true
-						_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
-						for j, ev := range r.evs {
-							var e workflow.Event
-							if err := json.Unmarshal(ev, &e); err != nil {
-								b.err = fmt.Errorf("event %x: %w", r.ek[j], err)
-								break
-							}
-							_ = s.unsealEvent(&e)
-							b.evs[i] = append(b.evs[i], e)
-						}
-						if b.err != nil {
-							break
-						}
+					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(b, since) }); err != nil && b.err == nil {
+						b.err = err
 					}
 					b.raws = nil
 					close(b.done)
@@ -188,8 +135,96 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 		for range ordered { // let the reader see stop; the decoders finish what they hold
 		}
 		wg.Wait()
+		if err == nil {
+			err = readErr
+		}
 		return err
 	})
+}
+
+// rawCase is a case and its events as stored. The slices point into the mapped file:
+// valid until the transaction ends, which is after every goroutine of EachCase is done.
+type rawCase struct {
+	k, v    []byte
+	ek, evs [][]byte
+}
+
+// caseBatch is a run of cases EachCase decodes together.
+type caseBatch struct {
+	raws  []rawCase
+	cases []workflow.Case
+	evs   [][]workflow.Event
+	keep  []bool
+	err   error
+	done  chan struct{}
+}
+
+const caseBatchSize = 256
+
+// readCases walks the cases (and their events) into batches, each sent to a decoder
+// and then, in order, to the consumer; *last is the last case read.
+func readCases(cb, eb *bolt.Bucket, withEvents bool, last *uint32, work, ordered chan<- *caseBatch, stop <-chan struct{}) {
+	ec := eb.Cursor()
+	b := &caseBatch{done: make(chan struct{})}
+	send := func() bool {
+		for _, ch := range []chan<- *caseBatch{work, ordered} { // to a decoder, then in order to fn
+			select {
+			case ch <- b:
+			case <-stop:
+				return false
+			}
+		}
+		b = &caseBatch{done: make(chan struct{})}
+		return true
+	}
+	c := cb.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		r := rawCase{k: k, v: v}
+		if len(k) == 4 {
+			*last = binary.BigEndian.Uint32(k)
+		}
+		if withEvents && len(k) == 4 {
+			for ek, ev := ec.Seek(k); ek != nil && len(ek) >= 4 && string(ek[:4]) == string(k); ek, ev = ec.Next() {
+				r.ek, r.evs = append(r.ek, ek), append(r.evs, ev)
+			}
+		}
+		if b.raws = append(b.raws, r); len(b.raws) == caseBatchSize && !send() {
+			return
+		}
+	}
+	if len(b.raws) > 0 {
+		send()
+	}
+}
+
+// decodeBatch decodes b's cases (those received at or after since are kept) and events.
+func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
+	b.cases = make([]workflow.Case, len(b.raws))
+	b.evs = make([][]workflow.Event, len(b.raws))
+	b.keep = make([]bool, len(b.raws))
+	for i, r := range b.raws {
+		c := &b.cases[i]
+		if len(r.k) != 4 {
+			return fmt.Errorf("case key %x is malformed", r.k)
+		}
+		if err := json.Unmarshal(r.v, c); err != nil {
+			return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(r.k), err)
+		}
+		if !since.IsZero() && c.ReceivedAt.Before(since) {
+			continue
+		}
+		b.keep[i] = true
+		_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
+		for j, ev := range r.evs {
+			var e workflow.Event
+			if err := json.Unmarshal(ev, &e); err != nil {
+				return eventUnreadable(r.ek[j], err)
+			}
+			_ = s.unsealEvent(&e)
+			b.evs[i] = append(b.evs[i], e)
+		}
+	}
+	return nil
 }
 
 func (s *Store) casesIn(tx *bolt.Tx, since time.Time) ([]workflow.Case, error) {
@@ -225,12 +260,12 @@ func (s *Store) eventsIn(tx *bolt.Tx, want map[uint32]bool, lean bool) (map[uint
 		if lean {
 			var le leanEvent
 			if err := json.Unmarshal(v, &le); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			ev = workflow.Event{CaseID: le.CaseID, Seq: le.Seq, Kind: le.Kind, At: le.At, From: le.From, To: le.To}
 		} else {
 			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			_ = s.unsealEvent(&ev)
 		}

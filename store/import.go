@@ -579,7 +579,7 @@ func truncRunes(s string, n int) string {
 // importedCase looks a dedupe key up.
 func (s *Store) importedCase(key string) (uint32, bool) {
 	var id uint32
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bImports)
 		if b == nil {
 			return nil
@@ -597,7 +597,7 @@ func (s *Store) markImported(key string, id uint32) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bImports)
 		if err != nil {
 			return err
@@ -614,7 +614,7 @@ func (s *Store) findImported(creditCode, key string) (uint32, bool) {
 	}
 	want := importComment(key)
 	var found uint32
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		for _, id := range f.Cases {
 			raw := tx.Bucket(bEvents).Get(eventKey(id, 1))
 			if raw == nil {

@@ -119,7 +119,7 @@ func pinMatches(stored, pin string) bool {
 
 // HasPIN says whether name has a PIN set, and how many wrong PINs in a row stand against it.
 func (s *Store) HasPIN(name string) (set bool, fails int) {
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		r, _ := staffRecordIn(tx, name)
 		set, fails = r.PIN != "", r.PINFails
 		return nil
@@ -141,7 +141,7 @@ func (s *Store) SetPIN(name, pin string) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err = s.db.Update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx *bolt.Tx) error {
 		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound
@@ -176,7 +176,7 @@ type PINCheck struct {
 func (s *Store) CheckPIN(name, pin string) (PINCheck, error) {
 	var r staffRecord
 	var found bool
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		r, found = staffRecordIn(tx, name)
 		return nil
 	})
@@ -192,7 +192,7 @@ func (s *Store) CheckPIN(name, pin string) (PINCheck, error) {
 	var res PINCheck
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		now, found := staffRecordIn(tx, name)
 		if !found {
 			return ErrNotFound
@@ -230,7 +230,7 @@ func (s *Store) ResetPIN(by workflow.Staff, name string) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound

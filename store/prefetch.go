@@ -42,7 +42,8 @@ func prefetch(tx *bolt.Tx, b *bolt.Bucket) (read []uint64) {
 	}
 	defer f.Close()
 	level := []uint64{root}
-	for depth := 0; len(level) > 0 && depth < 32; depth++ {
+	// A damaged tree may loop: no walk reads more pages than the file has.
+	for depth := 0; len(level) > 0 && depth < 32 && uint64(len(read)) <= limit; depth++ {
 		read = append(read, level...)
 		level = prefetchLevel(f, level, ps, limit)
 	}
@@ -56,6 +57,7 @@ func prefetchAll(tx *bolt.Tx, buckets ...*bolt.Bucket) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			defer func() { _ = recover() }() // a hint: it stops on anything unexpected
 			prefetch(tx, b)
 		}()
 	}
@@ -100,10 +102,7 @@ func prefetchLevel(f *os.File, ids []uint64, ps int, limit uint64) []uint64 {
 			buf := make([]byte, maxRun*ps)
 			var mine []uint64
 			for r := range next {
-				n, _ := f.ReadAt(buf[:int(r.n)*ps], int64(r.first)*int64(ps))
-				for off := 0; off+ps <= n; off += ps {
-					mine = branchChildren(buf[off:off+ps], ps, limit, f, r.first+uint64(off/ps), mine)
-				}
+				mine = readRun(f, buf, r.first, r.n, ps, limit, mine)
 			}
 			mu.Lock()
 			children = append(children, mine...)
@@ -116,6 +115,24 @@ func prefetchLevel(f *os.File, ids []uint64, ps int, limit uint64) []uint64 {
 	close(next)
 	wg.Wait()
 	return children
+}
+
+// readRun reads n pages from first and appends the children of the branch pages among
+// them. It reads only the file, and bounds every access; should anything still go
+// wrong, it is a hint: the run's children are dropped and the walk goes on (a worker
+// that died would leave the sender of the runs waiting for ever).
+func readRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, out []uint64) (res []uint64) {
+	defer func() {
+		if recover() != nil {
+			res = out
+		}
+	}()
+	got, _ := f.ReadAt(buf[:int(n)*ps], int64(first)*int64(ps))
+	res = out
+	for off := 0; off+ps <= got; off += ps {
+		res = branchChildren(buf[off:off+ps], ps, limit, f, first+uint64(off/ps), res)
+	}
+	return res
 }
 
 // branchChildren appends the child page ids of a branch page (read again in full when

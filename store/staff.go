@@ -36,7 +36,7 @@ func staffIn(tx *bolt.Tx, name string) (workflow.Staff, bool) {
 func (s *Store) Staff(name string) (workflow.Staff, bool) {
 	var st workflow.Staff
 	var ok bool
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		st, ok = staffIn(tx, name)
 		return nil
 	})
@@ -46,7 +46,7 @@ func (s *Store) Staff(name string) (workflow.Staff, bool) {
 // ListStaff lists every staff member by name.
 func (s *Store) ListStaff() []workflow.Staff {
 	var out []workflow.Staff
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		return tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
 			var st workflow.Staff
 			if json.Unmarshal(v, &st) == nil {
@@ -62,7 +62,7 @@ func (s *Store) ListStaff() []workflow.Staff {
 // StaffCount says how many staff records exist (0 on a new database).
 func (s *Store) StaffCount() int {
 	n := 0
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		n = tx.Bucket(bStaff).Stats().KeyN
 		return nil
 	})
@@ -86,7 +86,7 @@ func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 	st.Display = workflow.CleanLine(st.Display)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		// One key, one person: a key still held by someone else would make the login
 		// identity depend on name order.
 		if err := tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
@@ -147,13 +147,13 @@ func (s *Store) audit(tx *bolt.Tx, actor, what, detail string) error {
 
 // Audit records an entry (e.g. an ID number shown whole, with the reason).
 func (s *Store) Audit(actor, what, detail string) error {
-	return s.db.Update(func(tx *bolt.Tx) error { return s.audit(tx, actor, what, detail) })
+	return s.update(func(tx *bolt.Tx) error { return s.audit(tx, actor, what, detail) })
 }
 
 // AuditLog lists the newest entries first, at most n.
 func (s *Store) AuditLog(n int) []AuditEntry {
 	var out []AuditEntry
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bAudit).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
 			var e AuditEntry
@@ -170,7 +170,7 @@ func (s *Store) AuditLog(n int) []AuditEntry {
 func (s *Store) SetLang(name, lang string) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound

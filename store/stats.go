@@ -26,7 +26,7 @@ import (
 func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, error) {
 	var cases []workflow.Case
 	var events map[uint32][]workflow.StatEvent
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		prefetchAll(tx, cb, eb)
 		// The values point into the mapped file: they are decoded before the
@@ -54,9 +54,13 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 			}
 			errMu.Unlock()
 		}
-		parallel(len(rc), func(lo, hi int) {
+		s.parallelRead(len(rc), string(bCases), fail, func(lo, hi int) {
 			for i := lo; i < hi; i++ {
 				var c workflow.Case // personal fields stay sealed: ForStats drops them
+				if len(rc[i].k) != 4 {
+					fail(fmt.Errorf("case key %x is malformed", rc[i].k))
+					return
+				}
 				if err := json.Unmarshal(rc[i].v, &c); err != nil {
 					fail(fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err))
 					return
@@ -64,7 +68,7 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 				cases[i] = c.ForStats()
 			}
 		})
-		parallel(len(re), func(lo, hi int) {
+		s.parallelRead(len(re), string(bEvents), fail, func(lo, hi int) {
 			var d leanDecoder
 			for i := lo; i < hi; i++ {
 				k := re[i].k
@@ -74,7 +78,7 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 				}
 				ev, err := d.decode(re[i].v)
 				if err != nil {
-					fail(fmt.Errorf("event %x: %w", k, err))
+					fail(eventUnreadable(k, err))
 					return
 				}
 				evs[i] = workflow.StatEventOf(&ev)

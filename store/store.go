@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"sync"
@@ -164,8 +165,36 @@ func holderAlive(path string) bool {
 	return p.Signal(syscall.Signal(0)) == nil
 }
 
-// Open opens or creates the database at path.
-func Open(path string, opts Options) (*Store, error) {
+// Open opens or creates the database at path. A damaged file is a *DamageError: it is
+// validated before bbolt maps it (damage.go), and the reads of the open itself run
+// shielded, so a damage they meet is reported instead of crashing.
+func Open(path string, opts Options) (st *Store, err error) {
+	if err := validateUnlocked(path); err != nil {
+		return nil, err
+	}
+	var db *bolt.DB
+	old := debug.SetPanicOnFault(true)
+	defer debug.SetPanicOnFault(old)
+	defer func() {
+		if r := recover(); r != nil {
+			d := damageOf(db, path, r, "", 0, debug.Stack())
+			if db != nil {
+				func() {
+					defer func() { _ = recover() }()
+					db.Close()
+				}()
+			}
+			if d == nil {
+				panic(r)
+			}
+			st, err = nil, d
+		}
+	}()
+	return open(path, opts, &db)
+}
+
+// open is Open; *dbp is the bolt database it has open, for Open to close after a panic.
+func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 	if opts.Timeout == 0 {
 		opts.Timeout = 2 * time.Second
 	}
@@ -186,6 +215,7 @@ func Open(path string, opts Options) (*Store, error) {
 		timeout = min(timeout, 150*time.Millisecond)
 	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, FreelistType: bolt.FreelistMapType})
+	*dbp = db
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
 			le := &LockedError{Path: path}
@@ -207,7 +237,9 @@ func Open(path string, opts Options) (*Store, error) {
 	if keys.locked != nil && !opts.ReadOnly { // key missing or wrong: read-only, personal fields Locked
 		db.Close()
 		opts.ReadOnly = true
-		if db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true, FreelistType: bolt.FreelistMapType}); err != nil {
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true, FreelistType: bolt.FreelistMapType})
+		*dbp = db
+		if err != nil {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
@@ -265,7 +297,7 @@ var migrations = map[int]func(tx *bolt.Tx) error{
 
 func (s *Store) prepare() error {
 	if s.opts.ReadOnly {
-		return s.db.View(func(tx *bolt.Tx) error {
+		return s.view(func(tx *bolt.Tx) error {
 			v, err := schemaOf(tx)
 			if err != nil {
 				return err
@@ -273,10 +305,16 @@ func (s *Store) prepare() error {
 			if v != SchemaVersion {
 				return &SchemaError{Path: s.path, File: v, Mine: SchemaVersion}
 			}
+			// Every open for writing creates them: one missing is a damaged root page.
+			for _, b := range allBuckets {
+				if tx.Bucket(b) == nil {
+					return damaged(s.path, -1, string(b), "the bucket is missing", "该桶缺失")
+				}
+			}
 			return nil
 		})
 	}
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		v, err := schemaOf(tx)
 		if err != nil {
 			return err

@@ -643,38 +643,51 @@ func readSummaries(tx *bolt.Tx) (list []*Summary, stale []uint32, err error) {
 	var wg sync.WaitGroup
 	var next sync.Mutex
 	nb := 0
+	var damage error // the first damage a decoder met (guarded by next)
 	workers := min(runtime.GOMAXPROCS(0), max(blocks, 1))
 	for range workers {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			var d sumDecoder
-			for {
-				next.Lock()
-				p := nb
-				nb++
-				next.Unlock()
-				if p >= blocks {
-					return
-				}
-				for i := p * block; i < min((p+1)*block, len(raws)); i++ {
-					sm := &slab[i]
-					list[i] = sm
-					v := raws[i].v
-					switch {
-					case len(v) > 0 && v[0] == sumLayout:
-						bad[i] = d.decode(v, sm) != nil || sm.ID != raws[i].id
-					case len(v) > 0 && v[0] == '{':
-						*sm = Summary{}
-						bad[i] = json.Unmarshal(v, sm) != nil || sm.ID != raws[i].id
-					default:
-						bad[i] = true
+			// The values point into the mapped file: a damage there is an error, not a crash.
+			if err := shieldDB(tx.DB(), tx.DB().Path(), string(bSums), 0, func() error {
+				for {
+					next.Lock()
+					p := nb
+					nb++
+					next.Unlock()
+					if p >= blocks {
+						return nil
+					}
+					for i := p * block; i < min((p+1)*block, len(raws)); i++ {
+						sm := &slab[i]
+						list[i] = sm
+						v := raws[i].v
+						switch {
+						case len(v) > 0 && v[0] == sumLayout:
+							bad[i] = d.decode(v, sm) != nil || sm.ID != raws[i].id
+						case len(v) > 0 && v[0] == '{':
+							*sm = Summary{}
+							bad[i] = json.Unmarshal(v, sm) != nil || sm.ID != raws[i].id
+						default:
+							bad[i] = true
+						}
 					}
 				}
+			}); err != nil {
+				next.Lock()
+				if damage == nil {
+					damage = err
+				}
+				next.Unlock()
 			}
 		}()
 	}
 	wg.Wait()
+	if damage != nil {
+		return nil, nil, damage
+	}
 	for i, r := range raws {
 		switch {
 		case bad[i]:
@@ -734,7 +747,7 @@ func summaryFromCase(tx *bolt.Tx, id uint32) (*Summary, error) {
 func (s *Store) loadSummaries() error {
 	var list []*Summary
 	var stale []uint32
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		var err error
 		list, stale, err = readSummaries(tx)
 		return err
@@ -744,7 +757,7 @@ func (s *Store) loadSummaries() error {
 	}
 	if len(stale) > 0 && !s.opts.ReadOnly {
 		// Store the current layout, so the next start-up decodes them quickly.
-		err := s.db.Update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx *bolt.Tx) error {
 			b := tx.Bucket(bSums)
 			for _, id := range stale {
 				i, ok := slices.BinarySearchFunc(list, id, func(sm *Summary, id uint32) int { return int(int64(sm.ID) - int64(id)) })

@@ -78,7 +78,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 			code, caseNo), nil
 	}
 	var an *anchored
-	_ = s.db.View(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx *bolt.Tx) error {
 		an, _ = s.anchorsFor(tx, 0)
 		return nil
 	})
@@ -100,7 +100,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 // storedEvents reads a case's events as stored (personal fields sealed).
 func (s *Store) storedEvents(id uint32) ([]workflow.Event, error) {
 	var evs []workflow.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u32(id)
 		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {

@@ -153,7 +153,7 @@ func (a *app) backupCmd() *cobra.Command {
 		}
 		if len(res.Problems) > 0 {
 			for _, p := range res.Problems {
-				fmt.Fprintln(a.stdout, workflow.CleanLine(p.String()))
+				fmt.Fprintln(a.stdout, workflow.CleanLine(p.Text(l)))
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.backup_unverified", res.Cases, len(res.Problems)))
 			return exitFail
@@ -184,7 +184,7 @@ func (a *app) checkCmd() *cobra.Command {
 				return exitOK
 			}
 			for _, p := range probs {
-				fmt.Fprintln(a.stdout, workflow.CleanLine(p.String()))
+				fmt.Fprintln(a.stdout, workflow.CleanLine(p.Text(l)))
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.check_problems", db, len(probs)))
 			return exitFail
@@ -227,7 +227,7 @@ func (a *app) restoreCmd() *cobra.Command {
 				return a.errf("restore", exitFail, a.t("cli.restore_in_use", le.Message(l)))
 			case errors.As(err, &re):
 				for _, p := range re.Problems {
-					fmt.Fprintln(a.stderr, workflow.CleanLine(p.String()))
+					fmt.Fprintln(a.stderr, workflow.CleanLine(p.Text(l)))
 				}
 			}
 			return a.errf("restore", exitFail, messageIn(err, l))
