@@ -15,7 +15,7 @@ var commandText = map[string]Text{
 	"cmd.completion.shell_long":   {ZH: "生成 %s 的补全脚本，输出到标准输出。", EN: "Generate the completion script for %s on standard output."},
 	"cmd.serve.short":             {ZH: "作为 SSH 服务器供全办公室使用", EN: "serve the whole office over SSH"},
 	"cmd.serve.long":              {ZH: "作为 SSH 服务器供全办公室使用：每人用自己登记的公钥 ssh 登录。\n服务器运行时，repairdesk backup 与 check 仍可使用。", EN: "Serve the whole office over SSH: each person logs in with ssh and their registered key.\nWhile it runs, repairdesk backup and check still work."},
-	"cmd.staff.short":             {ZH: "人员与公钥：add、list、disable、enable、key", EN: "staff and keys: add, list, disable, enable, key"},
+	"cmd.staff.short":             {ZH: "人员与公钥：add、list、disable、enable、pin-reset、key", EN: "staff and keys: add, list, disable, enable, pin-reset, key"},
 	"cmd.staff_add.short":         {ZH: "登记一名人员", EN: "register a staff member"},
 	"cmd.staff_add.use":           {ZH: "add 登录名 [--role 角色] [--display 姓名] [--key 公钥文件]", EN: "add NAME [--role ROLE] [--display 姓名] [--key FILE]"},
 	"cmd.staff_list.short":        {ZH: "列出人员及其公钥指纹", EN: "list the staff and their key fingerprints"},
