@@ -586,5 +586,5 @@ func TestDueTabFollowsTheClock(t *testing.T) {
 	mustShow(t, m, "即将到期·已超期 0")
 	clk.t = time.Date(2026, 3, 10, 10, 0, 0, 0, workflow.ChinaTZ) // formal review's 5 working days are past
 	m.Update(tickMsg(clk.t))
-	mustShow(t, m, "即将到期·已超期 1!1")
+	mustShow(t, m, "即将到期·已超期 1 · 1 逾期") // said in words, not by colour alone
 }
