@@ -5,7 +5,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/workflow"
@@ -37,26 +36,37 @@ func newActionMenu(c *Common, cs workflow.Case) *actionMenu {
 	return m
 }
 
-// Update returns the chosen action kind, or "" ; back reports esc.
-func (m *actionMenu) Update(km tea.KeyMsg) (chosen workflow.ActionKind, back bool) {
+func (m *actionMenu) Typing() bool           { return false }
+func (m *actionMenu) Update(tea.Msg) tea.Cmd { return nil }
+
+func (m *actionMenu) Bindings() []Binding {
 	k := m.c.Keys
-	switch {
-	case key.Matches(km, k.Down):
-		if m.sel < len(m.opts)-1 {
-			m.sel++
-		}
-	case key.Matches(km, k.Up):
-		if m.sel > 0 {
-			m.sel--
-		}
-	case km.String() == "esc", km.String() == "a":
-		return "", true
-	case key.Matches(km, k.Open):
-		if o := m.opts[m.sel]; o.Refusal == nil {
-			return o.Kind, false
-		}
+	c := m.c
+	return []Binding{
+		on(k.Up, func(tea.KeyMsg) tea.Cmd { m.sel = max(0, m.sel-1); return nil }),
+		on(k.Down, func(tea.KeyMsg) tea.Cmd { m.sel = min(len(m.opts)-1, m.sel+1); return nil }),
+		on(k.Open, func(tea.KeyMsg) tea.Cmd {
+			kind := m.opts[m.sel].Kind
+			c.send(popMsg{m})
+			if kind == workflow.ActUpdateMaterial {
+				// Materials are marked one by one on their own tab.
+				c.send(gotoTabMsg{id: m.cs.ID, tab: ctMaterials, notice: c.T("mat.hint")})
+				return nil
+			}
+			c.send(pushMsg{newActionScreen(c, m.cs, kind)})
+			return nil
+		}).main().when(func() string {
+			if len(m.opts) == 0 {
+				return c.T("act.none")
+			}
+			if r := m.opts[m.sel].Refusal; r != nil {
+				return r.Message(c.Lang)
+			}
+			return ""
+		}),
+		on(k.Close, func(tea.KeyMsg) tea.Cmd { c.send(popMsg{m}); return nil }).main(),
+		on(k.Actions, func(tea.KeyMsg) tea.Cmd { c.send(popMsg{m}); return nil }),
 	}
-	return "", false
 }
 
 func (m *actionMenu) View(w, h int) string {

@@ -1,14 +1,13 @@
 package tui
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
-	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/store"
@@ -45,8 +44,6 @@ type caseView struct {
 	matSel    int
 	letter    int
 	reveal    bool // ID number shown whole (after a logged reveal)
-	prompt    *textinput.Model
-	promptK   string // "invalid" or "reveal"
 	notice    string
 }
 
@@ -104,138 +101,193 @@ func (v *caseView) setLoaded(m caseLoadedMsg) {
 	v.filing, v.whitewash = m.filing, m.whitewash
 }
 
+// revealDoneMsg brings an ID number revealed (and logged) off the UI loop.
+type revealDoneMsg struct {
+	id  uint32
+	num string
+	err error
+}
+
+// gotoTabMsg shows a tab of the open case with a notice (the action menu sends it for
+// materials, which are marked on their own tab).
+type gotoTabMsg struct {
+	id     uint32
+	tab    caseTab
+	notice string
+}
+
 func (v *caseView) Update(msg tea.Msg) tea.Cmd {
-	km, ok := msg.(tea.KeyMsg)
-	if !ok {
-		if v.prompt != nil {
-			var cmd tea.Cmd
-			*v.prompt, cmd = v.prompt.Update(msg)
-			return cmd
-		}
-		return nil
-	}
-	if v.prompt != nil {
-		return v.updatePrompt(km)
-	}
-	k := v.c.Keys
-	switch {
-	case key.Matches(km, k.NextTab):
-		v.tab = (v.tab + 1) % ctCount
-	case key.Matches(km, k.PrevTab):
-		v.tab = (v.tab + ctCount - 1) % ctCount
-	case km.String() >= "1" && km.String() <= "5":
-		v.tab = caseTab(km.String()[0] - '1')
-	case key.Matches(km, k.Down):
-		if v.tab == ctMaterials {
-			if v.matSel < len(v.cs.Materials)-1 {
-				v.matSel++
-			}
-		} else if v.tab == ctLetters {
-			v.scroll[v.tab]++
-		} else {
-			v.scroll[v.tab]++
-		}
-	case key.Matches(km, k.Up):
-		if v.tab == ctMaterials {
-			if v.matSel > 0 {
-				v.matSel--
-			}
-		} else if v.scroll[v.tab] > 0 {
-			v.scroll[v.tab]--
-		}
-	case key.Matches(km, k.PgDown):
-		v.scroll[v.tab] += v.c.Height / 2
-	case key.Matches(km, k.PgUp):
-		v.scroll[v.tab] -= v.c.Height / 2
-		if v.scroll[v.tab] < 0 {
-			v.scroll[v.tab] = 0
-		}
-	case key.Matches(km, k.Reveal):
-		if v.reveal {
-			v.reveal = false
+	switch msg := msg.(type) {
+	case caseLoadedMsg:
+		if msg.id != v.id {
 			return nil
 		}
-		if !v.c.Me.Role.CanRevealPersonal() {
-			v.notice = v.c.T("reveal.denied")
+		if msg.err != nil {
+			v.c.send(popMsg{v}, statusMsg{errMessage(v.c, msg.err), true})
 			return nil
 		}
-		v.openPrompt("reveal", v.c.T("f.reveal_reason")+"：")
-	case v.tab == ctLetters && key.Matches(km, k.Export):
-		ls := v.letters()
-		if len(ls) == 0 {
+		v.setLoaded(msg)
+	case actionDoneMsg:
+		if msg.id != v.id {
 			return nil
 		}
-		v.notice = v.exportLetter(ls[v.letter])
-	case v.tab == ctLetters && (km.String() == "]" || km.String() == "["):
-		n := len(v.letters())
-		if n > 0 {
-			if km.String() == "]" {
-				v.letter = (v.letter + 1) % n
-			} else {
-				v.letter = (v.letter + n - 1) % n
-			}
-			v.scroll[ctLetters] = 0
-		}
-	case v.tab == ctMaterials && (km.String() == "r" || km.String() == "u" || km.String() == "x"):
-		if len(v.cs.Materials) == 0 {
-			return nil
-		}
-		m := v.cs.Materials[v.matSel]
-		switch km.String() {
-		case "r":
-			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: true, Valid: true}})
-		case "u":
-			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label}})
-		case "x":
-			if r := v.c.Store.Rules().Check(&v.cs, v.c.Me, workflow.ActUpdateMaterial, v.c.Now()); r != nil {
-				v.notice = r.Message(v.c.Lang)
+		if msg.err != nil {
+			v.notice = errMessage(v.c, msg.err)
+			var ce *store.ConflictError
+			if !errors.As(msg.err, &ce) {
 				return nil
 			}
-			v.openPrompt("invalid", v.c.T("mat.note_prompt"))
+		} else {
+			v.notice = ""
+		}
+		return loadCase(v.c.Store, v.id)
+	case revealDoneMsg:
+		if msg.id != v.id {
+			return nil
+		}
+		if msg.err != nil {
+			v.notice = errMessage(v.c, msg.err)
+			return nil
+		}
+		v.reveal = true
+		v.notice = v.c.T("reveal.shown", safe(msg.num))
+	case gotoTabMsg:
+		if msg.id == v.id {
+			v.tab, v.notice = msg.tab, msg.notice
 		}
 	}
 	return nil
 }
 
-func (v *caseView) openPrompt(kind, label string) {
-	in := newInput()
-	in.Prompt = label
-	in.CharLimit = 200
-	in.Focus()
-	v.prompt, v.promptK = &in, kind
-}
-
-func (v *caseView) updatePrompt(km tea.KeyMsg) tea.Cmd {
-	switch km.Type {
-	case tea.KeyEsc:
-		v.prompt = nil
-		return nil
-	case tea.KeyEnter:
-		text := strings.TrimSpace(v.prompt.Value())
-		if text == "" {
-			v.notice = v.c.T("f.required")
-			return nil
-		}
-		kind := v.promptK
-		v.prompt = nil
-		switch kind {
-		case "invalid":
-			m := v.cs.Materials[v.matSel]
-			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: true, Valid: false, Note: text}})
-		case "reveal":
-			id, err := v.c.Store.RevealID(v.c.Me, v.cs.ID, text)
-			if err != nil {
-				v.notice = errMessage(v.c, err)
-				return nil
-			}
-			v.reveal = true
-			v.notice = v.c.T("reveal.shown", safe(id))
-		}
+// onChange reloads the case when someone changed it.
+func (v *caseView) onChange(ch store.Change) tea.Cmd {
+	if ch.CaseID != v.id || ch.Version <= v.cs.Version {
 		return nil
 	}
-	var cmd tea.Cmd
-	*v.prompt, cmd = v.prompt.Update(km)
-	return cmd
+	if ch.Actor != v.c.Me.Name {
+		v.notice = v.c.T("case.updated", v.c.staffName(ch.Actor))
+	}
+	return loadCase(v.c.Store, v.id)
+}
+
+func (v *caseView) Typing() bool { return false }
+
+// Bindings of a case: every key, greyed with the reason where it does nothing (the
+// letter keys off the letters tab, the material keys off the materials tab).
+func (v *caseView) Bindings() []Binding {
+	k := v.c.Keys
+	c := v.c
+	loading := func() string {
+		if !v.loaded {
+			return c.T("case.loading")
+		}
+		return ""
+	}
+	mats := func() string {
+		if v.tab != ctMaterials {
+			return c.T("case.only_materials")
+		}
+		if len(v.cs.Materials) == 0 {
+			return c.T("case.no_materials")
+		}
+		return ""
+	}
+	scroll := func(d int) func(tea.KeyMsg) tea.Cmd {
+		return func(tea.KeyMsg) tea.Cmd {
+			if v.tab == ctMaterials {
+				v.matSel = max(0, min(len(v.cs.Materials)-1, v.matSel+d))
+				return nil
+			}
+			v.scroll[v.tab] = max(0, v.scroll[v.tab]+d)
+			return nil
+		}
+	}
+	const far = 1 << 20 // clamped to the end by View
+	mark := func(received, valid bool) func(tea.KeyMsg) tea.Cmd {
+		return func(tea.KeyMsg) tea.Cmd {
+			m := v.cs.Materials[v.matSel]
+			return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: received, Valid: valid}})
+		}
+	}
+	letter := func(d int) func(tea.KeyMsg) tea.Cmd {
+		return func(tea.KeyMsg) tea.Cmd {
+			if n := len(v.letters()); n > 0 {
+				v.letter = (v.letter + d + n) % n
+				v.scroll[ctLetters] = 0
+			}
+			return nil
+		}
+	}
+	letters := func() string {
+		if v.tab != ctLetters {
+			return c.T("case.only_letters")
+		}
+		if len(v.letters()) == 0 {
+			return c.T("case.no_letters")
+		}
+		return ""
+	}
+	return []Binding{
+		on(k.NextTab, func(tea.KeyMsg) tea.Cmd { v.tab = (v.tab + 1) % ctCount; return nil }),
+		on(k.PrevTab, func(tea.KeyMsg) tea.Cmd { v.tab = (v.tab + ctCount - 1) % ctCount; return nil }),
+		on(k.CaseTabs, func(km tea.KeyMsg) tea.Cmd { v.tab = caseTab(km.Runes[0] - '1'); return nil }),
+		on(k.Up, scroll(-1)),
+		on(k.Down, scroll(1)),
+		on(k.Top, scroll(-far)),
+		on(k.Bottom, scroll(far)),
+		on(k.PgUp, scroll(-c.Height/2)),
+		on(k.PgDown, scroll(c.Height/2)),
+		on(k.Actions, func(tea.KeyMsg) tea.Cmd { c.send(pushMsg{newActionMenu(c, v.cs)}); return nil }).main().when(func() string {
+			if !c.Me.Role.CanWork() {
+				return c.T("err.readonly")
+			}
+			return loading()
+		}),
+		on(k.Received, mark(true, true)).when(mats),
+		on(k.NotReceived, mark(false, false)).when(mats),
+		on(k.Invalid, func(tea.KeyMsg) tea.Cmd {
+			if r := c.Store.Rules().Check(&v.cs, c.Me, workflow.ActUpdateMaterial, c.Now()); r != nil {
+				v.notice = r.Message(c.Lang)
+				return nil
+			}
+			m := v.cs.Materials[v.matSel]
+			c.send(pushMsg{newPrompt(c, v, c.T("mat.note_prompt"), func(text string) tea.Cmd {
+				return v.apply(workflow.Action{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: m.Key, Label: m.Label, Received: true, Valid: false, Note: text}})
+			})})
+			return nil
+		}).when(mats),
+		on(k.PrevLetter, letter(-1)).when(letters),
+		on(k.NextLetter, letter(1)).when(letters),
+		on(k.Export, func(tea.KeyMsg) tea.Cmd {
+			v.notice = v.exportLetter(v.letters()[v.letter])
+			return nil
+		}).when(letters),
+		on(k.Reveal, func(tea.KeyMsg) tea.Cmd {
+			if v.reveal {
+				v.reveal = false
+				return nil
+			}
+			st, me, id := c.Store, c.Me, v.cs.ID
+			c.send(pushMsg{newPrompt(c, v, c.T("f.reveal_reason")+c.T("colon"), func(text string) tea.Cmd {
+				return func() tea.Msg {
+					num, err := st.RevealID(me, id, text)
+					return revealDoneMsg{id: id, num: num, err: err}
+				}
+			})})
+			return nil
+		}).when(func() string {
+			if !c.Me.Role.CanRevealPersonal() {
+				return c.T("reveal.denied")
+			}
+			return loading()
+		}),
+		on(k.Filing, func(tea.KeyMsg) tea.Cmd {
+			e := newEnterpriseView(c, v.cs.Enterprise.CreditCode)
+			c.send(pushMsg{e})
+			return e.load()
+		}).main().when(loading),
+		on(k.Close, func(tea.KeyMsg) tea.Cmd { c.send(popMsg{v}, statusMsg{}); return nil }).main(),
+	}
 }
 
 // actionDoneMsg reports the result of applying an action.
@@ -326,9 +378,6 @@ func (v *caseView) View(w, h int) string {
 		lines = append(lines, "")
 	}
 	switch {
-	case v.prompt != nil:
-		v.prompt.Width = w - width(v.prompt.Prompt) - 2
-		lines = append(lines, v.prompt.View())
 	case v.notice != "":
 		lines = append(lines, st.Warn.Render(cut(v.notice, w)))
 	default:
@@ -360,6 +409,14 @@ func (v *caseView) summary(w int) []string {
 	set := v.c.Store.Settings()
 	now := v.c.Now()
 	var out []string
+	if r := v.lastReturn(); r != nil {
+		// Returned by the supervisor: why, first, where the specialist looks.
+		out = append(out, st.Warn.Render(v.c.T("case.returned"))+"  "+st.Muted.Render(v.c.T("case.returned_by", v.c.staffName(r.Actor), r.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04"))))
+		for _, l := range wrap(shownText(r.Comment), w-2) {
+			out = append(out, "  "+l)
+		}
+		out = append(out, "")
+	}
 	e := cs.Enterprise
 	out = append(out, st.Section.Render(v.c.T("case.enterprise")))
 	out = append(out, v.kv(v.c.T("case.enterprise"), shown(e.Name), w))
@@ -440,6 +497,23 @@ func (v *caseView) summary(w int) []string {
 		out = append(out, v.kv(v.c.T("case.withdrawn"), shown(cs.Withdrawal), w))
 	}
 	return out
+}
+
+// lastReturn is the supervisor's return the case is still answering: the latest of
+// return, proposal and approval is a return, and the case is open.
+func (v *caseView) lastReturn() *workflow.Event {
+	if v.cs.Stage.Terminal() {
+		return nil
+	}
+	for i := len(v.events) - 1; i >= 0; i-- {
+		switch ev := &v.events[i]; ev.Kind {
+		case workflow.ActReturn:
+			return ev
+		case workflow.ActProposeRepair, workflow.ActApprove:
+			return nil
+		}
+	}
+	return nil
 }
 
 func (v *caseView) materials(w int) []string {

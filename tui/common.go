@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
 	"repairdesk/store"
@@ -70,6 +71,8 @@ type Common struct {
 	ExportDir string
 	redraws   RedrawLimit
 	staff     map[string]workflow.Staff // display names, refreshed when staff change
+	// outbox holds what the screens said during one update, for the root (screen.go).
+	outbox []tea.Msg
 }
 
 type lipglossStyle = lipgloss.Style

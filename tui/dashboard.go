@@ -85,20 +85,30 @@ func newDashboard(c *Common) (*dashboard, tea.Cmd) {
 	return d, d.load()
 }
 
-// bindings are the dashboard's keys for the hint line and the help, in the session's
-// language of the moment.
-func (d *dashboard) bindings() []key.Binding {
-	b := func(help, desc string, keys ...string) key.Binding {
-		return key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, d.c.T(desc)))
+// Bindings are the dashboard's keys, in the session's language of the moment.
+func (d *dashboard) Bindings() []Binding {
+	b := func(help, desc string, keys ...string) Binding {
+		return on(key.NewBinding(key.WithKeys(keys...), key.WithHelp(help, d.c.T(desc))), d.onKey).when(d.deniedWhy)
 	}
-	return []key.Binding{
-		b("←/→ [/]", "dash.key_kind", "left", "right", "[", "]"),
+	return []Binding{
+		b("←/→ [/]", "dash.key_kind", "left", "right", "[", "]").main(),
 		b(",/.", "dash.key_step", ",", ".", "<", ">"),
 		b("t", "dash.key_now", "t"),
 		b("r", "dash.key_reload", "r"),
-		d.c.Keys.Back, d.c.Keys.Help,
+		on(d.c.Keys.Close, func(tea.KeyMsg) tea.Cmd { d.c.send(popMsg{d}); return nil }).main(),
 	}
 }
+
+func (d *dashboard) deniedWhy() string {
+	if d.denied {
+		return d.c.T("dash.denied")
+	}
+	return ""
+}
+
+func (d *dashboard) Typing() bool { return false }
+
+func (d *dashboard) onChange(ch store.Change) tea.Cmd { d.noteChange(ch); return nil }
 
 func (d *dashboard) setPeriod() {
 	d.custom = ""

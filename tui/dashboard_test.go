@@ -282,13 +282,13 @@ func TestDashboardCustomPeriod(t *testing.T) {
 	typeText(m, "dash 2026-03-01..2026-03-31")
 	press(m, "enter")
 	mustShow(t, m, "2026-03-01..2026-03-31", "受理申请")
-	if m.dash.period.From.Day() != 1 || m.dash.period.From.Month() != 3 {
-		t.Fatalf("period %v", m.dash.period)
+	if dashOf(m).period.From.Day() != 1 || dashOf(m).period.From.Month() != 3 {
+		t.Fatalf("period %v", dashOf(m).period)
 	}
 	press(m, "esc", ":")
 	typeText(m, "dash 2026-13")
 	press(m, "enter")
-	if m.dash == nil || m.dash.custom != "" || !m.statusErr {
+	if dashOf(m) == nil || dashOf(m).custom != "" || !m.statusErr {
 		t.Fatalf("a bad period was not refused clearly: status %q", m.status)
 	}
 }

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/store"
@@ -12,6 +11,8 @@ import (
 // with an earlier declined whitewash attempt flagged.
 type enterpriseView struct {
 	c         *Common
+	code      string
+	loading   bool
 	filing    store.Filing
 	cases     []*store.Summary
 	whitewash map[uint32]bool
@@ -19,47 +20,71 @@ type enterpriseView struct {
 }
 
 func newEnterpriseView(c *Common, code string) *enterpriseView {
-	v := &enterpriseView{c: c, whitewash: map[uint32]bool{}}
-	v.filing, _ = c.Store.Filing(code)
-	for sm := range c.Store.Snapshot().All() {
-		if sm.CreditCode == code {
-			v.cases = append(v.cases, sm)
-			if sm.Stage == workflow.StageDeclined {
-				if cs, err := c.Store.Case(sm.ID); err == nil && cs.Decline != nil && cs.Decline.Reason == "whitewash" {
-					v.whitewash[sm.ID] = true
+	return &enterpriseView{c: c, code: code, loading: true, whitewash: map[uint32]bool{}}
+}
+
+// filingLoadedMsg brings the filing and the enterprise's cases, read off the UI loop.
+type filingLoadedMsg struct {
+	v         *enterpriseView
+	filing    store.Filing
+	cases     []*store.Summary
+	whitewash map[uint32]bool
+}
+
+// load scans the enterprise's cases (every case in the file) in a command.
+func (v *enterpriseView) load() tea.Cmd {
+	st, code := v.c.Store, v.code
+	return func() tea.Msg {
+		r := filingLoadedMsg{v: v, whitewash: map[uint32]bool{}}
+		r.filing, _ = st.Filing(code)
+		for sm := range st.Snapshot().All() {
+			if sm.CreditCode == code {
+				r.cases = append(r.cases, sm)
+				if sm.Stage == workflow.StageDeclined {
+					if cs, err := st.Case(sm.ID); err == nil && cs.Decline != nil && cs.Decline.Reason == "whitewash" {
+						r.whitewash[sm.ID] = true
+					}
 				}
 			}
 		}
+		return r
 	}
-	return v
 }
 
-// Update returns the case to open, or back=true to leave.
-func (v *enterpriseView) Update(km tea.KeyMsg) (open *store.Summary, back bool) {
-	k := v.c.Keys
-	switch {
-	case km.String() == "esc" || km.String() == "q":
-		return nil, true
-	case key.Matches(km, k.Down):
-		if v.sel < len(v.cases)-1 {
-			v.sel++
-		}
-	case key.Matches(km, k.Up):
-		if v.sel > 0 {
-			v.sel--
-		}
-	case key.Matches(km, k.Open):
-		if len(v.cases) > 0 {
-			return v.cases[v.sel], false
-		}
+func (v *enterpriseView) Typing() bool { return false }
+
+func (v *enterpriseView) Update(msg tea.Msg) tea.Cmd {
+	if r, ok := msg.(filingLoadedMsg); ok && r.v == v {
+		v.filing, v.cases, v.whitewash, v.loading = r.filing, r.cases, r.whitewash, false
 	}
-	return nil, false
+	return nil
+}
+
+func (v *enterpriseView) Bindings() []Binding {
+	k := v.c.Keys
+	return []Binding{
+		on(k.Up, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, v.sel-1); return nil }),
+		on(k.Down, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, min(len(v.cases)-1, v.sel+1)); return nil }),
+		on(k.Open, func(tea.KeyMsg) tea.Cmd {
+			v.c.send(popMsg{v}, openCaseMsg{id: v.cases[v.sel].ID})
+			return nil
+		}).main().when(func() string {
+			if len(v.cases) == 0 {
+				return v.c.T("case.loading")
+			}
+			return ""
+		}),
+		on(k.Close, func(tea.KeyMsg) tea.Cmd { v.c.send(popMsg{v}); return nil }).main(),
+	}
 }
 
 func (v *enterpriseView) View(w, h int) string {
 	st := v.c.Styles
 	e := v.filing.Enterprise
 	lang := v.c.Lang
+	if v.loading {
+		return clampLines([]string{st.Title.Render(v.c.T("ent.title")), "", st.Muted.Render(v.c.T("case.loading"))}, w, h)
+	}
 	lines := []string{
 		st.Title.Render(v.c.T("ent.title")) + "  " + shown(e.Name),
 		st.Label.Render(fit(v.c.T("case.credit_code"), 18)) + safe(e.CreditCode),

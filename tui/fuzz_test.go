@@ -50,7 +50,7 @@ func FuzzIntakeForm(f *testing.F) {
 		before := len(st.Snapshot().List())
 		press(m, "n")
 		for _, k := range keysFromBytes(data) {
-			if m.intake == nil { // saved or cancelled: stop typing into the queue
+			if intakeOf(m) == nil { // saved or cancelled: stop typing into the queue
 				break
 			}
 			_, cmd := m.Update(k)

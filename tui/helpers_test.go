@@ -202,3 +202,36 @@ func deliver(m *Model) {
 		}
 	}
 }
+
+// The screens on a model's stack, for tests (nil when not open).
+func caseOf(m *Model) *caseView {
+	v, _ := find[*caseView](m)
+	return v
+}
+
+func menuOf(m *Model) *actionMenu {
+	v, _ := find[*actionMenu](m)
+	return v
+}
+
+func staffOf(m *Model) *staffView {
+	v, _ := find[*staffView](m)
+	return v
+}
+
+func dashOf(m *Model) *dashboard {
+	v, _ := find[*dashboard](m)
+	return v
+}
+
+func formOf(m *Model, kind string) *form {
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if s, ok := m.stack[i].(*formScreen); ok && s.kind == kind {
+			return s.f
+		}
+	}
+	return nil
+}
+
+func intakeOf(m *Model) *form     { return formOf(m, "intake") }
+func actionFormOf(m *Model) *form { return formOf(m, "action") }

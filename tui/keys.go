@@ -11,6 +11,12 @@ type KeyMap struct {
 	Mark, Command, Reveal, Export       key.Binding
 	Filing, Dashboard                   key.Binding
 	Save, NextField, PrevField, Choose  key.Binding
+	// Close leaves a screen above the queues (esc or q); Clear is esc on the queues.
+	Close, Clear, CaseTabs              key.Binding
+	Received, NotReceived, Invalid      key.Binding
+	PrevLetter, NextLetter              key.Binding
+	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
+	Yes, No, Enter, Cancel              key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -27,8 +33,8 @@ func NewKeyMap(lang string) KeyMap {
 		Open:      b("enter", "key.open", "enter"),
 		Back:      b("esc", "key.back", "esc"),
 		Search:    b("/", "key.search", "/"),
-		Help:      b("?", "key.help", "?"),
-		Quit:      b("q", "key.quit", "q", "ctrl+c"),
+		Help:      b("?", "key.help", "?", "f1"),
+		Quit:      b("q", "key.quit", "q"),
 		New:       b("n", "key.new", "n"),
 		Actions:   b("a", "key.actions", "a"),
 		NextTab:   b("tab/l", "key.nexttab", "tab", "l", "right"),
@@ -43,18 +49,22 @@ func NewKeyMap(lang string) KeyMap {
 		NextField: b("tab/↓", "key.nextfield", "tab", "down"),
 		PrevField: b("⇧tab/↑", "key.prevfield", "shift+tab", "up"),
 		Choose:    b("←/→", "key.choose", "left", "right"),
+
+		Close:       b("esc/q", "key.back", "esc", "q"),
+		Clear:       b("esc", "key.clear", "esc"),
+		CaseTabs:    b("1-5", "key.casetabs", "1", "2", "3", "4", "5"),
+		Received:    b("r", "key.received", "r"),
+		NotReceived: b("u", "key.not_received", "u"),
+		Invalid:     b("x", "key.invalid", "x"),
+		PrevLetter:  b("[", "key.prevletter", "["),
+		NextLetter:  b("]", "key.nextletter", "]"),
+		AddKey:      b("a", "key.addkey", "a"),
+		RemoveKey:   b("x", "key.removekey", "x"),
+		Toggle:      b("d", "key.toggle_staff", "d"),
+		ResetPIN:    b("p", "key.resetpin", "p"),
+		Yes:         b("y", "key.yes", "y", "Y"),
+		No:          b("n/esc", "key.no", "n", "N", "esc"),
+		Enter:       b("enter", "key.ok", "enter"),
+		Cancel:      b("esc", "key.cancel", "esc"),
 	}
-}
-
-// queueKeys and the like group bindings for the help of each screen.
-func (k KeyMap) queueKeys() []key.Binding {
-	return []key.Binding{k.Up, k.Down, k.Top, k.Bottom, k.PgUp, k.PgDown, k.Open, k.NextTab, k.PrevTab, k.Search, k.New, k.Mark, k.Export, k.Dashboard, k.Command, k.Help, k.Quit}
-}
-
-func (k KeyMap) caseKeys() []key.Binding {
-	return []key.Binding{k.NextTab, k.PrevTab, k.Up, k.Down, k.Actions, k.Reveal, k.Filing, k.Export, k.Back, k.Help}
-}
-
-func (k KeyMap) formKeys() []key.Binding {
-	return []key.Binding{k.NextField, k.PrevField, k.Choose, k.Save, k.Back}
 }

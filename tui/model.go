@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -17,26 +16,14 @@ import (
 	"repairdesk/workflow"
 )
 
-// Model is the root of one console session.
+// Model is the root of one console session: a stack of screens over the queues, the ':'
+// line, the status line and the PIN gate. It finds the active screen in one place (top)
+// and learns what screens did from their messages.
 type Model struct {
-	c      *Common
-	q      *queue
-	cv     *caseView
-	menu   *actionMenu
-	af     *form
-	afKind workflow.ActionKind
-	afCase workflow.Case
-	intake *form
-	staffv *staffView
-	// confirm, when set, runs on "y"; any other key cancels (destructive bulk actions).
-	confirm func() tea.Cmd
-	entv    *enterpriseView
-	dash    *dashboard
-	// audit log view (admins, auditors)
-	audit      bool
-	auditLines []string
-	help       bool
-	cmd        *textinput.Model
+	c     *Common
+	q     *queue   // the queues, always at the bottom of the stack
+	stack []Screen // the screens above the queues, the last on top
+	cmd   *textinput.Model
 
 	status    string
 	statusErr bool
@@ -122,41 +109,93 @@ func (m *Model) setStatus(s string, isErr bool) {
 	m.status, m.statusErr = s, isErr
 }
 
-func (m *Model) errText(err error) string {
-	var ce *store.ConflictError
-	var rf *workflow.Refusal
-	var le *store.LockedError
-	var ke *store.KeyError
-	switch {
-	case errors.As(err, &ke):
-		return ke.Message(m.c.Lang)
-	case errors.As(err, &ce):
-		return ce.Message(m.c.Lang)
-	case errors.As(err, &rf):
-		return rf.Message(m.c.Lang)
-	case errors.As(err, &le):
-		return le.Message(m.c.Lang)
-	case errors.Is(err, store.ErrNotFound):
-		return m.c.T("err.not_found")
+func (m *Model) errText(err error) string { return errText(m.c, err) }
+
+// top is the screen in front: the last on the stack, or the queues.
+func (m *Model) top() Screen {
+	if n := len(m.stack); n > 0 {
+		return m.stack[n-1]
 	}
-	return m.c.T("err.generic", err.Error())
+	return m.q
+}
+
+func (m *Model) push(s Screen) { m.stack = append(m.stack, s) }
+
+// pop closes s and every screen above it.
+func (m *Model) pop(s Screen) {
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if m.stack[i] == s {
+			m.stack = m.stack[:i]
+			return
+		}
+	}
+}
+
+// find is the topmost screen of type T on the stack.
+func find[T Screen](m *Model) (T, bool) {
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if s, ok := m.stack[i].(T); ok {
+			return s, true
+		}
+	}
+	var zero T
+	return zero, false
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	m.frameOK = false
+	cmd := m.update(msg)
+	// What the screens said meanwhile, in order.
+	var cmds []tea.Cmd
+	cmds = append(cmds, cmd)
+	for len(m.c.outbox) > 0 {
+		next := m.c.outbox[0]
+		m.c.outbox = m.c.outbox[1:]
+		cmds = append(cmds, m.handle(next))
+	}
+	return m, tea.Batch(cmds...)
+}
+
+// handle is what the root does with a screen's message.
+func (m *Model) handle(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case pushMsg:
+		m.push(msg.s)
+	case popMsg:
+		m.pop(msg.s)
+	case statusMsg:
+		m.setStatus(msg.text, msg.err)
+	case quitMsg:
+		m.Close()
+		return tea.Quit
+	case exportMsg:
+		m.exportQueue()
+	case dashMsg:
+		return m.openDashboard()
+	case openCaseMsg:
+		v, cmd := newCaseView(m.c, msg.id)
+		v.tab = msg.tab
+		m.q.seen(msg.id)
+		m.push(v)
+		return cmd
+	}
+	return nil
+}
+
+func (m *Model) update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
-		return m, nil
+		return nil
 	case ServerStoppingMsg:
 		m.ending = m.c.T("server.stopping")
-		return m, tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
+		return tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
 	case EndSessionMsg:
 		m.ending = msg.Reason
-		return m, tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
+		return tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
 	case quitMsg:
 		m.Close()
-		return m, tea.Quit
+		return tea.Quit
 	case tickMsg:
 		if m.idleLock > 0 && m.pin == nil && m.c.Now().Sub(m.lastKey) >= m.idleLock {
 			m.pin = m.newPINGate(pinLock)
@@ -166,92 +205,93 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if m.c.Now().Sub(m.q.built) >= time.Minute {
 			m.q.rebuild(m.c.Store.Snapshot())
 		}
-		return m, tick()
+		return tick()
 	case changeMsg:
 		if !msg.ok {
-			return m, nil // the store closed: the server is stopping
+			return nil // the store closed: the server is stopping
 		}
 		var cmd tea.Cmd
 		m.c.redraws.do(func() {
 			cmd = m.onChange(msg.ch)
+			for len(m.c.outbox) > 0 { // drawn with what the change brought
+				next := m.c.outbox[0]
+				m.c.outbox = m.c.outbox[1:]
+				cmd = tea.Batch(cmd, m.handle(next))
+			}
 			m.frame, m.frameOK = m.view(), true
 		})
 		if m.manualFeed {
-			return m, cmd
+			return cmd
 		}
-		return m, tea.Batch(cmd, waitChange(m.sub))
-	case caseLoadedMsg:
-		if m.cv != nil && m.cv.id == msg.id {
-			if msg.err != nil {
-				m.setStatus(m.errText(msg.err), true)
-				m.cv = nil
-				return m, nil
-			}
-			m.cv.setLoaded(msg)
-		}
-		return m, nil
+		return tea.Batch(cmd, waitChange(m.sub))
+	case actionDoneMsg:
+		m.onActionDone(msg)
+		return m.broadcast(msg)
 	case bulkDoneMsg:
 		m.onBulkDone(msg)
-		return m, nil
-	case actionDoneMsg:
-		return m, m.onActionDone(msg)
-	case intakeDoneMsg:
-		return m, m.onIntakeDone(msg)
-	case dashLoadedMsg, dashComputedMsg:
-		if m.dash != nil {
-			return m, m.dash.Update(msg)
+		return nil
+	case langSavedMsg:
+		if msg.err != nil {
+			m.setStatus(m.errText(msg.err), true)
 		}
-		return m, nil
-	case searchResultMsg:
-		cmd, _ := m.q.Update(msg)
-		return m, cmd
+		return nil
+	case slaSavedMsg:
+		m.onSLASaved(msg)
+		return nil
 	case pinCheckedMsg:
-		return m, m.onPINChecked(msg)
+		return m.onPINChecked(msg)
 	case pinSetMsg:
 		m.onPINSet(msg)
-		return m, nil
+		return nil
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
-			return m, m.splitKeys(msg)
+			return m.splitKeys(msg)
 		}
 		m.lastKey = m.c.Now()
 		if m.ending != "" {
-			return m, nil
+			return nil
 		}
 		if m.pin != nil {
 			// Only the PIN (or q) gets past the lock; no key reaches the screen behind.
-			return m, m.pinKey(msg)
+			return m.pinKey(msg)
 		}
-		return m, m.onKey(msg)
+		return m.onKey(msg)
 	}
-	// Cursor blinks and the like go to whatever has an input focused.
-	switch {
-	case m.cmd != nil:
+	if m.cmd != nil {
 		var cmd tea.Cmd
 		*m.cmd, cmd = m.cmd.Update(msg)
-		return m, cmd
-	case m.intake != nil:
-		_, cmd := m.intake.Update(msg)
-		return m, cmd
-	case m.af != nil:
-		_, cmd := m.af.Update(msg)
-		return m, cmd
-	case m.cv != nil:
-		return m, m.cv.Update(msg)
+		return cmd
 	}
-	return m, nil
+	// Results of commands (a case loaded, a search answered, a save done) and cursor
+	// blinks: every screen gets them and takes its own.
+	return m.broadcast(msg)
 }
 
-type quitMsg struct{}
+// broadcast gives msg to the queues and every screen on the stack, the top first.
+func (m *Model) broadcast(msg tea.Msg) tea.Cmd {
+	var cmds []tea.Cmd
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		cmds = append(cmds, m.stack[i].Update(msg))
+	}
+	cmds = append(cmds, m.q.Update(msg))
+	return tea.Batch(cmds...)
+}
 
-// onChange refreshes the queues and the open case when anybody changes anything.
+type (
+	quitMsg   struct{}
+	exportMsg struct{} // export the marked cases
+	dashMsg   struct{} // open the dashboard
+)
+
+// changeAware screens follow changes in the store.
+type changeAware interface {
+	onChange(ch store.Change) tea.Cmd
+}
+
+// onChange refreshes the queues and the screens when anybody changes anything.
 func (m *Model) onChange(ch store.Change) tea.Cmd {
-	switch ch.Topic {
-	case "staff":
+	if ch.Topic == "staff" {
 		m.c.loadStaff()
-		if m.staffv != nil && m.staffv.form == nil {
-			m.staffv.reload()
-		}
 		if me, ok := m.c.staff[m.c.Me.Name]; ok {
 			if !me.Active {
 				if m.ending == "" {
@@ -262,74 +302,50 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 			m.c.Me = me
 		}
 		m.refreshPIN()
-		return nil
+	} else {
+		was, _ := m.q.snap.Get(ch.CaseID)
+		m.q.setSnapshot(m.c.Store.Snapshot())
+		m.noteOthers(ch, was)
 	}
-	m.q.setSnapshot(m.c.Store.Snapshot())
-	if m.dash != nil {
-		m.dash.noteChange(ch)
-	}
-	if m.cv != nil && ch.CaseID == m.cv.id && ch.Version > m.cv.cs.Version {
-		if ch.Actor != m.c.Me.Name {
-			m.cv.notice = m.c.T("case.updated", m.c.staffName(ch.Actor))
+	var cmds []tea.Cmd
+	for _, s := range m.stack {
+		if ca, ok := s.(changeAware); ok {
+			cmds = append(cmds, ca.onChange(ch))
 		}
-		return loadCase(m.c.Store, m.cv.id)
 	}
-	return nil
+	return tea.Batch(cmds...)
 }
 
-func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
+// noteOthers tells me when someone else acted on a case of mine (or took it from me):
+// who did what, on the status line; the 我的案件 tab counts what I have not yet opened.
+func (m *Model) noteOthers(ch store.Change, was *store.Summary) {
+	if ch.Topic != "case" || ch.Actor == "" || ch.Actor == m.c.Me.Name || ch.Kind == "" {
+		return
+	}
+	is, _ := m.q.snap.Get(ch.CaseID)
+	me := m.c.Me.Name
+	mine := (is != nil && is.Owner == me) || (was != nil && was.Owner == me)
+	if !mine || is == nil {
+		return
+	}
+	if cv, ok := m.top().(*caseView); ok && cv.id == ch.CaseID {
+		return // in front of me: the case view says so itself
+	}
+	m.q.unseen[ch.CaseID] = true
+	m.setStatus(m.c.T("notice.other", m.c.staffName(ch.Actor), ch.Kind.Label(m.c.Lang), is.No), false)
+}
+
+func (m *Model) onActionDone(msg actionDoneMsg) {
 	if msg.err != nil {
-		text := m.errText(msg.err)
-		var ce *store.ConflictError
-		if errors.As(msg.err, &ce) {
-			// Someone else got there first: reload, keep the user's input, let them check.
-			if m.af != nil {
-				m.af.err = text
-				m.afCase.Version = ce.Current
-			}
-			m.setStatus(text, true)
-			if m.cv != nil {
-				m.cv.notice = text
-				return loadCase(m.c.Store, m.cv.id)
-			}
-			return nil
-		}
-		if m.af != nil {
-			m.af.err = text
-		} else if m.cv != nil {
-			m.cv.notice = text
-		}
-		m.setStatus(text, true)
-		return nil
+		m.setStatus(m.errText(msg.err), true)
+		return
 	}
-	m.af, m.afKind = nil, ""
 	m.setStatus(m.c.T("act.done", msg.kind.Label(m.c.Lang)), false)
-	if m.cv != nil && m.cv.id == msg.id {
-		m.cv.notice = ""
-		return loadCase(m.c.Store, msg.id)
-	}
-	return nil
 }
 
 type intakeDoneMsg struct {
 	cs  workflow.Case
 	err error
-}
-
-func (m *Model) onIntakeDone(msg intakeDoneMsg) tea.Cmd {
-	if msg.err != nil {
-		if m.intake != nil {
-			m.intake.err = m.errText(msg.err)
-		}
-		return nil
-	}
-	m.intake = nil
-	m.setStatus(m.c.T("intake.created", msg.cs.No), false)
-	m.q.setSnapshot(m.c.Store.Snapshot())
-	var cmd tea.Cmd
-	m.cv, cmd = newCaseView(m.c, msg.cs.ID)
-	m.cv.tab = ctMaterials
-	return cmd
 }
 
 // splitKeys: keys typed quickly over SSH can arrive in one read, and Bubble Tea then
@@ -351,193 +367,71 @@ func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
 }
 
 // typing reports whether a text input has the keyboard, so that runes are text rather
-// than keys. It follows onKey's order.
+// than keys.
 func (m *Model) typing() bool {
 	switch {
-	case m.pin != nil, m.ending != "", m.help, m.confirm != nil:
+	case m.pin != nil, m.ending != "":
 		return false
 	case m.cmd != nil:
 		return true
-	case m.entv != nil:
-		return false
-	case m.staffv != nil:
-		return m.staffv.form != nil && m.staffv.form.typing()
-	case m.intake != nil:
-		return m.intake.typing()
-	case m.af != nil:
-		return m.af.typing()
-	case m.menu != nil, m.dash != nil, m.audit:
-		return false
-	case m.cv != nil:
-		return m.cv.prompt != nil
 	}
-	return m.q.searching
+	return m.top().Typing()
 }
 
-func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
+// globals are the keys of every screen: the help and the ':' line. ctrl+c is not a key
+// of any screen: it ends the session wherever it is pressed.
+func (m *Model) globals() []Binding {
 	k := m.c.Keys
-	if km.String() == "ctrl+c" {
+	return []Binding{
+		on(k.Command, func(tea.KeyMsg) tea.Cmd {
+			in := newInput()
+			in.Prompt = m.c.T("cmd.prompt")
+			in.Focus()
+			m.cmd = &in
+			return nil
+		}),
+		on(k.Help, func(tea.KeyMsg) tea.Cmd {
+			m.push(newHelp(m.c, m.top(), m.globals()))
+			return nil
+		}).main(),
+	}
+}
+
+// bindings of the screen in front, with the global ones: what the footer and the help
+// show, and what the keys do.
+func (m *Model) bindings() []Binding {
+	top := m.top()
+	if _, ok := top.(*helpScreen); ok {
+		return top.Bindings()
+	}
+	return append(top.Bindings(), m.globals()...)
+}
+
+var ctrlC = key.NewBinding(key.WithKeys("ctrl+c"))
+
+func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
+	if key.Matches(km, ctrlC) {
 		m.Close()
 		return tea.Quit
-	}
-	if m.help {
-		if key.Matches(km, k.Help) || km.String() == "esc" || km.String() == "q" {
-			m.help = false
-		}
-		return nil
 	}
 	if m.cmd != nil {
 		return m.updateCommand(km)
 	}
-	if m.confirm != nil {
-		do := m.confirm
-		m.confirm = nil
-		if km.String() == "y" || km.String() == "Y" {
+	top := m.top()
+	if top.Typing() && (km.Type == tea.KeyRunes || km.Type == tea.KeySpace) {
+		return top.Update(km) // text
+	}
+	if b, ok := match(m.bindings(), km); ok {
+		if why := b.reason(); why != "" {
+			m.setStatus(why, true)
+			return nil
+		}
+		if m.status != "" && !m.statusErr {
 			m.setStatus("", false)
-			return do()
 		}
-		m.setStatus(m.c.T("queue.cancelled"), false)
-		return nil
+		return b.Run(km)
 	}
-	switch {
-	case m.entv != nil:
-		open, back := m.entv.Update(km)
-		if back {
-			m.entv = nil
-		} else if open != nil {
-			m.entv = nil
-			var cmd tea.Cmd
-			m.cv, cmd = newCaseView(m.c, open.ID)
-			return cmd
-		}
-		return nil
-	case m.staffv != nil:
-		if m.staffv.Update(km) {
-			m.staffv = nil
-		}
-		return nil
-	case m.intake != nil:
-		res, cmd := m.intake.Update(km)
-		switch res {
-		case formCancel:
-			m.intake = nil
-		case formSubmit:
-			return m.submitIntake()
-		}
-		return cmd
-	case m.af != nil:
-		res, cmd := m.af.Update(km)
-		switch res {
-		case formCancel:
-			m.af = nil
-		case formSubmit:
-			a := actionFromForm(m.afKind, m.af)
-			return applyCmd(m.c, m.afCase.ID, m.afCase.Version, a)
-		}
-		return cmd
-	case m.menu != nil:
-		kind, back := m.menu.Update(km)
-		if back {
-			m.menu = nil
-			return nil
-		}
-		if kind == workflow.ActUpdateMaterial && m.cv != nil {
-			// Materials are marked one by one on their own tab.
-			m.menu = nil
-			m.cv.tab = ctMaterials
-			m.cv.notice = m.c.T("mat.hint")
-			return nil
-		}
-		if kind != "" {
-			m.afCase, m.afKind = m.menu.cs, kind
-			m.af = actionForm(m.c, m.menu.cs, kind)
-			m.menu = nil
-		}
-		return nil
-	}
-	if key.Matches(km, k.Help) && !(m.cv == nil && m.q.searching) {
-		m.help = true
-		return nil
-	}
-	if km.String() == ":" && !(m.cv == nil && m.q.searching) && (m.cv == nil || m.cv.prompt == nil) {
-		in := newInput()
-		in.Prompt = m.c.T("cmd.prompt")
-		in.Focus()
-		m.cmd = &in
-		return nil
-	}
-	if m.dash != nil {
-		if km.String() == "esc" || km.String() == "q" {
-			m.dash = nil
-			return nil
-		}
-		return m.dash.Update(km)
-	}
-	if m.audit {
-		if km.String() == "esc" || km.String() == "q" {
-			m.audit = false
-		}
-		return nil
-	}
-	if m.cv != nil {
-		if m.cv.prompt == nil {
-			switch {
-			case km.String() == "esc" || km.String() == "q":
-				m.cv = nil
-				m.setStatus("", false)
-				return nil
-			case key.Matches(km, k.Filing) && m.cv.loaded:
-				m.entv = newEnterpriseView(m.c, m.cv.cs.Enterprise.CreditCode)
-				return nil
-			case key.Matches(km, k.Actions):
-				if !m.cv.loaded {
-					return nil
-				}
-				if !m.c.Me.Role.CanWork() {
-					m.cv.notice = m.c.T("err.readonly")
-					return nil
-				}
-				m.menu = newActionMenu(m.c, m.cv.cs)
-				return nil
-			}
-		}
-		return m.cv.Update(km)
-	}
-	if !m.q.searching {
-		switch {
-		case key.Matches(km, k.Quit) && km.String() == "q":
-			m.Close()
-			return tea.Quit
-		case key.Matches(km, k.Dashboard):
-			return m.openDashboard()
-		case key.Matches(km, k.Export):
-			m.exportQueue()
-			return nil
-		case key.Matches(km, k.New):
-			if !m.c.Me.Role.CanWork() {
-				m.setStatus(m.c.T("err.readonly"), true)
-				return nil
-			}
-			m.intake = newIntakeForm(m.c)
-			return nil
-		}
-	}
-	cmd, open := m.q.Update(km)
-	if open != nil {
-		var c2 tea.Cmd
-		m.cv, c2 = newCaseView(m.c, open.ID)
-		return tea.Batch(cmd, c2)
-	}
-	return cmd
-}
-
-func (m *Model) submitIntake() tea.Cmd {
-	in := intakeFromForm(m.c, m.intake)
-	st, me := m.c.Store, m.c.Me
-	return func() tea.Msg {
-		cs, err := st.Create(me, in, "")
-		return intakeDoneMsg{cs: cs, err: err}
-	}
+	return top.Update(km)
 }
 
 // commands of the ':' palette.
@@ -561,39 +455,39 @@ func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
 	return cmd
 }
 
+type langSavedMsg struct{ err error }
+
 func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	switch name {
 	case "q", "quit":
 		m.Close()
 		return tea.Quit
 	case "help", "?":
-		m.help = true
+		m.push(newHelp(m.c, m.top(), m.globals()))
 	case "new":
-		if m.c.Me.Role.CanWork() {
-			m.cv = nil
-			m.intake = newIntakeForm(m.c)
-		}
+		return m.newIntake()
 	case "lang":
 		if len(args) == 1 {
 			m.c.Lang = NormLang(args[0])
 			m.c.Keys = NewKeyMap(m.c.Lang)
-			// Remembered for this person's next session, local or over SSH.
-			if err := m.c.Store.SetLang(m.c.Me.Name, m.c.Lang); err != nil {
-				m.setStatus(m.errText(err), true)
-			}
+			// Remembered for this person's next session, local or over SSH, off the UI loop.
+			st, name, lang := m.c.Store, m.c.Me.Name, m.c.Lang
+			return func() tea.Msg { return langSavedMsg{err: st.SetLang(name, lang)} }
 		}
 	case "staff":
 		if !m.c.Me.Role.CanAdminister() {
 			m.setStatus(m.c.T("staff.denied"), true)
 			return nil
 		}
-		m.cv = nil
-		m.staffv = newStaffView(m.c)
+		m.stack = nil
+		v := newStaffView(m.c)
+		m.push(v)
+		return v.load()
 	case "tab":
 		if len(args) == 1 {
 			for i, n := range tabNames {
 				if n == args[0] {
-					m.cv = nil
+					m.stack = nil
 					m.q.tab = tabID(i)
 				}
 			}
@@ -606,9 +500,7 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 			}
 			for sm := range m.c.Store.Snapshot().All() {
 				if sm.No == no || strings.HasSuffix(sm.No, "-"+no) {
-					var cmd tea.Cmd
-					m.cv, cmd = newCaseView(m.c, sm.ID)
-					return cmd
+					return m.handle(openCaseMsg{id: sm.ID})
 				}
 			}
 			m.setStatus(m.c.T("cmd.goto_missing", safe(args[0])), true)
@@ -618,14 +510,14 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	case "export":
 		m.exportQueue()
 	case "sla":
-		m.setSLA(args)
+		return m.setSLA(args)
 	case "audit":
 		m.openAudit()
 	case "dash", "dashboard":
 		cmd := m.openDashboard()
-		if m.dash != nil && len(args) > 0 {
+		if d, ok := m.top().(*dashboard); ok && len(args) > 0 {
 			// A custom period: ":dash 2026-01-01..2026-03-31" or ":dash 2026-Q3".
-			if err := m.dash.setCustom(strings.Join(args, "")); err != nil {
+			if err := d.setCustom(strings.Join(args, "")); err != nil {
 				m.setStatus(m.errText(err), true)
 			}
 		}
@@ -633,6 +525,17 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	default:
 		m.setStatus(m.c.T("cmd.unknown", safe(name), strings.Join(commandNames, " ")), true)
 	}
+	return nil
+}
+
+// newIntake opens the intake form over the queues.
+func (m *Model) newIntake() tea.Cmd {
+	if !m.c.Me.Role.CanWork() {
+		m.setStatus(m.c.T("err.readonly"), true)
+		return nil
+	}
+	m.stack = nil
+	m.push(newIntakeScreen(m.c))
 	return nil
 }
 
@@ -681,7 +584,8 @@ func (m *Model) onBulkDone(msg bulkDoneMsg) {
 }
 
 // reassignMarked gives every marked case (or the selected one) to a staff member: one
-// event per case, each checked by the engine.
+// event per case, each checked by the engine. Marked cases are confirmed first, one or
+// many: marks made a while ago are easy to forget.
 func (m *Model) reassignMarked(args []string) tea.Cmd {
 	if len(args) != 1 {
 		m.setStatus(m.c.T("cmd.unknown", "reassign", "reassign NAME"), true)
@@ -691,31 +595,23 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 	for id := range m.q.marked {
 		ids = append(ids, id)
 	}
-	if len(ids) == 0 {
-		if sm := m.q.selected(); sm != nil {
-			ids = append(ids, sm.ID)
-		}
-	}
-	if len(ids) == 0 {
-		return nil
-	}
 	name := args[0]
-	if len(ids) == 1 {
-		sm, ok := m.c.Store.Snapshot().Get(ids[0])
-		if !ok {
+	if len(ids) == 0 {
+		sm := m.q.selected()
+		if cv, ok := m.top().(*caseView); ok {
+			sm, _ = m.c.Store.Snapshot().Get(cv.id)
+		}
+		if sm == nil {
 			return nil
 		}
-		m.q.marked = map[uint32]bool{}
 		return applyCmd(m.c, sm.ID, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: name})
 	}
+	slices.Sort(ids)
 	do := func() tea.Cmd {
 		m.q.marked = map[uint32]bool{}
-		slices.Sort(ids)
 		return bulkCmd(m.c, ids, workflow.Action{Kind: workflow.ActReassign, Assignee: name})
 	}
-	// Several cases at once: say how many and ask first.
-	m.confirm = do
-	m.setStatus(m.c.T("queue.confirm_reassign", len(ids), m.c.staffName(name)), false)
+	m.push(newConfirm(m.c, m.top(), m.c.T("queue.confirm_reassign", len(ids), m.c.staffName(name)), do))
 	return nil
 }
 
@@ -745,30 +641,7 @@ func (m *Model) view() string {
 	}
 	me := m.c.T("status.me", m.c.staffName(m.c.Me.Name), m.c.Me.Role.Label(m.c.Lang))
 	header = fitStyled(header, w-width(me)-1) + " " + st.Muted.Render(me)
-	bodyH := h - 2
-	var body string
-	switch {
-	case m.help:
-		body = m.helpView(w, bodyH)
-	case m.entv != nil:
-		body = m.entv.View(w, bodyH)
-	case m.staffv != nil:
-		body = m.staffv.View(w, bodyH)
-	case m.intake != nil:
-		body = m.intake.View(w, bodyH)
-	case m.af != nil:
-		body = m.af.View(w, bodyH)
-	case m.menu != nil:
-		body = m.menu.View(w, bodyH)
-	case m.dash != nil:
-		body = m.dash.View(w, bodyH)
-	case m.audit:
-		body = m.auditView(w, bodyH)
-	case m.cv != nil:
-		body = m.cv.View(w, bodyH)
-	default:
-		body = m.q.View(w, bodyH)
-	}
+	body := m.top().View(w, h-2)
 	var foot string
 	switch {
 	case m.cmd != nil:
@@ -781,7 +654,7 @@ func (m *Model) view() string {
 		}
 		foot = s.Render(cut(m.status, w))
 	default:
-		foot = st.Faint.Render(cut(m.hints(), w))
+		foot = st.Faint.Render(cut(footer(m.bindings(), w), w))
 	}
 	if w < 80 || h < 24 {
 		foot = st.Warn.Render(cut(m.c.T("err.small"), w))
@@ -789,79 +662,14 @@ func (m *Model) view() string {
 	return strings.Join([]string{header, body, fitStyled(foot, w)}, "\n") // one allocation
 }
 
-// bindings of the screen in front, for the hint line and the help.
-func (m *Model) bindings() []key.Binding {
-	k := m.c.Keys
-	switch {
-	case m.intake != nil, m.af != nil:
-		return k.formKeys()
-	case m.menu != nil:
-		return []key.Binding{k.Up, k.Down, k.Open, k.Back}
-	case m.dash != nil:
-		return m.dash.bindings()
-	case m.cv != nil:
-		return k.caseKeys()
-	}
-	return k.queueKeys()
-}
-
-func (m *Model) hints() string {
-	var parts []string
-	for _, b := range m.bindings() {
-		parts = append(parts, b.Help().Key+" "+b.Help().Desc)
-	}
-	return strings.Join(parts, " · ")
-}
-
-// helpView is generated from the bindings: nothing is written twice.
-func (m *Model) helpView(w, h int) string {
-	st := m.c.Styles
-	var entries []string
-	for _, b := range m.bindings() {
-		entries = append(entries, st.Key.Render(fit(b.Help().Key, 10))+" "+b.Help().Desc)
-	}
-	var tail []string
-	if m.cv != nil {
-		tail = append(tail, "", "  "+st.Faint.Render(m.c.T("mat.hint")))
-	}
-	tail = append(tail, "")
-	for i, l := range wrap(strings.Join(commandNames, " · "), w-14) {
-		lead := "  " + st.Key.Render(fit(":", 10)) + " "
-		if i > 0 {
-			lead = strings.Repeat(" ", 13)
-		}
-		tail = append(tail, lead+l)
-	}
-	tail = append(tail, "", st.Faint.Render(m.c.T("help.close")))
-	lines := []string{st.Title.Render(m.c.T("help.title")), ""}
-	if room := h - len(lines) - len(tail); len(entries) > room && w >= 60 {
-		// A short terminal: two columns, so the whole help fits.
-		half := (len(entries) + 1) / 2
-		colW := w/2 - 2
-		for i := 0; i < half; i++ {
-			line := "  " + fitStyled(entries[i], colW)
-			if i+half < len(entries) {
-				line += entries[i+half]
-			}
-			lines = append(lines, line)
-		}
-	} else {
-		for _, e := range entries {
-			lines = append(lines, "  "+e)
-		}
-	}
-	lines = append(lines, tail...)
-	return clampLines(lines, w, h)
-}
-
 func (m *Model) openDashboard() tea.Cmd {
 	if !canSeeDashboard(m.c.Me.Role) {
 		m.setStatus(m.c.T("dash.denied"), true)
 		return nil
 	}
-	m.cv = nil
-	var cmd tea.Cmd
-	m.dash, cmd = newDashboard(m.c)
+	m.stack = nil
+	d, cmd := newDashboard(m.c)
+	m.push(d)
 	return cmd
 }
 

@@ -76,7 +76,7 @@ func TestIntakeMovesNumberOutOfText(t *testing.T) {
 		st := newTestStore(t, clk)
 		m := newTestModel(t, st, testSpecialist, lang, clk, 160, 50)
 		press(m, "n")
-		for m.intake.fields[m.intake.focus].key != "detail" {
+		for intakeOf(m).fields[intakeOf(m).focus].key != "detail" {
 			press(m, "tab")
 		}
 		typeText(m, "经办人身份证ID11010519491231002xabc，电话+86 138 1234 5678")
@@ -87,7 +87,7 @@ func TestIntakeMovesNumberOutOfText(t *testing.T) {
 			mustShow(t, m, "Details holds an ID number: press ctrl+o to move it to Agent's ID number")
 		}
 		press(m, "ctrl+o")
-		f := m.intake
+		f := intakeOf(m)
 		if got := f.val("id_number"); got != "11010519491231002X" {
 			t.Fatalf("%s: id_number = %q", lang, got)
 		}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -23,6 +24,9 @@ const (
 	pinLock                 // idle: the PIN to resume
 	pinSetup                // no PIN yet: choose one and confirm it
 )
+
+// pinQuit ends the session from the PIN screen; every other key is the PIN's.
+var pinQuit = key.NewBinding(key.WithKeys("ctrl+c", "q", "Q"))
 
 type pinGate struct {
 	mode   pinMode
@@ -77,8 +81,7 @@ func isDigits(rs []rune) bool {
 
 func (m *Model) pinKey(km tea.KeyMsg) tea.Cmd {
 	g := m.pin
-	switch km.String() {
-	case "ctrl+c", "q", "Q":
+	if key.Matches(km, pinQuit) {
 		m.Close()
 		return tea.Quit
 	}

@@ -55,7 +55,7 @@ func TestFirstLoginAsksForPIN(t *testing.T) {
 	}
 	press(m, "n", "2") // a letter is refused, the queue's keys do nothing
 	mustShow(t, m, "PIN 只能是数字")
-	if m.intake != nil || m.q.tab != 0 {
+	if intakeOf(m) != nil || m.q.tab != 0 {
 		t.Fatal("a key reached the queue behind the PIN screen")
 	}
 	press(m, "esc")
@@ -200,10 +200,10 @@ func TestStaffViewResetsPIN(t *testing.T) {
 	typeText(admin, "staff")
 	press(admin, "enter")
 	mustShow(t, admin, "人员与公钥", "p 重置 PIN")
-	for i := 0; i < len(admin.staffv.list) && admin.staffv.list[admin.staffv.sel].Name != testSpecialist.Name; i++ {
+	for i := 0; i < len(staffOf(admin).list) && staffOf(admin).list[staffOf(admin).sel].Name != testSpecialist.Name; i++ {
 		press(admin, "down")
 	}
-	if admin.staffv.list[admin.staffv.sel].Name != testSpecialist.Name {
+	if staffOf(admin).list[staffOf(admin).sel].Name != testSpecialist.Name {
 		t.Fatal("could not select wangfang")
 	}
 	press(admin, "p")

@@ -5,7 +5,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/store"
@@ -36,6 +35,8 @@ type queue struct {
 	cursor [tabCount]int
 	offset [tabCount]int
 	marked map[uint32]bool
+	// unseen: cases of mine someone else acted on since I last opened them
+	unseen map[uint32]bool
 
 	// search
 	searching bool
@@ -80,7 +81,13 @@ func byNewest(a, b *store.Summary) int {
 	return 0
 }
 
+// byDue orders by deadline, the earliest (so the overdue) first; cases without a
+// running deadline (paused, none) come after them.
 func byDue(a, b *store.Summary) int {
+	az, bz := a.Due.At.IsZero() || a.Due.Paused, b.Due.At.IsZero() || b.Due.Paused
+	if c := cmpBool(az, bz); c != 0 {
+		return c
+	}
 	if c := a.Due.At.Compare(b.Due.At); c != 0 {
 		return c
 	}
@@ -153,8 +160,8 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 		if was != nil && due(was) && urgency(was) == workflow.UrgencyOverdue {
 			q.dueOver--
 		}
-		edit(tabMine, was, is, mine, byNewest)
-		edit(tabReview, was, is, review, byNewest)
+		edit(tabMine, was, is, mine, byDue)
+		edit(tabReview, was, is, review, byDue)
 		edit(tabDue, was, is, due, byDue)
 		if is != nil && due(is) && urgency(is) == workflow.UrgencyOverdue {
 			q.dueOver++
@@ -183,7 +190,10 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 }
 
 func newQueue(c *Common) *queue {
-	q := &queue{c: c, marked: map[uint32]bool{}}
+	q := &queue{c: c, marked: map[uint32]bool{}, unseen: map[uint32]bool{}}
+	if c.Me.Role.CanReview() {
+		q.tab = tabReview // a supervisor's day starts with what waits for review
+	}
 	q.setSnapshot(c.Store.Snapshot())
 	return q
 }
@@ -233,7 +243,10 @@ func (q *queue) rebuild(sn *store.Snapshot) {
 		}
 	}
 	q.dueOver = over
-	slices.SortStableFunc(rows[tabDue], func(a, b *store.Summary) int { return a.Due.At.Compare(b.Due.At) })
+	// The work lists are ordered by due date: the overdue first, then the nearest.
+	for _, t := range []tabID{tabMine, tabReview, tabDue} {
+		slices.SortFunc(rows[t], byDue)
+	}
 	q.rows = rows
 	for t := tabID(0); t < tabCount; t++ {
 		if keep[t] != 0 {
@@ -349,11 +362,11 @@ func (q *queue) runSearch() tea.Cmd {
 	}
 }
 
-func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
+func (q *queue) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case searchResultMsg:
 		if msg.seq < q.qDone || msg.seq > q.qseq {
-			return nil, nil
+			return nil
 		}
 		q.qDone = msg.seq
 		q.hits, q.hitsFor, q.hitsTab, q.hitTotal = msg.ids, msg.query, msg.tab, msg.total
@@ -361,62 +374,111 @@ func (q *queue) Update(msg tea.Msg) (tea.Cmd, *store.Summary) {
 			q.hitsFor = ""
 		}
 		q.cursor[q.tab], q.offset[q.tab] = 0, 0
-		return nil, nil
+		return nil
 	case tea.KeyMsg:
 		if q.searching {
-			return q.updateSearch(msg), nil
+			return q.updateSearch(msg) // the text of the search
 		}
-		k := q.c.Keys
-		rows := q.visible(q.tab)
-		t := q.tab
-		switch {
-		case key.Matches(msg, k.Down):
-			q.cursor[t]++
-		case key.Matches(msg, k.Up):
-			q.cursor[t]--
-		case key.Matches(msg, k.Top):
-			q.cursor[t] = 0
-		case key.Matches(msg, k.Bottom):
-			q.cursor[t] = len(rows) - 1
-		case key.Matches(msg, k.PgDown):
-			q.cursor[t] += q.pageRows()
-		case key.Matches(msg, k.PgUp):
-			q.cursor[t] -= q.pageRows()
-		case key.Matches(msg, k.NextTab):
-			q.tab = (q.tab + 1) % tabCount
-			return q.retab(), nil
-		case key.Matches(msg, k.PrevTab):
-			q.tab = (q.tab + tabCount - 1) % tabCount
-			return q.retab(), nil
-		case msg.String() >= "1" && msg.String() <= "5":
-			q.tab = tabID(msg.String()[0] - '1')
-			return q.retab(), nil
-		case key.Matches(msg, k.Search):
-			q.searching = true
-			return nil, nil
-		case key.Matches(msg, k.Mark):
+	}
+	return nil
+}
+
+// Typing: the search line has the keyboard.
+func (q *queue) Typing() bool { return q.searching }
+
+// Bindings of the queues; while searching, the keys of the search line.
+func (q *queue) Bindings() []Binding {
+	k := q.c.Keys
+	if q.searching {
+		return []Binding{
+			on(k.Enter, func(tea.KeyMsg) tea.Cmd { q.searching = false; return nil }).main(),
+			on(k.Down, func(tea.KeyMsg) tea.Cmd { q.searching = false; return nil }),
+			on(k.Cancel, func(tea.KeyMsg) tea.Cmd { q.endSearch(); return nil }).main(),
+		}
+	}
+	move := func(f func(t tabID, rows []*store.Summary)) func(tea.KeyMsg) tea.Cmd {
+		return func(tea.KeyMsg) tea.Cmd {
+			f(q.tab, q.visible(q.tab))
+			q.clamp(q.tab)
+			return nil
+		}
+	}
+	readonly := func() string {
+		if !q.c.Me.Role.CanWork() {
+			return q.c.T("err.readonly")
+		}
+		return ""
+	}
+	return []Binding{
+		on(k.Up, move(func(t tabID, _ []*store.Summary) { q.cursor[t]-- })),
+		on(k.Down, move(func(t tabID, _ []*store.Summary) { q.cursor[t]++ })),
+		on(k.Top, move(func(t tabID, _ []*store.Summary) { q.cursor[t] = 0 })),
+		on(k.Bottom, move(func(t tabID, rows []*store.Summary) { q.cursor[t] = len(rows) - 1 })),
+		on(k.PgUp, move(func(t tabID, _ []*store.Summary) { q.cursor[t] -= q.pageRows() })),
+		on(k.PgDown, move(func(t tabID, _ []*store.Summary) { q.cursor[t] += q.pageRows() })),
+		on(k.Open, func(tea.KeyMsg) tea.Cmd {
+			q.clamp(q.tab)
+			if sm := q.selected(); sm != nil {
+				q.c.send(openCaseMsg{id: sm.ID})
+			}
+			return nil
+		}).main().when(func() string {
+			if q.selected() == nil {
+				return q.c.T("queue.empty")
+			}
+			return ""
+		}),
+		on(k.NextTab, func(tea.KeyMsg) tea.Cmd { q.tab = (q.tab + 1) % tabCount; return q.retab() }),
+		on(k.PrevTab, func(tea.KeyMsg) tea.Cmd { q.tab = (q.tab + tabCount - 1) % tabCount; return q.retab() }),
+		on(k.CaseTabs, func(km tea.KeyMsg) tea.Cmd { q.tab = tabID(km.Runes[0] - '1'); return q.retab() }),
+		on(k.Search, func(tea.KeyMsg) tea.Cmd { q.searching = true; return nil }).main(),
+		on(k.New, func(tea.KeyMsg) tea.Cmd { q.c.send(pushMsg{newIntakeScreen(q.c)}); return nil }).main().when(readonly),
+		on(k.Mark, func(tea.KeyMsg) tea.Cmd {
 			if sm := q.selected(); sm != nil {
 				if q.marked[sm.ID] {
 					delete(q.marked, sm.ID)
 				} else {
 					q.marked[sm.ID] = true
 				}
-				q.cursor[t]++
+				q.cursor[q.tab]++
+				q.clamp(q.tab)
 			}
-		case key.Matches(msg, k.Open):
-			q.clamp(t)
-			return nil, q.selected()
-		case msg.String() == "esc":
+			return nil
+		}),
+		on(k.Clear, func(tea.KeyMsg) tea.Cmd {
 			if q.query != "" {
 				q.query, q.hitsFor, q.hits = "", "", nil
 				q.qseq++
-			} else if len(q.marked) > 0 {
+			} else {
 				q.marked = map[uint32]bool{}
 			}
-		}
-		q.clamp(q.tab)
+			q.clamp(q.tab)
+			return nil
+		}).when(func() string {
+			if q.query == "" && len(q.marked) == 0 {
+				return q.c.T("queue.nothing_to_clear")
+			}
+			return ""
+		}),
+		on(k.Export, func(tea.KeyMsg) tea.Cmd { q.c.send(exportMsg{}); return nil }),
+		on(k.Dashboard, func(tea.KeyMsg) tea.Cmd { q.c.send(dashMsg{}); return nil }).when(func() string {
+			if !canSeeDashboard(q.c.Me.Role) {
+				return q.c.T("dash.denied")
+			}
+			return ""
+		}),
+		on(k.Quit, func(tea.KeyMsg) tea.Cmd { q.c.send(quitMsg{}); return nil }).main(),
 	}
-	return nil, nil
+}
+
+// seen: the case was opened; it no longer counts as changed by someone else.
+func (q *queue) seen(id uint32) { delete(q.unseen, id) }
+
+func (q *queue) endSearch() {
+	q.searching = false
+	q.query, q.hitsFor, q.hits = "", "", nil
+	q.qseq++
+	q.clamp(q.tab)
 }
 
 // tabSubset is a tab's rows prepared for the search, kept until the rows change (patch
@@ -446,15 +508,6 @@ func (q *queue) retab() tea.Cmd {
 
 func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
-	case tea.KeyEsc:
-		q.searching = false
-		q.query, q.hitsFor, q.hits = "", "", nil
-		q.qseq++
-		q.clamp(q.tab)
-		return nil
-	case tea.KeyEnter, tea.KeyDown:
-		q.searching = false
-		return nil
 	case tea.KeyBackspace:
 		r := []rune(q.query)
 		if len(r) == 0 {
@@ -544,7 +597,11 @@ func (q *queue) View(w, h int) string {
 		name := q.c.T(tabKeys[t])
 		count := " " + st.TabCount.Render(itoa(len(q.rows[t])))
 		if t == tabDue && q.dueOver > 0 {
-			count += st.DueOver.Render("!" + itoa(q.dueOver))
+			// Said in words, not by colour alone: "4 · 2 逾期".
+			count += st.TabCount.Render(" · ") + st.DueOver.Render(q.c.T("due.tab_over", q.dueOver))
+		}
+		if t == tabMine && len(q.unseen) > 0 {
+			count += st.TabCount.Render(" · ") + st.Highlight.Render(q.c.T("tab.unseen", len(q.unseen)))
 		}
 		if t == q.tab {
 			tabs = append(tabs, " "+st.TabActive.Render(name)+count+" ")

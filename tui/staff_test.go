@@ -57,7 +57,7 @@ func TestAdminManagesStaffInConsole(t *testing.T) {
 		t.Fatalf("key not registered: %+v %v", who, ok)
 	}
 	// Disable them: select the row and press d.
-	for i := 0; i < 10 && m.staffv.list[m.staffv.sel].Name != "zhoumin"; i++ {
+	for i := 0; i < 10 && staffOf(m).list[staffOf(m).sel].Name != "zhoumin"; i++ {
 		press(m, "down")
 	}
 	press(m, "d")

@@ -13,112 +13,218 @@ import (
 
 // staffView lets an admin manage staff accounts and their SSH keys in the console.
 type staffView struct {
-	c      *Common
-	list   []workflow.Staff
-	pins   map[string]string // name -> PIN state label, read with the list
-	sel    int
-	form   *form
-	formK  string // "add" or "key"
+	c       *Common
+	list    []workflow.Staff
+	pins    map[string]string // name -> PIN state label, read with the list
+	sel     int
+	loading bool
+	notice  string
+}
+
+func newStaffView(c *Common) *staffView { return &staffView{c: c, loading: true} }
+
+// staffLoadedMsg brings the staff list and their PIN states, read off the UI loop.
+type staffLoadedMsg struct {
+	v    *staffView
+	list []workflow.Staff
+	pins map[string]string
+}
+
+// staffSavedMsg reports a staff change saved (or refused).
+type staffSavedMsg struct {
+	v      *staffView
 	notice string
+	err    error
 }
 
-func newStaffView(c *Common) *staffView {
-	v := &staffView{c: c}
-	v.reload()
-	return v
-}
-
-func (v *staffView) reload() {
-	v.list = v.c.Store.ListStaff()
-	v.pins = make(map[string]string, len(v.list))
-	for _, s := range v.list {
-		switch set, fails := v.c.Store.HasPIN(s.Name); {
-		case !set:
-			v.pins[s.Name] = v.c.T("staff.pin_none")
-		case fails >= store.MaxPINFails:
-			v.pins[s.Name] = v.c.T("staff.pin_stopped")
-		default:
-			v.pins[s.Name] = v.c.T("staff.pin_set")
-		}
-	}
-	if v.sel >= len(v.list) {
-		v.sel = len(v.list) - 1
-	}
-	if v.sel < 0 {
-		v.sel = 0
-	}
-}
-
-// Update returns true when the view should close.
-func (v *staffView) Update(km tea.KeyMsg) bool {
-	if v.form != nil {
-		res, _ := v.form.Update(km)
-		switch res {
-		case formCancel:
-			v.form = nil
-		case formSubmit:
-			v.submit()
-		}
-		return false
-	}
-	k := v.c.Keys
-	switch {
-	case km.String() == "esc" || km.String() == "q":
-		return true
-	case key.Matches(km, k.Down):
-		if v.sel < len(v.list)-1 {
-			v.sel++
-		}
-	case key.Matches(km, k.Up):
-		if v.sel > 0 {
-			v.sel--
-		}
-	case km.String() == "n":
-		f := newForm(v.c, v.c.T("staff.add"))
-		f.text("name", v.c.T("staff.login"), true, func(s string) (string, bool) {
-			if !store.ValidStaffName(s) {
-				return v.c.T("staff.bad_login"), false
+// load reads the list and the PIN states in a command.
+func (v *staffView) load() tea.Cmd {
+	st, c := v.c.Store, v.c
+	return func() tea.Msg {
+		r := staffLoadedMsg{v: v, list: st.ListStaff()}
+		r.pins = make(map[string]string, len(r.list))
+		for _, s := range r.list {
+			switch set, fails := st.HasPIN(s.Name); {
+			case !set:
+				r.pins[s.Name] = c.T("staff.pin_none")
+			case fails >= store.MaxPINFails:
+				r.pins[s.Name] = c.T("staff.pin_stopped")
+			default:
+				r.pins[s.Name] = c.T("staff.pin_set")
 			}
-			return "", false
-		})
-		f.text("display", v.c.T("staff.display"), true, nil)
-		var roles []option
-		for _, r := range []workflow.Role{workflow.RoleSpecialist, workflow.RoleSupervisor, workflow.RoleAdmin, workflow.RoleAuditor} {
-			roles = append(roles, option{string(r), r.Label(v.c.Lang)})
 		}
-		f.choice("role", v.c.T("staff.role"), roles, true)
-		f.text("key", v.c.T("staff.key"), false, keyCheck(v.c))
-		f.setFocus(0)
-		v.form, v.formK = f, "add"
-	case km.String() == "k" && len(v.list) > 0:
-		f := newForm(v.c, v.c.T("staff.key_add", v.list[v.sel].Name))
-		f.text("key", v.c.T("staff.key"), true, keyCheck(v.c))
-		f.setFocus(0)
-		v.form, v.formK = f, "key"
-	case km.String() == "d" && len(v.list) > 0:
-		st := v.list[v.sel]
-		if st.Name == v.c.Me.Name {
-			v.notice = v.c.T("staff.not_self")
-			return false
-		}
-		st.Active = !st.Active
-		v.put(st)
-	case km.String() == "p" && len(v.list) > 0:
-		// The person chooses a new PIN at their next login; a console of theirs that is
-		// locked now cannot be unlocked (it says so and offers to end the session).
-		name := v.list[v.sel].Name
-		if err := v.c.Store.ResetPIN(v.c.Me, name); err != nil {
-			v.notice = errMessage(v.c, err)
-			return false
-		}
-		v.notice = v.c.T("staff.pin_reset", name)
-		v.reload()
-	case km.String() == "x" && len(v.list) > 0 && len(v.list[v.sel].Keys) > 0:
-		st := v.list[v.sel]
-		st.Keys = st.Keys[:len(st.Keys)-1]
-		v.put(st)
+		return r
 	}
-	return false
+}
+
+// save runs a change to the staff in a command and reports it.
+func (v *staffView) save(notice string, do func(st *store.Store) error) tea.Cmd {
+	st := v.c.Store
+	return func() tea.Msg { return staffSavedMsg{v: v, notice: notice, err: do(st)} }
+}
+
+func (v *staffView) Typing() bool { return false }
+
+func (v *staffView) Update(msg tea.Msg) tea.Cmd {
+	switch msg := msg.(type) {
+	case staffLoadedMsg:
+		if msg.v != v {
+			return nil
+		}
+		v.list, v.pins, v.loading = msg.list, msg.pins, false
+		v.sel = max(0, min(v.sel, len(v.list)-1))
+	case staffSavedMsg:
+		if msg.v != v {
+			return nil
+		}
+		if msg.err != nil {
+			v.notice = errMessage(v.c, msg.err)
+			return nil
+		}
+		v.notice = msg.notice
+		return v.load()
+	}
+	return nil
+}
+
+// onChange reads the list again when staff change (here or in another session).
+func (v *staffView) onChange(ch store.Change) tea.Cmd {
+	if ch.Topic == "staff" {
+		return v.load()
+	}
+	return nil
+}
+
+func (v *staffView) Bindings() []Binding {
+	k := v.c.Keys
+	c := v.c
+	some := func() string {
+		if len(v.list) == 0 {
+			return c.T("case.loading")
+		}
+		return ""
+	}
+	return []Binding{
+		on(k.Up, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, v.sel-1); return nil }),
+		on(k.Down, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, min(len(v.list)-1, v.sel+1)); return nil }),
+		on(key.NewBinding(key.WithKeys("n"), key.WithHelp("n", c.T("staff.add"))), func(tea.KeyMsg) tea.Cmd {
+			c.send(pushMsg{v.addForm()})
+			return nil
+		}).main(),
+		on(k.AddKey, func(tea.KeyMsg) tea.Cmd { c.send(pushMsg{v.keyForm(v.list[v.sel])}); return nil }).main().when(some),
+		on(k.RemoveKey, func(tea.KeyMsg) tea.Cmd {
+			st := v.list[v.sel]
+			st.Keys = st.Keys[:len(st.Keys)-1]
+			return v.put(st)
+		}).when(func() string {
+			if len(v.list) == 0 || len(v.list[v.sel].Keys) == 0 {
+				return c.T("staff.no_keys")
+			}
+			return ""
+		}),
+		on(k.Toggle, func(tea.KeyMsg) tea.Cmd {
+			st := v.list[v.sel]
+			st.Active = !st.Active
+			return v.put(st)
+		}).when(func() string {
+			if len(v.list) > 0 && v.list[v.sel].Name == c.Me.Name {
+				return c.T("staff.not_self")
+			}
+			return some()
+		}),
+		on(k.ResetPIN, func(tea.KeyMsg) tea.Cmd {
+			// The person chooses a new PIN at their next login; a console of theirs that
+			// is locked now cannot be unlocked (it says so and offers to end the session).
+			name, me := v.list[v.sel].Name, c.Me
+			return v.save(c.T("staff.pin_reset", name), func(st *store.Store) error { return st.ResetPIN(me, name) })
+		}).when(some),
+		on(k.Close, func(tea.KeyMsg) tea.Cmd { c.send(popMsg{v}); return nil }).main(),
+	}
+}
+
+func (v *staffView) addForm() *formScreen {
+	c := v.c
+	f := newForm(c, c.T("staff.add"))
+	f.text("name", c.T("staff.login"), true, func(s string) (string, bool) {
+		if !store.ValidStaffName(s) {
+			return c.T("staff.bad_login"), false
+		}
+		return "", false
+	})
+	f.text("display", c.T("staff.display"), true, nil)
+	var roles []option
+	for _, r := range []workflow.Role{workflow.RoleSpecialist, workflow.RoleSupervisor, workflow.RoleAdmin, workflow.RoleAuditor} {
+		roles = append(roles, option{string(r), r.Label(c.Lang)})
+	}
+	f.choice("role", c.T("staff.role"), roles, true)
+	f.text("key", c.T("staff.key"), false, keyCheck(c))
+	f.setFocus(0)
+	s := &formScreen{c: c, kind: "staff", f: f}
+	me := c.Me
+	s.submit = func(f *form) tea.Cmd {
+		name := f.val("name")
+		st := workflow.Staff{Name: name, Display: f.val("display"), Role: workflow.Role(f.val("role")), Active: true}
+		if k := f.val("key"); k != "" {
+			st.Keys, _ = store.ParseKeys([]byte(k))
+		}
+		return func() tea.Msg {
+			if _, exists := c.Store.Staff(name); exists {
+				return formSavedMsg{s: s, refused: c.T("staff.exists", name)}
+			}
+			return formSavedMsg{s: s, err: c.Store.PutStaff(me, st)}
+		}
+	}
+	s.result = v.formResult(s)
+	return s
+}
+
+func (v *staffView) keyForm(who workflow.Staff) *formScreen {
+	c := v.c
+	f := newForm(c, c.T("staff.key_add", who.Name))
+	f.text("key", c.T("staff.key"), true, keyCheck(c))
+	f.setFocus(0)
+	s := &formScreen{c: c, kind: "staff", f: f}
+	me := c.Me
+	s.submit = func(f *form) tea.Cmd {
+		keys, _ := store.ParseKeys([]byte(f.val("key")))
+		st := who
+		st.Keys = slices.Clone(st.Keys)
+		for _, k := range keys {
+			if !slices.Contains(st.Keys, k) {
+				st.Keys = append(st.Keys, k)
+			}
+		}
+		return func() tea.Msg { return formSavedMsg{s: s, err: c.Store.PutStaff(me, st)} }
+	}
+	s.result = v.formResult(s)
+	return s
+}
+
+// formSavedMsg reports a staff form saved off the UI loop.
+type formSavedMsg struct {
+	s       *formScreen
+	refused string // why it was not saved, already in words
+	err     error
+}
+
+func (v *staffView) formResult(s *formScreen) func(tea.Msg) (bool, tea.Cmd) {
+	return func(msg tea.Msg) (bool, tea.Cmd) {
+		r, ok := msg.(formSavedMsg)
+		if !ok || r.s != s {
+			return false, nil
+		}
+		if r.refused != "" {
+			s.f.err = r.refused
+			return true, nil
+		}
+		if r.err != nil {
+			s.f.err = errMessage(v.c, r.err)
+			return true, nil
+		}
+		v.notice = v.c.T("form.saved")
+		v.c.send(popMsg{s})
+		return true, v.load()
+	}
 }
 
 func keyCheck(c *Common) func(string) (string, bool) {
@@ -130,54 +236,12 @@ func keyCheck(c *Common) func(string) (string, bool) {
 	}
 }
 
-func (v *staffView) put(st workflow.Staff) {
-	if err := v.c.Store.PutStaff(v.c.Me, st); err != nil {
-		v.notice = errMessage(v.c, err)
-		return
-	}
-	v.notice = v.c.T("form.saved")
-	v.reload()
-}
-
-func (v *staffView) submit() {
-	f := v.form
-	switch v.formK {
-	case "add":
-		name := f.val("name")
-		if _, exists := v.c.Store.Staff(name); exists {
-			f.err = v.c.T("staff.exists", name)
-			return
-		}
-		st := workflow.Staff{Name: name, Display: f.val("display"), Role: workflow.Role(f.val("role")), Active: true}
-		if k := f.val("key"); k != "" {
-			st.Keys, _ = store.ParseKeys([]byte(k))
-		}
-		if err := v.c.Store.PutStaff(v.c.Me, st); err != nil {
-			f.err = errMessage(v.c, err)
-			return
-		}
-	case "key":
-		st := v.list[v.sel]
-		keys, _ := store.ParseKeys([]byte(f.val("key")))
-		for _, k := range keys {
-			if !slices.Contains(st.Keys, k) {
-				st.Keys = append(st.Keys, k)
-			}
-		}
-		if err := v.c.Store.PutStaff(v.c.Me, st); err != nil {
-			f.err = errMessage(v.c, err)
-			return
-		}
-	}
-	v.form = nil
-	v.notice = v.c.T("form.saved")
-	v.reload()
+func (v *staffView) put(st workflow.Staff) tea.Cmd {
+	me := v.c.Me
+	return v.save(v.c.T("form.saved"), func(s *store.Store) error { return s.PutStaff(me, st) })
 }
 
 func (v *staffView) View(w, h int) string {
-	if v.form != nil {
-		return v.form.View(w, h)
-	}
 	st := v.c.Styles
 	lines := []string{st.Title.Render(v.c.T("staff.title")), ""}
 	for i, s := range v.list {
@@ -198,7 +262,6 @@ func (v *staffView) View(w, h int) string {
 			}
 		}
 	}
-	lines = append(lines, "", st.Faint.Render(cut(v.c.T("staff.hint"), w)))
 	if v.notice != "" {
 		lines = append(lines, st.Warn.Render(cut(v.notice, w)))
 	}

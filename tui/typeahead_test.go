@@ -58,10 +58,10 @@ func TestKeysInOneRead(t *testing.T) {
 
 	// A new case: "n" opens the intake form, whose first field takes the rest as text.
 	chunk("n河南")
-	if m.intake == nil {
+	if intakeOf(m) == nil {
 		t.Fatal(`"n…" did not open the intake form`)
 	}
-	if fd := m.intake.fields[m.intake.focus]; fd.input.Value() != "河南" {
+	if fd := intakeOf(m).fields[intakeOf(m).focus]; fd.input.Value() != "河南" {
 		t.Fatalf("the form's first field holds %q, want 河南", fd.input.Value())
 	}
 }

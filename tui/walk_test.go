@@ -24,28 +24,28 @@ func openCase(m *Model, no string) {
 func chooseAction(t *testing.T, m *Model, kind workflow.ActionKind) {
 	t.Helper()
 	press(m, "a")
-	if m.menu == nil {
+	if menuOf(m) == nil {
 		t.Fatalf("action menu did not open:\n%s", screen(m))
 	}
-	for i := 0; i < len(m.menu.opts); i++ {
-		if m.menu.opts[m.menu.sel].Kind == kind {
-			if r := m.menu.opts[m.menu.sel].Refusal; r != nil {
+	for i := 0; i < len(menuOf(m).opts); i++ {
+		if menuOf(m).opts[menuOf(m).sel].Kind == kind {
+			if r := menuOf(m).opts[menuOf(m).sel].Refusal; r != nil {
 				t.Fatalf("%s is refused: %s\n%s", kind, r.Message("zh"), screen(m))
 			}
 			press(m, "enter")
 			return
 		}
-		if m.menu.sel < i || m.menu.sel == len(m.menu.opts)-1 {
+		if menuOf(m).sel < i || menuOf(m).sel == len(menuOf(m).opts)-1 {
 			break
 		}
 		press(m, "down")
 	}
 	// Search from the top.
-	for m.menu.sel > 0 {
+	for menuOf(m).sel > 0 {
 		press(m, "up")
 	}
-	for i := 0; i < len(m.menu.opts); i++ {
-		if m.menu.opts[m.menu.sel].Kind == kind {
+	for i := 0; i < len(menuOf(m).opts); i++ {
+		if menuOf(m).opts[menuOf(m).sel].Kind == kind {
 			press(m, "enter")
 			return
 		}
@@ -56,10 +56,10 @@ func chooseAction(t *testing.T, m *Model, kind workflow.ActionKind) {
 
 func currentCase(t *testing.T, m *Model) workflow.Case {
 	t.Helper()
-	if m.cv == nil || !m.cv.loaded {
+	if caseOf(m) == nil || !caseOf(m).loaded {
 		t.Fatalf("no case open:\n%s", screen(m))
 	}
-	return m.cv.cs
+	return caseOf(m).cs
 }
 
 // TestWalkEveryStage takes one case from intake to closure through the console alone,
@@ -93,7 +93,7 @@ func TestWalkEveryStage(t *testing.T) {
 	typeText(spec, "123,456")
 	press(spec, "tab", "right", "right") // problem → non-malicious overdue
 	press(spec, "ctrl+s")
-	if spec.intake != nil {
+	if intakeOf(spec) != nil {
 		t.Fatalf("intake not saved:\n%s", screen(spec))
 	}
 	cs := currentCase(t, spec)
@@ -152,10 +152,10 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "2")
 	for i, mat := range cs.Materials {
 		if !mat.OK() {
-			for spec.cv.matSel < i {
+			for caseOf(spec).matSel < i {
 				press(spec, "down")
 			}
-			for spec.cv.matSel > i {
+			for caseOf(spec).matSel > i {
 				press(spec, "up")
 			}
 			press(spec, "r")
@@ -212,14 +212,14 @@ func TestWalkEveryStage(t *testing.T) {
 	}
 	chooseActionStale()
 	press(spec, "esc")
-	spec.cv.cs.Version-- // what a session that missed the change would hold
-	spec.cv.cs.Stage = workflow.StagePendingApproval
-	spec.cv.cs.Stage = workflow.StageInvestigating
+	caseOf(spec).cs.Version-- // what a session that missed the change would hold
+	caseOf(spec).cs.Stage = workflow.StagePendingApproval
+	caseOf(spec).cs.Stage = workflow.StageInvestigating
 	addFinding("取得银行书面情况说明")
 	mustShow(t, spec, "已被陈静于")
 	// Nothing was lost: the form is still open with the input; saving again now works.
 	press(spec, "ctrl+s")
-	if spec.af != nil {
+	if actionFormOf(spec) != nil {
 		t.Fatalf("resubmission failed:\n%s", screen(spec))
 	}
 	propose()
@@ -286,7 +286,7 @@ func TestWalkEveryStage(t *testing.T) {
 }
 
 func historyText(m *Model) string {
-	return strings.Join(m.cv.history(200), "\n")
+	return strings.Join(caseOf(m).history(200), "\n")
 }
 
 // An administrative penalty inside its publicity period: intake says the earliest date,
@@ -296,7 +296,7 @@ func TestPublicityPeriodShownAtIntake(t *testing.T) {
 	st := newTestStore(t, clk)
 	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
 	press(m, "n")
-	for m.intake.fields[m.intake.focus].key != "type" {
+	for intakeOf(m).fields[intakeOf(m).focus].key != "type" {
 		press(m, "tab")
 	}
 	press(m, "right") // admin_penalty
@@ -469,8 +469,8 @@ func TestIdleLock(t *testing.T) {
 		t.Fatal("the locked screen still shows the queue")
 	}
 	press(m, "n", "esc", "enter", "space", "j", "down", ":", "tab") // none of them unlocks
-	if m.pin == nil || m.intake != nil || m.cmd != nil {
-		t.Fatalf("after arbitrary keys: locked=%v intake=%v palette=%v", m.pin != nil, m.intake != nil, m.cmd != nil)
+	if m.pin == nil || intakeOf(m) != nil || m.cmd != nil {
+		t.Fatalf("after arbitrary keys: locked=%v intake=%v palette=%v", m.pin != nil, intakeOf(m) != nil, m.cmd != nil)
 	}
 	mustShow(t, m, "屏幕已锁定")
 	if strings.Contains(screen(m), "我的案件") {
@@ -479,8 +479,8 @@ func TestIdleLock(t *testing.T) {
 	enterPIN(m, "1357")
 	mustShow(t, m, "屏幕已锁定", "PIN 错误，还可再试 4 次")
 	enterPIN(m, "2468")
-	if m.pin != nil || m.intake != nil {
-		t.Fatalf("after the right PIN: locked=%v intake=%v", m.pin != nil, m.intake != nil)
+	if m.pin != nil || intakeOf(m) != nil {
+		t.Fatalf("after the right PIN: locked=%v intake=%v", m.pin != nil, intakeOf(m) != nil)
 	}
 	mustShow(t, m, "我的案件")
 }
@@ -586,5 +586,5 @@ func TestDueTabFollowsTheClock(t *testing.T) {
 	mustShow(t, m, "即将到期·已超期 0")
 	clk.t = time.Date(2026, 3, 10, 10, 0, 0, 0, workflow.ChinaTZ) // formal review's 5 working days are past
 	m.Update(tickMsg(clk.t))
-	mustShow(t, m, "即将到期·已超期 1!1")
+	mustShow(t, m, "即将到期·已超期 1 · 1 逾期") // said in words, not by colour alone
 }

@@ -97,7 +97,7 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 		return nil
 	}
 	if c.Stage.Terminal() {
-		return refuse("terminal", "案件已%s，不能再办理", "The case is %s; nothing more can be done", c.Stage.Label("zh"), strings.ToLower(c.Stage.Label("en")))
+		return refuse("terminal", "案件%s，不能再办理", "The case is %s; nothing more can be done", c.Stage.Label("zh"), strings.ToLower(c.Stage.Label("en")))
 	}
 	switch kind {
 	case ActWithdraw:
