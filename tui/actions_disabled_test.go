@@ -10,11 +10,11 @@ import (
 // moveTo selects the menu item of this kind with the arrow keys, as a user would.
 func moveTo(t *testing.T, m *Model, kind workflow.ActionKind) workflow.Option {
 	t.Helper()
-	for m.menu.sel > 0 {
+	for menuOf(m).sel > 0 {
 		press(m, "up")
 	}
-	for range m.menu.opts {
-		if o := m.menu.opts[m.menu.sel]; o.Kind == kind {
+	for range menuOf(m).opts {
+		if o := menuOf(m).opts[menuOf(m).sel]; o.Kind == kind {
 			return o
 		}
 		press(m, "down")
@@ -46,7 +46,7 @@ func TestActionMenuDisabledItemDoesNothing(t *testing.T) {
 		m := newTestModel(t, st, x.me, x.lang, clk, 120, 40)
 		openCase(m, cs.No)
 		press(m, "a")
-		if m.menu == nil {
+		if menuOf(m) == nil {
 			t.Fatalf("the action menu did not open:\n%s", screen(m))
 		}
 		o := moveTo(t, m, x.kind)
@@ -55,11 +55,11 @@ func TestActionMenuDisabledItemDoesNothing(t *testing.T) {
 		}
 		mustShow(t, m, x.reason)
 		press(m, "enter")
-		if m.af != nil || m.menu == nil {
+		if actionFormOf(m) != nil || menuOf(m) == nil {
 			t.Fatalf("%s %s: enter on the greyed %s opened a form (%v) or left the menu (%v):\n%s",
-				x.lang, x.me.Name, x.kind, m.af != nil, m.menu == nil, screen(m))
+				x.lang, x.me.Name, x.kind, actionFormOf(m) != nil, menuOf(m) == nil, screen(m))
 		}
-		if m.menu.opts[m.menu.sel].Kind != x.kind {
+		if menuOf(m).opts[menuOf(m).sel].Kind != x.kind {
 			t.Errorf("the selection moved off %s", x.kind)
 		}
 		mustShow(t, m, x.reason)
@@ -69,7 +69,7 @@ func TestActionMenuDisabledItemDoesNothing(t *testing.T) {
 			t.Fatalf("the case changed: v%d %s", now.Version, now.Stage)
 		}
 		press(m, "esc")
-		if m.menu != nil {
+		if menuOf(m) != nil {
 			t.Errorf("esc did not close the menu")
 		}
 	}

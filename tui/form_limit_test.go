@@ -17,12 +17,12 @@ func TestFormPasteIsCutAtTheFieldLimit(t *testing.T) {
 	for lang, want := range map[string]string{"zh": "企业名称：最多 100 字，多出的已截去", "en": "Enterprise name: at most 100 characters; the rest was cut off"} {
 		m := newTestModel(t, st, testSpecialist, lang, clk, 120, 40)
 		press(m, "n")
-		if m.intake == nil {
+		if intakeOf(m) == nil {
 			t.Fatal("n did not open the intake form")
 		}
 		_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(strings.Repeat("甲", 5000)), Paste: true})
 		run(m, cmd)
-		if got := m.intake.get("name").value(); utf8.RuneCountInString(got) != 100 {
+		if got := intakeOf(m).get("name").value(); utf8.RuneCountInString(got) != 100 {
 			t.Fatalf("%s: the name holds %d characters, want 100", lang, utf8.RuneCountInString(got))
 		}
 		mustShow(t, m, want)
