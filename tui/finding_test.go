@@ -111,3 +111,95 @@ func TestSearchFindsStaff(t *testing.T) {
 	typeText(m, "李军")
 	mustShow(t, m, "新乡市宏达物流有限公司", "1 条结果")
 }
+
+// TestReassignByName: :reassign takes a display name, a login name or pinyin (it failed
+// on 张敏 with "张敏 不是在岗的办案人员"); a name that fits nobody says so, in the
+// interface language, until the next key.
+func TestReassignByName(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	m, cs := findingStore(t, clk)
+	m.c.Me = testSupervisor
+	press(m, "2", "G") // 全部在办, the oldest: 河南信修 (王芳's)
+	if sm := m.q.selected(); sm == nil || sm.ID != cs[0].ID {
+		t.Fatalf("selected %v, want %s", sm, cs[0].No)
+	}
+	for _, arg := range []string{"张敏", "wangfang", "zm"} {
+		press(m, ":")
+		typeText(m, "reassign "+arg)
+		press(m, "enter")
+		if arg == "wangfang" {
+			continue // back to 王芳, so that zm has something to move
+		}
+		deliver(m)
+		sm, _ := m.c.Store.Snapshot().Get(cs[0].ID)
+		if sm.Owner != "zhangmin" {
+			t.Fatalf(":reassign %s: owner %q, status %q", arg, sm.Owner, m.status)
+		}
+	}
+	press(m, ":")
+	typeText(m, "reassign 赵六")
+	press(m, "enter")
+	mustShow(t, m, "没有叫 赵六 的工作人员")
+	press(m, "j")
+	if strings.Contains(screen(m), "赵六") {
+		t.Fatalf("the error outlived the next key:\n%s", screen(m))
+	}
+	m.c.Lang = "en"
+	press(m, ":")
+	typeText(m, "reassign zhao")
+	press(m, "enter")
+	mustShow(t, m, "No staff member zhao")
+	press(m, ":")
+	typeText(m, "frobnicate")
+	press(m, "enter")
+	mustShow(t, m, `Unknown command "frobnicate"`)
+}
+
+// TestCommandLineCompletesAndRemembers: tab completes commands and names; up/down walk
+// the session's history of commands.
+func TestCommandLineCompletesAndRemembers(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, time.Local)}
+	m, _ := findingStore(t, clk)
+	press(m, ":")
+	typeText(m, "rea")
+	press(m, "tab")
+	typeText(m, "zh")
+	press(m, "tab")
+	mustShow(t, m, "命令：reassign zhangmin")
+	press(m, "esc", ":")
+	typeText(m, "reassign 张")
+	press(m, "tab")
+	mustShow(t, m, "命令：reassign 张敏")
+	press(m, "esc", ":")
+	typeText(m, "d")
+	press(m, "tab") // dash only
+	mustShow(t, m, "命令：dash")
+	press(m, "esc", ":")
+	typeText(m, "reassign ")
+	press(m, "tab") // everyone who handles cases
+	mustShow(t, m, "chenjing lijun wangfang zhangmin")
+	press(m, "esc")
+
+	for _, c := range []string{"tab open", "tab closed"} {
+		press(m, ":")
+		typeText(m, c)
+		press(m, "enter")
+	}
+	if m.q.tab != tabClosed {
+		t.Fatalf(":tab closed left the tab at %d", m.q.tab)
+	}
+	press(m, ":")
+	typeText(m, "he")
+	press(m, "up")
+	mustShow(t, m, "命令：tab closed")
+	press(m, "up")
+	mustShow(t, m, "命令：tab open")
+	press(m, "up") // the oldest stays
+	mustShow(t, m, "命令：tab open")
+	press(m, "down", "down")
+	mustShow(t, m, "命令：he")
+	press(m, "up", "up", "enter")
+	if m.q.tab != tabOpen {
+		t.Fatalf("the recalled :tab open left the tab at %d", m.q.tab)
+	}
+}

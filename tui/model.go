@@ -37,6 +37,7 @@ type Model struct {
 	auditLines []string
 	help       bool
 	cmd        *textinput.Model
+	cl         cmdLine // the ':' line's history, completion and error (cmdline.go)
 
 	status    string
 	statusErr bool
@@ -380,6 +381,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		m.Close()
 		return tea.Quit
 	}
+	m.clearCommandError()
 	if m.help {
 		if key.Matches(km, k.Help) || km.String() == "esc" || km.String() == "q" {
 			m.help = false
@@ -460,10 +462,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	if km.String() == ":" && !(m.cv == nil && m.q.searching) && (m.cv == nil || m.cv.prompt == nil) {
-		in := newInput()
-		in.Prompt = m.c.T("cmd.prompt")
-		in.Focus()
-		m.cmd = &in
+		m.openCommand()
 		return nil
 	}
 	if m.dash != nil {
@@ -543,24 +542,6 @@ func (m *Model) submitIntake() tea.Cmd {
 // commands of the ':' palette.
 var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "sla", "audit", "help", "quit"}
 
-func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
-	switch km.Type {
-	case tea.KeyEsc:
-		m.cmd = nil
-		return nil
-	case tea.KeyEnter:
-		line := strings.Fields(m.cmd.Value())
-		m.cmd = nil
-		if len(line) == 0 {
-			return nil
-		}
-		return m.runCommand(line[0], line[1:])
-	}
-	var cmd tea.Cmd
-	*m.cmd, cmd = m.cmd.Update(km)
-	return cmd
-}
-
 func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	switch name {
 	case "q", "quit":
@@ -574,7 +555,9 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 			m.intake = newIntakeForm(m.c)
 		}
 	case "lang":
-		if len(args) == 1 {
+		if len(args) != 1 {
+			m.setStatus(m.c.T("cmd.usage", "lang", "zh|en"), true)
+		} else {
 			m.c.Lang = NormLang(args[0])
 			m.c.Keys = NewKeyMap(m.c.Lang)
 			// Remembered for this person's next session, local or over SSH.
@@ -590,15 +573,27 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		m.cv = nil
 		m.staffv = newStaffView(m.c)
 	case "tab":
+		i := -1
 		if len(args) == 1 {
-			for i, n := range tabNames {
-				if n == args[0] {
-					m.cv = nil
-					m.q.tab = tabID(i)
-				}
-			}
+			i = slices.Index(tabNames[:], strings.ToLower(args[0]))
 		}
+		if i < 0 {
+			m.setStatus(m.c.T("cmd.usage", "tab", strings.Join(tabNames[:], "|")), true)
+			return nil
+		}
+		m.cv = nil
+		m.q.tab = tabID(i)
+		return m.q.retab()
 	case "open", "goto", "o":
+		if len(args) != 1 {
+			m.setStatus(m.c.T("cmd.usage", "open", m.c.T("cmd.usage_open")), true)
+			return nil
+		}
+		if sm := whole(m.c.Store.Snapshot(), args[0]); sm != nil { // a case number or a credit code
+			var cmd tea.Cmd
+			m.cv, cmd = newCaseView(m.c, sm.ID)
+			return cmd
+		}
 		if len(args) == 1 {
 			no := strings.ToUpper(args[0])
 			if n, err := strconv.Atoi(no); err == nil { // ":open 12" means the newest XF-…-000012
@@ -683,8 +678,12 @@ func (m *Model) onBulkDone(msg bulkDoneMsg) {
 // reassignMarked gives every marked case (or the selected one) to a staff member: one
 // event per case, each checked by the engine.
 func (m *Model) reassignMarked(args []string) tea.Cmd {
-	if len(args) != 1 {
-		m.setStatus(m.c.T("cmd.unknown", "reassign", "reassign NAME"), true)
+	if len(args) == 0 {
+		m.setStatus(m.c.T("cmd.usage", "reassign", m.c.T("cmd.usage_reassign")), true)
+		return nil
+	}
+	name, ok := m.staffArg(strings.Join(args, " "))
+	if !ok {
 		return nil
 	}
 	ids := make([]uint32, 0, len(m.q.marked))
@@ -699,7 +698,6 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 	if len(ids) == 0 {
 		return nil
 	}
-	name := args[0]
 	if len(ids) == 1 {
 		sm, ok := m.c.Store.Snapshot().Get(ids[0])
 		if !ok {
@@ -772,8 +770,7 @@ func (m *Model) view() string {
 	var foot string
 	switch {
 	case m.cmd != nil:
-		m.cmd.Width = w - width(m.cmd.Prompt) - 2
-		foot = m.cmd.View()
+		foot = m.commandView(w)
 	case m.status != "":
 		s := st.StatusOK
 		if m.statusErr {
