@@ -206,6 +206,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case searchResultMsg:
 		cmd, _ := m.q.Update(msg)
 		return m, cmd
+	case tea.MouseMsg:
+		return m, m.onMouse(msg)
 	case pinCheckedMsg:
 		return m, m.onPINChecked(msg)
 	case pinSetMsg:
