@@ -1,6 +1,9 @@
 package search
 
-import "sync"
+import (
+	"strings"
+	"sync"
+)
 
 // Whole-word pinyin. A query term that is nothing but letters and reads as pinyin
 // syllables ("xinxiang" = xin·xiang, "henan", "wangf" = wang·f…) is taken as pinyin,
@@ -94,13 +97,24 @@ func pinyinWord(part string) bool {
 // syllableMatch reports whether pat matches the pinyin haystack h syllable by syllable
 // from the start of one of its syllables (spaces in h ignored, as in prefixTier).
 func syllableMatch(h string, pat []prune) bool {
-	for i := 0; i < len(h); i++ {
-		if h[i] == ' ' || (i > 0 && h[i-1] != ' ') {
-			continue
+	// A pinyin word's runes are ASCII letters: jump to each place its first letter
+	// (either case) begins a syllable.
+	lo, up := pat[0].a, pat[0].b
+	for i := 0; i < len(h); {
+		j := strings.IndexByte(h[i:], lo)
+		if up != lo {
+			if k := strings.IndexByte(h[i:], up); k >= 0 && (j < 0 || k < j) {
+				j = k
+			}
 		}
-		if prefixTier(h[i:], pat, true) != tierNone {
+		if j < 0 {
+			return false
+		}
+		i += j
+		if (i == 0 || h[i-1] == ' ') && prefixTier(h[i:], pat, true) != tierNone {
 			return true
 		}
+		i++
 	}
 	return false
 }
