@@ -26,9 +26,12 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	g := &guard{inner: tm, lang: ss.lang, onPanic: func(v any, stack []byte) { s.sessionPanicked(ss, v, stack) }}
 	in := newSessionInput(sess)
-	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
+	opts := []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
 		// The server, not each program, decides what a signal to the process means.
-		tea.WithoutSignalHandler())
+		tea.WithoutSignalHandler()}
+	// The mouse, unless the client's terminal cannot report it (TERM dumb, vt100).
+	opts = append(opts, tui.MouseOptions(pty.Term, false)...)
+	p := tea.NewProgram(g, opts...)
 	g.prog = p
 	in.onEOF = func() { go p.Quit() }
 	ss.setProgram(m, p)

@@ -48,6 +48,9 @@ type queue struct {
 	hitsTab   tabID                    // a search runs within the rows of one tab
 	subs      [tabCount]*search.Subset // tabSubset's
 	hitTotal  int
+	wide      bool          // the search runs over every case, not the tab's (tab while typing)
+	counts    [tabCount]int // matches per queue for the query of search sequence countsSeq
+	countsSeq int
 
 	// visible's cache: per tab, for this snapshot and these hits
 	vis     [tabCount]*[]*store.Summary
@@ -273,14 +276,16 @@ func (q *queue) visible(t tabID) []*store.Summary {
 		q.visSnap, q.visHits = q.snap, q.hits
 	}
 	var in func(*store.Summary) bool
-	switch t {
-	case tabOpen:
+	switch {
+	case q.wide:
+		in = func(*store.Summary) bool { return true }
+	case t == tabOpen:
 		in = func(sm *store.Summary) bool { return !sm.Stage.Terminal() }
-	case tabClosed:
+	case t == tabClosed:
 		in = func(sm *store.Summary) bool { return sm.Stage.Terminal() }
-	case tabMine:
+	case t == tabMine:
 		in = func(sm *store.Summary) bool { return !sm.Stage.Terminal() && sm.Owner == q.c.Me.Name }
-	case tabReview:
+	case t == tabReview:
 		in = func(sm *store.Summary) bool { return sm.Stage == workflow.StagePendingApproval }
 	default:
 		set := make(map[uint32]bool, len(rows))
@@ -322,9 +327,11 @@ func (q *queue) selected() *store.Summary {
 type searchResultMsg struct {
 	seq   int
 	query string
-	tab   tabID
+	tab   tabID // the scope: a tab, or scopeAll
 	ids   []uint32
 	total int
+	// counts, when set, is instead the number of matches in each queue (countCmd).
+	counts *[tabCount]int
 }
 
 // searchLimit bounds a search result: the best matches, many screens of them, and the
@@ -334,7 +341,7 @@ const searchLimit = 2000
 
 func (q *queue) runSearch() tea.Cmd {
 	q.qseq++
-	seq, query, t := q.qseq, q.query, q.tab
+	seq, query, t := q.qseq, q.query, q.scope()
 	// Within the tab's rows, so that the best matches and the count are the tab's: the
 	// best 2,000 of every case could hold few of one person's, and miss the one sought.
 	var within []uint32
@@ -342,29 +349,46 @@ func (q *queue) runSearch() tea.Cmd {
 	if q.hitsFor != "" && q.hitsTab == t && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
 		len(q.hits) >= q.hitTotal {
 		within = q.hits // the query only grew and the previous result is complete: narrow it
-	} else {
+	} else if t != scopeAll {
 		sub = q.tabSubset(t)
 	}
+	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches.
+	owned := q.ownedBy(query, t)
 	st := q.c.Store
-	return func() tea.Msg {
+	find := func() tea.Msg {
 		var ms []search.Match
 		var total int
-		if sub != nil {
+		if sub != nil || (t == scopeAll && within == nil) {
 			ms, total = st.SearchIn(query, sub, searchLimit)
 		} else {
 			ms, total = st.Search(query, within, searchLimit)
 		}
-		ids := make([]uint32, len(ms))
+		ids := make([]uint32, len(ms), len(ms)+len(owned))
+		seen := make(map[uint32]bool, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
+			seen[m.ID] = true
+		}
+		for _, id := range owned {
+			if !seen[id] {
+				ids = append(ids, id)
+				total++
+			}
 		}
 		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total}
 	}
+	return tea.Batch(find, q.countCmd(seq, query))
 }
 
 func (q *queue) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case searchResultMsg:
+		if msg.counts != nil {
+			if msg.seq == q.qseq {
+				q.counts, q.countsSeq = *msg.counts, msg.seq
+			}
+			return nil
+		}
 		if msg.seq < q.qDone || msg.seq > q.qseq {
 			return nil
 		}
@@ -390,9 +414,15 @@ func (q *queue) Typing() bool { return q.searching }
 func (q *queue) Bindings() []Binding {
 	k := q.c.Keys
 	if q.searching {
+		// tab widens the search to every case, and narrows it back.
+		widen := k.Widen
+		if q.wide {
+			widen = k.Narrow
+		}
 		return []Binding{
-			on(k.Enter, func(tea.KeyMsg) tea.Cmd { q.searching = false; return nil }).main(),
+			on(k.Enter, func(tea.KeyMsg) tea.Cmd { return q.endTyping() }).main(),
 			on(k.Down, func(tea.KeyMsg) tea.Cmd { q.searching = false; return nil }),
+			on(widen, func(tea.KeyMsg) tea.Cmd { return q.widen() }),
 			on(k.Cancel, func(tea.KeyMsg) tea.Cmd { q.endSearch(); return nil }).main(),
 		}
 	}
@@ -448,6 +478,7 @@ func (q *queue) Bindings() []Binding {
 		on(k.Clear, func(tea.KeyMsg) tea.Cmd {
 			if q.query != "" {
 				q.query, q.hitsFor, q.hits = "", "", nil
+				q.setWide(false)
 				q.qseq++
 			} else {
 				q.marked = map[uint32]bool{}
@@ -477,6 +508,7 @@ func (q *queue) seen(id uint32) { delete(q.unseen, id) }
 func (q *queue) endSearch() {
 	q.searching = false
 	q.query, q.hitsFor, q.hits = "", "", nil
+	q.setWide(false)
 	q.qseq++
 	q.clamp(q.tab)
 }
@@ -499,6 +531,7 @@ func (q *queue) tabSubset(t tabID) *search.Subset {
 
 // retab follows a change of tab: a search runs again within the new tab's rows.
 func (q *queue) retab() tea.Cmd {
+	q.setWide(false) // a tab chosen is where to look
 	q.clamp(q.tab)
 	if strings.TrimSpace(q.query) == "" || (q.hitsFor != "" && q.hitsTab == q.tab) {
 		return nil
@@ -506,6 +539,36 @@ func (q *queue) retab() tea.Cmd {
 	return q.runSearch()
 }
 
+// setWide widens the search to every case or brings it back to the tab.
+func (q *queue) setWide(on bool) {
+	if q.wide != on {
+		q.wide = on
+		q.vis, q.visSnap, q.visHits = [tabCount]*[]*store.Summary{}, nil, nil
+	}
+}
+
+// widen turns the search to every case, or back to the tab (tab while typing).
+func (q *queue) widen() tea.Cmd {
+	q.setWide(!q.wide)
+	q.hitsFor, q.hits = "", nil
+	q.cursor[q.tab], q.offset[q.tab] = 0, 0
+	if strings.TrimSpace(q.query) == "" {
+		return nil
+	}
+	return q.runSearch()
+}
+
+// endTyping leaves the search line (enter): a whole case number or credit code opens its
+// case, whatever the queue.
+func (q *queue) endTyping() tea.Cmd {
+	q.searching = false
+	if sm := whole(q.snap, q.query); sm != nil {
+		q.c.send(openCaseMsg{id: sm.ID})
+	}
+	return nil
+}
+
+// updateSearch edits the search's text: the keys no binding of the search line took.
 func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyBackspace:
@@ -616,7 +679,11 @@ func (q *queue) View(w, h int) string {
 		if id, fe := workflow.ValidateIDNumber(q.query, q.c.Now()); fe == nil {
 			shown = workflow.MaskID(id) // a whole ID number is masked like everywhere else
 		}
-		s := st.Key.Render(q.c.T("search.prompt")) + shown
+		prompt := q.c.T("search.prompt")
+		if q.wide {
+			prompt = q.c.T("search.prompt_all")
+		}
+		s := st.Key.Render(prompt) + shown
 		if q.searching {
 			s += st.RowSel.Render(" ")
 		}
@@ -627,6 +694,16 @@ func (q *queue) View(w, h int) string {
 			if q.hitTotal > len(q.hits) {
 				s += " " + st.Faint.Render(q.c.T("search.best_of", len(q.hits), q.hitTotal))
 			}
+			if o := q.otherCounts(); o != "" {
+				s += "  " + st.Muted.Render(o)
+			}
+		}
+		if q.searching && q.query != "" {
+			hint := "search.widen"
+			if q.wide {
+				hint = "search.narrow"
+			}
+			s += "  " + st.Faint.Render(q.c.T(hint))
 		}
 		lines = append(lines, cut(s, w))
 	}

@@ -82,6 +82,7 @@ var commandText = map[string]Text{
 	"flag.reset":                  {ZH: "与 --demo 同用：重新生成演示数据库", EN: "with --demo: start the demo database afresh"},
 	"flag.demo_as":                {ZH: "与 --demo 同用：以该 `登录名` 的演示人员身份操作（如主管 chenjing）", EN: "with --demo: act as this staff member, by `NAME` (e.g. chenjing, the supervisor)"},
 	"flag.lock_after":             {ZH: "无按键超过此 `时长` 后锁屏（0 为不锁）", EN: "lock the screen after this `DURATION` without a key (0 = never)"},
+	"flag.no_mouse":               {ZH: "不使用鼠标（终端不能报告鼠标时自动关闭）", EN: "no mouse (off anyway when the terminal cannot report it)"},
 	"flag.cases":                  {ZH: "生成的案件 `数量`", EN: "`NUMBER` of cases to generate"},
 	"flag.seed":                   {ZH: "随机种子 `N`（同一种子，同样的数据）", EN: "random seed `N` (same seed, same data)"},
 	"flag.listen":                 {ZH: "监听 `地址`；0.0.0.0:23234 为全办公室网络提供服务", EN: "`ADDRESS` to listen on; 0.0.0.0:23234 serves the whole office network"},
