@@ -104,12 +104,3 @@ var commandText = map[string]Text{
 	"flag.since":             {ZH: "只导出该`日期`（YYYY-MM-DD）及以后收件的案件", EN: "only cases received on or after this `DAY`, YYYY-MM-DD"},
 	"flag.no_descriptions":   {ZH: "补全时不显示说明", EN: "completions without descriptions"},
 }
-
-func init() {
-	for k, v := range commandText {
-		if _, dup := catalogue[k]; dup {
-			panic("msg: key " + k + " is defined twice")
-		}
-		catalogue[k] = v
-	}
-}

@@ -1,9 +1,9 @@
 package msg
 
-// catalogue holds every message: the command line's (cli.*, cmd.*, flag.*, help.*), the
-// results table's (res.*, report.*), the export's headings (export.*), and the refusals
-// workflow gives for deadline rules (rule.*) and periods (period.*).
-var catalogue = map[string]Text{
+// cliText: what the command line says (cli.*, help.*), the results table's and report's
+// words (res.*, report.*), the export's headings (export.*), letter kinds (letter.*), and
+// the refusals workflow gives for deadline rules (rule.*) and periods (period.*).
+var cliText = map[string]Text{
 	// ---- help, as cobra renders it ----
 	"help.usage":        {ZH: "用法：", EN: "Usage:"},
 	"help.command_word": {ZH: "命令 [参数]", EN: "COMMAND [flags]"},
@@ -31,7 +31,7 @@ var catalogue = map[string]Text{
 	"cli.serve_no_keys":         {ZH: "没有任何在岗人员登记了 SSH 公钥，因此无人能登录；请停止服务器后运行：repairdesk staff key add 登录名 公钥文件 --db %s", EN: "no active staff member has an SSH key, so nobody can log in; stop the server and run: repairdesk staff key add NAME FILE --db %s"},
 	"cli.staff_active":          {ZH: "在岗", EN: "active"},
 	"cli.staff_off":             {ZH: "已停用", EN: "disabled"},
-	"cli.staff_keys":            {ZH: "公钥 %d 把", EN: "%d keys", EnOne: "%d key", Count: 0},
+	"cli.staff_keys":            {ZH: "公钥 %d 个", EN: "%d keys", EnOne: "%d key", Count: 0},
 	"cli.letters_use_args":      {ZH: "请给出模板目录，或用 --default 回到内置模板（二者选一）", EN: "give the templates' directory, or --default for the shipped templates (one of the two)"},
 	"cli.import_no_db":          {ZH: "找不到数据库 %s（%v）；请先打开一次控制台或用 --db 指定数据库", EN: "no database at %s (%v); open the console once first, or name the database with --db"},
 	"cli.import_errors_written": {ZH: "未导入的行及原因已写入 %s", EN: "the rows not imported and why are in %s"},
@@ -101,12 +101,12 @@ var catalogue = map[string]Text{
 	"res.unit_cases":            {ZH: "件", EN: "cases"},
 	"res.unit_days":             {ZH: "天", EN: "days"},
 	"res.note_rate":             {ZH: "%d/%d", EN: "%d/%d"},
-	"res.note_cases":            {ZH: "%d 件", EN: "%d cases"},
-	"res.note_times":            {ZH: "%d 次", EN: "%d times"},
+	"res.note_cases":            {ZH: "%d 件", EN: "%d cases", EnOne: "%d case"},
+	"res.note_times":            {ZH: "%d 次", EN: "%d times", EnOne: "%d time"},
 	"res.basis_success_rate":    {ZH: "已有结论 %d 笔，其中成功修复 %d 笔", EN: "%d decided, %d of them repaired"},
 	"res.basis_first_notice":    {ZH: "进入调查 %d 件，其中补正不超过一次 %d 件", EN: "%d accepted, %d of them with at most one notice"},
-	"res.basis_days":            {ZH: "按本期办结或不予修复的 %d 件计", EN: "over the %d cases closed or declined in the period"},
-	"res.basis_stage":           {ZH: "本期离开该阶段 %d 次", EN: "%d times a case left the stage in the period"},
+	"res.basis_days":            {ZH: "按本期办结或不予修复的 %d 件计", EN: "over the %d cases closed or declined in the period", EnOne: "over the %d case closed or declined in the period"},
+	"res.basis_stage":           {ZH: "本期离开该阶段 %d 次", EN: "%d times a case left the stage in the period", EnOne: "%d time a case left the stage in the period"},
 	"res.na_success_rate":       {ZH: "本期没有办结或不予修复的案件", EN: "no case was closed or declined in the period"},
 	"res.na_first_notice":       {ZH: "本期没有案件进入调查", EN: "no case was accepted in the period"},
 	"res.na_avg_days":           {ZH: "本期没有办结或不予修复的案件", EN: "no case was closed or declined in the period"},
@@ -173,16 +173,16 @@ var catalogue = map[string]Text{
 	"cli.demo_cases_range":      {ZH: "--cases 应在 1 到 5000000 之间", EN: "--cases must be between 1 and 5000000"},
 	"cli.demo_not_empty":        {ZH: "%s 已有 %d 件案件，请换一个新文件", EN: "%s already holds %d cases; choose a new file", EnOne: "%s already holds %d case; choose a new file", Count: 1},
 	"cli.demo_done":             {ZH: "已生成 %d 件案件，用时 %s → %s", EN: "generated %d cases in %s → %s", EnOne: "generated %d case in %s → %s", Count: 0},
-	"cli.staff_added":           {ZH: "已添加 %s（%s），公钥 %d 把", EN: "added %s (%s) with %d keys", EnOne: "added %s (%s) with %d key", Count: 2},
+	"cli.staff_added":           {ZH: "已添加 %s（%s），公钥 %d 个", EN: "added %s (%s) with %d keys", EnOne: "added %s (%s) with %d key", Count: 2},
 	"cli.staff_disabled":        {ZH: "%s 已停用（其会话随即结束）", EN: "%s disabled (their sessions end)"},
 	"cli.staff_enabled":         {ZH: "%s 已启用", EN: "%s enabled"},
-	"cli.staff_keys_now":        {ZH: "%s 现有公钥 %d 把", EN: "%s now has %d keys", EnOne: "%s now has %d key", Count: 1},
+	"cli.staff_keys_now":        {ZH: "%s 现有公钥 %d 个", EN: "%s now has %d keys", EnOne: "%s now has %d key", Count: 1},
 	"cli.staff_exists":          {ZH: "%s 已存在；请用 staff key add 或 staff enable", EN: "%s already exists; use staff key add or staff enable"},
 	"cli.staff_pin_reset":       {ZH: "已重置 %s 的 PIN；其下次登录时设置新 PIN", EN: "reset %s's PIN; they choose a new one at their next login"},
 	"cli.staff_missing":         {ZH: "没有人员 %q（见 repairdesk staff list）", EN: "no staff member %q (see repairdesk staff list)"},
 	"cli.staff_no_key":          {ZH: "%s 没有指纹为 %s 的公钥", EN: "%s has no key with fingerprint %s"},
 	"cli.cal_invalid":           {ZH: "%s 不是有效的年度日历：", EN: "%s is not a valid calendar year:"},
-	"cli.cal_imported":          {ZH: "已导入 %d 年日历（放假 %d 天，调休上班 %d 天）；所有期限已重新计算", EN: "calendar %d imported (%d holidays, %d make-up workdays); every deadline was recomputed"},
+	"cli.cal_imported":          {ZH: "已导入 %d 年日历（放假 %d 天，调休上班 %d 天）；所有期限已重新计算", EN: "calendar %d imported (%d holidays, %d make-up workdays); every deadline was recomputed", EnOne: "calendar %d imported (%d holiday, %d make-up workdays); every deadline was recomputed", Count: 1},
 	"cli.cal_year":              {ZH: "放假 %2d 天  调休上班 %d 天", EN: "%2d holidays  %d make-up workdays"},
 	"cli.cal_other":             {ZH: "其他年份：按周一至周五计算，期限标为暂定", EN: "other years: Monday–Friday, deadlines marked provisional"},
 	"rule.sla_stage":            {ZH: "%q 不是有机构时限的阶段；可用 formal_review investigating pending_approval approved submitted feedback", EN: "%q is not a stage with an agency limit; use one of formal_review investigating pending_approval approved submitted feedback"},
@@ -198,7 +198,7 @@ var catalogue = map[string]Text{
 	"cli.backup_written":        {ZH: "已将 %s 备份到 %s（%d 字节%s）", EN: "backup of %s written to %s (%d bytes%s)"},
 	"cli.warning":               {ZH: "警告：", EN: "warning:"},
 	"cli.backup_key_note":       {ZH: "注意：密钥文件 %s 不在备份中；请另行妥善保管一份——没有它，经办人身份证号和电话无法读取", EN: "note: the key file %s is not in the backup; keep a copy of it apart from the backup — without it agents' ID numbers and phones cannot be read"},
-	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problem(s) — the copy was kept as it is; run repairdesk check on the database"},
+	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problems — the copy was kept as it is; run repairdesk check on the database"},
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
 	"cli.anchor_none":           {ZH: "锚定日志：无——此数据库的历史未锚定（尚未以读写方式打开过，或由旧版写入）", EN: "anchor log: none — this database's history is not anchored (never opened for writing, or written by an older repairdesk)"},

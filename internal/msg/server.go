@@ -1,0 +1,20 @@
+package msg
+
+// serverText: what the SSH server says outside a console session (ssh.*). Messages shown
+// before the server knows who is connecting (and so which language they read) carry both
+// languages on one line, the same in ZH and EN; SSHBilingual lists them.
+var serverText = map[string]Text{
+	"ssh.no_pty": {ZH: "repairdesk 是交互式控制台，请不带命令直接 ssh 连接 / repairdesk is an interactive console: connect with plain ssh (a terminal is required)",
+		EN: "repairdesk 是交互式控制台，请不带命令直接 ssh 连接 / repairdesk is an interactive console: connect with plain ssh (a terminal is required)"},
+	"ssh.unknown_key": {ZH: "您的公钥未登记（%s）。请联系管理员运行 repairdesk staff key add 登录名 公钥文件 / Your key is not registered (%[1]s): ask an admin to run repairdesk staff key add NAME FILE",
+		EN: "您的公钥未登记（%s）。请联系管理员运行 repairdesk staff key add 登录名 公钥文件 / Your key is not registered (%[1]s): ask an admin to run repairdesk staff key add NAME FILE"},
+	"ssh.disabled_key": {ZH: "此公钥所属账号已停用（%s），请联系管理员 / The account of this key is disabled (%[1]s): ask an admin",
+		EN: "此公钥所属账号已停用（%s），请联系管理员 / The account of this key is disabled (%[1]s): ask an admin"},
+	"ssh.stopping": {ZH: "服务器正在停止，请稍后再连接 / The server is stopping: connect again in a moment",
+		EN: "服务器正在停止，请稍后再连接 / The server is stopping: connect again in a moment"},
+	"ssh.ended_disabled": {ZH: "您的账号已被管理员停用，会话已结束。", EN: "Your account was disabled by an admin; this session has ended."},
+	"ssh.ended_key":      {ZH: "您登录所用的公钥已被移除，会话已结束。", EN: "The key you logged in with was removed from your account; this session has ended."},
+}
+
+// SSHBilingual are the keys of serverText said in both languages at once (before login).
+var SSHBilingual = map[string]bool{"ssh.no_pty": true, "ssh.unknown_key": true, "ssh.disabled_key": true, "ssh.stopping": true}
