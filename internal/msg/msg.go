@@ -26,10 +26,13 @@
 package msg
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 )
 
 // Languages the catalogue speaks.
@@ -49,7 +52,7 @@ type Text struct {
 }
 
 // catalogue is every area's table in one map, built once at start.
-var catalogue = merge(cliText, commandText, consoleText, labelText, engineText, fieldText, storeText, serverText)
+var catalogue = merge(cliText, commandText, consoleText, labelText, engineText, fieldText, storeText, serverText, workflowText)
 
 func merge(areas ...map[string]Text) map[string]Text {
 	all := make(map[string]Text)
@@ -102,6 +105,13 @@ func localize(lang string, args []any) []any {
 			s = v.Localize(lang)
 		case messager:
 			s = v.Message(lang)
+		case error:
+			var pe *fs.PathError
+			if !errors.As(v, &pe) {
+				continue
+			}
+			// The operating system's words are English: say what happened to the file.
+			s = T(lang, "os.path_error", pe.Path, osReason(pe.Err))
 		default:
 			continue
 		}
@@ -115,6 +125,30 @@ func localize(lang string, args []any) []any {
 	}
 	return out
 }
+
+// osReason is why a file operation failed, in a few words of the catalogue when it is a
+// common reason.
+func osReason(err error) Localized {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return Key("os.not_exist")
+	case errors.Is(err, fs.ErrPermission):
+		return Key("os.permission")
+	case errors.Is(err, fs.ErrExist):
+		return Key("os.exist")
+	case errors.Is(err, syscall.EISDIR):
+		return Key("os.is_dir")
+	case errors.Is(err, syscall.ENOTDIR):
+		return Key("os.not_dir")
+	case errors.Is(err, syscall.ENOSPC):
+		return Key("os.no_space")
+	}
+	return asIs{err}
+}
+
+type asIs struct{ err error }
+
+func (a asIs) Localize(string) string { return a.err.Error() }
 
 // Key is an argument that is itself a message without arguments.
 type Key string
@@ -236,4 +270,31 @@ func NormLang(s string) string {
 		return EN
 	}
 	return ZH
+}
+
+// Error is an error whose words are a catalogue message: Error() is the English (for
+// logs), Message(lang) the reader's language. An error among Args is wrapped, so
+// errors.Is and errors.As see through it.
+type Error struct {
+	Key  string
+	Args []any
+}
+
+// Errorf builds an Error.
+func Errorf(key string, args ...any) *Error { return &Error{Key: key, Args: args} }
+
+func (e *Error) Error() string { return T(EN, e.Key, e.Args...) }
+
+// Message is the error in lang.
+func (e *Error) Message(lang string) string { return T(lang, e.Key, e.Args...) }
+
+// Unwrap returns the errors among the arguments.
+func (e *Error) Unwrap() []error {
+	var out []error
+	for _, a := range e.Args {
+		if err, ok := a.(error); ok {
+			out = append(out, err)
+		}
+	}
+	return out
 }

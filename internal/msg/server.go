@@ -1,5 +1,7 @@
 package msg
 
+// os.*: why a file operation failed, for errors shown to a user.
+//
 // serverText: what the SSH server says outside a console session (ssh.*). Messages shown
 // before the server knows who is connecting (and so which language they read) carry both
 // languages on one line, the same in ZH and EN; SSHBilingual lists them.
@@ -12,6 +14,13 @@ var serverText = map[string]Text{
 		EN: "此公钥所属账号已停用（%s），请联系管理员 / The account of this key is disabled (%[1]s): ask an admin"},
 	"ssh.stopping": {ZH: "服务器正在停止，请稍后再连接 / The server is stopping: connect again in a moment",
 		EN: "服务器正在停止，请稍后再连接 / The server is stopping: connect again in a moment"},
+	"os.path_error":      {ZH: "%s：%s", EN: "%s: %s"},
+	"os.not_exist":       {ZH: "文件或目录不存在", EN: "no such file or directory"},
+	"os.permission":      {ZH: "没有访问权限", EN: "permission denied"},
+	"os.exist":           {ZH: "文件已存在", EN: "the file already exists"},
+	"os.is_dir":          {ZH: "这是一个目录，不是文件", EN: "it is a directory, not a file"},
+	"os.not_dir":         {ZH: "路径中有一部分不是目录", EN: "a part of the path is not a directory"},
+	"os.no_space":        {ZH: "磁盘空间不足", EN: "no space left on the device"},
 	"ssh.ended_disabled": {ZH: "您的账号已被管理员停用，会话已结束。", EN: "Your account was disabled by an admin; this session has ended."},
 	"ssh.ended_key":      {ZH: "您登录所用的公钥已被移除，会话已结束。", EN: "The key you logged in with was removed from your account; this session has ended."},
 }
