@@ -139,7 +139,7 @@ func (m *Model) errText(err error) string {
 	case errors.Is(err, store.ErrNotFound):
 		return m.c.T("err.not_found")
 	}
-	return m.c.T("err.generic", err.Error())
+	return m.c.T("err.generic", err) // the catalogue renders an error that speaks both languages in ours
 }
 
 func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {

@@ -202,7 +202,7 @@ var cliText = map[string]Text{
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
 	"cli.anchor_none":           {ZH: "锚定日志：无——此数据库的历史未锚定（尚未以读写方式打开过，或由旧版写入）", EN: "anchor log: none — this database's history is not anchored (never opened for writing, or written by an older repairdesk)"},
-	"cli.anchor_info":           {ZH: "锚定日志：%s，%d 条，最后一条 #%d（%s，%d 件案件、%d 条记录），公钥 %s（%s）", EN: "anchor log: %s, %d entries, last #%d (%s, %d cases, %d events), public key %s (%s)"},
+	"cli.anchor_info":           {ZH: "锚定日志：%s，%d 条，最后一条 #%d（%s，%d 件案件、%d 条记录），公钥 %s（%s）", EN: "anchor log: %s, %d entries, last #%d (%s, %d cases, %d events), public key %s (%s)", EnOne: "anchor log: %s, %d entry, last #%d (%s, %d cases, %d events), public key %s (%s)", Count: 1},
 	"cli.verify_unreadable":     {ZH: "无法读取函件文件：%v", EN: "cannot read the letter file: %v"},
 	"cli.verify_no_code":        {ZH: "%s 中找不到案件编号和核验码（形如 XF-2026-000012 与 核验码：ABCDE-FGHIJ）；早于核验码功能出具的函件没有核验码", EN: "%s has no case number and verification code (like XF-2026-000012 and Verification code: ABCDE-FGHIJ); letters issued before codes have none"},
 	"cli.verify_in_use":         {ZH: "——可先 repairdesk backup 备份.db，再 repairdesk verify --db 备份.db 核对", EN: " — take a backup (repairdesk backup COPY.db) and verify against it with --db COPY.db"},

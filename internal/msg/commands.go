@@ -29,7 +29,7 @@ var commandText = map[string]Text{
 	"cmd.staff_key_add.use":       {ZH: "add 登录名 公钥文件", EN: "add NAME FILE"},
 	"cmd.staff_pin_reset.short":   {ZH: "重置人员的 PIN（下次登录时设置新 PIN）", EN: "reset a staff member's PIN (they choose a new one at next login)"},
 	"cmd.staff_pin_reset.use":     {ZH: "pin-reset 登录名", EN: "pin-reset NAME"},
-	"cmd.staff_key_remove.short":  {ZH: "按指纹删除人员的一把公钥", EN: "remove a staff member's key by its fingerprint"},
+	"cmd.staff_key_remove.short":  {ZH: "按指纹删除人员的一个公钥", EN: "remove a staff member's key by its fingerprint"},
 	"cmd.staff_key_remove.use":    {ZH: "remove 登录名 指纹", EN: "remove NAME FINGERPRINT"},
 	"cmd.demo.short":              {ZH: "生成演示数据库", EN: "generate a demo database"},
 	"cmd.demo.use":                {ZH: "demo --cases N --db 路径", EN: "demo --cases N --db PATH"},

@@ -106,12 +106,17 @@ func localize(lang string, args []any) []any {
 		case messager:
 			s = v.Message(lang)
 		case error:
+			var m messager
 			var pe *fs.PathError
-			if !errors.As(v, &pe) {
+			switch {
+			case errors.As(v, &m):
+				s = m.Message(lang)
+			case errors.As(v, &pe):
+				// The operating system's words are English: say what happened to the file.
+				s = T(lang, "os.path_error", pe.Path, osReason(pe.Err))
+			default:
 				continue
 			}
-			// The operating system's words are English: say what happened to the file.
-			s = T(lang, "os.path_error", pe.Path, osReason(pe.Err))
 		default:
 			continue
 		}

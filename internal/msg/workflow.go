@@ -29,7 +29,7 @@ var workflowText = map[string]Text{
 
 	"cal.bad_json":          {ZH: "日历文件不是有效的 JSON 或字段有误：%v", EN: "calendar file is not valid JSON of the expected shape: %v"},
 	"cal.bad_json_at":       {ZH: "日历文件不是有效的 JSON：第 %[1]d 字节附近有误", EN: "calendar file is not valid JSON: %[2]v"},
-	"cal.bad_field":         {ZH: "日历文件的字段 %[1]s 类型有误", EN: "calendar file is not of the expected shape: %[2]v"},
+	"cal.bad_field":         {ZH: "日历文件的字段 %[1]s 类型有误", EN: "calendar file is not valid JSON of the expected shape: %[2]v"},
 	"cal.extra":             {ZH: "日历文件在 JSON 对象之后还有多余内容", EN: "calendar file has extra content after the JSON object"},
 	"cal.year":              {ZH: "年份（year）缺失或不是四位数：%d", EN: "\"year\" is missing or not a four-digit year: %d"},
 	"cal.source":            {ZH: "缺少来源（source）：请注明国务院办公厅通知及文号", EN: "\"source\" is empty: cite the State Council General Office notice"},

@@ -35,7 +35,9 @@ var (
 // catalogue key ("[cli.foo]", or "cli.foo" where cli.foo is a key), an English sentence
 // (three or more Latin words in a row, after command lines, flags, file names and codes are
 // set aside) in Chinese, or Chinese in English. data are the strings the test put into the
-// database (names, addresses, notes): they show as typed in either language.
+// database (names, addresses, notes): they show as typed in either language; a data item
+// that is one lower-case word is a word the user types (a command name), set aside only
+// where it stands as a whole word.
 func Problems(lang, text string, data ...string) []string {
 	var out []string
 	for _, k := range bracketKey.FindAllString(text, -1) {
@@ -55,8 +57,13 @@ func Problems(lang, text string, data ...string) []string {
 		return out
 	}
 	rest := text
+	typed := map[string]bool{}
 	for _, d := range data {
-		if d != "" {
+		switch {
+		case d == "":
+		case plainWord.MatchString(d):
+			typed[d] = true // a word the user types (a command name): only whole
+		default:
 			rest = strings.ReplaceAll(rest, d, " ")
 		}
 	}
@@ -66,7 +73,7 @@ func Problems(lang, text string, data ...string) []string {
 	// Codes a user types — enumeration values, stages, CSV columns — are not English.
 	rest = codeWord.ReplaceAllString(rest, " ")
 	rest = wordRe.ReplaceAllStringFunc(rest, func(w string) string {
-		if codes[w] {
+		if codes[w] || typed[w] {
 			return " "
 		}
 		return w
@@ -106,6 +113,8 @@ func line(text, s string) string {
 	}
 	return strings.TrimSpace(text[a : i+b])
 }
+
+var plainWord = regexp.MustCompile(`^[a-z]+$`)
 
 var wordRe = regexp.MustCompile(`[A-Za-z]+`)
 
