@@ -14,18 +14,20 @@ var cliText = map[string]Text{
 	"help.default":      {ZH: "（默认 %s）", EN: " (default %s)"},
 
 	// ---- refusals of a command line ----
-	"cli.see_help":         {ZH: "运行 %s --help 查看用法。", EN: "Run %s --help for its usage."},
-	"cli.did_you_mean":     {ZH: "；是否想用：%s", EN: "; did you mean: %s"},
-	"cli.unknown_flag":     {ZH: "未知参数 %s", EN: "unknown flag %s"},
-	"cli.flag_needs_value": {ZH: "参数 %s 需要一个值", EN: "flag %s needs a value"},
-	"cli.flag_bad_value":   {ZH: "参数 %s 的值 %q 无效", EN: "flag %s: invalid value %q"},
-	"cli.flag_syntax":      {ZH: "参数写法有误：%s", EN: "bad flag syntax: %s"},
-	"cli.args_exact":       {ZH: "需要 %d 个参数，实际给了 %d 个", EN: "takes %d arguments, got %d", EnOne: "takes %d argument, got %d", Count: 0},
-	"cli.args_none":        {ZH: "不接受参数：%s", EN: "takes no arguments: %s"},
-	"cli.sub_needed":       {ZH: "缺少子命令", EN: "a subcommand is needed"},
-	"cli.bad_role":         {ZH: "未知角色 %q；可用角色：%s", EN: "unknown role %q; the roles are %s"},
-	"cli.bad_person_lang":  {ZH: "--person-lang 应为 zh 或 en，而不是 %q", EN: "--person-lang must be zh or en, not %q"},
-	"cli.list_sep":         {ZH: "、", EN: ", "},
+	"cli.see_help":           {ZH: "运行 %s --help 查看用法。", EN: "Run %s --help for its usage."},
+	"cli.did_you_mean":       {ZH: "；是否想用：%s", EN: "; did you mean: %s"},
+	"cli.unknown_flag":       {ZH: "未知参数 %s", EN: "unknown flag %s"},
+	"cli.flag_needs_value":   {ZH: "参数 %s 需要一个值", EN: "flag %s needs a value"},
+	"cli.flag_bad_value":     {ZH: "参数 %s 的值 %q 无效", EN: "flag %s: invalid value %q"},
+	"cli.flag_syntax":        {ZH: "参数写法有误：%s", EN: "bad flag syntax: %s"},
+	"cli.args_exact":         {ZH: "需要 %d 个参数，实际给了 %d 个", EN: "takes %d arguments, got %d", EnOne: "takes %d argument, got %d", Count: 0},
+	"cli.args_none":          {ZH: "不接受参数：%s", EN: "takes no arguments: %s"},
+	"cli.sub_needed":         {ZH: "缺少子命令", EN: "a subcommand is needed"},
+	"cli.bad_role":           {ZH: "未知角色 %q；可用角色：%s", EN: "unknown role %q; the roles are %s"},
+	"cli.bad_person_lang":    {ZH: "--person-lang 应为 zh 或 en，而不是 %q", EN: "--person-lang must be zh or en, not %q"},
+	"cli.letter_draft_title": {ZH: "【草稿】%s", EN: "[DRAFT] %s"},
+	"export.sep":             {ZH: "、", EN: "; "},
+	"cli.list_sep":           {ZH: "、", EN: ", "},
 
 	// ---- what the commands say ----
 	"cli.serve_no_keys":         {ZH: "没有任何在岗人员登记了 SSH 公钥，因此无人能登录；请停止服务器后运行：repairdesk staff key add 登录名 公钥文件 --db %s", EN: "no active staff member has an SSH key, so nobody can log in; stop the server and run: repairdesk staff key add NAME FILE --db %s"},
@@ -69,6 +71,9 @@ var cliText = map[string]Text{
 
 	// ---- periods (workflow.ParsePeriod) ----
 	"period.bad":            {ZH: "无法识别统计期间 %q：%s；可写 2026-Q3、2026-07、2026、2026-01-01..2026-03-31、month、quarter 或 year", EN: "period %q: %s; use 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year"},
+	"period.name_year":      {ZH: "%d年", EN: "%d"},
+	"period.name_quarter":   {ZH: "%d年第%d季度", EN: "Q%[2]d %[1]d"},
+	"period.name_month":     {ZH: "%[1]d年%[2]d月", EN: "%[3]s %[1]d"},
 	"period.empty":          {ZH: "为空", EN: "empty"},
 	"period.not_understood": {ZH: "无法识别", EN: "not understood"},
 	"period.range_days":     {ZH: "区间需要两个 YYYY-MM-DD 格式的日期", EN: "a range needs two days written YYYY-MM-DD"},

@@ -256,6 +256,7 @@ var consoleText = map[string]Text{
 	"dash.legend_closed_pair":      {ZH: "█ 办结（每周右柱）", EN: "█ closed (right bar)"},
 	"dash.legend_received_stacked": {ZH: "█ 受理（上图）", EN: "█ received (top)"},
 	"dash.legend_closed_stacked":   {ZH: "█ 办结（下图）", EN: "█ closed (bottom)"},
+	"dash.month_label":             {ZH: "%[1]d月", EN: "%[2]s"},
 	"dash.more_staff":              {ZH: "…另有 %d 人", EN: "…and %d more"},
 	"dash.no_staff":                {ZH: "无在办或本期办结的案件", EN: "No open cases and none closed in the period"},
 	"dash.unassigned":              {ZH: "（未分配）", EN: "(unassigned)"},

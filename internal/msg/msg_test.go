@@ -116,3 +116,28 @@ func TestLocalizedArguments(t *testing.T) {
 		t.Errorf("an OS error in Chinese: %q", got)
 	}
 }
+
+// Messages that take more arguments than one language uses number their verbs, so
+// neither language prints fmt's %!(EXTRA …).
+func TestNoExtraArguments(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		args []any
+	}{
+		{"period.name_month", []any{2026, 3, "Mar"}}, {"period.name_quarter", []any{2026, 1}}, {"period.name_year", []any{2026}},
+		{"dash.month_label", []any{3, "Mar"}}, {"letters.exec", []any{"a.tmpl", Errorf("letters.printf_star"), os.ErrClosed}},
+		{"cal.bad_json_at", []any{int64(3), os.ErrClosed}}, {"cal.bad_field", []any{"year", os.ErrClosed}},
+	} {
+		for _, lang := range []string{ZH, EN} {
+			if got := T(lang, tc.key, tc.args...); strings.Contains(got, "%!") {
+				t.Errorf("%s %s: %q", tc.key, lang, got)
+			}
+		}
+	}
+	if got := T(ZH, "period.name_month", 2026, 3, "Mar"); got != "2026年3月" {
+		t.Errorf("%q", got)
+	}
+	if got := T(EN, "period.name_month", 2026, 3, "Mar"); got != "Mar 2026" {
+		t.Errorf("%q", got)
+	}
+}
