@@ -23,6 +23,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"repairdesk/internal/msg"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -730,12 +731,7 @@ func (e *RestoreKeyError) Message(lang string) string {
 	if errors.As(e.Key, &ke) {
 		keyFile = ke.KeyFile
 	}
-	if lang == "en" {
-		return fmt.Sprintf("%s was sealed with another key than %s (or that key file is missing): restored, its agents' ID numbers and phones could not be read; put the key file kept with the backup at %s (or point %s at it) and restore again — the database was not changed",
-			e.File, keyFile, keyFile, KeyEnv)
-	}
-	return fmt.Sprintf("%s 使用的密钥与 %s 不一致（或该密钥文件不存在）：恢复后经办人身份证号和电话将无法解密；请把与备份一同保存的密钥文件放到 %s（或用 %s 指向它）后再恢复——数据库未作任何改动",
-		e.File, keyFile, keyFile, KeyEnv)
+	return msg.T(lang, "store.restore_key", e.File, keyFile, KeyEnv)
 }
 
 // RestoreLockTimeout is how long Restore waits for the target's lock.

@@ -254,7 +254,7 @@ func TestImportFileErrors(t *testing.T) {
 	} {
 		rep, err := s.ImportCSV(strings.NewReader(data), impClerk)
 		var ref *workflow.Refusal
-		if !errors.As(err, &ref) || ref.ZH == "" || ref.EN == "" {
+		if !errors.As(err, &ref) || ref.Message("zh") == "" || ref.Message("en") == "" {
 			t.Errorf("%s: err %v, want a bilingual refusal", name, err)
 		}
 		if rep.Imported != 0 {
@@ -338,7 +338,7 @@ func FuzzImportCSV(f *testing.F) {
 			in := workflow.Intake{Enterprise: c.Enterprise, Agent: c.Agent, Records: c.Records, Materials: c.Materials}
 			for _, fe := range workflow.ValidateIntake(&in, impNow) {
 				if !fe.Warning {
-					t.Fatalf("line %d imported as %s although %s: %s", ir.Line, c.No, fe.Field, fe.EN)
+					t.Fatalf("line %d imported as %s although %s: %s", ir.Line, c.No, fe.Field, fe.Message("en"))
 				}
 			}
 			r := c.Records[0]

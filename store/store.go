@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+
+	"repairdesk/internal/msg"
 	"strconv"
 	"strings"
 	"sync"
@@ -107,21 +109,12 @@ func (e *LockedError) Error() string { return e.Message("en") }
 func (e *LockedError) Message(lang string) string {
 	if e.Mode == "serve" {
 		host, port := splitHostPort(e.Listen)
-		if lang == "en" {
-			return fmt.Sprintf("the database %s is served by repairdesk serve (pid %d) — connect with ssh -p %s %s", e.Path, e.PID, port, host)
-		}
-		return fmt.Sprintf("数据库 %s 正由 repairdesk serve 提供服务（进程 %d）——请用 ssh -p %s %s 连接", e.Path, e.PID, port, host)
+		return msg.T(lang, "store.locked_serve", e.Path, e.PID, port, host)
 	}
 	if e.PID > 0 {
-		if lang == "en" {
-			return fmt.Sprintf("the database %s is already open in another repairdesk console (pid %d); close it first, or run repairdesk serve for several users", e.Path, e.PID)
-		}
-		return fmt.Sprintf("数据库 %s 已在另一个 repairdesk 控制台中打开（进程 %d）；请先关闭它，多人使用请运行 repairdesk serve", e.Path, e.PID)
+		return msg.T(lang, "store.locked_console", e.Path, e.PID)
 	}
-	if lang == "en" {
-		return fmt.Sprintf("the database %s is already open in another process; close it first", e.Path)
-	}
-	return fmt.Sprintf("数据库 %s 已被其他进程打开；请先关闭它", e.Path)
+	return msg.T(lang, "store.locked_other", e.Path)
 }
 
 func splitHostPort(listen string) (string, string) {

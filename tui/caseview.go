@@ -612,7 +612,7 @@ func (v *caseView) history(w int) []string {
 						for _, it := range n.Items {
 							names = append(names, shown(workflow.Material{Key: it.Key, Label: it.Label}.Name(lang)))
 						}
-						out = append(out, "      "+st.Muted.Render(cut(strings.Join(names, "、"), w-6)))
+						out = append(out, "      "+st.Muted.Render(cut(strings.Join(names, T(lang, "cli.list_sep")), w-6)))
 					}
 				}
 			}

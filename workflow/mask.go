@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"reflect"
+	"repairdesk/internal/msg"
 	"slices"
 	"strings"
 )
@@ -272,10 +273,7 @@ func (e *MaskError) Error() string { return e.Message("en") }
 
 // Message says what went wrong, in lang (zh by default).
 func (e *MaskError) Message(lang string) string {
-	if lang == "en" {
-		return fmt.Sprintf("case %s: %s still holds an ID or phone number after masking; nothing of it is given out", e.CaseNo, e.Field)
-	}
-	return fmt.Sprintf("案件 %s：%s 脱敏后仍含身份证号或手机号，该案件不予输出", e.CaseNo, e.Field)
+	return msg.T(lang, "mask.left", e.CaseNo, e.Field)
 }
 
 // MaskCase returns copies of c and its events fit to leave the program (an export, a

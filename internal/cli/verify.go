@@ -67,10 +67,7 @@ func (a *app) verify(file, pub string) int {
 		return a.errf("verify", exitFail, messageIn(err, a.lang))
 	}
 	if !v.OK {
-		why := v.ZH
-		if a.lang == "en" {
-			why = v.EN
-		}
+		why := v.Why.Localize(a.lang)
 		fmt.Fprintln(a.stdout, a.t("cli.verify_bad", no, code, workflow.CleanLine(why)))
 		return exitFail
 	}
