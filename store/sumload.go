@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"slices"
 	"sync"
 
@@ -19,7 +18,7 @@ import (
 // readSummaries decodes the summaries bucket, oldest case first. Summaries that are
 // unreadable or missing are rebuilt from their cases; stale lists the ids whose stored
 // form is not the current layout (JSON or rebuilt), for the caller to write back.
-func readSummaries(tx *bolt.Tx) (list []*Summary, stale []uint32, err error) {
+func readSummaries(tx *bolt.Tx, mem MemoryHints) (list []*Summary, stale []uint32, err error) {
 	type raw struct {
 		id uint32
 		v  []byte // points into the mapped file: valid during tx
@@ -27,8 +26,11 @@ func readSummaries(tx *bolt.Tx) (list []*Summary, stale []uint32, err error) {
 	var raws []raw
 	// Decoding allocates about 100 MB that all stays live. With the collector on, the
 	// heap doubles from a few MB a dozen times, each time marking everything decoded so
-	// far: 100 ms of a cold start, for no garbage.
-	defer holdGC()()
+	// far: 100 ms of a cold start, for no garbage. The program may hold the collector off
+	// meanwhile (MemoryHints.Hold); the store does not touch process-wide settings.
+	if mem.Hold != nil {
+		defer mem.Hold()()
+	}
 	b := tx.Bucket(bSums)
 	prefetch(tx, b)
 	c := b.Cursor()
@@ -152,7 +154,7 @@ func (s *Store) loadSummaries() error {
 	var stale []uint32
 	err := s.view(func(tx *bolt.Tx) error {
 		var err error
-		list, stale, err = readSummaries(tx)
+		list, stale, err = readSummaries(tx, s.opts.Memory)
 		return err
 	})
 	if err != nil {
@@ -219,45 +221,21 @@ func (s *Store) loadSummaries() error {
 			docs[i] = search.Doc{ID: sm.ID, Fields: f}
 		}
 		s.index.Upsert(docs...)
-		if len(list) >= bigLoad {
+		if len(list) >= bigLoad && s.opts.Memory.Settled != nil {
 			// Loading and indexing leave tens of MB of garbage the runtime keeps for
 			// reuse and hands back to the OS only over the next minutes; a server holds
-			// on to the memory it reports for its whole life, so hand it back now.
+			// on to the memory it reports for its whole life: the program may hand it
+			// back now.
 			docs, fields = nil, nil
-			debug.FreeOSMemory()
+			s.opts.Memory.Settled()
 		}
 	}()
 	return nil
 }
 
-// bigLoad is the size of a load worth a forced collection afterwards (tests open many
-// small stores).
+// bigLoad is the size of a load after which MemoryHints.Settled is called (tests open
+// many small stores).
 const bigLoad = 20_000
-
-// gcHold pauses the garbage collector while one or more loads run (Open may run in
-// several goroutines, in tests): the first holder turns it off, the last restores it.
-var gcHold struct {
-	sync.Mutex
-	n    int
-	prev int
-}
-
-func holdGC() (release func()) {
-	gcHold.Lock()
-	if gcHold.n == 0 {
-		gcHold.prev = debug.SetGCPercent(-1)
-	}
-	gcHold.n++
-	gcHold.Unlock()
-	return func() {
-		gcHold.Lock()
-		gcHold.n--
-		if gcHold.n == 0 {
-			debug.SetGCPercent(gcHold.prev)
-		}
-		gcHold.Unlock()
-	}
-}
 
 // parallel runs f over [0, n) in one share per CPU.
 func parallel(n int, f func(lo, hi int)) {

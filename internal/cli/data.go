@@ -172,7 +172,7 @@ func (a *app) checkCmd() *cobra.Command {
 	anchorPub := c.Flags().String("anchor-pub", "", a.t("flag.anchor_pub"))
 	c.RunE = a.run(func([]string) int {
 		l, db := a.lang, a.dbPath()
-		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
+		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
 		var le *store.LockedError
 		switch {
 		case err == nil:
