@@ -218,12 +218,10 @@ func eventUnreadable(key []byte, err error) error {
 	return fmt.Errorf("event %x is unreadable: %w", key, err)
 }
 
-// parallelRead is parallel for work that reads the mapped file: each share runs under
-// shield, and a damage it meets goes to fail.
-func (s *Store) parallelRead(n int, bucket string, fail func(error), f func(lo, hi int)) {
-	parallel(n, func(lo, hi int) {
-		if err := s.shield(bucket, 0, func() error { f(lo, hi); return nil }); err != nil {
-			fail(err)
-		}
+// parallelRead is parallelErr for work that reads the mapped file: each share runs
+// under shield, so a damage it meets is its error. The first error is returned.
+func (s *Store) parallelRead(n int, bucket string, f func(lo, hi int) error) error {
+	return parallelErr(n, func(lo, hi int) error {
+		return s.shield(bucket, 0, func() error { return f(lo, hi) })
 	})
 }

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
@@ -45,18 +46,15 @@ func readSummaries(tx *bolt.Tx, mem MemoryHints) (list []*Summary, stale []uint3
 	bad := make([]bool, len(raws))
 	const block = 2048
 	blocks := (len(raws) + block - 1) / block
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	var next sync.Mutex
 	nb := 0
-	var damage error // the first damage a decoder met (guarded by next)
 	workers := min(runtime.GOMAXPROCS(0), max(blocks, 1))
 	for range workers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
+		g.Go(func() error {
 			var d sumDecoder
 			// The values point into the mapped file: a damage there is an error, not a crash.
-			if err := shieldDB(tx.DB(), tx.DB().Path(), string(bSums), 0, func() error {
+			return shieldDB(tx.DB(), tx.DB().Path(), string(bSums), 0, func() error {
 				for {
 					next.Lock()
 					p := nb
@@ -80,18 +78,12 @@ func readSummaries(tx *bolt.Tx, mem MemoryHints) (list []*Summary, stale []uint3
 						}
 					}
 				}
-			}); err != nil {
-				next.Lock()
-				if damage == nil {
-					damage = err
-				}
-				next.Unlock()
-			}
-		}()
+			})
+		})
 	}
-	wg.Wait()
-	if damage != nil {
-		return nil, nil, damage
+	// The first damage a decoder met.
+	if err := g.Wait(); err != nil {
+		return nil, nil, err
 	}
 	for i, r := range raws {
 		switch {
@@ -239,15 +231,17 @@ const bigLoad = 20_000
 
 // parallel runs f over [0, n) in one share per CPU.
 func parallel(n int, f func(lo, hi int)) {
+	_ = parallelErr(n, func(lo, hi int) error { f(lo, hi); return nil })
+}
+
+// parallelErr runs f over [0, n) in one share per CPU and returns the first error a
+// share returned (every share runs to its end either way).
+func parallelErr(n int, f func(lo, hi int) error) error {
 	w := min(runtime.GOMAXPROCS(0), max(n/4096, 1))
-	var wg sync.WaitGroup
+	var g errgroup.Group
 	for k := range w {
 		lo, hi := n*k/w, n*(k+1)/w
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			f(lo, hi)
-		}()
+		g.Go(func() error { return f(lo, hi) })
 	}
-	wg.Wait()
+	return g.Wait()
 }
