@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"repairdesk/internal/sorted"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
 )
@@ -112,7 +113,7 @@ func (sn *Snapshot) lists() *views {
 	return v
 }
 
-// sortClosed sorts as byClosed, on keys taken out once: comparing times through the
+// sortClosed sorts as ByClosed, on keys taken out once: comparing times through the
 // pointers is most of the cost of sorting 60,000 closed cases at start-up.
 func sortClosed(list []*Summary) {
 	type key struct {
@@ -149,14 +150,24 @@ func sortClosed(list []*Summary) {
 	}
 }
 
-// byNewest orders by descending id; byClosed by descending close time, then id.
-func byNewest(a, b *Summary) int { return cmpDesc(a.ID, b.ID) }
+// ByNewest orders summaries by descending id (the newest case first): the order of Open
+// and of the tab lists built from it.
+func ByNewest(a, b *Summary) int { return cmpDesc(a.ID, b.ID) }
 
-func byClosed(a, b *Summary) int {
+// ByClosed orders by descending close time, then ByNewest: the order of Closed.
+func ByClosed(a, b *Summary) int {
 	if c := b.ClosedAt.Compare(a.ClosedAt); c != 0 {
 		return c
 	}
 	return cmpDesc(a.ID, b.ID)
+}
+
+// ByDue orders by deadline, the earliest first, then ByNewest.
+func ByDue(a, b *Summary) int {
+	if c := a.Due.At.Compare(b.Due.At); c != 0 {
+		return c
+	}
+	return ByNewest(a, b)
 }
 
 func cmpDesc(a, b uint32) int {
@@ -189,15 +200,15 @@ func (v *views) derive(p *views) {
 		v.open, v.closed = p.open, p.closed
 		if c.was != nil {
 			if c.was.Stage.Terminal() {
-				v.closed = replaceSorted(v.closed, c.was, nil, byClosed)
+				v.closed = sorted.Replace(v.closed, c.was, nil, ByClosed)
 			} else {
-				v.open = replaceSorted(v.open, c.was, nil, byNewest)
+				v.open = sorted.Replace(v.open, c.was, nil, ByNewest)
 			}
 		}
 		if c.now.Stage.Terminal() {
-			v.closed = replaceSorted(v.closed, nil, c.now, byClosed)
+			v.closed = sorted.Replace(v.closed, nil, c.now, ByClosed)
 		} else {
-			v.open = replaceSorted(v.open, nil, c.now, byNewest)
+			v.open = sorted.Replace(v.open, nil, c.now, ByNewest)
 		}
 		v.changes = nil
 		return
@@ -207,49 +218,18 @@ func (v *views) derive(p *views) {
 	for _, c := range v.changes {
 		if c.was != nil {
 			if c.was.Stage.Terminal() {
-				closed = deleteSorted(closed, c.was, byClosed)
+				closed, _, _ = sorted.Delete(closed, c.was, ByClosed)
 			} else {
-				open = deleteSorted(open, c.was, byNewest)
+				open, _, _ = sorted.Delete(open, c.was, ByNewest)
 			}
 		}
 		if c.now.Stage.Terminal() {
-			i, _ := slices.BinarySearchFunc(closed, c.now, byClosed)
-			closed = slices.Insert(closed, i, c.now)
+			closed, _ = sorted.Insert(closed, c.now, ByClosed)
 		} else {
-			i, _ := slices.BinarySearchFunc(open, c.now, byNewest)
-			open = slices.Insert(open, i, c.now)
+			open, _ = sorted.Insert(open, c.now, ByNewest)
 		}
 	}
 	v.open, v.closed, v.changes = open, closed, nil
-}
-
-// deleteSorted removes sm from a sorted list it owns.
-func deleteSorted(list []*Summary, sm *Summary, cmp func(a, b *Summary) int) []*Summary {
-	if i, ok := slices.BinarySearchFunc(list, sm, cmp); ok {
-		return slices.Delete(list, i, i+1)
-	}
-	return list
-}
-
-// replaceSorted returns a copy of the sorted list without out and with in (either may be
-// nil), sorted by cmp.
-func replaceSorted(list []*Summary, out, in *Summary, cmp func(a, b *Summary) int) []*Summary {
-	res := make([]*Summary, 0, len(list)+1)
-	if out != nil {
-		i, ok := slices.BinarySearchFunc(list, out, cmp)
-		if ok {
-			res = append(append(res, list[:i]...), list[i+1:]...)
-		} else {
-			res = append(res, list...)
-		}
-	} else {
-		res = append(res, list...)
-	}
-	if in != nil {
-		i, _ := slices.BinarySearchFunc(res, in, cmp)
-		res = slices.Insert(res, i, in)
-	}
-	return res
 }
 
 // waitIndexed blocks until the search index of this snapshot's load is complete.
