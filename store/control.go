@@ -25,6 +25,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf8"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -449,4 +450,13 @@ func RemoteCheck(dbPath string) ([]string, error) {
 		return nil, fmt.Errorf("the running repairdesk refused: %s", strings.TrimPrefix(last, "error "))
 	}
 	return nil, errors.New("control socket: the check answer was cut off or malformed")
+}
+
+// truncRunes cuts s to n runes, marking the cut.
+func truncRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
 }

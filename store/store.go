@@ -91,7 +91,8 @@ type Store struct {
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
 
-	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
+	writeMu  sync.Mutex // serialises Apply so version checks and sequences are exact
+	importMu sync.Mutex // one import at a time (BeginImport)
 
 	// Group commit (Apply): actions waiting to be written, and the writer's turn.
 	commitMu   sync.Mutex
