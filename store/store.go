@@ -61,6 +61,23 @@ type Options struct {
 	// entry. NoAnchors writes no anchors (benchmarks that measure their cost).
 	AnchorLog, AnchorKey, AnchorPub, AnchorCopy string
 	NoAnchors                                   bool
+	// Memory lets the program tune the garbage collector around loads (see MemoryHints).
+	// The store never changes process-wide settings itself: many stores, and tests, may
+	// share one process.
+	Memory MemoryHints
+}
+
+// MemoryHints are called around the loads that allocate much and keep all of it (the
+// summaries at open, and again after a demo load). Either may be nil.
+type MemoryHints struct {
+	// Hold is called as a load of the summaries starts, which allocates about 1 KB per
+	// case that all stays live; the function it returns is called as the load ends.
+	// Holding the collector off meanwhile (debug.SetGCPercent(-1)) saves it marking the
+	// growing heap again and again.
+	Hold func() (release func())
+	// Settled is called once a big load (20,000 cases and more) is indexed: the garbage
+	// it left could be handed back to the OS (debug.FreeOSMemory).
+	Settled func()
 }
 
 // Store is safe for concurrent use by many sessions of one process.
@@ -76,7 +93,8 @@ type Store struct {
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
 
-	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
+	writeMu  sync.Mutex // serialises Apply so version checks and sequences are exact
+	importMu sync.Mutex // one import at a time (BeginImport)
 
 	// Group commit (Apply): actions waiting to be written, and the writer's turn.
 	commitMu   sync.Mutex

@@ -42,7 +42,7 @@ var rawKey = regexp.MustCompile(`\[[a-z_]+\.[a-z_.]+\]`)
 
 // No screen in the golden files shows a raw catalogue key.
 func TestNoRawKeysOnScreen(t *testing.T) {
-	files, _ := filepath.Glob(filepath.Join("testdata", "*.golden"))
+	files, _ := filepath.Glob(filepath.Join("testdata", "TestGoldenScreens", "*", "*.golden"))
 	if len(files) == 0 {
 		t.Fatal("no golden screens")
 	}

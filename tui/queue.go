@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"repairdesk/internal/sorted"
 	"repairdesk/store"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
@@ -74,36 +75,6 @@ type drawnRow struct {
 	line        string
 }
 
-func byNewest(a, b *store.Summary) int {
-	switch {
-	case a.ID > b.ID:
-		return -1
-	case a.ID < b.ID:
-		return 1
-	}
-	return 0
-}
-
-// byDue orders by deadline, the earliest (so the overdue) first; cases without a
-// running deadline (paused, none) come after them.
-func byDue(a, b *store.Summary) int {
-	az, bz := a.Due.At.IsZero() || a.Due.Paused, b.Due.At.IsZero() || b.Due.Paused
-	if c := cmpBool(az, bz); c != 0 {
-		return c
-	}
-	if c := a.Due.At.Compare(b.Due.At); c != 0 {
-		return c
-	}
-	return byNewest(a, b)
-}
-
-func byClosed(a, b *store.Summary) int {
-	if c := b.ClosedAt.Compare(a.ClosedAt); c != 0 {
-		return c
-	}
-	return byNewest(a, b)
-}
-
 // patch updates the tab lists for the cases ids changed from q.snap to sn: a binary
 // search and a memmove per list and case. Cursors stay on their rows.
 func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
@@ -132,8 +103,9 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 	edit := func(t tabID, was, is *store.Summary, in func(*store.Summary) bool, cmp func(a, b *store.Summary) int) {
 		rows := q.rows[t]
 		if was != nil && in(was) {
-			if i, ok := slices.BinarySearchFunc(rows, was, cmp); ok {
-				rows = slices.Delete(rows, i, i+1)
+			var i int
+			var ok bool
+			if rows, i, ok = sorted.Delete(rows, was, cmp); ok {
 				if keep[t] == was {
 					keep[t] = is
 				} else if i < q.cursor[t] {
@@ -142,8 +114,8 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 			}
 		}
 		if is != nil && in(is) {
-			i, _ := slices.BinarySearchFunc(rows, is, cmp)
-			rows = slices.Insert(rows, i, is)
+			var i int
+			rows, i = sorted.Insert(rows, is, cmp)
 			if keep[t] == is {
 				q.cursor[t] = i
 			} else if i <= q.cursor[t] && keep[t] != nil {
@@ -163,9 +135,9 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 		if was != nil && due(was) && urgency(was) == workflow.UrgencyOverdue {
 			q.dueOver--
 		}
-		edit(tabMine, was, is, mine, byDue)
-		edit(tabReview, was, is, review, byDue)
-		edit(tabDue, was, is, due, byDue)
+		edit(tabMine, was, is, mine, store.ByDue)
+		edit(tabReview, was, is, review, store.ByDue)
+		edit(tabDue, was, is, due, store.ByDue)
 		if is != nil && due(is) && urgency(is) == workflow.UrgencyOverdue {
 			q.dueOver++
 		}
@@ -177,9 +149,9 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 	for _, t := range []tabID{tabOpen, tabClosed} { // shared lists: find the row again
 		if sm := keep[t]; sm != nil {
 			if now, ok := sn.Get(sm.ID); ok {
-				cmp := byNewest
+				cmp := store.ByNewest
 				if t == tabClosed {
-					cmp = byClosed
+					cmp = store.ByClosed
 				}
 				if i, ok := slices.BinarySearchFunc(q.rows[t], now, cmp); ok {
 					q.cursor[t] = i
@@ -248,7 +220,7 @@ func (q *queue) rebuild(sn *store.Snapshot) {
 	q.dueOver = over
 	// The work lists are ordered by due date: the overdue first, then the nearest.
 	for _, t := range []tabID{tabMine, tabReview, tabDue} {
-		slices.SortFunc(rows[t], byDue)
+		slices.SortFunc(rows[t], store.ByDue)
 	}
 	q.rows = rows
 	for t := tabID(0); t < tabCount; t++ {

@@ -53,7 +53,7 @@ func (a *app) verify(file, pub string) int {
 		return a.errf("verify", exitFail, a.t("cli.verify_no_code", workflow.CleanLine(file)))
 	}
 	code := m[1]
-	st, err := store.Open(a.dbPath(), store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, AnchorPub: pub})
+	st, err := store.Open(a.dbPath(), store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorPub: pub})
 	if err != nil {
 		var le *store.LockedError
 		if errors.As(err, &le) {

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"repairdesk/internal/msg"
-	"repairdesk/store"
+	"repairdesk/internal/office"
 	"repairdesk/workflow"
 )
 
@@ -129,7 +129,7 @@ var codes = func() map[string]bool {
 	for _, s := range workflow.Stages {
 		m[string(s)] = true
 	}
-	for _, c := range store.ImportColumns {
+	for _, c := range office.ImportColumns {
 		m[c] = true
 	}
 	for _, l := range workflow.LetterKinds {

@@ -1,11 +1,12 @@
-package store
+// Package office holds the agency's use cases that are not persistence: taking in a CSV
+// file of applications, generating a demo office. They work through the store's API
+// (package store), as the console and the commands do.
+package office
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,19 +15,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"repairdesk/internal/csvout"
+	"repairdesk/store"
 	"repairdesk/workflow"
 )
-
-// bImports maps an import dedupe key to the id of the case it created. It is created
-// lazily by the first import, so a database that never imported has no such bucket.
-var bImports = []byte("imports")
 
 // MaxImportBytes caps one import file; a bigger file is refused rather than read whole.
 const MaxImportBytes = 64 << 20
@@ -124,9 +119,6 @@ func (rep ImportReport) WriteErrors(w io.Writer, lang string) error {
 	return cw.Flush()
 }
 
-// importMu serialises imports so two runs of the same file cannot both create a row.
-var importMu sync.Mutex
-
 func fileErr(key string, args ...any) error {
 	return workflow.Refuse("import", key, args...)
 }
@@ -142,12 +134,15 @@ func fileErr(key string, args ...any) error {
 // A file-level problem (no header, missing columns, not UTF-8, too big) returns an error
 // (*workflow.Refusal, both languages) before anything is imported; a storage failure
 // stops the import and returns the report so far with the error.
-func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, error) {
+func ImportCSV(s *store.Store, r io.Reader, actor workflow.Staff) (ImportReport, error) {
 	var rep ImportReport
-	if s.closed.Load() {
-		return rep, ErrClosed
+	// One import at a time per store: two runs of the same file cannot both create a row.
+	end, err := s.BeginImport()
+	if err != nil {
+		return rep, err
 	}
-	if s.opts.ReadOnly {
+	defer end()
+	if s.ReadOnly() {
 		return rep, fileErr("import.read_only_db")
 	}
 	if !actor.Active {
@@ -156,9 +151,6 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 	if !actor.Role.CanWork() {
 		return rep, fileErr("import.read_only_role", actor.Name)
 	}
-	importMu.Lock()
-	defer importMu.Unlock()
-
 	lr := &limitedReader{r: r, left: MaxImportBytes}
 	cr := csv.NewReader(lr)
 	cr.FieldsPerRecord = -1
@@ -204,24 +196,24 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 			rep.Bad = append(rep.Bad, RowProblem{Line: line, Problems: []*workflow.FieldError{workflow.NewFieldError("", "columns", "import.columns", len(rec), len(cols))}})
 			continue
 		}
-		row := parseImportRow(cols, rec, s.cat, s.opts.Now())
+		row := parseImportRow(cols, rec, s.Catalogue(), s.Now())
 		if len(row.problems) > 0 {
 			rep.Bad = append(rep.Bad, RowProblem{Line: line, Ref: row.ref, Problems: row.problems})
 			continue
 		}
-		if id, ok := s.importedCase(row.key); ok {
+		if id, ok := s.ImportedCase(row.key); ok {
 			rep.Skipped++
-			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: s.caseNo(id)})
+			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: caseNo(s, id)})
 			continue
 		}
 		// A crash between Create and markImported leaves the case without its mark: the
 		// create event names the key, so the case is found and marked, not created twice.
-		if id, ok := s.findImported(row.in.Enterprise.CreditCode, row.key); ok {
-			if err := s.markImported(row.key, id); err != nil {
+		if id, ok := s.CreatedWith(row.in.Enterprise.CreditCode, importComment(row.key)); ok {
+			if err := s.MarkImported(row.key, id); err != nil {
 				return rep, err
 			}
 			rep.Skipped++
-			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: s.caseNo(id)})
+			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: caseNo(s, id)})
 			continue
 		}
 		c, err := s.Create(actor, row.in, importComment(row.key))
@@ -233,7 +225,7 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 			}
 			return rep, err
 		}
-		if err := s.markImported(row.key, c.ID); err != nil {
+		if err := s.MarkImported(row.key, c.ID); err != nil {
 			return rep, err
 		}
 		rep.Imported++
@@ -559,65 +551,7 @@ func truncRunes(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// importedCase looks a dedupe key up.
-func (s *Store) importedCase(key string) (uint32, bool) {
-	var id uint32
-	_ = s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bImports)
-		if b == nil {
-			return nil
-		}
-		if raw := b.Get([]byte(key)); len(raw) == 4 {
-			id = binary.BigEndian.Uint32(raw)
-		}
-		return nil
-	})
-	return id, id != 0
-}
-
-// markImported records that key became case id, creating the bucket on first use.
-func (s *Store) markImported(key string, id uint32) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	return s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bImports)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(key), u32(id))
-	})
-}
-
-// findImported looks through the enterprise's cases for one whose create event carries key.
-func (s *Store) findImported(creditCode, key string) (uint32, bool) {
-	f, ok := s.Filing(creditCode)
-	if !ok {
-		return 0, false
-	}
-	want := importComment(key)
-	var found uint32
-	_ = s.view(func(tx *bolt.Tx) error {
-		for _, id := range f.Cases {
-			raw := tx.Bucket(bEvents).Get(eventKey(id, 1))
-			if raw == nil {
-				continue
-			}
-			var ev struct {
-				Kind    workflow.ActionKind `json:"kind"`
-				Comment string              `json:"comment"`
-			}
-			if json.Unmarshal(raw, &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == want {
-				found = id
-				return nil
-			}
-		}
-		return nil
-	})
-	return found, found != 0
-}
-
-func (s *Store) caseNo(id uint32) string {
+func caseNo(s *store.Store, id uint32) string {
 	if sm, ok := s.Snapshot().Get(id); ok {
 		return sm.No
 	}
