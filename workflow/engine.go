@@ -100,7 +100,7 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 		return refuse("terminal", "案件%s，不能再办理", "The case is %s; nothing more can be done", c.Stage.Label("zh"), strings.ToLower(c.Stage.Label("en")))
 	}
 	switch kind {
-	case ActWithdraw:
+	case ActWithdraw, ActAttachFile: // any open stage
 		return nil
 	case ActReassign:
 		if !actor.Role.CanReview() {
@@ -235,6 +235,12 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if a.Comment == "" {
 			return c, Event{}, refuse("comment", "备注内容不能为空", "The comment is empty")
 		}
+	case ActAttachFile:
+		f, ref := attach(&n, a)
+		if ref != nil {
+			return c, Event{}, ref
+		}
+		set("file", "", f.Name+" v"+fmt.Sprint(f.Version)+" sha256:"+f.SHA256)
 	case ActUpdateMaterial:
 		u := a.Material
 		if u == nil || strings.TrimSpace(u.Key) == "" {

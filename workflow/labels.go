@@ -73,6 +73,7 @@ var labels = map[string][2]string{
 	"action.override_credit_code": {"确认信用代码", "Override code warning"},
 	"action.add_record":           {"追加异议记录", "Add a record"},
 	"action.comment":              {"备注", "Comment"},
+	"action.attach_file":          {"附加文件", "Attach a file"},
 	"action.reveal":               {"查看完整证件号", "Reveal ID number"},
 
 	"source.pbc":         {"人民银行征信中心", "PBOC Credit Reference Center"},
