@@ -18,8 +18,14 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	pty, _, _ := sess.Pty()
-	m := tui.New(tui.Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: sessionRenderer(sess, pty.Term),
-		IdleLock: s.o.IdleLock, Now: s.o.Now, Redraws: s.redraws})
+	opts := tui.Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: sessionRenderer(sess, pty.Term),
+		IdleLock: s.o.IdleLock, Now: s.o.Now, Redraws: s.redraws}
+	if dir := s.exportDir(ss.staff.Name); dir != "" {
+		// Exports go to the person's own folder on the server; the status line says how
+		// to fetch them with scp (files.go).
+		opts.ExportDir, opts.ExportFetch = dir, s.FetchCommand
+	}
+	m := tui.New(opts)
 	var tm tea.Model = m
 	if s.o.wrap != nil {
 		tm = s.o.wrap(ss.staff, tm)
