@@ -318,17 +318,32 @@ func (a *fileArea) read(p string) (io.ReaderAt, int64, func() error, error) {
 	return nil, 0, nil, a.refuse(fs.ErrInvalid, "files.is_dir", p)
 }
 
+// uploadPlace checks where a file is sent: cases/<number>/ of a case that exists, or a
+// file name in it (len 3). It returns the segments.
+func (a *fileArea) uploadPlace(p string) ([]string, error) {
+	seg, err := a.segments(p)
+	if err != nil {
+		return nil, err
+	}
+	if len(seg) >= 2 && seg[0] == "cases" {
+		if _, err := a.s.st.CaseByNo(seg[1]); err != nil {
+			return nil, a.refuse(fs.ErrNotExist, "files.no_case", seg[1])
+		}
+	}
+	if (len(seg) != 2 && len(seg) != 3) || seg[0] != "cases" {
+		return nil, a.refuse(fs.ErrPermission, "files.write_where", p)
+	}
+	return seg, nil
+}
+
 // uploadTarget says where a file sent to p goes: the case, and the file's name.
 func (a *fileArea) uploadTarget(p string) (caseNo, name string, err error) {
-	seg, err := a.segments(p)
+	seg, err := a.uploadPlace(p)
 	if err != nil {
 		return "", "", err
 	}
-	if len(seg) != 3 || seg[0] != "cases" {
+	if len(seg) != 3 {
 		return "", "", a.refuse(fs.ErrPermission, "files.write_where", p)
-	}
-	if _, err := a.s.st.CaseByNo(seg[1]); err != nil {
-		return "", "", a.refuse(fs.ErrNotExist, "files.no_case", seg[1])
 	}
 	if r := workflow.FileNameProblem(seg[2]); r != nil {
 		return "", "", &fileErr{kind: fs.ErrInvalid, msg: r.Message(a.lang)}

@@ -1,7 +1,6 @@
 package server
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -52,15 +51,8 @@ func (s *Server) scpFiles(next ssh.Handler) ssh.Handler {
 		}
 		if info.Op == scp.OpCopyFromClient {
 			// The target is a case's folder, or a file name in it.
-			n, err := a.resolve(info.Path)
-			switch {
-			case err == nil && n.kind == nCase:
-			case n.kind == nCaseFile && errors.Is(err, fs.ErrNotExist):
-			case err != nil && n.kind != nCaseFile:
+			if _, err := a.uploadPlace(info.Path); err != nil {
 				fail(err)
-				return
-			default:
-				fail(a.refuse(fs.ErrPermission, "files.write_where", info.Path))
 				return
 			}
 		}

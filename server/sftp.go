@@ -37,7 +37,8 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 	if err := rs.Serve(); err != nil && !errors.Is(err, io.EOF) {
 		s.log.Debug("sftp ended", "staff", a.me.Name, "err", err)
 	}
-	rs.Close()
+	// Not rs.Close(): that closes the channel before the exit status is sent, and scp
+	// (SFTP) then fails a copy that succeeded. The ssh package sends 0 and closes.
 }
 
 type sftpHandler struct {

@@ -159,7 +159,7 @@ var catalogue = map[string][2]string{
 	"letter.hint":            {"[ ] 切换文书  e 导出", "[ ] switch letter  e export"},
 	"letter.exported":        {"已导出：%s 与 %s", "Exported: %s and %s"},
 	"files.title":            {"附件（%d，经 scp/sftp 发送到 cases/案件编号/）", "Attached files (%d, sent by scp/sftp to cases/CASE-NUMBER/)"},
-	"export.fetch":           {"已导出到您在服务器上的 exports/，在自己电脑上取回：%s", "Exported to your exports/ on the server; fetch it on your computer: %s"},
+	"export.fetch":           {"已导出；在自己电脑上取回：%s", "Exported; fetch it on your computer: %s"},
 	"letter.no_dir":          {"未设置导出目录", "No export directory is set"},
 	"ent.title":              {"客户备案", "Client filing"},
 	"key.dashboard":          {"统计看板", "dashboard"},
