@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -58,7 +59,7 @@ func New(o Options) *Model {
 	}
 	lang := NormLang(o.Lang)
 	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
-		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, redraws: o.Redraws}
+		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, ExportFetch: o.ExportFetch, redraws: o.Redraws}
 	c.loadStaff()
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
@@ -675,11 +676,13 @@ func (m *Model) exportQueue() {
 		m.setStatus(m.c.T("letter.no_dir"), true)
 		return
 	}
-	path, err := exportMarked(m.c, m.q)
+	path, n, err := exportMarked(m.c, m.q)
 	switch {
 	case err != nil:
 		m.setStatus(m.errText(err), true)
+	case path != "" && m.c.ExportFetch != nil:
+		m.setStatus(m.c.T("export.fetch", m.c.ExportFetch(filepath.Base(path))), false)
 	case path != "":
-		m.setStatus(m.c.T("queue.exported", path), false)
+		m.setStatus(m.c.T("queue.exported", path+" ("+strconv.Itoa(n)+")"), false)
 	}
 }

@@ -105,7 +105,7 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 		return refuse("terminal", "refuse.terminal", msg.Lower(loc(c.Stage.Label)))
 	}
 	switch kind {
-	case ActWithdraw:
+	case ActWithdraw, ActAttachFile: // any open stage
 		return nil
 	case ActReassign:
 		if !actor.Role.CanReview() {
@@ -235,6 +235,12 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if a.Comment == "" {
 			return c, Event{}, refuse("comment", "refuse.comment_4")
 		}
+	case ActAttachFile:
+		f, ref := attach(&n, a)
+		if ref != nil {
+			return c, Event{}, ref
+		}
+		set("file", "", f.Name+" v"+fmt.Sprint(f.Version)+" sha256:"+f.SHA256)
 	case ActUpdateMaterial:
 		u := a.Material
 		if u == nil || strings.TrimSpace(u.Key) == "" {

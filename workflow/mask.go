@@ -57,6 +57,9 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 			fn(TextFree, &it.Note)
 		}
 	}
+	for i := range c.Files {
+		walkFile(&c.Files[i], fn)
+	}
 	fn(TextCode, &c.Owner)
 	for i := range c.Investigators {
 		fn(TextCode, &c.Investigators[i])
@@ -118,6 +121,9 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 		walkRecord(a.Record, fn)
 	}
 	walkMaterials(a.Materials, fn)
+	if a.File != nil {
+		walkFile(a.File, fn)
+	}
 	if l := ev.Letter; l != nil {
 		fn(TextCode, &l.Kind)
 		fn(TextCode, &l.Lang)
@@ -361,4 +367,11 @@ func unmasked(v reflect.Value, path string, keep []string) string {
 		}
 	}
 	return ""
+}
+
+func walkFile(f *FileRef, fn func(TextKind, *string)) {
+	fn(TextFree, &f.Name)
+	fn(TextCode, &f.SHA256)
+	fn(TextCode, &f.By)
+	fn(TextCode, &f.At)
 }

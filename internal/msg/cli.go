@@ -205,6 +205,7 @@ var cliText = map[string]Text{
 	"cli.backup_key_note":       {ZH: "注意：密钥文件 %s 不在备份中；请另行妥善保管一份——没有它，经办人身份证号和电话无法读取", EN: "note: the key file %s is not in the backup; keep a copy of it apart from the backup — without it agents' ID numbers and phones cannot be read"},
 	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problems — the copy was kept as it is; run repairdesk check on the database"},
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
+	"cli.serve_bad_upload":      {ZH: "--max-upload %q 无效：请写如 20MB、512KB 的大小（1KB 至 256MB）", EN: "--max-upload %q is invalid: give a size such as 20MB or 512KB (1KB to 256MB)"},
 	"cli.serve_bad_limits":      {ZH: "--max-sessions 和 --max-sessions-per-staff 须为正整数", EN: "--max-sessions and --max-sessions-per-staff must be positive whole numbers"},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
 	"cli.anchor_none":           {ZH: "锚定日志：无——此数据库的历史未锚定（尚未以读写方式打开过，或由旧版写入）", EN: "anchor log: none — this database's history is not anchored (never opened for writing, or written by an older repairdesk)"},

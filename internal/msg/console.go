@@ -313,4 +313,7 @@ var consoleText = map[string]Text{
 	"due.tab_over":           {ZH: "%d 逾期", EN: "%d overdue"},
 	"case.returned":          {ZH: "退回原因", EN: "Returned"},
 	"case.returned_by":       {ZH: "%s 退回于 %s", EN: "returned by %s on %s"},
+	// Attached files and exports fetched over scp.
+	"files.title":  {ZH: "附件（%d，经 scp/sftp 发送到 cases/案件编号/）", EN: "Attached files (%d, sent by scp/sftp to cases/CASE-NUMBER/)"},
+	"export.fetch": {ZH: "已导出；在自己电脑上取回：%s", EN: "Exported; fetch it on your computer: %s"},
 }

@@ -132,4 +132,6 @@ var labelText = map[string]Text{
 	"material.court_fulfilment":       {ZH: "履行完毕证明或结案证明", EN: "Proof of fulfilment of the judgment"},
 	"material.identity_proof":         {ZH: "身份冒用报案回执或证明", EN: "Police report of identity misuse"},
 	"material.correction_evidence":    {ZH: "信息错误的证明材料", EN: "Evidence the data is wrong"},
+	// Attaching a file (scp/sftp upload).
+	"action.attach_file": {ZH: "附加文件", EN: "Attach a file"},
 }

@@ -29,6 +29,19 @@ var serverText = map[string]Text{
 		EnOne: "You already have %d session open (the limit per person): quit it and connect again.", Count: 0},
 	"ssh.ended_disabled": {ZH: "您的账号已被管理员停用，会话已结束。", EN: "Your account was disabled by an admin; this session has ended."},
 	"ssh.ended_key":      {ZH: "您登录所用的公钥已被移除，会话已结束。", EN: "The key you logged in with was removed from your account; this session has ended."},
+	// Files over scp and sftp (server/files.go): the staff member is known, so one language.
+	"files.bad_path":    {ZH: "路径无效（含有控制字符、NUL 或反斜杠）：%s", EN: "Invalid path (control characters, NUL or a backslash): %s"},
+	"files.escape":      {ZH: "路径不能含有 ..：%s", EN: "A path cannot contain ..: %s"},
+	"files.not_found":   {ZH: "没有这个文件或目录：%s（可用：exports/ 与 cases/案件编号/）", EN: "No such file or folder: %s (there are exports/ and cases/CASE-NUMBER/)"},
+	"files.no_case":     {ZH: "案件 %s 不存在", EN: "There is no case %s"},
+	"files.not_dir":     {ZH: "%s 不是目录", EN: "%s is not a folder"},
+	"files.is_dir":      {ZH: "%s 是目录，不是文件", EN: "%s is a folder, not a file"},
+	"files.unreadable":  {ZH: "无法读取 %s：%s", EN: "Cannot read %s: %s"},
+	"files.write_where": {ZH: "只能上传到 cases/案件编号/ 下（例如 cases/XF-2026-000012/），不能写入 %s", EN: "Files can only be sent to cases/CASE-NUMBER/ (for example cases/XF-2026-000012/), not to %s"},
+	"files.refused":     {ZH: "未附加 %s：%s", EN: "%s was not attached: %s"},
+	"files.gone":        {ZH: "找不到该案件或文件", EN: "The case or file was not found"},
+	"files.read_only":   {ZH: "此处不能修改、删除或新建目录；上传的文件不会被覆盖，同名文件另存为新版本", EN: "Nothing here can be changed, removed or made a folder; files sent are never overwritten, a file of the same name becomes its next version"},
+	"files.recursive":   {ZH: "不支持目录上传（scp -r），请逐个发送文件", EN: "Folders cannot be sent (scp -r): send the files one by one"},
 }
 
 // SSHBilingual are the keys of serverText said in both languages at once (before login).
