@@ -13,6 +13,7 @@ import (
 func newIntakeForm(c *Common) *form {
 	lang := c.Lang
 	f := newForm(c, c.T("intake.title"))
+	f.name = "intake"
 	f.text("name", c.T("f.enterprise"), true, nil)
 	f.text("credit_code", c.T("f.credit_code"), true, func(v string) (string, bool) {
 		if _, fe := workflow.ValidateCreditCode(v); fe != nil {
@@ -54,7 +55,7 @@ func newIntakeForm(c *Common) *form {
 		if fl, ok := c.Store.Filing(code); ok {
 			fill := func(key, v string) {
 				if fl := f.get(key); fl.value() == "" && v != "" {
-					fl.input.SetValue(safe(v))
+					fl.setValue(safe(v))
 				}
 			}
 			fill("name", fl.Enterprise.Name)

@@ -58,6 +58,13 @@ type Model struct {
 	// limit; the View that follows that update returns it.
 	frame   string
 	frameOK bool
+
+	// cur is where the terminal's cursor stands after the last frame (cursor.go).
+	cur cursorAt
+	// forms.go: drafts found at the start, offered one at a time; grace: the server's
+	// countdown before it ends the session.
+	drafts []store.Draft
+	grace  *graceState
 }
 
 // New builds the console for one session.
@@ -70,7 +77,7 @@ func New(o Options) *Model {
 	}
 	lang := NormLang(o.Lang)
 	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
-		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, redraws: o.Redraws}
+		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, redraws: o.Redraws, draftDelay: draftDelay}
 	c.loadStaff()
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
@@ -85,12 +92,15 @@ func New(o Options) *Model {
 		// logging in again from the same terminal would get past the lock.
 		m.pin = m.newPINGate(pinLogin)
 	}
+	m.loadDrafts() // offered once the console is open (drafts.go)
 	return m
 }
 
-// Close stops listening to the store (call when the session ends).
+// Close stops listening to the store (call when the session ends). What an open form
+// holds is kept as a draft: the connection may have dropped.
 func (m *Model) Close() {
 	if m.unsub != nil {
+		m.saveDraft()
 		m.unsub()
 		m.unsub = nil
 	}
@@ -149,6 +159,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		return m, nil
 	case ServerStoppingMsg:
+		m.saveDraft()
 		m.ending = m.c.T("server.stopping")
 		return m, tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
 	case EndSessionMsg:
@@ -157,6 +168,13 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 	case quitMsg:
 		m.Close()
 		return m, tea.Quit
+	case draftTickMsg:
+		m.onDraftTick(msg)
+		return m, nil
+	case GraceMsg:
+		return m, m.onGrace(msg)
+	case graceTickMsg:
+		return m, m.onGraceTick()
 	case tickMsg:
 		if m.idleLock > 0 && m.pin == nil && m.c.Now().Sub(m.lastKey) >= m.idleLock {
 			m.pin = m.newPINGate(pinLock)
@@ -284,7 +302,7 @@ func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
 		if errors.As(msg.err, &ce) {
 			// Someone else got there first: reload, keep the user's input, let them check.
 			if m.af != nil {
-				m.af.err = text
+				m.af.failed(text)
 				m.afCase.Version = ce.Current
 			}
 			m.setStatus(text, true)
@@ -295,13 +313,14 @@ func (m *Model) onActionDone(msg actionDoneMsg) tea.Cmd {
 			return nil
 		}
 		if m.af != nil {
-			m.af.err = text
+			m.af.failed(text)
 		} else if m.cv != nil {
 			m.cv.notice = text
 		}
 		m.setStatus(text, true)
 		return nil
 	}
+	m.dropDraft(m.af)
 	m.af, m.afKind = nil, ""
 	m.setStatus(m.c.T("act.done", msg.kind.Label(m.c.Lang)), false)
 	if m.cv != nil && m.cv.id == msg.id {
@@ -319,10 +338,11 @@ type intakeDoneMsg struct {
 func (m *Model) onIntakeDone(msg intakeDoneMsg) tea.Cmd {
 	if msg.err != nil {
 		if m.intake != nil {
-			m.intake.err = m.errText(msg.err)
+			m.intake.failed(m.errText(msg.err))
 		}
 		return nil
 	}
+	m.dropDraft(m.intake)
 	m.intake = nil
 	m.setStatus(m.c.T("intake.created", msg.cs.No), false)
 	m.q.setSnapshot(m.c.Store.Snapshot())
@@ -377,8 +397,21 @@ func (m *Model) typing() bool {
 func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 	k := m.c.Keys
 	if km.String() == "ctrl+c" {
+		// A form with input asks first, as esc does; "y" then ends the session.
+		if f := m.openForm(); f != nil && !f.confirm && f.askLeave(true) {
+			return nil
+		}
+		if f := m.openForm(); f != nil && f.confirm {
+			f.quitting = true // already asking: the answer now also ends the session
+			return nil
+		}
 		m.Close()
 		return tea.Quit
+	}
+	if len(m.drafts) > 0 && m.cmd == nil && m.confirm == nil && !m.help && m.openForm() == nil {
+		if done, cmd := m.draftKey(km); done {
+			return cmd
+		}
 	}
 	if m.help {
 		if key.Matches(km, k.Help) || km.String() == "esc" || km.String() == "q" {
@@ -420,7 +453,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		res, cmd := m.intake.Update(km)
 		switch res {
 		case formCancel:
-			m.intake = nil
+			return m.leaveForm(m.intake)
 		case formSubmit:
 			return m.submitIntake()
 		}
@@ -429,7 +462,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		res, cmd := m.af.Update(km)
 		switch res {
 		case formCancel:
-			m.af = nil
+			return m.leaveForm(m.af)
 		case formSubmit:
 			a := actionFromForm(m.afKind, m.af)
 			return applyCmd(m.c, m.afCase.ID, m.afCase.Version, a)
@@ -533,11 +566,29 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 
 func (m *Model) submitIntake() tea.Cmd {
 	in := intakeFromForm(m.c, m.intake)
-	st, me := m.c.Store, m.c.Me
+	st, me, token := m.c.Store, m.c.Me, m.intake.token
 	return func() tea.Msg {
-		cs, err := st.Create(me, in, "")
+		// The form's token: a retried submit returns the case the first one made.
+		cs, _, err := st.CreateOnce(me, in, "", token)
 		return intakeDoneMsg{cs: cs, err: err}
 	}
+}
+
+// leaveForm closes a form the user chose to leave: its draft goes with it, and after
+// ctrl+c so does the session.
+func (m *Model) leaveForm(f *form) tea.Cmd {
+	m.dropDraft(f)
+	quit := f.quitting
+	if m.intake == f {
+		m.intake = nil
+	} else {
+		m.af = nil
+	}
+	if quit {
+		m.Close()
+		return tea.Quit
+	}
+	return nil
 }
 
 // commands of the ':' palette.
@@ -720,11 +771,15 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 }
 
 func (m *Model) View() string {
+	frame := m.frame
 	if m.frameOK {
 		m.frameOK = false
-		return m.frame
+	} else {
+		frame = m.view()
 	}
-	return m.view()
+	out, row, col, ok := findCursor(frame)
+	m.cur.set(row, col, ok)
+	return out
 }
 
 func (m *Model) view() string {
@@ -774,6 +829,10 @@ func (m *Model) view() string {
 	case m.cmd != nil:
 		m.cmd.Width = w - width(m.cmd.Prompt) - 2
 		foot = m.cmd.View()
+	case m.grace != nil:
+		foot = st.StatusErr.Render(cut(m.graceLine(), w))
+	case m.draftOffer() != "":
+		foot = st.Warn.Render(cut(m.draftOffer(), w))
 	case m.status != "":
 		s := st.StatusOK
 		if m.statusErr {

@@ -32,6 +32,7 @@ type ServeOptions struct {
 	Listen      string        // host:port
 	HostKeyPath string        // ed25519 key, created on first start and then always reused
 	IdleLock    time.Duration // lock a console after this long without a key (0 = never)
+	Grace       time.Duration // on stop, sessions get this long, with a countdown (grace.go)
 	Logger      *log.Logger   // nil: standard error
 	Now         func() time.Time
 
@@ -68,6 +69,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	select {
 	case serveErr = <-errc: // the listener failed
 	case <-ctx.Done():
+		s.Grace(o.Grace)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()
@@ -571,7 +573,7 @@ func (s *Server) console(_ ssh.Handler) ssh.Handler {
 		}
 		g := &guard{inner: tm, lang: ss.lang, onPanic: func(v any, stack []byte) { s.sessionPanicked(ss, v, stack) }}
 		in := &sessionInput{r: sess}
-		p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
+		p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(m.Output(sess)), tea.WithAltScreen(),
 			// The server, not each program, decides what a signal to the process means.
 			tea.WithoutSignalHandler())
 		g.prog = p

@@ -23,6 +23,7 @@ func (a *app) serveCmd() *cobra.Command {
 	listen := f.String("listen", "127.0.0.1:23234", a.t("flag.listen"))
 	hostKey := f.String("host-key", "", a.t("flag.host_key"))
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
+	grace := f.Duration("grace", tui.DefaultGrace, a.t("flag.grace"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
 	c.RunE = a.run(func([]string) int {
 		if *hostKey == "" {
@@ -55,7 +56,7 @@ func (a *app) serveCmd() *cobra.Command {
 		} else {
 			defer stopCtl()
 		}
-		err := tui.Serve(ctx, tui.ServeOptions{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger})
+		err := tui.Serve(ctx, tui.ServeOptions{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))
 		}
