@@ -47,6 +47,7 @@ type caseView struct {
 	reveal    bool // ID number shown whole (after a logged reveal)
 	prompt    *textinput.Model
 	promptK   string // "invalid" or "reveal"
+	promptErr string // what is wrong with the prompt's answer, shown beside it
 	notice    string
 }
 
@@ -202,7 +203,7 @@ func (v *caseView) openPrompt(kind, label string) {
 	in.Prompt = label
 	in.CharLimit = 200
 	in.Focus()
-	v.prompt, v.promptK = &in, kind
+	v.prompt, v.promptK, v.promptErr = &in, kind, ""
 }
 
 func (v *caseView) updatePrompt(km tea.KeyMsg) tea.Cmd {
@@ -213,7 +214,8 @@ func (v *caseView) updatePrompt(km tea.KeyMsg) tea.Cmd {
 	case tea.KeyEnter:
 		text := strings.TrimSpace(v.prompt.Value())
 		if text == "" {
-			v.notice = v.c.T("f.required")
+			// Said in place, beside the prompt that needs it (the notice line is under it).
+			v.promptErr = v.c.T("f.required")
 			return nil
 		}
 		kind := v.promptK
@@ -234,6 +236,7 @@ func (v *caseView) updatePrompt(km tea.KeyMsg) tea.Cmd {
 		return nil
 	}
 	var cmd tea.Cmd
+	v.promptErr = ""
 	*v.prompt, cmd = v.prompt.Update(km)
 	return cmd
 }
@@ -328,7 +331,13 @@ func (v *caseView) View(w, h int) string {
 	switch {
 	case v.prompt != nil:
 		v.prompt.Width = w - width(v.prompt.Prompt) - 2
-		lines = append(lines, v.prompt.View())
+		if v.promptErr != "" {
+			em := "  ↳ " + v.promptErr
+			v.prompt.Width -= width(em)
+			lines = append(lines, v.prompt.View()+st.Err.Render(em))
+		} else {
+			lines = append(lines, v.prompt.View())
+		}
 	case v.notice != "":
 		lines = append(lines, st.Warn.Render(cut(v.notice, w)))
 	default:

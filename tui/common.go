@@ -72,7 +72,7 @@ type Common struct {
 	// draftDelay: an open form's draft is saved this long after its last change (0: not
 	// on a timer; tests that drive keys without the runtime).
 	draftDelay time.Duration
-	staff     map[string]workflow.Staff // display names, refreshed when staff change
+	staff      map[string]workflow.Staff // display names, refreshed when staff change
 }
 
 type lipglossStyle = lipgloss.Style

@@ -3,6 +3,7 @@ package tui
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
 
@@ -86,6 +87,11 @@ func wrapPara(para string, w int) []string {
 			head := ansi.Truncate(u, w, "")
 			if head == "" {
 				break
+			}
+			// The piece after the cut must not start with a closing mark: one less here.
+			for rest := []rune(u[len(head):]); len(rest) > 0 && strings.ContainsRune(noLineStart, rest[0]) && utf8.RuneCountInString(head) > 1; rest = []rune(u[len(head):]) {
+				_, n := utf8.DecodeLastRuneInString(head)
+				head = head[:len(head)-n]
 			}
 			line.WriteString(head)
 			flush()

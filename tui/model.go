@@ -425,12 +425,16 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 	if m.confirm != nil {
 		do := m.confirm
 		m.confirm = nil
-		if km.String() == "y" || km.String() == "Y" {
+		switch km.String() {
+		case "y", "Y":
 			m.setStatus("", false)
 			return do()
+		case "n", "N", "esc":
+			m.setStatus(m.c.T("queue.cancelled"), false)
+			return nil
 		}
+		// Any other key cancels and does what it does: a prompt never swallows a key.
 		m.setStatus(m.c.T("queue.cancelled"), false)
-		return nil
 	}
 	switch {
 	case m.entv != nil:
