@@ -356,6 +356,13 @@ func TestCursorAtInsertionPoint(t *testing.T) {
 	if want := width(m.c.T("cmd.prompt") + "open 中文"); !ok || r != 39 || c != want {
 		t.Fatalf("':' line: cursor at (%d,%d,%v), want (39,%d)", r, c, ok, want)
 	}
+	press(m, "esc", "/")
+	typeText(m, "郑州")
+	m.View()
+	r, c, ok = m.Cursor()
+	if want := width(m.c.T("search.prompt") + "郑州"); !ok || r != 2 || c != want {
+		t.Fatalf("'/' line: cursor at (%d,%d,%v), want (2,%d)\n%s", r, c, ok, want, screen(m))
+	}
 }
 
 // The output follows each frame with a move to the insertion point and shows the cursor,
