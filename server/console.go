@@ -26,7 +26,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	g := &guard{inner: tm, lang: ss.lang, onPanic: func(v any, stack []byte) { s.sessionPanicked(ss, v, stack) }}
 	in := newSessionInput(sess)
-	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
+	// The terminal's cursor follows the focused field, for input methods (tui/cursor.go).
+	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(m.Output(sess)), tea.WithAltScreen(),
 		// The server, not each program, decides what a signal to the process means.
 		tea.WithoutSignalHandler())
 	g.prog = p

@@ -17,6 +17,9 @@ type KeyMap struct {
 	PrevLetter, NextLetter              key.Binding
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	Yes, No, Enter, Cancel              key.Binding
+	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
+	// and Discard answer the offer of a draft.
+	Interrupt, Resume, Later, Discard key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -66,5 +69,9 @@ func NewKeyMap(lang string) KeyMap {
 		No:          b("n/esc", "key.no", "n", "N", "esc"),
 		Enter:       b("enter", "key.ok", "enter"),
 		Cancel:      b("esc", "key.cancel", "esc"),
+		Interrupt:   b("ctrl+c", "key.interrupt", "ctrl+c"),
+		Resume:      b("y", "key.resume", "y", "Y"),
+		Later:       b("n/esc", "key.later", "n", "N", "esc"),
+		Discard:     b("x", "key.discard", "x", "X"),
 	}
 }

@@ -114,7 +114,8 @@ func (a *app) console(o *consoleOpts) int {
 	}
 	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: o.demo, IdleLock: o.idle, ExportDir: filepath.Join(dataDir(), "exports")})
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithAltScreen())
+	// The terminal's cursor follows the focused field, for input methods (tui/cursor.go).
+	p := tea.NewProgram(m, tea.WithAltScreen(), tea.WithOutput(m.Output(os.Stdout)))
 	if _, err := p.Run(); err != nil {
 		return fail(exitFail, err.Error())
 	}

@@ -23,6 +23,7 @@ func (a *app) serveCmd() *cobra.Command {
 	listen := f.String("listen", "127.0.0.1:23234", a.t("flag.listen"))
 	hostKey := f.String("host-key", "", a.t("flag.host_key"))
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
+	grace := f.Duration("grace", server.DefaultGrace, a.t("flag.grace"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
 	maxPerStaff := f.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, a.t("flag.max_sessions_per_staff"))
@@ -60,7 +61,7 @@ func (a *app) serveCmd() *cobra.Command {
 		} else {
 			defer stopCtl()
 		}
-		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger,
+		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger,
 			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))
