@@ -32,7 +32,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	}
 	g := &guard{inner: tm, lang: ss.lang, onPanic: func(v any, stack []byte) { s.sessionPanicked(ss, v, stack) }}
 	in := newSessionInput(sess)
-	popts := []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
+	// The terminal's cursor follows the focused field, for input methods (tui/cursor.go).
+	popts := []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(m.Output(sess)), tea.WithAltScreen(),
 		// The server, not each program, decides what a signal to the process means.
 		tea.WithoutSignalHandler()}
 	// The mouse, unless the client's terminal cannot report it (TERM dumb, vt100).

@@ -40,6 +40,7 @@ type Options struct {
 	Listen      string        // host:port
 	HostKeyPath string        // ed25519 key, created on first start and then always reused
 	IdleLock    time.Duration // lock a console after this long without a key (0 = never)
+	Grace       time.Duration // on stop, sessions get this long, with a countdown (grace.go)
 	Logger      *log.Logger   // nil: standard error
 	Now         func() time.Time
 
@@ -90,6 +91,7 @@ func Serve(ctx context.Context, o Options) error {
 	select {
 	case serveErr = <-errc: // the listener failed
 	case <-ctx.Done():
+		s.Grace(o.Grace)
 	}
 	sctx, cancel := context.WithTimeout(context.Background(), shutdownGrace)
 	defer cancel()

@@ -121,6 +121,13 @@ func (s *Store) Events(id uint32) ([]workflow.Event, error) {
 // Create takes in a new case: assigns its id and number, copies the checklist from the
 // catalogue if the intake has none, and saves the case with its first event.
 func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string) (workflow.Case, error) {
+	return s.create(actor, in, comment, "")
+}
+
+// create is Create; a non-empty token is recorded with the new case in the same
+// transaction, and a token already recorded returns *dupToken and writes nothing
+// (CreateOnce, drafts.go).
+func (s *Store) create(actor workflow.Staff, in workflow.Intake, comment, token string) (workflow.Case, error) {
 	if s.closed.Load() {
 		return workflow.Case{}, ErrClosed
 	}
@@ -141,6 +148,11 @@ func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string)
 	}
 	var out workflow.Case
 	err := s.update(func(tx *bolt.Tx) error {
+		if token != "" {
+			if id, ok := tokenCase(tx, token); ok {
+				return &dupToken{id: id}
+			}
+		}
 		cb := tx.Bucket(bCases)
 		seq, err := cb.NextSequence()
 		if err != nil {
@@ -163,6 +175,11 @@ func (s *Store) Create(actor workflow.Staff, in workflow.Intake, comment string)
 		}
 		if err := s.fileEnterprise(tx, &c); err != nil {
 			return err
+		}
+		if token != "" {
+			if err := useToken(tx, token, c.ID); err != nil {
+				return err
+			}
 		}
 		s.anch.note(c.ID, ev.Seq, ev.Hash)
 		out = c

@@ -102,8 +102,11 @@ var (
 )
 
 func (c *Common) dateCheck(v string) (string, bool) {
-	if _, err := workflow.ParseDate(v); err != nil || !dateRe.MatchString(v) {
+	if !dateRe.MatchString(v) {
 		return c.T("f.date_format"), false
+	}
+	if _, err := workflow.ParseDate(v); err != nil { // 2026-13-45 has the format, not the day
+		return c.T("f.date_nosuch", v), false
 	}
 	return "", false
 }
@@ -112,6 +115,7 @@ func (c *Common) dateCheck(v string) (string, bool) {
 func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 	lang := c.Lang
 	f := newForm(c, kind.Label(lang)+"  "+cs.No)
+	f.name, f.caseID = string(kind), cs.ID
 	switch kind {
 	case workflow.ActAddRecord:
 		recordFields(c, f)

@@ -75,7 +75,10 @@ type Common struct {
 	// ExportFetch: see Options.ExportFetch (nil on a desk).
 	ExportFetch func(name string) string
 	redraws     RedrawLimit
-	staff       map[string]workflow.Staff // display names, refreshed when staff change
+	// draftDelay: an open form's draft is saved this long after its last change (0: not
+	// on a timer; tests that drive keys without the runtime).
+	draftDelay time.Duration
+	staff      map[string]workflow.Staff // display names, refreshed when staff change
 	// outbox holds what the screens said during one update, for the root (screen.go).
 	outbox []tea.Msg
 }

@@ -1,10 +1,14 @@
 package tui
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"strings"
 	"unicode/utf8"
 
+	"github.com/charmbracelet/bubbles/cursor"
 	"github.com/charmbracelet/bubbles/key"
+	"github.com/charmbracelet/bubbles/textarea"
 	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -17,6 +21,7 @@ const (
 	fText fieldKind = iota
 	fChoice
 	fMulti
+	fArea // several lines of free text (explanation, findings, comments, reasons)
 )
 
 type option struct{ key, label string }
@@ -28,6 +33,8 @@ type field struct {
 	kind     fieldKind
 	required bool
 	input    textinput.Model
+	area     textarea.Model
+	limit    int // characters the field takes; typing or pasting stops there
 	options  []option
 	sel      int
 	checked  map[int]bool
@@ -35,6 +42,7 @@ type field struct {
 	visible  func(f *form) bool
 	msg      string
 	warn     bool
+	over     int // characters the last typing or paste had beyond the limit (not taken)
 }
 
 func (fd *field) value() string {
@@ -52,9 +60,25 @@ func (fd *field) value() string {
 			}
 		}
 		return strings.Join(keys, ",")
+	case fArea:
+		return strings.TrimSpace(fd.area.Value())
 	}
 	return strings.TrimSpace(fd.input.Value())
 }
+
+// raw is the field as typed (for a draft): text untrimmed, choices by key.
+func (fd *field) raw() string {
+	switch fd.kind {
+	case fText:
+		return fd.input.Value()
+	case fArea:
+		return fd.area.Value()
+	}
+	return fd.value()
+}
+
+// text reports whether the field takes typed text.
+func (fd *field) text() bool { return fd.kind == fText || fd.kind == fArea }
 
 func (fd *field) setValue(v string) {
 	switch fd.kind {
@@ -66,6 +90,35 @@ func (fd *field) setValue(v string) {
 		}
 	case fText:
 		fd.input.SetValue(v)
+	case fArea:
+		fd.area.SetValue(v)
+	case fMulti:
+		fd.checked = map[int]bool{}
+		for _, k := range strings.Split(v, ",") {
+			for i, o := range fd.options {
+				if o.key == k {
+					fd.checked[i] = true
+				}
+			}
+		}
+	}
+}
+
+func (fd *field) focus() {
+	switch fd.kind {
+	case fText:
+		fd.input.Focus()
+	case fArea:
+		fd.area.Focus()
+	}
+}
+
+func (fd *field) blur() {
+	switch fd.kind {
+	case fText:
+		fd.input.Blur()
+	case fArea:
+		fd.area.Blur()
 	}
 }
 
@@ -80,6 +133,24 @@ type form struct {
 	dirty    bool
 	confirm  bool // asking whether to discard
 	onChange func(f *form, changed *field)
+
+	// name and caseID identify the form's draft ("intake", or the action kind); token is
+	// this form instance's idempotency token, recorded by the store with what it creates.
+	name   string
+	caseID uint32
+	token  string
+	// busy: a submit is in flight; more submits are ignored until it is answered.
+	busy bool
+	// gen counts changes; a draft is saved when it stops changing (drafts.go).
+	gen int
+	// quitting: the discard question came from ctrl+c, and "y" ends the session.
+	quitting bool
+}
+
+func newToken() string {
+	var b [16]byte
+	_, _ = rand.Read(b[:])
+	return hex.EncodeToString(b[:])
 }
 
 // structured text fields: the numbers they hold are meant to be there.
@@ -117,7 +188,7 @@ func (f *form) moveNumbers() string {
 	order := append([]*field{f.fields[f.focus]}, f.fields...)
 	moved := 0
 	for _, fd := range order {
-		if fd.kind != fText || numberFields[fd.key] || !f.shown(fd) {
+		if !fd.text() || numberFields[fd.key] || !f.shown(fd) {
 			continue
 		}
 		v := fd.value()
@@ -145,19 +216,60 @@ func (f *form) moveNumbers() string {
 	return f.c.T("pii.moved", moved)
 }
 
-func newForm(c *Common, title string) *form { return &form{c: c, title: title} }
+func newForm(c *Common, title string) *form { return &form{c: c, title: title, token: newToken()} }
+
+// fieldLimits: how many characters each field takes, the engine's limits where it has
+// them (workflow.ValidateIntake), so that what the form takes the engine accepts.
+var fieldLimits = map[string]int{
+	"name": 100, "legal_rep": 40, "address": 200, "agent": 40, "phone": 20, "id_number": 20,
+	"credit_code": 24, "auth": 100, "institution": 100, "date": 10, "expiry": 10, "amount": 20,
+	"reference": 100, "evidence": 80,
+}
+
+// areaFields are the long texts: several lines, bubbles/textarea.
+var areaFields = map[string]bool{"detail": true, "explanation": true, "checked": true, "conclusion": true,
+	"plan": true, "note": true, "comment": true}
+
+const (
+	textLimit  = 400
+	areaLimit  = 1000
+	areaHeight = 3
+)
 
 func (f *form) text(key, label string, required bool, validate func(string) (string, bool)) *field {
-	in := newInput()
-	in.Prompt = ""
-	in.CharLimit = 400
-	in.Cursor.Style = f.c.R.NewStyle().Reverse(true)
-	in.TextStyle = f.c.R.NewStyle()
-	in.PlaceholderStyle = f.c.Styles.Faint
-	fd := &field{key: key, label: label, kind: fText, required: required, input: in, validate: validate}
+	fd := &field{key: key, label: label, kind: fText, required: required, validate: validate}
+	if areaFields[key] {
+		fd.kind, fd.limit = fArea, areaLimit
+		ta := textarea.New()
+		ta.Prompt = ""
+		ta.ShowLineNumbers = false
+		ta.CharLimit = areaLimit
+		ta.MaxHeight = 0
+		ta.SetHeight(areaHeight)
+		ta.Cursor.SetMode(cursor.CursorStatic)
+		ta.Cursor.Style = cursorStyle(f.c.R.NewStyle())
+		ta.FocusedStyle = textarea.Style{Base: f.c.R.NewStyle(), Text: f.c.R.NewStyle(), CursorLine: f.c.R.NewStyle(), Placeholder: f.c.Styles.Faint, EndOfBuffer: f.c.Styles.Faint}
+		ta.BlurredStyle = ta.FocusedStyle
+		ta.EndOfBufferCharacter = ' '
+		ta.KeyMap.InsertNewline.SetKeys("enter", "ctrl+j")
+		ta.Blur()
+		fd.area = ta
+	} else {
+		in := newInput()
+		in.Prompt = ""
+		fd.limit = textLimit
+		if l, ok := fieldLimits[key]; ok {
+			fd.limit = l
+		}
+		in.CharLimit = fd.limit
+		in.Cursor.Style = cursorStyle(f.c.R.NewStyle())
+		in.TextStyle = f.c.R.NewStyle()
+		in.PlaceholderStyle = f.c.Styles.Faint
+		fd.input = in
+	}
 	f.fields = append(f.fields, fd)
 	if len(f.fields) == 1 {
-		fd.input.Focus()
+		fd.focus()
 	}
 	return fd
 }
@@ -203,6 +315,7 @@ func (f *form) check(fd *field) bool {
 	}
 	v := fd.value()
 	if v == "" {
+		fd.over = 0
 		if fd.required {
 			fd.msg = f.c.T("f.required")
 			return false
@@ -219,6 +332,9 @@ func (f *form) check(fd *field) bool {
 		if w := f.numberWarning(fd, v); w != "" {
 			fd.msg, fd.warn = w, true
 		}
+	}
+	if fd.msg == "" && fd.over > 0 {
+		fd.msg, fd.warn = f.c.T("f.too_long", fd.label, fd.limit, fd.over), true
 	}
 	return true
 }
@@ -245,14 +361,12 @@ func (f *form) move(d int) {
 }
 
 func (f *form) setFocus(i int) {
-	if cur := f.fields[f.focus]; cur.kind == fText {
-		cur.input.Blur()
+	if cur := f.fields[f.focus]; cur.text() {
+		cur.blur()
 		f.check(cur) // live validation as the user leaves a field
 	}
 	f.focus = i
-	if nf := f.fields[i]; nf.kind == fText {
-		nf.input.Focus()
-	}
+	f.fields[i].focus()
 }
 
 type formResult int
@@ -265,59 +379,98 @@ const (
 
 // typing: the focused field takes text (not while asking whether to discard).
 func (f *form) typing() bool {
-	return !f.confirm && f.focus < len(f.fields) && f.fields[f.focus].kind == fText
+	return !f.confirm && f.focus < len(f.fields) && f.fields[f.focus].text()
 }
 
 func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
+	gen := f.gen
+	res, cmd := f.update(msg)
+	if f.gen != gen && res == formNone {
+		cmd = tea.Batch(cmd, f.draftTick())
+	}
+	return res, cmd
+}
+
+// submit answers a save: once, while no other submit of this form is in flight.
+func (f *form) submit() formResult {
+	if f.busy {
+		return formNone // a held key, a paste, a laggy link: the first submit stands
+	}
+	if !f.checkAll() {
+		f.err = f.c.T("form.invalid")
+		return formNone
+	}
+	f.busy = true
+	f.err = ""
+	return formSubmit
+}
+
+// failed: the submit was refused; the form may be submitted again.
+func (f *form) failed(text string) {
+	f.busy = false
+	f.err = text
+}
+
+// askLeave: a way out of a form with input asks first. quit: ctrl+c, "y" ends the session.
+func (f *form) askLeave(quit bool) bool {
+	if !f.dirty {
+		return false
+	}
+	f.confirm, f.quitting = true, quit
+	return true
+}
+
+func (f *form) update(msg tea.Msg) (formResult, tea.Cmd) {
 	km, ok := msg.(tea.KeyMsg)
 	if !ok {
-		if fd := f.fields[f.focus]; fd.kind == fText {
-			var cmd tea.Cmd
+		var cmd tea.Cmd
+		switch fd := f.fields[f.focus]; fd.kind {
+		case fText:
 			fd.input, cmd = fd.input.Update(msg)
-			return formNone, cmd
+		case fArea:
+			fd.area, cmd = fd.area.Update(msg)
 		}
-		return formNone, nil
+		return formNone, cmd
 	}
 	if f.confirm {
 		switch km.String() {
 		case "y", "Y":
 			return formCancel, nil
-		default:
-			f.confirm = false
+		case "n", "N", "esc":
+			f.confirm, f.quitting = false, false
 			return formNone, nil
 		}
+		// Any other key withdraws the question and does what it does: it is not lost.
+		f.confirm, f.quitting = false, false
 	}
 	k := f.c.Keys
 	fd := f.fields[f.focus]
 	switch {
 	case km.String() == "esc":
-		if f.dirty {
-			f.confirm = true
+		if f.askLeave(false) {
 			return formNone, nil
 		}
 		return formCancel, nil
 	case key.Matches(km, k.Save):
-		if f.checkAll() {
-			return formSubmit, nil
-		}
-		f.err = f.c.T("form.invalid")
-		return formNone, nil
-	case km.String() == "tab" || km.String() == "down":
+		return f.submit(), nil
+	case km.String() == "tab":
 		f.move(1)
 		return formNone, nil
-	case km.String() == "shift+tab" || km.String() == "up":
+	case km.String() == "shift+tab":
+		f.move(-1)
+		return formNone, nil
+	case km.String() == "down" && !(fd.kind == fArea && fd.area.Line() < fd.area.LineCount()-1):
+		f.move(1)
+		return formNone, nil
+	case km.String() == "up" && !(fd.kind == fArea && fd.area.Line() > 0):
 		f.move(-1)
 		return formNone, nil
 	case km.String() == "ctrl+o":
 		f.info = f.moveNumbers()
 		return formNone, nil
-	case km.String() == "enter":
+	case km.String() == "enter" && fd.kind != fArea:
 		if f.lastVisible() == f.focus {
-			if f.checkAll() {
-				return formSubmit, nil
-			}
-			f.err = f.c.T("form.invalid")
-			return formNone, nil
+			return f.submit(), nil
 		}
 		f.move(1)
 		return formNone, nil
@@ -347,43 +500,46 @@ func (f *form) Update(msg tea.Msg) (formResult, tea.Cmd) {
 			fd.checked[fd.sel] = !fd.checked[fd.sel]
 			f.changed(fd)
 		}
-	case fText:
-		before := fd.input.Value()
+	case fText, fArea:
+		before := fd.raw()
+		room := fd.limit - utf8.RuneCountInString(before)
 		var cmd tea.Cmd
-		fd.input, cmd = fd.input.Update(msg)
-		if fd.input.Value() != before {
-			f.changed(fd)
-			if fd.msg != "" { // re-check a field already marked, so the mark clears as it is fixed
+		if fd.kind == fText {
+			fd.input, cmd = fd.input.Update(msg)
+		} else {
+			fd.area, cmd = fd.area.Update(msg)
+		}
+		// Typing or a paste past the field's limit stops at it, and the field says so.
+		fd.over = 0
+		if km.Type == tea.KeyRunes && len(km.Runes) > room {
+			fd.over = len(km.Runes) - max(room, 0)
+		}
+		if fd.raw() != before || fd.over > 0 {
+			if fd.raw() != before {
+				f.changed(fd)
+			}
+			if fd.msg != "" || fd.over > 0 { // re-check a field already marked, so the mark clears as it is fixed
 				f.check(fd)
 			}
-		}
-		if f.cut(fd, before, km) {
-			// Typed or pasted past the field's limit: the input kept what fits; say so,
-			// naming the field, instead of dropping the rest without a word.
-			fd.msg, fd.warn = f.c.T("form.cut", fd.label, fd.input.CharLimit), true
 		}
 		return formNone, cmd
 	}
 	return formNone, nil
 }
 
-// cut: km (typed or pasted text) did not fit in the field's limit.
-func (f *form) cut(fd *field, before string, km tea.KeyMsg) bool {
-	limit := fd.input.CharLimit
-	if limit <= 0 || km.Type != tea.KeyRunes {
-		return false
-	}
-	return utf8.RuneCountInString(before)+len(km.Runes) > limit && utf8.RuneCountInString(fd.input.Value()) >= limit
-}
-
-// limit sets how many characters a text field takes (the store's own limit for it).
-func (fd *field) limit(n int) *field {
+// limitTo sets how many characters a text field takes (the store's own limit for it,
+// where it is not in fieldLimits). Typing or a paste stops there, and the field says
+// so, naming itself (f.too_long).
+func (fd *field) limitTo(n int) *field {
+	fd.limit = n
 	fd.input.CharLimit = n
+	fd.area.CharLimit = n
 	return fd
 }
 
 func (f *form) changed(fd *field) {
 	f.dirty = true
+	f.gen++
 	f.err = ""
 	if f.onChange != nil {
 		f.onChange(f, fd)
@@ -434,50 +590,70 @@ func (f *form) View(w, h int) string {
 		if fd.required {
 			req = st.Err.Render("*")
 		}
-		var v string
+		pad := strings.Repeat(" ", labelW+3)
+		var vs []string // the value, one or more lines
 		switch fd.kind {
 		case fText:
 			fd.input.Width = inW - 1
-			v = fd.input.View()
+			vs = []string{fd.input.View()}
+		case fArea:
+			fd.area.SetWidth(inW)
+			vs = strings.Split(fd.area.View(), "\n")
 		case fChoice:
 			lab := fd.options[fd.sel].label
 			if i == f.focus {
-				v = st.Highlight.Render("◀ " + lab + " ▶")
+				vs = []string{st.Highlight.Render("◀ " + lab + " ▶")}
 			} else {
-				v = lab
+				vs = []string{lab}
 			}
 		case fMulti:
-			var parts []string
+			// A checklist wraps: every option is seen, as every option takes focus.
+			line, lw := "", 0
 			for j, o := range fd.options {
 				box := "☐ "
 				if fd.checked[j] {
 					box = "☑ "
 				}
 				s := box + o.label
+				sw := width(s)
 				if i == f.focus && j == fd.sel {
 					s = st.Highlight.Render(s)
 				}
-				parts = append(parts, s)
+				if lw > 0 && lw+2+sw > inW {
+					vs = append(vs, line)
+					line, lw = "", 0
+				}
+				if lw > 0 {
+					line += "  "
+					lw += 2
+				}
+				line += s
+				lw += sw
 			}
-			v = strings.Join(parts, "  ")
+			vs = append(vs, line)
 		}
-		lines = append(lines, mark+ls.Render(fit(fd.label, labelW-1))+req+cut(v, inW+20))
+		lines = append(lines, mark+ls.Render(fit(fd.label, labelW-1))+req+cut(vs[0], inW+20))
+		for _, l := range vs[1:] {
+			lines = append(lines, pad+cut(l, inW+20))
+		}
 		if fd.msg != "" {
 			ms := st.Err
 			if fd.warn {
 				ms = st.Warn
 			}
 			for _, l := range wrap("↳ "+fd.msg, inW) {
-				lines = append(lines, strings.Repeat(" ", labelW+3)+ms.Render(l))
+				lines = append(lines, pad+ms.Render(l))
 			}
 		}
 		if fd.kind == fMulti && i == f.focus {
-			lines = append(lines, strings.Repeat(" ", labelW+3)+st.Faint.Render(f.c.T("form.space_toggle")))
+			lines = append(lines, pad+st.Faint.Render(f.c.T("form.space_toggle")))
 		}
 	}
 	lines = append(lines, "")
 	if f.info != "" {
-		lines = append(lines, st.Warn.Render(cut(f.info, w)))
+		for _, l := range wrap(f.info, w-2) {
+			lines = append(lines, st.Warn.Render(l))
+		}
 	}
 	if f.err != "" {
 		for _, l := range wrap(f.err, w-2) {
@@ -485,7 +661,11 @@ func (f *form) View(w, h int) string {
 		}
 	}
 	if f.confirm {
-		lines = append(lines, st.Warn.Render(f.c.T("form.discard")))
+		q := f.c.T("form.discard")
+		if f.quitting {
+			q = f.c.T("form.discard_quit")
+		}
+		lines = append(lines, st.Warn.Render(q))
 	}
 	lines = append(lines, st.Faint.Render(cut(f.c.T("form.submit_hint"), w)))
 	// Keep the focused field on screen in a short terminal.

@@ -14,7 +14,7 @@ import (
 func TestFormPasteIsCutAtTheFieldLimit(t *testing.T) {
 	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, time.Local)}
 	st := newTestStore(t, clk)
-	for lang, want := range map[string]string{"zh": "企业名称：最多 100 字，多出的已截去", "en": "Enterprise name: at most 100 characters; the rest was cut off"} {
+	for lang, want := range map[string]string{"zh": "企业名称：最多 100 字，多出的 4900 字未录入", "en": "Enterprise name: at most 100 characters; the rest (4900) was not entered"} {
 		m := newTestModel(t, st, testSpecialist, lang, clk, 120, 40)
 		press(m, "n")
 		if intakeOf(m) == nil {

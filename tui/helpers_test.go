@@ -69,6 +69,7 @@ func newTestModelWith(t *testing.T, o Options, w, h int) *Model {
 	t.Helper()
 	m := New(o)
 	m.manualFeed = true
+	m.c.draftDelay = 0 // run() waits out every timer: drafts are saved on a timer only where a test asks
 	t.Cleanup(m.Close)
 	m.Update(tea.WindowSizeMsg{Width: w, Height: h})
 	return m

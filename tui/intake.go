@@ -13,16 +13,17 @@ import (
 func newIntakeForm(c *Common) *form {
 	lang := c.Lang
 	f := newForm(c, c.T("intake.title"))
-	f.text("name", c.T("f.enterprise"), true, nil).limit(100)
+	f.name = "intake"
+	f.text("name", c.T("f.enterprise"), true, nil).limitTo(100)
 	f.text("credit_code", c.T("f.credit_code"), true, func(v string) (string, bool) {
 		if _, fe := workflow.ValidateCreditCode(v); fe != nil {
 			return fe.Message(lang), fe.Warning
 		}
 		return "", false
 	})
-	f.text("legal_rep", c.T("f.legal_rep"), true, nil).limit(40)
-	f.text("address", c.T("f.address"), false, nil).limit(200)
-	f.text("agent", c.T("f.agent"), true, nil).limit(40)
+	f.text("legal_rep", c.T("f.legal_rep"), true, nil).limitTo(40)
+	f.text("address", c.T("f.address"), false, nil).limitTo(200)
+	f.text("agent", c.T("f.agent"), true, nil).limitTo(40)
 	f.text("phone", c.T("f.phone"), true, func(v string) (string, bool) {
 		if _, fe := workflow.ValidatePhone(v); fe != nil {
 			return fe.Message(lang), false
@@ -54,7 +55,7 @@ func newIntakeForm(c *Common) *form {
 		if fl, ok := c.Store.Filing(code); ok {
 			fill := func(key, v string) {
 				if fl := f.get(key); fl.value() == "" && v != "" {
-					fl.input.SetValue(safe(v))
+					fl.setValue(safe(v))
 				}
 			}
 			fill("name", fl.Enterprise.Name)

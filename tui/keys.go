@@ -19,6 +19,9 @@ type KeyMap struct {
 	Yes, No, Enter, Cancel              key.Binding
 	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
 	Widen, Narrow, Complete, Older, Newer, Run key.Binding
+	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
+	// and Discard answer the offer of a draft.
+	Interrupt, Resume, Later, Discard key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -74,5 +77,10 @@ func NewKeyMap(lang string) KeyMap {
 		Older:       b("↑", "key.older", "up"),
 		Newer:       b("↓", "key.newer", "down"),
 		Run:         b("enter", "key.run", "enter"),
+
+		Interrupt:   b("ctrl+c", "key.interrupt", "ctrl+c"),
+		Resume:      b("y", "key.resume", "y", "Y"),
+		Later:       b("n/esc", "key.later", "n", "N", "esc"),
+		Discard:     b("x", "key.discard", "x", "X"),
 	}
 }

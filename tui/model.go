@@ -47,6 +47,11 @@ type Model struct {
 	// limit; the View that follows that update returns it.
 	frame   string
 	frameOK bool
+
+	// cur is where the terminal's cursor stands after the last frame (cursor.go).
+	cur cursorAt
+	// grace: the server's countdown before it ends the session (grace.go).
+	grace *graceState
 }
 
 // New builds the console for one session.
@@ -59,7 +64,7 @@ func New(o Options) *Model {
 	}
 	lang := NormLang(o.Lang)
 	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
-		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, ExportFetch: o.ExportFetch, redraws: o.Redraws}
+		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, ExportFetch: o.ExportFetch, redraws: o.Redraws, draftDelay: draftDelay}
 	c.loadStaff()
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
@@ -74,12 +79,15 @@ func New(o Options) *Model {
 		// logging in again from the same terminal would get past the lock.
 		m.pin = m.newPINGate(pinLogin)
 	}
+	m.offerDrafts() // drafts.go: answered once the console is open
 	return m
 }
 
-// Close stops listening to the store (call when the session ends).
+// Close stops listening to the store (call when the session ends). What an open form
+// holds is kept as a draft: the connection may have dropped.
 func (m *Model) Close() {
 	if m.unsub != nil {
+		m.saveDraft()
 		m.unsub()
 		m.unsub = nil
 	}
@@ -170,6 +178,10 @@ func (m *Model) handle(msg tea.Msg) tea.Cmd {
 	case quitMsg:
 		m.Close()
 		return tea.Quit
+	case resumeDraftMsg:
+		return m.resume(msg.d)
+	case replayKeyMsg:
+		return m.onKey(msg.km)
 	case exportMsg:
 		m.exportQueue()
 	case dashMsg:
@@ -190,6 +202,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		return nil
 	case ServerStoppingMsg:
+		m.saveDraft()
 		m.ending = m.c.T("server.stopping")
 		return tea.Tick(time.Second, func(time.Time) tea.Msg { return quitMsg{} })
 	case EndSessionMsg:
@@ -198,6 +211,13 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case quitMsg:
 		m.Close()
 		return tea.Quit
+	case draftTickMsg:
+		m.onDraftTick(msg)
+		return nil
+	case GraceMsg:
+		return m.onGrace(msg)
+	case graceTickMsg:
+		return m.onGraceTick()
 	case tickMsg:
 		if m.idleLock > 0 && m.pin == nil && m.c.Now().Sub(m.lastKey) >= m.idleLock {
 			m.pin = m.newPINGate(pinLock)
@@ -382,8 +402,9 @@ func (m *Model) typing() bool {
 	return m.top().Typing()
 }
 
-// globals are the keys of every screen: the help and the ':' line. ctrl+c is not a key
-// of any screen: it ends the session wherever it is pressed.
+// globals are the keys of every screen: the help and the ':' line. ctrl+c ends the
+// session wherever it is pressed, unless the screen in front binds it to ask first (a
+// form with input, screens.go).
 func (m *Model) globals() []Binding {
 	k := m.c.Keys
 	return []Binding{
@@ -409,6 +430,10 @@ var ctrlC = key.NewBinding(key.WithKeys("ctrl+c"))
 
 func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 	if key.Matches(km, ctrlC) {
+		if b, ok := match(m.top().Bindings(), km); ok {
+			m.cmd = nil // the screen asks: its question has the keyboard
+			return b.Run(km)
+		}
 		m.Close()
 		return tea.Quit
 	}
@@ -615,11 +640,16 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 }
 
 func (m *Model) View() string {
+	frame := m.frame
 	if m.frameOK {
 		m.frameOK = false
-		return m.frame
+	} else {
+		frame = m.view()
 	}
-	return m.view()
+	// The insertion point of the input with the keyboard, for the terminal's cursor.
+	out, row, col, ok := findCursor(frame)
+	m.cur.set(row, col, ok)
+	return out
 }
 
 func (m *Model) view() string {
@@ -645,6 +675,8 @@ func (m *Model) view() string {
 	switch {
 	case m.cmd != nil:
 		foot = m.commandView(w)
+	case m.grace != nil:
+		foot = st.StatusErr.Render(cut(m.graceLine(), w))
 	case m.status != "":
 		s := st.StatusOK
 		if m.statusErr {

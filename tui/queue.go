@@ -657,7 +657,7 @@ func (q *queue) View(w, h int) string {
 		}
 		s := st.Key.Render(prompt) + shown
 		if q.searching {
-			s += st.RowSel.Render(" ")
+			s += cursorMark + st.RowSel.Render(" ") // the terminal's cursor stands here (cursor.go)
 		}
 		if q.query == "" {
 			s += " " + st.Faint.Render(q.c.T("search.hint"))

@@ -61,18 +61,18 @@ func (p *promptScreen) Bindings() []Binding {
 func (p *promptScreen) View(w, h int) string {
 	st := p.c.Styles
 	below := strings.Split(p.below.View(w, h), "\n")
-	n := 1
-	if p.errMsg != "" {
-		n = 2
-	}
-	if len(below) > n {
-		below = below[:len(below)-n]
+	if len(below) > 1 {
+		below = below[:len(below)-1]
 	}
 	p.in.Width = w - width(p.in.Prompt) - 2
-	if p.errMsg != "" {
-		below = append(below, st.Err.Render(cut(p.errMsg, w)))
+	if p.errMsg == "" {
+		below = append(below, p.in.View())
+		return clampLines(below, w, h)
 	}
-	below = append(below, p.in.View())
+	// Said in place, beside the prompt that needs it.
+	em := "  ↳ " + p.errMsg
+	p.in.Width = max(10, p.in.Width-width(em))
+	below = append(below, fitStyled(p.in.View()+st.Err.Render(em), w))
 	return clampLines(below, w, h)
 }
 
@@ -91,10 +91,11 @@ func newConfirm(c *Common, below Screen, question string, yes func() tea.Cmd) *c
 
 func (s *confirmScreen) Typing() bool { return false }
 
-// Update: any key but y cancels (it is a destructive question).
+// Update: any key but y cancels (it is a destructive question), and then does what it
+// does: a question never swallows a key.
 func (s *confirmScreen) Update(msg tea.Msg) tea.Cmd {
-	if _, ok := msg.(tea.KeyMsg); ok {
-		s.c.send(popMsg{s}, statusMsg{s.c.T("queue.cancelled"), false})
+	if km, ok := msg.(tea.KeyMsg); ok {
+		s.c.send(popMsg{s}, statusMsg{s.c.T("queue.cancelled"), false}, replayKeyMsg{km})
 	}
 	return nil
 }
@@ -235,7 +236,12 @@ func (s *formScreen) Update(msg tea.Msg) tea.Cmd {
 	res, cmd := s.f.Update(msg)
 	switch res {
 	case formCancel:
+		// Left on purpose: its draft goes with it, and after ctrl+c so does the session.
+		s.c.dropDraft(s.f)
 		s.c.send(popMsg{s})
+		if s.f.quitting {
+			s.c.send(quitMsg{})
+		}
 	case formSubmit:
 		return s.submit(s.f)
 	}
@@ -248,7 +254,21 @@ func (s *formScreen) Bindings() []Binding {
 	return []Binding{
 		on(k.NextField, fwd), on(k.PrevField, fwd), on(k.Choose, fwd),
 		on(k.Save, fwd).main(), on(k.Back, fwd).main(),
+		on(k.Interrupt, s.interrupt),
 	}
+}
+
+// interrupt is ctrl+c in a form: with input it asks first, as esc does, and "y" then
+// ends the session; already asking, the answer now also ends it; empty, it ends it.
+func (s *formScreen) interrupt(tea.KeyMsg) tea.Cmd {
+	switch {
+	case s.f.confirm:
+		s.f.quitting = true
+	case s.f.askLeave(true):
+	default:
+		s.c.send(quitMsg{})
+	}
+	return nil
 }
 
 func (s *formScreen) View(w, h int) string { return s.f.View(w, h) }
@@ -257,9 +277,10 @@ func newIntakeScreen(c *Common) *formScreen {
 	s := &formScreen{c: c, kind: "intake", f: newIntakeForm(c)}
 	s.submit = func(f *form) tea.Cmd {
 		in := intakeFromForm(c, f)
-		st, me := c.Store, c.Me
+		st, me, token := c.Store, c.Me, f.token
 		return func() tea.Msg {
-			cs, err := st.Create(me, in, "")
+			// The form's token: a retried submit returns the case the first one made.
+			cs, _, err := st.CreateOnce(me, in, "", token)
 			return intakeDoneMsg{cs: cs, err: err}
 		}
 	}
@@ -269,9 +290,10 @@ func newIntakeScreen(c *Common) *formScreen {
 			return false, nil
 		}
 		if r.err != nil {
-			s.f.err = errText(c, r.err)
+			s.f.failed(errText(c, r.err))
 			return true, nil
 		}
+		c.dropDraft(s.f)
 		c.send(popMsg{s}, statusMsg{c.T("intake.created", r.cs.No), false}, openCaseMsg{id: r.cs.ID, tab: ctMaterials})
 		return true, nil
 	}
@@ -288,11 +310,12 @@ func newActionScreen(c *Common, cs workflow.Case, kind workflow.ActionKind) *for
 			return false, nil
 		}
 		if r.err == nil {
+			c.dropDraft(s.f)
 			c.send(popMsg{s})
 			return true, nil
 		}
 		// Someone else got there first: keep the user's input, let them check.
-		s.f.err = errText(c, r.err)
+		s.f.failed(errText(c, r.err))
 		var ce *store.ConflictError
 		if errors.As(r.err, &ce) {
 			version = ce.Current

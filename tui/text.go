@@ -51,19 +51,9 @@ func shown(s string) string { return workflow.MaskText(workflow.CleanLine(s)) }
 // shownText is shown for text of several lines, to wrap.
 func shownText(s string) string { return workflow.MaskText(workflow.Clean(s)) }
 
-// wrap breaks s into lines of at most w cells, keeping CJK text intact.
-func wrap(s string, w int) []string {
-	var out []string
-	for _, para := range strings.Split(workflow.Clean(s), "\n") {
-		if para == "" {
-			out = append(out, "")
-			continue
-		}
-		wrapped := ansi.Wrap(para, w, " ")
-		out = append(out, strings.Split(wrapped, "\n")...)
-	}
-	return out
-}
+// wrap breaks s into lines of at most w cells by the rules of Chinese line breaking
+// (linebreak.go).
+func wrap(s string, w int) []string { return wrapText(s, w) }
 
 // clampLines pads or cuts a block to exactly h lines of width w.
 func clampLines(lines []string, w, h int) string {
@@ -103,5 +93,6 @@ func labelOf(kind, k, lang string) string { return workflow.Label(kind, k, lang)
 func newInput() textinput.Model {
 	in := textinput.New()
 	in.Cursor.SetMode(cursor.CursorStatic)
+	in.Cursor.Style = cursorStyle(in.Cursor.Style)
 	return in
 }

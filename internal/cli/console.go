@@ -116,8 +116,10 @@ func (a *app) console(o *consoleOpts) int {
 	}
 	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: o.demo, IdleLock: o.idle, ExportDir: filepath.Join(dataDir(), "exports")})
 	defer m.Close()
-	// The mouse, unless the terminal cannot report it (TERM dumb, vt100) or --no-mouse.
-	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen()}, tui.MouseOptions(os.Getenv("TERM"), o.noMouse)...)...)
+	// The terminal's cursor follows the focused field, for input methods (tui/cursor.go);
+	// the mouse, unless the terminal cannot report it (TERM dumb, vt100) or --no-mouse.
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen(), tea.WithOutput(m.Output(os.Stdout))},
+		tui.MouseOptions(os.Getenv("TERM"), o.noMouse)...)...)
 	if _, err := p.Run(); err != nil {
 		return fail(exitFail, err.Error())
 	}

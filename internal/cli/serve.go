@@ -25,6 +25,7 @@ func (a *app) serveCmd() *cobra.Command {
 	listen := f.String("listen", "127.0.0.1:23234", a.t("flag.listen"))
 	hostKey := f.String("host-key", "", a.t("flag.host_key"))
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
+	grace := f.Duration("grace", server.DefaultGrace, a.t("flag.grace"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
 	publicHost := f.String("public-host", "", a.t("flag.public_host"))
@@ -72,7 +73,7 @@ func (a *app) serveCmd() *cobra.Command {
 		} else {
 			defer stopCtl()
 		}
-		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger,
+		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger,
 			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))

@@ -90,6 +90,7 @@ var commandText = map[string]Text{
 	"flag.exports":                {ZH: "每名员工的导出`目录`所在处（其下为 登录名/；默认为数据目录中的 office-exports）", EN: "`DIR` holding each staff member's exports folder (LOGIN/ inside; default office-exports in the data directory)"},
 	"flag.listen":                 {ZH: "监听 `地址`；0.0.0.0:23234 为全办公室网络提供服务", EN: "`ADDRESS` to listen on; 0.0.0.0:23234 serves the whole office network"},
 	"flag.host_key":               {ZH: "SSH 主机密钥 `路径`，首次启动时生成并保留（默认为数据目录中的 host_ed25519）", EN: "SSH host key at `PATH`, created on the first start and kept (default host_ed25519 in the data directory)"},
+	"flag.grace":                  {ZH: "收到停止信号后给各会话的宽限 `时长`（会话中倒计时，草稿保留）", EN: "on a stop signal, give sessions this `DURATION`, with a countdown; drafts are kept"},
 	"flag.idle_lock":              {ZH: "控制台无按键超过此 `时长` 后锁屏（0 为不锁）", EN: "lock a console after this `DURATION` without a key (0 = never)"},
 	"flag.role":                   {ZH: "`角色`：specialist | supervisor | admin | auditor", EN: "`ROLE`: specialist | supervisor | admin | auditor"},
 	"flag.role_filter":            {ZH: "只列出该 `角色` 的人员：specialist | supervisor | admin | auditor", EN: "only staff of this `ROLE`: specialist | supervisor | admin | auditor"},

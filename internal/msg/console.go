@@ -305,7 +305,7 @@ var consoleText = map[string]Text{
 	"case.no_materials":      {ZH: "此案件没有材料清单", EN: "This case has no checklist"},
 	"case.only_letters":      {ZH: "仅在文书页签可用（按 5）", EN: "Only on the letters tab (press 5)"},
 	"colon":                  {ZH: "：", EN: ": "},
-	"prompt.empty":           {ZH: "请填写原因后按 enter；esc 取消", EN: "Type a reason, then enter; esc cancels"},
+	"prompt.empty":           {ZH: "必填：请填写原因后按 enter；esc 取消", EN: "Required: type a reason, then enter; esc cancels"},
 	"notice.other":           {ZH: "%s %s：%s", EN: "%s: %s on %s"},
 	"act.none":               {ZH: "没有可办理的事项", EN: "Nothing can be done"},
 	"staff.no_keys":          {ZH: "此人没有公钥", EN: "No keys to remove"},
@@ -316,4 +316,16 @@ var consoleText = map[string]Text{
 	// Attached files and exports fetched over scp.
 	"files.title":  {ZH: "附件（%d，经 scp/sftp 发送到 cases/案件编号/）", EN: "Attached files (%d, sent by scp/sftp to cases/CASE-NUMBER/)"},
 	"export.fetch": {ZH: "已导出；在自己电脑上取回：%s", EN: "Exported; fetch it on your computer: %s"},
+	// Drafts, the grace period and the cursor (the forms round).
+	"form.discard_quit": {ZH: "放弃未保存的内容并退出？(y/n)", EN: "Discard unsaved input and quit? (y/n)"},
+	"f.too_long":        {ZH: "%s：最多 %d 字，多出的 %d 字未录入", EN: "%s: at most %d characters; the rest (%d) was not entered", EnOne: "%s: at most %d character; the rest (%d) was not entered", Count: 1},
+	"f.date_nosuch":     {ZH: "没有 %s 这一天", EN: "No such date: %s"},
+	"draft.offer":       {ZH: "有未提交的草稿：%s（%s 保存）", EN: "An unsubmitted draft: %s (saved %s)"},
+	"key.interrupt":     {ZH: "退出（有输入时先问）", EN: "quit (asks first if there is input)"},
+	"key.resume":        {ZH: "恢复草稿", EN: "resume the draft"},
+	"key.later":         {ZH: "稍后", EN: "later"},
+	"key.discard":       {ZH: "丢弃草稿", EN: "discard the draft"},
+	"draft.discarded":   {ZH: "草稿已丢弃", EN: "Draft discarded"},
+	"draft.not_saved":   {ZH: "草稿未能保存：%s", EN: "The draft could not be kept: %s"},
+	"server.grace":      {ZH: "服务器将在 %d 秒后停止——您正在填写的内容已保存为草稿，下次登录可恢复", EN: "The server stops in %d s — what you are typing is kept as a draft, to resume at your next login"},
 }
