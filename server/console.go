@@ -2,9 +2,11 @@ package server
 
 import (
 	"fmt"
+	"io"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
+	"github.com/muesli/termenv"
 
 	"repairdesk/tui"
 )
@@ -18,7 +20,8 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	pty, _, _ := sess.Pty()
-	opts := tui.Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: sessionRenderer(sess, pty.Term),
+	r := sessionRenderer(sess, pty.Term)
+	opts := tui.Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: r,
 		IdleLock: s.o.IdleLock, Now: s.o.Now, Redraws: s.redraws}
 	if dir := s.exportDir(ss.staff.Name); dir != "" {
 		// Exports go to the person's own folder on the server; the status line says how
@@ -41,6 +44,17 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 	p := tea.NewProgram(g, popts...)
 	g.prog = p
 	in.onEOF = func() { go p.Quit() }
+	if r.ColorProfile() != termenv.Ascii {
+		// The terminal's background, asked without waiting: the answer comes through the
+		// input whenever it does (renderer.go), and a terminal that does not know the
+		// question ignores it.
+		in.onBackground = func(payload string) {
+			if dark, ok := darkFromOSC(payload); ok {
+				go p.Send(tui.BackgroundMsg{Dark: dark})
+			}
+		}
+		_, _ = io.WriteString(sess, backgroundQuery)
+	}
 	ss.setProgram(m, p)
 	return p
 }

@@ -18,7 +18,11 @@ const (
 	maxRun   = 4 << 10
 )
 
+// maxOSC bounds an answer to the background question; a longer one is dropped.
+const maxOSC = 64
+
 var (
+	oscReply   = []byte("\x1b]11;")
 	pasteStart = []byte("\x1b[200~")
 	pasteEnd   = []byte("\x1b[201~")
 )
@@ -27,6 +31,12 @@ type sessionInput struct {
 	r     io.Reader
 	once  sync.Once
 	onEOF func() // the client closed its side: the console quits
+	// onBackground, when set, receives the payload of the terminal's answer to the
+	// background question (renderer.go), which is taken out of the input.
+	onBackground func(payload string)
+	oscAt        int    // progress through oscReply
+	inOSC        bool   // within an answer, after its prefix
+	osc          []byte // the answer's payload so far
 
 	raw      [1024]byte
 	out      []byte // filtered, not yet delivered
@@ -44,12 +54,13 @@ func (in *sessionInput) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
-	for len(in.out) == 0 {
+	for len(in.out)-in.held() == 0 {
 		n, err := in.r.Read(in.raw[:])
 		in.filter(in.raw[:n])
 		if err != nil {
 			if len(in.out) > 0 {
-				break // deliver what came with the error; the error comes back next time
+				in.oscAt = 0 // nothing more comes: what was held back is keys after all
+				break        // deliver what came with the error; the error comes back next time
 			}
 			if in.onEOF != nil {
 				in.once.Do(in.onEOF)
@@ -57,7 +68,7 @@ func (in *sessionInput) Read(p []byte) (int, error) {
 			return 0, err
 		}
 	}
-	n := min(len(p), len(in.out))
+	n := min(len(p), len(in.out)-in.held())
 	if n == len(p) && len(p) > 1 && in.run+n >= maxRun {
 		n-- // a short read: Bubble Tea parses what it has
 	}
@@ -72,6 +83,17 @@ func (in *sessionInput) Read(p []byte) (int, error) {
 		in.out = nil
 	}
 	return n, nil
+}
+
+// held is how many bytes at the end of out are kept back as the start of an answer to
+// the background question: from "ESC ]" on (alt+] alone waits for the next key). A lone
+// ESC is never held, being the escape key; an answer split right after it (terminals
+// write it whole) reaches the console as that key, and the rest is still taken.
+func (in *sessionInput) held() int {
+	if in.oscAt >= 2 {
+		return min(in.oscAt, len(in.out))
+	}
+	return 0
 }
 
 func step(b byte, at int, marker []byte) int {
@@ -100,8 +122,33 @@ func (in *sessionInput) filter(b []byte) {
 				in.out = append(in.out, pasteEnd...)
 				in.dropping = true
 			}
+		case in.inOSC:
+			in.osc = append(in.osc, c)
+			end := 0
+			switch {
+			case c == 0x07:
+				end = 1
+			case c == '\\' && len(in.osc) > 1 && in.osc[len(in.osc)-2] == 0x1b:
+				end = 2
+			}
+			if end > 0 {
+				in.onBackground(string(in.osc[:len(in.osc)-end]))
+				in.inOSC, in.osc = false, nil
+				in.onBackground = nil // asked once, answered once
+			} else if len(in.osc) > maxOSC {
+				in.inOSC, in.osc = false, nil // not an answer: dropped
+			}
 		default:
 			in.out = append(in.out, c)
+			if in.onBackground != nil {
+				if in.oscAt = step(c, in.oscAt, oscReply); in.oscAt == len(oscReply) {
+					// The prefix is taken back (it came in this read, as answers do).
+					in.out = in.out[:len(in.out)-in.held()]
+					in.oscAt, in.inOSC, in.osc = 0, true, in.osc[:0]
+					in.startAt = 0
+					continue
+				}
+			}
 			if in.startAt = step(c, in.startAt, pasteStart); in.startAt == len(pasteStart) {
 				in.inPaste, in.pasteLen, in.startAt, in.endAt = true, 0, 0, 0
 			}

@@ -110,6 +110,10 @@ func (c *Common) T(key string, args ...any) string { return T(c.Lang, key, args.
 type (
 	// ServerStoppingMsg tells the session the server is shutting down.
 	ServerStoppingMsg struct{}
+	// BackgroundMsg says whether the session's terminal has a dark background, once its
+	// answer to the server's question has come (server/renderer.go). The styles' adaptive
+	// colours follow the renderer; the rows drawn before are drawn again.
+	BackgroundMsg struct{ Dark bool }
 	// EndSessionMsg ends the session with a message (e.g. the account was disabled).
 	EndSessionMsg struct{ Reason string }
 )

@@ -97,10 +97,15 @@ func (v *enterpriseView) View(w, h int) string {
 	}
 	lines = append(lines, st.Section.Render(v.c.T("case.filing", len(v.cases))))
 	for i, sm := range v.cases {
-		flag := "  "
-		if v.whitewash[sm.ID] {
-			flag = st.Warn.Render("⚠ ")
+		// ▸ marks the selection where reverse video does not show (no colour).
+		sel, warn := " ", " "
+		if i == v.sel {
+			sel = "▸"
 		}
+		if v.whitewash[sm.ID] {
+			warn = st.Warn.Render("⚠")
+		}
+		flag := sel + warn
 		line := flag + fit(sm.No, 15) + fit(workflow.Day(sm.ReceivedAt), 11) + fit(labelOf("record_type", sm.RecordType, lang), 14) +
 			fit(sm.Stage.Label(lang), 18) + v.c.staffName(sm.Owner)
 		if i == v.sel {

@@ -201,6 +201,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case tea.WindowSizeMsg:
 		m.c.Width, m.c.Height = msg.Width, msg.Height
 		return nil
+	case BackgroundMsg:
+		// The renderer already knows; rows drawn in the other colours are drawn again.
+		m.c.R.SetHasDarkBackground(msg.Dark)
+		m.q.rowCache = nil
+		return nil
 	case ServerStoppingMsg:
 		m.saveDraft()
 		m.ending = m.c.T("server.stopping")

@@ -65,6 +65,9 @@ type queue struct {
 	// the same is the same line. Measuring CJK text cell by cell is the bulk of drawing a
 	// frame, and after someone else's change every session redraws.
 	rowCache map[*store.Summary]drawnRow
+	// the column titles' widths, measured once per language
+	hdrLang string
+	hdrW    [nCols]int
 }
 
 // drawnRow is a row as drawn (line, exactly w cells) and what it was drawn from.
@@ -72,6 +75,8 @@ type drawnRow struct {
 	w           int
 	sel, marked bool
 	due, owner  string
+	cw          cellWidths // what its cells need
+	lay         layout     // the column widths it was drawn at
 	line        string
 }
 
@@ -582,42 +587,160 @@ func (q *queue) pageRows() int {
 	return n
 }
 
-// columns sized to the terminal; the enterprise name takes what is left.
+// Queue columns, in the order drawn. The enterprise name comes second but is sized last.
+const (
+	colNo = iota
+	colEnterprise
+	colType
+	colStage
+	colOwner
+	colDue
+	colUpdated
+	nCols
+)
+
+var colKeys = [nCols]string{"col.no", "col.enterprise", "col.type", "col.stage", "col.owner", "col.due", "col.updated"}
+
+// colFloor is what a column keeps when the terminal is too narrow for its content (the
+// widths the queue had before it measured content); en labels are longer.
+var colFloor = map[string][nCols]int{
+	"zh": {14, 0, 12, 10, 8, 16, 11},
+	"en": {14, 0, 14, 17, 8, 19, 11},
+}
+
+// minEnterprise is the least the enterprise column is left before columns are dropped.
+const minEnterprise = 20
+
 type col struct {
-	id    string
+	id    int
 	title string
 	w     int
 }
 
-func (q *queue) columns(w int) []col {
+// layout is the widths a row was drawn at (0: the column is not shown).
+type layout [nCols]int16
+
+// cellWidths are the cells a row's content needs, per column.
+type cellWidths [nCols]int16
+
+// columns sizes the queue's columns to the content of the rows on screen and the headers:
+// each column as wide as its widest cell, then the enterprise name what is left, up to
+// its widest. When that leaves
+// the enterprise name less than minEnterprise cells, the columns give back what they
+// have beyond their floor, then the last-change and record-type columns go.
+func (q *queue) columns(w int, need cellWidths) []col {
 	lang := q.c.Lang
-	cols := []col{{"no", q.c.T("col.no"), 14}, {"enterprise", q.c.T("col.enterprise"), 0}, {"type", q.c.T("col.type"), 12},
-		{"stage", q.c.T("col.stage"), 10}, {"owner", q.c.T("col.owner"), 8}, {"due", q.c.T("col.due"), 16}, {"updated", q.c.T("col.updated"), 11}}
-	if lang == "en" {
-		cols[2].w, cols[3].w, cols[5].w = 14, 17, 19
+	floor, ok := colFloor[lang]
+	if !ok {
+		floor = colFloor["zh"]
 	}
-	// Narrow terminal: give up the last-change column, then the record type, so the
-	// enterprise name keeps at least 20 cells.
-	for _, drop := range []int{6, 2} {
-		if w-colsWidth(cols) >= 20 {
+	hw := q.headerWidths()
+	var want [nCols]int
+	for i := range nCols {
+		want[i] = max(int(need[i]), hw[i])
+	}
+	want[colUpdated] = max(want[colUpdated], 11) // "01-02 15:04"
+	shownCols := []int{colNo, colEnterprise, colType, colStage, colOwner, colDue, colUpdated}
+	total := func(ws [nCols]int) int {
+		n := 2 // marker
+		for _, i := range shownCols {
+			if i != colEnterprise {
+				n += ws[i]
+			}
+			n++
+		}
+		return n
+	}
+	var ws [nCols]int
+	// fits gives back what the columns have beyond their floor, widest overshoot first,
+	// until the enterprise name has its minimum.
+	fits := func() bool {
+		ws = want
+		for w-total(ws) < minEnterprise {
+			best, over := -1, 0
+			for _, i := range shownCols {
+				if i != colEnterprise && ws[i]-floor[i] > over {
+					best, over = i, ws[i]-floor[i]
+				}
+			}
+			if best < 0 {
+				return false
+			}
+			ws[best] -= min(over, minEnterprise-(w-total(ws)))
+		}
+		return true
+	}
+	for _, drop := range []int{colUpdated, colType} {
+		if fits() {
 			break
 		}
-		cols = append(cols[:drop:drop], cols[drop+1:]...)
+		shownCols = slices.DeleteFunc(shownCols, func(i int) bool { return i == drop })
 	}
-	rest := w - colsWidth(cols)
-	if rest < 10 {
-		rest = 10
+	if !fits() { // still too narrow: the floors give way too, the widest first
+		for w-total(ws) < minEnterprise {
+			best, bw := -1, 4
+			for _, i := range shownCols {
+				if i != colEnterprise && ws[i] > bw {
+					best, bw = i, ws[i]
+				}
+			}
+			if best < 0 {
+				break
+			}
+			ws[best]--
+		}
 	}
-	cols[1].w = rest
+	// The enterprise name has the rest, up to its widest on screen; what is left after
+	// that stays blank at the right.
+	ws[colEnterprise] = max(10, min(w-total(ws), max(want[colEnterprise], minEnterprise)))
+	cols := make([]col, len(shownCols))
+	for j, i := range shownCols {
+		cols[j] = col{id: i, title: q.c.T(colKeys[i]), w: ws[i]}
+	}
 	return cols
 }
 
-func colsWidth(cols []col) int {
-	n := 2 // marker
-	for _, c := range cols {
-		n += c.w + 1
+// headerWidths measures the column titles once per language.
+func (q *queue) headerWidths() [nCols]int {
+	if q.hdrLang != q.c.Lang {
+		for i := range nCols {
+			q.hdrW[i] = width(q.c.T(colKeys[i]))
+		}
+		q.hdrLang = q.c.Lang
 	}
-	return n
+	return q.hdrW
+}
+
+// measure is what one row's cells need.
+func (q *queue) measure(sm *store.Summary, due, owner string) cellWidths {
+	lang := q.c.Lang
+	var cw cellWidths
+	cw[colNo] = int16(cellsOf(sm.No))
+	cw[colEnterprise] = int16(min(cellsOf(shown(sm.Enterprise)), 1<<14))
+	cw[colType] = int16(cellsOf(labelOf("record_type", sm.RecordType, lang)))
+	cw[colStage] = int16(cellsOf(sm.Stage.Label(lang)))
+	cw[colOwner] = int16(cellsOf(owner))
+	cw[colDue] = int16(cellsOf(due))
+	cw[colUpdated] = 11
+	return cw
+}
+
+// cellsOf is width, without the grapheme walk for plain ASCII (case numbers, en labels).
+func cellsOf(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= 0x80 || s[i] < 0x20 {
+			return width(s)
+		}
+	}
+	return len(s)
+}
+
+func layoutOf(cols []col) layout {
+	var l layout
+	for _, c := range cols {
+		l[c.id] = int16(c.w)
+	}
+	return l
 }
 
 // View renders only the visible window of the list.
@@ -679,15 +802,8 @@ func (q *queue) View(w, h int) string {
 		}
 		lines = append(lines, cut(s, w))
 	}
-	cols := q.columns(w)
-	var hdr strings.Builder
-	hdr.WriteString("  ")
-	for _, c := range cols {
-		hdr.WriteString(fit(c.title, c.w) + " ")
-	}
-	lines = append(lines, st.Header.Render(cut(hdr.String(), w)))
 	rows := q.visible(q.tab)
-	body := h - len(lines) - 1
+	body := h - len(lines) - 2 // the header above, the count below
 	if body < 1 {
 		body = 1
 	}
@@ -698,22 +814,51 @@ func (q *queue) View(w, h int) string {
 	if q.cursor[t] >= q.offset[t]+body {
 		q.offset[t] = q.cursor[t] - body + 1
 	}
-	if len(rows) == 0 {
-		lines = append(lines, "  "+st.Muted.Render(q.c.T("queue.empty")))
-	}
+	// The rows on screen, measured (or their measure reused) before the columns are sized.
 	now := q.c.Now()
-	top := len(lines)
-	drawn := make(map[*store.Summary]drawnRow, body)
+	type onScreen struct {
+		d     drawnRow
+		sm    *store.Summary
+		style lipglossStyle
+	}
+	win := make([]onScreen, 0, body)
+	var need cellWidths
 	for i := q.offset[t]; i < len(rows) && i < q.offset[t]+body; i++ {
 		sm := rows[i]
 		dueText, dueStyle := q.dueCell(sm, now)
 		d := drawnRow{w: w, sel: i == q.cursor[t], marked: q.marked[sm.ID], due: dueText, owner: q.staffName(sm.Owner)}
-		if c, ok := q.rowCache[sm]; ok && c.w == d.w && c.sel == d.sel && c.marked == d.marked && c.due == d.due && c.owner == d.owner {
+		if c, ok := q.rowCache[sm]; ok && c.due == d.due && c.owner == d.owner {
+			d.cw = c.cw
+		} else {
+			d.cw = q.measure(sm, d.due, d.owner)
+		}
+		for j := range nCols {
+			need[j] = max(need[j], d.cw[j])
+		}
+		win = append(win, onScreen{d, sm, dueStyle})
+	}
+	cols := q.columns(w, need)
+	lay := layoutOf(cols)
+	var hdr strings.Builder
+	hdr.WriteString("  ")
+	for _, c := range cols {
+		hdr.WriteString(fit(c.title, c.w) + " ")
+	}
+	lines = append(lines, st.Header.Render(cut(hdr.String(), w)))
+	if len(rows) == 0 {
+		lines = append(lines, "  "+st.Muted.Render(q.c.T("queue.empty")))
+	}
+	top := len(lines)
+	drawn := make(map[*store.Summary]drawnRow, body)
+	for _, r := range win {
+		d := r.d
+		d.lay = lay
+		if c, ok := q.rowCache[r.sm]; ok && c.w == d.w && c.lay == d.lay && c.sel == d.sel && c.marked == d.marked && c.due == d.due && c.owner == d.owner {
 			d.line = c.line
 		} else {
-			d.line = fitStyled(q.row(sm, cols, d.sel, w, dueText, dueStyle), w)
+			d.line = fitStyled(q.row(r.sm, cols, d.sel, w, d.due, r.style), w)
 		}
-		drawn[sm] = d
+		drawn[r.sm] = d
 		lines = append(lines, d.line)
 	}
 	q.rowCache = drawn
@@ -753,29 +898,36 @@ func (q *queue) View(w, h int) string {
 func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, dueText string, dueStyle lipglossStyle) string {
 	st := q.c.Styles
 	lang := q.c.Lang
+	// The selection is marked by ▸ as well as by reverse video, which a terminal without
+	// colour (vt100, screen, dumb: the Ascii profile) does not show.
 	mark := "  "
-	if q.marked[sm.ID] {
-		mark = "● "
+	switch {
+	case sel && q.marked[sm.ID]:
+		mark = "▸●"
+	case sel:
+		mark = "▸ "
+	case q.marked[sm.ID]:
+		mark = " ●"
 	}
 	cells := make([]string, len(cols))
 	for i, c := range cols {
 		switch c.id {
-		case "no":
+		case colNo:
 			cells[i] = fit(sm.No, c.w)
-		case "enterprise":
+		case colEnterprise:
 			cells[i] = fit(shown(sm.Enterprise), c.w)
-		case "type":
+		case colType:
 			cells[i] = fit(labelOf("record_type", sm.RecordType, lang), c.w)
-		case "stage":
+		case colStage:
 			cells[i] = fit(sm.Stage.Label(lang), c.w)
-		case "owner":
+		case colOwner:
 			cells[i] = fit(q.staffName(sm.Owner), c.w)
-		case "due":
+		case colDue:
 			cells[i] = fit(dueText, c.w)
 			if !sel {
 				cells[i] = dueStyle.Render(cells[i])
 			}
-		case "updated":
+		case colUpdated:
 			cells[i] = fit(sm.UpdatedAt.In(workflow.ChinaTZ).Format("01-02 15:04"), c.w)
 		}
 	}
