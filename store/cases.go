@@ -101,20 +101,10 @@ func (s *Store) CaseByNo(no string) (workflow.Case, error) {
 
 // Events lists a case's history, oldest first.
 func (s *Store) Events(id uint32) ([]workflow.Event, error) {
-	var evs []workflow.Event
-	err := s.view(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		prefix := u32(id)
-		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
-			var ev workflow.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return eventUnreadable(k, err)
-			}
-			_ = s.unsealEvent(&ev) // a field that cannot be decrypted reads as Locked
-			evs = append(evs, ev)
-		}
-		return nil
-	})
+	evs, err := s.storedEvents(id)
+	for i := range evs {
+		_ = s.unsealEvent(&evs[i]) // a field that cannot be decrypted reads as Locked
+	}
 	return evs, err
 }
 

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/json"
-	"fmt"
 	"repairdesk/internal/msg"
 	"time"
 
@@ -103,7 +102,7 @@ func (s *Store) storedEvents(id uint32) ([]workflow.Event, error) {
 		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
 			var ev workflow.Event
 			if err := json.Unmarshal(v, &ev); err != nil {
-				return fmt.Errorf("event %x: %w", k, err)
+				return eventUnreadable(k, err)
 			}
 			evs = append(evs, ev)
 		}
