@@ -59,6 +59,8 @@ func (a *app) serveCmd() *cobra.Command {
 			logger.Warn(a.t("cli.no_control"), "err", err)
 		} else {
 			defer stopCtl()
+			// …and so do letter, export, report, import, staff, sla, calendar and letters.
+			defer st.HandleCommands(CommandHandler(a.version, st))()
 		}
 		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger,
 			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff})

@@ -223,4 +223,18 @@ var catalogue = map[string]Text{
 	"cli.unknown_command":       {ZH: "未知命令 %q", EN: "unknown command %q"},
 	"cli.natural_days":          {ZH: "自然日", EN: "natural days"},
 	"cli.working_days":          {ZH: "工作日", EN: "working days"},
+
+	// ---- commands through the control socket, and the office's first admin ----
+	"cli.remote_failed":                {ZH: "%s；且无法通过其控制套接字执行本命令（%s）。请稍后再试，或先停止它", EN: "%s; and this command could not run through its control socket (%s). Try again, or stop it first"},
+	"cli.remote_internal":              {ZH: "内部错误，命令未完成（%s）；数据库未受影响，请把这条信息告诉管理员", EN: "internal error, the command did not finish (%s); the database is unharmed — tell an admin this message"},
+	"cli.remote_not_allowed":           {ZH: "该命令不能在服务器运行期间执行；请先停止服务器", EN: "this command cannot run while the server holds the database; stop the server first"},
+	"cli.remote_disabled":              {ZH: "账号 %s 已停用，不能执行本命令；请管理员运行 repairdesk staff enable %[1]s", EN: "the account %s is disabled and cannot run this command; ask an admin to run repairdesk staff enable %[1]s"},
+	"cli.remote_not_admin":             {ZH: "%s 的角色是%s，只有管理员可以执行本命令；请管理员（%s）执行", EN: "%s is a %s; only an admin can run this command — ask an admin (%s) to run it"},
+	"cli.remote_unregistered":          {ZH: "系统用户 %s 不是本数据库登记的人员，不能执行本命令；请管理员（%s）运行：repairdesk staff add %[1]s --role %[3]s", EN: "the OS user %s is not a staff member of this database and cannot run this command; ask an admin (%s) to run: repairdesk staff add %[1]s --role %[3]s"},
+	"cli.remote_unregistered_no_admin": {ZH: "系统用户 %s 不是本数据库登记的人员，且本数据库没有在岗管理员；请数据库文件的主人停止服务器后运行：repairdesk staff add %[1]s --role %[2]s", EN: "the OS user %s is not a staff member of this database, and it has no active admin; the owner of the database file must stop the server and run: repairdesk staff add %[1]s --role %[2]s"},
+	"cli.remote_import_as":             {ZH: "%s 不是管理员，只能以自己的名义导入，不能 --as %s；请去掉 --as", EN: "%s is not an admin and imports in their own name only, not --as %s; leave out --as"},
+	"cli.staff_first_admin":            {ZH: "新数据库的第一位人员：已同时将系统用户 %s 登记为管理员，以便管理人员", EN: "first staff member of a new database: the OS user %s was registered as its admin too, so that someone can manage staff"},
+	"cli.staff_first_not_admin":        {ZH: "新数据库的第一位人员必须是管理员，否则无人能管理人员：请运行 repairdesk staff add %s --role admin", EN: "the first staff member of a new database must be an admin, or nobody could manage staff: run repairdesk staff add %s --role admin"},
+	"cli.unregistered_admins":          {ZH: "系统用户 %s 不是本数据库登记的在岗人员。请管理员（%s）运行：repairdesk staff add %[1]s --role specialist（或 staff enable %[1]s）", EN: "the OS user %s is not an active staff member of this database. Ask an admin (%s) to run: repairdesk staff add %[1]s --role specialist (or staff enable %[1]s)"},
+	"cli.unregistered_no_admin":        {ZH: "系统用户 %s 不是本数据库登记的在岗人员，且本数据库没有在岗管理员：请数据库文件的主人运行 repairdesk staff add %[1]s --role admin", EN: "the OS user %s is not an active staff member of this database, and it has no active admin: the owner of the database file should run repairdesk staff add %[1]s --role admin"},
 }
