@@ -288,7 +288,21 @@ var ErrNoCommands = errors.New("the running repairdesk does not run commands")
 // RemoteCommand runs req in the process holding dbPath, writing its output to stdout and
 // stderr and serving its file requests from this side: files are read here and created
 // here, new or not at all. It returns the command's exit code.
-func RemoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) (int, error) {
+func RemoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) (code int, err error) {
+	// A connection dropped before the request was taken ran nothing: try again.
+	for try := 0; ; try++ {
+		code, err = remoteCommand(dbPath, req, stdout, stderr)
+		if !errors.Is(err, errNotStarted) || try == 4 {
+			return code, err
+		}
+		time.Sleep(time.Duration(50*(try+1)) * time.Millisecond)
+	}
+}
+
+// errNotStarted: the connection failed before the process took the request.
+var errNotStarted = errors.New("the request was not taken")
+
+func remoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) (int, error) {
 	conn, err := dialControl(dbPath, "cmd")
 	if err != nil {
 		return 0, err
@@ -297,7 +311,7 @@ func RemoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) 
 	fc := &frameConn{conn: conn, r: bufio.NewReader(conn)}
 	t, p, err := fc.recv(ControlDialTimeout + 5*time.Second)
 	if err != nil {
-		return 0, fmt.Errorf("control socket: no answer: %w", err)
+		return 0, fmt.Errorf("control socket: no answer (%v): %w", err, errNotStarted)
 	}
 	if t == frRefuse {
 		return 0, fmt.Errorf("%w: %s", ErrNoCommands, p)
@@ -307,7 +321,7 @@ func RemoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) 
 	}
 	b, _ := json.Marshal(req)
 	if err := fc.send(frRequest, b); err != nil {
-		return 0, err
+		return 0, fmt.Errorf("control socket (%v): %w", err, errNotStarted)
 	}
 	type file struct {
 		f    *os.File

@@ -190,11 +190,16 @@ func adminsOf(st *store.Store, lang string) string {
 	return strings.Join(names, msg.T(lang, "cli.list_sep"))
 }
 
-// by is who a staff or settings change is recorded as: the socket peer's staff member, or
-// (on the command line with the file free) nobody — the file's owner is trusted.
-func (a *app) by() workflow.Staff {
+// by is who a staff change is recorded as: the socket peer's staff member, or (on the
+// command line with the file free) the OS user's when they are an admin, else nobody —
+// the file's owner is trusted.
+func (a *app) by(st *store.Store) workflow.Staff {
 	if a.actor != nil {
 		return *a.actor
+	}
+	// With the file free, the OS user is named when they are one of its admins.
+	if s, ok := st.Staff(osUser()); ok && s.Active && s.Role.CanAdminister() {
+		return s
 	}
 	return workflow.Staff{}
 }

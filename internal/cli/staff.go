@@ -97,7 +97,7 @@ func (a *app) staffAddCmd() *cobra.Command {
 				}
 				s.Keys = keys
 			}
-			if err := st.PutStaff(a.by(), s); err != nil {
+			if err := st.PutStaff(a.by(st), s); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_added", s.Name, s.Role.Label(a.lang), len(s.Keys)))
@@ -153,7 +153,7 @@ func (a *app) staffSwitchCmd(verb string) *cobra.Command {
 				return fmt.Errorf("%s", a.t("cli.staff_missing", args[0]))
 			}
 			s.Active = verb == "enable"
-			if err := st.PutStaff(a.by(), s); err != nil {
+			if err := st.PutStaff(a.by(st), s); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_"+verb+"d", s.Name))
@@ -174,7 +174,7 @@ func (a *app) staffPINResetCmd() *cobra.Command {
 			if _, found := st.Staff(args[0]); !found {
 				return fmt.Errorf("%s", a.t("cli.staff_missing", args[0]))
 			}
-			if err := st.ResetPIN(a.by(), args[0]); err != nil {
+			if err := st.ResetPIN(a.by(st), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_pin_reset", args[0]))
@@ -213,7 +213,7 @@ func (a *app) staffKeyCmd(verb string) *cobra.Command {
 					return fmt.Errorf("%s", a.t("cli.staff_no_key", s.Name, args[1]))
 				}
 			}
-			if err := st.PutStaff(a.by(), s); err != nil {
+			if err := st.PutStaff(a.by(st), s); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_keys_now", s.Name, len(s.Keys)))
