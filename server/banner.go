@@ -1,34 +1,9 @@
 package server
 
-import "fmt"
+import "repairdesk/internal/msg"
 
-// serveText holds what the SSH server says outside a console session: the banners sent
-// while a client authenticates, and the refusals before a console opens. Messages shown
-// before we know who is connecting carry both languages on one line.
-var serveText = map[string][2]string{
-	"ssh.no_pty":            {"repairdesk 是交互式控制台，请不带命令直接 ssh 连接 / repairdesk is an interactive console: connect with plain ssh (a terminal is required)", ""},
-	"ssh.unknown_key":       {"您的公钥未登记（%s）。请联系管理员运行 repairdesk staff key add 登录名 公钥文件 / Your key is not registered (%[1]s): ask an admin to run repairdesk staff key add NAME FILE", ""},
-	"ssh.disabled_key":      {"此公钥所属账号已停用（%s），请联系管理员 / The account of this key is disabled (%[1]s): ask an admin", ""},
-	"ssh.too_many_failures": {"此地址登录失败次数过多，未登记的公钥暂被拒绝，请一分钟后再试或只用已登记的公钥（ssh -o IdentitiesOnly=yes -i 公钥） / Too many failed logins from this address: unregistered keys are refused for now; try again in a minute, or offer only your registered key (ssh -o IdentitiesOnly=yes -i KEY)", ""},
-	"ssh.stopping":          {"服务器正在停止，请稍后再连接 / The server is stopping: connect again in a moment", ""},
-	"ssh.server_full":       {"服务器已有 %[1]d 个会话（上限），请稍后再连接或联系管理员。", "The server already has %[1]d sessions open (its limit): connect again later or ask an admin."},
-	"ssh.staff_full":        {"您已打开 %[2]d 个会话（每人上限），请先退出一个再连接。", "You already have %[2]d sessions open (the limit per person): quit one and connect again."},
-	"ssh.ended_disabled":    {"您的账号已被管理员停用，会话已结束。", "Your account was disabled by an admin; this session has ended."},
-	"ssh.ended_key":         {"您登录所用的公钥已被移除，会话已结束。", "The key you logged in with was removed from your account; this session has ended."},
-}
-
-// sT is T for serveText. Bilingual entries have no English column.
-func sT(lang, key string, args ...any) string {
-	m, ok := serveText[key]
-	if !ok {
-		return "[" + key + "]"
-	}
-	s := m[0]
-	if lang == "en" && m[1] != "" {
-		s = m[1]
-	}
-	if len(args) > 0 {
-		return fmt.Sprintf(s, args...)
-	}
-	return s
-}
+// sT is what the SSH server says outside a console session: the banners sent while a
+// client authenticates, and the refusals before a console opens. The texts are the
+// catalogue's (internal/msg, server.go, the ssh.* keys); those shown before the server
+// knows who is connecting carry both languages on one line.
+func sT(lang, key string, args ...any) string { return msg.T(lang, key, args...) }

@@ -18,17 +18,26 @@ func (s *Server) program(sess ssh.Session) *tea.Program {
 		return nil
 	}
 	pty, _, _ := sess.Pty()
-	m := tui.New(tui.Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: sessionRenderer(sess, pty.Term),
-		IdleLock: s.o.IdleLock, Now: s.o.Now, Redraws: s.redraws})
+	opts := tui.Options{Store: s.st, Me: ss.staff, Lang: ss.lang, Renderer: sessionRenderer(sess, pty.Term),
+		IdleLock: s.o.IdleLock, Now: s.o.Now, Redraws: s.redraws}
+	if dir := s.exportDir(ss.staff.Name); dir != "" {
+		// Exports go to the person's own folder on the server; the status line says how
+		// to fetch them with scp (files.go).
+		opts.ExportDir, opts.ExportFetch = dir, s.FetchCommand
+	}
+	m := tui.New(opts)
 	var tm tea.Model = m
 	if s.o.wrap != nil {
 		tm = s.o.wrap(ss.staff, tm)
 	}
 	g := &guard{inner: tm, lang: ss.lang, onPanic: func(v any, stack []byte) { s.sessionPanicked(ss, v, stack) }}
 	in := newSessionInput(sess)
-	p := tea.NewProgram(g, tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
+	popts := []tea.ProgramOption{tea.WithInput(in), tea.WithOutput(sess), tea.WithAltScreen(),
 		// The server, not each program, decides what a signal to the process means.
-		tea.WithoutSignalHandler())
+		tea.WithoutSignalHandler()}
+	// The mouse, unless the client's terminal cannot report it (TERM dumb, vt100).
+	popts = append(popts, tui.MouseOptions(pty.Term, false)...)
+	p := tea.NewProgram(g, popts...)
 	g.prog = p
 	in.onEOF = func() { go p.Quit() }
 	ss.setProgram(m, p)

@@ -111,7 +111,11 @@ func (s *Server) identify(next ssh.Handler) ssh.Handler {
 		ss := &session{sess: sess, staff: me, key: store.NormalKey(pk), fp: fp, remote: remote, lang: sessionLang(me, sess.Environ()), since: time.Now()}
 		if why := s.register(sess, ss); why != "" {
 			s.log.Warn("session refused", "staff", me.Name, "key", fp, "remote", remote, "reason", why)
-			fmt.Fprintln(sess.Stderr(), sT(ss.lang, why, s.o.MaxSessions, s.o.MaxSessionsPerStaff))
+			limit := s.o.MaxSessions
+			if why == "ssh.staff_full" {
+				limit = s.o.MaxSessionsPerStaff
+			}
+			fmt.Fprintln(sess.Stderr(), sT(ss.lang, why, limit))
 			_ = sess.Exit(1)
 			return
 		}

@@ -48,6 +48,15 @@ type Options struct {
 	// MaxSessionsPerStaff bounds one staff member's consoles (0: DefaultMaxSessionsPerStaff).
 	MaxSessionsPerStaff int
 
+	// ExportRoot holds each staff member's exports folder (<ExportRoot>/<login name>),
+	// which their console writes to and scp/sftp read from ("" : exports are off).
+	ExportRoot string
+	// PublicHost is the host (or host:port) staff type to reach the server, for the
+	// fetch command shown after an export ("": the listen address, or this machine's name).
+	PublicHost string
+	// MaxUpload bounds one file sent to a case (0: store.DefaultMaxFile).
+	MaxUpload int64
+
 	// For tests only.
 	wrap             func(me workflow.Staff, m tea.Model) tea.Model // wraps each session's model
 	handshakeTimeout time.Duration                                  // until the SSH key exchange is done
@@ -150,12 +159,14 @@ func New(o Options) (*Server, error) {
 			srv.ServerConfigCallback = s.serverConfig
 			return nil
 		},
+		wish.WithSubsystem("sftp", s.sftpSubsystem), // files.go, sftp.go: for staff only
 		// As in soft-serve: recover around the whole list; the last middleware runs first.
 		wish.WithMiddleware(rm.MiddlewareWithLogger(lg,
 			s.finish, // after the console: why the server ended it
 			bm.MiddlewareWithProgramHandler(s.program, termenv.Ascii),
 			s.identify,        // identity.go, sessions.go: who, and whether there is room
 			s.requireTerminal, // terminal.go
+			s.scpFiles,        // scp.go: scp to and from the staff member's file tree, else on
 			s.bound,           // bounds.go: the terminal size and its changes, clamped
 			logging.StructuredMiddlewareWithLogger(lg, log.DebugLevel),
 		)),

@@ -41,6 +41,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"repairdesk/internal/msg"
 	"strconv"
 	"strings"
 	"time"
@@ -345,7 +346,7 @@ func (s *Store) openAnchors() error {
 	logExists := logErr == nil
 	if _, err := os.Stat(keyPath); errors.Is(err, fs.ErrNotExist) && logExists {
 		if fi, _ := os.Stat(logPath); fi != nil && fi.Size() > 0 {
-			return fmt.Errorf("the anchor key %s is missing, but the anchor log %s was signed with it; put the key back (or move the log aside to start a new one) — 防篡改锚定密钥 %[1]s 缺失，请放回该密钥文件", keyPath, logPath)
+			return msg.Errorf("store.anchor_key_missing", keyPath, logPath)
 		}
 	}
 	priv, err := loadAnchorKey(keyPath, true)

@@ -294,7 +294,7 @@ func BenchmarkLoadSummaries(b *testing.B) {
 	for b.Loop() {
 		bytes = 0
 		err := s.db.View(func(tx *bolt.Tx) error {
-			list, _, err := readSummaries(tx)
+			list, _, err := readSummaries(tx, MemoryHints{})
 			if len(list) != benchCases {
 				return fmt.Errorf("%d summaries", len(list))
 			}

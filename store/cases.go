@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"repairdesk/internal/msg"
 	"slices"
 	"time"
 
@@ -27,10 +28,7 @@ func (e *ConflictError) Error() string { return e.Message("en") }
 // Message: "changed by 王芳 at 14:32 — reloaded, please check".
 func (e *ConflictError) Message(lang string) string {
 	at := e.At.In(workflow.ChinaTZ).Format("15:04")
-	if lang == "en" {
-		return fmt.Sprintf("%s was changed by %s at %s — reloaded, please check", e.CaseNo, e.By, at)
-	}
-	return fmt.Sprintf("%s 已被%s于 %s 修改——已重新载入，请核对", e.CaseNo, e.By, at)
+	return msg.T(lang, "store.conflict", e.CaseNo, e.By, at)
 }
 
 // Change is what subscribers hear after every commit.
@@ -221,8 +219,7 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	if a.Kind == workflow.ActReassign {
 		who, ok := s.Staff(a.Assignee)
 		if !ok || !who.Active || !who.Role.CanWork() {
-			return workflow.Case{}, &workflow.Refusal{Code: "assignee",
-				ZH: fmt.Sprintf("%s 不是在岗的办案人员", a.Assignee), EN: fmt.Sprintf("%s is not an active case handler", a.Assignee)}
+			return workflow.Case{}, workflow.Refuse("assignee", "store.assignee", a.Assignee)
 		}
 	}
 	r := &applyReq{id: id, expected: expected, actor: actor, a: a, done: make(chan struct{})}

@@ -14,6 +14,7 @@ import (
 	"sync"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 
 	"repairdesk/workflow"
 )
@@ -135,17 +136,18 @@ func (s *Store) Check() []Problem {
 		// The values point into the mapped file, valid until the transaction ends, which
 		// is after every worker is done.
 		jobs := make(chan checkJob, 256)
-		var wg sync.WaitGroup
+		// A damage a worker meets is a problem of its case, not an end of the check: the
+		// workers report through add and return no error.
+		var g errgroup.Group
 		for range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
+			g.Go(func() error {
 				for j := range jobs {
 					if err := s.shield(string(bCases), j.id, func() error { s.checkCase(j, add); return nil }); err != nil {
 						add(damageProblem(err))
 					}
 				}
-			}()
+				return nil
+			})
 		}
 		var last uint32 // the last case handed out, for a damage met by the walk
 		walk := s.shield(string(bCases), 0, func() error {
@@ -188,7 +190,7 @@ func (s *Store) Check() []Problem {
 			return nil
 		})
 		close(jobs)
-		wg.Wait()
+		_ = g.Wait()
 		if walk != nil {
 			damagedFile = true
 			var d *DamageError

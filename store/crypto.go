@@ -28,6 +28,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"repairdesk/internal/msg"
 	"runtime"
 	"slices"
 	"strconv"
@@ -74,22 +75,12 @@ func (e *KeyError) Error() string { return e.Message("en") }
 func (e *KeyError) Message(lang string) string {
 	detail := ""
 	if e.Detail != "" {
-		detail = " (" + e.Detail + ")"
+		detail = msg.T(lang, "store.key_detail", e.Detail)
 	}
-	switch {
-	case e.Mismatch && lang == "en":
-		return fmt.Sprintf("the key file %s does not match the database %s%s: agents' ID numbers and phones cannot be read, so the database is open read-only with them shown as %s; use the key file created with this database (or point %s at it)",
-			e.KeyFile, e.DB, detail, Locked, KeyEnv)
-	case e.Mismatch:
-		return fmt.Sprintf("密钥文件 %s 与数据库 %s 不匹配%s：经办人身份证号和电话无法解密，数据库以只读方式打开，这些字段显示为 %s；请使用与该数据库一同创建的密钥文件（或用 %s 指向它）",
-			e.KeyFile, e.DB, detail, Locked, KeyEnv)
-	case lang == "en":
-		return fmt.Sprintf("the key file %s is missing: agents' ID numbers and phones in %s cannot be read, so the database is open read-only with them shown as %s; put the key file back (or point %s at it) and open again",
-			e.KeyFile, e.DB, Locked, KeyEnv)
-	default:
-		return fmt.Sprintf("缺少密钥文件 %s：数据库 %s 中的经办人身份证号和电话无法解密，数据库以只读方式打开，这些字段显示为 %s；请恢复密钥文件（或用 %s 指向它）后重新打开",
-			e.KeyFile, e.DB, Locked, KeyEnv)
+	if e.Mismatch {
+		return msg.T(lang, "store.key_mismatch", e.KeyFile, e.DB, detail, Locked, KeyEnv)
 	}
+	return msg.T(lang, "store.key_missing", e.KeyFile, e.DB, Locked, KeyEnv)
 }
 
 // keyring holds the keys derived from the key file. It does not change after Open.
@@ -206,37 +197,21 @@ func (e *KeyFileError) Unwrap() error { return e.Err }
 
 // Message says what is wrong with the key file and how to put it right, in lang.
 func (e *KeyFileError) Message(lang string) string {
-	en := lang == "en"
 	switch e.Code {
 	case "not_regular":
-		if en {
-			return fmt.Sprintf("the key file %s is not a regular file (%s): give the path of the 32-byte key file made by repairdesk, or restore it from your key backup", e.File, e.Mode.Type())
-		}
-		return fmt.Sprintf("密钥文件 %s 不是普通文件（%s）：请指定 repairdesk 生成的 32 字节密钥文件，或从密钥备份中恢复", e.File, e.Mode.Type())
+		return msg.T(lang, "store.keyfile_not_regular", e.File, e.Mode.Type())
 	case "mode":
-		if en {
-			return fmt.Sprintf("the key file %s can be read or written by other users (mode %04o): it may have been copied or replaced. If it is your key, run: chmod 600 %s", e.File, e.Mode.Perm(), e.File)
-		}
-		return fmt.Sprintf("密钥文件 %s 可被其他用户读取或改写（权限 %04o），可能已被复制或替换。确认是本机密钥后请执行：chmod 600 %s", e.File, e.Mode.Perm(), e.File)
+		return msg.T(lang, "store.keyfile_mode", e.File, uint32(e.Mode.Perm()))
 	case "length":
 		more := ""
 		if e.Length > keySize {
 			more = "+"
 		}
-		if en {
-			return fmt.Sprintf("the key file %s holds %d%s bytes, not a repairdesk key: the key file must be the 32 bytes made by a fresh repairdesk run; restore it from your key backup (or, for a database never used with it, delete it and a new key is made)", e.File, e.Length, more)
-		}
-		return fmt.Sprintf("密钥文件 %s 有 %d%s 字节，不是 repairdesk 密钥：密钥文件应为 repairdesk 首次运行时生成的 32 字节；请从密钥备份中恢复（如该数据库从未使用过它，可删除它，将生成新密钥）", e.File, e.Length, more)
+		return msg.T(lang, "store.keyfile_length", e.File, e.Length, more)
 	case "zero":
-		if en {
-			return fmt.Sprintf("the key file %s is all zeros: that is no secret, so it was not made by repairdesk. Restore the key file from your key backup; for a new database, delete it and a new key is made", e.File)
-		}
-		return fmt.Sprintf("密钥文件 %s 全为零字节，不是保密的密钥，并非 repairdesk 生成。请从密钥备份中恢复；如为新数据库，删除它即可生成新密钥", e.File)
+		return msg.T(lang, "store.keyfile_zero", e.File)
 	}
-	if en {
-		return fmt.Sprintf("cannot read the key file %s: %v", e.File, e.Err)
-	}
-	return fmt.Sprintf("无法读取密钥文件 %s：%v", e.File, e.Err)
+	return msg.T(lang, "store.keyfile_read", e.File, e.Err)
 }
 
 // readKeyFile reads a key file, refusing one that is not a regular file (a device such as

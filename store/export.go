@@ -6,10 +6,10 @@ import (
 	"errors"
 	"fmt"
 	"runtime"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	"golang.org/x/sync/errgroup"
 
 	"repairdesk/workflow"
 )
@@ -83,15 +83,13 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 		ahead := 2 * runtime.GOMAXPROCS(0)
 		work, ordered := make(chan *caseBatch, ahead), make(chan *caseBatch, ahead)
 		stop := make(chan struct{})
-		var wg sync.WaitGroup
-		var readErr error // a damage the reader met; read after wg.Wait
-		wg.Add(1)
-		go func() { // one reader walks the cursors
-			defer wg.Done()
+		// The reader's error is a damage it met; the decoders report theirs in the batch.
+		var g errgroup.Group
+		g.Go(func() error { // one reader walks the cursors
 			defer close(ordered)
 			defer close(work)
 			var last uint32
-			readErr = s.shield(string(bCases), 0, func() error {
+			readErr := s.shield(string(bCases), 0, func() error {
 				readCases(cb, eb, withEvents, &last, work, ordered, stop)
 				return nil
 			})
@@ -100,11 +98,10 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 				d.What += fmt.Sprintf(" (after case %d)", last)
 				d.WhatZH += fmt.Sprintf("（案件 %d 之后）", last)
 			}
-		}()
+			return readErr
+		})
 		for range runtime.GOMAXPROCS(0) {
-			wg.Add(1)
-			go func() { // decoders
-				defer wg.Done()
+			g.Go(func() error { // decoders
 				for b := range work {
 					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(b, since) }); err != nil && b.err == nil {
 						b.err = err
@@ -112,7 +109,8 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 					b.raws = nil
 					close(b.done)
 				}
-			}()
+				return nil
+			})
 		}
 		var err error
 		for b := range ordered {
@@ -134,8 +132,7 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 		close(stop)
 		for range ordered { // let the reader see stop; the decoders finish what they hold
 		}
-		wg.Wait()
-		if err == nil {
+		if readErr := g.Wait(); err == nil {
 			err = readErr
 		}
 		return err

@@ -69,8 +69,7 @@ func putStaffRecord(tx *bolt.Tx, r staffRecord) error {
 // ValidPIN says why pin cannot be a PIN (4–12 digits), or nil.
 func ValidPIN(pin string) error {
 	if len(pin) < PINMinLen || len(pin) > PINMaxLen || strings.Trim(pin, "0123456789") != "" {
-		return &workflow.Refusal{Code: "pin_format", ZH: fmt.Sprintf("PIN 须为 %d–%d 位数字", PINMinLen, PINMaxLen),
-			EN: fmt.Sprintf("A PIN is %d–%d digits", PINMinLen, PINMaxLen)}
+		return workflow.Refuse("pin_format", "store.pin_format", PINMinLen, PINMaxLen)
 	}
 	return nil
 }
@@ -147,7 +146,7 @@ func (s *Store) SetPIN(name, pin string) error {
 			return ErrNotFound
 		}
 		if r.PIN != "" {
-			return &workflow.Refusal{Code: "pin_set", ZH: "PIN 已设置；如需更换请管理员重置", EN: "A PIN is already set; an admin can reset it"}
+			return workflow.Refuse("pin_set", "store.pin_set")
 		}
 		r.PIN, r.PINFails = h, 0
 		if err := putStaffRecord(tx, r); err != nil {
@@ -226,7 +225,7 @@ func (s *Store) CheckPIN(name, pin string) (PINCheck, error) {
 // their next login. by is who did it ("" for the command line, like PutStaff).
 func (s *Store) ResetPIN(by workflow.Staff, name string) error {
 	if by.Name != "" && (!by.Role.CanAdminister() || !by.Active) {
-		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以重置 PIN", EN: "Only an admin can reset a PIN"}
+		return workflow.Refuse("role", "store.pin_denied")
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()

@@ -64,12 +64,7 @@ func prefetchAll(tx *bolt.Tx, buckets ...*bolt.Bucket) {
 	wg.Wait()
 }
 
-const (
-	pageHeader    = 16
-	branchElement = 16
-	branchFlag    = 0x01
-	maxRun        = 64 // pages in one read
-)
+const maxRun = 64 // pages in one read
 
 // prefetchLevel reads the given pages and returns the children of those that are
 // branch pages.

@@ -108,7 +108,7 @@ func (s *Store) loadSettings() error {
 // recomputes every deadline.
 func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) error) error {
 	if !actor.Role.CanAdminister() || !actor.Active {
-		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以修改设置", EN: "Only an admin can change settings"}
+		return workflow.Refuse("role", "store.settings_denied")
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()

@@ -3,7 +3,6 @@ package store
 import (
 	"encoding/binary"
 	"encoding/json"
-	"fmt"
 	"regexp"
 	"slices"
 	"sort"
@@ -73,15 +72,13 @@ func (s *Store) StaffCount() int {
 // on the server's own machine, which is trusted like the file itself).
 func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 	if by.Name != "" && (!by.Role.CanAdminister() || !by.Active) {
-		return &workflow.Refusal{Code: "role", ZH: "只有管理员可以管理人员", EN: "Only an admin can manage staff"}
+		return workflow.Refuse("role", "store.staff_denied")
 	}
 	if !ValidStaffName(st.Name) {
-		return &workflow.Refusal{Code: "name", ZH: fmt.Sprintf("登录名 %q 无效：请用小写字母、数字、_ . -，以字母开头", st.Name),
-			EN: fmt.Sprintf("login name %q is invalid: use lower-case letters, digits, _ . - and start with a letter", st.Name)}
+		return workflow.Refuse("name", "store.staff_bad_name", st.Name)
 	}
 	if !st.Role.Valid() {
-		return &workflow.Refusal{Code: "role", ZH: fmt.Sprintf("未知角色 %q（specialist|supervisor|admin|auditor）", st.Role),
-			EN: fmt.Sprintf("unknown role %q (specialist|supervisor|admin|auditor)", st.Role)}
+		return workflow.Refuse("role", "store.staff_bad_role", st.Role)
 	}
 	st.Display = workflow.CleanLine(st.Display)
 	s.writeMu.Lock()
@@ -99,9 +96,7 @@ func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 			}
 			for _, key := range st.Keys {
 				if slices.Contains(other.Keys, key) {
-					return &workflow.Refusal{Code: "key_taken",
-						ZH: fmt.Sprintf("该公钥（%s）已登记给 %s；请先从其账号删除", Fingerprint(key), other.Name),
-						EN: fmt.Sprintf("the key %s is already registered to %s; remove it there first", Fingerprint(key), other.Name)}
+					return workflow.Refuse("key_taken", "store.key_taken", Fingerprint(key), other.Name)
 				}
 			}
 			return nil
@@ -189,11 +184,11 @@ func (s *Store) SetLang(name, lang string) error {
 // show masked numbers otherwise.
 func (s *Store) RevealID(actor workflow.Staff, caseID uint32, reason string) (string, error) {
 	if !actor.Active || !actor.Role.CanRevealPersonal() {
-		return "", &workflow.Refusal{Code: "reveal", ZH: "您的角色不能查看完整证件号", EN: "Your role cannot reveal ID numbers"}
+		return "", workflow.Refuse("reveal", "store.reveal_denied")
 	}
 	reason = strings.TrimSpace(reason)
 	if reason == "" {
-		return "", &workflow.Refusal{Code: "reveal_reason", ZH: "查看完整证件号须说明原因", EN: "Say why the whole ID number is needed"}
+		return "", workflow.Refuse("reveal_reason", "store.reveal_reason")
 	}
 	c, err := s.Case(caseID)
 	if err != nil {

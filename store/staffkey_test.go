@@ -21,13 +21,13 @@ func wantKeyTaken(t *testing.T, err error, holder string, pub ssh.PublicKey) {
 	}
 	fp := ssh.FingerprintSHA256(pub)
 	if r.Code != "key_taken" {
-		t.Fatalf("refusal %q (%s); want key_taken", r.Code, r.EN)
+		t.Fatalf("refusal %q (%s); want key_taken", r.Code, r.Message("en"))
 	}
-	if !strings.Contains(r.ZH, "已登记给 "+holder) || !strings.Contains(r.ZH, fp) {
-		t.Errorf("zh message %q should name %s and %s", r.ZH, holder, fp)
+	if zh := r.Message("zh"); !strings.Contains(zh, "已登记给 "+holder) || !strings.Contains(zh, fp) {
+		t.Errorf("zh message %q should name %s and %s", zh, holder, fp)
 	}
-	if !strings.Contains(r.EN, "already registered to "+holder) || !strings.Contains(r.EN, fp) {
-		t.Errorf("en message %q should name %s and %s", r.EN, holder, fp)
+	if en := r.Message("en"); !strings.Contains(en, "already registered to "+holder) || !strings.Contains(en, fp) {
+		t.Errorf("en message %q should name %s and %s", en, holder, fp)
 	}
 }
 

@@ -5,7 +5,6 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
-	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -43,49 +42,39 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 		}
 		cases = make([]workflow.Case, len(rc))
 		evs := make([]workflow.StatEvent, len(re))
-		var (
-			errMu    sync.Mutex
-			firstErr error
-		)
-		fail := func(err error) {
-			errMu.Lock()
-			if firstErr == nil {
-				firstErr = err
-			}
-			errMu.Unlock()
-		}
-		s.parallelRead(len(rc), string(bCases), fail, func(lo, hi int) {
+		err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
 			for i := lo; i < hi; i++ {
 				var c workflow.Case // personal fields stay sealed: ForStats drops them
 				if len(rc[i].k) != 4 {
-					fail(fmt.Errorf("case key %x is malformed", rc[i].k))
-					return
+					return fmt.Errorf("case key %x is malformed", rc[i].k)
 				}
 				if err := json.Unmarshal(rc[i].v, &c); err != nil {
-					fail(fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err))
-					return
+					return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err)
 				}
 				cases[i] = c.ForStats()
 			}
+			return nil
 		})
-		s.parallelRead(len(re), string(bEvents), fail, func(lo, hi int) {
+		if err != nil {
+			return err
+		}
+		err = s.parallelRead(len(re), string(bEvents), func(lo, hi int) error {
 			var d leanDecoder
 			for i := lo; i < hi; i++ {
 				k := re[i].k
 				if len(k) < 4 {
-					fail(fmt.Errorf("event key %x is malformed", k))
-					return
+					return fmt.Errorf("event key %x is malformed", k)
 				}
 				ev, err := d.decode(re[i].v)
 				if err != nil {
-					fail(eventUnreadable(k, err))
-					return
+					return eventUnreadable(k, err)
 				}
 				evs[i] = workflow.StatEventOf(&ev)
 			}
+			return nil
 		})
-		if firstErr != nil {
-			return firstErr
+		if err != nil {
+			return err
 		}
 		// Keys are case id then sequence: each case's events are adjacent, oldest first.
 		events = make(map[uint32][]workflow.StatEvent, len(rc))

@@ -12,6 +12,8 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+
+	"repairdesk/internal/msg"
 	"strconv"
 	"strings"
 	"sync"
@@ -59,6 +61,23 @@ type Options struct {
 	// entry. NoAnchors writes no anchors (benchmarks that measure their cost).
 	AnchorLog, AnchorKey, AnchorPub, AnchorCopy string
 	NoAnchors                                   bool
+	// Memory lets the program tune the garbage collector around loads (see MemoryHints).
+	// The store never changes process-wide settings itself: many stores, and tests, may
+	// share one process.
+	Memory MemoryHints
+}
+
+// MemoryHints are called around the loads that allocate much and keep all of it (the
+// summaries at open, and again after a demo load). Either may be nil.
+type MemoryHints struct {
+	// Hold is called as a load of the summaries starts, which allocates about 1 KB per
+	// case that all stays live; the function it returns is called as the load ends.
+	// Holding the collector off meanwhile (debug.SetGCPercent(-1)) saves it marking the
+	// growing heap again and again.
+	Hold func() (release func())
+	// Settled is called once a big load (20,000 cases and more) is indexed: the garbage
+	// it left could be handed back to the OS (debug.FreeOSMemory).
+	Settled func()
 }
 
 // Store is safe for concurrent use by many sessions of one process.
@@ -74,7 +93,8 @@ type Store struct {
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
 
-	writeMu sync.Mutex // serialises Apply so version checks and sequences are exact
+	writeMu  sync.Mutex // serialises Apply so version checks and sequences are exact
+	importMu sync.Mutex // one import at a time (BeginImport)
 
 	// Group commit (Apply): actions waiting to be written, and the writer's turn.
 	commitMu   sync.Mutex
@@ -107,21 +127,12 @@ func (e *LockedError) Error() string { return e.Message("en") }
 func (e *LockedError) Message(lang string) string {
 	if e.Mode == "serve" {
 		host, port := splitHostPort(e.Listen)
-		if lang == "en" {
-			return fmt.Sprintf("the database %s is served by repairdesk serve (pid %d) — connect with ssh -p %s %s", e.Path, e.PID, port, host)
-		}
-		return fmt.Sprintf("数据库 %s 正由 repairdesk serve 提供服务（进程 %d）——请用 ssh -p %s %s 连接", e.Path, e.PID, port, host)
+		return msg.T(lang, "store.locked_serve", e.Path, e.PID, port, host)
 	}
 	if e.PID > 0 {
-		if lang == "en" {
-			return fmt.Sprintf("the database %s is already open in another repairdesk console (pid %d); close it first, or run repairdesk serve for several users", e.Path, e.PID)
-		}
-		return fmt.Sprintf("数据库 %s 已在另一个 repairdesk 控制台中打开（进程 %d）；请先关闭它，多人使用请运行 repairdesk serve", e.Path, e.PID)
+		return msg.T(lang, "store.locked_console", e.Path, e.PID)
 	}
-	if lang == "en" {
-		return fmt.Sprintf("the database %s is already open in another process; close it first", e.Path)
-	}
-	return fmt.Sprintf("数据库 %s 已被其他进程打开；请先关闭它", e.Path)
+	return msg.T(lang, "store.locked_other", e.Path)
 }
 
 func splitHostPort(listen string) (string, string) {

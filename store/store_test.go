@@ -795,7 +795,7 @@ func TestApplyRefusalWritesNothing(t *testing.T) {
 			continue
 		}
 		if ref.Code != r.code {
-			t.Errorf("%s: refusal code %q (%s), want %q", r.name, ref.Code, ref.EN, r.code)
+			t.Errorf("%s: refusal code %q (%s), want %q", r.name, ref.Code, ref.Message("en"), r.code)
 		}
 	}
 	if got, _ := s.Case(c.ID); jsonOf(t, got) != beforeJSON {

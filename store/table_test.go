@@ -61,7 +61,7 @@ func TestTable(t *testing.T) {
 	}
 }
 
-// TestSortClosed: the sort on extracted keys orders exactly as byClosed (which binary
+// TestSortClosed: the sort on extracted keys orders exactly as ByClosed (which binary
 // searches rely on), with equal instants, the zero time and distant years among them.
 func TestSortClosed(t *testing.T) {
 	r := rand.New(rand.NewPCG(7, 7))
@@ -79,10 +79,10 @@ func TestSortClosed(t *testing.T) {
 	}
 	r.Shuffle(len(list), func(i, j int) { list[i], list[j] = list[j], list[i] })
 	want := slices.Clone(list)
-	slices.SortFunc(want, byClosed)
+	slices.SortFunc(want, ByClosed)
 	got := slices.Clone(list)
 	sortClosed(got)
 	if !slices.Equal(got, want) {
-		t.Fatal("sortClosed orders differently from byClosed")
+		t.Fatal("sortClosed orders differently from ByClosed")
 	}
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"repairdesk/internal/msg"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -19,11 +20,11 @@ type LetterVerdict struct {
 	At     time.Time
 	// Anchored: the event was compared with the anchor log and matches it.
 	Anchored bool
-	ZH, EN   string // why not, when not OK
+	Why      msg.Message // why not, when not OK (Why.Localize(lang))
 }
 
-func (v *LetterVerdict) refuse(zh, en string, a ...any) LetterVerdict {
-	v.OK, v.ZH, v.EN = false, fmt.Sprintf(zh, a...), fmt.Sprintf(en, a...)
+func (v *LetterVerdict) refuse(key string, a ...any) LetterVerdict {
+	v.OK, v.Why = false, msg.M(key, a...)
 	return *v
 }
 
@@ -36,7 +37,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 	v := LetterVerdict{CaseNo: caseNo}
 	c, err := s.CaseByNo(caseNo)
 	if err != nil {
-		return v.refuse("本库中没有案件 %s", "there is no case %s in this database", caseNo), nil
+		return v.refuse("verify.no_case", caseNo), nil
 	}
 	evs, err := s.Events(c.ID)
 	if err != nil {
@@ -55,8 +56,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 		}
 	}
 	if idx < 0 {
-		return v.refuse("%s 的历史中没有核验码为 %s 的函件：函件并非本机构出具，或其出具前的历史已被改写",
-			"no letter of %s carries the code %s: the letter was not issued here, or the history before it was rewritten", caseNo, code), nil
+		return v.refuse("verify.no_letter", caseNo, code), nil
 	}
 	v.Seq, v.At = stored[idx].Seq, stored[idx].At
 	v.Letter = *evs[idx].Letter
@@ -64,8 +64,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 	for i := 0; i <= idx; i++ {
 		ev := stored[i]
 		if ev.Seq != i+1 || ev.PrevHash != prev || EventHash(ev) != ev.Hash {
-			return v.refuse("%s 第 %d 号记录之后的历史链已断（第 %d 号记录）：历史已被改动", "the history chain of %s is broken at event %d (the letter is event %d): the history was changed",
-				caseNo, i+1, v.Seq), nil
+			return v.refuse("verify.chain", caseNo, i+1, v.Seq), nil
 		}
 		prev = ev.Hash
 	}
@@ -74,8 +73,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 		head = stored[idx-1].Hash
 	}
 	if workflow.LetterCode(caseNo, v.Seq, head) != code {
-		return v.refuse("核验码 %s 与 %s 出具时的历史不符：出具前的历史已被改写", "the code %s does not match the history of %s when the letter was issued: the history before it was rewritten",
-			code, caseNo), nil
+		return v.refuse("verify.code", code, caseNo), nil
 	}
 	var an *anchored
 	_ = s.view(func(tx *bolt.Tx) error {
@@ -85,11 +83,10 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 	if an != nil {
 		ac := an.cases[c.ID]
 		if ac == nil || len(ac.hashes) < v.Seq {
-			return v.refuse("%s 第 %d 号记录不在防篡改锚定日志中", "event %[2]d of %[1]s is not in the anchor log", caseNo, v.Seq), nil
+			return v.refuse("verify.not_anchored", caseNo, v.Seq), nil
 		}
 		if ac.hashes[v.Seq-1] != stored[idx].Hash {
-			return v.refuse("%s 第 %d 号记录与锚定日志第 %d 条不符：出具后被改写", "event %[2]d of %[1]s differs from anchor entry #%[3]d: rewritten after it was issued",
-				caseNo, v.Seq, ac.entry[v.Seq-1]), nil
+			return v.refuse("verify.anchor_diff", caseNo, v.Seq, ac.entry[v.Seq-1]), nil
 		}
 		v.Anchored = true
 	}

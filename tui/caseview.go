@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -550,7 +551,31 @@ func (v *caseView) materials(w int) []string {
 			out = append(out, "    "+st.Muted.Render(cut("↳ "+shown(m.Note), w-4)))
 		}
 	}
+	out = append(out, v.attachedFiles(w)...)
 	out = append(out, "", st.Faint.Render(cut(v.c.T("mat.hint"), w)))
+	return out
+}
+
+// attachedFiles lists the files staff sent to the case over scp/sftp (none: nothing).
+func (v *caseView) attachedFiles(w int) []string {
+	if len(v.cs.Files) == 0 {
+		return nil
+	}
+	st := v.c.Styles
+	out := []string{"", st.Title.Render(cut(v.c.T("files.title", len(v.cs.Files)), w))}
+	for _, f := range v.cs.Files {
+		at := f.At
+		if t, err := time.Parse(time.RFC3339, f.At); err == nil {
+			at = t.In(workflow.ChinaTZ).Format("2006-01-02 15:04")
+		}
+		hash := f.SHA256
+		if len(hash) > 12 {
+			hash = hash[:12] + "…"
+		}
+		line := "  " + shown(f.Name) + " " + st.Muted.Render("v"+itoa(f.Version)+" · "+store.ByteSize(f.Size)+" · "+
+			v.c.staffName(f.By)+" "+at+" · sha256:"+hash)
+		out = append(out, cut(line, w))
+	}
 	return out
 }
 
@@ -612,7 +637,7 @@ func (v *caseView) history(w int) []string {
 						for _, it := range n.Items {
 							names = append(names, shown(workflow.Material{Key: it.Key, Label: it.Label}.Name(lang)))
 						}
-						out = append(out, "      "+st.Muted.Render(cut(strings.Join(names, "、"), w-6)))
+						out = append(out, "      "+st.Muted.Render(cut(strings.Join(names, T(lang, "cli.list_sep")), w-6)))
 					}
 				}
 			}
@@ -705,6 +730,9 @@ func (v *caseView) exportLetter(l workflow.Letter) string {
 	text := workflow.LetterText(l)
 	if err := os.WriteFile(base+".txt", []byte(text), 0o600); err != nil {
 		return v.c.T("err.generic", err.Error())
+	}
+	if v.c.ExportFetch != nil {
+		return v.c.T("export.fetch", v.c.ExportFetch(filepath.Base(base)+".html"))
 	}
 	return v.c.T("letter.exported", base+".html", base+".txt")
 }

@@ -31,6 +31,9 @@ type Options struct {
 	// ExportDir is where letters and marked cases are written (on the machine running
 	// the console or the server).
 	ExportDir string
+	// ExportFetch, on the office server, turns an exported file's name into the command
+	// that fetches it (scp -P 23234 desk:exports/NAME .), shown instead of the path.
+	ExportFetch func(name string) string
 	// Redraws is shared by the sessions of one server (nil: no limit).
 	Redraws RedrawLimit
 }
@@ -69,8 +72,10 @@ type Common struct {
 	Width     int
 	Height    int
 	ExportDir string
-	redraws   RedrawLimit
-	staff     map[string]workflow.Staff // display names, refreshed when staff change
+	// ExportFetch: see Options.ExportFetch (nil on a desk).
+	ExportFetch func(name string) string
+	redraws     RedrawLimit
+	staff       map[string]workflow.Staff // display names, refreshed when staff change
 	// outbox holds what the screens said during one update, for the root (screen.go).
 	outbox []tea.Msg
 }

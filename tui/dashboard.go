@@ -585,11 +585,7 @@ func (d *dashboard) axis(weeks []workflow.WeekCount, slotW, pw int) string {
 				continue
 			}
 			prevMonth = day.Month()
-			if d.c.Lang == "en" {
-				label = day.Month().String()[:3]
-			} else {
-				label = strconv.Itoa(int(day.Month())) + "月"
-			}
+			label = d.c.T("dash.month_label", int(day.Month()), day.Month().String()[:3])
 		} else {
 			label = fmt.Sprintf("%d/%d", int(day.Month()), day.Day())
 		}

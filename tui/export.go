@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 
 	"repairdesk/internal/csvout"
 	"repairdesk/store"
@@ -13,7 +12,7 @@ import (
 
 // exportMarked writes the marked cases (or the selected one) as a CSV that Excel opens
 // with Chinese intact. It holds what the queue shows: no personal data.
-func exportMarked(c *Common, q *queue) (string, error) {
+func exportMarked(c *Common, q *queue) (string, int, error) {
 	var rows []*store.Summary
 	snap := c.Store.Snapshot()
 	for id := range q.marked {
@@ -27,16 +26,16 @@ func exportMarked(c *Common, q *queue) (string, error) {
 		}
 	}
 	if len(rows) == 0 {
-		return "", nil
+		return "", 0, nil
 	}
 	slices.SortFunc(rows, func(a, b *store.Summary) int { return int(a.ID) - int(b.ID) })
 	if err := os.MkdirAll(c.ExportDir, 0o700); err != nil {
-		return "", err
+		return "", 0, err
 	}
 	path := filepath.Join(c.ExportDir, "cases-"+c.Now().In(workflow.ChinaTZ).Format("20060102-150405")+".csv")
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil {
-		return "", err
+		return "", 0, err
 	}
 	w := csvout.New(f, true) // BOM, formula cells neutralised
 	lang := c.Lang
@@ -54,7 +53,7 @@ func exportMarked(c *Common, q *queue) (string, error) {
 	if err := w.Flush(); err != nil {
 		f.Close()
 		os.Remove(path)
-		return "", err
+		return "", 0, err
 	}
-	return path + " (" + strconv.Itoa(len(rows)) + ")", f.Close()
+	return path, len(rows), f.Close()
 }

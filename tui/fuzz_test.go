@@ -65,7 +65,7 @@ func FuzzIntakeForm(f *testing.F) {
 			in := workflow.Intake{Enterprise: cs.Enterprise, Agent: cs.Agent, Records: cs.Records, Materials: cs.Materials}
 			for _, e := range workflow.ValidateIntake(&in, clk.now()) {
 				if !e.Warning {
-					t.Fatalf("saved an invalid case %s: %s", cs.No, e.EN)
+					t.Fatalf("saved an invalid case %s: %s", cs.No, e.Message("en"))
 				}
 			}
 		}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/charmbracelet/x/exp/golden"
+
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -55,7 +57,6 @@ func TestGoldenScreens(t *testing.T) {
 				goldenFill(t, st, clk)
 				clk.t = time.Date(2026, 3, 6, 16, 0, 0, 0, workflow.ChinaTZ)
 				m := newTestModel(t, st, testSpecialist, lang, clk, size[0], size[1])
-				name := fmt.Sprintf("%s-%dx%d", lang, size[0], size[1])
 				check := func(screenName string) {
 					s := screen(m)
 					checkAligned(t, s, size[0], size[1])
@@ -68,7 +69,8 @@ func TestGoldenScreens(t *testing.T) {
 							}
 						}
 					}
-					golden(t, name+"-"+screenName, s)
+					// testdata/TestGoldenScreens/<lang>-<size>/<screen>.golden; -update rewrites it.
+					t.Run(screenName, func(t *testing.T) { golden.RequireEqual(t, []byte(s)) })
 				}
 				check("queue")
 				press(m, "2")

@@ -1,9 +1,7 @@
 package tui
 
 import (
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -17,12 +15,6 @@ import (
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
-
-// updating reports -update, the flag teatest's golden package registers (shared here).
-func updating() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
 
 // clock is a settable test clock.
 type clock struct{ t time.Time }
@@ -163,27 +155,6 @@ func mustShow(t *testing.T, m *Model, want ...string) {
 		if !strings.Contains(s, w) {
 			t.Fatalf("screen does not show %q:\n%s", w, s)
 		}
-	}
-}
-
-func golden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", name+".golden")
-	if updating() {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run go test ./tui -run %s -update to create it)", err, t.Name())
-	}
-	if string(want) != got {
-		t.Errorf("%s differs from the golden file (run with -update if the change is intended)\n--- got:\n%s\n--- want:\n%s", name, got, want)
 	}
 }
 

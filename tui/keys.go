@@ -17,6 +17,8 @@ type KeyMap struct {
 	PrevLetter, NextLetter              key.Binding
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	Yes, No, Enter, Cancel              key.Binding
+	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
+	Widen, Narrow, Complete, Older, Newer, Run key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -66,5 +68,11 @@ func NewKeyMap(lang string) KeyMap {
 		No:          b("n/esc", "key.no", "n", "N", "esc"),
 		Enter:       b("enter", "key.ok", "enter"),
 		Cancel:      b("esc", "key.cancel", "esc"),
+		Widen:       b("tab", "key.widen", "tab"),
+		Narrow:      b("tab", "key.narrow", "tab"),
+		Complete:    b("tab", "key.complete", "tab"),
+		Older:       b("↑", "key.older", "up"),
+		Newer:       b("↓", "key.newer", "down"),
+		Run:         b("enter", "key.run", "enter"),
 	}
 }

@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strconv"
 	"strings"
@@ -24,6 +25,7 @@ type Model struct {
 	q     *queue   // the queues, always at the bottom of the stack
 	stack []Screen // the screens above the queues, the last on top
 	cmd   *textinput.Model
+	cl    cmdLine // the ':' line's history, completion and error (cmdline.go)
 
 	status    string
 	statusErr bool
@@ -57,7 +59,7 @@ func New(o Options) *Model {
 	}
 	lang := NormLang(o.Lang)
 	c := &Common{Store: o.Store, Me: o.Me, Lang: lang, R: o.Renderer, Styles: NewStyles(o.Renderer), Keys: NewKeyMap(lang),
-		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, redraws: o.Redraws}
+		Now: o.Now, Width: 80, Height: 24, ExportDir: o.ExportDir, ExportFetch: o.ExportFetch, redraws: o.Redraws}
 	c.loadStaff()
 	m := &Model{c: c, idleLock: o.IdleLock, lastKey: o.Now(), demo: o.Demo}
 	m.q = newQueue(c)
@@ -238,6 +240,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case slaSavedMsg:
 		m.onSLASaved(msg)
 		return nil
+	case tea.MouseMsg:
+		return m.onMouse(msg)
 	case pinCheckedMsg:
 		return m.onPINChecked(msg)
 	case pinSetMsg:
@@ -383,13 +387,7 @@ func (m *Model) typing() bool {
 func (m *Model) globals() []Binding {
 	k := m.c.Keys
 	return []Binding{
-		on(k.Command, func(tea.KeyMsg) tea.Cmd {
-			in := newInput()
-			in.Prompt = m.c.T("cmd.prompt")
-			in.Focus()
-			m.cmd = &in
-			return nil
-		}),
+		on(k.Command, func(tea.KeyMsg) tea.Cmd { m.openCommand(); return nil }),
 		on(k.Help, func(tea.KeyMsg) tea.Cmd {
 			m.push(newHelp(m.c, m.top(), m.globals()))
 			return nil
@@ -414,6 +412,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		m.Close()
 		return tea.Quit
 	}
+	m.clearCommandError()
 	if m.cmd != nil {
 		return m.updateCommand(km)
 	}
@@ -437,24 +436,6 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 // commands of the ':' palette.
 var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "sla", "audit", "help", "quit"}
 
-func (m *Model) updateCommand(km tea.KeyMsg) tea.Cmd {
-	switch km.Type {
-	case tea.KeyEsc:
-		m.cmd = nil
-		return nil
-	case tea.KeyEnter:
-		line := strings.Fields(m.cmd.Value())
-		m.cmd = nil
-		if len(line) == 0 {
-			return nil
-		}
-		return m.runCommand(line[0], line[1:])
-	}
-	var cmd tea.Cmd
-	*m.cmd, cmd = m.cmd.Update(km)
-	return cmd
-}
-
 type langSavedMsg struct{ err error }
 
 func (m *Model) runCommand(name string, args []string) tea.Cmd {
@@ -467,7 +448,9 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 	case "new":
 		return m.newIntake()
 	case "lang":
-		if len(args) == 1 {
+		if len(args) != 1 {
+			m.setStatus(m.c.T("cmd.usage", "lang", "zh|en"), true)
+		} else {
 			m.c.Lang = NormLang(args[0])
 			m.c.Keys = NewKeyMap(m.c.Lang)
 			// Remembered for this person's next session, local or over SSH, off the UI loop.
@@ -484,27 +467,35 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		m.push(v)
 		return v.load()
 	case "tab":
+		i := -1
 		if len(args) == 1 {
-			for i, n := range tabNames {
-				if n == args[0] {
-					m.stack = nil
-					m.q.tab = tabID(i)
-				}
-			}
+			i = slices.Index(tabNames[:], strings.ToLower(args[0]))
 		}
+		if i < 0 {
+			m.setStatus(m.c.T("cmd.usage", "tab", strings.Join(tabNames[:], "|")), true)
+			return nil
+		}
+		m.stack = nil
+		m.q.tab = tabID(i)
+		return m.q.retab()
 	case "open", "goto", "o":
-		if len(args) == 1 {
-			no := strings.ToUpper(args[0])
-			if n, err := strconv.Atoi(no); err == nil { // ":open 12" means the newest XF-…-000012
-				no = fmt.Sprintf("%06d", n)
-			}
-			for sm := range m.c.Store.Snapshot().All() {
-				if sm.No == no || strings.HasSuffix(sm.No, "-"+no) {
-					return m.handle(openCaseMsg{id: sm.ID})
-				}
-			}
-			m.setStatus(m.c.T("cmd.goto_missing", safe(args[0])), true)
+		if len(args) != 1 {
+			m.setStatus(m.c.T("cmd.usage", "open", m.c.T("cmd.usage_open")), true)
+			return nil
 		}
+		if sm := whole(m.c.Store.Snapshot(), args[0]); sm != nil { // a case number or a credit code
+			return m.handle(openCaseMsg{id: sm.ID})
+		}
+		no := strings.ToUpper(args[0])
+		if n, err := strconv.Atoi(no); err == nil { // ":open 12" means the newest XF-…-000012
+			no = fmt.Sprintf("%06d", n)
+		}
+		for sm := range m.c.Store.Snapshot().All() {
+			if sm.No == no || strings.HasSuffix(sm.No, "-"+no) {
+				return m.handle(openCaseMsg{id: sm.ID})
+			}
+		}
+		m.setStatus(m.c.T("cmd.goto_missing", safe(args[0])), true)
 	case "reassign":
 		return m.reassignMarked(args)
 	case "export":
@@ -587,19 +578,27 @@ func (m *Model) onBulkDone(msg bulkDoneMsg) {
 // event per case, each checked by the engine. Marked cases are confirmed first, one or
 // many: marks made a while ago are easy to forget.
 func (m *Model) reassignMarked(args []string) tea.Cmd {
-	if len(args) != 1 {
-		m.setStatus(m.c.T("cmd.unknown", "reassign", "reassign NAME"), true)
+	if len(args) == 0 {
+		m.setStatus(m.c.T("cmd.usage", "reassign", m.c.T("cmd.usage_reassign")), true)
+		return nil
+	}
+	// A display name, login name or pinyin (张敏, zhangmin, zm), as people write it.
+	name, ok := m.staffArg(strings.Join(args, " "))
+	if !ok {
 		return nil
 	}
 	ids := make([]uint32, 0, len(m.q.marked))
 	for id := range m.q.marked {
 		ids = append(ids, id)
 	}
-	name := args[0]
 	if len(ids) == 0 {
 		sm := m.q.selected()
 		if cv, ok := m.top().(*caseView); ok {
 			sm, _ = m.c.Store.Snapshot().Get(cv.id)
+		} else if sm != nil {
+			// The case as the store has it now: the command names the case, not the
+			// version the queue last drew (the engine still checks the reassignment).
+			sm, _ = m.c.Store.Snapshot().Get(sm.ID)
 		}
 		if sm == nil {
 			return nil
@@ -645,8 +644,7 @@ func (m *Model) view() string {
 	var foot string
 	switch {
 	case m.cmd != nil:
-		m.cmd.Width = w - width(m.cmd.Prompt) - 2
-		foot = m.cmd.View()
+		foot = m.commandView(w)
 	case m.status != "":
 		s := st.StatusOK
 		if m.statusErr {
@@ -678,11 +676,13 @@ func (m *Model) exportQueue() {
 		m.setStatus(m.c.T("letter.no_dir"), true)
 		return
 	}
-	path, err := exportMarked(m.c, m.q)
+	path, n, err := exportMarked(m.c, m.q)
 	switch {
 	case err != nil:
 		m.setStatus(m.errText(err), true)
+	case path != "" && m.c.ExportFetch != nil:
+		m.setStatus(m.c.T("export.fetch", m.c.ExportFetch(filepath.Base(path))), false)
 	case path != "":
-		m.setStatus(m.c.T("queue.exported", path), false)
+		m.setStatus(m.c.T("queue.exported", path+" ("+strconv.Itoa(n)+")"), false)
 	}
 }

@@ -7,6 +7,7 @@ import (
 
 	tea "github.com/charmbracelet/bubbletea"
 
+	"repairdesk/internal/sorted"
 	"repairdesk/store"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
@@ -48,6 +49,9 @@ type queue struct {
 	hitsTab   tabID                    // a search runs within the rows of one tab
 	subs      [tabCount]*search.Subset // tabSubset's
 	hitTotal  int
+	wide      bool          // the search runs over every case, not the tab's (tab while typing)
+	counts    [tabCount]int // matches per queue for the query of search sequence countsSeq
+	countsSeq int
 
 	// visible's cache: per tab, for this snapshot and these hits
 	vis     [tabCount]*[]*store.Summary
@@ -69,36 +73,6 @@ type drawnRow struct {
 	sel, marked bool
 	due, owner  string
 	line        string
-}
-
-func byNewest(a, b *store.Summary) int {
-	switch {
-	case a.ID > b.ID:
-		return -1
-	case a.ID < b.ID:
-		return 1
-	}
-	return 0
-}
-
-// byDue orders by deadline, the earliest (so the overdue) first; cases without a
-// running deadline (paused, none) come after them.
-func byDue(a, b *store.Summary) int {
-	az, bz := a.Due.At.IsZero() || a.Due.Paused, b.Due.At.IsZero() || b.Due.Paused
-	if c := cmpBool(az, bz); c != 0 {
-		return c
-	}
-	if c := a.Due.At.Compare(b.Due.At); c != 0 {
-		return c
-	}
-	return byNewest(a, b)
-}
-
-func byClosed(a, b *store.Summary) int {
-	if c := b.ClosedAt.Compare(a.ClosedAt); c != 0 {
-		return c
-	}
-	return byNewest(a, b)
 }
 
 // patch updates the tab lists for the cases ids changed from q.snap to sn: a binary
@@ -129,8 +103,9 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 	edit := func(t tabID, was, is *store.Summary, in func(*store.Summary) bool, cmp func(a, b *store.Summary) int) {
 		rows := q.rows[t]
 		if was != nil && in(was) {
-			if i, ok := slices.BinarySearchFunc(rows, was, cmp); ok {
-				rows = slices.Delete(rows, i, i+1)
+			var i int
+			var ok bool
+			if rows, i, ok = sorted.Delete(rows, was, cmp); ok {
 				if keep[t] == was {
 					keep[t] = is
 				} else if i < q.cursor[t] {
@@ -139,8 +114,8 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 			}
 		}
 		if is != nil && in(is) {
-			i, _ := slices.BinarySearchFunc(rows, is, cmp)
-			rows = slices.Insert(rows, i, is)
+			var i int
+			rows, i = sorted.Insert(rows, is, cmp)
 			if keep[t] == is {
 				q.cursor[t] = i
 			} else if i <= q.cursor[t] && keep[t] != nil {
@@ -160,9 +135,9 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 		if was != nil && due(was) && urgency(was) == workflow.UrgencyOverdue {
 			q.dueOver--
 		}
-		edit(tabMine, was, is, mine, byDue)
-		edit(tabReview, was, is, review, byDue)
-		edit(tabDue, was, is, due, byDue)
+		edit(tabMine, was, is, mine, store.ByDue)
+		edit(tabReview, was, is, review, store.ByDue)
+		edit(tabDue, was, is, due, store.ByDue)
 		if is != nil && due(is) && urgency(is) == workflow.UrgencyOverdue {
 			q.dueOver++
 		}
@@ -174,9 +149,9 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 	for _, t := range []tabID{tabOpen, tabClosed} { // shared lists: find the row again
 		if sm := keep[t]; sm != nil {
 			if now, ok := sn.Get(sm.ID); ok {
-				cmp := byNewest
+				cmp := store.ByNewest
 				if t == tabClosed {
-					cmp = byClosed
+					cmp = store.ByClosed
 				}
 				if i, ok := slices.BinarySearchFunc(q.rows[t], now, cmp); ok {
 					q.cursor[t] = i
@@ -245,7 +220,7 @@ func (q *queue) rebuild(sn *store.Snapshot) {
 	q.dueOver = over
 	// The work lists are ordered by due date: the overdue first, then the nearest.
 	for _, t := range []tabID{tabMine, tabReview, tabDue} {
-		slices.SortFunc(rows[t], byDue)
+		slices.SortFunc(rows[t], store.ByDue)
 	}
 	q.rows = rows
 	for t := tabID(0); t < tabCount; t++ {
@@ -273,14 +248,16 @@ func (q *queue) visible(t tabID) []*store.Summary {
 		q.visSnap, q.visHits = q.snap, q.hits
 	}
 	var in func(*store.Summary) bool
-	switch t {
-	case tabOpen:
+	switch {
+	case q.wide:
+		in = func(*store.Summary) bool { return true }
+	case t == tabOpen:
 		in = func(sm *store.Summary) bool { return !sm.Stage.Terminal() }
-	case tabClosed:
+	case t == tabClosed:
 		in = func(sm *store.Summary) bool { return sm.Stage.Terminal() }
-	case tabMine:
+	case t == tabMine:
 		in = func(sm *store.Summary) bool { return !sm.Stage.Terminal() && sm.Owner == q.c.Me.Name }
-	case tabReview:
+	case t == tabReview:
 		in = func(sm *store.Summary) bool { return sm.Stage == workflow.StagePendingApproval }
 	default:
 		set := make(map[uint32]bool, len(rows))
@@ -322,9 +299,11 @@ func (q *queue) selected() *store.Summary {
 type searchResultMsg struct {
 	seq   int
 	query string
-	tab   tabID
+	tab   tabID // the scope: a tab, or scopeAll
 	ids   []uint32
 	total int
+	// counts, when set, is instead the number of matches in each queue (countCmd).
+	counts *[tabCount]int
 }
 
 // searchLimit bounds a search result: the best matches, many screens of them, and the
@@ -334,7 +313,7 @@ const searchLimit = 2000
 
 func (q *queue) runSearch() tea.Cmd {
 	q.qseq++
-	seq, query, t := q.qseq, q.query, q.tab
+	seq, query, t := q.qseq, q.query, q.scope()
 	// Within the tab's rows, so that the best matches and the count are the tab's: the
 	// best 2,000 of every case could hold few of one person's, and miss the one sought.
 	var within []uint32
@@ -342,29 +321,46 @@ func (q *queue) runSearch() tea.Cmd {
 	if q.hitsFor != "" && q.hitsTab == t && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
 		len(q.hits) >= q.hitTotal {
 		within = q.hits // the query only grew and the previous result is complete: narrow it
-	} else {
+	} else if t != scopeAll {
 		sub = q.tabSubset(t)
 	}
+	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches.
+	owned := q.ownedBy(query, t)
 	st := q.c.Store
-	return func() tea.Msg {
+	find := func() tea.Msg {
 		var ms []search.Match
 		var total int
-		if sub != nil {
+		if sub != nil || (t == scopeAll && within == nil) {
 			ms, total = st.SearchIn(query, sub, searchLimit)
 		} else {
 			ms, total = st.Search(query, within, searchLimit)
 		}
-		ids := make([]uint32, len(ms))
+		ids := make([]uint32, len(ms), len(ms)+len(owned))
+		seen := make(map[uint32]bool, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
+			seen[m.ID] = true
+		}
+		for _, id := range owned {
+			if !seen[id] {
+				ids = append(ids, id)
+				total++
+			}
 		}
 		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total}
 	}
+	return tea.Batch(find, q.countCmd(seq, query))
 }
 
 func (q *queue) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case searchResultMsg:
+		if msg.counts != nil {
+			if msg.seq == q.qseq {
+				q.counts, q.countsSeq = *msg.counts, msg.seq
+			}
+			return nil
+		}
 		if msg.seq < q.qDone || msg.seq > q.qseq {
 			return nil
 		}
@@ -390,9 +386,15 @@ func (q *queue) Typing() bool { return q.searching }
 func (q *queue) Bindings() []Binding {
 	k := q.c.Keys
 	if q.searching {
+		// tab widens the search to every case, and narrows it back.
+		widen := k.Widen
+		if q.wide {
+			widen = k.Narrow
+		}
 		return []Binding{
-			on(k.Enter, func(tea.KeyMsg) tea.Cmd { q.searching = false; return nil }).main(),
+			on(k.Enter, func(tea.KeyMsg) tea.Cmd { return q.endTyping() }).main(),
 			on(k.Down, func(tea.KeyMsg) tea.Cmd { q.searching = false; return nil }),
+			on(widen, func(tea.KeyMsg) tea.Cmd { return q.widen() }),
 			on(k.Cancel, func(tea.KeyMsg) tea.Cmd { q.endSearch(); return nil }).main(),
 		}
 	}
@@ -448,6 +450,7 @@ func (q *queue) Bindings() []Binding {
 		on(k.Clear, func(tea.KeyMsg) tea.Cmd {
 			if q.query != "" {
 				q.query, q.hitsFor, q.hits = "", "", nil
+				q.setWide(false)
 				q.qseq++
 			} else {
 				q.marked = map[uint32]bool{}
@@ -477,6 +480,7 @@ func (q *queue) seen(id uint32) { delete(q.unseen, id) }
 func (q *queue) endSearch() {
 	q.searching = false
 	q.query, q.hitsFor, q.hits = "", "", nil
+	q.setWide(false)
 	q.qseq++
 	q.clamp(q.tab)
 }
@@ -499,6 +503,7 @@ func (q *queue) tabSubset(t tabID) *search.Subset {
 
 // retab follows a change of tab: a search runs again within the new tab's rows.
 func (q *queue) retab() tea.Cmd {
+	q.setWide(false) // a tab chosen is where to look
 	q.clamp(q.tab)
 	if strings.TrimSpace(q.query) == "" || (q.hitsFor != "" && q.hitsTab == q.tab) {
 		return nil
@@ -506,6 +511,36 @@ func (q *queue) retab() tea.Cmd {
 	return q.runSearch()
 }
 
+// setWide widens the search to every case or brings it back to the tab.
+func (q *queue) setWide(on bool) {
+	if q.wide != on {
+		q.wide = on
+		q.vis, q.visSnap, q.visHits = [tabCount]*[]*store.Summary{}, nil, nil
+	}
+}
+
+// widen turns the search to every case, or back to the tab (tab while typing).
+func (q *queue) widen() tea.Cmd {
+	q.setWide(!q.wide)
+	q.hitsFor, q.hits = "", nil
+	q.cursor[q.tab], q.offset[q.tab] = 0, 0
+	if strings.TrimSpace(q.query) == "" {
+		return nil
+	}
+	return q.runSearch()
+}
+
+// endTyping leaves the search line (enter): a whole case number or credit code opens its
+// case, whatever the queue.
+func (q *queue) endTyping() tea.Cmd {
+	q.searching = false
+	if sm := whole(q.snap, q.query); sm != nil {
+		q.c.send(openCaseMsg{id: sm.ID})
+	}
+	return nil
+}
+
+// updateSearch edits the search's text: the keys no binding of the search line took.
 func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
 	case tea.KeyBackspace:
@@ -616,7 +651,11 @@ func (q *queue) View(w, h int) string {
 		if id, fe := workflow.ValidateIDNumber(q.query, q.c.Now()); fe == nil {
 			shown = workflow.MaskID(id) // a whole ID number is masked like everywhere else
 		}
-		s := st.Key.Render(q.c.T("search.prompt")) + shown
+		prompt := q.c.T("search.prompt")
+		if q.wide {
+			prompt = q.c.T("search.prompt_all")
+		}
+		s := st.Key.Render(prompt) + shown
 		if q.searching {
 			s += st.RowSel.Render(" ")
 		}
@@ -627,6 +666,16 @@ func (q *queue) View(w, h int) string {
 			if q.hitTotal > len(q.hits) {
 				s += " " + st.Faint.Render(q.c.T("search.best_of", len(q.hits), q.hitTotal))
 			}
+			if o := q.otherCounts(); o != "" {
+				s += "  " + st.Muted.Render(o)
+			}
+		}
+		if q.searching && q.query != "" {
+			hint := "search.widen"
+			if q.wide {
+				hint = "search.narrow"
+			}
+			s += "  " + st.Faint.Render(q.c.T(hint))
 		}
 		lines = append(lines, cut(s, w))
 	}

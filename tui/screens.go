@@ -320,7 +320,7 @@ func errText(c *Common, err error) string {
 	case errors.Is(err, store.ErrNotFound):
 		return c.T("err.not_found")
 	}
-	return c.T("err.generic", err.Error())
+	return c.T("err.generic", err) // the catalogue renders an error that speaks both languages in ours
 }
 
 var _ = fmt.Sprint

@@ -56,7 +56,9 @@ type Action struct {
 	// Record is a further contested record (add_record); Materials are the checklist items
 	// it brings that the case lacks, taken from the catalogue by the store so that replay
 	// never depends on today's catalogue.
-	Record    *Record    `json:"record,omitempty"`
+	Record *Record `json:"record,omitempty"`
+	// File is the attached file of attach_file (its content is in the store, by hash).
+	File      *FileRef   `json:"file,omitempty"`
 	Materials []Material `json:"materials,omitempty"`
 	// Deadline is the resubmission deadline of a one-time notice; the store fills it from
 	// the calendar so replay never depends on today's settings.

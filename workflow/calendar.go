@@ -9,6 +9,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"repairdesk/internal/msg"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,10 +50,20 @@ func ParseCalendarYear(data []byte) (CalendarYear, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&y); err != nil {
-		return CalendarYear{}, fmt.Errorf("calendar file is not valid JSON of the expected shape (日历文件不是有效的 JSON 或字段有误): %w", err)
+		// encoding/json speaks English: say where in the reader's language, and keep
+		// its words for the English.
+		var se *json.SyntaxError
+		var te *json.UnmarshalTypeError
+		switch {
+		case errors.As(err, &se):
+			return CalendarYear{}, msg.Errorf("cal.bad_json_at", se.Offset, err)
+		case errors.As(err, &te):
+			return CalendarYear{}, msg.Errorf("cal.bad_field", te.Field, err)
+		}
+		return CalendarYear{}, msg.Errorf("cal.bad_json", err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
-		return CalendarYear{}, errors.New("calendar file has extra content after the JSON object (日历文件在 JSON 对象之后还有多余内容)")
+		return CalendarYear{}, msg.Errorf("cal.extra")
 	}
 	if err := y.Validate(); err != nil {
 		return CalendarYear{}, err
@@ -68,19 +79,19 @@ const calMaxErrors = 20
 // workdays on a Saturday or Sunday, and no date listed twice (in particular not as both a
 // holiday and a workday). All problems are reported, one per line.
 func (y CalendarYear) Validate() error {
-	var errs []string
-	add := func(format string, args ...any) {
-		errs = append(errs, fmt.Sprintf(format, args...))
+	var errs []any
+	add := func(key string, args ...any) {
+		errs = append(errs, msg.M(key, args...))
 	}
 	yearOK := y.Year >= 1000 && y.Year <= 9999
 	if !yearOK {
-		add("\"year\" is missing or not a four-digit year: %d (年份缺失或无效)", y.Year)
+		add("cal.year", y.Year)
 	}
 	if strings.TrimSpace(y.Source) == "" {
-		add("\"source\" is empty: cite the State Council General Office notice (缺少来源：请注明国务院办公厅通知及文号)")
+		add("cal.source")
 	}
 	if len(y.Holidays) == 0 {
-		add("\"holidays\" is empty: every year has official holidays (假日列表为空)")
+		add("cal.holidays")
 	}
 	seen := map[string]string{} // date → where it was first listed
 	check := func(list string, days []CalendarDay, makeUp bool) {
@@ -88,24 +99,24 @@ func (y CalendarYear) Validate() error {
 			where := fmt.Sprintf("%s[%d] %q", list, i, d.Date)
 			t, err := time.Parse(time.DateOnly, d.Date)
 			if err != nil || t.Format(time.DateOnly) != d.Date {
-				add("%s: not a valid date, want YYYY-MM-DD (日期无效，应为 YYYY-MM-DD 格式)", where)
+				add("cal.date", where)
 				continue
 			}
 			if yearOK && t.Year() != y.Year {
-				add("%s: date is not in year %d (日期不在 %d 年内)", where, y.Year, y.Year)
+				add("cal.date_year", where, y.Year)
 				continue
 			}
 			if strings.TrimSpace(d.Name) == "" {
-				add("%s: \"name\" is empty (名称为空)", where)
+				add("cal.name", where)
 			}
 			if wd := t.Weekday(); makeUp && wd != time.Saturday && wd != time.Sunday {
-				add("%s: a make-up workday must be a Saturday or Sunday, this is a %s (调休上班日必须是周六或周日)", where, wd)
+				add("cal.workday", where, msg.M("cal.weekday_"+strings.ToLower(wd.String())))
 			}
 			if first, dup := seen[d.Date]; dup {
 				if strings.HasPrefix(first, list+"[") {
-					add("%s: date listed twice, also at %s (日期重复)", where, first)
+					add("cal.twice", where, first)
 				} else {
-					add("%s: date is both a holiday and a make-up workday, see %s (同一日期不能既放假又调休上班)", where, first)
+					add("cal.both", where, first)
 				}
 				continue
 			}
@@ -119,13 +130,13 @@ func (y CalendarYear) Validate() error {
 	}
 	if len(errs) > calMaxErrors {
 		n := len(errs) - calMaxErrors
-		errs = append(errs[:calMaxErrors], fmt.Sprintf("… and %d more (另有 %d 处错误)", n, n))
+		errs = append(errs[:calMaxErrors], msg.M("cal.more", n))
 	}
 	name := "?"
 	if y.Year != 0 {
 		name = strconv.Itoa(y.Year)
 	}
-	return fmt.Errorf("calendar year %s is invalid (%s 年节假日数据有误):\n  - %s", name, name, strings.Join(errs, "\n  - "))
+	return msg.Errorf("cal.invalid", name, msg.M("cal.problems", calLines(errs)))
 }
 
 // normalized returns a deep copy with trimmed text and both lists sorted by date.
@@ -417,4 +428,15 @@ func calWeekdaysUpTo(d calDay) int64 {
 		q, r = q-1, r+7
 	}
 	return 5*q + min(r, 5)
+}
+
+// calLines renders a calendar's problems one per line, each in the reader's language.
+type calLines []any
+
+func (l calLines) Localize(lang string) string {
+	parts := make([]string, len(l))
+	for i, p := range l {
+		parts[i] = p.(msg.Message).Localize(lang)
+	}
+	return strings.Join(parts, "\n  - ")
 }

@@ -506,7 +506,7 @@ func TestCalendarParseRejects(t *testing.T) {
 	_, err := ParseCalendarYear([]byte(`{"year": 2025, "source": "x", "holidays": [{"date": "2025-13-01", "name": "a"},
 		{"date": "2026-01-01", "name": "b"}], "workdays": [{"date": "2025-01-27", "name": "c"}]}`))
 	for _, want := range []string{"日期无效", "日期不在 2025 年内", "调休上班日必须是周六或周日"} {
-		if err == nil || !strings.Contains(err.Error(), want) {
+		if err == nil || !strings.Contains(err.(interface{ Message(string) string }).Message("zh"), want) {
 			t.Errorf("error %v lacks %q", err, want)
 		}
 	}

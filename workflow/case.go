@@ -18,6 +18,7 @@ type Case struct {
 	Materials  []Material `json:"materials"`
 	Findings   []Finding  `json:"findings,omitempty"`
 	Notices    []Notice   `json:"notices,omitempty"`
+	Files      []FileRef  `json:"files,omitempty"` // attached files, oldest first
 
 	Owner         string   `json:"owner"`
 	Investigators []string `json:"investigators,omitempty"` // recorded a finding or proposed
@@ -214,6 +215,7 @@ func (c Case) clone() Case {
 	c.Notices = append([]Notice(nil), c.Notices...)
 	c.Investigators = append([]string(nil), c.Investigators...)
 	c.Pauses = append([]Pause(nil), c.Pauses...)
+	c.Files = append([]FileRef(nil), c.Files...)
 	return c
 }
 

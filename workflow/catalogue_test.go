@@ -136,8 +136,8 @@ func TestCatalogueDrivesAccept(t *testing.T) {
 		w.material(engLi, at, k, true, true, "")
 	}
 	r := engRefused(t, w.c, engLi, engAct(workflow.ActAccept, at), "materials")
-	if !strings.Contains(r.ZH, "信用承诺书") {
-		t.Errorf("accept refusal does not name the credit commitment: %s", r.ZH)
+	if !strings.Contains(r.Message("zh"), "信用承诺书") {
+		t.Errorf("accept refusal does not name the credit commitment: %s", r.Message("zh"))
 	}
 	w.material(engLi, at, "credit_commitment", true, true, "")
 	// The optional items (agent ID, credit report …) are not needed under the 2025 reform.

@@ -2,34 +2,39 @@ package workflow
 
 import (
 	"fmt"
+	"repairdesk/internal/msg"
 	"slices"
 	"strings"
 	"time"
 )
 
-// Refusal says why an action cannot be taken, in words a person can act on.
+// Refusal says why an action cannot be taken, in words a person can act on. Its text is
+// the catalogue's (internal/msg) message Key with Args, rendered in the reader's language;
+// Code is the stable machine code.
 type Refusal struct {
 	Code string
-	ZH   string
-	EN   string
+	Key  string
+	Args []any
 }
 
-func (r *Refusal) Error() string { return r.EN }
+func (r *Refusal) Error() string { return r.Message("en") }
 
 // Message is the reason in lang ("en" or Chinese by default).
-func (r *Refusal) Message(lang string) string {
-	if lang == "en" {
-		return r.EN
-	}
-	return r.ZH
+func (r *Refusal) Message(lang string) string { return msg.T(lang, r.Key, r.Args...) }
+
+// Refuse builds a Refusal with the catalogue's message key and its arguments (data as
+// is; labels and other texts as msg.Localized values, rendered in the reader's language).
+func Refuse(code, key string, args ...any) *Refusal {
+	return &Refusal{Code: code, Key: key, Args: args}
 }
 
-// refuse builds a Refusal. args holds the Chinese arguments followed by the English
-// ones, the same number of each (labels differ by language).
-func refuse(code, zh, en string, args ...any) *Refusal {
-	half := len(args) / 2
-	return &Refusal{Code: code, ZH: fmt.Sprintf(zh, args[:half]...), EN: fmt.Sprintf(en, args[half:]...)}
-}
+func refuse(code, key string, args ...any) *Refusal { return Refuse(code, key, args...) }
+
+// loc is a text computed per language (a label method, a material's name) as a message
+// argument.
+type loc func(lang string) string
+
+func (f loc) Localize(lang string) string { return f(lang) }
 
 // Option is one entry of the action menu: allowed, or refused with the reason.
 type Option struct {
@@ -88,79 +93,74 @@ var stagesFor = map[ActionKind][]Stage{
 // is checked by Apply). It is what the action menu shows.
 func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refusal {
 	if !actor.Active {
-		return refuse("inactive", "账号已停用，请联系管理员", "Your account is disabled; ask an admin")
+		return refuse("inactive", "refuse.inactive")
 	}
 	if !actor.Role.CanWork() {
-		return refuse("read_only", "%s为只读角色，不能办理案件", "The %s role is read-only", actor.Role.Label("zh"), actor.Role.Label("en"))
+		return refuse("read_only", "refuse.read_only", loc(actor.Role.Label))
 	}
 	if kind == ActComment {
 		return nil
 	}
 	if c.Stage.Terminal() {
-		return refuse("terminal", "案件%s，不能再办理", "The case is %s; nothing more can be done", c.Stage.Label("zh"), strings.ToLower(c.Stage.Label("en")))
+		return refuse("terminal", "refuse.terminal", msg.Lower(loc(c.Stage.Label)))
 	}
 	switch kind {
-	case ActWithdraw:
+	case ActWithdraw, ActAttachFile: // any open stage
 		return nil
 	case ActReassign:
 		if !actor.Role.CanReview() {
-			return refuse("role", "改派需由审核主管办理", "Only a supervisor can reassign a case")
+			return refuse("role", "refuse.role_3")
 		}
 		return nil
 	}
 	stages, ok := stagesFor[kind]
 	if !ok {
-		return refuse("unknown", "未知操作 %s", "Unknown action %s", kind, kind)
+		return refuse("unknown", "refuse.unknown", kind)
 	}
 	if !slices.Contains(stages, c.Stage) {
-		names := make([]string, 0, len(stages))
-		namesEN := make([]string, 0, len(stages))
+		names := make([]any, 0, len(stages))
 		for _, s := range stages {
-			names = append(names, s.Label("zh"))
-			namesEN = append(namesEN, s.Label("en"))
+			names = append(names, loc(s.Label))
 		}
-		return refuse("stage", "当前阶段为%s；此操作仅在%s阶段可用", "The case is at %s; this is only possible at %s",
-			c.Stage.Label("zh"), strings.Join(names, "、"), c.Stage.Label("en"), strings.Join(namesEN, ", "))
+		return refuse("stage", "refuse.stage", loc(c.Stage.Label), msg.List(names...))
 	}
 	switch kind {
 	case ActRequestMaterials:
 		for _, n := range c.Notices {
 			if n.Round == c.Round {
-				return refuse("notice_round", "第%d轮审核已发出补正通知，同一轮不得再次告知", "A notice was already sent in review round %d; one notice per round", c.Round, c.Round)
+				return refuse("notice_round", "refuse.notice_round", c.Round)
 			}
 		}
 		if len(c.Missing()) == 0 {
-			return refuse("nothing_missing", "材料已齐全合规，无需补正，可直接受理", "All materials are complete and valid; accept instead")
+			return refuse("nothing_missing", "refuse.nothing_missing")
 		}
 	case ActOverrideCreditCode:
 		if !c.CreditCodeWarning || c.CreditCodeOverride != "" {
-			return refuse("no_warning", "统一社会信用代码没有待确认的警告", "There is no credit-code warning to confirm")
+			return refuse("no_warning", "refuse.no_warning")
 		}
 		if !actor.Role.CanReview() {
-			return refuse("role", "信用代码校验警告需由审核主管确认", "Only a supervisor can confirm a credit-code warning")
+			return refuse("role", "refuse.role_2")
 		}
 	case ActAccept:
 		if miss := c.Missing(); len(miss) > 0 {
-			names := make([]string, 0, len(miss))
-			namesEN := make([]string, 0, len(miss))
+			names := make([]any, 0, len(miss))
 			for _, m := range miss {
-				names = append(names, Material{Key: m.Key, Label: m.Label}.Name("zh"))
-				namesEN = append(namesEN, Material{Key: m.Key, Label: m.Label}.Name("en"))
+				names = append(names, loc(Material{Key: m.Key, Label: m.Label}.Name))
 			}
-			return refuse("materials", "材料未齐全合规：%s", "Materials incomplete or invalid: %s", strings.Join(names, "、"), strings.Join(namesEN, ", "))
+			return refuse("materials", "refuse.materials", msg.List(names...))
 		}
 		if c.CreditCodeWarning && c.CreditCodeOverride == "" {
-			return refuse("credit_code", "统一社会信用代码校验位不符，需审核主管确认后方可受理", "The credit code fails its check digit; a supervisor must confirm it first")
+			return refuse("credit_code", "refuse.credit_code")
 		}
 		for _, rec := range c.Records {
 			if e := r.EarliestRepair(rec); !e.IsZero() && now.Before(e) {
-				return refuse("publicity", "行政处罚未满最短公示期，最早可于%s申请修复", "The penalty's minimum publicity period has not passed; repair may be requested from %s", Day(e), Day(e))
+				return refuse("publicity", "refuse.publicity", Day(e))
 			}
 		}
 	case ActAddFinding:
 	case ActProposeRepair:
 		if len(c.Findings) == 0 {
-			return refuse("no_finding", "尚无核实记录，请先记录至少一条核实结果", "Record at least one verification finding first")
+			return refuse("no_finding", "refuse.no_finding")
 		}
 	case ActApprove, ActReturn:
 		if r := fourEyes(c, actor); r != nil {
@@ -178,10 +178,10 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 
 func fourEyes(c *Case, actor Staff) *Refusal {
 	if !actor.Role.CanReview() {
-		return refuse("role", "审批需由审核主管办理", "Approval needs a supervisor")
+		return refuse("role", "refuse.role")
 	}
 	if c.hasInvestigator(actor.Name) || c.Proposer == actor.Name {
-		return refuse("four_eyes", "审批需由非调查人的主管完成（您参与了本案调查或提请）", "Approval must come from a supervisor who did not investigate or propose this case")
+		return refuse("four_eyes", "refuse.four_eyes")
 	}
 	return nil
 }
@@ -199,22 +199,22 @@ func (r Rules) Options(c *Case, actor Staff, now time.Time) []Option {
 // not modified. actor is the authenticated staff member (a.Actor must be theirs).
 func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	if a.Actor != actor.Name {
-		return c, Event{}, refuse("actor", "操作人与登录身份不符", "The action's actor is not the signed-in staff member")
+		return c, Event{}, refuse("actor", "refuse.actor")
 	}
 	a.Role = actor.Role
 	a.At = a.At.Round(0)
 	if a.At.IsZero() {
-		return c, Event{}, refuse("time", "缺少操作时间", "The action has no time")
+		return c, Event{}, refuse("time", "refuse.time")
 	}
 	a.Comment = strings.TrimSpace(a.Comment)
 	if a.Kind == ActCreate {
 		if c.ID != 0 || c.Version != 0 {
-			return c, Event{}, refuse("exists", "案件已存在，不能重复受理", "The case already exists")
+			return c, Event{}, refuse("exists", "refuse.exists")
 		}
 		return r.create(actor, a)
 	}
 	if c.ID == 0 {
-		return c, Event{}, refuse("no_case", "案件不存在", "No such case")
+		return c, Event{}, refuse("no_case", "refuse.no_case")
 	}
 	if ref := r.Check(&c, actor, a.Kind, a.At); ref != nil {
 		return c, Event{}, ref
@@ -233,23 +233,29 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	switch a.Kind {
 	case ActComment:
 		if a.Comment == "" {
-			return c, Event{}, refuse("comment", "备注内容不能为空", "The comment is empty")
+			return c, Event{}, refuse("comment", "refuse.comment_4")
 		}
+	case ActAttachFile:
+		f, ref := attach(&n, a)
+		if ref != nil {
+			return c, Event{}, ref
+		}
+		set("file", "", f.Name+" v"+fmt.Sprint(f.Version)+" sha256:"+f.SHA256)
 	case ActUpdateMaterial:
 		u := a.Material
 		if u == nil || strings.TrimSpace(u.Key) == "" {
-			return c, Event{}, refuse("material", "未指定材料", "No material given")
+			return c, Event{}, refuse("material", "refuse.material_3")
 		}
 		if u.Valid && !u.Received {
-			return c, Event{}, refuse("material", "未收到的材料不能标为合规", "A material not received cannot be valid")
+			return c, Event{}, refuse("material", "refuse.material_2")
 		}
 		if u.Received && !u.Valid && strings.TrimSpace(u.Note) == "" {
-			return c, Event{}, refuse("material_note", "标记材料不合规时须写明问题，以便一次性告知", "Say what is wrong with an invalid material, for the notice")
+			return c, Event{}, refuse("material_note", "refuse.material_note")
 		}
 		i := slices.IndexFunc(n.Materials, func(m Material) bool { return m.Key == u.Key })
 		if i < 0 {
 			if strings.TrimSpace(u.Label) == "" {
-				return c, Event{}, refuse("material", "材料清单中没有 %s；新增材料须填写名称", "%s is not on the checklist; give a name to add it", u.Key, u.Key)
+				return c, Event{}, refuse("material", "refuse.material", u.Key)
 			}
 			n.Materials = append(n.Materials, Material{Key: u.Key, Label: u.Label, Required: u.Required})
 			i = len(n.Materials) - 1
@@ -260,7 +266,7 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	case ActRequestMaterials:
 		items := n.Missing()
 		if a.Deadline.IsZero() {
-			return c, Event{}, refuse("deadline", "补正通知须写明补正期限", "The notice needs a resubmission deadline")
+			return c, Event{}, refuse("deadline", "refuse.deadline")
 		}
 		n.Notices = append(n.Notices, Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline})
 		n.Pauses = append(n.Pauses, Pause{From: a.At})
@@ -275,21 +281,21 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		move(StageFormalReview)
 	case ActOverrideCreditCode:
 		if a.Comment == "" {
-			return c, Event{}, refuse("comment", "请说明确认该信用代码的理由", "Say why the credit code is accepted")
+			return c, Event{}, refuse("comment", "refuse.comment_3")
 		}
 		n.CreditCodeOverride = a.Actor
 		set("credit_code_override", "", a.Actor)
 	case ActAddRecord:
 		if a.Record == nil {
-			return c, Event{}, refuse("record", "未填写异议记录", "No record given")
+			return c, Event{}, refuse("record", "refuse.record")
 		}
 		rec := *a.Record
 		if errs := ValidateRecord(&rec, "record.", a.At); len(errs) > 0 {
-			return c, Event{}, &Refusal{Code: "invalid", ZH: errs[0].ZH, EN: errs[0].EN}
+			return c, Event{}, &Refusal{Code: "invalid", Key: "msg.as_is", Args: []any{errs[0]}}
 		}
 		for _, r := range n.Records {
 			if r.Source == rec.Source && r.Type == rec.Type && r.Institution == rec.Institution && r.Date == rec.Date {
-				return c, Event{}, refuse("record_dup", "该记录已在本案中", "This record is already part of the case")
+				return c, Event{}, refuse("record_dup", "refuse.record_dup")
 			}
 		}
 		n.Records = append(n.Records, rec)
@@ -308,25 +314,25 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	case ActAddFinding:
 		f := a.Finding
 		if f == nil {
-			return c, Event{}, refuse("finding", "未填写核实结果", "No finding given")
+			return c, Event{}, refuse("finding", "refuse.finding_5")
 		}
 		f2 := *f
 		f2.Checked = strings.TrimSpace(f2.Checked)
 		if f2.Checked == "" {
-			return c, Event{}, refuse("finding", "请写明核实了什么", "Say what was checked")
+			return c, Event{}, refuse("finding", "refuse.finding_4")
 		}
 		if !slices.Contains(Keys("result"), f2.Result) {
-			return c, Event{}, refuse("finding", "请选择核实结论（确属错误/确认无误/无法认定）", "Choose a result: confirmed wrong, confirmed accurate or cannot determine")
+			return c, Event{}, refuse("finding", "refuse.finding_3")
 		}
 		if f2.Method != "" && !slices.Contains(Keys("method"), f2.Method) {
-			return c, Event{}, refuse("finding", "未知的核实方式 %s", "Unknown method %s", f2.Method, f2.Method)
+			return c, Event{}, refuse("finding", "refuse.finding_2", f2.Method)
 		}
 		if f2.Contact != "" && !slices.Contains(Keys("contact"), f2.Contact) {
-			return c, Event{}, refuse("finding", "未知的核实对象 %s", "Unknown source contacted %s", f2.Contact, f2.Contact)
+			return c, Event{}, refuse("finding", "refuse.finding", f2.Contact)
 		}
 		f2.Evidence = strings.TrimSpace(f2.Evidence)
 		if !validEvidence(f2.Evidence) {
-			return c, Event{}, refuse("evidence", "证据引用以 sha256: 开头时，其后须为64位十六进制摘要", "An evidence reference starting with sha256: must carry a 64-digit hex digest")
+			return c, Event{}, refuse("evidence", "refuse.evidence")
 		}
 		f2.By, f2.At = a.Actor, a.At
 		n.Findings = append(n.Findings, f2)
@@ -335,7 +341,7 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	case ActProposeRepair:
 		p := a.Proposal
 		if p == nil || strings.TrimSpace(p.Conclusion) == "" {
-			return c, Event{}, refuse("conclusion", "提请审批须写明调查结论", "A proposal needs a conclusion")
+			return c, Event{}, refuse("conclusion", "refuse.conclusion")
 		}
 		n.Proposal = &Proposal{Conclusion: strings.TrimSpace(p.Conclusion), Plan: strings.TrimSpace(p.Plan), By: a.Actor, At: a.At}
 		n.Proposer = a.Actor
@@ -346,35 +352,35 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		move(StageApproved)
 	case ActReturn:
 		if a.Comment == "" {
-			return c, Event{}, refuse("comment", "退回须写明意见", "A return needs comments saying what to do")
+			return c, Event{}, refuse("comment", "refuse.comment_2")
 		}
 		n.Returns++
 		move(StageInvestigating)
 	case ActDecline:
 		d := a.Decline
 		if d == nil || d.Reason == "" {
-			return c, Event{}, refuse("reason", "不予修复须选择理由", "A decline needs a reason code")
+			return c, Event{}, refuse("reason", "refuse.reason_3")
 		}
 		if !slices.Contains(Keys("reason"), d.Reason) {
-			return c, Event{}, refuse("reason", "未知的不予修复理由 %s", "Unknown reason %s", d.Reason, d.Reason)
+			return c, Event{}, refuse("reason", "refuse.reason_2", d.Reason)
 		}
 		if c.Stage == StageFormalReview && !slices.Contains(Keys("reason_formal"), d.Reason) {
-			return c, Event{}, refuse("reason", "形式审核阶段只能以不属于修复范围、洗白或未满公示期等理由不予修复；核实结论须经调查", "At formal review a decline must be out of scope, a whitewash attempt or too early; findings need an investigation")
+			return c, Event{}, refuse("reason", "refuse.reason")
 		}
 		if strings.TrimSpace(d.Explanation) == "" {
-			return c, Event{}, refuse("explanation", "请用通俗语言写明不予修复的原因", "Explain the reason in plain language")
+			return c, Event{}, refuse("explanation", "refuse.explanation")
 		}
 		if len(d.Avenues) == 0 {
-			return c, Event{}, refuse("avenues", "须告知企业其他救济途径（至少一项）", "Tell the applicant at least one other avenue")
+			return c, Event{}, refuse("avenues", "refuse.avenues_2")
 		}
 		for _, av := range d.Avenues {
 			if !slices.Contains(Keys("avenue"), av) {
-				return c, Event{}, refuse("avenues", "未知的救济途径 %s", "Unknown avenue %s", av, av)
+				return c, Event{}, refuse("avenues", "refuse.avenues", av)
 			}
 		}
 		if slices.Contains(d.Avenues, "await_expiry") && d.ExpiryDate != "" {
 			if _, err := ParseDate(d.ExpiryDate); err != nil {
-				return c, Event{}, refuse("expiry", "期满日期格式应为 YYYY-MM-DD", "The expiry date must be YYYY-MM-DD")
+				return c, Event{}, refuse("expiry", "refuse.expiry")
 			}
 		}
 		n.Decline = &Decline{Reason: d.Reason, Explanation: strings.TrimSpace(d.Explanation), Avenues: slices.Clone(d.Avenues),
@@ -384,41 +390,41 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	case ActSubmitCorrection:
 		s := a.Submission
 		if s == nil || !slices.Contains(Keys("channel"), s.Channel) {
-			return c, Event{}, refuse("channel", "请选择报送渠道", "Choose the channel the correction was submitted through")
+			return c, Event{}, refuse("channel", "refuse.channel")
 		}
 		if strings.TrimSpace(s.Reference) == "" {
-			return c, Event{}, refuse("reference", "请填写报送回执编号", "Enter the submission's reference number")
+			return c, Event{}, refuse("reference", "refuse.reference")
 		}
 		n.Submission = &Submission{Channel: s.Channel, Reference: strings.TrimSpace(s.Reference), By: a.Actor, At: a.At}
 		move(StageSubmitted)
 	case ActRecordOutcome:
 		o := a.Outcome
 		if o == nil || !slices.Contains(Keys("outcome"), o.Result) {
-			return c, Event{}, refuse("outcome", "请选择修正结果", "Choose the outcome")
+			return c, Event{}, refuse("outcome", "refuse.outcome")
 		}
 		n.Outcome = &Outcome{Result: o.Result, Note: strings.TrimSpace(o.Note), By: a.Actor, At: a.At}
 		move(StageFeedback)
 	case ActNotifyApplicant:
 		nt := a.Notification
 		if nt == nil || !slices.Contains(Keys("notify"), nt.Channel) {
-			return c, Event{}, refuse("notify", "请选择反馈方式", "Choose how the applicant was told")
+			return c, Event{}, refuse("notify", "refuse.notify")
 		}
 		d, err := ParseDate(nt.Date)
 		if err != nil {
-			return c, Event{}, refuse("date", "反馈日期格式应为 YYYY-MM-DD", "The date must be YYYY-MM-DD")
+			return c, Event{}, refuse("date", "refuse.date_3")
 		}
 		if d.After(a.At) {
-			return c, Event{}, refuse("date", "反馈日期不能晚于今天", "The date cannot be in the future")
+			return c, Event{}, refuse("date", "refuse.date_2")
 		}
 		if n.Submission != nil && Day(d) < Day(n.Submission.At) {
-			return c, Event{}, refuse("date", "反馈日期不能早于报送日期 %s", "The date cannot be before the submission on %s", Day(n.Submission.At), Day(n.Submission.At))
+			return c, Event{}, refuse("date", "refuse.date", Day(n.Submission.At))
 		}
 		n.Notification = &Notification{Channel: nt.Channel, Date: nt.Date, By: a.Actor, At: a.At}
 		n.ClosedAt = a.At
 		move(StageClosed)
 	case ActWithdraw:
 		if a.Comment == "" {
-			return c, Event{}, refuse("comment", "撤回须写明原因", "Say why the application is withdrawn")
+			return c, Event{}, refuse("comment", "refuse.comment")
 		}
 		if k := len(n.Pauses); k > 0 && n.Pauses[k-1].To.IsZero() {
 			n.Pauses[k-1].To = a.At
@@ -428,15 +434,15 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		move(StageWithdrawn)
 	case ActReassign:
 		if a.Assignee == "" {
-			return c, Event{}, refuse("assignee", "请选择改派给谁", "Choose whom to assign the case to")
+			return c, Event{}, refuse("assignee", "refuse.assignee_2")
 		}
 		if a.Assignee == c.Owner {
-			return c, Event{}, refuse("assignee", "案件已由 %s 负责", "The case is already assigned to %s", a.Assignee, a.Assignee)
+			return c, Event{}, refuse("assignee", "refuse.assignee", a.Assignee)
 		}
 		set("owner", c.Owner, a.Assignee)
 		n.Owner = a.Assignee
 	default:
-		return c, Event{}, refuse("unknown", "未知操作 %s", "Unknown action %s", a.Kind, a.Kind)
+		return c, Event{}, refuse("unknown", "refuse.unknown", a.Kind)
 	}
 	if n.Stage != from {
 		set("stage", string(from), string(n.Stage))
@@ -460,19 +466,19 @@ func materialState(m Material) string {
 
 func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 	if !actor.Active {
-		return Case{}, Event{}, refuse("inactive", "账号已停用，请联系管理员", "Your account is disabled; ask an admin")
+		return Case{}, Event{}, refuse("inactive", "refuse.inactive")
 	}
 	if !actor.Role.CanWork() {
-		return Case{}, Event{}, refuse("read_only", "%s为只读角色，不能受理案件", "The %s role is read-only", actor.Role.Label("zh"), actor.Role.Label("en"))
+		return Case{}, Event{}, refuse("read_only", "refuse.read_only_intake", loc(actor.Role.Label))
 	}
 	in := a.Intake
 	if in == nil || in.ID == 0 || in.No == "" {
-		return Case{}, Event{}, refuse("intake", "受理信息不完整", "The intake is incomplete")
+		return Case{}, Event{}, refuse("intake", "refuse.intake")
 	}
 	if errs := ValidateIntake(in, a.At); len(errs) > 0 {
 		for _, e := range errs {
 			if !e.Warning {
-				return Case{}, Event{}, &Refusal{Code: "invalid", ZH: e.ZH, EN: e.EN}
+				return Case{}, Event{}, &Refusal{Code: "invalid", Key: "msg.as_is", Args: []any{e}}
 			}
 		}
 	}

@@ -572,7 +572,7 @@ func TestEngineRefusalMessages(t *testing.T) {
 				if r == nil {
 					continue
 				}
-				key := r.Code + "|" + r.ZH + "|" + r.EN
+				key := r.Code + "|" + r.Message("zh") + "|" + r.Message("en")
 				if seen[key] {
 					continue
 				}
@@ -604,15 +604,15 @@ func engCheckMessage(t *testing.T, where string, r *workflow.Refusal, strict boo
 		return strings.IndexFunc(s, func(r rune) bool { return unicode.Is(unicode.Han, r) }) >= 0
 	}
 	switch {
-	case r.ZH == "" || r.EN == "":
-		t.Errorf("%s: refusal %q has an empty message: zh %q en %q", where, r.Code, r.ZH, r.EN)
-	case strings.Contains(r.ZH, "%!") || strings.Contains(r.EN, "%!"):
-		t.Errorf("%s: refusal %q is badly formatted:\n  zh: %s\n  en: %s", where, r.Code, r.ZH, r.EN)
-	case strict && han(r.EN):
-		t.Errorf("%s: refusal %q has Chinese in the English message: %s", where, r.Code, r.EN)
-	case strict && !han(r.ZH):
-		t.Errorf("%s: refusal %q has no Chinese in the Chinese message: %s", where, r.Code, r.ZH)
-	case r.Error() != r.EN || r.Message("en") != r.EN || r.Message("zh") != r.ZH:
+	case r.Message("zh") == "" || r.Message("en") == "":
+		t.Errorf("%s: refusal %q has an empty message: zh %q en %q", where, r.Code, r.Message("zh"), r.Message("en"))
+	case strings.Contains(r.Message("zh"), "%!") || strings.Contains(r.Message("en"), "%!"):
+		t.Errorf("%s: refusal %q is badly formatted:\n  zh: %s\n  en: %s", where, r.Code, r.Message("zh"), r.Message("en"))
+	case strict && han(r.Message("en")):
+		t.Errorf("%s: refusal %q has Chinese in the English message: %s", where, r.Code, r.Message("en"))
+	case strict && !han(r.Message("zh")):
+		t.Errorf("%s: refusal %q has no Chinese in the Chinese message: %s", where, r.Code, r.Message("zh"))
+	case r.Error() != r.Message("en") || r.Message("en") != r.Message("en") || r.Message("zh") != r.Message("zh"):
 		t.Errorf("%s: refusal %q: Error/Message do not return the messages", where, r.Code)
 	}
 }
@@ -736,12 +736,12 @@ func TestEngineOneTimeNotice(t *testing.T) {
 	// Accept is refused, naming what is missing.
 	r := engRefused(t, w.c, engLi, engAct(workflow.ActAccept, engT("2026-03-03 09:00")), "materials")
 	for _, name := range []string{"经办人身份证", "授权委托书", "银行流水"} {
-		if !strings.Contains(r.ZH, name) {
-			t.Errorf("accept refusal does not name %s: %s", name, r.ZH)
+		if !strings.Contains(r.Message("zh"), name) {
+			t.Errorf("accept refusal does not name %s: %s", name, r.Message("zh"))
 		}
 	}
-	if !strings.Contains(r.EN, "Agent's ID card") {
-		t.Errorf("accept refusal does not name the agent's ID in English: %s", r.EN)
+	if !strings.Contains(r.Message("en"), "Agent's ID card") {
+		t.Errorf("accept refusal does not name the agent's ID in English: %s", r.Message("en"))
 	}
 
 	// A notice needs its deadline.
@@ -844,8 +844,8 @@ func TestEnginePublicityPeriod(t *testing.T) {
 	w := engStart(t, engLi, engIntake(engGoodCode, rec), engT("2026-03-02 09:00")).completeMaterials(engLi, engT("2026-03-02 09:30"))
 	for _, at := range []time.Time{engT("2026-03-02 10:00"), engT("2026-03-09 23:59")} {
 		r := engRefused(t, w.c, engLi, engAct(workflow.ActAccept, at), "publicity")
-		if !strings.Contains(r.ZH, "2026-03-10") || !strings.Contains(r.EN, "2026-03-10") {
-			t.Errorf("publicity refusal does not give the date 2026-03-10:\n  %s\n  %s", r.ZH, r.EN)
+		if !strings.Contains(r.Message("zh"), "2026-03-10") || !strings.Contains(r.Message("en"), "2026-03-10") {
+			t.Errorf("publicity refusal does not give the date 2026-03-10:\n  %s\n  %s", r.Message("zh"), r.Message("en"))
 		}
 	}
 	// Also the moment before, given in UTC.
@@ -1344,7 +1344,7 @@ func TestEngineAddRecord(t *testing.T) {
 	bad := rec
 	bad.Date = "2099-01-01"
 	a.Record = &bad
-	if _, _, err := rules.Apply(c, engLi, a); err == nil || !strings.Contains(err.(*workflow.Refusal).ZH, "不能晚于今天") {
+	if _, _, err := rules.Apply(c, engLi, a); err == nil || !strings.Contains(err.(*workflow.Refusal).Message("zh"), "不能晚于今天") {
 		t.Fatalf("a future record date: %v", err)
 	}
 }

@@ -14,10 +14,10 @@ func fuzzCheckMessages(t *testing.T, in string, err *FieldError) {
 	if err == nil {
 		return
 	}
-	if err.ZH == "" || err.EN == "" || err.Code == "" || err.Field == "" {
+	if err.Message("zh") == "" || err.Message("en") == "" || err.Code == "" || err.Field == "" {
 		t.Fatalf("incomplete FieldError for %q: %+v", in, err)
 	}
-	if CleanLine(err.ZH) != err.ZH || CleanLine(err.EN) != err.EN {
+	if CleanLine(err.Message("zh")) != err.Message("zh") || CleanLine(err.Message("en")) != err.Message("en") {
 		t.Fatalf("message for %q contains control characters: %+v", in, err)
 	}
 }

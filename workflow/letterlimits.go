@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"repairdesk/internal/msg"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,8 +26,8 @@ const (
 )
 
 var (
-	errLetterTooLong = fmt.Errorf("the letter would be longer than %d bytes: a loop in the template runs away (函件超过 %d 字节：模板中的循环失控)", LetterMaxOutput, LetterMaxOutput)
-	errLetterTimeout = fmt.Errorf("rendering took longer than %s: a loop in the template runs away (渲染超过 %s：模板中的循环失控)", LetterRenderTimeout, LetterRenderTimeout)
+	errLetterTooLong = msg.Errorf("letters.too_long", LetterMaxOutput)
+	errLetterTimeout = msg.Errorf("letters.timeout", LetterRenderTimeout.String())
 )
 
 // limitedWriter keeps what a template writes, failing past max bytes or once stopped (the
@@ -67,7 +68,7 @@ func execLimited(t *template.Template, name string, data any, max int, timeout t
 	go func() {
 		defer func() {
 			if r := recover(); r != nil {
-				done <- fmt.Errorf("the template failed: %v (模板执行出错)", r)
+				done <- msg.Errorf("letters.failed", fmt.Sprint(r))
 			}
 		}()
 		if name == "" {
@@ -114,11 +115,11 @@ func boundedPrintf(format string, a ...any) (string, error) {
 	for _, m := range printfWidth.FindAllStringSubmatch(format, -1) {
 		for _, n := range m[1:] {
 			if n == "*" {
-				return "", errors.New("printf: a width or precision taken from an argument (*) is not allowed in letter templates (模板中 printf 不允许用 * 指定宽度)")
+				return "", msg.Errorf("letters.printf_star")
 			}
 			if n != "" {
 				if v, err := strconv.Atoi(n); err != nil || v > letterMaxWidth {
-					return "", fmt.Errorf("printf: width or precision %s is over %d (模板中 printf 宽度过大)", n, letterMaxWidth)
+					return "", msg.Errorf("letters.printf_width", n, letterMaxWidth)
 				}
 			}
 		}

@@ -42,8 +42,8 @@ func TestLetterTemplateRunawayRefused(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 			continue
 		}
-		msg := err.Error()
-		if !strings.Contains(msg, tc.want) || !strings.Contains(msg, "receipt.zh.tmpl") || !strings.ContainsRune(msg, '模') {
+		en, zh := err.Error(), err.(interface{ Message(string) string }).Message("zh")
+		if !strings.Contains(en, tc.want) || !strings.Contains(en, "receipt.zh.tmpl") || !strings.Contains(zh, "receipt.zh.tmpl") || !strings.ContainsRune(zh, '模') {
 			t.Errorf("%s: %v; want the file, %q and a Chinese reason", name, err, tc.want)
 		}
 	}

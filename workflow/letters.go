@@ -9,6 +9,7 @@ import (
 	htmltemplate "html/template"
 	"io/fs"
 	"path"
+	"repairdesk/internal/msg"
 	"slices"
 	"strconv"
 	"strings"
@@ -95,14 +96,14 @@ func ParseLetterTemplates(fsys fs.FS) (*LetterSet, error) {
 // template.
 func LoadLetterTemplates(fsys fs.FS) (*LetterSet, error) {
 	if fsys == nil {
-		return nil, errors.New("no letter template directory given (未指定函件模板目录)")
+		return nil, msg.Errorf("letters.no_dir")
 	}
 	ls, err := parseLetterDir(fsys, "")
 	if err != nil {
 		return nil, err
 	}
 	if len(ls.tmpl) == 0 {
-		return nil, errors.New("no letter templates found: expected files such as notice.zh.tmpl (目录中没有函件模板，文件名应形如 notice.zh.tmpl)")
+		return nil, msg.Errorf("letters.none")
 	}
 	def := DefaultLetters()
 	for k, t := range def.tmpl {
@@ -119,7 +120,7 @@ func parseLetterDir(fsys fs.FS, origin string) (*LetterSet, error) {
 	ls := &LetterSet{tmpl: map[string]*template.Template{}, src: map[string]string{}}
 	entries, err := fs.ReadDir(fsys, ".")
 	if err != nil {
-		return nil, fmt.Errorf("letter templates: %w (无法读取函件模板目录)", err)
+		return nil, msg.Errorf("letters.read_dir", err)
 	}
 	for _, e := range entries {
 		name := e.Name()
@@ -128,25 +129,24 @@ func parseLetterDir(fsys fs.FS, origin string) (*LetterSet, error) {
 		}
 		kind, lang, ok := strings.Cut(strings.TrimSuffix(name, ".tmpl"), ".")
 		if !ok || !slices.Contains(LetterKinds, kind) || !slices.Contains(letterLangs, lang) {
-			return nil, fmt.Errorf("letter template %s: the name must be <kind>.<lang>.tmpl with kind one of %s and lang zh or en (模板文件名应为 类型.语言.tmpl)",
-				name, strings.Join(LetterKinds, ", "))
+			return nil, msg.Errorf("letters.bad_name", name, strings.Join(LetterKinds, ", "))
 		}
 		data, err := fs.ReadFile(fsys, name)
 		if err != nil {
-			return nil, fmt.Errorf("letter template %s: %w", name, err)
+			return nil, msg.Errorf("letters.read", name, err)
 		}
 		if len(data) > letterTemplateMax {
-			return nil, fmt.Errorf("letter template %s is too large (%d bytes; at most %d) (模板文件过大)", name, len(data), letterTemplateMax)
+			return nil, msg.Errorf("letters.too_large", name, len(data), letterTemplateMax)
 		}
 		t, err := template.New(name).Funcs(letterFuncs(lang)).Parse(string(data))
 		if err != nil {
-			return nil, fmt.Errorf("letter template %s: %w (模板语法错误)", name, err)
+			return nil, msg.Errorf("letters.syntax", name, err)
 		}
 		if t.Lookup("title") == nil {
-			return nil, fmt.Errorf(`letter template %s defines no title: add {{define "title"}}…{{end}} (模板缺少标题定义)`, name)
+			return nil, msg.Errorf("letters.no_title", name)
 		}
 		if err := vetTemplate(t); err != nil {
-			return nil, fmt.Errorf("letter template %s: %w", name, err)
+			return nil, msg.Errorf("letters.vet", name, err)
 		}
 		src := name
 		if origin != "" {
@@ -162,7 +162,7 @@ func (ls *LetterSet) complete() error {
 	for _, k := range LetterKinds {
 		for _, l := range letterLangs {
 			if ls.tmpl[k+"."+l] == nil {
-				return fmt.Errorf("letter template %s.%s.tmpl is missing (缺少函件模板)", k, l)
+				return msg.Errorf("letters.missing", k, l)
 			}
 		}
 	}
@@ -379,10 +379,10 @@ func (ls *LetterSet) render(kind string, c *Case, s LetterSettings, lang string,
 func (ls *LetterSet) renderStrict(kind string, c *Case, s LetterSettings, lang string, now time.Time) (Letter, error) {
 	lang = letterLang(lang)
 	if !slices.Contains(LetterKinds, kind) {
-		return Letter{}, fmt.Errorf("unknown letter kind %q: use one of %s (未知函件类型)", kind, strings.Join(LetterKinds, ", "))
+		return Letter{}, msg.Errorf("letters.unknown_kind", kind, strings.Join(LetterKinds, ", "))
 	}
 	if c == nil {
-		return Letter{}, errors.New("no case to write a letter for (没有案件)")
+		return Letter{}, msg.Errorf("letters.no_case")
 	}
 	d, err := buildLetterData(kind, c, s, lang, now)
 	if err != nil {
@@ -390,15 +390,15 @@ func (ls *LetterSet) renderStrict(kind string, c *Case, s LetterSettings, lang s
 	}
 	t := ls.tmpl[kind+"."+lang]
 	if t == nil {
-		return Letter{}, fmt.Errorf("no %s template for %s (缺少函件模板)", kind, lang)
+		return Letter{}, msg.Errorf("letters.no_template", kind, lang)
 	}
 	title, err := execLimited(t, "title", d, LetterMaxOutput, LetterRenderTimeout)
 	if err != nil {
-		return Letter{}, fmt.Errorf("letter template %s: %w", ls.src[kind+"."+lang], err)
+		return Letter{}, templateErr(ls.src[kind+"."+lang], err)
 	}
 	body, err := execLimited(t, "", d, LetterMaxOutput, LetterRenderTimeout)
 	if err != nil {
-		return Letter{}, fmt.Errorf("letter template %s: %w", ls.src[kind+"."+lang], err)
+		return Letter{}, templateErr(ls.src[kind+"."+lang], err)
 	}
 	return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title)), Body: tidyLetter(Clean(body))}, nil
 }
@@ -436,8 +436,19 @@ func tidyLetter(s string) string {
 	return strings.Join(out, "\n") + "\n"
 }
 
-func letterError(kind string, c *Case, zh, en string) error {
-	return fmt.Errorf("case %s has no %s: %s (案件%s：%s)", c.No, kind, en, c.No, zh)
+// templateErr says which template failed and why: the reason in the reader's language when
+// it is one of ours (a runaway loop, a printf width), with Go's position of the failure in
+// the English.
+func templateErr(src string, err error) error {
+	var me *msg.Error
+	if errors.As(err, &me) {
+		return msg.Errorf("letters.exec", src, me, err)
+	}
+	return msg.Errorf("letters.vet", src, err)
+}
+
+func letterError(kind string, c *Case, why string) error {
+	return msg.Errorf("letters.not_yet", c.No, kind, msg.Key(why))
 }
 
 func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now time.Time) (*LetterData, error) {
@@ -559,17 +570,17 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 		at = c.ReceivedAt
 	case "notice":
 		if len(c.Notices) == 0 {
-			return nil, letterError("notice", c, "尚未发出补正通知", "no materials notice was issued")
+			return nil, letterError("notice", c, "letters.why_notice")
 		}
 		at = c.Notices[len(c.Notices)-1].At
 	case "decline":
 		if c.Decline == nil {
-			return nil, letterError("decline", c, "未作出不予修复决定", "it was not declined")
+			return nil, letterError("decline", c, "letters.why_decline")
 		}
 		at = c.Decline.At
 	case "result":
 		if c.Submission == nil || c.Outcome == nil {
-			return nil, letterError("result", c, "尚未报送或尚未登记修正结果", "no correction was submitted or no outcome recorded")
+			return nil, letterError("result", c, "letters.why_result")
 		}
 		at = now
 		if c.Notification != nil {

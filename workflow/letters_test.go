@@ -1,30 +1,19 @@
 package workflow
 
 import (
-	"flag"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"testing/fstest"
 	"time"
+
+	"github.com/charmbracelet/x/exp/golden"
 )
 
-// -update rewrites testdata/letters/*.golden from the current templates:
+// The golden letters are testdata/TestLetterGolden/<kind>.<lang>.golden and html.golden;
+// -update (github.com/charmbracelet/x/exp/golden's flag) rewrites them from the current
+// templates:
 //
-//	go test ./workflow/ -run Letter -update
-//
-// Registered only if no other test file of the package has registered it already.
-func init() {
-	if flag.Lookup("update") == nil {
-		flag.Bool("update", false, "rewrite golden files")
-	}
-}
-
-func updateGolden() bool {
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
+//	go test ./workflow/ -run TestLetterGolden -update
 
 func ltAt(month, day, hour, minute int) time.Time {
 	return time.Date(2026, time.Month(month), day, hour, minute, 0, 0, ChinaTZ)
@@ -133,7 +122,7 @@ func TestLetterGolden(t *testing.T) {
 					t.Errorf("letter is %s/%s", l.Kind, l.Lang)
 				}
 				got := l.Title + "\n\n" + l.Body
-				ltGolden(t, kind+"."+lang+".golden", got)
+				golden.RequireEqual(t, []byte(got))
 			})
 		}
 	}
@@ -142,29 +131,8 @@ func TestLetterGolden(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		ltGolden(t, "decline.zh.html.golden", LetterHTML(l, ltSettings))
+		golden.RequireEqual(t, []byte(LetterHTML(l, ltSettings)))
 	})
-}
-
-func ltGolden(t *testing.T, name, got string) {
-	t.Helper()
-	path := filepath.Join("testdata", "letters", name)
-	if updateGolden() {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if got != string(want) {
-		t.Errorf("%s differs from the golden file (run with -update if the change is intended):\n--- got ---\n%s\n--- want ---\n%s", name, got, want)
-	}
 }
 
 func TestLetterContent(t *testing.T) {

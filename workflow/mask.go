@@ -3,6 +3,7 @@ package workflow
 import (
 	"fmt"
 	"reflect"
+	"repairdesk/internal/msg"
 	"slices"
 	"strings"
 )
@@ -55,6 +56,9 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 			fn(TextFree, &it.Label)
 			fn(TextFree, &it.Note)
 		}
+	}
+	for i := range c.Files {
+		walkFile(&c.Files[i], fn)
 	}
 	fn(TextCode, &c.Owner)
 	for i := range c.Investigators {
@@ -117,6 +121,9 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 		walkRecord(a.Record, fn)
 	}
 	walkMaterials(a.Materials, fn)
+	if a.File != nil {
+		walkFile(a.File, fn)
+	}
 	if l := ev.Letter; l != nil {
 		fn(TextCode, &l.Kind)
 		fn(TextCode, &l.Lang)
@@ -272,10 +279,7 @@ func (e *MaskError) Error() string { return e.Message("en") }
 
 // Message says what went wrong, in lang (zh by default).
 func (e *MaskError) Message(lang string) string {
-	if lang == "en" {
-		return fmt.Sprintf("case %s: %s still holds an ID or phone number after masking; nothing of it is given out", e.CaseNo, e.Field)
-	}
-	return fmt.Sprintf("案件 %s：%s 脱敏后仍含身份证号或手机号，该案件不予输出", e.CaseNo, e.Field)
+	return msg.T(lang, "mask.left", e.CaseNo, e.Field)
 }
 
 // MaskCase returns copies of c and its events fit to leave the program (an export, a
@@ -363,4 +367,11 @@ func unmasked(v reflect.Value, path string, keep []string) string {
 		}
 	}
 	return ""
+}
+
+func walkFile(f *FileRef, fn func(TextKind, *string)) {
+	fn(TextFree, &f.Name)
+	fn(TextCode, &f.SHA256)
+	fn(TextCode, &f.By)
+	fn(TextCode, &f.At)
 }

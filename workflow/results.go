@@ -133,29 +133,17 @@ func PeriodOf(kind PeriodKind, day time.Time, lang string) (Period, string) {
 	d := day.In(ChinaTZ)
 	y, m := d.Year(), int(d.Month())
 	var spec, name string
-	en := lang == "en"
 	switch kind {
 	case PeriodYear:
 		spec = fmt.Sprintf("%04d", y)
-		name = strconv.Itoa(y)
-		if !en {
-			name += "年"
-		}
+		name = msg.T(lang, "period.name_year", y)
 	case PeriodQuarter:
 		q := (m-1)/3 + 1
 		spec = fmt.Sprintf("%04d-Q%d", y, q)
-		if en {
-			name = fmt.Sprintf("Q%d %d", q, y)
-		} else {
-			name = fmt.Sprintf("%d年第%d季度", y, q)
-		}
+		name = msg.T(lang, "period.name_quarter", y, q)
 	default:
 		spec = fmt.Sprintf("%04d-%02d", y, m)
-		if en {
-			name = fmt.Sprintf("%s %d", time.Month(m).String()[:3], y)
-		} else {
-			name = fmt.Sprintf("%d年%d月", y, m)
-		}
+		name = msg.T(lang, "period.name_month", y, m, time.Month(m).String()[:3])
 	}
 	p, err := ParsePeriod(spec, d)
 	if err != nil { // only a year outside 1900–9999 gets here

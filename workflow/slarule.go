@@ -3,18 +3,14 @@ package workflow
 import (
 	"strconv"
 	"strings"
-
-	"repairdesk/internal/msg"
 )
 
 // The checks of a deadline rule as an admin types it, on the command line
 // (repairdesk sla set STAGE DAYS --type T) or in the console (:sla STAGE DAYS T): one
 // home for both, refusing with the same words.
 
-// refusal is a Refusal whose words are the catalogue's key in both languages.
-func refusal(code, key string, args ...any) *Refusal {
-	return &Refusal{Code: code, ZH: msg.T(msg.ZH, key, args...), EN: msg.T(msg.EN, key, args...)}
-}
+// refusal is a Refusal whose words are the catalogue's key.
+func refusal(code, key string, args ...any) *Refusal { return Refuse(code, key, args...) }
 
 // SLAStage reads the stage of a deadline rule: one with an agency limit (not a terminal
 // stage, and not awaiting materials, which is the applicant's time).

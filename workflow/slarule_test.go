@@ -11,7 +11,7 @@ func TestSLARuleChecks(t *testing.T) {
 	for _, bad := range []string{"closed", "awaiting_materials", "nope", ""} {
 		_, err := SLAStage(bad)
 		r, ok := err.(*Refusal)
-		if !ok || r.ZH == "" || r.EN == "" || r.ZH == r.EN {
+		if !ok || r.Message("zh") == "" || r.Message("en") == "" || r.Message("zh") == r.Message("en") {
 			t.Errorf("stage %q: %v", bad, err)
 		}
 	}

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,7 +31,7 @@ type PeriodError struct{ In, Why string }
 
 // Error is the English with the Chinese hint, as the console shows it.
 func (e *PeriodError) Error() string {
-	return fmt.Sprintf("period %q: %s; use 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year (统计期间格式应为 2026-Q3、2026-07、2026、2026-01-01..2026-03-31、month、quarter 或 year)", e.In, msg.T(msg.EN, e.Why))
+	return e.Message(msg.EN)
 }
 
 // Message is the refusal in lang only.

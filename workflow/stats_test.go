@@ -424,9 +424,11 @@ func TestParsePeriod(t *testing.T) {
 			t.Errorf("%q accepted", tc.in)
 			continue
 		}
-		msg := err.Error()
-		if !strings.Contains(msg, tc.why) || !strings.Contains(msg, "2026-Q3") || !strings.Contains(msg, "统计期间") {
-			t.Errorf("%q: unclear error %q (want it to mention %q, the accepted forms, and Chinese)", tc.in, msg, tc.why)
+		// The English (Error, for logs) and the Chinese (Message, for the console) each
+		// say what is wrong and what is accepted.
+		msg, zh := err.Error(), err.(*PeriodError).Message("zh")
+		if !strings.Contains(msg, tc.why) || !strings.Contains(msg, "2026-Q3") || !strings.Contains(zh, "2026-Q3") || !strings.Contains(zh, "统计期间") {
+			t.Errorf("%q: unclear error %q / %q (want it to mention %q, the accepted forms, and Chinese)", tc.in, msg, zh, tc.why)
 		}
 	}
 }

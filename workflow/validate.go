@@ -1,18 +1,20 @@
 package workflow
 
 import (
-	"fmt"
+	"repairdesk/internal/msg"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 )
 
-// FieldError is a validation problem a person can read, in Chinese and English.
+// FieldError is a validation problem a person can read: full sentences saying what is
+// wrong and what to do, the catalogue's (internal/msg) message Key with Args.
 type FieldError struct {
 	Field   string // e.g. "credit_code", "id_number", "phone"
 	Code    string // stable machine code: "required", "length", "charset", "checksum", "birthdate", "format"
-	ZH, EN  string // full sentences saying what is wrong and what to do
+	Key     string // the message in the catalogue
+	Args    []any  // its arguments (msg.Localized ones rendered in the reader's language)
 	Warning bool   // true = overridable warning (only credit-code checksum), false = error
 }
 
@@ -21,23 +23,25 @@ func (e *FieldError) Error() string {
 	if e == nil {
 		return "<nil>"
 	}
-	return e.EN
+	return e.Message("en")
 }
 
-// Message picks the text for the UI language; "en" → English, anything else → Chinese,
+// Message is the text in the UI language; "en" → English, anything else → Chinese,
 // the same rule the enumeration labels use.
 func (e *FieldError) Message(lang string) string {
 	if e == nil {
 		return ""
 	}
-	if lang == "en" {
-		return e.EN
-	}
-	return e.ZH
+	return msg.T(lang, e.Key, e.Args...)
 }
 
-func fieldErr(field, code, zh, en string) *FieldError {
-	return &FieldError{Field: field, Code: code, ZH: zh, EN: en}
+// NewFieldError builds a FieldError with the catalogue's message key and its arguments.
+func NewFieldError(field, code, key string, args ...any) *FieldError {
+	return &FieldError{Field: field, Code: code, Key: key, Args: args}
+}
+
+func fieldErr(field, code, key string, args ...any) *FieldError {
+	return NewFieldError(field, code, key, args...)
 }
 
 // ---- shared normalisation ----
@@ -75,11 +79,11 @@ func valUpperASCII(s string) string {
 // valShowRune renders a rejected character for a message. Only printable ASCII is echoed;
 // anything else is described, so a message can never carry control or bidi characters
 // from the input onto the screen.
-func valShowRune(r rune) (zh, en string) {
+func valShowRune(r rune) msg.Message {
 	if r > 0x20 && r < 0x7f && r != '"' {
-		return fmt.Sprintf("“%c”", r), fmt.Sprintf("%q", r)
+		return msg.M("field.rune", r)
 	}
-	return "不允许的字符", "a character that is not allowed"
+	return msg.M("field.rune_bad")
 }
 
 // ---- 统一社会信用代码 (GB 32100-2015) ----
@@ -121,14 +125,10 @@ func ValidateCreditCode(s string) (string, *FieldError) {
 	const field = "credit_code"
 	code := valUpperASCII(valCompact(s, true))
 	if code == "" {
-		return "", fieldErr(field, "required",
-			"请填写统一社会信用代码（18位，见营业执照）。",
-			"Please enter the unified social credit code (18 characters, shown on the business licence).")
+		return "", fieldErr(field, "required", "field.cc_required")
 	}
 	if n := utf8.RuneCountInString(code); n != 18 {
-		return "", fieldErr(field, "length",
-			fmt.Sprintf("统一社会信用代码应为18位，当前为%d位，请对照营业执照重新输入。", n),
-			fmt.Sprintf("The unified social credit code must be 18 characters long, but %d were entered; please re-enter it from the business licence.", n))
+		return "", fieldErr(field, "length", "field.cc_length", n)
 	}
 	pos := 0
 	for _, r := range code {
@@ -136,26 +136,20 @@ func ValidateCreditCode(s string) (string, *FieldError) {
 		if r < utf8.RuneSelf && creditValue(byte(r)) >= 0 {
 			continue
 		}
-		zh, en := valShowRune(r)
-		hintZH, hintEN := "", ""
+		var hint any = ""
 		switch r {
 		case 'I', 'O', 'Z', 'S', 'V':
 			// The charset omits these letters; the licence almost certainly shows the look-alike digit or U.
 			alt := map[rune]string{'I': "1", 'O': "0", 'Z': "2", 'S': "5", 'V': "U"}[r]
-			hintZH = fmt.Sprintf("统一社会信用代码不使用字母 I、O、Z、S、V，这里可能应为“%s”。", alt)
-			hintEN = fmt.Sprintf(" The code never uses the letters I, O, Z, S or V; this is probably %q.", alt)
+			hint = msg.M("field.cc_hint", alt)
 		}
-		return "", fieldErr(field, "charset",
-			fmt.Sprintf("统一社会信用代码第%d位是%s，只能使用数字和除 I、O、Z、S、V 以外的大写字母。%s请对照营业执照核对。", pos, zh, hintZH),
-			fmt.Sprintf("Character %d of the unified social credit code is %s; only digits and capital letters other than I, O, Z, S, V are allowed.%s Please check it against the business licence.", pos, en, hintEN))
+		return "", fieldErr(field, "charset", "field.cc_charset", pos, valShowRune(r), hint)
 	}
 	want, _ := CreditCodeCheckChar(code[:17])
 	if code[17] != want {
 		// The expected character is deliberately not shown: "fixing" the last character to
 		// make the warning go away would hide a mistyped digit elsewhere.
-		return code, &FieldError{Field: field, Code: "checksum", Warning: true,
-			ZH: "统一社会信用代码校验位不符，可能有字符输入错误，请对照营业执照逐位核对；如确认与证照一致（部分早期代码如此），可由主管确认后保存。",
-			EN: "The check character of the unified social credit code does not match, so a character may be mistyped; please compare it with the business licence character by character. If it matches the licence exactly (some early codes do), a supervisor can confirm and save it."}
+		return code, &FieldError{Field: field, Code: "checksum", Warning: true, Key: "field.cc_checksum"}
 	}
 	return code, nil
 }
@@ -190,19 +184,14 @@ func ValidateIDNumber(s string, now time.Time) (string, *FieldError) {
 	const field = "id_number"
 	id := valUpperASCII(valCompact(s, true))
 	if id == "" {
-		return "", fieldErr(field, "required",
-			"请填写18位居民身份证号码。",
-			"Please enter the 18-digit resident identity card number.")
+		return "", fieldErr(field, "required", "field.id_required")
 	}
 	if n := utf8.RuneCountInString(id); n != 18 {
-		zh := fmt.Sprintf("居民身份证号码应为18位，当前为%d位，请对照身份证重新输入。", n)
-		en := fmt.Sprintf("The resident identity card number must be 18 characters long, but %d were entered; please re-enter it from the ID card.", n)
 		if n == 15 {
 			// First-generation cards had 15 digits; they are no longer valid identity documents.
-			zh += "15位为第一代身份证号码，已停止使用，请提供第二代身份证号码。"
-			en += " 15-digit numbers belong to first-generation cards, which are no longer valid; please provide the second-generation card number."
+			return "", fieldErr(field, "length", "field.id_length15", n)
 		}
-		return "", fieldErr(field, "length", zh, en)
+		return "", fieldErr(field, "length", "field.id_length", n)
 	}
 	pos := 0
 	for _, r := range id {
@@ -210,35 +199,24 @@ func ValidateIDNumber(s string, now time.Time) (string, *FieldError) {
 		if r >= '0' && r <= '9' || r == 'X' && pos == 18 {
 			continue
 		}
-		zh, en := valShowRune(r)
-		return "", fieldErr(field, "charset",
-			fmt.Sprintf("身份证号码第%d位是%s；前17位只能是数字，最后一位是数字或 X。请对照身份证核对。", pos, zh),
-			fmt.Sprintf("Character %d of the ID number is %s; the first 17 characters must be digits and the last a digit or X. Please check it against the ID card.", pos, en))
+		return "", fieldErr(field, "charset", "field.id_charset", pos, valShowRune(r))
 	}
 	// The birth date is checked before the checksum: it is the more specific message.
 	birth := id[6:14]
 	y, m, d := valAtoi(birth[:4]), valAtoi(birth[4:6]), valAtoi(birth[6:])
 	t := time.Date(y, time.Month(m), d, 0, 0, 0, 0, time.UTC)
 	if m < 1 || m > 12 || d < 1 || t.Year() != y || t.Month() != time.Month(m) || t.Day() != d {
-		return "", fieldErr(field, "birthdate",
-			fmt.Sprintf("身份证号码第7–14位的出生日期 %s 不是真实存在的日期，号码可能输入有误，请对照身份证核对。", birth),
-			fmt.Sprintf("The birth date in digits 7-14 of the ID number, %s, is not a real date; the number is probably mistyped. Please check it against the ID card.", birth))
+		return "", fieldErr(field, "birthdate", "field.id_birth_invalid", birth)
 	}
 	if y < 1900 {
-		return "", fieldErr(field, "birthdate",
-			fmt.Sprintf("身份证号码中的出生日期 %s 早于1900年，号码可能输入有误，请对照身份证核对。", birth),
-			fmt.Sprintf("The birth date in the ID number, %s, is before 1900; the number is probably mistyped. Please check it against the ID card.", birth))
+		return "", fieldErr(field, "birthdate", "field.id_birth_early", birth)
 	}
 	ny, nm, nd := now.Date()
 	if y*10000+m*100+d > ny*10000+int(nm)*100+nd {
-		return "", fieldErr(field, "birthdate",
-			fmt.Sprintf("身份证号码中的出生日期 %s 晚于今天，号码可能输入有误，请对照身份证核对。", birth),
-			fmt.Sprintf("The birth date in the ID number, %s, is after today; the number is probably mistyped. Please check it against the ID card.", birth))
+		return "", fieldErr(field, "birthdate", "field.id_birth_future", birth)
 	}
 	if want, _ := IDCheckChar(id[:17]); id[17] != want {
-		return "", fieldErr(field, "checksum",
-			"身份证号码校验位不符，号码中有字符输入错误，请对照身份证逐位核对。",
-			"The check digit of the ID number does not match, so a digit is mistyped; please compare it with the ID card digit by digit.")
+		return "", fieldErr(field, "checksum", "field.id_checksum")
 	}
 	return id, nil
 }
@@ -263,9 +241,7 @@ func ValidatePhone(s string) (string, *FieldError) {
 	const field = "phone"
 	t := strings.TrimSpace(valCompact(s, false)) // also turns full-width － （ ） ＋ into ASCII
 	if t == "" {
-		return "", fieldErr(field, "required",
-			"请填写联系电话（手机号或带区号的座机号）。",
-			"Please enter a phone number (a mobile number, or a landline with area code).")
+		return "", fieldErr(field, "required", "field.phone_required")
 	}
 	intl := false
 	if rest, ok := strings.CutPrefix(t, "+86"); ok {
@@ -288,10 +264,7 @@ func ValidatePhone(s string) (string, *FieldError) {
 				start = -1
 			}
 		default:
-			zh, en := valShowRune(r)
-			return "", fieldErr(field, "charset",
-				fmt.Sprintf("联系电话中含有%s；只能填写数字，可用空格、连字符或括号分隔。", zh),
-				fmt.Sprintf("The phone number contains %s; use digits only, optionally separated by spaces, dashes or brackets.", en))
+			return "", fieldErr(field, "charset", "field.phone_charset", valShowRune(r))
 		}
 	}
 	all := strings.Join(groups, "")
@@ -313,9 +286,7 @@ func ValidatePhone(s string) (string, *FieldError) {
 			}
 		}
 	}
-	return "", fieldErr(field, "format",
-		"联系电话格式不正确：手机号应为以13–19开头的11位数字，座机号应带区号，例如 010-12345678 或 0371-63451234，分机号可写在最后，如 -123。",
-		"The phone number is not valid: a mobile number has 11 digits starting with 13-19, and a landline needs its area code, e.g. 010-12345678 or 0371-63451234, with any extension at the end, e.g. -123.")
+	return "", fieldErr(field, "format", "field.phone_format")
 }
 
 func phoneIsMobile(d string) bool {

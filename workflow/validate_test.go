@@ -58,7 +58,7 @@ func valCheckErr(t *testing.T, err *FieldError, field, code string, warning bool
 	t.Helper()
 	if code == "" {
 		if err != nil {
-			t.Fatalf("unexpected error %s/%s: %s", err.Field, err.Code, err.EN)
+			t.Fatalf("unexpected error %s/%s: %s", err.Field, err.Code, err.Message("en"))
 		}
 		return
 	}
@@ -68,31 +68,31 @@ func valCheckErr(t *testing.T, err *FieldError, field, code string, warning bool
 	if err.Field != field || err.Code != code || err.Warning != warning {
 		t.Errorf("got {%s %s warning=%v}, want {%s %s warning=%v}", err.Field, err.Code, err.Warning, field, code, warning)
 	}
-	if err.ZH == "" || err.EN == "" || err.ZH == err.EN {
-		t.Errorf("messages must be distinct, non-empty: ZH=%q EN=%q", err.ZH, err.EN)
+	if err.Message("zh") == "" || err.Message("en") == "" || err.Message("zh") == err.Message("en") {
+		t.Errorf("messages must be distinct, non-empty: ZH=%q EN=%q", err.Message("zh"), err.Message("en"))
 	}
-	for _, m := range []string{err.ZH, err.EN} {
+	for _, m := range []string{err.Message("zh"), err.Message("en")} {
 		if CleanLine(m) != m {
 			t.Errorf("message contains control characters: %q", m)
 		}
 	}
-	if err.Error() != err.EN || err.Message("en") != err.EN || err.Message("zh") != err.ZH || err.Message("") != err.ZH {
+	if err.Error() != err.Message("en") || err.Message("en") != err.Message("en") || err.Message("zh") != err.Message("zh") || err.Message("") != err.Message("zh") {
 		t.Errorf("Error/Message do not select the right language")
 	}
 }
 
 func TestCreditCodeHints(t *testing.T) {
 	_, err := ValidateCreditCode("9111000060003734IL")
-	if err == nil || !strings.Contains(err.ZH, "第17位") || !strings.Contains(err.EN, `"1"`) {
+	if err == nil || !strings.Contains(err.Message("zh"), "第17位") || !strings.Contains(err.Message("en"), `"1"`) {
 		t.Fatalf("want position 17 and a hint of \"1\", got %+v", err)
 	}
 	_, err = ValidateCreditCode("9111000060003734")
-	if err == nil || !strings.Contains(err.ZH, "当前为16位") {
+	if err == nil || !strings.Contains(err.Message("zh"), "当前为16位") {
 		t.Fatalf("want the entered length in the message, got %+v", err)
 	}
 	// The warning must not leak the expected character, which would invite "fixing" it.
 	_, err = ValidateCreditCode("91110000600037341M")
-	if err == nil || strings.Contains(err.EN, `"L"`) || strings.Contains(err.ZH, "L") {
+	if err == nil || strings.Contains(err.Message("en"), `"L"`) || strings.Contains(err.Message("zh"), "L") {
 		t.Fatalf("warning should not reveal the expected check char: %+v", err)
 	}
 }

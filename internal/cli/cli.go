@@ -298,6 +298,7 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	if opts.AnchorKey == "" {
 		opts.AnchorKey = a.anchorKey
 	}
+	opts.Memory = memoryHints
 	st, err := store.Open(path, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "repairdesk:", messageIn(err, a.lang))

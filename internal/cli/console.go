@@ -21,6 +21,7 @@ import (
 // consoleOpts are the root's own flags (not inherited by the commands).
 type consoleOpts struct {
 	demo, reset bool
+	noMouse     bool
 	as          string
 	idle        time.Duration
 }
@@ -35,6 +36,7 @@ func (a *app) consoleFlags(root *cobra.Command) {
 	f.BoolVar(&o.reset, "reset", false, a.t("flag.reset"))
 	f.StringVar(&o.as, "as", "", a.t("flag.demo_as"))
 	f.DurationVar(&o.idle, "lock-after", 0, a.t("flag.lock_after"))
+	f.BoolVar(&o.noMouse, "no-mouse", false, a.t("flag.no_mouse"))
 	root.RunE = func(_ *cobra.Command, _ []string) error {
 		a.code = a.console(o)
 		return nil
@@ -120,7 +122,8 @@ func (a *app) console(o *consoleOpts) int {
 	}
 	m := tui.New(tui.Options{Store: st, Me: me, Lang: l, Demo: o.demo, IdleLock: o.idle, ExportDir: filepath.Join(dataDir(), "exports")})
 	defer m.Close()
-	p := tea.NewProgram(m, tea.WithAltScreen())
+	// The mouse, unless the terminal cannot report it (TERM dumb, vt100) or --no-mouse.
+	p := tea.NewProgram(m, append([]tea.ProgramOption{tea.WithAltScreen()}, tui.MouseOptions(os.Getenv("TERM"), o.noMouse)...)...)
 	if _, err := p.Run(); err != nil {
 		return fail(exitFail, err.Error())
 	}

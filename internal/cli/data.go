@@ -14,6 +14,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -71,7 +72,7 @@ func (a *app) importCSV(file, as, errFile string) int {
 	if !actor.Role.CanWork() {
 		return a.errf("import", exitFail, a.t("cli.import_read_only", name))
 	}
-	rep, err := st.ImportCSV(f, actor)
+	rep, err := office.ImportCSV(st, f, actor)
 	a.printImportReport(a.stdout, rep)
 	if errFile != "" && len(rep.Bad) > 0 {
 		// The rows not imported, with their problems, through the one CSV writer.
@@ -94,7 +95,7 @@ func (a *app) importCSV(file, as, errFile string) int {
 	return exitOK
 }
 
-func (a *app) printImportReport(w io.Writer, rep store.ImportReport) {
+func (a *app) printImportReport(w io.Writer, rep office.ImportReport) {
 	lang := a.lang
 	where := func(line int, ref string) string {
 		if ref = workflow.CleanLine(ref); ref != "" {
@@ -175,7 +176,7 @@ func (a *app) checkCmd() *cobra.Command {
 	anchorPub := c.Flags().String("anchor-pub", "", a.t("flag.anchor_pub"))
 	c.RunE = a.run(func([]string) int {
 		l, db := a.lang, a.dbPath()
-		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
+		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
 		var le *store.LockedError
 		switch {
 		case err == nil:

@@ -239,11 +239,7 @@ func joinLabels(recs []workflow.Record, kind string, lang string, field func(wor
 			out = append(out, v)
 		}
 	}
-	sep := "、"
-	if lang == "en" {
-		sep = "; "
-	}
-	return strings.Join(out, sep)
+	return strings.Join(out, msg.T(lang, "export.sep"))
 }
 
 func containsStr(list []string, s string) bool {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"repairdesk/internal/msg"
 	"slices"
 	"strconv"
 	"strings"
@@ -143,7 +144,7 @@ func (a *app) pickLetter(st *store.Store, c *workflow.Case, evs []workflow.Event
 			if err != nil {
 				return workflow.Letter{}, false, err
 			}
-			l.Title = "【草稿】" + l.Title
+			l.Title = msg.T(msg.ZH, "cli.letter_draft_title", l.Title) // the letter is in Chinese
 			return l, true, nil
 		}
 		return workflow.Letter{}, false, errors.New(a.t("cli.letter_none", c.No, kind, a.t("letter."+kind), a.hasLetters(c, evs)))

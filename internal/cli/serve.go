@@ -5,6 +5,8 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"syscall"
 	"time"
 
@@ -25,10 +27,20 @@ func (a *app) serveCmd() *cobra.Command {
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
+	publicHost := f.String("public-host", "", a.t("flag.public_host"))
+	maxUpload := f.String("max-upload", "20MB", a.t("flag.max_upload"))
+	exports := f.String("exports", "", a.t("flag.exports"))
 	maxPerStaff := f.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, a.t("flag.max_sessions_per_staff"))
 	c.RunE = a.run(func([]string) int {
 		if *maxSessions < 1 || *maxPerStaff < 1 {
 			return a.errf("serve", exitUsage, a.t("cli.serve_bad_limits"))
+		}
+		upload, ok := parseSize(*maxUpload)
+		if !ok || upload < 1<<10 || upload > store.HardMaxFile {
+			return a.errf("serve", exitUsage, a.t("cli.serve_bad_upload", *maxUpload))
+		}
+		if *exports == "" {
+			*exports = filepath.Join(dataDir(), "office-exports")
 		}
 		if *hostKey == "" {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
@@ -63,11 +75,31 @@ func (a *app) serveCmd() *cobra.Command {
 			defer st.HandleCommands(CommandHandler(a.version, st))()
 		}
 		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Logger: logger,
-			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff})
+			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))
 		}
 		return exitOK
 	})
 	return c
+}
+
+// parseSize reads 20MB, 512KB, 1GB or a number of bytes (powers of 1024; case ignored).
+func parseSize(s string) (int64, bool) {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		m      int64
+	}{{"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"G", 1 << 30}, {"M", 1 << 20}, {"K", 1 << 10}, {"B", 1}} {
+		if rest, ok := strings.CutSuffix(s, u.suffix); ok {
+			s, mult = strings.TrimSpace(rest), u.m
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n <= 0 || n > (1<<40)/mult {
+		return 0, false
+	}
+	return n * mult, true
 }

@@ -5,6 +5,7 @@ package cli
 import (
 	"fmt"
 	"sort"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -74,7 +75,7 @@ func (a *app) slaCmd() *cobra.Command {
 	set.Args = a.exactArgs(2)
 	r := &slaRule{}
 	set.Flags().BoolVar(&r.natural, "natural", false, a.t("flag.natural"))
-	set.Flags().StringVar(&r.typ, "type", "", a.t("flag.record_type", fmt.Sprint(workflow.Keys("record_type"))))
+	set.Flags().StringVar(&r.typ, "type", "", a.t("flag.record_type", strings.Join(workflow.Keys("record_type"), a.t("cli.list_sep"))))
 	set.RunE = func(_ *cobra.Command, args []string) error {
 		var err error
 		if r.stage, err = workflow.SLAStage(args[0]); err != nil {

@@ -53,7 +53,7 @@ func (a *app) verify(file, pub string) int {
 		return a.errf("verify", exitFail, a.t("cli.verify_no_code", workflow.CleanLine(file)))
 	}
 	code := m[1]
-	st, err := store.Open(a.dbPath(), store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, AnchorPub: pub})
+	st, err := store.Open(a.dbPath(), store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorPub: pub})
 	if err != nil {
 		var le *store.LockedError
 		if errors.As(err, &le) {
@@ -67,10 +67,7 @@ func (a *app) verify(file, pub string) int {
 		return a.errf("verify", exitFail, messageIn(err, a.lang))
 	}
 	if !v.OK {
-		why := v.ZH
-		if a.lang == "en" {
-			why = v.EN
-		}
+		why := v.Why.Localize(a.lang)
 		fmt.Fprintln(a.stdout, a.t("cli.verify_bad", no, code, workflow.CleanLine(why)))
 		return exitFail
 	}

@@ -29,7 +29,7 @@ var commandText = map[string]Text{
 	"cmd.staff_key_add.use":       {ZH: "add 登录名 公钥文件", EN: "add NAME FILE"},
 	"cmd.staff_pin_reset.short":   {ZH: "重置人员的 PIN（下次登录时设置新 PIN）", EN: "reset a staff member's PIN (they choose a new one at next login)"},
 	"cmd.staff_pin_reset.use":     {ZH: "pin-reset 登录名", EN: "pin-reset NAME"},
-	"cmd.staff_key_remove.short":  {ZH: "按指纹删除人员的一把公钥", EN: "remove a staff member's key by its fingerprint"},
+	"cmd.staff_key_remove.short":  {ZH: "按指纹删除人员的一个公钥", EN: "remove a staff member's key by its fingerprint"},
 	"cmd.staff_key_remove.use":    {ZH: "remove 登录名 指纹", EN: "remove NAME FINGERPRINT"},
 	"cmd.demo.short":              {ZH: "生成演示数据库", EN: "generate a demo database"},
 	"cmd.demo.use":                {ZH: "demo --cases N --db 路径", EN: "demo --cases N --db PATH"},
@@ -39,7 +39,7 @@ var commandText = map[string]Text{
 	"cmd.letters_templates.use":   {ZH: "templates 目录", EN: "templates DIR"},
 	"cmd.letters_use.short":       {ZH: "今后的信函使用目录中的模板（--default 回到内置模板）", EN: "use the templates in a directory for new letters (--default: the shipped ones)"},
 	"cmd.letters_use.use":         {ZH: "use 目录 | use --default", EN: "use DIR | use --default"},
-	"cmd.calendar.short":          {ZH: "工作日历（节假日、调休）：list、import", EN: "working-day calendar (holidays, 调休): list, import"},
+	"cmd.calendar.short":          {ZH: "工作日历（节假日、调休）：list、import", EN: "working-day calendar (holidays, make-up workdays): list, import"},
 	"cmd.calendar_list.short":     {ZH: "列出已有的年度日历", EN: "list the calendar years in force"},
 	"cmd.calendar_import.short":   {ZH: "导入一个年度的节假日安排（JSON）；所有期限随之重新计算", EN: "import a year's holidays (JSON); every deadline is recomputed"},
 	"cmd.calendar_import.use":     {ZH: "import 文件.json", EN: "import FILE.json"},
@@ -61,7 +61,7 @@ var commandText = map[string]Text{
 	"cmd.letter.short":            {ZH: "输出案件的一份文书（纯文本或 A4 HTML）", EN: "write a case's letter (plain text or A4 HTML)"},
 	"cmd.letter.use":              {ZH: "letter 案件 类型 [--out 文件] [--format txt|html] [--round N]", EN: "letter CASE KIND [--out FILE] [--format txt|html] [--round N]"},
 	"cmd.letter.long": {ZH: "输出案件的一份文书。\n\n  案件  案件编号 XF-2026-000012，或其序号 12（最新年度的）\n  类型  receipt（受理回执）| notice（补正通知书）| decline（不予修复说明）| result（结果反馈函）\n\n文书即产生它的事件所保存的原文。结果已记录但尚未告知企业的结果反馈函，按现行模板生成并标为草稿。\n补正通知书默认为最近一份，--round N 指定轮次。",
-		EN: "Write a case's letter.\n\n  CASE  the case number, XF-2026-000012, or its sequence, 12 (the newest year's)\n  KIND  receipt (受理回执) | notice (补正通知书) | decline (不予修复说明) | result (结果反馈函)\n\nThe letter is the one stored with the event that produced it, exactly as it was issued.\nA result letter not yet sent (outcome recorded, applicant not yet told) is drafted from\nthe current templates and marked as a draft. A notice is the latest unless --round N."},
+		EN: "Write a case's letter.\n\n  CASE  the case number, XF-2026-000012, or its sequence, 12 (the newest year's)\n  KIND  receipt (acknowledgement of receipt) | notice (notice of missing materials) | decline (statement of decline) | result (letter of result)\n\nThe letter is the one stored with the event that produced it, exactly as it was issued.\nA result letter not yet sent (outcome recorded, applicant not yet told) is drafted from\nthe current templates and marked as a draft. A notice is the latest unless --round N."},
 	"cmd.export.short": {ZH: "导出全部案件及其历史（CSV 或 JSON，经办人信息已脱敏）", EN: "export every case and its history (CSV or JSON, agents' details masked)"},
 	"cmd.export.use":   {ZH: "export [--format csv|json] [--since 2026-01-01] [--out 文件]", EN: "export [--format csv|json] [--since 2026-01-01] [--out FILE]"},
 	"cmd.export.long": {ZH: "导出全部案件及其历史。\n\n  json  {\"case\": …, \"events\": […]} 的数组，每个字段用其稳定的键名。\n  csv   带 BOM 的 UTF-8（Excel 可直接打开），两张表：每案一行（主要字段）与每个事件一行。\n        用 --out cases.csv 时事件表写入同目录的 cases-events.csv；输出到标准输出时事件表\n        在案件表之后，中间隔一空行。\n\n--since 只导出该日及以后收件的案件。每次导出都对经办人身份证号（及电话）脱敏，文字中输入的身份证号或手机号\n同样脱敏；无法脱敏的案件会中止导出。事件哈希为\n原记录的哈希，因此脱敏后的事件不再与其哈希相符——数据库本身请用 repairdesk check 校验。",
@@ -82,8 +82,12 @@ var commandText = map[string]Text{
 	"flag.reset":                  {ZH: "与 --demo 同用：重新生成演示数据库", EN: "with --demo: start the demo database afresh"},
 	"flag.demo_as":                {ZH: "与 --demo 同用：以该 `登录名` 的演示人员身份操作（如主管 chenjing）", EN: "with --demo: act as this staff member, by `NAME` (e.g. chenjing, the supervisor)"},
 	"flag.lock_after":             {ZH: "无按键超过此 `时长` 后锁屏（0 为不锁）", EN: "lock the screen after this `DURATION` without a key (0 = never)"},
+	"flag.no_mouse":               {ZH: "不使用鼠标（终端不能报告鼠标时自动关闭）", EN: "no mouse (off anyway when the terminal cannot report it)"},
 	"flag.cases":                  {ZH: "生成的案件 `数量`", EN: "`NUMBER` of cases to generate"},
 	"flag.seed":                   {ZH: "随机种子 `N`（同一种子，同样的数据）", EN: "random seed `N` (same seed, same data)"},
+	"flag.public_host":            {ZH: "员工访问服务器所用的`主机`名（可带 :端口），用于导出后提示的 scp 取回命令（默认为监听地址或本机名）", EN: "`HOST` (optionally :PORT) staff use to reach the server, for the scp fetch command shown after an export (default: the listen address or this machine's name)"},
+	"flag.max_upload":             {ZH: "经 scp/sftp 附加到案件的单个文件`大小`上限，如 20MB、512KB", EN: "largest `SIZE` of one file sent to a case over scp/sftp, such as 20MB or 512KB"},
+	"flag.exports":                {ZH: "每名员工的导出`目录`所在处（其下为 登录名/；默认为数据目录中的 office-exports）", EN: "`DIR` holding each staff member's exports folder (LOGIN/ inside; default office-exports in the data directory)"},
 	"flag.listen":                 {ZH: "监听 `地址`；0.0.0.0:23234 为全办公室网络提供服务", EN: "`ADDRESS` to listen on; 0.0.0.0:23234 serves the whole office network"},
 	"flag.host_key":               {ZH: "SSH 主机密钥 `路径`，首次启动时生成并保留（默认为数据目录中的 host_ed25519）", EN: "SSH host key at `PATH`, created on the first start and kept (default host_ed25519 in the data directory)"},
 	"flag.idle_lock":              {ZH: "控制台无按键超过此 `时长` 后锁屏（0 为不锁）", EN: "lock a console after this `DURATION` without a key (0 = never)"},
@@ -105,13 +109,4 @@ var commandText = map[string]Text{
 	"flag.export_format":          {ZH: "`格式`：csv（供 Excel）或 json", EN: "`FORMAT`: csv (for Excel) or json"},
 	"flag.since":                  {ZH: "只导出该`日期`（YYYY-MM-DD）及以后收件的案件", EN: "only cases received on or after this `DAY`, YYYY-MM-DD"},
 	"flag.no_descriptions":        {ZH: "补全时不显示说明", EN: "completions without descriptions"},
-}
-
-func init() {
-	for k, v := range commandText {
-		if _, dup := catalogue[k]; dup {
-			panic("msg: key " + k + " is defined twice")
-		}
-		catalogue[k] = v
-	}
 }

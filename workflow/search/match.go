@@ -132,6 +132,7 @@ type term struct {
 	mask   uint64 // haystack signature of its runes
 	wide   uint64 // doc-level signature of its non-ASCII runes
 	single bool   // one rune with an exact signature bit: a haystack's mask decides the match
+	pinyin bool   // whole-word pinyin: matches pinyin haystacks syllable by syllable (syllable.go)
 
 	// Upper bounds of the sahilm score on a haystack, before subtracting
 	// its length (see ubound).
@@ -158,6 +159,7 @@ func compile(query string) []term {
 			t.wide |= wideBitOf(last)
 		}
 		t.single = len(t.pat) == 1 && exactBit(last)
+		t.pinyin = pinyinWord(part)
 		for i := range t.pat {
 			for _, c := range t.pat[i].o {
 				if unicode.IsLetter(c) {

@@ -523,7 +523,7 @@ func (w *worker) termTier(blob string, t *term) int8 {
 	cs := w.cands[start:]
 	for k := range cs {
 		h, _, kind := hayAt(blob, &cs[k])
-		if subseqHay(h, t.pat, kind) {
+		if t.fuzzyHay(h, kind) {
 			cs[k].tier = tierFuzzy
 			return tierFuzzy
 		}
@@ -547,7 +547,7 @@ func (w *worker) scoreDoc(blob string, terms []term) (sum int, field uint8) {
 				continue
 			}
 			h, f, kind := hayAt(blob, c)
-			if c.tier == tierUnknown && !subseqHay(h, t.pat, kind) {
+			if c.tier == tierUnknown && !t.fuzzyHay(h, kind) {
 				continue
 			}
 			sc, _ := scoreHay(h, t.pat, kind)

@@ -375,6 +375,8 @@ func reference(docs []refDoc, query string, within []uint32, limit int) ([]Match
 					tiers[k] = tierExact
 				case foldPrefix(cmp, q):
 					tiers[k] = tierPrefix
+				case pinyinWord(q) && y.kind&kindMask == kindPinyin && !refSyllables(y.s, q):
+					continue // whole-word pinyin: syllable by syllable only
 				default:
 					tiers[k] = tierFuzzy
 				}
@@ -410,10 +412,23 @@ func reference(docs []refDoc, query string, within []uint32, limit int) ([]Match
 	return ms, total
 }
 
+// refSyllables is syllableMatch written plainly: q (spaces ignored) begins the text of
+// the pinyin haystack from one of its syllables on.
+func refSyllables(hay, q string) bool {
+	syl := strings.Fields(hay)
+	for i := range syl {
+		if foldPrefix(strings.Join(syl[i:], ""), q) {
+			return true
+		}
+	}
+	return false
+}
+
 var fixedQueries = []string{
 	"h", "hn", "hnx", "hnxx", "henan", "hen xin", "河南 wf", "wangf", "王", "王芳", "XF-2026-0123",
 	"XF-2026-000123", "91410", "xf 王", "ma", "gs", "郑州 信用", "xinyong", "wangfang", "zz",
 	"9141 hn", "有限公司", "（有限合伙）", "fgs", "w", "x", "9", "0", "长沙", "changsha", "cs",
+	"xinxiang", "xinx", "xiang", "an", "nan", "gongsi", "wangfan",
 }
 
 func checkSame(t *testing.T, what string, got []Match, gotTotal int, want []Match, wantTotal int) {
@@ -533,7 +548,9 @@ func TestRemoveUpsert(t *testing.T) {
 		t.Fatalf("Len after re-add %d", ix.Len())
 	}
 	ms, _ := ix.Search("henan", nil, 0)
-	if want := []uint32{1 << 31, 4_000_000_000, 1, 5, 4}; !slices.Equal(ids(ms), want) { // prefixes (shorter pinyin scores higher), then 上海… (shang hai … xian) fuzzily
+	// Prefixes (shorter pinyin scores higher). 上海鑫源… (s-H-ai … x-i-a-N) no longer: henan
+	// is pinyin, matched syllable by syllable.
+	if want := []uint32{1 << 31, 4_000_000_000, 1, 5}; !slices.Equal(ids(ms), want) {
 		t.Fatalf("got %v, want %v", ids(ms), want)
 	}
 	ix.Remove(1 << 31)
@@ -547,7 +564,7 @@ func TestRemoveUpsert(t *testing.T) {
 	if ms, total := ix.Search("case299998", nil, 0); total != 1 || ms[0].ID != 299998 {
 		t.Fatalf("dense ids: %v %d", ms, total)
 	}
-	if ms, _ := ix.Search("henan", nil, 0); !slices.Equal(ids(ms), []uint32{4_000_000_000, 1, 5, 4}) {
+	if ms, _ := ix.Search("henan", nil, 0); !slices.Equal(ids(ms), []uint32{4_000_000_000, 1, 5}) {
 		t.Fatalf("after growth: %v", ids(ms))
 	}
 }
@@ -711,6 +728,50 @@ func TestLongQuery(t *testing.T) {
 		for _, limit := range []int{1, 5, 100} {
 			got, gt := ix.Search(q, nil, limit)
 			checkSame(t, fmt.Sprintf("%q limit %d", q, limit), got, gt, full[:min(limit, len(full))], total)
+		}
+	}
+}
+
+// TestPinyinSyllableBySyllable: a query that reads as pinyin matches a pinyin haystack
+// syllable by syllable (the last may be cut short), never by letters picked across
+// syllables; initials and the text as written still match fuzzily.
+func TestPinyinSyllableBySyllable(t *testing.T) {
+	ix := New()
+	ix.Upsert(
+		Doc{ID: 1, Fields: []string{"XF-2026-000001", "河南豫兴商贸有限公司"}},  // he nan yu xing shang mao you xian gong si
+		Doc{ID: 2, Fields: []string{"XF-2026-000002", "新乡市宏达物流有限公司"}}, // xin xiang shi hong da wu liu …
+		Doc{ID: 3, Fields: []string{"XF-2026-000003", "Xinxiang Trading Ltd"}},
+	)
+	for _, tc := range []struct {
+		q    string
+		want []uint32
+	}{
+		{"xinxiang", []uint32{3, 2}}, // not 豫兴 (x-i-n from xing, x-i-a-n from xian, g from gong)
+		{"XinXiang", []uint32{3, 2}},
+		{"xinxia", []uint32{3, 2}},    // on the way to xiang
+		{"xiangshi", []uint32{2}},     // from the second syllable on
+		{"yuxing", []uint32{1}},       // 豫兴
+		{"xingshang", []uint32{1}},    // 兴商
+		{"xiang", []uint32{3, 2, 1}},  // 乡, and 限公 as xian·g…; not xi·an·g across 兴商
+		{"hnyx", []uint32{1, 2}},      // not pinyin (h is no syllable): initials first, then fuzzy in hong…you xian
+		{"xxs", []uint32{2, 1}},       // initials of 新乡市, then fuzzy
+		{"xinx", []uint32{3, 2}},      // xin·x…: x begins a syllable
+		{"gongsi", []uint32{2, 1}},    // 公司 in both
+		{"henan yuxing", []uint32{1}}, // two words
+		{"hen", []uint32{1}},          // he·n…
+		{"xf yuxing", []uint32{1}},    // xf is not pinyin: fuzzy on the case number
+		{"yuxingg", []uint32{}},       // ng·g… is no reading of 商
+		{"xinxiangshihongda", []uint32{2}},
+	} {
+		ms, total := ix.Search(tc.q, nil, 0)
+		if got := ids(ms); !slices.Equal(got, tc.want) || total != len(tc.want) {
+			t.Errorf("%q: got %v (total %d), want %v", tc.q, got, total, tc.want)
+		}
+	}
+	for q, want := range map[string]bool{"xinxiang": true, "xinx": true, "henan": true, "wangf": true, "hnxx": false,
+		"wf": false, "x": false, "xf": false, "zhengzhou": true, "ng": false, "an": true, "王芳": false, "xin2": false} {
+		if got := pinyinWord(q); got != want {
+			t.Errorf("pinyinWord(%q) = %v, want %v", q, got, want)
 		}
 	}
 }

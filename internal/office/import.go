@@ -1,31 +1,27 @@
-package store
+// Package office holds the agency's use cases that are not persistence: taking in a CSV
+// file of applications, generating a demo office. They work through the store's API
+// (package store), as the console and the commands do.
+package office
 
 import (
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/csv"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"regexp"
+	"repairdesk/internal/msg"
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"repairdesk/internal/csvout"
+	"repairdesk/store"
 	"repairdesk/workflow"
 )
-
-// bImports maps an import dedupe key to the id of the case it created. It is created
-// lazily by the first import, so a database that never imported has no such bucket.
-var bImports = []byte("imports")
 
 // MaxImportBytes caps one import file; a bigger file is refused rather than read whole.
 const MaxImportBytes = 64 << 20
@@ -106,11 +102,7 @@ func (p RowProblem) Messages(lang string) []string {
 
 // Message is the whole row in one line of text.
 func (p RowProblem) Message(lang string) string {
-	sep := "；"
-	if lang == "en" {
-		sep = "; "
-	}
-	return strings.Join(p.Messages(lang), sep)
+	return strings.Join(p.Messages(lang), msg.T(lang, "import.sep"))
 }
 
 // WriteErrors writes the rows not imported as a CSV file for a spreadsheet (through
@@ -118,11 +110,7 @@ func (p RowProblem) Message(lang string) string {
 // file, the row's reference, the column and the problem, in lang ("en", else Chinese).
 func (rep ImportReport) WriteErrors(w io.Writer, lang string) error {
 	cw := csvout.New(w, true)
-	if lang == "en" {
-		cw.Row("line", "reference", "column", "problem")
-	} else {
-		cw.Row("行号", "编号或企业名称", "列", "问题")
-	}
+	cw.Row(msg.T(lang, "import.errors_line"), msg.T(lang, "import.errors_ref"), msg.T(lang, "import.errors_column"), msg.T(lang, "import.errors_problem"))
 	for _, p := range rep.Bad {
 		for _, fe := range p.Problems {
 			cw.Row(strconv.Itoa(p.Line), p.Ref, fe.Field, fe.Message(lang))
@@ -131,12 +119,8 @@ func (rep ImportReport) WriteErrors(w io.Writer, lang string) error {
 	return cw.Flush()
 }
 
-// importMu serialises imports so two runs of the same file cannot both create a row.
-var importMu sync.Mutex
-
-func fileErr(zh, en string, args ...any) error {
-	half := len(args) / 2
-	return &workflow.Refusal{Code: "import", ZH: fmt.Sprintf(zh, args[:half]...), EN: fmt.Sprintf(en, args[half:]...)}
+func fileErr(key string, args ...any) error {
+	return workflow.Refuse("import", key, args...)
 }
 
 // ImportCSV takes in applications from a CSV file (UTF-8, optional BOM, a header row;
@@ -150,23 +134,23 @@ func fileErr(zh, en string, args ...any) error {
 // A file-level problem (no header, missing columns, not UTF-8, too big) returns an error
 // (*workflow.Refusal, both languages) before anything is imported; a storage failure
 // stops the import and returns the report so far with the error.
-func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, error) {
+func ImportCSV(s *store.Store, r io.Reader, actor workflow.Staff) (ImportReport, error) {
 	var rep ImportReport
-	if s.closed.Load() {
-		return rep, ErrClosed
+	// One import at a time per store: two runs of the same file cannot both create a row.
+	end, err := s.BeginImport()
+	if err != nil {
+		return rep, err
 	}
-	if s.opts.ReadOnly {
-		return rep, fileErr("数据库以只读方式打开，不能导入", "the database is open read-only; nothing can be imported")
+	defer end()
+	if s.ReadOnly() {
+		return rep, fileErr("import.read_only_db")
 	}
 	if !actor.Active {
-		return rep, fileErr("账号 %s 已停用，不能导入", "the account %s is disabled and cannot import", actor.Name, actor.Name)
+		return rep, fileErr("import.disabled", actor.Name)
 	}
 	if !actor.Role.CanWork() {
-		return rep, fileErr("%s 为只读角色，不能受理案件", "%s has a read-only role and cannot take in cases", actor.Name, actor.Name)
+		return rep, fileErr("import.read_only_role", actor.Name)
 	}
-	importMu.Lock()
-	defer importMu.Unlock()
-
 	lr := &limitedReader{r: r, left: MaxImportBytes}
 	cr := csv.NewReader(lr)
 	cr.FieldsPerRecord = -1
@@ -175,10 +159,10 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 		return rep, tooBig()
 	}
 	if err == io.EOF {
-		return rep, fileErr("文件为空：第一行应为表头", "the file is empty: the first line must be the header")
+		return rep, fileErr("import.empty")
 	}
 	if err != nil {
-		return rep, fileErr("无法读取表头：%s", "cannot read the header: %s", workflow.CleanLine(err.Error()), workflow.CleanLine(err.Error()))
+		return rep, fileErr("import.header", workflow.CleanLine(err.Error()))
 	}
 	cols, err := importHeader(header)
 	if err != nil {
@@ -197,14 +181,10 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 		if err != nil {
 			var pe *csv.ParseError
 			if !errors.As(err, &pe) || cr.InputOffset() == before {
-				return rep, fileErr("读取文件出错：%s", "cannot read the file: %s", workflow.CleanLine(err.Error()), workflow.CleanLine(err.Error()))
+				return rep, fileErr("import.read", workflow.CleanLine(err.Error()))
 			}
 			rep.Rows++
-			rep.Bad = append(rep.Bad, RowProblem{Line: pe.StartLine, Problems: []*workflow.FieldError{{
-				Code: "csv",
-				ZH:   fmt.Sprintf("CSV 格式错误（第 %d 行第 %d 列附近）：引号不成对或位置不对", pe.Line, pe.Column),
-				EN:   fmt.Sprintf("malformed CSV near line %d, column %d: a quote is unbalanced or misplaced", pe.Line, pe.Column),
-			}}})
+			rep.Bad = append(rep.Bad, RowProblem{Line: pe.StartLine, Problems: []*workflow.FieldError{workflow.NewFieldError("", "csv", "import.csv_malformed", pe.Line, pe.Column)}})
 			continue
 		}
 		line, _ := cr.FieldPos(0)
@@ -213,43 +193,39 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 		}
 		rep.Rows++
 		if len(rec) != len(cols) {
-			rep.Bad = append(rep.Bad, RowProblem{Line: line, Problems: []*workflow.FieldError{{
-				Code: "columns",
-				ZH:   fmt.Sprintf("该行有 %d 列，表头有 %d 列", len(rec), len(cols)),
-				EN:   fmt.Sprintf("the row has %d columns but the header has %d", len(rec), len(cols)),
-			}}})
+			rep.Bad = append(rep.Bad, RowProblem{Line: line, Problems: []*workflow.FieldError{workflow.NewFieldError("", "columns", "import.columns", len(rec), len(cols))}})
 			continue
 		}
-		row := parseImportRow(cols, rec, s.cat, s.opts.Now())
+		row := parseImportRow(cols, rec, s.Catalogue(), s.Now())
 		if len(row.problems) > 0 {
 			rep.Bad = append(rep.Bad, RowProblem{Line: line, Ref: row.ref, Problems: row.problems})
 			continue
 		}
-		if id, ok := s.importedCase(row.key); ok {
+		if id, ok := s.ImportedCase(row.key); ok {
 			rep.Skipped++
-			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: s.caseNo(id)})
+			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: caseNo(s, id)})
 			continue
 		}
 		// A crash between Create and markImported leaves the case without its mark: the
 		// create event names the key, so the case is found and marked, not created twice.
-		if id, ok := s.findImported(row.in.Enterprise.CreditCode, row.key); ok {
-			if err := s.markImported(row.key, id); err != nil {
+		if id, ok := s.CreatedWith(row.in.Enterprise.CreditCode, importComment(row.key)); ok {
+			if err := s.MarkImported(row.key, id); err != nil {
 				return rep, err
 			}
 			rep.Skipped++
-			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: s.caseNo(id)})
+			rep.Duplicates = append(rep.Duplicates, ImportedRow{Line: line, Ref: row.ref, CaseNo: caseNo(s, id)})
 			continue
 		}
 		c, err := s.Create(actor, row.in, importComment(row.key))
 		if err != nil {
 			var ref *workflow.Refusal
 			if errors.As(err, &ref) {
-				rep.Bad = append(rep.Bad, RowProblem{Line: line, Ref: row.ref, Problems: []*workflow.FieldError{{Code: ref.Code, ZH: ref.ZH, EN: ref.EN}}})
+				rep.Bad = append(rep.Bad, RowProblem{Line: line, Ref: row.ref, Problems: []*workflow.FieldError{workflow.NewFieldError("", ref.Code, "msg.as_is", ref)}})
 				continue
 			}
 			return rep, err
 		}
-		if err := s.markImported(row.key, c.ID); err != nil {
+		if err := s.MarkImported(row.key, c.ID); err != nil {
 			return rep, err
 		}
 		rep.Imported++
@@ -267,7 +243,7 @@ func (s *Store) ImportCSV(r io.Reader, actor workflow.Staff) (ImportReport, erro
 var errTooBig = errors.New("import file too big")
 
 func tooBig() error {
-	return fileErr("文件超过 %d MB，请分批导入", "the file is larger than %d MB; import it in parts", MaxImportBytes>>20, MaxImportBytes>>20)
+	return fileErr("import.too_large", MaxImportBytes>>20)
 }
 
 type limitedReader struct {
@@ -305,8 +281,7 @@ func importHeader(header []string) ([]string, error) {
 			h = strings.TrimPrefix(h, "\ufeff")
 		}
 		if !utf8.ValidString(h) {
-			return nil, fileErr("文件不是 UTF-8 编码：请在 Excel 中另存为“CSV UTF-8（逗号分隔）”",
-				"the file is not UTF-8: save it from the spreadsheet as \"CSV UTF-8 (comma delimited)\"")
+			return nil, fileErr("import.not_utf8")
 		}
 		name := strings.ToLower(strings.TrimSpace(workflow.CleanLine(h)))
 		name = strings.NewReplacer(" ", "_", "-", "_", "（", "(", "）", ")").Replace(name)
@@ -318,14 +293,14 @@ func importHeader(header []string) ([]string, error) {
 			continue
 		}
 		if slices.Contains(cols, name) {
-			return nil, fileErr("表头中“%s”列出现了两次", "the header names the column %q twice", name, name)
+			return nil, fileErr("import.column_twice", name)
 		}
 		cols[i] = name
 	}
 	if len(unknown) > 0 {
 		u := strings.Join(unknown, ", ")
 		k := strings.Join(ImportColumns, ", ")
-		return nil, fileErr("表头中有无法识别的列：%s。可用的列：%s", "the header has unknown columns: %s. Known columns: %s", u, k, u, k)
+		return nil, fileErr("import.unknown_columns", u, k)
 	}
 	var missing []string
 	for _, c := range importRequired {
@@ -335,7 +310,7 @@ func importHeader(header []string) ([]string, error) {
 	}
 	if len(missing) > 0 {
 		m := strings.Join(missing, ", ")
-		return nil, fileErr("表头缺少必需的列：%s", "the header lacks required columns: %s", m, m)
+		return nil, fileErr("import.missing_columns", m)
 	}
 	return cols, nil
 }
@@ -363,14 +338,14 @@ func parseImportRow(cols, rec []string, cat workflow.Catalogue, now time.Time) i
 	var row importRow
 	v := map[string]string{}
 	flagged := map[string]bool{} // columns already reported, so validation does not repeat them
-	bad := func(col, code, zh, en string) {
-		row.problems = append(row.problems, &workflow.FieldError{Field: col, Code: code, ZH: zh, EN: en})
+	bad := func(col, code, key string, args ...any) {
+		row.problems = append(row.problems, workflow.NewFieldError(col, code, key, args...))
 		flagged[col] = true
 	}
 	for i, col := range cols {
 		raw := rec[i]
 		if !utf8.ValidString(raw) {
-			bad(col, "encoding", "内容不是有效的 UTF-8 文字（请另存为“CSV UTF-8”）", "not valid UTF-8 text (save the file as \"CSV UTF-8\")")
+			bad(col, "encoding", "import.encoding")
 		}
 		norm := strings.ReplaceAll(raw, "\t", " ")
 		if col != "detail" {
@@ -378,11 +353,11 @@ func parseImportRow(cols, rec []string, cat workflow.Catalogue, now time.Time) i
 		}
 		clean := workflow.Clean(norm)
 		if clean != norm && utf8.ValidString(raw) {
-			bad(col, "control", "含有终端控制字符或不可见的方向控制符，请删除后重试", "contains terminal control or invisible direction characters; remove them and try again")
+			bad(col, "control", "import.control")
 		}
 		clean = strings.TrimSpace(clean)
 		if max, ok := importMaxLen[col]; ok && utf8.RuneCountInString(clean) > max && !flagged[col] {
-			bad(col, "length", fmt.Sprintf("内容过长（最多%d字）", max), fmt.Sprintf("too long (at most %d characters)", max))
+			bad(col, "length", "import.too_long", max)
 		}
 		v[col] = clean
 	}
@@ -394,30 +369,30 @@ func parseImportRow(cols, rec []string, cat workflow.Catalogue, now time.Time) i
 
 	rec0 := workflow.Record{Institution: v["institution"], Detail: v["detail"]}
 	for _, f := range []struct {
-		col, kind, zh, en string
-		dst               *string
+		col, kind string
+		dst       *string
 	}{
-		{"source", "source", "记录来源", "source", &rec0.Source},
-		{"record_type", "record_type", "记录类型", "record type", &rec0.Type},
-		{"problem", "problem", "异议问题", "problem", &rec0.Problem},
-		{"tier", "tier", "严重程度", "tier", &rec0.Tier},
+		{"source", "source", &rec0.Source},
+		{"record_type", "record_type", &rec0.Type},
+		{"problem", "problem", &rec0.Problem},
+		{"tier", "tier", &rec0.Tier},
 	} {
 		val := v[f.col]
 		if flagged[f.col] {
 			continue
 		}
-		zhList, enList := labelChoices(f.kind)
+		choices := labelChoices(f.kind)
+		name := msg.Key("import.col_" + f.col)
 		if val == "" {
 			if f.col != "tier" || rec0.Type == "admin_penalty" {
-				bad(f.col, "required", fmt.Sprintf("%s不能为空，可填：%s", f.zh, zhList), fmt.Sprintf("the %s is required; use one of: %s", f.en, enList))
+				bad(f.col, "required", "import.choice_required", name, choices)
 			}
 			continue
 		}
 		key, ok := matchLabel(f.kind, val)
 		if !ok {
 			shown := truncRunes(val, 30)
-			bad(f.col, "choice", fmt.Sprintf("%s“%s”无法识别，可填：%s", f.zh, shown, zhList),
-				fmt.Sprintf("unknown %s %q; use one of: %s", f.en, shown, enList))
+			bad(f.col, "choice", "import.choice_unknown", name, shown, choices)
 			continue
 		}
 		*f.dst = key
@@ -428,7 +403,7 @@ func parseImportRow(cols, rec []string, cat workflow.Catalogue, now time.Time) i
 	if a := v["amount_yuan"]; a != "" && !flagged["amount_yuan"] {
 		fen, ok := parseYuan(a)
 		if !ok {
-			bad("amount_yuan", "amount", "金额应为以元为单位的数字，例如 12345.67", "the amount must be a number in yuan, e.g. 12345.67")
+			bad("amount_yuan", "amount", "import.amount")
 		} else {
 			rec0.AmountFen = fen
 		}
@@ -510,13 +485,13 @@ func labelNorm(s string) string {
 	return strings.ToLower(b.String())
 }
 
-func labelChoices(kind string) (zh, en string) {
-	var z, e []string
+// labelChoices lists an enumeration's values with their labels: key（标签）、… / key (label), ….
+func labelChoices(kind string) msg.Localized {
+	var items []any
 	for _, k := range workflow.Keys(kind) {
-		z = append(z, k+"（"+workflow.Label(kind, k, "zh")+"）")
-		e = append(e, k+" ("+workflow.Label(kind, k, "en")+")")
+		items = append(items, msg.M("import.choice", k, msg.Label(kind, k)))
 	}
-	return strings.Join(z, "、"), strings.Join(e, ", ")
+	return msg.List(items...)
 }
 
 var yuanRe = regexp.MustCompile(`^(-?)(\d{1,13})(?:\.(\d{1,2}))?$`)
@@ -576,65 +551,7 @@ func truncRunes(s string, n int) string {
 	return string(r[:n]) + "…"
 }
 
-// importedCase looks a dedupe key up.
-func (s *Store) importedCase(key string) (uint32, bool) {
-	var id uint32
-	_ = s.view(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bImports)
-		if b == nil {
-			return nil
-		}
-		if raw := b.Get([]byte(key)); len(raw) == 4 {
-			id = binary.BigEndian.Uint32(raw)
-		}
-		return nil
-	})
-	return id, id != 0
-}
-
-// markImported records that key became case id, creating the bucket on first use.
-func (s *Store) markImported(key string, id uint32) error {
-	if s.closed.Load() {
-		return ErrClosed
-	}
-	return s.update(func(tx *bolt.Tx) error {
-		b, err := tx.CreateBucketIfNotExists(bImports)
-		if err != nil {
-			return err
-		}
-		return b.Put([]byte(key), u32(id))
-	})
-}
-
-// findImported looks through the enterprise's cases for one whose create event carries key.
-func (s *Store) findImported(creditCode, key string) (uint32, bool) {
-	f, ok := s.Filing(creditCode)
-	if !ok {
-		return 0, false
-	}
-	want := importComment(key)
-	var found uint32
-	_ = s.view(func(tx *bolt.Tx) error {
-		for _, id := range f.Cases {
-			raw := tx.Bucket(bEvents).Get(eventKey(id, 1))
-			if raw == nil {
-				continue
-			}
-			var ev struct {
-				Kind    workflow.ActionKind `json:"kind"`
-				Comment string              `json:"comment"`
-			}
-			if json.Unmarshal(raw, &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == want {
-				found = id
-				return nil
-			}
-		}
-		return nil
-	})
-	return found, found != 0
-}
-
-func (s *Store) caseNo(id uint32) string {
+func caseNo(s *store.Store, id uint32) string {
 	if sm, ok := s.Snapshot().Get(id); ok {
 		return sm.No
 	}

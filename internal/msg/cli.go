@@ -1,9 +1,9 @@
 package msg
 
-// catalogue holds every message: the command line's (cli.*, cmd.*, flag.*, help.*), the
-// results table's (res.*, report.*), the export's headings (export.*), and the refusals
-// workflow gives for deadline rules (rule.*) and periods (period.*).
-var catalogue = map[string]Text{
+// cliText: what the command line says (cli.*, help.*), the results table's and report's
+// words (res.*, report.*), the export's headings (export.*), letter kinds (letter.*), and
+// the refusals workflow gives for deadline rules (rule.*) and periods (period.*).
+var cliText = map[string]Text{
 	// ---- help, as cobra renders it ----
 	"help.usage":        {ZH: "用法：", EN: "Usage:"},
 	"help.command_word": {ZH: "命令 [参数]", EN: "COMMAND [flags]"},
@@ -14,24 +14,26 @@ var catalogue = map[string]Text{
 	"help.default":      {ZH: "（默认 %s）", EN: " (default %s)"},
 
 	// ---- refusals of a command line ----
-	"cli.see_help":         {ZH: "运行 %s --help 查看用法。", EN: "Run %s --help for its usage."},
-	"cli.did_you_mean":     {ZH: "；是否想用：%s", EN: "; did you mean: %s"},
-	"cli.unknown_flag":     {ZH: "未知参数 %s", EN: "unknown flag %s"},
-	"cli.flag_needs_value": {ZH: "参数 %s 需要一个值", EN: "flag %s needs a value"},
-	"cli.flag_bad_value":   {ZH: "参数 %s 的值 %q 无效", EN: "flag %s: invalid value %q"},
-	"cli.flag_syntax":      {ZH: "参数写法有误：%s", EN: "bad flag syntax: %s"},
-	"cli.args_exact":       {ZH: "需要 %d 个参数，实际给了 %d 个", EN: "takes %d arguments, got %d", EnOne: "takes %d argument, got %d", Count: 0},
-	"cli.args_none":        {ZH: "不接受参数：%s", EN: "takes no arguments: %s"},
-	"cli.sub_needed":       {ZH: "缺少子命令", EN: "a subcommand is needed"},
-	"cli.bad_role":         {ZH: "未知角色 %q；可用角色：%s", EN: "unknown role %q; the roles are %s"},
-	"cli.bad_person_lang":  {ZH: "--person-lang 应为 zh 或 en，而不是 %q", EN: "--person-lang must be zh or en, not %q"},
-	"cli.list_sep":         {ZH: "、", EN: ", "},
+	"cli.see_help":           {ZH: "运行 %s --help 查看用法。", EN: "Run %s --help for its usage."},
+	"cli.did_you_mean":       {ZH: "；是否想用：%s", EN: "; did you mean: %s"},
+	"cli.unknown_flag":       {ZH: "未知参数 %s", EN: "unknown flag %s"},
+	"cli.flag_needs_value":   {ZH: "参数 %s 需要一个值", EN: "flag %s needs a value"},
+	"cli.flag_bad_value":     {ZH: "参数 %s 的值 %q 无效", EN: "flag %s: invalid value %q"},
+	"cli.flag_syntax":        {ZH: "参数写法有误：%s", EN: "bad flag syntax: %s"},
+	"cli.args_exact":         {ZH: "需要 %d 个参数，实际给了 %d 个", EN: "takes %d arguments, got %d", EnOne: "takes %d argument, got %d", Count: 0},
+	"cli.args_none":          {ZH: "不接受参数：%s", EN: "takes no arguments: %s"},
+	"cli.sub_needed":         {ZH: "缺少子命令", EN: "a subcommand is needed"},
+	"cli.bad_role":           {ZH: "未知角色 %q；可用角色：%s", EN: "unknown role %q; the roles are %s"},
+	"cli.bad_person_lang":    {ZH: "--person-lang 应为 zh 或 en，而不是 %q", EN: "--person-lang must be zh or en, not %q"},
+	"cli.letter_draft_title": {ZH: "【草稿】%s", EN: "[DRAFT] %s"},
+	"export.sep":             {ZH: "、", EN: "; "},
+	"cli.list_sep":           {ZH: "、", EN: ", "},
 
 	// ---- what the commands say ----
 	"cli.serve_no_keys":         {ZH: "没有任何在岗人员登记了 SSH 公钥，因此无人能登录；请停止服务器后运行：repairdesk staff key add 登录名 公钥文件 --db %s", EN: "no active staff member has an SSH key, so nobody can log in; stop the server and run: repairdesk staff key add NAME FILE --db %s"},
 	"cli.staff_active":          {ZH: "在岗", EN: "active"},
 	"cli.staff_off":             {ZH: "已停用", EN: "disabled"},
-	"cli.staff_keys":            {ZH: "公钥 %d 把", EN: "%d keys", EnOne: "%d key", Count: 0},
+	"cli.staff_keys":            {ZH: "公钥 %d 个", EN: "%d keys", EnOne: "%d key", Count: 0},
 	"cli.letters_use_args":      {ZH: "请给出模板目录，或用 --default 回到内置模板（二者选一）", EN: "give the templates' directory, or --default for the shipped templates (one of the two)"},
 	"cli.import_no_db":          {ZH: "找不到数据库 %s（%v）；请先打开一次控制台或用 --db 指定数据库", EN: "no database at %s (%v); open the console once first, or name the database with --db"},
 	"cli.import_errors_written": {ZH: "未导入的行及原因已写入 %s", EN: "the rows not imported and why are in %s"},
@@ -69,6 +71,9 @@ var catalogue = map[string]Text{
 
 	// ---- periods (workflow.ParsePeriod) ----
 	"period.bad":            {ZH: "无法识别统计期间 %q：%s；可写 2026-Q3、2026-07、2026、2026-01-01..2026-03-31、month、quarter 或 year", EN: "period %q: %s; use 2026-Q3, 2026-07, 2026, 2026-01-01..2026-03-31, month, quarter or year"},
+	"period.name_year":      {ZH: "%d年", EN: "%d"},
+	"period.name_quarter":   {ZH: "%d年第%d季度", EN: "Q%[2]d %[1]d"},
+	"period.name_month":     {ZH: "%[1]d年%[2]d月", EN: "%[3]s %[1]d"},
 	"period.empty":          {ZH: "为空", EN: "empty"},
 	"period.not_understood": {ZH: "无法识别", EN: "not understood"},
 	"period.range_days":     {ZH: "区间需要两个 YYYY-MM-DD 格式的日期", EN: "a range needs two days written YYYY-MM-DD"},
@@ -101,12 +106,12 @@ var catalogue = map[string]Text{
 	"res.unit_cases":            {ZH: "件", EN: "cases"},
 	"res.unit_days":             {ZH: "天", EN: "days"},
 	"res.note_rate":             {ZH: "%d/%d", EN: "%d/%d"},
-	"res.note_cases":            {ZH: "%d 件", EN: "%d cases"},
-	"res.note_times":            {ZH: "%d 次", EN: "%d times"},
+	"res.note_cases":            {ZH: "%d 件", EN: "%d cases", EnOne: "%d case"},
+	"res.note_times":            {ZH: "%d 次", EN: "%d times", EnOne: "%d time"},
 	"res.basis_success_rate":    {ZH: "已有结论 %d 笔，其中成功修复 %d 笔", EN: "%d decided, %d of them repaired"},
 	"res.basis_first_notice":    {ZH: "进入调查 %d 件，其中补正不超过一次 %d 件", EN: "%d accepted, %d of them with at most one notice"},
-	"res.basis_days":            {ZH: "按本期办结或不予修复的 %d 件计", EN: "over the %d cases closed or declined in the period"},
-	"res.basis_stage":           {ZH: "本期离开该阶段 %d 次", EN: "%d times a case left the stage in the period"},
+	"res.basis_days":            {ZH: "按本期办结或不予修复的 %d 件计", EN: "over the %d cases closed or declined in the period", EnOne: "over the %d case closed or declined in the period"},
+	"res.basis_stage":           {ZH: "本期离开该阶段 %d 次", EN: "%d times a case left the stage in the period", EnOne: "%d time a case left the stage in the period"},
 	"res.na_success_rate":       {ZH: "本期没有办结或不予修复的案件", EN: "no case was closed or declined in the period"},
 	"res.na_first_notice":       {ZH: "本期没有案件进入调查", EN: "no case was accepted in the period"},
 	"res.na_avg_days":           {ZH: "本期没有办结或不予修复的案件", EN: "no case was closed or declined in the period"},
@@ -173,16 +178,16 @@ var catalogue = map[string]Text{
 	"cli.demo_cases_range":      {ZH: "--cases 应在 1 到 5000000 之间", EN: "--cases must be between 1 and 5000000"},
 	"cli.demo_not_empty":        {ZH: "%s 已有 %d 件案件，请换一个新文件", EN: "%s already holds %d cases; choose a new file", EnOne: "%s already holds %d case; choose a new file", Count: 1},
 	"cli.demo_done":             {ZH: "已生成 %d 件案件，用时 %s → %s", EN: "generated %d cases in %s → %s", EnOne: "generated %d case in %s → %s", Count: 0},
-	"cli.staff_added":           {ZH: "已添加 %s（%s），公钥 %d 把", EN: "added %s (%s) with %d keys", EnOne: "added %s (%s) with %d key", Count: 2},
+	"cli.staff_added":           {ZH: "已添加 %s（%s），公钥 %d 个", EN: "added %s (%s) with %d keys", EnOne: "added %s (%s) with %d key", Count: 2},
 	"cli.staff_disabled":        {ZH: "%s 已停用（其会话随即结束）", EN: "%s disabled (their sessions end)"},
 	"cli.staff_enabled":         {ZH: "%s 已启用", EN: "%s enabled"},
-	"cli.staff_keys_now":        {ZH: "%s 现有公钥 %d 把", EN: "%s now has %d keys", EnOne: "%s now has %d key", Count: 1},
+	"cli.staff_keys_now":        {ZH: "%s 现有公钥 %d 个", EN: "%s now has %d keys", EnOne: "%s now has %d key", Count: 1},
 	"cli.staff_exists":          {ZH: "%s 已存在；请用 staff key add 或 staff enable", EN: "%s already exists; use staff key add or staff enable"},
 	"cli.staff_pin_reset":       {ZH: "已重置 %s 的 PIN；其下次登录时设置新 PIN", EN: "reset %s's PIN; they choose a new one at their next login"},
 	"cli.staff_missing":         {ZH: "没有人员 %q（见 repairdesk staff list）", EN: "no staff member %q (see repairdesk staff list)"},
 	"cli.staff_no_key":          {ZH: "%s 没有指纹为 %s 的公钥", EN: "%s has no key with fingerprint %s"},
 	"cli.cal_invalid":           {ZH: "%s 不是有效的年度日历：", EN: "%s is not a valid calendar year:"},
-	"cli.cal_imported":          {ZH: "已导入 %d 年日历（放假 %d 天，调休上班 %d 天）；所有期限已重新计算", EN: "calendar %d imported (%d holidays, %d make-up workdays); every deadline was recomputed"},
+	"cli.cal_imported":          {ZH: "已导入 %d 年日历（放假 %d 天，调休上班 %d 天）；所有期限已重新计算", EN: "calendar %d imported (%d holidays, %d make-up workdays); every deadline was recomputed", EnOne: "calendar %d imported (%d holiday, %d make-up workdays); every deadline was recomputed", Count: 1},
 	"cli.cal_year":              {ZH: "放假 %2d 天  调休上班 %d 天", EN: "%2d holidays  %d make-up workdays"},
 	"cli.cal_other":             {ZH: "其他年份：按周一至周五计算，期限标为暂定", EN: "other years: Monday–Friday, deadlines marked provisional"},
 	"rule.sla_stage":            {ZH: "%q 不是有机构时限的阶段；可用 formal_review investigating pending_approval approved submitted feedback", EN: "%q is not a stage with an agency limit; use one of formal_review investigating pending_approval approved submitted feedback"},
@@ -198,12 +203,13 @@ var catalogue = map[string]Text{
 	"cli.backup_written":        {ZH: "已将 %s 备份到 %s（%d 字节%s）", EN: "backup of %s written to %s (%d bytes%s)"},
 	"cli.warning":               {ZH: "警告：", EN: "warning:"},
 	"cli.backup_key_note":       {ZH: "注意：密钥文件 %s 不在备份中；请另行妥善保管一份——没有它，经办人身份证号和电话无法读取", EN: "note: the key file %s is not in the backup; keep a copy of it apart from the backup — without it agents' ID numbers and phones cannot be read"},
-	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problem(s) — the copy was kept as it is; run repairdesk check on the database"},
+	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problems — the copy was kept as it is; run repairdesk check on the database"},
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
+	"cli.serve_bad_upload":      {ZH: "--max-upload %q 无效：请写如 20MB、512KB 的大小（1KB 至 256MB）", EN: "--max-upload %q is invalid: give a size such as 20MB or 512KB (1KB to 256MB)"},
 	"cli.serve_bad_limits":      {ZH: "--max-sessions 和 --max-sessions-per-staff 须为正整数", EN: "--max-sessions and --max-sessions-per-staff must be positive whole numbers"},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
 	"cli.anchor_none":           {ZH: "锚定日志：无——此数据库的历史未锚定（尚未以读写方式打开过，或由旧版写入）", EN: "anchor log: none — this database's history is not anchored (never opened for writing, or written by an older repairdesk)"},
-	"cli.anchor_info":           {ZH: "锚定日志：%s，%d 条，最后一条 #%d（%s，%d 件案件、%d 条记录），公钥 %s（%s）", EN: "anchor log: %s, %d entries, last #%d (%s, %d cases, %d events), public key %s (%s)"},
+	"cli.anchor_info":           {ZH: "锚定日志：%s，%d 条，最后一条 #%d（%s，%d 件案件、%d 条记录），公钥 %s（%s）", EN: "anchor log: %s, %d entries, last #%d (%s, %d cases, %d events), public key %s (%s)", EnOne: "anchor log: %s, %d entry, last #%d (%s, %d cases, %d events), public key %s (%s)", Count: 1},
 	"cli.verify_unreadable":     {ZH: "无法读取函件文件：%v", EN: "cannot read the letter file: %v"},
 	"cli.verify_no_code":        {ZH: "%s 中找不到案件编号和核验码（形如 XF-2026-000012 与 核验码：ABCDE-FGHIJ）；早于核验码功能出具的函件没有核验码", EN: "%s has no case number and verification code (like XF-2026-000012 and Verification code: ABCDE-FGHIJ); letters issued before codes have none"},
 	"cli.verify_in_use":         {ZH: "——可先 repairdesk backup 备份.db，再 repairdesk verify --db 备份.db 核对", EN: " — take a backup (repairdesk backup COPY.db) and verify against it with --db COPY.db"},

@@ -1,4 +1,4 @@
-package store_test
+package office_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -40,7 +41,7 @@ func impOpen(t testing.TB, path string) *store.Store {
 	return s
 }
 
-var impHeader = store.ImportColumns
+var impHeader = office.ImportColumns
 
 // impGood is a valid row; overrides change single columns.
 func impGood(over map[string]string) []string {
@@ -88,7 +89,7 @@ func impFile(t testing.TB, rows ...[]string) ([]byte, []int) {
 	return b.Bytes(), lines
 }
 
-func impFields(p store.RowProblem) []string {
+func impFields(p office.RowProblem) []string {
 	var f []string
 	for _, fe := range p.Problems {
 		f = append(f, fe.Field+"/"+fe.Code)
@@ -118,7 +119,7 @@ func TestImportMixedFile(t *testing.T) {
 		15: {"", "", "", "", "", "", "", "", "", "", "", "", "", "", "", "", ""}, // blank: ignored
 	}
 	data, lines := impFile(t, rows...)
-	rep, err := s.ImportCSV(bytes.NewReader(data), impClerk)
+	rep, err := office.ImportCSV(s, bytes.NewReader(data), impClerk)
 	if err != nil {
 		t.Fatalf("ImportCSV: %v", err)
 	}
@@ -209,7 +210,7 @@ func TestImportMixedFile(t *testing.T) {
 	}
 
 	// The same file again: nothing new; the same rows are bad.
-	rep2, err := s.ImportCSV(bytes.NewReader(data), impClerk)
+	rep2, err := office.ImportCSV(s, bytes.NewReader(data), impClerk)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -228,12 +229,12 @@ func TestImportChineseHeaderAndFixedRow(t *testing.T) {
 	s := impOpen(t, filepath.Join(t.TempDir(), "repairdesk.db"))
 	zh := "企业名称,统一社会信用代码,法定代表人,经办人,经办人电话,经办人身份证号,记录来源,记录类型,报送机构,记录日期,异议问题,外部编号\n"
 	bad := zh + "郑州华信商贸有限公司,91110000600037341L,张伟,刘洋,13812345678,110105194912310021,百行征信,贷款逾期,某银行,2025-01-02,信息错误,A-1\n"
-	rep, err := s.ImportCSV(strings.NewReader(bad), impClerk)
+	rep, err := office.ImportCSV(s, strings.NewReader(bad), impClerk)
 	if err != nil || rep.Imported != 0 || len(rep.Bad) != 1 || rep.Bad[0].Line != 2 || rep.Bad[0].Ref != "A-1" {
 		t.Fatalf("bad ID: %+v, %v", rep, err)
 	}
 	fixed := strings.Replace(bad, "110105194912310021", "11010519491231002X", 1)
-	rep, err = s.ImportCSV(strings.NewReader(fixed), impClerk)
+	rep, err = office.ImportCSV(s, strings.NewReader(fixed), impClerk)
 	if err != nil || rep.Imported != 1 {
 		t.Fatalf("fixed row: %+v, %v", rep, err)
 	}
@@ -252,9 +253,9 @@ func TestImportFileErrors(t *testing.T) {
 		"twice":          strings.Join(impHeader, ",") + ",source\n",
 		"gbk":            "\xc6\xf3\xd2\xb5\xc3\xfb\xb3\xc6," + strings.Join(impHeader, ",") + "\n",
 	} {
-		rep, err := s.ImportCSV(strings.NewReader(data), impClerk)
+		rep, err := office.ImportCSV(s, strings.NewReader(data), impClerk)
 		var ref *workflow.Refusal
-		if !errors.As(err, &ref) || ref.ZH == "" || ref.EN == "" {
+		if !errors.As(err, &ref) || ref.Message("zh") == "" || ref.Message("en") == "" {
 			t.Errorf("%s: err %v, want a bilingual refusal", name, err)
 		}
 		if rep.Imported != 0 {
@@ -262,7 +263,7 @@ func TestImportFileErrors(t *testing.T) {
 		}
 	}
 	data, _ := impFile(t, impGood(nil))
-	if _, err := s.ImportCSV(bytes.NewReader(data), impAuditor); err == nil {
+	if _, err := office.ImportCSV(s, bytes.NewReader(data), impAuditor); err == nil {
 		t.Error("an auditor imported cases")
 	}
 	if len(s.Snapshot().List()) != 0 {
@@ -284,7 +285,7 @@ func TestImportRecoversUnmarkedCase(t *testing.T) {
 		t.Fatal(err)
 	}
 	for range 2 {
-		rep, err := s.ImportCSV(bytes.NewReader(data), impClerk)
+		rep, err := office.ImportCSV(s, bytes.NewReader(data), impClerk)
 		if err != nil || rep.Imported != 0 || rep.Skipped != 1 || rep.Duplicates[0].CaseNo != c.No {
 			t.Fatalf("import after an interrupted one: %+v, %v", rep, err)
 		}
@@ -304,7 +305,7 @@ func FuzzImportCSV(f *testing.F) {
 	f.Add([]byte(strings.Join(impHeader, ",") + "\n\xff\xfe,\u202e,\x9b31m\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		s := impOpen(t, filepath.Join(t.TempDir(), "f.db"))
-		rep, err := s.ImportCSV(bytes.NewReader(data), impClerk)
+		rep, err := office.ImportCSV(s, bytes.NewReader(data), impClerk)
 		if err != nil {
 			var ref *workflow.Refusal
 			if !errors.As(err, &ref) {
@@ -338,7 +339,7 @@ func FuzzImportCSV(f *testing.F) {
 			in := workflow.Intake{Enterprise: c.Enterprise, Agent: c.Agent, Records: c.Records, Materials: c.Materials}
 			for _, fe := range workflow.ValidateIntake(&in, impNow) {
 				if !fe.Warning {
-					t.Fatalf("line %d imported as %s although %s: %s", ir.Line, c.No, fe.Field, fe.EN)
+					t.Fatalf("line %d imported as %s although %s: %s", ir.Line, c.No, fe.Field, fe.Message("en"))
 				}
 			}
 			r := c.Records[0]
@@ -349,7 +350,7 @@ func FuzzImportCSV(f *testing.F) {
 				}
 			}
 		}
-		rep2, err := s.ImportCSV(bytes.NewReader(data), impClerk)
+		rep2, err := office.ImportCSV(s, bytes.NewReader(data), impClerk)
 		if err != nil || rep2.Imported != 0 || rep2.Skipped != rep.Imported+rep.Skipped {
 			t.Fatalf("second run: imported %d, skipped %d (first: %d + %d), %v", rep2.Imported, rep2.Skipped, rep.Imported, rep.Skipped, err)
 		}
