@@ -183,13 +183,15 @@ func (c *frameConn) send(t byte, p []byte) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	_ = c.conn.SetWriteDeadline(time.Now().Add(ControlIdleTimeout))
-	var h [5]byte
-	h[0] = t
-	binary.BigEndian.PutUint32(h[1:], uint32(len(p)))
-	if _, err := c.conn.Write(h[:]); err != nil {
-		return err
-	}
-	_, err := c.conn.Write(p)
+	// One write per frame, never an empty one: a write of nothing is still a write(2), and
+	// after the peer has read a whole frame (an answer with no payload, such as k to a
+	// close) it may end the command and close, so a second, empty write of the same frame
+	// failed with "broken pipe" now and then although everything had arrived.
+	buf := make([]byte, 5, 5+len(p))
+	buf[0] = t
+	binary.BigEndian.PutUint32(buf[1:], uint32(len(p)))
+	buf = append(buf, p...)
+	_, err := c.conn.Write(buf)
 	return err
 }
 
