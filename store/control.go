@@ -307,6 +307,8 @@ func (c *controlServer) handle(conn net.Conn) {
 			fmt.Fprintln(w, "error", workflow.CleanLine(err.Error()))
 		}
 		// After the header a failure just ends the stream: the client sees a short copy.
+	case "cmd":
+		c.command(conn)
 	case "check":
 		probs := s.Check()
 		if s.closed.Load() { // Check on a closed database finds nothing: say so instead

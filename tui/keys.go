@@ -16,6 +16,7 @@ type KeyMap struct {
 	Received, NotReceived, Invalid      key.Binding
 	PrevLetter, NextLetter              key.Binding
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
+	PrevKey, NextKey                    key.Binding
 	Yes, No, Enter, Cancel              key.Binding
 	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
 	Widen, Narrow, Complete, Older, Newer, Run key.Binding
@@ -65,6 +66,8 @@ func NewKeyMap(lang string) KeyMap {
 		NextLetter:  b("]", "key.nextletter", "]"),
 		AddKey:      b("a", "key.addkey", "a"),
 		RemoveKey:   b("x", "key.removekey", "x"),
+		PrevKey:     b("←", "key.prevkey", "left"),
+		NextKey:     b("→", "key.nextkey", "right"),
 		Toggle:      b("d", "key.toggle_staff", "d"),
 		ResetPIN:    b("p", "key.resetpin", "p"),
 		Yes:         b("y", "key.yes", "y", "Y"),

@@ -60,7 +60,7 @@ func TestAdminManagesStaffInConsole(t *testing.T) {
 	for i := 0; i < 10 && staffOf(m).list[staffOf(m).sel].Name != "zhoumin"; i++ {
 		press(m, "down")
 	}
-	press(m, "d")
+	press(m, "d", "y")
 	if got, _ := st.Staff("zhoumin"); got.Active {
 		t.Fatal("not disabled")
 	}
@@ -111,4 +111,93 @@ func TestAdminSLAAndAuditInConsole(t *testing.T) {
 	typeText(m, "audit")
 	press(m, "enter")
 	mustShow(t, m, "操作日志", "查看证件号", "核对授权委托书", "设置变更")
+}
+
+// A pasted key is validated and its fingerprint shown; x removes the chosen key; disabling
+// someone and removing their last key ask first, naming them and saying their sessions
+// end; n keeps everything; enabling does not ask.
+func TestStaffKeysAndDisableAskFirst(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 9, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	admin := workflow.Staff{Name: "boss", Display: "刘主任", Role: workflow.RoleAdmin, Active: true}
+	if err := st.PutStaff(workflow.Staff{}, admin); err != nil {
+		t.Fatal(err)
+	}
+	newKey := func() (ssh.PublicKey, string) {
+		pub, _, _ := ed25519.GenerateKey(rand.Reader)
+		k, _ := ssh.NewPublicKey(pub)
+		return k, store.NormalKey(k)
+	}
+	k1, line1 := newKey()
+	k2, line2 := newKey()
+	zhou := workflow.Staff{Name: "zhoumin", Display: "周敏", Role: workflow.RoleSpecialist, Active: true, Keys: []string{line1}}
+	if err := st.PutStaff(admin, zhou); err != nil {
+		t.Fatal(err)
+	}
+	m := newTestModel(t, st, admin, "en", clk, 120, 30)
+	press(m, ":")
+	typeText(m, "staff")
+	press(m, "enter")
+	for i := 0; i < 10 && staffOf(m).list[staffOf(m).sel].Name != "zhoumin"; i++ {
+		press(m, "down")
+	}
+
+	// Add a key by pasting its line: a broken one is refused, a good one shows its fingerprint.
+	press(m, "a")
+	typeText(m, "ssh-ed25519 AAAAnotakey")
+	press(m, "ctrl+s")
+	mustShow(t, m, "Not an OpenSSH public key")
+	if got, _ := st.Staff("zhoumin"); len(got.Keys) != 1 {
+		t.Fatalf("a broken key was saved: %+v", got.Keys)
+	}
+	for range "ssh-ed25519 AAAAnotakey" {
+		press(m, "backspace")
+	}
+	typeText(m, line2+" zhou@laptop")
+	press(m, "tab")
+	mustShow(t, m, "key fingerprint "+ssh.FingerprintSHA256(k2))
+	press(m, "ctrl+s")
+	if got, _ := st.Staff("zhoumin"); len(got.Keys) != 2 {
+		t.Fatalf("key not added: %+v\n%s", got.Keys, screen(m))
+	}
+
+	// Remove the chosen key (the second): no question, the other key stays.
+	press(m, "right", "x")
+	mustShow(t, m, "Removed zhoumin's key "+ssh.FingerprintSHA256(k2))
+	if got, _ := st.Staff("zhoumin"); len(got.Keys) != 1 || got.Keys[0] != line1 {
+		t.Fatalf("wrong key removed: %+v", got.Keys)
+	}
+
+	// The last key: asked first, naming them; n keeps it, y removes it.
+	press(m, "x")
+	mustShow(t, m, "Remove the last key of zhoumin (周敏)", "sessions end now")
+	press(m, "n")
+	if got, _ := st.Staff("zhoumin"); len(got.Keys) != 1 {
+		t.Fatal("n removed the key")
+	}
+	press(m, "x", "y")
+	if got, _ := st.Staff("zhoumin"); len(got.Keys) != 0 {
+		t.Fatal("y did not remove the last key")
+	}
+	if _, ok := st.StaffByKey(k1); ok {
+		t.Fatal("a removed key still logs in")
+	}
+
+	// Disable: asked first, naming them; n keeps them active, y disables; enable asks nothing.
+	press(m, "d")
+	mustShow(t, m, "Disable zhoumin (周敏)?", "sessions end now")
+	press(m, "n")
+	if got, _ := st.Staff("zhoumin"); !got.Active {
+		t.Fatal("n disabled them")
+	}
+	press(m, "d", "y")
+	if got, _ := st.Staff("zhoumin"); got.Active {
+		t.Fatal("y did not disable them")
+	}
+	mustShow(t, m, "Disabled zhoumin")
+	press(m, "d")
+	if got, _ := st.Staff("zhoumin"); !got.Active {
+		t.Fatal("enable asked or failed")
+	}
+	mustShow(t, m, "Enabled zhoumin")
 }

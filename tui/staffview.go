@@ -17,6 +17,7 @@ type staffView struct {
 	list    []workflow.Staff
 	pins    map[string]string // name -> PIN state label, read with the list
 	sel     int
+	keySel  int // the chosen key of the selected person
 	loading bool
 	notice  string
 }
@@ -73,6 +74,7 @@ func (v *staffView) Update(msg tea.Msg) tea.Cmd {
 		}
 		v.list, v.pins, v.loading = msg.list, msg.pins, false
 		v.sel = max(0, min(v.sel, len(v.list)-1))
+		v.clampKey()
 	case staffSavedMsg:
 		if msg.v != v {
 			return nil
@@ -104,28 +106,48 @@ func (v *staffView) Bindings() []Binding {
 		}
 		return ""
 	}
+	noKeys := func() string {
+		if len(v.list) == 0 || len(v.list[v.sel].Keys) == 0 {
+			return c.T("staff.no_keys")
+		}
+		return ""
+	}
 	return []Binding{
-		on(k.Up, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, v.sel-1); return nil }),
-		on(k.Down, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, min(len(v.list)-1, v.sel+1)); return nil }),
+		on(k.Up, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, v.sel-1); v.keySel = 0; return nil }),
+		on(k.Down, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, min(len(v.list)-1, v.sel+1)); v.keySel = 0; return nil }),
+		on(k.PrevKey, func(tea.KeyMsg) tea.Cmd { v.keySel--; v.clampKey(); return nil }).when(noKeys),
+		on(k.NextKey, func(tea.KeyMsg) tea.Cmd { v.keySel++; v.clampKey(); return nil }).when(noKeys),
 		on(key.NewBinding(key.WithKeys("n"), key.WithHelp("n", c.T("staff.add"))), func(tea.KeyMsg) tea.Cmd {
 			c.send(pushMsg{v.addForm()})
 			return nil
 		}).main(),
 		on(k.AddKey, func(tea.KeyMsg) tea.Cmd { c.send(pushMsg{v.keyForm(v.list[v.sel])}); return nil }).main().when(some),
 		on(k.RemoveKey, func(tea.KeyMsg) tea.Cmd {
-			st := v.list[v.sel]
-			st.Keys = st.Keys[:len(st.Keys)-1]
-			return v.put(st)
-		}).when(func() string {
-			if len(v.list) == 0 || len(v.list[v.sel].Keys) == 0 {
-				return c.T("staff.no_keys")
+			who := v.list[v.sel]
+			v.clampKey()
+			gone := who.Keys[v.keySel]
+			st := who
+			st.Keys = slices.Delete(slices.Clone(who.Keys), v.keySel, v.keySel+1)
+			fp := store.Fingerprint(gone)
+			remove := func() tea.Cmd { return v.putNotice(st, c.T("staff.key_removed", who.Name, fp)) }
+			if len(st.Keys) == 0 && who.Active {
+				// Their last key: every session of theirs ends and they cannot log in.
+				c.send(pushMsg{newConfirm(c, v, c.T("staff.confirm_last_key", who.Name, whoDisplay(who), fp), remove)})
+				return nil
 			}
-			return ""
-		}),
+			return remove()
+		}).when(noKeys),
 		on(k.Toggle, func(tea.KeyMsg) tea.Cmd {
-			st := v.list[v.sel]
+			who := v.list[v.sel]
+			st := who
 			st.Active = !st.Active
-			return v.put(st)
+			if !st.Active {
+				c.send(pushMsg{newConfirm(c, v, c.T("staff.confirm_disable", who.Name, whoDisplay(who)), func() tea.Cmd {
+					return v.putNotice(st, c.T("staff.now_disabled", who.Name))
+				})})
+				return nil
+			}
+			return v.putNotice(st, c.T("staff.now_enabled", who.Name))
 		}).when(func() string {
 			if len(v.list) > 0 && v.list[v.sel].Name == c.Me.Name {
 				return c.T("staff.not_self")
@@ -229,16 +251,42 @@ func (v *staffView) formResult(s *formScreen) func(tea.Msg) (bool, tea.Cmd) {
 
 func keyCheck(c *Common) func(string) (string, bool) {
 	return func(s string) (string, bool) {
-		if _, err := store.ParseKeys([]byte(s)); err != nil {
+		keys, err := store.ParseKeys([]byte(s))
+		if err != nil {
 			return c.T("staff.bad_key"), false
 		}
-		return "", false
+		if len(keys) == 0 {
+			return "", false
+		}
+		// A valid key: its fingerprint, to compare with what the person reads out.
+		var fps []string
+		for _, k := range keys {
+			fps = append(fps, store.Fingerprint(k))
+		}
+		return c.T("staff.key_fingerprint", strings.Join(fps, " ")), true
 	}
 }
 
-func (v *staffView) put(st workflow.Staff) tea.Cmd {
+func (v *staffView) putNotice(st workflow.Staff, notice string) tea.Cmd {
 	me := v.c.Me
-	return v.save(v.c.T("form.saved"), func(s *store.Store) error { return s.PutStaff(me, st) })
+	return v.save(notice, func(s *store.Store) error { return s.PutStaff(me, st) })
+}
+
+// clampKey keeps the chosen key within the selected person's keys.
+func (v *staffView) clampKey() {
+	n := 0
+	if v.sel < len(v.list) {
+		n = len(v.list[v.sel].Keys)
+	}
+	v.keySel = max(0, min(v.keySel, n-1))
+}
+
+// whoDisplay is a person's display name, or their login when they have none.
+func whoDisplay(s workflow.Staff) string {
+	if strings.TrimSpace(s.Display) == "" {
+		return s.Name
+	}
+	return safe(s.Display)
 }
 
 func (v *staffView) View(w, h int) string {
@@ -257,8 +305,12 @@ func (v *staffView) View(w, h int) string {
 		}
 		lines = append(lines, line)
 		if i == v.sel {
-			for _, k := range s.Keys {
-				lines = append(lines, "      "+st.Muted.Render(cut(store.Fingerprint(k), w-8)))
+			for j, k := range s.Keys {
+				mark := "      "
+				if j == v.keySel {
+					mark = "    ▸ "
+				}
+				lines = append(lines, mark+st.Muted.Render(cut(store.Fingerprint(k), w-8)))
 			}
 		}
 	}

@@ -42,6 +42,15 @@ type app struct {
 	keyFile        string // --key-file
 	anchorKey      string // --anchor-key
 	code           int    // what the command that ran returns
+	args           []string
+
+	// Inside the process that holds the database, for a command sent through its control
+	// socket (remote.go): the store, the peer, its staff member and its files.
+	held  *store.Store
+	peer  *store.Peer
+	actor *workflow.Staff
+	cio   *store.CommandIO
+	cwd   string
 }
 
 // Run runs the command line with args (without the program name) and returns the exit
@@ -50,9 +59,22 @@ func Run(version string, args []string, stdout, stderr io.Writer) int {
 	a := &app{stdout: stdout, stderr: stderr, version: version}
 	a.langFlag = scanLang(args)
 	a.lang = msg.LangFromEnv(a.langFlag)
+	return a.execute(args)
+}
+
+// execute runs args: here, or in the process that holds the database (remote.go).
+func (a *app) execute(args []string) int {
+	a.args = args
 	root := a.rootCmd()
 	root.SetArgs(args)
 	cmd, err := root.ExecuteC()
+	if errors.Is(err, errRemoteDone) {
+		return a.code
+	}
+	var re *refusedErr
+	if errors.As(err, &re) {
+		return a.errf(strings.TrimPrefix(cmd.CommandPath(), "repairdesk "), exitFail, re.text)
+	}
 	if err != nil {
 		return a.usageError(cmd, err)
 	}
@@ -148,6 +170,7 @@ func (a *app) rootCmd() *cobra.Command {
 	root.SetErr(a.stderr)
 	root.SuggestionsMinimumDistance = 2
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return err })
+	root.PersistentPreRunE = a.preRun
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.db, "db", "", a.t("flag.db"))
 	pf.StringVar(&a.langFlag, "lang", "", a.t("flag.lang"))
@@ -304,6 +327,11 @@ func osUser() string {
 	if name == "" {
 		name = os.Getenv("USER")
 	}
+	return staffNameOf(name)
+}
+
+// staffNameOf is the staff name of an OS user name.
+func staffNameOf(name string) string {
 	name = strings.ToLower(name)
 	if i := strings.LastIndexAny(name, `\/`); i >= 0 { // DOMAIN\user
 		name = name[i+1:]

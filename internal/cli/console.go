@@ -75,6 +75,7 @@ func (a *app) console(o *consoleOpts) int {
 		fmt.Fprintln(a.stderr, "repairdesk:", a.t("cli.no_control"), err)
 	} else {
 		defer stop()
+		defer st.HandleCommands(CommandHandler(a.version, st))()
 	}
 	var me workflow.Staff
 	if o.demo {
@@ -107,7 +108,12 @@ func (a *app) console(o *consoleOpts) int {
 		}
 		s, found := st.Staff(name)
 		if !found || !s.Active {
-			return fail(exitFail, a.t("cli.unregistered", name))
+			// Never a role that cannot fix it: the admins who can register them, or, with
+			// none, an admin registered by the file's owner.
+			if admins := adminsOf(st, l); admins != "" {
+				return fail(exitFail, a.t("cli.unregistered_admins", name, admins))
+			}
+			return fail(exitFail, a.t("cli.unregistered_no_admin", name))
 		}
 		me = s
 	}

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -59,37 +58,41 @@ func (a *app) export(format, since, out string) int {
 			if p == "" {
 				continue
 			}
-			if err := refuseExisting(p, l); err != nil {
+			if err := a.refuseExisting(p); err != nil {
 				return fail(exitFail, err.Error())
 			}
 		}
 	}
-	st, ok := a.openStore(a.dbPath(), store.Options{ReadOnly: true})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
+	defer done()
 	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}}
 
 	// Files are written whole or not at all: on an error both are removed.
-	var files []*os.File
+	type outFile struct {
+		w    io.WriteCloser
+		name string
+	}
+	var files []outFile
 	open := func(p string) (io.Writer, error) {
-		fh, err := createNew(p, l)
+		fh, err := a.createNew(p)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, fh)
+		files = append(files, outFile{fh, p})
 		return fh, nil
 	}
 	finish := func(err error) int {
 		for _, fh := range files {
-			if cerr := fh.Close(); err == nil {
+			if cerr := fh.w.Close(); err == nil {
 				err = cerr
 			}
 		}
 		if err != nil {
 			for _, fh := range files {
-				os.Remove(fh.Name())
+				a.removeNew(fh.w, fh.name)
 			}
 			return fail(exitFail, messageIn(err, l))
 		}

@@ -50,15 +50,15 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 		return fail(exitUsage, a.t("cli.letter_round_flag"))
 	}
 	if out != "" && out != "-" {
-		if err := refuseExisting(out, a.lang); err != nil {
+		if err := a.refuseExisting(out); err != nil {
 			return fail(exitFail, err.Error())
 		}
 	}
-	st, ok := a.openStore(a.dbPath(), store.Options{ReadOnly: true})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
+	defer done()
 	c, exact, err := a.findCase(st, caseArg)
 	if err != nil {
 		return fail(exitFail, messageIn(err, a.lang))
@@ -84,7 +84,7 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 	} else {
 		data = workflow.LetterText(l)
 	}
-	if err := writeOut(out, []byte(data), a.stdout, a.lang); err != nil {
+	if err := a.writeOut(out, []byte(data)); err != nil {
 		return fail(exitFail, messageIn(err, a.lang))
 	}
 	if out != "" && out != "-" {

@@ -41,7 +41,7 @@ func (a *app) lettersCmd() *cobra.Command {
 func (a *app) useTemplates(args []string) int {
 	dir := ""
 	if len(args) == 1 {
-		abs, err := filepath.Abs(args[0])
+		abs, err := a.abs(args[0])
 		if err != nil {
 			return a.errf("letters", exitFail, err.Error())
 		}
@@ -51,12 +51,12 @@ func (a *app) useTemplates(args []string) int {
 		}
 		dir = abs
 	}
-	st, ok := a.openStore(a.dbPath(), store.Options{})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
-	if err := st.UpdateSettings(cliAdmin(), func(s *store.Settings) error { s.LetterDir = dir; return nil }); err != nil {
+	defer done()
+	if err := st.UpdateSettings(a.admin(), func(s *store.Settings) error { s.LetterDir = dir; return nil }); err != nil {
 		return a.errf("letters", exitFail, messageIn(err, a.lang))
 	}
 	if dir == "" {

@@ -20,7 +20,7 @@ func refuseExisting(path, lang string) error {
 }
 
 // createNew opens a new file for writing, refusing one that exists.
-func createNew(path, lang string) (*os.File, error) {
+func createNew(lang, path string) (*os.File, error) {
 	f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
 	if err != nil && os.IsExist(err) {
 		return nil, refuseExisting(path, lang)
@@ -34,7 +34,7 @@ func writeOut(path string, data []byte, stdout io.Writer, lang string) error {
 		_, err := stdout.Write(data)
 		return err
 	}
-	f, err := createNew(path, lang)
+	f, err := createNew(lang, path)
 	if err != nil {
 		return err
 	}

@@ -47,15 +47,15 @@ func (a *app) report(period, format, out string) int {
 		return a.errf("report", exitUsage, a.t("cli.report_format", format))
 	}
 	if out != "" && out != "-" {
-		if err := refuseExisting(out, l); err != nil {
+		if err := a.refuseExisting(out); err != nil {
 			return a.errf("report", exitFail, err.Error())
 		}
 	}
-	st, ok := a.openStore(a.dbPath(), store.Options{ReadOnly: true})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
+	defer done()
 	cases, events, err := st.StatsData()
 	if err != nil {
 		return a.errf("report", exitFail, messageIn(err, l))
@@ -70,7 +70,7 @@ func (a *app) report(period, format, out string) int {
 		rep.markdown(&buf)
 	}
 	if err == nil {
-		err = writeOut(out, buf.Bytes(), a.stdout, l)
+		err = a.writeOut(out, buf.Bytes())
 	}
 	if err != nil {
 		return a.errf("report", exitFail, messageIn(err, l))

@@ -31,10 +31,16 @@ func (a *app) serveCmd() *cobra.Command {
 	publicHost := f.String("public-host", "", a.t("flag.public_host"))
 	maxUpload := f.String("max-upload", "20MB", a.t("flag.max_upload"))
 	exports := f.String("exports", "", a.t("flag.exports"))
+	backupEvery := f.Duration("backup-every", 0, a.t("flag.backup_every"))
+	backupDir := f.String("backup-dir", "", a.t("flag.backup_dir"))
+	keep := f.Int("keep", 48, a.t("flag.keep"))
 	maxPerStaff := f.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, a.t("flag.max_sessions_per_staff"))
 	c.RunE = a.run(func([]string) int {
 		if *maxSessions < 1 || *maxPerStaff < 1 {
 			return a.errf("serve", exitUsage, a.t("cli.serve_bad_limits"))
+		}
+		if *backupEvery != 0 && (*backupEvery < time.Minute || *backupDir == "" || *keep < 1) {
+			return a.errf("serve", exitUsage, a.t("cli.serve_bad_backup"))
 		}
 		upload, ok := parseSize(*maxUpload)
 		if !ok || upload < 1<<10 || upload > store.HardMaxFile {
@@ -72,6 +78,17 @@ func (a *app) serveCmd() *cobra.Command {
 			logger.Warn(a.t("cli.no_control"), "err", err)
 		} else {
 			defer stopCtl()
+			// …and so do letter, export, report, import, staff, sla, calendar and letters.
+			defer st.HandleCommands(CommandHandler(a.version, st))()
+		}
+		if *backupEvery > 0 {
+			go scheduleBackups(ctx, db, *backupDir, *backupEvery, *keep, func(path string, err error) {
+				if err != nil {
+					logger.Error(a.t("cli.backup_sched_failed"), "file", path, "err", err)
+					return
+				}
+				logger.Info(a.t("cli.backup_scheduled"), "file", path)
+			})
 		}
 		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger,
 			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload})

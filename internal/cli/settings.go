@@ -4,7 +4,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"sort"
 	"strings"
 
@@ -28,7 +27,7 @@ func (a *app) calendarCmd() *cobra.Command {
 func (a *app) calendar(file string) int {
 	var year workflow.CalendarYear
 	if file != "" {
-		b, err := os.ReadFile(file)
+		b, err := a.readFile(file)
 		if err != nil {
 			return a.errf("calendar", exitFail, err.Error())
 		}
@@ -37,13 +36,13 @@ func (a *app) calendar(file string) int {
 			return exitFail
 		}
 	}
-	st, ok := a.openStore(a.dbPath(), store.Options{})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
+	defer done()
 	if file != "" {
-		err := st.UpdateSettings(cliAdmin(), func(s *store.Settings) error {
+		err := st.UpdateSettings(a.admin(), func(s *store.Settings) error {
 			for i, y := range s.CalendarYears {
 				if y.Year == year.Year {
 					s.CalendarYears[i] = year
@@ -107,13 +106,13 @@ type slaRule struct {
 // sla saves rule (when given), then shows the rules in force.
 func (a *app) sla(rule *slaRule) int {
 	l := a.lang
-	st, ok := a.openStore(a.dbPath(), store.Options{})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
+	defer done()
 	if rule != nil {
-		err := st.UpdateSettings(cliAdmin(), func(s *store.Settings) error {
+		err := st.UpdateSettings(a.admin(), func(s *store.Settings) error {
 			lim := workflow.Limit{Days: rule.days, Natural: rule.natural}
 			if rule.typ == "" {
 				m := map[workflow.Stage]workflow.Limit{}

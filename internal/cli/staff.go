@@ -4,7 +4,6 @@ package cli
 
 import (
 	"fmt"
-	"os"
 	"slices"
 	"strings"
 
@@ -22,11 +21,11 @@ func (a *app) staffCmd() *cobra.Command {
 
 // withStaff opens the database for a staff command and reports its failures.
 func (a *app) withStaff(f func(st *store.Store) error) int {
-	st, ok := a.openStore(a.dbPath(), store.Options{})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{})
 	if !ok {
 		return exitFail
 	}
-	defer st.Close()
+	defer done()
 	if err := f(st); err != nil {
 		return a.errf("staff", exitFail, workflow.CleanLine(messageIn(err, a.lang)))
 	}
@@ -46,8 +45,8 @@ func (a *app) parseRole(s string) (workflow.Role, error) {
 	return r, nil
 }
 
-func readKeys(path string) ([]string, error) {
-	b, err := os.ReadFile(path)
+func (a *app) readKeys(path string) ([]string, error) {
+	b, err := a.readFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -76,14 +75,29 @@ func (a *app) staffAddCmd() *cobra.Command {
 				return fmt.Errorf("%s", a.t("cli.staff_exists", args[0]))
 			}
 			s := workflow.Staff{Name: args[0], Display: *display, Role: r, Active: true, Lang: pl}
+			me := a.me()
+			if st.StaffCount() == 0 {
+				// A new database always gets an admin: its first member is one, or whoever
+				// runs this is registered as one too.
+				if s.Name == me && r != workflow.RoleAdmin {
+					return fmt.Errorf("%s", a.t("cli.staff_first_not_admin", me))
+				}
+				if s.Name != me {
+					first := workflow.Staff{Name: me, Display: me, Role: workflow.RoleAdmin, Active: true}
+					if err := st.PutStaff(workflow.Staff{}, first); err != nil {
+						return err
+					}
+					fmt.Fprintln(a.stdout, a.t("cli.staff_first_admin", me))
+				}
+			}
 			if *keyFile != "" {
-				keys, err := readKeys(*keyFile)
+				keys, err := a.readKeys(*keyFile)
 				if err != nil {
 					return err
 				}
 				s.Keys = keys
 			}
-			if err := st.PutStaff(workflow.Staff{}, s); err != nil {
+			if err := st.PutStaff(a.by(st), s); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_added", s.Name, s.Role.Label(a.lang), len(s.Keys)))
@@ -139,7 +153,7 @@ func (a *app) staffSwitchCmd(verb string) *cobra.Command {
 				return fmt.Errorf("%s", a.t("cli.staff_missing", args[0]))
 			}
 			s.Active = verb == "enable"
-			if err := st.PutStaff(workflow.Staff{}, s); err != nil {
+			if err := st.PutStaff(a.by(st), s); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_"+verb+"d", s.Name))
@@ -160,7 +174,7 @@ func (a *app) staffPINResetCmd() *cobra.Command {
 			if _, found := st.Staff(args[0]); !found {
 				return fmt.Errorf("%s", a.t("cli.staff_missing", args[0]))
 			}
-			if err := st.ResetPIN(workflow.Staff{}, args[0]); err != nil {
+			if err := st.ResetPIN(a.by(st), args[0]); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_pin_reset", args[0]))
@@ -181,7 +195,7 @@ func (a *app) staffKeyCmd(verb string) *cobra.Command {
 				return fmt.Errorf("%s", a.t("cli.staff_missing", args[0]))
 			}
 			if verb == "add" {
-				keys, err := readKeys(args[1])
+				keys, err := a.readKeys(args[1])
 				if err != nil {
 					return err
 				}
@@ -199,7 +213,7 @@ func (a *app) staffKeyCmd(verb string) *cobra.Command {
 					return fmt.Errorf("%s", a.t("cli.staff_no_key", s.Name, args[1]))
 				}
 			}
-			if err := st.PutStaff(workflow.Staff{}, s); err != nil {
+			if err := st.PutStaff(a.by(st), s); err != nil {
 				return err
 			}
 			fmt.Fprintln(a.stdout, a.t("cli.staff_keys_now", s.Name, len(s.Keys)))

@@ -205,6 +205,9 @@ var cliText = map[string]Text{
 	"cli.backup_key_note":       {ZH: "注意：密钥文件 %s 不在备份中；请另行妥善保管一份——没有它，经办人身份证号和电话无法读取", EN: "note: the key file %s is not in the backup; keep a copy of it apart from the backup — without it agents' ID numbers and phones cannot be read"},
 	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problems — the copy was kept as it is; run repairdesk check on the database"},
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
+	"cli.serve_bad_backup":      {ZH: "定时备份需要 --backup-dir，且 --backup-every 不少于 1 分钟、--keep 至少为 1", EN: "scheduled backups need --backup-dir, --backup-every of at least 1m and --keep of at least 1"},
+	"cli.backup_scheduled":      {ZH: "定时备份完成并已核验", EN: "scheduled backup taken and verified"},
+	"cli.backup_sched_failed":   {ZH: "定时备份失败", EN: "scheduled backup failed"},
 	"cli.serve_bad_upload":      {ZH: "--max-upload %q 无效：请写如 20MB、512KB 的大小（1KB 至 256MB）", EN: "--max-upload %q is invalid: give a size such as 20MB or 512KB (1KB to 256MB)"},
 	"cli.serve_bad_limits":      {ZH: "--max-sessions 和 --max-sessions-per-staff 须为正整数", EN: "--max-sessions and --max-sessions-per-staff must be positive whole numbers"},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
@@ -229,4 +232,18 @@ var cliText = map[string]Text{
 	"cli.unknown_command":       {ZH: "未知命令 %q", EN: "unknown command %q"},
 	"cli.natural_days":          {ZH: "自然日", EN: "natural days"},
 	"cli.working_days":          {ZH: "工作日", EN: "working days"},
+
+	// ---- commands through the control socket, and the office's first admin ----
+	"cli.remote_failed":                {ZH: "%s；且无法通过其控制套接字执行本命令（%s）。请稍后再试，或先停止它", EN: "%s; and this command could not run through its control socket (%s). Try again, or stop it first"},
+	"cli.remote_internal":              {ZH: "内部错误，命令未完成（%s）；数据库未受影响，请把这条信息告诉管理员", EN: "internal error, the command did not finish (%s); the database is unharmed — tell an admin this message"},
+	"cli.remote_not_allowed":           {ZH: "该命令不能在服务器运行期间执行；请先停止服务器", EN: "this command cannot run while the server holds the database; stop the server first"},
+	"cli.remote_disabled":              {ZH: "账号 %s 已停用，不能执行本命令；请管理员运行 repairdesk staff enable %[1]s", EN: "the account %s is disabled and cannot run this command; ask an admin to run repairdesk staff enable %[1]s"},
+	"cli.remote_not_admin":             {ZH: "%s 的角色是%s，只有管理员可以执行本命令；请管理员（%s）执行", EN: "%s is a %s; only an admin can run this command — ask an admin (%s) to run it"},
+	"cli.remote_unregistered":          {ZH: "系统用户 %s 不是本数据库登记的人员，不能执行本命令；请管理员（%s）运行：repairdesk staff add %[1]s --role %[3]s", EN: "the OS user %s is not a staff member of this database and cannot run this command; ask an admin (%s) to run: repairdesk staff add %[1]s --role %[3]s"},
+	"cli.remote_unregistered_no_admin": {ZH: "系统用户 %s 不是本数据库登记的人员，且本数据库没有在岗管理员；请数据库文件的主人停止服务器后运行：repairdesk staff add %[1]s --role %[2]s", EN: "the OS user %s is not a staff member of this database, and it has no active admin; the owner of the database file must stop the server and run: repairdesk staff add %[1]s --role %[2]s"},
+	"cli.remote_import_as":             {ZH: "%s 不是管理员，只能以自己的名义导入，不能 --as %s；请去掉 --as", EN: "%s is not an admin and imports in their own name only, not --as %s; leave out --as"},
+	"cli.staff_first_admin":            {ZH: "新数据库的第一位人员：已同时将系统用户 %s 登记为管理员，以便管理人员", EN: "first staff member of a new database: the OS user %s was registered as its admin too, so that someone can manage staff"},
+	"cli.staff_first_not_admin":        {ZH: "新数据库的第一位人员必须是管理员，否则无人能管理人员：请运行 repairdesk staff add %s --role admin", EN: "the first staff member of a new database must be an admin, or nobody could manage staff: run repairdesk staff add %s --role admin"},
+	"cli.unregistered_admins":          {ZH: "系统用户 %s 不是本数据库登记的在岗人员。请管理员（%s）运行：repairdesk staff add %[1]s --role specialist（或 staff enable %[1]s）", EN: "the OS user %s is not an active staff member of this database. Ask an admin (%s) to run: repairdesk staff add %[1]s --role specialist (or staff enable %[1]s)"},
+	"cli.unregistered_no_admin":        {ZH: "系统用户 %s 不是本数据库登记的在岗人员，且本数据库没有在岗管理员：请数据库文件的主人运行 repairdesk staff add %[1]s --role admin", EN: "the OS user %s is not an active staff member of this database, and it has no active admin: the owner of the database file should run repairdesk staff add %[1]s --role admin"},
 }

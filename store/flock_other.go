@@ -1,0 +1,7 @@
+//go:build !unix
+
+package store
+
+import "os"
+
+func lockHeld(*os.File) bool { return false }
