@@ -1,4 +1,4 @@
-package store_test
+package office_test
 
 import (
 	"crypto/sha256"
@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -45,7 +46,7 @@ func TestDemoDigest(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := s.GenerateDemo(d.n, d.seed); err != nil {
+		if err := office.GenerateDemo(s, d.n, d.seed); err != nil {
 			t.Fatal(err)
 		}
 		got := demoDigest(t, s)

@@ -1,6 +1,6 @@
 //go:build unix
 
-package store_test
+package office_test
 
 import (
 	"path/filepath"
@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 )
 
@@ -21,7 +22,7 @@ func BenchmarkGenerateDemoSmall(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		if err := s.GenerateDemo(2000, 1); err != nil {
+		if err := office.GenerateDemo(s, 2000, 1); err != nil {
 			b.Fatal(err)
 		}
 		s.Close()
