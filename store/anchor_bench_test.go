@@ -21,7 +21,7 @@ func BenchmarkAnchorCost(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer s.Close()
-			if err := s.GenerateDemo(2000, 1); err != nil {
+			if err := Demo.Generate(s, 2000, 1); err != nil {
 				b.Fatal(err)
 			}
 			s.Snapshot().waitIndexed()

@@ -45,7 +45,7 @@ func generateDemoAt(path string, n int) error {
 	if err != nil {
 		return err
 	}
-	if err := s.GenerateDemo(n, 1); err != nil {
+	if err := Demo.Generate(s, n, 1); err != nil {
 		s.Close()
 		return err
 	}
@@ -393,7 +393,7 @@ func BenchmarkCommits(b *testing.B) {
 
 func benchCommits(b *testing.B, s *Store, sessions, perSession int, pace time.Duration) {
 	list := s.Snapshot().List()
-	staff := DemoStaff[:5] // specialists and supervisors may comment
+	staff := Demo.Staff[:5] // specialists and supervisors may comment
 	// Own cases: spread over the whole id range; shared: five cases everybody touches.
 	own := make([][]uint32, sessions)
 	for i := range own {
@@ -500,7 +500,7 @@ func TestSummaryEncoding(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := s.GenerateDemo(30, 3); err != nil {
+	if err := Demo.Generate(s, 30, 3); err != nil {
 		t.Fatal(err)
 	}
 	want := summariesText(t, s)
@@ -600,7 +600,7 @@ func TestSnapshotViews(t *testing.T) {
 	}
 	check("open")
 	first := s.Snapshot()
-	wang := DemoStaff[0]
+	wang := Demo.Staff[0]
 	r := rand.New(rand.NewPCG(1, 2))
 	for k := range 30 {
 		sn := s.Snapshot()
@@ -613,9 +613,9 @@ func TestSnapshotViews(t *testing.T) {
 		}
 		switch {
 		case sm == nil:
-			code := DemoCreditCode(r, "410100")
+			code := Demo.CreditCode(r, "410100")
 			in := workflow.Intake{Enterprise: workflow.Enterprise{Name: "郑州测试科技有限公司", CreditCode: code, LegalRep: "张伟", Address: "郑州市金水区花园路1号"},
-				Agent:   workflow.Agent{Name: "刘洋", Phone: "13812345678", IDNumber: DemoIDNumber(r), AuthLetter: "SQ-2026-0001"},
+				Agent:   workflow.Agent{Name: "刘洋", Phone: "13812345678", IDNumber: Demo.IDNumber(r), AuthLetter: "SQ-2026-0001"},
 				Records: []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01", Problem: "wrong_data"}}}
 			if _, err := s.Create(wang, in, ""); err != nil {
 				t.Fatal(err)

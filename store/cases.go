@@ -409,27 +409,11 @@ func EventHash(ev workflow.Event) string {
 
 // save writes the case, its summary and the event (with letter and hash).
 func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash string) error {
-	if lk := workflow.LetterKindFor(ev.Kind); lk != "" {
-		st := s.Settings()
-		l, err := st.Letters().Render(lk, c, st.Letterhead, "zh", ev.At)
-		if err != nil {
-			return fmt.Errorf("letter %s: %w", lk, err)
-		}
-		l.Code = workflow.LetterCode(c.No, ev.Seq, prevHash)
-		ev.Letter = &l
-	}
-	ev.PrevHash = prevHash
-	sc, se, err := s.sealed(*c, *ev) // personal fields sealed; the hash covers the stored form
+	eb, err := s.chainEvent(c, ev, prevHash)
 	if err != nil {
 		return err
 	}
-	ev.Hash = EventHash(se)
-	se.Hash = ev.Hash
-	cb, err := json.Marshal(sc)
-	if err != nil {
-		return err
-	}
-	eb, err := json.Marshal(se)
+	cb, err := s.caseRecord(c)
 	if err != nil {
 		return err
 	}
@@ -440,4 +424,42 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 		return err
 	}
 	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))
+}
+
+// chainEvent completes ev, the engine's event that left the case c, as it is stored: its
+// letter, the hash of the event before it and its own hash; it returns the stored form
+// (personal fields sealed; the hash covers that form).
+func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string) ([]byte, error) {
+	if lk := workflow.LetterKindFor(ev.Kind); lk != "" {
+		st := s.Settings()
+		l, err := st.Letters().Render(lk, c, st.Letterhead, "zh", ev.At)
+		if err != nil {
+			return nil, fmt.Errorf("letter %s: %w", lk, err)
+		}
+		l.Code = workflow.LetterCode(c.No, ev.Seq, prevHash)
+		ev.Letter = &l
+	}
+	ev.PrevHash = prevHash
+	se := *ev
+	if err := s.sealEvent(&se); err != nil {
+		return nil, err
+	}
+	ev.Hash = EventHash(se)
+	se.Hash = ev.Hash
+	return json.Marshal(se)
+}
+
+// caseRecord is the stored form of a case (personal fields sealed).
+func (s *Store) caseRecord(c *workflow.Case) ([]byte, error) {
+	sc := *c
+	if err := s.keys.sealAgent(sc.ID, &sc.Agent); err != nil {
+		return nil, err
+	}
+	if anyText(caseWalk(&sc)) {
+		sc = workflow.CloneCase(sc)
+		if err := s.keys.sealTexts(sc.ID, caseWalk(&sc)); err != nil {
+			return nil, err
+		}
+	}
+	return json.Marshal(sc)
 }

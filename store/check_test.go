@@ -11,6 +11,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -293,14 +294,14 @@ func TestCheckMalformedKeys(t *testing.T) {
 
 func TestGenerateDemo(t *testing.T) {
 	s, _, _ := newStore(t)
-	if err := s.GenerateDemo(200, 1); err != nil {
+	if err := office.GenerateDemo(s, 200, 1); err != nil {
 		t.Fatalf("GenerateDemo: %v", err)
 	}
 	list := s.Snapshot().List()
 	if len(list) != 200 {
 		t.Fatalf("%d cases, want 200", len(list))
 	}
-	for _, st := range store.DemoStaff {
+	for _, st := range office.DemoStaff {
 		got, ok := s.Staff(st.Name)
 		if !ok || got.Role != st.Role || !got.Active {
 			t.Errorf("demo staff %s: %+v %v", st.Name, got, ok)

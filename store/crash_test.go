@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -219,7 +220,7 @@ func TestCrashChild(t *testing.T) {
 				mu.Unlock()
 				switch {
 				case n == 0 || k < 3:
-					in := crIntake(store.DemoIDNumber(r), fmt.Sprintf("139%08d", r.IntN(100000000)))
+					in := crIntake(office.DemoIDNumber(r), fmt.Sprintf("139%08d", r.IntN(100000000)))
 					if c, err = s.Create(actor, in, "受理"); err != nil {
 						fail(err)
 					}

@@ -537,22 +537,6 @@ func anyText(walk func(func(workflow.TextKind, *string))) bool {
 	return found
 }
 
-// sealed returns the stored forms of a case and its event: copies with the personal
-// fields sealed (c and ev themselves stay plaintext for the caller).
-func (s *Store) sealed(c workflow.Case, ev workflow.Event) (workflow.Case, workflow.Event, error) {
-	if err := s.keys.sealAgent(c.ID, &c.Agent); err != nil {
-		return c, ev, err
-	}
-	if anyText(caseWalk(&c)) {
-		c = workflow.CloneCase(c)
-		if err := s.keys.sealTexts(c.ID, caseWalk(&c)); err != nil {
-			return c, ev, err
-		}
-	}
-	err := s.sealEvent(&ev)
-	return c, ev, err
-}
-
 // sealEvent seals the personal fields of ev, copying what it changes (ev's slices and
 // pointers may be the caller's).
 func (s *Store) sealEvent(ev *workflow.Event) error {

@@ -22,7 +22,7 @@ func demoStore(t *testing.T, n int, seed uint64) *Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
-	if err := s.GenerateDemo(n, seed); err != nil {
+	if err := Demo.Generate(s, n, seed); err != nil {
 		t.Fatal(err)
 	}
 	return s

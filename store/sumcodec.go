@@ -2,6 +2,7 @@ package store
 
 import (
 	"encoding/binary"
+	"encoding/json"
 	"errors"
 	"sync"
 	"time"
@@ -249,7 +250,19 @@ var zones sync.Map // offset → *time.Location
 // putSummary stores the summary of c (in the current layout) with the keyed hash of its
 // agent's ID number.
 func putSummary(tx *bolt.Tx, c *workflow.Case, idh string) error {
+	return tx.Bucket(bSums).Put(u32(c.ID), summaryRecord(c, idh))
+}
+
+// summaryRecord is the stored summary of a case.
+func summaryRecord(c *workflow.Case, idh string) []byte {
 	sm := summarise(c)
 	sm.IDH = idh
-	return tx.Bucket(bSums).Put(u32(c.ID), encodeSummary(nil, &sm))
+	return encodeSummary(nil, &sm)
+}
+
+// DemoSummaryJSON is a summary in the schema-1 JSON layout (summaries are now stored in a
+// compact binary layout, see summary.go), for tests and size comparisons.
+func DemoSummaryJSON(sm *Summary) []byte {
+	b, _ := json.Marshal(sm)
+	return b
 }

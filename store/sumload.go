@@ -196,7 +196,7 @@ func (s *Store) loadSummaries() error {
 	s.sumMu.Lock()
 	defer s.sumMu.Unlock()
 	old := s.snap.Load()
-	old.waitIndexed() // GenerateDemo loads a second time
+	old.waitIndexed() // a bulk load (BulkLoad) loads a second time
 	var gen uint64
 	if old != nil {
 		gen = old.Gen + 1

@@ -25,6 +25,7 @@ import (
 	"github.com/muesli/termenv"
 
 	"repairdesk/internal/benchkit"
+	"repairdesk/internal/office"
 	"repairdesk/internal/pagecache"
 	"repairdesk/store"
 	"repairdesk/workflow"
@@ -39,7 +40,7 @@ func benchFixture(b *testing.B, n int) string {
 		if err != nil {
 			return err
 		}
-		if err := st.GenerateDemo(n, 1); err != nil {
+		if err := office.GenerateDemo(st, n, 1); err != nil {
 			st.Close()
 			return err
 		}

@@ -11,6 +11,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -220,7 +221,7 @@ func TestDashboardPeriods(t *testing.T) {
 
 func TestDashboardSizesAndLanguages(t *testing.T) {
 	st, now := dashFill(t, 3)
-	if err := st.GenerateDemo(120, 7); err != nil {
+	if err := office.GenerateDemo(st, 120, 7); err != nil {
 		t.Fatal(err)
 	}
 	for _, lang := range []string{"zh", "en"} {

@@ -13,6 +13,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/spf13/cobra"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/tui"
 	"repairdesk/workflow"
@@ -81,7 +82,7 @@ func (a *app) console(o *consoleOpts) int {
 	if o.demo {
 		if st.Snapshot() == nil || st.Snapshot().Len() == 0 {
 			fmt.Fprintln(a.stderr, a.t("cli.demo_creating"))
-			if err := st.GenerateDemo(72, uint64(time.Now().UnixNano())); err != nil {
+			if err := office.GenerateDemo(st, 72, uint64(time.Now().UnixNano())); err != nil {
 				return fail(exitFail, messageIn(err, l))
 			}
 		}
@@ -138,7 +139,7 @@ func (a *app) console(o *consoleOpts) int {
 
 func demoNames() string {
 	var n []string
-	for _, s := range store.DemoStaff {
+	for _, s := range office.DemoStaff {
 		n = append(n, s.Name+"("+s.Display+")")
 	}
 	return strings.Join(n, ", ")

@@ -21,6 +21,7 @@ import (
 	"time"
 
 	"repairdesk/internal/msg"
+	"repairdesk/internal/office"
 	"repairdesk/store"
 )
 
@@ -117,7 +118,7 @@ func TestCorruptionCorpus(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := st.GenerateDemo(40, 7); err != nil {
+	if err := office.GenerateDemo(st, 40, 7); err != nil {
 		t.Fatal(err)
 	}
 	caseNo := st.Snapshot().List()[0].No

@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"repairdesk/internal/office"
 	"repairdesk/store"
 )
 
@@ -31,7 +32,7 @@ func (a *app) demoCmd() *cobra.Command {
 			return a.errf("demo", exitFail, a.t("cli.demo_not_empty", a.db, st.Snapshot().Len()))
 		}
 		start := time.Now()
-		if err := st.GenerateDemo(*n, *seed); err != nil {
+		if err := office.GenerateDemo(st, *n, *seed); err != nil {
 			return a.errf("demo", exitFail, messageIn(err, a.lang))
 		}
 		fmt.Fprintln(a.stdout, a.t("cli.demo_done", *n, time.Since(start).Round(time.Millisecond).String(), a.db))

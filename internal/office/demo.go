@@ -1,20 +1,20 @@
-package store
+package office
 
 import (
-	"bytes"
-	"encoding/json"
+	"errors"
 	"fmt"
 	"math/rand/v2"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store"
 	"repairdesk/workflow"
 )
+
+// The demo office: realistic cases spread over every stage, each built by the workflow
+// engine from real actions (so every history folds), loaded through the store's bulk
+// path (store.BulkLoad).
 
 // DemoStaff are the people of the demo office.
 var DemoStaff = []workflow.Staff{
@@ -61,8 +61,8 @@ func DemoIDNumber(r *rand.Rand) string {
 	return s + string(ch)
 }
 
-// DemoName is a realistic enterprise name.
-func DemoName(r *rand.Rand) (string, string) {
+// demoName is a realistic enterprise name and the region code of its city.
+func demoName(r *rand.Rand) (string, string) {
 	c := demoCities[r.IntN(len(demoCities))]
 	return c.name + demoCores[r.IntN(len(demoCores))] + demoIndustries[r.IntN(len(demoIndustries))] + demoSuffixes[r.IntN(len(demoSuffixes))], c.code
 }
@@ -71,20 +71,17 @@ func demoPerson(r *rand.Rand) string {
 	return demoSurnames[r.IntN(len(demoSurnames))] + demoGiven[r.IntN(len(demoGiven))]
 }
 
-// GenerateDemo fills the database with n realistic cases spread over every stage, each
-// built by the workflow engine from real actions (so every history folds). Cases are
-// written in large transactions: this is a bulk load, not the interactive write path.
+// GenerateDemo fills the database with n realistic cases spread over every stage, and
+// the demo staff. The same seed gives the same office, whatever the number of CPUs.
 //
-// bbolt has one writer, and building a case (the engine, letters, sealing, hashes, JSON)
-// is most of the work, so cases are built in parallel: the writer draws each case's plan
-// in order — its id and number, enterprise, how far it goes, whitewash or not, and a seed
-// for the rest — then one worker per CPU builds a share of the batch with the ordinary
-// save path into a scratch transaction that is never committed, and the writer copies the
-// records into the database, files the enterprises and stores the summaries. The same
-// seed gives the same data, whatever the number of CPUs.
-func (s *Store) GenerateDemo(n int, seed uint64) error {
+// Building a case (the engine, and the store's letters, sealing, hashes and JSON) is most
+// of the work, so cases are built in parallel: each case's plan is drawn in order — its
+// id and number, enterprise, how far it goes, whitewash or not, and a seed for the rest —
+// then one worker per CPU builds a share of the batch while the store writes the batch
+// before.
+func GenerateDemo(s *store.Store, n int, seed uint64) error {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
-	now := s.opts.Now()
+	now := s.Now()
 	for _, st := range DemoStaff {
 		if _, ok := s.Staff(st.Name); !ok {
 			if err := s.PutStaff(workflow.Staff{}, st); err != nil {
@@ -94,79 +91,58 @@ func (s *Store) GenerateDemo(n int, seed uint64) error {
 	}
 	d := demoGen{s: s, r: r, now: now,
 		specialists: []workflow.Staff{DemoStaff[0], DemoStaff[1], DemoStaff[2]},
-		supervisors: []workflow.Staff{DemoStaff[3], DemoStaff[4]}}
+		supervisors: []workflow.Staff{DemoStaff[3], DemoStaff[4]},
+		workers:     min(runtime.GOMAXPROCS(0), max(n/64, 1))}
 	// Spread receipt over a window: a few months for a small demo, years for a big one.
 	d.span = 60 * 24 * time.Hour
 	if n > 1000 {
 		d.span = 3 * 365 * 24 * time.Hour
 	}
-	workers := min(runtime.GOMAXPROCS(0), max(n/64, 1))
-	scratch, err := os.MkdirTemp("", "repairdesk-demo-")
-	if err != nil {
-		return err
-	}
-	defer os.RemoveAll(scratch)
-	for w := range workers {
-		db, err := bolt.Open(filepath.Join(scratch, fmt.Sprintf("%d.db", w)), 0o600, &bolt.Options{NoSync: true, NoFreelistSync: true})
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		d.scratch = append(d.scratch, db)
-	}
-	// Each transaction stores the batch built last and plans the next, whose building
-	// starts at once: the workers build while the writer commits and stores.
-	const batch = 2000
-	var building func() []demoBuilt
-	for done := 0; done < n || building != nil; {
-		k := min(batch, n-done)
-		s.writeMu.Lock()
-		err := s.update(func(tx *bolt.Tx) error {
-			// A bulk load appends in key order: fill the pages (bbolt's default leaves
-			// half of every page empty). Cases still change later, so theirs keep room.
-			tx.Bucket(bEvents).FillPercent = 1.0
-			tx.Bucket(bSums).FillPercent = 1.0
-			tx.Bucket(bCases).FillPercent = 0.9
-			if building != nil {
-				built := building()
-				building = nil
-				if err := d.store(tx, built); err != nil {
-					return err
-				}
-			}
-			if k == 0 {
-				return s.anch.stage(tx, s.opts.Now())
-			}
+	return s.BulkLoad(func(b *store.Bulk) error {
+		// Each batch is planned (its ids reserved) before the one built last is put, so
+		// that building it runs while the store writes that one.
+		const batch = 2000
+		var built []*store.BulkCase
+		for done := 0; done < n; {
+			k := min(batch, n-done)
 			plans := make([]demoPlan, k)
+			received := make([]time.Time, k)
 			for i := range plans {
-				if err := d.plan(tx, &plans[i]); err != nil {
+				d.plan(&plans[i])
+				received[i] = plans[i].received
+			}
+			nums, err := b.Reserve(received)
+			if err != nil {
+				return err
+			}
+			for i, num := range nums {
+				plans[i].id, plans[i].no = num.ID, num.No
+			}
+			if built != nil {
+				if err := b.Put(built...); err != nil {
 					return err
 				}
 			}
-			building = d.build(plans)
-			return s.anch.stage(tx, s.opts.Now())
-		})
-		s.anchorDone(err)
-		s.writeMu.Unlock()
-		if err != nil {
-			if building != nil {
-				building() // the workers are done with the scratch files before they go
+			if built, err = d.build(b, plans); err != nil {
+				return err
 			}
-			return err
+			done += k
 		}
-		done += k
-	}
-	return s.loadSummaries()
+		if built == nil {
+			return nil
+		}
+		return b.Put(built...)
+	})
 }
 
 type demoGen struct {
-	s                        *Store
+	s                        *store.Store
 	r                        *rand.Rand
 	now                      time.Time
 	span                     time.Duration
 	specialists, supervisors []workflow.Staff
 	whites                   []struct{ name, code string } // earlier whitewash attempts
-	scratch                  []*bolt.DB                    // one per worker
+	workers                  int
 }
 
 // demoPlan is what is drawn for a case in order, before it is built: all that later cases
@@ -183,100 +159,29 @@ type demoPlan struct {
 	seed       uint64
 }
 
-type demoKV struct{ bucket, k, v []byte }
-
-type demoBuilt struct {
-	cases []workflow.Case
-	kvs   []demoKV
-	err   error
-}
-
-// build starts building plans' cases, a share per worker; the result is for the caller
-// to wait for.
-func (d *demoGen) build(plans []demoPlan) func() []demoBuilt {
-	out := make([]demoBuilt, len(d.scratch))
+// build makes plans' cases, a share per worker, in plan order.
+func (d *demoGen) build(b *store.Bulk, plans []demoPlan) ([]*store.BulkCase, error) {
+	out := make([]*store.BulkCase, len(plans))
+	errs := make([]error, d.workers)
 	var wg sync.WaitGroup
-	for w, db := range d.scratch {
-		lo, hi := len(plans)*w/len(d.scratch), len(plans)*(w+1)/len(d.scratch)
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			out[w] = d.buildShare(db, plans[lo:hi])
-		}()
-	}
-	return func() []demoBuilt {
-		wg.Wait()
-		return out
-	}
-}
-
-// store writes built cases: their records, filings and summaries.
-func (d *demoGen) store(tx *bolt.Tx, built []demoBuilt) error {
-	for _, o := range built {
-		if o.err != nil {
-			return o.err
-		}
-	}
-	for _, o := range built { // shares in order: keys ascend
-		for _, kv := range o.kvs {
-			if err := tx.Bucket(kv.bucket).Put(kv.k, kv.v); err != nil {
-				return err
+	for w := range d.workers {
+		lo, hi := len(plans)*w/d.workers, len(plans)*(w+1)/d.workers
+		wg.Go(func() {
+			for i := lo; i < hi; i++ {
+				out[i] = b.NewCase()
+				if _, err := demoCase(d.s, out[i], &plans[i], d.now); err != nil {
+					errs[w] = err
+					return
+				}
 			}
-			if string(kv.bucket) == string(bEvents) && len(kv.k) == 8 {
-				id, seq := binaryID(kv.k)
-				d.s.anch.note(id, seq, hashOf(kv.v))
-			}
-		}
-		for i := range o.cases {
-			c := &o.cases[i]
-			if err := d.s.fileEnterprise(tx, c); err != nil {
-				return err
-			}
-			if err := putSummary(tx, c, d.s.keys.idToken(c.ID, c.Agent.IDNumber)); err != nil {
-				return err
-			}
-		}
-	}
-	return nil
-}
-
-// buildShare makes plans' cases in a scratch transaction (rolled back) and returns what
-// the save path wrote, except the filings and summaries, which the writer makes itself.
-func (d *demoGen) buildShare(db *bolt.DB, plans []demoPlan) (out demoBuilt) {
-	tx, err := db.Begin(true)
-	if err != nil {
-		return demoBuilt{err: err}
-	}
-	defer tx.Rollback()
-	for _, b := range allBuckets {
-		if _, err := tx.CreateBucketIfNotExists(b); err != nil {
-			return demoBuilt{err: err}
-		}
-	}
-	for i := range plans {
-		c, err := d.s.demoCase(tx, &plans[i], d.now)
-		if err != nil {
-			return demoBuilt{err: err}
-		}
-		out.cases = append(out.cases, c)
-	}
-	out.err = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
-		if string(name) == string(bEnterprises) || string(name) == string(bSums) {
-			return nil
-		}
-		bucket := bytes.Clone(name)
-		return b.ForEach(func(k, v []byte) error {
-			if v != nil {
-				out.kvs = append(out.kvs, demoKV{bucket, bytes.Clone(k), bytes.Clone(v)})
-			}
-			return nil
 		})
-	})
-	return out
+	}
+	wg.Wait()
+	return out, errors.Join(errs...)
 }
 
-// plan draws the next case and gives it its id and number.
-func (d *demoGen) plan(tx *bolt.Tx, p *demoPlan) error {
+// plan draws the next case (its id and number come from the store after).
+func (d *demoGen) plan(p *demoPlan) {
 	r := d.r
 	// Open cases are recent, as in a real office that keeps up with its work.
 	p.depth = r.IntN(10)
@@ -298,7 +203,7 @@ func (d *demoGen) plan(tx *bolt.Tx, p *demoPlan) error {
 	p.spec = d.specialists[r.IntN(len(d.specialists))]
 	p.sup = d.supervisors[r.IntN(len(d.supervisors))]
 	var region string
-	p.name, region = DemoName(r)
+	p.name, region = demoName(r)
 	p.code = DemoCreditCode(r, region)
 	// A few repeat applicants, some of them earlier whitewash attempts.
 	if len(d.whites) > 0 && r.IntN(12) == 0 {
@@ -310,21 +215,12 @@ func (d *demoGen) plan(tx *bolt.Tx, p *demoPlan) error {
 		d.whites = append(d.whites, struct{ name, code string }{p.name, p.code})
 	}
 	p.seed = r.Uint64()
-	seq, err := tx.Bucket(bCases).NextSequence()
-	if err != nil {
-		return err
-	}
 	p.year = received.In(workflow.ChinaTZ).Year()
-	no, err := nextYearSeq(tx, p.year)
-	if err != nil {
-		return err
-	}
-	p.id, p.no = uint32(seq), workflow.CaseNo(p.year, no)
-	return nil
 }
 
-// demoCase builds a planned case action by action into tx.
-func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Case, err error) {
+// demoCase builds a planned case action by action through the engine, its records into bc.
+func demoCase(s *store.Store, bc *store.BulkCase, p *demoPlan, now time.Time) (c workflow.Case, err error) {
+	rules := s.Rules()
 	r := rand.New(rand.NewPCG(p.seed, p.seed^0x9e3779b97f4a7c15))
 	depth, received, spec, sup, name, code, year := p.depth, p.received, p.spec, p.sup, p.name, p.code, p.year
 	types := workflow.Keys("record_type")
@@ -355,7 +251,7 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 		Enterprise: workflow.Enterprise{Name: name, CreditCode: code, LegalRep: demoPerson(r), Address: name[:6] + "市金水区花园路" + fmt.Sprint(1+r.IntN(200)) + "号"},
 		Agent:      workflow.Agent{Name: demoPerson(r), Phone: fmt.Sprintf("13%d%08d", 5+r.IntN(5), r.IntN(100000000)), IDNumber: DemoIDNumber(r), AuthLetter: fmt.Sprintf("SQ-%d-%04d", year, r.IntN(10000))},
 		Records:    []workflow.Record{rec}, Owner: spec.Name, ReceivedAt: received}
-	in.Materials = s.cat.Checklist(in.Records)
+	in.Materials = s.Catalogue().Checklist(in.Records)
 
 	t := received
 	depthHours := 30
@@ -377,7 +273,6 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 		}
 		return t
 	}
-	var prev string
 	apply := func(actor workflow.Staff, a workflow.Action) bool {
 		a.Actor = actor.Name
 		if a.At.IsZero() {
@@ -387,19 +282,29 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 			st := s.Settings()
 			a.Deadline = st.SLA.ResubmitDeadline(st.Calendar(), a.At)
 		}
-		n, ev, err := s.rules.Apply(c, actor, a)
 		if err != nil {
+			return false // a store failure: the case is given up below
+		}
+		n, ev, aerr := rules.Apply(c, actor, a)
+		if aerr != nil {
+			return false // refused by the engine, as a person could be
+		}
+		if err = bc.Add(&n, &ev); err != nil {
 			return false
 		}
-		if err := s.save(tx, &n, &ev, prev); err != nil {
-			return false
-		}
-		prev = ev.Hash
 		c = n
 		return true
 	}
+	defer func() {
+		if err != nil {
+			err = fmt.Errorf("demo case %s: %w", p.no, err)
+		}
+	}()
 	if !apply(spec, workflow.Action{Kind: workflow.ActCreate, At: received, Intake: &in}) {
-		return c, fmt.Errorf("demo intake %s refused", in.No)
+		if err != nil {
+			return c, err
+		}
+		return c, errors.New("its intake was refused")
 	}
 	markAll := func(skip int) {
 		for i, m := range c.Materials {
@@ -412,14 +317,14 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 		}
 	}
 	if depth == 0 {
-		return c, nil
+		return c, err
 	}
 	if p.whitewash {
 		markAll(-1)
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "whitewash",
 			Explanation: "该逾期记录真实发生且非因不可抗力，企业要求删除真实失信信息，不属于信用修复范围。",
 			Avenues:     []string{"institution_dispute", "pbc_complaint", "await_expiry"}, ExpiryDate: workflow.Day(recDate.AddDate(5, 0, 0))}})
-		return c, nil
+		return c, err
 	}
 	// Some applicants forget things: a one-time notice, then the rest arrives.
 	if r.IntN(3) == 0 && len(c.Materials) > 2 {
@@ -433,7 +338,7 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 			// nothing missing after all
 		} else {
 			if depth <= 1 {
-				return c, nil
+				return c, err
 			}
 			apply(spec, workflow.Action{Kind: workflow.ActMaterialsReceived, Comment: "企业已补交"})
 			m := c.Materials[skip]
@@ -443,13 +348,13 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 		markAll(-1)
 	}
 	if depth <= 2 {
-		return c, nil
+		return c, err
 	}
 	if !apply(spec, workflow.Action{Kind: workflow.ActAccept}) {
-		return c, nil // e.g. a penalty still inside its publicity period: stays at formal review
+		return c, err // e.g. a penalty still inside its publicity period: stays at formal review
 	}
 	if depth <= 3 {
-		return c, nil
+		return c, err
 	}
 	accurate := r.IntN(6) == 0
 	result := "confirmed_wrong"
@@ -461,14 +366,14 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 	if accurate {
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "record_accurate",
 			Explanation: "经向报送机构核实，该记录与原始凭证一致，不存在错误。", Avenues: []string{"pbc_complaint", "reconsideration_litigation"}}})
-		return c, nil
+		return c, err
 	}
 	if depth <= 4 {
-		return c, nil
+		return c, err
 	}
 	apply(spec, workflow.Action{Kind: workflow.ActProposeRepair, Proposal: &workflow.Proposal{Conclusion: "经核实该记录确属错误，建议向" + workflow.Label("source", rec.Source, "zh") + "提交更正。"}})
 	if depth <= 5 {
-		return c, nil
+		return c, err
 	}
 	if r.IntN(5) == 0 {
 		apply(sup, workflow.Action{Kind: workflow.ActReturn, Comment: "请补充银行出具的书面说明后再报。"})
@@ -477,26 +382,19 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 	}
 	apply(sup, workflow.Action{Kind: workflow.ActApprove})
 	if depth <= 6 {
-		return c, nil
+		return c, err
 	}
 	ch := map[string]string{"pbc": "pbc_dispute", "baihang": "baihang", "pudao": "pudao", "creditchina": "creditchina", "court": "court", "tax": "tax"}[rec.Source]
 	apply(spec, workflow.Action{Kind: workflow.ActSubmitCorrection, Submission: &workflow.Submission{Channel: ch, Reference: fmt.Sprintf("YY%d%06d", year, r.IntN(1000000))}})
 	if depth <= 7 {
-		return c, nil
+		return c, err
 	}
 	outcome := []string{"corrected", "corrected", "corrected", "partly_corrected", "not_corrected", "unconfirmed"}[r.IntN(6)]
 	apply(spec, workflow.Action{Kind: workflow.ActRecordOutcome, Outcome: &workflow.Outcome{Result: outcome}})
 	if depth <= 8 {
-		return c, nil
+		return c, err
 	}
 	at := step()
 	apply(spec, workflow.Action{Kind: workflow.ActNotifyApplicant, At: at, Notification: &workflow.Notification{Channel: "letter", Date: workflow.Day(at)}})
-	return c, nil
-}
-
-// DemoSummaryJSON is a summary in the schema-1 JSON layout (summaries are now stored in a
-// compact binary layout, see summary.go), for tests and size comparisons.
-func DemoSummaryJSON(sm *Summary) []byte {
-	b, _ := json.Marshal(sm)
-	return b
+	return c, err
 }

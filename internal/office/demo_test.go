@@ -1,0 +1,83 @@
+package office_test
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"repairdesk/internal/office"
+	"repairdesk/store"
+	"repairdesk/workflow"
+)
+
+// demoDigests were computed from the generator as it was inside the store (store.GenerateDemo),
+// before it moved: the same seed must keep giving the same office.
+var demoDigests = []struct {
+	n    int
+	seed uint64
+	want string
+}{
+	{300, 7, "cace2c52ef3e9d118a7ab9aa9272d93a0ec3a4887acd56172a40e7bb8bf1f4e3"},
+	{2100, 1, "bd24711e6b06ad27a1e012bafa26c24742946bd7c01720538e9ac49699faf1a9"},
+}
+
+// TestDemoDigest: the demo office of a seed, on a fixed clock and key, is always the same
+// cases with the same histories (event hashes cover the sealed records and letters).
+func TestDemoDigest(t *testing.T) {
+	for _, d := range demoDigests {
+		if testing.Short() && d.n > 1000 {
+			continue
+		}
+		path := filepath.Join(t.TempDir(), "d.db")
+		key := make([]byte, 32)
+		for i := range key {
+			key[i] = byte(i + 1)
+		}
+		if err := os.WriteFile(path+".key", key, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Date(2026, 3, 10, 10, 0, 0, 0, workflow.ChinaTZ)
+		s, err := store.Open(path, store.Options{Now: func() time.Time { return now }})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := office.GenerateDemo(s, d.n, d.seed); err != nil {
+			t.Fatal(err)
+		}
+		got := demoDigest(t, s)
+		s.Close()
+		if got != d.want {
+			t.Errorf("demo of %d cases, seed %d: digest %s, want %s", d.n, d.seed, got, d.want)
+		}
+	}
+}
+
+// demoDigest hashes every case (as read back), its event hashes and its enterprise's filing.
+func demoDigest(t *testing.T, s *store.Store) string {
+	t.Helper()
+	h := sha256.New()
+	list := s.Snapshot().List()
+	for id := uint32(1); id <= uint32(len(list)); id++ {
+		c, err := s.Case(id)
+		if err != nil {
+			t.Fatalf("case %d: %v", id, err)
+		}
+		b, _ := json.Marshal(c)
+		h.Write(b)
+		evs, err := s.Events(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, ev := range evs {
+			fmt.Fprintf(h, "|%d:%s", ev.Seq, ev.Hash)
+		}
+		f, _ := s.Filing(c.Enterprise.CreditCode)
+		fmt.Fprintf(h, "|%v\n", f.Cases)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}

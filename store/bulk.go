@@ -1,0 +1,204 @@
+package store
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/workflow"
+)
+
+// Bulk loading: many cases, built elsewhere by the workflow engine (the demo office in
+// internal/office), written in large transactions instead of one per action. The store
+// keeps its part as on the ordinary write path: ids and case numbers, letters, the hash
+// chain, sealing, summaries, filings and the anchor log.
+
+// Bulk is a bulk load in progress (BulkLoad).
+type Bulk struct {
+	s       *Store
+	pending chan error // the Put being written, if any
+	err     error      // the first write that failed
+	wrote   bool
+}
+
+// BulkLoad runs load, which reserves ids for new cases, builds them and puts them
+// through b. Each Put is one transaction; interactive writes may run between them. The
+// summaries are reloaded once at the end.
+func (s *Store) BulkLoad(load func(b *Bulk) error) error {
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	if err := s.writable(); err != nil {
+		return err
+	}
+	b := &Bulk{s: s}
+	err := load(b)
+	if werr := b.wait(); err == nil {
+		err = werr
+	}
+	if b.wrote {
+		if lerr := s.loadSummaries(); err == nil {
+			err = lerr
+		}
+	}
+	return err
+}
+
+// CaseNumber is a new case's id and number.
+type CaseNumber struct {
+	ID uint32
+	No string
+}
+
+// Reserve gives new cases, received at the times given, their ids and case numbers, in
+// order, as Create would (one transaction).
+func (b *Bulk) Reserve(received []time.Time) ([]CaseNumber, error) {
+	s := b.s
+	out := make([]CaseNumber, len(received))
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	err := s.update(func(tx *bolt.Tx) error {
+		cb := tx.Bucket(bCases)
+		for i, t := range received {
+			seq, err := cb.NextSequence()
+			if err != nil {
+				return err
+			}
+			year := t.In(workflow.ChinaTZ).Year()
+			n, err := nextYearSeq(tx, year)
+			if err != nil {
+				return err
+			}
+			out[i] = CaseNumber{ID: uint32(seq), No: workflow.CaseNo(year, n)}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// BulkCase is one new case's records as they are made, event by event, for Put. Many
+// goroutines may each make their own.
+type BulkCase struct {
+	s      *Store
+	c      workflow.Case
+	events [][]byte // stored forms, by sequence
+	hashes []string
+}
+
+// NewCase starts a case's records.
+func (b *Bulk) NewCase() *BulkCase { return &BulkCase{s: b.s} }
+
+// Add takes the next event of the case as the engine made it (Rules().Apply), with the
+// case it left, from the create event on. Like Apply it renders the event's letter,
+// chains, seals and hashes it: ev comes back completed as Apply would return it.
+func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
+	if c.ID == 0 || ev.CaseID != c.ID || ev.Seq != len(bc.events)+1 || (len(bc.events) > 0 && c.ID != bc.c.ID) {
+		return fmt.Errorf("bulk load: event %d of case %d does not follow %d events of case %d", ev.Seq, ev.CaseID, len(bc.events), bc.c.ID)
+	}
+	prev := ""
+	if n := len(bc.hashes); n > 0 {
+		prev = bc.hashes[n-1]
+	}
+	eb, err := bc.s.chainEvent(c, ev, prev)
+	if err != nil {
+		return err
+	}
+	bc.events = append(bc.events, eb)
+	bc.hashes = append(bc.hashes, ev.Hash)
+	bc.c = *c
+	return nil
+}
+
+// Case is the case as its last event left it.
+func (bc *BulkCase) Case() workflow.Case { return bc.c }
+
+// Put writes the cases in one transaction, in the order given: their records and
+// summaries, their enterprises' filings and the anchor entry of their events. Each must
+// be new, its id given by Reserve. Put returns once the previous Put's transaction has
+// committed (with that one's error), so the caller may build more cases while these are
+// written; BulkLoad waits for the last.
+func (b *Bulk) Put(cases ...*BulkCase) error {
+	if err := b.wait(); err != nil {
+		return err
+	}
+	done := make(chan error, 1)
+	b.pending, b.wrote = done, true
+	go func() { done <- b.s.bulkWrite(cases) }()
+	return nil
+}
+
+// wait waits for the Put in flight; a failed write fails every later Put.
+func (b *Bulk) wait() error {
+	if b.pending != nil {
+		if err := <-b.pending; b.err == nil {
+			b.err = err
+		}
+		b.pending = nil
+	}
+	return b.err
+}
+
+func (s *Store) bulkWrite(cases []*BulkCase) error {
+	recs, sums := make([][]byte, len(cases)), make([][]byte, len(cases))
+	err := parallelErr(len(cases), func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			c := &cases[i].c
+			if len(cases[i].events) == 0 {
+				return errors.New("bulk load: a case without events")
+			}
+			var err error
+			if recs[i], err = s.caseRecord(c); err != nil {
+				return err
+			}
+			sums[i] = summaryRecord(c, s.keys.idToken(c.ID, c.Agent.IDNumber))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	if s.closed.Load() {
+		return ErrClosed
+	}
+	err = s.update(func(tx *bolt.Tx) error {
+		// A bulk load appends in key order: fill the pages (bbolt's default leaves half
+		// of every page empty). Cases still change later, so theirs keep room.
+		cb, eb, sb := tx.Bucket(bCases), tx.Bucket(bEvents), tx.Bucket(bSums)
+		eb.FillPercent, sb.FillPercent, cb.FillPercent = 1.0, 1.0, 0.9
+		for i, bc := range cases {
+			c := &bc.c
+			k := u32(c.ID)
+			if cb.Get(k) != nil {
+				return fmt.Errorf("bulk load: case %d exists", c.ID)
+			}
+			if err := cb.Put(k, recs[i]); err != nil {
+				return err
+			}
+			for j, ev := range bc.events {
+				if err := eb.Put(eventKey(c.ID, j+1), ev); err != nil {
+					return err
+				}
+				s.anch.note(c.ID, j+1, bc.hashes[j])
+			}
+			if err := s.fileEnterprise(tx, c); err != nil {
+				return err
+			}
+			if err := sb.Put(k, sums[i]); err != nil {
+				return err
+			}
+		}
+		return s.anch.stage(tx, s.opts.Now())
+	})
+	s.anchorDone(err)
+	return err
+}
