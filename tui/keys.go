@@ -81,9 +81,9 @@ func NewKeyMap(lang string) KeyMap {
 		Newer:       b("↓", "key.newer", "down"),
 		Run:         b("enter", "key.run", "enter"),
 
-		Interrupt:   b("ctrl+c", "key.interrupt", "ctrl+c"),
-		Resume:      b("y", "key.resume", "y", "Y"),
-		Later:       b("n/esc", "key.later", "n", "N", "esc"),
-		Discard:     b("x", "key.discard", "x", "X"),
+		Interrupt: b("ctrl+c", "key.interrupt", "ctrl+c"),
+		Resume:    b("y", "key.resume", "y", "Y"),
+		Later:     b("n/esc", "key.later", "n", "N", "esc"),
+		Discard:   b("x", "key.discard", "x", "X"),
 	}
 }
