@@ -43,6 +43,9 @@ type Action struct {
 	Role    Role       `json:"role"`
 	At      time.Time  `json:"at"`
 	Comment string     `json:"comment,omitempty"`
+	// Law is the version of the legal rules the action was checked by (LawVersion when
+	// taken; 0 for actions stored before the version existed).
+	Law int `json:"law,omitempty"`
 
 	Intake       *Intake         `json:"intake,omitempty"`
 	Material     *MaterialUpdate `json:"material,omitempty"`

@@ -39,31 +39,55 @@ type Option struct {
 
 // Rules are the engine's settings that come from data (catalogue, publicity periods).
 type Rules struct {
-	// PublicityMonths is the minimum publicity period of an administrative penalty before
-	// repair may be requested, by tier (NDRC Order 36).
-	PublicityMonths map[string]int
+	// Publicity is the minimum publicity period of an administrative penalty before repair
+	// may be requested, by tier, versioned by the day the penalty was decided (newest
+	// first; the last applies to every earlier penalty): sources/sources.json.
+	Publicity []PublicityRule
 }
 
-// DefaultRules: minor penalties are not withheld (published at most 3 months), general ones
-// after 3 months, serious ones after 1 year.
+// DefaultRules: the publicity periods of the source book (NDRC Order 36 from 2026-04-01:
+// minor none, general 3 months, serious 1 year; earlier penalties follow the rules of their
+// time, whose figures are marked 待核实 in the data).
 func DefaultRules() Rules {
-	return Rules{PublicityMonths: map[string]int{"minor": 0, "general": 3, "serious": 12}}
+	return Rules{Publicity: Sources().Publicity}
 }
 
-// EarliestRepair is the first day repair of this record may be requested, or zero if any day.
+// LawVersion is the version of the legal rules an action is checked by. Apply stamps it
+// on every new action; an action stored before it (Law 0) replays by the rules of its time,
+// so a history written under the old rules still rebuilds.
+const LawVersion = 1
+
+// PublicityRule is the rule for a penalty decided on the record's date.
+func (r Rules) PublicityRule(rec Record) (PublicityRule, bool) {
+	d, err := ParseDate(rec.Date)
+	if err != nil {
+		return PublicityRule{}, false
+	}
+	day := Day(d)
+	for _, p := range r.Publicity {
+		if p.From == "" || day >= p.From {
+			return p, true
+		}
+	}
+	return PublicityRule{}, false
+}
+
+// EarliestRepair is the first day repair of this record may be requested, or zero if any
+// day: the decision date plus the tier's months, clamped to the month's end (民法典 art. 202).
 func (r Rules) EarliestRepair(rec Record) time.Time {
 	if rec.Type != "admin_penalty" {
 		return time.Time{}
 	}
-	months := r.PublicityMonths[rec.Tier]
+	p, ok := r.PublicityRule(rec)
+	if !ok {
+		return time.Time{}
+	}
+	months := p.Months[rec.Tier]
 	if months == 0 {
 		return time.Time{}
 	}
-	d, err := ParseDate(rec.Date)
-	if err != nil {
-		return time.Time{}
-	}
-	return d.AddDate(0, months, 0)
+	d, _ := ParseDate(rec.Date)
+	return AddMonths(d, months)
 }
 
 // stagesFor says where each action may be taken.
@@ -198,6 +222,14 @@ func (r Rules) Options(c *Case, actor Staff, now time.Time) []Option {
 // Apply takes action a on c and returns the new case and the event that records it. c is
 // not modified. actor is the authenticated staff member (a.Actor must be theirs).
 func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
+	if a.Law == 0 {
+		a.Law = LawVersion
+	}
+	return r.apply(c, actor, a)
+}
+
+// apply takes a as it is: Replay passes stored actions, whose Law says which rules held.
+func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	if a.Actor != actor.Name {
 		return c, Event{}, refuse("actor", "操作人与登录身份不符", "The action's actor is not the signed-in staff member")
 	}
@@ -372,6 +404,14 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 				return c, Event{}, refuse("avenues", "未知的救济途径 %s", "Unknown avenue %s", av, av)
 			}
 		}
+		if a.Law >= 1 {
+			for _, av := range d.Avenues {
+				if !AvenueAllowed(&c, av) {
+					return c, Event{}, refuse("avenue_source", "“%s”不适用于本案记录的来源（%s）", "%q does not apply to the sources of this case's records (%s)",
+						Label("avenue", av, "zh"), sourceNames(&c, "zh"), Label("avenue", av, "en"), sourceNames(&c, "en"))
+				}
+			}
+		}
 		if slices.Contains(d.Avenues, "await_expiry") && d.ExpiryDate != "" {
 			if _, err := ParseDate(d.ExpiryDate); err != nil {
 				return c, Event{}, refuse("expiry", "期满日期格式应为 YYYY-MM-DD", "The expiry date must be YYYY-MM-DD")
@@ -502,7 +542,7 @@ func (r Rules) Replay(events []Event) (Case, error) {
 	var c Case
 	for i, ev := range events {
 		actor := Staff{Name: ev.Action.Actor, Role: ev.Action.Role, Active: true}
-		n, _, err := r.Apply(c, actor, ev.Action)
+		n, _, err := r.apply(c, actor, ev.Action)
 		if err != nil {
 			return c, fmt.Errorf("event %d (%s): %w", i+1, ev.Kind, err)
 		}
@@ -527,4 +567,19 @@ func validEvidence(ref string) bool {
 		}
 	}
 	return true
+}
+
+// sourceNames lists the sources of c's records.
+func sourceNames(c *Case, lang string) string {
+	var out []string
+	for _, r := range c.Records {
+		if n := Label("source", r.Source, lang); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	sep := "、"
+	if lang == "en" {
+		sep = ", "
+	}
+	return strings.Join(out, sep)
 }

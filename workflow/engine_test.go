@@ -858,6 +858,7 @@ func TestEnginePublicityPeriod(t *testing.T) {
 	// Too early is a formal-review reason to decline.
 	d := engAct(workflow.ActDecline, engT("2026-03-03 10:00"))
 	d.Decline.Reason = "publicity_period"
+	d.Decline.Avenues = []string{"creditchina_repair"} // a Credit China penalty: no PBOC complaint (条例 art. 2)
 	w.do(engLi, d).stage(workflow.StageDeclined)
 
 	// A case with a serious and a minor penalty waits for the serious one.
@@ -1255,7 +1256,7 @@ func TestEngineDeclineWalks(t *testing.T) {
 		}).
 		act(engLi, workflow.ActDecline, engT("2026-03-05 10:00"), func(a *workflow.Action) {
 			a.Decline = &workflow.Decline{Reason: "record_accurate", Explanation: "经向银行核实，逾期记录准确",
-				Avenues: []string{"pbc_complaint", "reconsideration_litigation"}}
+				Avenues: []string{"pbc_complaint", "civil_suit"}}
 		}).stage(workflow.StageDeclined)
 	engReplayCheck(t, inv)
 	if inv.c.Decline.From != workflow.StageInvestigating {

@@ -23,19 +23,20 @@ func Keys(kind string) []string {
 }
 
 var enumOrder = map[string][]string{
-	"source":        {"pbc", "baihang", "pudao", "creditchina", "court", "tax", "other"},
+	"source":        {"pbc", "baihang", "pudao", "creditchina", "gsxt", "court", "tax", "other"},
 	"record_type":   {"overdue_loan", "admin_penalty", "guarantee", "tax_arrears", "court_dishonest", "identity_error"},
 	"problem":       {"wrong_data", "outdated", "non_malicious_overdue", "corrected_dishonest", "identity_misuse"},
 	"tier":          {"minor", "general", "serious"},
 	"reason_formal": {"out_of_scope", "whitewash", "publicity_period"},
 	"reason":        {"out_of_scope", "whitewash", "publicity_period", "record_accurate", "insufficient_evidence", "other"},
-	"avenue":        {"institution_dispute", "pbc_complaint", "creditchina_appeal", "reconsideration_litigation", "await_expiry"},
-	"channel":       {"pbc_dispute", "baihang", "pudao", "creditchina", "institution", "court", "tax"},
-	"outcome":       {"corrected", "partly_corrected", "not_corrected", "unconfirmed"},
-	"notify":        {"letter", "email", "phone", "sms", "in_person"},
-	"method":        {"phone", "letter", "onsite", "system", "document"},
-	"result":        {"confirmed_wrong", "confirmed_accurate", "cannot_determine"},
-	"contact":       {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
+	"avenue": {"institution_dispute", "pbc_complaint", "civil_suit", "creditchina_repair", "creditchina_appeal", "gsxt_repair",
+		"court_correction", "court_review", "tax_reassessment", "reconsideration_litigation", "await_expiry"},
+	"channel": {"pbc_dispute", "baihang", "pudao", "creditchina", "gsxt", "institution", "court", "tax"},
+	"outcome": {"corrected", "partly_corrected", "not_corrected", "unconfirmed"},
+	"notify":  {"letter", "email", "phone", "sms", "in_person"},
+	"method":  {"phone", "letter", "onsite", "system", "document"},
+	"result":  {"confirmed_wrong", "confirmed_accurate", "cannot_determine"},
+	"contact": {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
 }
 
 var labels = map[string][2]string{
@@ -79,6 +80,7 @@ var labels = map[string][2]string{
 	"source.baihang":     {"百行征信", "Baihang Credit"},
 	"source.pudao":       {"朴道征信", "Pudao Credit"},
 	"source.creditchina": {"信用中国", "Credit China"},
+	"source.gsxt":        {"国家企业信用信息公示系统", "National Enterprise Credit Information Publicity System"},
 	"source.court":       {"法院失信被执行人名单", "Court dishonest-debtor list"},
 	"source.tax":         {"税务纳税信用", "Tax credit rating"},
 	"source.other":       {"其他", "Other"},
@@ -109,16 +111,23 @@ var labels = map[string][2]string{
 
 	"avenue.institution_dispute":        {"向报送机构提出异议", "Dispute with the reporting institution"},
 	"avenue.pbc_complaint":              {"向人民银行分支机构投诉(受理后30日内答复)", "Complain to the PBOC branch (answered within 30 days)"},
+	"avenue.civil_suit":                 {"向人民法院提起诉讼", "Sue in a people's court"},
+	"avenue.creditchina_repair":         {"最短公示期届满后在信用中国申请信用修复", "Apply for repair on Credit China after the minimum publicity period"},
 	"avenue.creditchina_appeal":         {"通过信用中国网站提出异议申诉", "Objection via the Credit China website"},
+	"avenue.gsxt_repair":                {"通过国家企业信用信息公示系统申请信用修复", "Apply for repair through the enterprise credit publicity system"},
+	"avenue.court_correction":           {"向执行法院提交书面纠正申请", "Written request for correction to the enforcing court"},
+	"avenue.court_review":               {"向上一级法院申请复议", "Review by the next higher court"},
+	"avenue.tax_reassessment":           {"向主管税务机关申请纳税信用复评", "Tax credit re-rating by the tax authority"},
 	"avenue.reconsideration_litigation": {"依法申请行政复议或提起行政诉讼", "Administrative reconsideration or litigation"},
-	"avenue.await_expiry":               {"等待不良信息保存期限届满后自动删除", "Wait for the record to expire"},
+	"avenue.await_expiry":               {"等待保存或公示期限届满", "Wait for the retention or publicity period to end"},
 
 	"channel.pbc_dispute": {"征信中心异议申请", "PBOC credit centre dispute"},
 	"channel.baihang":     {"百行征信异议", "Baihang dispute"},
 	"channel.pudao":       {"朴道征信异议", "Pudao dispute"},
 	"channel.creditchina": {"信用中国信用修复", "Credit China repair"},
+	"channel.gsxt":        {"国家企业信用信息公示系统信用修复", "Enterprise credit publicity system repair"},
 	"channel.institution": {"报送机构更正", "Reporting institution correction"},
-	"channel.court":       {"法院屏蔽/删除申请", "Court removal request"},
+	"channel.court":       {"向执行法院申请纠正", "Correction request to the enforcing court"},
 	"channel.tax":         {"税务机关信用修复", "Tax authority repair"},
 
 	"outcome.corrected":        {"已更正", "Corrected"},

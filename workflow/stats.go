@@ -290,7 +290,7 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 			st.Open++
 			l := loadOf(c.Owner)
 			l.Open++
-			if due := sla.DueOf(c, cal); !due.At.IsZero() && !due.Paused && now.After(due.At) {
+			if sla.Breached(sla.DueOf(c, cal), cal, now) {
 				l.Overdue++
 				if current {
 					breached[i] = true
