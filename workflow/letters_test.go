@@ -222,7 +222,7 @@ func TestLetterContent(t *testing.T) {
 	// A PBOC record: the 条例's avenues (arts. 25, 26 incl. a civil suit), never Credit China
 	// or administrative reconsideration, which do not apply to a bank's record.
 	mustHave(d, "经核实记录准确。银行回函", "30日内书面答复", "直接向人民法院提起诉讼", "2030年9月15日届满", "确认无误", "2026年3月12日")
-	mustNot(d, "特别提示", "信用中国", "行政复议", "第十六条", "5年")
+	mustNot(d, "特别提示", "信用中国", "行政复议", "第十六条", "保存5年")
 	de := render("decline", &declined, "en")
 	mustHave(de, "Record verified as accurate.", "within 30 days", "15 September 2030")
 
