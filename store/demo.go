@@ -418,7 +418,7 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 		markAll(-1)
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "whitewash",
 			Explanation: "该逾期记录真实发生且非因不可抗力，企业要求删除真实失信信息，不属于信用修复范围。",
-			Avenues:     []string{"institution_dispute", "pbc_complaint", "await_expiry"}, ExpiryDate: workflow.Day(recDate.AddDate(5, 0, 0))}})
+			Avenues:     workflow.DefaultAvenues(&c)}})
 		return c, nil
 	}
 	// Some applicants forget things: a one-time notice, then the rest arrives.
@@ -460,7 +460,7 @@ func (s *Store) demoCase(tx *bolt.Tx, p *demoPlan, now time.Time) (c workflow.Ca
 		Contact: "bank", Method: "letter", Result: result, Evidence: fmt.Sprintf("HX-%d-%05d", year, r.IntN(100000))}})
 	if accurate {
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "record_accurate",
-			Explanation: "经向报送机构核实，该记录与原始凭证一致，不存在错误。", Avenues: []string{"pbc_complaint", "reconsideration_litigation"}}})
+			Explanation: "经向报送机构核实，该记录与原始凭证一致，不存在错误。", Avenues: workflow.DefaultAvenues(&c)}})
 		return c, nil
 	}
 	if depth <= 4 {

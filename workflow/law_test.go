@@ -1,0 +1,370 @@
+package workflow_test
+
+import (
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"repairdesk/workflow"
+)
+
+// Tests of issue 15 ("true to the law"). Each names its source; the facts and their
+// confidence are in sources/sources.json.
+
+func lawRecord(src, typ string) workflow.Record {
+	r := workflow.Record{Source: src, Type: typ, Institution: "某机构", Date: "2025-12-01", AmountFen: 100_000, Problem: "wrong_data"}
+	if typ == "admin_penalty" {
+		r.Tier, r.Problem = "general", "corrected_dishonest"
+	}
+	return r
+}
+
+// lawInvestigating is a case of one record at the investigating stage with one finding.
+func lawInvestigating(t *testing.T, rec workflow.Record) *engWalk {
+	t.Helper()
+	return engStart(t, engLi, engIntake(engGoodCode, rec), engT("2026-03-02 09:00")).
+		completeMaterials(engLi, engT("2026-03-02 09:30")).
+		act(engLi, workflow.ActAccept, engT("2026-03-03 09:00")).
+		act(engLi, workflow.ActAddFinding, engT("2026-03-04 09:00"))
+}
+
+// lawSubmitted walks a case of one record to the submitted stage, submitted at `at`
+// through channel.
+func lawSubmitted(t *testing.T, rec workflow.Record, channel string, at time.Time) *engWalk {
+	t.Helper()
+	return lawInvestigating(t, rec).
+		act(engLi, workflow.ActProposeRepair, engT("2026-03-05 09:00")).
+		act(engWang, workflow.ActApprove, engT("2026-03-06 09:00")).
+		act(engLi, workflow.ActSubmitCorrection, at, func(a *workflow.Action) {
+			a.Submission = &workflow.Submission{Channel: channel, Reference: "REF-1"}
+		}).stage(workflow.StageSubmitted)
+}
+
+func lawDecline(avenues ...string) func(*workflow.Action) {
+	return func(a *workflow.Action) {
+		a.Decline = &workflow.Decline{Reason: "record_accurate", Explanation: "经核实记录准确", Avenues: avenues}
+	}
+}
+
+// The data file covers every source, including GSXT (国办发〔2025〕22号: market-supervision
+// repair goes through GSXT), and every figure says how sure it is.
+func TestLawSourcesData(t *testing.T) {
+	b := workflow.Sources()
+	for _, k := range workflow.Keys("source") {
+		s := b.Source(k)
+		if s.Key != k {
+			t.Errorf("source %s has no entry", k)
+		}
+		if s.Limit.Status == "" || s.Free.Status == "" {
+			t.Errorf("source %s: a figure without a status", k)
+		}
+		if k != "other" && len(s.Avenues) == 0 {
+			t.Errorf("source %s offers no avenue", k)
+		}
+	}
+	if b.Source("gsxt").Key != "gsxt" || workflow.Label("source", "gsxt", "zh") != "国家企业信用信息公示系统" {
+		t.Errorf("GSXT is not a source")
+	}
+	// Hand-read from the fact sheet: 条例 art. 25 20 natural days (primary); 信用中国 10
+	// working days (国办发〔2025〕22号, secondary); enforcing court 15 days (最高法 若干规定
+	// art. 12, secondary); GSXT, tax and the 信用中国 objection unverified.
+	for _, x := range []struct {
+		src     string
+		days    int
+		natural bool
+		status  string
+	}{
+		{"pbc", 20, true, workflow.StatusPrimary}, {"baihang", 20, true, workflow.StatusPrimary}, {"pudao", 20, true, workflow.StatusPrimary},
+		{"creditchina", 10, false, workflow.StatusSecondary}, {"court", 15, true, workflow.StatusSecondary},
+		{"gsxt", 0, false, workflow.StatusUnverified}, {"tax", 0, false, workflow.StatusUnverified},
+	} {
+		l := b.Source(x.src).Limit
+		if l.Days != x.days || l.Natural != x.natural || l.Status != x.status || l.Starts != "submit_correction" {
+			t.Errorf("%s limit = %+v, want %d natural=%v %s from submit_correction", x.src, l, x.days, x.natural, x.status)
+		}
+	}
+	if a, _ := b.Avenue("creditchina_appeal"); a.Status != workflow.StatusUnverified {
+		t.Errorf("the 信用中国 objection's limit is unverified, got %s", a.Status)
+	}
+	// A broken file is refused: an avenue a source names must have its text.
+	var raw map[string]any
+	data, _ := json.Marshal(b)
+	_ = json.Unmarshal(data, &raw)
+	raw["avenues"] = []any{}
+	bad, _ := json.Marshal(raw)
+	if _, err := workflow.ParseSources(bad); err == nil {
+		t.Errorf("a source book without avenue texts was accepted")
+	}
+}
+
+// Avenues come from the source. 征信业管理条例 art. 2 (last paragraph) excludes what state
+// bodies publish: no art. 25/26 avenue for 信用中国, GSXT, court or tax records; 行政复议 is
+// not an avenue against a bank's record or a court's enforcement act.
+func TestLawAvenuesBySource(t *testing.T) {
+	for _, x := range []struct {
+		rec  workflow.Record
+		want []string
+	}{
+		{lawRecord("pbc", "overdue_loan"), []string{"institution_dispute", "pbc_complaint", "civil_suit"}},
+		{lawRecord("baihang", "overdue_loan"), []string{"institution_dispute", "pbc_complaint", "civil_suit"}},
+		{lawRecord("creditchina", "admin_penalty"), []string{"creditchina_repair", "creditchina_appeal", "reconsideration_litigation"}},
+		{lawRecord("gsxt", "admin_penalty"), []string{"gsxt_repair", "reconsideration_litigation"}},
+		{lawRecord("court", "court_dishonest"), []string{"court_correction", "court_review"}},
+		{lawRecord("tax", "tax_arrears"), []string{"tax_reassessment", "reconsideration_litigation"}},
+	} {
+		c := workflow.Case{Records: []workflow.Record{x.rec}}
+		if got := workflow.DefaultAvenues(&c); strings.Join(got, ",") != strings.Join(x.want, ",") {
+			t.Errorf("%s: default avenues %v, want %v", x.rec.Source, got, x.want)
+		}
+	}
+
+	// The engine refuses an avenue that does not apply, in both languages.
+	cc := lawInvestigating(t, lawRecord("creditchina", "admin_penalty"))
+	for _, av := range []string{"pbc_complaint", "institution_dispute", "court_correction"} {
+		a := engAct(workflow.ActDecline, engT("2026-03-05 09:00"))
+		lawDecline(av)(&a)
+		r := engRefused(t, cc.c, engLi, a, "avenue_source")
+		if !strings.Contains(r.ZH, "信用中国") || !strings.Contains(r.EN, "Credit China") {
+			t.Errorf("refusal does not name the source: %s / %s", r.ZH, r.EN)
+		}
+	}
+	court := lawInvestigating(t, lawRecord("court", "court_dishonest"))
+	a := engAct(workflow.ActDecline, engT("2026-03-05 09:00"))
+	lawDecline("reconsideration_litigation")(&a)
+	engRefused(t, court.c, engLi, a, "avenue_source")
+	bank := lawInvestigating(t, lawRecord("pbc", "overdue_loan"))
+	a = engAct(workflow.ActDecline, engT("2026-03-05 09:00"))
+	lawDecline("reconsideration_litigation")(&a)
+	engRefused(t, bank.c, engLi, a, "avenue_source")
+	// What applies is accepted, and the case replays.
+	court.act(engLi, workflow.ActDecline, engT("2026-03-05 09:00"), lawDecline("court_correction", "court_review")).stage(workflow.StageDeclined)
+	engReplayCheck(t, court)
+}
+
+// An action stored before the law version (Law 0) replays by the rules of its time, so a
+// history with a decline naming the old avenues still rebuilds.
+func TestLawOldHistoryReplays(t *testing.T) {
+	w := lawInvestigating(t, lawRecord("creditchina", "admin_penalty"))
+	a := engAct(workflow.ActDecline, engT("2026-03-05 09:00"))
+	lawDecline("pbc_complaint", "reconsideration_litigation")(&a)
+	a.Actor, a.Role, a.Law = engLi.Name, engLi.Role, 0
+	events := append([]workflow.Event(nil), w.events...)
+	for i := range events {
+		events[i].Action.Law = 0
+	}
+	events = append(events, workflow.Event{Kind: workflow.ActDecline, Action: a})
+	c, err := workflow.DefaultRules().Replay(events)
+	if err != nil || c.Stage != workflow.StageDeclined {
+		t.Fatalf("an old history no longer replays: %v (stage %s)", err, c.Stage)
+	}
+	// The same action taken today carries the law version and is refused.
+	a.Law = 0
+	if _, _, err := workflow.DefaultRules().Apply(w.c, engLi, a); engCodeOf(err) != "avenue_source" {
+		t.Errorf("the old avenues applied today: %v", err)
+	}
+	cm := engAct(workflow.ActComment, engT("2026-03-05 09:00"))
+	cm.Actor = engLi.Name
+	if _, ev, err := workflow.DefaultRules().Apply(w.c, engLi, cm); err != nil || ev.Action.Law != workflow.LawVersion {
+		t.Errorf("a new action is stored with law %d, want %d", ev.Action.Law, workflow.LawVersion)
+	}
+}
+
+// The letters: a 信用中国 decline cites neither art. 25 nor 26, offers repair on 信用中国 and
+// says the official channel is free (国办发〔2025〕22号: repair is a free public service); a
+// court decline offers the written 纠正 request and the 复议 at the higher court, never
+// 行政复议; no letter claims art. 16's five years for an enterprise record.
+func TestLawDeclineLetters(t *testing.T) {
+	ls := workflow.DefaultLetters()
+	render := func(w *engWalk, lang string) string {
+		t.Helper()
+		l, err := ls.Render("decline", &w.c, workflow.LetterSettings{Agency: "某机构"}, lang, engT("2026-03-06 09:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l.Body
+	}
+	cc := lawInvestigating(t, lawRecord("creditchina", "admin_penalty"))
+	cc.act(engLi, workflow.ActDecline, engT("2026-03-05 09:00"), lawDecline(workflow.DefaultAvenues(&cc.c)...))
+	zh := render(cc, "zh")
+	for _, want := range []string{"申请信用修复", "10个工作日", "不收取任何费用", "行政复议"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("信用中国 decline lacks %q:\n%s", want, zh)
+		}
+	}
+	for _, not := range []string{"第二十五条", "第二十六条", "人民银行"} {
+		if strings.Contains(zh, not) {
+			t.Errorf("信用中国 decline cites %q:\n%s", not, zh)
+		}
+	}
+	if en := render(cc, "en"); !strings.Contains(en, "free of charge") || strings.Contains(en, "art. 25") {
+		t.Errorf("English 信用中国 decline:\n%s", en)
+	}
+
+	court := lawInvestigating(t, lawRecord("court", "court_dishonest"))
+	court.act(engLi, workflow.ActDecline, engT("2026-03-05 09:00"), lawDecline(workflow.DefaultAvenues(&court.c)...))
+	zh = render(court, "zh")
+	for _, want := range []string{"执行法院提交书面纠正申请", "15日内审查", "3个工作日内纠正", "10日内向上一级人民法院申请复议"} {
+		if !strings.Contains(zh, want) {
+			t.Errorf("court decline lacks %q:\n%s", want, zh)
+		}
+	}
+	for _, not := range []string{"行政复议", "行政诉讼", "第二十六条", "不收取任何费用"} { // free: unverified for courts
+		if strings.Contains(zh, not) {
+			t.Errorf("court decline has %q:\n%s", not, zh)
+		}
+	}
+
+	bank := lawInvestigating(t, lawRecord("pbc", "overdue_loan"))
+	bank.act(engLi, workflow.ActDecline, engT("2026-03-05 09:00"), lawDecline("pbc_complaint", "await_expiry"))
+	zh = render(bank, "zh")
+	if strings.Contains(zh, "第十六条") || strings.Contains(zh, "保存5年") {
+		t.Errorf("the decline claims art. 16's five years for an enterprise:\n%s", zh)
+	}
+	if strings.Contains(render(bank, "en"), "5 years") {
+		t.Errorf("the English decline claims five years")
+	}
+}
+
+// Unverified figures carry the 待核实 mark a supervisor sees in the decline form.
+func TestLawUnverifiedMarks(t *testing.T) {
+	if l := workflow.AvenueLabel("creditchina_appeal", "zh"); !strings.Contains(l, "待核实") {
+		t.Errorf("the 信用中国 objection (limit unverified) has no mark: %s", l)
+	}
+	if l := workflow.AvenueLabel("tax_reassessment", "en"); !strings.Contains(l, "unverified") {
+		t.Errorf("the tax re-rating has no mark: %s", l)
+	}
+	if l := workflow.AvenueLabel("pbc_complaint", "zh"); strings.Contains(l, "待核实") {
+		t.Errorf("art. 26 is primary, yet marked: %s", l)
+	}
+}
+
+// Two clocks. The external body's limit runs from submit_correction, by the source's own
+// figure; the submitted stage is overdue only when it runs out.
+func TestLawExternalClock(t *testing.T) {
+	cal := workflow.DefaultCalendar()
+	sla := workflow.DefaultSLA()
+	for _, x := range []struct {
+		name, src, typ, channel, submit, due string
+		why                                  string
+	}{
+		// 条例 art. 25: Fri 20 March + 20 natural days = Thu 9 April, a working day.
+		{"pbc", "pbc", "overdue_loan", "pbc_dispute", "2026-03-20 10:00", "2026-04-09", "20 days"},
+		// Tue 17 March + 20 = Mon 6 April, 清明 (4–6 April off): ends Tue 7 April (民法典 art. 203).
+		{"pbc holiday", "pbc", "overdue_loan", "pbc_dispute", "2026-03-17 10:00", "2026-04-07", "rolled over 清明"},
+		// 信用中国 10 working days from Fri 20 March: 23–27, 30, 31, 1, 2, 3 April.
+		{"creditchina", "creditchina", "admin_penalty", "creditchina", "2026-03-20 10:00", "2026-04-03", "10 working days"},
+		// Court 15 days from Wed 16 September = Thu 1 October, 国庆 (1–7 October off): Thu 8 October.
+		{"court", "court", "court_dishonest", "court", "2026-09-16 10:00", "2026-10-08", "rolled over 国庆"},
+	} {
+		w := lawSubmitted(t, lawRecord(x.src, x.typ), x.channel, engT(x.submit))
+		d := sla.DueOf(&w.c, cal)
+		if d.Kind != "external" || d.Source != x.src || !d.At.Equal(engEnd(x.due)) || d.Unverified {
+			t.Errorf("%s: due %+v, want external %s (%s)", x.name, d, x.due, x.why)
+		}
+		// Not overdue the day the due day ends, overdue the day after.
+		if sla.Breached(d, cal, engEnd(x.due)) || !sla.Breached(d, cal, engEnd(x.due).Add(time.Hour)) {
+			t.Errorf("%s: overdue around %s wrong", x.name, x.due)
+		}
+	}
+	// The old stage limit (10 working days from 20 March = 3 April) no longer makes a PBOC
+	// submission overdue on 7 April, inside the institution's 20 days.
+	w := lawSubmitted(t, lawRecord("pbc", "overdue_loan"), "pbc_dispute", engT("2026-03-20 10:00"))
+	if sla.Breached(sla.DueOf(&w.c, cal), cal, engT("2026-04-07 09:00")) {
+		t.Errorf("a PBOC submission is overdue before the institution's 20 days ran out")
+	}
+	// GSXT's limit is unverified: the agency's follow-up (10 working days) with the mark.
+	g := lawSubmitted(t, lawRecord("gsxt", "admin_penalty"), "gsxt", engT("2026-03-20 10:00"))
+	if d := sla.DueOf(&g.c, cal); !d.Unverified || d.Kind != "external" || !d.At.Equal(engEnd("2026-04-03")) {
+		t.Errorf("GSXT due %+v, want unverified follow-up 2026-04-03", d)
+	}
+	// A summary carries no submission: the records' sources and the stage's start give the
+	// same answer.
+	bare := workflow.Case{Stage: workflow.StageSubmitted, StageSince: engT("2026-03-20 10:00"), Records: []workflow.Record{{Source: "pbc"}}}
+	if d := sla.DueOf(&bare, cal); !d.At.Equal(engEnd("2026-04-09")) {
+		t.Errorf("summary due %+v, want 2026-04-09", d)
+	}
+}
+
+// The agency's overall limit is the sum of its stages before submission, the same working
+// days for every source (it was 20 natural days for the PBOC and 13 working days for
+// 信用中国, the external bodies' figures on the agency's clock).
+func TestLawAgencyLimitConsistent(t *testing.T) {
+	sla := workflow.DefaultSLA()
+	want := sla.PreSubmissionDays("") // 5 + 10 + 3 + 2
+	if want != 20 {
+		t.Fatalf("stages before submission add up to %d, want 20", want)
+	}
+	for _, k := range workflow.Keys("source") {
+		l, ok := sla.Case[k]
+		if !ok || l.Days != want || l.Natural {
+			t.Errorf("overall limit for %s = %+v, want %d working days", k, l, want)
+		}
+	}
+}
+
+// 民法典 art. 202: counted by months, a period with no corresponding day ends on the
+// month's last day. NDRC Order 36: general penalties 3 months, serious 1 year.
+func TestLawMonthArithmetic(t *testing.T) {
+	for _, x := range []struct{ from, want string }{
+		{"2025-11-30", "2026-02-28"}, {"2025-12-31", "2026-03-31"}, {"2023-11-30", "2024-02-29"}, {"2026-01-15", "2026-04-15"},
+	} {
+		f, _ := workflow.ParseDate(x.from)
+		if got := workflow.Day(workflow.AddMonths(f, 3)); got != x.want {
+			t.Errorf("%s + 3 months = %s, want %s", x.from, got, x.want)
+		}
+	}
+	rules := workflow.DefaultRules()
+	for _, x := range []struct{ tier, date, want string }{
+		{"general", "2025-11-30", "2026-02-28"}, // was 2026-03-02
+		{"serious", "2024-02-29", "2025-02-28"},
+		{"general", "2026-05-31", "2026-08-31"},
+	} {
+		rec := engPenalty(x.tier, x.date)
+		if got := workflow.Day(rules.EarliestRepair(rec)); got != x.want {
+			t.Errorf("EarliestRepair(%s %s) = %s, want %s", x.tier, x.date, got, x.want)
+		}
+	}
+}
+
+// Publicity minimums are versioned by the penalty's decision date: NDRC Order 36 from
+// 2026-04-01; earlier penalties follow the rules of their time, whose figures are 待核实.
+func TestLawPublicityVersions(t *testing.T) {
+	rules := workflow.DefaultRules()
+	p, ok := rules.PublicityRule(engPenalty("general", "2026-04-01"))
+	if !ok || p.From != "2026-04-01" || !strings.Contains(p.Basis, "第36号") || p.Status == workflow.StatusUnverified {
+		t.Errorf("a penalty of 2026-04-01 follows %+v", p)
+	}
+	p, ok = rules.PublicityRule(engPenalty("general", "2026-03-31"))
+	if !ok || p.From != "" || p.Status != workflow.StatusUnverified {
+		t.Errorf("a penalty of 2026-03-31 follows %+v, want the earlier rule marked unverified", p)
+	}
+}
+
+// The result letter's "check from" date follows the source's own limit: the enforcing
+// court 15 days (was 20, with no basis); tax, unverified, states no period.
+func TestLawResultLetterCheck(t *testing.T) {
+	ls := workflow.DefaultLetters()
+	for _, x := range []struct {
+		src, typ, channel, want, not string
+	}{
+		// Submitted Fri 20 March + 15 = Sat 4 April, 清明 → Tue 7 April.
+		{"court", "court_dishonest", "court", "请自2026年4月7日起查询", "20日内"},
+		{"tax", "tax_arrears", "tax", "请自2026年4月1日起查询", "工作日内"}, // the letter's own date
+	} {
+		w := lawSubmitted(t, lawRecord(x.src, x.typ), x.channel, engT("2026-03-20 10:00")).
+			act(engLi, workflow.ActRecordOutcome, engT("2026-04-01 09:00"), func(a *workflow.Action) {
+				a.Outcome = &workflow.Outcome{Result: "unconfirmed"}
+			})
+		l, err := ls.Render("result", &w.c, workflow.LetterSettings{Agency: "某机构"}, "zh", engT("2026-04-01 10:00"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(l.Body, x.want) || strings.Contains(l.Body, x.not) {
+			t.Errorf("%s result letter: want %q, not %q:\n%s", x.src, x.want, x.not, l.Body)
+		}
+		if x.src == "court" && (strings.Contains(l.Body, "行政复议") || !strings.Contains(l.Body, "纠正申请")) {
+			t.Errorf("court result letter avenues:\n%s", l.Body)
+		}
+	}
+}
