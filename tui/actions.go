@@ -134,6 +134,9 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 	case workflow.ActProposeRepair:
 		f.text("conclusion", c.T("f.conclusion"), true, nil)
 		f.text("plan", c.T("f.plan"), false, nil)
+		// A current 确认无误 finding: a supervisor proposes only with a reason.
+		accurate := slices.ContainsFunc(cs.CurrentFindings(), func(x workflow.Finding) bool { return x.Result == "confirmed_accurate" })
+		f.text("override", c.T("f.override"), false, nil).visible = func(*form) bool { return accurate }
 	case workflow.ActDecline:
 		reasons := "reason"
 		if cs.Stage == workflow.StageFormalReview {
@@ -196,7 +199,7 @@ func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
 	case workflow.ActAddFinding:
 		a.Finding = &workflow.Finding{Checked: f.val("checked"), Contact: f.val("contact"), Method: f.val("method"), Result: f.val("result"), Evidence: f.val("evidence")}
 	case workflow.ActProposeRepair:
-		a.Proposal = &workflow.Proposal{Conclusion: f.val("conclusion"), Plan: f.val("plan")}
+		a.Proposal = &workflow.Proposal{Conclusion: f.val("conclusion"), Plan: f.val("plan"), Override: f.val("override")}
 	case workflow.ActDecline:
 		var av []string
 		if v := f.val("avenues"); v != "" {

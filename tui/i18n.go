@@ -207,6 +207,7 @@ var catalogue = map[string][2]string{
 	"f.evidence":             {"证据(sha256:…或编号)", "Evidence (sha256:… or ref.)"},
 	"f.conclusion":           {"调查结论", "Conclusion"},
 	"f.plan":                 {"修复方案", "Repair plan"},
+	"f.override":             {"确认无误仍提请的理由（主管）", "Reason to propose despite an accurate finding (supervisor)"},
 	"f.reason":               {"不予修复理由", "Reason"},
 	"f.explanation":          {"通俗说明", "Plain explanation"},
 	"f.avenues":              {"其他途径", "Other avenues"},

@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -103,6 +104,45 @@ type Finding struct {
 	Evidence string    `json:"evidence,omitempty"` // reference, ideally "sha256:<hex>"
 	By       string    `json:"by"`
 	At       time.Time `json:"at"`
+	// Supersedes is the number (from 1) of an earlier finding this one replaces; that one
+	// keeps its place in the history with SupersededBy set to this one's number.
+	Supersedes   int `json:"supersedes,omitempty"`
+	SupersededBy int `json:"superseded_by,omitempty"`
+}
+
+// Current: not superseded by a later finding.
+func (f Finding) Current() bool { return f.SupersededBy == 0 }
+
+// CurrentFindings are the findings not superseded: what decides the outcome and what the
+// letters quote.
+func (c *Case) CurrentFindings() []Finding {
+	var out []Finding
+	for _, f := range c.Findings {
+		if f.Current() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// hasCurrentResult: a current finding has one of these results.
+func (c *Case) hasCurrentResult(results ...string) bool {
+	for _, f := range c.Findings {
+		if f.Current() && slices.Contains(results, f.Result) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSource: a record comes from one of these sources.
+func (c *Case) hasSource(srcs ...string) bool {
+	for _, r := range c.Records {
+		if slices.Contains(srcs, r.Source) {
+			return true
+		}
+	}
+	return false
 }
 
 // Notice is a one-time notice of missing materials (一次性告知).
@@ -122,10 +162,13 @@ type NoticeItem struct {
 }
 
 type Proposal struct {
-	Conclusion string    `json:"conclusion"`
-	Plan       string    `json:"plan,omitempty"`
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
+	Conclusion string `json:"conclusion"`
+	Plan       string `json:"plan,omitempty"`
+	// Override is a supervisor's reason for proposing a repair although a current finding
+	// says the record is accurate (确认无误).
+	Override string    `json:"override,omitempty"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
 }
 
 type Decision struct {

@@ -111,6 +111,16 @@ var stagesFor = map[ActionKind][]Stage{
 // Check says whether actor may take kind on c now, judged on the case alone (the payload
 // is checked by Apply). It is what the action menu shows.
 func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refusal {
+	return r.check(c, actor, kind, now, LawVersion)
+}
+
+// supporting are the finding results that support a repair: the record is wrong, or (信用中国,
+// GSXT) the dishonest conduct was corrected and the record is eligible for repair.
+var supporting = []string{"confirmed_wrong", "corrected_eligible"}
+
+// check judges kind on c under the rules of version law (what an action stored with that
+// version was checked by).
+func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law int) *Refusal {
 	if !actor.Active {
 		return refuse("inactive", "账号已停用，请联系管理员", "Your account is disabled; ask an admin")
 	}
@@ -186,11 +196,20 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 		if len(c.Findings) == 0 {
 			return refuse("no_finding", "尚无核实记录，请先记录至少一条核实结果", "Record at least one verification finding first")
 		}
+		if law >= 1 && !c.hasCurrentResult(supporting...) {
+			return refuse("no_support", "提请修复须至少有一条支持修复的核实结论（确属错误，或已纠正失信行为、符合修复条件）", "A repair needs at least one finding that supports it (confirmed wrong, or conduct corrected and eligible)")
+		}
+		if law >= 1 && c.hasCurrentResult("confirmed_accurate") && !actor.Role.CanReview() {
+			return refuse("accurate_finding", "有核实结论为“确认无误”，提请修复须由审核主管写明理由后办理", "A finding says the record is accurate: only a supervisor, giving a reason, can propose a repair")
+		}
 	case ActApprove, ActReturn:
 		if r := fourEyes(c, actor); r != nil {
 			return r
 		}
 	case ActDecline:
+		if law >= 1 && c.Stage != StageFormalReview && len(c.CurrentFindings()) == 0 {
+			return refuse("no_finding_decline", "调查后不予修复须至少有一条核实结论", "A decline after investigation needs at least one finding")
+		}
 		if c.Stage == StagePendingApproval {
 			if r := fourEyes(c, actor); r != nil {
 				return r
@@ -248,7 +267,7 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	if c.ID == 0 {
 		return c, Event{}, refuse("no_case", "案件不存在", "No such case")
 	}
-	if ref := r.Check(&c, actor, a.Kind, a.At); ref != nil {
+	if ref := r.check(&c, actor, a.Kind, a.At, a.Law); ref != nil {
 		return c, Event{}, ref
 	}
 	n := c.clone()
@@ -348,7 +367,7 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 			return c, Event{}, refuse("finding", "请写明核实了什么", "Say what was checked")
 		}
 		if !slices.Contains(Keys("result"), f2.Result) {
-			return c, Event{}, refuse("finding", "请选择核实结论（确属错误/确认无误/无法认定）", "Choose a result: confirmed wrong, confirmed accurate or cannot determine")
+			return c, Event{}, refuse("finding", "请选择核实结论（确属错误/已纠正失信行为、符合修复条件/确认无误/无法认定）", "Choose a result: confirmed wrong, conduct corrected and eligible, confirmed accurate or cannot determine")
 		}
 		if f2.Method != "" && !slices.Contains(Keys("method"), f2.Method) {
 			return c, Event{}, refuse("finding", "未知的核实方式 %s", "Unknown method %s", f2.Method, f2.Method)
@@ -360,7 +379,17 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if !validEvidence(f2.Evidence) {
 			return c, Event{}, refuse("evidence", "证据引用以 sha256: 开头时，其后须为64位十六进制摘要", "An evidence reference starting with sha256: must carry a 64-digit hex digest")
 		}
-		f2.By, f2.At = a.Actor, a.At
+		f2.By, f2.At, f2.SupersededBy = a.Actor, a.At, 0
+		if a.Law >= 1 && f2.Result == "corrected_eligible" && !c.hasSource("creditchina", "gsxt") {
+			return c, Event{}, refuse("result_source", "“已纠正失信行为、符合修复条件”仅适用于信用中国和国家企业信用信息公示系统的记录", "\"Conduct corrected; eligible for repair\" applies only to Credit China and GSXT records")
+		}
+		if k := f2.Supersedes; k != 0 {
+			if a.Law < 1 || k < 0 || k > len(n.Findings) || !n.Findings[k-1].Current() {
+				return c, Event{}, refuse("supersede", "只能取代一条现行的核实结论（第%d条不存在或已被取代）", "Only a current finding can be superseded (no. %d does not exist or was superseded)", k, k)
+			}
+			n.Findings[k-1].SupersededBy = len(n.Findings) + 1
+			set("finding.superseded", fmt.Sprint(k), fmt.Sprint(len(n.Findings)+1))
+		}
 		n.Findings = append(n.Findings, f2)
 		n.addInvestigator(a.Actor)
 		set("finding", "", f2.Result)
@@ -369,7 +398,11 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if p == nil || strings.TrimSpace(p.Conclusion) == "" {
 			return c, Event{}, refuse("conclusion", "提请审批须写明调查结论", "A proposal needs a conclusion")
 		}
-		n.Proposal = &Proposal{Conclusion: strings.TrimSpace(p.Conclusion), Plan: strings.TrimSpace(p.Plan), By: a.Actor, At: a.At}
+		override := strings.TrimSpace(p.Override)
+		if a.Law >= 1 && c.hasCurrentResult("confirmed_accurate") && override == "" {
+			return c, Event{}, refuse("override_reason", "有核实结论为“确认无误”，请写明仍提请修复的理由", "A finding says the record is accurate: give the reason to propose a repair anyway")
+		}
+		n.Proposal = &Proposal{Conclusion: strings.TrimSpace(p.Conclusion), Plan: strings.TrimSpace(p.Plan), Override: override, By: a.Actor, At: a.At}
 		n.Proposer = a.Actor
 		n.addInvestigator(a.Actor)
 		move(StagePendingApproval)

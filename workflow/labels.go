@@ -35,7 +35,7 @@ var enumOrder = map[string][]string{
 	"outcome": {"corrected", "partly_corrected", "not_corrected", "unconfirmed"},
 	"notify":  {"letter", "email", "phone", "sms", "in_person"},
 	"method":  {"phone", "letter", "onsite", "system", "document"},
-	"result":  {"confirmed_wrong", "confirmed_accurate", "cannot_determine"},
+	"result":  {"confirmed_wrong", "corrected_eligible", "confirmed_accurate", "cannot_determine"},
 	"contact": {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
 }
 
@@ -148,6 +148,7 @@ var labels = map[string][2]string{
 	"method.document": {"材料比对", "Document check"},
 
 	"result.confirmed_wrong":    {"确属错误", "Confirmed wrong"},
+	"result.corrected_eligible": {"已纠正失信行为、符合修复条件", "Dishonest conduct corrected; eligible for repair"},
 	"result.confirmed_accurate": {"确认无误", "Confirmed accurate"},
 	"result.cannot_determine":   {"无法认定", "Cannot determine"},
 

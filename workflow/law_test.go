@@ -368,3 +368,102 @@ func TestLawResultLetterCheck(t *testing.T) {
 		}
 	}
 }
+
+// §4: findings decide the outcome. The matrix: the current findings × who proposes × with
+// or without an override reason → the refusal code ("" = allowed). A supporting finding is
+// 确属错误, or for 信用中国/GSXT 已纠正失信行为、符合修复条件; a current 确认无误 blocks the proposal
+// unless a supervisor gives a reason (kept in the proposal).
+func TestEngineMatrixFindingsDecide(t *testing.T) {
+	finding := func(result string, supersedes int) func(*workflow.Action) {
+		return func(a *workflow.Action) { a.Finding.Result, a.Finding.Supersedes = result, supersedes }
+	}
+	type step struct {
+		result     string
+		supersedes int
+	}
+	sup := workflow.Staff{Name: "sun", Display: "孙主管", Role: workflow.RoleSupervisor, Active: true}
+	for _, x := range []struct {
+		name     string
+		src, typ string
+		findings []step
+		who      workflow.Staff
+		override string
+		want     string
+	}{
+		{"cannot determine only", "pbc", "overdue_loan", []step{{"cannot_determine", 0}}, engLi, "", "no_support"},
+		{"accurate only", "pbc", "overdue_loan", []step{{"confirmed_accurate", 0}}, sup, "理由", "no_support"},
+		{"wrong", "pbc", "overdue_loan", []step{{"confirmed_wrong", 0}}, engLi, "", ""},
+		{"wrong + accurate, specialist", "pbc", "overdue_loan", []step{{"confirmed_wrong", 0}, {"confirmed_accurate", 0}}, engLi, "理由", "accurate_finding"},
+		{"wrong + accurate, supervisor without reason", "pbc", "overdue_loan", []step{{"confirmed_wrong", 0}, {"confirmed_accurate", 0}}, sup, "", "override_reason"},
+		{"wrong + accurate, supervisor with reason", "pbc", "overdue_loan", []step{{"confirmed_wrong", 0}, {"confirmed_accurate", 0}}, sup, "银行书面确认系统故障，前一结论依据的台账有误", ""},
+		{"accurate superseded by wrong", "pbc", "overdue_loan", []step{{"confirmed_accurate", 0}, {"confirmed_wrong", 1}}, engLi, "", ""},
+		{"wrong superseded by accurate", "pbc", "overdue_loan", []step{{"confirmed_wrong", 0}, {"confirmed_accurate", 1}}, sup, "理由", "no_support"},
+		{"corrected, Credit China", "creditchina", "admin_penalty", []step{{"corrected_eligible", 0}}, engLi, "", ""},
+		{"corrected, GSXT", "gsxt", "admin_penalty", []step{{"corrected_eligible", 0}}, engLi, "", ""},
+	} {
+		t.Run(x.name, func(t *testing.T) {
+			w := engStart(t, engLi, engIntake(engGoodCode, lawRecord(x.src, x.typ)), engT("2026-03-02 09:00")).
+				completeMaterials(engLi, engT("2026-03-02 09:30")).
+				act(engLi, workflow.ActAccept, engT("2026-03-03 09:00"))
+			for i, f := range x.findings {
+				w.act(engLi, workflow.ActAddFinding, engT("2026-03-04 09:00").Add(time.Duration(i)*time.Minute), finding(f.result, f.supersedes))
+			}
+			a := engAct(workflow.ActProposeRepair, engT("2026-03-05 09:00"))
+			a.Proposal.Override = x.override
+			if x.want != "" {
+				engRefused(t, w.c, x.who, a, x.want)
+				return
+			}
+			w.do(x.who, a).stage(workflow.StagePendingApproval)
+			if w.c.Proposal.Override != x.override {
+				t.Errorf("override reason %q not kept: %+v", x.override, w.c.Proposal)
+			}
+			engReplayCheck(t, w)
+		})
+	}
+
+	// 已纠正失信行为、符合修复条件 is for 信用中国 and GSXT only.
+	bank := engStart(t, engLi, engIntake(engGoodCode), engT("2026-03-02 09:00")).
+		completeMaterials(engLi, engT("2026-03-02 09:30")).act(engLi, workflow.ActAccept, engT("2026-03-03 09:00"))
+	a := engAct(workflow.ActAddFinding, engT("2026-03-04 09:00"))
+	a.Finding.Result = "corrected_eligible"
+	engRefused(t, bank.c, engLi, a, "result_source")
+
+	// A decline after investigation needs a finding; at formal review it does not.
+	a = engAct(workflow.ActDecline, engT("2026-03-04 09:00"))
+	engRefused(t, bank.c, engLi, a, "no_finding_decline")
+	fr := engStart(t, engLi, engIntake(engGoodCode), engT("2026-03-02 09:00"))
+	fr.act(engLi, workflow.ActDecline, engT("2026-03-03 09:00")).stage(workflow.StageDeclined)
+
+	// Superseding: only a current finding, by number; the history keeps both.
+	a = engAct(workflow.ActAddFinding, engT("2026-03-04 09:00"))
+	a.Finding.Supersedes = 1
+	engRefused(t, bank.c, engLi, a, "supersede") // there is no finding 1 yet
+}
+
+// A superseded finding stays in the history but letters quote only the current ones.
+func TestLawLettersQuoteCurrentFindings(t *testing.T) {
+	w := engStart(t, engLi, engIntake(engGoodCode), engT("2026-03-02 09:00")).
+		completeMaterials(engLi, engT("2026-03-02 09:30")).act(engLi, workflow.ActAccept, engT("2026-03-03 09:00")).
+		act(engLi, workflow.ActAddFinding, engT("2026-03-04 09:00"), func(a *workflow.Action) {
+			a.Finding.Checked, a.Finding.Result = "电话询问支行客户经理", "cannot_determine"
+		}).
+		act(engLi, workflow.ActAddFinding, engT("2026-03-05 09:00"), func(a *workflow.Action) {
+			a.Finding.Checked, a.Finding.Result, a.Finding.Supersedes = "银行书面回函核对原始台账", "confirmed_accurate", 1
+		})
+	if len(w.c.Findings) != 2 || w.c.Findings[0].SupersededBy != 2 || len(w.c.CurrentFindings()) != 1 {
+		t.Fatalf("findings %+v", w.c.Findings)
+	}
+	a := engAct(workflow.ActAddFinding, engT("2026-03-05 10:00"))
+	a.Finding.Supersedes = 1
+	engRefused(t, w.c, engLi, a, "supersede") // already superseded
+	w.act(engLi, workflow.ActDecline, engT("2026-03-06 09:00"), lawDecline("pbc_complaint"))
+	engReplayCheck(t, w)
+	l, err := workflow.DefaultLetters().Render("decline", &w.c, workflow.LetterSettings{Agency: "某机构"}, "zh", engT("2026-03-06 10:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(l.Body, "电话询问支行客户经理") || !strings.Contains(l.Body, "银行书面回函核对原始台账") {
+		t.Errorf("the letter quotes a superseded finding or misses the current one:\n%s", l.Body)
+	}
+}

@@ -492,7 +492,7 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			d.MissingMaterials = append(d.MissingMaterials, lm)
 		}
 	}
-	for _, f := range c.Findings {
+	for _, f := range c.CurrentFindings() { // a superseded finding stays in the history, not in letters
 		d.Findings = append(d.Findings, LetterFinding{Checked: text(f.Checked), Contact: letterLabel("contact", f.Contact, lang),
 			Method: letterLabel("method", f.Method, lang), Result: Label("result", f.Result, lang), Date: date(f.At)})
 	}

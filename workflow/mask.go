@@ -174,6 +174,7 @@ func walkProposal(p *Proposal, fn func(TextKind, *string)) {
 	if p != nil {
 		fn(TextFree, &p.Conclusion)
 		fn(TextFree, &p.Plan)
+		fn(TextFree, &p.Override)
 		fn(TextCode, &p.By)
 	}
 }
