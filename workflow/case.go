@@ -36,6 +36,9 @@ type Case struct {
 	Outcome      *Outcome      `json:"outcome,omitempty"`
 	Notification *Notification `json:"notification,omitempty"`
 	Withdrawal   string        `json:"withdrawal,omitempty"`
+	// Lapsed: the supplement deadline passed without the materials; the application is
+	// deemed withdrawn (视为撤回) and handling ends (终止办理).
+	Lapsed bool `json:"lapsed,omitempty"`
 
 	ReceivedAt time.Time `json:"received_at"`
 	StageSince time.Time `json:"stage_since"`
@@ -82,10 +85,17 @@ type Material struct {
 	Received bool   `json:"received"`
 	Valid    bool   `json:"valid"`
 	Note     string `json:"note,omitempty"`
+	// Waived: not applicable / not required for this case (不适用/免交), with the reason and
+	// the supervisor who confirmed it. A waived item is never named in a notice.
+	Waived    bool   `json:"waived,omitempty"`
+	WaivedBy  string `json:"waived_by,omitempty"`
+	WaiverWhy string `json:"waiver_why,omitempty"`
+	// UpdatedAt is when the item was last marked (or added), for the one-time notice rule.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
-// OK: received and valid.
-func (m Material) OK() bool { return m.Received && m.Valid }
+// OK: received and valid, or waived.
+func (m Material) OK() bool { return m.Received && m.Valid || m.Waived }
 
 // Name is the item's label in lang.
 func (m Material) Name(lang string) string {
@@ -152,6 +162,10 @@ type Notice struct {
 	At       time.Time    `json:"at"`
 	By       string       `json:"by"`
 	Deadline time.Time    `json:"deadline"`
+	// Override is a supervisor's reason for naming items a later notice may not name by
+	// itself (行政许可法 art. 32(4): told once and in full), kept with the notice.
+	Override   string `json:"override,omitempty"`
+	OverrideBy string `json:"override_by,omitempty"`
 }
 
 type NoticeItem struct {
@@ -225,6 +239,7 @@ func (c *Case) Missing() []NoticeItem {
 	var out []NoticeItem
 	for _, m := range c.Materials {
 		switch {
+		case m.Waived:
 		case m.Required && !m.Received:
 			out = append(out, NoticeItem{Key: m.Key, Label: m.Label, Missing: true, Note: m.Note})
 		case m.Received && !m.Valid:

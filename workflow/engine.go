@@ -96,6 +96,7 @@ var stagesFor = map[ActionKind][]Stage{
 	ActAddRecord:          {StageFormalReview, StageAwaitingMaterials},
 	ActRequestMaterials:   {StageFormalReview},
 	ActMaterialsReceived:  {StageAwaitingMaterials},
+	ActLapse:              {StageAwaitingMaterials},
 	ActOverrideCreditCode: {StageFormalReview, StageAwaitingMaterials},
 	ActAccept:             {StageFormalReview},
 	ActAddFinding:         {StageInvestigating},
@@ -165,6 +166,14 @@ func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law i
 		}
 		if len(c.Missing()) == 0 {
 			return refuse("nothing_missing", "材料已齐全合规，无需补正，可直接受理", "All materials are complete and valid; accept instead")
+		}
+	case ActLapse:
+		var due time.Time
+		if k := len(c.Notices); k > 0 {
+			due = c.Notices[k-1].Deadline
+		}
+		if due.IsZero() || !now.After(due) {
+			return refuse("not_lapsed", "补正期限（%s）尚未届满，不能终止办理", "The supplement deadline (%s) has not passed", Day(due), Day(due))
 		}
 	case ActOverrideCreditCode:
 		if !c.CreditCodeWarning || c.CreditCodeOverride != "" {
@@ -291,6 +300,30 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if u == nil || strings.TrimSpace(u.Key) == "" {
 			return c, Event{}, refuse("material", "未指定材料", "No material given")
 		}
+		if u.Waive || u.Unwaive {
+			if a.Law < 1 {
+				return c, Event{}, refuse("material", "未知的材料操作", "Unknown material change")
+			}
+			i := slices.IndexFunc(n.Materials, func(m Material) bool { return m.Key == u.Key })
+			switch {
+			case i < 0:
+				return c, Event{}, refuse("material", "材料清单中没有 %s", "%s is not on the checklist", u.Key, u.Key)
+			case !actor.Role.CanReview():
+				return c, Event{}, refuse("role", "材料免交或不适用须由审核主管确认", "Only a supervisor can waive a checklist item")
+			case u.Waive && slices.Contains(AuthorityProof, u.Key):
+				return c, Event{}, refuse("waive_authority", "授权与身份证明对每个来源都必须提交，不能免交", "Proof of authority is required for every source and cannot be waived")
+			case u.Waive && strings.TrimSpace(u.Note) == "":
+				return c, Event{}, refuse("waive_reason", "请写明免交或不适用的理由", "Say why the item is waived")
+			}
+			old := materialState(n.Materials[i])
+			m := &n.Materials[i]
+			m.Waived, m.WaivedBy, m.WaiverWhy = u.Waive, "", ""
+			if u.Waive {
+				m.WaivedBy, m.WaiverWhy = a.Actor, strings.TrimSpace(u.Note)
+			}
+			set("material."+u.Key, old, materialState(*m))
+			break
+		}
 		if u.Valid && !u.Received {
 			return c, Event{}, refuse("material", "未收到的材料不能标为合规", "A material not received cannot be valid")
 		}
@@ -307,13 +340,30 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		}
 		old := materialState(n.Materials[i])
 		n.Materials[i].Received, n.Materials[i].Valid, n.Materials[i].Note = u.Received, u.Valid, strings.TrimSpace(u.Note)
+		if a.Law >= 1 && u.Received { // the applicant submitted it (again) now
+			n.Materials[i].UpdatedAt = a.At
+		}
 		set("material."+u.Key, old, materialState(n.Materials[i]))
 	case ActRequestMaterials:
 		items := n.Missing()
 		if a.Deadline.IsZero() {
 			return c, Event{}, refuse("deadline", "补正通知须写明补正期限", "The notice needs a resubmission deadline")
 		}
-		n.Notices = append(n.Notices, Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline})
+		notice := Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline}
+		if a.Law >= 1 {
+			if extra := laterNoticeExtras(&c, items); len(extra) > 0 {
+				zh, en := materialNames(&c, extra, "zh"), materialNames(&c, extra, "en")
+				if !actor.Role.CanReview() {
+					return c, Event{}, refuse("notice_new_items", "一次性告知：%s未在此前的补正通知中列明，也不是此后新提交的材料；再次告知须由审核主管写明理由",
+						"Told once and in full: %s was not named in an earlier notice nor submitted since; only a supervisor, giving a reason, can name it now", zh, en)
+				}
+				if a.Comment == "" {
+					return c, Event{}, refuse("notice_override", "请写明再次告知%s的理由（将记入补正通知历史）", "Give the reason to name %s now (kept in the notice history)", zh, en)
+				}
+				notice.Override, notice.OverrideBy = a.Comment, a.Actor
+			}
+		}
+		n.Notices = append(n.Notices, notice)
 		n.Pauses = append(n.Pauses, Pause{From: a.At})
 		set("notice", "", fmt.Sprint(len(items))) // how many items; the notice itself names them
 		move(StageAwaitingMaterials)
@@ -324,6 +374,14 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		n.Round++
 		set("round", fmt.Sprint(c.Round), fmt.Sprint(n.Round))
 		move(StageFormalReview)
+	case ActLapse:
+		if k := len(n.Pauses); k > 0 && n.Pauses[k-1].To.IsZero() {
+			n.Pauses[k-1].To = a.At
+		}
+		n.Lapsed, n.Withdrawal = true, a.Comment
+		n.ClosedAt = a.At
+		set("lapsed", "", Day(n.Notices[len(n.Notices)-1].Deadline))
+		move(StageWithdrawn)
 	case ActOverrideCreditCode:
 		if a.Comment == "" {
 			return c, Event{}, refuse("comment", "请说明确认该信用代码的理由", "Say why the credit code is accepted")
@@ -348,7 +406,11 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 			i := slices.IndexFunc(n.Materials, func(x Material) bool { return x.Key == m.Key })
 			switch {
 			case i < 0:
-				n.Materials = append(n.Materials, Material{Key: m.Key, Label: m.Label, Required: m.Required})
+				added := Material{Key: m.Key, Label: m.Label, Required: m.Required}
+				if a.Law >= 1 {
+					added.UpdatedAt = a.At // brought by a record added now
+				}
+				n.Materials = append(n.Materials, added)
 			case m.Required && !n.Materials[i].Required:
 				n.Materials[i].Required = true // the new record needs what was optional
 			}
@@ -523,6 +585,8 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 
 func materialState(m Material) string {
 	switch {
+	case m.Waived:
+		return "waived"
 	case !m.Received:
 		return "missing"
 	case !m.Valid:
@@ -615,4 +679,46 @@ func sourceNames(c *Case, lang string) string {
 		sep = ", "
 	}
 	return strings.Join(out, sep)
+}
+
+// laterNoticeExtras are the items of a new notice that a later notice may not name by itself
+// (行政许可法 art. 32(4): incomplete materials are told once and in full): neither named in
+// an earlier notice (and so still not right) nor submitted since the last notice (or
+// brought by a record added since). An item the agency adds to the checklist by hand after
+// the notice is such an extra.
+func laterNoticeExtras(c *Case, items []NoticeItem) []string {
+	if len(c.Notices) == 0 {
+		return nil
+	}
+	last := c.Notices[len(c.Notices)-1].At
+	named := map[string]bool{}
+	for _, nt := range c.Notices {
+		for _, it := range nt.Items {
+			named[it.Key] = true
+		}
+	}
+	var out []string
+	for _, it := range items {
+		i := slices.IndexFunc(c.Materials, func(m Material) bool { return m.Key == it.Key })
+		if named[it.Key] || i >= 0 && c.Materials[i].UpdatedAt.After(last) {
+			continue
+		}
+		out = append(out, it.Key)
+	}
+	return out
+}
+
+func materialNames(c *Case, keys []string, lang string) string {
+	var out []string
+	for _, k := range keys {
+		m := Material{Key: k}
+		if i := slices.IndexFunc(c.Materials, func(x Material) bool { return x.Key == k }); i >= 0 {
+			m = c.Materials[i]
+		}
+		out = append(out, "“"+CleanLine(m.Name(lang))+"”")
+	}
+	if lang == "en" {
+		return strings.Join(out, ", ")
+	}
+	return strings.Join(out, "、")
 }

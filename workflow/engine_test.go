@@ -394,6 +394,7 @@ var engDesignMoves = map[workflow.Stage]map[workflow.ActionKind]engMove{
 		workflow.ActAddRecord:          {to: workflow.StageAwaitingMaterials},
 		workflow.ActOverrideCreditCode: {to: workflow.StageAwaitingMaterials, review: true},
 		workflow.ActMaterialsReceived:  {to: workflow.StageFormalReview},
+		workflow.ActLapse:              {to: workflow.StageWithdrawn}, // engNow is after the notice's deadline
 	},
 	workflow.StageInvestigating: {
 		workflow.ActAddFinding:    {to: workflow.StageInvestigating},
@@ -456,7 +457,7 @@ func TestEngineDesignTableIsComplete(t *testing.T) {
 			t.Errorf("stage %s is not in the design table", s)
 		}
 	}
-	want := []workflow.ActionKind{"update_material", "add_record", "request_materials", "materials_received", "override_credit_code",
+	want := []workflow.ActionKind{"update_material", "add_record", "request_materials", "materials_received", "lapse", "override_credit_code",
 		"accept", "add_finding", "propose_repair", "approve", "return", "submit_correction", "record_outcome",
 		"notify_applicant", "decline", "reassign", "withdraw", "comment"}
 	got := slices.Clone(workflow.Actions)

@@ -61,6 +61,7 @@ var labels = map[string][2]string{
 	"action.add_finding":          {"记录核实结果", "Record finding"},
 	"action.request_materials":    {"一次性告知补正", "Request materials"},
 	"action.materials_received":   {"补正材料已收到", "Materials received"},
+	"action.lapse":                {"逾期未补正，终止办理", "Lapse: materials not supplied in time"},
 	"action.accept":               {"受理并转调查", "Accept"},
 	"action.decline":              {"不予修复", "Decline"},
 	"action.propose_repair":       {"提请审批", "Propose repair"},

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -466,4 +467,120 @@ func TestLawLettersQuoteCurrentFindings(t *testing.T) {
 	if strings.Contains(l.Body, "电话询问支行客户经理") || !strings.Contains(l.Body, "银行书面回函核对原始台账") {
 		t.Errorf("the letter quotes a superseded finding or misses the current one:\n%s", l.Body)
 	}
+}
+
+// §3: one-time notice means one time (行政许可法 art. 32(4): incomplete materials are told once
+// and in full). A later notice may name only items an earlier notice named that are still
+// not right, or items submitted since; anything else needs a supervisor's reason, kept
+// with the notice.
+func TestLawNoticeOnce(t *testing.T) {
+	at := func(s string) time.Time { return engT("2026-03-" + s) }
+	w := engStart(t, engLi, engIntake(engGoodCode), at("02 09:00"))
+	for _, m := range w.c.Materials {
+		switch m.Key {
+		case "authorization":
+			w.material(engLi, at("02 09:30"), m.Key, true, false, "未加盖公章")
+		case "settlement_certificate":
+		default:
+			w.material(engLi, at("02 09:30"), m.Key, true, true, "")
+		}
+	}
+	w.act(engLi, workflow.ActRequestMaterials, at("03 09:00"))
+	if n := w.c.Notices[0]; n.Round != 1 || len(n.Items) != 2 {
+		t.Fatalf("first notice %+v", n)
+	}
+	w.act(engLi, workflow.ActMaterialsReceived, at("10 09:00"))
+	w.material(engLi, at("10 09:10"), "authorization", true, true, "")
+	w.material(engLi, at("10 09:11"), "settlement_certificate", true, false, "结清金额与贷款金额不符") // named before, still not right
+	w.material(engLi, at("10 09:12"), "credit_report", true, false, "报告已超过一个月")             // submitted since, not right
+
+	// Named before or submitted since: a specialist may issue it; it carries round 2.
+	ok := w.fork().act(engLi, workflow.ActRequestMaterials, at("10 10:00"))
+	if n := ok.c.Notices[1]; n.Round != 2 || len(n.Items) != 2 || n.Override != "" {
+		t.Errorf("second notice %+v", n)
+	}
+
+	// A new requirement added by hand after the notice was never told: a supervisor's reason.
+	w.do(engLi, workflow.Action{Kind: workflow.ActUpdateMaterial, At: at("10 09:20"),
+		Material: &workflow.MaterialUpdate{Key: "bank_letter", Label: "银行说明函", Required: true}})
+	r := engRefused(t, w.c, engLi, engAct(workflow.ActRequestMaterials, at("10 10:00")), "notice_new_items")
+	if !strings.Contains(r.ZH, "银行说明函") || !strings.Contains(r.EN, "银行说明函") {
+		t.Errorf("the refusal does not name the item: %s / %s", r.ZH, r.EN)
+	}
+	if strings.Contains(r.ZH, "结清证明") || strings.Contains(r.ZH, "信用报告") {
+		t.Errorf("the refusal names items that may be told again: %s", r.ZH)
+	}
+	engRefused(t, w.c, engWang, engAct(workflow.ActRequestMaterials, at("10 10:00")), "notice_override")
+	a := engAct(workflow.ActRequestMaterials, at("10 10:00"))
+	a.Comment = "银行要求补充说明函，首次审核时尚无此要求"
+	w.do(engWang, a)
+	if n := w.c.Notices[1]; n.Override != a.Comment || n.OverrideBy != engWang.Name || n.Round != 2 || len(n.Items) != 3 {
+		t.Errorf("override not kept in the notice history: %+v", n)
+	}
+	engReplayCheck(t, w)
+}
+
+// The notice states the deadline and what happens when it passes; after the deadline the
+// case can lapse (视为撤回, 终止办理) with its own letter listing what is still missing.
+func TestLawNoticeLapse(t *testing.T) {
+	w := engStart(t, engLi, engIntake(engGoodCode), engT("2026-03-02 09:00")).
+		act(engLi, workflow.ActRequestMaterials, engT("2026-03-03 09:00"))
+	// 15 working days from Tue 3 March: 4–6, 9–13, 16–20, 23, 24 → 24 March.
+	if d := workflow.Day(w.c.Notices[0].Deadline); d != "2026-03-24" {
+		t.Fatalf("deadline %s", d)
+	}
+	ls := workflow.DefaultLetters()
+	n, err := ls.Render("notice", &w.c, workflow.LetterSettings{Agency: "某机构"}, "zh", engT("2026-03-03 10:00"))
+	if err != nil || !strings.Contains(n.Body, "请于2026年3月24日前") || !strings.Contains(n.Body, "视为撤回") || !strings.Contains(n.Body, "第1轮") {
+		t.Errorf("the notice does not state the deadline, the round and the consequence (%v):\n%s", err, n.Body)
+	}
+	r := engRefused(t, w.c, engLi, engAct(workflow.ActLapse, engT("2026-03-24 18:00")), "not_lapsed")
+	if !strings.Contains(r.ZH, "2026-03-24") {
+		t.Errorf("refusal does not give the deadline: %s", r.ZH)
+	}
+	w.material(engLi, engT("2026-03-20 09:00"), "application_form", true, true, "")
+	w.act(engLi, workflow.ActLapse, engT("2026-03-25 09:00")).stage(workflow.StageWithdrawn)
+	if !w.c.Lapsed || w.c.Pauses[0].To.IsZero() || w.c.ClosedAt.IsZero() {
+		t.Errorf("lapse: %+v", w.c)
+	}
+	engReplayCheck(t, w)
+	if workflow.LetterKindFor(workflow.ActLapse) != "lapse" || !strings.Contains(strings.Join(workflow.LettersOf(&w.c), ","), "lapse") {
+		t.Errorf("no lapse letter")
+	}
+	l, err := ls.Render("lapse", &w.c, workflow.LetterSettings{Agency: "某机构"}, "zh", engT("2026-03-25 10:00"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(l.Body, "终止办理") || !strings.Contains(l.Body, "授权委托书") || strings.Contains(l.Body, "修复申请书") {
+		t.Errorf("the lapse letter must list only what is still missing:\n%s", l.Body)
+	}
+}
+
+// A checklist item can be waived (不适用/免交) with a reason, by a supervisor: a settlement
+// proof for a loan not yet repaid. The proof of authority cannot be waived.
+func TestLawMaterialWaiver(t *testing.T) {
+	w := engStart(t, engLi, engIntake(engGoodCode), engT("2026-03-02 09:00"))
+	for _, m := range w.c.Materials {
+		if m.Key != "settlement_certificate" {
+			w.material(engLi, engT("2026-03-02 09:30"), m.Key, true, true, "")
+		}
+	}
+	engRefused(t, w.c, engLi, engAct(workflow.ActAccept, engT("2026-03-02 10:00")), "materials")
+	waive := func(key, why string) workflow.Action {
+		return workflow.Action{Kind: workflow.ActUpdateMaterial, At: engT("2026-03-02 10:00"),
+			Material: &workflow.MaterialUpdate{Key: key, Waive: true, Note: why}}
+	}
+	engRefused(t, w.c, engLi, waive("settlement_certificate", "贷款尚未结清，异议针对逾期记录本身"), "role")
+	engRefused(t, w.c, engWang, waive("settlement_certificate", " "), "waive_reason")
+	engRefused(t, w.c, engWang, waive("authorization", "法定代表人亲自办理"), "waive_authority")
+	w.do(engWang, waive("settlement_certificate", "贷款尚未结清，异议针对逾期记录本身"))
+	i := slices.IndexFunc(w.c.Materials, func(m workflow.Material) bool { return m.Key == "settlement_certificate" })
+	if m := w.c.Materials[i]; !m.Waived || m.WaivedBy != engWang.Name || m.WaiverWhy == "" || !m.OK() {
+		t.Errorf("waiver not kept: %+v", m)
+	}
+	if len(w.c.Missing()) != 0 {
+		t.Errorf("a waived item is still missing: %+v", w.c.Missing())
+	}
+	w.act(engLi, workflow.ActAccept, engT("2026-03-02 11:00")).stage(workflow.StageInvestigating)
+	engReplayCheck(t, w)
 }

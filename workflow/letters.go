@@ -27,7 +27,7 @@ import (
 var letterTemplateFiles embed.FS
 
 // LetterKinds lists the kinds of letter in the order a case produces them.
-var LetterKinds = []string{"receipt", "notice", "decline", "result"}
+var LetterKinds = []string{"receipt", "notice", "lapse", "decline", "result"}
 
 var letterLangs = []string{"zh", "en"}
 
@@ -212,6 +212,8 @@ func LetterKindFor(k ActionKind) string {
 		return "receipt"
 	case ActRequestMaterials:
 		return "notice"
+	case ActLapse:
+		return "lapse"
 	case ActDecline:
 		return "decline"
 	case ActNotifyApplicant:
@@ -230,6 +232,9 @@ func LettersOf(c *Case) []string {
 	out := []string{"receipt"}
 	if len(c.Notices) > 0 {
 		out = append(out, "notice")
+	}
+	if c.Lapsed {
+		out = append(out, "lapse")
 	}
 	if c.Decline != nil {
 		out = append(out, "decline")
@@ -565,6 +570,11 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			return nil, letterError("notice", c, "尚未发出补正通知", "no materials notice was issued")
 		}
 		at = c.Notices[len(c.Notices)-1].At
+	case "lapse":
+		if !c.Lapsed || len(c.Notices) == 0 {
+			return nil, letterError("lapse", c, "未因逾期未补正而终止办理", "it did not lapse")
+		}
+		at = c.ClosedAt
 	case "decline":
 		if c.Decline == nil {
 			return nil, letterError("decline", c, "未作出不予修复决定", "it was not declined")
@@ -601,6 +611,19 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			}
 			d.Avenues = append(d.Avenues, letterAvenue(k, c, "", lang))
 		}
+	}
+	if kind == "lapse" && d.Notice != nil { // only what is still not supplied
+		last := c.Notices[len(c.Notices)-1]
+		items := d.Notice.Items[:0:0]
+		for i, it := range last.Items {
+			if j := slices.IndexFunc(c.Materials, func(m Material) bool { return m.Key == it.Key }); j < 0 || !c.Materials[j].OK() {
+				items = append(items, d.Notice.Items[i])
+			}
+		}
+		d.Notice.Items = items
+	}
+	if kind == "lapse" && FreeOfCharge(c) {
+		d.Free = Sources().Free.In(lang)
 	}
 	if (kind == "decline" || kind == "result") && len(d.Avenues) > 0 && FreeOfCharge(c) {
 		d.Free = Sources().Free.In(lang)
@@ -902,6 +925,10 @@ func letterSamples() []Case {
 		{Key: "extra", Label: "其他材料", Missing: true}}}}
 	n.UpdatedAt = at(3)
 	out = append(out, n)
+
+	lp := n.clone() // deemed withdrawn after the supplement deadline
+	lp.Stage, lp.Lapsed, lp.ClosedAt, lp.UpdatedAt = StageWithdrawn, true, at(23), at(23)
+	out = append(out, lp)
 
 	for _, d := range []Decline{
 		{Reason: "whitewash", From: StageFormalReview, Avenues: []string{"institution_dispute"}},

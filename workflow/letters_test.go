@@ -121,7 +121,9 @@ func TestLetterGolden(t *testing.T) {
 	created, noticed, notified := ltRepairedCase(t)
 	declined := ltDeclinedCase(t)
 	now := ltAt(4, 8, 9, 0) // later than every action: letters are dated by their action
-	cases := map[string]*Case{"receipt": &created, "notice": &noticed, "decline": &declined, "result": &notified}
+	// Lapsed: the notice's deadline (25 March 2026) passed without the materials.
+	lapsed := ltApply(t, noticed, ltSpecialist, Action{Kind: ActLapse, At: ltAt(3, 26, 10, 0)})
+	cases := map[string]*Case{"receipt": &created, "notice": &noticed, "lapse": &lapsed, "decline": &declined, "result": &notified}
 	for _, kind := range LetterKinds {
 		for _, lang := range []string{"zh", "en"} {
 			t.Run(kind+"."+lang, func(t *testing.T) {
@@ -312,7 +314,7 @@ func TestLetterErrorsAndKinds(t *testing.T) {
 	if _, err := ls.Render("result", &noticed, ltSettings, "zh", now); err == nil {
 		t.Error("result letter without an outcome")
 	}
-	if _, err := ls.Render("thanks", &created, ltSettings, "zh", now); err == nil || !strings.Contains(err.Error(), "receipt, notice, decline, result") {
+	if _, err := ls.Render("thanks", &created, ltSettings, "zh", now); err == nil || !strings.Contains(err.Error(), "receipt, notice, lapse, decline, result") {
 		t.Errorf("unknown kind: %v", err)
 	}
 	if _, err := ls.Render("receipt", nil, ltSettings, "zh", now); err == nil {

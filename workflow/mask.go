@@ -42,6 +42,8 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 		fn(TextCode, &m.Key)
 		fn(TextFree, &m.Label)
 		fn(TextFree, &m.Note)
+		fn(TextCode, &m.WaivedBy)
+		fn(TextFree, &m.WaiverWhy)
 	}
 	for i := range c.Findings {
 		walkFinding(&c.Findings[i], fn)
@@ -49,6 +51,8 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 	for i := range c.Notices {
 		n := &c.Notices[i]
 		fn(TextCode, &n.By)
+		fn(TextFree, &n.Override)
+		fn(TextCode, &n.OverrideBy)
 		for j := range n.Items {
 			it := &n.Items[j]
 			fn(TextCode, &it.Key)
@@ -158,6 +162,8 @@ func walkMaterials(ms []Material, fn func(TextKind, *string)) {
 		fn(TextCode, &ms[i].Key)
 		fn(TextFree, &ms[i].Label)
 		fn(TextFree, &ms[i].Note)
+		fn(TextCode, &ms[i].WaivedBy)
+		fn(TextFree, &ms[i].WaiverWhy)
 	}
 }
 
