@@ -217,8 +217,11 @@ func TestStatsMarch(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		// Decided in March: A B E (closed with an outcome) + C D (declined) = 5; repaired 2.
-		{"SuccessRate", s.SuccessRate, 2.0 / 5},
+		// Compliant and decided in March: A B E (closed with an outcome) + D (declined after
+		// investigation) = 4; C, a whitewash attempt declined at formal review, is not in the
+		// base (issue 15 §6); repaired A B = 2 → 2/4.
+		{"SuccessRate", s.SuccessRate, 2.0 / 4},
+		{"DeclinedAtReview", float64(s.DeclinedAtReview), 1}, // C
 		// Agency days of cases closed or declined in March (I, withdrawn, is not counted):
 		// A 03-02→03-23 = 21 less 3 days waiting (03-03→03-06) = 18; B 03-03→03-17 = 14;
 		// C 03-04→03-05 = 1; D 03-05→03-23 = 18; E 02-24→03-11 = 15.
