@@ -27,6 +27,7 @@ type Case struct {
 
 	CreditCodeWarning  bool   `json:"credit_code_warning,omitempty"`  // check digit failed at intake
 	CreditCodeOverride string `json:"credit_code_override,omitempty"` // supervisor who confirmed it
+	IntakeBy           string `json:"intake_by,omitempty"`            // who took the intake (typed the code)
 
 	Proposal     *Proposal     `json:"proposal,omitempty"`
 	Returns      int           `json:"returns,omitempty"`

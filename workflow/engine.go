@@ -182,6 +182,9 @@ func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law i
 		if !actor.Role.CanReview() {
 			return refuse("role", "信用代码校验警告需由审核主管确认", "Only a supervisor can confirm a credit-code warning")
 		}
+		if law >= 1 && c.IntakeBy != "" && c.IntakeBy == actor.Name {
+			return refuse("four_eyes", "信用代码警告须由未录入该代码的主管确认", "The credit-code warning must be confirmed by a supervisor who did not type the code")
+		}
 	case ActAccept:
 		if miss := c.Missing(); len(miss) > 0 {
 			names := make([]string, 0, len(miss))
@@ -613,7 +616,12 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 			}
 		}
 	}
-	_, ccErr := ValidateCreditCode(in.Enterprise.CreditCode)
+	// Structure warnings (GB 32100, GB/T 2260, GB 11714) apply to intakes under the law
+	// version; older intakes replay with the check digit alone.
+	_, ccErr := validateCreditCodeBase(in.Enterprise.CreditCode)
+	if a.Law >= 1 {
+		_, ccErr = ValidateCreditCode(in.Enterprise.CreditCode)
+	}
 	owner := in.Owner
 	if owner == "" {
 		owner = a.Actor
@@ -624,6 +632,9 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 		Records: slices.Clone(in.Records), Materials: slices.Clone(in.Materials),
 		Owner: owner, Round: 1, CreditCodeWarning: ccErr != nil && ccErr.Warning,
 		ReceivedAt: in.ReceivedAt, StageSince: a.At, UpdatedAt: a.At, UpdatedBy: a.Actor,
+	}
+	if a.Law >= 1 {
+		c.IntakeBy = a.Actor // who typed the code: not the one to confirm its warning
 	}
 	if c.ReceivedAt.IsZero() {
 		c.ReceivedAt = a.At

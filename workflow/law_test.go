@@ -584,3 +584,104 @@ func TestLawMaterialWaiver(t *testing.T) {
 	w.act(engLi, workflow.ActAccept, engT("2026-03-02 11:00")).stage(workflow.StageInvestigating)
 	engReplayCheck(t, w)
 }
+
+// lawCode completes 17 characters with the GB 32100 check character.
+func lawCode(t *testing.T, first17 string) string {
+	t.Helper()
+	c, ok := workflow.CreditCodeCheckChar(first17)
+	if !ok {
+		t.Fatalf("cannot complete %s", first17)
+	}
+	return first17 + string(c)
+}
+
+// §5: the structure of a code whose check character is right (GB 32100-2015 positions 1–2,
+// GB/T 2260 positions 3–8 at province level, GB 11714 check at position 17) gives
+// warnings, never refusals; a supervisor who did not take the intake confirms them.
+func TestLawCreditCodeStructure(t *testing.T) {
+	// GB 11714 by hand: 6·3+0·7+0·9+0·10+3·5+7·8+3·4+4·2 = 109, 109 mod 11 = 10, 11−10 = 1.
+	// M A 6 2 K 0 2 6 = 22·3+10·7+6·9+2·10+20·5+0·8+2·4+6·2 = 330, mod 11 = 0 → 11 → '0'.
+	for body, want := range map[string]byte{"60003734": '1', "MA62K026": '0'} {
+		if got, ok := workflow.OrgCodeCheckChar(body); !ok || got != want {
+			t.Errorf("OrgCodeCheckChar(%s) = %c, want %c", body, got, want)
+		}
+	}
+	for _, x := range []struct {
+		code, want string // "" = no warning; else a fragment of the Chinese warning
+	}{
+		{engGoodCode, ""},
+		{"91512081MA62K0260E", ""},
+		{lawCode(t, "Y1110000600037341"), ""}, // Y (其他) is a valid authority: not digits only
+		{lawCode(t, "N1110000600037341"), ""},
+		{lawCode(t, "B1110000600037341"), "第1位"},
+		{lawCode(t, "94110000600037341"), "第2位"},
+		{lawCode(t, "91990000600037341"), "“99”"},
+		{lawCode(t, "91100000600037341"), ""}, // central level
+		{lawCode(t, "91110000600037342"), "GB 11714"},
+	} {
+		code, fe := workflow.ValidateCreditCode(x.code)
+		switch {
+		case x.want == "" && fe != nil:
+			t.Errorf("%s: unexpected %v", x.code, fe.ZH)
+		case x.want != "" && (fe == nil || !fe.Warning || fe.Code != "structure" || !strings.Contains(fe.ZH, x.want) || fe.EN == ""):
+			t.Errorf("%s: want a structure warning naming %q, got %+v", x.code, x.want, fe)
+		case code != x.code:
+			t.Errorf("%s read as %s", x.code, code)
+		}
+	}
+
+	// The warning holds the case at formal review until a supervisor other than the one
+	// who took the intake confirms it.
+	bad := lawCode(t, "91990000600037341")
+	sun := workflow.Staff{Name: "sun", Display: "孙主管", Role: workflow.RoleSupervisor, Active: true}
+	w := engStart(t, engWang, engIntake(bad), engT("2026-03-02 09:00")).completeMaterials(engWang, engT("2026-03-02 09:30"))
+	if !w.c.CreditCodeWarning || w.c.IntakeBy != engWang.Name {
+		t.Fatalf("no warning on the case: %+v", w.c)
+	}
+	engRefused(t, w.c, engWang, engAct(workflow.ActAccept, engT("2026-03-02 10:00")), "credit_code")
+	engRefused(t, w.c, engWang, engAct(workflow.ActOverrideCreditCode, engT("2026-03-02 10:00")), "four_eyes")
+	w.act(sun, workflow.ActOverrideCreditCode, engT("2026-03-02 10:00")).act(engWang, workflow.ActAccept, engT("2026-03-02 11:00"))
+	engReplayCheck(t, w)
+
+	// An intake stored before the structure checks replays without the warning.
+	ev := w.events[0]
+	ev.Action.Law = 0
+	c, err := workflow.DefaultRules().Replay([]workflow.Event{ev})
+	if err != nil || c.CreditCodeWarning || c.IntakeBy != "" {
+		t.Errorf("old intake replay: %v %+v", err, c.CreditCodeWarning)
+	}
+}
+
+// The agent's ID number: a first two digits that are no GB/T 2260 province give a warning
+// at intake, never a refusal. 99010519491231002? completed with its GB 11643 check char.
+func TestLawIDDivisionWarning(t *testing.T) {
+	c, ok := workflow.IDCheckChar("99010519491231002")
+	if !ok {
+		t.Fatal("check char")
+	}
+	odd := "99010519491231002" + string(c)
+	if _, fe := workflow.ValidateIDNumber(odd, engNow); fe != nil {
+		t.Fatalf("a valid ID number refused: %v", fe)
+	}
+	if w := workflow.IDDivisionWarning(odd); w == nil || !w.Warning || !strings.Contains(w.ZH, "99") {
+		t.Errorf("no division warning: %+v", w)
+	}
+	if w := workflow.IDDivisionWarning("11010519491231002X"); w != nil {
+		t.Errorf("Beijing warned: %+v", w)
+	}
+	in := engIntake(engGoodCode)
+	in.Agent.IDNumber = odd
+	var warned bool
+	for _, e := range workflow.ValidateIntake(in, engNow) {
+		if e.Code == "division" && e.Warning && e.Field == "agent.id_number" {
+			warned = true
+		} else if !e.Warning {
+			t.Errorf("intake error: %+v", e)
+		}
+	}
+	if !warned {
+		t.Errorf("intake does not warn about the division")
+	}
+	// and the case is still taken in
+	engStart(t, engLi, in, engT("2026-03-02 09:00")).stage(workflow.StageFormalReview)
+}

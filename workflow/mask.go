@@ -66,6 +66,7 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 	}
 	fn(TextCode, &c.Proposer)
 	fn(TextCode, &c.CreditCodeOverride)
+	fn(TextCode, &c.IntakeBy)
 	walkProposal(c.Proposal, fn)
 	if d := c.Approval; d != nil {
 		fn(TextCode, &d.By)
