@@ -43,12 +43,16 @@ var (
 	orgChars        = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 )
 
-// DemoCreditCode makes a credit code that passes the GB 32100 check.
+// DemoCreditCode makes a credit code that passes the GB 32100 check and its structure
+// checks (workflow.CreditCodeStructure) for a region of GB/T 2260.
 func DemoCreditCode(r *rand.Rand, region string) string {
 	b := []byte("91" + region)
 	for len(b) < 17 {
 		b = append(b, orgChars[r.IntN(len(orgChars))])
 	}
+	// Position 17 is the GB 11714 check character of the organisation code (drawn above
+	// too, so the random sequence, and every demo figure after it, stays the same).
+	b[16], _ = workflow.OrgCodeCheckChar(string(b[8:16]))
 	ch, _ := workflow.CreditCodeCheckChar(string(b))
 	return string(append(b, ch))
 }
