@@ -244,6 +244,8 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "tab") // channel preselected from the record's source
 	typeText(spec, "ZX2026031200017")
 	press(spec, "ctrl+s")
+	// The external body's own clock shows on the case: the PBOC's 20 days from the submission (条例 art. 25).
+	mustShow(t, spec, "外部时限", "人民银行征信中心 · 20日")
 	chooseAction(t, spec, workflow.ActRecordOutcome)
 	press(spec, "ctrl+s")
 	clk.t = clk.t.Add(24 * time.Hour)
