@@ -138,6 +138,9 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 	case workflow.ActProposeRepair:
 		f.text("conclusion", c.T("f.conclusion"), true, nil)
 		f.text("plan", c.T("f.plan"), false, nil)
+		// A current 确认无误 finding: a supervisor proposes only with a reason.
+		accurate := slices.ContainsFunc(cs.CurrentFindings(), func(x workflow.Finding) bool { return x.Result == "confirmed_accurate" })
+		f.text("override", c.T("f.override"), false, nil).visible = func(*form) bool { return accurate }
 	case workflow.ActDecline:
 		reasons := "reason"
 		if cs.Stage == workflow.StageFormalReview {
@@ -149,20 +152,24 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 		}
 		f.choice("reason", c.T("f.reason"), opts, true)
 		f.text("explanation", c.T("f.explanation"), true, nil)
-		av := f.multi("avenues", c.T("f.avenues"), optionsOf("avenue", lang), true)
-		av.checked[0], av.checked[1] = true, true
+		// The avenues open for this case's sources, ticked; 待核实 beside an unverified one.
+		var avOpts []option
+		for _, k := range workflow.Keys("avenue") {
+			if workflow.AvenueAllowed(&cs, k) {
+				avOpts = append(avOpts, option{k, workflow.AvenueLabel(k, lang)})
+			}
+		}
+		av := f.multi("avenues", c.T("f.avenues"), avOpts, true)
+		for i, o := range avOpts {
+			av.checked[i] = slices.Contains(workflow.DefaultAvenues(&cs), o.key)
+		}
 		f.text("expiry", c.T("f.expiry"), false, c.dateCheck).visible = func(f *form) bool {
 			return strings.Contains(f.get("avenues").value(), "await_expiry")
 		}
 	case workflow.ActSubmitCorrection:
 		ch := f.choice("channel", c.T("f.channel"), optionsOf("channel", lang), true)
 		if len(cs.Records) > 0 { // preselect the channel matching the record's source
-			switch cs.Records[0].Source {
-			case "pbc":
-				ch.setValue("pbc_dispute")
-			case "baihang", "pudao", "creditchina", "court", "tax":
-				ch.setValue(cs.Records[0].Source)
-			}
+			ch.setValue(workflow.Sources().Source(cs.Records[0].Source).Channel)
 		}
 		f.text("reference", c.T("f.reference"), true, nil)
 	case workflow.ActRecordOutcome:
@@ -196,7 +203,7 @@ func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
 	case workflow.ActAddFinding:
 		a.Finding = &workflow.Finding{Checked: f.val("checked"), Contact: f.val("contact"), Method: f.val("method"), Result: f.val("result"), Evidence: f.val("evidence")}
 	case workflow.ActProposeRepair:
-		a.Proposal = &workflow.Proposal{Conclusion: f.val("conclusion"), Plan: f.val("plan")}
+		a.Proposal = &workflow.Proposal{Conclusion: f.val("conclusion"), Plan: f.val("plan"), Override: f.val("override")}
 	case workflow.ActDecline:
 		var av []string
 		if v := f.val("avenues"); v != "" {

@@ -467,6 +467,31 @@ func (v *caseView) summary(w int) []string {
 		}
 		out = append(out, v.kv(v.c.T("case.due"), style.Render(text), w))
 	}
+	// The external body's own clock, from the submission: its source, limit and basis, and
+	// 待核实 when the limit is not confirmed.
+	if sb := cs.Submission; sb != nil {
+		src := workflow.Sources().SourceOfChannel(sb.Channel)
+		line := workflow.Label("source", src.Key, lang) + " · "
+		if src.Limit.Known() {
+			line += v.c.T(map[bool]string{true: "case.ext_limit_natural", false: "case.ext_limit_work"}[src.Limit.Natural], src.Limit.Days, workflow.Day(sb.At))
+			if ext := set.SLA.ExternalDue(cs, set.Calendar()); !ext.At.IsZero() {
+				line += " → " + workflow.Day(ext.At)
+			}
+		} else {
+			line += v.c.T("case.ext_unknown", workflow.Day(sb.At)) + workflow.Unverified(lang)
+		}
+		out = append(out, v.kv(v.c.T("case.ext_due"), line, w))
+		if src.Limit.Basis != "" {
+			out = append(out, "    "+st.Muted.Render(cut(src.Limit.Basis, w-4)))
+		}
+	}
+	// Minimum publicity rules not confirmed for a penalty's date are marked for supervisors.
+	for _, r := range cs.Records {
+		if p, ok := workflow.DefaultRules().PublicityRule(r); ok && r.Type == "admin_penalty" && p.Status == workflow.StatusUnverified {
+			out = append(out, v.kv(v.c.T("case.publicity_rule"), cut(p.Basis, w-20)+workflow.Unverified(lang), w))
+			break
+		}
+	}
 	out = append(out, v.kv(v.c.T("case.agency_days"), v.c.T("case.days", workflow.AgencyDays(cs, now)), w))
 	if p := cs.Proposal; p != nil {
 		out = append(out, "", st.Section.Render(v.c.T("case.proposal")))

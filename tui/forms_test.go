@@ -233,18 +233,24 @@ func TestImpossibleDateSaysNoSuchDate(t *testing.T) {
 }
 
 // Every avenue of the decline checklist is on screen at 120 columns, the last one too,
-// when the keyboard reaches it.
+// when the keyboard reaches it. A record from an unlisted source (other) opens every
+// avenue, the longest checklist the form can show.
 func TestDeclineChecklistWraps(t *testing.T) {
 	clk := &clock{t: formClock}
 	st := newTestStore(t, clk)
-	cs, err := st.Create(testSpecialist, testIntake("郑州华信商贸有限公司", "91110000600037341L"), "")
+	in := testIntake("郑州华信商贸有限公司", "91110000600037341L")
+	in.Records[0].Source = "other"
+	cs, err := st.Create(testSpecialist, in, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
 	m.push(newActionScreen(m.c, cs, workflow.ActDecline))
 	focusField(t, m, actionFormOf(m), "avenues")
-	opts := optionsOf("avenue", "zh")
+	opts := actionFormOf(m).get("avenues").options
+	if len(opts) != len(workflow.Keys("avenue")) {
+		t.Fatalf("a record from another source offers %d avenues, want all %d", len(opts), len(workflow.Keys("avenue")))
+	}
 	for range len(opts) - 1 {
 		press(m, "right")
 	}

@@ -244,6 +244,8 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "tab") // channel preselected from the record's source
 	typeText(spec, "ZX2026031200017")
 	press(spec, "ctrl+s")
+	// The external body's own clock shows on the case: the PBOC's 20 days from the submission (条例 art. 25).
+	mustShow(t, spec, "外部时限", "人民银行征信中心 · 20日")
 	chooseAction(t, spec, workflow.ActRecordOutcome)
 	press(spec, "ctrl+s")
 	clk.t = clk.t.Add(24 * time.Hour)
@@ -275,7 +277,8 @@ func TestWalkEveryStage(t *testing.T) {
 	typeText(spec, "逾期真实发生，企业要求删除真实失信记录")
 	press(spec, "ctrl+s")
 	c2 = currentCase(t, spec)
-	if c2.Stage != workflow.StageDeclined || c2.Decline.Reason != "whitewash" || len(c2.Decline.Avenues) != 2 {
+	if c2.Stage != workflow.StageDeclined || c2.Decline.Reason != "whitewash" ||
+		strings.Join(c2.Decline.Avenues, ",") != "institution_dispute,pbc_complaint,civil_suit" { // a PBOC record's own avenues (条例 arts. 25, 26), pre-ticked
 		t.Fatalf("decline: %+v %+v", c2.Stage, c2.Decline)
 	}
 	press(spec, "5")

@@ -11,6 +11,7 @@ const (
 	ActAddFinding         ActionKind = "add_finding"
 	ActRequestMaterials   ActionKind = "request_materials"
 	ActMaterialsReceived  ActionKind = "materials_received"
+	ActLapse              ActionKind = "lapse" // the supplement deadline passed: 视为撤回, 终止办理
 	ActAccept             ActionKind = "accept"
 	ActDecline            ActionKind = "decline"
 	ActProposeRepair      ActionKind = "propose_repair"
@@ -28,7 +29,7 @@ const (
 
 // Actions lists every action kind a person can choose on an existing case, in menu order.
 var Actions = []ActionKind{
-	ActUpdateMaterial, ActAddRecord, ActRequestMaterials, ActMaterialsReceived, ActOverrideCreditCode, ActAccept,
+	ActUpdateMaterial, ActAddRecord, ActRequestMaterials, ActMaterialsReceived, ActLapse, ActOverrideCreditCode, ActAccept,
 	ActAddFinding, ActProposeRepair, ActApprove, ActReturn, ActSubmitCorrection,
 	ActRecordOutcome, ActNotifyApplicant, ActDecline, ActReassign, ActWithdraw, ActComment,
 }
@@ -43,6 +44,9 @@ type Action struct {
 	Role    Role       `json:"role"`
 	At      time.Time  `json:"at"`
 	Comment string     `json:"comment,omitempty"`
+	// Law is the version of the legal rules the action was checked by (LawVersion when
+	// taken; 0 for actions stored before the version existed).
+	Law int `json:"law,omitempty"`
 
 	Intake       *Intake         `json:"intake,omitempty"`
 	Material     *MaterialUpdate `json:"material,omitempty"`
@@ -85,6 +89,10 @@ type MaterialUpdate struct {
 	Received bool   `json:"received"`
 	Valid    bool   `json:"valid"`
 	Note     string `json:"note,omitempty"`
+	// Waive marks the item not applicable / not required (不适用/免交): a supervisor's
+	// decision, Note its reason. Unwaive takes the waiver back.
+	Waive   bool `json:"waive,omitempty"`
+	Unwaive bool `json:"unwaive,omitempty"`
 }
 
 // Event is the immutable record of one applied action.

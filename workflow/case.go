@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"fmt"
+	"slices"
 	"time"
 )
 
@@ -27,6 +28,7 @@ type Case struct {
 
 	CreditCodeWarning  bool   `json:"credit_code_warning,omitempty"`  // check digit failed at intake
 	CreditCodeOverride string `json:"credit_code_override,omitempty"` // supervisor who confirmed it
+	IntakeBy           string `json:"intake_by,omitempty"`            // who took the intake (typed the code)
 
 	Proposal     *Proposal     `json:"proposal,omitempty"`
 	Returns      int           `json:"returns,omitempty"`
@@ -36,6 +38,9 @@ type Case struct {
 	Outcome      *Outcome      `json:"outcome,omitempty"`
 	Notification *Notification `json:"notification,omitempty"`
 	Withdrawal   string        `json:"withdrawal,omitempty"`
+	// Lapsed: the supplement deadline passed without the materials; the application is
+	// deemed withdrawn (视为撤回) and handling ends (终止办理).
+	Lapsed bool `json:"lapsed,omitempty"`
 
 	ReceivedAt time.Time `json:"received_at"`
 	StageSince time.Time `json:"stage_since"`
@@ -82,10 +87,17 @@ type Material struct {
 	Received bool   `json:"received"`
 	Valid    bool   `json:"valid"`
 	Note     string `json:"note,omitempty"`
+	// Waived: not applicable / not required for this case (不适用/免交), with the reason and
+	// the supervisor who confirmed it. A waived item is never named in a notice.
+	Waived    bool   `json:"waived,omitempty"`
+	WaivedBy  string `json:"waived_by,omitempty"`
+	WaiverWhy string `json:"waiver_why,omitempty"`
+	// UpdatedAt is when the item was last marked (or added), for the one-time notice rule.
+	UpdatedAt time.Time `json:"updated_at,omitzero"`
 }
 
-// OK: received and valid.
-func (m Material) OK() bool { return m.Received && m.Valid }
+// OK: received and valid, or waived.
+func (m Material) OK() bool { return m.Received && m.Valid || m.Waived }
 
 // Name is the item's label in lang.
 func (m Material) Name(lang string) string {
@@ -104,6 +116,45 @@ type Finding struct {
 	Evidence string    `json:"evidence,omitempty"` // reference, ideally "sha256:<hex>"
 	By       string    `json:"by"`
 	At       time.Time `json:"at"`
+	// Supersedes is the number (from 1) of an earlier finding this one replaces; that one
+	// keeps its place in the history with SupersededBy set to this one's number.
+	Supersedes   int `json:"supersedes,omitempty"`
+	SupersededBy int `json:"superseded_by,omitempty"`
+}
+
+// Current: not superseded by a later finding.
+func (f Finding) Current() bool { return f.SupersededBy == 0 }
+
+// CurrentFindings are the findings not superseded: what decides the outcome and what the
+// letters quote.
+func (c *Case) CurrentFindings() []Finding {
+	var out []Finding
+	for _, f := range c.Findings {
+		if f.Current() {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// hasCurrentResult: a current finding has one of these results.
+func (c *Case) hasCurrentResult(results ...string) bool {
+	for _, f := range c.Findings {
+		if f.Current() && slices.Contains(results, f.Result) {
+			return true
+		}
+	}
+	return false
+}
+
+// hasSource: a record comes from one of these sources.
+func (c *Case) hasSource(srcs ...string) bool {
+	for _, r := range c.Records {
+		if slices.Contains(srcs, r.Source) {
+			return true
+		}
+	}
+	return false
 }
 
 // Notice is a one-time notice of missing materials (一次性告知).
@@ -113,6 +164,10 @@ type Notice struct {
 	At       time.Time    `json:"at"`
 	By       string       `json:"by"`
 	Deadline time.Time    `json:"deadline"`
+	// Override is a supervisor's reason for naming items a later notice may not name by
+	// itself (行政许可法 art. 32(4): told once and in full), kept with the notice.
+	Override   string `json:"override,omitempty"`
+	OverrideBy string `json:"override_by,omitempty"`
 }
 
 type NoticeItem struct {
@@ -123,10 +178,13 @@ type NoticeItem struct {
 }
 
 type Proposal struct {
-	Conclusion string    `json:"conclusion"`
-	Plan       string    `json:"plan,omitempty"`
-	By         string    `json:"by"`
-	At         time.Time `json:"at"`
+	Conclusion string `json:"conclusion"`
+	Plan       string `json:"plan,omitempty"`
+	// Override is a supervisor's reason for proposing a repair although a current finding
+	// says the record is accurate (确认无误).
+	Override string    `json:"override,omitempty"`
+	By       string    `json:"by"`
+	At       time.Time `json:"at"`
 }
 
 type Decision struct {
@@ -183,6 +241,7 @@ func (c *Case) Missing() []NoticeItem {
 	var out []NoticeItem
 	for _, m := range c.Materials {
 		switch {
+		case m.Waived:
 		case m.Required && !m.Received:
 			out = append(out, NoticeItem{Key: m.Key, Label: m.Label, Missing: true, Note: m.Note})
 		case m.Received && !m.Valid:

@@ -4,6 +4,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"slices"
 )
 
 //go:embed catalogue/materials.json
@@ -34,8 +35,24 @@ func ParseCatalogue(data []byte) (Catalogue, error) {
 			return c, fmt.Errorf("materials catalogue: record type %q has no entry", t)
 		}
 	}
+	// The proof of authority is required for every source (the agency acts for the
+	// enterprise: seed 000 step 2, seed 004).
+	for _, k := range AuthorityProof {
+		if !slices.ContainsFunc(c.Common, func(it CatalogueItem) bool { return it.Key == k && it.Required }) {
+			return c, fmt.Errorf("materials catalogue: %q (proof of authority) must be a required common item", k)
+		}
+		for t, items := range c.Types {
+			if slices.ContainsFunc(items, func(it CatalogueItem) bool { return it.Key == k && !it.Required }) {
+				return c, fmt.Errorf("materials catalogue: record type %q makes %q (proof of authority) optional", t, k)
+			}
+		}
+	}
 	return c, nil
 }
+
+// AuthorityProof are the items that prove who acts for the enterprise: required for every
+// source.
+var AuthorityProof = []string{"legal_rep_id", "authorization", "agent_id"}
 
 // DefaultCatalogue is the catalogue shipped with the program.
 func DefaultCatalogue() Catalogue {

@@ -85,16 +85,17 @@ func TestCatalogueChecklist(t *testing.T) {
 	penalty := workflow.Record{Type: "admin_penalty", Problem: "corrected_dishonest", Tier: "general"}
 	nonMal := workflow.Record{Type: "overdue_loan", Problem: "non_malicious_overdue"}
 
-	// 2025 reform (国办发〔2025〕22号): 信用中国 asks for proof of fulfilment and a 信用承诺书.
+	// 2025 reform (国办发〔2025〕22号): 信用中国 asks for proof of fulfilment and a 信用承诺书;
+	// the proof of authority stays required (seed 000 step 2, seed 004).
 	engExpectRequired(t, "admin_penalty", engRequired(t, cat.Checklist([]workflow.Record{penalty})), map[string]bool{
 		"application_form": true, "business_license": true,
-		"legal_rep_id": false, "authorization": false, "agent_id": false, "credit_report": false,
+		"legal_rep_id": true, "authorization": true, "agent_id": true, "credit_report": false,
 		"penalty_decision": false, "penalty_fulfilled": true, "credit_commitment": true,
 	})
 	// Two penalties agree: still the reformed list.
 	engExpectRequired(t, "two admin_penalty", engRequired(t, cat.Checklist([]workflow.Record{penalty, penalty})), map[string]bool{
 		"application_form": true, "business_license": true,
-		"legal_rep_id": false, "authorization": false, "agent_id": false, "credit_report": false,
+		"legal_rep_id": true, "authorization": true, "agent_id": true, "credit_report": false,
 		"penalty_decision": false, "penalty_fulfilled": true, "credit_commitment": true,
 	})
 	// A mixed case asks for the stricter union, whatever the order of its records.
@@ -140,6 +141,33 @@ func TestCatalogueDrivesAccept(t *testing.T) {
 		t.Errorf("accept refusal does not name the credit commitment: %s", r.Message("zh"))
 	}
 	w.material(engLi, at, "credit_commitment", true, true, "")
-	// The optional items (agent ID, credit report …) are not needed under the 2025 reform.
+	// The proof of authority is still needed (seed 000 step 2, seed 004) ...
+	r = engRefused(t, w.c, engLi, engAct(workflow.ActAccept, at), "materials")
+	if !strings.Contains(r.Message("zh"), "授权委托书") || !strings.Contains(r.Message("zh"), "经办人身份证") || !strings.Contains(r.Message("zh"), "法定代表人身份证明") {
+		t.Errorf("accept refusal does not name the proof of authority: %s", r.Message("zh"))
+	}
+	for _, k := range workflow.AuthorityProof {
+		w.material(engLi, at, k, true, true, "")
+	}
+	// ... the optional items (credit report, penalty decision) are not, under the 2025 reform.
 	w.act(engLi, workflow.ActAccept, at).stage(workflow.StageInvestigating)
+}
+
+// The proof of authority (legal representative's ID, letter of authorisation, agent's ID)
+// is required for every record type, and a catalogue that makes it optional is refused.
+func TestCatalogueAuthorityProofEverywhere(t *testing.T) {
+	cat := workflow.DefaultCatalogue()
+	for _, typ := range workflow.Keys("record_type") {
+		req := engRequired(t, cat.Checklist([]workflow.Record{{Type: typ, Problem: "wrong_data"}}))
+		for _, k := range workflow.AuthorityProof {
+			if !req[k] {
+				t.Errorf("%s: %s is not required", typ, k)
+			}
+		}
+	}
+	bad := `{"version":"x","common":[{"key":"legal_rep_id","required":true},{"key":"authorization","required":true},{"key":"agent_id","required":true}],
+"types":{"overdue_loan":[],"admin_penalty":[{"key":"agent_id","required":false}],"guarantee":[],"tax_arrears":[],"court_dishonest":[],"identity_error":[]}}`
+	if _, err := workflow.ParseCatalogue([]byte(bad)); err == nil || !strings.Contains(err.Error(), "agent_id") {
+		t.Errorf("a catalogue making the agent's ID optional was accepted: %v", err)
+	}
 }

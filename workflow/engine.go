@@ -44,31 +44,55 @@ type Option struct {
 
 // Rules are the engine's settings that come from data (catalogue, publicity periods).
 type Rules struct {
-	// PublicityMonths is the minimum publicity period of an administrative penalty before
-	// repair may be requested, by tier (NDRC Order 36).
-	PublicityMonths map[string]int
+	// Publicity is the minimum publicity period of an administrative penalty before repair
+	// may be requested, by tier, versioned by the day the penalty was decided (newest
+	// first; the last applies to every earlier penalty): sources/sources.json.
+	Publicity []PublicityRule
 }
 
-// DefaultRules: minor penalties are not withheld (published at most 3 months), general ones
-// after 3 months, serious ones after 1 year.
+// DefaultRules: the publicity periods of the source book (NDRC Order 36 from 2026-04-01:
+// minor none, general 3 months, serious 1 year; earlier penalties follow the rules of their
+// time, whose figures are marked 待核实 in the data).
 func DefaultRules() Rules {
-	return Rules{PublicityMonths: map[string]int{"minor": 0, "general": 3, "serious": 12}}
+	return Rules{Publicity: Sources().Publicity}
 }
 
-// EarliestRepair is the first day repair of this record may be requested, or zero if any day.
+// LawVersion is the version of the legal rules an action is checked by. Apply stamps it
+// on every new action; an action stored before it (Law 0) replays by the rules of its time,
+// so a history written under the old rules still rebuilds.
+const LawVersion = 1
+
+// PublicityRule is the rule for a penalty decided on the record's date.
+func (r Rules) PublicityRule(rec Record) (PublicityRule, bool) {
+	d, err := ParseDate(rec.Date)
+	if err != nil {
+		return PublicityRule{}, false
+	}
+	day := Day(d)
+	for _, p := range r.Publicity {
+		if p.From == "" || day >= p.From {
+			return p, true
+		}
+	}
+	return PublicityRule{}, false
+}
+
+// EarliestRepair is the first day repair of this record may be requested, or zero if any
+// day: the decision date plus the tier's months, clamped to the month's end (民法典 art. 202).
 func (r Rules) EarliestRepair(rec Record) time.Time {
 	if rec.Type != "admin_penalty" {
 		return time.Time{}
 	}
-	months := r.PublicityMonths[rec.Tier]
+	p, ok := r.PublicityRule(rec)
+	if !ok {
+		return time.Time{}
+	}
+	months := p.Months[rec.Tier]
 	if months == 0 {
 		return time.Time{}
 	}
-	d, err := ParseDate(rec.Date)
-	if err != nil {
-		return time.Time{}
-	}
-	return d.AddDate(0, months, 0)
+	d, _ := ParseDate(rec.Date)
+	return AddMonths(d, months)
 }
 
 // stagesFor says where each action may be taken.
@@ -77,6 +101,7 @@ var stagesFor = map[ActionKind][]Stage{
 	ActAddRecord:          {StageFormalReview, StageAwaitingMaterials},
 	ActRequestMaterials:   {StageFormalReview},
 	ActMaterialsReceived:  {StageAwaitingMaterials},
+	ActLapse:              {StageAwaitingMaterials},
 	ActOverrideCreditCode: {StageFormalReview, StageAwaitingMaterials},
 	ActAccept:             {StageFormalReview},
 	ActAddFinding:         {StageInvestigating},
@@ -92,6 +117,16 @@ var stagesFor = map[ActionKind][]Stage{
 // Check says whether actor may take kind on c now, judged on the case alone (the payload
 // is checked by Apply). It is what the action menu shows.
 func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refusal {
+	return r.check(c, actor, kind, now, LawVersion)
+}
+
+// supporting are the finding results that support a repair: the record is wrong, or (信用中国,
+// GSXT) the dishonest conduct was corrected and the record is eligible for repair.
+var supporting = []string{"confirmed_wrong", "corrected_eligible"}
+
+// check judges kind on c under the rules of version law (what an action stored with that
+// version was checked by).
+func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law int) *Refusal {
 	if !actor.Active {
 		return refuse("inactive", "refuse.inactive")
 	}
@@ -134,12 +169,23 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 		if len(c.Missing()) == 0 {
 			return refuse("nothing_missing", "refuse.nothing_missing")
 		}
+	case ActLapse:
+		var due time.Time
+		if k := len(c.Notices); k > 0 {
+			due = c.Notices[k-1].Deadline
+		}
+		if due.IsZero() || !now.After(due) {
+			return refuse("not_lapsed", "refuse.not_lapsed", Day(due))
+		}
 	case ActOverrideCreditCode:
 		if !c.CreditCodeWarning || c.CreditCodeOverride != "" {
 			return refuse("no_warning", "refuse.no_warning")
 		}
 		if !actor.Role.CanReview() {
 			return refuse("role", "refuse.role_2")
+		}
+		if law >= 1 && c.IntakeBy != "" && c.IntakeBy == actor.Name {
+			return refuse("four_eyes", "refuse.four_eyes_code")
 		}
 	case ActAccept:
 		if miss := c.Missing(); len(miss) > 0 {
@@ -162,11 +208,20 @@ func (r Rules) Check(c *Case, actor Staff, kind ActionKind, now time.Time) *Refu
 		if len(c.Findings) == 0 {
 			return refuse("no_finding", "refuse.no_finding")
 		}
+		if law >= 1 && !c.hasCurrentResult(supporting...) {
+			return refuse("no_support", "refuse.no_support")
+		}
+		if law >= 1 && c.hasCurrentResult("confirmed_accurate") && !actor.Role.CanReview() {
+			return refuse("accurate_finding", "refuse.accurate_finding")
+		}
 	case ActApprove, ActReturn:
 		if r := fourEyes(c, actor); r != nil {
 			return r
 		}
 	case ActDecline:
+		if law >= 1 && c.Stage != StageFormalReview && len(c.CurrentFindings()) == 0 {
+			return refuse("no_finding_decline", "refuse.no_finding_decline")
+		}
 		if c.Stage == StagePendingApproval {
 			if r := fourEyes(c, actor); r != nil {
 				return r
@@ -198,6 +253,14 @@ func (r Rules) Options(c *Case, actor Staff, now time.Time) []Option {
 // Apply takes action a on c and returns the new case and the event that records it. c is
 // not modified. actor is the authenticated staff member (a.Actor must be theirs).
 func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
+	if a.Law == 0 {
+		a.Law = LawVersion
+	}
+	return r.apply(c, actor, a)
+}
+
+// apply takes a as it is: Replay passes stored actions, whose Law says which rules held.
+func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	if a.Actor != actor.Name {
 		return c, Event{}, refuse("actor", "refuse.actor")
 	}
@@ -216,7 +279,7 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	if c.ID == 0 {
 		return c, Event{}, refuse("no_case", "refuse.no_case")
 	}
-	if ref := r.Check(&c, actor, a.Kind, a.At); ref != nil {
+	if ref := r.check(&c, actor, a.Kind, a.At, a.Law); ref != nil {
 		return c, Event{}, ref
 	}
 	n := c.clone()
@@ -246,6 +309,30 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if u == nil || strings.TrimSpace(u.Key) == "" {
 			return c, Event{}, refuse("material", "refuse.material_3")
 		}
+		if u.Waive || u.Unwaive {
+			if a.Law < 1 {
+				return c, Event{}, refuse("material", "refuse.material_op")
+			}
+			i := slices.IndexFunc(n.Materials, func(m Material) bool { return m.Key == u.Key })
+			switch {
+			case i < 0:
+				return c, Event{}, refuse("material", "refuse.material_4", u.Key)
+			case !actor.Role.CanReview():
+				return c, Event{}, refuse("role", "refuse.role_waive")
+			case u.Waive && slices.Contains(AuthorityProof, u.Key):
+				return c, Event{}, refuse("waive_authority", "refuse.waive_authority")
+			case u.Waive && strings.TrimSpace(u.Note) == "":
+				return c, Event{}, refuse("waive_reason", "refuse.waive_reason")
+			}
+			old := materialState(n.Materials[i])
+			m := &n.Materials[i]
+			m.Waived, m.WaivedBy, m.WaiverWhy = u.Waive, "", ""
+			if u.Waive {
+				m.WaivedBy, m.WaiverWhy = a.Actor, strings.TrimSpace(u.Note)
+			}
+			set("material."+u.Key, old, materialState(*m))
+			break
+		}
 		if u.Valid && !u.Received {
 			return c, Event{}, refuse("material", "refuse.material_2")
 		}
@@ -262,13 +349,29 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		}
 		old := materialState(n.Materials[i])
 		n.Materials[i].Received, n.Materials[i].Valid, n.Materials[i].Note = u.Received, u.Valid, strings.TrimSpace(u.Note)
+		if a.Law >= 1 && u.Received { // the applicant submitted it (again) now
+			n.Materials[i].UpdatedAt = a.At
+		}
 		set("material."+u.Key, old, materialState(n.Materials[i]))
 	case ActRequestMaterials:
 		items := n.Missing()
 		if a.Deadline.IsZero() {
 			return c, Event{}, refuse("deadline", "refuse.deadline")
 		}
-		n.Notices = append(n.Notices, Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline})
+		notice := Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline}
+		if a.Law >= 1 {
+			if extra := laterNoticeExtras(&c, items); len(extra) > 0 {
+				names := loc(func(lang string) string { return materialNames(&c, extra, lang) })
+				if !actor.Role.CanReview() {
+					return c, Event{}, refuse("notice_new_items", "refuse.notice_new_items", names)
+				}
+				if a.Comment == "" {
+					return c, Event{}, refuse("notice_override", "refuse.notice_override", names)
+				}
+				notice.Override, notice.OverrideBy = a.Comment, a.Actor
+			}
+		}
+		n.Notices = append(n.Notices, notice)
 		n.Pauses = append(n.Pauses, Pause{From: a.At})
 		set("notice", "", fmt.Sprint(len(items))) // how many items; the notice itself names them
 		move(StageAwaitingMaterials)
@@ -279,6 +382,14 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		n.Round++
 		set("round", fmt.Sprint(c.Round), fmt.Sprint(n.Round))
 		move(StageFormalReview)
+	case ActLapse:
+		if k := len(n.Pauses); k > 0 && n.Pauses[k-1].To.IsZero() {
+			n.Pauses[k-1].To = a.At
+		}
+		n.Lapsed, n.Withdrawal = true, a.Comment
+		n.ClosedAt = a.At
+		set("lapsed", "", Day(n.Notices[len(n.Notices)-1].Deadline))
+		move(StageWithdrawn)
 	case ActOverrideCreditCode:
 		if a.Comment == "" {
 			return c, Event{}, refuse("comment", "refuse.comment_3")
@@ -303,7 +414,11 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 			i := slices.IndexFunc(n.Materials, func(x Material) bool { return x.Key == m.Key })
 			switch {
 			case i < 0:
-				n.Materials = append(n.Materials, Material{Key: m.Key, Label: m.Label, Required: m.Required})
+				added := Material{Key: m.Key, Label: m.Label, Required: m.Required}
+				if a.Law >= 1 {
+					added.UpdatedAt = a.At // brought by a record added now
+				}
+				n.Materials = append(n.Materials, added)
 			case m.Required && !n.Materials[i].Required:
 				n.Materials[i].Required = true // the new record needs what was optional
 			}
@@ -334,7 +449,17 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if !validEvidence(f2.Evidence) {
 			return c, Event{}, refuse("evidence", "refuse.evidence")
 		}
-		f2.By, f2.At = a.Actor, a.At
+		f2.By, f2.At, f2.SupersededBy = a.Actor, a.At, 0
+		if a.Law >= 1 && f2.Result == "corrected_eligible" && !c.hasSource("creditchina", "gsxt") {
+			return c, Event{}, refuse("result_source", "refuse.result_source")
+		}
+		if k := f2.Supersedes; k != 0 {
+			if a.Law < 1 || k < 0 || k > len(n.Findings) || !n.Findings[k-1].Current() {
+				return c, Event{}, refuse("supersede", "refuse.supersede", k)
+			}
+			n.Findings[k-1].SupersededBy = len(n.Findings) + 1
+			set("finding.superseded", fmt.Sprint(k), fmt.Sprint(len(n.Findings)+1))
+		}
 		n.Findings = append(n.Findings, f2)
 		n.addInvestigator(a.Actor)
 		set("finding", "", f2.Result)
@@ -343,7 +468,11 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		if p == nil || strings.TrimSpace(p.Conclusion) == "" {
 			return c, Event{}, refuse("conclusion", "refuse.conclusion")
 		}
-		n.Proposal = &Proposal{Conclusion: strings.TrimSpace(p.Conclusion), Plan: strings.TrimSpace(p.Plan), By: a.Actor, At: a.At}
+		override := strings.TrimSpace(p.Override)
+		if a.Law >= 1 && c.hasCurrentResult("confirmed_accurate") && override == "" {
+			return c, Event{}, refuse("override_reason", "refuse.override_reason")
+		}
+		n.Proposal = &Proposal{Conclusion: strings.TrimSpace(p.Conclusion), Plan: strings.TrimSpace(p.Plan), Override: override, By: a.Actor, At: a.At}
 		n.Proposer = a.Actor
 		n.addInvestigator(a.Actor)
 		move(StagePendingApproval)
@@ -376,6 +505,13 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		for _, av := range d.Avenues {
 			if !slices.Contains(Keys("avenue"), av) {
 				return c, Event{}, refuse("avenues", "refuse.avenues", av)
+			}
+		}
+		if a.Law >= 1 {
+			for _, av := range d.Avenues {
+				if !AvenueAllowed(&c, av) {
+					return c, Event{}, refuse("avenue_source", "refuse.avenue_source", loc(func(lang string) string { return Label("avenue", av, lang) }), loc(func(lang string) string { return sourceNames(&c, lang) }))
+				}
 			}
 		}
 		if slices.Contains(d.Avenues, "await_expiry") && d.ExpiryDate != "" {
@@ -456,6 +592,8 @@ func (r Rules) Apply(c Case, actor Staff, a Action) (Case, Event, error) {
 
 func materialState(m Material) string {
 	switch {
+	case m.Waived:
+		return "waived"
 	case !m.Received:
 		return "missing"
 	case !m.Valid:
@@ -482,7 +620,12 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 			}
 		}
 	}
-	_, ccErr := ValidateCreditCode(in.Enterprise.CreditCode)
+	// Structure warnings (GB 32100, GB/T 2260, GB 11714) apply to intakes under the law
+	// version; older intakes replay with the check digit alone.
+	_, ccErr := validateCreditCodeBase(in.Enterprise.CreditCode)
+	if a.Law >= 1 {
+		_, ccErr = ValidateCreditCode(in.Enterprise.CreditCode)
+	}
 	owner := in.Owner
 	if owner == "" {
 		owner = a.Actor
@@ -493,6 +636,9 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 		Records: slices.Clone(in.Records), Materials: slices.Clone(in.Materials),
 		Owner: owner, Round: 1, CreditCodeWarning: ccErr != nil && ccErr.Warning,
 		ReceivedAt: in.ReceivedAt, StageSince: a.At, UpdatedAt: a.At, UpdatedBy: a.Actor,
+	}
+	if a.Law >= 1 {
+		c.IntakeBy = a.Actor // who typed the code: not the one to confirm its warning
 	}
 	if c.ReceivedAt.IsZero() {
 		c.ReceivedAt = a.At
@@ -508,7 +654,7 @@ func (r Rules) Replay(events []Event) (Case, error) {
 	var c Case
 	for i, ev := range events {
 		actor := Staff{Name: ev.Action.Actor, Role: ev.Action.Role, Active: true}
-		n, _, err := r.Apply(c, actor, ev.Action)
+		n, _, err := r.apply(c, actor, ev.Action)
 		if err != nil {
 			return c, fmt.Errorf("event %d (%s): %w", i+1, ev.Kind, err)
 		}
@@ -533,4 +679,61 @@ func validEvidence(ref string) bool {
 		}
 	}
 	return true
+}
+
+// sourceNames lists the sources of c's records.
+func sourceNames(c *Case, lang string) string {
+	var out []string
+	for _, r := range c.Records {
+		if n := Label("source", r.Source, lang); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	sep := "、"
+	if lang == "en" {
+		sep = ", "
+	}
+	return strings.Join(out, sep)
+}
+
+// laterNoticeExtras are the items of a new notice that a later notice may not name by itself
+// (行政许可法 art. 32(4): incomplete materials are told once and in full): neither named in
+// an earlier notice (and so still not right) nor submitted since the last notice (or
+// brought by a record added since). An item the agency adds to the checklist by hand after
+// the notice is such an extra.
+func laterNoticeExtras(c *Case, items []NoticeItem) []string {
+	if len(c.Notices) == 0 {
+		return nil
+	}
+	last := c.Notices[len(c.Notices)-1].At
+	named := map[string]bool{}
+	for _, nt := range c.Notices {
+		for _, it := range nt.Items {
+			named[it.Key] = true
+		}
+	}
+	var out []string
+	for _, it := range items {
+		i := slices.IndexFunc(c.Materials, func(m Material) bool { return m.Key == it.Key })
+		if named[it.Key] || i >= 0 && c.Materials[i].UpdatedAt.After(last) {
+			continue
+		}
+		out = append(out, it.Key)
+	}
+	return out
+}
+
+func materialNames(c *Case, keys []string, lang string) string {
+	var out []string
+	for _, k := range keys {
+		m := Material{Key: k}
+		if i := slices.IndexFunc(c.Materials, func(x Material) bool { return x.Key == k }); i >= 0 {
+			m = c.Materials[i]
+		}
+		out = append(out, "“"+CleanLine(m.Name(lang))+"”")
+	}
+	if lang == "en" {
+		return strings.Join(out, ", ")
+	}
+	return strings.Join(out, "、")
 }

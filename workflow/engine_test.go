@@ -394,6 +394,7 @@ var engDesignMoves = map[workflow.Stage]map[workflow.ActionKind]engMove{
 		workflow.ActAddRecord:          {to: workflow.StageAwaitingMaterials},
 		workflow.ActOverrideCreditCode: {to: workflow.StageAwaitingMaterials, review: true},
 		workflow.ActMaterialsReceived:  {to: workflow.StageFormalReview},
+		workflow.ActLapse:              {to: workflow.StageWithdrawn}, // engNow is after the notice's deadline
 	},
 	workflow.StageInvestigating: {
 		workflow.ActAddFinding:    {to: workflow.StageInvestigating},
@@ -456,7 +457,7 @@ func TestEngineDesignTableIsComplete(t *testing.T) {
 			t.Errorf("stage %s is not in the design table", s)
 		}
 	}
-	want := []workflow.ActionKind{"update_material", "add_record", "request_materials", "materials_received", "override_credit_code",
+	want := []workflow.ActionKind{"update_material", "add_record", "request_materials", "materials_received", "lapse", "override_credit_code",
 		"accept", "add_finding", "propose_repair", "approve", "return", "submit_correction", "record_outcome",
 		"notify_applicant", "decline", "reassign", "withdraw", "comment"}
 	got := slices.Clone(workflow.Actions)
@@ -858,6 +859,7 @@ func TestEnginePublicityPeriod(t *testing.T) {
 	// Too early is a formal-review reason to decline.
 	d := engAct(workflow.ActDecline, engT("2026-03-03 10:00"))
 	d.Decline.Reason = "publicity_period"
+	d.Decline.Avenues = []string{"creditchina_repair"} // a Credit China penalty: no PBOC complaint (条例 art. 2)
 	w.do(engLi, d).stage(workflow.StageDeclined)
 
 	// A case with a serious and a minor penalty waits for the serious one.
@@ -1255,7 +1257,7 @@ func TestEngineDeclineWalks(t *testing.T) {
 		}).
 		act(engLi, workflow.ActDecline, engT("2026-03-05 10:00"), func(a *workflow.Action) {
 			a.Decline = &workflow.Decline{Reason: "record_accurate", Explanation: "经向银行核实，逾期记录准确",
-				Avenues: []string{"pbc_complaint", "reconsideration_litigation"}}
+				Avenues: []string{"pbc_complaint", "civil_suit"}}
 		}).stage(workflow.StageDeclined)
 	engReplayCheck(t, inv)
 	if inv.c.Decline.From != workflow.StageInvestigating {

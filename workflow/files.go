@@ -31,17 +31,17 @@ type FileRef struct {
 func FileNameProblem(name string) *Refusal {
 	switch {
 	case name == "" || strings.TrimSpace(name) == "":
-		return refuse("file_name", "文件名为空", "The file name is empty")
+		return refuse("file_name", "refuse.file_name_empty")
 	case len(name) > MaxFileName:
-		return refuse("file_name", "文件名过长（最多%d字节）", "The file name is too long (at most %d bytes)", MaxFileName, MaxFileName)
+		return refuse("file_name", "refuse.file_name_long", MaxFileName)
 	case !utf8.ValidString(name):
-		return refuse("file_name", "文件名不是有效的 UTF-8 文本", "The file name is not valid UTF-8")
+		return refuse("file_name", "refuse.file_name_utf8")
 	case name == "." || name == "..":
-		return refuse("file_name", "文件名不能是 . 或 ..", "The file name cannot be . or ..")
+		return refuse("file_name", "refuse.file_name_dots")
 	case strings.ContainsAny(name, "/\\\x00"):
-		return refuse("file_name", "文件名不能含有 /、\\ 或 NUL", "The file name cannot contain /, \\ or NUL")
+		return refuse("file_name", "refuse.file_name_sep")
 	case CleanLine(name) != name || strings.ContainsAny(name, "\t\r\n"):
-		return refuse("file_name", "文件名不能含有控制字符", "The file name cannot contain control characters")
+		return refuse("file_name", "refuse.file_name_control")
 	}
 	return nil
 }
@@ -62,16 +62,16 @@ func validSHA256(h string) bool {
 func attach(n *Case, a Action) (*FileRef, *Refusal) {
 	f := a.File
 	if f == nil {
-		return nil, refuse("file", "未指定文件", "No file given")
+		return nil, refuse("file", "refuse.file_missing")
 	}
 	if r := FileNameProblem(f.Name); r != nil {
 		return nil, r
 	}
 	if !validSHA256(f.SHA256) {
-		return nil, refuse("file", "文件摘要须为64位小写十六进制 SHA-256", "The file's digest must be a 64-digit lower-case hex SHA-256")
+		return nil, refuse("file", "refuse.file_digest")
 	}
 	if f.Size <= 0 {
-		return nil, refuse("file", "文件为空", "The file is empty")
+		return nil, refuse("file", "refuse.file_empty")
 	}
 	ref := *f
 	ref.Version = 1

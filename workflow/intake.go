@@ -56,6 +56,10 @@ func ValidateIntake(in *Intake, now time.Time) []*FieldError {
 		errs = append(errs, fe)
 	} else {
 		ag.IDNumber = id
+		if w := IDDivisionWarning(id); w != nil {
+			w.Field = "agent.id_number"
+			errs = append(errs, w)
+		}
 	}
 
 	if len(in.Records) == 0 {

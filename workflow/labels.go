@@ -17,17 +17,18 @@ func Keys(kind string) []string {
 }
 
 var enumOrder = map[string][]string{
-	"source":        {"pbc", "baihang", "pudao", "creditchina", "court", "tax", "other"},
+	"source":        {"pbc", "baihang", "pudao", "creditchina", "gsxt", "court", "tax", "other"},
 	"record_type":   {"overdue_loan", "admin_penalty", "guarantee", "tax_arrears", "court_dishonest", "identity_error"},
 	"problem":       {"wrong_data", "outdated", "non_malicious_overdue", "corrected_dishonest", "identity_misuse"},
 	"tier":          {"minor", "general", "serious"},
 	"reason_formal": {"out_of_scope", "whitewash", "publicity_period"},
 	"reason":        {"out_of_scope", "whitewash", "publicity_period", "record_accurate", "insufficient_evidence", "other"},
-	"avenue":        {"institution_dispute", "pbc_complaint", "creditchina_appeal", "reconsideration_litigation", "await_expiry"},
-	"channel":       {"pbc_dispute", "baihang", "pudao", "creditchina", "institution", "court", "tax"},
-	"outcome":       {"corrected", "partly_corrected", "not_corrected", "unconfirmed"},
-	"notify":        {"letter", "email", "phone", "sms", "in_person"},
-	"method":        {"phone", "letter", "onsite", "system", "document"},
-	"result":        {"confirmed_wrong", "confirmed_accurate", "cannot_determine"},
-	"contact":       {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
+	"avenue": {"institution_dispute", "pbc_complaint", "civil_suit", "creditchina_repair", "creditchina_appeal", "gsxt_repair",
+		"court_correction", "court_review", "tax_reassessment", "reconsideration_litigation", "await_expiry"},
+	"channel": {"pbc_dispute", "baihang", "pudao", "creditchina", "gsxt", "institution", "court", "tax"},
+	"outcome": {"corrected", "partly_corrected", "not_corrected", "unconfirmed"},
+	"notify":  {"letter", "email", "phone", "sms", "in_person"},
+	"method":  {"phone", "letter", "onsite", "system", "document"},
+	"result":  {"confirmed_wrong", "corrected_eligible", "confirmed_accurate", "cannot_determine"},
+	"contact": {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
 }

@@ -28,7 +28,7 @@ import (
 var letterTemplateFiles embed.FS
 
 // LetterKinds lists the kinds of letter in the order a case produces them.
-var LetterKinds = []string{"receipt", "notice", "decline", "result"}
+var LetterKinds = []string{"receipt", "notice", "lapse", "decline", "result"}
 
 var letterLangs = []string{"zh", "en"}
 
@@ -212,6 +212,8 @@ func LetterKindFor(k ActionKind) string {
 		return "receipt"
 	case ActRequestMaterials:
 		return "notice"
+	case ActLapse:
+		return "lapse"
 	case ActDecline:
 		return "decline"
 	case ActNotifyApplicant:
@@ -230,6 +232,9 @@ func LettersOf(c *Case) []string {
 	out := []string{"receipt"}
 	if len(c.Notices) > 0 {
 		out = append(out, "notice")
+	}
+	if c.Lapsed {
+		out = append(out, "lapse")
 	}
 	if c.Decline != nil {
 		out = append(out, "decline")
@@ -271,7 +276,10 @@ type LetterData struct {
 	Check      *LetterCheck      // with Submission: what the applicant should check, and from when
 	// Avenues are the other ways open to the applicant: those chosen when declining, or in a
 	// result letter the usual ones when the record was not (fully) corrected.
-	Avenues      []LetterAvenue
+	Avenues []LetterAvenue
+	// Free says the official channels cost nothing (国办发〔2025〕22号), when every record's
+	// source has that confirmed; "" otherwise.
+	Free         string
 	Notification *LetterNotification
 }
 
@@ -500,7 +508,7 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			d.MissingMaterials = append(d.MissingMaterials, lm)
 		}
 	}
-	for _, f := range c.Findings {
+	for _, f := range c.CurrentFindings() { // a superseded finding stays in the history, not in letters
 		d.Findings = append(d.Findings, LetterFinding{Checked: text(f.Checked), Contact: letterLabel("contact", f.Contact, lang),
 			Method: letterLabel("method", f.Method, lang), Result: Label("result", f.Result, lang), Date: date(f.At)})
 	}
@@ -573,6 +581,11 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			return nil, letterError("notice", c, "letters.why_notice")
 		}
 		at = c.Notices[len(c.Notices)-1].At
+	case "lapse":
+		if !c.Lapsed || len(c.Notices) == 0 {
+			return nil, letterError("lapse", c, "letters.why_lapse")
+		}
+		at = c.ClosedAt
 	case "decline":
 		if c.Decline == nil {
 			return nil, letterError("decline", c, "letters.why_decline")
@@ -596,15 +609,35 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 		d.Check = letterCheck(c.Submission, at, lang)
 	}
 	if kind == "result" && c.Outcome != nil && c.Outcome.Result != "corrected" {
-		keys := []string{"institution_dispute", "pbc_complaint", "reconsideration_litigation"}
-		switch c.Submission.Channel {
-		case "creditchina", "court", "tax":
-			keys = []string{"creditchina_appeal", "reconsideration_litigation"}
+		// The avenues of the body the correction went to, not the same list for every source.
+		src := Sources().SourceOfChannel(c.Submission.Channel)
+		keys := src.Avenues
+		if src.Key == "other" {
+			keys = DefaultAvenues(c)
 		}
 		d.Avenues = d.Avenues[:0]
 		for _, k := range keys {
+			if k == "await_expiry" {
+				continue
+			}
 			d.Avenues = append(d.Avenues, letterAvenue(k, c, "", lang))
 		}
+	}
+	if kind == "lapse" && d.Notice != nil { // only what is still not supplied
+		last := c.Notices[len(c.Notices)-1]
+		items := d.Notice.Items[:0:0]
+		for i, it := range last.Items {
+			if j := slices.IndexFunc(c.Materials, func(m Material) bool { return m.Key == it.Key }); j < 0 || !c.Materials[j].OK() {
+				items = append(items, d.Notice.Items[i])
+			}
+		}
+		d.Notice.Items = items
+	}
+	if kind == "lapse" && FreeOfCharge(c) {
+		d.Free = Sources().Free.In(lang)
+	}
+	if (kind == "decline" || kind == "result") && len(d.Avenues) > 0 && FreeOfCharge(c) {
+		d.Free = Sources().Free.In(lang)
 	}
 	return d, nil
 }
@@ -692,57 +725,7 @@ var materialHints = map[string][2]string{
 }
 
 func letterAvenue(key string, c *Case, expiry, lang string) LetterAvenue {
-	en := lang == "en"
-	a := LetterAvenue{Key: key, Name: Label("avenue", key, lang)}
-	switch key {
-	case "institution_dispute":
-		var inst []string
-		for _, r := range c.Records {
-			if n := MaskText(strings.TrimSpace(CleanLine(r.Institution))); n != "" && !slices.Contains(inst, n) {
-				inst = append(inst, n)
-			}
-		}
-		if en {
-			a.Detail = "You may ask the institution that reported the record"
-			if len(inst) > 0 {
-				a.Detail += " (" + strings.Join(inst, ", ") + ")"
-			}
-			a.Detail += " to check and correct it; it must answer a dispute within 20 days of receiving it (Regulation on the Administration of the Credit Reporting Industry, art. 25)."
-		} else {
-			a.Detail = "可直接向报送该记录的机构"
-			if len(inst) > 0 {
-				a.Detail += "（" + strings.Join(inst, "、") + "）"
-			}
-			a.Detail += "提出异议，要求其核查更正；异议应当自收到之日起20日内处理并答复（《征信业管理条例》第二十五条）。"
-		}
-	case "pbc_complaint":
-		a.Detail = pickLang(en,
-			"可向中国人民银行当地分支机构投诉；受理投诉的机构应当自受理之日起30日内书面答复（《征信业管理条例》第二十六条）。",
-			"You may complain to the local branch of the People's Bank of China, which must answer in writing within 30 days of accepting the complaint (Regulation on the Administration of the Credit Reporting Industry, art. 26).")
-	case "creditchina_appeal":
-		a.Detail = pickLang(en,
-			"可登录“信用中国”网站（www.creditchina.gov.cn）提出异议申诉，网站自收到申请之日起10个工作日内反馈。",
-			"You may lodge an objection on the Credit China website (www.creditchina.gov.cn), which gives feedback within 10 working days.")
-	case "reconsideration_litigation":
-		a.Detail = pickLang(en,
-			"对行政机关作出的处罚决定或处理结果不服的，可依法申请行政复议（一般自知道该行为之日起60日内）或提起行政诉讼（一般自知道该行为之日起6个月内）。",
-			"If you disagree with an authority's penalty decision or its handling, you may apply for administrative reconsideration (as a rule within 60 days of learning of the act) or bring an administrative lawsuit (as a rule within 6 months).")
-	case "await_expiry":
-		if en {
-			a.Detail = "Adverse information is kept for 5 years from the day the conduct or event ended and is deleted when that period is over (Regulation on the Administration of the Credit Reporting Industry, art. 16)"
-			if expiry != "" {
-				a.Detail += "; for this record the period ends on " + expiry
-			}
-			a.Detail += "."
-		} else {
-			a.Detail = "不良信息自不良行为或者事件终止之日起保存5年，期满后予以删除（《征信业管理条例》第十六条）"
-			if expiry != "" {
-				a.Detail += "；该记录的保存期限预计于" + expiry + "届满"
-			}
-			a.Detail += "。"
-		}
-	}
-	return a
+	return LetterAvenue{Key: key, Name: Label("avenue", key, lang), Detail: avenueText(key, c, expiry, lang)}
 }
 
 func pickLang(en bool, zh, e string) string {
@@ -752,49 +735,57 @@ func pickLang(en bool, zh, e string) string {
 	return zh
 }
 
-// letterCheck says where and from when the applicant can see the correction: a new credit
-// report 20 days after a dispute was submitted (征信业管理条例 art. 25), Credit China 10
-// working days after a repair application (国办发〔2025〕22号); never before the letter's date.
+// letterCheck says where and from when the applicant can see the correction: after the
+// external body's own limit from the submission (sources/sources.json: a new credit report
+// 20 days after a dispute, 条例 art. 25; Credit China 10 working days, 国办发〔2025〕22号;
+// the enforcing court 15 days, 最高法 若干规定 art. 12); never before the letter's date. When
+// the limit is unverified no period and no basis is stated: From is the letter's date.
 func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
-	type rule struct {
-		days     int
-		workdays bool
-		where    [2]string
-		basis    [2]string
+	where := map[string][2]string{
+		"pbc_dispute": {"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"},
+		"institution": {"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"},
+		"baihang":     {"百行征信的最新信用报告", "a new credit report from Baihang Credit"},
+		"pudao":       {"朴道征信的最新信用报告", "a new credit report from Pudao Credit"},
+		"creditchina": {"“信用中国”网站（www.creditchina.gov.cn）上本企业的公示信息", "your enterprise's entry on the Credit China website (www.creditchina.gov.cn)"},
+		"gsxt":        {"国家企业信用信息公示系统（www.gsxt.gov.cn）上本企业的公示信息", "your enterprise's entry in the National Enterprise Credit Information Publicity System (www.gsxt.gov.cn)"},
+		"court":       {"中国执行信息公开网（zxgk.court.gov.cn）的失信被执行人名单", "the dishonest-debtor list on China Enforcement Information Online (zxgk.court.gov.cn)"},
+		"tax":         {"电子税务局中本企业的纳税信用信息", "your enterprise's tax credit information in the electronic tax bureau"},
 	}
-	report := [2]string{"按照《征信业管理条例》第二十五条，征信机构应当自收到异议之日起20日内核查处理并答复。",
-		"Under article 25 of the Regulation on the Administration of the Credit Reporting Industry, a credit bureau must check and answer a dispute within 20 days of receiving it."}
-	rules := map[string]rule{
-		"pbc_dispute": {20, false, [2]string{"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"}, report},
-		"institution": {20, false, [2]string{"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"}, report},
-		"baihang":     {20, false, [2]string{"百行征信的最新信用报告", "a new credit report from Baihang Credit"}, report},
-		"pudao":       {20, false, [2]string{"朴道征信的最新信用报告", "a new credit report from Pudao Credit"}, report},
-		"creditchina": {10, true, [2]string{"“信用中国”网站（www.creditchina.gov.cn）上本企业的公示信息", "your enterprise's entry on the Credit China website (www.creditchina.gov.cn)"},
-			[2]string{"按照国办发〔2025〕22号文件，“信用中国”网站自收到修复申请之日起10个工作日内反馈。", "Under State Council General Office Document No. 22 of 2025, Credit China gives feedback within 10 working days of a repair application."}},
-		"court": {20, false, [2]string{"中国执行信息公开网（zxgk.court.gov.cn）的失信被执行人名单", "the dishonest-debtor list on China Enforcement Information Online (zxgk.court.gov.cn)"}, [2]string{}},
-		"tax":   {20, false, [2]string{"电子税务局中本企业的纳税信用信息", "your enterprise's tax credit information in the electronic tax bureau"}, [2]string{}},
-	}
-	r, ok := rules[sb.Channel]
-	if !ok {
-		r = rules["pbc_dispute"]
+	basis := map[string][2]string{
+		"pbc":         {"按照《征信业管理条例》第二十五条，征信机构应当自收到异议之日起20日内核查处理并答复。", "Under article 25 of the Regulation on the Administration of the Credit Reporting Industry, a credit bureau must check and answer a dispute within 20 days of receiving it."},
+		"creditchina": {"按照国办发〔2025〕22号文件，“信用中国”网站自收到修复申请之日起10个工作日内反馈。", "Under State Council General Office Document No. 22 of 2025, Credit China gives feedback within 10 working days of a repair application."},
+		"court":       {"按照《最高人民法院关于公布失信被执行人名单信息的若干规定》第十二条，执行法院应当自收到书面纠正申请之日起15日内审查。", "Under article 12 of the Supreme People's Court's provisions on the dishonest-debtor list, the enforcing court reviews a written request for correction within 15 days of receiving it."},
 	}
 	i := 0
 	if lang == "en" {
 		i = 1
 	}
-	var from time.Time
-	var period string
-	if r.workdays {
-		from, _ = DefaultCalendar().AddWorkdays(sb.At, r.days)
-		period = pickLang(i == 1, fmt.Sprintf("%d个工作日", r.days), fmt.Sprintf("%d working days", r.days))
+	w, ok := where[sb.Channel]
+	if !ok {
+		w = where["pbc_dispute"]
+	}
+	src := Sources().SourceOfChannel(sb.Channel)
+	if src.Kind == "credit_agency" {
+		src = Sources().Source("pbc") // the same art. 25 for every licensed agency
+	}
+	chk := &LetterCheck{Where: w[i], From: letterDate(letterAt, lang)}
+	lim := src.Limit
+	b, hasBasis := basis[src.Key]
+	if !lim.Known() || !hasBasis {
+		return chk
+	}
+	at, _ := lim.Limit().Add(DefaultCalendar(), sb.At)
+	if lim.Natural {
+		chk.Period = pickLang(i == 1, fmt.Sprintf("%d日", lim.Days), fmt.Sprintf("%d days", lim.Days))
 	} else {
-		from = AddCalendarDays(sb.At, r.days)
-		period = pickLang(i == 1, fmt.Sprintf("%d日", r.days), fmt.Sprintf("%d days", r.days))
+		chk.Period = pickLang(i == 1, fmt.Sprintf("%d个工作日", lim.Days), fmt.Sprintf("%d working days", lim.Days))
 	}
-	if !letterAt.IsZero() && dayOf(from).Before(dayOf(letterAt)) {
-		from = letterAt
+	chk.Basis, chk.Workdays = b[i], !lim.Natural
+	if !letterAt.IsZero() && dayOf(at).Before(dayOf(letterAt)) {
+		at = letterAt
 	}
-	return &LetterCheck{Where: r.where[i], From: letterDate(from, lang), Period: period, Basis: r.basis[i], Workdays: r.workdays}
+	chk.From = letterDate(at, lang)
+	return chk
 }
 
 // ---- HTML ----
@@ -946,10 +937,14 @@ func letterSamples() []Case {
 	n.UpdatedAt = at(3)
 	out = append(out, n)
 
+	lp := n.clone() // deemed withdrawn after the supplement deadline
+	lp.Stage, lp.Lapsed, lp.ClosedAt, lp.UpdatedAt = StageWithdrawn, true, at(23), at(23)
+	out = append(out, lp)
+
 	for _, d := range []Decline{
 		{Reason: "whitewash", From: StageFormalReview, Avenues: []string{"institution_dispute"}},
 		{Reason: "publicity_period", From: StageFormalReview, Avenues: []string{"creditchina_appeal", "await_expiry"}},
-		{Reason: "record_accurate", From: StageInvestigating, Avenues: Keys("avenue"), ExpiryDate: "2030-06-01"},
+		{Reason: "record_accurate", From: StageInvestigating, Avenues: append(DefaultAvenues(&n), "await_expiry"), ExpiryDate: "2030-06-01"},
 	} {
 		x := n.clone()
 		x.Stage = StageDeclined

@@ -101,7 +101,7 @@ func ltDeclinedCase(t *testing.T) Case {
 	c = ltApply(t, c, ltSpecialist, Action{Kind: ActDecline, At: ltAt(3, 12, 16, 0), Decline: &Decline{
 		Reason:      "record_accurate",
 		Explanation: "银行回函和贵单位提供的还款凭证均显示，该笔贷款实际于2025年9月15日归还，晚于约定的8月31日，逾期记录与事实相符。",
-		Avenues:     []string{"await_expiry", "pbc_complaint", "institution_dispute", "creditchina_appeal", "reconsideration_litigation"},
+		Avenues:     []string{"await_expiry", "pbc_complaint", "institution_dispute", "civil_suit"},
 		ExpiryDate:  "2030-09-15"}})
 	return c
 }
@@ -110,7 +110,9 @@ func TestLetterGolden(t *testing.T) {
 	created, noticed, notified := ltRepairedCase(t)
 	declined := ltDeclinedCase(t)
 	now := ltAt(4, 8, 9, 0) // later than every action: letters are dated by their action
-	cases := map[string]*Case{"receipt": &created, "notice": &noticed, "decline": &declined, "result": &notified}
+	// Lapsed: the notice's deadline (25 March 2026) passed without the materials.
+	lapsed := ltApply(t, noticed, ltSpecialist, Action{Kind: ActLapse, At: ltAt(3, 26, 10, 0)})
+	cases := map[string]*Case{"receipt": &created, "notice": &noticed, "lapse": &lapsed, "decline": &declined, "result": &notified}
 	for _, kind := range LetterKinds {
 		for _, lang := range []string{"zh", "en"} {
 			t.Run(kind+"."+lang, func(t *testing.T) {
@@ -187,8 +189,10 @@ func TestLetterContent(t *testing.T) {
 
 	// Decline: findings, reason label + explanation, avenues incl. the 30-day PBOC complaint, expiry date.
 	d := render("decline", &declined, "zh")
-	mustHave(d, "经核实记录准确。银行回函", "30日内书面答复", "信用中国", "行政复议", "2030年9月15日届满", "确认无误", "2026年3月12日")
-	mustNot(d, "特别提示")
+	// A PBOC record: the 条例's avenues (arts. 25, 26 incl. a civil suit), never Credit China
+	// or administrative reconsideration, which do not apply to a bank's record.
+	mustHave(d, "经核实记录准确。银行回函", "30日内书面答复", "直接向人民法院提起诉讼", "2030年9月15日届满", "确认无误", "2026年3月12日")
+	mustNot(d, "特别提示", "信用中国", "行政复议", "第十六条", "保存5年")
 	de := render("decline", &declined, "en")
 	mustHave(de, "Record verified as accurate.", "within 30 days", "15 September 2030")
 
@@ -278,7 +282,7 @@ func TestLetterErrorsAndKinds(t *testing.T) {
 	if _, err := ls.Render("result", &noticed, ltSettings, "zh", now); err == nil {
 		t.Error("result letter without an outcome")
 	}
-	if _, err := ls.Render("thanks", &created, ltSettings, "zh", now); err == nil || !strings.Contains(err.Error(), "receipt, notice, decline, result") {
+	if _, err := ls.Render("thanks", &created, ltSettings, "zh", now); err == nil || !strings.Contains(err.Error(), "receipt, notice, lapse, decline, result") {
 		t.Errorf("unknown kind: %v", err)
 	}
 	if _, err := ls.Render("receipt", nil, ltSettings, "zh", now); err == nil {

@@ -43,6 +43,8 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 		fn(TextCode, &m.Key)
 		fn(TextFree, &m.Label)
 		fn(TextFree, &m.Note)
+		fn(TextCode, &m.WaivedBy)
+		fn(TextFree, &m.WaiverWhy)
 	}
 	for i := range c.Findings {
 		walkFinding(&c.Findings[i], fn)
@@ -50,6 +52,8 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 	for i := range c.Notices {
 		n := &c.Notices[i]
 		fn(TextCode, &n.By)
+		fn(TextFree, &n.Override)
+		fn(TextCode, &n.OverrideBy)
 		for j := range n.Items {
 			it := &n.Items[j]
 			fn(TextCode, &it.Key)
@@ -66,6 +70,7 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 	}
 	fn(TextCode, &c.Proposer)
 	fn(TextCode, &c.CreditCodeOverride)
+	fn(TextCode, &c.IntakeBy)
 	walkProposal(c.Proposal, fn)
 	if d := c.Approval; d != nil {
 		fn(TextCode, &d.By)
@@ -165,6 +170,8 @@ func walkMaterials(ms []Material, fn func(TextKind, *string)) {
 		fn(TextCode, &ms[i].Key)
 		fn(TextFree, &ms[i].Label)
 		fn(TextFree, &ms[i].Note)
+		fn(TextCode, &ms[i].WaivedBy)
+		fn(TextFree, &ms[i].WaiverWhy)
 	}
 }
 
@@ -181,6 +188,7 @@ func walkProposal(p *Proposal, fn func(TextKind, *string)) {
 	if p != nil {
 		fn(TextFree, &p.Conclusion)
 		fn(TextFree, &p.Plan)
+		fn(TextFree, &p.Override)
 		fn(TextCode, &p.By)
 	}
 }

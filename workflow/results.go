@@ -15,7 +15,7 @@ import (
 // averages are taken over, so "nothing to measure" shows as — rather than as 0.
 type Results struct {
 	Stats
-	Decided  int // closed with an outcome, or declined, in the period: the success rate's base
+	Decided  int // compliant applications that reached an outcome in the period (closed with one, or declined after investigation): the success rate's base
 	Ended    int // closed or declined in the period: the handling days' base
 	Accepted int // accepted in the period: the first-notice rate's base
 }
@@ -37,7 +37,9 @@ func ComputeResults(cases []Case, events map[uint32][]StatEvent, p Period,
 			}
 		case StageDeclined:
 			r.Ended++
-			r.Decided++
+			if CompliantDecline(c) {
+				r.Decided++
+			}
 		}
 	}
 	for _, evs := range events {
@@ -111,7 +113,17 @@ func (r Results) Rows(lang string) []ResultRow {
 	out = append(out, count("sla_breaches", "res.unit_cases", r.SLABreaches))
 	firstOK := int(r.FirstNoticeRate*float64(r.Accepted) + 0.5)
 	out = append(out, pct("first_notice", r.FirstNoticeRate, firstOK, r.Accepted))
-	out = append(out, count("whitewash", "res.unit_apps", r.WhitewashDeclined), count("open", "res.unit_cases", r.Open), count("closed", "res.unit_cases", r.Closed))
+	out = append(out, count("whitewash", "res.unit_apps", r.WhitewashDeclined), count("declined_review", "res.unit_apps", r.DeclinedAtReview),
+		count("open", "res.unit_cases", r.Open), count("closed", "res.unit_cases", r.Closed))
+	return out
+}
+
+// ResultDefinitions are the definitions printed under the results table.
+func ResultDefinitions(lang string) []string {
+	var out []string
+	for _, k := range []string{"res.def_success_rate", "res.def_declined_review", "res.def_days"} {
+		out = append(out, msg.T(lang, k))
+	}
 	return out
 }
 

@@ -1,6 +1,9 @@
 package workflow
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Limit is a time limit: working days by the official calendar, or natural days.
 type Limit struct {
@@ -24,11 +27,18 @@ type SLA struct {
 	DueSoon int `json:"due_soon"`
 }
 
-// DefaultSLA holds the figures of the rules that apply:
-//   - one-time notice of missing materials within 5 working days of receipt (行政许可法 art. 32 model);
-//   - a 征信 dispute answered in writing within 20 days of receipt (征信业管理条例 art. 25);
-//   - 信用中国 feedback within 10 working days, decision within 3 more (国办发〔2025〕22号);
-//   - a PBOC-branch complaint answered within 30 days (art. 26), used for other sources.
+// DefaultSLA holds the agency's own limits, kept apart from the external bodies' limits
+// (sources/sources.json), which are a different clock:
+//   - one-time notice of missing materials within 5 working days of receipt (行政许可法
+//     art. 32(4), whose days are working days by art. 82);
+//   - the agency's overall limit, from receipt to submission with the applicant's time
+//     left out, is the sum of its stage limits before submission: 5 + 10 + 3 + 2 = 20
+//     working days, the same for every source (TestDefaultSLAConsistent);
+//   - once submitted, the case waits on the external body's own limit from the submission
+//     (条例 art. 25's 20 days for the credit agencies, 10 working days for 信用中国, 15 days
+//     for the enforcing court); the submitted-stage figure here is only the agency's
+//     follow-up when that body's limit is unverified (GSXT, tax, other: 待核实);
+//   - feedback to the applicant within 3 working days of the outcome.
 func DefaultSLA() SLA {
 	return SLA{
 		Stage: map[Stage]Limit{
@@ -40,23 +50,53 @@ func DefaultSLA() SLA {
 			StageFeedback:        {Days: 3},
 		},
 		Case: map[string]Limit{
-			"pbc":         {Days: 20, Natural: true},
-			"baihang":     {Days: 20, Natural: true},
-			"pudao":       {Days: 20, Natural: true},
-			"creditchina": {Days: 13},
-			"court":       {Days: 30, Natural: true},
-			"tax":         {Days: 30, Natural: true},
-			"other":       {Days: 30, Natural: true},
+			"pbc":         {Days: 20},
+			"baihang":     {Days: 20},
+			"pudao":       {Days: 20},
+			"creditchina": {Days: 20},
+			"gsxt":        {Days: 20},
+			"court":       {Days: 20},
+			"tax":         {Days: 20},
+			"other":       {Days: 20},
 		},
 		Resubmit: Limit{Days: 15},
 		DueSoon:  2,
 	}
 }
 
-// Add applies l to t on cal.
+// preSubmission are the stages the agency's overall limit covers.
+var preSubmission = []Stage{StageFormalReview, StageInvestigating, StagePendingApproval, StageApproved}
+
+// PreSubmissionDays is the sum of the agency's stage limits from receipt to submission for
+// a record type: what its overall limit should be at most (working days).
+func (s SLA) PreSubmissionDays(recordType string) int {
+	n := 0
+	for _, st := range preSubmission {
+		if l, ok := s.StageLimit(st, recordType); ok {
+			n += l.Days
+		}
+	}
+	return n
+}
+
+// Add applies l to t on cal. A limit in natural days whose last day is not a working day
+// ends on the next working day (民法典 art. 203: a period whose last day is a statutory
+// holiday ends on the day after the holiday; rest days are days off by the calendar).
 func (l Limit) Add(cal *Calendar, t time.Time) (time.Time, bool) {
 	if l.Natural {
-		return AddCalendarDays(t, l.Days), false
+		at := AddCalendarDays(t, l.Days)
+		prov := false
+		for i := 0; i < 60; i++ { // the longest run of days off is far shorter
+			work, known := cal.IsWorkday(at)
+			if !known {
+				prov = true
+			}
+			if work {
+				break
+			}
+			at = AddCalendarDays(at, 1)
+		}
+		return at, prov
 	}
 	return cal.AddWorkdays(t, l.Days)
 }
@@ -66,11 +106,18 @@ type Due struct {
 	At          time.Time
 	Provisional bool   // falls in a year without calendar data
 	Paused      bool   // waiting for the applicant: At is the applicant's deadline
-	Kind        string // "stage", "case" or "applicant"
+	Kind        string // "stage", "case", "applicant" or "external"
+	// Source is, for an external deadline, the source whose body's limit it is.
+	Source string
+	// Unverified: the external body's limit is not confirmed (待核实); At is the agency's
+	// own follow-up limit for the submitted stage instead.
+	Unverified bool
 }
 
-// DueOf is the deadline a case must meet next: the earlier of its stage limit and its
-// overall limit (moved on by the time it waited for the applicant). Terminal cases have none.
+// DueOf is the deadline a case must meet next. Before submission: the earlier of its stage
+// limit and the agency's overall limit (from receipt, applicant time left out). Submitted:
+// the external body's own limit from the submission — the agency's clock stops while the
+// body has the case. Feedback: the stage limit. Terminal cases have none.
 func (s SLA) DueOf(c *Case, cal *Calendar) Due {
 	if c.Stage.Terminal() {
 		return Due{}
@@ -82,10 +129,16 @@ func (s SLA) DueOf(c *Case, cal *Calendar) Due {
 		}
 		return d
 	}
+	if c.Stage == StageSubmitted {
+		return s.ExternalDue(c, cal)
+	}
 	var best Due
 	if l, ok := s.StageLimit(c.Stage, c.recordType()); ok && l.Days > 0 {
 		at, prov := l.Add(cal, c.StageSince)
 		best = Due{At: at, Provisional: prov, Kind: "stage"}
+	}
+	if !slices.Contains(preSubmission, c.Stage) {
+		return best
 	}
 	// The overall limit follows the strictest source among the records.
 	for _, r := range c.Records {
@@ -100,6 +153,52 @@ func (s SLA) DueOf(c *Case, cal *Calendar) Due {
 		}
 	}
 	return best
+}
+
+// ExternalDue is the external body's deadline for a submitted case: the limit of the
+// source its correction went to (by the submission's channel; a summary without one goes
+// by the records' sources, the earliest), counted from the submission (submit_correction
+// starts the clock). When no limit is confirmed it is the agency's follow-up limit for the
+// submitted stage, marked Unverified.
+func (s SLA) ExternalDue(c *Case, cal *Calendar) Due {
+	start := c.StageSince
+	var srcs []Source
+	if sb := c.Submission; sb != nil {
+		start = sb.At
+		srcs = append(srcs, Sources().SourceOfChannel(sb.Channel))
+	} else {
+		for _, r := range c.Records {
+			srcs = append(srcs, Sources().Source(r.Source))
+		}
+	}
+	var best Due
+	for _, src := range srcs {
+		if !src.Limit.Known() {
+			continue
+		}
+		at, prov := src.Limit.Limit().Add(cal, start)
+		if best.At.IsZero() || at.Before(best.At) {
+			best = Due{At: at, Provisional: prov, Kind: "external", Source: src.Key}
+		}
+	}
+	if !best.At.IsZero() {
+		return best
+	}
+	d := Due{Kind: "external", Unverified: true}
+	if len(srcs) > 0 {
+		d.Source = srcs[0].Key
+	}
+	if l, ok := s.StageLimit(StageSubmitted, c.recordType()); ok && l.Days > 0 {
+		d.At, d.Provisional = l.Add(cal, start)
+	}
+	return d
+}
+
+// Breached says whether d has run out at now without the applicant to wait for: the
+// dashboard's breach count and the queues' overdue mark both come from Left.
+func (s SLA) Breached(d Due, cal *Calendar, now time.Time) bool {
+	_, u := s.Left(d, cal, now)
+	return u == UrgencyOverdue && !d.Paused
 }
 
 // StageLimit is the limit for a stage, the record type's own if it has one.

@@ -59,11 +59,14 @@ func TestSLAPauses(t *testing.T) {
 		t.Errorf("due at the second formal review = %+v, want stage 2026-03-17 23:59:59", d)
 	}
 
-	// Investigating from Fri 20 March: the stage limit (10 working days → 3 April) is later
-	// than the 征信 20-day limit, moved on by the 7 paused days: 2 March + 27 = 29 March.
+	// Investigating from Fri 20 March: the stage limit is 10 working days → 3 April. The
+	// agency's overall limit (20 working days, its stages before submission) moves on by the
+	// 5 paused working days (4, 5, 6, 9, 10 March): 25 working days from Mon 2 March →
+	// 3–6 (4), 9–13 (9), 16–20 (14), 23–27 (19), 30, 31, 1, 2, 3 April (24), 7 April (25;
+	// 6 April is 清明). The stage limit comes first.
 	w.completeMaterials(engLi, engT("2026-03-20 08:00")).act(engLi, workflow.ActAccept, engT("2026-03-20 09:00"))
-	if d := sla.DueOf(&w.c, cal); d.Kind != "case" || !d.At.Equal(engEnd("2026-03-29")) {
-		t.Errorf("due while investigating = %+v, want case 2026-03-29 23:59:59", d)
+	if d := sla.DueOf(&w.c, cal); d.Kind != "stage" || !d.At.Equal(engEnd("2026-04-03")) {
+		t.Errorf("due while investigating = %+v, want stage 2026-04-03 23:59:59", d)
 	}
 
 	// Closed: AgencyDays stops at the close, DueOf has nothing.
@@ -89,17 +92,20 @@ func TestSLAWithdrawWhilePaused(t *testing.T) {
 	}
 }
 
-// 信用中国 counts working days: 13 of them, plus the working days the applicant had.
-func TestSLACreditChinaWorkingDays(t *testing.T) {
+// The agency's overall limit, the same for every source (the 信用中国 body's own 10 working
+// days are a different clock, run from the submission): 20 working days from receipt plus
+// the applicant's working days. A penalty case received Mon 2 March, paused 3 → 10 March
+// (5 working days: 4, 5, 6, 9, 10), accepted Fri 20 March: 25 working days from 2 March is
+// 7 April (6 April is 清明), after the investigating stage's 3 April.
+func TestSLAOverallLimitSameForCreditChina(t *testing.T) {
 	cal := workflow.DefaultCalendar()
 	sla := workflow.DefaultSLA()
 	w := engStart(t, engLi, engIntake(engGoodCode, engPenalty("minor", "2026-01-15")), engT("2026-03-02 09:00")).
 		act(engLi, workflow.ActRequestMaterials, engT("2026-03-03 09:00")).
-		act(engLi, workflow.ActMaterialsReceived, engT("2026-03-10 09:00")) // 5 working days paused (4,5,6,9,10)
+		act(engLi, workflow.ActMaterialsReceived, engT("2026-03-10 09:00"))
 	w.completeMaterials(engLi, engT("2026-03-20 08:00")).act(engLi, workflow.ActAccept, engT("2026-03-20 09:00"))
-	// 13 + 5 = 18 working days from Mon 2 March is Thu 26 March; the stage limit is 3 April.
-	if d := sla.DueOf(&w.c, cal); d.Kind != "case" || !d.At.Equal(engEnd("2026-03-26")) {
-		t.Errorf("due = %+v, want case 2026-03-26 23:59:59", d)
+	if d := sla.DueOf(&w.c, cal); d.Kind != "stage" || !d.At.Equal(engEnd("2026-04-03")) {
+		t.Errorf("due = %+v, want stage 2026-04-03 23:59:59", d)
 	}
 }
 

@@ -136,11 +136,16 @@ type WeekCount struct {
 // Stats are the dashboard's figures: the results table of the seed (received, repaired,
 // success rate, handling time, whitewash attempts declined) plus the office's own.
 type Stats struct {
-	Period      Period
-	Received    int     // cases received in the period
-	Closed      int     // reached closed/declined/withdrawn in the period
-	Repaired    int     // closed in the period with outcome corrected or partly corrected
-	SuccessRate float64 // Repaired / decided (closed with an outcome + declined) in the period; 0 if none
+	Period   Period
+	Received int // cases received in the period
+	Closed   int // reached closed/declined/withdrawn in the period
+	Repaired int // closed in the period with outcome corrected or partly corrected
+	// SuccessRate is Repaired over the compliant applications that reached an outcome in the
+	// period (closed with an outcome, or declined after investigation); declines at formal
+	// review and whitewash attempts are not in its base (DeclinedAtReview, WhitewashDeclined).
+	SuccessRate float64
+	// DeclinedAtReview: declined in the period at formal review or as a whitewash attempt.
+	DeclinedAtReview int
 	// AvgDays and MedianDays are agency handling days (AgencyDays: the applicant's waiting
 	// excluded) of the cases that ended (closed or declined) in the period.
 	AvgDays, MedianDays float64
@@ -289,7 +294,7 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 			st.Open++
 			l := loadOf(c.Owner)
 			l.Open++
-			if due := sla.DueOf(c, cal); !due.At.IsZero() && !due.Paused && now.After(due.At) {
+			if sla.Breached(sla.DueOf(c, cal), cal, now) {
 				l.Overdue++
 				if current {
 					breached[i] = true
@@ -311,7 +316,11 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 				}
 				days = append(days, AgencyDays(c, now))
 			case StageDeclined:
-				decided++
+				if CompliantDecline(c) {
+					decided++
+				} else {
+					st.DeclinedAtReview++
+				}
 				if c.Decline != nil && c.Decline.Reason == "whitewash" {
 					st.WhitewashDeclined++
 				}
@@ -419,4 +428,11 @@ func isoWeeks(p Period) []WeekCount {
 		out = append(out, WeekCount{WeekStart: w})
 	}
 	return out
+}
+
+// CompliantDecline says whether a decline counts in the success rate's base: one reached
+// after investigation, not at formal review and not a whitewash attempt (those applications
+// were never compliant; the results table shows them separately).
+func CompliantDecline(c *Case) bool {
+	return c.Decline != nil && c.Decline.From != StageFormalReview && c.Decline.Reason != "whitewash"
 }

@@ -141,7 +141,8 @@ func stCase(t *testing.T, id uint32, owner, source, received string, steps ...st
 //	H chenyu   pbc  recv 03-25, notice 03-26                                    → awaiting materials
 //	I wangmin  pbc  recv 03-20, withdrawn 03-24                                 → withdrawn
 //	J chenyu   creditchina recv 03-09, accept 03-17 (late), propose 03-18, approve 03-19,
-//	                submit 03-20                                                → submitted (overall limit passed)
+//	                submit 03-20                                                → submitted (Credit China's own 10
+//	                working days from the submission run to 04-03: not overdue on 03-31)
 //	K chenyu   pbc  recv 02-02, withdrawn 02-05                                 → withdrawn
 func stFixture(t *testing.T) ([]Case, map[uint32][]Event) {
 	t.Helper()
@@ -198,8 +199,9 @@ func TestStatsMarch(t *testing.T) {
 		// F G H J.
 		{"Open", s.Open, 4},
 		// G: formal review since 03-16, 5 working days → due 03-23, overdue now.
-		// J: Credit China, 13 working days from 03-09 → due 03-26, overdue now; it also left
-		//    formal review on 03-17 after its due date 03-16 (counted once).
+		// J: left formal review on 03-17 after its due date 03-16. Now submitted (03-20), it
+		//    waits on Credit China's own clock: 10 working days from Fri 03-20 → 03-23..27,
+		//    03-30, 03-31, 04-01, 04-02, 04-03 → due 04-03 (国办发〔2025〕22号), not overdue now.
 		// D: investigating from Fri 03-06, 10 working days → due 03-20; left 03-23.
 		// Not: H (waiting for the applicant), F (investigating due 04-03; overall 20 days
 		// + 7 days paused from 03-10 → 04-06), E (approved 02-27 → 03-02 is in time: Sat
@@ -215,8 +217,11 @@ func TestStatsMarch(t *testing.T) {
 		name      string
 		got, want float64
 	}{
-		// Decided in March: A B E (closed with an outcome) + C D (declined) = 5; repaired 2.
-		{"SuccessRate", s.SuccessRate, 2.0 / 5},
+		// Compliant and decided in March: A B E (closed with an outcome) + D (declined after
+		// investigation) = 4; C, a whitewash attempt declined at formal review, is not in the
+		// base (issue 15 §6); repaired A B = 2 → 2/4.
+		{"SuccessRate", s.SuccessRate, 2.0 / 4},
+		{"DeclinedAtReview", float64(s.DeclinedAtReview), 1}, // C
 		// Agency days of cases closed or declined in March (I, withdrawn, is not counted):
 		// A 03-02→03-23 = 21 less 3 days waiting (03-03→03-06) = 18; B 03-03→03-17 = 14;
 		// C 03-04→03-05 = 1; D 03-05→03-23 = 18; E 02-24→03-11 = 15.
@@ -275,9 +280,9 @@ func TestStatsMarch(t *testing.T) {
 		}
 	}
 
-	// Load now: chenyu H J open (J overdue), K closed in February; wangmin G open and overdue,
+	// Load now: chenyu H J open (J within Credit China's 10 working days, not overdue), K closed in February; wangmin G open and overdue,
 	// A B E I closed in March; zhaolei F open, C D closed. Open desc, then name.
-	wantLoad := []StaffLoad{{"chenyu", 2, 0, 1}, {"wangmin", 1, 4, 1}, {"zhaolei", 1, 2, 0}}
+	wantLoad := []StaffLoad{{"chenyu", 2, 0, 0}, {"wangmin", 1, 4, 1}, {"zhaolei", 1, 2, 0}}
 	if len(s.Load) != len(wantLoad) {
 		t.Fatalf("Load = %+v", s.Load)
 	}
@@ -309,7 +314,7 @@ func TestStatsFebruaryAndGaps(t *testing.T) {
 		s.Weekly[1].Received != 1 || s.Weekly[1].Closed != 1 || s.Weekly[4].Received != 1 {
 		t.Errorf("February weeks: %+v", s.Weekly)
 	}
-	wantLoad := []StaffLoad{{"chenyu", 2, 1, 1}, {"wangmin", 1, 0, 1}, {"zhaolei", 1, 0, 0}}
+	wantLoad := []StaffLoad{{"chenyu", 2, 1, 0}, {"wangmin", 1, 0, 1}, {"zhaolei", 1, 0, 0}}
 	for i, w := range wantLoad {
 		if i >= len(s.Load) || s.Load[i] != w {
 			t.Errorf("February load = %+v, want %+v", s.Load, wantLoad)
@@ -318,10 +323,10 @@ func TestStatsFebruaryAndGaps(t *testing.T) {
 	}
 
 	// Without events: stage times and first-notice are unknown (0), breaches only from
-	// today's overdue cases (G, J), everything else as before.
+	// today's overdue cases (G only: J is within Credit China's own limit), everything else as before.
 	march, _ := ParsePeriod("2026-03", stNow)
 	s = Compute(cases, nil, march, DefaultSLA(), DefaultCalendar(), stNow)
-	if s.Received != 9 || s.Closed != 6 || s.SLABreaches != 2 || s.FirstNoticeRate != 0 || !stNear(s.AvgDays, 13.2) {
+	if s.Received != 9 || s.Closed != 6 || s.SLABreaches != 1 || s.FirstNoticeRate != 0 || !stNear(s.AvgDays, 13.2) {
 		t.Errorf("no events: %+v", s)
 	}
 	for _, st := range s.StageTimes {

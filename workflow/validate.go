@@ -1,8 +1,11 @@
 package workflow
 
 import (
+	_ "embed"
+	"encoding/json"
 	"repairdesk/internal/msg"
 	"strings"
+	"sync"
 	"time"
 	"unicode"
 	"unicode/utf8"
@@ -122,6 +125,19 @@ func CreditCodeCheckChar(first17 string) (byte, bool) {
 // Warning (some early real codes fail it, so a supervisor may override) and returns the
 // normalised code so it can be saved once the override is recorded.
 func ValidateCreditCode(s string) (string, *FieldError) {
+	code, fe := validateCreditCodeBase(s)
+	if fe != nil {
+		return code, fe
+	}
+	if w := CreditCodeStructure(code); w != nil {
+		return code, w
+	}
+	return code, nil
+}
+
+// validateCreditCodeBase is ValidateCreditCode without the structure warnings: what
+// intakes stored before them were checked by (their replay must not change).
+func validateCreditCodeBase(s string) (string, *FieldError) {
 	const field = "credit_code"
 	code := valUpperASCII(valCompact(s, true))
 	if code == "" {
@@ -359,4 +375,108 @@ func MaskPhone(s string) string {
 	default:
 		return strings.Repeat("*", n-2) + string(r[n-2:])
 	}
+}
+
+//go:embed sources/divisions.json
+var divisionsJSON []byte
+
+var provinceCodes = sync.OnceValue(func() map[string]bool {
+	var d struct {
+		Provinces map[string]string `json:"provinces"`
+		Central   []string          `json:"central"`
+	}
+	if err := json.Unmarshal(divisionsJSON, &d); err != nil {
+		panic(err) // the embedded file is tested
+	}
+	out := map[string]bool{}
+	for k := range d.Provinces {
+		out[k] = true
+	}
+	for _, k := range d.Central {
+		out[k] = true
+	}
+	return out
+})
+
+// ProvinceKnown says whether the two digits are a province-level GB/T 2260 code (or the
+// central level, 10) — sources/divisions.json.
+func ProvinceKnown(two string) bool { return provinceCodes()[two] }
+
+// OrgCodeCheckChar is the check character of a GB 11714 organisation code body (8
+// characters, digits or capital letters): weights 3 7 9 10 5 8 4 2, C = 11 − (Σ mod 11),
+// 10 → X, 11 → 0. ok is false for a body it cannot read.
+func OrgCodeCheckChar(body string) (byte, bool) {
+	if len(body) != 8 {
+		return 0, false
+	}
+	w := [8]int{3, 7, 9, 10, 5, 8, 4, 2}
+	sum := 0
+	for i := 0; i < 8; i++ {
+		c := body[i]
+		switch {
+		case c >= '0' && c <= '9':
+			sum += int(c-'0') * w[i]
+		case c >= 'A' && c <= 'Z':
+			sum += int(c-'A'+10) * w[i]
+		default:
+			return 0, false
+		}
+	}
+	switch v := 11 - sum%11; v {
+	case 10:
+		return 'X', true
+	case 11:
+		return '0', true
+	default:
+		return byte('0' + v), true
+	}
+}
+
+// CreditCodeStructure checks the parts of an 18-character code whose check digit is right
+// (GB 32100-2015): position 1 the registration authority (1–9, A, N, Y), position 2 a
+// category that authority uses (for 9, 工商: 1 企业, 2 个体工商户, 3 农民专业合作社; the
+// other authorities' tables are not verified, so not checked), positions 3–4 a province of
+// GB/T 2260, and position 17 the GB 11714 check character of positions 9–16. Every finding
+// is a warning a supervisor may confirm: real codes are what the licence shows.
+func CreditCodeStructure(code string) *FieldError {
+	if len(code) != 18 {
+		return nil
+	}
+	var parts []msg.Message
+	add := func(key string, args ...any) { parts = append(parts, msg.M(key, args...)) }
+	if !strings.ContainsRune("123456789ANY", rune(code[0])) {
+		add("field.cc_authority", string(code[0]))
+	} else if code[0] == '9' && !strings.ContainsRune("123", rune(code[1])) {
+		add("field.cc_category", string(code[1]))
+	}
+	if !ProvinceKnown(code[2:4]) {
+		add("field.cc_province", code[2:4])
+	}
+	if want, ok := OrgCodeCheckChar(code[8:16]); !ok || code[16] != want {
+		add("field.cc_org_check")
+	}
+	if len(parts) == 0 {
+		return nil
+	}
+	joined := loc(func(lang string) string {
+		ss := make([]string, len(parts))
+		for i, p := range parts {
+			ss[i] = p.Localize(lang)
+		}
+		return strings.Join(ss, msg.T(lang, "field.cc_sep"))
+	})
+	fe := fieldErr("credit_code", "structure", "field.cc_structure", joined)
+	fe.Warning = true
+	return fe
+}
+
+// IDDivisionWarning warns when a valid ID number's first two digits are not a GB/T 2260
+// province (sources/divisions.json): a warning, since only the province level is checked.
+func IDDivisionWarning(id string) *FieldError {
+	if len(id) != 18 || ProvinceKnown(id[:2]) {
+		return nil
+	}
+	fe := fieldErr("id_number", "division", "field.id_division", id[:2])
+	fe.Warning = true
+	return fe
 }

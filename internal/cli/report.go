@@ -148,6 +148,10 @@ func (r *report) markdown(w io.Writer) {
 	for _, row := range res.Rows(r.lang) {
 		fmt.Fprintf(w, "| %s | %s | %s |\n", mdCell(r.rowLabel(row)), mdCell(row.Text), mdCell(row.Basis))
 	}
+	fmt.Fprintln(w)
+	for _, def := range workflow.ResultDefinitions(r.lang) { // what the rates mean, under the table
+		fmt.Fprintf(w, "%s\n", def)
+	}
 	fmt.Fprintf(w, "\n%s\n", r.t("report.note"))
 
 	fmt.Fprintf(w, "\n## %s\n\n", r.t("report.workload"))

@@ -43,12 +43,16 @@ var (
 	orgChars        = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 )
 
-// DemoCreditCode makes a credit code that passes the GB 32100 check.
+// DemoCreditCode makes a credit code that passes the GB 32100 check and its structure
+// checks (workflow.CreditCodeStructure) for a region of GB/T 2260.
 func DemoCreditCode(r *rand.Rand, region string) string {
 	b := []byte("91" + region)
 	for len(b) < 17 {
 		b = append(b, orgChars[r.IntN(len(orgChars))])
 	}
+	// Position 17 is the GB 11714 check character of the organisation code (drawn above
+	// too, so the random sequence, and every demo figure after it, stays the same).
+	b[16], _ = workflow.OrgCodeCheckChar(string(b[8:16]))
 	ch, _ := workflow.CreditCodeCheckChar(string(b))
 	return string(append(b, ch))
 }
@@ -323,7 +327,7 @@ func demoCase(s *store.Store, bc *store.BulkCase, p *demoPlan, now time.Time) (c
 		markAll(-1)
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "whitewash",
 			Explanation: "该逾期记录真实发生且非因不可抗力，企业要求删除真实失信信息，不属于信用修复范围。",
-			Avenues:     []string{"institution_dispute", "pbc_complaint", "await_expiry"}, ExpiryDate: workflow.Day(recDate.AddDate(5, 0, 0))}})
+			Avenues:     workflow.DefaultAvenues(&c)}})
 		return c, err
 	}
 	// Some applicants forget things: a one-time notice, then the rest arrives.
@@ -365,7 +369,7 @@ func demoCase(s *store.Store, bc *store.BulkCase, p *demoPlan, now time.Time) (c
 		Contact: "bank", Method: "letter", Result: result, Evidence: fmt.Sprintf("HX-%d-%05d", year, r.IntN(100000))}})
 	if accurate {
 		apply(spec, workflow.Action{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "record_accurate",
-			Explanation: "经向报送机构核实，该记录与原始凭证一致，不存在错误。", Avenues: []string{"pbc_complaint", "reconsideration_litigation"}}})
+			Explanation: "经向报送机构核实，该记录与原始凭证一致，不存在错误。", Avenues: workflow.DefaultAvenues(&c)}})
 		return c, err
 	}
 	if depth <= 4 {
