@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path"
 	"runtime/debug"
+	"time"
 
 	"github.com/charmbracelet/ssh"
 	"github.com/charmbracelet/wish/scp"
@@ -64,6 +65,20 @@ func (s *Server) scpFiles(next ssh.Handler) ssh.Handler {
 		}()
 		sess.Context().SetValue(fileAreaKey{}, a)
 		run(sess)
+		if info.Op == scp.OpCopyToClient {
+			// wish writes the file without reading the client's acknowledgements. Closing
+			// the channel while the client is still sending them made it report "lost
+			// connection" now and then: wait (a little) for it to finish and close its side.
+			done := make(chan struct{})
+			go func() {
+				_, _ = io.Copy(io.Discard, sess)
+				close(done)
+			}()
+			select {
+			case <-done:
+			case <-time.After(5 * time.Second):
+			}
+		}
 	}
 }
 
