@@ -147,6 +147,11 @@ func (u *upload) Close() error {
 func (h *sftpHandler) Filecmd(r *sftp.Request) error {
 	if r.Method == "Setstat" {
 		if _, err := h.a.resolve(r.Filepath); err != nil {
+			// OpenSSH's scp sets the times of a file it is still sending, before it closes
+			// it (and so before it is attached): accept that where an upload may go.
+			if _, perr := h.a.uploadPlace(r.Filepath); errors.Is(err, fs.ErrNotExist) && perr == nil {
+				return nil
+			}
 			return h.tell(err)
 		}
 		return nil
