@@ -132,3 +132,19 @@ func TestSLAUrgency(t *testing.T) {
 		t.Errorf("no deadline has urgency %v", u)
 	}
 }
+
+// The agency's overall limit binds when it ends before the stage's: received Monday
+// 2026-03-02, accepted only on Friday 2026-03-20 (formal review took 14 working days, no
+// notice, so no applicant time to leave out). Investigating would run 10 working days from
+// the acceptance, to 2026-04-03; the overall limit of 20 working days from receipt ends
+// first: Mar 3–6 (4), 9–13 (9), 16–20 (14), 23–27 (19), Mon Mar 30 (20) — March 2026 has
+// no public holiday (State Council notice for 2026). So the deadline is the case's, Mar 30.
+func TestSLAOverallLimitBindsBeforeTheStage(t *testing.T) {
+	cal := workflow.DefaultCalendar()
+	sla := workflow.DefaultSLA()
+	w := engStart(t, engLi, engIntake(engGoodCode, engLoan()), engT("2026-03-02 09:00"))
+	w.completeMaterials(engLi, engT("2026-03-20 08:00")).act(engLi, workflow.ActAccept, engT("2026-03-20 09:00"))
+	if d := sla.DueOf(&w.c, cal); d.Kind != "case" || !d.At.Equal(engEnd("2026-03-30")) {
+		t.Errorf("due = %+v, want the case's 2026-03-30 23:59:59", d)
+	}
+}
