@@ -284,7 +284,6 @@ var consoleText = map[string]Text{
 	"cmd.usage_open":         {ZH: "案件编号或统一社会信用代码", EN: "CASE-NO or CREDIT-CODE"},
 	"cmd.staff_none":         {ZH: "没有叫 %s 的工作人员（可用登录名、姓名或拼音）", EN: "No staff member %s (try a login name, name or pinyin)"},
 	"cmd.staff_several":      {ZH: "%s 可指多人：%s。请写全", EN: "%s could be several people: %s. Be more precise"},
-	"form.cut":               {ZH: "%s：最多 %d 字，多出的已截去", EN: "%s: at most %d characters; the rest was cut off", EnOne: "%s: at most %d character; the rest was cut off", Count: 1},
 	"key.clear":              {ZH: "清除搜索/选中", EN: "clear search/marks"},
 	"key.casetabs":           {ZH: "切换页签", EN: "go to tab"},
 	"key.received":           {ZH: "收到合规", EN: "received, valid"},
