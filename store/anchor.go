@@ -752,22 +752,35 @@ func CopyAnchors(liveLog, copyDB, dest string) (bool, error) {
 		return false, err
 	}
 	var upTo uint64
+	unreadable := false // anchor state present but not readable: damaged
 	_ = db.View(func(tx *bolt.Tx) error {
 		if m := tx.Bucket(bMeta); m != nil {
 			var e AnchorEntry
-			if raw := m.Get(metaAnchorNext); raw != nil && json.Unmarshal(raw, &e) == nil {
-				upTo = e.N
+			if raw := m.Get(metaAnchorNext); raw != nil {
+				if json.Unmarshal(raw, &e) == nil {
+					upTo = e.N
+				} else {
+					unreadable = true
+				}
 			}
 		}
 		return nil
 	})
 	db.Close()
-	if upTo == 0 {
-		return false, nil
-	}
 	in, err := os.Open(liveLog)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
+	}
+	if upTo == 0 {
+		// The copy names no entry. Either the database was never anchored (no log: handled
+		// above), or its anchor state is missing or damaged while a log exists: carry the
+		// whole log, so that the copy is verified as Check verifies the source — against
+		// the log — and not quietly without anchors.
+		if fi, serr := in.Stat(); err == nil && serr == nil && fi.Size() == 0 && !unreadable {
+			in.Close()
+			return false, nil
+		}
+		upTo = ^uint64(0)
 	}
 	if err != nil {
 		return false, err

@@ -241,3 +241,31 @@ func TestAnchorLogTampered(t *testing.T) {
 		t.Fatalf("an edited anchor log: %v", p)
 	}
 }
+
+// A backup is checked as Check checks the source. A damaged anchor state in the meta
+// bucket made Check complain while the backup was "verified" without its anchors.
+func TestBackupVerifiesLikeCheckWhenAnchorStateIsDamaged(t *testing.T) {
+	path, _, _ := history(t)
+	tamper(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("anchor.next"), []byte("{\"n\":"))
+	})
+	src, err := store.Open(path, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srcProbs := src.Check()
+	src.Close()
+	if len(srcProbs) == 0 {
+		t.Fatal("Check finds nothing wrong with a damaged anchor state")
+	}
+	res, err := store.BackupFile(path, path+".bak")
+	if err != nil {
+		t.Fatalf("backup: %v", err)
+	}
+	if !res.Anchors {
+		t.Error("the anchor log was not carried beside the backup")
+	}
+	if len(res.Problems) == 0 {
+		t.Fatalf("backup verified a copy whose source Check reports: %v", srcProbs)
+	}
+}
