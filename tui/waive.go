@@ -108,7 +108,7 @@ func newWaiveScreen(c *Common, cs workflow.Case, key string) *formScreen {
 			if name == formUnwaive {
 				done = "unwaive.done"
 			}
-			c.send(popMsg{s}, gotoTabMsg{id: cs.ID, tab: ctMaterials, notice: c.T(done, item.options[item.sel].label)})
+			c.send(popMsg{s}, statusMsg{c.T(done, item.options[item.sel].label), false})
 			return true, nil
 		}
 		s.f.failed(errText(c, r.err))

@@ -195,7 +195,7 @@ var consoleText = map[string]Text{
 	"f.evidence":               {ZH: "证据(sha256:…或编号)", EN: "Evidence (sha256:… or ref.)"},
 	"f.conclusion":             {ZH: "调查结论", EN: "Conclusion"},
 	"f.plan":                   {ZH: "修复方案", EN: "Repair plan"},
-	"f.override":               {ZH: "确认无误仍提请的理由（主管）", EN: "Reason to propose despite an accurate finding (supervisor)"},
+	"f.override":               {ZH: "仍提请理由（主管）", EN: "Override reason"},
 	"f.reason":                 {ZH: "不予修复理由", EN: "Reason"},
 	"f.explanation":            {ZH: "通俗说明", EN: "Plain explanation"},
 	"f.avenues":                {ZH: "其他途径", EN: "Other avenues"},
