@@ -516,6 +516,11 @@ func (v *caseView) summary(w int) []string {
 		if src.Limit.Basis != "" {
 			out = append(out, "    "+st.Muted.Render(cut(src.Limit.Basis, w-4)))
 		}
+		if !src.Limit.Known() && src.Limit.Missing != "" && v.c.Me.Role.CanReview() { // why it is 待核实
+			for _, l := range wrap(src.Limit.Missing+workflow.Unverified(lang), w-4) {
+				out = append(out, "    "+st.Muted.Render(l))
+			}
+		}
 	}
 	// Minimum publicity rules not confirmed for a penalty's date are marked for supervisors.
 	for _, r := range cs.Records {
