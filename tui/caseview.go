@@ -710,6 +710,11 @@ func (v *caseView) history(w int) []string {
 			}
 			out = append(out, "      "+st.Muted.Render(cut(v.changeText(ch), w-6)))
 		}
+		if mu := ev.Action.Material; ev.Kind == workflow.ActUpdateMaterial && mu != nil && mu.Waive && mu.Note != "" {
+			for _, l := range wrap(v.c.T("hist.waive_why", shownText(mu.Note)), w-8) { // the waiver's reason
+				out = append(out, "      "+l)
+			}
+		}
 		if ev.Comment != "" {
 			for _, l := range wrap(shownText(ev.Comment), w-8) {
 				out = append(out, "      “"+l+"”")

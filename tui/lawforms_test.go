@@ -139,7 +139,7 @@ func TestWaiveItemOnMaterialsTab(t *testing.T) {
 	}
 	mustShow(t, s, "已确认免交："+name, "⊘ 免交", "免交/不适用（陈静 确认）：贷款尚未结清，结清证明不适用")
 	press(s, "4")
-	mustShow(t, s, name+": 未收到 → 免交")
+	mustShow(t, s, name+": 未收到 → 免交", "免交理由：贷款尚未结清，结清证明不适用")
 
 	// w on the waived item takes the waiver back.
 	press(s, "2")

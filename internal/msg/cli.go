@@ -105,7 +105,7 @@ var cliText = map[string]Text{
 	"res.def_success_rate":      {ZH: "修复成功率 = 成功修复（已更正或部分更正）÷ 符合条件且已有结论的申请（办结并登记结果，或经调查后不予修复）；形式审核阶段不予修复和驳回的洗白申请不计入分母，单独列示。", EN: "Success rate = repaired (corrected or partly corrected) ÷ compliant applications that reached an outcome (closed with an outcome, or declined after investigation); declines at formal review and rejected whitewash attempts are not in the base and are shown separately."},
 	"res.def_declined_review":   {ZH: "形式审核不予修复：在形式审核阶段不予修复的申请（含洗白申请）。", EN: "Declined at formal review: applications declined at formal review (whitewash attempts included)."},
 	"res.def_days":              {ZH: "办理天数：自受理申请至得出结果（办结告知或不予修复）的自然日，不含企业补正材料的时间。", EN: "Handling days: natural days from the application to its result (the applicant told, or declined), excluding the time the applicant took to supply materials."},
-	"res.def_goal":              {ZH: "基线与目标：平均办理天数的起点与目标（工作总结：从35天压缩至15天以内），为本所设置，管理员以 repairdesk sla goal 修改。", EN: "Baseline and target: where average handling days started and where they should be (the annual report: from 35 days to under 15), an office setting that admins change with repairdesk sla goal."},
+	"res.def_goal":              {ZH: "基线与目标：平均办理天数的起点与目标（工作总结：从35天压缩至15天以内），本所设置，管理员用 repairdesk sla goal 修改。", EN: "Baseline and target: where average handling days started and where they should be (the annual report: from 35 days to under 15), an office setting that admins change with repairdesk sla goal."},
 	"res.goal":                  {ZH: "基线 %d 天 → 目标 %d 天以内", EN: "baseline %d days → target at most %d", EnOne: "baseline %d day → target at most %d"},
 	"res.goal_sep":              {ZH: "；", EN: "; "},
 	"res.open":                  {ZH: "在办件数", EN: "Open cases"},

@@ -103,6 +103,7 @@ var consoleText = map[string]Text{
 	"supersede.title":          {ZH: "取代第%d条核实结论  %s", EN: "Supersede finding no. %d  %s"},
 	"f.supersedes":             {ZH: "取代", EN: "Supersedes"},
 	"f.supersede_opt":          {ZH: "第%d条 · %s · %s", EN: "no. %d · %s · %s"},
+	"hist.waive_why":           {ZH: "免交理由：%s", EN: "Waived because: %s"},
 	"hist.superseded":          {ZH: "核实结论第%s条由第%s条取代", EN: "finding no. %s superseded by no. %s"},
 	"propose.override_info":    {ZH: "现行核实结论中有“确认无误”：只有审核主管可以提请修复，并须写明理由（记入提请）。", EN: "A current finding says the record is accurate: only a supervisor can propose a repair, and must give the reason (kept with the proposal)."},
 	"notice.extras_info":       {ZH: "一次性告知：%s未在此前的补正通知中列明，也不是此后新提交的材料。主管须写明再次告知的理由，记入通知历史。", EN: "Told once and in full: %s was not named in an earlier notice nor submitted since. A supervisor must give the reason to name it now; it is kept with the notice."},
