@@ -3,6 +3,7 @@ package tui
 import (
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -135,12 +136,25 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 			}
 			return "", false
 		})
+		// A later finding may supersede a current one; the history keeps both.
+		if opts := supersedeOptions(c, &cs); len(opts) > 0 {
+			f.choice("supersedes", c.T("f.supersedes"), opts, false)
+		}
 	case workflow.ActProposeRepair:
 		f.text("conclusion", c.T("f.conclusion"), true, nil)
 		f.text("plan", c.T("f.plan"), false, nil)
 		// A current 确认无误 finding: a supervisor proposes only with a reason.
 		accurate := slices.ContainsFunc(cs.CurrentFindings(), func(x workflow.Finding) bool { return x.Result == "confirmed_accurate" })
-		f.text("override", c.T("f.override"), false, nil).visible = func(*form) bool { return accurate }
+		f.text("override", c.T("f.override"), accurate, nil).visible = func(*form) bool { return accurate }
+		if accurate {
+			f.info = c.T("propose.override_info")
+		}
+	case workflow.ActRequestMaterials:
+		// 一次性告知: items no earlier notice named and not submitted since need a
+		// supervisor's reason, kept with the notice (the comment is that reason).
+		if extra := cs.NoticeExtras(); len(extra) > 0 {
+			f.info = c.T("notice.extras_info", workflow.MaterialNames(&cs, extra, lang))
+		}
 	case workflow.ActDecline:
 		reasons := "reason"
 		if cs.Stage == workflow.StageFormalReview {
@@ -188,7 +202,10 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 		f.choice("assignee", c.T("f.assignee"), opts, true)
 	}
 	required := kind == workflow.ActReturn || kind == workflow.ActWithdraw || kind == workflow.ActComment || kind == workflow.ActOverrideCreditCode
-	f.text("comment", c.T("form.comment"), required, nil)
+	comment := f.text("comment", c.T("form.comment"), required, nil)
+	if kind == workflow.ActRequestMaterials && len(cs.NoticeExtras()) > 0 {
+		comment.label, comment.required = c.T("f.notice_override"), true // the override's reason
+	}
 	f.setFocus(0)
 	return f
 }
@@ -202,6 +219,9 @@ func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
 		a.Record = &rec
 	case workflow.ActAddFinding:
 		a.Finding = &workflow.Finding{Checked: f.val("checked"), Contact: f.val("contact"), Method: f.val("method"), Result: f.val("result"), Evidence: f.val("evidence")}
+		if k, err := strconv.Atoi(f.val("supersedes")); err == nil {
+			a.Finding.Supersedes = k
+		}
 	case workflow.ActProposeRepair:
 		a.Proposal = &workflow.Proposal{Conclusion: f.val("conclusion"), Plan: f.val("plan"), Override: f.val("override")}
 	case workflow.ActDecline:

@@ -43,6 +43,8 @@ type caseView struct {
 	tab       caseTab
 	scroll    [ctCount]int
 	matSel    int
+	findSel   int // the finding selected on the findings tab (from 0)
+	findLine  int // the line it starts on, for scrolling (set as the tab is drawn)
 	letter    int
 	reveal    bool // ID number shown whole (after a logged reveal)
 	notice    string
@@ -99,6 +101,7 @@ func (v *caseView) setLoaded(m caseLoadedMsg) {
 	if v.matSel < 0 {
 		v.matSel = 0
 	}
+	v.findSel = max(0, min(v.findSel, len(v.cs.Findings)-1))
 	v.filing, v.whitewash = m.filing, m.whitewash
 }
 
@@ -199,6 +202,10 @@ func (v *caseView) Bindings() []Binding {
 				v.matSel = max(0, min(len(v.cs.Materials)-1, v.matSel+d))
 				return nil
 			}
+			if v.tab == ctFindings && len(v.cs.Findings) > 0 {
+				v.findSel = max(0, min(len(v.cs.Findings)-1, v.findSel+d))
+				return nil
+			}
 			v.scroll[v.tab] = max(0, v.scroll[v.tab]+d)
 			return nil
 		}
@@ -257,6 +264,24 @@ func (v *caseView) Bindings() []Binding {
 			})})
 			return nil
 		}).when(mats),
+		on(k.Waive, func(tea.KeyMsg) tea.Cmd {
+			c.send(pushMsg{newWaiveScreen(c, v.cs, v.cs.Materials[v.matSel].Key)})
+			return nil
+		}).when(func() string {
+			if r := mats(); r != "" {
+				return r
+			}
+			return waiveOff(c, &v.cs, v.cs.Materials[v.matSel])
+		}),
+		on(k.Supersede, func(tea.KeyMsg) tea.Cmd {
+			c.send(pushMsg{newSupersedeScreen(c, v.cs, v.findSel+1)})
+			return nil
+		}).when(func() string {
+			if v.tab != ctFindings {
+				return c.T("case.only_findings")
+			}
+			return supersedeOff(c, &v.cs, v.findSel)
+		}),
 		on(k.PrevLetter, letter(-1)).when(letters),
 		on(k.NextLetter, letter(1)).when(letters),
 		on(k.Export, func(tea.KeyMsg) tea.Cmd {
@@ -355,6 +380,13 @@ func (v *caseView) View(w, h int) string {
 		body = v.letterView(w)
 	}
 	room := h - len(lines) - 1
+	if v.tab == ctFindings && len(v.cs.Findings) > 0 { // keep the selected finding in sight
+		if v.findLine < v.scroll[ctFindings] {
+			v.scroll[ctFindings] = v.findLine
+		} else if v.findLine+3 > v.scroll[ctFindings]+room {
+			v.scroll[ctFindings] = v.findLine + 3 - room
+		}
+	}
 	if v.tab != ctMaterials {
 		max := len(body) - room
 		if max < 0 {
@@ -484,6 +516,11 @@ func (v *caseView) summary(w int) []string {
 		if src.Limit.Basis != "" {
 			out = append(out, "    "+st.Muted.Render(cut(src.Limit.Basis, w-4)))
 		}
+		if !src.Limit.Known() && src.Limit.Missing != "" && v.c.Me.Role.CanReview() { // why it is 待核实
+			for _, l := range wrap(src.Limit.Missing+workflow.Unverified(lang), w-4) {
+				out = append(out, "    "+st.Muted.Render(l))
+			}
+		}
 	}
 	// Minimum publicity rules not confirmed for a penalty's date are marked for supervisors.
 	for _, r := range cs.Records {
@@ -555,6 +592,8 @@ func (v *caseView) materials(w int) []string {
 		var state string
 		var ss lipglossStyle
 		switch {
+		case m.Waived:
+			state, ss = "⊘ "+v.c.T("mat.waived"), st.Muted
 		case !m.Received:
 			state, ss = "○ "+v.c.T("mat.missing"), st.Muted
 			if m.Required {
@@ -574,6 +613,9 @@ func (v *caseView) materials(w int) []string {
 		out = append(out, line)
 		if m.Note != "" {
 			out = append(out, "    "+st.Muted.Render(cut("↳ "+shown(m.Note), w-4)))
+		}
+		if m.Waived {
+			out = append(out, "    "+st.Muted.Render(cut("↳ "+v.c.T("mat.waived_why", v.c.staffName(m.WaivedBy), shown(m.WaiverWhy)), w-4)))
 		}
 	}
 	out = append(out, v.attachedFiles(w)...)
@@ -616,16 +658,35 @@ func (v *caseView) findings(w int) []string {
 		if f.Result == "confirmed_accurate" {
 			rs = st.Warn
 		}
-		out = append(out, fmt.Sprintf("%d. %s  %s", i+1, rs.Render(labelOf("result", f.Result, lang)), st.Muted.Render(v.c.T("hist.by", v.c.staffName(f.By), f.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04")))))
-		for _, l := range wrap(shownText(f.Checked), w-4) {
-			out = append(out, "   "+l)
+		mark := "  "
+		if i == v.findSel {
+			mark = st.FieldFocus.Render("▸ ")
+			v.findLine = len(out)
+		}
+		// Superseded findings stay in the history, greyed and marked; the current ones
+		// decide the outcome and are what the letters quote.
+		head := rs.Render(labelOf("result", f.Result, lang))
+		note := ""
+		if !f.Current() {
+			head = st.Faint.Render(labelOf("result", f.Result, lang))
+			note = "  " + st.Warn.Render(v.c.T("case.finding_superseded", f.SupersededBy))
+		} else if f.Supersedes > 0 {
+			note = "  " + st.Highlight.Render(v.c.T("case.finding_supersedes", f.Supersedes))
+		}
+		out = append(out, mark+fmt.Sprintf("%d. %s  %s", i+1, head, st.Muted.Render(v.c.T("hist.by", v.c.staffName(f.By), f.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04"))))+note)
+		for _, l := range wrap(shownText(f.Checked), w-6) {
+			if !f.Current() {
+				l = st.Faint.Render(l)
+			}
+			out = append(out, "     "+l)
 		}
 		meta := labelOf("contact", f.Contact, lang) + " · " + labelOf("method", f.Method, lang)
 		if f.Evidence != "" {
 			meta += " · " + shown(f.Evidence)
 		}
-		out = append(out, "   "+st.Muted.Render(cut(meta, w-4)), "")
+		out = append(out, "     "+st.Muted.Render(cut(meta, w-6)), "")
 	}
+	out = append(out, st.Faint.Render(cut(v.c.T("case.findings_hint"), w)))
 	return out
 }
 
@@ -648,6 +709,11 @@ func (v *caseView) history(w int) []string {
 				continue
 			}
 			out = append(out, "      "+st.Muted.Render(cut(v.changeText(ch), w-6)))
+		}
+		if mu := ev.Action.Material; ev.Kind == workflow.ActUpdateMaterial && mu != nil && mu.Waive && mu.Note != "" {
+			for _, l := range wrap(v.c.T("hist.waive_why", shownText(mu.Note)), w-8) { // the waiver's reason
+				out = append(out, "      "+l)
+			}
 		}
 		if ev.Comment != "" {
 			for _, l := range wrap(shownText(ev.Comment), w-8) {
@@ -689,6 +755,8 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		return v.c.T("case.records") + ": + " + labelOf("record_type", ch.New, lang)
 	case ch.Field == "finding":
 		return v.c.T("f.result") + ": " + labelOf("result", ch.New, lang)
+	case ch.Field == "finding.superseded":
+		return v.c.T("hist.superseded", ch.Old, ch.New)
 	case ch.Field == "round":
 		return v.c.T("case.round") + ": " + ch.Old + " → " + ch.New
 	case ch.Field == "notice":
@@ -707,6 +775,8 @@ func matKey(state string) string {
 		return "mat.ok"
 	case "invalid":
 		return "mat.invalid"
+	case "waived":
+		return "mat.waived"
 	}
 	return "mat.missing"
 }

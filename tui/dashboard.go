@@ -318,7 +318,7 @@ func (d *dashboard) View(w, h int) string {
 	}
 
 	// The chart needs its title, at least two rows of bars and the axis; the rest of the
-	// height goes to the tables first.
+	// height goes to the tables first, then to the definitions of the figures.
 	const chartMin = 4
 	topMax := h - len(lines) - chartMin - 1
 	if topMax < 3 {
@@ -354,6 +354,17 @@ func (d *dashboard) View(w, h int) string {
 		}
 	}
 	lines = append(lines, top...)
+	// Under the tables, before the chart: what each figure means. The chart keeps its
+	// least height; where the definitions do not fit whole, the last line says where to
+	// read them.
+	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 2 {
+		defs := d.definitions(w)
+		if len(defs) > room {
+			defs = append(defs[:room-1], d.c.Styles.Faint.Render(cut(d.c.T("dash.definitions_more"), w)))
+		}
+		lines = append(lines, "")
+		lines = append(lines, defs...)
+	}
 	if rest := h - len(lines) - 1; rest >= chartMin {
 		lines = append(lines, "")
 		lines = append(lines, d.chart(w, rest)...)
@@ -389,8 +400,28 @@ func (d *dashboard) resultsBlock(rows []workflow.ResultRow, w int) []string {
 			line += " " + st.Faint.Render(cut(r.Note, nw))
 		}
 		out = append(out, line)
+		if r.Goal != "" { // the handling-time baseline and target, beside the measured figure
+			out = append(out, st.Faint.Render(cut(strings.Repeat(" ", min(2, w))+r.Goal, w)))
+		}
 	}
 	out = append(out, st.Faint.Render(cut(d.c.T("dash.excl_note"), w)))
+	return out
+}
+
+// definitions: what each figure means, printed under the results table as `repairdesk
+// report` prints them (workflow.ResultDefinitions, the one source of the definitions).
+func (d *dashboard) definitions(w int) []string {
+	st := d.c.Styles
+	out := []string{st.Section.Render(cut(d.c.T("dash.definitions"), w))}
+	for _, def := range workflow.ResultDefinitions(d.c.Lang) {
+		for i, l := range wrap(def, max(w-2, 4)) {
+			lead := "· "
+			if i > 0 {
+				lead = "  "
+			}
+			out = append(out, st.Muted.Render(cut(lead+l, w)))
+		}
+	}
 	return out
 }
 

@@ -293,3 +293,53 @@ func TestDashboardCustomPeriod(t *testing.T) {
 		t.Fatalf("a bad period was not refused clearly: status %q", m.status)
 	}
 }
+
+// TestDashboardDefinitionsAndGoal: under the results table the dashboard prints each
+// figure's definition — the report's own (workflow.ResultDefinitions) — and beside the
+// average handling days the baseline and target in force, which follow the setting.
+func TestDashboardDefinitionsAndGoal(t *testing.T) {
+	st, now := dashFill(t, 3)
+	for _, lang := range []string{"zh", "en"} {
+		d, cmd := newDashboard(dashCommon(st, dashSupervisor, lang, now))
+		dashRun(t, d, cmd)
+		s := dashScreen(t, d, 120, 40)
+		want := []string{"指标定义", "基线 35 天 → 目标 15 天以内"}
+		if lang == "en" {
+			want = []string{"Definitions", "baseline 35 days → target at most 15"}
+		}
+		// Every definition's opening words, as report prints them.
+		for _, def := range workflow.ResultDefinitions(lang) {
+			want = append(want, string([]rune(def)[:12]))
+		}
+		for _, w := range want {
+			if !strings.Contains(s, w) {
+				t.Errorf("%s: the dashboard lacks %q:\n%s", lang, w, s)
+			}
+		}
+		// The goal sits right under the average's line.
+		lines := strings.Split(s, "\n")
+		for i, l := range lines {
+			if strings.Contains(l, map[string]string{"zh": "平均办理天数¹", "en": "Average days¹"}[lang]) {
+				if i+1 >= len(lines) || !strings.Contains(lines[i+1], map[string]string{"zh": "基线 35 天", "en": "baseline 35 days"}[lang]) {
+					t.Errorf("%s: the goal is not beside the average:\n%s", lang, s)
+				}
+			}
+		}
+	}
+	admin := workflow.Staff{Name: "root", Role: workflow.RoleAdmin, Active: true}
+	if err := st.UpdateSettings(admin, func(s *store.Settings) error {
+		s.SLA.Goal = workflow.HandlingGoal{Baseline: 30, Target: 12}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	d, cmd := newDashboard(dashCommon(st, dashSupervisor, "zh", now))
+	dashRun(t, d, cmd)
+	if s := dashScreen(t, d, 120, 40); !strings.Contains(s, "基线 30 天 → 目标 12 天以内") {
+		t.Errorf("the goal does not follow the setting:\n%s", s)
+	}
+	// Too short for them all: the last line says where the rest are.
+	if s := dashScreen(t, d, 80, 28); strings.Contains(s, "指标定义") && !strings.Contains(s, "修复成功率 =") {
+		t.Errorf("the definitions' heading without the first definition:\n%s", s)
+	}
+}

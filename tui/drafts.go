@@ -170,9 +170,8 @@ func (s *draftOffer) Bindings() []Binding {
 // question is the offer of the first draft.
 func (s *draftOffer) question() string {
 	d := s.drafts[0]
-	what := s.c.T("intake.title")
+	what := formLabel(s.c, d.Form)
 	if d.Form != "intake" {
-		what = workflow.ActionKind(d.Form).Label(s.c.Lang)
 		if sm, ok := s.c.Store.Snapshot().Get(d.CaseID); ok {
 			what += " " + sm.No
 		}
@@ -213,7 +212,16 @@ func (m *Model) resume(d store.Draft) tea.Cmd {
 	}
 	m.stack = nil
 	cmd := m.handle(openCaseMsg{id: cs.ID})
-	s := newActionScreen(m.c, cs, workflow.ActionKind(d.Form))
+	var s *formScreen
+	switch d.Form {
+	case formWaive, formUnwaive:
+		s = newWaiveScreen(m.c, cs, d.Fields["item"])
+		if s.f.name != d.Form { // waived or taken back since: that draft is moot
+			_ = m.c.Store.DeleteDraft(d.Staff, d.Form, d.CaseID)
+		}
+	default:
+		s = newActionScreen(m.c, cs, workflow.ActionKind(d.Form))
+	}
 	s.f.restore(d)
 	m.push(s)
 	return cmd

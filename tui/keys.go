@@ -14,6 +14,7 @@ type KeyMap struct {
 	// Close leaves a screen above the queues (esc or q); Clear is esc on the queues.
 	Close, Clear, CaseTabs              key.Binding
 	Received, NotReceived, Invalid      key.Binding
+	Waive, Supersede                    key.Binding
 	PrevLetter, NextLetter              key.Binding
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	PrevKey, NextKey                    key.Binding
@@ -62,6 +63,8 @@ func NewKeyMap(lang string) KeyMap {
 		Received:    b("r", "key.received", "r"),
 		NotReceived: b("u", "key.not_received", "u"),
 		Invalid:     b("x", "key.invalid", "x"),
+		Waive:       b("w", "key.waive", "w"),
+		Supersede:   b("s", "key.supersede", "s"),
 		PrevLetter:  b("[", "key.prevletter", "["),
 		NextLetter:  b("]", "key.nextletter", "]"),
 		AddKey:      b("a", "key.addkey", "a"),

@@ -169,6 +169,13 @@ func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law i
 		if len(c.Missing()) == 0 {
 			return refuse("nothing_missing", "refuse.nothing_missing")
 		}
+		// A later notice naming what the earlier ones did not: a supervisor's decision, so
+		// the menu says so before the form (Apply asks the supervisor's reason).
+		if law >= 1 && !actor.Role.CanReview() {
+			if extra := laterNoticeExtras(c, c.Missing()); len(extra) > 0 {
+				return refuse("notice_new_items", "refuse.notice_new_items", loc(func(lang string) string { return materialNames(c, extra, lang) }))
+			}
+		}
 	case ActLapse:
 		var due time.Time
 		if k := len(c.Notices); k > 0 {
@@ -722,6 +729,14 @@ func laterNoticeExtras(c *Case, items []NoticeItem) []string {
 	}
 	return out
 }
+
+// NoticeExtras are the items a notice sent now would name although no earlier notice
+// named them and they were not submitted since (行政许可法 art. 32(4): told once and in
+// full). Naming them needs a supervisor's reason, kept with the notice.
+func (c *Case) NoticeExtras() []string { return laterNoticeExtras(c, c.Missing()) }
+
+// MaterialNames lists the items' names in lang, quoted, for a sentence.
+func MaterialNames(c *Case, keys []string, lang string) string { return materialNames(c, keys, lang) }
 
 func materialNames(c *Case, keys []string, lang string) string {
 	var out []string

@@ -2,6 +2,7 @@ package workflow_test
 
 import (
 	"encoding/json"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -510,6 +511,14 @@ func TestLawNoticeOnce(t *testing.T) {
 	if strings.Contains(r.Message("zh"), "结清证明") || strings.Contains(r.Message("zh"), "信用报告") {
 		t.Errorf("the refusal names items that may be told again: %s", r.Message("zh"))
 	}
+	// The menu (Check) says so before the form: greyed for the specialist, open to the
+	// supervisor, who gives the reason in the form.
+	if r := workflow.DefaultRules().Check(&w.c, engLi, workflow.ActRequestMaterials, at("10 10:00")); r == nil || r.Code != "notice_new_items" {
+		t.Errorf("Check lets the specialist name a new item: %v", r)
+	}
+	if r := workflow.DefaultRules().Check(&w.c, engWang, workflow.ActRequestMaterials, at("10 10:00")); r != nil {
+		t.Errorf("Check refuses the supervisor: %v", r)
+	}
 	engRefused(t, w.c, engWang, engAct(workflow.ActRequestMaterials, at("10 10:00")), "notice_override")
 	a := engAct(workflow.ActRequestMaterials, at("10 10:00"))
 	a.Comment = "银行要求补充说明函，首次审核时尚无此要求"
@@ -684,4 +693,54 @@ func TestLawIDDivisionWarning(t *testing.T) {
 	}
 	// and the case is still taken in
 	engStart(t, engLi, in, engT("2026-03-02 09:00")).stage(workflow.StageFormalReview)
+}
+
+// The limits still marked 待核实 stay unverified — the research at hand gives no primary
+// source for them (record-sources fact sheet, December 2026: "国办发〔2025〕22号 …
+// (secondary)"; "The time limit for a 信用中国 异议申诉 … is unverified"; NDRC Order 36
+// "penalties decided earlier follow the rules of their time" with no figures; nothing on
+// GSXT's or the tax authority's limits, or on 限制消费 orders) — and the data says, for
+// each, what is missing. A figure marked unverified without that is refused at start.
+func TestLawUnverifiedSayWhatIsMissing(t *testing.T) {
+	b := workflow.Sources()
+	for _, k := range []string{"gsxt", "tax"} {
+		if l := b.Source(k).Limit; l.Status != workflow.StatusUnverified || l.Days != 0 || l.Missing == "" {
+			t.Errorf("%s: the limit should stay 待核实 with what is missing: %+v", k, l)
+		}
+	}
+	if c := b.Source("court"); c.Note.ZH == "" || !strings.Contains(c.NoteMissing, "限制消费") {
+		t.Errorf("court: the 限制消费 note should say what is missing: %+v", c)
+	}
+	for _, k := range []string{"creditchina_appeal", "tax_reassessment", "await_expiry"} {
+		if a, ok := b.Avenue(k); !ok || a.Status != workflow.StatusUnverified || a.Missing == "" {
+			t.Errorf("avenue %s should stay 待核实 with what is missing: %+v", k, a)
+		}
+	}
+	// Penalties before NDRC Order 36 (in force 2026-04-01): the rules of their time, unknown.
+	if p := b.PublicityRuleFor(time.Date(2026, 3, 31, 12, 0, 0, 0, workflow.ChinaTZ)); p.Status != workflow.StatusUnverified || p.Missing == "" {
+		t.Errorf("the publicity rule before 2026-04-01: %+v", p)
+	}
+	// Confirmed ones are unchanged: 信用中国 10 working days (国办发〔2025〕22号, secondary).
+	if l := b.Source("creditchina").Limit; l.Days != 10 || l.Natural || l.Status != workflow.StatusSecondary {
+		t.Errorf("creditchina limit %+v", l)
+	}
+
+	// Taking a "missing" away makes the file refused.
+	var raw map[string]any
+	orig, err := os.ReadFile("sources/sources.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(orig, &raw); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range raw["sources"].([]any) {
+		if src := s.(map[string]any); src["key"] == "gsxt" {
+			delete(src["limit"].(map[string]any), "missing")
+		}
+	}
+	data, _ := json.Marshal(raw)
+	if _, err := workflow.ParseSources(data); err == nil || !strings.Contains(err.Error(), "gsxt") {
+		t.Errorf("an unverified limit without what is missing was accepted: %v", err)
+	}
 }

@@ -18,12 +18,15 @@ type Results struct {
 	Decided  int // compliant applications that reached an outcome in the period (closed with one, or declined after investigation): the success rate's base
 	Ended    int // closed or declined in the period: the handling days' base
 	Accepted int // accepted in the period: the first-notice rate's base
+	// Goal is the handling-time baseline and target in force (SLA.HandlingGoal), shown
+	// beside the measured average in the console and in the report.
+	Goal HandlingGoal
 }
 
 // ComputeResults runs Compute and counts the bases of its rates the same way.
 func ComputeResults(cases []Case, events map[uint32][]StatEvent, p Period,
 	sla SLA, cal *Calendar, now time.Time) Results {
-	r := Results{Stats: ComputeStats(cases, events, p, sla, cal, now)}
+	r := Results{Stats: ComputeStats(cases, events, p, sla, cal, now), Goal: sla.HandlingGoal()}
 	for i := range cases {
 		c := &cases[i]
 		if !c.Stage.Terminal() || !p.Contains(c.ClosedAt) {
@@ -64,6 +67,7 @@ type ResultRow struct {
 	NA    bool    // nothing to measure in the period
 	Note  string  // the base, short, for the screen: "2/3", "5 件", "12 次"
 	Basis string  // the base in words, for reports: 已有结论 3 笔，其中成功修复 2 笔
+	Goal  string  // avg_days: the baseline and target in force, shown beside the figure
 }
 
 // Rows lays the results out in the seed's order: received, repaired, success rate,
@@ -103,8 +107,12 @@ func (r Results) Rows(lang string) []ResultRow {
 	out = append(out, count("received", "res.unit_apps", r.Received), count("repaired", "res.unit_apps", r.Repaired))
 	out = append(out, pct("success_rate", r.SuccessRate, r.Repaired, r.Decided))
 	ended := t("res.basis_days", r.Ended)
-	out = append(out, days("avg_days", r.AvgDays, r.Ended, t("res.note_cases", r.Ended), ended),
-		days("median_days", r.MedianDays, r.Ended, t("res.note_cases", r.Ended), ended))
+	avg := days("avg_days", r.AvgDays, r.Ended, t("res.note_cases", r.Ended), ended)
+	if g := r.Goal; g != (HandlingGoal{}) { // the baseline and target beside the measured figure
+		avg.Goal = t("res.goal", g.Baseline, g.Target)
+		avg.Basis += t("res.goal_sep") + avg.Goal
+	}
+	out = append(out, avg, days("median_days", r.MedianDays, r.Ended, t("res.note_cases", r.Ended), ended))
 	for _, s := range r.StageTimes {
 		row := days("stage", s.AvgDays, s.Count, t("res.note_times", s.Count), t("res.basis_stage", s.Count))
 		row.Stage, row.Label, row.Short = s.Stage, s.Stage.Label(lang), s.Stage.Label(lang)
@@ -121,7 +129,7 @@ func (r Results) Rows(lang string) []ResultRow {
 // ResultDefinitions are the definitions printed under the results table.
 func ResultDefinitions(lang string) []string {
 	var out []string
-	for _, k := range []string{"res.def_success_rate", "res.def_declined_review", "res.def_days"} {
+	for _, k := range []string{"res.def_success_rate", "res.def_declined_review", "res.def_days", "res.def_goal"} {
 		out = append(out, msg.T(lang, k))
 	}
 	return out

@@ -25,6 +25,28 @@ type SLA struct {
 	Resubmit Limit `json:"resubmit"`
 	// DueSoon: working days before a deadline at which a case shows as due soon.
 	DueSoon int `json:"due_soon"`
+	// Goal is the handling-time baseline and target shown beside the measured average
+	// (`repairdesk sla goal`); zero means the default, DefaultHandlingGoal.
+	Goal HandlingGoal `json:"goal,omitzero"`
+}
+
+// HandlingGoal is the office's handling-time baseline and target, in natural days from
+// the application to its result (seed 001: 平均处理时长从最初的35天压缩至15天以内).
+type HandlingGoal struct {
+	Baseline int `json:"baseline"`
+	Target   int `json:"target"`
+}
+
+// DefaultHandlingGoal: seed 001's results table, 处理效率 row — "平均处理时长从最初的35天压缩至
+// 15天以内": a 35-day baseline, a target of 15 days or less.
+var DefaultHandlingGoal = HandlingGoal{Baseline: 35, Target: 15}
+
+// HandlingGoal is the goal in force: the one set, else the default.
+func (s SLA) HandlingGoal() HandlingGoal {
+	if s.Goal == (HandlingGoal{}) {
+		return DefaultHandlingGoal
+	}
+	return s.Goal
 }
 
 // DefaultSLA holds the agency's own limits, kept apart from the external bodies' limits

@@ -38,3 +38,20 @@ func SLARecordType(t string) error {
 	}
 	return nil
 }
+
+// SLAGoal checks a handling-time baseline and target (`repairdesk sla goal BASELINE
+// TARGET`): whole days, 1–365 each, the target below the baseline.
+func SLAGoal(baseline, target string) (HandlingGoal, error) {
+	b, err := SLADays(baseline)
+	if err != nil {
+		return HandlingGoal{}, err
+	}
+	t, err := SLADays(target)
+	if err != nil {
+		return HandlingGoal{}, err
+	}
+	if t >= b {
+		return HandlingGoal{}, refusal("sla_goal", "rule.sla_goal", t, b)
+	}
+	return HandlingGoal{Baseline: b, Target: t}, nil
+}

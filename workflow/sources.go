@@ -49,6 +49,9 @@ type SourceLimit struct {
 	Starts  string `json:"starts"` // the action that starts it: submit_correction
 	Basis   string `json:"basis"`
 	Status  string `json:"status"`
+	// Missing says, for an unverified limit, what would confirm it: what the sources at
+	// hand lack. Required for every unverified figure (ParseSources).
+	Missing string `json:"missing,omitempty"`
 }
 
 // Known: the limit is given and confirmed by at least a secondary source.
@@ -58,8 +61,9 @@ func (l SourceLimit) Known() bool { return l.Days > 0 && l.Status != StatusUnver
 func (l SourceLimit) Limit() Limit { return Limit{Days: l.Days, Natural: l.Natural} }
 
 type Basis struct {
-	Status string `json:"status"`
-	Basis  string `json:"basis"`
+	Status  string `json:"status"`
+	Basis   string `json:"basis"`
+	Missing string `json:"missing,omitempty"` // when unverified: what would confirm it
 }
 
 // Source is one record source.
@@ -71,8 +75,10 @@ type Source struct {
 	Basis   string      `json:"basis"`
 	Limit   SourceLimit `json:"limit"`
 	Note    Text        `json:"note"`
-	Avenues []string    `json:"avenues"` // open when the answer is no, in letter order
-	Free    Basis       `json:"free"`
+	// NoteMissing: when the note marks something unverified, what would confirm it.
+	NoteMissing string   `json:"note_missing,omitempty"`
+	Avenues     []string `json:"avenues"` // open when the answer is no, in letter order
+	Free        Basis    `json:"free"`
 }
 
 // AvenueInfo is one avenue's letter text and its basis. In the text, {institutions} is the
@@ -83,6 +89,8 @@ type AvenueInfo struct {
 	Status string `json:"status"`
 	ZH     string `json:"zh"`
 	EN     string `json:"en"`
+	// Missing: when unverified, what would confirm it.
+	Missing string `json:"missing,omitempty"`
 }
 
 // PublicityRule is the minimum publicity of administrative penalties decided from From
@@ -92,6 +100,8 @@ type PublicityRule struct {
 	Basis  string         `json:"basis"`
 	Status string         `json:"status"`
 	Months map[string]int `json:"months"`
+	// Missing: when unverified, what would confirm it.
+	Missing string `json:"missing,omitempty"`
 }
 
 // SourceBook is the parsed data file.
@@ -121,6 +131,9 @@ func ParseSources(data []byte) (SourceBook, error) {
 		if !status(a.Status) || a.ZH == "" || a.EN == "" {
 			return b, fmt.Errorf("record sources: avenue %q needs a status and both texts", a.Key)
 		}
+		if a.Status == StatusUnverified && a.Missing == "" {
+			return b, fmt.Errorf("record sources: avenue %q is unverified and does not say what is missing", a.Key)
+		}
 		av[a.Key] = true
 	}
 	for _, k := range Keys("avenue") {
@@ -136,6 +149,12 @@ func ParseSources(data []byte) (SourceBook, error) {
 		}
 		if s.Limit.Status != StatusUnverified && (s.Limit.Days <= 0 || s.Limit.Basis == "") {
 			return b, fmt.Errorf("record sources: source %q: a confirmed limit needs days and a basis", s.Key)
+		}
+		// Where a figure cannot be confirmed the data says why: what is missing.
+		if s.Limit.Status == StatusUnverified && s.Limit.Missing == "" ||
+			s.Free.Status == StatusUnverified && s.Free.Missing == "" ||
+			s.Note.ZH != "" && s.NoteMissing == "" {
+			return b, fmt.Errorf("record sources: source %q: an unverified figure does not say what is missing", s.Key)
 		}
 		if !slices.Contains(Keys("channel"), s.Channel) {
 			return b, fmt.Errorf("record sources: source %q: unknown channel %q", s.Key, s.Channel)
@@ -157,6 +176,9 @@ func ParseSources(data []byte) (SourceBook, error) {
 	for _, p := range b.Publicity {
 		if !status(p.Status) {
 			return b, fmt.Errorf("record sources: publicity rule from %q needs a status", p.From)
+		}
+		if p.Status == StatusUnverified && p.Missing == "" {
+			return b, fmt.Errorf("record sources: publicity rule from %q is unverified and does not say what is missing", p.From)
 		}
 		if p.From != "" {
 			if _, err := ParseDate(p.From); err != nil {

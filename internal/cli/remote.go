@@ -50,6 +50,7 @@ var remoteCommands = map[string]need{
 	"repairdesk staff key add":    needAdmin,
 	"repairdesk staff key remove": needAdmin,
 	"repairdesk sla set":          needAdmin,
+	"repairdesk sla goal":         needAdmin,
 	"repairdesk calendar import":  needAdmin,
 	"repairdesk letters use":      needAdmin,
 }

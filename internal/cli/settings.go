@@ -92,7 +92,31 @@ func (a *app) slaCmd() *cobra.Command {
 		a.code = a.sla(r)
 		return nil
 	}
-	return a.group("sla", "sla", show, set)
+	goal := a.command("goal", "sla_goal")
+	goal.Args = a.exactArgs(2)
+	goal.RunE = func(_ *cobra.Command, args []string) error {
+		g, err := workflow.SLAGoal(args[0], args[1])
+		if err != nil {
+			return &usageErr{messageIn(err, a.lang)}
+		}
+		a.code = a.slaGoal(g)
+		return nil
+	}
+	return a.group("sla", "sla", show, set, goal)
+}
+
+// slaGoal saves the handling-time baseline and target, then shows the rules in force.
+func (a *app) slaGoal(g workflow.HandlingGoal) int {
+	st, done, ok := a.useStore(a.dbPath(), store.Options{})
+	if !ok {
+		return exitFail
+	}
+	err := st.UpdateSettings(a.admin(), func(s *store.Settings) error { s.SLA.Goal = g; return nil })
+	done()
+	if err != nil {
+		return a.errf("sla", exitFail, messageIn(err, a.lang))
+	}
+	return a.sla(nil)
 }
 
 // slaRule is a checked `sla set`.
@@ -173,5 +197,7 @@ func (a *app) sla(rule *slaRule) int {
 		lim := sla.Case[k]
 		fmt.Fprintln(a.stdout, a.t("cli.sla_case", k, lim.Days, unit(lim)))
 	}
+	g := sla.HandlingGoal()
+	fmt.Fprintln(a.stdout, a.t("cli.sla_goal", g.Baseline, g.Target))
 	return exitOK
 }

@@ -160,3 +160,36 @@ func TestAdaptedLetterTemplates(t *testing.T) {
 		t.Error("a letter already issued changed with the template")
 	}
 }
+
+// TestSLAGoalIsASettingShownByReport: the handling-time baseline and target (seed 001:
+// 平均处理时长从最初的35天压缩至15天以内) default to 35 and 15, are an admin's setting
+// (`sla goal`), and `sla show` and `report` show the ones in force beside the average.
+func TestSLAGoalIsASettingShownByReport(t *testing.T) {
+	db := filepath.Join(t.TempDir(), "d.db")
+	if code, out, errs := runCLI(t, "sla", "show", "--db", db); code != 0 || !strings.Contains(out, "baseline 35, target at most 15") {
+		t.Fatalf("the default goal: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "report", "--period", "2026-Q1", "--db", db); code != 0 ||
+		!strings.Contains(out, "baseline 35 days → target at most 15") || !strings.Contains(out, "Baseline and target:") {
+		t.Fatalf("the report lacks the default goal or its definition: %d %s %s", code, out, errs)
+	}
+	if code, out, errs := runCLI(t, "sla", "goal", "30", "12", "--db", db); code != 0 || !strings.Contains(out, "baseline 30, target at most 12") {
+		t.Fatalf("sla goal: %d %s %s", code, out, errs)
+	}
+	for _, bad := range [][2]string{{"15", "20"}, {"0", "10"}, {"35", "x"}} {
+		if code, _, errs := runCLI(t, "sla", "goal", bad[0], bad[1], "--db", db); code != 2 || errs == "" {
+			t.Fatalf("goal %v accepted: %d %s", bad, code, errs)
+		}
+	}
+	if code, out, errs := runCLI(t, "report", "--period", "2026-Q1", "--db", db); code != 0 || !strings.Contains(out, "baseline 30 days → target at most 12") {
+		t.Fatalf("the report does not follow the setting: %d %s %s", code, out, errs)
+	}
+	st, err := store.Open(db, store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if g := st.Settings().SLA.HandlingGoal(); g != (workflow.HandlingGoal{Baseline: 30, Target: 12}) {
+		t.Fatalf("stored goal %+v", g)
+	}
+}
