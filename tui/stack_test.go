@@ -346,3 +346,19 @@ func TestCommandLineLeavesResultsToScreens(t *testing.T) {
 		t.Fatalf("the dashboard's figures were taken by the ':' line:\n%s", screen(m))
 	}
 }
+
+// A space typed into the search line is one space (a terminal's space key carries its
+// rune; it was added twice: "a  b").
+func TestSearchSpaceIsOneSpace(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	press(m, "/")
+	typeText(m, "a")
+	press(m, "space")
+	typeText(m, "b")
+	if m.q.query != "a b" {
+		t.Fatalf("query %q", m.q.query)
+	}
+	mustShow(t, m, "搜索：a b ")
+}
