@@ -25,6 +25,8 @@ type KeyMap struct {
 	Interrupt, Resume, Later, Discard key.Binding
 	// The PIN screen's keys: confirm, delete a digit, clear, end the session.
 	PINEnter, Erase, ClearPIN, EndSession key.Binding
+	// HelpTyping is the help while a field has the keyboard ('?' is text there).
+	HelpTyping key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -92,5 +94,6 @@ func NewKeyMap(lang string) KeyMap {
 		Erase:      b("backspace", "key.erase", "backspace"),
 		ClearPIN:   b("esc", "key.clear_pin", "esc"),
 		EndSession: b("q", "key.end_session", "q", "Q", "ctrl+c"),
+		HelpTyping: b("f1", "key.help", "f1"),
 	}
 }

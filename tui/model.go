@@ -451,11 +451,20 @@ func (m *Model) typing() bool {
 // globals are the keys of every screen: the help and the ':' line. ctrl+c ends the
 // session wherever it is pressed, unless the screen in front binds it to ask first (a
 // form with input, screens.go).
+//
+// While a field has the keyboard, ':' and '?' are its text: the ':' line is greyed with
+// that reason, and the help is offered on f1, which still opens it.
 func (m *Model) globals() []Binding {
 	k := m.c.Keys
+	command := on(k.Command, func(tea.KeyMsg) tea.Cmd { m.openCommand(); return nil })
+	help := k.Help
+	if m.top().Typing() {
+		command = command.when(func() string { return m.c.T("key.typing_text") })
+		help = k.HelpTyping
+	}
 	return []Binding{
-		on(k.Command, func(tea.KeyMsg) tea.Cmd { m.openCommand(); return nil }),
-		on(k.Help, func(tea.KeyMsg) tea.Cmd {
+		command,
+		on(help, func(tea.KeyMsg) tea.Cmd {
 			m.push(newHelp(m.c, m.top(), m.globals()))
 			return nil
 		}).main(),
@@ -499,7 +508,9 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 			m.setStatus(why, true)
 			return nil
 		}
-		if m.status != "" && !m.statusErr && !m.held() { // kept for after the lock
+		if m.status != "" && !m.held() { // kept for after the lock
+			// What the status said was about the last key; this one starts afresh (an
+			// error left standing would be read as this key's).
 			m.setStatus("", false)
 		}
 		return b.Run(km)

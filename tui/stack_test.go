@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -361,4 +363,55 @@ func TestSearchSpaceIsOneSpace(t *testing.T) {
 		t.Fatalf("query %q", m.q.query)
 	}
 	mustShow(t, m, "搜索：a b ")
+}
+
+// While a field has the keyboard, ':' and '?' are text: the footer does not offer them
+// (the help is on f1, which works), and the help greys ':' with that reason.
+func TestTypingFooterOffersWhatWorks(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	toReview(t, st, "河南信修信用管理有限公司")
+	for _, lang := range []string{"zh", "en"} {
+		m := newTestModel(t, st, testSpecialist, lang, clk, 120, 40)
+		for _, open := range [][]string{{"n"}, {"/"}} {
+			press(m, open...)
+			foot := footLine(m)
+			if strings.Contains(foot, ": "+T(lang, "key.command")) || strings.Contains(foot, "? "+T(lang, "key.help")) || !strings.Contains(foot, "f1 "+T(lang, "key.help")) {
+				t.Errorf("%s %v: the footer offers keys that are text here: %q", lang, open, foot)
+			}
+			typeText(m, "?:")
+			if _, ok := m.top().(*helpScreen); ok || m.cmd != nil {
+				t.Fatalf("%s %v: ? or : left the field", lang, open)
+			}
+			_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyF1})
+			run(m, cmd)
+			if _, ok := m.top().(*helpScreen); !ok {
+				t.Fatalf("%s %v: f1 does not open the help: %T", lang, open, m.top())
+			}
+			mustShow(t, m, T(lang, "key.command")+" — "+T(lang, "key.typing_text"))
+			press(m, "esc", "esc")
+			if _, ok := m.top().(*formScreen); ok {
+				press(m, "y") // discard the form's input
+			}
+		}
+	}
+}
+
+// An error on the status line is about the key that caused it: the next key that does
+// something clears it (esc with nothing to clear, then opening a case, showed "nothing
+// to clear" on the case).
+func TestErrorStatusEndsAtNextKey(t *testing.T) {
+	clk := &clock{t: time.Date(2026, 3, 2, 10, 0, 0, 0, workflow.ChinaTZ)}
+	st := newTestStore(t, clk)
+	toReview(t, st, "河南信修信用管理有限公司")
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	press(m, "esc")
+	mustShow(t, m, T("zh", "queue.nothing_to_clear"))
+	press(m, "enter")
+	if _, ok := m.top().(*caseView); !ok {
+		t.Fatalf("enter: %T", m.top())
+	}
+	if strings.Contains(screen(m), T("zh", "queue.nothing_to_clear")) {
+		t.Fatalf("the queue's error stands on the case:\n%s", screen(m))
+	}
 }
