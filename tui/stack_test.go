@@ -415,3 +415,17 @@ func TestErrorStatusEndsAtNextKey(t *testing.T) {
 		t.Fatalf("the queue's error stands on the case:\n%s", screen(m))
 	}
 }
+
+// The action menu's names are not cut at 120 columns, in English either: the column is
+// as wide as the longest name (it was 16 cells: "Request materia…").
+func TestActionNamesWholeAt120(t *testing.T) {
+	for _, lang := range []string{"en", "zh"} {
+		m := everyScreen(t, lang, 120, 40)["actions"]
+		s := screen(m)
+		for _, o := range menuOf(m).opts {
+			if name := o.Kind.Label(lang); !strings.Contains(s, name) {
+				t.Errorf("%s: %q cut:\n%s", lang, name, s)
+			}
+		}
+	}
+}
