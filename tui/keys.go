@@ -26,7 +26,7 @@ type KeyMap struct {
 	// The PIN screen's keys: confirm, delete a digit, clear, end the session.
 	PINEnter, Erase, ClearPIN, EndSession key.Binding
 	// HelpTyping is the help while a field has the keyboard ('?' is text there).
-	HelpTyping key.Binding
+	HelpTyping, AddStaff key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -95,5 +95,6 @@ func NewKeyMap(lang string) KeyMap {
 		ClearPIN:   b("esc", "key.clear_pin", "esc"),
 		EndSession: b("q", "key.end_session", "q", "Q", "ctrl+c"),
 		HelpTyping: b("f1", "key.help", "f1"),
+		AddStaff:   b("n", "key.add_staff", "n"),
 	}
 }

@@ -429,3 +429,12 @@ func TestActionNamesWholeAt120(t *testing.T) {
 		}
 	}
 }
+
+// The staff screen's n is a key of the key map, described as keys are ("n Add staff
+// member" was the form's title, capitalised among lower-case keys).
+func TestStaffAddKeyDescribedAsAKey(t *testing.T) {
+	m := everyScreen(t, "en", 120, 40)["staff"]
+	if foot := footLine(m); !strings.Contains(foot, "n add a staff member") {
+		t.Fatalf("footer: %q", foot)
+	}
+}

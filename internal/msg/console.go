@@ -339,6 +339,7 @@ var consoleText = map[string]Text{
 	"key.erase":         {ZH: "删除", EN: "delete"},
 	"key.clear_pin":     {ZH: "清空", EN: "clear"},
 	"key.end_session":   {ZH: "结束会话", EN: "end session"},
+	"key.add_staff":     {ZH: "新增人员", EN: "add a staff member"},
 	"key.typing_text":   {ZH: "输入时此键是文字（先按 esc 离开输入框）", EN: "While typing, this key is text (esc leaves the field first)"},
 	"draft.discarded":   {ZH: "草稿已丢弃", EN: "Draft discarded"},
 	"draft.not_saved":   {ZH: "草稿未能保存：%s", EN: "The draft could not be kept: %s"},
