@@ -73,13 +73,20 @@ func (m *actionMenu) Bindings() []Binding {
 func (m *actionMenu) View(w, h int) string {
 	st := m.c.Styles
 	lines := []string{st.Title.Render(m.c.T("act.title", m.cs.No)), ""}
+	// The names' column is as wide as the longest name, up to a third of the screen:
+	// English names are not cut at 120 columns, and the reasons keep the rest.
+	nameW := 0
+	for _, o := range m.opts {
+		nameW = max(nameW, width(o.Kind.Label(m.c.Lang)))
+	}
+	nameW = min(nameW, max(12, (w-4)/3))
 	for i, o := range m.opts {
 		name := o.Kind.Label(m.c.Lang)
 		var line string
 		if o.Refusal == nil {
-			line = fit(name, 16)
+			line = fit(name, nameW)
 		} else {
-			line = st.Disabled.Render(fit(name, 16) + " " + cut(o.Refusal.Message(m.c.Lang), w-22))
+			line = st.Disabled.Render(fit(name, nameW) + " " + cut(o.Refusal.Message(m.c.Lang), w-nameW-3))
 		}
 		if i == m.sel {
 			line = st.FieldFocus.Render("▸ ") + line

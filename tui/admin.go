@@ -112,6 +112,6 @@ func (m *Model) openAudit() {
 	if len(a.lines) == 0 {
 		a.lines = []string{m.c.T("audit.empty")}
 	}
-	m.stack = nil
+	m.clearStack()
 	m.push(a)
 }

@@ -130,6 +130,7 @@ type draftOffer struct {
 }
 
 func (s *draftOffer) Typing() bool { return false }
+func (s *draftOffer) over() Screen { return s.below }
 
 func (s *draftOffer) Update(msg tea.Msg) tea.Cmd {
 	if km, ok := msg.(tea.KeyMsg); ok {
@@ -199,7 +200,7 @@ func (m *Model) resume(d store.Draft) tea.Cmd {
 			m.setStatus(m.c.T("err.readonly"), true)
 			return nil
 		}
-		m.stack = nil
+		m.clearStack()
 		s := newIntakeScreen(m.c)
 		s.f.restore(d)
 		m.push(s)
@@ -210,7 +211,7 @@ func (m *Model) resume(d store.Draft) tea.Cmd {
 		m.setStatus(m.errText(err), true)
 		return nil
 	}
-	m.stack = nil
+	m.clearStack()
 	cmd := m.handle(openCaseMsg{id: cs.ID})
 	var s *formScreen
 	switch d.Form {

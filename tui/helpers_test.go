@@ -207,3 +207,8 @@ func formOf(m *Model, kind string) *form {
 
 func intakeOf(m *Model) *form     { return formOf(m, "intake") }
 func actionFormOf(m *Model) *form { return formOf(m, "action") }
+
+func pinOf(m *Model) *pinScreen {
+	v, _ := find[*pinScreen](m)
+	return v
+}

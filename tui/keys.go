@@ -24,6 +24,10 @@ type KeyMap struct {
 	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
 	// and Discard answer the offer of a draft.
 	Interrupt, Resume, Later, Discard key.Binding
+	// The PIN screen's keys: confirm, delete a digit, clear, end the session.
+	PINEnter, Erase, ClearPIN, EndSession key.Binding
+	// HelpTyping is the help while a field has the keyboard ('?' is text there).
+	HelpTyping, AddStaff key.Binding
 }
 
 func NewKeyMap(lang string) KeyMap {
@@ -88,5 +92,12 @@ func NewKeyMap(lang string) KeyMap {
 		Resume:    b("y", "key.resume", "y", "Y"),
 		Later:     b("n/esc", "key.later", "n", "N", "esc"),
 		Discard:   b("x", "key.discard", "x", "X"),
+
+		PINEnter:   b("enter", "key.yes", "enter"),
+		Erase:      b("backspace", "key.erase", "backspace"),
+		ClearPIN:   b("esc", "key.clear_pin", "esc"),
+		EndSession: b("q", "key.end_session", "q", "Q", "ctrl+c"),
+		HelpTyping: b("f1", "key.help", "f1"),
+		AddStaff:   b("n", "key.add_staff", "n"),
 	}
 }

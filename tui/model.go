@@ -18,8 +18,8 @@ import (
 )
 
 // Model is the root of one console session: a stack of screens over the queues, the ':'
-// line, the status line and the PIN gate. It finds the active screen in one place (top)
-// and learns what screens did from their messages.
+// line and the status line. It finds the active screen in one place (top) and learns
+// what screens did from their messages. The PIN screen (pin.go) is one of the stack.
 type Model struct {
 	c     *Common
 	q     *queue   // the queues, always at the bottom of the stack
@@ -29,9 +29,7 @@ type Model struct {
 
 	status    string
 	statusErr bool
-	// pin, when set, is the PIN screen in front of everything (pin.go): first-login
-	// setup, the PIN at login, or the idle lock. lockedOut: ended on wrong PINs.
-	pin       *pinGate
+	// lockedOut: the session ended on wrong PINs (pin.go).
 	lockedOut bool
 	lastKey   time.Time
 	idleLock  time.Duration
@@ -73,13 +71,13 @@ func New(o Options) *Model {
 		// Without the key the database is read-only: say so before anyone tries to work.
 		m.setStatus(m.errText(err), true)
 	}
+	m.offerDrafts() // drafts.go: answered once the console is open
 	if m.idleLock > 0 {
 		// A console that locks needs the person's PIN to unlock: ask for it (or have
 		// them choose one) before the queues. Otherwise ending a locked session and
 		// logging in again from the same terminal would get past the lock.
-		m.pin = m.newPINGate(pinLogin)
+		m.push(newPINScreen(c, pinLogin))
 	}
-	m.offerDrafts() // drafts.go: answered once the console is open
 	return m
 }
 
@@ -129,16 +127,66 @@ func (m *Model) top() Screen {
 	return m.q
 }
 
-func (m *Model) push(s Screen) { m.stack = append(m.stack, s) }
+// front is a screen that stays in front of the whole console until it closes itself
+// (the PIN screen): it takes every key, no global key (':') works behind it, screens
+// opened meanwhile by results (a case, after a save) go under it, and closing a screen
+// under it leaves it in front.
+type front interface {
+	Screen
+	inFront()
+}
 
-// pop closes s and every screen above it.
-func (m *Model) pop(s Screen) {
-	for i := len(m.stack) - 1; i >= 0; i-- {
-		if m.stack[i] == s {
-			m.stack = m.stack[:i]
+// over is a screen drawn over another one (the help, a prompt, a question).
+type over interface{ over() Screen }
+
+// frontAt is the index of the lowest front screen on the stack, or -1.
+func (m *Model) frontAt() int {
+	for i, s := range m.stack {
+		if _, ok := s.(front); ok {
+			return i
+		}
+	}
+	return -1
+}
+
+// held: a front screen (the PIN) stands before the console.
+func (m *Model) held() bool { return m.frontAt() >= 0 }
+
+// push puts s on top of the stack, or under the front screen unless s is opened over
+// the front screen or a screen above it (the PIN's help).
+func (m *Model) push(s Screen) {
+	f := m.frontAt()
+	if f >= 0 {
+		if o, ok := s.(over); !ok || !slices.Contains(m.stack[f:], o.over()) {
+			m.stack = slices.Insert(m.stack, f, s)
 			return
 		}
 	}
+	m.stack = append(m.stack, s)
+}
+
+// pop closes s and every screen above it, up to a front screen, which stays.
+func (m *Model) pop(s Screen) {
+	f := m.frontAt()
+	for i := len(m.stack) - 1; i >= 0; i-- {
+		if m.stack[i] == s {
+			if f > i {
+				m.stack = slices.Delete(m.stack, i, f)
+			} else {
+				m.stack = m.stack[:i]
+			}
+			return
+		}
+	}
+}
+
+// clearStack closes every screen but the queues (and a front screen, which stays).
+func (m *Model) clearStack() {
+	if f := m.frontAt(); f >= 0 {
+		m.stack = slices.Delete(m.stack, 0, f)
+		return
+	}
+	m.stack = m.stack[:0]
 }
 
 // find is the topmost screen of type T on the stack.
@@ -178,6 +226,10 @@ func (m *Model) handle(msg tea.Msg) tea.Cmd {
 	case quitMsg:
 		m.Close()
 		return tea.Quit
+	case unlockMsg:
+		m.onUnlock(msg.s)
+	case lockoutMsg:
+		return m.onLockout()
 	case resumeDraftMsg:
 		return m.resume(msg.d)
 	case replayKeyMsg:
@@ -224,8 +276,8 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case graceTickMsg:
 		return m.onGraceTick()
 	case tickMsg:
-		if m.idleLock > 0 && m.pin == nil && m.c.Now().Sub(m.lastKey) >= m.idleLock {
-			m.pin = m.newPINGate(pinLock)
+		if m.idleLock > 0 && !m.held() && m.c.Now().Sub(m.lastKey) >= m.idleLock {
+			m.push(newPINScreen(m.c, pinLock))
 		}
 		// Deadlines move with the clock even when nobody acts: re-sort the due tab and
 		// its counts once a minute.
@@ -267,11 +319,6 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		return nil
 	case tea.MouseMsg:
 		return m.onMouse(msg)
-	case pinCheckedMsg:
-		return m.onPINChecked(msg)
-	case pinSetMsg:
-		m.onPINSet(msg)
-		return nil
 	case tea.KeyMsg:
 		if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 && !msg.Paste && !m.typing() {
 			return m.splitKeys(msg)
@@ -280,20 +327,15 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		if m.ending != "" {
 			return nil
 		}
-		if m.pin != nil {
-			// Only the PIN (or q) gets past the lock; no key reaches the screen behind.
-			return m.pinKey(msg)
-		}
 		return m.onKey(msg)
 	}
+	// Results of commands (a case loaded, a search answered, a PIN checked, a save done)
+	// and cursor blinks: the ':' line and every screen get them and take their own.
+	var cmd tea.Cmd
 	if m.cmd != nil {
-		var cmd tea.Cmd
 		*m.cmd, cmd = m.cmd.Update(msg)
-		return cmd
 	}
-	// Results of commands (a case loaded, a search answered, a save done) and cursor
-	// blinks: every screen gets them and takes its own.
-	return m.broadcast(msg)
+	return tea.Batch(cmd, m.broadcast(msg))
 }
 
 // broadcast gives msg to the queues and every screen on the stack, the top first.
@@ -330,7 +372,6 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 			}
 			m.c.Me = me
 		}
-		m.refreshPIN()
 	} else {
 		was, _ := m.q.snap.Get(ch.CaseID)
 		m.q.setSnapshot(m.c.Store.Snapshot())
@@ -399,9 +440,9 @@ func (m *Model) splitKeys(msg tea.KeyMsg) tea.Cmd {
 // than keys.
 func (m *Model) typing() bool {
 	switch {
-	case m.pin != nil, m.ending != "":
+	case m.ending != "":
 		return false
-	case m.cmd != nil:
+	case m.cmd != nil && !m.held():
 		return true
 	}
 	return m.top().Typing()
@@ -410,11 +451,20 @@ func (m *Model) typing() bool {
 // globals are the keys of every screen: the help and the ':' line. ctrl+c ends the
 // session wherever it is pressed, unless the screen in front binds it to ask first (a
 // form with input, screens.go).
+//
+// While a field has the keyboard, ':' and '?' are its text: the ':' line is greyed with
+// that reason, and the help is offered on f1, which still opens it.
 func (m *Model) globals() []Binding {
 	k := m.c.Keys
+	command := on(k.Command, func(tea.KeyMsg) tea.Cmd { m.openCommand(); return nil })
+	help := k.Help
+	if m.top().Typing() {
+		command = command.when(func() string { return m.c.T("key.typing_text") })
+		help = k.HelpTyping
+	}
 	return []Binding{
-		on(k.Command, func(tea.KeyMsg) tea.Cmd { m.openCommand(); return nil }),
-		on(k.Help, func(tea.KeyMsg) tea.Cmd {
+		command,
+		on(help, func(tea.KeyMsg) tea.Cmd {
 			m.push(newHelp(m.c, m.top(), m.globals()))
 			return nil
 		}).main(),
@@ -427,6 +477,9 @@ func (m *Model) bindings() []Binding {
 	top := m.top()
 	if _, ok := top.(*helpScreen); ok {
 		return top.Bindings()
+	}
+	if _, ok := top.(front); ok {
+		return top.Bindings() // nothing global gets past it
 	}
 	return append(top.Bindings(), m.globals()...)
 }
@@ -443,7 +496,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 		return tea.Quit
 	}
 	m.clearCommandError()
-	if m.cmd != nil {
+	if m.cmd != nil && !m.held() {
 		return m.updateCommand(km)
 	}
 	top := m.top()
@@ -455,7 +508,9 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 			m.setStatus(why, true)
 			return nil
 		}
-		if m.status != "" && !m.statusErr {
+		if m.status != "" && !m.held() { // kept for after the lock
+			// What the status said was about the last key; this one starts afresh (an
+			// error left standing would be read as this key's).
 			m.setStatus("", false)
 		}
 		return b.Run(km)
@@ -492,7 +547,7 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 			m.setStatus(m.c.T("staff.denied"), true)
 			return nil
 		}
-		m.stack = nil
+		m.clearStack()
 		v := newStaffView(m.c)
 		m.push(v)
 		return v.load()
@@ -505,7 +560,7 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 			m.setStatus(m.c.T("cmd.usage", "tab", strings.Join(tabNames[:], "|")), true)
 			return nil
 		}
-		m.stack = nil
+		m.clearStack()
 		m.q.tab = tabID(i)
 		return m.q.retab()
 	case "open", "goto", "o":
@@ -555,7 +610,7 @@ func (m *Model) newIntake() tea.Cmd {
 		m.setStatus(m.c.T("err.readonly"), true)
 		return nil
 	}
-	m.stack = nil
+	m.clearStack()
 	m.push(newIntakeScreen(m.c))
 	return nil
 }
@@ -666,9 +721,6 @@ func (m *Model) view() string {
 	if m.ending != "" {
 		return lipgloss.Place(w, h, lipgloss.Center, lipgloss.Center, st.Box.Render(m.ending), lipgloss.WithWhitespaceChars(" "))
 	}
-	if m.pin != nil {
-		return m.pinView(w, h)
-	}
 	header := st.Title.Render(m.c.T("app.title"))
 	if m.demo {
 		header += " " + st.Demo.Render(" "+m.c.T("app.demo")+" ")
@@ -677,12 +729,13 @@ func (m *Model) view() string {
 	header = fitStyled(header, w-width(me)-1) + " " + st.Muted.Render(me)
 	body := m.top().View(w, h-2)
 	var foot string
+	held := m.held() // the PIN: its keys only, nothing of what lies behind it
 	switch {
-	case m.cmd != nil:
+	case m.cmd != nil && !held:
 		foot = m.commandView(w)
 	case m.grace != nil:
 		foot = st.StatusErr.Render(cut(m.graceLine(), w))
-	case m.status != "":
+	case m.status != "" && !held:
 		s := st.StatusOK
 		if m.statusErr {
 			s = st.StatusErr
@@ -702,7 +755,7 @@ func (m *Model) openDashboard() tea.Cmd {
 		m.setStatus(m.c.T("dash.denied"), true)
 		return nil
 	}
-	m.stack = nil
+	m.clearStack()
 	d, cmd := newDashboard(m.c)
 	m.push(d)
 	return cmd

@@ -44,7 +44,7 @@ type mouser interface {
 // takes the mouse; nothing while the ':' line is open, behind the PIN screen, or once
 // the session is ending.
 func (m *Model) onMouse(msg tea.MouseMsg) tea.Cmd {
-	if msg.Action != tea.MouseActionPress || m.ending != "" || m.pin != nil || m.cmd != nil {
+	if msg.Action != tea.MouseActionPress || m.ending != "" || m.held() || m.cmd != nil {
 		return nil
 	}
 	if !wheelUp(msg) && !wheelDown(msg) && msg.Button != tea.MouseButtonLeft {

@@ -108,8 +108,8 @@ func TestPINHashRunsInCommand(t *testing.T) {
 	m := newLockModel(t, st, testSpecialist, "zh", clk)
 	typeText(m, "2468")
 	_, cmd := m.Update(kmsg("enter"))
-	if cmd == nil || m.pin == nil || !m.pin.busy {
-		t.Fatalf("enter: cmd=%v locked=%v — the check should run in a command", cmd != nil, m.pin != nil)
+	if cmd == nil || pinOf(m) == nil || !pinOf(m).busy {
+		t.Fatalf("enter: cmd=%v locked=%v — the check should run in a command", cmd != nil, pinOf(m) != nil)
 	}
 	mustShow(t, m, "正在核验")
 	press(m, "1") // keys while it runs are ignored
@@ -118,7 +118,7 @@ func TestPINHashRunsInCommand(t *testing.T) {
 		t.Fatalf("the command returned %T", msg)
 	}
 	m.Update(msg)
-	if m.pin != nil {
+	if pinOf(m) != nil {
 		t.Fatal("the right PIN did not unlock")
 	}
 }
@@ -168,7 +168,7 @@ func TestFiveWrongPINsEndSession(t *testing.T) {
 	m2 := newLockModel(t, st, testSpecialist, "zh", clk)
 	mustShow(t, m2, "PIN 因连续输错已停用")
 	enterPIN(m2, "2468")
-	if m2.pin == nil || strings.Contains(screen(m2), "我的案件") {
+	if pinOf(m2) == nil || strings.Contains(screen(m2), "我的案件") {
 		t.Fatal("a stopped PIN opened a new session")
 	}
 	_, cmd = m2.Update(kmsg("q"))
@@ -224,7 +224,7 @@ func TestStaffViewResetsPIN(t *testing.T) {
 	}
 	mustShow(t, user, "未设置 PIN")
 	enterPIN(user, "2468")
-	if user.pin == nil {
+	if pinOf(user) == nil {
 		t.Fatal("the lock opened without a PIN to check")
 	}
 	_, cmd := user.Update(kmsg("q"))

@@ -568,7 +568,7 @@ func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {
 		return q.runSearch()
 	case tea.KeyRunes, tea.KeySpace:
 		q.query += workflow.CleanLine(string(msg.Runes))
-		if msg.Type == tea.KeySpace {
+		if msg.Type == tea.KeySpace && len(msg.Runes) == 0 { // a terminal's space carries its rune
 			q.query += " "
 		}
 		return q.runSearch()

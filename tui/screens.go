@@ -31,6 +31,7 @@ func newPrompt(c *Common, below Screen, label string, done func(string) tea.Cmd)
 }
 
 func (p *promptScreen) Typing() bool { return true }
+func (p *promptScreen) over() Screen { return p.below }
 
 func (p *promptScreen) Update(msg tea.Msg) tea.Cmd {
 	if _, ok := msg.(tea.KeyMsg); ok {
@@ -90,6 +91,7 @@ func newConfirm(c *Common, below Screen, question string, yes func() tea.Cmd) *c
 }
 
 func (s *confirmScreen) Typing() bool { return false }
+func (s *confirmScreen) over() Screen { return s.below }
 
 // Update: any key but y cancels (it is a destructive question), and then does what it
 // does: a question never swallows a key.
@@ -133,6 +135,7 @@ func newHelp(c *Common, of Screen, globals []Binding) *helpScreen {
 }
 
 func (s *helpScreen) Typing() bool           { return false }
+func (s *helpScreen) over() Screen           { return s.of }
 func (s *helpScreen) Update(tea.Msg) tea.Cmd { return nil }
 
 func (s *helpScreen) Bindings() []Binding {
@@ -154,7 +157,11 @@ func (s *helpScreen) View(w, h int) string {
 	}
 	var tail []string
 	tail = append(tail, "")
-	for i, l := range wrap(strings.Join(commandNames, " · "), w-14) {
+	var cmds []string
+	if _, held := s.of.(front); !held { // behind the PIN, no command works
+		cmds = wrap(strings.Join(commandNames, " · "), w-14)
+	}
+	for i, l := range cmds {
 		lead := "  " + st.Key.Render(fit(":", 10)) + " "
 		if i > 0 {
 			lead = strings.Repeat(" ", 13)

@@ -4,7 +4,6 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/store"
@@ -117,7 +116,7 @@ func (v *staffView) Bindings() []Binding {
 		on(k.Down, func(tea.KeyMsg) tea.Cmd { v.sel = max(0, min(len(v.list)-1, v.sel+1)); v.keySel = 0; return nil }),
 		on(k.PrevKey, func(tea.KeyMsg) tea.Cmd { v.keySel--; v.clampKey(); return nil }).when(noKeys),
 		on(k.NextKey, func(tea.KeyMsg) tea.Cmd { v.keySel++; v.clampKey(); return nil }).when(noKeys),
-		on(key.NewBinding(key.WithKeys("n"), key.WithHelp("n", c.T("staff.add"))), func(tea.KeyMsg) tea.Cmd {
+		on(k.AddStaff, func(tea.KeyMsg) tea.Cmd {
 			c.send(pushMsg{v.addForm()})
 			return nil
 		}).main(),

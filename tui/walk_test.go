@@ -462,7 +462,7 @@ func TestIdleLock(t *testing.T) {
 	mustShow(t, m, "我的案件")
 	clk.t = clk.t.Add(14 * time.Minute)
 	m.Update(tickMsg(clk.t))
-	if m.pin != nil {
+	if pinOf(m) != nil {
 		t.Fatal("locked before the idle time")
 	}
 	clk.t = clk.t.Add(2 * time.Minute)
@@ -472,8 +472,8 @@ func TestIdleLock(t *testing.T) {
 		t.Fatal("the locked screen still shows the queue")
 	}
 	press(m, "n", "esc", "enter", "space", "j", "down", ":", "tab") // none of them unlocks
-	if m.pin == nil || intakeOf(m) != nil || m.cmd != nil {
-		t.Fatalf("after arbitrary keys: locked=%v intake=%v palette=%v", m.pin != nil, intakeOf(m) != nil, m.cmd != nil)
+	if pinOf(m) == nil || intakeOf(m) != nil || m.cmd != nil {
+		t.Fatalf("after arbitrary keys: locked=%v intake=%v palette=%v", pinOf(m) != nil, intakeOf(m) != nil, m.cmd != nil)
 	}
 	mustShow(t, m, "屏幕已锁定")
 	if strings.Contains(screen(m), "我的案件") {
@@ -482,8 +482,8 @@ func TestIdleLock(t *testing.T) {
 	enterPIN(m, "1357")
 	mustShow(t, m, "屏幕已锁定", "PIN 错误，还可再试 4 次")
 	enterPIN(m, "2468")
-	if m.pin != nil || intakeOf(m) != nil {
-		t.Fatalf("after the right PIN: locked=%v intake=%v", m.pin != nil, intakeOf(m) != nil)
+	if pinOf(m) != nil || intakeOf(m) != nil {
+		t.Fatalf("after the right PIN: locked=%v intake=%v", pinOf(m) != nil, intakeOf(m) != nil)
 	}
 	mustShow(t, m, "我的案件")
 }
