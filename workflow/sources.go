@@ -64,10 +64,14 @@ type Basis struct {
 
 // Source is one record source.
 type Source struct {
-	Key     string      `json:"key"`
-	Kind    string      `json:"kind"`    // credit_agency, public, court, other
-	Channel string      `json:"channel"` // Keys("channel"): where a correction is submitted
-	Process Text        `json:"process"`
+	Key     string `json:"key"`
+	Kind    string `json:"kind"`    // credit_agency, public, court, other
+	Channel string `json:"channel"` // Keys("channel"): where a correction is submitted
+	Process Text   `json:"process"`
+	// Body is who a correction report is addressed to; Check where the enterprise sees the
+	// record for itself (the source's own public channel).
+	Body    Text        `json:"body"`
+	Check   Text        `json:"check"`
 	Basis   string      `json:"basis"`
 	Limit   SourceLimit `json:"limit"`
 	Note    Text        `json:"note"`
@@ -136,6 +140,9 @@ func ParseSources(data []byte) (SourceBook, error) {
 		}
 		if s.Limit.Status != StatusUnverified && (s.Limit.Days <= 0 || s.Limit.Basis == "") {
 			return b, fmt.Errorf("record sources: source %q: a confirmed limit needs days and a basis", s.Key)
+		}
+		if s.Body.ZH == "" || s.Body.EN == "" || s.Check.ZH == "" || s.Check.EN == "" {
+			return b, fmt.Errorf("record sources: source %q needs who to address and where to check, in both languages", s.Key)
 		}
 		if !slices.Contains(Keys("channel"), s.Channel) {
 			return b, fmt.Errorf("record sources: source %q: unknown channel %q", s.Key, s.Channel)
