@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"path"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -54,7 +55,7 @@ func Sentence(s, lang string) string {
 // reporting institutions themselves for the institution channel. The basis is stated
 // only when sources.json confirms it; otherwise it is marked unverified (待核实).
 func correctionAddressee(c *Case, lang string) (string, *LetterBasis) {
-	src := Sources().SourceOfChannel(c.Submission.Channel)
+	src := channelSource(c)
 	to := src.Body.In(lang)
 	if c.Submission.Channel == "institution" {
 		var names []string
@@ -74,7 +75,25 @@ func correctionAddressee(c *Case, lang string) (string, *LetterBasis) {
 	}
 	b.Law = src.Basis
 	if _, rule, ok := strings.Cut(src.Limit.Basis, "："); ok {
-		b.Rule = Sentence(rule, "zh")
+		b.Rule = Sentence(unverifiedAside.ReplaceAllString(rule, ""), "zh")
 	}
 	return to, b
+}
+
+// unverifiedAside is a bracketed remark that something is 待核实: a letter states only
+// what is confirmed, so the remark is left out (the supervisors see it in the data).
+var unverifiedAside = regexp.MustCompile(`（[^（）]*待核实[^（）]*）`)
+
+// channelSource is the source whose body answers the case's submission: that of the
+// channel, except that the institution channel follows the record's own source unless it
+// is a credit agency (条例 art. 25 binds information providers to the credit agencies,
+// not the bodies of other sources, sources.json comment).
+func channelSource(c *Case) Source {
+	src := Sources().SourceOfChannel(c.Submission.Channel)
+	if c.Submission.Channel == "institution" && len(c.Records) > 0 {
+		if rs := Sources().Source(c.Records[0].Source); rs.Kind != "credit_agency" {
+			src = rs
+		}
+	}
+	return src
 }

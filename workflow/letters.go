@@ -702,7 +702,7 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 	d.Date = date(at)
 
 	if c.Submission != nil {
-		d.Check = letterCheck(c.Submission, at, lang)
+		d.Check = letterCheck(c, at, lang)
 	}
 	if kind == "result" && c.Outcome != nil && c.Outcome.Result != "corrected" {
 		// The avenues of the body the correction went to, not the same list for every source.
@@ -836,7 +836,8 @@ func pickLang(en bool, zh, e string) string {
 // 20 days after a dispute, 条例 art. 25; Credit China 10 working days, 国办发〔2025〕22号;
 // the enforcing court 15 days, 最高法 若干规定 art. 12); never before the letter's date. When
 // the limit is unverified no period and no basis is stated: From is the letter's date.
-func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
+func letterCheck(c *Case, letterAt time.Time, lang string) *LetterCheck {
+	sb := c.Submission
 	basis := map[string][2]string{
 		"pbc":         {"按照《征信业管理条例》第二十五条，征信机构应当自收到异议之日起20日内核查处理并答复。", "Under article 25 of the Regulation on the Administration of the Credit Reporting Industry, a credit bureau must check and answer a dispute within 20 days of receiving it."},
 		"creditchina": {"按照国办发〔2025〕22号文件，“信用中国”网站自收到修复申请之日起10个工作日内反馈。", "Under State Council General Office Document No. 22 of 2025, Credit China gives feedback within 10 working days of a repair application."},
@@ -846,10 +847,7 @@ func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
 	if lang == "en" {
 		i = 1
 	}
-	src := Sources().SourceOfChannel(sb.Channel)
-	if sb.Channel == "institution" {
-		src = Sources().Source("pbc") // the institution corrects the credit centre's report
-	}
+	src := channelSource(c)
 	chk := &LetterCheck{Where: src.Check.In(lang), From: letterDate(letterAt, lang)}
 	if src.Kind == "credit_agency" {
 		src = Sources().Source("pbc") // the same art. 25 for every licensed agency

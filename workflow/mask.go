@@ -98,6 +98,7 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 	a := &ev.Action
 	fn(TextCode, &a.Actor)
 	fn(TextFree, &a.Comment)
+	fn(TextCode, &a.Previewed) // a SHA-256 in hex
 	if in := a.Intake; in != nil {
 		fn(TextCode, &in.No)
 		walkEnterprise(&in.Enterprise, fn)

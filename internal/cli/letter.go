@@ -77,6 +77,13 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 	if draft {
 		fmt.Fprintln(a.stderr, "repairdesk letter:", a.t("cli.letter_draft", c.No))
 	}
+	if un := st.Settings().Letterhead.Unset(); len(un) > 0 {
+		var names []string
+		for _, k := range un {
+			names = append(names, a.t("agency.field_"+k))
+		}
+		fmt.Fprintln(a.stderr, "repairdesk letter:", a.t("cli.letter_agency_unset", strings.Join(names, a.t("cli.list_sep"))))
+	}
 	l = workflow.MaskLetter(l, st.Settings().Letterhead) // numbers typed into free text, in older letters too
 	var data string
 	if f == "html" {
