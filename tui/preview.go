@@ -128,11 +128,14 @@ func (s *previewScreen) lines(w int) []string {
 				out = append(out, " "+st.Title.Render(cut(safe(line), w-2)))
 				continue
 			}
-			for _, wl := range wrap(safe(line), w-2) {
-				out = append(out, " "+wl)
-			}
-			if line == "" {
+			if strings.TrimSpace(line) == "" {
 				out = append(out, "")
+				continue
+			}
+			body := strings.TrimLeft(line, " ")
+			indent := strings.Repeat(" ", 1+len(line)-len(body)) // the letter's own indentation
+			for _, wl := range wrap(safe(body), w-len(indent)) {
+				out = append(out, indent+wl)
 			}
 		}
 	}

@@ -320,7 +320,7 @@ var consoleText = map[string]Text{
 	"agency.info":            {ZH: "此后出具的每份文书都载明这些信息；已出具的文书不变。盖章处留空即为“盖章处”。", EN: "Every letter issued from now on carries these details; letters already issued stay as they were. An empty seal placeholder reads 盖章处."},
 	"agency.saved":           {ZH: "已保存本机构信息", EN: "The agency's details are saved"},
 	"agency.denied":          {ZH: "只有管理员可以修改本机构信息", EN: "Only an admin can change the agency's details"},
-	"f.handed":               {ZH: "当面收取的材料（已清点）", EN: "Materials handed over (checked)"},
+	"f.handed":               {ZH: "当面收件", EN: "Handed over"},
 	"f.handed_date":          {ZH: "收件日期", EN: "Received on"},
 	"list_sep":               {ZH: "、", EN: ", "},
 	"key.issue":              {ZH: "确认出具", EN: "issue"},
