@@ -615,6 +615,7 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 					li.Problem = pick("所交材料不符合要求", "The item submitted is not acceptable")
 				}
 			}
+			li.Problem = Sentence(li.Problem, lang)
 			ln.Items = append(ln.Items, li)
 		}
 		d.Notice = ln
