@@ -15,7 +15,7 @@ import (
 // handedFields adds the checklist and the day received to the intake form, after the
 // record's fields, and keeps the checklist in step with the record.
 func handedFields(c *Common, f *form) {
-	f.multi("handed", c.T("f.handed"), handedOptions(c, f), false)
+	f.multi("handed", c.T("f.handed"), handedOptions(c, f), false).optionsOf = func(f *form) []option { return handedOptions(c, f) }
 	f.text("handed_date", c.T("f.handed_date"), true, func(v string) (string, bool) {
 		if m, w := c.dateCheck(v); m != "" {
 			return m, w

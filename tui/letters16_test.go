@@ -137,3 +137,40 @@ func TestIntakeHandedOverMakesTheReceipt(t *testing.T) {
 		}
 	}
 }
+
+// A draft of an intake whose record changes the checklist keeps what was ticked as handed
+// over: the restored checklist is that of the restored record.
+func TestIntakeDraftKeepsHandedOver(t *testing.T) {
+	clk := &clock{t: formClock}
+	st := newTestStore(t, clk)
+	m := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	m.c.draftDelay = time.Millisecond
+	press(m, "n")
+	fillIntake(t, m)
+	focusField(t, m, intakeOf(m), "type")
+	press(m, "right", "right", "right") // tax arrears: its checklist has the tax clearance
+	h := intakeOf(m).get("handed")
+	i := -1
+	for j, o := range h.options {
+		if o.key == "tax_clearance" {
+			i = j
+		}
+	}
+	if i < 0 {
+		t.Fatalf("the checklist did not follow the record type: %+v", h.options)
+	}
+	focusField(t, m, intakeOf(m), "handed")
+	for range i {
+		press(m, "right")
+	}
+	press(m, "space")
+	typeText(m, "") // let the draft timer see the change
+	if ds := st.Drafts(testSpecialist.Name); len(ds) != 1 || !strings.Contains(ds[0].Fields["handed"], "tax_clearance") {
+		t.Fatalf("draft: %+v", ds)
+	}
+	m2 := newTestModel(t, st, testSpecialist, "zh", clk, 120, 40)
+	press(m2, "y")
+	if f := intakeOf(m2); f == nil || !strings.Contains(f.val("handed"), "tax_clearance") {
+		t.Fatalf("the ticked item was lost on resume:\n%s", screen(m2))
+	}
+}
