@@ -1000,8 +1000,9 @@ func LetterHTML(l Letter, s LetterSettings) string {
 
 // letterSamples are cases that between them take every branch of the shipped templates: a
 // receipt with missing items, a notice with a missing and an invalid item, declines at
-// review (whitewash, too early) and after investigation (with expiry), and a result for
-// each outcome and both kinds of channel.
+// review (whitewash, too early) and after investigation (with expiry), a result for each
+// outcome and both kinds of channel, and correction reports with and without evidence,
+// files and a 情况说明.
 func letterSamples() []Case {
 	at := func(day int) time.Time { return time.Date(2026, 3, day, 10, 0, 0, 0, ChinaTZ) }
 	base := Case{
@@ -1063,6 +1064,13 @@ func letterSamples() []Case {
 		x.Outcome = &Outcome{Result: o, Note: "说明", By: "a", At: at(20)}
 		x.UpdatedAt = at(21)
 		out = append(out, x)
+		if i == 1 { // a non-malicious overdue with an attached scan and evidence: the 情况说明 too
+			z := x.clone()
+			z.Records[0].Problem = "non_malicious_overdue"
+			z.Findings[0].Evidence = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+			z.Files = []FileRef{{Name: "scan.pdf", Version: 2, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Size: 1}}
+			out = append(out, z)
+		}
 		if i == 0 {
 			y := x.clone()
 			y.Stage = StageClosed

@@ -3,6 +3,7 @@ package workflow
 import (
 	"strings"
 	"testing"
+	"testing/fstest"
 )
 
 // Issue 16 §1–§2: letters that agree with the case, and the paper to the institution.
@@ -261,6 +262,17 @@ func TestCorrectionReportAndStatement(t *testing.T) {
 	for _, want := range []string{"非恶意逾期的情况说明", "中国人民银行征信中心：", "因银行核心系统升级，自动扣款延迟3天。", "银行出具的非恶意逾期说明（2026年3月10日收到）", "结清证明（2026年3月10日收到）", "逾期系银行系统原因所致，非企业恶意。"} {
 		if !strings.Contains(l.Title+l.Body, want) {
 			t.Errorf("statement lacks %q:\n%s", want, l.Body)
+		}
+	}
+}
+
+// An admin's templates for the two new kinds are checked like the others: a misspelt
+// field in the 情况说明 is reported with its file's name when the set is loaded.
+func TestAdminTemplatesForNewKindsChecked(t *testing.T) {
+	for _, name := range []string{"situation.zh.tmpl", "correction.en.tmpl"} {
+		fsys := fstest.MapFS{name: {Data: []byte(`{{define "title"}}X{{end}}{{.Enterprise.Nmae}}`)}}
+		if _, err := ParseLetterTemplates(fsys); err == nil || !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v", name, err)
 		}
 	}
 }
