@@ -29,8 +29,8 @@ var demoDigests = []struct {
 	// office sets its own letterhead (a new database has none), and its letters changed
 	// (收件回执, client-facing reasons, the correction report and 情况说明 with each
 	// submission, the agency's contact and the staff member on every letter).
-	{300, 7, "2c4d4ad2e9fa22f6f5c0216c04480b9ec5103c22c9b828b84d0ac433ba33a0cc"},
-	{2100, 1, "17eeeb41c935962d42bb51ba30e71405b1578e32c849c43cbce56b94c5dfd1f0"},
+	{300, 7, "e4eaa43e4bd6aa12e0c6fa5a7822a8b13dadf6f7c0c0d8f602fa7e30b6335593"},
+	{2100, 1, "a5f0c959605614a715c7f70190d5cba088eb8bb760de4214de566a0d7971a176"},
 }
 
 // TestDemoDigest: the demo office of a seed, on a fixed clock and key, is always the same
