@@ -107,7 +107,12 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 	if n := len(bc.hashes); n > 0 {
 		prev = bc.hashes[n-1]
 	}
-	eb, err := bc.s.chainEvent(c, ev, prev)
+	eb, err := bc.s.chainEvent(c, ev, prev, func(name string) string {
+		if st, ok := bc.s.Staff(name); ok {
+			return st.Shown()
+		}
+		return name
+	})
 	if err != nil {
 		return err
 	}

@@ -215,14 +215,7 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	if err := s.writable(); err != nil {
 		return workflow.Case{}, err
 	}
-	if a.At.IsZero() {
-		a.At = s.opts.Now()
-	}
-	a.Actor = actor.Name
-	st := s.Settings()
-	if a.Kind == workflow.ActRequestMaterials && a.Deadline.IsZero() {
-		a.Deadline = st.SLA.ResubmitDeadline(st.Calendar(), a.At)
-	}
+	s.completeAction(actor, &a)
 	if a.Kind == workflow.ActReassign {
 		who, ok := s.Staff(a.Assignee)
 		if !ok || !who.Active || !who.Role.CanWork() {
@@ -375,6 +368,17 @@ func (s *Store) prepareApply(tx *bolt.Tx, r *applyReq) (workflow.Case, workflow.
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
+	if a.Previewed != "" {
+		// Confirmed from a preview: the letters issued now must be the ones previewed
+		// (settings or templates may have changed since; the case cannot, by version).
+		ls, err := s.issueLetters(&n, ev.Kind, ev.Seq, ev.At, prev, shownIn(tx))
+		if err != nil {
+			return workflow.Case{}, workflow.Event{}, "", err
+		}
+		if PreviewPrint(ls) != a.Previewed {
+			return workflow.Case{}, workflow.Event{}, "", workflow.Refuse("preview", "store.preview_stale", c.No)
+		}
+	}
 	return n, ev, prev, nil
 }
 
@@ -409,7 +413,7 @@ func EventHash(ev workflow.Event) string {
 
 // save writes the case, its summary and the event (with letter and hash).
 func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash string) error {
-	eb, err := s.chainEvent(c, ev, prevHash)
+	eb, err := s.chainEvent(c, ev, prevHash, shownIn(tx))
 	if err != nil {
 		return err
 	}
@@ -429,15 +433,17 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 // chainEvent completes ev, the engine's event that left the case c, as it is stored: its
 // letter, the hash of the event before it and its own hash; it returns the stored form
 // (personal fields sealed; the hash covers that form).
-func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string) ([]byte, error) {
-	if lk := workflow.LetterKindFor(ev.Kind); lk != "" {
-		st := s.Settings()
-		l, err := st.Letters().Render(lk, c, st.Letterhead, "zh", ev.At)
-		if err != nil {
-			return nil, fmt.Errorf("letter %s: %w", lk, err)
+func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string, shown func(string) string) ([]byte, error) {
+	ls, err := s.issueLetters(c, ev.Kind, ev.Seq, ev.At, prevHash, shown)
+	if err != nil {
+		return nil, err
+	}
+	ev.Letter, ev.Also = nil, nil
+	if len(ls) > 0 {
+		ev.Letter, ev.Also = &ls[0], ls[1:]
+		if len(ev.Also) == 0 {
+			ev.Also = nil
 		}
-		l.Code = workflow.LetterCode(c.No, ev.Seq, prevHash)
-		ev.Letter = &l
 	}
 	ev.PrevHash = prevHash
 	se := *ev

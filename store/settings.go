@@ -56,7 +56,9 @@ func (st *Settings) Calendar() *workflow.Calendar { return st.cal }
 func (st *Settings) Letters() *workflow.LetterSet { return st.letters }
 
 func defaultSettings() Settings {
-	return Settings{SLA: workflow.DefaultSLA(), Letterhead: workflow.LetterSettings{Agency: "河南信修信用管理有限公司"}}
+	// No letterhead: a new office sets its own (repairdesk agency set, :agency); until then
+	// letters say the name is not set and the staff are warned when issuing one.
+	return Settings{SLA: workflow.DefaultSLA()}
 }
 
 func (st *Settings) build() {

@@ -48,17 +48,19 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 	if err != nil {
 		return v, err
 	}
-	idx := -1
+	idx, at := -1, 0
 	for i, ev := range stored {
-		if ev.Letter != nil && ev.Letter.Code == code {
-			idx = i
+		for j, l := range ev.Letters() {
+			if l.Code == code {
+				idx, at = i, j
+			}
 		}
 	}
 	if idx < 0 {
 		return v.refuse("verify.no_letter", caseNo, code), nil
 	}
 	v.Seq, v.At = stored[idx].Seq, stored[idx].At
-	v.Letter = *evs[idx].Letter
+	v.Letter = evs[idx].Letters()[at]
 	prev := ""
 	for i := 0; i <= idx; i++ {
 		ev := stored[i]
@@ -71,7 +73,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 	if idx > 0 {
 		head = stored[idx-1].Hash
 	}
-	if workflow.LetterCode(caseNo, v.Seq, head) != code {
+	if workflow.LetterCodeAt(caseNo, v.Seq, head, at) != code {
 		return v.refuse("verify.code", code, caseNo), nil
 	}
 	var an *anchored

@@ -341,8 +341,8 @@ func applyCmd(c *Common, id uint32, version int, a workflow.Action) tea.Cmd {
 func (v *caseView) letters() []workflow.Letter {
 	var out []workflow.Letter
 	for _, ev := range v.events {
-		if ev.Letter != nil { // numbers typed into free text masked, in older letters too
-			out = append(out, workflow.MaskLetter(*ev.Letter, v.c.Store.Settings().Letterhead))
+		for _, l := range ev.Letters() { // numbers typed into free text masked, in older letters too
+			out = append(out, workflow.MaskLetter(l, v.c.Store.Settings().Letterhead))
 		}
 	}
 	return out

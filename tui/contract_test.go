@@ -81,6 +81,23 @@ func everyScreen(t *testing.T, lang string, w, h int) map[string]*Model {
 	press(m, "enter")
 	out["audit"] = m
 	open("prompt", testSupervisor, "v")
+	m = newTestModel(t, st, admin, lang, clk, w, h)
+	press(m, ":")
+	typeText(m, "agency")
+	press(m, "enter")
+	out["agency"] = m
+	// The preview of a one-time notice on a case at formal review.
+	fresh, err := st.Create(testSpecialist, testIntake("郑州华信商贸有限公司", "91110000600037341L"), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	m = newTestModel(t, st, testSpecialist, lang, clk, w, h)
+	openCase(m, fresh.No)
+	press(m, "a", "down", "down", "enter", "ctrl+s")
+	if _, ok := find[*previewScreen](m); !ok {
+		t.Fatalf("no preview:\n%s", screen(m))
+	}
+	out["preview"] = m
 	m = newTestModel(t, st, testSpecialist, lang, clk, w, h)
 	press(m, "?")
 	out["help"] = m

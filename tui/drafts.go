@@ -49,6 +49,9 @@ func (f *form) snapshot() store.Draft {
 func (f *form) restore(d store.Draft) {
 	for _, fd := range f.fields {
 		if v, ok := d.Fields[fd.key]; ok {
+			if fd.optionsOf != nil {
+				fd.options = fd.optionsOf(f)
+			}
 			fd.setValue(v)
 		}
 	}

@@ -40,9 +40,12 @@ type field struct {
 	checked  map[int]bool
 	validate func(v string) (msg string, warn bool)
 	visible  func(f *form) bool
-	msg      string
-	warn     bool
-	over     int // characters the last typing or paste had beyond the limit (not taken)
+	// optionsOf, when set, gives the options as the rest of the form now stands (a
+	// draft's restore asks it before setting the field, so nothing ticked is lost).
+	optionsOf func(f *form) []option
+	msg       string
+	warn      bool
+	over      int // characters the last typing or paste had beyond the limit (not taken)
 }
 
 func (fd *field) value() string {

@@ -85,6 +85,11 @@ func TestGoldenScreens(t *testing.T) {
 				check("intake")
 				press(m, "esc", "?")
 				check("help")
+				// The preview of a one-time notice on the case at formal review (issue 16).
+				press(m, "esc", ":")
+				typeText(m, "open 1")
+				press(m, "enter", "a", "down", "down", "enter", "ctrl+s")
+				check("preview")
 			})
 		}
 	}

@@ -38,6 +38,7 @@ func newIntakeForm(c *Common) *form {
 	})
 	f.text("auth", c.T("f.auth"), false, nil)
 	recordFields(c, f)
+	defer handedFields(c, f) // after onChange is set: it keeps the checklist in step
 	f.onChange = func(f *form, fd *field) {
 		if fd.key == "type" || fd.key == "tier" || fd.key == "date" {
 			f.info = publicityInfo(c, f)
@@ -90,12 +91,14 @@ func parseYuan(v string) (int64, bool) {
 // intakeFromForm builds the intake the store will number.
 func intakeFromForm(c *Common, f *form) workflow.Intake {
 	rec := recordFromForm(f)
-	return workflow.Intake{
+	in := workflow.Intake{
 		Enterprise: workflow.Enterprise{Name: f.val("name"), CreditCode: f.val("credit_code"), LegalRep: f.val("legal_rep"), Address: f.val("address")},
 		Agent:      workflow.Agent{Name: f.val("agent"), Phone: f.val("phone"), IDNumber: f.val("id_number"), AuthLetter: f.val("auth")},
 		Records:    []workflow.Record{rec},
 		Owner:      c.Me.Name,
 	}
+	handedIntake(c, f, &in)
+	return in
 }
 
 // publicityInfo tells, as soon as an administrative penalty's date and tier are known,

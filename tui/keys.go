@@ -19,6 +19,8 @@ type KeyMap struct {
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	PrevKey, NextKey                    key.Binding
 	Yes, No, Enter, Cancel              key.Binding
+	// Issue confirms a previewed letter (the preview screen).
+	Issue key.Binding
 	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
 	Widen, Narrow, Complete, Older, Newer, Run key.Binding
 	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
@@ -89,6 +91,7 @@ func NewKeyMap(lang string) KeyMap {
 		Run:         b("enter", "key.run", "enter"),
 
 		Interrupt: b("ctrl+c", "key.interrupt", "ctrl+c"),
+		Issue:     b("y/ctrl+s", "key.issue", "y", "Y", "ctrl+s"),
 		Resume:    b("y", "key.resume", "y", "Y"),
 		Later:     b("n/esc", "key.later", "n", "N", "esc"),
 		Discard:   b("x", "key.discard", "x", "X"),

@@ -519,7 +519,7 @@ func (m *Model) onKey(km tea.KeyMsg) tea.Cmd {
 }
 
 // commands of the ':' palette.
-var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "sla", "audit", "help", "quit"}
+var commandNames = []string{"open", "new", "tab", "dash", "lang", "reassign", "export", "staff", "agency", "sla", "audit", "help", "quit"}
 
 type langSavedMsg struct{ err error }
 
@@ -587,6 +587,12 @@ func (m *Model) runCommand(name string, args []string) tea.Cmd {
 		m.exportQueue()
 	case "sla":
 		return m.setSLA(args)
+	case "agency":
+		if !m.c.Me.Role.CanAdminister() {
+			m.setStatus(m.c.T("agency.denied"), true)
+			return nil
+		}
+		m.push(newAgencyScreen(m.c))
 	case "audit":
 		m.openAudit()
 	case "dash", "dashboard":

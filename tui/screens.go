@@ -311,7 +311,29 @@ func newActionScreen(c *Common, cs workflow.Case, kind workflow.ActionKind) *for
 	s := &formScreen{c: c, kind: "action", f: actionForm(c, cs, kind)}
 	version := cs.Version
 	s.submit = func(f *form) tea.Cmd { return applyCmd(c, cs.ID, version, actionFromForm(kind, f)) }
+	if previewsLetters(kind) {
+		// Its letters are previewed first; the preview issues them (preview.go).
+		s.submit = func(f *form) tea.Cmd { return previewCmd(c, cs.ID, version, actionFromForm(kind, f)) }
+	}
 	s.result = func(msg tea.Msg) (bool, tea.Cmd) {
+		if p, ok := msg.(previewMsg); ok {
+			if p.id != cs.ID || p.kind != kind {
+				return false, nil
+			}
+			if p.err != nil {
+				s.f.failed(previewFailed(c, p.err))
+				var ce *store.ConflictError
+				if errors.As(p.err, &ce) {
+					version = ce.Current
+				}
+				return true, nil
+			}
+			if len(p.letters) == 0 { // nothing to show: apply as it is
+				return true, applyPreviewed(c, cs.ID, version, p.a)
+			}
+			c.send(pushMsg{newPreview(c, cs.No, p)})
+			return true, nil
+		}
 		r, ok := msg.(actionDoneMsg)
 		if !ok || r.id != cs.ID || r.kind != kind {
 			return false, nil
@@ -322,7 +344,11 @@ func newActionScreen(c *Common, cs workflow.Case, kind workflow.ActionKind) *for
 			return true, nil
 		}
 		// Someone else got there first: keep the user's input, let them check.
-		s.f.failed(errText(c, r.err))
+		if previewsLetters(kind) {
+			s.f.failed(previewFailed(c, r.err))
+		} else {
+			s.f.failed(errText(c, r.err))
+		}
 		var ce *store.ConflictError
 		if errors.As(r.err, &ce) {
 			version = ce.Current

@@ -130,6 +130,12 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "esc")
 	chooseAction(t, spec, workflow.ActRequestMaterials)
 	press(spec, "ctrl+s")
+	// The notice is previewed first, word for word; y issues it.
+	mustShow(t, spec, "文书预览", "征信修复申请材料补正通知书", "复印件未加盖公章。")
+	if cs = currentCase(t, spec); len(cs.Notices) != 0 {
+		t.Fatal("the notice was issued before it was confirmed")
+	}
+	press(spec, "y")
 	cs = currentCase(t, spec)
 	if cs.Stage != workflow.StageAwaitingMaterials || len(cs.Notices) != 1 || len(cs.Notices[0].Items) != 2 {
 		t.Fatalf("notice not issued as expected: stage %s notices %+v", cs.Stage, cs.Notices)
@@ -244,6 +250,12 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "tab") // channel preselected from the record's source
 	typeText(spec, "ZX2026031200017")
 	press(spec, "ctrl+s")
+	// Node I: the correction report to the credit centre and, for a non-malicious overdue,
+	// the 情况说明 with it, previewed together.
+	mustShow(t, spec, "文书预览", "征信信息异议申请函（修正报告）", "中国人民银行征信中心：")
+	press(spec, "G")
+	mustShow(t, spec, "以上情况经本机构核实，特此说明。")
+	press(spec, "y")
 	// The external body's own clock shows on the case: the PBOC's 20 days from the submission (条例 art. 25).
 	mustShow(t, spec, "外部时限", "人民银行征信中心 · 20日")
 	chooseAction(t, spec, workflow.ActRecordOutcome)
@@ -251,6 +263,8 @@ func TestWalkEveryStage(t *testing.T) {
 	clk.t = clk.t.Add(24 * time.Hour)
 	chooseAction(t, spec, workflow.ActNotifyApplicant)
 	press(spec, "ctrl+s")
+	mustShow(t, spec, "文书预览", "征信修复结果反馈函")
+	press(spec, "y")
 	cs = currentCase(t, spec)
 	if cs.Stage != workflow.StageClosed || cs.Submission.Reference != "ZX2026031200017" || cs.Outcome.Result != "corrected" {
 		t.Fatalf("not closed as expected: %+v", cs)
@@ -262,7 +276,7 @@ func TestWalkEveryStage(t *testing.T) {
 		}
 	}
 	press(spec, "5")
-	mustShow(t, spec, "受理回执")
+	mustShow(t, spec, "收件回执")
 
 	// A second case declined at formal review as a whitewash attempt.
 	in := testIntake("郑州宏达商贸有限公司", "91512081MA62K0260E")
@@ -276,6 +290,12 @@ func TestWalkEveryStage(t *testing.T) {
 	press(spec, "tab")
 	typeText(spec, "逾期真实发生，企业要求删除真实失信记录")
 	press(spec, "ctrl+s")
+	// The decline to the enterprise's face: a courteous risk warning, never 洗白.
+	mustShow(t, spec, "文书预览", "不予修复说明", "风险警示")
+	if strings.Contains(screen(spec), "洗白") {
+		t.Errorf("the decline letter says 洗白:\n%s", screen(spec))
+	}
+	press(spec, "y")
 	c2 = currentCase(t, spec)
 	if c2.Stage != workflow.StageDeclined || c2.Decline.Reason != "whitewash" ||
 		strings.Join(c2.Decline.Avenues, ",") != "institution_dispute,pbc_complaint,civil_suit" { // a PBOC record's own avenues (条例 arts. 25, 26), pre-ticked

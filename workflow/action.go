@@ -67,6 +67,11 @@ type Action struct {
 	// Deadline is the resubmission deadline of a one-time notice; the store fills it from
 	// the calendar so replay never depends on today's settings.
 	Deadline time.Time `json:"deadline,omitzero"`
+	// Previewed is the fingerprint (PreviewPrint) of the letters the staff member saw in
+	// the preview before confirming; the store refuses the action when the letters it
+	// would issue now differ, so what is stored is what was previewed. "" when the
+	// action was not previewed (the command line, imports).
+	Previewed string `json:"previewed,omitempty"`
 }
 
 // Intake is everything known when the application is taken in. The store assigns ID and No.
@@ -109,6 +114,9 @@ type Event struct {
 	Action  Action     `json:"action"`
 	// Letter is the letter this action produced, stored verbatim (what was sent is kept).
 	Letter *Letter `json:"letter,omitempty"`
+	// Also are further letters the same action produced (submit_correction: the 情况说明
+	// beside the correction report), each with its own verification code.
+	Also []Letter `json:"also,omitempty"`
 	// Hash chain: PrevHash is the previous event's Hash; Hash covers this event's content.
 	PrevHash string `json:"prev_hash,omitempty"`
 	Hash     string `json:"hash,omitempty"`
@@ -119,6 +127,14 @@ type Change struct {
 	Field string `json:"field"`
 	Old   string `json:"old,omitempty"`
 	New   string `json:"new,omitempty"`
+}
+
+// Letters are every letter the event issued, in order (none for most events).
+func (ev *Event) Letters() []Letter {
+	if ev.Letter == nil {
+		return nil
+	}
+	return append([]Letter{*ev.Letter}, ev.Also...)
 }
 
 // Letter is a produced document.

@@ -28,7 +28,9 @@ import (
 var letterTemplateFiles embed.FS
 
 // LetterKinds lists the kinds of letter in the order a case produces them.
-var LetterKinds = []string{"receipt", "notice", "lapse", "decline", "result"}
+// correction (修正报告 / 异议申请函, to the institution) and situation (非恶意逾期情况说明)
+// are issued together by submit_correction (flowchart node I 提交修正报告).
+var LetterKinds = []string{"receipt", "notice", "lapse", "decline", "correction", "situation", "result"}
 
 var letterLangs = []string{"zh", "en"}
 
@@ -37,7 +39,23 @@ type LetterSettings struct {
 	Agency  string // 机构名称, signs every letter
 	Address string
 	Phone   string
-	Seal    string // what stands by the signature where the seal goes, e.g. 业务专用章; empty: 盖章
+	Seal    string // what stands by the signature where the seal goes, e.g. 业务专用章; empty: 盖章处
+	Contact string // the agency's contact person for the enterprise or the institution
+	// Staff is the staff member responsible for the case (承办人), filled in for each
+	// letter by whoever renders it (the store: the case owner's display name); not a setting.
+	Staff string `json:"-"`
+}
+
+// Unset lists the letterhead settings that are empty (name, address, phone, contact), so
+// that a letter issued without them can be flagged to the staff member.
+func (s LetterSettings) Unset() []string {
+	var out []string
+	for _, f := range []struct{ key, v string }{{"name", s.Agency}, {"address", s.Address}, {"phone", s.Phone}, {"contact", s.Contact}} {
+		if strings.TrimSpace(CleanLine(f.v)) == "" {
+			out = append(out, f.key)
+		}
+	}
+	return out
 }
 
 // LetterSet is a parsed, checked set of letter templates: every kind in zh and en.
@@ -205,9 +223,12 @@ func letterFuncs(lang string) template.FuncMap {
 	}
 }
 
-// LetterKindFor says which letter an action produces ("" if none).
+// LetterKindFor says which letter an action produces ("" if none); LettersFor gives every
+// letter it produces for a case.
 func LetterKindFor(k ActionKind) string {
 	switch k {
+	case ActSubmitCorrection:
+		return "correction"
 	case ActCreate:
 		return "receipt"
 	case ActRequestMaterials:
@@ -220,6 +241,25 @@ func LetterKindFor(k ActionKind) string {
 		return "result"
 	}
 	return ""
+}
+
+// LettersFor lists the letters the action k produces on the case c as it stands after the
+// action: submit_correction issues the correction report and, for a non-malicious overdue,
+// the 情况说明 with it.
+func LettersFor(k ActionKind, c *Case) []string {
+	lk := LetterKindFor(k)
+	if lk == "" {
+		return nil
+	}
+	if lk == "correction" && NonMalicious(c) {
+		return []string{"correction", "situation"}
+	}
+	return []string{lk}
+}
+
+// NonMalicious: a contested record is a non-malicious overdue (非恶意逾期, seed 001).
+func NonMalicious(c *Case) bool {
+	return c != nil && slices.ContainsFunc(c.Records, func(r Record) bool { return r.Problem == "non_malicious_overdue" })
 }
 
 // LettersOf lists the kinds of letter a case can show now, in order: the receipt always,
@@ -239,6 +279,12 @@ func LettersOf(c *Case) []string {
 	if c.Decline != nil {
 		out = append(out, "decline")
 	}
+	if c.Submission != nil {
+		out = append(out, "correction")
+		if NonMalicious(c) {
+			out = append(out, "situation")
+		}
+	}
 	if c.Outcome != nil && c.Submission != nil {
 		out = append(out, "result")
 	}
@@ -254,7 +300,9 @@ type LetterData struct {
 	Agency     string // never empty: a placeholder says it is not set
 	Address    string
 	Phone      string
-	Seal       string // never empty: 盖章 / Seal by default
+	Contact    string // the agency's contact person ("" when not set)
+	Staff      string // the staff member responsible (承办人; "" when unknown)
+	Seal       string // never empty: 盖章处 / (seal) by default
 	CaseNo     string
 	Received   string // the day the application was received
 	Round      int    // the formal-review round now
@@ -266,7 +314,17 @@ type LetterData struct {
 	// required items not yet received.
 	ReceivedMaterials []LetterMaterial
 	MissingMaterials  []LetterMaterial
-	Findings          []LetterFinding
+	// Findings are the current findings (superseded ones never); in a decline only those
+	// that do not contradict it (no 确属错误 in a letter that declines).
+	Findings []LetterFinding
+	// Files are the files attached to the case, with their SHA-256, for the evidence list.
+	Files []LetterFile
+	// To is who a correction report or statement is addressed to (the source's body, or
+	// the reporting institutions for the institution channel).
+	To string
+	// Basis is the legal basis of the correction channel; Unverified says it could not be
+	// confirmed (待核实): the letter then says so instead of stating it.
+	Basis *LetterBasis
 
 	Notice     *LetterNotice     // the last notice (nil if none)
 	Decline    *LetterDecline    // nil unless declined
@@ -289,18 +347,30 @@ type LetterEnterprise struct{ Name, CreditCode, LegalRep, Address string }
 type LetterAgent struct{ Name, ID, Phone, AuthLetter string }
 
 type LetterRecord struct {
+	ProblemKey                                             string // Keys("problem")
 	Source, Type, Institution, Date, Problem, Tier, Detail string
 	Amount                                                 string // "" when not given
 }
 
 type LetterMaterial struct {
 	Name     string
+	Date     string // the day it was received ("" when not received)
 	Required bool
 	Valid    bool // received and valid
 	Note     string
 }
 
-type LetterFinding struct{ Checked, Contact, Method, Result, Date string }
+type LetterFinding struct{ Checked, Contact, Method, Result, Date, Evidence string }
+
+// LetterFile is an attached file: its name (name.v2.pdf for a later version) and SHA-256.
+type LetterFile struct{ Name, SHA256 string }
+
+// LetterBasis is the law a correction channel follows: Law the provision, Rule what it
+// says of the answer; Unverified when sources.json marks it 待核实.
+type LetterBasis struct {
+	Law, Rule  string
+	Unverified bool
+}
 
 type LetterNotice struct {
 	Round    int
@@ -321,7 +391,7 @@ type LetterNoticeItem struct {
 
 type LetterDecline struct {
 	ReasonKey   string
-	Reason      string // the reason's label
+	Reason      string // the reason's client-facing wording (never the staff's label)
 	Explanation string
 	AtReview    bool   // declined at formal review, before any investigation
 	Whitewash   bool   // reason whitewash: the letter adds a risk warning
@@ -343,8 +413,10 @@ type LetterOutcome struct {
 	Repaired bool // corrected or partly corrected
 }
 
-// LetterCheck: look at Where from From (never before the letter's date); Period is the time
-// the rule gives and Basis the rule, a whole sentence ("" when none is cited).
+// LetterCheck: Where is the source's own channel where the enterprise sees the record for
+// itself (sources.json "check"). While the result is unconfirmed, From is when to look
+// (never before the letter's date); Period is the time the rule gives and Basis the rule,
+// a whole sentence ("" when none is cited).
 type LetterCheck struct {
 	Where, From, Period, Basis string
 	Workdays                   bool
@@ -473,11 +545,14 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 	plain := func(v string) string { return strings.TrimSpace(CleanLine(v)) }
 	line := func(v string) string { return MaskText(strings.TrimSpace(CleanLine(v))) }
 	text := func(v string) string { return MaskText(strings.TrimSpace(Clean(v))) }
+	// sentence is free text that stands as a sentence in a letter: it gets its closing stop.
+	sentence := func(v string) string { return Sentence(text(v), lang) }
 	date := func(t time.Time) string { return letterDate(t, lang) }
 
 	d := &LetterData{
 		Kind: kind, Lang: lang,
 		Agency: plain(s.Agency), Address: plain(s.Address), Phone: plain(s.Phone), Seal: plain(s.Seal),
+		Contact: plain(s.Contact), Staff: line(s.Staff),
 		CaseNo: line(c.No), Received: date(c.ReceivedAt), Round: c.Round,
 		Enterprise: LetterEnterprise{Name: line(c.Enterprise.Name), CreditCode: plain(c.Enterprise.CreditCode),
 			LegalRep: line(c.Enterprise.LegalRep), Address: line(c.Enterprise.Address)},
@@ -488,36 +563,47 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 		d.Agency = pick("（机构名称未设置）", "(agency name not set)")
 	}
 	if d.Seal == "" {
-		d.Seal = pick("盖章", "Seal")
+		d.Seal = pick("盖章处", "seal")
 	}
 	for _, r := range c.Records {
-		lr := LetterRecord{Source: Label("source", r.Source, lang), Type: Label("record_type", r.Type, lang),
+		lr := LetterRecord{ProblemKey: r.Problem, Source: Label("source", r.Source, lang), Type: Label("record_type", r.Type, lang),
 			Institution: line(r.Institution), Date: letterDay(r.Date, lang), Problem: Label("problem", r.Problem, lang),
-			Detail: text(r.Detail), Amount: letterAmount(r.AmountFen, lang)}
+			Detail: sentence(r.Detail), Amount: letterAmount(r.AmountFen, lang)}
 		if r.Tier != "" {
 			lr.Tier = Label("tier", r.Tier, lang)
 		}
 		d.Records = append(d.Records, lr)
 	}
 	for _, m := range c.Materials {
-		lm := LetterMaterial{Name: line(m.Name(lang)), Required: m.Required, Valid: m.OK(), Note: text(m.Note)}
+		lm := LetterMaterial{Name: line(m.Name(lang)), Required: m.Required, Valid: m.OK(), Note: sentence(m.Note)}
 		switch {
 		case m.Received:
+			lm.Date = date(m.UpdatedAt)
+			if m.UpdatedAt.IsZero() || m.UpdatedAt.Before(c.ReceivedAt) {
+				lm.Date = date(c.ReceivedAt) // handed over with the application
+			}
 			d.ReceivedMaterials = append(d.ReceivedMaterials, lm)
 		case m.Required:
 			d.MissingMaterials = append(d.MissingMaterials, lm)
 		}
 	}
 	for _, f := range c.CurrentFindings() { // a superseded finding stays in the history, not in letters
+		if kind == "decline" && FindingSupportsRepair(f) {
+			continue // a decline never quotes a conclusion that contradicts it
+		}
 		d.Findings = append(d.Findings, LetterFinding{Checked: text(f.Checked), Contact: letterLabel("contact", f.Contact, lang),
-			Method: letterLabel("method", f.Method, lang), Result: Label("result", f.Result, lang), Date: date(f.At)})
+			Method: letterLabel("method", f.Method, lang), Result: Label("result", f.Result, lang), Date: date(f.At),
+			Evidence: line(f.Evidence)})
+	}
+	for _, fr := range c.Files {
+		d.Files = append(d.Files, LetterFile{Name: line(FileShownName(fr)), SHA256: plain(fr.SHA256)})
 	}
 	if k := len(c.Notices); k > 0 {
 		n := c.Notices[k-1]
 		ln := &LetterNotice{Round: n.Round, Date: date(n.At), Deadline: date(n.Deadline)}
 		for _, it := range n.Items {
 			m := Material{Key: it.Key, Label: it.Label}
-			li := LetterNoticeItem{Name: line(m.Name(lang)), Missing: it.Missing, Problem: text(it.Note), Bring: materialBring(m, lang)}
+			li := LetterNoticeItem{Name: line(m.Name(lang)), Missing: it.Missing, Problem: sentence(it.Note), Bring: materialBring(m, lang)}
 			if it.Missing {
 				li.State = pick("未提交", "not submitted")
 				if li.Problem == "" {
@@ -529,15 +615,16 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 					li.Problem = pick("所交材料不符合要求", "The item submitted is not acceptable")
 				}
 			}
+			li.Problem = Sentence(li.Problem, lang)
 			ln.Items = append(ln.Items, li)
 		}
 		d.Notice = ln
 	}
 	if p := c.Proposal; p != nil {
-		d.Proposal = &LetterProposal{Conclusion: text(p.Conclusion), Plan: text(p.Plan)}
+		d.Proposal = &LetterProposal{Conclusion: sentence(p.Conclusion), Plan: sentence(p.Plan)}
 	}
 	if dc := c.Decline; dc != nil {
-		ld := &LetterDecline{ReasonKey: dc.Reason, Reason: Label("reason", dc.Reason, lang), Explanation: text(dc.Explanation),
+		ld := &LetterDecline{ReasonKey: dc.Reason, Reason: Label("reason_client", dc.Reason, lang), Explanation: sentence(dc.Explanation),
 			AtReview: dc.From == StageFormalReview, Whitewash: dc.Reason == "whitewash", Date: date(dc.At)}
 		if slices.Contains(dc.Avenues, "await_expiry") && dc.ExpiryDate != "" {
 			ld.ExpiryDate = letterDay(dc.ExpiryDate, lang)
@@ -565,7 +652,7 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			Reference: line(sb.Reference), Date: date(sb.At)}
 	}
 	if o := c.Outcome; o != nil {
-		d.Outcome = &LetterOutcome{Key: o.Result, Result: Label("outcome", o.Result, lang), Note: text(o.Note), Date: date(o.At), Repaired: c.Repaired()}
+		d.Outcome = &LetterOutcome{Key: o.Result, Result: Label("outcome", o.Result, lang), Note: sentence(o.Note), Date: date(o.At), Repaired: c.Repaired()}
 	}
 	if nt := c.Notification; nt != nil {
 		d.Notification = &LetterNotification{Channel: Label("notify", nt.Channel, lang), Date: letterDay(nt.Date, lang)}
@@ -591,10 +678,20 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 			return nil, letterError("decline", c, "letters.why_decline")
 		}
 		at = c.Decline.At
+	case "correction", "situation":
+		if c.Submission == nil {
+			return nil, letterError(kind, c, "letters.why_correction")
+		}
+		if kind == "situation" && !NonMalicious(c) {
+			return nil, letterError(kind, c, "letters.why_situation")
+		}
+		at = c.Submission.At
+		d.To, d.Basis = correctionAddressee(c, lang)
 	case "result":
 		if c.Submission == nil || c.Outcome == nil {
 			return nil, letterError("result", c, "letters.why_result")
 		}
+		d.To, _ = correctionAddressee(c, lang)
 		at = now
 		if c.Notification != nil {
 			at = c.Notification.At
@@ -606,7 +703,7 @@ func buildLetterData(kind string, c *Case, s LetterSettings, lang string, now ti
 	d.Date = date(at)
 
 	if c.Submission != nil {
-		d.Check = letterCheck(c.Submission, at, lang)
+		d.Check = letterCheck(c, at, lang)
 	}
 	if kind == "result" && c.Outcome != nil && c.Outcome.Result != "corrected" {
 		// The avenues of the body the correction went to, not the same list for every source.
@@ -740,17 +837,8 @@ func pickLang(en bool, zh, e string) string {
 // 20 days after a dispute, 条例 art. 25; Credit China 10 working days, 国办发〔2025〕22号;
 // the enforcing court 15 days, 最高法 若干规定 art. 12); never before the letter's date. When
 // the limit is unverified no period and no basis is stated: From is the letter's date.
-func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
-	where := map[string][2]string{
-		"pbc_dispute": {"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"},
-		"institution": {"中国人民银行征信中心的最新企业信用报告", "a new enterprise credit report from the PBOC Credit Reference Center"},
-		"baihang":     {"百行征信的最新信用报告", "a new credit report from Baihang Credit"},
-		"pudao":       {"朴道征信的最新信用报告", "a new credit report from Pudao Credit"},
-		"creditchina": {"“信用中国”网站（www.creditchina.gov.cn）上本企业的公示信息", "your enterprise's entry on the Credit China website (www.creditchina.gov.cn)"},
-		"gsxt":        {"国家企业信用信息公示系统（www.gsxt.gov.cn）上本企业的公示信息", "your enterprise's entry in the National Enterprise Credit Information Publicity System (www.gsxt.gov.cn)"},
-		"court":       {"中国执行信息公开网（zxgk.court.gov.cn）的失信被执行人名单", "the dishonest-debtor list on China Enforcement Information Online (zxgk.court.gov.cn)"},
-		"tax":         {"电子税务局中本企业的纳税信用信息", "your enterprise's tax credit information in the electronic tax bureau"},
-	}
+func letterCheck(c *Case, letterAt time.Time, lang string) *LetterCheck {
+	sb := c.Submission
 	basis := map[string][2]string{
 		"pbc":         {"按照《征信业管理条例》第二十五条，征信机构应当自收到异议之日起20日内核查处理并答复。", "Under article 25 of the Regulation on the Administration of the Credit Reporting Industry, a credit bureau must check and answer a dispute within 20 days of receiving it."},
 		"creditchina": {"按照国办发〔2025〕22号文件，“信用中国”网站自收到修复申请之日起10个工作日内反馈。", "Under State Council General Office Document No. 22 of 2025, Credit China gives feedback within 10 working days of a repair application."},
@@ -760,15 +848,11 @@ func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
 	if lang == "en" {
 		i = 1
 	}
-	w, ok := where[sb.Channel]
-	if !ok {
-		w = where["pbc_dispute"]
-	}
-	src := Sources().SourceOfChannel(sb.Channel)
+	src := channelSource(c)
+	chk := &LetterCheck{Where: src.Check.In(lang), From: letterDate(letterAt, lang)}
 	if src.Kind == "credit_agency" {
 		src = Sources().Source("pbc") // the same art. 25 for every licensed agency
 	}
-	chk := &LetterCheck{Where: w[i], From: letterDate(letterAt, lang)}
 	lim := src.Limit
 	b, hasBasis := basis[src.Key]
 	if !lim.Known() || !hasBasis {
@@ -845,7 +929,17 @@ type htmlPara struct {
 // holding the database can recompute it with repairdesk verify; a letter whose history
 // was rewritten afterwards no longer matches.
 func LetterCode(caseNo string, seq int, head string) string {
-	sum := sha256.Sum256([]byte("repairdesk letter v1\n" + caseNo + "\n" + strconv.Itoa(seq) + "\n" + head))
+	return LetterCodeAt(caseNo, seq, head, 0)
+}
+
+// LetterCodeAt is the code of the i-th letter one event issues (0: the first, whose code
+// is LetterCode's; a later one also covers its place, so each letter has its own code).
+func LetterCodeAt(caseNo string, seq int, head string, i int) string {
+	in := "repairdesk letter v1\n" + caseNo + "\n" + strconv.Itoa(seq) + "\n" + head
+	if i > 0 {
+		in += "\n#" + strconv.Itoa(i)
+	}
+	sum := sha256.Sum256([]byte(in))
 	c := base32.StdEncoding.EncodeToString(sum[:])[:10]
 	return c[:5] + "-" + c[5:]
 }
@@ -906,8 +1000,9 @@ func LetterHTML(l Letter, s LetterSettings) string {
 
 // letterSamples are cases that between them take every branch of the shipped templates: a
 // receipt with missing items, a notice with a missing and an invalid item, declines at
-// review (whitewash, too early) and after investigation (with expiry), and a result for
-// each outcome and both kinds of channel.
+// review (whitewash, too early) and after investigation (with expiry), a result for each
+// outcome and both kinds of channel, and correction reports with and without evidence,
+// files and a 情况说明.
 func letterSamples() []Case {
 	at := func(day int) time.Time { return time.Date(2026, 3, day, 10, 0, 0, 0, ChinaTZ) }
 	base := Case{
@@ -969,6 +1064,13 @@ func letterSamples() []Case {
 		x.Outcome = &Outcome{Result: o, Note: "说明", By: "a", At: at(20)}
 		x.UpdatedAt = at(21)
 		out = append(out, x)
+		if i == 1 { // a non-malicious overdue with an attached scan and evidence: the 情况说明 too
+			z := x.clone()
+			z.Records[0].Problem = "non_malicious_overdue"
+			z.Findings[0].Evidence = "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"
+			z.Files = []FileRef{{Name: "scan.pdf", Version: 2, SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Size: 1}}
+			out = append(out, z)
+		}
 		if i == 0 {
 			y := x.clone()
 			y.Stage = StageClosed

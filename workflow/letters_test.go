@@ -22,7 +22,8 @@ func ltAt(month, day, hour, minute int) time.Time {
 var (
 	ltSpecialist = Staff{Name: "wangmin", Display: "王敏", Role: RoleSpecialist, Active: true}
 	ltSupervisor = Staff{Name: "lijing", Display: "李静", Role: RoleSupervisor, Active: true}
-	ltSettings   = LetterSettings{Agency: "北京信安企业信用服务有限公司", Address: "北京市西城区金融大街12号5层", Phone: "010-66881234", Seal: "业务专用章"}
+	ltSettings   = LetterSettings{Agency: "北京信安企业信用服务有限公司", Address: "北京市西城区金融大街12号5层", Phone: "010-66881234", Seal: "业务专用章",
+		Contact: "刘洋", Staff: "王敏"}
 )
 
 // ltApply applies one action and fails the test on a refusal.
@@ -112,7 +113,8 @@ func TestLetterGolden(t *testing.T) {
 	now := ltAt(4, 8, 9, 0) // later than every action: letters are dated by their action
 	// Lapsed: the notice's deadline (25 March 2026) passed without the materials.
 	lapsed := ltApply(t, noticed, ltSpecialist, Action{Kind: ActLapse, At: ltAt(3, 26, 10, 0)})
-	cases := map[string]*Case{"receipt": &created, "notice": &noticed, "lapse": &lapsed, "decline": &declined, "result": &notified}
+	cases := map[string]*Case{"receipt": &created, "notice": &noticed, "lapse": &lapsed, "decline": &declined,
+		"correction": &notified, "situation": &notified, "result": &notified}
 	for _, kind := range LetterKinds {
 		for _, lang := range []string{"zh", "en"} {
 			t.Run(kind+"."+lang, func(t *testing.T) {
@@ -128,6 +130,22 @@ func TestLetterGolden(t *testing.T) {
 			})
 		}
 	}
+	// Every record source: the letters that depend on it (who the correction report goes
+	// to and the law it cites, the decline's avenues, where the result says to check).
+	for _, src := range Keys("source") {
+		for _, kind := range []string{"correction", "decline", "result"} {
+			for _, lang := range []string{"zh", "en"} {
+				t.Run("source/"+src+"/"+kind+"."+lang, func(t *testing.T) {
+					c := ltSourceCase(t, src, kind == "decline")
+					l, err := DefaultLetters().Render(kind, &c, ltSettings, lang, now)
+					if err != nil {
+						t.Fatal(err)
+					}
+					golden.RequireEqual(t, []byte(l.Title+"\n\n"+l.Body))
+				})
+			}
+		}
+	}
 	t.Run("html", func(t *testing.T) {
 		l, err := DefaultLetters().Render("decline", &declined, ltSettings, "zh", now)
 		if err != nil {
@@ -135,6 +153,59 @@ func TestLetterGolden(t *testing.T) {
 		}
 		golden.RequireEqual(t, []byte(LetterHTML(l, ltSettings)))
 	})
+}
+
+// ltSourceCase is a case on one record of source src, taken to the result (corrected, with
+// an attached scan) or, with declined, declined after investigation with its source's
+// avenues.
+func ltSourceCase(t *testing.T, src string, declined bool) Case {
+	t.Helper()
+	typ, problem, tier := "overdue_loan", "wrong_data", ""
+	switch src {
+	case "creditchina", "gsxt":
+		typ, problem, tier = "admin_penalty", "wrong_data", "minor"
+	case "court":
+		typ = "court_dishonest"
+	case "tax":
+		typ = "tax_arrears"
+	}
+	recs := []Record{{Source: src, Type: typ, Tier: tier, Institution: "某某报送机构", Date: "2025-05-20", AmountFen: 5000000, Problem: problem,
+		Detail: "记录的金额与合同不符"}}
+	mats := DefaultCatalogue().Checklist(recs)
+	for i := range mats {
+		mats[i].Received, mats[i].Valid = true, true
+	}
+	in := &Intake{ID: 30, No: CaseNo(2026, 30),
+		Enterprise: Enterprise{Name: "郑州恒通物流有限公司", CreditCode: "91110000600037341L", LegalRep: "赵强"},
+		Agent:      Agent{Name: "孙丽", Phone: "13900002222", IDNumber: "11010519491231002X"},
+		Records:    recs, Materials: mats, Owner: "wangmin", ReceivedAt: ltAt(3, 2, 9, 0)}
+	c := ltApply(t, Case{}, ltSpecialist, Action{Kind: ActCreate, At: ltAt(3, 2, 9, 0), Intake: in})
+	c = ltApply(t, c, ltSpecialist, Action{Kind: ActAccept, At: ltAt(3, 3, 9, 0)})
+	c = ltApply(t, c, ltSpecialist, Action{Kind: ActAttachFile, At: ltAt(3, 4, 9, 0), File: &FileRef{Name: "合同.pdf",
+		SHA256: "9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08", Size: 1024}})
+	if declined {
+		c = ltApply(t, c, ltSpecialist, Action{Kind: ActAddFinding, At: ltAt(3, 5, 9, 0), Finding: &Finding{
+			Checked: "原始合同金额", Contact: "other", Method: "document", Result: "confirmed_accurate"}})
+		av := DefaultAvenues(&c)
+		if len(av) == 0 { // "other" has no avenues of its own: those the engine allows
+			for _, k := range Keys("avenue") {
+				if AvenueAllowed(&c, k) && k != "await_expiry" {
+					av = append(av, k)
+				}
+			}
+		}
+		return ltApply(t, c, ltSpecialist, Action{Kind: ActDecline, At: ltAt(3, 6, 9, 0), Decline: &Decline{
+			Reason: "record_accurate", Explanation: "合同金额与记录一致", Avenues: av}})
+	}
+	c = ltApply(t, c, ltSpecialist, Action{Kind: ActAddFinding, At: ltAt(3, 5, 9, 0), Finding: &Finding{
+		Checked: "原始合同金额", Contact: "other", Method: "document", Result: "confirmed_wrong", Evidence: "sha256:9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08"}})
+	c = ltApply(t, c, ltSpecialist, Action{Kind: ActProposeRepair, At: ltAt(3, 6, 9, 0), Proposal: &Proposal{
+		Conclusion: "记录金额有误", Plan: "将记录金额更正为合同金额50,000元"}})
+	c = ltApply(t, c, ltSupervisor, Action{Kind: ActApprove, At: ltAt(3, 9, 9, 0)})
+	c = ltApply(t, c, ltSpecialist, Action{Kind: ActSubmitCorrection, At: ltAt(3, 10, 9, 0), Submission: &Submission{
+		Channel: Sources().Source(src).Channel, Reference: "REF-" + src}})
+	c = ltApply(t, c, ltSpecialist, Action{Kind: ActRecordOutcome, At: ltAt(3, 30, 9, 0), Outcome: &Outcome{Result: "corrected"}})
+	return ltApply(t, c, ltSpecialist, Action{Kind: ActNotifyApplicant, At: ltAt(4, 1, 9, 0), Notification: &Notification{Channel: "letter", Date: "2026-04-01"}})
 }
 
 func TestLetterContent(t *testing.T) {
@@ -191,15 +262,17 @@ func TestLetterContent(t *testing.T) {
 	d := render("decline", &declined, "zh")
 	// A PBOC record: the 条例's avenues (arts. 25, 26 incl. a civil suit), never Credit China
 	// or administrative reconsideration, which do not apply to a bank's record.
-	mustHave(d, "经核实记录准确。银行回函", "30日内书面答复", "直接向人民法院提起诉讼", "2030年9月15日届满", "确认无误", "2026年3月12日")
+	mustHave(d, "经核实，该记录与事实相符。银行回函", "30日内书面答复", "直接向人民法院提起诉讼", "2030年9月15日届满", "确认无误", "2026年3月12日")
 	mustNot(d, "特别提示", "信用中国", "行政复议", "第十六条", "保存5年")
 	de := render("decline", &declined, "en")
-	mustHave(de, "Record verified as accurate.", "within 30 days", "15 September 2030")
+	mustHave(de, "On verification, the record matches the facts.", "within 30 days", "15 September 2030")
 
-	// Result: channel, reference, outcome, when to check (20 days after 18 March = 7 April).
+	// Result: channel, reference, what was corrected and when the institution confirmed it,
+	// then where to look for oneself — no "check from <date> whether it is corrected".
 	r := render("result", &notified, "zh")
-	mustHave(r, "征信中心异议申请", "ZX-YY-20260318-0042", "该记录已更正", "请自2026年4月7日起查询", "2026年4月7日")
-	mustNot(r, "30日内书面答复") // no avenues when fully corrected
+	mustHave(r, "征信中心异议申请", "ZX-YY-20260318-0042", "该记录已更正：中国人民银行征信中心于2026年4月3日确认",
+		"修正内容：将2025年6月的逾期记录更正为正常还款。", "贵单位可通过中国人民银行征信中心的最新企业信用报告", "2026年4月7日")
+	mustNot(r, "30日内书面答复", "请自", "起查询") // no avenues when fully corrected, no date to check from
 
 	// Untrusted text is cleaned: terminal controls never reach a letter.
 	dirty := created.clone()
@@ -229,7 +302,7 @@ func TestLetterDecisionBranches(t *testing.T) {
 	w.Stage = StageDeclined
 	w.Decline = &Decline{Reason: "whitewash", Explanation: "该逾期记录真实存在，贵单位要求删除的依据不成立。", Avenues: []string{"pbc_complaint"}, From: StageFormalReview, By: "wangmin", At: ltAt(3, 5, 10, 0)}
 	body := render("decline", &w, "zh")
-	for _, s := range []string{"特别提示", "经形式审核", "试图洗白真实失信记录。该逾期记录真实存在"} {
+	for _, s := range []string{"风险警示", "经形式审核", "经审核，申请所涉记录真实、准确，不属于可以更正或修复的信息。该逾期记录真实存在"} {
 		if !strings.Contains(body, s) {
 			t.Errorf("whitewash decline lacks %q:\n%s", s, body)
 		}
@@ -282,7 +355,7 @@ func TestLetterErrorsAndKinds(t *testing.T) {
 	if _, err := ls.Render("result", &noticed, ltSettings, "zh", now); err == nil {
 		t.Error("result letter without an outcome")
 	}
-	if _, err := ls.Render("thanks", &created, ltSettings, "zh", now); err == nil || !strings.Contains(err.Error(), "receipt, notice, lapse, decline, result") {
+	if _, err := ls.Render("thanks", &created, ltSettings, "zh", now); err == nil || !strings.Contains(err.Error(), "receipt, notice, lapse, decline, correction, situation, result") {
 		t.Errorf("unknown kind: %v", err)
 	}
 	if _, err := ls.Render("receipt", nil, ltSettings, "zh", now); err == nil {
@@ -290,12 +363,12 @@ func TestLetterErrorsAndKinds(t *testing.T) {
 	}
 	// Unknown language → Chinese; empty settings → visible placeholder, default seal.
 	l, err := ls.Render("receipt", &created, LetterSettings{}, "", now)
-	if err != nil || l.Lang != "zh" || !strings.Contains(l.Body, "（机构名称未设置）（盖章）") {
+	if err != nil || l.Lang != "zh" || !strings.Contains(l.Body, "（机构名称未设置）\n（盖章处）") {
 		t.Errorf("defaults: %v %q", err, l.Body)
 	}
 
 	for k, want := range map[ActionKind]string{ActCreate: "receipt", ActRequestMaterials: "notice", ActDecline: "decline",
-		ActNotifyApplicant: "result", ActAccept: "", ActComment: "", ActRecordOutcome: ""} {
+		ActSubmitCorrection: "correction", ActNotifyApplicant: "result", ActAccept: "", ActComment: "", ActRecordOutcome: ""} {
 		if got := LetterKindFor(k); got != want {
 			t.Errorf("LetterKindFor(%s) = %q, want %q", k, got, want)
 		}
@@ -305,7 +378,7 @@ func TestLetterErrorsAndKinds(t *testing.T) {
 		want string
 	}{
 		{nil, ""}, {&Case{}, ""}, {&created, "receipt"}, {&noticed, "receipt notice"},
-		{&notified, "receipt notice result"}, {ltPtr(ltDeclinedCase(t)), "receipt decline"},
+		{&notified, "receipt notice correction situation result"}, {ltPtr(ltDeclinedCase(t)), "receipt decline"},
 	} {
 		if got := strings.Join(LettersOf(tc.c), " "); got != tc.want {
 			t.Errorf("LettersOf = %q, want %q", got, tc.want)
@@ -337,7 +410,7 @@ func TestLetterHTML(t *testing.T) {
 	for _, want := range []string{
 		"@page { size: A4;", `font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", serif;`, `<html lang="zh-CN">`,
 		"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;Co", "信安&lt;b&gt;服务&lt;/b&gt;", `<p class="sign">`,
-		"地址：北京市西城区金融大街12号5层", "电话：010-66881234", "<h1>征信修复申请受理回执</h1>",
+		"地址：北京市西城区金融大街12号5层", "电话：010-66881234", "<h1>征信修复申请材料收件回执</h1>",
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q", want)

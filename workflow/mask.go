@@ -98,6 +98,7 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 	a := &ev.Action
 	fn(TextCode, &a.Actor)
 	fn(TextFree, &a.Comment)
+	fn(TextCode, &a.Previewed) // a SHA-256 in hex
 	if in := a.Intake; in != nil {
 		fn(TextCode, &in.No)
 		walkEnterprise(&in.Enterprise, fn)
@@ -129,12 +130,18 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 	if a.File != nil {
 		walkFile(a.File, fn)
 	}
-	if l := ev.Letter; l != nil {
+	letter := func(l *Letter) {
 		fn(TextCode, &l.Kind)
 		fn(TextCode, &l.Lang)
 		fn(TextCode, &l.Code) // the verification code (核验码): base32 of a hash
 		fn(TextFree, &l.Title)
 		fn(TextFree, &l.Body)
+	}
+	if ev.Letter != nil {
+		letter(ev.Letter)
+	}
+	for i := range ev.Also {
+		letter(&ev.Also[i])
 	}
 	fn(TextCode, &ev.PrevHash)
 	fn(TextCode, &ev.Hash)
@@ -273,6 +280,7 @@ func CloneEvent(ev Event) Event {
 		a.Decline = &d
 	}
 	ev.Letter = clonePtr(ev.Letter)
+	ev.Also = slices.Clone(ev.Also)
 	return ev
 }
 

@@ -68,13 +68,17 @@ type Basis struct {
 
 // Source is one record source.
 type Source struct {
-	Key     string      `json:"key"`
-	Kind    string      `json:"kind"`    // credit_agency, public, court, other
-	Channel string      `json:"channel"` // Keys("channel"): where a correction is submitted
-	Process Text        `json:"process"`
-	Basis   string      `json:"basis"`
-	Limit   SourceLimit `json:"limit"`
-	Note    Text        `json:"note"`
+	Key     string `json:"key"`
+	Kind    string `json:"kind"`    // credit_agency, public, court, other
+	Channel string `json:"channel"` // Keys("channel"): where a correction is submitted
+	Process Text   `json:"process"`
+	// Body is who a correction report is addressed to; Check where the enterprise sees the
+	// record for itself (the source's own public channel).
+	Body  Text        `json:"body"`
+	Check Text        `json:"check"`
+	Basis string      `json:"basis"`
+	Limit SourceLimit `json:"limit"`
+	Note  Text        `json:"note"`
 	// NoteMissing: when the note marks something unverified, what would confirm it.
 	NoteMissing string   `json:"note_missing,omitempty"`
 	Avenues     []string `json:"avenues"` // open when the answer is no, in letter order
@@ -155,6 +159,9 @@ func ParseSources(data []byte) (SourceBook, error) {
 			s.Free.Status == StatusUnverified && s.Free.Missing == "" ||
 			s.Note.ZH != "" && s.NoteMissing == "" {
 			return b, fmt.Errorf("record sources: source %q: an unverified figure does not say what is missing", s.Key)
+		}
+		if s.Body.ZH == "" || s.Body.EN == "" || s.Check.ZH == "" || s.Check.EN == "" {
+			return b, fmt.Errorf("record sources: source %q needs who to address and where to check, in both languages", s.Key)
 		}
 		if !slices.Contains(Keys("channel"), s.Channel) {
 			return b, fmt.Errorf("record sources: source %q: unknown channel %q", s.Key, s.Channel)

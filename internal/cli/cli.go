@@ -178,7 +178,7 @@ func (a *app) rootCmd() *cobra.Command {
 	pf.StringVar(&a.anchorKey, "anchor-key", "", a.t("flag.anchor_key"))
 	a.consoleFlags(root)
 	root.AddCommand(
-		a.serveCmd(), a.staffCmd(), a.demoCmd(), a.lettersCmd(), a.calendarCmd(), a.slaCmd(),
+		a.serveCmd(), a.staffCmd(), a.demoCmd(), a.lettersCmd(), a.calendarCmd(), a.slaCmd(), a.agencyCmd(),
 		a.importCmd(), a.checkCmd(), a.backupCmd(), a.restoreCmd(), a.verifyCmd(), a.reportCmd(), a.letterCmd(),
 		a.exportCmd(), a.versionCmd(),
 	)

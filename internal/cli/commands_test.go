@@ -114,7 +114,7 @@ func TestCLIReportMarkdown(t *testing.T) {
 	}
 	t.Logf("\n%s", out)
 	for _, want := range []string{"2026年第1季度", "2026-01-01..2026-03-31", "| 受理申请 | 2 笔 |", "| 成功修复 | 0 笔 |",
-		"| 在办件数 | 3 件 |", "各阶段平均用时：形式审核", "一次告知完整率", "驳回洗白申请", "超期件数",
+		"| 在办件数 | 3 件 |", "各阶段平均用时：形式审核", "一次告知完整率", "驳回不合规申请（已风险警示）", "超期件数",
 		"## 每位专员工作量", "| 王芳 | 3 |", "## 每周受理与办结", "|---|---:|"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the report lacks %q", want)
@@ -197,7 +197,11 @@ func TestCLILetterNotice(t *testing.T) {
 	if code, _, errs := cli(t, "letter", "1", "notice", "--out", f, "--db", db); code != 1 || !strings.Contains(errs, "exists") {
 		t.Errorf("overwrite: exit %d %s", code, errs)
 	}
-	// HTML by the file's extension, with the letterhead.
+	// HTML by the file's extension, with the letterhead (set now: a new database has none,
+	// and the letter says so on standard error).
+	if code, out, errs := cli(t, "agency", "set", "--name", "河南信修信用管理有限公司", "--phone", "0371-5550-1234", "--db", db); code != 0 || !strings.Contains(out, "0371-5550-1234") {
+		t.Fatalf("agency set: exit %d\n%s%s", code, out, errs)
+	}
 	h := filepath.Join(t.TempDir(), "receipt.html")
 	if code, _, errs := cli(t, "letter", "1", "receipt", "--out", h, "--db", db); code != 0 {
 		t.Fatalf("exit %d: %s", code, errs)

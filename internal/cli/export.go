@@ -315,10 +315,11 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 				if ev.From != "" {
 					from = ev.From.Label(l)
 				}
-				letter := ""
-				if ev.Letter != nil {
-					letter = ev.Letter.Title
+				var titles []string
+				for _, lt := range ev.Letters() {
+					titles = append(titles, lt.Title)
 				}
+				letter := strings.Join(titles, "; ")
 				put(ec, c.No, strconv.Itoa(ev.Seq), x.when(ev.At), ev.Kind.Label(l), x.names(ev.Actor), from, ev.To.Label(l),
 					ev.Comment, strings.Join(ch, "; "), letter, ev.Hash)
 			}

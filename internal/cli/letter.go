@@ -77,6 +77,13 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 	if draft {
 		fmt.Fprintln(a.stderr, "repairdesk letter:", a.t("cli.letter_draft", c.No))
 	}
+	if un := st.Settings().Letterhead.Unset(); len(un) > 0 {
+		var names []string
+		for _, k := range un {
+			names = append(names, a.t("agency.field_"+k))
+		}
+		fmt.Fprintln(a.stderr, "repairdesk letter:", a.t("cli.letter_agency_unset", strings.Join(names, a.t("cli.list_sep"))))
+	}
 	l = workflow.MaskLetter(l, st.Settings().Letterhead) // numbers typed into free text, in older letters too
 	var data string
 	if f == "html" {
@@ -93,7 +100,7 @@ func (a *app) letter(caseArg, kindArg, out, format string, round int) int {
 	return exitOK
 }
 
-// kindList: receipt（受理回执）, notice（补正通知书）, …
+// kindList: receipt（收件回执）, notice（补正通知书）, …
 func (a *app) kindList() string {
 	var out []string
 	for _, k := range workflow.LetterKinds {
@@ -133,8 +140,10 @@ func (a *app) findCase(st *store.Store, arg string) (workflow.Case, bool, error)
 func (a *app) pickLetter(st *store.Store, c *workflow.Case, evs []workflow.Event, kind string, round int) (workflow.Letter, bool, error) {
 	var found []workflow.Letter
 	for _, ev := range evs {
-		if ev.Letter != nil && ev.Letter.Kind == kind {
-			found = append(found, *ev.Letter)
+		for _, l := range ev.Letters() {
+			if l.Kind == kind {
+				found = append(found, l)
+			}
 		}
 	}
 	if len(found) == 0 {
@@ -164,7 +173,7 @@ func (a *app) pickLetter(st *store.Store, c *workflow.Case, evs []workflow.Event
 	return workflow.Letter{}, false, errors.New(a.t("cli.letter_no_round", c.No, round, strings.Join(rounds, ", ")))
 }
 
-// hasLetters lists what a case has: "receipt (征信修复申请受理回执, 2026-03-02), notice ×2 (…)".
+// hasLetters lists what a case has: "receipt (征信修复申请材料收件回执, 2026-03-02), notice ×2 (…)".
 func (a *app) hasLetters(c *workflow.Case, evs []workflow.Event) string {
 	type seen struct {
 		n           int
@@ -172,16 +181,15 @@ func (a *app) hasLetters(c *workflow.Case, evs []workflow.Event) string {
 	}
 	got := map[string]*seen{}
 	for _, ev := range evs {
-		if ev.Letter == nil {
-			continue
+		for _, l := range ev.Letters() {
+			s := got[l.Kind]
+			if s == nil {
+				s = &seen{}
+				got[l.Kind] = s
+			}
+			s.n++
+			s.title, s.date = workflow.CleanLine(l.Title), workflow.Day(ev.At)
 		}
-		s := got[ev.Letter.Kind]
-		if s == nil {
-			s = &seen{}
-			got[ev.Letter.Kind] = s
-		}
-		s.n++
-		s.title, s.date = workflow.CleanLine(ev.Letter.Title), workflow.Day(ev.At)
 	}
 	var out []string
 	for _, k := range workflow.LetterKinds {

@@ -51,6 +51,8 @@ var remoteCommands = map[string]need{
 	"repairdesk staff key remove": needAdmin,
 	"repairdesk sla set":          needAdmin,
 	"repairdesk sla goal":         needAdmin,
+	"repairdesk agency show":      needStaff,
+	"repairdesk agency set":       needAdmin,
 	"repairdesk calendar import":  needAdmin,
 	"repairdesk letters use":      needAdmin,
 }

@@ -74,6 +74,14 @@ var labelText = map[string]Text{
 	"reason.record_accurate":       {ZH: "经核实记录准确", EN: "Record verified as accurate"},
 	"reason.insufficient_evidence": {ZH: "证据不足无法认定", EN: "Insufficient evidence"},
 	"reason.other":                 {ZH: "其他原因", EN: "Other"},
+	// The client-facing wording of each reason: what a letter says (the labels above are
+	// the staff's own). Courteous, never an accusation (seed 001: 风险警示).
+	"reason_client.out_of_scope":          {ZH: "该申请事项不属于信用修复的办理范围", EN: "The matter applied for is outside the scope of credit repair"},
+	"reason_client.whitewash":             {ZH: "经审核，申请所涉记录真实、准确，不属于可以更正或修复的信息", EN: "On review, the record concerned is true and accurate, and is not information that can be corrected or repaired"},
+	"reason_client.publicity_period":      {ZH: "该行政处罚信息尚未届满最短公示期", EN: "The penalty has not yet completed its minimum publicity period"},
+	"reason_client.record_accurate":       {ZH: "经核实，该记录与事实相符", EN: "On verification, the record matches the facts"},
+	"reason_client.insufficient_evidence": {ZH: "现有材料尚不足以证明该记录存在错误", EN: "The materials provided do not yet show that the record is wrong"},
+	"reason_client.other":                 {ZH: "经审查，该申请暂不符合修复条件", EN: "On review, the application does not meet the conditions for repair at present"},
 
 	"avenue.institution_dispute":        {ZH: "向报送机构提出异议", EN: "Dispute with the reporting institution"},
 	"avenue.pbc_complaint":              {ZH: "向人民银行分支机构投诉(受理后30日内答复)", EN: "Complain to the PBOC branch (answered within 30 days)"},

@@ -7,6 +7,7 @@ var storeText = map[string]Text{
 	"store.locked_serve":   {ZH: "数据库 %s 正由 repairdesk serve 提供服务（进程 %d）——请用 ssh -p %s %s 连接", EN: "the database %s is served by repairdesk serve (pid %d) — connect with ssh -p %s %s"},
 	"store.locked_console": {ZH: "数据库 %s 已在另一个 repairdesk 控制台中打开（进程 %d）；请先关闭它，多人使用请运行 repairdesk serve", EN: "the database %s is already open in another repairdesk console (pid %d); close it first, or run repairdesk serve for several users"},
 	"store.locked_other":   {ZH: "数据库 %s 已被其他进程打开；请先关闭它", EN: "the database %s is already open in another process; close it first"},
+	"store.preview_stale":  {ZH: "%s 的文书与预览时不同（机构信息或文书模板已更改），未出具；请重新预览后再确认", EN: "The letters of %s differ from the preview (the agency's details or the templates changed); nothing was issued — please preview again and confirm"},
 	"store.conflict":       {ZH: "%s 已被%s于 %s 修改——已重新载入，请核对", EN: "%s was changed by %s at %s — reloaded, please check"},
 	"store.restore_key": {ZH: "%[1]s 使用的密钥与 %[2]s 不一致（或该密钥文件不存在）：恢复后经办人身份证号和电话将无法解密；请把与备份一同保存的密钥文件放到 %[2]s（或用 %[3]s 指向它）后再恢复——数据库未作任何改动",
 		EN: "%[1]s was sealed with another key than %[2]s (or that key file is missing): restored, its agents' ID numbers and phones could not be read; put the key file kept with the backup at %[2]s (or point %[3]s at it) and restore again — the database was not changed"},

@@ -27,6 +27,11 @@ var DemoStaff = []workflow.Staff{
 	{Name: "audit", Display: "审计", Role: workflow.RoleAuditor, Active: true},
 }
 
+// DemoLetterhead is the demo office's agency (fictitious: the 0371 area code of Zhengzhou
+// and a 555 number).
+var DemoLetterhead = workflow.LetterSettings{Agency: "河南信修信用管理有限公司", Address: "郑州市金水区花园路88号信修大厦6层",
+	Phone: "0371-5550-1234", Contact: "陈静（审核主管）"}
+
 var (
 	demoCities = []struct{ name, code string }{
 		{"河南", "410000"}, {"郑州", "410100"}, {"洛阳", "410300"}, {"开封", "410200"}, {"新乡", "410700"},
@@ -91,6 +96,16 @@ func GenerateDemo(s *store.Store, n int, seed uint64) error {
 			if err := s.PutStaff(workflow.Staff{}, st); err != nil {
 				return err
 			}
+		}
+	}
+	// The demo office's letterhead (an office of its own sets it with repairdesk agency
+	// set or :agency); a letterhead already set is kept.
+	if lh := s.Settings().Letterhead; lh.Agency == "" && lh.Address == "" && lh.Phone == "" && lh.Contact == "" {
+		if err := s.UpdateSettings(DemoStaff[5], func(st *store.Settings) error {
+			st.Letterhead = DemoLetterhead
+			return nil
+		}); err != nil {
+			return err
 		}
 	}
 	d := demoGen{s: s, r: r, now: now,
