@@ -131,7 +131,7 @@ func TestFooterKeepsHelpAndWayOut(t *testing.T) {
 						t.Errorf("%s %s at %d: footer lost %q: %q", lang, name, w, b.Help().Key, foot)
 					}
 				}
-				if name != "prompt" && name != "intake" && name != "action-form" && !strings.Contains(foot, "?") {
+				if name != "prompt" && name != "intake" && name != "action-form" && !strings.Contains(foot, "?") && !strings.Contains(foot, "f1 ") {
 					t.Errorf("%s %s at %d: no ? in the footer: %q", lang, name, w, foot)
 				}
 				if !strings.Contains(foot, "esc") && !strings.Contains(foot, "q ") {

@@ -295,7 +295,8 @@ func TestNoticeOverrideInConsole(t *testing.T) {
 	}
 	focusField(t, s, actionFormOf(s), "comment")
 	typeText(s, "复核发现须补充情况说明，经主管同意再次告知")
-	press(s, "ctrl+s")
+	press(s, "ctrl+s") // the preview of the notice
+	press(s, "y")      // issued as previewed
 	got := reload(t, st, cs.ID)
 	if len(got.Notices) != 2 || got.Notices[1].Round != 2 || got.Notices[1].Override != "复核发现须补充情况说明，经主管同意再次告知" ||
 		got.Notices[1].OverrideBy != testSupervisor.Name {
