@@ -312,7 +312,7 @@ func checkPrintedLetter(t *testing.T, pdf string, want []string, name string) pr
 	if em, ok := cjkEm(allWords); !ok {
 		r.addf("no CJK word in the PDF's text layer: Chinese printed without a CJK font? (fc-list :lang=zh)")
 	} else if em < bodyPt-0.25 || em > bodyPt+0.25 {
-		r.addf("the body prints at %.2f pt, not %g pt: the page was shrunk to fit something too wide for it", em, bodyPt)
+		r.addf("CJK characters print %.2f pt wide, not %g pt: without a CJK font they print as narrow empty boxes (fc-list :lang=zh), or the page was shrunk to fit something too wide for it", em, bodyPt)
 	}
 
 	all := squeeze(strings.Join(body, ""))
@@ -479,8 +479,11 @@ func printedLines(l Letter, s LetterSettings) []string {
 
 func TestLetterPrint(t *testing.T) {
 	chromium := printTools(t)
-	t.Logf("%s; CJK fonts: %s", strings.TrimSpace(runTool(t, chromium, "--version")),
-		strings.Join(strings.Fields(strings.ReplaceAll(runTool(t, "fc-list", ":lang=zh", "family"), "\n", "; ")), " "))
+	fonts := strings.TrimSpace(runTool(t, "fc-list", ":lang=zh", "family"))
+	t.Logf("%s; CJK fonts: %s", strings.TrimSpace(runTool(t, chromium, "--version")), strings.ReplaceAll(fonts, "\n", "; "))
+	if fonts == "" {
+		t.Error("no font for Chinese (fc-list :lang=zh is empty): the letters print Chinese as empty boxes; apt-get install fonts-noto-cjk")
+	}
 	cases := printCases(t)
 	shots := printArtefacts(t)
 	var (
@@ -551,7 +554,7 @@ func TestLetterPrintCheckCatchesOverflow(t *testing.T) {
 	printToPDF(t, chromium, in, out, dir)
 	r := checkPrintedLetter(t, out, append(printedLines(l, LetterSettings{Agency: "北京信安"}), "不在函中的一句话"), "某某有限公司")
 	joined := strings.Join(r.problems, "\n")
-	for _, want := range []string{"the page was shrunk to fit", "lacks (or garbles) the line \"不在函中的一句话\""} {
+	for _, want := range []string{"CJK characters print ", "lacks (or garbles) the line \"不在函中的一句话\""} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("the check missed %q; it found:\n%s", want, joined)
 		}
