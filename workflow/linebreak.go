@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 )
 
 // Line breaking for Chinese and mixed text, one set of rules for the console (tui wraps
@@ -117,28 +118,29 @@ func LineUnits(para string) []string {
 	if para == "" {
 		return nil
 	}
-	rs := []rune(para)
-	// The rune indices inside a token (not at its start) allow no break.
-	inToken := make([]bool, len(rs)+1)
-	if spans := noBreakSpans(para); len(spans) > 0 {
-		byteAt := 0
-		idx := make(map[int]int, len(rs)+1) // byte offset → rune index
-		for i, r := range rs {
-			idx[byteAt] = i
-			byteAt += len(string(r))
+	// The byte offset and rune of every position (an invalid byte counts as one rune).
+	var at []int
+	var rs []rune
+	for i := 0; i < len(para); {
+		r, n := utf8.DecodeRuneInString(para[i:])
+		at, rs = append(at, i), append(rs, r)
+		i += n
+	}
+	at = append(at, len(para))
+	// Inside a token (not at its start) no break is allowed.
+	// (Offsets are asked in increasing order, so one pass over the spans does.)
+	spans := noBreakSpans(para)
+	inToken := func(off int) bool {
+		for len(spans) > 0 && spans[0][1] <= off {
+			spans = spans[1:]
 		}
-		idx[byteAt] = len(rs)
-		for _, sp := range spans {
-			for i := idx[sp[0]] + 1; i < idx[sp[1]]; i++ {
-				inToken[i] = true
-			}
-		}
+		return len(spans) > 0 && off > spans[0][0]
 	}
 	var units []string
 	start := 0
 	for i := 1; i <= len(rs); i++ {
-		if i == len(rs) || (!inToken[i] && breakBetween(rs[i-1], rs[i])) {
-			units = append(units, string(rs[start:i]))
+		if i == len(rs) || (breakBetween(rs[i-1], rs[i]) && !inToken(at[i])) {
+			units = append(units, para[at[start]:at[i]])
 			start = i
 		}
 	}

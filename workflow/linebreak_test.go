@@ -66,4 +66,10 @@ func TestLineUnits(t *testing.T) {
 			t.Errorf("%q: units do not make the paragraph", tc.in)
 		}
 	}
+	// Whatever the text, the units make it up exactly, invalid UTF-8 included.
+	for _, s := range []string{"a\xffb 2026年\xff3月", "\xe4\xb8", "  ", "。。。", "（（（", strings.Repeat("XF-2026-000012", 5)} {
+		if got := strings.Join(LineUnits(s), ""); got != s {
+			t.Errorf("%q: units make %q", s, got)
+		}
+	}
 }
