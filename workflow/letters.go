@@ -795,8 +795,9 @@ func letterCheck(sb *Submission, letterAt time.Time, lang string) *LetterCheck {
 //     the bottom margin of every printed page (CSS page-margin boxes; Chromium since 131);
 //   - the CJK fonts first (Noto Serif/Sans CJK SC, then the usual Song faces), so Chinese
 //     prints with its glyphs and lands in the PDF's text layer;
-//   - the signature (the last paragraph) kept whole on one page with room above it for a
-//     round seal of 42 mm, stamped over the agency's name and the date;
+//   - the signature (the last paragraph) kept whole on one page, with the paragraph before
+//     it, and with room above it for a round seal of 42 mm, stamped over the agency's name
+//     and the date;
 //   - lines break by the Chinese rules (line-break: strict, GB/T 15834 / kinsoku: no
 //     。，、 at a line start, no （「 at a line end), never inside a case number, date,
 //     phone, ID or amount (the nobr spans, from NoBreakSegments), and anything too long
@@ -827,7 +828,7 @@ header .agency { font-size: 18pt; font-weight: bold; letter-spacing: .12em; colo
 header .contact { font-size: 9.5pt; color: #333; }
 h1 { font-size: 16pt; text-align: center; letter-spacing: .08em; margin: 0 0 6mm; break-after: avoid; page-break-after: avoid; }
 p { margin: 0 0 3mm; white-space: pre-wrap; orphans: 3; widows: 3; }
-p.sign { text-align: right; margin-top: 6mm; padding-top: 22mm; padding-right: 4mm; page-break-inside: avoid; break-inside: avoid; }
+p.sign { text-align: right; margin-top: 6mm; padding-top: 22mm; padding-right: 4mm; page-break-inside: avoid; break-inside: avoid; break-before: avoid; page-break-before: avoid; }
 p.code { font-size: 9pt; color: #333; margin-top: 8mm; }
 .nobr { white-space: nowrap; }
 </style>
