@@ -2,7 +2,6 @@ package tui
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
 
 	"github.com/charmbracelet/x/ansi"
@@ -10,37 +9,13 @@ import (
 	"repairdesk/workflow"
 )
 
-// Line breaking for Chinese and mixed text (error messages, previews, notes). Lines
-// break between two Chinese characters or at a space, never inside a run of Latin
-// letters and digits with their joiners, so that a case number (XF-2026-000123), a date,
-// a phone (138****5678), an ID number or an amount stays on one line; a closing
-// punctuation mark (。，、 …) never starts a line, and an opening one (（《「 …) never ends
-// one. A run wider than the whole line is cut by cells, the only break left.
-
-const (
-	noLineStart = "。，、；：？！）》」』】〕〉”’…‥·%‰℃,.;:!?)]}>"
-	noLineEnd   = "（《「『【〔〈“‘([{<"
-)
-
-// wordRune: part of a run that is not broken.
-func wordRune(r rune) bool {
-	return r < 0x80 && (unicode.IsLetter(r) || unicode.IsDigit(r) || strings.ContainsRune("-_./:*@+#¥$&=~", r)) || r == '¥'
-}
-
-// breakBefore reports whether a line may break between prev and cur.
-func breakBefore(prev, cur rune) bool {
-	switch {
-	case cur == ' ':
-		return false // spaces stay at the end of a line, where they are dropped
-	case prev == ' ':
-		return true
-	case strings.ContainsRune(noLineStart, cur), strings.ContainsRune(noLineEnd, prev):
-		return false
-	case wordRune(prev) && wordRune(cur):
-		return false
-	}
-	return true
-}
+// Line breaking for Chinese and mixed text (error messages, previews, letters, notes): the
+// rules are workflow's (workflow/linebreak.go), the same the printed letters follow, so a
+// line breaks between two Chinese characters or at a space, never inside a case number
+// (XF-2026-000123), a date (2026年12月6日, 2026-03-10), a phone (138****5678), an ID
+// number or an amount; a closing punctuation mark (。，、 …) never starts a line, and an
+// opening one (（《「 …) never ends one. Here the lines are laid out in terminal cells; a
+// piece wider than the whole line is cut by cells, the only break left.
 
 // wrapText breaks s into lines of at most w cells by the rules above; every paragraph
 // (a line of s) starts a line. Control and escape sequences are taken out first.
@@ -56,16 +31,6 @@ func wrapText(s string, w int) []string {
 }
 
 func wrapPara(para string, w int) []string {
-	rs := []rune(para)
-	// units: the pieces between break opportunities.
-	var units []string
-	start := 0
-	for i := 1; i <= len(rs); i++ {
-		if i == len(rs) || breakBefore(rs[i-1], rs[i]) {
-			units = append(units, string(rs[start:i]))
-			start = i
-		}
-	}
 	var lines []string
 	var line strings.Builder
 	lw := 0
@@ -74,7 +39,7 @@ func wrapPara(para string, w int) []string {
 		line.Reset()
 		lw = 0
 	}
-	for _, u := range units {
+	for _, u := range workflow.LineUnits(para) {
 		uw := width(strings.TrimRight(u, " "))
 		if lw > 0 && lw+uw > w {
 			flush()
@@ -83,13 +48,13 @@ func wrapPara(para string, w int) []string {
 			u = strings.TrimLeft(u, " ")
 			uw = width(strings.TrimRight(u, " "))
 		}
-		for uw > w { // one run wider than a line: cut by cells
+		for uw > w { // one piece wider than a line: cut by cells
 			head := ansi.Truncate(u, w, "")
 			if head == "" {
 				break
 			}
 			// The piece after the cut must not start with a closing mark: one less here.
-			for rest := []rune(u[len(head):]); len(rest) > 0 && strings.ContainsRune(noLineStart, rest[0]) && utf8.RuneCountInString(head) > 1; rest = []rune(u[len(head):]) {
+			for rest := []rune(u[len(head):]); len(rest) > 0 && strings.ContainsRune(workflow.NoLineStart, rest[0]) && utf8.RuneCountInString(head) > 1; rest = []rune(u[len(head):]) {
 				_, n := utf8.DecodeLastRuneInString(head)
 				head = head[:len(head)-n]
 			}

@@ -874,26 +874,47 @@ func letterCheck(c *Case, letterAt time.Time, lang string) *LetterCheck {
 
 // ---- HTML ----
 
-var letterPage = htmltemplate.Must(htmltemplate.New("page").Parse(`<!DOCTYPE html>
+// letterPage is the printed letter. For A4 and the seal:
+//   - @page A4 with the margins of an official letter, and the page number, "1 / 2", in
+//     the bottom margin of every printed page (CSS page-margin boxes; Chromium since 131);
+//   - the CJK fonts first (Noto Serif/Sans CJK SC, then the usual Song faces), so Chinese
+//     prints with its glyphs and lands in the PDF's text layer;
+//   - the signature (the last paragraph) kept whole on one page, with the paragraph before
+//     it, and with room above it for a round seal of 42 mm, stamped over the agency's name
+//     and the date;
+//   - lines break by the Chinese rules (line-break: strict, GB/T 15834 / kinsoku: no
+//     。，、 at a line start, no （「 at a line end), never inside a case number, date,
+//     phone, ID or amount (the nobr spans, from NoBreakSegments), and anything too long
+//     for a line (a long enterprise name, address, material, reference) wraps instead of
+//     running past the page: overflow-wrap: anywhere breaks only a run with no other break.
+var letterPage = htmltemplate.Must(htmltemplate.New("page").Funcs(htmltemplate.FuncMap{"nobr": NoBreakSegments}).Parse(`<!DOCTYPE html>
 <html lang="{{.HTMLLang}}">
 <head>
 <meta charset="utf-8">
 <title>{{.Title}}</title>
 <style>
-@page { size: A4; margin: 25mm 22mm 22mm 22mm; }
+@page {
+  size: A4;
+  margin: 25mm 22mm 22mm 22mm;
+  @bottom-center { content: counter(page) " / " counter(pages); font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", serif; font-size: 9pt; color: #333; }
+}
 html, body { margin: 0; padding: 0; }
-body { font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", serif; font-size: 12pt; line-height: 1.9; color: #000; background: #fff; }
+body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", "Source Han Serif SC", "Songti SC", "SimSun", serif; font-size: 12pt; line-height: 1.9; color: #000; background: #fff; }
+body:lang(en) { font-family: "Noto Serif", "Liberation Serif", "Times New Roman", "Noto Serif CJK SC", "Noto Sans CJK SC", serif; }
 .page { box-sizing: border-box; }
 @media screen {
   body { background: #e8e8e8; }
   .page { width: 210mm; min-height: 297mm; margin: 10mm auto; padding: 25mm 22mm 22mm; background: #fff; box-shadow: 0 0 3mm rgba(0,0,0,.25); }
 }
+header, h1, p { line-break: strict; word-break: normal; overflow-wrap: anywhere; }
 header { text-align: center; border-bottom: 1.5pt solid #a00; padding-bottom: 2mm; margin-bottom: 8mm; }
 header .agency { font-size: 18pt; font-weight: bold; letter-spacing: .12em; color: #a00; }
 header .contact { font-size: 9.5pt; color: #333; }
-h1 { font-size: 16pt; text-align: center; letter-spacing: .08em; margin: 0 0 6mm; }
+h1 { font-size: 16pt; text-align: center; letter-spacing: .08em; margin: 0 0 6mm; break-after: avoid; page-break-after: avoid; }
 p { margin: 0 0 3mm; white-space: pre-wrap; orphans: 3; widows: 3; }
-p.sign { text-align: right; margin-top: 10mm; page-break-inside: avoid; break-inside: avoid; }
+p.sign { text-align: right; margin-top: 6mm; padding-top: 22mm; padding-right: 4mm; page-break-inside: avoid; break-inside: avoid; break-before: avoid; page-break-before: avoid; }
+p.code { font-size: 9pt; color: #333; margin-top: 8mm; }
+.nobr { white-space: nowrap; }
 </style>
 </head>
 <body>
@@ -902,20 +923,21 @@ p.sign { text-align: right; margin-top: 10mm; page-break-inside: avoid; break-in
 <header>
 <div class="agency">{{.Agency}}</div>
 {{- if or .Address .Phone}}
-<div class="contact">{{if .Address}}{{.AddressLabel}}{{.Address}}{{end}}{{if and .Address .Phone}}　{{end}}{{if .Phone}}{{.PhoneLabel}}{{.Phone}}{{end}}</div>
+<div class="contact">{{if .Address}}{{.AddressLabel}}{{template "nobr" .Address}}{{end}}{{if and .Address .Phone}}　{{end}}{{if .Phone}}{{.PhoneLabel}}{{template "nobr" .Phone}}{{end}}</div>
 {{- end}}
 </header>
 {{- end}}
 <h1>{{.Title}}</h1>
 {{- range .Paras}}
-<p{{if .Sign}} class="sign"{{end}}>{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{$l}}{{end}}</p>
+<p{{if .Sign}} class="sign"{{end}}>{{range $i, $l := .Lines}}{{if $i}}<br>{{end}}{{template "nobr" $l}}{{end}}</p>
 {{- end}}
 {{- if .Code}}
-<p class="code" style="font-size: 9pt; color: #333; margin-top: 8mm;">{{.Code}}</p>
+<p class="code">{{template "nobr" .Code}}</p>
 {{- end}}
 </div>
 </body>
 </html>
+{{- define "nobr"}}{{range nobr .}}{{if .NoBreak}}<span class="nobr">{{.Text}}</span>{{else}}{{.Text}}{{end}}{{end}}{{end}}
 `))
 
 type htmlPara struct {

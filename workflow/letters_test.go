@@ -408,9 +408,11 @@ func TestLetterHTML(t *testing.T) {
 	}
 	h := LetterHTML(l, s)
 	for _, want := range []string{
-		"@page { size: A4;", `font-family: "Songti SC", "SimSun", "Noto Serif CJK SC", serif;`, `<html lang="zh-CN">`,
+		"size: A4;", `@bottom-center { content: counter(page) " / " counter(pages);`,
+		`body { font-family: "Noto Serif CJK SC", "Noto Sans CJK SC", `, "line-break: strict;", `<html lang="zh-CN">`,
 		"&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt;&amp;Co", "信安&lt;b&gt;服务&lt;/b&gt;", `<p class="sign">`,
-		"地址：北京市西城区金融大街12号5层", "电话：010-66881234", "<h1>征信修复申请材料收件回执</h1>",
+		"地址：北京市西城区金融大街12号5层", `电话：<span class="nobr">010-66881234</span>`, "<h1>征信修复申请材料收件回执</h1>",
+		`<span class="nobr">2026年3月2日</span>`, `<span class="nobr">XF-2026-000017</span>`,
 	} {
 		if !strings.Contains(h, want) {
 			t.Errorf("HTML lacks %q", want)
