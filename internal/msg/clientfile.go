@@ -1,0 +1,32 @@
+package msg
+
+// clientFileText: the enterprise's whole file (客户备案: its fields, edits and history),
+// what intake records besides the application (originals seen, duplicates, 首问负责), and
+// the follow-up call (回访: satisfaction, thanks) with its queue and results rows.
+var clientFileText = map[string]Text{
+	// labels of the enumerations (workflow.Label)
+	"action.follow_up":                 {ZH: "回访登记", EN: "Follow-up call"},
+	"satisfaction.satisfied":           {ZH: "满意", EN: "Satisfied"},
+	"satisfaction.basically_satisfied": {ZH: "基本满意", EN: "Basically satisfied"},
+	"satisfaction.dissatisfied":        {ZH: "不满意", EN: "Dissatisfied"},
+	"thanks.letter":                    {ZH: "感谢信", EN: "Thank-you letter"},
+	"thanks.banner":                    {ZH: "锦旗", EN: "Banner"},
+
+	// the engine's refusals
+	"refuse.follow_up_stage":               {ZH: "回访在案件办结后登记（当前：%s）", EN: "A follow-up call is recorded after the case is closed (now: %s)"},
+	"refuse.follow_up_empty":               {ZH: "回访内容为空", EN: "The follow-up is empty"},
+	"refuse.follow_up_satisfaction":        {ZH: "未知的满意度 %s", EN: "Unknown satisfaction %s"},
+	"refuse.follow_up_thanks":              {ZH: "未知的感谢类型 %s", EN: "Unknown kind of thanks %s"},
+	"refuse.follow_up_twice":               {ZH: "满意度已于 %s 回访登记，不能再改；之后收到的感谢信或锦旗可另行登记", EN: "Satisfaction was recorded at the follow-up call on %s and cannot be changed; thanks received since can still be recorded"},
+	"refuse.follow_up_satisfaction_needed": {ZH: "请选择企业的满意度（满意 / 基本满意 / 不满意）", EN: "Choose the enterprise's satisfaction (satisfied / basically satisfied / dissatisfied)"},
+	"refuse.follow_up_nothing":             {ZH: "满意度已登记；请勾选收到的感谢信或锦旗", EN: "Satisfaction is already recorded; tick the thank-you letter or banner received"},
+	"refuse.duplicate_reason":              {ZH: "该企业就同一记录已有在办案件 %s，继续受理须写明理由", EN: "The enterprise already has an open case on the same record (%s); say why this one is taken in"},
+
+	// the results table (dashboard and `repairdesk report`)
+	"res.satisfaction":       {ZH: "回访满意率", EN: "Satisfaction at follow-up"},
+	"res.thanks":             {ZH: "收到感谢信/锦旗", EN: "Thank-you letters and banners"},
+	"res.unit_times":         {ZH: "次", EN: "received"},
+	"res.basis_satisfaction": {ZH: "回访 %d 次：满意 %d、基本满意 %d、不满意 %d", EN: "%d follow-up calls: %d satisfied, %d basically satisfied, %d dissatisfied", EnOne: "%d follow-up call: %d satisfied, %d basically satisfied, %d dissatisfied"},
+	"res.na_satisfaction":    {ZH: "本期没有回访记录", EN: "no follow-up call was recorded in the period"},
+	"res.def_satisfaction":   {ZH: "回访满意率 = 本期回访中答复“满意”或“基本满意”的次数 ÷ 本期回访次数（回访在办结后进行）；感谢信/锦旗按收到日期计入当期。", EN: "Satisfaction at follow-up = follow-up calls in the period answered satisfied or basically satisfied ÷ follow-up calls in the period (calls follow closing); thank-you letters and banners count in the period they arrived."},
+}
