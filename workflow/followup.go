@@ -69,21 +69,18 @@ func (c *Case) SharesRecord(recs []Record) bool {
 	return false
 }
 
-// FollowUpDue is the day the follow-up call falls due: days working days after the case
-// closed. Zero when the case is not closed (or its follow-up is recorded).
-func FollowUpDue(c *Case, days int, cal *Calendar) time.Time {
+// FollowUpDue is when the follow-up call falls due: the SLA's follow-up limit after the
+// case closed (end of that day). Zero when the case is not closed or was called already.
+func FollowUpDue(c *Case, sla SLA, cal *Calendar) time.Time {
 	if c.Stage != StageClosed || c.ClosedAt.IsZero() || c.FollowUp != nil && c.FollowUp.Satisfaction != "" {
 		return time.Time{}
 	}
-	return FollowUpDueFrom(c.ClosedAt, days, cal)
+	return FollowUpDueFrom(c.ClosedAt, sla, cal)
 }
 
-// FollowUpDueFrom is closed plus days working days (the calendar's working days).
-func FollowUpDueFrom(closed time.Time, days int, cal *Calendar) time.Time {
-	if cal == nil {
-		return closed.AddDate(0, 0, days)
-	}
-	due, _ := cal.AddWorkdays(closed, days)
+// FollowUpDueFrom is closed plus the SLA's follow-up limit.
+func FollowUpDueFrom(closed time.Time, sla SLA, cal *Calendar) time.Time {
+	due, _ := sla.FollowUpLimit().Add(cal, closed)
 	return due
 }
 

@@ -111,12 +111,22 @@ func TestResultsSatisfactionByHand(t *testing.T) {
 func TestFollowUpDueInWorkingDays(t *testing.T) {
 	cases, _ := fuFixture(t)
 	c5 := cases[4] // closed Friday 2026-03-20, not yet called
-	due := FollowUpDue(&c5, 5, DefaultCalendar())
+	due := FollowUpDue(&c5, DefaultSLA(), DefaultCalendar())
 	// Five working days after Friday 20 March: 23, 24, 25, 26, 27 March (no holiday) → Friday 27th.
 	if Day(due) != "2026-03-27" {
 		t.Errorf("follow-up due %s, want 2026-03-27", Day(due))
 	}
-	if c1 := cases[0]; !FollowUpDue(&c1, 5, DefaultCalendar()).IsZero() {
+	if c1 := cases[0]; !FollowUpDue(&c1, DefaultSLA(), DefaultCalendar()).IsZero() {
 		t.Errorf("a case already called has no follow-up due")
+	}
+	// The office's setting: 3 working days → Wednesday 25 March; 10 natural days → 30 March.
+	sla := DefaultSLA()
+	sla.FollowUp = Limit{Days: 3}
+	if d := Day(FollowUpDue(&c5, sla, DefaultCalendar())); d != "2026-03-25" {
+		t.Errorf("3 working days: %s, want 2026-03-25", d)
+	}
+	sla.FollowUp = Limit{Days: 10, Natural: true}
+	if d := Day(FollowUpDue(&c5, sla, DefaultCalendar())); d != "2026-03-30" {
+		t.Errorf("10 natural days: %s, want 2026-03-30", d)
 	}
 }

@@ -22,6 +22,10 @@ var clientFileText = map[string]Text{
 	"refuse.follow_up_nothing":             {ZH: "满意度已登记；请勾选收到的感谢信或锦旗", EN: "Satisfaction is already recorded; tick the thank-you letter or banner received"},
 	"refuse.duplicate_reason":              {ZH: "该企业就同一记录已有在办案件 %s，继续受理须写明理由", EN: "The enterprise already has an open case on the same record (%s); say why this one is taken in"},
 
+	// `repairdesk sla`
+	"cli.sla_follow_up":      {ZH: "%-18s 回访 %3d %s，自办结起（sla set follow_up 天数）", EN: "%-18s follow-up call %3d %s after closing (sla set follow_up DAYS)"},
+	"cli.sla_follow_up_type": {ZH: "回访期限不分记录类型，请去掉 --type", EN: "The follow-up limit is the same for every record type; leave out --type"},
+
 	// the results table (dashboard and `repairdesk report`)
 	"res.satisfaction":       {ZH: "回访满意率", EN: "Satisfaction at follow-up"},
 	"res.thanks":             {ZH: "收到感谢信/锦旗", EN: "Thank-you letters and banners"},
