@@ -22,6 +22,22 @@ var clientFileText = map[string]Text{
 	"refuse.follow_up_nothing":             {ZH: "满意度已登记；请勾选收到的感谢信或锦旗", EN: "Satisfaction is already recorded; tick the thank-you letter or banner received"},
 	"refuse.duplicate_reason":              {ZH: "该企业就同一记录已有在办案件 %s，继续受理须写明理由", EN: "The enterprise already has an open case on the same record (%s); say why this one is taken in"},
 
+	// the client file: its fields (form, history, errors)
+	"filing.field_name":               {ZH: "企业名称", EN: "Name"},
+	"filing.field_legal_rep":          {ZH: "法定代表人", EN: "Legal representative"},
+	"filing.field_address":            {ZH: "法定地址", EN: "Legal address"},
+	"filing.field_registered_capital": {ZH: "注册资本", EN: "Registered capital"},
+	"filing.field_business_address":   {ZH: "经营地址", EN: "Business address"},
+	"filing.field_mobile":             {ZH: "联系手机", EN: "Contact mobile"},
+	"filing.field_email":              {ZH: "电子邮箱", EN: "E-mail"},
+	"filing.field_legal_rep_id":       {ZH: "法定代表人身份证号", EN: "Legal representative's ID number"},
+	"filing.field_licences":           {ZH: "在档证照", EN: "Licences on file"},
+	"filing.field_credit_notes":       {ZH: "信用状况备注", EN: "Credit standing notes"},
+	"filing.conflict":                 {ZH: "客户备案已被 %s 于 %s 修改，请重新打开后再编辑", EN: "The client filing was changed by %s at %s; open it again and redo the edit"},
+
+	// field errors of the client file
+	"field.email_format": {ZH: "电子邮箱格式不对（例：name@example.com）", EN: "Not an e-mail address (e.g. name@example.com)"},
+
 	// `repairdesk sla`
 	"cli.sla_follow_up":      {ZH: "%-18s 回访 %3d %s，自办结起（sla set follow_up 天数）", EN: "%-18s follow-up call %3d %s after closing (sla set follow_up DAYS)"},
 	"cli.sla_follow_up_type": {ZH: "回访期限不分记录类型，请去掉 --type", EN: "The follow-up limit is the same for every record type; leave out --type"},
