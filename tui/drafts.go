@@ -171,7 +171,9 @@ func (s *draftOffer) Bindings() []Binding {
 func (s *draftOffer) question() string {
 	d := s.drafts[0]
 	what := s.c.T("intake.title")
-	if d.Form != "intake" {
+	if d.Form == filingForm {
+		what = s.c.T("ent.title")
+	} else if d.Form != "intake" {
 		what = workflow.ActionKind(d.Form).Label(s.c.Lang)
 		if sm, ok := s.c.Store.Snapshot().Get(d.CaseID); ok {
 			what += " " + sm.No
@@ -213,8 +215,30 @@ func (m *Model) resume(d store.Draft) tea.Cmd {
 	}
 	m.stack = nil
 	cmd := m.handle(openCaseMsg{id: cs.ID})
+	if d.Form == filingForm { // the client filing, over its enterprise's view over the case
+		return tea.Batch(cmd, m.resumeFiling(cs, d))
+	}
 	s := newActionScreen(m.c, cs, workflow.ActionKind(d.Form))
 	s.f.restore(d)
 	m.push(s)
 	return cmd
+}
+
+// resumeFiling opens the client filing of cs's enterprise and its edit form, filled in
+// from the draft, once the filing is read.
+func (m *Model) resumeFiling(cs workflow.Case, d store.Draft) tea.Cmd {
+	v := newEnterpriseView(m.c, cs.Enterprise.CreditCode)
+	v.from = cs.ID
+	m.push(v)
+	load := v.load()
+	return func() tea.Msg {
+		r := load().(filingLoadedMsg)
+		return filingResumeMsg{r: r, d: d}
+	}
+}
+
+// filingResumeMsg: the filing of a resumed draft is read; its form goes on top.
+type filingResumeMsg struct {
+	r filingLoadedMsg
+	d store.Draft
 }

@@ -35,6 +35,41 @@ var clientFileText = map[string]Text{
 	"filing.field_credit_notes":       {ZH: "信用状况备注", EN: "Credit standing notes"},
 	"filing.conflict":                 {ZH: "客户备案已被 %s 于 %s 修改，请重新打开后再编辑", EN: "The client filing was changed by %s at %s; open it again and redo the edit"},
 
+	"filing.history":          {ZH: "修改记录（%d 次）", EN: "Changes (%d)", EnOne: "Changes (%d)"},
+	"filing.changed":          {ZH: "%s：%s → %s", EN: "%s: %s → %s"},
+	"filing.changed_personal": {ZH: "%s已修改（个人信息不留存旧值）", EN: "%s changed (personal: values not kept)"},
+	"filing.by_intake":        {ZH: "%s（受理 %s）", EN: "%s (intake %s)"},
+	"filing.sep":              {ZH: "；", EN: "; "},
+	"filing.keep":             {ZH: "当前 %s，留空不变", EN: "now %s; leave empty to keep"},
+	"filing.edit_title":       {ZH: "编辑客户备案 %s", EN: "Edit client filing: %s"},
+	"filing.saved":            {ZH: "客户备案已保存", EN: "Client filing saved"},
+	"key.edit_filing":         {ZH: "编辑备案", EN: "edit filing"},
+	"key.queuetabs":           {ZH: "切换队列", EN: "go to queue"},
+
+	// the follow-up form and queue
+	"f.satisfaction": {ZH: "满意度", EN: "Satisfaction"},
+	"f.fu_comment":   {ZH: "企业意见", EN: "The enterprise's comments"},
+	"f.thanks":       {ZH: "收到感谢信/锦旗", EN: "Thanks received"},
+	"fu.called":      {ZH: "已于 %[2]s 回访（%[1]s）；此处只登记之后收到的感谢信或锦旗", EN: "Called on %[2]s (%[1]s); only thanks received since can be recorded here"},
+
+	// the intake form
+	"f.seen":           {ZH: "已查验原件", EN: "Originals seen"},
+	"f.dup_reason":     {ZH: "继续受理理由", EN: "Why take it in anyway"},
+	"intake.duplicate": {ZH: "⚠ 该企业就同一记录（来源、类型、机构、日期相同）已有在办案件 %s；继续受理须写明理由", EN: "⚠ the enterprise already has an open case on the same record (source, type, institution, date): %s; say why to go on"},
+
+	// the case summary
+	"case.duplicate":         {ZH: "⚠ 受理时该企业就同一记录已有在办案件 %s", EN: "⚠ at intake the enterprise already had an open case on the same record: %s"},
+	"case.duplicate_reason":  {ZH: "继续受理理由：%s", EN: "Taken in because: %s"},
+	"case.seen":              {ZH: "原件查验", EN: "Originals seen"},
+	"case.seen_none":         {ZH: "受理时未登记查验原件", EN: "not recorded at intake"},
+	"case.seen_partly":       {ZH: "（未全部查验）", EN: "(not all seen)"},
+	"case.first_responsible": {ZH: "首问负责人", EN: "First responsible"},
+	"case.follow_up":         {ZH: "回访", EN: "Follow-up call"},
+	"case.follow_up_due":     {ZH: "待回访，应于 %s 前完成", EN: "Follow-up call due by %s"},
+	"case.follow_up_overdue": {ZH: "（已逾期）", EN: "(overdue)"},
+	"f.seen_id":              {ZH: "经办人身份证原件", EN: "agent's original ID"},
+	"f.seen_auth":            {ZH: "授权委托书原件", EN: "original authorisation letter"},
+
 	// field errors of the client file
 	"field.email_format": {ZH: "电子邮箱格式不对（例：name@example.com）", EN: "Not an e-mail address (e.g. name@example.com)"},
 
