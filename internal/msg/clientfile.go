@@ -47,6 +47,7 @@ var clientFileText = map[string]Text{
 	"key.queuetabs":           {ZH: "切换队列", EN: "go to queue"},
 
 	// the follow-up form and queue
+	"tab.followup":   {ZH: "待回访", EN: "Follow-up"},
 	"f.satisfaction": {ZH: "满意度", EN: "Satisfaction"},
 	"f.fu_comment":   {ZH: "企业意见", EN: "The enterprise's comments"},
 	"f.thanks":       {ZH: "收到感谢信/锦旗", EN: "Thanks received"},
