@@ -74,6 +74,12 @@ var clientFileText = map[string]Text{
 	// field errors of the client file
 	"field.email_format": {ZH: "电子邮箱格式不对（例：name@example.com）", EN: "Not an e-mail address (e.g. name@example.com)"},
 
+	// `repairdesk export` (cases table, last columns)
+	"export.col_first_responsible": {ZH: "首问负责人", EN: "First responsible"},
+	"export.col_satisfaction":      {ZH: "回访满意度", EN: "Satisfaction at follow-up"},
+	"export.col_follow_up":         {ZH: "回访时间", EN: "Follow-up call"},
+	"export.col_thanks":            {ZH: "感谢信/锦旗（件）", EN: "Thank-you letters and banners"},
+
 	// `repairdesk sla`
 	"cli.sla_follow_up":      {ZH: "%-18s 回访 %3d %s，自办结起（sla set follow_up 天数）", EN: "%-18s follow-up call %3d %s after closing (sla set follow_up DAYS)"},
 	"cli.sla_follow_up_type": {ZH: "回访期限不分记录类型，请去掉 --type", EN: "The follow-up limit is the same for every record type; leave out --type"},
