@@ -62,7 +62,7 @@ func encodeSummary(b []byte, sm *Summary) []byte {
 	}
 	b = appendTime(b, sm.NoticeDue)
 	b = appendStrs(b, sm.Blocked)
-	b = appendStr(b, sm.IDH) // added after the first binary layout: optional on read
+	b = appendStr(b, sm.IDH)            // added after the first binary layout: optional on read
 	return appendTime(b, sm.FollowedUp) // added with the follow-up call: optional on read
 }
 

@@ -762,6 +762,24 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		}
 	case ch.Field == "credit_code_override":
 		return v.c.T("case.cc_override", v.c.staffName(ch.New))
+	case ch.Field == "satisfaction":
+		return v.c.T("f.satisfaction") + ": " + labelOf("satisfaction", ch.New, lang)
+	case ch.Field == "thanks":
+		var kinds []string
+		for _, k := range strings.Split(ch.New, ",") {
+			kinds = append(kinds, labelOf("thanks", k, lang))
+		}
+		return v.c.T("f.thanks") + ": + " + strings.Join(kinds, v.c.T("filing.sep"))
+	case ch.Field == "duplicate":
+		return v.c.T("case.duplicate", safe(ch.New))
+	case ch.Field == "duplicate_reason":
+		return v.c.T("case.duplicate_reason", shown(ch.New))
+	case ch.Field == "seen":
+		var what []string
+		for _, k := range strings.Split(ch.New, ",") {
+			what = append(what, v.c.T(map[string]string{"agent_id": "f.seen_id", "auth_letter": "f.seen_auth"}[k]))
+		}
+		return v.c.T("case.seen") + ": " + strings.Join(what, v.c.T("filing.sep"))
 	}
 	return shown(ch.Field + ": " + ch.Old + " → " + ch.New)
 }

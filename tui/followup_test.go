@@ -76,6 +76,9 @@ func TestFollowUpQueueAndRecording(t *testing.T) {
 	}
 	press(m, "1")
 	mustShow(t, m, "满意度", "基本满意 · 王芳 2026-03-04", "锦旗 2026-03-04")
+	press(m, "4")
+	mustShow(t, m, "回访登记", "满意度: 基本满意", "收到感谢信/锦旗: + 锦旗")
+	press(m, "1")
 	deliver(m)
 	press(m, "esc")
 	mustShow(t, m, "待回访 0")

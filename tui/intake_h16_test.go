@@ -52,6 +52,8 @@ func TestIntakeWarnsOfDuplicateAndNeedsReason(t *testing.T) {
 	if err != nil || evs[0].Action.Intake.Duplicate == nil || evs[0].Action.Intake.Duplicate.Reason == "" {
 		t.Fatalf("the reason is not in the case history: %v", err)
 	}
+	press(m, "4")
+	mustShow(t, m, "受理登记", "继续受理理由：前案经办人已离职，企业另行委托")
 }
 
 // fillIntakeRecord fills the intake with the test enterprise and a loan record of the

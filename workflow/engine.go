@@ -577,11 +577,11 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		n.ClosedAt = a.At
 		move(StageWithdrawn)
 	case ActFollowUp:
-		ch, ref := followUp(&n, a)
+		chs, ref := followUp(&n, a)
 		if ref != nil {
 			return c, Event{}, ref
 		}
-		set(ch.Field, ch.Old, ch.New)
+		changes = append(changes, chs...)
 	case ActReassign:
 		if a.Assignee == "" {
 			return c, Event{}, refuse("assignee", "refuse.assignee_2")
@@ -668,6 +668,19 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 		c.ReceivedAt = a.At
 	}
 	ev := Event{CaseID: c.ID, Seq: 1, Kind: ActCreate, Actor: a.Actor, At: a.At, To: c.Stage, Comment: a.Comment, Action: a}
+	if s := c.Seen; s != nil { // for the history: the originals seen, and a duplicate's reason
+		var what []string
+		if s.AgentID {
+			what = append(what, "agent_id")
+		}
+		if s.AuthLetter {
+			what = append(what, "auth_letter")
+		}
+		ev.Changes = append(ev.Changes, Change{Field: "seen", New: strings.Join(what, ",")})
+	}
+	if d := c.Duplicate; d != nil {
+		ev.Changes = append(ev.Changes, Change{Field: "duplicate", New: strings.Join(d.Of, "、")}, Change{Field: "duplicate_reason", New: d.Reason})
+	}
 	return c, ev, nil
 }
 

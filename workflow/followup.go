@@ -90,20 +90,20 @@ func FollowUpDueFrom(closed time.Time, sla SLA, cal *Calendar) time.Time {
 const DefaultFollowUpDays = 5
 
 // followUp applies a follow_up action to n.
-func followUp(n *Case, a Action) (Change, *Refusal) {
+func followUp(n *Case, a Action) ([]Change, *Refusal) {
 	f := a.FollowUp
 	if f == nil {
-		return Change{}, refuse("follow_up", "refuse.follow_up_empty")
+		return nil, refuse("follow_up", "refuse.follow_up_empty")
 	}
 	sat := strings.TrimSpace(f.Satisfaction)
 	if sat != "" && !slices.Contains(Keys("satisfaction"), sat) {
-		return Change{}, refuse("follow_up", "refuse.follow_up_satisfaction", sat)
+		return nil, refuse("follow_up", "refuse.follow_up_satisfaction", sat)
 	}
 	thanks := make([]Thanks, 0, len(f.Thanks))
 	kinds := make([]string, 0, len(f.Thanks))
 	for _, t := range f.Thanks {
 		if !slices.Contains(Keys("thanks"), t.Kind) {
-			return Change{}, refuse("follow_up", "refuse.follow_up_thanks", t.Kind)
+			return nil, refuse("follow_up", "refuse.follow_up_thanks", t.Kind)
 		}
 		thanks = append(thanks, Thanks{Kind: t.Kind, At: a.At})
 		kinds = append(kinds, t.Kind)
@@ -111,21 +111,25 @@ func followUp(n *Case, a Action) (Change, *Refusal) {
 	had := n.FollowUp != nil && n.FollowUp.Satisfaction != ""
 	switch {
 	case had && sat != "":
-		return Change{}, refuse("follow_up", "refuse.follow_up_twice", Day(n.FollowUp.At))
+		return nil, refuse("follow_up", "refuse.follow_up_twice", Day(n.FollowUp.At))
 	case !had && sat == "":
-		return Change{}, refuse("follow_up", "refuse.follow_up_satisfaction_needed")
+		return nil, refuse("follow_up", "refuse.follow_up_satisfaction_needed")
 	case had && len(f.Thanks) == 0:
-		return Change{}, refuse("follow_up", "refuse.follow_up_nothing")
+		return nil, refuse("follow_up", "refuse.follow_up_nothing")
 	}
-	comment := strings.TrimSpace(f.Comment)
+	var changes []Change
 	if !had {
-		n.FollowUp = &FollowUp{Satisfaction: sat, Comment: comment, Thanks: thanks, By: a.Actor, At: a.At}
-		return Change{Field: "satisfaction", New: sat}, nil
+		n.FollowUp = &FollowUp{Satisfaction: sat, Comment: strings.TrimSpace(f.Comment), Thanks: thanks, By: a.Actor, At: a.At}
+		changes = append(changes, Change{Field: "satisfaction", New: sat})
+	} else {
+		fu := *n.FollowUp
+		fu.Thanks = append(slices.Clone(fu.Thanks), thanks...)
+		n.FollowUp = &fu
 	}
-	fu := *n.FollowUp
-	fu.Thanks = append(slices.Clone(fu.Thanks), thanks...)
-	n.FollowUp = &fu
-	return Change{Field: "thanks", New: strings.Join(kinds, ",")}, nil
+	if len(kinds) > 0 {
+		changes = append(changes, Change{Field: "thanks", New: strings.Join(kinds, ",")})
+	}
+	return changes, nil
 }
 
 // ThanksCount is how many thank-you letters and banners the case's follow-ups recorded.
