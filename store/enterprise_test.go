@@ -5,6 +5,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"repairdesk/store"
 	"repairdesk/workflow"
@@ -117,5 +118,28 @@ func TestFilingEditHistorySealed(t *testing.T) {
 	}
 	if f.Details.Mobile != "13987654321" || len(f.Cases) != 2 {
 		t.Errorf("the intake lost the details or the case list: %+v", f)
+	}
+}
+
+// The dashboard and report read the follow-up calls through StatsData: the satisfaction
+// and the thanks must survive its lean copy of each case (found walking the demo: the
+// dashboard said — after a call was recorded). The enterprise's comment is left out.
+func TestStatsDataCarriesFollowUp(t *testing.T) {
+	s, _, _ := newStore(t)
+	c := create(t, s, entA)
+	advance(t, s, c.ID, workflow.StageClosed)
+	do(t, s, c.ID, li, workflow.Action{Kind: workflow.ActFollowUp, FollowUp: &workflow.FollowUp{
+		Satisfaction: "dissatisfied", Comment: "经办人电话 13812345678 多次未接通", Thanks: []workflow.Thanks{{Kind: "letter"}}}})
+	cases, events, err := s.StatsData()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, _ := workflow.ParsePeriod("2026-03", t0)
+	r := workflow.ComputeResults(cases, events, p, workflow.DefaultSLA(), workflow.DefaultCalendar(), t0.Add(24*time.Hour))
+	if r.FollowUps != 1 || r.Dissatisfied != 1 || r.ThanksReceived != 1 {
+		t.Fatalf("results from StatsData: calls %d, dissatisfied %d, thanks %d; want 1, 1, 1", r.FollowUps, r.Dissatisfied, r.ThanksReceived)
+	}
+	if f := cases[0].FollowUp; f.Comment != "" {
+		t.Errorf("the lean case keeps the comment %q", f.Comment)
 	}
 }

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"slices"
-	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -177,15 +176,19 @@ func (v *enterpriseView) View(w, h int) string {
 			if len(lines) >= h {
 				break
 			}
-			lines = append(lines, cut(v.historyLine(ch), w))
+			head, parts := v.historyLines(ch)
+			lines = append(lines, cut(head, w))
+			for _, p := range parts {
+				lines = append(lines, "    "+cut(p, w-4))
+			}
 		}
 	}
 	return clampLines(lines, w, h)
 }
 
-// historyLine: when, who (and by which intake), and each field with old → new; personal
-// fields by name only.
-func (v *enterpriseView) historyLine(ch store.FilingChange) string {
+// historyLines: when and who (and by which intake), then each field with old → new;
+// personal fields by name only.
+func (v *enterpriseView) historyLines(ch store.FilingChange) (string, []string) {
 	var parts []string
 	for _, f := range ch.Fields {
 		name := v.c.T("filing.field_" + f.Field)
@@ -199,7 +202,7 @@ func (v *enterpriseView) historyLine(ch store.FilingChange) string {
 	if ch.CaseNo != "" {
 		who = v.c.T("filing.by_intake", who, safe(ch.CaseNo))
 	}
-	return ch.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04") + "  " + who + "  " + strings.Join(parts, v.c.T("filing.sep"))
+	return ch.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04") + "  " + who, parts
 }
 
 func orDash(s string) string {
