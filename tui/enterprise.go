@@ -135,7 +135,11 @@ func (v *enterpriseView) View(w, h int) string {
 	if v.loading {
 		return clampLines([]string{st.Title.Render(v.c.T("ent.title")), "", st.Muted.Render(v.c.T("case.loading"))}, w, h)
 	}
-	const lw = 20
+	lw := width(v.c.T("case.credit_code"))
+	for _, k := range filingFields {
+		lw = max(lw, width(v.c.T("filing.field_"+k)))
+	}
+	lw = min(lw+2, max(w/2, 12))
 	lines := []string{
 		st.Title.Render(v.c.T("ent.title")) + "  " + shown(e.Name),
 		st.Label.Render(fit(v.c.T("case.credit_code"), lw)) + safe(e.CreditCode),
