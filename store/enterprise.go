@@ -43,12 +43,16 @@ type FilingEdit struct {
 	Details                 workflow.FilingDetails
 }
 
-// filingPersonal: the sealed details, by the field name bound into their sealing.
-var filingPersonal = []struct {
+// personalDetail is a sealed detail of the filing: the field name bound into its sealing,
+// where it is, and how it is masked.
+type personalDetail struct {
 	name string
 	of   func(*workflow.FilingDetails) *string
 	mask func(string) string
-}{
+}
+
+// filingPersonal: the sealed details.
+var filingPersonal = []personalDetail{
 	{"mobile", func(d *workflow.FilingDetails) *string { return &d.Mobile }, workflow.MaskPhone},
 	{"email", func(d *workflow.FilingDetails) *string { return &d.Email }, workflow.MaskEmail},
 	{"legal_rep_id", func(d *workflow.FilingDetails) *string { return &d.LegalRepID }, workflow.MaskID},
@@ -56,13 +60,7 @@ var filingPersonal = []struct {
 
 // FilingPersonal says whether field (a FilingChange field name) is personal data.
 func FilingPersonal(field string) bool {
-	return slices.ContainsFunc(filingPersonal, func(p struct {
-		name string
-		of   func(*workflow.FilingDetails) *string
-		mask func(string) string
-	}) bool {
-		return p.name == field
-	})
+	return slices.ContainsFunc(filingPersonal, func(p personalDetail) bool { return p.name == field })
 }
 
 // MaskedDetails is d with its personal fields masked, for drawing.
