@@ -75,6 +75,15 @@ func MaskedDetails(d workflow.FilingDetails) workflow.FilingDetails {
 
 func filingAAD(code, field string) string { return "enterprise:" + code + "|" + field }
 
+// filingTexts are the free-text details: sealed when they hold an ID or phone number (as a
+// case's free text is), plain otherwise.
+var filingTexts = []personalDetail{
+	{"registered_capital", func(d *workflow.FilingDetails) *string { return &d.RegisteredCapital }, nil},
+	{"business_address", func(d *workflow.FilingDetails) *string { return &d.BusinessAddress }, nil},
+	{"licences", func(d *workflow.FilingDetails) *string { return &d.Licences }, nil},
+	{"credit_notes", func(d *workflow.FilingDetails) *string { return &d.CreditNotes }, nil},
+}
+
 // readFiling reads and unseals a stored filing.
 func (s *Store) readFiling(raw []byte, code string) (Filing, error) {
 	var f Filing
@@ -82,7 +91,7 @@ func (s *Store) readFiling(raw []byte, code string) (Filing, error) {
 		return f, err
 	}
 	var first error
-	for _, p := range filingPersonal {
+	for _, p := range append(slices.Clone(filingPersonal), filingTexts...) {
 		v := p.of(&f.Details)
 		out, err := s.keys.open(filingAAD(code, p.name), *v)
 		*v = out
@@ -102,6 +111,15 @@ func (s *Store) putFiling(tx *bolt.Tx, code string, f Filing) error {
 			return err
 		}
 		*v = sealed
+	}
+	for _, p := range filingTexts {
+		if v := p.of(&f.Details); needsSeal(workflow.TextFree, *v) {
+			sealed, err := s.keys.sealRaw(filingAAD(code, p.name), *v)
+			if err != nil {
+				return err
+			}
+			*v = sealed
+		}
 	}
 	v, err := json.Marshal(f)
 	if err != nil {
@@ -258,9 +276,9 @@ func (s *Store) UpdateFiling(actor workflow.Staff, code string, version int, e F
 			{"licences", f.Details.Licences, d.Licences},
 			{"credit_notes", f.Details.CreditNotes, d.CreditNotes},
 		}
-		for _, x := range plain {
+		for _, x := range plain { // numbers in the text are masked in the history
 			if x.old != x.new {
-				ch = append(ch, workflow.Change{Field: x.field, Old: x.old, New: x.new})
+				ch = append(ch, workflow.Change{Field: x.field, Old: workflow.MaskText(x.old), New: workflow.MaskText(x.new)})
 			}
 		}
 		for _, p := range filingPersonal {

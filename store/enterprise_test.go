@@ -76,8 +76,16 @@ func TestFilingEditHistorySealed(t *testing.T) {
 	if f.Details.Mobile != "13987654321" || len(h.Fields) != 1 || h.Fields[0] != (workflow.Change{Field: "credit_notes", Old: "2025年一笔逾期已结清", New: "逾期已结清，银行出具非恶意逾期证明"}) || h.By != "lijun" {
 		t.Fatalf("second edit: %+v / %+v", f.Details, h)
 	}
+	// A number typed into the notes is sealed in the file and masked in the history.
+	edit.Details.CreditNotes = "财务联系人手机 13512345678"
+	if f, err = s.UpdateFiling(li, entA.code, 2, edit); err != nil || f.Details.CreditNotes != "财务联系人手机 13512345678" {
+		t.Fatalf("notes with a number: %v %+v", err, f.Details)
+	}
+	if h := f.History[len(f.History)-1]; h.Fields[0].New != "财务联系人手机 135****5678" {
+		t.Errorf("history keeps the number: %+v", h.Fields[0])
+	}
 	// Nothing changed: nothing written.
-	if f2, err := s.UpdateFiling(li, entA.code, 2, edit); err != nil || f2.Version != 2 {
+	if f2, err := s.UpdateFiling(li, entA.code, 3, edit); err != nil || f2.Version != 3 {
 		t.Errorf("no-op edit: version %d, %v", f2.Version, err)
 	}
 
@@ -90,17 +98,17 @@ func TestFilingEditHistorySealed(t *testing.T) {
 	// Bad input: every problem at once, in the reader's language; nothing saved.
 	bad := edit
 	bad.Details.Mobile, bad.Details.Email, bad.Details.LegalRepID = "12", "not-an-address", "110105194912310021"
-	_, err = s.UpdateFiling(wang, entA.code, 2, bad)
+	_, err = s.UpdateFiling(wang, entA.code, 3, bad)
 	var ie *store.FilingInvalidError
 	if !errors.As(err, &ie) || len(ie.Errs) != 3 || !strings.Contains(ie.Message("zh"), "电子邮箱格式不对") || !strings.Contains(ie.Message("en"), "e-mail") {
 		t.Errorf("invalid edit: %v", err)
 	}
 	// Auditors read only.
 	aud := workflow.Staff{Name: "audit", Role: workflow.RoleAuditor, Active: true}
-	if _, err := s.UpdateFiling(aud, entA.code, 2, edit); err == nil {
+	if _, err := s.UpdateFiling(aud, entA.code, 3, edit); err == nil {
 		t.Errorf("an auditor edited the filing")
 	}
-	if f, _ := s.Filing(entA.code); f.Version != 2 {
+	if f, _ := s.Filing(entA.code); f.Version != 3 {
 		t.Errorf("refused edits changed the filing: version %d", f.Version)
 	}
 
@@ -118,6 +126,10 @@ func TestFilingEditHistorySealed(t *testing.T) {
 	}
 	if f.Details.Mobile != "13987654321" || len(f.Cases) != 2 {
 		t.Errorf("the intake lost the details or the case list: %+v", f)
+	}
+	s.Close()
+	if raw, _ := os.ReadFile(path); strings.Contains(string(raw), "13512345678") {
+		t.Errorf("the number typed into the notes is in the file in the clear")
 	}
 }
 
