@@ -27,7 +27,8 @@ import (
 //	uvarint id, string no, varint version, string stage, string enterprise,
 //	string credit code, string agent, string record type, strings sources,
 //	string owner, time updated, string updated by, time received, time stage since,
-//	time closed, uvarint #pauses × (time from, time to), time notice due, strings blocked
+//	time closed, uvarint #pauses × (time from, time to), time notice due, strings blocked,
+//	then, optional on read (added later): string id-number hash, time followed up
 //
 // string = uvarint length + bytes; strings = uvarint count + that many strings;
 // time = 0 for the zero time, else 1, varint unix seconds, uvarint nanoseconds and
@@ -61,7 +62,8 @@ func encodeSummary(b []byte, sm *Summary) []byte {
 	}
 	b = appendTime(b, sm.NoticeDue)
 	b = appendStrs(b, sm.Blocked)
-	return appendStr(b, sm.IDH) // added after the first binary layout: optional on read
+	b = appendStr(b, sm.IDH)            // added after the first binary layout: optional on read
+	return appendTime(b, sm.FollowedUp) // added with the follow-up call: optional on read
 }
 
 func appendStr(b []byte, s string) []byte {
@@ -134,6 +136,10 @@ func (d *sumDecoder) decode(v []byte, sm *Summary) error {
 	sm.IDH = ""
 	if d.i < len(d.s) {
 		sm.IDH = d.str()
+	}
+	sm.FollowedUp = time.Time{}
+	if d.i < len(d.s) {
+		sm.FollowedUp = d.time()
 	}
 	if d.err || d.i != len(d.s) {
 		return errSummary

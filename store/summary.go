@@ -31,6 +31,8 @@ type Summary struct {
 	// IDH is a keyed hash of the agent's ID number (never the number): a search for the
 	// whole number finds the case.
 	IDH string `json:"ih,omitempty"`
+	// FollowedUp is when the follow-up call (回访) was recorded; zero while it is due.
+	FollowedUp time.Time `json:"fu,omitzero"`
 
 	// Due is computed from the current SLA settings, not stored.
 	Due workflow.Due `json:"-"`
@@ -53,6 +55,9 @@ func summarise(c *workflow.Case) Summary {
 		s.NoticeDue = c.Notices[k-1].Deadline
 	}
 	s.Blocked = append(slices.Clone(c.Investigators), c.Proposer)
+	if f := c.FollowUp; f != nil && f.Satisfaction != "" {
+		s.FollowedUp = f.At
+	}
 	return s
 }
 

@@ -199,6 +199,17 @@ func actionForm(c *Common, cs workflow.Case, kind workflow.ActionKind) *form {
 	case workflow.ActNotifyApplicant:
 		f.choice("notify", c.T("f.notify"), optionsOf("notify", lang), true)
 		f.text("date", c.T("f.notify_date"), true, c.dateCheck).input.SetValue(workflow.Day(c.Now()))
+	case workflow.ActFollowUp:
+		// The call records the satisfaction once, with no answer preselected; later, only
+		// thanks received since.
+		called := cs.FollowUp != nil && cs.FollowUp.Satisfaction != ""
+		if !called {
+			f.choice("satisfaction", c.T("f.satisfaction"), optionsOf("satisfaction", lang), false).required = true
+			f.text("note", c.T("f.fu_comment"), false, nil)
+		} else {
+			f.info = c.T("fu.called", workflow.Label("satisfaction", cs.FollowUp.Satisfaction, lang), workflow.Day(cs.FollowUp.At))
+		}
+		f.multi("thanks", c.T("f.thanks"), optionsOf("thanks", lang), called)
 	case workflow.ActReassign:
 		var opts []option
 		for _, s := range c.Store.ListStaff() {
@@ -243,6 +254,14 @@ func actionFromForm(kind workflow.ActionKind, f *form) workflow.Action {
 		a.Outcome = &workflow.Outcome{Result: f.val("outcome"), Note: f.val("note")}
 	case workflow.ActNotifyApplicant:
 		a.Notification = &workflow.Notification{Channel: f.val("notify"), Date: f.val("date")}
+	case workflow.ActFollowUp:
+		fu := &workflow.FollowUp{Satisfaction: f.val("satisfaction"), Comment: f.val("note")}
+		if v := f.val("thanks"); v != "" {
+			for _, k := range strings.Split(v, ",") {
+				fu.Thanks = append(fu.Thanks, workflow.Thanks{Kind: k})
+			}
+		}
+		a.FollowUp = fu
 	case workflow.ActReassign:
 		a.Assignee = f.val("assignee")
 	}

@@ -309,6 +309,7 @@ func (v *caseView) Bindings() []Binding {
 		}),
 		on(k.Filing, func(tea.KeyMsg) tea.Cmd {
 			e := newEnterpriseView(c, v.cs.Enterprise.CreditCode)
+			e.from = v.cs.ID
 			c.send(pushMsg{e})
 			return e.load()
 		}).main().when(loading),
@@ -469,10 +470,17 @@ func (v *caseView) summary(w int) []string {
 	if v.whitewash != "" {
 		out = append(out, "  "+st.Warn.Render(v.c.T("case.whitewash")+" ("+v.whitewash+")"))
 	}
+	if d := cs.Duplicate; d != nil {
+		out = append(out, "  "+st.Warn.Render(cut(v.c.T("case.duplicate", safe(strings.Join(d.Of, "、"))), w-2)))
+		for _, l := range wrap(v.c.T("case.duplicate_reason", shownText(d.Reason)), w-4) {
+			out = append(out, "    "+l)
+		}
+	}
 	out = append(out, "", st.Section.Render(v.c.T("case.agent")))
 	out = append(out, v.kv(v.c.T("case.agent"), shown(cs.Agent.Name), w))
 	out = append(out, v.kv(v.c.T("case.phone"), workflow.MaskPhone(safe(cs.Agent.Phone)), w))
 	out = append(out, v.kv(v.c.T("case.id_number"), v.idNumber()+"  "+st.Faint.Render("v"), w))
+	out = append(out, v.kv(v.c.T("case.seen"), v.seenText(), w))
 	out = append(out, "", st.Section.Render(v.c.T("case.records")))
 	for _, r := range cs.Records {
 		line := fmt.Sprintf("%s · %s · %s · %s", labelOf("source", r.Source, lang), labelOf("record_type", r.Type, lang), shown(r.Institution), r.Date)
@@ -488,6 +496,9 @@ func (v *caseView) summary(w int) []string {
 	out = append(out, "", st.Section.Render(v.c.T("case.stage")))
 	out = append(out, v.kv(v.c.T("case.stage"), cs.Stage.Label(lang), w))
 	out = append(out, v.kv(v.c.T("case.owner"), v.c.staffName(cs.Owner), w))
+	if fr := cs.FirstResponsible(); fr != "" {
+		out = append(out, v.kv(v.c.T("case.first_responsible"), v.c.staffName(fr), w))
+	}
 	out = append(out, v.kv(v.c.T("case.round"), itoa(cs.Round), w))
 	out = append(out, v.kv(v.c.T("case.received"), workflow.Day(cs.ReceivedAt), w))
 	if d := set.SLA.DueOf(cs, set.Calendar()); !d.At.IsZero() {
@@ -558,6 +569,60 @@ func (v *caseView) summary(w int) []string {
 	}
 	if cs.Withdrawal != "" {
 		out = append(out, v.kv(v.c.T("case.withdrawn"), shown(cs.Withdrawal), w))
+	}
+	out = append(out, v.followUpLines(w, set.SLA, set.Calendar(), now)...)
+	return out
+}
+
+// seenText says whether the agent's original ID and the authorisation letter were seen
+// at intake, by whom and when.
+func (v *caseView) seenText() string {
+	s := v.cs.Seen
+	if s == nil {
+		return v.c.Styles.Warn.Render(v.c.T("case.seen_none"))
+	}
+	var what []string
+	if s.AgentID {
+		what = append(what, v.c.T("f.seen_id"))
+	}
+	if s.AuthLetter {
+		what = append(what, v.c.T("f.seen_auth"))
+	}
+	text := strings.Join(what, v.c.T("filing.sep")) + " · " + v.c.staffName(s.By) + " " + s.At.In(workflow.ChinaTZ).Format("2006-01-02 15:04")
+	if !s.AgentID || !s.AuthLetter {
+		text += "  " + v.c.Styles.Warn.Render(v.c.T("case.seen_partly"))
+	}
+	return text
+}
+
+// followUpLines: the follow-up call of a closed case, recorded or due.
+func (v *caseView) followUpLines(w int, sla workflow.SLA, cal *workflow.Calendar, now time.Time) []string {
+	cs, st, lang := &v.cs, v.c.Styles, v.c.Lang
+	if cs.Stage != workflow.StageClosed {
+		return nil
+	}
+	out := []string{"", v.c.Styles.Section.Render(v.c.T("case.follow_up"))}
+	f := cs.FollowUp
+	if f == nil || f.Satisfaction == "" {
+		due := workflow.FollowUpDue(cs, sla, cal)
+		text := v.c.T("case.follow_up_due", workflow.Day(due))
+		if now.After(due) {
+			return append(out, "  "+st.Err.Render(text+" "+v.c.T("case.follow_up_overdue")))
+		}
+		return append(out, "  "+st.Warn.Render(text))
+	}
+	out = append(out, v.kv(v.c.T("f.satisfaction"), workflow.Label("satisfaction", f.Satisfaction, lang)+" · "+v.c.staffName(f.By)+" "+workflow.Day(f.At), w))
+	if f.Comment != "" {
+		for _, l := range wrap(shownText(f.Comment), w-2) {
+			out = append(out, "  "+l)
+		}
+	}
+	if n := len(f.Thanks); n > 0 {
+		var kinds []string
+		for _, t := range f.Thanks {
+			kinds = append(kinds, workflow.Label("thanks", t.Kind, lang)+" "+workflow.Day(t.At))
+		}
+		out = append(out, v.kv(v.c.T("f.thanks"), cut(strings.Join(kinds, v.c.T("filing.sep")), w-20), w))
 	}
 	return out
 }
@@ -765,6 +830,24 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		}
 	case ch.Field == "credit_code_override":
 		return v.c.T("case.cc_override", v.c.staffName(ch.New))
+	case ch.Field == "satisfaction":
+		return v.c.T("f.satisfaction") + ": " + labelOf("satisfaction", ch.New, lang)
+	case ch.Field == "thanks":
+		var kinds []string
+		for _, k := range strings.Split(ch.New, ",") {
+			kinds = append(kinds, labelOf("thanks", k, lang))
+		}
+		return v.c.T("f.thanks") + ": + " + strings.Join(kinds, v.c.T("filing.sep"))
+	case ch.Field == "duplicate":
+		return v.c.T("case.duplicate", safe(ch.New))
+	case ch.Field == "duplicate_reason":
+		return v.c.T("case.duplicate_reason", shown(ch.New))
+	case ch.Field == "seen":
+		var what []string
+		for _, k := range strings.Split(ch.New, ",") {
+			what = append(what, v.c.T(map[string]string{"agent_id": "f.seen_id", "auth_letter": "f.seen_auth"}[k]))
+		}
+		return v.c.T("case.seen") + ": " + strings.Join(what, v.c.T("filing.sep"))
 	}
 	return shown(ch.Field + ": " + ch.Old + " → " + ch.New)
 }

@@ -216,6 +216,9 @@ func (m *Model) resume(d store.Draft) tea.Cmd {
 	}
 	m.clearStack()
 	cmd := m.handle(openCaseMsg{id: cs.ID})
+	if d.Form == filingForm { // the client filing, over its enterprise's view over the case
+		return tea.Batch(cmd, m.resumeFiling(cs, d))
+	}
 	var s *formScreen
 	switch d.Form {
 	case formWaive, formUnwaive:
@@ -229,4 +232,23 @@ func (m *Model) resume(d store.Draft) tea.Cmd {
 	s.f.restore(d)
 	m.push(s)
 	return cmd
+}
+
+// resumeFiling opens the client filing of cs's enterprise and its edit form, filled in
+// from the draft, once the filing is read.
+func (m *Model) resumeFiling(cs workflow.Case, d store.Draft) tea.Cmd {
+	v := newEnterpriseView(m.c, cs.Enterprise.CreditCode)
+	v.from = cs.ID
+	m.push(v)
+	load := v.load()
+	return func() tea.Msg {
+		r := load().(filingLoadedMsg)
+		return filingResumeMsg{r: r, d: d}
+	}
+}
+
+// filingResumeMsg: the filing of a resumed draft is read; its form goes on top.
+type filingResumeMsg struct {
+	r filingLoadedMsg
+	d store.Draft
 }

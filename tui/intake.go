@@ -2,6 +2,7 @@ package tui
 
 import (
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -39,9 +40,26 @@ func newIntakeForm(c *Common) *form {
 	f.text("auth", c.T("f.auth"), false, nil)
 	recordFields(c, f)
 	defer handedFields(c, f) // after onChange is set: it keeps the checklist in step
+	// The originals seen at the counter (seed 004): who and when are taken from the save.
+	f.multi("seen", c.T("f.seen"), []option{{"agent_id", c.T("f.seen_id")}, {"auth_letter", c.T("f.seen_auth")}}, false)
+	// An open case of the enterprise on the same record: warned, and going on needs a reason.
+	var dups []string
+	f.text("dup_reason", c.T("f.dup_reason"), true, nil).visible = func(*form) bool { return len(dups) > 0 }
+	// info is the form's note: what the credit code and the record tell, then the warning
+	// of a duplicate (kept apart, as each is worked out when its own fields change).
+	var known, dupWarn string
 	f.onChange = func(f *form, fd *field) {
+		switch fd.key {
+		case "credit_code", "source", "type", "institution", "date":
+			dups = intakeDuplicates(c, f)
+			dupWarn = ""
+			if len(dups) > 0 {
+				dupWarn = c.T("intake.duplicate", strings.Join(dups, "、"))
+			}
+		}
+		defer func() { f.info = strings.TrimSpace(known + "  " + dupWarn) }()
 		if fd.key == "type" || fd.key == "tier" || fd.key == "date" {
-			f.info = publicityInfo(c, f)
+			known = publicityInfo(c, f)
 			return
 		}
 		if fd.key != "credit_code" {
@@ -49,10 +67,10 @@ func newIntakeForm(c *Common) *form {
 		}
 		code, fe := workflow.ValidateCreditCode(fd.value())
 		if fe != nil && !fe.Warning {
-			f.info = ""
+			known = ""
 			return
 		}
-		f.info = ""
+		known = ""
 		if fl, ok := c.Store.Filing(code); ok {
 			fill := func(key, v string) {
 				if fl := f.get(key); fl.value() == "" && v != "" {
@@ -62,16 +80,41 @@ func newIntakeForm(c *Common) *form {
 			fill("name", fl.Enterprise.Name)
 			fill("legal_rep", fl.Enterprise.LegalRep)
 			fill("address", fl.Enterprise.Address)
-			f.info = c.T("intake.known")
+			known = c.T("intake.known")
 		}
 		for sm := range c.Store.Snapshot().All() {
 			if sm.CreditCode == code && !sm.Stage.Terminal() {
-				f.info += "  " + c.T("intake.open_case", sm.No)
+				known += "  " + c.T("intake.open_case", sm.No)
 				break
 			}
 		}
 	}
 	return f
+}
+
+// intakeDuplicates are the numbers of the enterprise's open cases with a record that is
+// the same record (workflow.SameRecord: source, type, institution, date) as the form's.
+func intakeDuplicates(c *Common, f *form) []string {
+	code, fe := workflow.ValidateCreditCode(f.val("credit_code"))
+	if fe != nil && !fe.Warning {
+		return nil
+	}
+	rec := recordFromForm(f)
+	rec.Institution = strings.TrimSpace(rec.Institution)
+	if d, err := workflow.ParseDate(strings.TrimSpace(rec.Date)); err == nil {
+		rec.Date = workflow.Day(d)
+	}
+	var out []string
+	for sm := range c.Store.Snapshot().All() {
+		if sm.CreditCode != code || sm.Stage.Terminal() {
+			continue
+		}
+		if cs, err := c.Store.Case(sm.ID); err == nil && cs.SharesRecord([]workflow.Record{rec}) {
+			out = append(out, cs.No)
+		}
+	}
+	slices.Sort(out)
+	return out
 }
 
 // parseYuan reads "12,345.67" as fen.
@@ -98,6 +141,12 @@ func intakeFromForm(c *Common, f *form) workflow.Intake {
 		Owner:      c.Me.Name,
 	}
 	handedIntake(c, f, &in)
+	if seen := f.val("seen"); seen != "" {
+		in.Seen = &workflow.Seen{AgentID: strings.Contains(seen, "agent_id"), AuthLetter: strings.Contains(seen, "auth_letter")}
+	}
+	if dups := intakeDuplicates(c, f); len(dups) > 0 { // judged again at the save
+		in.Duplicate = &workflow.Duplicate{Of: dups, Reason: f.get("dup_reason").value()}
+	}
 	return in
 }
 

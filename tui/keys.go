@@ -10,7 +10,9 @@ type KeyMap struct {
 	New, Actions, NextTab, PrevTab      key.Binding
 	Mark, Command, Reveal, Export       key.Binding
 	Filing, Dashboard                   key.Binding
-	Save, NextField, PrevField, Choose  key.Binding
+	// EditFiling edits the client filing; QueueTabs picks a queue by its number (1–6).
+	EditFiling, QueueTabs              key.Binding
+	Save, NextField, PrevField, Choose key.Binding
 	// Close leaves a screen above the queues (esc or q); Clear is esc on the queues.
 	Close, Clear, CaseTabs              key.Binding
 	Received, NotReceived, Invalid      key.Binding
@@ -66,6 +68,8 @@ func NewKeyMap(lang string) KeyMap {
 		Close:       b("esc/q", "key.back", "esc", "q"),
 		Clear:       b("esc", "key.clear", "esc"),
 		CaseTabs:    b("1-5", "key.casetabs", "1", "2", "3", "4", "5"),
+		QueueTabs:   b("1-6", "key.queuetabs", "1", "2", "3", "4", "5", "6"),
+		EditFiling:  b("e", "key.edit_filing", "e"),
 		Received:    b("r", "key.received", "r"),
 		NotReceived: b("u", "key.not_received", "u"),
 		Invalid:     b("x", "key.invalid", "x"),

@@ -317,6 +317,11 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 	case slaSavedMsg:
 		m.onSLASaved(msg)
 		return nil
+	case filingResumeMsg:
+		v := msg.r.v
+		v.Update(msg.r)
+		m.push(newFilingScreen(m.c, v, &msg.d))
+		return nil
 	case tea.MouseMsg:
 		return m.onMouse(msg)
 	case tea.KeyMsg:

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"time"
@@ -21,11 +22,25 @@ const (
 	tabReview
 	tabDue
 	tabClosed
+	tabFollowUp // closed cases whose follow-up call (回访) is not yet recorded
 	tabCount
 )
 
-var tabKeys = [tabCount]string{"tab.mine", "tab.open", "tab.review", "tab.due", "tab.closed"}
-var tabNames = [tabCount]string{"mine", "open", "review", "due", "closed"}
+var tabKeys = [tabCount]string{"tab.mine", "tab.open", "tab.review", "tab.due", "tab.closed", "tab.followup"}
+var tabNames = [tabCount]string{"mine", "open", "review", "due", "closed", "followup"}
+
+// followUpDue: a closed case whose follow-up call is not yet recorded.
+func followUpDue(sm *store.Summary) bool {
+	return sm.Stage == workflow.StageClosed && sm.FollowedUp.IsZero()
+}
+
+// byFollowUp orders the follow-up queue: closed longest ago (the call most overdue) first.
+func byFollowUp(a, b *store.Summary) int {
+	if c := a.ClosedAt.Compare(b.ClosedAt); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.ID, b.ID)
+}
 
 // queue shows the case lists as tabs over the shared snapshot.
 type queue struct {
@@ -143,6 +158,7 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 		edit(tabMine, was, is, mine, store.ByDue)
 		edit(tabReview, was, is, review, store.ByDue)
 		edit(tabDue, was, is, due, store.ByDue)
+		edit(tabFollowUp, was, is, followUpDue, byFollowUp)
 		if is != nil && due(is) && urgency(is) == workflow.UrgencyOverdue {
 			q.dueOver++
 		}
@@ -222,6 +238,12 @@ func (q *queue) rebuild(sn *store.Snapshot) {
 			}
 		}
 	}
+	for _, sm := range rows[tabClosed] {
+		if followUpDue(sm) {
+			rows[tabFollowUp] = append(rows[tabFollowUp], sm)
+		}
+	}
+	slices.SortFunc(rows[tabFollowUp], byFollowUp)
 	q.dueOver = over
 	// The work lists are ordered by due date: the overdue first, then the nearest.
 	for _, t := range []tabID{tabMine, tabReview, tabDue} {
@@ -437,7 +459,7 @@ func (q *queue) Bindings() []Binding {
 		}),
 		on(k.NextTab, func(tea.KeyMsg) tea.Cmd { q.tab = (q.tab + 1) % tabCount; return q.retab() }),
 		on(k.PrevTab, func(tea.KeyMsg) tea.Cmd { q.tab = (q.tab + tabCount - 1) % tabCount; return q.retab() }),
-		on(k.CaseTabs, func(km tea.KeyMsg) tea.Cmd { q.tab = tabID(km.Runes[0] - '1'); return q.retab() }),
+		on(k.QueueTabs, func(km tea.KeyMsg) tea.Cmd { q.tab = tabID(km.Runes[0] - '1'); return q.retab() }),
 		on(k.Search, func(tea.KeyMsg) tea.Cmd { q.searching = true; return nil }).main(),
 		on(k.New, func(tea.KeyMsg) tea.Cmd { q.c.send(pushMsg{newIntakeScreen(q.c)}); return nil }).main().when(readonly),
 		on(k.Mark, func(tea.KeyMsg) tea.Cmd {
@@ -943,6 +965,20 @@ func (q *queue) row(sm *store.Summary, cols []col, sel bool, w int, dueText stri
 func (q *queue) dueCell(sm *store.Summary, now time.Time) (string, lipglossStyle) {
 	st := q.c.Styles
 	set := q.c.Store.Settings()
+	if q.tab == tabFollowUp && followUpDue(sm) {
+		due := workflow.Due{At: workflow.FollowUpDueFrom(sm.ClosedAt, set.SLA, set.Calendar())}
+		left, u := set.SLA.Left(due, set.Calendar(), now)
+		day := due.At.In(workflow.ChinaTZ).Format("01-02")
+		switch {
+		case u == workflow.UrgencyOverdue:
+			return day + " " + q.c.T("due.over", -left), st.DueOver
+		case left == 0:
+			return day + " " + q.c.T("due.today"), st.DueSoon
+		case u == workflow.UrgencySoon:
+			return day + " " + q.c.T("due.left", left), st.DueSoon
+		}
+		return day + " " + q.c.T("due.left", left), st.DueOK
+	}
 	if sm.Stage.Terminal() {
 		return workflow.Day(sm.ClosedAt), st.Muted
 	}

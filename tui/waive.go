@@ -27,6 +27,8 @@ func formLabel(c *Common, name string) string {
 	switch name {
 	case "intake":
 		return c.T("intake.title")
+	case filingForm:
+		return c.T("ent.title")
 	case formWaive:
 		return c.T("waive.label")
 	case formUnwaive:

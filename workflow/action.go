@@ -31,7 +31,7 @@ const (
 var Actions = []ActionKind{
 	ActUpdateMaterial, ActAddRecord, ActRequestMaterials, ActMaterialsReceived, ActLapse, ActOverrideCreditCode, ActAccept,
 	ActAddFinding, ActProposeRepair, ActApprove, ActReturn, ActSubmitCorrection,
-	ActRecordOutcome, ActNotifyApplicant, ActDecline, ActReassign, ActWithdraw, ActComment,
+	ActRecordOutcome, ActNotifyApplicant, ActFollowUp, ActDecline, ActReassign, ActWithdraw, ActComment,
 }
 
 func (k ActionKind) Label(lang string) string { return label("action", string(k), lang) }
@@ -56,6 +56,7 @@ type Action struct {
 	Submission   *Submission     `json:"submission,omitempty"`
 	Outcome      *Outcome        `json:"outcome,omitempty"`
 	Notification *Notification   `json:"notification,omitempty"`
+	FollowUp     *FollowUp       `json:"follow_up,omitempty"`
 	Assignee     string          `json:"assignee,omitempty"`
 	// Record is a further contested record (add_record); Materials are the checklist items
 	// it brings that the case lacks, taken from the catalogue by the store so that replay
@@ -84,6 +85,10 @@ type Intake struct {
 	Materials  []Material `json:"materials"` // the checklist, copied from the catalogue at intake
 	Owner      string     `json:"owner"`
 	ReceivedAt time.Time  `json:"received_at"`
+	// Seen: the originals staff saw at the counter (the engine stamps who and when).
+	Seen *Seen `json:"seen,omitempty"`
+	// Duplicate: the open cases on the same record and the reason to go on.
+	Duplicate *Duplicate `json:"duplicate,omitempty"`
 }
 
 // MaterialUpdate marks one checklist item. A Key not on the list adds a new item (Label needed).

@@ -28,7 +28,14 @@ type Case struct {
 
 	CreditCodeWarning  bool   `json:"credit_code_warning,omitempty"`  // check digit failed at intake
 	CreditCodeOverride string `json:"credit_code_override,omitempty"` // supervisor who confirmed it
-	IntakeBy           string `json:"intake_by,omitempty"`            // who took the intake (typed the code)
+	IntakeBy           string `json:"intake_by,omitempty"`            // who took the intake (typed the code): the first responsible person (首问负责, seed 004)
+	// Seen: the agent's original ID and the authorisation letter were seen at intake, by
+	// whom and when. Duplicate: taken in although the enterprise had an open case on the
+	// same record, and why.
+	Seen      *Seen      `json:"seen,omitempty"`
+	Duplicate *Duplicate `json:"duplicate,omitempty"`
+	// FollowUp is the follow-up call after closing (回访): satisfaction and thanks.
+	FollowUp *FollowUp `json:"follow_up,omitempty"`
 
 	Proposal     *Proposal     `json:"proposal,omitempty"`
 	Returns      int           `json:"returns,omitempty"`
@@ -49,6 +56,11 @@ type Case struct {
 	UpdatedBy  string    `json:"updated_by"`
 	Pauses     []Pause   `json:"pauses,omitempty"` // applicant time, not counted on the agency clock
 }
+
+// FirstResponsible is the staff member who first took the application (首问负责, seed 004
+// §10): who recorded the intake. It stays whoever the case is reassigned to. Empty for
+// cases taken in before it was recorded.
+func (c *Case) FirstResponsible() string { return c.IntakeBy }
 
 // Enterprise is the applicant (客户备案: one record across all its cases, keyed by CreditCode).
 type Enterprise struct {
@@ -275,6 +287,11 @@ func (c Case) clone() Case {
 	c.Investigators = append([]string(nil), c.Investigators...)
 	c.Pauses = append([]Pause(nil), c.Pauses...)
 	c.Files = append([]FileRef(nil), c.Files...)
+	if c.FollowUp != nil {
+		fu := *c.FollowUp
+		fu.Thanks = slices.Clone(fu.Thanks)
+		c.FollowUp = &fu
+	}
 	return c
 }
 

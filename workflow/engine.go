@@ -136,6 +136,14 @@ func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law i
 	if kind == ActComment {
 		return nil
 	}
+	if kind == ActFollowUp { // after closing, and only then
+		if c.Stage == StageClosed {
+			return nil
+		}
+		if !c.Stage.Terminal() {
+			return refuse("stage", "refuse.follow_up_stage", loc(c.Stage.Label))
+		}
+	}
 	if c.Stage.Terminal() {
 		return refuse("terminal", "refuse.terminal", msg.Lower(loc(c.Stage.Label)))
 	}
@@ -575,6 +583,12 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 		n.Withdrawal = a.Comment
 		n.ClosedAt = a.At
 		move(StageWithdrawn)
+	case ActFollowUp:
+		chs, ref := followUp(&n, a)
+		if ref != nil {
+			return c, Event{}, ref
+		}
+		changes = append(changes, chs...)
 	case ActReassign:
 		if a.Assignee == "" {
 			return c, Event{}, refuse("assignee", "refuse.assignee_2")
@@ -647,10 +661,33 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 	if a.Law >= 1 {
 		c.IntakeBy = a.Actor // who typed the code: not the one to confirm its warning
 	}
+	if s := in.Seen; s != nil && (s.AgentID || s.AuthLetter) {
+		c.Seen = &Seen{AgentID: s.AgentID, AuthLetter: s.AuthLetter, By: a.Actor, At: a.At}
+	}
+	if d := in.Duplicate; d != nil && len(d.Of) > 0 {
+		reason := strings.TrimSpace(d.Reason)
+		if reason == "" {
+			return Case{}, Event{}, refuse("duplicate", "refuse.duplicate_reason", strings.Join(d.Of, ", "))
+		}
+		c.Duplicate = &Duplicate{Of: slices.Clone(d.Of), Reason: reason}
+	}
 	if c.ReceivedAt.IsZero() {
 		c.ReceivedAt = a.At
 	}
 	ev := Event{CaseID: c.ID, Seq: 1, Kind: ActCreate, Actor: a.Actor, At: a.At, To: c.Stage, Comment: a.Comment, Action: a}
+	if s := c.Seen; s != nil { // for the history: the originals seen, and a duplicate's reason
+		var what []string
+		if s.AgentID {
+			what = append(what, "agent_id")
+		}
+		if s.AuthLetter {
+			what = append(what, "auth_letter")
+		}
+		ev.Changes = append(ev.Changes, Change{Field: "seen", New: strings.Join(what, ",")})
+	}
+	if d := c.Duplicate; d != nil {
+		ev.Changes = append(ev.Changes, Change{Field: "duplicate", New: strings.Join(d.Of, "、")}, Change{Field: "duplicate_reason", New: d.Reason})
+	}
 	return c, ev, nil
 }
 

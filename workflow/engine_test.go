@@ -112,6 +112,8 @@ func engAct(kind workflow.ActionKind, at time.Time) workflow.Action {
 		a.Assignee = "zhao"
 	case workflow.ActComment:
 		a.Comment = "已电话联系经办人"
+	case workflow.ActFollowUp:
+		a.FollowUp = &workflow.FollowUp{Satisfaction: "satisfied", Comment: "企业表示报告已更新"}
 	}
 	return a
 }
@@ -409,7 +411,7 @@ var engDesignMoves = map[workflow.Stage]map[workflow.ActionKind]engMove{
 	workflow.StageApproved:  {workflow.ActSubmitCorrection: {to: workflow.StageSubmitted}},
 	workflow.StageSubmitted: {workflow.ActRecordOutcome: {to: workflow.StageFeedback}},
 	workflow.StageFeedback:  {workflow.ActNotifyApplicant: {to: workflow.StageClosed}},
-	workflow.StageClosed:    {},
+	workflow.StageClosed:    {workflow.ActFollowUp: {to: workflow.StageClosed}},
 	workflow.StageDeclined:  {},
 	workflow.StageWithdrawn: {},
 }
@@ -459,7 +461,7 @@ func TestEngineDesignTableIsComplete(t *testing.T) {
 	}
 	want := []workflow.ActionKind{"update_material", "add_record", "request_materials", "materials_received", "lapse", "override_credit_code",
 		"accept", "add_finding", "propose_repair", "approve", "return", "submit_correction", "record_outcome",
-		"notify_applicant", "decline", "reassign", "withdraw", "comment"}
+		"notify_applicant", "follow_up", "decline", "reassign", "withdraw", "comment"}
 	got := slices.Clone(workflow.Actions)
 	slices.Sort(got)
 	slices.Sort(want)

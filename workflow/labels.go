@@ -28,7 +28,10 @@ var enumOrder = map[string][]string{
 	"channel": {"pbc_dispute", "baihang", "pudao", "creditchina", "gsxt", "institution", "court", "tax"},
 	"outcome": {"corrected", "partly_corrected", "not_corrected", "unconfirmed"},
 	"notify":  {"letter", "email", "phone", "sms", "in_person"},
-	"method":  {"phone", "letter", "onsite", "system", "document"},
-	"result":  {"confirmed_wrong", "corrected_eligible", "confirmed_accurate", "cannot_determine"},
-	"contact": {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
+	// The follow-up call (回访): satisfaction, and thanks received (seed 001: 感谢信/锦旗).
+	"satisfaction": {"satisfied", "basically_satisfied", "dissatisfied"},
+	"thanks":       {"letter", "banner"},
+	"method":       {"phone", "letter", "onsite", "system", "document"},
+	"result":       {"confirmed_wrong", "corrected_eligible", "confirmed_accurate", "cannot_determine"},
+	"contact":      {"bank", "credit_center", "court", "regulator", "enterprise", "site_visit", "other"},
 }

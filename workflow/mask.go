@@ -81,6 +81,9 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 	walkOutcome(c.Outcome, fn)
 	walkNotification(c.Notification, fn)
 	fn(TextFree, &c.Withdrawal)
+	walkSeen(c.Seen, fn)
+	walkDuplicate(c.Duplicate, fn)
+	walkFollowUp(c.FollowUp, fn)
 	fn(TextCode, &c.UpdatedBy)
 }
 
@@ -108,7 +111,10 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 		}
 		walkMaterials(in.Materials, fn)
 		fn(TextCode, &in.Owner)
+		walkSeen(in.Seen, fn)
+		walkDuplicate(in.Duplicate, fn)
 	}
+	walkFollowUp(a.FollowUp, fn)
 	if u := a.Material; u != nil {
 		fn(TextCode, &u.Key)
 		fn(TextFree, &u.Label)
@@ -153,6 +159,34 @@ func walkEnterprise(e *Enterprise, fn func(TextKind, *string)) {
 	fn(TextBounded, &e.LegalRep)
 	fn(TextBounded, &e.Address)
 	fn(TextFree, &e.Contact)
+}
+
+func walkSeen(s *Seen, fn func(TextKind, *string)) {
+	if s != nil {
+		fn(TextCode, &s.By)
+	}
+}
+
+func walkDuplicate(d *Duplicate, fn func(TextKind, *string)) {
+	if d == nil {
+		return
+	}
+	for i := range d.Of {
+		fn(TextCode, &d.Of[i])
+	}
+	fn(TextFree, &d.Reason)
+}
+
+func walkFollowUp(f *FollowUp, fn func(TextKind, *string)) {
+	if f == nil {
+		return
+	}
+	fn(TextCode, &f.Satisfaction)
+	fn(TextFree, &f.Comment)
+	for i := range f.Thanks {
+		fn(TextCode, &f.Thanks[i].Kind)
+	}
+	fn(TextCode, &f.By)
 }
 
 func walkAgent(a *Agent, fn func(TextKind, *string)) {
@@ -256,6 +290,12 @@ func CloneCase(c Case) Case {
 		d := *c.Decline
 		d.Avenues = slices.Clone(d.Avenues)
 		c.Decline = &d
+	}
+	c.Seen = clonePtr(c.Seen)
+	if c.Duplicate != nil {
+		d := *c.Duplicate
+		d.Of = slices.Clone(d.Of)
+		c.Duplicate = &d
 	}
 	return c
 }

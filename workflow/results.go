@@ -21,6 +21,44 @@ type Results struct {
 	// Goal is the handling-time baseline and target in force (SLA.HandlingGoal), shown
 	// beside the measured average in the console and in the report.
 	Goal HandlingGoal
+
+	// The follow-up calls (回访) recorded in the period, by the enterprise's answer, and
+	// the thank-you letters and banners received in it (seed 001's results row 3).
+	FollowUps, Satisfied, BasicallySatisfied, Dissatisfied int
+	ThanksReceived                                         int
+}
+
+// SatisfactionRate is the share of follow-up calls that answered 满意 or 基本满意 (0–1);
+// 0 when no call was recorded in the period.
+func (r Results) SatisfactionRate() float64 {
+	if r.FollowUps == 0 {
+		return 0
+	}
+	return float64(r.Satisfied+r.BasicallySatisfied) / float64(r.FollowUps)
+}
+
+// countFollowUps adds the follow-up calls and thanks of c that fall in p.
+func (r *Results) countFollowUps(c *Case, p Period) {
+	f := c.FollowUp
+	if f == nil {
+		return
+	}
+	if f.Satisfaction != "" && p.Contains(f.At) {
+		r.FollowUps++
+		switch f.Satisfaction {
+		case "satisfied":
+			r.Satisfied++
+		case "basically_satisfied":
+			r.BasicallySatisfied++
+		case "dissatisfied":
+			r.Dissatisfied++
+		}
+	}
+	for _, t := range f.Thanks {
+		if p.Contains(t.At) {
+			r.ThanksReceived++
+		}
+	}
 }
 
 // ComputeResults runs Compute and counts the bases of its rates the same way.
@@ -29,6 +67,7 @@ func ComputeResults(cases []Case, events map[uint32][]StatEvent, p Period,
 	r := Results{Stats: ComputeStats(cases, events, p, sla, cal, now), Goal: sla.HandlingGoal()}
 	for i := range cases {
 		c := &cases[i]
+		r.countFollowUps(c, p)
 		if !c.Stage.Terminal() || !p.Contains(c.ClosedAt) {
 			continue
 		}
@@ -57,7 +96,7 @@ func ComputeResults(cases []Case, events map[uint32][]StatEvent, p Period,
 
 // ResultRow is one line of the seed's results table.
 type ResultRow struct {
-	Key   string  // stable: received, repaired, success_rate, avg_days, median_days, stage, sla_breaches, first_notice, whitewash, open, closed
+	Key   string  // stable: received, repaired, success_rate, satisfaction, thanks, avg_days, median_days, stage, sla_breaches, first_notice, whitewash, open, closed
 	Stage Stage   // with Key "stage": which stage
 	Label string  // in full, e.g. 平均办理天数（不含企业补正时间）; for a stage, the stage's name
 	Short string  // for the screen, e.g. 平均办理天数¹
@@ -106,6 +145,11 @@ func (r Results) Rows(lang string) []ResultRow {
 	var out []ResultRow
 	out = append(out, count("received", "res.unit_apps", r.Received), count("repaired", "res.unit_apps", r.Repaired))
 	out = append(out, pct("success_rate", r.SuccessRate, r.Repaired, r.Decided))
+	sat := pct("satisfaction", r.SatisfactionRate(), r.Satisfied+r.BasicallySatisfied, r.FollowUps)
+	if !sat.NA {
+		sat.Basis = t("res.basis_satisfaction", r.FollowUps, r.Satisfied, r.BasicallySatisfied, r.Dissatisfied)
+	}
+	out = append(out, sat, count("thanks", "res.unit_times", r.ThanksReceived))
 	ended := t("res.basis_days", r.Ended)
 	avg := days("avg_days", r.AvgDays, r.Ended, t("res.note_cases", r.Ended), ended)
 	if g := r.Goal; g != (HandlingGoal{}) { // the baseline and target beside the measured figure
@@ -129,7 +173,7 @@ func (r Results) Rows(lang string) []ResultRow {
 // ResultDefinitions are the definitions printed under the results table.
 func ResultDefinitions(lang string) []string {
 	var out []string
-	for _, k := range []string{"res.def_success_rate", "res.def_declined_review", "res.def_days", "res.def_goal"} {
+	for _, k := range []string{"res.def_success_rate", "res.def_satisfaction", "res.def_declined_review", "res.def_days", "res.def_goal"} {
 		out = append(out, msg.T(lang, k))
 	}
 	return out

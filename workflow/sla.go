@@ -25,6 +25,9 @@ type SLA struct {
 	Resubmit Limit `json:"resubmit"`
 	// DueSoon: working days before a deadline at which a case shows as due soon.
 	DueSoon int `json:"due_soon"`
+	// FollowUp: how long after closing the follow-up call (回访) falls due; zero means
+	// DefaultFollowUpDays working days.
+	FollowUp Limit `json:"follow_up,omitzero"`
 	// Goal is the handling-time baseline and target shown beside the measured average
 	// (`repairdesk sla goal`); zero means the default, DefaultHandlingGoal.
 	Goal HandlingGoal `json:"goal,omitzero"`
@@ -47,6 +50,14 @@ func (s SLA) HandlingGoal() HandlingGoal {
 		return DefaultHandlingGoal
 	}
 	return s.Goal
+}
+
+// FollowUpLimit is the follow-up call's limit in force.
+func (s SLA) FollowUpLimit() Limit {
+	if s.FollowUp.Days <= 0 {
+		return Limit{Days: DefaultFollowUpDays}
+	}
+	return s.FollowUp
 }
 
 // DefaultSLA holds the agency's own limits, kept apart from the external bodies' limits

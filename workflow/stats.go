@@ -231,6 +231,9 @@ func (c *Case) ForStats() Case {
 	if c.Decline != nil {
 		out.Decline = &Decline{Reason: c.Decline.Reason}
 	}
+	if f := c.FollowUp; f != nil { // the results' satisfaction and thanks (not the comment)
+		out.FollowUp = &FollowUp{Satisfaction: f.Satisfaction, At: f.At, Thanks: slices.Clone(f.Thanks)}
+	}
 	return out
 }
 

@@ -264,7 +264,8 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 			x.t("export.col_sources"), x.t("export.col_types"), x.t("export.col_institutions"), x.t("export.col_problems"),
 			x.t("export.col_owner"), x.t("export.col_received"), x.t("export.col_closed"), x.t("export.col_agency_days"),
 			x.t("export.col_round"), x.t("export.col_notices"), x.t("export.col_outcome"), x.t("export.col_decline"),
-			x.t("export.col_channel"), x.t("export.col_reference"), x.t("export.col_updated"), x.t("export.col_updated_by"))
+			x.t("export.col_channel"), x.t("export.col_reference"), x.t("export.col_updated"), x.t("export.col_updated_by"),
+			x.t("export.col_first_responsible"), x.t("export.col_satisfaction"), x.t("export.col_follow_up"), x.t("export.col_thanks"))
 	}
 	if ew != nil {
 		ec = csvout.New(ew, eventsBOM)
@@ -292,6 +293,10 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 				channel, ref = workflow.Label("channel", c.Submission.Channel, l), c.Submission.Reference
 			}
 			days := strconv.FormatFloat(workflow.AgencyDays(&c, x.now), 'f', 1, 64)
+			sat, called := "", ""
+			if f := c.FollowUp; f != nil && f.Satisfaction != "" {
+				sat, called = workflow.Label("satisfaction", f.Satisfaction, l), x.when(f.At)
+			}
 			put(cc, c.No, c.Stage.Label(l), c.Enterprise.Name, c.Enterprise.CreditCode, c.Enterprise.LegalRep,
 				c.Agent.Name, c.Agent.Phone, c.Agent.IDNumber,
 				joinLabels(c.Records, "source", l, func(r workflow.Record) string { return r.Source }),
@@ -300,7 +305,8 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 				joinLabels(c.Records, "problem", l, func(r workflow.Record) string { return r.Problem }),
 				x.names(c.Owner), x.when(c.ReceivedAt), x.when(c.ClosedAt), days,
 				strconv.Itoa(c.Round), strconv.Itoa(len(c.Notices)), outcome, decline, channel, ref,
-				x.when(c.UpdatedAt), x.names(c.UpdatedBy))
+				x.when(c.UpdatedAt), x.names(c.UpdatedBy),
+				x.names(c.FirstResponsible()), sat, called, strconv.Itoa(c.ThanksCount()))
 			if err := cc.Error(); err != nil {
 				return err
 			}

@@ -78,11 +78,16 @@ func (a *app) slaCmd() *cobra.Command {
 	set.Flags().StringVar(&r.typ, "type", "", a.t("flag.record_type", strings.Join(workflow.Keys("record_type"), a.t("cli.list_sep"))))
 	set.RunE = func(_ *cobra.Command, args []string) error {
 		var err error
-		if r.stage, err = workflow.SLAStage(args[0]); err != nil {
+		if strings.TrimSpace(args[0]) == followUpRule {
+			r.followUp = true
+		} else if r.stage, err = workflow.SLAStage(args[0]); err != nil {
 			return &usageErr{messageIn(err, a.lang)}
 		}
 		if r.days, err = workflow.SLADays(args[1]); err != nil {
 			return &usageErr{messageIn(err, a.lang)}
+		}
+		if r.typ != "" && r.followUp {
+			return &usageErr{a.t("cli.sla_follow_up_type")}
 		}
 		if r.typ != "" {
 			if err := workflow.SLARecordType(r.typ); err != nil {
@@ -119,12 +124,16 @@ func (a *app) slaGoal(g workflow.HandlingGoal) int {
 	return a.sla(nil)
 }
 
+// followUpRule is `sla set follow_up N`: the follow-up call (回访) after closing.
+const followUpRule = "follow_up"
+
 // slaRule is a checked `sla set`.
 type slaRule struct {
-	stage   workflow.Stage
-	days    int
-	natural bool
-	typ     string
+	followUp bool // the follow-up call's limit, not a stage's
+	stage    workflow.Stage
+	days     int
+	natural  bool
+	typ      string
 }
 
 // sla saves rule (when given), then shows the rules in force.
@@ -138,6 +147,10 @@ func (a *app) sla(rule *slaRule) int {
 	if rule != nil {
 		err := st.UpdateSettings(a.admin(), func(s *store.Settings) error {
 			lim := workflow.Limit{Days: rule.days, Natural: rule.natural}
+			if rule.followUp {
+				s.SLA.FollowUp = lim
+				return nil
+			}
 			if rule.typ == "" {
 				m := map[workflow.Stage]workflow.Limit{}
 				for k, v := range s.SLA.Stage {
@@ -199,5 +212,7 @@ func (a *app) sla(rule *slaRule) int {
 	}
 	g := sla.HandlingGoal()
 	fmt.Fprintln(a.stdout, a.t("cli.sla_goal", g.Baseline, g.Target))
+	fu := sla.FollowUpLimit()
+	fmt.Fprintln(a.stdout, a.t("cli.sla_follow_up", followUpRule, fu.Days, unit(fu)))
 	return exitOK
 }

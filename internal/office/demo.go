@@ -415,5 +415,18 @@ func demoCase(s *store.Store, bc *store.BulkCase, p *demoPlan, now time.Time) (c
 	}
 	at := step()
 	apply(spec, workflow.Action{Kind: workflow.ActNotifyApplicant, At: at, Notification: &workflow.Notification{Channel: "letter", Date: workflow.Day(at)}})
+	// The follow-up call (回访) two to eight days later, unless that is still to come (the
+	// case then waits in the follow-up queue) or, one time in six, not yet made though due.
+	call := time.Date(at.Year(), at.Month(), at.Day(), 10+r.IntN(7), r.IntN(60), 0, 0, workflow.ChinaTZ).AddDate(0, 0, 2+r.IntN(7))
+	if call.After(now) || r.IntN(6) == 0 {
+		return c, err
+	}
+	fu := &workflow.FollowUp{Satisfaction: []string{"satisfied", "satisfied", "satisfied", "basically_satisfied", "basically_satisfied", "dissatisfied"}[r.IntN(6)]}
+	fu.Comment = map[string]string{"satisfied": "企业已自行查询到更正后的报告，对办理时效表示满意。",
+		"basically_satisfied": "结果满意，但认为补正材料来回次数偏多。", "dissatisfied": "企业认为办理时间过长，沟通不够及时。"}[fu.Satisfaction]
+	if fu.Satisfaction == "satisfied" && r.IntN(4) == 0 {
+		fu.Thanks = []workflow.Thanks{{Kind: []string{"letter", "banner"}[r.IntN(2)]}}
+	}
+	apply(spec, workflow.Action{Kind: workflow.ActFollowUp, At: call, FollowUp: fu})
 	return c, err
 }
