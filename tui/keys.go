@@ -19,6 +19,8 @@ type KeyMap struct {
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	PrevKey, NextKey                    key.Binding
 	Yes, No, Enter, Cancel              key.Binding
+	// CancelAsk is esc in a form with input: it cancels, asking first.
+	CancelAsk key.Binding
 	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
 	Widen, Narrow, Complete, Older, Newer, Run key.Binding
 	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
@@ -81,6 +83,7 @@ func NewKeyMap(lang string) KeyMap {
 		No:          b("n/esc", "key.no", "n", "N", "esc"),
 		Enter:       b("enter", "key.ok", "enter"),
 		Cancel:      b("esc", "key.cancel", "esc"),
+		CancelAsk:   b("esc", "key.cancel_ask", "esc"),
 		Widen:       b("tab", "key.widen", "tab"),
 		Narrow:      b("tab", "key.narrow", "tab"),
 		Complete:    b("tab", "key.complete", "tab"),
