@@ -45,7 +45,7 @@ type queue struct {
 	query     string
 	// edit is the search line's editor while searching (its value is query): the cursor
 	// moves and text goes in where it stands, as in the ':' line and the forms.
-	edit textinput.Model
+	edit      textinput.Model
 	qseq      int
 	qDone     int // newest sequence whose result is shown
 	hits      []uint32
