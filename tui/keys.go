@@ -19,8 +19,9 @@ type KeyMap struct {
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	PrevKey, NextKey                    key.Binding
 	Yes, No, Enter, Cancel              key.Binding
-	// CancelAsk is esc in a form with input: it cancels, asking first.
-	CancelAsk key.Binding
+	// CancelAsk is esc in a form with input: it cancels, asking first; LeaveYes and
+	// LeaveNo answer that question.
+	CancelAsk, LeaveYes, LeaveNo key.Binding
 	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
 	Widen, Narrow, Complete, Older, Newer, Run key.Binding
 	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
@@ -84,6 +85,8 @@ func NewKeyMap(lang string) KeyMap {
 		Enter:       b("enter", "key.ok", "enter"),
 		Cancel:      b("esc", "key.cancel", "esc"),
 		CancelAsk:   b("esc", "key.cancel_ask", "esc"),
+		LeaveYes:    b("y", "key.leave_yes", "y", "Y"),
+		LeaveNo:     b("n/esc", "key.leave_no", "n", "N", "esc"),
 		Widen:       b("tab", "key.widen", "tab"),
 		Narrow:      b("tab", "key.narrow", "tab"),
 		Complete:    b("tab", "key.complete", "tab"),

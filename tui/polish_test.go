@@ -223,7 +223,21 @@ func TestFormKeysSaidOnceByTheFooter(t *testing.T) {
 			check(m, "intake with input", lang)
 			press(m, "esc")
 			mustShow(t, m, T(lang, "form.discard"))
+			// Asking, the footer offers the answers, not esc's cancel again.
+			lines := strings.Split(screen(m), "\n")
+			foot := lines[len(lines)-1]
+			for _, want := range []string{"y " + T(lang, "key.leave_yes"), "n/esc " + T(lang, "key.leave_no")} {
+				if !strings.Contains(foot, want) {
+					t.Fatalf("%s %dx%d: asking whether to discard, the footer does not offer %q:\n%s", lang, w, h, want, foot)
+				}
+			}
+			if strings.Contains(foot, T(lang, "key.cancel_ask")) {
+				t.Fatalf("%s %dx%d: asking, the footer still offers esc to cancel: %s", lang, w, h, foot)
+			}
 			press(m, "y")
+			if intakeOf(m) != nil {
+				t.Fatalf("%s %dx%d: y did not discard the form", lang, w, h)
+			}
 
 			for _, kind := range []workflow.ActionKind{workflow.ActComment, workflow.ActAddFinding, workflow.ActDecline, workflow.ActReturn} {
 				m := newTestModel(t, st, testSupervisor, lang, clk, w, h)

@@ -260,6 +260,11 @@ func (s *formScreen) Update(msg tea.Msg) tea.Cmd {
 func (s *formScreen) Bindings() []Binding {
 	k := s.c.Keys
 	fwd := func(km tea.KeyMsg) tea.Cmd { return s.Update(km) }
+	if s.f.confirm {
+		// Asking whether to discard the input: the footer offers the answers (any other
+		// key withdraws the question and does what it does, form.update).
+		return []Binding{on(k.LeaveYes, fwd).main(), on(k.LeaveNo, fwd).main(), on(k.Interrupt, s.interrupt)}
+	}
 	// esc cancels the form; with input it asks first, and says so.
 	cancel := k.Cancel
 	if s.f.dirty {

@@ -333,6 +333,8 @@ var consoleText = map[string]Text{
 	"key.ok":                 {ZH: "确定", EN: "OK"},
 	"key.cancel":             {ZH: "取消", EN: "cancel"},
 	"key.cancel_ask":         {ZH: "取消（先问）", EN: "cancel (asks first)"},
+	"key.leave_yes":          {ZH: "放弃输入", EN: "discard the input"},
+	"key.leave_no":           {ZH: "继续填写", EN: "keep editing"},
 	"key.widen":              {ZH: "搜全部案件", EN: "search all cases"},
 	"key.narrow":             {ZH: "只搜本队列", EN: "this queue only"},
 	"key.complete":           {ZH: "补全", EN: "complete"},
