@@ -66,7 +66,8 @@ func TestTerminalCursorInTmux(t *testing.T) {
 	tt.run("send-keys", "-t", tt.session, "y")
 	tt.waitCursor("queues again", -1, -1, false)
 
-	// The / search line: its insertion point is the end of the query.
+	// The / search line: the insertion point at the end, in the middle (text goes in
+	// there) and at the start, as in the fields and the : line.
 	tt.run("send-keys", "-t", tt.session, "/")
 	tt.waitFor("搜索：")
 	sx, sy := tt.locate("搜索：")
@@ -74,6 +75,18 @@ func TestTerminalCursorInTmux(t *testing.T) {
 	tt.run("send-keys", "-t", tt.session, "-l", "新乡")
 	tt.waitFor("搜索：新乡")
 	tt.waitCursor("search, after 新乡", sx+10, sy, true)
+	tt.run("send-keys", "-t", tt.session, "Left")
+	tt.waitCursor("search, after ←", sx+8, sy, true)
+	tt.run("send-keys", "-t", tt.session, "-l", "市")
+	tt.waitFor("搜索：新市乡")
+	tt.waitCursor("search, typed in the middle", sx+10, sy, true)
+	tt.run("send-keys", "-t", tt.session, "BSpace")
+	tt.waitFor("搜索：新乡")
+	tt.waitCursor("search, backspace in the middle", sx+8, sy, true)
+	tt.run("send-keys", "-t", tt.session, "Home")
+	tt.waitCursor("search, home", sx+6, sy, true)
+	tt.run("send-keys", "-t", tt.session, "C-e")
+	tt.waitCursor("search, ctrl+e", sx+10, sy, true)
 	tt.run("send-keys", "-t", tt.session, "Escape")
 	tt.waitCursor("search closed", -1, -1, false)
 

@@ -352,21 +352,27 @@ func (f *form) checkAll() bool {
 	return ok
 }
 
+// move takes the focus to the next (d=1) or previous (d=-1) field shown, checking the
+// field the person leaves: live validation as they go.
 func (f *form) move(d int) {
 	n := len(f.fields)
 	for i := 1; i <= n; i++ {
 		j := (f.focus + d*i + n*n) % n
 		if f.shown(f.fields[j]) {
+			if cur := f.fields[f.focus]; cur.text() {
+				f.check(cur)
+			}
 			f.setFocus(j)
 			return
 		}
 	}
 }
 
+// setFocus gives field i the keyboard. It checks nothing: a field's error shows only
+// once the person has left it (move) or tried to save (submit), never as a form opens.
 func (f *form) setFocus(i int) {
 	if cur := f.fields[f.focus]; cur.text() {
 		cur.blur()
-		f.check(cur) // live validation as the user leaves a field
 	}
 	f.focus = i
 	f.fields[i].focus()
@@ -670,7 +676,8 @@ func (f *form) View(w, h int) string {
 		}
 		lines = append(lines, st.Warn.Render(q))
 	}
-	lines = append(lines, st.Faint.Render(cut(f.c.T("form.submit_hint"), w)))
+	// No key hints here: the footer, generated from the form's bindings, is their one
+	// source (formScreen.Bindings).
 	// Keep the focused field on screen in a short terminal.
 	if len(lines) > h && focusLine > h/2 {
 		drop := focusLine - h/2

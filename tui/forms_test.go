@@ -283,7 +283,8 @@ func TestExplanationIsMultiLine(t *testing.T) {
 	mustShow(t, m, "第一行说明", "第二行说明")
 }
 
-// An empty required reason says so beside the prompt, which stays open.
+// An empty required reason says so under the prompt, which stays open
+// (TestEmptyReasonMessageUnderTheInput checks where, at several widths).
 func TestEmptyReasonSaysSoInPlace(t *testing.T) {
 	clk := &clock{t: formClock}
 	st := newTestStore(t, clk)
@@ -298,13 +299,13 @@ func TestEmptyReasonSaysSoInPlace(t *testing.T) {
 	s := screen(m)
 	lines := strings.Split(s, "\n")
 	var at string
-	for _, l := range lines {
-		if strings.Contains(l, "查看原因：") {
-			at = l
+	for i, l := range lines {
+		if strings.Contains(l, "查看原因：") && i+1 < len(lines) {
+			at = lines[i+1]
 		}
 	}
 	if !strings.Contains(at, "必填") {
-		t.Fatalf("the prompt's line does not say the reason is required:\n%s", s)
+		t.Fatalf("the line under the prompt does not say the reason is required:\n%s", s)
 	}
 	if _, ok := m.top().(*promptScreen); !ok {
 		t.Fatal("the prompt closed")

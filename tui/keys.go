@@ -23,6 +23,9 @@ type KeyMap struct {
 	Yes, No, Enter, Cancel              key.Binding
 	// Issue confirms a previewed letter (the preview screen).
 	Issue key.Binding
+	// CancelAsk is esc in a form with input: it cancels, asking first; LeaveYes and
+	// LeaveNo answer that question.
+	CancelAsk, LeaveYes, LeaveNo key.Binding
 	// Widen/Narrow: tab on the search line; Complete, Older, Newer, Run: the ':' line.
 	Widen, Narrow, Complete, Older, Newer, Run key.Binding
 	// Interrupt is ctrl+c where a screen asks first (a form with input); Resume, Later
@@ -87,6 +90,9 @@ func NewKeyMap(lang string) KeyMap {
 		No:          b("n/esc", "key.no", "n", "N", "esc"),
 		Enter:       b("enter", "key.ok", "enter"),
 		Cancel:      b("esc", "key.cancel", "esc"),
+		CancelAsk:   b("esc", "key.cancel_ask", "esc"),
+		LeaveYes:    b("y", "key.leave_yes", "y", "Y"),
+		LeaveNo:     b("n/esc", "key.leave_no", "n", "N", "esc"),
 		Widen:       b("tab", "key.widen", "tab"),
 		Narrow:      b("tab", "key.narrow", "tab"),
 		Complete:    b("tab", "key.complete", "tab"),

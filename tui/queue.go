@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/charmbracelet/bubbles/textinput"
 	tea "github.com/charmbracelet/bubbletea"
 
 	"repairdesk/internal/sorted"
@@ -57,6 +58,9 @@ type queue struct {
 	// search
 	searching bool
 	query     string
+	// edit is the search line's editor while searching (its value is query): the cursor
+	// moves and text goes in where it stands, as in the ':' line and the forms.
+	edit      textinput.Model
 	qseq      int
 	qDone     int // newest sequence whose result is shown
 	hits      []uint32
@@ -460,7 +464,7 @@ func (q *queue) Bindings() []Binding {
 		on(k.NextTab, func(tea.KeyMsg) tea.Cmd { q.tab = (q.tab + 1) % tabCount; return q.retab() }),
 		on(k.PrevTab, func(tea.KeyMsg) tea.Cmd { q.tab = (q.tab + tabCount - 1) % tabCount; return q.retab() }),
 		on(k.QueueTabs, func(km tea.KeyMsg) tea.Cmd { q.tab = tabID(km.Runes[0] - '1'); return q.retab() }),
-		on(k.Search, func(tea.KeyMsg) tea.Cmd { q.searching = true; return nil }).main(),
+		on(k.Search, func(tea.KeyMsg) tea.Cmd { q.startSearch(); return nil }).main(),
 		on(k.New, func(tea.KeyMsg) tea.Cmd { q.c.send(pushMsg{newIntakeScreen(q.c)}); return nil }).main().when(readonly),
 		on(k.Mark, func(tea.KeyMsg) tea.Cmd {
 			if sm := q.selected(); sm != nil {
@@ -567,38 +571,48 @@ func (q *queue) endTyping() tea.Cmd {
 	return nil
 }
 
+// startSearch opens the search line on the query there is, the cursor at its end.
+func (q *queue) startSearch() {
+	q.searching = true
+	q.edit = newInput()
+	q.edit.Prompt = ""
+	q.edit.SetValue(q.query)
+	q.edit.CursorEnd()
+	q.edit.Focus()
+}
+
 // updateSearch edits the search's text: the keys no binding of the search line took.
+// The line edits as the ':' line does (←/→, home/end, ctrl+a/ctrl+e, backspace and
+// delete where the cursor stands, ctrl+u, ctrl+k, ctrl+w); text goes in at the cursor.
 func (q *queue) updateSearch(msg tea.KeyMsg) tea.Cmd {
 	switch msg.Type {
-	case tea.KeyBackspace:
-		r := []rune(q.query)
-		if len(r) == 0 {
-			return nil
-		}
-		q.query = string(r[:len(r)-1])
-		q.hitsFor = strings.TrimSpace(q.hitsFor)
-		if q.hitsFor != "" && !strings.HasPrefix(q.query, q.hitsFor) {
-			q.hitsFor = q.hitsFor[:0] // the query shrank: the old result can't be narrowed
-			q.hitsFor = ""
-			q.hits = nil
-		}
-		if strings.TrimSpace(q.query) == "" {
-			q.hitsFor, q.hits = "", nil
-			q.qseq++
-			return nil
-		}
-		return q.runSearch()
 	case tea.KeyRunes, tea.KeySpace:
-		q.query += workflow.CleanLine(string(msg.Runes))
+		text := workflow.CleanLine(string(msg.Runes))
 		if msg.Type == tea.KeySpace && len(msg.Runes) == 0 { // a terminal's space carries its rune
-			q.query += " "
+			text = " "
 		}
-		return q.runSearch()
-	case tea.KeyCtrlU:
-		q.query, q.hitsFor, q.hits = "", "", nil
-		q.qseq++
+		if text == "" {
+			return nil
+		}
+		msg = tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(text), Paste: msg.Paste}
+	case tea.KeyCtrlV:
+		return nil // a paste comes from the user's terminal, never the clipboard of the machine running this
 	}
-	return nil
+	q.edit.Focus()
+	q.edit, _ = q.edit.Update(msg)
+	if q.edit.Value() == q.query {
+		return nil // the cursor moved; the query is the same
+	}
+	q.query = q.edit.Value()
+	if q.hitsFor != "" && !strings.HasPrefix(q.query, q.hitsFor) {
+		q.hitsFor, q.hits = "", nil // not the old query grown at its end: the old result can't be narrowed
+	}
+	if strings.TrimSpace(q.query) == "" {
+		q.hitsFor, q.hits = "", nil
+		q.qseq++
+		return nil
+	}
+	return q.runSearch()
 }
 
 func (q *queue) pageRows() int {
@@ -802,7 +816,22 @@ func (q *queue) View(w, h int) string {
 		}
 		s := st.Key.Render(prompt) + shown
 		if q.searching {
-			s += cursorMark + st.RowSel.Render(" ") // the terminal's cursor stands here (cursor.go)
+			// The terminal's cursor stands at the insertion point (cursor.go), drawn as a
+			// reversed cell: the character under it, or a space at the end.
+			r := []rune(shown)
+			pos := q.edit.Position()
+			if len(r) != len([]rune(q.query)) || pos > len(r) {
+				pos = len(r)
+			}
+			under := " "
+			if pos < len(r) {
+				under = string(r[pos])
+			}
+			after := ""
+			if pos < len(r) {
+				after = string(r[pos+1:])
+			}
+			s = st.Key.Render(prompt) + string(r[:pos]) + cursorMark + st.RowSel.Render(under) + after
 		}
 		if q.query == "" {
 			s += " " + st.Faint.Render(q.c.T("search.hint"))

@@ -62,19 +62,21 @@ func (p *promptScreen) Bindings() []Binding {
 func (p *promptScreen) View(w, h int) string {
 	st := p.c.Styles
 	below := strings.Split(p.below.View(w, h), "\n")
-	if len(below) > 1 {
-		below = below[:len(below)-1]
-	}
 	p.in.Width = w - width(p.in.Prompt) - 2
-	if p.errMsg == "" {
-		below = append(below, p.in.View())
-		return clampLines(below, w, h)
+	// The prompt takes the last line of the screen below; an error takes the lines under
+	// it, starting under the input where one types (at any width: not at the far end of
+	// a wide prompt line).
+	var msg []string
+	if p.errMsg != "" {
+		indent := min(width(p.in.Prompt), w/2)
+		for _, l := range wrap("↳ "+p.errMsg, max(10, w-indent)) {
+			msg = append(msg, strings.Repeat(" ", indent)+st.Err.Render(l))
+		}
 	}
-	// Said in place, beside the prompt that needs it.
-	em := "  ↳ " + p.errMsg
-	p.in.Width = max(10, p.in.Width-width(em))
-	below = append(below, fitStyled(p.in.View()+st.Err.Render(em), w))
-	return clampLines(below, w, h)
+	keep := max(0, min(len(below)-1, h-1-len(msg)))
+	lines := append(below[:keep:keep], p.in.View())
+	lines = append(lines, msg...)
+	return clampLines(lines, w, h)
 }
 
 // ---- a yes/no question over the screen that asked it ----
@@ -258,9 +260,19 @@ func (s *formScreen) Update(msg tea.Msg) tea.Cmd {
 func (s *formScreen) Bindings() []Binding {
 	k := s.c.Keys
 	fwd := func(km tea.KeyMsg) tea.Cmd { return s.Update(km) }
+	if s.f.confirm {
+		// Asking whether to discard the input: the footer offers the answers (any other
+		// key withdraws the question and does what it does, form.update).
+		return []Binding{on(k.LeaveYes, fwd).main(), on(k.LeaveNo, fwd).main(), on(k.Interrupt, s.interrupt)}
+	}
+	// esc cancels the form; with input it asks first, and says so.
+	cancel := k.Cancel
+	if s.f.dirty {
+		cancel = k.CancelAsk
+	}
 	return []Binding{
 		on(k.NextField, fwd), on(k.PrevField, fwd), on(k.Choose, fwd),
-		on(k.Save, fwd).main(), on(k.Back, fwd).main(),
+		on(k.Save, fwd).main(), on(cancel, fwd).main(),
 		on(k.Interrupt, s.interrupt),
 	}
 }
