@@ -357,7 +357,7 @@ func (d *dashboard) View(w, h int) string {
 	// Under the tables, before the chart: what each figure means. The chart keeps its
 	// least height; where the definitions do not fit whole, the last line says where to
 	// read them.
-	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 2 {
+	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 3 { // the heading, at least one definition and the line saying where the rest are
 		defs := d.definitions(w)
 		if len(defs) > room {
 			defs = append(defs[:room-1], d.c.Styles.Faint.Render(cut(d.c.T("dash.definitions_more"), w)))
