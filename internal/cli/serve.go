@@ -82,12 +82,20 @@ func (a *app) serveCmd() *cobra.Command {
 			defer st.HandleCommands(CommandHandler(a.version, st))()
 		}
 		if *backupEvery > 0 {
-			go scheduleBackups(ctx, db, *backupDir, *backupEvery, *keep, func(path string, err error) {
-				if err != nil {
-					logger.Error(a.t("cli.backup_sched_failed"), "file", path, "err", err)
-					return
+			go scheduleBackups(ctx, db, *backupDir, *backupEvery, *keep, func(h store.BackupHealth) {
+				switch {
+				case h.Failed:
+					logger.Error(a.t("cli.backup_sched_failed"), "file", h.File, "err", h.Err, "missed", h.Missed)
+				case h.Missed > 0:
+					logger.Warn(a.t("cli.backup_sched_missed", h.Missed), "file", h.File, "late", h.Late.Round(time.Second))
+				case h.Slow > 0:
+					logger.Warn(a.t("cli.backup_sched_slow", h.Slow.Round(time.Second), *backupEvery), "file", h.File)
+				default:
+					logger.Info(a.t("cli.backup_scheduled"), "file", h.File)
 				}
-				logger.Info(a.t("cli.backup_scheduled"), "file", path)
+				// Every console of this process reads it: admins see a problem in their
+				// header until a later backup, on time, succeeds.
+				st.SetBackupHealth(h)
 			})
 		}
 		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger,

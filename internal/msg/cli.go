@@ -213,6 +213,8 @@ var cliText = map[string]Text{
 	"cli.serve_bad_backup":      {ZH: "定时备份需要 --backup-dir，且 --backup-every 不少于 1 分钟、--keep 至少为 1", EN: "scheduled backups need --backup-dir, --backup-every of at least 1m and --keep of at least 1"},
 	"cli.backup_scheduled":      {ZH: "定时备份完成并已核验", EN: "scheduled backup taken and verified"},
 	"cli.backup_sched_failed":   {ZH: "定时备份失败", EN: "scheduled backup failed"},
+	"cli.backup_sched_missed":   {ZH: "定时备份错过了 %d 次（机器曾休眠或关机，或上一次备份超时）；本次已补做", EN: "scheduled backup missed %d runs (the machine slept or was off, or a backup overran its period); this one caught up", EnOne: "scheduled backup missed 1 run (the machine slept or was off, or a backup overran its period); this one caught up"},
+	"cli.backup_sched_slow":     {ZH: "定时备份用时 %s，超过间隔 %s；下一次将被跳过", EN: "scheduled backup took %s, longer than its period %s; the next run is skipped"},
 	"cli.serve_bad_upload":      {ZH: "--max-upload %q 无效：请写如 20MB、512KB 的大小（1KB 至 256MB）", EN: "--max-upload %q is invalid: give a size such as 20MB or 512KB (1KB to 256MB)"},
 	"cli.serve_bad_limits":      {ZH: "--max-sessions 和 --max-sessions-per-staff 须为正整数", EN: "--max-sessions and --max-sessions-per-staff must be positive whole numbers"},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
