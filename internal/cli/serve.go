@@ -34,6 +34,7 @@ func (a *app) serveCmd() *cobra.Command {
 	backupEvery := f.Duration("backup-every", 0, a.t("flag.backup_every"))
 	backupDir := f.String("backup-dir", "", a.t("flag.backup_dir"))
 	keep := f.Int("keep", 48, a.t("flag.keep"))
+	controlGroup := f.String("control-group", "", a.t("flag.control_group"))
 	maxPerStaff := f.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, a.t("flag.max_sessions_per_staff"))
 	c.RunE = a.run(func([]string) int {
 		if *maxSessions < 1 || *maxPerStaff < 1 {
@@ -53,7 +54,15 @@ func (a *app) serveCmd() *cobra.Command {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
 		}
 		db := a.dbPath()
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy})
+		gid := -1
+		if *controlGroup != "" {
+			g, err := store.LookupGroup(*controlGroup)
+			if err != nil {
+				return a.errf("serve", exitUsage, messageIn(err, a.lang))
+			}
+			gid = g
+		}
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, ControlGroup: *controlGroup})
 		if !ok {
 			return exitFail
 		}
@@ -78,6 +87,12 @@ func (a *app) serveCmd() *cobra.Command {
 			logger.Warn(a.t("cli.no_control"), "err", err)
 		} else {
 			defer stopCtl()
+			if gid >= 0 {
+				if d := unreachableBy(filepath.Dir(db), gid); d != "" {
+					// The socket is the group's, but its members cannot get to it.
+					logger.Warn(a.t("cli.serve_group_path", *controlGroup, d))
+				}
+			}
 			// …and so do letter, export, report, import, staff, sla, calendar and letters.
 			defer st.HandleCommands(CommandHandler(a.version, st))()
 		}
