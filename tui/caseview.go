@@ -257,6 +257,7 @@ func (v *caseView) Bindings() []Binding {
 			})})
 			return nil
 		}).when(mats),
+		on(k.TieFile, v.tieFile).when(v.tieOff), // filetie.go
 		on(k.PrevLetter, letter(-1)).when(letters),
 		on(k.NextLetter, letter(1)).when(letters),
 		on(k.Export, func(tea.KeyMsg) tea.Cmd {
@@ -575,6 +576,7 @@ func (v *caseView) materials(w int) []string {
 		if m.Note != "" {
 			out = append(out, "    "+st.Muted.Render(cut("↳ "+shown(m.Note), w-4)))
 		}
+		out = append(out, v.tiedLines(m.Files, "    ", w)...)
 	}
 	out = append(out, v.attachedFiles(w)...)
 	out = append(out, "", st.Faint.Render(cut(v.c.T("mat.hint"), w)))
@@ -601,6 +603,7 @@ func (v *caseView) attachedFiles(w int) []string {
 			v.c.staffName(f.By)+" "+at+" · sha256:"+hash)
 		out = append(out, cut(line, w))
 	}
+	out = append(out, st.Faint.Render(cut(v.c.T("tie.hint"), w)))
 	return out
 }
 
@@ -624,7 +627,9 @@ func (v *caseView) findings(w int) []string {
 		if f.Evidence != "" {
 			meta += " · " + shown(f.Evidence)
 		}
-		out = append(out, "   "+st.Muted.Render(cut(meta, w-4)), "")
+		out = append(out, "   "+st.Muted.Render(cut(meta, w-4)))
+		out = append(out, v.tiedLines(f.Files, "   ", w)...)
+		out = append(out, "")
 	}
 	return out
 }

@@ -14,7 +14,7 @@ type KeyMap struct {
 	// Close leaves a screen above the queues (esc or q); Clear is esc on the queues.
 	Close, Clear, CaseTabs              key.Binding
 	Received, NotReceived, Invalid      key.Binding
-	PrevLetter, NextLetter              key.Binding
+	PrevLetter, NextLetter, TieFile     key.Binding
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	PrevKey, NextKey                    key.Binding
 	Yes, No, Enter, Cancel              key.Binding
@@ -62,6 +62,7 @@ func NewKeyMap(lang string) KeyMap {
 		Received:    b("r", "key.received", "r"),
 		NotReceived: b("u", "key.not_received", "u"),
 		Invalid:     b("x", "key.invalid", "x"),
+		TieFile:     b("t", "key.tie_file", "t"),
 		PrevLetter:  b("[", "key.prevletter", "["),
 		NextLetter:  b("]", "key.nextletter", "]"),
 		AddKey:      b("a", "key.addkey", "a"),
