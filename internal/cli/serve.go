@@ -114,7 +114,10 @@ func (a *app) serveCmd() *cobra.Command {
 			})
 		}
 		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger,
-			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload})
+			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload,
+			// Files being sent over SFTP wait, sealed, beside the database: on disk, in a
+			// private folder (the system's temporary folder may be memory).
+			SpoolDir: filepath.Dir(db)})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))
 		}
