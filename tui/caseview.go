@@ -700,6 +700,8 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		if n, err := strconv.Atoi(ch.New); err == nil {
 			return v.c.T("hist.notice_items", n)
 		}
+	case strings.HasPrefix(ch.Field, "tie."): // filetie.go
+		return v.tieChange(ch)
 	case ch.Field == "credit_code_override":
 		return v.c.T("case.cc_override", v.c.staffName(ch.New))
 	}

@@ -3,6 +3,8 @@ package tui
 import (
 	"fmt"
 	"slices"
+	"strconv"
+	"strings"
 
 	tea "github.com/charmbracelet/bubbletea"
 
@@ -138,4 +140,23 @@ func (v *caseView) tiedLines(links []workflow.FileLink, indent string, w int) []
 		out = append(out, indent+v.c.Styles.Muted.Render(cut(v.c.T("tie.file", l.Short()), w-len(indent))))
 	}
 	return out
+}
+
+// tieChange is a tie_file event's change in the history: the item or finding ← the file.
+func (v *caseView) tieChange(ch workflow.Change) string {
+	file := ch.New
+	if name, hash, ok := strings.Cut(ch.New, " sha256:"); ok && len(hash) > 12 {
+		file = name + " · sha256:" + hash[:12] + "…"
+	}
+	if k, ok := strings.CutPrefix(ch.Field, "tie.material."); ok {
+		name := workflow.Label("material", k, v.c.Lang)
+		for _, m := range v.cs.Materials {
+			if m.Key == k {
+				name = m.Name(v.c.Lang)
+			}
+		}
+		return v.c.T("tie.hist_material", shown(name), shown(file))
+	}
+	n, _ := strconv.Atoi(strings.TrimPrefix(ch.Field, "tie.finding."))
+	return v.c.T("tie.hist_finding", n, shown(file))
 }

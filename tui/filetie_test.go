@@ -52,7 +52,7 @@ func TestTieAttachedFileToMaterialAndFinding(t *testing.T) {
 	}
 	// In the history: who tied which bytes to what.
 	press(m, "4")
-	mustShow(t, m, "关联附件")
+	mustShow(t, m, "关联附件", second.Name("zh")+" ← 附件 licence.pdf v1 · sha256:"+licence.SHA256[:12]+"…")
 	evs, _ := st.Events(cs.ID)
 	last := evs[len(evs)-1]
 	if last.Kind != workflow.ActTieFile || last.Actor != testSpecialist.Name || last.Action.Tie == nil || last.Action.Tie.File.SHA256 != licence.SHA256 {

@@ -303,6 +303,8 @@ var consoleText = map[string]Text{
 	"tie.pick_material":      {ZH: "选择要关联到「%s」的附件（enter 确定，esc 取消）", EN: "Choose the file to tie to “%s” (enter to tie, esc to cancel)"},
 	"tie.pick_finding_file":  {ZH: "选择作为核实依据的附件（enter 确定，esc 取消）", EN: "Choose the file that is a finding's evidence (enter to choose, esc to cancel)"},
 	"tie.pick_finding":       {ZH: "把 %s 关联到哪条核实结论？", EN: "Tie %s to which finding?"},
+	"tie.hist_material":      {ZH: "%s ← 附件 %s", EN: "%s ← file %s"},
+	"tie.hist_finding":       {ZH: "第 %d 条核实结论 ← 附件 %s", EN: "Finding %d ← file %s"},
 	"tie.file":               {ZH: "附件：%s", EN: "File: %s"},
 	"tie.hint":               {ZH: "t 把附件关联到所选材料（材料页签）或核实结论（核实页签）", EN: "t ties a file to the selected item (materials tab) or to a finding (findings tab)"},
 	"key.invalid":            {ZH: "不合规(须注明)", EN: "invalid (with a note)"},
