@@ -36,7 +36,7 @@ func (m *Model) backupMark() string {
 
 // backupText says what happened, for the status line.
 func (m *Model) backupText(h store.BackupHealth) string {
-	at := h.At.In(time.Local).Format("01-02 15:04")
+	at := h.At.In(workflow.ChinaTZ).Format("01-02 15:04") // as every time in the console
 	switch {
 	case h.Failed:
 		return m.c.T("backup.failed", at, workflow.CleanLine(h.Err))

@@ -138,8 +138,41 @@ func TestControlGroupLetsAnotherOSUserIn(t *testing.T) {
 	if code != 1 || !strings.Contains(out, "only an admin may back up") {
 		t.Fatalf("a raw backup by a specialist through the socket: exit %d\n%s", code, out)
 	}
+	// The command line's backup says why it cannot, and what to do instead.
+	code, out = asNobody("backup", "b.db", "--lang", "en", "--db", db)
+	if code != 1 || !strings.Contains(out, "belongs to the OS user running the server") {
+		t.Fatalf("backup by another OS user: exit %d\n%s", code, out)
+	}
 	// The server's own OS user still may.
 	if _, err := store.RemoteBackup(db, io.Discard); err != nil {
 		t.Fatalf("the server's own user: %v", err)
+	}
+}
+
+// serve --control-group warns about every folder on the way to the database that the
+// group cannot pass, the outermost first, so one command fixes them all.
+func TestUnreachableByNamesEveryClosedFolder(t *testing.T) {
+	if os.Getuid() != 0 {
+		t.Skip("needs root, to give folders to a group")
+	}
+	root := t.TempDir()
+	os.Chmod(root, 0o755)
+	os.Chmod(filepath.Dir(root), 0o755) // the test's own temporary folder
+	a := filepath.Join(root, "a")
+	b := filepath.Join(a, "b")
+	c := filepath.Join(b, "c")
+	if err := os.MkdirAll(c, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	gid := 65534
+	if got := unreachableBy(c, gid); strings.Join(got, " ") != a+" "+b+" "+c {
+		t.Fatalf("closed folders: %v", got)
+	}
+	for _, d := range []string{a, b, c} {
+		os.Chown(d, -1, gid)
+		os.Chmod(d, 0o710)
+	}
+	if got := unreachableBy(c, gid); len(got) != 0 {
+		t.Fatalf("after chgrp and chmod g+x: %v", got)
 	}
 }

@@ -3,4 +3,4 @@
 package cli
 
 // unreachableBy: folder permissions by group are not checked here.
-func unreachableBy(string, int) string { return "" }
+func unreachableBy(string, int) []string { return nil }

@@ -88,9 +88,9 @@ func (a *app) serveCmd() *cobra.Command {
 		} else {
 			defer stopCtl()
 			if gid >= 0 {
-				if d := unreachableBy(filepath.Dir(db), gid); d != "" {
+				if ds := unreachableBy(filepath.Dir(db), gid); len(ds) > 0 {
 					// The socket is the group's, but its members cannot get to it.
-					logger.Warn(a.t("cli.serve_group_path", *controlGroup, d))
+					logger.Warn(a.t("cli.serve_group_path", *controlGroup, strings.Join(ds, " ")))
 				}
 			}
 			// …and so do letter, export, report, import, staff, sla, calendar and letters.

@@ -211,6 +211,7 @@ var cliText = map[string]Text{
 	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problems — the copy was kept as it is; run repairdesk check on the database"},
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
 	"cli.serve_bad_backup":      {ZH: "定时备份需要 --backup-dir，且 --backup-every 不少于 1 分钟、--keep 至少为 1", EN: "scheduled backups need --backup-dir, --backup-every of at least 1m and --keep of at least 1"},
+	"cli.backup_not_owner":      {ZH: "数据库 %s 属于运行服务器的系统用户，其文件、密钥和锚定日志不归您复制；请由该用户运行 repairdesk backup，或依靠 serve --backup-every 的定时备份", EN: "the database %s belongs to the OS user running the server; its file, key and anchor log are not yours to copy: have that user run repairdesk backup, or rely on serve --backup-every"},
 	"cli.backup_scheduled":      {ZH: "定时备份完成并已核验", EN: "scheduled backup taken and verified"},
 	"cli.backup_sched_failed":   {ZH: "定时备份失败", EN: "scheduled backup failed"},
 	"cli.backup_sched_missed":   {ZH: "定时备份错过了 %d 次（机器曾休眠或关机，或上一次备份超时）；本次已补做", EN: "scheduled backup missed %d runs (the machine slept or was off, or a backup overran its period); this one caught up", EnOne: "scheduled backup missed 1 run (the machine slept or was off, or a backup overran its period); this one caught up"},
