@@ -41,7 +41,7 @@ func (m *Model) backupText(h store.BackupHealth) string {
 	case h.Failed:
 		return m.c.T("backup.failed", at, workflow.CleanLine(h.Err))
 	case h.Missed > 0:
-		return m.c.T("backup.missed", at, h.Missed, h.Late.Round(time.Minute).String())
+		return m.c.T("backup.missed", h.Missed, h.Late.Round(time.Minute).String(), at)
 	}
 	return m.c.T("backup.slow", at, h.Slow.Round(time.Second).String(), h.Every.String())
 }

@@ -10,7 +10,7 @@ var consoleText = map[string]Text{
 	"backup.mark_failed":     {ZH: "⚠ 备份失败", EN: "⚠ BACKUP FAILED"},
 	"backup.mark_missed":     {ZH: "⚠ 备份错过", EN: "⚠ BACKUP MISSED"},
 	"backup.failed":          {ZH: "定时备份失败（%s）：%s；下次备份成功前此提示一直显示", EN: "Scheduled backup failed (%s): %s; this stays until a backup succeeds"},
-	"backup.missed":          {ZH: "定时备份错过了 %[2]d 次（机器曾休眠或关机，或备份超时；晚了 %[3]s），%[1]s 已补做", EN: "Scheduled backups missed %[2]d runs (the machine slept or was off, or a backup overran; %[3]s late); caught up at %[1]s", EnOne: "Scheduled backups missed %[2]d run (the machine slept or was off, or a backup overran; %[3]s late); caught up at %[1]s", Count: 1},
+	"backup.missed":          {ZH: "定时备份错过了 %d 次（机器曾休眠或关机，或备份超时；晚了 %s），%s 已补做", EN: "Scheduled backups missed %d runs (the machine slept or was off, or a backup overran; %s late); caught up at %s", EnOne: "Scheduled backups missed %d run (the machine slept or was off, or a backup overran; %s late); caught up at %s"},
 	"backup.slow":            {ZH: "定时备份（%s）用时 %s，超过间隔 %s，下一次将被跳过", EN: "Scheduled backup (%s) took %s, longer than its period %s; the next run is skipped"},
 	"tab.mine":               {ZH: "我的案件", EN: "Mine"},
 	"tab.open":               {ZH: "全部在办", EN: "All open"},
