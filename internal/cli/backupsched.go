@@ -130,10 +130,35 @@ func (b *backupRun) once() store.BackupHealth {
 	return h
 }
 
+// lastScheduled is when the newest scheduled backup in dir was taken, when that is before
+// now (a server that was off for hours then counts the runs it missed at its first run);
+// else now.
+func lastScheduled(dir string, now time.Time) time.Time {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return now
+	}
+	var newest time.Time
+	for _, e := range ents {
+		n, ok := strings.CutPrefix(e.Name(), backupPrefix)
+		if !ok {
+			continue
+		}
+		n, ok = strings.CutSuffix(n, ".db")
+		if t, err := time.ParseInLocation("20060102-150405", n, time.UTC); ok && err == nil && t.After(newest) {
+			newest = t
+		}
+	}
+	if newest.IsZero() || !newest.Before(now) {
+		return now
+	}
+	return newest
+}
+
 // scheduleBackups takes a backup every `every` until ctx ends; report hears each result
 // (its Problem(): failed, missed or slow; else a good backup at File).
 func scheduleBackups(ctx context.Context, db, dir string, every time.Duration, keep int, report func(store.BackupHealth)) {
-	b := &backupRun{db: db, dir: dir, every: every, keep: keep, clock: time.Now, last: time.Now()}
+	b := &backupRun{db: db, dir: dir, every: every, keep: keep, clock: time.Now, last: lastScheduled(dir, time.Now())}
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {

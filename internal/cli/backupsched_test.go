@@ -205,3 +205,26 @@ func TestMissedSince(t *testing.T) {
 		t.Error("the first run missed something")
 	}
 }
+
+// A server started again after hours off counts the runs it missed meanwhile from the
+// newest backup in the folder.
+func TestLastScheduledFromTheFolder(t *testing.T) {
+	dir := t.TempDir()
+	now := time.Date(2026, 3, 2, 15, 0, 30, 0, time.UTC)
+	if got := lastScheduled(dir, now); !got.Equal(now) {
+		t.Fatalf("an empty folder: %v", got)
+	}
+	for _, n := range []string{backupName(now.Add(-9 * time.Hour)), backupName(now.Add(-5 * time.Hour)), "notes.txt", "repairdesk-junk.db"} {
+		if err := os.WriteFile(filepath.Join(dir, n), nil, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	last := lastScheduled(dir, now)
+	if !last.Equal(now.Add(-5 * time.Hour).Truncate(time.Second)) {
+		t.Fatalf("the newest backup: %v", last)
+	}
+	// The first run, an hour after the start: five runs were missed (hours 11 to 15).
+	if got := missedSince(last, now.Add(time.Hour), time.Hour); got != 5 {
+		t.Fatalf("missed after 5 hours off: %d", got)
+	}
+}
