@@ -33,6 +33,11 @@ func (s *Server) scpFiles(next ssh.Handler) ssh.Handler {
 		if !ok {
 			return
 		}
+		release, ok := s.openFiles(sess, a, "scp") // counts against the session limits
+		if !ok {
+			return
+		}
+		defer release()
 		fail := func(err error) {
 			s.log.Info("scp refused", "staff", a.me.Name, "key", a.fp, "command", workflow.CleanLine(sess.RawCommand()), "reason", err)
 			fmt.Fprintln(sess.Stderr(), err.Error())

@@ -57,6 +57,9 @@ type Options struct {
 	PublicHost string
 	// MaxUpload bounds one file sent to a case (0: store.DefaultMaxFile).
 	MaxUpload int64
+	// SpoolDir holds files being sent over SFTP until they are complete, sealed under a
+	// key only the process knows ("": the system's temporary folder; spool.go).
+	SpoolDir string
 
 	// For tests only.
 	wrap             func(me workflow.Staff, m tea.Model) tea.Model // wraps each session's model

@@ -1,12 +1,14 @@
 package server
 
 import (
+	"fmt"
 	"sync"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/ssh"
 
+	"repairdesk/store"
 	"repairdesk/tui"
 	"repairdesk/workflow"
 )
@@ -19,8 +21,10 @@ const (
 	DefaultMaxSessionsPerStaff = 8
 )
 
-// session is one open console.
+// session is one open console, or one scp or sftp session (files: they count against
+// the same limits, and end when the person is disabled, but have no console).
 type session struct {
+	files  bool
 	staff  workflow.Staff
 	key    string // the stored form of the key that authenticated
 	fp     string
@@ -132,6 +136,17 @@ func (ss *session) end(reason string, code int, msg tea.Msg) bool {
 		return false
 	}
 	ss.reason, ss.code = reason, code
+	if ss.files {
+		// No console to tell: the client's error output, then the connection ends.
+		if sess := ss.sess; sess != nil {
+			go func() {
+				fmt.Fprintln(sess.Stderr(), reason)
+				_ = sess.Exit(code)
+				_ = sess.Close()
+			}()
+		}
+		return true
+	}
 	if ss.prog == nil {
 		ss.pending = msg
 		return true
@@ -159,4 +174,25 @@ func (ss *session) outcome() (reason string, code int, panicked bool) {
 	ss.mu.Lock()
 	defer ss.mu.Unlock()
 	return ss.reason, ss.code, ss.panicked
+}
+
+// openFiles registers an scp or sftp session of a's staff member against the limits
+// (--max-sessions, --max-sessions-per-staff), or refuses it on the client's error output
+// (exit status 1). release unregisters it.
+func (s *Server) openFiles(sess ssh.Session, a *fileArea, what string) (release func(), ok bool) {
+	ss := &session{files: true, sess: sess, staff: a.me, fp: a.fp, remote: sess.RemoteAddr().String(), lang: a.lang, since: time.Now()}
+	if pk := sess.PublicKey(); pk != nil {
+		ss.key = store.NormalKey(pk)
+	}
+	if why := s.register(sess, ss); why != "" {
+		s.log.Warn(what+" refused", "staff", a.me.Name, "key", a.fp, "remote", ss.remote, "reason", why)
+		limit := s.o.MaxSessions
+		if why == "ssh.staff_full" {
+			limit = s.o.MaxSessionsPerStaff
+		}
+		fmt.Fprintln(sess.Stderr(), sT(a.lang, why, limit))
+		_ = sess.Exit(1)
+		return nil, false
+	}
+	return func() { s.unregister(sess) }, true
 }

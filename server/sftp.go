@@ -26,6 +26,11 @@ func (s *Server) sftpSubsystem(sess ssh.Session) {
 	if !ok {
 		return
 	}
+	release, ok := s.openFiles(sess, a, "sftp") // counts against the session limits
+	if !ok {
+		return
+	}
+	defer release()
 	defer func() {
 		if r := recover(); r != nil {
 			s.log.Error("sftp panicked", "staff", a.me.Name, "panic", r, "stack", string(debug.Stack()))
@@ -95,25 +100,35 @@ func (h *sftpHandler) Filewrite(r *sftp.Request) (io.WriterAt, error) {
 	if err != nil {
 		return nil, h.tell(err)
 	}
-	return &upload{h: h, caseNo: caseNo, name: name, max: h.a.s.maxUpload()}, nil
+	sp, err := newSpool(h.a.s.o.SpoolDir)
+	if err != nil {
+		h.a.s.log.Error("upload spool", "staff", h.a.me.Name, "err", err)
+		return nil, h.tell(h.a.refuse(fs.ErrPermission, "files.spool"))
+	}
+	return &upload{h: h, caseNo: caseNo, name: name, max: h.a.s.maxUpload(), sp: sp}, nil
 }
 
-// upload gathers a file sent over SFTP (its blocks may come in any order) and attaches it
-// when the client closes it. More than max bytes refuses it.
+// upload gathers a file sent over SFTP (its blocks may come in any order) in a sealed
+// spool file (spool.go) and attaches it when the client closes it. More than max bytes
+// refuses it; a transfer that breaks off (the connection dropped) attaches nothing.
 type upload struct {
 	h            *sftpHandler
 	caseNo, name string
 	max          int64
+	sp           *spool
 
 	mu     sync.Mutex
-	buf    []byte
 	over   int64 // the largest end offset asked for, when over max
+	failed error // the transfer broke off
 	closed bool
 }
 
 func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 	u.mu.Lock()
 	defer u.mu.Unlock()
+	if u.closed {
+		return 0, os.ErrClosed
+	}
 	end := off + int64(len(p))
 	if off < 0 || end > u.max {
 		if u.over == 0 {
@@ -122,11 +137,17 @@ func (u *upload) WriteAt(p []byte, off int64) (int, error) {
 		u.over = max(u.over, end)
 		return 0, &wrapped{u.h.a.tooLarge(max(end, u.max+1)), os.ErrPermission}
 	}
-	if int64(len(u.buf)) < end {
-		u.buf = append(u.buf, make([]byte, int(end)-len(u.buf))...)
+	return u.sp.WriteAt(p, off)
+}
+
+// TransferError: pkg/sftp says the transfer broke off before the client closed the file
+// (it then closes it for the client): nothing is attached.
+func (u *upload) TransferError(err error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.failed == nil {
+		u.failed = err
 	}
-	copy(u.buf[off:], p)
-	return len(p), nil
 }
 
 func (u *upload) Close() error {
@@ -136,10 +157,20 @@ func (u *upload) Close() error {
 		return nil
 	}
 	u.closed = true
-	if u.over > 0 {
+	defer u.sp.close()
+	switch {
+	case u.over > 0:
 		return &wrapped{u.h.a.tooLarge(u.over), os.ErrPermission}
+	case u.failed != nil:
+		u.h.a.s.log.Warn("upload broke off; nothing attached", "staff", u.h.a.me.Name, "case", u.caseNo,
+			"name", workflow.CleanLine(u.name), "received", u.sp.size, "err", u.failed)
+		return u.failed
 	}
-	return u.h.tell(u.h.a.attach(u.caseNo, u.name, u.buf))
+	content, err := u.sp.content()
+	if err != nil {
+		return u.h.tell(err)
+	}
+	return u.h.tell(u.h.a.attach(u.caseNo, u.name, content))
 }
 
 // Filecmd: setting times or modes is accepted and ignored (clients send them after a

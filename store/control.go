@@ -20,6 +20,7 @@ import (
 	"io"
 	"net"
 	"os"
+	"os/user"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -29,6 +30,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/internal/msg"
 	"repairdesk/workflow"
 )
 
@@ -83,7 +85,14 @@ func (s *Store) ServeControl(ctx context.Context) (stop func(), err error) {
 	}
 
 	path := SocketPath(s.path)
-	ln, err := listenControl(path)
+	gid := -1
+	if s.opts.ControlGroup != "" {
+		if gid, err = LookupGroup(s.opts.ControlGroup); err != nil {
+			release()
+			return nil, err
+		}
+	}
+	ln, err := listenControl(path, gid)
 	if err != nil {
 		release()
 		return nil, err
@@ -138,9 +147,28 @@ func (s *Store) ServeControl(ctx context.Context) (stop func(), err error) {
 	return stop, nil
 }
 
+// LookupGroup is the id of the OS group named name (or given by number).
+func LookupGroup(name string) (int, error) {
+	g, err := user.LookupGroup(name)
+	if err != nil {
+		if g, err = user.LookupGroupId(name); err != nil {
+			return 0, &NoGroupError{Group: name}
+		}
+	}
+	return strconv.Atoi(g.Gid)
+}
+
+// NoGroupError: serve --control-group names a group this machine does not have.
+type NoGroupError struct{ Group string }
+
+func (e *NoGroupError) Error() string { return e.Message("en") }
+
+func (e *NoGroupError) Message(lang string) string { return msg.T(lang, "store.no_group", e.Group) }
+
 // listenControl binds the socket with mode 0600 from the first moment: it is bound in a
 // private directory, restricted, then renamed into place (which also replaces a stale one).
-func listenControl(path string) (*net.UnixListener, error) {
+// With gid >= 0 it is given to that group with mode 0660 before it gets its name.
+func listenControl(path string, gid int) (*net.UnixListener, error) {
 	if len(path) > maxSocketPath {
 		return nil, fmt.Errorf("the control socket path %s is too long for a unix socket (%d bytes, at most %d); hot backup needs a shorter database path", path, len(path), maxSocketPath)
 	}
@@ -170,7 +198,16 @@ func listenControl(path string) (*net.UnixListener, error) {
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
 	}
 	ln.SetUnlinkOnClose(false)
-	if err := os.Chmod(tmp, 0o600); err != nil {
+	mode := os.FileMode(0o600)
+	if gid >= 0 {
+		mode = 0o660
+		if err := os.Chown(tmp, -1, gid); err != nil {
+			ln.Close()
+			os.Remove(tmp)
+			return nil, fmt.Errorf("control socket %s: group %d: %w", path, gid, err)
+		}
+	}
+	if err := os.Chmod(tmp, mode); err != nil {
 		ln.Close()
 		os.Remove(tmp)
 		return nil, fmt.Errorf("control socket %s: %w", path, err)
@@ -290,7 +327,16 @@ func (c *controlServer) handle(conn net.Conn) {
 		fmt.Fprintln(w, "error", ErrClosed)
 		return
 	}
-	switch strings.TrimSpace(req) {
+	req = strings.TrimSpace(req)
+	if req == "backup" || req == "check" {
+		// The whole database: for the process's own OS user, or (through a control group)
+		// an active admin's.
+		if why := c.mayCopy(conn); why != "" {
+			fmt.Fprintln(w, "error", why)
+			return
+		}
+	}
+	switch req {
 	case "ping":
 		fmt.Fprintln(w, "pong")
 	case "backup":
@@ -328,6 +374,24 @@ func (c *controlServer) handle(conn net.Conn) {
 	}
 }
 
+// mayCopy says why the peer may not have a backup or a check ("" when it may): only the
+// OS user running this process, or one mapped to an active admin (the login name in
+// lower case), when a control group lets others connect.
+func (c *controlServer) mayCopy(conn net.Conn) string {
+	peer, err := peerOf(conn)
+	if err != nil {
+		return "cannot tell who is calling: " + err.Error()
+	}
+	if peer.UID == os.Getuid() {
+		return ""
+	}
+	name := strings.ToLower(peer.Username)
+	if st, ok := c.s.Staff(name); ok && st.Active && st.Role.CanAdminister() {
+		return ""
+	}
+	return fmt.Sprintf("only an admin may back up or check the database: the OS user %q is not an active admin of it", workflow.CleanLine(peer.Username))
+}
+
 // idleConn pushes the read deadline forward before every read.
 type idleConn struct {
 	net.Conn
@@ -343,7 +407,7 @@ func dialControl(dbPath, req string) (net.Conn, error) {
 	path := SocketPath(dbPath)
 	conn, err := net.DialTimeout("unix", path, ControlDialTimeout)
 	if err != nil {
-		return nil, fmt.Errorf("%w (%s): %v", ErrNoControl, path, err)
+		return nil, fmt.Errorf("%w (%s): %w", ErrNoControl, path, err)
 	}
 	_ = conn.SetWriteDeadline(time.Now().Add(ControlDialTimeout))
 	if _, err := io.WriteString(conn, req+"\n"); err != nil {

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
+	"strings"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
@@ -126,5 +127,52 @@ func TestAttachFileRefusals(t *testing.T) {
 	sum := sha256.Sum256([]byte("late"))
 	if _, err := s.FileContent(hex.EncodeToString(sum[:])); !errors.Is(err, store.ErrNotFound) {
 		t.Errorf("a refused file was stored: %v", err)
+	}
+}
+
+// tie_file: an attached file is tied to a checklist item or a finding, exactly (name,
+// version and digest); a file the case does not have, a target that is not there, both
+// targets or none, and the same tie twice are refused; the ties survive a replay (Check).
+func TestTieFileToMaterialChecked(t *testing.T) {
+	s, _, _ := newStore(t)
+	c := create(t, s, entA)
+	c, ref, err := s.AttachFile(wang, c.No, "licence.pdf", []byte("licence scan"), 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	link := workflow.LinkOf(ref)
+	key := c.Materials[0].Key
+	tie := func(tie workflow.FileTie) (workflow.Case, error) {
+		return s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActTieFile, Tie: &tie})
+	}
+	for _, bad := range []struct {
+		tie  workflow.FileTie
+		code string
+	}{
+		{workflow.FileTie{File: link}, "tie"},
+		{workflow.FileTie{File: link, Material: key, Finding: 1}, "tie"},
+		{workflow.FileTie{File: workflow.FileLink{Name: "licence.pdf", Version: 1, SHA256: strings.Repeat("0", 64)}, Material: key}, "tie"},
+		{workflow.FileTie{File: workflow.FileLink{Name: "licence.pdf", Version: 2, SHA256: ref.SHA256}, Material: key}, "tie"},
+		{workflow.FileTie{File: link, Material: "no_such_item"}, "material"},
+		{workflow.FileTie{File: link, Finding: 1}, "tie"}, // no finding yet
+	} {
+		var r *workflow.Refusal
+		if _, err := tie(bad.tie); !errors.As(err, &r) || r.Code != bad.code {
+			t.Errorf("%+v: %v, want a refusal %q", bad.tie, err, bad.code)
+		}
+	}
+	c, err = tie(workflow.FileTie{File: link, Material: key})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Materials[0].Files; len(got) != 1 || got[0] != link {
+		t.Fatalf("the item's files: %+v", got)
+	}
+	var r *workflow.Refusal
+	if _, err := tie(workflow.FileTie{File: link, Material: key}); !errors.As(err, &r) || r.Code != "tie" {
+		t.Fatalf("the same tie twice: %v", err)
+	}
+	if probs := s.Check(); len(probs) > 0 {
+		t.Fatalf("after a tie, the check finds %v", probs)
 	}
 }

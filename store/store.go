@@ -51,6 +51,10 @@ type Options struct {
 	// Mode and Listen describe this process for a second one that finds the file locked.
 	Mode   string // "console" or "serve"
 	Listen string
+	// ControlGroup, when set, is the OS group whose members may use the control socket
+	// too (serve --control-group): the socket is then that group's, mode 0660. Who runs a
+	// command is still the peer's uid from the kernel, mapped to a staff member.
+	ControlGroup string
 	// Now overrides the clock (tests, demo generation).
 	Now func() time.Time
 	// KeyFile seals personal data (crypto.go); default $REPAIRDESK_KEY, else "<path>.key".
@@ -103,6 +107,7 @@ type Store struct {
 	afterSave  func(*workflow.Case) error // tests: fail a transaction after a case was written
 
 	settings atomic.Pointer[Settings]
+	health   atomic.Pointer[BackupHealth] // the scheduled backups' last word (backuphealth.go)
 	snap     atomic.Pointer[Snapshot]
 	sumMu    sync.Mutex // guards rebuilding snap
 	index    *search.Index

@@ -282,6 +282,7 @@ func (v *caseView) Bindings() []Binding {
 			}
 			return supersedeOff(c, &v.cs, v.findSel)
 		}),
+		on(k.TieFile, v.tieFile).when(v.tieOff), // filetie.go
 		on(k.PrevLetter, letter(-1)).when(letters),
 		on(k.NextLetter, letter(1)).when(letters),
 		on(k.Export, func(tea.KeyMsg) tea.Cmd {
@@ -682,6 +683,7 @@ func (v *caseView) materials(w int) []string {
 		if m.Waived {
 			out = append(out, "    "+st.Muted.Render(cut("↳ "+v.c.T("mat.waived_why", v.c.staffName(m.WaivedBy), shown(m.WaiverWhy)), w-4)))
 		}
+		out = append(out, v.tiedLines(m.Files, "    ", w)...)
 	}
 	out = append(out, v.attachedFiles(w)...)
 	out = append(out, "", st.Faint.Render(cut(v.c.T("mat.hint"), w)))
@@ -708,6 +710,7 @@ func (v *caseView) attachedFiles(w int) []string {
 			v.c.staffName(f.By)+" "+at+" · sha256:"+hash)
 		out = append(out, cut(line, w))
 	}
+	out = append(out, st.Faint.Render(cut(v.c.T("tie.hint"), w)))
 	return out
 }
 
@@ -749,7 +752,9 @@ func (v *caseView) findings(w int) []string {
 		if f.Evidence != "" {
 			meta += " · " + shown(f.Evidence)
 		}
-		out = append(out, "     "+st.Muted.Render(cut(meta, w-6)), "")
+		out = append(out, "     "+st.Muted.Render(cut(meta, w-6)))
+		out = append(out, v.tiedLines(f.Files, "     ", w)...)
+		out = append(out, "")
 	}
 	out = append(out, st.Faint.Render(cut(v.c.T("case.findings_hint"), w)))
 	return out
@@ -828,6 +833,8 @@ func (v *caseView) changeText(ch workflow.Change) string {
 		if n, err := strconv.Atoi(ch.New); err == nil {
 			return v.c.T("hist.notice_items", n)
 		}
+	case strings.HasPrefix(ch.Field, "tie."): // filetie.go
+		return v.tieChange(ch)
 	case ch.Field == "credit_code_override":
 		return v.c.T("case.cc_override", v.c.staffName(ch.New))
 	case ch.Field == "satisfaction":

@@ -50,6 +50,9 @@ func everyScreen(t *testing.T, lang string, w, h int) map[string]*Model {
 		t.Fatal(err)
 	}
 	cs := toReview(t, st, "河南信修信用管理有限公司")
+	if _, _, err := st.AttachFile(testSpecialist, cs.No, "营业执照.pdf", []byte("%PDF-1.4 licence"), 0); err != nil {
+		t.Fatal(err)
+	}
 	out := map[string]*Model{}
 	open := func(name string, me workflow.Staff, keys ...string) {
 		m := newTestModel(t, st, me, lang, clk, w, h)
@@ -60,6 +63,7 @@ func everyScreen(t *testing.T, lang string, w, h int) map[string]*Model {
 	out["queue"] = newTestModel(t, st, testSpecialist, lang, clk, w, h)
 	open("case", testSpecialist)
 	open("materials", testSpecialist, "2")
+	open("tie-pick", testSpecialist, "2", "t")
 	open("letters", testSpecialist, "5")
 	open("filing", testSpecialist, "f")
 	open("actions", testSupervisor, "a")

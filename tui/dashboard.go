@@ -95,6 +95,7 @@ func (d *dashboard) Bindings() []Binding {
 		b(",/.", "dash.key_step", ",", ".", "<", ">"),
 		b("t", "dash.key_now", "t"),
 		b("r", "dash.key_reload", "r"),
+		on(key.NewBinding(key.WithKeys("e"), key.WithHelp("e", d.c.T("dash.key_export"))), d.exportResults).when(d.deniedWhy), // dashexport.go
 		on(d.c.Keys.Close, func(tea.KeyMsg) tea.Cmd { d.c.send(popMsg{d}); return nil }).main(),
 	}
 }

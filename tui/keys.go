@@ -17,7 +17,7 @@ type KeyMap struct {
 	Close, Clear, CaseTabs              key.Binding
 	Received, NotReceived, Invalid      key.Binding
 	Waive, Supersede                    key.Binding
-	PrevLetter, NextLetter              key.Binding
+	PrevLetter, NextLetter, TieFile     key.Binding
 	AddKey, RemoveKey, Toggle, ResetPIN key.Binding
 	PrevKey, NextKey                    key.Binding
 	Yes, No, Enter, Cancel              key.Binding
@@ -78,6 +78,7 @@ func NewKeyMap(lang string) KeyMap {
 		Invalid:     b("x", "key.invalid", "x"),
 		Waive:       b("w", "key.waive", "w"),
 		Supersede:   b("s", "key.supersede", "s"),
+		TieFile:     b("t", "key.tie_file", "t"),
 		PrevLetter:  b("[", "key.prevletter", "["),
 		NextLetter:  b("]", "key.nextletter", "]"),
 		AddKey:      b("a", "key.addkey", "a"),

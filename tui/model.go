@@ -366,6 +366,10 @@ type changeAware interface {
 
 // onChange refreshes the queues and the screens when anybody changes anything.
 func (m *Model) onChange(ch store.Change) tea.Cmd {
+	if ch.Topic == "backup" { // the scheduled backups reported (backuphealth.go)
+		m.noteBackup()
+		return nil
+	}
 	if ch.Topic == "staff" {
 		m.c.loadStaff()
 		if me, ok := m.c.staff[m.c.Me.Name]; ok {
@@ -735,6 +739,9 @@ func (m *Model) view() string {
 	header := st.Title.Render(m.c.T("app.title"))
 	if m.demo {
 		header += " " + st.Demo.Render(" "+m.c.T("app.demo")+" ")
+	}
+	if mark := m.backupMark(); mark != "" { // until a backup succeeds (backuphealth.go)
+		header += " " + st.StatusErr.Render(mark)
 	}
 	me := m.c.T("status.me", m.c.staffName(m.c.Me.Name), m.c.Me.Role.Label(m.c.Lang))
 	header = fitStyled(header, w-width(me)-1) + " " + st.Muted.Render(me)

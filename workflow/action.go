@@ -63,7 +63,9 @@ type Action struct {
 	// never depends on today's catalogue.
 	Record *Record `json:"record,omitempty"`
 	// File is the attached file of attach_file (its content is in the store, by hash).
-	File      *FileRef   `json:"file,omitempty"`
+	File *FileRef `json:"file,omitempty"`
+	// Tie ties an attached file to a checklist item or a finding (tie_file).
+	Tie       *FileTie   `json:"tie,omitempty"`
 	Materials []Material `json:"materials,omitempty"`
 	// Deadline is the resubmission deadline of a one-time notice; the store fills it from
 	// the calendar so replay never depends on today's settings.

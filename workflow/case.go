@@ -106,6 +106,8 @@ type Material struct {
 	WaiverWhy string `json:"waiver_why,omitempty"`
 	// UpdatedAt is when the item was last marked (or added), for the one-time notice rule.
 	UpdatedAt time.Time `json:"updated_at,omitzero"`
+	// Files are the attached files tied to the item (tie_file), in the order tied.
+	Files []FileLink `json:"files,omitempty"`
 }
 
 // OK: received and valid, or waived.
@@ -132,6 +134,8 @@ type Finding struct {
 	// keeps its place in the history with SupersededBy set to this one's number.
 	Supersedes   int `json:"supersedes,omitempty"`
 	SupersededBy int `json:"superseded_by,omitempty"`
+	// Files are the attached files tied to the finding as its evidence (tie_file).
+	Files []FileLink `json:"files,omitempty"`
 }
 
 // Current: not superseded by a later finding.

@@ -148,7 +148,7 @@ func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law i
 		return refuse("terminal", "refuse.terminal", msg.Lower(loc(c.Stage.Label)))
 	}
 	switch kind {
-	case ActWithdraw, ActAttachFile: // any open stage
+	case ActWithdraw, ActAttachFile, ActTieFile: // any open stage
 		return nil
 	case ActReassign:
 		if !actor.Role.CanReview() {
@@ -319,6 +319,12 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 			return c, Event{}, ref
 		}
 		set("file", "", f.Name+" v"+fmt.Sprint(f.Version)+" sha256:"+f.SHA256)
+	case ActTieFile:
+		field, val, ref := tie(&n, a)
+		if ref != nil {
+			return c, Event{}, ref
+		}
+		set(field, "", val)
 	case ActUpdateMaterial:
 		u := a.Material
 		if u == nil || strings.TrimSpace(u.Key) == "" {

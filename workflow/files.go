@@ -1,6 +1,8 @@
 package workflow
 
 import (
+	"slices"
+	"strconv"
 	"strings"
 	"unicode/utf8"
 )
@@ -84,4 +86,70 @@ func attach(n *Case, a Action) (*FileRef, *Refusal) {
 	ref.At = a.At.UTC().Format("2006-01-02T15:04:05Z07:00")
 	n.Files = append(n.Files, ref)
 	return &ref, nil
+}
+
+// ActTieFile ties a file attached to the case to one checklist item (the scan of the
+// licence under 营业执照) or to one finding (the evidence behind it). The tie is an
+// event: the history says who tied which bytes (the file's SHA-256) to what, and when.
+const ActTieFile ActionKind = "tie_file"
+
+// FileLink names one attached file exactly: its name, its version and its digest.
+type FileLink struct {
+	Name    string `json:"name"`
+	Version int    `json:"version"`
+	SHA256  string `json:"sha256"`
+}
+
+// Short is the file as people read it: scan.pdf v2 · sha256:1a2b3c4d5e6f….
+func (l FileLink) Short() string {
+	h := l.SHA256
+	if len(h) > 12 {
+		h = h[:12] + "…"
+	}
+	return CleanLine(l.Name) + " v" + strconv.Itoa(l.Version) + " · sha256:" + h
+}
+
+// FileTie is the payload of tie_file: the file, and either a checklist item (its key) or
+// a finding (its number, from 1).
+type FileTie struct {
+	File     FileLink `json:"file"`
+	Material string   `json:"material,omitempty"`
+	Finding  int      `json:"finding,omitempty"`
+}
+
+// LinkOf is the link to an attached file.
+func LinkOf(f FileRef) FileLink { return FileLink{Name: f.Name, Version: f.Version, SHA256: f.SHA256} }
+
+// tie checks a tie_file action's payload and ties the file in n. It returns the field
+// of the change and what it now says.
+func tie(n *Case, a Action) (string, string, *Refusal) {
+	t := a.Tie
+	if t == nil || (t.Material == "") == (t.Finding == 0) {
+		return "", "", refuse("tie", "refuse.tie_target")
+	}
+	if !slices.ContainsFunc(n.Files, func(f FileRef) bool { return LinkOf(f) == t.File }) {
+		return "", "", refuse("tie", "refuse.tie_no_file", CleanLine(t.File.Name))
+	}
+	var links *[]FileLink
+	var field string
+	if t.Material != "" {
+		i := slices.IndexFunc(n.Materials, func(m Material) bool { return m.Key == t.Material })
+		if i < 0 {
+			return "", "", refuse("material", "refuse.material_4", t.Material)
+		}
+		n.Materials[i].Files = slices.Clone(n.Materials[i].Files)
+		links, field = &n.Materials[i].Files, "tie.material."+t.Material
+	} else {
+		if t.Finding < 1 || t.Finding > len(n.Findings) {
+			return "", "", refuse("tie", "refuse.tie_no_finding", t.Finding)
+		}
+		i := t.Finding - 1
+		n.Findings[i].Files = slices.Clone(n.Findings[i].Files)
+		links, field = &n.Findings[i].Files, "tie.finding."+strconv.Itoa(t.Finding)
+	}
+	if slices.Contains(*links, t.File) {
+		return "", "", refuse("tie", "refuse.tie_twice", CleanLine(t.File.Name))
+	}
+	*links = append(*links, t.File)
+	return field, t.File.Name + " v" + strconv.Itoa(t.File.Version) + " sha256:" + t.File.SHA256, nil
 }

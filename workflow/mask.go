@@ -45,6 +45,7 @@ func WalkCase(c *Case, fn func(k TextKind, p *string)) {
 		fn(TextFree, &m.Note)
 		fn(TextCode, &m.WaivedBy)
 		fn(TextFree, &m.WaiverWhy)
+		walkLinks(m.Files, fn)
 	}
 	for i := range c.Findings {
 		walkFinding(&c.Findings[i], fn)
@@ -136,6 +137,11 @@ func WalkEvent(ev *Event, fn func(k TextKind, p *string)) {
 	if a.File != nil {
 		walkFile(a.File, fn)
 	}
+	if t := a.Tie; t != nil {
+		fn(TextFree, &t.File.Name)
+		fn(TextCode, &t.File.SHA256)
+		fn(TextCode, &t.Material)
+	}
 	letter := func(l *Letter) {
 		fn(TextCode, &l.Kind)
 		fn(TextCode, &l.Lang)
@@ -213,6 +219,15 @@ func walkMaterials(ms []Material, fn func(TextKind, *string)) {
 		fn(TextFree, &ms[i].Note)
 		fn(TextCode, &ms[i].WaivedBy)
 		fn(TextFree, &ms[i].WaiverWhy)
+		walkLinks(ms[i].Files, fn)
+	}
+}
+
+// walkLinks: the files tied to an item or a finding (tie_file).
+func walkLinks(ls []FileLink, fn func(TextKind, *string)) {
+	for i := range ls {
+		fn(TextFree, &ls[i].Name)
+		fn(TextCode, &ls[i].SHA256)
 	}
 }
 
@@ -223,6 +238,7 @@ func walkFinding(f *Finding, fn func(TextKind, *string)) {
 	fn(TextCode, &f.Result)
 	fn(TextFree, &f.Evidence)
 	fn(TextCode, &f.By)
+	walkLinks(f.Files, fn)
 }
 
 func walkProposal(p *Proposal, fn func(TextKind, *string)) {
@@ -284,6 +300,7 @@ func CloneCase(c Case) Case {
 	for i := range c.Notices {
 		c.Notices[i].Items = slices.Clone(c.Notices[i].Items)
 	}
+	cloneLinks(c.Materials, c.Findings)
 	c.Proposal, c.Approval, c.Submission = clonePtr(c.Proposal), clonePtr(c.Approval), clonePtr(c.Submission)
 	c.Outcome, c.Notification = clonePtr(c.Outcome), clonePtr(c.Notification)
 	if c.Decline != nil {
@@ -314,6 +331,14 @@ func CloneEvent(ev Event) Event {
 	a.Submission, a.Outcome, a.Notification = clonePtr(a.Submission), clonePtr(a.Outcome), clonePtr(a.Notification)
 	a.Record = clonePtr(a.Record)
 	a.Materials = slices.Clone(a.Materials)
+	a.Tie = clonePtr(a.Tie)
+	if a.Intake != nil {
+		cloneLinks(a.Intake.Materials, nil)
+	}
+	cloneLinks(a.Materials, nil)
+	if a.Finding != nil {
+		a.Finding.Files = slices.Clone(a.Finding.Files)
+	}
 	if a.Decline != nil {
 		d := *a.Decline
 		d.Avenues = slices.Clone(d.Avenues)
@@ -322,6 +347,16 @@ func CloneEvent(ev Event) Event {
 	ev.Letter = clonePtr(ev.Letter)
 	ev.Also = slices.Clone(ev.Also)
 	return ev
+}
+
+// cloneLinks gives the items and findings (already copies) their own tied files.
+func cloneLinks(ms []Material, fs []Finding) {
+	for i := range ms {
+		ms[i].Files = slices.Clone(ms[i].Files)
+	}
+	for i := range fs {
+		fs[i].Files = slices.Clone(fs[i].Files)
+	}
 }
 
 // MaskError says a case could not be masked safely; the caller must leave it out (an

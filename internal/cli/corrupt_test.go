@@ -30,6 +30,7 @@ import (
 const corruptChildEnv = "REPAIRDESK_CORRUPT_CHILD"
 
 func TestMain(m *testing.M) {
+	asOtherUserChild() // controlgroup_test.go: a command run as another OS user
 	if args := os.Getenv(corruptChildEnv); args != "" {
 		os.Exit(corruptChild(strings.Split(args, "\x1f")))
 	}

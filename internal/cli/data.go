@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"sort"
 	"time"
@@ -142,6 +143,11 @@ func (a *app) backupCmd() *cobra.Command {
 	c.RunE = a.run(func(args []string) int {
 		l, db, dest := a.lang, a.dbPath(), args[0]
 		res, err := store.BackupFile(db, dest)
+		if errors.Is(err, fs.ErrPermission) && store.HeldElsewhere(db) {
+			// Another OS user's served database (serve --control-group): its file, key and
+			// anchor log are not this user's to copy.
+			return a.errf("backup", exitFail, a.t("cli.backup_not_owner", db))
+		}
 		if err != nil {
 			return a.errf("backup", exitFail, messageIn(err, l))
 		}

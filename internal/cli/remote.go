@@ -77,6 +77,11 @@ func (a *app) preRun(cmd *cobra.Command, _ []string) error {
 	}
 	cwd, _ := os.Getwd()
 	code, err := store.RemoteCommand(db, store.CommandRequest{Args: a.args, Lang: a.lang, Cwd: cwd}, a.stdout, a.stderr)
+	if errors.Is(err, fs.ErrPermission) {
+		// The socket is another OS user's, and not open to a group this user is in.
+		a.code = a.errf(strings.TrimPrefix(cmd.CommandPath(), "repairdesk "), exitFail, a.t("cli.remote_no_access", osUser(), db))
+		return errRemoteDone
+	}
 	if err != nil {
 		le := lockedByMessage(db, a.lang)
 		a.code = a.errf(strings.TrimPrefix(cmd.CommandPath(), "repairdesk "), exitFail, a.t("cli.remote_failed", le, workflow.CleanLine(err.Error())))

@@ -34,6 +34,7 @@ func (a *app) serveCmd() *cobra.Command {
 	backupEvery := f.Duration("backup-every", 0, a.t("flag.backup_every"))
 	backupDir := f.String("backup-dir", "", a.t("flag.backup_dir"))
 	keep := f.Int("keep", 48, a.t("flag.keep"))
+	controlGroup := f.String("control-group", "", a.t("flag.control_group"))
 	maxPerStaff := f.Int("max-sessions-per-staff", server.DefaultMaxSessionsPerStaff, a.t("flag.max_sessions_per_staff"))
 	c.RunE = a.run(func([]string) int {
 		if *maxSessions < 1 || *maxPerStaff < 1 {
@@ -53,7 +54,15 @@ func (a *app) serveCmd() *cobra.Command {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
 		}
 		db := a.dbPath()
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy})
+		gid := -1
+		if *controlGroup != "" {
+			g, err := store.LookupGroup(*controlGroup)
+			if err != nil {
+				return a.errf("serve", exitUsage, messageIn(err, a.lang))
+			}
+			gid = g
+		}
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, ControlGroup: *controlGroup})
 		if !ok {
 			return exitFail
 		}
@@ -78,20 +87,37 @@ func (a *app) serveCmd() *cobra.Command {
 			logger.Warn(a.t("cli.no_control"), "err", err)
 		} else {
 			defer stopCtl()
+			if gid >= 0 {
+				if ds := unreachableBy(filepath.Dir(db), gid); len(ds) > 0 {
+					// The socket is the group's, but its members cannot get to it.
+					logger.Warn(a.t("cli.serve_group_path", *controlGroup, strings.Join(ds, " ")))
+				}
+			}
 			// …and so do letter, export, report, import, staff, sla, calendar and letters.
 			defer st.HandleCommands(CommandHandler(a.version, st))()
 		}
 		if *backupEvery > 0 {
-			go scheduleBackups(ctx, db, *backupDir, *backupEvery, *keep, func(path string, err error) {
-				if err != nil {
-					logger.Error(a.t("cli.backup_sched_failed"), "file", path, "err", err)
-					return
+			go scheduleBackups(ctx, db, *backupDir, *backupEvery, *keep, func(h store.BackupHealth) {
+				switch {
+				case h.Failed:
+					logger.Error(a.t("cli.backup_sched_failed"), "file", h.File, "err", h.Err, "missed", h.Missed)
+				case h.Missed > 0:
+					logger.Warn(a.t("cli.backup_sched_missed", h.Missed), "file", h.File, "late", h.Late.Round(time.Second))
+				case h.Slow > 0:
+					logger.Warn(a.t("cli.backup_sched_slow", h.Slow.Round(time.Second), *backupEvery), "file", h.File)
+				default:
+					logger.Info(a.t("cli.backup_scheduled"), "file", h.File)
 				}
-				logger.Info(a.t("cli.backup_scheduled"), "file", path)
+				// Every console of this process reads it: admins see a problem in their
+				// header until a later backup, on time, succeeds.
+				st.SetBackupHealth(h)
 			})
 		}
 		err := server.Serve(ctx, server.Options{Store: st, Listen: *listen, HostKeyPath: *hostKey, IdleLock: *idle, Grace: *grace, Logger: logger,
-			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload})
+			MaxSessions: *maxSessions, MaxSessionsPerStaff: *maxPerStaff, ExportRoot: *exports, PublicHost: *publicHost, MaxUpload: upload,
+			// Files being sent over SFTP wait, sealed, beside the database: on disk, in a
+			// private folder (the system's temporary folder may be memory).
+			SpoolDir: filepath.Dir(db)})
 		if err != nil {
 			return a.errf("serve", exitFail, messageIn(err, a.lang))
 		}

@@ -17,3 +17,12 @@ func TestCLIServeRefusesBadSessionLimits(t *testing.T) {
 		t.Fatalf("exit %d, %q", code, errOut)
 	}
 }
+
+// serve --control-group with a group this machine does not have: refused before anything
+// starts, saying how to make it.
+func TestCLIServeRefusesUnknownControlGroup(t *testing.T) {
+	code, _, errOut := cli(t, "serve", "--lang", "zh", "--db", t.TempDir()+"/x.db", "--control-group", "no-such-group-rd")
+	if code != 2 || !strings.Contains(errOut, "本机没有名为 no-such-group-rd 的系统用户组") || !strings.Contains(errOut, "groupadd no-such-group-rd") {
+		t.Fatalf("exit %d, %q", code, errOut)
+	}
+}

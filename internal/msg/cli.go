@@ -235,8 +235,12 @@ var cliText = map[string]Text{
 	"cli.backup_unverified":     {ZH: "未通过校验：%d 件案件，%d 个问题——副本已原样保留；请对数据库运行 repairdesk check", EN: "NOT verified: %d cases, %d problems — the copy was kept as it is; run repairdesk check on the database"},
 	"cli.backup_verified":       {ZH: "已校验：%d 件案件", EN: "verified: %d cases", EnOne: "verified: %d case", Count: 0},
 	"cli.serve_bad_backup":      {ZH: "定时备份需要 --backup-dir，且 --backup-every 不少于 1 分钟、--keep 至少为 1", EN: "scheduled backups need --backup-dir, --backup-every of at least 1m and --keep of at least 1"},
+	"cli.backup_not_owner":      {ZH: "数据库 %s 属于运行服务器的系统用户，其文件、密钥和锚定日志不归您复制；请由该用户运行 repairdesk backup，或依靠 serve --backup-every 的定时备份", EN: "the database %s belongs to the OS user running the server; its file, key and anchor log are not yours to copy: have that user run repairdesk backup, or rely on serve --backup-every"},
 	"cli.backup_scheduled":      {ZH: "定时备份完成并已核验", EN: "scheduled backup taken and verified"},
 	"cli.backup_sched_failed":   {ZH: "定时备份失败", EN: "scheduled backup failed"},
+	"cli.backup_sched_missed":   {ZH: "定时备份错过了 %d 次（机器曾休眠或关机，或上一次备份超时）；本次已补做", EN: "scheduled backup missed %d runs (the machine slept or was off, or a backup overran its period); this one caught up", EnOne: "scheduled backup missed %d run (the machine slept or was off, or a backup overran its period); this one caught up"},
+	"cli.backup_sched_slow":     {ZH: "定时备份用时 %s，超过间隔 %s；下一次将被跳过", EN: "scheduled backup took %s, longer than its period %s; the next run is skipped"},
+	"cli.serve_group_path":      {ZH: "组 %s 的成员进不了目录 %s，用不上控制套接字；请运行：chgrp %[1]s %[2]s && chmod g+x %[2]s（数据库文件本身不必对组开放）", EN: "members of group %s cannot enter %s, so the control socket is no use to them; run: chgrp %[1]s %[2]s && chmod g+x %[2]s (the database file itself need not be the group's)"},
 	"cli.serve_bad_upload":      {ZH: "--max-upload %q 无效：请写如 20MB、512KB 的大小（1KB 至 256MB）", EN: "--max-upload %q is invalid: give a size such as 20MB or 512KB (1KB to 256MB)"},
 	"cli.serve_bad_limits":      {ZH: "--max-sessions 和 --max-sessions-per-staff 须为正整数", EN: "--max-sessions and --max-sessions-per-staff must be positive whole numbers"},
 	"cli.check_anchor_in_use":   {ZH: "数据库正被使用：--anchor-log/--anchor-pub 只能在未打开时使用（或对一份备份使用）", EN: "the database is in use: --anchor-log and --anchor-pub work only while it is closed (or on a backup)"},
@@ -263,6 +267,7 @@ var cliText = map[string]Text{
 	"cli.working_days":          {ZH: "工作日", EN: "working days"},
 
 	// ---- commands through the control socket, and the office's first admin ----
+	"cli.remote_no_access":             {ZH: "数据库 %[2]s 正由另一个系统用户的 repairdesk 提供服务，其控制套接字不允许系统用户 %[1]s 使用；请让运行服务器的人以 repairdesk serve --control-group 组名 启动，并把您加入该组（usermod -aG 组名 %[1]s），重新登录后再试", EN: "the database %[2]s is served by another OS user's repairdesk, whose control socket does not let the OS user %[1]s in; ask whoever runs the server to start it with repairdesk serve --control-group GROUP and to add you to that group (usermod -aG GROUP %[1]s), then log in again and retry"},
 	"cli.remote_failed":                {ZH: "%s；且无法通过其控制套接字执行本命令（%s）。请稍后再试，或先停止它", EN: "%s; and this command could not run through its control socket (%s). Try again, or stop it first"},
 	"cli.remote_internal":              {ZH: "内部错误，命令未完成（%s）；数据库未受影响，请把这条信息告诉管理员", EN: "internal error, the command did not finish (%s); the database is unharmed — tell an admin this message"},
 	"cli.remote_not_allowed":           {ZH: "该命令不能在服务器运行期间执行；请先停止服务器", EN: "this command cannot run while the server holds the database; stop the server first"},

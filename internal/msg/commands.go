@@ -96,6 +96,7 @@ var commandText = map[string]Text{
 	"flag.backup_dir":             {ZH: "定时备份存放的`目录`", EN: "`DIR` the scheduled backups go to"},
 	"flag.keep":                   {ZH: "保留最新的`份数`个定时备份，更早的删除", EN: "keep the newest `N` scheduled backups, removing older ones"},
 	"flag.max_upload":             {ZH: "经 scp/sftp 附加到案件的单个文件`大小`上限，如 20MB、512KB", EN: "largest `SIZE` of one file sent to a case over scp/sftp, such as 20MB or 512KB"},
+	"flag.control_group":          {ZH: "让该系统用户`组`的成员也能在服务器运行时使用命令行（控制套接字改为该组可读写，0660）；身份仍按系统用户对应登记人员", EN: "let members of this OS `GROUP` use the command line while the server runs too (the control socket becomes the group's, mode 0660); who runs a command is still their OS user, mapped to a staff member"},
 	"flag.exports":                {ZH: "每名员工的导出`目录`所在处（其下为 登录名/；默认为数据目录中的 office-exports）", EN: "`DIR` holding each staff member's exports folder (LOGIN/ inside; default office-exports in the data directory)"},
 	"flag.listen":                 {ZH: "监听 `地址`；0.0.0.0:23234 为全办公室网络提供服务", EN: "`ADDRESS` to listen on; 0.0.0.0:23234 serves the whole office network"},
 	"flag.host_key":               {ZH: "SSH 主机密钥 `路径`，首次启动时生成并保留（默认为数据目录中的 host_ed25519）", EN: "SSH host key at `PATH`, created on the first start and kept (default host_ed25519 in the data directory)"},

@@ -84,6 +84,10 @@ var engineText = map[string]Text{
 	"refuse.file_name_sep":     {ZH: "文件名不能含有 /、\\ 或 NUL", EN: "The file name cannot contain /, \\ or NUL"},
 	"refuse.file_name_control": {ZH: "文件名不能含有控制字符", EN: "The file name cannot contain control characters"},
 	"refuse.file_missing":      {ZH: "未指定文件", EN: "No file given"},
+	"refuse.tie_target":        {ZH: "请指明把文件关联到一项材料或一条核实结论（二者选一）", EN: "Say which checklist item or which finding the file is tied to (one of them)"},
+	"refuse.tie_no_file":       {ZH: "本案没有附件 %s（该版本与摘要）；请先用 scp 或 sftp 上传到 cases/案件编号/", EN: "This case has no attached file %s (of that version and digest); send it first with scp or sftp to cases/CASE-NUMBER/"},
+	"refuse.tie_no_finding":    {ZH: "本案没有第 %d 条核实结论", EN: "This case has no finding number %d"},
+	"refuse.tie_twice":         {ZH: "%s 已关联到此处", EN: "%s is already tied here"},
 	"refuse.file_digest":       {ZH: "文件摘要须为 64 位小写十六进制 SHA-256", EN: "The file's digest must be a 64-digit lower-case hex SHA-256"},
 	"refuse.file_empty":        {ZH: "文件为空", EN: "The file is empty"},
 }

@@ -152,4 +152,5 @@ var labelText = map[string]Text{
 	"material.correction_evidence":    {ZH: "信息错误的证明材料", EN: "Evidence the data is wrong"},
 	// Attaching a file (scp/sftp upload).
 	"action.attach_file": {ZH: "附加文件", EN: "Attach a file"},
+	"action.tie_file":    {ZH: "关联附件", EN: "Tie a file"},
 }

@@ -38,6 +38,7 @@ var serverText = map[string]Text{
 	"files.is_dir":      {ZH: "%s 是目录，不是文件", EN: "%s is a folder, not a file"},
 	"files.unreadable":  {ZH: "无法读取 %s：%s", EN: "Cannot read %s: %s"},
 	"files.write_where": {ZH: "只能上传到 cases/案件编号/ 下（例如 cases/XF-2026-000012/），不能写入 %s", EN: "Files can only be sent to cases/CASE-NUMBER/ (for example cases/XF-2026-000012/), not to %s"},
+	"files.spool":       {ZH: "服务器暂时无法接收文件（临时空间不可用）；请稍后再试，或告知管理员", EN: "The server cannot take files just now (no temporary space); try again later, or tell an admin"},
 	"files.refused":     {ZH: "未附加 %s：%s", EN: "%s was not attached: %s"},
 	"files.gone":        {ZH: "找不到该案件或文件", EN: "The case or file was not found"},
 	"files.read_only":   {ZH: "此处不能修改、删除或新建目录；上传的文件不会被覆盖，同名文件另存为新版本", EN: "Nothing here can be changed, removed or made a folder; files sent are never overwritten, a file of the same name becomes its next version"},

@@ -4,6 +4,7 @@ package msg
 // restores — its refusals (staff, PIN, settings, reveal), an import's refusals and row
 // problems (import.*), and a letter's verification (verify.*).
 var storeText = map[string]Text{
+	"store.no_group":       {ZH: "本机没有名为 %s 的系统用户组；请先创建（groupadd %[1]s），把要使用命令行的同事加入（usermod -aG %[1]s 登录名），或用 --control-group 指定已有的组", EN: "this machine has no OS group %s; create it (groupadd %[1]s), add the colleagues who use the command line (usermod -aG %[1]s LOGIN), or name an existing group with --control-group"},
 	"store.locked_serve":   {ZH: "数据库 %s 正由 repairdesk serve 提供服务（进程 %d）——请用 ssh -p %s %s 连接", EN: "the database %s is served by repairdesk serve (pid %d) — connect with ssh -p %s %s"},
 	"store.locked_console": {ZH: "数据库 %s 已在另一个 repairdesk 控制台中打开（进程 %d）；请先关闭它，多人使用请运行 repairdesk serve", EN: "the database %s is already open in another repairdesk console (pid %d); close it first, or run repairdesk serve for several users"},
 	"store.locked_other":   {ZH: "数据库 %s 已被其他进程打开；请先关闭它", EN: "the database %s is already open in another process; close it first"},
