@@ -659,14 +659,17 @@ func (f *form) View(w, h int) string {
 		}
 	}
 	lines = append(lines, "")
+	// What the form says (a warning, an error, the question whether to discard) is the
+	// tail: always on screen, under the fields, however short the terminal.
+	var tail []string
 	if f.info != "" {
 		for _, l := range wrap(f.info, w-2) {
-			lines = append(lines, st.Warn.Render(l))
+			tail = append(tail, st.Warn.Render(l))
 		}
 	}
 	if f.err != "" {
 		for _, l := range wrap(f.err, w-2) {
-			lines = append(lines, st.Err.Render(l))
+			tail = append(tail, st.Err.Render(l))
 		}
 	}
 	if f.confirm {
@@ -674,18 +677,23 @@ func (f *form) View(w, h int) string {
 		if f.quitting {
 			q = f.c.T("form.discard_quit")
 		}
-		lines = append(lines, st.Warn.Render(q))
+		tail = append(tail, st.Warn.Render(q))
+	}
+	if most := h / 2; len(tail) > most { // the question, the last line, stays
+		tail = tail[len(tail)-most:]
 	}
 	// No key hints here: the footer, generated from the form's bindings, is their one
 	// source (formScreen.Bindings).
-	// Keep the focused field on screen in a short terminal.
-	if len(lines) > h && focusLine > h/2 {
-		drop := focusLine - h/2
-		if drop > len(lines)-h {
-			drop = len(lines) - h
+	// Keep the focused field on screen in a short terminal, above the tail.
+	room := h - len(tail)
+	if len(lines) > room {
+		drop := 0
+		if focusLine > room/2 {
+			drop = min(focusLine-room/2, len(lines)-room)
 		}
-		lines = lines[drop:]
+		lines = lines[drop : drop+room]
 	}
+	lines = append(lines, tail...)
 	return clampLines(lines, w, h)
 }
 
