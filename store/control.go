@@ -27,9 +27,9 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"repairdesk/workflow"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // SocketPath is where the process holding dbPath answers control requests.
@@ -295,7 +295,7 @@ func (c *controlServer) handle(conn net.Conn) {
 		fmt.Fprintln(w, "pong")
 	case "backup":
 		sent := false
-		err := s.view(func(tx *bolt.Tx) error {
+		err := s.viewBolt(func(tx *bolt.Tx) error {
 			if _, err := fmt.Fprintf(w, "ok %d\n", tx.Size()); err != nil {
 				return err
 			}

@@ -4,8 +4,7 @@ import (
 	"encoding/json"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -15,7 +14,7 @@ type Filing struct {
 	Cases      []uint32            `json:"cases"`
 }
 
-func (s *Store) fileEnterprise(tx *bolt.Tx, c *workflow.Case) error {
+func (s *Store) fileEnterprise(tx kv.Tx, c *workflow.Case) error {
 	b := tx.Bucket(bEnterprises)
 	key := []byte(c.Enterprise.CreditCode)
 	var f Filing
@@ -39,7 +38,7 @@ func (s *Store) fileEnterprise(tx *bolt.Tx, c *workflow.Case) error {
 func (s *Store) Filing(code string) (Filing, bool) {
 	var f Filing
 	var ok bool
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		raw := tx.Bucket(bEnterprises).Get([]byte(code))
 		if raw == nil {
 			return nil

@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 
 	"repairdesk/internal/msg"
+	"repairdesk/store/kv"
 	"strconv"
 	"strings"
 	"sync"
@@ -82,7 +83,7 @@ type MemoryHints struct {
 
 // Store is safe for concurrent use by many sessions of one process.
 type Store struct {
-	db    *bolt.DB
+	db    kv.DB
 	path  string
 	opts  Options
 	rules workflow.Rules
@@ -240,7 +241,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	keys, err := loadKeys(db, path, opts)
+	keys, err := loadKeys(kv.Bolt(db), path, opts)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -254,7 +255,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	s := &Store{db: db, path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
+	s := &Store{db: kv.Bolt(db), path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
 		index: search.New(), subs: map[int]chan Change{}, keys: keys}
 	if err := s.prepare(); err != nil {
 		db.Close()
@@ -299,16 +300,16 @@ func (e *SchemaError) Error() string {
 }
 
 // migrations[n] upgrades a file from schema n to n+1.
-var migrations = map[int]func(tx *bolt.Tx) error{
+var migrations = map[int]func(tx kv.Tx) error{
 	// 1→2: summaries are stored in a compact binary layout. Old JSON summaries still
 	// read and are rewritten at open, so nothing to do here; the version tells an older
 	// repairdesk to upgrade instead of failing on the new layout.
-	1: func(tx *bolt.Tx) error { return nil },
+	1: func(tx kv.Tx) error { return nil },
 }
 
 func (s *Store) prepare() error {
 	if s.opts.ReadOnly {
-		return s.view(func(tx *bolt.Tx) error {
+		return s.view(func(tx kv.Tx) error {
 			v, err := schemaOf(tx)
 			if err != nil {
 				return err
@@ -325,7 +326,7 @@ func (s *Store) prepare() error {
 			return nil
 		})
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		v, err := schemaOf(tx)
 		if err != nil {
 			return err
@@ -354,7 +355,7 @@ func (s *Store) prepare() error {
 	})
 }
 
-func schemaOf(tx *bolt.Tx) (int, error) {
+func schemaOf(tx kv.Tx) (int, error) {
 	m := tx.Bucket(bMeta)
 	if m == nil {
 		return 0, nil

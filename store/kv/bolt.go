@@ -55,3 +55,9 @@ type boltBucket struct{ *bolt.Bucket }
 func (b boltBucket) Cursor() Cursor { return b.Bucket.Cursor() }
 
 func (b boltBucket) Stats() BucketStats { return BucketStats{KeyN: b.Bucket.Stats().KeyN} }
+
+// BoltTxOf wraps a bbolt transaction (tests and tools that open the file themselves).
+func BoltTxOf(tx *bolt.Tx) Tx { return boltTx{tx} }
+
+// BoltBucketOf wraps a bbolt bucket.
+func BoltBucketOf(b *bolt.Bucket) Bucket { return boltBucket{b} }

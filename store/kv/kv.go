@@ -15,6 +15,7 @@
 package kv
 
 import (
+	"errors"
 	"strings"
 
 	bolt "go.etcd.io/bbolt"
@@ -117,4 +118,20 @@ func Feed(tx Tx, topic string, id uint64) {
 	if f, ok := tx.(Feeder); ok {
 		f.Feed(topic, id)
 	}
+}
+
+// BeginView starts a read-only transaction that the caller ends with end (for work that
+// holds one view across several steps, such as the store's check).
+func BeginView(db DB) (tx Tx, end func(), err error) {
+	switch d := db.(type) {
+	case *boltDB:
+		btx, err := d.DB.Begin(false)
+		if err != nil {
+			return nil, nil, err
+		}
+		return boltTx{btx}, func() { _ = btx.Rollback() }, nil
+	case *PG:
+		return d.beginView()
+	}
+	return nil, nil, errors.New("kv: unknown database")
 }

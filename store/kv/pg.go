@@ -668,3 +668,13 @@ func (c *pgCursor) Prev() ([]byte, []byte) {
 	}
 	return c.fetch("<", k, false, false)
 }
+
+func (d *PG) beginView() (Tx, func(), error) {
+	ctx := context.Background()
+	ptx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &pgTx{ctx: ctx, tx: ptx, buckets: map[string]*pgBucket{}, node: d.opts.Node}
+	return t, func() { _ = ptx.Rollback(ctx) }, nil
+}
