@@ -197,6 +197,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if err := sb.Put(k, sums[i]); err != nil {
 				return err
 			}
+			kv.Feed(tx, "case", uint64(c.ID))
 		}
 		return s.anch.stage(tx, s.opts.Now())
 	})

@@ -422,6 +422,7 @@ func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash st
 	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
 		return err
 	}
+	kv.Feed(tx, "case", uint64(c.ID)) // the other nodes' wake-up (PostgreSQL); nothing on bbolt
 	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 }
 

@@ -63,6 +63,7 @@ func putStaffRecord(tx kv.Tx, r staffRecord) error {
 	if err != nil {
 		return err
 	}
+	kv.Feed(tx, "staff", 0)
 	return tx.Bucket(bStaff).Put([]byte(r.Name), b)
 }
 

@@ -125,6 +125,7 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 		if err := tx.Bucket(bSettings).Put([]byte("settings"), b); err != nil {
 			return err
 		}
+		kv.Feed(tx, "settings", 0)
 		return s.audit(tx, actor.Name, "settings", "")
 	}); err != nil {
 		return err

@@ -62,6 +62,10 @@ type Options struct {
 	// entry. NoAnchors writes no anchors (benchmarks that measure their cost).
 	AnchorLog, AnchorKey, AnchorPub, AnchorCopy string
 	NoAnchors                                   bool
+	// NoNotify: a shared (PostgreSQL) store's engine has no LISTEN/NOTIFY; the change
+	// feed is then only polled (FeedPoll, default 250 ms).
+	NoNotify bool
+	FeedPoll time.Duration
 	// Memory lets the program tune the garbage collector around loads (see MemoryHints).
 	// The store never changes process-wide settings itself: many stores, and tests, may
 	// share one process.
@@ -107,6 +111,9 @@ type Store struct {
 	snap     atomic.Pointer[Snapshot]
 	sumMu    sync.Mutex // guards rebuilding snap
 	index    *search.Index
+
+	// The change feed of a shared (PostgreSQL) store: feed.go.
+	feed feedState
 
 	subMu  sync.Mutex
 	subs   map[int]chan Change
@@ -181,6 +188,9 @@ func holderAlive(path string) bool {
 // validated before bbolt maps it (damage.go), and the reads of the open itself run
 // shielded, so a damage they meet is reported instead of crashing.
 func Open(path string, opts Options) (st *Store, err error) {
+	if kv.IsPostgres(path) {
+		return openPG(path, opts)
+	}
 	if err := validateUnlocked(path); err != nil {
 		return nil, err
 	}
@@ -400,7 +410,8 @@ func (s *Store) Close() error {
 		s.anch.close(s.opts.Now())
 		s.anch = nil
 	}
-	if !s.opts.ReadOnly {
+	s.feed.stop()
+	if !s.opts.ReadOnly && kv.BoltDB(s.db) != nil {
 		_ = os.Remove(lockPath(s.path))
 	}
 	return s.db.Close()
