@@ -66,6 +66,10 @@ func (s *Store) ServeControl(ctx context.Context) (stop func(), err error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
+	if s.Shared() {
+		// Commands open a shared database themselves: nothing to hand over.
+		return func() {}, nil
+	}
 	if s.opts.ReadOnly {
 		return nil, errors.New("the control socket is served only by the process that opened the database for writing")
 	}

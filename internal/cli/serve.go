@@ -15,6 +15,7 @@ import (
 
 	"repairdesk/server"
 	"repairdesk/store"
+	"repairdesk/store/kv"
 )
 
 // serveCmd: repairdesk serve shares the database with the whole office over SSH.
@@ -53,6 +54,9 @@ func (a *app) serveCmd() *cobra.Command {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
 		}
 		db := a.dbPath()
+		if kv.IsPostgres(db) && *backupEvery > 0 {
+			return a.errf("serve", exitUsage, messageIn(&store.FileOnlyError{What: "backup"}, a.lang))
+		}
 		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy})
 		if !ok {
 			return exitFail
