@@ -9,9 +9,9 @@ package store
 
 import (
 	"bytes"
-	"errors"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"hash"
 	"os"
 	"time"
