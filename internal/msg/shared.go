@@ -17,7 +17,7 @@ var sharedText = map[string]Text{
 	"migrate.target_not_empty": {ZH: "目标数据库 %s 已有另一套案件库（%d 件案件），未作任何改动：migrate 只复制到空数据库；若是上次中断的复制，它不会留下任何数据，请检查 --to 是否写错",
 		EN: "the destination %s already holds another case base (cases: %d) and was not changed: migrate copies into an empty database only (an interrupted copy leaves nothing behind, so check --to)"},
 	"migrate.copy_differs": {ZH: "复制后桶 %s 与源数据库不一致", EN: "after the copy the bucket %s differs from the source"},
-	"migrate.check_failed": {ZH: "%s 的核对发现 %d 处问题，第一处：%s", EN: "checking %s found %d problems, the first: %s"},
+	"migrate.check_failed": {ZH: "%s 的核对发现 %d 处问题，第一处：%s", EN: "checking %s found %d problems, the first: %s", EnOne: "checking %s found %d problem: %s", Count: 1},
 	"migrate.done":         {ZH: "已复制 %d 个桶、%d 个键（%d 件案件），用时 %s；两边每条历史链均已核对完整", EN: "copied in %[4]s: buckets %[1]d, keys %[2]d, cases %[3]d; every history chain checked whole on both sides"},
 	"migrate.already":      {ZH: "%s 已是这份数据的完整副本（%d 件案件），未再复制；两边每条历史链均已核对完整", EN: "%s already is a whole copy of this data (cases: %d): nothing copied; every history chain checked whole on both sides"},
 	"migrate.need":         {ZH: "请同时给出 --from 和 --to（bbolt 文件路径或 postgres:// 地址）", EN: "give both --from and --to (a bbolt file path or a postgres:// address)"},
