@@ -35,6 +35,8 @@ import (
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/pgxpool"
+
+	"repairdesk/internal/msg"
 )
 
 // PGOptions for OpenPG.
@@ -189,7 +191,7 @@ func backoff(attempt int) {
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
 	ptx, err := d.pool.BeginTx(ctx, o)
 	if err != nil {
-		return err
+		return unavailable(err)
 	}
 	t := &pgTx{ctx: ctx, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
 	defer func() {
@@ -201,7 +203,7 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil {
-		return t.err // the database's error decides: fn may have seen its consequences
+		return unavailable(t.err) // the database's error decides: fn may have seen its consequences
 	}
 	if ferr != nil {
 		return ferr
@@ -210,9 +212,30 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		return nil
 	}
 	if err := t.flushFeed(); err != nil {
+		return unavailable(err)
+	}
+	return unavailable(ptx.Commit(ctx))
+}
+
+// UnavailableError: the database could not be reached (a lost connection, a restart).
+// Nothing of the transaction was committed unless the commit itself was cut off, which
+// the change feed then shows; the caller keeps its input and may try again.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string { return "the database cannot be reached: " + e.Err.Error() }
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Message is 数据库连接中断，正在重连, in lang.
+func (e *UnavailableError) Message(lang string) string { return msg.T(lang, "store.db_lost") }
+
+// unavailable marks an error of the database's connection (anything that is not the
+// server's answer to a statement) as *UnavailableError.
+func unavailable(err error) error {
+	var pe *pgconn.PgError
+	if err == nil || errors.As(err, &pe) {
 		return err
 	}
-	return ptx.Commit(ctx)
+	return &UnavailableError{Err: err}
 }
 
 // pgTx is one PostgreSQL transaction. A pgx transaction is one connection, which is not
