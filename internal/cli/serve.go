@@ -28,6 +28,7 @@ func (a *app) serveCmd() *cobra.Command {
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
 	grace := f.Duration("grace", server.DefaultGrace, a.t("flag.grace"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
+	noNotify := f.Bool("no-notify", false, a.t("flag.no_notify"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
 	publicHost := f.String("public-host", "", a.t("flag.public_host"))
 	maxUpload := f.String("max-upload", "20MB", a.t("flag.max_upload"))
@@ -57,7 +58,7 @@ func (a *app) serveCmd() *cobra.Command {
 		if kv.IsPostgres(db) && *backupEvery > 0 {
 			return a.errf("serve", exitUsage, messageIn(&store.FileOnlyError{What: "backup"}, a.lang))
 		}
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy})
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, NoNotify: *noNotify})
 		if !ok {
 			return exitFail
 		}

@@ -24,4 +24,5 @@ var sharedText = map[string]Text{
 	"cmd.migrate.short":    {ZH: "在 bbolt 文件与 PostgreSQL 之间复制案件库并核对每条历史链", EN: "copy the case base between a bbolt file and PostgreSQL, every history chain checked"},
 	"flag.migrate_from":    {ZH: "源数据库：bbolt 文件`路径`或 postgres:// 地址", EN: "the source: a bbolt file `PATH` or a postgres:// address"},
 	"flag.migrate_to":      {ZH: "目标数据库（须为空）：bbolt 文件`路径`或 postgres:// 地址", EN: "the destination (empty): a bbolt file `PATH` or a postgres:// address"},
+	"flag.no_notify":       {ZH: "共享的 PostgreSQL 兼容数据库不支持 LISTEN/NOTIFY 时使用：只靠轮询得知其他节点的变更", EN: "for a shared PostgreSQL-compatible database without LISTEN/NOTIFY: learn of the other nodes' changes by polling only"},
 }
