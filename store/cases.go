@@ -370,11 +370,31 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
-	prev, err := lastHash(tx, r.id)
+	prev, err := s.lastHashAt(tx, r.id, c.Version)
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
 	return n, ev, prev, nil
+}
+
+// lastHashAt is lastHash for a case at version v, whose last event is its v-th (the
+// engine numbers events by version). On a shared database it reads that one event: a
+// range scan there would lock a range of the index for SERIALIZABLE and make commits on
+// neighbouring cases from other nodes conflict. On bbolt, and when the event is not
+// where it should be, it is lastHash as ever.
+func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
+	if s.Shared() && v > 0 {
+		if raw := tx.Bucket(bEvents).Get(eventKey(id, v)); raw != nil {
+			var ev struct {
+				Hash string `json:"hash"`
+			}
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return "", err
+			}
+			return ev.Hash, nil
+		}
+	}
+	return lastHash(tx, id)
 }
 
 func lastHash(tx kv.Tx, id uint32) (string, error) {

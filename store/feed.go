@@ -5,9 +5,9 @@ package store
 // Each node keeps its own summaries and search index in memory, as on bbolt. It learns
 // of the other nodes' commits from the change feed (kv.FeedSource): every transaction
 // that writes a case, a staff record or the settings adds an entry in that transaction;
-// the entries are numbered in commit order without gaps, so the number of the last entry
-// a node applied is a cursor from which it catches up with nothing missed (after a lost
-// connection too). NOTIFY wakes the node at once; a poll every FeedPoll is the fallback
+// the entries are numbered from a sequence, and the number up to which a node applied
+// every entry is a cursor from which it catches up with nothing missed (after a lost
+// connection too); a number not yet committed holds the cursor for up to FeedGapWait. NOTIFY wakes the node at once; a poll every FeedPoll is the fallback
 // (and the only way where the engine has no LISTEN/NOTIFY).
 //
 // An entry is applied through the path the node's own commits take: the case is read,
@@ -117,6 +117,15 @@ func openPG(addr string, opts Options) (*Store, error) {
 
 const feedPage = 1000
 
+// FeedGapWait is how long a follower waits for a missing feed number (a transaction
+// still committing) before it takes the number for one rolled back and moves past it.
+const FeedGapWait = 5 * time.Second
+
+// feedReplay: at open the follower reads again the last entries before the head, in case
+// a transaction that took its number before the head committed after the summaries were
+// read (applying an entry twice is harmless: the case is read as it is now).
+const feedReplay = 64
+
 // follow applies the feed until ctx ends.
 func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 	defer close(s.feed.done)
@@ -129,16 +138,14 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 	})
 	tick := time.NewTicker(s.opts.FeedPoll)
 	defer tick.Stop()
+	cursor := s.feed.cursor.Load() // every entry up to it is applied
+	cursor -= min(cursor, feedReplay)
+	seen := map[uint64]bool{} // entries after the cursor already applied
+	var gapSince time.Time
 	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-wake:
-		case <-tick.C:
-		}
 		for ctx.Err() == nil {
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			es, err := src.ReadFeed(rctx, s.feed.cursor.Load(), feedPage)
+			es, err := src.ReadFeed(rctx, cursor, feedPage)
 			cancel()
 			if err != nil {
 				if ctx.Err() == nil && !s.feed.lost.Swap(true) {
@@ -149,16 +156,49 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 			if s.feed.lost.Swap(false) {
 				s.publish(Change{Topic: "db", At: s.opts.Now()})
 			}
-			if len(es) == 0 {
-				break
+			fresh := es[:0:0]
+			for _, e := range es {
+				if !seen[e.Seq] {
+					fresh = append(fresh, e)
+				}
 			}
-			if err := s.applyFeed(es, src.Node()); err != nil {
-				break // tried again at the next wake-up: the cursor did not move
+			if len(fresh) > 0 {
+				if err := s.applyFeed(fresh, src.Node()); err != nil {
+					break // tried again at the next wake-up
+				}
+				for _, e := range fresh {
+					seen[e.Seq] = true
+				}
 			}
-			s.feed.cursor.Store(es[len(es)-1].Seq)
+			// Move the cursor over what is applied; over a gap only once it is old.
+			for {
+				for seen[cursor+1] {
+					delete(seen, cursor+1)
+					cursor++
+				}
+				if len(seen) == 0 {
+					gapSince = time.Time{}
+					break
+				}
+				if gapSince.IsZero() {
+					gapSince = time.Now()
+				}
+				if time.Since(gapSince) < FeedGapWait {
+					break
+				}
+				cursor++ // a number never committed
+				gapSince = time.Time{}
+			}
+			s.feed.cursor.Store(cursor)
 			if len(es) < feedPage {
 				break
 			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-wake:
+		case <-tick.C:
 		}
 	}
 }
@@ -216,4 +256,13 @@ func lastKind(c *workflow.Case) workflow.ActionKind {
 		return workflow.ActCreate
 	}
 	return ""
+}
+
+// Retries counts this node's transactions run again after losing a serialization race
+// (0 on bbolt): for benchmarks and diagnostics.
+func (s *Store) Retries() uint64 {
+	if d, ok := s.db.(*kv.PG); ok {
+		return d.Retries()
+	}
+	return 0
 }

@@ -20,7 +20,8 @@ type FeedEntry struct {
 
 // FeedSource is a database with a change feed (PostgreSQL).
 type FeedSource interface {
-	// FeedHead is the sequence of the newest entry (0 for none).
+	// FeedHead is the number of the newest entry (0 for none). Numbers may have gaps
+	// (see flushFeed).
 	FeedHead(ctx context.Context) (uint64, error)
 	// ReadFeed returns up to limit entries after the sequence after, in order.
 	ReadFeed(ctx context.Context, after uint64, limit int) ([]FeedEntry, error)
@@ -35,7 +36,7 @@ func (d *PG) Node() string { return d.opts.Node }
 
 func (d *PG) FeedHead(ctx context.Context) (uint64, error) {
 	var n int64
-	err := d.pool.QueryRow(ctx, `SELECT n FROM rd_counters WHERE name = 'feed'`).Scan(&n)
+	err := d.pool.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM rd_feed`).Scan(&n)
 	return uint64(n), err
 }
 

@@ -7,7 +7,7 @@ package kv
 //	rd_buckets(name text primary key, seq bigint)          one row per bucket, its sequence
 //	rd_kv(bucket text, k bytea, v bytea, primary key(bucket, k))
 //	rd_feed(seq bigint primary key, topic text, id bigint, node text, at timestamptz)
-//	rd_counters(name text primary key, n bigint)           the feed's sequence
+//	rd_feed_seq                                            the feed entries' numbers (a sequence)
 //
 // bytea compares bytewise (shorter first on a common prefix), which is bbolt's key order,
 // so cursors walk the same order on both. Update is a SERIALIZABLE transaction (lost
@@ -17,7 +17,7 @@ package kv
 //
 // SQL used, for the PostgreSQL-compatible engines (see docs): CREATE TABLE IF NOT EXISTS
 // with text/bytea/bigint/timestamptz columns and composite primary keys; INSERT … ON
-// CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; SELECT … ORDER BY … LIMIT;
+// CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
 // count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ READ ONLY;
 // pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
 
@@ -30,6 +30,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -60,7 +61,12 @@ type PG struct {
 	cfg  *pgxpool.Config
 	opts PGOptions
 	addr string
+
+	retries atomic.Uint64 // transactions run again after a lost race
 }
+
+// Retries counts the transactions run again after a serialization failure or deadlock.
+func (d *PG) Retries() uint64 { return d.retries.Load() }
 
 // Redact hides the password of a database address, for messages and logs.
 func Redact(addr string) string {
@@ -109,8 +115,7 @@ var pgSchema = []string{
 	`CREATE TABLE IF NOT EXISTS rd_buckets (name text PRIMARY KEY, seq bigint NOT NULL DEFAULT 0)`,
 	`CREATE TABLE IF NOT EXISTS rd_kv (bucket text NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (bucket, k))`,
 	`CREATE TABLE IF NOT EXISTS rd_feed (seq bigint PRIMARY KEY, topic text NOT NULL, id bigint NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
-	`CREATE TABLE IF NOT EXISTS rd_counters (name text PRIMARY KEY, n bigint NOT NULL)`,
-	`INSERT INTO rd_counters (name, n) VALUES ('feed', 0) ON CONFLICT (name) DO NOTHING`,
+	`CREATE SEQUENCE IF NOT EXISTS rd_feed_seq`,
 }
 
 func (d *PG) schema(ctx context.Context) error {
@@ -173,6 +178,7 @@ func (d *PG) Update(fn func(Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
 		if err != nil && retryable(err) && attempt < d.opts.MaxRetries {
+			d.retries.Add(1)
 			backoff(attempt)
 			continue
 		}
@@ -194,8 +200,9 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		return unavailable(err)
 	}
 	t := &pgTx{ctx: ctx, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
+	committed := false
 	defer func() {
-		if err != nil || !writable {
+		if !committed { // an error, a read-only transaction, or a panic in fn
 			_ = ptx.Rollback(ctx)
 		}
 	}()
@@ -214,7 +221,11 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	if err := t.flushFeed(); err != nil {
 		return unavailable(err)
 	}
-	return unavailable(ptx.Commit(ctx))
+	committed = true // whatever Commit answers, the transaction is over
+	if err := ptx.Commit(ctx); err != nil {
+		return unavailable(err)
+	}
+	return nil
 }
 
 // UnavailableError: the database could not be reached (a lost connection, a restart).
@@ -228,11 +239,16 @@ func (e *UnavailableError) Unwrap() error { return e.Err }
 // Message is 数据库连接中断，正在重连, in lang.
 func (e *UnavailableError) Message(lang string) string { return msg.T(lang, "store.db_lost") }
 
-// unavailable marks an error of the database's connection (anything that is not the
-// server's answer to a statement) as *UnavailableError.
+// unavailable marks an error of the database's connection as *UnavailableError.
 func unavailable(err error) error {
 	var pe *pgconn.PgError
-	if err == nil || errors.As(err, &pe) {
+	if err == nil {
+		return nil
+	}
+	// The server's answer to a statement, unless it is about the connection itself:
+	// class 08 (connection exception) and 57P (the server shutting down, a terminated
+	// backend).
+	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
 		return err
 	}
 	return &UnavailableError{Err: err}
@@ -274,25 +290,23 @@ func (t *pgTx) Feed(topic string, id uint64) {
 	t.feed = append(t.feed, feedNote{topic, id})
 }
 
-// flushFeed writes the transaction's feed entries and the wake-up, last before the commit
-// so that the counter's row is held briefly. The counter makes the feed's order the
-// commit order: two transactions that both add to it are serialised by it, so a node that
-// has read entry n has seen every commit before it (a bigserial would not promise that).
+// flushFeed writes the transaction's feed entries and the wake-up, last before the
+// commit. The numbers come from a sequence, which never makes two transactions conflict
+// (a counter row would serialise every commit of every node), but is not the commit
+// order: a number taken by a transaction still committing, or one rolled back, is a gap
+// for a while or for good. Readers handle that (store/feed.go): they apply what they see
+// and move their cursor past a gap only once it has lasted FeedGapWait. Taken here, at
+// the very end of the transaction, a number is committed within milliseconds.
 func (t *pgTx) flushFeed() error {
 	if len(t.feed) == 0 {
 		return nil
 	}
-	var last int64
-	if err := t.tx.QueryRow(t.ctx, `UPDATE rd_counters SET n = n + $1 WHERE name = 'feed' RETURNING n`, len(t.feed)).Scan(&last); err != nil {
-		return err
-	}
 	b := &pgx.Batch{}
-	first := last - int64(len(t.feed)) + 1
-	for i, f := range t.feed {
-		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) VALUES ($1, $2, $3, $4)`, first+int64(i), f.topic, int64(f.id), t.node)
+	for _, f := range t.feed {
+		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), $1, $2, $3)`, f.topic, int64(f.id), t.node)
 	}
 	if t.notify {
-		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, fmt.Sprint(last))
+		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
 	}
 	return t.tx.SendBatch(t.ctx, b).Close()
 }
@@ -322,6 +336,13 @@ func (t *pgTx) Bucket(name []byte) Bucket {
 	defer t.mu.Unlock()
 	b, _ := t.lookup(string(name))
 	if b == nil {
+		if t.err != nil {
+			// The transaction is lost (a serialization failure, a broken connection): a
+			// bucket whose every call fails or reads nothing lets fn run to its end, and
+			// the transaction's error decides (run). bbolt code never expects nil for a
+			// bucket that exists.
+			return &pgBucket{t: t, name: string(name)}
+		}
 		return nil
 	}
 	return b
