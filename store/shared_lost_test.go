@@ -183,4 +183,3 @@ func asMessage(err error, m *interface{ Message(string) string }) bool {
 	}
 	return false
 }
-

@@ -22,6 +22,7 @@ package kv
 // pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -218,6 +219,9 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	if !writable {
 		return nil
 	}
+	if err := t.flush(); err != nil {
+		return unavailable(err)
+	}
 	if err := t.flushFeed(); err != nil {
 		return unavailable(err)
 	}
@@ -268,6 +272,58 @@ type pgTx struct {
 	err     error // the first error a statement returned; the transaction is then lost
 	buckets map[string]*pgBucket
 	feed    []feedNote
+
+	// Writes are sent together (one pgx batch, one round trip) before the next statement
+	// that could see them (a cursor, a count, a bucket's deletion) and at commit. A Get of
+	// a key written here is answered from writes; a Get of any other key cannot see them
+	// and goes to the database at once. A group commit of many actions is then a few
+	// reads per action and one batch of writes.
+	writes  []pgWrite
+	pending map[string]int // bucket NUL key → index in writes
+}
+
+type pgWrite struct {
+	bucket string
+	k, v   []byte
+	del    bool
+}
+
+// put queues a write (t.mu held).
+func (t *pgTx) put(bucket string, k, v []byte, del bool) {
+	if t.pending == nil {
+		t.pending = map[string]int{}
+	}
+	w := pgWrite{bucket: bucket, k: bytes.Clone(k), v: bytes.Clone(v), del: del}
+	if w.v == nil {
+		w.v = []byte{}
+	}
+	id := bucket + "\x00" + string(k)
+	if i, ok := t.pending[id]; ok {
+		t.writes[i] = w
+		return
+	}
+	t.pending[id] = len(t.writes)
+	t.writes = append(t.writes, w)
+}
+
+// flush sends the queued writes (t.mu held).
+func (t *pgTx) flush() error {
+	if t.err != nil || len(t.writes) == 0 {
+		return t.err
+	}
+	b := &pgx.Batch{}
+	for _, w := range t.writes {
+		if w.del {
+			b.Queue(`DELETE FROM rd_kv WHERE bucket = $1 AND k = $2`, w.bucket, w.k)
+		} else {
+			b.Queue(`INSERT INTO rd_kv (bucket, k, v) VALUES ($1, $2, $3) ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, w.bucket, w.k, w.v)
+		}
+	}
+	t.writes, t.pending = nil, nil
+	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
+		return t.fail(err)
+	}
+	return nil
 }
 
 type feedNote struct {
@@ -413,6 +469,9 @@ func (t *pgTx) DeleteBucket(name []byte) error {
 	if b == nil {
 		return ErrBucketNotFound
 	}
+	if err := t.flush(); err != nil {
+		return err
+	}
 	if _, err := t.tx.Exec(t.ctx, `DELETE FROM rd_kv WHERE bucket = $1`, b.name); err != nil {
 		return t.fail(err)
 	}
@@ -458,6 +517,12 @@ func (b *pgBucket) Get(key []byte) []byte {
 	if t.err != nil {
 		return nil
 	}
+	if i, ok := t.pending[b.name+"\x00"+string(key)]; ok {
+		if w := t.writes[i]; !w.del {
+			return bytes.Clone(w.v)
+		}
+		return nil
+	}
 	var v []byte
 	err := t.tx.QueryRow(t.ctx, `SELECT v FROM rd_kv WHERE bucket = $1 AND k = $2`, b.name, key).Scan(&v)
 	if err != nil {
@@ -485,12 +550,7 @@ func (b *pgBucket) Put(key, value []byte) error {
 	if t.err != nil {
 		return t.err
 	}
-	if value == nil {
-		value = []byte{}
-	}
-	if _, err := t.tx.Exec(t.ctx, `INSERT INTO rd_kv (bucket, k, v) VALUES ($1, $2, $3) ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, b.name, key, value); err != nil {
-		return t.fail(err)
-	}
+	t.put(b.name, key, value, false)
 	return nil
 }
 
@@ -504,9 +564,7 @@ func (b *pgBucket) Delete(key []byte) error {
 	if t.err != nil {
 		return t.err
 	}
-	if _, err := t.tx.Exec(t.ctx, `DELETE FROM rd_kv WHERE bucket = $1 AND k = $2`, b.name, key); err != nil {
-		return t.fail(err)
-	}
+	t.put(b.name, key, nil, true)
 	return nil
 }
 
@@ -555,7 +613,7 @@ func (b *pgBucket) Stats() BucketStats {
 	t := b.t
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if t.err != nil {
+	if t.flush() != nil {
 		return BucketStats{}
 	}
 	var n int64
@@ -619,7 +677,7 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 		c.size = firstPage
 	}
 	c.page, c.pos, c.fwd, c.full = nil, 0, fwd, false
-	if t.err != nil {
+	if t.flush() != nil {
 		return nil, nil
 	}
 	order := "ASC"
