@@ -467,3 +467,29 @@ func TestConnectionLostInTransaction(t *testing.T) {
 		return nil
 	})
 }
+
+// TestFeedNumbersPastTheSequence: feed entries numbered beyond the sequence (a database
+// restored without it) do not make every later commit collide with them.
+func TestFeedNumbersPastTheSequence(t *testing.T) {
+	addr := pgtest.Addr(t)
+	db, err := kv.OpenPG(addr, kv.PGOptions{Node: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := db.Pool().Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (1, 'case', 1, 'old'), (2, 'case', 2, 'old')`); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	db, err = kv.OpenPG(addr, kv.PGOptions{Node: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx kv.Tx) error { kv.Feed(tx, "case", 3); return nil }); err != nil {
+		t.Fatalf("a commit after entries numbered past the sequence: %v", err)
+	}
+	if head, _ := db.FeedHead(ctx); head != 3 {
+		t.Errorf("head %d, want 3", head)
+	}
+}

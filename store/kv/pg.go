@@ -117,6 +117,9 @@ var pgSchema = []string{
 	`CREATE TABLE IF NOT EXISTS rd_kv (bucket text NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (bucket, k))`,
 	`CREATE TABLE IF NOT EXISTS rd_feed (seq bigint PRIMARY KEY, topic text NOT NULL, id bigint NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
 	`CREATE SEQUENCE IF NOT EXISTS rd_feed_seq`,
+	// Entries numbered past the sequence (a database restored without it, or written by
+	// a build that numbered them otherwise) would collide with the next numbers.
+	`SELECT setval('rd_feed_seq', m) FROM (SELECT max(seq) AS m FROM rd_feed) f WHERE m > (SELECT last_value FROM rd_feed_seq)`,
 }
 
 func (d *PG) schema(ctx context.Context) error {
