@@ -42,6 +42,7 @@ import (
 	"os"
 	"path/filepath"
 	"repairdesk/internal/msg"
+	"repairdesk/store/kv"
 	"strconv"
 	"strings"
 	"time"
@@ -140,7 +141,7 @@ func (a *anchorer) note(id uint32, seq int, hash string) {
 
 // stage builds the entry for the transaction and stores it, unsigned, in the meta bucket
 // of that transaction. Called last inside the transaction.
-func (a *anchorer) stage(tx *bolt.Tx, now time.Time) error {
+func (a *anchorer) stage(tx kv.Tx, now time.Time) error {
 	if a == nil || len(a.heads) == 0 {
 		return nil
 	}
@@ -399,7 +400,7 @@ func (s *Store) openAnchors() error {
 		}
 	}
 	var pending *AnchorEntry
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		if raw := tx.Bucket(bMeta).Get(metaAnchorNext); raw != nil {
 			var e AnchorEntry
 			if json.Unmarshal(raw, &e) == nil {
@@ -445,7 +446,7 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 		restart, heads, cases, events = 0, nil, 0, 0
 		return a.append(e)
 	}
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.First(); k != nil; k, v = c.Next() {
 			if len(k) != 8 {
@@ -473,7 +474,7 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 		return err
 	}
 	b, _ := json.Marshal(AnchorEntry{N: a.last.N, Prev: "", Kind: "base"})
-	return s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(metaAnchorNext, b) })
+	return s.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(metaAnchorNext, b) })
 }
 
 func binaryID(k []byte) (uint32, int) {
@@ -611,7 +612,7 @@ type AnchorInfo struct {
 // Anchors reports the anchor log as Check sees it.
 func (s *Store) Anchors() AnchorInfo {
 	info := AnchorInfo{Log: AnchorLogPath(s.path, s.opts)}
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		info.Anchored = tx.Bucket(bMeta).Get(metaAnchorNext) != nil
 		if an, _ := s.anchorsFor(tx, 0); an != nil {
 			info.Entries, info.Last, info.PubFrom, info.Key = an.lines, an.last, an.pub, an.fp
@@ -688,7 +689,7 @@ func (s *Store) closeAnchors() {
 // anchorsFor reads the anchor log for a Check in tx: the replay (nil when the database
 // was never anchored and there is no log) and the problems of the log itself, including a
 // database that is behind it (an older copy put back).
-func (s *Store) anchorsFor(tx *bolt.Tx, limit int64) (*anchored, []Problem) {
+func (s *Store) anchorsFor(tx kv.Tx, limit int64) (*anchored, []Problem) {
 	if s.opts.NoAnchors {
 		return nil, nil
 	}
@@ -753,7 +754,7 @@ func CopyAnchors(liveLog, copyDB, dest string) (bool, error) {
 	}
 	var upTo uint64
 	unreadable := false // anchor state present but not readable: damaged
-	_ = db.View(func(tx *bolt.Tx) error {
+	_ = kv.Bolt(db).View(func(tx kv.Tx) error {
 		if m := tx.Bucket(bMeta); m != nil {
 			var e AnchorEntry
 			if raw := m.Get(metaAnchorNext); raw != nil {

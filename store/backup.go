@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"repairdesk/store/kv"
 	"runtime/debug"
 	"time"
 
@@ -83,7 +84,7 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 			return v, nil
 		}
 	}
-	err = st.view(func(tx *bolt.Tx) error {
+	err = st.view(func(tx kv.Tx) error {
 		v.Cases = tx.Bucket(bCases).Stats().KeyN
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"repairdesk/store/kv"
 	"testing"
 	"time"
 
@@ -128,7 +129,7 @@ func TestBboltPageFormat(t *testing.T) {
 			t.Fatalf("the test tree has depth %d, want at least 3", st.Depth)
 		}
 		read := map[uint64]bool{}
-		for _, id := range prefetch(tx, b) {
+		for _, id := range prefetch(kv.BoltTxOf(tx), kv.BoltBucketOf(b)) {
 			read[id] = true
 		}
 		if want := st.BranchPageN + st.LeafPageN; len(read) != want {

@@ -28,6 +28,7 @@ import (
 
 	"repairdesk/internal/benchkit"
 	"repairdesk/internal/pagecache"
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
 )
@@ -293,12 +294,13 @@ func BenchmarkLoadSummaries(b *testing.B) {
 	var bytes int
 	for b.Loop() {
 		bytes = 0
-		err := s.db.View(func(tx *bolt.Tx) error {
+		err := s.db.View(func(tx kv.Tx) error {
 			list, _, err := readSummaries(tx, MemoryHints{})
 			if len(list) != benchCases {
 				return fmt.Errorf("%d summaries", len(list))
 			}
-			bytes = tx.Bucket(bSums).Stats().LeafInuse
+			bb, _ := kv.BoltBucket(tx.Bucket(bSums))
+			bytes = bb.Stats().LeafInuse
 			return err
 		})
 		if err != nil {
@@ -520,7 +522,7 @@ func TestSummaryEncoding(t *testing.T) {
 			t.Errorf("%s: summaries differ\n got %s\nwant %s", what, got, want)
 		}
 		// A writable open leaves every summary in the current layout.
-		err = s.db.View(func(tx *bolt.Tx) error {
+		err = s.db.View(func(tx kv.Tx) error {
 			n := 0
 			err := tx.Bucket(bSums).ForEach(func(k, v []byte) error {
 				n++

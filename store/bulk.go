@@ -5,8 +5,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -62,7 +61,7 @@ func (b *Bulk) Reserve(received []time.Time) ([]CaseNumber, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		cb := tx.Bucket(bCases)
 		for i, t := range received {
 			seq, err := cb.NextSequence()
@@ -175,11 +174,13 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx kv.Tx) error {
 		// A bulk load appends in key order: fill the pages (bbolt's default leaves half
 		// of every page empty). Cases still change later, so theirs keep room.
 		cb, eb, sb := tx.Bucket(bCases), tx.Bucket(bEvents), tx.Bucket(bSums)
-		eb.FillPercent, sb.FillPercent, cb.FillPercent = 1.0, 1.0, 0.9
+		fill(eb, 1.0)
+		fill(sb, 1.0)
+		fill(cb, 0.9)
 		for i, bc := range cases {
 			c := &bc.c
 			k := u32(c.ID)
@@ -201,9 +202,17 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if err := sb.Put(k, sums[i]); err != nil {
 				return err
 			}
+			kv.Feed(tx, "case", uint64(c.ID))
 		}
 		return s.anch.stage(tx, s.opts.Now())
 	})
 	s.anchorDone(err)
 	return err
+}
+
+// fill sets a bbolt bucket's fill percent (nothing on PostgreSQL).
+func fill(b kv.Bucket, pct float64) {
+	if bb, ok := kv.BoltBucket(b); ok {
+		bb.FillPercent = pct
+	}
 }

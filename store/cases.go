@@ -6,10 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"repairdesk/internal/msg"
+	"repairdesk/store/kv"
 	"slices"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/workflow"
 )
@@ -75,7 +74,7 @@ func (s *Store) publish(c Change) {
 // Case loads one case.
 func (s *Store) Case(id uint32) (workflow.Case, error) {
 	var c workflow.Case
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		raw := tx.Bucket(bCases).Get(u32(id))
 		if raw == nil {
 			return ErrNotFound
@@ -137,7 +136,7 @@ func (s *Store) create(actor workflow.Staff, in workflow.Intake, comment, token 
 		in.ReceivedAt = now
 	}
 	var out workflow.Case
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		if token != "" {
 			if id, ok := tokenCase(tx, token); ok {
 				return &dupToken{id: id}
@@ -184,7 +183,7 @@ func (s *Store) create(actor workflow.Staff, in workflow.Intake, comment, token 
 	return out, nil
 }
 
-func nextYearSeq(tx *bolt.Tx, year int) (int, error) {
+func nextYearSeq(tx kv.Tx, year int) (int, error) {
 	m := tx.Bucket(bMeta)
 	key := []byte(fmt.Sprintf("seq.%d", year))
 	n := 0
@@ -303,7 +302,7 @@ func (s *Store) commitBatch(batch []*applyReq) {
 // applyAll runs the actions in one transaction. It reports false, with the error on every
 // action, when the transaction failed as a whole.
 func (s *Store) applyAll(batch []*applyReq) bool {
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil
 			c, ev, prev, err := s.prepareApply(tx, r)
@@ -335,7 +334,7 @@ func (s *Store) applyAll(batch []*applyReq) bool {
 }
 
 // prepareApply reads the case and works out the action's result without writing.
-func (s *Store) prepareApply(tx *bolt.Tx, r *applyReq) (workflow.Case, workflow.Event, string, error) {
+func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Event, string, error) {
 	raw := tx.Bucket(bCases).Get(u32(r.id))
 	if raw == nil {
 		return workflow.Case{}, workflow.Event{}, "", ErrNotFound
@@ -364,7 +363,7 @@ func (s *Store) prepareApply(tx *bolt.Tx, r *applyReq) (workflow.Case, workflow.
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
-	prev, err := lastHash(tx, r.id)
+	prev, err := s.lastHashAt(tx, r.id, c.Version)
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
@@ -382,7 +381,27 @@ func (s *Store) prepareApply(tx *bolt.Tx, r *applyReq) (workflow.Case, workflow.
 	return n, ev, prev, nil
 }
 
-func lastHash(tx *bolt.Tx, id uint32) (string, error) {
+// lastHashAt is lastHash for a case at version v, whose last event is its v-th (the
+// engine numbers events by version). On a shared database it reads that one event: a
+// range scan there would lock a range of the index for SERIALIZABLE and make commits on
+// neighbouring cases from other nodes conflict. On bbolt, and when the event is not
+// where it should be, it is lastHash as ever.
+func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
+	if s.Shared() && v > 0 {
+		if raw := tx.Bucket(bEvents).Get(eventKey(id, v)); raw != nil {
+			var ev struct {
+				Hash string `json:"hash"`
+			}
+			if err := json.Unmarshal(raw, &ev); err != nil {
+				return "", err
+			}
+			return ev.Hash, nil
+		}
+	}
+	return lastHash(tx, id)
+}
+
+func lastHash(tx kv.Tx, id uint32) (string, error) {
 	c := tx.Bucket(bEvents).Cursor()
 	k, v := c.Seek(u32(id + 1))
 	if k == nil {
@@ -412,7 +431,7 @@ func EventHash(ev workflow.Event) string {
 }
 
 // save writes the case, its summary and the event (with letter and hash).
-func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash string) error {
+func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash string) error {
 	eb, err := s.chainEvent(c, ev, prevHash, shownIn(tx))
 	if err != nil {
 		return err
@@ -427,6 +446,7 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
 		return err
 	}
+	kv.Feed(tx, "case", uint64(c.ID)) // the other nodes' wake-up (PostgreSQL); nothing on bbolt
 	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 }
 

@@ -1,6 +1,8 @@
 package store
 
 import (
+	bolt "go.etcd.io/bbolt"
+
 	"cmp"
 	"encoding/binary"
 	"encoding/json"
@@ -13,9 +15,9 @@ import (
 	"slices"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -76,12 +78,13 @@ func (s *Store) Check() []Problem {
 	// The read transaction and the anchor log's length are taken together, under the
 	// writers' lock, so the log holds exactly the transactions this one sees.
 	var (
-		tx    *bolt.Tx
+		tx    kv.Tx
 		limit int64
 	)
+	var end func()
 	begin := func() error {
 		var err error
-		tx, err = s.db.Begin(false)
+		tx, end, err = kv.BeginView(s.db)
 		return err
 	}
 	var err error
@@ -99,7 +102,7 @@ func (s *Store) Check() []Problem {
 		add(damageProblem(err))
 		return out
 	}
-	defer tx.Rollback()
+	defer end()
 	var an *anchored
 	if err := s.shield(string(bMeta), 0, func() error {
 		var anProbs []Problem
@@ -130,8 +133,10 @@ func (s *Store) Check() []Problem {
 			return nil
 		}
 		prefetchAll(tx, cb, eb)
-		for err := range tx.Check() {
-			add(Problem{What: "bbolt: " + err.Error()})
+		if btx, ok := kv.BoltTx(tx); ok {
+			for err := range btx.Check() {
+				add(Problem{What: "bbolt: " + err.Error()})
+			}
 		}
 		// The values point into the mapped file, valid until the transaction ends, which
 		// is after every worker is done.
@@ -298,7 +303,7 @@ func normal(c workflow.Case) workflow.Case {
 // Backup writes a consistent copy of the database to w while others keep working.
 func (s *Store) Backup(w io.Writer) (int64, error) {
 	var n int64
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.viewBolt(func(tx *bolt.Tx) error {
 		var err error
 		n, err = tx.WriteTo(w)
 		return err
@@ -309,13 +314,17 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // scanTx checks the structure of the file as tx sees it (scanTree), from the root of
 // the meta page of tx's transaction; if that meta page has been rewritten since (a busy
 // writer), from the root page of each bucket.
-func (s *Store) scanTx(tx *bolt.Tx) []*DamageError {
+func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
+	tx, ok := kv.BoltTx(ktx)
+	if !ok {
+		return nil // PostgreSQL keeps its own pages
+	}
 	f, err := os.Open(s.path)
 	if err != nil {
 		return nil // the walks that follow are shielded all the same
 	}
 	defer f.Close()
-	ps := s.db.Info().PageSize
+	ps := tx.DB().Info().PageSize
 	pgid := uint64(tx.Size()) / uint64(ps)
 	for _, off := range []int64{0, int64(ps)} {
 		p := make([]byte, ps)

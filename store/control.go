@@ -28,10 +28,10 @@ import (
 	"time"
 	"unicode/utf8"
 
-	bolt "go.etcd.io/bbolt"
-
 	"repairdesk/internal/msg"
 	"repairdesk/workflow"
+
+	bolt "go.etcd.io/bbolt"
 )
 
 // SocketPath is where the process holding dbPath answers control requests.
@@ -67,6 +67,10 @@ var (
 func (s *Store) ServeControl(ctx context.Context) (stop func(), err error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
+	}
+	if s.Shared() {
+		// Commands open a shared database themselves: nothing to hand over.
+		return func() {}, nil
 	}
 	if s.opts.ReadOnly {
 		return nil, errors.New("the control socket is served only by the process that opened the database for writing")
@@ -341,7 +345,7 @@ func (c *controlServer) handle(conn net.Conn) {
 		fmt.Fprintln(w, "pong")
 	case "backup":
 		sent := false
-		err := s.view(func(tx *bolt.Tx) error {
+		err := s.viewBolt(func(tx *bolt.Tx) error {
 			if _, err := fmt.Fprintf(w, "ok %d\n", tx.Size()); err != nil {
 				return err
 			}

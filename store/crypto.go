@@ -29,14 +29,13 @@ import (
 	"os"
 	"path/filepath"
 	"repairdesk/internal/msg"
+	"repairdesk/store/kv"
 	"runtime"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"syscall"
-
-	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/workflow"
 )
@@ -140,13 +139,13 @@ func (k *keyring) use(master []byte) {
 // loadKeys reads the key check value and the key file. It writes nothing: a missing or
 // wrong key leaves the keyring locked (Open then reopens the file read-only); a key is
 // created only later, by initKeys, for a file that has no sealed data yet.
-func loadKeys(db *bolt.DB, dbPath string, opts Options) (*keyring, error) {
+func loadKeys(db kv.DB, dbPath string, opts Options) (*keyring, error) {
 	k := &keyring{file: keyFilePath(dbPath, opts), db: dbPath}
 	if same(k.file, dbPath) {
 		return nil, fmt.Errorf("the key file %s is the database itself; keep the key beside the database, never inside it", k.file)
 	}
 	var stored []byte
-	if err := db.View(func(tx *bolt.Tx) error {
+	if err := db.View(func(tx kv.Tx) error {
 		if m := tx.Bucket(bMeta); m != nil {
 			stored = bytes.Clone(m.Get(keyCheck))
 		}
@@ -292,7 +291,7 @@ func (s *Store) initKeys() error {
 		}
 		k.use(key)
 	}
-	if err := s.update(func(tx *bolt.Tx) error { return tx.Bucket(bMeta).Put(keyCheck, k.check) }); err != nil {
+	if err := s.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(keyCheck, k.check) }); err != nil {
 		return err
 	}
 	k.fresh = false

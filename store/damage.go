@@ -29,6 +29,7 @@ import (
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -108,7 +109,7 @@ var pageInMessage = regexp.MustCompile(`(?i)page(?: expected to be:| type:| id:)
 // known); any other panic — a bug, not damage — goes on. Every goroutine that reads
 // the mapped file runs its work under it: SetPanicOnFault is per goroutine.
 func (s *Store) shield(bucket string, caseID uint32, fn func() error) (err error) {
-	return shieldDB(s.db, s.path, bucket, caseID, fn)
+	return shieldDB(kv.BoltDB(s.db), s.path, bucket, caseID, fn)
 }
 
 // shieldDB is shield for code that has the bolt database but no Store.
@@ -177,12 +178,12 @@ func validateUnlocked(path string) error {
 }
 
 // view is db.View under shield: a damage it meets is a *DamageError.
-func (s *Store) view(fn func(tx *bolt.Tx) error) error {
+func (s *Store) view(fn func(tx kv.Tx) error) error {
 	return s.shield("", 0, func() error { return s.db.View(fn) })
 }
 
 // update is db.Update under shield (bbolt rolls the transaction back on the panic).
-func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+func (s *Store) update(fn func(tx kv.Tx) error) error {
 	return s.shield("", 0, func() error { return s.db.Update(fn) })
 }
 

@@ -8,8 +8,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -72,7 +71,7 @@ func (s *Store) SaveDraft(d Draft) error {
 	if err != nil {
 		return err
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bDrafts)
 		if err != nil {
 			return err
@@ -86,7 +85,7 @@ func (s *Store) DeleteDraft(staff, form string, caseID uint32) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		b := tx.Bucket(bDrafts)
 		if b == nil {
 			return nil
@@ -100,7 +99,7 @@ func (s *Store) DeleteDraft(staff, form string, caseID uint32) error {
 func (s *Store) Drafts(staff string) []Draft {
 	var out []Draft
 	prefix := []byte(staff + "\x00")
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bDrafts)
 		if b == nil {
 			return nil
@@ -152,7 +151,7 @@ type dupToken struct{ id uint32 }
 func (d *dupToken) Error() string { return "form already submitted as case " + strconv.Itoa(int(d.id)) }
 
 // useToken records token for case id, or reports the case that already has it.
-func useToken(tx *bolt.Tx, token string, id uint32) error {
+func useToken(tx kv.Tx, token string, id uint32) error {
 	b, err := tx.CreateBucketIfNotExists(bFormTokens)
 	if err != nil {
 		return err
@@ -164,7 +163,7 @@ func useToken(tx *bolt.Tx, token string, id uint32) error {
 }
 
 // tokenCase looks a token up before anything else happens.
-func tokenCase(tx *bolt.Tx, token string) (uint32, bool) {
+func tokenCase(tx kv.Tx, token string) (uint32, bool) {
 	b := tx.Bucket(bFormTokens)
 	if b == nil {
 		return 0, false

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"repairdesk/store/kv"
 
 	"repairdesk/internal/msg"
 	"repairdesk/workflow"
@@ -103,7 +103,7 @@ func (s *Store) readFiling(raw []byte, code string) (Filing, error) {
 }
 
 // putFiling seals and stores f.
-func (s *Store) putFiling(tx *bolt.Tx, code string, f Filing) error {
+func (s *Store) putFiling(tx kv.Tx, code string, f Filing) error {
 	for _, p := range filingPersonal {
 		v := p.of(&f.Details)
 		sealed, err := s.keys.seal(filingAAD(code, p.name), *v)
@@ -130,7 +130,7 @@ func (s *Store) putFiling(tx *bolt.Tx, code string, f Filing) error {
 
 // fileEnterprise records c in its enterprise's filing; an intake that changes the
 // enterprise's name, legal representative or address leaves a line in the history.
-func (s *Store) fileEnterprise(tx *bolt.Tx, c *workflow.Case) error {
+func (s *Store) fileEnterprise(tx kv.Tx, c *workflow.Case) error {
 	b := tx.Bucket(bEnterprises)
 	code := c.Enterprise.CreditCode
 	var f Filing
@@ -169,7 +169,7 @@ func enterpriseChanges(old, new workflow.Enterprise) []workflow.Change {
 func (s *Store) Filing(code string) (Filing, bool) {
 	var f Filing
 	var ok bool
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		raw := tx.Bucket(bEnterprises).Get([]byte(code))
 		if raw == nil {
 			return nil
@@ -239,7 +239,7 @@ func (s *Store) UpdateFiling(actor workflow.Staff, code string, version int, e F
 		return Filing{}, &FilingInvalidError{Errs: errs}
 	}
 	var out Filing
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		raw := tx.Bucket(bEnterprises).Get([]byte(code))
 		if raw == nil {
 			return ErrNotFound

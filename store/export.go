@@ -8,9 +8,9 @@ import (
 	"runtime"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -22,7 +22,7 @@ import (
 // AllCases returns every case, in ascending id order (the order they were taken in).
 func (s *Store) AllCases() ([]workflow.Case, error) {
 	var out []workflow.Case
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		out, err = s.casesIn(tx, time.Time{})
 		return err
@@ -33,7 +33,7 @@ func (s *Store) AllCases() ([]workflow.Case, error) {
 // AllEvents returns every event grouped by case id, each case's events oldest first.
 func (s *Store) AllEvents() (map[uint32][]workflow.Event, error) {
 	var out map[uint32][]workflow.Event
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		out, err = s.eventsIn(tx, nil, false)
 		return err
@@ -47,7 +47,7 @@ func (s *Store) AllEvents() (map[uint32][]workflow.Event, error) {
 func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.Event, error) {
 	var cases []workflow.Case
 	var events map[uint32][]workflow.Event
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		if cases, err = s.casesIn(tx, t); err != nil {
 			return err
@@ -71,7 +71,7 @@ func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.
 // and a few batches ahead of fn, so an export of a large file streams in bounded memory.
 // An error from fn stops the walk and is returned.
 func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Case, evs []workflow.Event) error) error {
-	return s.view(func(tx *bolt.Tx) error {
+	return s.view(func(tx kv.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
 		if withEvents {
@@ -160,7 +160,7 @@ const caseBatchSize = 256
 
 // readCases walks the cases (and their events) into batches, each sent to a decoder
 // and then, in order, to the consumer; *last is the last case read.
-func readCases(cb, eb *bolt.Bucket, withEvents bool, last *uint32, work, ordered chan<- *caseBatch, stop <-chan struct{}) {
+func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered chan<- *caseBatch, stop <-chan struct{}) {
 	ec := eb.Cursor()
 	b := &caseBatch{done: make(chan struct{})}
 	send := func() bool {
@@ -224,7 +224,7 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 	return nil
 }
 
-func (s *Store) casesIn(tx *bolt.Tx, since time.Time) ([]workflow.Case, error) {
+func (s *Store) casesIn(tx kv.Tx, since time.Time) ([]workflow.Case, error) {
 	b := tx.Bucket(bCases)
 	out := make([]workflow.Case, 0, b.Sequence()) // ids run from 1 to the sequence
 	err := b.ForEach(func(k, v []byte) error {
@@ -243,7 +243,7 @@ func (s *Store) casesIn(tx *bolt.Tx, since time.Time) ([]workflow.Case, error) {
 
 // eventsIn groups the events bucket by case (keys are case id then sequence, so each
 // case's events come out oldest first). want nil means every case.
-func (s *Store) eventsIn(tx *bolt.Tx, want map[uint32]bool, lean bool) (map[uint32][]workflow.Event, error) {
+func (s *Store) eventsIn(tx kv.Tx, want map[uint32]bool, lean bool) (map[uint32][]workflow.Event, error) {
 	out := map[uint32][]workflow.Event{}
 	err := tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
 		if len(k) < 4 {

@@ -18,8 +18,7 @@ import (
 	"errors"
 	"fmt"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -154,7 +153,7 @@ func (s *Store) putFile(hash string, content []byte) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bFiles)
 		if err != nil {
 			return err
@@ -174,7 +173,7 @@ func (s *Store) putFile(hash string, content []byte) error {
 // against the hash.
 func (s *Store) FileContent(hash string) ([]byte, error) {
 	var v []byte
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bFiles)
 		if b == nil {
 			return ErrNotFound

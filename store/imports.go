@@ -4,8 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -32,7 +31,7 @@ func (s *Store) ReadOnly() bool { return s.opts.ReadOnly }
 // ImportedCase looks a dedupe key up.
 func (s *Store) ImportedCase(key string) (uint32, bool) {
 	var id uint32
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		b := tx.Bucket(bImports)
 		if b == nil {
 			return nil
@@ -50,7 +49,7 @@ func (s *Store) MarkImported(key string, id uint32) error {
 	if s.closed.Load() {
 		return ErrClosed
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		b, err := tx.CreateBucketIfNotExists(bImports)
 		if err != nil {
 			return err
@@ -68,7 +67,7 @@ func (s *Store) CreatedWith(creditCode, comment string) (uint32, bool) {
 		return 0, false
 	}
 	var found uint32
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		for _, id := range f.Cases {
 			raw := tx.Bucket(bEvents).Get(eventKey(id, 1))
 			if raw == nil {

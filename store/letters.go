@@ -7,7 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
+	"repairdesk/store/kv"
 
 	"repairdesk/workflow"
 )
@@ -69,7 +69,7 @@ func (s *Store) PreviewLetters(id uint32, expected int, actor workflow.Staff, a 
 	s.completeAction(actor, &a)
 	a.Previewed = ""
 	var out []workflow.Letter
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		raw := tx.Bucket(bCases).Get(u32(id))
 		if raw == nil {
 			return ErrNotFound
@@ -109,7 +109,7 @@ func (s *Store) PreviewLetters(id uint32, expected int, actor workflow.Staff, a 
 }
 
 // shownIn names staff as letters do, from the transaction's staff table.
-func shownIn(tx *bolt.Tx) func(string) string {
+func shownIn(tx kv.Tx) func(string) string {
 	return func(name string) string {
 		if st, ok := staffIn(tx, name); ok {
 			return st.Shown()

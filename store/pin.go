@@ -8,9 +8,9 @@ import (
 	"fmt"
 	"strings"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/crypto/argon2"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -46,7 +46,7 @@ type staffRecord struct {
 	PINFails int    `json:"pin_fails,omitempty"` // wrong PINs in a row, across sessions
 }
 
-func staffRecordIn(tx *bolt.Tx, name string) (staffRecord, bool) {
+func staffRecordIn(tx kv.Tx, name string) (staffRecord, bool) {
 	raw := tx.Bucket(bStaff).Get([]byte(name))
 	if raw == nil {
 		return staffRecord{}, false
@@ -58,11 +58,12 @@ func staffRecordIn(tx *bolt.Tx, name string) (staffRecord, bool) {
 	return r, true
 }
 
-func putStaffRecord(tx *bolt.Tx, r staffRecord) error {
+func putStaffRecord(tx kv.Tx, r staffRecord) error {
 	b, err := json.Marshal(r)
 	if err != nil {
 		return err
 	}
+	kv.Feed(tx, "staff", 0)
 	return tx.Bucket(bStaff).Put([]byte(r.Name), b)
 }
 
@@ -118,7 +119,7 @@ func pinMatches(stored, pin string) bool {
 
 // HasPIN says whether name has a PIN set, and how many wrong PINs in a row stand against it.
 func (s *Store) HasPIN(name string) (set bool, fails int) {
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		r, _ := staffRecordIn(tx, name)
 		set, fails = r.PIN != "", r.PINFails
 		return nil
@@ -140,7 +141,7 @@ func (s *Store) SetPIN(name, pin string) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err = s.update(func(tx *bolt.Tx) error {
+	err = s.update(func(tx kv.Tx) error {
 		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound
@@ -175,7 +176,7 @@ type PINCheck struct {
 func (s *Store) CheckPIN(name, pin string) (PINCheck, error) {
 	var r staffRecord
 	var found bool
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		r, found = staffRecordIn(tx, name)
 		return nil
 	})
@@ -191,7 +192,7 @@ func (s *Store) CheckPIN(name, pin string) (PINCheck, error) {
 	var res PINCheck
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		now, found := staffRecordIn(tx, name)
 		if !found {
 			return ErrNotFound
@@ -229,7 +230,7 @@ func (s *Store) ResetPIN(by workflow.Staff, name string) error {
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound

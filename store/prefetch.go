@@ -3,10 +3,9 @@ package store
 import (
 	"encoding/binary"
 	"os"
+	"repairdesk/store/kv"
 	"slices"
 	"sync"
-
-	bolt "go.etcd.io/bbolt"
 )
 
 // prefetch reads a bucket's pages into the page cache, many at a time, before a cursor
@@ -25,7 +24,12 @@ import (
 // follows reads what it needs either way. Nothing here touches the mapped memory.
 //
 // It returns the pages it read, for tests.
-func prefetch(tx *bolt.Tx, b *bolt.Bucket) (read []uint64) {
+func prefetch(ktx kv.Tx, kb kv.Bucket) (read []uint64) {
+	tx, ok := kv.BoltTx(ktx)
+	b, ok2 := kv.BoltBucket(kb)
+	if !ok || !ok2 {
+		return nil // PostgreSQL reads its own pages
+	}
 	root := uint64(b.Root())
 	if root == 0 { // inline bucket: its data is in the parent's page
 		return nil
@@ -51,7 +55,7 @@ func prefetch(tx *bolt.Tx, b *bolt.Bucket) (read []uint64) {
 }
 
 // prefetchAll reads several buckets ahead at once (see prefetch).
-func prefetchAll(tx *bolt.Tx, buckets ...*bolt.Bucket) {
+func prefetchAll(tx kv.Tx, buckets ...kv.Bucket) {
 	var wg sync.WaitGroup
 	for _, b := range buckets {
 		wg.Add(1)

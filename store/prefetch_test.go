@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"repairdesk/store/kv"
 	"testing"
 	"time"
 	"unsafe"
@@ -49,12 +50,12 @@ func TestPrefetch(t *testing.T) {
 		}
 	}
 	err = db.View(func(tx *bolt.Tx) error {
-		if read := prefetch(tx, tx.Bucket([]byte("tiny"))); len(read) != 0 {
+		if read := prefetch(kv.BoltTxOf(tx), kv.BoltBucketOf(tx.Bucket([]byte("tiny")))); len(read) != 0 {
 			return fmt.Errorf("an inline bucket read %d pages", len(read))
 		}
 		b := tx.Bucket([]byte("big"))
 		read := map[uint64]bool{}
-		for _, id := range prefetch(tx, b) {
+		for _, id := range prefetch(kv.BoltTxOf(tx), kv.BoltBucketOf(b)) {
 			read[id] = true
 		}
 		base := db.Info().Data

@@ -7,8 +7,7 @@ import (
 	"os"
 	"slices"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -89,7 +88,7 @@ func (s *Store) Settings() *Settings { return s.settings.Load() }
 
 func (s *Store) loadSettings() error {
 	st := defaultSettings()
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		if raw := tx.Bucket(bSettings).Get([]byte("settings")); raw != nil {
 			return json.Unmarshal(raw, &st)
 		}
@@ -124,10 +123,11 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 	if err != nil {
 		return err
 	}
-	if err := s.update(func(tx *bolt.Tx) error {
+	if err := s.update(func(tx kv.Tx) error {
 		if err := tx.Bucket(bSettings).Put([]byte("settings"), b); err != nil {
 			return err
 		}
+		kv.Feed(tx, "settings", 0)
 		return s.audit(tx, actor.Name, "settings", "")
 	}); err != nil {
 		return err

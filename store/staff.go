@@ -9,8 +9,7 @@ import (
 	"strings"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -19,7 +18,7 @@ var staffName = regexp.MustCompile(`^[a-z_][a-z0-9_.-]{0,31}$`)
 // ValidStaffName: login names are what SSH and the OS use: lower-case ASCII.
 func ValidStaffName(name string) bool { return staffName.MatchString(name) }
 
-func staffIn(tx *bolt.Tx, name string) (workflow.Staff, bool) {
+func staffIn(tx kv.Tx, name string) (workflow.Staff, bool) {
 	raw := tx.Bucket(bStaff).Get([]byte(name))
 	if raw == nil {
 		return workflow.Staff{}, false
@@ -35,7 +34,7 @@ func staffIn(tx *bolt.Tx, name string) (workflow.Staff, bool) {
 func (s *Store) Staff(name string) (workflow.Staff, bool) {
 	var st workflow.Staff
 	var ok bool
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		st, ok = staffIn(tx, name)
 		return nil
 	})
@@ -45,7 +44,7 @@ func (s *Store) Staff(name string) (workflow.Staff, bool) {
 // ListStaff lists every staff member by name.
 func (s *Store) ListStaff() []workflow.Staff {
 	var out []workflow.Staff
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		return tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
 			var st workflow.Staff
 			if json.Unmarshal(v, &st) == nil {
@@ -61,7 +60,7 @@ func (s *Store) ListStaff() []workflow.Staff {
 // StaffCount says how many staff records exist (0 on a new database).
 func (s *Store) StaffCount() int {
 	n := 0
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		n = tx.Bucket(bStaff).Stats().KeyN
 		return nil
 	})
@@ -83,7 +82,7 @@ func (s *Store) PutStaff(by workflow.Staff, st workflow.Staff) error {
 	st.Display = workflow.CleanLine(st.Display)
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		// One key, one person: a key still held by someone else would make the login
 		// identity depend on name order.
 		if err := tx.Bucket(bStaff).ForEach(func(k, v []byte) error {
@@ -128,7 +127,7 @@ type AuditEntry struct {
 	Detail string    `json:"detail,omitempty"`
 }
 
-func (s *Store) audit(tx *bolt.Tx, actor, what, detail string) error {
+func (s *Store) audit(tx kv.Tx, actor, what, detail string) error {
 	b := tx.Bucket(bAudit)
 	seq, err := b.NextSequence()
 	if err != nil {
@@ -142,13 +141,13 @@ func (s *Store) audit(tx *bolt.Tx, actor, what, detail string) error {
 
 // Audit records an entry (e.g. an ID number shown whole, with the reason).
 func (s *Store) Audit(actor, what, detail string) error {
-	return s.update(func(tx *bolt.Tx) error { return s.audit(tx, actor, what, detail) })
+	return s.update(func(tx kv.Tx) error { return s.audit(tx, actor, what, detail) })
 }
 
 // AuditLog lists the newest entries first, at most n.
 func (s *Store) AuditLog(n int) []AuditEntry {
 	var out []AuditEntry
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		c := tx.Bucket(bAudit).Cursor()
 		for k, v := c.Last(); k != nil && len(out) < n; k, v = c.Prev() {
 			var e AuditEntry
@@ -165,7 +164,7 @@ func (s *Store) AuditLog(n int) []AuditEntry {
 func (s *Store) SetLang(name, lang string) error {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	err := s.update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx kv.Tx) error {
 		r, ok := staffRecordIn(tx, name)
 		if !ok {
 			return ErrNotFound

@@ -7,8 +7,7 @@ import (
 	"fmt"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -25,7 +24,7 @@ import (
 func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, error) {
 	var cases []workflow.Case
 	var events map[uint32][]workflow.StatEvent
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		prefetchAll(tx, cb, eb)
 		// The values point into the mapped file: they are decoded before the

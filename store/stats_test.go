@@ -9,8 +9,7 @@ import (
 	"testing"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -78,7 +77,7 @@ func TestStatsData(t *testing.T) {
 	// Every event the store wrote takes the fast path.
 	var d leanDecoder
 	slow := 0
-	err = s.db.View(func(tx *bolt.Tx) error {
+	err = s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
 			if _, ok := d.fast(v); !ok {
 				slow++

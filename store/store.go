@@ -14,6 +14,7 @@ import (
 	"runtime/debug"
 
 	"repairdesk/internal/msg"
+	"repairdesk/store/kv"
 	"strconv"
 	"strings"
 	"sync"
@@ -65,6 +66,10 @@ type Options struct {
 	// entry. NoAnchors writes no anchors (benchmarks that measure their cost).
 	AnchorLog, AnchorKey, AnchorPub, AnchorCopy string
 	NoAnchors                                   bool
+	// NoNotify: a shared (PostgreSQL) store's engine has no LISTEN/NOTIFY; the change
+	// feed is then only polled (FeedPoll, default 250 ms).
+	NoNotify bool
+	FeedPoll time.Duration
 	// Memory lets the program tune the garbage collector around loads (see MemoryHints).
 	// The store never changes process-wide settings itself: many stores, and tests, may
 	// share one process.
@@ -86,7 +91,7 @@ type MemoryHints struct {
 
 // Store is safe for concurrent use by many sessions of one process.
 type Store struct {
-	db    *bolt.DB
+	db    kv.DB
 	path  string
 	opts  Options
 	rules workflow.Rules
@@ -111,6 +116,9 @@ type Store struct {
 	snap     atomic.Pointer[Snapshot]
 	sumMu    sync.Mutex // guards rebuilding snap
 	index    *search.Index
+
+	// The change feed of a shared (PostgreSQL) store: feed.go.
+	feed feedState
 
 	subMu  sync.Mutex
 	subs   map[int]chan Change
@@ -185,6 +193,9 @@ func holderAlive(path string) bool {
 // validated before bbolt maps it (damage.go), and the reads of the open itself run
 // shielded, so a damage they meet is reported instead of crashing.
 func Open(path string, opts Options) (st *Store, err error) {
+	if kv.IsPostgres(path) {
+		return openPG(path, opts)
+	}
 	if err := validateUnlocked(path); err != nil {
 		return nil, err
 	}
@@ -245,7 +256,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	keys, err := loadKeys(db, path, opts)
+	keys, err := loadKeys(kv.Bolt(db), path, opts)
 	if err != nil {
 		db.Close()
 		return nil, err
@@ -259,7 +270,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
-	s := &Store{db: db, path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
+	s := &Store{db: kv.Bolt(db), path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
 		index: search.New(), subs: map[int]chan Change{}, keys: keys}
 	if err := s.prepare(); err != nil {
 		db.Close()
@@ -304,16 +315,16 @@ func (e *SchemaError) Error() string {
 }
 
 // migrations[n] upgrades a file from schema n to n+1.
-var migrations = map[int]func(tx *bolt.Tx) error{
+var migrations = map[int]func(tx kv.Tx) error{
 	// 1→2: summaries are stored in a compact binary layout. Old JSON summaries still
 	// read and are rewritten at open, so nothing to do here; the version tells an older
 	// repairdesk to upgrade instead of failing on the new layout.
-	1: func(tx *bolt.Tx) error { return nil },
+	1: func(tx kv.Tx) error { return nil },
 }
 
 func (s *Store) prepare() error {
 	if s.opts.ReadOnly {
-		return s.view(func(tx *bolt.Tx) error {
+		return s.view(func(tx kv.Tx) error {
 			v, err := schemaOf(tx)
 			if err != nil {
 				return err
@@ -330,7 +341,7 @@ func (s *Store) prepare() error {
 			return nil
 		})
 	}
-	return s.update(func(tx *bolt.Tx) error {
+	return s.update(func(tx kv.Tx) error {
 		v, err := schemaOf(tx)
 		if err != nil {
 			return err
@@ -359,7 +370,7 @@ func (s *Store) prepare() error {
 	})
 }
 
-func schemaOf(tx *bolt.Tx) (int, error) {
+func schemaOf(tx kv.Tx) (int, error) {
 	m := tx.Bucket(bMeta)
 	if m == nil {
 		return 0, nil
@@ -404,7 +415,8 @@ func (s *Store) Close() error {
 		s.anch.close(s.opts.Now())
 		s.anch = nil
 	}
-	if !s.opts.ReadOnly {
+	s.feed.stop()
+	if !s.opts.ReadOnly && kv.BoltDB(s.db) != nil {
 		_ = os.Remove(lockPath(s.path))
 	}
 	return s.db.Close()

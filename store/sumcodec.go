@@ -7,8 +7,7 @@ import (
 	"sync"
 	"time"
 
-	bolt "go.etcd.io/bbolt"
-
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -255,7 +254,7 @@ var zones sync.Map // offset → *time.Location
 
 // putSummary stores the summary of c (in the current layout) with the keyed hash of its
 // agent's ID number.
-func putSummary(tx *bolt.Tx, c *workflow.Case, idh string) error {
+func putSummary(tx kv.Tx, c *workflow.Case, idh string) error {
 	return tx.Bucket(bSums).Put(u32(c.ID), summaryRecord(c, idh))
 }
 

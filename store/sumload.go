@@ -9,9 +9,9 @@ import (
 	"slices"
 	"sync"
 
-	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
 )
@@ -19,7 +19,7 @@ import (
 // readSummaries decodes the summaries bucket, oldest case first. Summaries that are
 // unreadable or missing are rebuilt from their cases; stale lists the ids whose stored
 // form is not the current layout (JSON or rebuilt), for the caller to write back.
-func readSummaries(tx *bolt.Tx, mem MemoryHints) (list []*Summary, stale []uint32, err error) {
+func readSummaries(tx kv.Tx, mem MemoryHints) (list []*Summary, stale []uint32, err error) {
 	type raw struct {
 		id uint32
 		v  []byte // points into the mapped file: valid during tx
@@ -54,7 +54,7 @@ func readSummaries(tx *bolt.Tx, mem MemoryHints) (list []*Summary, stale []uint3
 		g.Go(func() error {
 			var d sumDecoder
 			// The values point into the mapped file: a damage there is an error, not a crash.
-			return shieldDB(tx.DB(), tx.DB().Path(), string(bSums), 0, func() error {
+			return shieldDB(boltOf(tx), pathOf(tx), string(bSums), 0, func() error {
 				for {
 					next.Lock()
 					p := nb
@@ -128,7 +128,7 @@ func readSummaries(tx *bolt.Tx, mem MemoryHints) (list []*Summary, stale []uint3
 	return list, stale, nil
 }
 
-func summaryFromCase(tx *bolt.Tx, id uint32) (*Summary, error) {
+func summaryFromCase(tx kv.Tx, id uint32) (*Summary, error) {
 	raw := tx.Bucket(bCases).Get(u32(id))
 	if raw == nil {
 		return nil, ErrNotFound
@@ -144,7 +144,7 @@ func summaryFromCase(tx *bolt.Tx, id uint32) (*Summary, error) {
 func (s *Store) loadSummaries() error {
 	var list []*Summary
 	var stale []uint32
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		var err error
 		list, stale, err = readSummaries(tx, s.opts.Memory)
 		return err
@@ -154,7 +154,7 @@ func (s *Store) loadSummaries() error {
 	}
 	if len(stale) > 0 && !s.opts.ReadOnly {
 		// Store the current layout, so the next start-up decodes them quickly.
-		err := s.update(func(tx *bolt.Tx) error {
+		err := s.update(func(tx kv.Tx) error {
 			b := tx.Bucket(bSums)
 			for _, id := range stale {
 				i, ok := slices.BinarySearchFunc(list, id, func(sm *Summary, id uint32) int { return int(int64(sm.ID) - int64(id)) })

@@ -3,9 +3,8 @@ package store
 import (
 	"encoding/json"
 	"repairdesk/internal/msg"
+	"repairdesk/store/kv"
 	"time"
-
-	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/workflow"
 )
@@ -77,7 +76,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 		return v.refuse("verify.code", code, caseNo), nil
 	}
 	var an *anchored
-	_ = s.view(func(tx *bolt.Tx) error {
+	_ = s.view(func(tx kv.Tx) error {
 		an, _ = s.anchorsFor(tx, 0)
 		return nil
 	})
@@ -98,7 +97,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 // storedEvents reads a case's events as stored (personal fields sealed).
 func (s *Store) storedEvents(id uint32) ([]workflow.Event, error) {
 	var evs []workflow.Event
-	err := s.view(func(tx *bolt.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u32(id)
 		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {

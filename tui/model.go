@@ -370,6 +370,14 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 		m.noteBackup()
 		return nil
 	}
+	if ch.Topic == "db" { // a shared database's connection was lost, or is back
+		if m.c.Store.DBLost() {
+			m.setStatus(m.c.T("store.db_lost"), true)
+		} else {
+			m.setStatus(m.c.T("store.db_back"), false)
+		}
+		return nil
+	}
 	if ch.Topic == "staff" {
 		m.c.loadStaff()
 		if me, ok := m.c.staff[m.c.Me.Name]; ok {

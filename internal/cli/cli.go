@@ -179,7 +179,7 @@ func (a *app) rootCmd() *cobra.Command {
 	a.consoleFlags(root)
 	root.AddCommand(
 		a.serveCmd(), a.staffCmd(), a.demoCmd(), a.lettersCmd(), a.calendarCmd(), a.slaCmd(), a.agencyCmd(),
-		a.importCmd(), a.checkCmd(), a.backupCmd(), a.restoreCmd(), a.verifyCmd(), a.reportCmd(), a.letterCmd(),
+		a.importCmd(), a.checkCmd(), a.backupCmd(), a.restoreCmd(), a.migrateCmd(), a.verifyCmd(), a.reportCmd(), a.letterCmd(),
 		a.exportCmd(), a.versionCmd(),
 	)
 	a.localise(root)

@@ -17,6 +17,7 @@ import (
 
 	"repairdesk/internal/office"
 	"repairdesk/store"
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -47,7 +48,7 @@ func (a *app) importCSV(file, as, errFile string) int {
 	}
 	f := bytes.NewReader(data)
 	db := a.dbPath()
-	if _, err := os.Stat(db); a.held == nil && err != nil {
+	if _, err := os.Stat(db); a.held == nil && err != nil && !kv.IsPostgres(db) {
 		// Importing never creates a database: its staff must exist to take the cases in.
 		return a.errf("import", exitFail, a.t("cli.import_no_db", db, err))
 	}
@@ -142,6 +143,9 @@ func (a *app) backupCmd() *cobra.Command {
 	c.Args = a.exactArgs(1)
 	c.RunE = a.run(func(args []string) int {
 		l, db, dest := a.lang, a.dbPath(), args[0]
+		if kv.IsPostgres(db) {
+			return a.errf("backup", exitFail, messageIn(&store.FileOnlyError{What: "backup"}, l))
+		}
 		res, err := store.BackupFile(db, dest)
 		if errors.Is(err, fs.ErrPermission) && store.HeldElsewhere(db) {
 			// Another OS user's served database (serve --control-group): its file, key and
@@ -228,6 +232,9 @@ func (a *app) restoreCmd() *cobra.Command {
 	c.Args = a.exactArgs(1)
 	c.RunE = a.run(func(args []string) int {
 		l, db := a.lang, a.dbPath()
+		if kv.IsPostgres(db) {
+			return a.errf("restore", exitFail, messageIn(&store.FileOnlyError{What: "restore"}, l))
+		}
 		rep, err := store.Restore(db, args[0])
 		if err != nil {
 			var le *store.LockedError

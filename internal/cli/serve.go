@@ -15,6 +15,7 @@ import (
 
 	"repairdesk/server"
 	"repairdesk/store"
+	"repairdesk/store/kv"
 )
 
 // serveCmd: repairdesk serve shares the database with the whole office over SSH.
@@ -27,6 +28,7 @@ func (a *app) serveCmd() *cobra.Command {
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
 	grace := f.Duration("grace", server.DefaultGrace, a.t("flag.grace"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
+	noNotify := f.Bool("no-notify", false, a.t("flag.no_notify"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
 	publicHost := f.String("public-host", "", a.t("flag.public_host"))
 	maxUpload := f.String("max-upload", "20MB", a.t("flag.max_upload"))
@@ -54,6 +56,9 @@ func (a *app) serveCmd() *cobra.Command {
 			*hostKey = filepath.Join(dataDir(), "host_ed25519")
 		}
 		db := a.dbPath()
+		if kv.IsPostgres(db) && *backupEvery > 0 {
+			return a.errf("serve", exitUsage, messageIn(&store.FileOnlyError{What: "backup"}, a.lang))
+		}
 		gid := -1
 		if *controlGroup != "" {
 			g, err := store.LookupGroup(*controlGroup)
@@ -62,7 +67,7 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			gid = g
 		}
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, ControlGroup: *controlGroup})
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, ControlGroup: *controlGroup, NoNotify: *noNotify})
 		if !ok {
 			return exitFail
 		}

@@ -75,7 +75,7 @@ var commandText = map[string]Text{
 	"cmd.version.short": {ZH: "显示版本", EN: "print the version"},
 
 	"flag.help":                   {ZH: "显示此帮助", EN: "show this help"},
-	"flag.db":                     {ZH: "数据库文件`路径`（默认 $REPAIRDESK_DB，否则为用户数据目录中的 repairdesk.db）", EN: "database file at `PATH` (default $REPAIRDESK_DB, else repairdesk.db in the user data directory)"},
+	"flag.db":                     {ZH: "数据库文件`路径`，或共享的 postgres:// 地址（默认 $REPAIRDESK_DB，否则为用户数据目录中的 repairdesk.db）", EN: "database file at `PATH`, or a shared postgres:// address (default $REPAIRDESK_DB, else repairdesk.db in the user data directory)"},
 	"flag.lang":                   {ZH: "界面语言 `zh|en`，默认中文；未指定时看 LC_ALL/LANG", EN: "language `zh|en` (default Chinese; else LC_ALL/LANG)"},
 	"flag.max_sessions":           {ZH: "同时打开的控制台总数上限", EN: "consoles open at once, in total"},
 	"flag.max_sessions_per_staff": {ZH: "每名人员同时打开的控制台上限", EN: "consoles open at once per staff member"},

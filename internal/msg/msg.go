@@ -52,7 +52,7 @@ type Text struct {
 }
 
 // catalogue is every area's table in one map, built once at start.
-var catalogue = merge(cliText, commandText, consoleText, labelText, engineText, fieldText, storeText, serverText, workflowText, clientFileText)
+var catalogue = merge(cliText, commandText, consoleText, labelText, engineText, fieldText, storeText, serverText, workflowText, clientFileText, sharedText)
 
 func merge(areas ...map[string]Text) map[string]Text {
 	all := make(map[string]Text)

@@ -1,0 +1,785 @@
+package kv
+
+// PostgreSQL as the store's database, so that several serve nodes share one case base.
+//
+// Three tables (created at open if missing):
+//
+//	rd_buckets(name text primary key, seq bigint)          one row per bucket, its sequence
+//	rd_kv(bucket text, k bytea, v bytea, primary key(bucket, k))
+//	rd_feed(seq bigint primary key, topic text, id bigint, node text, at timestamptz)
+//	rd_feed_seq                                            the feed entries' numbers (a sequence)
+//
+// bytea compares bytewise (shorter first on a common prefix), which is bbolt's key order,
+// so cursors walk the same order on both. Update is a SERIALIZABLE transaction (lost
+// updates are impossible) run again from the start on a serialization failure (SQLSTATE
+// 40001) or a deadlock (40P01). View is a REPEATABLE READ READ ONLY transaction: one
+// consistent snapshot, as a bbolt read transaction, and never a serialization failure.
+//
+// SQL used, for the PostgreSQL-compatible engines (see docs): CREATE TABLE IF NOT EXISTS
+// with text/bytea/bigint/timestamptz columns and composite primary keys; INSERT … ON
+// CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
+// count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ READ ONLY;
+// pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/url"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"repairdesk/internal/msg"
+)
+
+// PGOptions for OpenPG.
+type PGOptions struct {
+	// Node names this process in the change feed, so it can skip its own commits.
+	Node string
+	// NoNotify: the engine has no LISTEN/NOTIFY; the feed is only polled.
+	NoNotify bool
+	// MaxRetries bounds the re-runs of a transaction that lost a serialization race.
+	MaxRetries int
+	// Timeout for connecting at open.
+	Timeout time.Duration
+}
+
+// FeedChannel is the NOTIFY channel that wakes the other nodes.
+const FeedChannel = "repairdesk_feed"
+
+// PG is a DB on PostgreSQL.
+type PG struct {
+	pool *pgxpool.Pool
+	cfg  *pgxpool.Config
+	opts PGOptions
+	addr string
+
+	retries atomic.Uint64 // transactions run again after a lost race
+}
+
+// Retries counts the transactions run again after a serialization failure or deadlock.
+func (d *PG) Retries() uint64 { return d.retries.Load() }
+
+// Redact hides the password of a database address, for messages and logs.
+func Redact(addr string) string {
+	u, err := url.Parse(addr)
+	if err != nil || u.User == nil {
+		return addr
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}
+
+// OpenPG connects to the database at addr (a postgres:// URL) and creates the tables if
+// they are missing.
+func OpenPG(addr string, opts PGOptions) (*PG, error) {
+	if opts.MaxRetries == 0 {
+		opts.MaxRetries = 50
+	}
+	if opts.Timeout == 0 {
+		opts.Timeout = 5 * time.Second
+	}
+	cfg, err := pgxpool.ParseConfig(addr)
+	if err != nil {
+		return nil, fmt.Errorf("the database address %s: %w", Redact(addr), err)
+	}
+	if cfg.MaxConns < 8 {
+		cfg.MaxConns = 8
+	}
+	cfg.ConnConfig.ConnectTimeout = opts.Timeout
+	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
+	defer cancel()
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	d := &PG{pool: pool, cfg: cfg, opts: opts, addr: addr}
+	if err := d.schema(ctx); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+var pgSchema = []string{
+	`CREATE TABLE IF NOT EXISTS rd_buckets (name text PRIMARY KEY, seq bigint NOT NULL DEFAULT 0)`,
+	`CREATE TABLE IF NOT EXISTS rd_kv (bucket text NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (bucket, k))`,
+	`CREATE TABLE IF NOT EXISTS rd_feed (seq bigint PRIMARY KEY, topic text NOT NULL, id bigint NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
+	`CREATE SEQUENCE IF NOT EXISTS rd_feed_seq`,
+	// Entries numbered past the sequence (a database restored without it, or written by
+	// a build that numbered them otherwise) would collide with the next numbers.
+	`SELECT setval('rd_feed_seq', m) FROM (SELECT max(seq) AS m FROM rd_feed) f WHERE m > (SELECT last_value FROM rd_feed_seq)`,
+}
+
+func (d *PG) schema(ctx context.Context) error {
+	for _, q := range pgSchema {
+		var err error
+		for range 5 { // two nodes starting together may race on the catalogue
+			if _, err = d.pool.Exec(ctx, q); err == nil || !retryable(err) && !isUniqueViolation(err) {
+				break
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+		if err != nil {
+			return fmt.Errorf("prepare the tables in %s: %w", Redact(d.addr), err)
+		}
+	}
+	return nil
+}
+
+func isUniqueViolation(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && pe.Code == "23505"
+}
+
+// retryable: the transaction lost a race and may simply be run again.
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// Retryable reports whether err is a serialization failure or deadlock (for tests).
+func Retryable(err error) bool { return retryable(err) }
+
+func (d *PG) Backend() string { return "postgres" }
+
+// Addr is the address the database was opened with.
+func (d *PG) Addr() string { return d.addr }
+
+// Pool is the connection pool (the change feed, tests).
+func (d *PG) Pool() *pgxpool.Pool { return d.pool }
+
+func (d *PG) Close() error { d.pool.Close(); return nil }
+
+// Ping checks the connection.
+func (d *PG) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
+
+func (d *PG) View(fn func(Tx) error) error {
+	ctx := context.Background()
+	for attempt := 0; ; attempt++ {
+		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly}, false, fn)
+		if err != nil && retryable(err) && attempt < d.opts.MaxRetries {
+			backoff(attempt)
+			continue
+		}
+		return err
+	}
+}
+
+func (d *PG) Update(fn func(Tx) error) error {
+	ctx := context.Background()
+	for attempt := 0; ; attempt++ {
+		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
+		if err != nil && retryable(err) && attempt < d.opts.MaxRetries {
+			d.retries.Add(1)
+			backoff(attempt)
+			continue
+		}
+		return err
+	}
+}
+
+// backoff waits a little, more after each lost race, with jitter so two nodes do not
+// collide again in step.
+func backoff(attempt int) {
+	n := min(attempt, 6)
+	time.Sleep(time.Duration(rand.IntN(1<<n)+1) * time.Millisecond)
+}
+
+// run is one attempt of a transaction.
+func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
+	ptx, err := d.pool.BeginTx(ctx, o)
+	if err != nil {
+		return unavailable(err)
+	}
+	t := &pgTx{ctx: ctx, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
+	committed := false
+	defer func() {
+		if !committed { // an error, a read-only transaction, or a panic in fn
+			_ = ptx.Rollback(ctx)
+		}
+	}()
+	ferr := fn(t)
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return unavailable(t.err) // the database's error decides: fn may have seen its consequences
+	}
+	if ferr != nil {
+		return ferr
+	}
+	if !writable {
+		return nil
+	}
+	if err := t.flush(); err != nil {
+		return unavailable(err)
+	}
+	if err := t.flushFeed(); err != nil {
+		return unavailable(err)
+	}
+	committed = true // whatever Commit answers, the transaction is over
+	if err := ptx.Commit(ctx); err != nil {
+		return unavailable(err)
+	}
+	return nil
+}
+
+// UnavailableError: the database could not be reached (a lost connection, a restart).
+// Nothing of the transaction was committed unless the commit itself was cut off, which
+// the change feed then shows; the caller keeps its input and may try again.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string { return "the database cannot be reached: " + e.Err.Error() }
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// Message is 数据库连接中断，正在重连, in lang.
+func (e *UnavailableError) Message(lang string) string { return msg.T(lang, "store.db_lost") }
+
+// unavailable marks an error of the database's connection as *UnavailableError.
+func unavailable(err error) error {
+	var pe *pgconn.PgError
+	if err == nil {
+		return nil
+	}
+	// The server's answer to a statement, unless it is about the connection itself:
+	// class 08 (connection exception) and 57P (the server shutting down, a terminated
+	// backend).
+	if errors.As(err, &pe) && !strings.HasPrefix(pe.Code, "08") && !strings.HasPrefix(pe.Code, "57P") {
+		return err
+	}
+	return &UnavailableError{Err: err}
+}
+
+// pgTx is one PostgreSQL transaction. A pgx transaction is one connection, which is not
+// safe for concurrent use, and the store reads a transaction from several goroutines
+// (parallel decoding): mu serialises the statements.
+type pgTx struct {
+	ctx      context.Context
+	tx       pgx.Tx
+	writable bool
+	node     string
+	notify   bool
+
+	mu      sync.Mutex
+	err     error // the first error a statement returned; the transaction is then lost
+	buckets map[string]*pgBucket
+	feed    []feedNote
+
+	// Writes are sent together (one pgx batch, one round trip) before the next statement
+	// that could see them (a cursor, a count, a bucket's deletion) and at commit. A Get of
+	// a key written here is answered from writes; a Get of any other key cannot see them
+	// and goes to the database at once. A group commit of many actions is then a few
+	// reads per action and one batch of writes.
+	writes  []pgWrite
+	pending map[string]int // bucket NUL key → index in writes
+}
+
+type pgWrite struct {
+	bucket string
+	k, v   []byte
+	del    bool
+}
+
+// put queues a write (t.mu held).
+func (t *pgTx) put(bucket string, k, v []byte, del bool) {
+	if t.pending == nil {
+		t.pending = map[string]int{}
+	}
+	w := pgWrite{bucket: bucket, k: bytes.Clone(k), v: bytes.Clone(v), del: del}
+	if w.v == nil {
+		w.v = []byte{}
+	}
+	id := bucket + "\x00" + string(k)
+	if i, ok := t.pending[id]; ok {
+		t.writes[i] = w
+		return
+	}
+	t.pending[id] = len(t.writes)
+	t.writes = append(t.writes, w)
+}
+
+// flush sends the queued writes (t.mu held).
+func (t *pgTx) flush() error {
+	if t.err != nil || len(t.writes) == 0 {
+		return t.err
+	}
+	b := &pgx.Batch{}
+	for _, w := range t.writes {
+		if w.del {
+			b.Queue(`DELETE FROM rd_kv WHERE bucket = $1 AND k = $2`, w.bucket, w.k)
+		} else {
+			b.Queue(`INSERT INTO rd_kv (bucket, k, v) VALUES ($1, $2, $3) ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, w.bucket, w.k, w.v)
+		}
+	}
+	t.writes, t.pending = nil, nil
+	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
+type feedNote struct {
+	topic string
+	id    uint64
+}
+
+func (t *pgTx) fail(err error) error {
+	if t.err == nil {
+		t.err = err
+	}
+	return err
+}
+
+func (t *pgTx) Writable() bool { return t.writable }
+
+func (t *pgTx) Feed(topic string, id uint64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.feed = append(t.feed, feedNote{topic, id})
+}
+
+// flushFeed writes the transaction's feed entries and the wake-up, last before the
+// commit. The numbers come from a sequence, which never makes two transactions conflict
+// (a counter row would serialise every commit of every node), but is not the commit
+// order: a number taken by a transaction still committing, or one rolled back, is a gap
+// for a while or for good. Readers handle that (store/feed.go): they apply what they see
+// and move their cursor past a gap only once it has lasted FeedGapWait. Taken here, at
+// the very end of the transaction, a number is committed within milliseconds.
+func (t *pgTx) flushFeed() error {
+	if len(t.feed) == 0 {
+		return nil
+	}
+	b := &pgx.Batch{}
+	for _, f := range t.feed {
+		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), $1, $2, $3)`, f.topic, int64(f.id), t.node)
+	}
+	if t.notify {
+		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
+	}
+	return t.tx.SendBatch(t.ctx, b).Close()
+}
+
+func (t *pgTx) lookup(name string) (*pgBucket, error) {
+	if b, ok := t.buckets[name]; ok {
+		return b, nil
+	}
+	if t.err != nil {
+		return nil, t.err
+	}
+	var seq int64
+	err := t.tx.QueryRow(t.ctx, `SELECT seq FROM rd_buckets WHERE name = $1`, name).Scan(&seq)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, t.fail(err)
+	}
+	b := &pgBucket{t: t, name: name, seq: uint64(seq)}
+	t.buckets[name] = b
+	return b, nil
+}
+
+func (t *pgTx) Bucket(name []byte) Bucket {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	b, _ := t.lookup(string(name))
+	if b == nil {
+		if t.err != nil {
+			// The transaction is lost (a serialization failure, a broken connection): a
+			// bucket whose every call fails or reads nothing lets fn run to its end, and
+			// the transaction's error decides (run). bbolt code never expects nil for a
+			// bucket that exists.
+			return &pgBucket{t: t, name: string(name)}
+		}
+		return nil
+	}
+	return b
+}
+
+var errTxReadOnly = errors.New("kv: the transaction is read-only")
+
+func (t *pgTx) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return nil, errTxReadOnly
+	}
+	b, err := t.lookup(string(name))
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		return b, nil
+	}
+	return t.create(string(name))
+}
+
+func (t *pgTx) create(name string) (Bucket, error) {
+	if name == "" {
+		return nil, errors.New("kv: a bucket needs a name")
+	}
+	if _, err := t.tx.Exec(t.ctx, `INSERT INTO rd_buckets (name, seq) VALUES ($1, 0)`, name); err != nil {
+		return nil, t.fail(err)
+	}
+	b := &pgBucket{t: t, name: name}
+	t.buckets[name] = b
+	return b, nil
+}
+
+// ErrBucketExists: CreateBucket of a bucket that exists.
+var ErrBucketExists = errors.New("kv: the bucket already exists")
+
+func (t *pgTx) CreateBucket(name []byte) (Bucket, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return nil, errTxReadOnly
+	}
+	b, err := t.lookup(string(name))
+	if err != nil {
+		return nil, err
+	}
+	if b != nil {
+		return nil, ErrBucketExists
+	}
+	return t.create(string(name))
+}
+
+// ErrBucketNotFound: DeleteBucket of a bucket that does not exist.
+var ErrBucketNotFound = errors.New("kv: no such bucket")
+
+func (t *pgTx) DeleteBucket(name []byte) error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return errTxReadOnly
+	}
+	b, err := t.lookup(string(name))
+	if err != nil {
+		return err
+	}
+	if b == nil {
+		return ErrBucketNotFound
+	}
+	if err := t.flush(); err != nil {
+		return err
+	}
+	if _, err := t.tx.Exec(t.ctx, `DELETE FROM rd_kv WHERE bucket = $1`, b.name); err != nil {
+		return t.fail(err)
+	}
+	if _, err := t.tx.Exec(t.ctx, `DELETE FROM rd_buckets WHERE name = $1`, b.name); err != nil {
+		return t.fail(err)
+	}
+	delete(t.buckets, b.name)
+	return nil
+}
+
+func (t *pgTx) ForEach(fn func(name []byte, b Bucket) error) error {
+	t.mu.Lock()
+	rows, err := t.tx.Query(t.ctx, `SELECT name FROM rd_buckets ORDER BY name`)
+	var names []string
+	if err == nil {
+		names, err = pgx.CollectRows(rows, pgx.RowTo[string])
+	}
+	if err != nil {
+		t.fail(err)
+		t.mu.Unlock()
+		return err
+	}
+	t.mu.Unlock()
+	sort.Strings(names) // bytewise, whatever the database's collation
+	for _, n := range names {
+		if err := fn([]byte(n), t.Bucket([]byte(n))); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+type pgBucket struct {
+	t    *pgTx
+	name string
+	seq  uint64
+}
+
+func (b *pgBucket) Get(key []byte) []byte {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return nil
+	}
+	if i, ok := t.pending[b.name+"\x00"+string(key)]; ok {
+		if w := t.writes[i]; !w.del {
+			return bytes.Clone(w.v)
+		}
+		return nil
+	}
+	var v []byte
+	err := t.tx.QueryRow(t.ctx, `SELECT v FROM rd_kv WHERE bucket = $1 AND k = $2`, b.name, key).Scan(&v)
+	if err != nil {
+		if !errors.Is(err, pgx.ErrNoRows) {
+			t.fail(err)
+		}
+		return nil
+	}
+	if v == nil {
+		v = []byte{} // a stored empty value is not a missing key
+	}
+	return v
+}
+
+func (b *pgBucket) Put(key, value []byte) error {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return errTxReadOnly
+	}
+	if len(key) == 0 {
+		return errors.New("kv: key required")
+	}
+	if t.err != nil {
+		return t.err
+	}
+	t.put(b.name, key, value, false)
+	return nil
+}
+
+func (b *pgBucket) Delete(key []byte) error {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return errTxReadOnly
+	}
+	if t.err != nil {
+		return t.err
+	}
+	t.put(b.name, key, nil, true)
+	return nil
+}
+
+func (b *pgBucket) NextSequence() (uint64, error) {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return 0, errTxReadOnly
+	}
+	if t.err != nil {
+		return 0, t.err
+	}
+	var n int64
+	if err := t.tx.QueryRow(t.ctx, `UPDATE rd_buckets SET seq = seq + 1 WHERE name = $1 RETURNING seq`, b.name).Scan(&n); err != nil {
+		return 0, t.fail(err)
+	}
+	b.seq = uint64(n)
+	return b.seq, nil
+}
+
+func (b *pgBucket) Sequence() uint64 {
+	b.t.mu.Lock()
+	defer b.t.mu.Unlock()
+	return b.seq
+}
+
+func (b *pgBucket) SetSequence(v uint64) error {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !t.writable {
+		return errTxReadOnly
+	}
+	if t.err != nil {
+		return t.err
+	}
+	if _, err := t.tx.Exec(t.ctx, `UPDATE rd_buckets SET seq = $2 WHERE name = $1`, b.name, int64(v)); err != nil {
+		return t.fail(err)
+	}
+	b.seq = v
+	return nil
+}
+
+func (b *pgBucket) Stats() BucketStats {
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.flush() != nil {
+		return BucketStats{}
+	}
+	var n int64
+	if err := t.tx.QueryRow(t.ctx, `SELECT count(*) FROM rd_kv WHERE bucket = $1`, b.name).Scan(&n); err != nil {
+		t.fail(err)
+		return BucketStats{}
+	}
+	return BucketStats{KeyN: int(n)}
+}
+
+func (b *pgBucket) ForEach(fn func(k, v []byte) error) error {
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; k, v = c.Next() {
+		if err := fn(k, v); err != nil {
+			return err
+		}
+	}
+	b.t.mu.Lock()
+	defer b.t.mu.Unlock()
+	return b.t.err
+}
+
+func (b *pgBucket) Cursor() Cursor { return &pgCursor{b: b} }
+
+// pgCursor reads ordered pages lazily: a first page is small (a Seek usually wants one
+// pair or a few), and each further page in the same direction is twice as large, up to
+// maxPage, so a full scan of 100,000 keys takes a few dozen statements.
+type pgCursor struct {
+	b    *pgBucket
+	page []pair
+	pos  int  // index in page of the current pair
+	fwd  bool // page is in ascending order
+	full bool // page was full: more may follow in its direction
+	size int
+}
+
+type pair struct{ k, v []byte }
+
+const (
+	firstPage = 16
+	maxPage   = 4096
+)
+
+func (c *pgCursor) cur() ([]byte, []byte) {
+	if c.pos < 0 || c.pos >= len(c.page) {
+		return nil, nil
+	}
+	p := c.page[c.pos]
+	return p.k, p.v
+}
+
+// fetch loads the page that starts at bound (op: ">", ">=", "<", "<=" or "" for an
+// end of the bucket) in the direction fwd.
+func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, []byte) {
+	t := c.b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if grow && c.size > 0 {
+		c.size = min(c.size*2, maxPage)
+	} else {
+		c.size = firstPage
+	}
+	c.page, c.pos, c.fwd, c.full = nil, 0, fwd, false
+	if t.flush() != nil {
+		return nil, nil
+	}
+	order := "ASC"
+	if !fwd {
+		order = "DESC"
+	}
+	var sb strings.Builder
+	sb.WriteString(`SELECT k, v FROM rd_kv WHERE bucket = $1`)
+	args := []any{c.b.name}
+	if op != "" {
+		sb.WriteString(` AND k ` + op + ` $2`)
+		args = append(args, bound)
+	}
+	sb.WriteString(` ORDER BY k ` + order + fmt.Sprintf(` LIMIT %d`, c.size))
+	rows, err := t.tx.Query(t.ctx, sb.String(), args...)
+	if err != nil {
+		t.fail(err)
+		return nil, nil
+	}
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.k, &p.v); err != nil {
+			rows.Close()
+			t.fail(err)
+			c.page = nil
+			return nil, nil
+		}
+		if p.v == nil {
+			p.v = []byte{}
+		}
+		c.page = append(c.page, p)
+	}
+	if err := rows.Err(); err != nil {
+		t.fail(err)
+		c.page = nil
+		return nil, nil
+	}
+	c.full = len(c.page) == c.size
+	return c.cur()
+}
+
+func (c *pgCursor) First() ([]byte, []byte) { return c.fetch("", nil, true, false) }
+func (c *pgCursor) Last() ([]byte, []byte)  { return c.fetch("", nil, false, false) }
+func (c *pgCursor) Seek(seek []byte) ([]byte, []byte) {
+	return c.fetch(">=", seek, true, false)
+}
+
+func (c *pgCursor) Next() ([]byte, []byte) {
+	k, _ := c.cur()
+	if k == nil {
+		return nil, nil
+	}
+	if c.fwd {
+		if c.pos+1 < len(c.page) {
+			c.pos++
+			return c.cur()
+		}
+		if !c.full {
+			c.pos = len(c.page) // past the end
+			return nil, nil
+		}
+		return c.fetch(">", k, true, true)
+	}
+	if c.pos > 0 { // a descending page: the next key is the one before in the page
+		c.pos--
+		return c.cur()
+	}
+	return c.fetch(">", k, true, false)
+}
+
+func (c *pgCursor) Prev() ([]byte, []byte) {
+	k, _ := c.cur()
+	if k == nil {
+		return nil, nil
+	}
+	if !c.fwd {
+		if c.pos+1 < len(c.page) {
+			c.pos++
+			return c.cur()
+		}
+		if !c.full {
+			c.pos = len(c.page)
+			return nil, nil
+		}
+		return c.fetch("<", k, false, true)
+	}
+	if c.pos > 0 {
+		c.pos--
+		return c.cur()
+	}
+	return c.fetch("<", k, false, false)
+}
+
+func (d *PG) beginView() (Tx, func(), error) {
+	ctx := context.Background()
+	ptx, err := d.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return nil, nil, err
+	}
+	t := &pgTx{ctx: ctx, tx: ptx, buckets: map[string]*pgBucket{}, node: d.opts.Node}
+	return t, func() { _ = ptx.Rollback(ctx) }, nil
+}
