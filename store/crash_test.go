@@ -124,10 +124,10 @@ func crashLane(t *testing.T, kills int, seed uint64) (int, int) {
 			case <-done:
 				cmd.Wait()
 				t.Fatalf("kill %d: the child ended before it was ready: %s", i+1, stderr.String())
-			case <-time.After(30 * time.Second):
+			case <-time.After(120 * time.Second):
 				cmd.Process.Kill()
 				cmd.Wait()
-				t.Fatalf("kill %d: the child was not ready in 30 s: %s", i+1, stderr.String())
+				t.Fatalf("kill %d: the child was not ready in 120 s: %s", i+1, stderr.String())
 			}
 			time.Sleep(time.Duration(20+r.IntN(181)) * time.Millisecond)
 		}
