@@ -136,13 +136,30 @@ func (s *Store) Check() []Problem {
 		// The values point into the mapped file, valid until the transaction ends, which
 		// is after every worker is done.
 		jobs := make(chan checkJob, 256)
+		// The results table's aggregates, recomputed from each case's events as the
+		// workers verify them, compared with the stored ones at the end.
+		want := newAggSet()
+		var wantMu sync.Mutex
+		noteResults := func(c *workflow.Case, evs []workflow.Event) {
+			a := newAggSet()
+			fc := c.ForStats()
+			a.addCase(&fc, 1)
+			lean := make([]workflow.StatEvent, len(evs))
+			for i := range evs {
+				lean[i] = workflow.StatEventOf(&evs[i])
+			}
+			a.addEvents(c.ID, lean, 0)
+			wantMu.Lock()
+			want.merge(a)
+			wantMu.Unlock()
+		}
 		// A damage a worker meets is a problem of its case, not an end of the check: the
 		// workers report through add and return no error.
 		var g errgroup.Group
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				for j := range jobs {
-					if err := s.shield(string(bCases), j.id, func() error { s.checkCase(j, add); return nil }); err != nil {
+					if err := s.shield(string(bCases), j.id, func() error { s.checkCase(j, add, noteResults); return nil }); err != nil {
 						add(damageProblem(err))
 					}
 				}
@@ -191,6 +208,11 @@ func (s *Store) Check() []Problem {
 		})
 		close(jobs)
 		_ = g.Wait()
+		if walk == nil && resultsReady(tx) {
+			if err := s.shield(string(bResults), 0, func() error { checkResults(tx, want, add); return nil }); err != nil {
+				add(damageProblem(err))
+			}
+		}
 		if walk != nil {
 			damagedFile = true
 			var d *DamageError
@@ -232,7 +254,8 @@ type checkJob struct {
 }
 
 // checkCase verifies one case's chain, then that the case is the fold of its events.
-func (s *Store) checkCase(j checkJob, add func(Problem)) {
+// results hears the folded case and its events when the history replays.
+func (s *Store) checkCase(j checkJob, add func(Problem), results func(c *workflow.Case, evs []workflow.Event)) {
 	id := j.id
 	evs := make([]workflow.Event, 0, len(j.evs))
 	for i, v := range j.evs {
@@ -274,6 +297,7 @@ func (s *Store) checkCase(j checkJob, add func(Problem)) {
 		add(Problem{CaseID: id, Seq: 0, What: "history does not replay: " + err.Error()})
 		return
 	}
+	results(&folded, evs)
 	if !reflect.DeepEqual(normal(folded), normal(c)) {
 		add(Problem{CaseID: id, Seq: 0, What: fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
 		return

@@ -65,6 +65,9 @@ type Options struct {
 	// The store never changes process-wide settings itself: many stores, and tests, may
 	// share one process.
 	Memory MemoryHints
+	// Progress hears how long work at open goes (building the results table's
+	// aggregates of a file written before they existed): done of total, from 0 to total.
+	Progress func(what string, done, total int64)
 }
 
 // MemoryHints are called around the loads that allocate much and keep all of it (the
@@ -269,6 +272,11 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadSettings(); err != nil {
+		s.closeAnchors()
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureResults(); err != nil {
 		s.closeAnchors()
 		db.Close()
 		return nil, err

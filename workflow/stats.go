@@ -229,7 +229,7 @@ func (c *Case) ForStats() Case {
 		out.Outcome = &Outcome{Result: c.Outcome.Result}
 	}
 	if c.Decline != nil {
-		out.Decline = &Decline{Reason: c.Decline.Reason}
+		out.Decline = &Decline{Reason: c.Decline.Reason, From: c.Decline.From} // CompliantDecline reads From
 	}
 	return out
 }
