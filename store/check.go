@@ -12,6 +12,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	bolt "go.etcd.io/bbolt"
 	"golang.org/x/sync/errgroup"
@@ -140,6 +141,7 @@ func (s *Store) Check() []Problem {
 		// workers verify them, compared with the stored ones at the end.
 		want := newAggSet()
 		var wantMu sync.Mutex
+		var broken atomic.Bool // a case whose history did not replay: its part is unknown
 		noteResults := func(c *workflow.Case, evs []workflow.Event) {
 			a := newAggSet()
 			fc := c.ForStats()
@@ -159,7 +161,15 @@ func (s *Store) Check() []Problem {
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				for j := range jobs {
-					if err := s.shield(string(bCases), j.id, func() error { s.checkCase(j, add, noteResults); return nil }); err != nil {
+					replayed := false
+					err := s.shield(string(bCases), j.id, func() error {
+						s.checkCase(j, add, func(c *workflow.Case, evs []workflow.Event) { noteResults(c, evs); replayed = true })
+						return nil
+					})
+					if !replayed {
+						broken.Store(true)
+					}
+					if err != nil {
 						add(damageProblem(err))
 					}
 				}
@@ -208,7 +218,8 @@ func (s *Store) Check() []Problem {
 		})
 		close(jobs)
 		_ = g.Wait()
-		if walk == nil && resultsReady(tx) {
+		// Compared only when every case's history replayed: the recomputation is whole.
+		if walk == nil && !broken.Load() && resultsReady(tx) {
 			if err := s.shield(string(bResults), 0, func() error { checkResults(tx, want, add); return nil }); err != nil {
 				add(damageProblem(err))
 			}
