@@ -113,6 +113,10 @@ func (s *Store) Check() []Problem {
 		add(damageProblem(err))
 	}
 	seen := map[uint32]bool{}
+	work := s.work()
+	total := int64(s.Snapshot().Len())
+	var checked atomic.Int64
+	stopped := false // Ctrl+C: what was not reached is not "deleted"
 	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
@@ -169,6 +173,7 @@ func (s *Store) Check() []Problem {
 					if !replayed {
 						broken.Store(true)
 					}
+					checked.Add(1)
 					if err != nil {
 						add(damageProblem(err))
 					}
@@ -195,6 +200,11 @@ func (s *Store) Check() []Problem {
 				}
 			}
 			_ = cb.ForEach(func(k, v []byte) error {
+				if work.err() != nil {
+					stopped = true
+					return work.err()
+				}
+				work.report("check", checked.Load(), total)
 				if len(k) != 4 {
 					add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
 					return nil
@@ -213,13 +223,18 @@ func (s *Store) Check() []Problem {
 				last = id
 				return nil
 			})
-			orphans(1 << 32)
+			if !stopped {
+				orphans(1 << 32)
+			}
 			return nil
 		})
 		close(jobs)
 		_ = g.Wait()
+		if !stopped {
+			work.report("check", checked.Load(), max(total, checked.Load()))
+		}
 		// Compared only when every case's history replayed: the recomputation is whole.
-		if walk == nil && !broken.Load() && resultsReady(tx) {
+		if walk == nil && !stopped && !broken.Load() && resultsReady(tx) {
 			if err := s.shield(string(bResults), 0, func() error { checkResults(tx, want, add); return nil }); err != nil {
 				add(damageProblem(err))
 			}
@@ -238,7 +253,7 @@ func (s *Store) Check() []Problem {
 	if err != nil {
 		add(damageProblem(err))
 	}
-	if an != nil && !damagedFile {
+	if an != nil && !damagedFile && !stopped {
 		for id, ac := range an.cases {
 			if !seen[id] && len(ac.hashes) > 0 {
 				add(Problem{CaseID: id, What: fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",

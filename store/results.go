@@ -439,10 +439,7 @@ func (s *Store) ensureResults() error {
 const resultsChunk = 8192
 
 func (s *Store) buildResults(total int) error {
-	progress := s.opts.Progress
-	if progress == nil {
-		progress = func(string, int64, int64) {}
-	}
+	progress := s.work().report
 	if err := s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bResults) != nil {
 			if err := tx.DeleteBucket(bResults); err != nil {

@@ -3,9 +3,9 @@ package store_test
 import (
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io/fs"
 	"os"
-	"fmt"
 	"reflect"
 	"strings"
 	"testing"
