@@ -109,7 +109,7 @@ func GenerateDemoWith(s *store.Store, n int, seed uint64, w store.Work) error {
 	if n > 1000 {
 		d.span = 3 * 365 * 24 * time.Hour
 	}
-	return s.BulkLoad(func(b *store.Bulk) error {
+	err := s.BulkLoad(func(b *store.Bulk) error {
 		// Each batch is planned (its ids reserved) before the one built last is put, so
 		// that building it runs while the store writes that one.
 		const batch = 2000
@@ -134,7 +134,7 @@ func GenerateDemoWith(s *store.Store, n int, seed uint64, w store.Work) error {
 					return err
 				}
 				if w.Progress != nil {
-					w.Progress("demo", int64(done-len(built)), int64(n))
+					w.Progress("demo", int64(done), int64(n)) // built and handed to the store
 				}
 			}
 			if w.Context != nil && w.Context.Err() != nil {
@@ -150,6 +150,10 @@ func GenerateDemoWith(s *store.Store, n int, seed uint64, w store.Work) error {
 		}
 		return b.Put(built...)
 	})
+	if err == nil && w.Progress != nil {
+		w.Progress("demo", int64(n), int64(n))
+	}
+	return err
 }
 
 type demoGen struct {
