@@ -116,7 +116,7 @@ func (s *Store) Check() []Problem {
 	work := s.work()
 	total := int64(s.Snapshot().Len())
 	var checked atomic.Int64
-	stopped := false // Ctrl+C: what was not reached is not "deleted"
+	stopped := false     // Ctrl+C: what was not reached is not "deleted"
 	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
