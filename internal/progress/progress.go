@@ -52,12 +52,12 @@ func New(w io.Writer, lang, what string, unit Unit) *Line {
 // Forced is a line that draws whatever w is (tests).
 func Forced(w io.Writer, lang, what string, unit Unit, now func() time.Time) *Line {
 	l := newLine(w, lang, what, unit, true)
-	l.now = now
+	l.now, l.start = now, now()
 	return l
 }
 
 func newLine(w io.Writer, lang, what string, unit Unit, on bool) *Line {
-	return &Line{w: w, lang: lang, what: what, unit: unit, on: on, now: time.Now}
+	return &Line{w: w, lang: lang, what: what, unit: unit, on: on, now: time.Now, start: time.Now()}
 }
 
 // IsTerminal reports whether w is a terminal.
@@ -78,7 +78,7 @@ func (l *Line) Update(done, total int64) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
-	if l.start.IsZero() {
+	if l.start.IsZero() { // renamed: the clock starts again
 		l.start = now
 	}
 	if l.drawn && now.Sub(l.last) < every && (total == 0 || done < total) {
