@@ -426,8 +426,9 @@ func (s *Store) ensureResults() error {
 	var ready bool
 	var total int
 	if err := s.view(func(tx *bolt.Tx) error {
-		ready = resultsReady(tx)
-		total = tx.Bucket(bCases).Stats().KeyN
+		if ready = resultsReady(tx); !ready { // counting walks every page: only for a build
+			total = tx.Bucket(bCases).Stats().KeyN
+		}
 		return nil
 	}); err != nil || ready {
 		return err

@@ -251,13 +251,7 @@ func ResultsFromTally(t Tally, p Period, sla SLA, cal *Calendar, now time.Time) 
 		}
 	}
 	// Stage times and late stages, in case then event order (the order of the sums).
-	moves := slices.Clone(t.Moves)
-	slices.SortFunc(moves, func(a, b Move) int {
-		if c := cmp.Compare(a.ID, b.ID); c != 0 {
-			return c
-		}
-		return cmp.Compare(a.Seq, b.Seq)
-	})
+	moves := byCase(t.Moves)
 	stageSum := map[Stage]float64{}
 	stageN := map[Stage]int{}
 	breached := map[uint32]bool{}
@@ -348,4 +342,60 @@ func ResultsFromTally(t Tally, p Period, sla SLA, cal *Calendar, now time.Time) 
 // can answer it (every period ParsePeriod and PeriodOf give is).
 func DayAligned(p Period) bool {
 	return p.To.After(p.From) && dayOf(p.From).Equal(p.From) && dayOf(p.To).Equal(p.To)
+}
+
+// byCase orders moves by case, then event: a stable counting sort by case id (ids are
+// dense), so each case's moves keep their order, which is by event when they come from
+// the store (by day, then case and event); a list out of order is sorted outright.
+func byCase(moves []Move) []Move {
+	var maxID uint32
+	ordered := true
+	for i, m := range moves {
+		maxID = max(maxID, m.ID)
+		if i > 0 && ordered {
+			p := moves[i-1]
+			ordered = p.ID < m.ID || p.ID == m.ID && p.Seq < m.Seq
+		}
+	}
+	if ordered {
+		return moves
+	}
+	if int(maxID) > 4*len(moves)+1<<20 { // sparse ids: an ordinary sort
+		out := slices.Clone(moves)
+		slices.SortFunc(out, func(a, b Move) int {
+			if c := cmp.Compare(a.ID, b.ID); c != 0 {
+				return c
+			}
+			return cmp.Compare(a.Seq, b.Seq)
+		})
+		return out
+	}
+	start := make([]int32, maxID+2)
+	for _, m := range moves {
+		start[m.ID+1]++
+	}
+	for i := 1; i < len(start); i++ {
+		start[i] += start[i-1]
+	}
+	out := make([]Move, len(moves))
+	for _, m := range moves {
+		out[start[m.ID]] = m
+		start[m.ID]++
+	}
+	// Within a case the store's order is by day, then event: by event, as a case's events
+	// are in time order. Check it, and sort a case whose moves are not.
+	for i := 1; i < len(out); i++ {
+		if out[i].ID == out[i-1].ID && out[i].Seq < out[i-1].Seq {
+			j := i
+			for j > 0 && out[j-1].ID == out[i].ID {
+				j--
+			}
+			k := i
+			for k < len(out) && out[k].ID == out[i].ID {
+				k++
+			}
+			slices.SortFunc(out[j:k], func(a, b Move) int { return cmp.Compare(a.Seq, b.Seq) })
+		}
+	}
+	return out
 }
