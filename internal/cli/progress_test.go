@@ -306,3 +306,45 @@ func copyKey(t *testing.T, from, to string) {
 		t.Fatal(err)
 	}
 }
+
+// TestImportProgressAndInterrupt: an import reports its progress (silently off a
+// terminal), and Ctrl+C between rows stops it: here before the first row, so nothing
+// was taken in; run again, the file imports whole.
+func TestImportProgressAndInterrupt(t *testing.T) {
+	db := dataDB(t)
+	csvFile := filepath.Join(t.TempDir(), "batch.csv")
+	if err := os.WriteFile(csvFile, []byte(dataCSV), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"import", csvFile, "--db", db, "--as", "wangfang"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var o, e bytes.Buffer
+	code := runWith(ctx, func(what string, done, total int64) {
+		if what == "progress.import" {
+			cancel()
+		}
+	}, args, &o, &e)
+	if code != exitInterrupted || !strings.Contains(e.String(), "interrupted") {
+		t.Fatalf("exit %d: %s %s", code, o.String(), e.String())
+	}
+	st, err := store.Open(db, store.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := st.Snapshot().Len()
+	st.Close()
+	if n != 0 {
+		t.Fatalf("an import stopped before its first row took in %d cases", n)
+	}
+	var last, total int64
+	o.Reset()
+	e.Reset()
+	code = runWith(context.Background(), func(what string, done, tot int64) { last, total = done, tot }, args, &o, &e)
+	if code != 1 || !strings.Contains(o.String(), "2 imported") { // one bad row, as in TestDataImportCLI
+		t.Fatalf("exit %d: %s %s", code, o.String(), e.String())
+	}
+	if total != int64(len(dataCSV)) || last != total || strings.ContainsAny(e.String(), "\r\x1b") {
+		t.Fatalf("progress %d of %d (file %d bytes); stderr %q", last, total, len(dataCSV), e.String())
+	}
+}

@@ -179,14 +179,17 @@ func ImportCSVWith(s *store.Store, r io.Reader, actor workflow.Staff, size int64
 
 	for {
 		before := cr.InputOffset()
-		if w.Context != nil && w.Context.Err() != nil {
-			return rep, w.Context.Err()
-		}
 		if w.Progress != nil {
 			w.Progress("import", before, size)
 		}
+		if w.Context != nil && w.Context.Err() != nil {
+			return rep, w.Context.Err()
+		}
 		rec, err := cr.Read()
 		if err == io.EOF {
+			if w.Progress != nil {
+				w.Progress("import", size, size)
+			}
 			break
 		}
 		if errors.Is(err, errTooBig) {
