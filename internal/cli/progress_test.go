@@ -36,7 +36,7 @@ var (
 	demoDir  string
 )
 
-// progressDemo is a directory holding a demo database of 800 cases (made once per
+// progressDemo is a directory holding a demo database of 300 cases (made once per
 // test binary; tests copy it).
 func progressDemo(t *testing.T) string {
 	t.Helper()
@@ -49,7 +49,7 @@ func progressDemo(t *testing.T) string {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if err := office.GenerateDemo(st, 800, 4); err != nil {
+		if err := office.GenerateDemo(st, 300, 4); err != nil {
 			t.Fatal(err)
 		}
 		st.Close()
@@ -93,7 +93,7 @@ func TestProgressSilentOffATerminal(t *testing.T) {
 		{"export", "--db", db, "--out", "-"},
 		{"check", "--db", db},
 		{"backup", "--db", db, filepath.Join(out, "b.db")},
-		{"demo", "--db", filepath.Join(out, "d.db"), "--cases", "300"},
+		{"demo", "--db", filepath.Join(out, "d.db"), "--cases", "20"},
 		{"restore", "--db", filepath.Join(out, "restored.db"), filepath.Join(out, "b.db")},
 	} {
 		var o, e bytes.Buffer
@@ -135,11 +135,11 @@ func TestProgressOnATerminal(t *testing.T) {
 	tty.Close()
 	<-read
 	var items []json.RawMessage
-	if err := json.Unmarshal(stdout.Bytes(), &items); err != nil || len(items) != 800 {
-		t.Fatalf("the data is not clean JSON of 800 cases (%d): %v", len(items), err)
+	if err := json.Unmarshal(stdout.Bytes(), &items); err != nil || len(items) != 300 {
+		t.Fatalf("the data is not clean JSON of 300 cases (%d): %v", len(items), err)
 	}
 	shown := term.String()
-	if !strings.Contains(shown, "export: ") || !strings.Contains(shown, " / 800 cases") || !strings.HasSuffix(shown, progressBytes) {
+	if !strings.Contains(shown, "export: ") || !strings.Contains(shown, " / 300 cases") || !strings.HasSuffix(shown, progressBytes) {
 		t.Fatalf("no progress line on the terminal, or not cleared: %q", shown)
 	}
 }
@@ -262,6 +262,9 @@ func TestBackupAndDemoInterrupted(t *testing.T) {
 	stopAt := func(what string) (context.Context, func(string, int64, int64)) {
 		ctx, cancel := context.WithCancel(context.Background())
 		t.Cleanup(cancel)
+		if what == "" {
+			cancel()
+		}
 		return ctx, func(w string, done, total int64) {
 			if w == what && done > 0 {
 				cancel()
@@ -274,7 +277,7 @@ func TestBackupAndDemoInterrupted(t *testing.T) {
 	}{
 		{"progress.backup", []string{"backup", "--db", db, filepath.Join(out, "b.db")}},
 		{"progress.check", []string{"backup", "--db", db, filepath.Join(out, "b.db")}}, // while the copy is verified
-		{"progress.demo", []string{"demo", "--db", filepath.Join(out, "d.db"), "--cases", "2100"}},
+		{"", []string{"demo", "--db", filepath.Join(out, "d.db"), "--cases", "5"}}, // Ctrl+C before the first batch
 		{"progress.check", []string{"restore", "--db", filepath.Join(out, "new.db"), filepath.Join(dir, "r.db")}},
 	} {
 		if tc.args[0] == "restore" {
