@@ -277,7 +277,7 @@ func TestBackupAndDemoInterrupted(t *testing.T) {
 	}{
 		{"progress.backup", []string{"backup", "--db", db, filepath.Join(out, "b.db")}},
 		{"progress.check", []string{"backup", "--db", db, filepath.Join(out, "b.db")}}, // while the copy is verified
-		{"", []string{"demo", "--db", filepath.Join(out, "d.db"), "--cases", "5"}}, // Ctrl+C before the first batch
+		{"", []string{"demo", "--db", filepath.Join(out, "d.db"), "--cases", "5"}},     // Ctrl+C before the first batch
 		{"progress.check", []string{"restore", "--db", filepath.Join(out, "new.db"), filepath.Join(dir, "r.db")}},
 	} {
 		if tc.args[0] == "restore" {
