@@ -239,8 +239,8 @@ func resultsRows(t *testing.T, path string) [][]byte {
 }
 
 // TestCheckFindsTamperedResults: check recomputes the aggregates from the events and
-// fails on a changed counter, a changed exact entry, a removed one and an extra one,
-// naming the row.
+// fails on a changed counter (a case's or a follow-up call's), a changed exact entry, a
+// removed one and an extra one, naming the row.
 func TestCheckFindsTamperedResults(t *testing.T) {
 	s, path, _ := newStore(t)
 	if err := office.GenerateDemo(s, 150, 3); err != nil {
@@ -251,18 +251,20 @@ func TestCheckFindsTamperedResults(t *testing.T) {
 	}
 	s.Close()
 	rows := resultsRows(t, path)
-	var counter, move, days []byte
+	var counter, move, days, followUp []byte
 	for _, k := range rows {
 		switch {
 		case k[4] == 'e' && counter == nil:
 			counter = k
+		case k[4] == 'f' && followUp == nil:
+			followUp = k
 		case k[4] == 't' && move == nil:
 			move = k
 		case k[4] == 'd' && days == nil:
 			days = k
 		}
 	}
-	if counter == nil || move == nil || days == nil {
+	if counter == nil || move == nil || days == nil || followUp == nil {
 		t.Fatalf("the demo's aggregates lack a kind of row (%d rows)", len(rows))
 	}
 	cases := []struct {
@@ -275,6 +277,11 @@ func TestCheckFindsTamperedResults(t *testing.T) {
 			v = append(v, 2, 2) // closed += 1
 			return b.Put(counter, v)
 		}, []string{"ended", "stored", "closed="}},
+		{"a satisfied follow-up call added", func(b *bolt.Bucket) error {
+			v := append([]byte(nil), b.Get(followUp)...)
+			v = append(v, 11, 2) // satisfied += 1
+			return b.Put(followUp, v)
+		}, []string{"follow-ups", "stored", "satisfied="}},
 		{"a stage change removed", func(b *bolt.Bucket) error { return b.Delete(move) }, []string{"stage left by case", "missing"}},
 		{"handling days changed", func(b *bolt.Bucket) error {
 			return b.Put(days, []byte{0x40, 0x24, 0, 0, 0, 0, 0, 0}) // 10 days

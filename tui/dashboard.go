@@ -361,8 +361,9 @@ func (d *dashboard) View(w, h int) string {
 	lines = append(lines, top...)
 	// Under the tables, before the chart: what each figure means. The chart keeps its
 	// least height; where the definitions do not fit whole, the last line says where to
-	// read them.
-	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 2 {
+	// read them. They need room for their heading, a first definition and that line: a
+	// heading with only the pointer under it says nothing.
+	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 3 {
 		defs := d.definitions(w)
 		if len(defs) > room {
 			defs = append(defs[:room-1], d.c.Styles.Faint.Render(cut(d.c.T("dash.definitions_more"), w)))
