@@ -659,14 +659,17 @@ func (f *form) View(w, h int) string {
 		}
 	}
 	lines = append(lines, "")
+	// What the form says under its fields (a notice, an error, the question whether to
+	// discard the input) stays on screen however tall the form: the fields give way.
+	var tail []string
 	if f.info != "" {
 		for _, l := range wrap(f.info, w-2) {
-			lines = append(lines, st.Warn.Render(l))
+			tail = append(tail, st.Warn.Render(l))
 		}
 	}
 	if f.err != "" {
 		for _, l := range wrap(f.err, w-2) {
-			lines = append(lines, st.Err.Render(l))
+			tail = append(tail, st.Err.Render(l))
 		}
 	}
 	if f.confirm {
@@ -674,19 +677,26 @@ func (f *form) View(w, h int) string {
 		if f.quitting {
 			q = f.c.T("form.discard_quit")
 		}
-		lines = append(lines, st.Warn.Render(q))
+		tail = append(tail, st.Warn.Render(q))
+	}
+	if n := len(tail) - max(h-1, 0); n > 0 { // a window shorter than the messages: their end
+		tail = tail[n:]
 	}
 	// No key hints here: the footer, generated from the form's bindings, is their one
 	// source (formScreen.Bindings).
 	// Keep the focused field on screen in a short terminal.
-	if len(lines) > h && focusLine > h/2 {
-		drop := focusLine - h/2
-		if drop > len(lines)-h {
-			drop = len(lines) - h
+	bh := max(h-len(tail), 0)
+	if len(lines) > bh && focusLine > bh/2 {
+		drop := focusLine - bh/2
+		if drop > len(lines)-bh {
+			drop = len(lines) - bh
 		}
 		lines = lines[drop:]
 	}
-	return clampLines(lines, w, h)
+	if len(lines) > bh {
+		lines = lines[:bh]
+	}
+	return clampLines(append(lines, tail...), w, h)
 }
 
 func optionsOf(kind, lang string) []option {
