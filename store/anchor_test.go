@@ -119,10 +119,14 @@ func TestAnchorCatchesDroppedLastEvent(t *testing.T) {
 	expectOne(t, checkAfter(t, path, by), v, 6, "events 6–6 were anchored", "missing")
 }
 
-// Attack 3: a whole case deleted (case, events, summary).
+// Attack 3: a whole case deleted (case, events, summary, and the results' aggregates,
+// which the next open then rebuilds from what is left).
 func TestAnchorCatchesDeletedCase(t *testing.T) {
 	path, v, by := history(t)
 	tamper(t, path, func(tx *bolt.Tx) error {
+		if err := tx.DeleteBucket([]byte("results")); err != nil {
+			return err
+		}
 		for seq := 1; seq <= 6; seq++ {
 			if err := tx.Bucket(bEvents).Delete(evKey(v, seq)); err != nil {
 				return err

@@ -111,17 +111,25 @@ var BackupLocalTimeout = 500 * time.Millisecond
 // file. A copy that opens but has problems is kept and its problems returned; one that
 // does not open is removed and an error returned.
 func BackupFile(dbPath, dest string) (BackupResult, error) {
+	return BackupFileWith(dbPath, dest, Work{})
+}
+
+// BackupFileWith is BackupFile reporting its progress ("backup": bytes copied; then
+// "check": cases verified) and stopping when w's context ends, with nothing left behind.
+func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 	var res BackupResult
 	if _, err := os.Lstat(dest); err == nil {
 		return res, fmt.Errorf("%s already exists; a backup never overwrites a file — choose a new name: %w", dest, os.ErrExist)
 	}
-	if _, err := os.Stat(dbPath); err != nil {
+	fi, err := os.Stat(dbPath)
+	if err != nil {
 		return res, fmt.Errorf("database: %w", err)
 	}
 	tmp, err := os.CreateTemp(filepath.Dir(dest), filepath.Base(dest)+".*.tmp")
 	if err != nil {
 		return res, err
 	}
+	out := &workWriter{w: tmp, work: w, what: "backup", total: fi.Size()}
 	tmpName := tmp.Name()
 	keep := false
 	defer func() {
@@ -151,7 +159,8 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 		err = shieldDB(db, dbPath, "", 0, func() error {
 			return db.View(func(tx *bolt.Tx) error {
 				var err error
-				res.Bytes, err = tx.WriteTo(tmp)
+				out.total = tx.Size()
+				res.Bytes, err = tx.WriteTo(out)
 				return err
 			})
 		})
@@ -162,7 +171,7 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 	case errors.Is(err, bolt.ErrTimeout):
 		le := lockedBy(dbPath)
 		res.Remote = true
-		res.Bytes, err = RemoteBackup(dbPath, tmp)
+		res.Bytes, err = RemoteBackup(dbPath, out)
 		if err != nil {
 			if errors.Is(err, ErrNoControl) {
 				return res, fmt.Errorf("%s; and it does not answer on its control socket, so no hot backup can be taken (%v)", le.Message("en"), err)
@@ -181,7 +190,8 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 	// The anchor log, cut to the entry the copy names, goes beside it ("<dest>.anchors"),
 	// so that the backup — and a database restored from it — can be checked against it.
 	anchors := AnchorLogPath(dest, Options{})
-	vopts := Options{KeyFile: keyFilePath(dbPath, Options{}), AnchorLog: anchors, AnchorKey: AnchorKeyPath(dbPath, Options{})}
+	vopts := Options{KeyFile: keyFilePath(dbPath, Options{}), AnchorLog: anchors, AnchorKey: AnchorKeyPath(dbPath, Options{}),
+		Context: w.Context, Progress: w.Progress}
 	if _, err := os.Lstat(anchors); err == nil {
 		return res, fmt.Errorf("%s already exists; a backup never overwrites a file — choose a new name: %w", anchors, os.ErrExist)
 	}
@@ -208,6 +218,11 @@ func BackupFile(dbPath, dest string) (BackupResult, error) {
 		return res, fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
 	}
 	res.Verification = v
+	if err := w.err(); err != nil { // stopped while verifying: nothing is kept
+		os.Remove(anchors)
+		os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
+		return res, err
+	}
 	if err := placeNoClobber(tmpName, dest); err != nil {
 		os.Remove(anchors)
 		return res, err

@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"sync"
 	"time"
 
 	"repairdesk/store/kv"
@@ -90,6 +91,7 @@ type BulkCase struct {
 	c      workflow.Case
 	events [][]byte // stored forms, by sequence
 	hashes []string
+	stat   []workflow.StatEvent // what the results' aggregates read of each event
 }
 
 // NewCase starts a case's records.
@@ -117,6 +119,7 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 	}
 	bc.events = append(bc.events, eb)
 	bc.hashes = append(bc.hashes, ev.Hash)
+	bc.stat = append(bc.stat, workflow.StatEventOf(ev))
 	bc.c = *c
 	return nil
 }
@@ -152,7 +155,15 @@ func (b *Bulk) wait() error {
 
 func (s *Store) bulkWrite(cases []*BulkCase) error {
 	recs, sums := make([][]byte, len(cases)), make([][]byte, len(cases))
+	var aggMu sync.Mutex
+	agg := newAggSet() // the results' aggregates of these cases
 	err := parallelErr(len(cases), func(lo, hi int) error {
+		part := newAggSet()
+		defer func() {
+			aggMu.Lock()
+			agg.merge(part)
+			aggMu.Unlock()
+		}()
 		for i := lo; i < hi; i++ {
 			c := &cases[i].c
 			if len(cases[i].events) == 0 {
@@ -163,6 +174,8 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 				return err
 			}
 			sums[i] = summaryRecord(c, s.keys.idToken(c.ID, c.Agent.IDNumber))
+			part.addCase(c, 1)
+			part.addEvents(c.ID, cases[i].stat, 0)
 		}
 		return nil
 	})
@@ -203,6 +216,11 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 				return err
 			}
 			kv.Feed(tx, "case", uint64(c.ID))
+		}
+		if rb := tx.Bucket(bResults); rb != nil {
+			if err := agg.write(rb); err != nil {
+				return err
+			}
 		}
 		return s.anch.stage(tx, s.opts.Now())
 	})

@@ -162,6 +162,9 @@ func (s *Store) create(actor workflow.Staff, in workflow.Intake, comment, token 
 		if err := s.save(tx, &c, &ev, ""); err != nil {
 			return err
 		}
+		if err := s.noteResults(tx, nil, &c, &ev); err != nil {
+			return err
+		}
 		if err := s.fileEnterprise(tx, &c); err != nil {
 			return err
 		}
@@ -258,6 +261,7 @@ type applyReq struct {
 	actor    workflow.Staff
 	a        workflow.Action
 
+	was  workflow.Case // the case before the action (prepareApply), for the results' aggregates
 	out  workflow.Case
 	err  error
 	done chan struct{} // closed when out and err are final
@@ -313,6 +317,9 @@ func (s *Store) applyAll(batch []*applyReq) bool {
 			if err := s.save(tx, &c, &ev, prev); err != nil {
 				return err
 			}
+			if err := s.noteResults(tx, &r.was, &c, &ev); err != nil {
+				return err
+			}
 			s.anch.note(c.ID, ev.Seq, ev.Hash)
 			if s.afterSave != nil {
 				if err := s.afterSave(&c); err != nil {
@@ -363,6 +370,7 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
+	r.was = c
 	prev, err := s.lastHashAt(tx, r.id, c.Version)
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err

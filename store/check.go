@@ -14,6 +14,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 
 	"golang.org/x/sync/errgroup"
 
@@ -115,6 +116,10 @@ func (s *Store) Check() []Problem {
 		add(damageProblem(err))
 	}
 	seen := map[uint32]bool{}
+	work := s.work()
+	total := int64(s.Snapshot().Len())
+	var checked atomic.Int64
+	stopped := false     // Ctrl+C: what was not reached is not "deleted"
 	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
@@ -141,13 +146,40 @@ func (s *Store) Check() []Problem {
 		// The values point into the mapped file, valid until the transaction ends, which
 		// is after every worker is done.
 		jobs := make(chan checkJob, 256)
+		// The results table's aggregates, recomputed from each case's events as the
+		// workers verify them, compared with the stored ones at the end.
+		want := newAggSet()
+		var wantMu sync.Mutex
+		var broken atomic.Bool // a case whose history did not replay: its part is unknown
+		noteResults := func(c *workflow.Case, evs []workflow.Event) {
+			a := newAggSet()
+			fc := c.ForStats()
+			a.addCase(&fc, 1)
+			lean := make([]workflow.StatEvent, len(evs))
+			for i := range evs {
+				lean[i] = workflow.StatEventOf(&evs[i])
+			}
+			a.addEvents(c.ID, lean, 0)
+			wantMu.Lock()
+			want.merge(a)
+			wantMu.Unlock()
+		}
 		// A damage a worker meets is a problem of its case, not an end of the check: the
 		// workers report through add and return no error.
 		var g errgroup.Group
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				for j := range jobs {
-					if err := s.shield(string(bCases), j.id, func() error { s.checkCase(j, add); return nil }); err != nil {
+					replayed := false
+					err := s.shield(string(bCases), j.id, func() error {
+						s.checkCase(j, add, func(c *workflow.Case, evs []workflow.Event) { noteResults(c, evs); replayed = true })
+						return nil
+					})
+					if !replayed {
+						broken.Store(true)
+					}
+					checked.Add(1)
+					if err != nil {
 						add(damageProblem(err))
 					}
 				}
@@ -173,6 +205,11 @@ func (s *Store) Check() []Problem {
 				}
 			}
 			_ = cb.ForEach(func(k, v []byte) error {
+				if work.err() != nil {
+					stopped = true
+					return work.err()
+				}
+				work.report("check", checked.Load(), total)
 				if len(k) != 4 {
 					add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
 					return nil
@@ -191,11 +228,22 @@ func (s *Store) Check() []Problem {
 				last = id
 				return nil
 			})
-			orphans(1 << 32)
+			if !stopped {
+				orphans(1 << 32)
+			}
 			return nil
 		})
 		close(jobs)
 		_ = g.Wait()
+		if !stopped {
+			work.report("check", checked.Load(), max(total, checked.Load()))
+		}
+		// Compared only when every case's history replayed: the recomputation is whole.
+		if walk == nil && !stopped && !broken.Load() && resultsReady(tx) {
+			if err := s.shield(string(bResults), 0, func() error { checkResults(tx, want, add); return nil }); err != nil {
+				add(damageProblem(err))
+			}
+		}
 		if walk != nil {
 			damagedFile = true
 			var d *DamageError
@@ -210,7 +258,7 @@ func (s *Store) Check() []Problem {
 	if err != nil {
 		add(damageProblem(err))
 	}
-	if an != nil && !damagedFile {
+	if an != nil && !damagedFile && !stopped {
 		for id, ac := range an.cases {
 			if !seen[id] && len(ac.hashes) > 0 {
 				add(Problem{CaseID: id, What: fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",
@@ -237,7 +285,8 @@ type checkJob struct {
 }
 
 // checkCase verifies one case's chain, then that the case is the fold of its events.
-func (s *Store) checkCase(j checkJob, add func(Problem)) {
+// results hears the folded case and its events when the history replays.
+func (s *Store) checkCase(j checkJob, add func(Problem), results func(c *workflow.Case, evs []workflow.Event)) {
 	id := j.id
 	evs := make([]workflow.Event, 0, len(j.evs))
 	for i, v := range j.evs {
@@ -279,6 +328,7 @@ func (s *Store) checkCase(j checkJob, add func(Problem)) {
 		add(Problem{CaseID: id, Seq: 0, What: "history does not replay: " + err.Error()})
 		return
 	}
+	results(&folded, evs)
 	if !reflect.DeepEqual(normal(folded), normal(c)) {
 		add(Problem{CaseID: id, Seq: 0, What: fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
 		return

@@ -14,6 +14,7 @@ package store
 
 import (
 	"bufio"
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -291,9 +292,19 @@ var ErrNoCommands = errors.New("the running repairdesk does not run commands")
 // stderr and serving its file requests from this side: files are read here and created
 // here, new or not at all. It returns the command's exit code.
 func RemoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) (code int, err error) {
+	return RemoteCommandContext(context.Background(), dbPath, req, stdout, stderr)
+}
+
+// RemoteCommandContext is RemoteCommand that ctx cuts off (Ctrl+C): the connection is
+// closed, the files the command was writing on this side are removed, and the process
+// holding the database sees the command's output fail and stops it.
+func RemoteCommandContext(ctx context.Context, dbPath string, req CommandRequest, stdout, stderr io.Writer) (code int, err error) {
 	// A connection dropped before the request was taken ran nothing: try again.
 	for try := 0; ; try++ {
-		code, err = remoteCommand(dbPath, req, stdout, stderr)
+		code, err = remoteCommand(ctx, dbPath, req, stdout, stderr)
+		if ctx.Err() != nil {
+			return 0, ctx.Err()
+		}
 		if !errors.Is(err, errNotStarted) || try == 4 {
 			return code, err
 		}
@@ -304,12 +315,14 @@ func RemoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) 
 // errNotStarted: the connection failed before the process took the request.
 var errNotStarted = errors.New("the request was not taken")
 
-func remoteCommand(dbPath string, req CommandRequest, stdout, stderr io.Writer) (int, error) {
+func remoteCommand(ctx context.Context, dbPath string, req CommandRequest, stdout, stderr io.Writer) (int, error) {
 	conn, err := dialControl(dbPath, "cmd")
 	if err != nil {
 		return 0, err
 	}
 	defer conn.Close()
+	stop := context.AfterFunc(ctx, func() { conn.Close() })
+	defer stop()
 	fc := &frameConn{conn: conn, r: bufio.NewReader(conn)}
 	t, p, err := fc.recv(ControlDialTimeout + 5*time.Second)
 	if err != nil {

@@ -59,6 +59,12 @@ var RestoreLockTimeout = 500 * time.Millisecond
 // Check() finds nothing — before anything is replaced; the replaced database is kept as
 // "<db>.before-restore-<timestamp>", and the copy takes its name by an atomic rename.
 func Restore(dbPath, backup string) (RestoreReport, error) {
+	return RestoreWith(dbPath, backup, Work{})
+}
+
+// RestoreWith is Restore reporting its progress ("restore": bytes copied; then "check":
+// cases verified) and stopping when w's context ends before anything is replaced.
+func RestoreWith(dbPath, backup string, w Work) (RestoreReport, error) {
 	var rep RestoreReport
 	bfi, err := os.Stat(backup)
 	if err != nil {
@@ -102,7 +108,7 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 		}
 	}()
 
-	tmpName, err := copyBeside(backup, dbPath)
+	tmpName, err := copyBeside(backup, dbPath, w, bfi.Size())
 	if err != nil {
 		return rep, err
 	}
@@ -126,7 +132,11 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 	} else {
 		vopts.NoAnchors = true
 	}
+	vopts.Context, vopts.Progress = w.Context, w.Progress
 	v, err := verifyFile(tmpName, vopts)
+	if werr := w.err(); werr != nil { // stopped: the copy is removed, nothing replaced
+		return rep, werr
+	}
 	var dmg *DamageError
 	if errors.As(err, &dmg) { // the copy is the backup's bytes: name the backup
 		dmg.Path = backup
@@ -144,7 +154,7 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 	rep.Cases = v.Cases
 	var anchorsTmp string
 	if withAnchors {
-		if anchorsTmp, err = copyBeside(bAnchors, dbPath); err != nil {
+		if anchorsTmp, err = copyBeside(bAnchors, dbPath, Work{}, 0); err != nil {
 			return rep, err
 		}
 		defer func() {
@@ -195,7 +205,7 @@ func Restore(dbPath, backup string) (RestoreReport, error) {
 
 // copyBeside copies src to a new temporary file in dst's directory (so the final rename
 // stays on one file system) and syncs it.
-func copyBeside(src, dst string) (string, error) {
+func copyBeside(src, dst string, w Work, size int64) (string, error) {
 	in, err := os.Open(src)
 	if err != nil {
 		return "", err
@@ -205,7 +215,7 @@ func copyBeside(src, dst string) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	_, err = io.Copy(out, in)
+	_, err = io.Copy(&workWriter{w: out, work: w, what: "restore", total: size}, in)
 	if err == nil {
 		err = out.Sync()
 	}

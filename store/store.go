@@ -5,6 +5,7 @@
 package store
 
 import (
+	"context"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
@@ -74,7 +75,16 @@ type Options struct {
 	// The store never changes process-wide settings itself: many stores, and tests, may
 	// share one process.
 	Memory MemoryHints
+	// Progress hears how far long work goes: at open, building the results table's
+	// aggregates of a file written before they existed ("results"), and Check ("check"):
+	// done of total cases, from 0 to total.
+	Progress func(what string, done, total int64)
+	// Context stops Check early (Ctrl+C); nil never does.
+	Context context.Context
 }
+
+// work is the store's Progress and Context as a Work.
+func (s *Store) work() Work { return Work{Context: s.opts.Context, Progress: s.opts.Progress} }
 
 // MemoryHints are called around the loads that allocate much and keep all of it (the
 // summaries at open, and again after a demo load). Either may be nil.
@@ -285,6 +295,11 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		return nil, err
 	}
 	if err := s.loadSettings(); err != nil {
+		s.closeAnchors()
+		db.Close()
+		return nil, err
+	}
+	if err := s.ensureResults(); err != nil {
 		s.closeAnchors()
 		db.Close()
 		return nil, err

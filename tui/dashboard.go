@@ -20,8 +20,9 @@ import (
 func canSeeDashboard(r workflow.Role) bool { return r.CanReview() || r == workflow.RoleAuditor }
 
 // dashboard is the supervisors' screen: the seed's results table for a month, quarter or
-// year, the workload per specialist and the weekly throughput. It loads every case once
-// (off the UI loop) and recomputes when the period changes; r reloads.
+// year, the workload per specialist and the weekly throughput. It reads the period's
+// aggregates from the store (off the UI loop: store.Results, a range scan of day
+// buckets) and again when the period changes; r reloads.
 type dashboard struct {
 	c      *Common
 	kind   workflow.PeriodKind
@@ -43,12 +44,11 @@ type dashboard struct {
 	kPrev, kNext, kStep, kStepBack, kNow, kReload key.Binding // matched; their help is in bindings()
 }
 
-type dashData struct {
-	cases  []workflow.Case // as workflow.Case.ForStats keeps them
-	events map[uint32][]workflow.StatEvent
-}
+// dashData marks a load that succeeded; the figures are read per period, nothing of
+// the cases is held.
+type dashData struct{}
 
-// dashLoadedMsg brings the cases, their events and the results for the period asked for.
+// dashLoadedMsg brings the results for the period asked for.
 type dashLoadedMsg struct {
 	d   *dashboard
 	gen int
@@ -59,12 +59,14 @@ type dashLoadedMsg struct {
 	err error
 }
 
-// dashComputedMsg brings the results for another period over the loaded data.
+// dashComputedMsg brings the results for another period.
 type dashComputedMsg struct {
 	d   *dashboard
 	gen int
 	res workflow.Results
 	p   workflow.Period
+	at  time.Time
+	err error
 }
 
 func newDashboard(c *Common) (*dashboard, tea.Cmd) {
@@ -130,32 +132,30 @@ func (d *dashboard) setCustom(spec string) error {
 	return nil
 }
 
-// load reads every case and event in one read transaction, then computes the period shown.
+// load reads the results of the period shown (the store's aggregates of its days).
 func (d *dashboard) load() tea.Cmd {
 	d.loading = true
 	d.gen++
 	gen, p, st, now := d.gen, d.period, d.c.Store, d.c.Now()
 	return func() tea.Msg {
-		cases, events, err := st.StatsData()
+		res, err := st.Results(p, now)
 		if err != nil {
 			return dashLoadedMsg{d: d, gen: gen, err: err}
 		}
-		set := st.Settings()
-		res := workflow.ComputeResults(cases, events, p, set.SLA, set.Calendar(), now)
-		return dashLoadedMsg{d: d, gen: gen, dt: &dashData{cases: cases, events: events}, res: res, p: p, at: now}
+		return dashLoadedMsg{d: d, gen: gen, dt: &dashData{}, res: res, p: p, at: now}
 	}
 }
 
-// recompute works out the results for the period now shown over the loaded data.
+// recompute reads the results for the period now shown: the figures are as of now.
 func (d *dashboard) recompute() tea.Cmd {
 	if d.data == nil {
 		return nil
 	}
 	d.gen++
-	gen, p, dt, st, now := d.gen, d.period, d.data, d.c.Store, d.c.Now()
+	gen, p, st, now := d.gen, d.period, d.c.Store, d.c.Now()
 	return func() tea.Msg {
-		set := st.Settings()
-		return dashComputedMsg{d: d, gen: gen, p: p, res: workflow.ComputeResults(dt.cases, dt.events, p, set.SLA, set.Calendar(), now)}
+		res, err := st.Results(p, now)
+		return dashComputedMsg{d: d, gen: gen, p: p, res: res, at: now, err: err}
 	}
 }
 
@@ -181,6 +181,11 @@ func (d *dashboard) Update(msg tea.Msg) tea.Cmd {
 		return nil
 	case dashComputedMsg:
 		if msg.d == d && msg.gen == d.gen {
+			if msg.err != nil {
+				d.err = T(d.c.Lang, "err.generic", msg.err.Error())
+				return nil
+			}
+			d.err, d.stale, d.loadedAt = "", false, msg.at
 			d.res, d.resFor, d.haveRes = msg.res, msg.p, true
 		}
 		return nil
@@ -357,8 +362,9 @@ func (d *dashboard) View(w, h int) string {
 	lines = append(lines, top...)
 	// Under the tables, before the chart: what each figure means. The chart keeps its
 	// least height; where the definitions do not fit whole, the last line says where to
-	// read them.
-	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 3 { // the heading, at least one definition and the line saying where the rest are
+	// read them. They need room for their heading, a first definition and that line: a
+	// heading with only the pointer under it says nothing.
+	if room := h - len(lines) - 1 - (chartMin + 1) - 1; room >= 3 {
 		defs := d.definitions(w)
 		if len(defs) > room {
 			defs = append(defs[:room-1], d.c.Styles.Faint.Render(cut(d.c.T("dash.definitions_more"), w)))

@@ -711,7 +711,20 @@ func (m *Model) reassignMarked(args []string) tea.Cmd {
 		if sm == nil {
 			return nil
 		}
-		return applyCmd(m.c, sm.ID, sm.Version, workflow.Action{Kind: workflow.ActReassign, Assignee: name})
+		// The engine's refusal at once (a specialist cannot reassign); else asked first,
+		// naming the case, as marked cases are.
+		if cs, err := m.c.Store.Case(sm.ID); err == nil {
+			if r := m.c.Store.Rules().Check(&cs, m.c.Me, workflow.ActReassign, m.c.Now()); r != nil {
+				m.setStatus(r.Message(m.c.Lang), true)
+				return nil
+			}
+		}
+		id, ver := sm.ID, sm.Version
+		do := func() tea.Cmd {
+			return applyCmd(m.c, id, ver, workflow.Action{Kind: workflow.ActReassign, Assignee: name})
+		}
+		m.push(newConfirm(m.c, m.top(), m.c.T("queue.confirm_reassign_case", sm.No, m.c.staffName(name)), do))
+		return nil
 	}
 	slices.Sort(ids)
 	do := func() tea.Cmd {

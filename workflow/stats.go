@@ -229,7 +229,7 @@ func (c *Case) ForStats() Case {
 		out.Outcome = &Outcome{Result: c.Outcome.Result}
 	}
 	if c.Decline != nil {
-		out.Decline = &Decline{Reason: c.Decline.Reason}
+		out.Decline = &Decline{Reason: c.Decline.Reason, From: c.Decline.From} // CompliantDecline reads From
 	}
 	if f := c.FollowUp; f != nil { // the results' satisfaction and thanks (not the comment)
 		out.FollowUp = &FollowUp{Satisfaction: f.Satisfaction, At: f.At, Thanks: slices.Clone(f.Thanks)}

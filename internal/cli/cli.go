@@ -7,6 +7,7 @@
 package cli
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -51,6 +52,11 @@ type app struct {
 	actor *workflow.Staff
 	cio   *store.CommandIO
 	cwd   string
+
+	// Tests: the context long work stops on (instead of Ctrl+C), and a hook that hears
+	// its progress.
+	ctx          context.Context
+	progressHook func(what string, done, total int64)
 }
 
 // Run runs the command line with args (without the program name) and returns the exit
@@ -299,6 +305,7 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 		opts.AnchorKey = a.anchorKey
 	}
 	opts.Memory = memoryHints
+	defer a.openProgress(&opts)()
 	st, err := store.Open(path, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "repairdesk:", messageIn(err, a.lang))

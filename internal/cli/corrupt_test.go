@@ -34,7 +34,11 @@ func TestMain(m *testing.M) {
 	if args := os.Getenv(corruptChildEnv); args != "" {
 		os.Exit(corruptChild(strings.Split(args, "\x1f")))
 	}
-	os.Exit(m.Run())
+	code := m.Run()
+	if demoDir != "" { // progressDemo's database, shared by the tests of one run
+		os.RemoveAll(demoDir)
+	}
+	os.Exit(code)
 }
 
 // corruptChild runs one command as main does. "open console|serve DB" opens the store the

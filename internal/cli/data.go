@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"repairdesk/internal/office"
+	"repairdesk/internal/progress"
 	"repairdesk/store"
 	"repairdesk/store/kv"
 	"repairdesk/workflow"
@@ -74,7 +75,11 @@ func (a *app) importCSV(file, as, errFile string) int {
 	if !actor.Role.CanWork() {
 		return a.errf("import", exitFail, a.t("cli.import_read_only", name))
 	}
-	rep, err := office.ImportCSV(st, f, actor)
+	ctx, stop := a.interruptible()
+	defer stop()
+	w := a.work("progress.import", progress.Bytes)
+	rep, err := office.ImportCSVWith(st, f, actor, int64(len(data)), store.Work{Context: ctx, Progress: func(_ string, done, total int64) { w.update(done, total) }})
+	w.done()
 	a.printImportReport(a.stdout, rep)
 	if errFile != "" && len(rep.Bad) > 0 {
 		// The rows not imported, with their problems, through the one CSV writer.
@@ -87,6 +92,9 @@ func (a *app) importCSV(file, as, errFile string) int {
 			return a.errf("import", exitFail, werr.Error())
 		}
 		fmt.Fprintln(a.stdout, a.t("cli.import_errors_written", errFile))
+	}
+	if err != nil && ctx.Err() != nil {
+		return a.errf("import", exitInterrupted, a.t("cli.import_interrupted"))
 	}
 	if err != nil {
 		return a.errf("import", exitFail, messageIn(err, l))
@@ -146,7 +154,12 @@ func (a *app) backupCmd() *cobra.Command {
 		if kv.IsPostgres(db) {
 			return a.errf("backup", exitFail, messageIn(&store.FileOnlyError{What: "backup"}, l))
 		}
-		res, err := store.BackupFile(db, dest)
+		ctx, stop := a.interruptible()
+		defer stop()
+		res, err := store.BackupFileWith(db, dest, a.storeWork(ctx, "progress.backup", progress.Bytes))
+		if err != nil && ctx.Err() != nil {
+			return a.errf("backup", exitInterrupted, a.t("cli.interrupted"))
+		}
 		if errors.Is(err, fs.ErrPermission) && store.HeldElsewhere(db) {
 			// Another OS user's served database (serve --control-group): its file, key and
 			// anchor log are not this user's to copy.
@@ -186,12 +199,20 @@ func (a *app) checkCmd() *cobra.Command {
 	anchorPub := c.Flags().String("anchor-pub", "", a.t("flag.anchor_pub"))
 	c.RunE = a.run(func([]string) int {
 		l, db := a.lang, a.dbPath()
-		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorLog: *anchorLog, AnchorPub: *anchorPub})
+		ctx, stop := a.interruptible()
+		defer stop()
+		sw := a.storeWork(ctx, "progress.check", progress.Cases)
+		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorLog: *anchorLog, AnchorPub: *anchorPub,
+			Context: sw.Context, Progress: sw.Progress})
 		var le *store.LockedError
 		switch {
 		case err == nil:
 			defer st.Close()
 			probs := st.Check()
+			sw.Progress("", 0, 0) // clears the line
+			if ctx.Err() != nil {
+				return a.errf("check", exitInterrupted, a.t("cli.check_interrupted"))
+			}
 			a.printAnchors(st.Anchors())
 			if len(probs) == 0 {
 				fmt.Fprintln(a.stdout, a.t("cli.check_ok", db, st.Snapshot().Len()))
@@ -235,7 +256,12 @@ func (a *app) restoreCmd() *cobra.Command {
 		if kv.IsPostgres(db) {
 			return a.errf("restore", exitFail, messageIn(&store.FileOnlyError{What: "restore"}, l))
 		}
-		rep, err := store.Restore(db, args[0])
+		ctx, stop := a.interruptible()
+		defer stop()
+		rep, err := store.RestoreWith(db, args[0], a.storeWork(ctx, "progress.restore", progress.Bytes))
+		if err != nil && ctx.Err() != nil {
+			return a.errf("restore", exitInterrupted, a.t("cli.interrupted"))
+		}
 		if err != nil {
 			var le *store.LockedError
 			var re *store.RestoreError

@@ -5,10 +5,12 @@ package cli
 
 import (
 	"bufio"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -18,6 +20,7 @@ import (
 
 	"repairdesk/internal/csvout"
 	"repairdesk/internal/msg"
+	"repairdesk/internal/progress"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -68,20 +71,38 @@ func (a *app) export(format, since, out string) int {
 		return exitFail
 	}
 	defer done()
-	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}}
+	ctx, stop := a.interruptible()
+	defer stop()
+	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
+	x.work = a.work("progress.export", progress.Cases)
+	defer x.work.done()
+	for sm := range st.Snapshot().All() {
+		if !sm.ReceivedAt.Before(from) {
+			x.total++
+		}
+	}
+	if !toFile && f == "csv" {
+		x.total *= 2 // one stream: the cases, then the events in a second pass
+	}
 
-	// Files are written whole or not at all: on an error both are removed.
+	// Files are written whole or not at all: under a partial name, put in place at the
+	// end; on an error or Ctrl+C they are removed. (Through the control socket the
+	// command line's side writes them, and removes them if the command is cut off.)
 	type outFile struct {
-		w    io.WriteCloser
-		name string
+		w         io.WriteCloser
+		name, tmp string
 	}
 	var files []outFile
 	open := func(p string) (io.Writer, error) {
-		fh, err := a.createNew(p)
+		tmp := p
+		if a.cio == nil {
+			tmp = partialName(p)
+		}
+		fh, err := a.createNew(tmp)
 		if err != nil {
 			return nil, err
 		}
-		files = append(files, outFile{fh, p})
+		files = append(files, outFile{fh, p, tmp})
 		return fh, nil
 	}
 	finish := func(err error) int {
@@ -90,9 +111,26 @@ func (a *app) export(format, since, out string) int {
 				err = cerr
 			}
 		}
+		if err == nil {
+			for i, fh := range files {
+				if fh.tmp == fh.name {
+					continue
+				}
+				if err = placeNew(fh.tmp, fh.name, l); err != nil {
+					for _, done := range files[:i] {
+						os.Remove(done.name)
+					}
+					break
+				}
+			}
+		}
 		if err != nil {
 			for _, fh := range files {
-				a.removeNew(fh.w, fh.name)
+				a.removeNew(fh.w, fh.tmp)
+			}
+			x.work.done()
+			if ctx.Err() != nil {
+				return fail(exitInterrupted, a.t("cli.interrupted"))
 			}
 			return fail(exitFail, messageIn(err, l))
 		}
@@ -134,6 +172,7 @@ func (a *app) export(format, since, out string) int {
 	if code := finish(err); code != 0 {
 		return code
 	}
+	x.work.done()
 	if toFile {
 		what := out
 		if eventsPath != "" {
@@ -159,6 +198,21 @@ type exporter struct {
 	names func(string) string
 	now   time.Time
 	keep  []string // numbers not to mask: the agency's own phone
+
+	ctx   context.Context // Ctrl+C
+	work  *work           // progress: done of total
+	done  int64
+	total int64
+}
+
+// next counts a case written, and stops the export after Ctrl+C.
+func (x *exporter) next() error {
+	if err := x.ctx.Err(); err != nil {
+		return err
+	}
+	x.done++
+	x.work.update(x.done, x.total)
+	return nil
 }
 
 // mask is the one way a case leaves in an export: workflow.MaskCase, which fails closed.
@@ -184,6 +238,9 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		return 0, err
 	}
 	err := x.st.EachCase(since, true, func(c workflow.Case, evs []workflow.Event) error {
+		if err := x.next(); err != nil {
+			return err
+		}
 		c, evs, err := x.mask(c, evs)
 		if err != nil {
 			return err
@@ -276,6 +333,9 @@ func (x *exporter) csv(cw, ew io.Writer, since time.Time, eventsBOM bool) (int, 
 	l := x.lang
 	n := 0
 	err := x.st.EachCase(since, ew != nil, func(c workflow.Case, evs []workflow.Event) error {
+		if err := x.next(); err != nil {
+			return err
+		}
 		c, evs, err := x.mask(c, evs)
 		if err != nil {
 			return err

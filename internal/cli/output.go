@@ -7,6 +7,8 @@ import (
 	"errors"
 	"io"
 	"os"
+	"path/filepath"
+	"strconv"
 
 	"repairdesk/internal/msg"
 )
@@ -46,4 +48,28 @@ func writeOut(path string, data []byte, stdout io.Writer, lang string) error {
 		os.Remove(path)
 	}
 	return err
+}
+
+// partialName is where a file is written before it is complete: beside its place, hidden,
+// named so that nobody takes it for the finished file.
+func partialName(path string) string {
+	dir, base := filepath.Split(path)
+	return filepath.Join(dir, "."+base+".partial-"+strconv.Itoa(os.Getpid()))
+}
+
+// placeNew moves a complete file from tmp to path, never over a file that exists (a
+// hard link then the name removed; where links are not supported, a rename after a
+// check).
+func placeNew(tmp, path, lang string) error {
+	err := os.Link(tmp, path)
+	if err == nil {
+		return os.Remove(tmp)
+	}
+	if os.IsExist(err) {
+		return refuseExisting(path, lang)
+	}
+	if rerr := refuseExisting(path, lang); rerr != nil {
+		return rerr
+	}
+	return os.Rename(tmp, path)
 }

@@ -76,7 +76,13 @@ func (a *app) preRun(cmd *cobra.Command, _ []string) error {
 		return nil
 	}
 	cwd, _ := os.Getwd()
-	code, err := store.RemoteCommand(db, store.CommandRequest{Args: a.args, Lang: a.lang, Cwd: cwd}, a.stdout, a.stderr)
+	ctx, stop := a.interruptible()
+	defer stop()
+	code, err := store.RemoteCommandContext(ctx, db, store.CommandRequest{Args: a.args, Lang: a.lang, Cwd: cwd}, a.stdout, a.stderr)
+	if err != nil && ctx.Err() != nil {
+		a.code = a.errf(strings.TrimPrefix(cmd.CommandPath(), "repairdesk "), exitInterrupted, a.t("cli.interrupted"))
+		return errRemoteDone
+	}
 	if errors.Is(err, fs.ErrPermission) {
 		// The socket is another OS user's, and not open to a group this user is in.
 		a.code = a.errf(strings.TrimPrefix(cmd.CommandPath(), "repairdesk "), exitFail, a.t("cli.remote_no_access", osUser(), db))

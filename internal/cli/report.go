@@ -51,12 +51,10 @@ func (a *app) report(period, format, out string) int {
 		return exitFail
 	}
 	defer done()
-	cases, events, err := st.StatsData()
+	res, err := st.Results(p, now)
 	if err != nil {
 		return a.errf("report", exitFail, messageIn(err, l))
 	}
-	set := st.Settings()
-	res := workflow.ComputeResults(cases, events, p, set.SLA, set.Calendar(), now)
 	rep := reportout.Report{Res: res, Lang: l, Now: now, Name: staffNames(st), Title: reportout.PeriodName(p, period, l)}
 	var buf bytes.Buffer
 	if f == "csv" {

@@ -280,4 +280,19 @@ var cliText = map[string]Text{
 	"cli.staff_first_not_admin":        {ZH: "新数据库的第一位人员必须是管理员，否则无人能管理人员：请运行 repairdesk staff add %s --role admin", EN: "the first staff member of a new database must be an admin, or nobody could manage staff: run repairdesk staff add %s --role admin"},
 	"cli.unregistered_admins":          {ZH: "系统用户 %s 不是本数据库登记的在岗人员。请管理员（%s）运行：repairdesk staff add %[1]s --role specialist（或 staff enable %[1]s）", EN: "the OS user %s is not an active staff member of this database. Ask an admin (%s) to run: repairdesk staff add %[1]s --role specialist (or staff enable %[1]s)"},
 	"cli.unregistered_no_admin":        {ZH: "系统用户 %s 不是本数据库登记的在岗人员，且本数据库没有在岗管理员：请数据库文件的主人运行 repairdesk staff add %[1]s --role admin", EN: "the OS user %s is not an active staff member of this database, and it has no active admin: the owner of the database file should run repairdesk staff add %[1]s --role admin"},
+
+	// ---- progress of long work (internal/progress), one line on a terminal ----
+	"progress.cases":         {ZH: "%s：%s / %s 件 · 每秒 %s 件 · 剩余 %s", EN: "%s: %s / %s cases · %s/s · %s left"},
+	"progress.bytes":         {ZH: "%s：%s / %s MB · 每秒 %s MB · 剩余 %s", EN: "%s: %s / %s MB · %s MB/s · %s left"},
+	"progress.export":        {ZH: "导出", EN: "export"},
+	"progress.check":         {ZH: "检查", EN: "check"},
+	"progress.backup":        {ZH: "备份", EN: "backup"},
+	"progress.import":        {ZH: "导入", EN: "import"},
+	"progress.restore":       {ZH: "恢复", EN: "restore"},
+	"progress.demo":          {ZH: "生成演示数据", EN: "demo"},
+	"progress.results":       {ZH: "首次建立统计汇总", EN: "building the results table once"},
+	"cli.interrupted":        {ZH: "已中断（Ctrl+C）：未留下不完整的文件，数据库未改动", EN: "interrupted (Ctrl+C): no partial file was left and the database was not changed"},
+	"cli.demo_interrupted":   {ZH: "已中断（Ctrl+C）：已写入的 %d 件演示案件完整可用，其余未生成", EN: "interrupted (Ctrl+C): the %d demo cases written are whole; the rest were not made", EnOne: "interrupted (Ctrl+C): the %d demo case written is whole; the rest were not made", Count: 0},
+	"cli.import_interrupted": {ZH: "已中断（Ctrl+C）：以上已导入的行各自完整；再次导入同一文件会跳过它们，从中断处继续", EN: "interrupted (Ctrl+C): the rows imported above are each whole; importing the same file again skips them and continues where it stopped"},
+	"cli.check_interrupted":  {ZH: "已中断（Ctrl+C）：检查未完成，数据库未改动", EN: "interrupted (Ctrl+C): the check did not finish; the database was not changed"},
 }

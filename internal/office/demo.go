@@ -89,6 +89,13 @@ func demoPerson(r *rand.Rand) string {
 // then one worker per CPU builds a share of the batch while the store writes the batch
 // before.
 func GenerateDemo(s *store.Store, n int, seed uint64) error {
+	return GenerateDemoWith(s, n, seed, store.Work{})
+}
+
+// GenerateDemoWith is GenerateDemo reporting its progress ("demo": cases written) and
+// stopping between batches when w's context ends; the cases written by then are whole
+// (each batch is one transaction).
+func GenerateDemoWith(s *store.Store, n int, seed uint64, w store.Work) error {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	now := s.Now()
 	for _, st := range DemoStaff {
@@ -117,7 +124,7 @@ func GenerateDemo(s *store.Store, n int, seed uint64) error {
 	if n > 1000 {
 		d.span = 3 * 365 * 24 * time.Hour
 	}
-	return s.BulkLoad(func(b *store.Bulk) error {
+	err := s.BulkLoad(func(b *store.Bulk) error {
 		// Each batch is planned (its ids reserved) before the one built last is put, so
 		// that building it runs while the store writes that one.
 		const batch = 2000
@@ -141,6 +148,12 @@ func GenerateDemo(s *store.Store, n int, seed uint64) error {
 				if err := b.Put(built...); err != nil {
 					return err
 				}
+				if w.Progress != nil {
+					w.Progress("demo", int64(done), int64(n)) // built and handed to the store
+				}
+			}
+			if w.Context != nil && w.Context.Err() != nil {
+				return w.Context.Err()
 			}
 			if built, err = d.build(b, plans); err != nil {
 				return err
@@ -152,6 +165,10 @@ func GenerateDemo(s *store.Store, n int, seed uint64) error {
 		}
 		return b.Put(built...)
 	})
+	if err == nil && w.Progress != nil {
+		w.Progress("demo", int64(n), int64(n))
+	}
+	return err
 }
 
 type demoGen struct {

@@ -135,6 +135,14 @@ func fileErr(key string, args ...any) error {
 // (*workflow.Refusal, both languages) before anything is imported; a storage failure
 // stops the import and returns the report so far with the error.
 func ImportCSV(s *store.Store, r io.Reader, actor workflow.Staff) (ImportReport, error) {
+	return ImportCSVWith(s, r, actor, 0, store.Work{})
+}
+
+// ImportCSVWith is ImportCSV reporting its progress ("import": bytes of the file read,
+// of size) and stopping between rows when w's context ends. The rows taken in before
+// stay (each is its own commit, and its dedupe key is recorded), so running the same
+// file again continues where it stopped.
+func ImportCSVWith(s *store.Store, r io.Reader, actor workflow.Staff, size int64, w store.Work) (ImportReport, error) {
 	var rep ImportReport
 	// One import at a time per store: two runs of the same file cannot both create a row.
 	end, err := s.BeginImport()
@@ -171,8 +179,17 @@ func ImportCSV(s *store.Store, r io.Reader, actor workflow.Staff) (ImportReport,
 
 	for {
 		before := cr.InputOffset()
+		if w.Progress != nil {
+			w.Progress("import", before, size)
+		}
+		if w.Context != nil && w.Context.Err() != nil {
+			return rep, w.Context.Err()
+		}
 		rec, err := cr.Read()
 		if err == io.EOF {
+			if w.Progress != nil {
+				w.Progress("import", size, size)
+			}
 			break
 		}
 		if errors.Is(err, errTooBig) {
