@@ -410,6 +410,11 @@ func (t *pgTx) Bucket(name []byte) Bucket {
 var errTxReadOnly = errors.New("kv: the transaction is read-only")
 
 func (t *pgTx) CreateBucketIfNotExists(name []byte) (Bucket, error) {
+	return t.createBucket(name, func(b Bucket) (Bucket, error) { return b, nil })
+}
+
+// createBucket makes the bucket name, or answers with exists when it is there already.
+func (t *pgTx) createBucket(name []byte, exists func(Bucket) (Bucket, error)) (Bucket, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if !t.writable {
@@ -420,7 +425,7 @@ func (t *pgTx) CreateBucketIfNotExists(name []byte) (Bucket, error) {
 		return nil, err
 	}
 	if b != nil {
-		return b, nil
+		return exists(b)
 	}
 	return t.create(string(name))
 }
@@ -441,19 +446,7 @@ func (t *pgTx) create(name string) (Bucket, error) {
 var ErrBucketExists = errors.New("kv: the bucket already exists")
 
 func (t *pgTx) CreateBucket(name []byte) (Bucket, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if !t.writable {
-		return nil, errTxReadOnly
-	}
-	b, err := t.lookup(string(name))
-	if err != nil {
-		return nil, err
-	}
-	if b != nil {
-		return nil, ErrBucketExists
-	}
-	return t.create(string(name))
+	return t.createBucket(name, func(Bucket) (Bucket, error) { return nil, ErrBucketExists })
 }
 
 // ErrBucketNotFound: DeleteBucket of a bucket that does not exist.
