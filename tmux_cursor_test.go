@@ -19,7 +19,21 @@ import (
 // cells; elsewhere it is hidden. The console runs in tmux, on a fresh demo database;
 // text goes in as an input method commits it (tmux send-keys -l), and tmux says where
 // its cursor is (#{cursor_x},#{cursor_y}) and whether it is shown (#{cursor_flag}).
+//
+// It runs twice: in tmux's own terminal type, and with NO_COLOR=1, where the console
+// draws no reverse video, so a move of the insertion point alone changes no character
+// of the frame (CI once ran this way, and the cursor stayed where it was).
 func TestTerminalCursorInTmux(t *testing.T) {
+	for _, env := range []string{"", "NO_COLOR=1"} {
+		name := "default"
+		if env != "" {
+			name = env
+		}
+		t.Run(name, func(t *testing.T) { cursorInTmux(t, env) })
+	}
+}
+
+func cursorInTmux(t *testing.T, env string) {
 	if testing.Short() {
 		t.Skip("builds the program and drives it in tmux")
 	}
@@ -34,7 +48,11 @@ func TestTerminalCursorInTmux(t *testing.T) {
 	tt := &tmuxTerm{t: t, sock: fmt.Sprintf("repairdesk-cursor-%d", os.Getpid()), session: "S"}
 	t.Cleanup(func() { _ = tt.cmd("kill-server").Run() })
 	start := fmt.Sprintf("%q --demo --db %q --lang zh", exe, filepath.Join(dir, "demo.db"))
-	tt.run("new-session", "-d", "-s", tt.session, "-x", "120", "-y", "40", start)
+	args := []string{"new-session", "-d", "-s", tt.session, "-x", "120", "-y", "40"}
+	if env != "" {
+		args = append(args, "-e", env)
+	}
+	tt.run(append(args, start)...)
 
 	tt.waitFor("我的案件")
 	tt.waitCursor("queues (no field)", -1, -1, false)

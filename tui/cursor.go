@@ -34,12 +34,13 @@ func cursorStyle(s lipgloss.Style) lipgloss.Style {
 // cursorAt holds where the frame's insertion point is: row<<32 | col, or -1 for none.
 type cursorAt struct{ v atomic.Int64 }
 
-func (c *cursorAt) set(row, col int, ok bool) {
-	if !ok {
-		c.v.Store(-1)
-		return
+// set notes where the insertion point is, and says whether that changed.
+func (c *cursorAt) set(row, col int, ok bool) (changed bool) {
+	v := int64(-1)
+	if ok {
+		v = int64(row)<<32 | int64(uint32(col))
 	}
-	c.v.Store(int64(row)<<32 | int64(uint32(col)))
+	return c.v.Swap(v) != v
 }
 
 func (c *cursorAt) get() (row, col int, ok bool) {
@@ -71,6 +72,7 @@ func (m *Model) Cursor() (row, col int, ok bool) { return m.cur.get() }
 // Bubble Tea still sizes and configures it.
 func (m *Model) Output(w io.Writer) io.Writer {
 	cw := &cursorWriter{w: w, at: &m.cur}
+	m.cw = cw
 	if f, ok := w.(fileLike); ok {
 		return &cursorFile{cursorWriter: cw, f: f}
 	}
@@ -108,6 +110,27 @@ func (c *cursorWriter) Write(p []byte) (int, error) {
 		return 0, err
 	}
 	return len(p), nil
+}
+
+// follow moves the terminal's cursor to where it now belongs without a frame: when only
+// the insertion point moved (a terminal without colour shows no reverse-video cell, so
+// the frame's characters are the same), the renderer writes nothing, and the cursor
+// would stay behind.
+func (c *cursorWriter) follow() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.buf = c.buf[:0]
+	if row, col, ok := c.at.get(); ok {
+		c.buf = append(c.buf, ansi.CursorPosition(col+1, row+1)...)
+		c.buf = append(c.buf, ansi.ShowCursor...)
+		c.shown = true
+	} else if c.shown {
+		c.buf = append(c.buf, ansi.HideCursor...)
+		c.shown = false
+	}
+	if len(c.buf) > 0 {
+		_, _ = c.w.Write(c.buf)
+	}
 }
 
 type cursorFile struct {

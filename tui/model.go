@@ -48,6 +48,11 @@ type Model struct {
 
 	// cur is where the terminal's cursor stands after the last frame (cursor.go).
 	cur cursorAt
+	// cw is the output Output wrapped (nil in tests that render without one), and
+	// lastView the frame View last returned: a frame that equals it is not written again
+	// by Bubble Tea's renderer, so a move of the cursor alone is written by cw itself.
+	cw       *cursorWriter
+	lastView string
 	// grace: the server's countdown before it ends the session (grace.go).
 	grace *graceState
 }
@@ -744,7 +749,11 @@ func (m *Model) View() string {
 	}
 	// The insertion point of the input with the keyboard, for the terminal's cursor.
 	out, row, col, ok := findCursor(frame)
-	m.cur.set(row, col, ok)
+	moved := m.cur.set(row, col, ok)
+	if moved && out == m.lastView && m.cw != nil {
+		m.cw.follow()
+	}
+	m.lastView = out
 	return out
 }
 
