@@ -70,7 +70,10 @@ func TestTwoNodesOverOpenSSH(t *testing.T) {
 	for i := range ports {
 		ports[i] = freePort(t)
 		var log bytes.Buffer
-		cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:"+ports[i], "--host-key", filepath.Join(dir, fmt.Sprintf("host%d", i+1)))
+		// Each node has an anchor log and key of its own (on its own machine, in an office).
+		node := filepath.Join(dir, fmt.Sprintf("node%d", i+1))
+		cmd := exec.Command(exe, "serve", "--listen", "127.0.0.1:"+ports[i], "--host-key", node+".host",
+			"--anchor-log", node+".anchors", "--anchor-key", node+".anchor-key")
 		cmd.Env = env
 		cmd.Stdout, cmd.Stderr = &log, &log
 		if err := cmd.Start(); err != nil {
@@ -160,7 +163,18 @@ func TestTwoNodesOverOpenSSH(t *testing.T) {
 			t.Errorf("Wang's history lacks %q:\n%s", text, wang.capture())
 		}
 	}
+	// Each node's anchor log vouches for what it wrote; checked from the command line
+	// while the nodes run.
 	out := rd("check")
+	for i := range ports {
+		node := filepath.Join(dir, fmt.Sprintf("node%d", i+1))
+		got := rd("check", "--anchor-log", node+".anchors", "--anchor-pub", node+".anchor-key.pub")
+		// The two nodes and the commands run before them (staff key add) anchored it.
+		if !strings.Contains(got, node+".anchors") || !strings.Contains(got, "已有 3 个节点锚定") {
+			t.Errorf("check with node %d's anchor log:\n%s", i+1, got)
+		}
+		out += got
+	}
 	var export []struct {
 		Events []struct {
 			Kind    string `json:"kind"`

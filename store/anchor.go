@@ -25,6 +25,15 @@ package store
 // A crash between the transaction's commit and the append is covered: the unsigned
 // entry is stored in the meta bucket inside the transaction ("anchor.next"), and the next
 // writable Open signs and appends it if it follows the log's last entry.
+//
+// On a shared PostgreSQL case base every node keeps a log of its own, as a file on its
+// own machine: by default beside the key file ("<key file>.anchors", signed with
+// "<key file>.anchor-key"), or where --anchor-log and --anchor-key say. A node's log
+// starts with the heads of every case it found and then anchors what that node commits;
+// its pending entry is "anchor.next/<key fingerprint>" in the meta bucket, so nodes never
+// write one row. Checked against one node's log, every event that log anchored must be
+// in the case base as it was anchored (rewritten, removed or rolled back is a problem);
+// events written later, or by another node, are anchored by that node's log instead.
 
 import (
 	"bufio"
@@ -45,6 +54,7 @@ import (
 	"repairdesk/store/kv"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -99,6 +109,30 @@ func fmtHead(id uint32, seq int, hash string) string {
 	return strconv.FormatUint(uint64(id), 10) + "/" + strconv.Itoa(seq) + "/" + hash
 }
 
+// anchorFiles is the path the anchor files are named after: the database file, or for a
+// shared (PostgreSQL) case base the node's key file.
+func (s *Store) anchorFiles() string {
+	if s.shared() {
+		return keyFilePath("", s.opts)
+	}
+	return s.path
+}
+
+// shared: the case base is PostgreSQL, written by several nodes.
+func (s *Store) shared() bool { return kv.BoltDB(s.db) == nil }
+
+// anchorNextKey is where the unsigned entry of the last transaction is kept: one key for
+// a file; one per node's signing key on a shared case base.
+func anchorNextKey(shared bool, pub ed25519.PublicKey) []byte {
+	if !shared {
+		return metaAnchorNext
+	}
+	if pub == nil {
+		return nil
+	}
+	return []byte(string(metaAnchorNext) + "/" + KeyFingerprint(pub))
+}
+
 // AnchorLogPath: Options.AnchorLog, else "<db>.anchors".
 func AnchorLogPath(dbPath string, opts Options) string {
 	if opts.AnchorLog != "" {
@@ -117,6 +151,7 @@ func AnchorKeyPath(dbPath string, opts Options) string {
 
 // anchorer appends to the log. Its fields are guarded by the store's writeMu.
 type anchorer struct {
+	next           []byte // the meta key of the pending entry (anchorNextKey)
 	path, copyPath string
 	priv           ed25519.PrivateKey
 	f, cp          *os.File
@@ -151,7 +186,7 @@ func (a *anchorer) stage(tx kv.Tx, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bMeta).Put(metaAnchorNext, b); err != nil {
+	if err := tx.Bucket(bMeta).Put(a.next, b); err != nil {
 		return err
 	}
 	a.staged = &e
@@ -287,9 +322,9 @@ func (s *Store) anchorPub() (ed25519.PublicKey, string) {
 		return k, s.opts.AnchorPub
 	}
 	if s.anch != nil {
-		return s.anch.priv.Public().(ed25519.PublicKey), AnchorKeyPath(s.path, s.opts)
+		return s.anch.priv.Public().(ed25519.PublicKey), AnchorKeyPath(s.anchorFiles(), s.opts)
 	}
-	return anchorPubOf(AnchorKeyPath(s.path, s.opts))
+	return anchorPubOf(AnchorKeyPath(s.anchorFiles(), s.opts))
 }
 
 // anchorPubOf: the public key of the anchor key at kp, from "<kp>.pub" or the key itself.
@@ -338,9 +373,9 @@ func (s *Store) openAnchors() error {
 	if s.opts.ReadOnly || s.opts.NoAnchors {
 		return nil
 	}
-	logPath := AnchorLogPath(s.path, s.opts)
-	keyPath := AnchorKeyPath(s.path, s.opts)
-	if same(logPath, s.path) || same(keyPath, s.path) {
+	logPath := AnchorLogPath(s.anchorFiles(), s.opts)
+	keyPath := AnchorKeyPath(s.anchorFiles(), s.opts)
+	if !s.shared() && (same(logPath, s.path) || same(keyPath, s.path)) {
 		return fmt.Errorf("the anchor log and key must be files of their own, not the database %s", s.path)
 	}
 	_, logErr := os.Stat(logPath)
@@ -361,7 +396,16 @@ func (s *Store) openAnchors() error {
 	if err != nil {
 		return fmt.Errorf("anchor log: %w", err)
 	}
-	a := &anchorer{path: logPath, priv: priv, f: f}
+	// One writer per log: a second process (on a shared case base, a second node given
+	// the same files) is refused instead of interleaving its entries.
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if s.shared() && s.opts.AnchorsIfFree {
+			return nil
+		}
+		return msg.Errorf("store.anchor_in_use", logPath)
+	}
+	a := &anchorer{path: logPath, priv: priv, f: f, next: anchorNextKey(s.shared(), priv.Public().(ed25519.PublicKey))}
 	line, end, err := lastLine(f)
 	if err != nil {
 		f.Close()
@@ -401,7 +445,7 @@ func (s *Store) openAnchors() error {
 	}
 	var pending *AnchorEntry
 	_ = s.view(func(tx kv.Tx) error {
-		if raw := tx.Bucket(bMeta).Get(metaAnchorNext); raw != nil {
+		if raw := tx.Bucket(bMeta).Get(a.next); raw != nil {
 			var e AnchorEntry
 			if json.Unmarshal(raw, &e) == nil {
 				pending = &e
@@ -474,7 +518,7 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 		return err
 	}
 	b, _ := json.Marshal(AnchorEntry{N: a.last.N, Prev: "", Kind: "base"})
-	return s.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(metaAnchorNext, b) })
+	return s.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(a.next, b) })
 }
 
 func binaryID(k []byte) (uint32, int) {
@@ -496,6 +540,9 @@ func hashOf(v []byte) string {
 
 // anchored is what the log says, replayed.
 type anchored struct {
+	// shared: the log of one node of a shared case base, which anchors only what that
+	// node wrote: a case's anchored events may have gaps (other nodes' events), kept as "".
+	shared bool
 	cases map[uint32]*anchoredCase
 	last  AnchorEntry
 	lines int
@@ -520,10 +567,18 @@ func (an *anchored) apply(e AnchorEntry, add func(Problem)) {
 			c = &anchoredCase{}
 			an.cases[ah.id] = c
 		}
+		if an.shared && ah.seq > len(c.hashes)+1 {
+			// events of other nodes between: not this log's to anchor
+			for len(c.hashes) < ah.seq-1 {
+				c.hashes, c.entry = append(c.hashes, ""), append(c.entry, 0)
+			}
+		}
 		switch {
 		case ah.seq == len(c.hashes)+1:
 			c.hashes = append(c.hashes, ah.hash)
 			c.entry = append(c.entry, e.N)
+		case an.shared && ah.seq >= 1 && ah.seq <= len(c.hashes) && c.hashes[ah.seq-1] == "":
+			c.hashes[ah.seq-1], c.entry[ah.seq-1] = ah.hash, e.N
 		case ah.seq <= len(c.hashes) && c.hashes[ah.seq-1] == ah.hash:
 		case ah.seq <= len(c.hashes):
 			add(Problem{CaseID: ah.id, Seq: ah.seq, What: fmt.Sprintf("anchored again with another hash in anchor entry #%d (first in #%d): the history was rolled back or rewritten and then written on", e.N, c.entry[ah.seq-1])})
@@ -541,17 +596,20 @@ type anchoredCase struct {
 // readAnchors replays the log at path up to limit bytes (0: all), checking every
 // signature with pub (nil: signatures are not checked, which is a problem) and that every
 // entry follows the one before.
-func readAnchors(path string, limit int64, pub ed25519.PublicKey) (*anchored, error) {
+func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared bool) (*anchored, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
 	}
 	defer f.Close()
 	var r io.Reader = f
-	if limit > 0 {
+	switch {
+	case limit > 0:
 		r = io.LimitReader(f, limit)
+	case limit < 0: // not one whole line yet
+		r = io.LimitReader(f, 0)
 	}
-	an := &anchored{cases: map[uint32]*anchoredCase{}}
+	an := &anchored{cases: map[uint32]*anchoredCase{}, shared: shared}
 	add := func(p Problem) {
 		if len(an.probs) < 1000 {
 			an.probs = append(an.probs, p)
@@ -607,13 +665,27 @@ type AnchorInfo struct {
 	PubFrom  string // the public key's file, or why there is none
 	Key      string // its fingerprint; "" when signatures were not checked
 	Anchored bool   // the database names an anchor entry (it was written with anchors)
+	// Shared: a PostgreSQL case base, where the log is this node's; Nodes: the key
+	// fingerprints of every node that anchored it.
+	Shared bool
+	Nodes  []string
 }
 
 // Anchors reports the anchor log as Check sees it.
 func (s *Store) Anchors() AnchorInfo {
-	info := AnchorInfo{Log: AnchorLogPath(s.path, s.opts)}
+	info := AnchorInfo{Log: AnchorLogPath(s.anchorFiles(), s.opts), Shared: s.shared()}
+	pub, _ := s.anchorPub()
 	_ = s.view(func(tx kv.Tx) error {
-		info.Anchored = tx.Bucket(bMeta).Get(metaAnchorNext) != nil
+		if k := anchorNextKey(s.shared(), pub); k != nil {
+			info.Anchored = tx.Bucket(bMeta).Get(k) != nil
+		}
+		if s.shared() {
+			c := tx.Bucket(bMeta).Cursor()
+			prefix := append(append([]byte{}, metaAnchorNext...), '/')
+			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
+				info.Nodes = append(info.Nodes, string(k[len(prefix):]))
+			}
+		}
 		if an, _ := s.anchorsFor(tx, 0); an != nil {
 			info.Entries, info.Last, info.PubFrom, info.Key = an.lines, an.last, an.pub, an.fp
 		}
@@ -623,9 +695,15 @@ func (s *Store) Anchors() AnchorInfo {
 }
 
 // anchorLimit: the log's size now, so that a Check running beside writers reads only
-// entries of transactions it can see. Called with writeMu held.
+// entries of transactions it can see. Called with writeMu held. A check of a shared case
+// base from another process (the node appends meanwhile) takes the log's whole lines up
+// to now, before its read transaction begins: an entry is appended after its
+// transaction committed, so every entry within is visible to the check.
 func (s *Store) anchorLimit() int64 {
 	if s.anch == nil {
+		if s.shared() && !s.opts.NoAnchors {
+			return wholeLines(AnchorLogPath(s.anchorFiles(), s.opts))
+		}
 		return 0
 	}
 	if fi, err := s.anch.f.Stat(); err == nil {
@@ -634,8 +712,38 @@ func (s *Store) anchorLimit() int64 {
 	return 0
 }
 
+// wholeLines is the length of the file at path up to the end of its last whole line (0
+// when it cannot be read: then everything is read, as without a limit).
+func wholeLines(path string) int64 {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return 0
+	}
+	buf := make([]byte, 64<<10)
+	for end := fi.Size(); end > 0; {
+		start := max(0, end-int64(len(buf)))
+		n, err := f.ReadAt(buf[:end-start], start)
+		if err != nil && n < int(end-start) {
+			return 0
+		}
+		if i := bytes.LastIndexByte(buf[:n], '\n'); i >= 0 {
+			return start + int64(i) + 1
+		}
+		end = start
+	}
+	return -1 // no whole line yet: nothing to read
+}
+
 // checkAnchored compares one case's stored chain with the anchored one.
-func checkAnchored(id uint32, evs []string, ac *anchoredCase, add func(Problem)) bool {
+func checkAnchored(id uint32, evs []string, ac *anchoredCase, shared bool, add func(Problem)) bool {
+	if shared {
+		return checkAnchoredShared(id, evs, ac, add)
+	}
 	if ac == nil {
 		add(Problem{CaseID: id, Seq: 0, What: "this case is not in the anchor log: it was written without the anchor key (inserted behind repairdesk's back)"})
 		return false
@@ -655,6 +763,30 @@ func checkAnchored(id uint32, evs []string, ac *anchoredCase, add func(Problem))
 	if len(evs) > len(ac.hashes) {
 		add(Problem{CaseID: id, Seq: len(ac.hashes) + 1, What: "not in the anchor log: written without the anchor key (inserted behind repairdesk's back)"})
 		return false
+	}
+	return true
+}
+
+// checkAnchoredShared: one node's log of a shared case base. What it anchored must be
+// there as anchored; what it did not (other nodes' events, or events after the log was
+// read) is that other node's log to vouch for.
+func checkAnchoredShared(id uint32, evs []string, ac *anchoredCase, add func(Problem)) bool {
+	if ac == nil {
+		return true
+	}
+	for i, h := range ac.hashes {
+		if h == "" {
+			continue
+		}
+		if i >= len(evs) {
+			add(Problem{CaseID: id, Seq: i + 1, What: fmt.Sprintf("events %d–%d were anchored (last in anchor entry #%d) but are missing: deleted, or an older copy of the case base",
+				i+1, len(ac.hashes), ac.entry[len(ac.entry)-1])})
+			return false
+		}
+		if evs[i] != h {
+			add(Problem{CaseID: id, Seq: i + 1, What: fmt.Sprintf("rewritten after it was anchored: its hash differs from anchor entry #%d (the event was changed and the chain re-hashed)", ac.entry[i])})
+			return false
+		}
 	}
 	return true
 }
@@ -693,16 +825,18 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64) (*anchored, []Problem) {
 	if s.opts.NoAnchors {
 		return nil, nil
 	}
+	path := AnchorLogPath(s.anchorFiles(), s.opts)
+	pub, from := s.anchorPub()
 	var dbEntry *AnchorEntry
-	if raw := tx.Bucket(bMeta).Get(metaAnchorNext); raw != nil {
-		var e AnchorEntry
-		if json.Unmarshal(raw, &e) == nil {
-			dbEntry = &e
+	if k := anchorNextKey(s.shared(), pub); k != nil {
+		if raw := tx.Bucket(bMeta).Get(k); raw != nil {
+			var e AnchorEntry
+			if json.Unmarshal(raw, &e) == nil {
+				dbEntry = &e
+			}
 		}
 	}
-	path := AnchorLogPath(s.path, s.opts)
-	pub, from := s.anchorPub()
-	an, err := readAnchors(path, limit, pub)
+	an, err := readAnchors(path, limit, pub, s.shared())
 	if errors.Is(err, fs.ErrNotExist) {
 		if dbEntry != nil {
 			return nil, []Problem{{What: fmt.Sprintf("the anchor log %s is missing, but the database was anchored up to entry #%d: deleted or moved — nothing can be checked against it (use --anchor-log for a copy)", path, dbEntry.N)}}

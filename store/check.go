@@ -97,6 +97,7 @@ func (s *Store) Check() []Problem {
 		}
 		s.writeMu.Unlock()
 	} else {
+		limit = s.anchorLimit() // a shared case base: the node's log as of now
 		err = s.shield("", 0, begin)
 	}
 	if err != nil {
@@ -338,7 +339,7 @@ func (s *Store) checkCase(j checkJob, add func(Problem), results func(c *workflo
 		for i := range evs {
 			hashes[i] = evs[i].Hash
 		}
-		checkAnchored(id, hashes, j.anchored, add)
+		checkAnchored(id, hashes, j.anchored, s.shared(), add)
 	}
 }
 

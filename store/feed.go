@@ -69,10 +69,6 @@ func openPG(addr string, opts Options) (*Store, error) {
 	if opts.FeedPoll == 0 {
 		opts.FeedPoll = 250 * time.Millisecond
 	}
-	// The anchor log is a file beside a bbolt database; for a shared store it is not kept
-	// yet (see README "Run it for several offices"): the hash chains are, and check
-	// verifies them.
-	opts.NoAnchors = true
 	host, _ := os.Hostname()
 	node := fmt.Sprintf("%s/%d/%d", host, os.Getpid(), time.Now().UnixNano()%1e6)
 	d, err := kv.OpenPG(addr, kv.PGOptions{Node: node, NoNotify: opts.NoNotify, Timeout: max(opts.Timeout, 5*time.Second)})
@@ -102,10 +98,16 @@ func openPG(addr string, opts Options) (*Store, error) {
 	if err := s.initKeys(); err != nil {
 		return fail(err)
 	}
+	// This node's anchor log (anchor.go): a file on the node's machine.
+	if err := s.openAnchors(); err != nil {
+		return fail(err)
+	}
 	if err := s.loadSettings(); err != nil {
+		s.closeAnchors()
 		return fail(err)
 	}
 	if err := s.loadSummaries(); err != nil {
+		s.closeAnchors()
 		return fail(err)
 	}
 	s.feed.cursor.Store(head)

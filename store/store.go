@@ -67,6 +67,10 @@ type Options struct {
 	// entry. NoAnchors writes no anchors (benchmarks that measure their cost).
 	AnchorLog, AnchorKey, AnchorPub, AnchorCopy string
 	NoAnchors                                   bool
+	// AnchorsIfFree: on a shared case base, a command run beside a node of this machine
+	// that writes the same anchor log goes on without anchoring (its writes are staff and
+	// settings, or an import that the node's check does not vouch for).
+	AnchorsIfFree bool
 	// NoNotify: a shared (PostgreSQL) store's engine has no LISTEN/NOTIFY; the change
 	// feed is then only polled (FeedPoll, default 250 ms).
 	NoNotify bool

@@ -304,6 +304,9 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	if opts.AnchorKey == "" {
 		opts.AnchorKey = a.anchorKey
 	}
+	// A command (not the console, not serve) beside a node of a shared case base that
+	// holds the anchor log goes on without it.
+	opts.AnchorsIfFree = opts.Mode == ""
 	opts.Memory = memoryHints
 	defer a.openProgress(&opts)()
 	st, err := store.Open(path, opts)

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"os"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -287,10 +288,15 @@ func (a *app) restoreCmd() *cobra.Command {
 // printAnchors says what the anchor log holds and which key checked it.
 func (a *app) printAnchors(an store.AnchorInfo) {
 	switch {
+	case an.Entries == 0 && an.Shared:
+		fmt.Fprintln(a.stdout, a.t("cli.anchor_none_shared", an.Log))
 	case an.Entries == 0 && !an.Anchored:
 		fmt.Fprintln(a.stdout, a.t("cli.anchor_none"))
 	case an.Entries > 0 && an.Key != "":
 		fmt.Fprintln(a.stdout, a.t("cli.anchor_info", an.Log, an.Entries, an.Last.N, an.Last.At.Local().Format(time.DateTime),
 			an.Last.Cases, an.Last.Events, an.Key, an.PubFrom))
+	}
+	if an.Shared && len(an.Nodes) > 0 {
+		fmt.Fprintln(a.stdout, a.t("cli.anchor_nodes", len(an.Nodes), strings.Join(an.Nodes, ", ")))
 	}
 }

@@ -28,6 +28,7 @@ func (a *app) serveCmd() *cobra.Command {
 	idle := f.Duration("idle-lock", 15*time.Minute, a.t("flag.idle_lock"))
 	grace := f.Duration("grace", server.DefaultGrace, a.t("flag.grace"))
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
+	anchorLog := f.String("anchor-log", "", a.t("flag.serve_anchor_log"))
 	noNotify := f.Bool("no-notify", false, a.t("flag.no_notify"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
 	publicHost := f.String("public-host", "", a.t("flag.public_host"))
@@ -67,7 +68,7 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			gid = g
 		}
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, ControlGroup: *controlGroup, NoNotify: *noNotify})
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify})
 		if !ok {
 			return exitFail
 		}

@@ -81,6 +81,7 @@ var commandText = map[string]Text{
 	"flag.max_sessions_per_staff": {ZH: "每名人员同时打开的控制台上限", EN: "consoles open at once per staff member"},
 	"flag.anchor_key":             {ZH: "防篡改锚定日志的签名密钥`文件`（默认为数据库旁的 DB.anchor-key，首次运行时生成）", EN: "signing key `FILE` of the anchor log (default DB.anchor-key beside the database; made on first run)"},
 	"flag.anchor_copy":            {ZH: "另把每条锚定记录写入此`目录`（例如另一台机器的挂载目录）", EN: "`DIR` that also receives every anchor entry (e.g. a mount of another machine)"},
+	"flag.serve_anchor_log":       {ZH: "本节点的防篡改锚定日志`文件`（默认：数据库旁的 DB.anchors；共享的 PostgreSQL 案件库则在密钥文件旁）", EN: "this node's anchor log `FILE` (default: DB.anchors beside the database; for a shared PostgreSQL case base, beside the key file)"},
 	"flag.anchor_log":             {ZH: "用以比对的锚定日志`文件`（默认 DB.anchors；例如 serve --anchor-copy 的副本）", EN: "anchor log `FILE` to check against (default DB.anchors; e.g. the copy from serve --anchor-copy)"},
 	"flag.anchor_pub":             {ZH: "锚定日志的公钥`文件`（默认 DB.anchor-key.pub；最好用另处保存的一份）", EN: "public key `FILE` of the anchor log (default DB.anchor-key.pub; better one kept elsewhere)"},
 	"flag.key_file":               {ZH: "个人信息密钥`文件`（默认 $REPAIRDESK_KEY，否则为数据库旁的 DB.key）", EN: "key `FILE` for personal fields (default $REPAIRDESK_KEY, else DB.key beside the database)"},

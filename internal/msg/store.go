@@ -74,5 +74,6 @@ var storeText = map[string]Text{
 	"import.errors_ref":        {ZH: "编号或企业名称", EN: "reference"},
 	"import.errors_column":     {ZH: "列", EN: "column"},
 	"import.errors_problem":    {ZH: "问题", EN: "problem"},
+	"store.anchor_in_use":      {ZH: "锚定日志 %s 正由另一个进程写入：共享案件库的每个节点须有自己的锚定日志与密钥（serve --anchor-log、--anchor-key）", EN: "the anchor log %s is being written by another process: every node of a shared case base needs an anchor log and key of its own (serve --anchor-log, --anchor-key)"},
 	"store.anchor_key_missing": {ZH: "防篡改锚定密钥 %s 缺失，但锚定日志 %s 是用它签名的：请放回该密钥文件（或把日志移开以开始新的日志）", EN: "the anchor key %s is missing, but the anchor log %s was signed with it; put the key back (or move the log aside to start a new one)"},
 }
