@@ -543,12 +543,12 @@ type anchored struct {
 	// shared: the log of one node of a shared case base, which anchors only what that
 	// node wrote: a case's anchored events may have gaps (other nodes' events), kept as "".
 	shared bool
-	cases map[uint32]*anchoredCase
-	last  AnchorEntry
-	lines int
-	pub   string // where the public key came from, or why there is none
-	fp    string
-	probs []Problem
+	cases  map[uint32]*anchoredCase
+	last   AnchorEntry
+	lines  int
+	pub    string // where the public key came from, or why there is none
+	fp     string
+	probs  []Problem
 	// lastHeads: the last entry that anchored events; prevHash: SHA-256 of the last line.
 	lastHeads AnchorEntry
 	prevHash  string
