@@ -2,6 +2,7 @@ package cli
 
 import (
 	"bytes"
+	"github.com/mattn/go-runewidth"
 	"os"
 	"path/filepath"
 	"strings"
@@ -160,5 +161,36 @@ func TestImportSummaryPlural(t *testing.T) {
 	defer st.Close()
 	if n := len(st.Snapshot().List()); n != 1 {
 		t.Errorf("%d cases", n)
+	}
+}
+
+// staff list lines its columns up on a terminal: a Chinese name takes two cells a
+// character, so the role column starts in the same cell on every line (it drifted by the
+// names' length difference when padded by bytes or runes).
+func TestStaffListColumnsAlign(t *testing.T) {
+	db := dataDB(t)
+	for _, p := range [][]string{{"wangwu", "王五"}, {"ouyangxiu", "欧阳修文"}, {"lilei", "Li Lei"}} {
+		if code, _, errs := runIn(t, "zh_CN.UTF-8", "staff", "add", p[0], "--role", "specialist", "--display", p[1], "--db", db); code != 0 {
+			t.Fatalf("staff add %s: %s", p[0], errs)
+		}
+	}
+	code, out, _ := runIn(t, "zh_CN.UTF-8", "staff", "list", "--db", db)
+	if code != 0 {
+		t.Fatalf("staff list: exit %d", code)
+	}
+	col := -1
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
+		i := strings.Index(line, "specialist")
+		if i < 0 {
+			continue
+		}
+		c := runewidth.StringWidth(line[:i])
+		if col >= 0 && c != col {
+			t.Fatalf("the role column starts at cell %d and at cell %d:\n%s", col, c, out)
+		}
+		col = c
+	}
+	if col < 0 {
+		t.Fatalf("no specialist listed:\n%s", out)
 	}
 }

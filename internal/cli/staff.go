@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/mattn/go-runewidth"
 	"github.com/spf13/cobra"
 
 	"repairdesk/store"
@@ -122,6 +123,9 @@ func (a *app) staffListCmd() *cobra.Command {
 			only = r
 		}
 		a.code = a.withStaff(func(st *store.Store) error {
+			// Columns padded by display width: a Chinese character takes two cells.
+			var rows [][5]string
+			var keys [][]string
 			for _, s := range st.ListStaff() {
 				if only != "" && s.Role != only {
 					continue
@@ -130,9 +134,29 @@ func (a *app) staffListCmd() *cobra.Command {
 				if !s.Active {
 					state = a.t("cli.staff_off")
 				}
-				fmt.Fprintf(a.stdout, "%-12s %-8s %-10s %-8s %s\n", s.Name, workflow.CleanLine(s.Display), s.Role, state, a.t("cli.staff_keys", len(s.Keys)))
+				rows = append(rows, [5]string{s.Name, workflow.CleanLine(s.Display), string(s.Role), state, a.t("cli.staff_keys", len(s.Keys))})
+				var fps []string
 				for _, k := range s.Keys {
-					fmt.Fprintf(a.stdout, "             %s\n", store.Fingerprint(k))
+					fps = append(fps, store.Fingerprint(k))
+				}
+				keys = append(keys, fps)
+			}
+			var w [4]int
+			for _, r := range rows {
+				for i := range w {
+					w[i] = max(w[i], runewidth.StringWidth(r[i]))
+				}
+			}
+			for j, r := range rows {
+				var b strings.Builder
+				for i := range w {
+					b.WriteString(r[i])
+					b.WriteString(strings.Repeat(" ", w[i]-runewidth.StringWidth(r[i])+2))
+				}
+				b.WriteString(r[4])
+				fmt.Fprintln(a.stdout, b.String())
+				for _, fp := range keys[j] {
+					fmt.Fprintf(a.stdout, "%s%s\n", strings.Repeat(" ", w[0]+2), fp)
 				}
 			}
 			return nil
