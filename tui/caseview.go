@@ -890,7 +890,15 @@ func (v *caseView) letterView(w int) []string {
 	}
 	out := []string{cut(strings.Join(tabs, " ")+"   "+st.Faint.Render(v.c.T("letter.hint")), w), ""}
 	l := ls[v.letter]
-	out = append(out, st.Title.Render(shown(l.Title)), "")
+	out = append(out, st.Title.Render(shown(l.Title)))
+	// The verification code, printed under the letter, is shown at its head here: a
+	// specialist reads it out to an enterprise that calls to check a letter.
+	if l.Code != "" {
+		for _, line := range wrap(v.c.T("letter.code", l.Code), w-2) {
+			out = append(out, st.Muted.Render(line))
+		}
+	}
+	out = append(out, "")
 	for _, line := range wrap(l.Body, w-2) {
 		out = append(out, " "+line)
 	}

@@ -156,6 +156,7 @@ var consoleText = map[string]Text{
 	"intake.open_case":            {ZH: "⚠ 该企业已有在办案件 %s", EN: "⚠ this enterprise already has an open case %s"},
 	"intake.publicity_early":      {ZH: "⚠ 未满最短公示期：最早可于 %s 申请修复，形式审核将不予受理", EN: "⚠ Minimum publicity period not reached: repair may be requested from %s; formal review will refuse it"},
 	"intake.publicity_ok":         {ZH: "最短公示期已满（自 %s 起可申请修复）", EN: "Minimum publicity period passed (repair possible since %s)"},
+	"letter.code":                 {ZH: "核验码：%s（对方可凭此码核对函件；repairdesk verify）", EN: "Verification code: %s (the recipient can check the letter with it; repairdesk verify)"},
 	"letter.hint":                 {ZH: "[ ] 切换文书  e 导出", EN: "[ ] switch letter  e export"},
 	"letter.exported":             {ZH: "已导出：%s 与 %s", EN: "Exported: %s and %s"},
 	"letter.no_dir":               {ZH: "未设置导出目录", EN: "No export directory is set"},
