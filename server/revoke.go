@@ -37,9 +37,13 @@ func (s *Server) revoke() {
 		return
 	}
 	for _, ss := range list {
-		cur, ok := s.st.Staff(ss.staff.Name)
+		cur, ok, err := s.st.LookupStaff(ss.staff.Name)
 		var key string
 		switch {
+		case err != nil:
+			// The database cannot be read (a shared case base reconnecting): nothing is
+			// known against the person, and their session and unsaved input stay.
+			continue
 		case !ok || !cur.Active:
 			key = "ssh.ended_disabled"
 		case !slices.Contains(cur.Keys, ss.key):

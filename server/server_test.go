@@ -55,11 +55,17 @@ type srvOffice struct {
 
 func newSrvOffice(t *testing.T, tweak func(*Options)) *srvOffice {
 	t.Helper()
-	dir := t.TempDir()
-	st, err := store.Open(filepath.Join(dir, "office.db"), store.Options{})
+	st, err := store.Open(filepath.Join(t.TempDir(), "office.db"), store.Options{})
 	if err != nil {
 		t.Fatal(err)
 	}
+	return newSrvOfficeOn(t, st, tweak)
+}
+
+// newSrvOfficeOn serves st (which it closes at the end of the test).
+func newSrvOfficeOn(t *testing.T, st *store.Store, tweak func(*Options)) *srvOffice {
+	t.Helper()
+	dir := t.TempDir()
 	logs := &srvLogBuf{}
 	o := Options{Store: st, HostKeyPath: filepath.Join(dir, "host_ed25519"),
 		Logger: log.NewWithOptions(logs, log.Options{Level: log.DebugLevel})}

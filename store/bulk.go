@@ -188,6 +188,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 		return ErrClosed
 	}
 	err = s.update(func(tx kv.Tx) error {
+		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
 		// A bulk load appends in key order: fill the pages (bbolt's default leaves half
 		// of every page empty). Cases still change later, so theirs keep room.
 		cb, eb, sb := tx.Bucket(bCases), tx.Bucket(bEvents), tx.Bucket(bSums)

@@ -137,6 +137,7 @@ func (s *Store) create(actor workflow.Staff, in workflow.Intake, comment, token 
 	}
 	var out workflow.Case
 	err := s.update(func(tx kv.Tx) error {
+		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
 		if token != "" {
 			if id, ok := tokenCase(tx, token); ok {
 				return &dupToken{id: id}
@@ -307,6 +308,7 @@ func (s *Store) commitBatch(batch []*applyReq) {
 // action, when the transaction failed as a whole.
 func (s *Store) applyAll(batch []*applyReq) bool {
 	err := s.update(func(tx kv.Tx) error {
+		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil
 			c, ev, prev, err := s.prepareApply(tx, r)

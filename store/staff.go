@@ -30,15 +30,26 @@ func staffIn(tx kv.Tx, name string) (workflow.Staff, bool) {
 	return st, true
 }
 
-// Staff looks up one staff member.
+// Staff looks up one staff member; a database that cannot be read finds nobody (see
+// LookupStaff where that must not be taken for "no such person").
 func (s *Store) Staff(name string) (workflow.Staff, bool) {
+	st, ok, _ := s.LookupStaff(name)
+	return st, ok
+}
+
+// LookupStaff looks up one staff member, and says when the database could not be read
+// (a shared case base whose connection is lost): then nothing is known of the person.
+func (s *Store) LookupStaff(name string) (workflow.Staff, bool, error) {
 	var st workflow.Staff
 	var ok bool
-	_ = s.view(func(tx kv.Tx) error {
+	err := s.view(func(tx kv.Tx) error {
 		st, ok = staffIn(tx, name)
 		return nil
 	})
-	return st, ok
+	if err != nil {
+		return workflow.Staff{}, false, err
+	}
+	return st, ok, nil
 }
 
 // ListStaff lists every staff member by name.
