@@ -61,24 +61,32 @@ func fileExists(path string) bool {
 	return err == nil
 }
 
-// renameDB moves a database with the key file beside it, when there is one.
+// companions are the files beside a database that belong to it: its key, and its anchor
+// log with the log's signing key (without them a writable open starts the log again).
+var companions = []string{".key", ".anchors", ".anchor-key", ".anchor-key.pub"}
+
+// renameDB moves a database with the files beside it that belong to it.
 func renameDB(from, to string) error {
-	if fileExists(from + ".key") {
-		if err := os.Rename(from+".key", to+".key"); err != nil {
-			return err
+	for _, ext := range companions {
+		if fileExists(from + ext) {
+			if err := os.Rename(from+ext, to+ext); err != nil {
+				return err
+			}
 		}
 	}
 	return os.Rename(from, to)
 }
 
-// CopyDB copies a database and its key file into the test's temporary directory, so a
+// CopyDB copies a database and the files that belong to it into the test's temporary directory, so a
 // benchmark may write to it.
 func CopyDB(tb testing.TB, from string) string {
 	tb.Helper()
 	to := filepath.Join(tb.TempDir(), "copy.db")
 	copyFile(tb, from, to)
-	if fileExists(from + ".key") {
-		copyFile(tb, from+".key", to+".key")
+	for _, ext := range companions {
+		if fileExists(from + ext) {
+			copyFile(tb, from+ext, to+ext)
+		}
 	}
 	return to
 }
