@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -219,5 +221,85 @@ func TestSpoolOutOfOrder(t *testing.T) {
 	got, err := sp.content()
 	if err != nil || !bytes.Equal(got, want) {
 		t.Fatalf("out of order: %v, equal %v", err, bytes.Equal(got, want))
+	}
+}
+
+// A file sent with the legacy scp protocol (scp -O) waits on disk, sealed, while it
+// arrives, as over SFTP: it used to be read into memory whole, so many slow uploads of up
+// to --max-upload each piled up in the server's memory.
+func TestFilesLegacySCPUploadSpooled(t *testing.T) {
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the spool through /proc")
+	}
+	spoolDir := t.TempDir()
+	o := newFileOffice(t, func(so *Options) { so.SpoolDir = spoolDir })
+	li, liSig, _ := o.staffWithKeyFile("li", "王丽", workflow.RoleSpecialist, "zh")
+	cs := o.newCase(li)
+	marker := []byte("营业执照 scan 91110000600037341L ")
+	content := bytes.Repeat(marker, 4000)
+
+	conn := mustDial(o.srvOffice, liSig)
+	defer conn.Close()
+	sess, err := conn.NewSession()
+	if err != nil {
+		t.Fatal(err)
+	}
+	in, err := sess.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := sess.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := sess.Start("scp -t cases/" + cs.No + "/"); err != nil {
+		t.Fatal(err)
+	}
+	ack := func() {
+		t.Helper()
+		b := make([]byte, 1)
+		if _, err := io.ReadFull(out, b); err != nil || b[0] != 0 {
+			t.Fatalf("scp said %q, %v", b, err)
+		}
+	}
+	ack()
+	fmt.Fprintf(in, "C0600 %d licence.pdf\n", len(content))
+	ack()
+	if _, err := in.Write(content[:len(content)/2]); err != nil {
+		t.Fatal(err)
+	}
+	// The half sent waits in one spool file, nameless and sealed.
+	halfSpooled := func() bool {
+		sp := spooled(t)
+		for name, b := range sp {
+			if !strings.HasSuffix(name, "(deleted)") || bytes.Contains(b, marker[:12]) {
+				t.Fatalf("the spool %s: named, or the content in clear", name)
+			}
+			return len(sp) == 1 && len(b) >= len(content)/2
+		}
+		return false
+	}
+	for deadline := time.Now().Add(5 * time.Second); !halfSpooled(); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("half an scp upload is not in a spool file: %d open", len(spooled(t)))
+		}
+	}
+	if _, err := in.Write(content[len(content)/2:]); err != nil {
+		t.Fatal(err)
+	}
+	in.Write([]byte{0})
+	ack()
+	in.Close()
+	sess.Wait()
+	c, _ := o.st.CaseByNo(cs.No)
+	if len(c.Files) != 1 {
+		t.Fatalf("files after the scp upload: %+v", c.Files)
+	}
+	got, err := o.st.FileContent(c.Files[0].SHA256)
+	if err != nil || !bytes.Equal(got, content) {
+		t.Fatalf("the attached file is not the bytes sent: %v", err)
+	}
+	if len(spooled(t)) != 0 {
+		t.Fatal("a spool file was left after the upload")
 	}
 }

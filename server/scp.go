@@ -166,9 +166,20 @@ func (scpHandler) Write(sess ssh.Session, entry *scp.FileEntry) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	content, err := io.ReadAll(io.LimitReader(entry.Reader, entry.Size))
+	// As over SFTP, the bytes wait on disk (a sealed spool) while they arrive: many slow
+	// uploads must not pile up in the server's memory.
+	sp, err := newSpool(a.s.o.SpoolDir)
 	if err != nil {
-		return int64(len(content)), err
+		return 0, err
+	}
+	defer sp.close()
+	n, err := io.Copy(io.NewOffsetWriter(sp, 0), io.LimitReader(entry.Reader, entry.Size))
+	if err != nil {
+		return n, err
+	}
+	content, err := sp.content()
+	if err != nil {
+		return 0, err
 	}
 	if err := a.attach(caseNo, name, content); err != nil {
 		return 0, err
