@@ -124,20 +124,27 @@ func spooled(t *testing.T) map[string][]byte {
 	return out
 }
 
+// spoolOffice: an office whose upload spools go to a folder of the test's, a specialist
+// with a case, and a scan to send (~150 KB, several SFTP writes) made of a marker that
+// must never be found in clear in a spool.
+func spoolOffice(t *testing.T) (o *fileOffice, spoolDir string, sig gossh.Signer, cs workflow.Case, marker, content []byte) {
+	t.Helper()
+	if runtime.GOOS != "linux" {
+		t.Skip("reads the spool through /proc")
+	}
+	spoolDir = t.TempDir()
+	o = newFileOffice(t, func(so *Options) { so.SpoolDir = spoolDir })
+	li, sig, _ := o.staffWithKeyFile("li", "王丽", workflow.RoleSpecialist, "zh")
+	marker = []byte("营业执照 scan 91110000600037341L ")
+	return o, spoolDir, sig, o.newCase(li), marker, bytes.Repeat(marker, 4000)
+}
+
 // A file sent over SFTP is spooled on disk, not held in memory: the spool file has no
 // name from the start (nothing is left in its folder) and holds the bytes sealed (the
 // content does not appear in it). A transfer broken off before the client closes the
 // file attaches nothing; a whole one is attached with the bytes sent.
 func TestFilesSFTPUploadSpooledSealedAndWhole(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads the spool through /proc")
-	}
-	spoolDir := t.TempDir()
-	o := newFileOffice(t, func(so *Options) { so.SpoolDir = spoolDir })
-	li, liSig, _ := o.staffWithKeyFile("li", "王丽", workflow.RoleSpecialist, "zh")
-	cs := o.newCase(li)
-	marker := []byte("营业执照 scan 91110000600037341L ")
-	content := bytes.Repeat(marker, 4000) // ~150 KB, several SFTP writes
+	o, spoolDir, liSig, cs, marker, content := spoolOffice(t)
 
 	// Broken off: half sent, then the connection drops.
 	conn, sc := sftpClient(t, o.srvOffice, liSig)
@@ -228,15 +235,7 @@ func TestSpoolOutOfOrder(t *testing.T) {
 // arrives, as over SFTP: it used to be read into memory whole, so many slow uploads of up
 // to --max-upload each piled up in the server's memory.
 func TestFilesLegacySCPUploadSpooled(t *testing.T) {
-	if runtime.GOOS != "linux" {
-		t.Skip("reads the spool through /proc")
-	}
-	spoolDir := t.TempDir()
-	o := newFileOffice(t, func(so *Options) { so.SpoolDir = spoolDir })
-	li, liSig, _ := o.staffWithKeyFile("li", "王丽", workflow.RoleSpecialist, "zh")
-	cs := o.newCase(li)
-	marker := []byte("营业执照 scan 91110000600037341L ")
-	content := bytes.Repeat(marker, 4000)
+	o, _, liSig, cs, marker, content := spoolOffice(t)
 
 	conn := mustDial(o.srvOffice, liSig)
 	defer conn.Close()
