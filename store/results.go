@@ -57,6 +57,7 @@ package store
 // files rebuild their aggregates once at open.
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -758,6 +759,9 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 					}
 				}
 			case kStageTime:
+				if len(rest) < 1 {
+					return fmt.Errorf("results %s: malformed", describeResultKey(k))
+				}
 				st := stageOfByte(rest[0])
 				t.StageN[st] += int(c[cMoves])
 				t.StageSum[st] = t.StageSum[st].Plus(workflow.NanoSum{Sec: c[cMoveSec], Nsec: c[cMoveNsec]})
@@ -788,10 +792,14 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 	od := s.openDue(s.Snapshot())
 	t.Open, t.OpenBy = od.open, od.openBy
 	n := od.overdue(now) // the first n deadlines have passed
+	by := make([]int, len(od.owners))
+	for _, d := range od.due[:n] {
+		by[d.owner]++
+	}
 	t.OverdueBy = map[string]int{}
-	for owner, dues := range od.byOwner {
-		if k := passed(dues, now); k > 0 {
-			t.OverdueBy[owner] = k
+	for i, k := range by {
+		if k > 0 {
+			t.OverdueBy[od.owners[i]] = k
 		}
 	}
 	// Each case once: those late in the period, and the open ones overdue now if the
@@ -836,7 +844,7 @@ func medianDays(rb kv.Bucket, hist map[uint32]int, from, to uint32) (float64, er
 				var vals []float64
 				lo := sideDaysKey(b, from, 0)
 				cur := rb.Cursor()
-				for k, v := cur.Seek(lo); k != nil && string(k[:6]) == string(lo[:6]) && len(k) == 14; k, v = cur.Next() {
+				for k, v := cur.Seek(lo); k != nil && len(k) == 14 && string(k[:6]) == string(lo[:6]); k, v = cur.Next() {
 					if binary.BigEndian.Uint32(k[6:]) >= to {
 						break
 					}
@@ -888,53 +896,59 @@ func (b *bitset) add(id uint32) bool {
 // binary search (SLA.Breached: a deadline that is set, not waiting for the applicant,
 // and before now).
 type openDueSet struct {
-	sn      *Snapshot
-	open    int
-	openBy  map[string]int
-	due     []openDueEntry         // by deadline
-	byOwner map[string][]time.Time // each sorted
+	sn     *Snapshot
+	open   int
+	openBy map[string]int
+	owners []string       // by index
+	due    []openDueEntry // by deadline
 }
 
 type openDueEntry struct {
-	at time.Time
-	id uint32
+	sec   int64 // the deadline, as time.Time orders it
+	nsec  int32
+	owner int32 // index in owners
+	id    uint32
+}
+
+func (e openDueEntry) before(o openDueEntry) int {
+	if c := cmp.Compare(e.sec, o.sec); c != 0 {
+		return c
+	}
+	return cmp.Compare(e.nsec, o.nsec)
 }
 
 func (s *Store) openDue(sn *Snapshot) *openDueSet {
 	if od := s.resultsOpen.Load(); od != nil && od.sn == sn {
 		return od
 	}
-	od := &openDueSet{sn: sn, openBy: map[string]int{}, byOwner: map[string][]time.Time{}}
-	for _, sm := range sn.Open() {
+	od := &openDueSet{sn: sn, openBy: map[string]int{}}
+	index := map[string]int32{}
+	for sm := range sn.All() { // not Open(): its order is not needed
+		if sm.Stage.Terminal() {
+			continue
+		}
 		od.open++
 		od.openBy[sm.Owner]++
 		if d := sm.Due; !d.At.IsZero() && !d.Paused {
-			od.due = append(od.due, openDueEntry{d.At, sm.ID})
-			od.byOwner[sm.Owner] = append(od.byOwner[sm.Owner], d.At)
+			o, ok := index[sm.Owner]
+			if !ok {
+				o = int32(len(od.owners))
+				index[sm.Owner] = o
+				od.owners = append(od.owners, sm.Owner)
+			}
+			od.due = append(od.due, openDueEntry{sec: d.At.Unix(), nsec: int32(d.At.Nanosecond()), owner: o, id: sm.ID})
 		}
 	}
-	slices.SortFunc(od.due, func(a, b openDueEntry) int { return a.at.Compare(b.at) })
-	for _, l := range od.byOwner {
-		slices.SortFunc(l, time.Time.Compare)
-	}
+	slices.SortFunc(od.due, openDueEntry.before)
 	s.resultsOpen.Store(od)
 	return od
 }
 
-// overdue is how many deadlines have passed at now (they come first).
+// overdue is how many deadlines have passed at now (they come first): now.After(due).
 func (od *openDueSet) overdue(now time.Time) int {
-	n, _ := slices.BinarySearchFunc(od.due, now, func(e openDueEntry, now time.Time) int {
-		if now.After(e.at) {
-			return -1
-		}
-		return 1
-	})
-	return n
-}
-
-func passed(dues []time.Time, now time.Time) int {
-	n, _ := slices.BinarySearchFunc(dues, now, func(at, now time.Time) int {
-		if now.After(at) {
+	at := openDueEntry{sec: now.Unix(), nsec: int32(now.Nanosecond())}
+	n, _ := slices.BinarySearchFunc(od.due, at, func(e, now openDueEntry) int {
+		if e.before(now) < 0 {
 			return -1
 		}
 		return 1
