@@ -156,9 +156,10 @@ func (b *Bulk) wait() error {
 func (s *Store) bulkWrite(cases []*BulkCase) error {
 	recs, sums := make([][]byte, len(cases)), make([][]byte, len(cases))
 	var aggMu sync.Mutex
-	agg := newAggSet() // the results' aggregates of these cases
+	late := lateJudge(s.Settings())
+	agg := newAggSet(late) // the results' aggregates of these cases
 	err := parallelErr(len(cases), func(lo, hi int) error {
-		part := newAggSet()
+		part := newAggSet(late)
 		defer func() {
 			aggMu.Lock()
 			agg.merge(part)

@@ -149,11 +149,12 @@ func (s *Store) Check() []Problem {
 		jobs := make(chan checkJob, 256)
 		// The results table's aggregates, recomputed from each case's events as the
 		// workers verify them, compared with the stored ones at the end.
-		want := newAggSet()
+		late := lateJudge(s.Settings())
+		want := newAggSet(late)
 		var wantMu sync.Mutex
 		var broken atomic.Bool // a case whose history did not replay: its part is unknown
 		noteResults := func(c *workflow.Case, evs []workflow.Event) {
-			a := newAggSet()
+			a := newAggSet(late)
 			fc := c.ForStats()
 			a.addCase(&fc, 1)
 			lean := make([]workflow.StatEvent, len(evs))

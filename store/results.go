@@ -7,11 +7,18 @@ package store
 // (4 bytes, big-endian, so a period is one range scan) and a kind byte:
 //
 //	day | 'r' | 0     | len(source) source | owner   received cases (counter)
-//	day | 'e' | stage | len(source) source | owner   cases that reached a terminal stage (counters)
+//	day | 'e' | stage | len(source) source | owner   cases that reached a terminal stage, and the agency time of those that ended (counters)
 //	day | 'a' | from  | 0                           accept events (counters)
-//	day | 'd' | case id                             a case that ended that day: its agency days (float64)
-//	day | 't' | case id | seq                       a stage left that day: from, entered, at (Unix ns)
+//	day | 's' | stage | 0                           stages left that day: how many, and the time spent in them (counters)
+//	day | 'h' | bucket                              cases that ended that day with agency days in [bucket, bucket+1) (counter)
+//	day | 'l' | case id                             a case that left a stage late that day, by today's SLA and calendar (counter)
 //	day | 'f' | 0     | 0                           follow-up calls by satisfaction, thanks received (counters)
+//
+// and, apart from the days (first byte 0, so no period's scan meets them), the entries
+// one per item that the period's figures are not read from:
+//
+//	0 | 'd' | bucket | day | case id                a case that ended: its agency days (float64), for the median
+//	0 | 't' | day | case id | seq                   a stage left: from, entered, at (Unix ns), to rewrite the late flags
 //
 // A counter row's value is a list of (counter id, value) varint pairs; a counter a row
 // does not have is 0. Which row each figure comes from, and how it stays exact:
@@ -21,15 +28,23 @@ package store
 //   - follow-up calls (回访) by the enterprise's answer, on the day of the call, and
 //     thank-you letters and banners, each on the day it was received: counters of the
 //     'f' row, kept from the case's FollowUp like the rows of its own fields;
-//   - average and median handling days: one 'd' entry per case, the exact float; the
-//     period's entries are summed in case order, as the full scan does, and sorted for
-//     the median;
-//   - time per stage: one 't' entry per stage left; summed in case then event order;
-//   - SLA breaches depend on the settings and on now, so nothing about them is stored:
-//     a stage left late is worked out at open from the period's 't' entries and today's
-//     limits, and cases late now come from the open cases in memory (their deadlines are
-//     the queues'); a case counts once however often it was late;
-//   - open now and the workload per person: the open cases in memory (not period-bound).
+//   - average handling days and time per stage: sums of durations as integer seconds
+//     and nanoseconds (workflow.NanoSum), exact in any order; the full scan sums them the
+//     same way;
+//   - median handling days: the 'h' rows of the period say which whole-day bucket holds
+//     the middle value(s), and only that bucket's exact values in the period are read
+//     (0 | 'd' | bucket | from..to, one short range); agency days fall in their bucket by
+//     floor, which keeps their order, so the value at a rank is the one the full scan's
+//     sort puts there;
+//   - stages left late depend on the SLA's stage limits and the calendar: an 'l' row per
+//     case and day, judged with the settings in force when the stage was left, and all
+//     of them rewritten from the 't' entries in the transaction of an admin's change of
+//     either (rewriteLate); a case counts once however often it was late (the period's
+//     'l' rows are few, and deduplicated by case id); cases late now are the open cases
+//     whose deadline has passed: their deadlines, sorted once per snapshot (openDue),
+//     answer any now by a binary search;
+//   - open now and the workload per person: the open cases of the snapshot, counted
+//     once per snapshot (not period-bound).
 //
 // Cases change (a reassignment, a close, a correction): every commit subtracts what the
 // case contributed before and adds what it contributes now, in the same transaction as
@@ -42,6 +57,7 @@ package store
 // files rebuild their aggregates once at open.
 
 import (
+	"cmp"
 	"encoding/binary"
 	"encoding/json"
 	"fmt"
@@ -63,8 +79,10 @@ var (
 	resultsVersionKey = []byte("results.version")
 )
 
-// resultsVersion: "2" added the follow-up calls and thanks (the 'f' rows).
-const resultsVersion = "2"
+// resultsVersion: "2" added the follow-up calls and thanks (the 'f' rows); "3" keeps
+// the stage times and handling days as sums, a histogram and late flags, with the
+// per-item entries moved out of the days' range.
+const resultsVersion = "3"
 
 // Counter ids (stable: stored in the file).
 const (
@@ -82,21 +100,87 @@ const (
 	cBasicallySatisfied
 	cDissatisfied
 	cThanks // a thank-you letter or banner received
+	cDaysSec
+	cDaysNsec
+	cMoves
+	cMoveSec
+	cMoveNsec
+	cHist
+	cLate
 	nCounters
 )
 
 var counterNames = [nCounters]string{"", "received", "closed", "repaired", "decided", "declined_review", "whitewash", "ended", "accepted", "accepted_first_notice",
-	"follow_ups", "satisfied", "basically_satisfied", "dissatisfied", "thanks"}
+	"follow_ups", "satisfied", "basically_satisfied", "dissatisfied", "thanks",
+	"days_sec", "days_nsec", "stages_left", "stage_sec", "stage_nsec", "ended_in_bucket", "late_stages"}
 
 // Row kinds.
 const (
-	kReceived = 'r'
-	kEnded    = 'e'
-	kAccept   = 'a'
-	kDays     = 'd'
-	kMove     = 't'
-	kFollowUp = 'f'
+	kReceived  = 'r'
+	kEnded     = 'e'
+	kAccept    = 'a'
+	kStageTime = 's'
+	kHist      = 'h'
+	kLate      = 'l'
+	kFollowUp  = 'f'
 )
+
+// The per-item entries, under a first byte no day has (sideKey).
+const (
+	sidePrefix = 0
+	sideDays   = 'd'
+	sideMove   = 't'
+)
+
+// isCounterRow: a day's row of counters (everything but the per-item entries).
+func isCounterRow(k []byte) bool {
+	if len(k) < 5 || k[0] == sidePrefix {
+		return false
+	}
+	switch k[4] {
+	case kReceived, kEnded, kAccept, kStageTime, kHist, kLate, kFollowUp:
+		return true
+	}
+	return false
+}
+
+func histKey(day, bucket uint32) []byte {
+	k := binary.BigEndian.AppendUint32(make([]byte, 0, 9), day)
+	k = append(k, kHist)
+	return binary.BigEndian.AppendUint32(k, bucket)
+}
+
+func lateKey(day, id uint32) []byte {
+	k := binary.BigEndian.AppendUint32(make([]byte, 0, 9), day)
+	k = append(k, kLate)
+	return binary.BigEndian.AppendUint32(k, id)
+}
+
+func sideDaysKey(bucket, day, id uint32) []byte {
+	k := append(make([]byte, 0, 14), sidePrefix, sideDays)
+	k = binary.BigEndian.AppendUint32(k, bucket)
+	k = binary.BigEndian.AppendUint32(k, day)
+	return binary.BigEndian.AppendUint32(k, id)
+}
+
+func sideMoveKey(day, id, seq uint32) []byte {
+	k := append(make([]byte, 0, 14), sidePrefix, sideMove)
+	k = binary.BigEndian.AppendUint32(k, day)
+	k = binary.BigEndian.AppendUint32(k, id)
+	return binary.BigEndian.AppendUint32(k, seq)
+}
+
+// daysBucket is the histogram bucket of agency days v: its whole days (floor), which
+// keeps the order of the values.
+func daysBucket(v float64) uint32 {
+	if !(v > 0) {
+		return 0
+	}
+	if v >= 1<<31 {
+		return 1 << 31
+	}
+	return uint32(v)
+}
 
 type counters [nCounters]int64
 
@@ -177,11 +261,14 @@ func describeResultKey(k []byte) string {
 	if len(k) < 5 {
 		return fmt.Sprintf("%x", k)
 	}
+	if k[0] == sidePrefix {
+		return describeSideKey(k)
+	}
 	day := dayStart(binary.BigEndian.Uint32(k)).Format("2006-01-02")
 	rest := k[5:]
 	switch k[4] {
-	case kReceived, kEnded, kAccept, kFollowUp:
-		name := map[byte]string{kReceived: "received", kEnded: "ended", kAccept: "accepted", kFollowUp: "follow-ups"}[k[4]]
+	case kReceived, kEnded, kAccept, kFollowUp, kStageTime:
+		name := map[byte]string{kReceived: "received", kEnded: "ended", kAccept: "accepted", kFollowUp: "follow-ups", kStageTime: "stages left"}[k[4]]
 		if len(rest) < 2 || len(rest) < 2+int(rest[1]) {
 			return day + " " + name + fmt.Sprintf(" %x", rest)
 		}
@@ -197,16 +284,30 @@ func describeResultKey(k []byte) string {
 			out = append(out, "staff "+owner)
 		}
 		return workflow.CleanLine(strings.Join(out, " "))
-	case kDays:
+	case kHist:
 		if len(rest) == 4 {
-			return fmt.Sprintf("%s handling days of case %d", day, binary.BigEndian.Uint32(rest))
+			b := binary.BigEndian.Uint32(rest)
+			return fmt.Sprintf("%s cases ended with %d–%d handling days", day, b, b+1)
 		}
-	case kMove:
-		if len(rest) == 8 {
-			return fmt.Sprintf("%s stage left by case %d event %d", day, binary.BigEndian.Uint32(rest), binary.BigEndian.Uint32(rest[4:]))
+	case kLate:
+		if len(rest) == 4 {
+			return fmt.Sprintf("%s stages left late by case %d", day, binary.BigEndian.Uint32(rest))
 		}
 	}
 	return fmt.Sprintf("%s %x", day, k[4:])
+}
+
+func describeSideKey(k []byte) string {
+	if len(k) == 14 {
+		day := func(b []byte) string { return dayStart(binary.BigEndian.Uint32(b)).Format("2006-01-02") }
+		switch k[1] {
+		case sideDays:
+			return fmt.Sprintf("%s handling days of case %d", day(k[6:]), binary.BigEndian.Uint32(k[10:]))
+		case sideMove:
+			return fmt.Sprintf("%s stage left by case %d event %d", day(k[2:]), binary.BigEndian.Uint32(k[6:]), binary.BigEndian.Uint32(k[10:]))
+		}
+	}
+	return fmt.Sprintf("%x", k)
 }
 
 // aggSet is the aggregate rows some cases contribute (or, signed, the change a commit
@@ -214,10 +315,17 @@ func describeResultKey(k []byte) string {
 type aggSet struct {
 	rows  map[string]*counters
 	exact map[string][]byte // nil value: remove
+	late  *workflow.LateJudge
 }
 
-func newAggSet() *aggSet {
-	return &aggSet{rows: map[string]*counters{}, exact: map[string][]byte{}}
+// newAggSet collects rows; stages left are judged late by late (the settings in force).
+func newAggSet(late *workflow.LateJudge) *aggSet {
+	return &aggSet{rows: map[string]*counters{}, exact: map[string][]byte{}, late: late}
+}
+
+// lateJudge judges stages left late by the settings in force.
+func lateJudge(set *Settings) *workflow.LateJudge {
+	return workflow.NewLateJudge(set.SLA, set.Calendar())
 }
 
 func (a *aggSet) count(k []byte, id int, n int64) {
@@ -286,12 +394,19 @@ func (a *aggSet) addCase(c *workflow.Case, sign int64) {
 	}
 	if ended {
 		a.count(k, cEnded, sign)
-		dk := binary.BigEndian.AppendUint32(binary.BigEndian.AppendUint32(nil, day), c.ID)
-		dk = slices.Insert(dk, 4, kDays)
+		d := workflow.AgencyTime(c, c.ClosedAt)
+		var sum workflow.NanoSum
+		sum.Add(d)
+		a.count(k, cDaysSec, sign*sum.Sec)
+		a.count(k, cDaysNsec, sign*sum.Nsec)
+		v := d.Hours() / 24 // AgencyDays
+		bucket := daysBucket(v)
+		a.count(histKey(day, bucket), cHist, sign)
+		dk := string(sideDaysKey(bucket, day, c.ID))
 		if sign > 0 {
-			a.exact[string(dk)] = binary.BigEndian.AppendUint64(nil, math.Float64bits(workflow.AgencyDays(c, c.ClosedAt)))
-		} else if _, set := a.exact[string(dk)]; !set {
-			a.exact[string(dk)] = nil
+			a.exact[dk] = binary.BigEndian.AppendUint64(nil, math.Float64bits(v))
+		} else if _, set := a.exact[dk]; !set {
+			a.exact[dk] = nil
 		}
 	}
 }
@@ -324,16 +439,20 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 				}
 			}
 			if left := ev.Left(); !left.Terminal() && known {
-				k := make([]byte, 0, 13)
-				k = binary.BigEndian.AppendUint32(k, day)
-				k = append(k, kMove)
-				k = binary.BigEndian.AppendUint32(k, id)
-				k = binary.BigEndian.AppendUint32(k, uint32(ev.Seq))
+				k := rowKey(day, kStageTime, left, "", "")
+				var sum workflow.NanoSum
+				sum.Add(ev.Time().Sub(time.Unix(0, entered))) // as ComputeStats measures it
+				a.count(k, cMoves, 1)
+				a.count(k, cMoveSec, sum.Sec)
+				a.count(k, cMoveNsec, sum.Nsec)
+				if a.late.Late(left, entered, ev.At) {
+					a.count(lateKey(day, id), cLate, 1)
+				}
 				v := make([]byte, 0, 17)
 				v = append(v, ev.From)
 				v = binary.BigEndian.AppendUint64(v, uint64(entered))
 				v = binary.BigEndian.AppendUint64(v, uint64(ev.At))
-				a.exact[string(k)] = v
+				a.exact[string(sideMoveKey(day, id, uint32(ev.Seq)))] = v
 			}
 		}
 		entered, known = ev.At, true
@@ -413,7 +532,7 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 	if b == nil {
 		return nil
 	}
-	a := newAggSet()
+	a := newAggSet(lateJudge(s.Settings()))
 	if old != nil {
 		a.addCase(old, -1)
 	}
@@ -500,7 +619,7 @@ func (s *Store) buildResults(total int) error {
 				return tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
 			}
 			next = last + 1
-			a := resultsOf(cases, events)
+			a := resultsOf(cases, events, lateJudge(s.Settings()))
 			b := tx.Bucket(bResults)
 			fill(b, 0.9)
 			return a.write(b)
@@ -519,11 +638,11 @@ func (s *Store) buildResults(total int) error {
 
 // resultsOf is the aggregate rows of whole cases and their events, worked out on every
 // core.
-func resultsOf(cases []workflow.Case, events map[uint32][]workflow.StatEvent) *aggSet {
+func resultsOf(cases []workflow.Case, events map[uint32][]workflow.StatEvent, late *workflow.LateJudge) *aggSet {
 	parts := make([]*aggSet, 0, 8)
 	var mu sync.Mutex
 	_ = parallelErr(len(cases), func(lo, hi int) error {
-		a := newAggSet()
+		a := newAggSet(late)
 		for i := lo; i < hi; i++ {
 			c := &cases[i]
 			a.addCase(c, 1)
@@ -534,7 +653,7 @@ func resultsOf(cases []workflow.Case, events map[uint32][]workflow.StatEvent) *a
 		mu.Unlock()
 		return nil
 	})
-	out := newAggSet()
+	out := newAggSet(late)
 	for _, p := range parts {
 		out.merge(p)
 	}
@@ -554,7 +673,7 @@ func (s *Store) Results(p workflow.Period, now time.Time) (workflow.Results, err
 			return workflow.Results{}, err
 		}
 		if ok {
-			return workflow.ResultsFromTally(t, p, set.SLA, set.Calendar(), now), nil
+			return workflow.ResultsFromTally(t, p, set.SLA), nil
 		}
 	}
 	return s.ResultsFullScan(p, now)
@@ -576,13 +695,20 @@ func (s *Store) ResultsFullScan(p workflow.Period, now time.Time) (workflow.Resu
 func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow.Tally, bool, error) {
 	var t workflow.Tally
 	ok := false
+	var late []uint32 // cases that left a stage late in the period (may repeat)
 	err := s.view(func(tx kv.Tx) error {
 		if !resultsReady(tx) {
 			return nil
 		}
 		ok = true
 		from, to := dayNo(p.From), dayNo(p.To)
+		lo, hi := binary.BigEndian.AppendUint32(nil, from), binary.BigEndian.AppendUint32(nil, to)
+		rb := tx.Bucket(bResults)
+		prefetchRange(tx, rb, lo, hi) // sequential reads rather than one page fault at a time
 		t.ClosedBy = map[string]int{}
+		t.StageN = map[workflow.Stage]int{}
+		t.StageSum = map[workflow.Stage]workflow.NanoSum{}
+		hist := map[uint32]int{}
 		daily := map[uint32]*workflow.DayCount{}
 		dayOf := func(d uint32) *workflow.DayCount {
 			x := daily[d]
@@ -592,19 +718,22 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 			}
 			return x
 		}
-		cur := tx.Bucket(bResults).Cursor()
-		for k, v := cur.Seek(binary.BigEndian.AppendUint32(nil, from)); k != nil && len(k) >= 5; k, v = cur.Next() {
+		cur := rb.Cursor()
+		for k, v := cur.Seek(lo); k != nil && len(k) >= 5; k, v = cur.Next() {
 			day := binary.BigEndian.Uint32(k)
 			if day >= to {
 				break
 			}
+			if !isCounterRow(k) {
+				return fmt.Errorf("results %s: malformed", describeResultKey(k))
+			}
+			var c counters
+			if err := decodeCounters(v, &c); err != nil {
+				return fmt.Errorf("results %s: %w", describeResultKey(k), err)
+			}
 			rest := k[5:]
 			switch k[4] {
 			case kReceived, kEnded, kAccept, kFollowUp:
-				var c counters
-				if err := decodeCounters(v, &c); err != nil {
-					return fmt.Errorf("results %s: %w", describeResultKey(k), err)
-				}
 				t.Received += int(c[cReceived])
 				t.Closed += int(c[cClosed])
 				t.Repaired += int(c[cRepaired])
@@ -612,6 +741,7 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 				t.DeclinedAtReview += int(c[cDeclinedReview])
 				t.Whitewash += int(c[cWhitewash])
 				t.Ended += int(c[cEnded])
+				t.DaysSum = t.DaysSum.Plus(workflow.NanoSum{Sec: c[cDaysSec], Nsec: c[cDaysNsec]})
 				t.Accepted += int(c[cAccepted])
 				t.FirstOK += int(c[cAcceptedFirst])
 				t.FollowUps += int(c[cFollowUps])
@@ -628,32 +758,250 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 						t.ClosedBy[string(rest[2+int(rest[1]):])] += int(c[cClosed])
 					}
 				}
-			case kDays:
-				if len(rest) != 4 || len(v) != 8 {
+			case kStageTime:
+				if len(rest) < 1 {
 					return fmt.Errorf("results %s: malformed", describeResultKey(k))
 				}
-				t.Days = append(t.Days, workflow.CaseDays{ID: binary.BigEndian.Uint32(rest), Days: math.Float64frombits(binary.BigEndian.Uint64(v))})
-			case kMove:
-				if len(rest) != 8 || len(v) != 17 {
+				st := stageOfByte(rest[0])
+				t.StageN[st] += int(c[cMoves])
+				t.StageSum[st] = t.StageSum[st].Plus(workflow.NanoSum{Sec: c[cMoveSec], Nsec: c[cMoveNsec]})
+			case kHist:
+				if len(rest) != 4 {
 					return fmt.Errorf("results %s: malformed", describeResultKey(k))
 				}
-				t.Moves = append(t.Moves, workflow.Move{ID: binary.BigEndian.Uint32(rest), Seq: int32(binary.BigEndian.Uint32(rest[4:])),
-					From: stageOfByte(v[0]), Entered: int64(binary.BigEndian.Uint64(v[1:])), At: int64(binary.BigEndian.Uint64(v[9:]))})
+				hist[binary.BigEndian.Uint32(rest)] += int(c[cHist])
+			case kLate:
+				if len(rest) != 4 {
+					return fmt.Errorf("results %s: malformed", describeResultKey(k))
+				}
+				if c[cLate] > 0 {
+					late = append(late, binary.BigEndian.Uint32(rest))
+				}
 			}
 		}
 		for _, d := range daily {
 			t.Daily = append(t.Daily, *d)
 		}
-		return nil
+		med, err := medianDays(rb, hist, from, to)
+		t.MedianDays = med
+		return err
 	})
 	if err != nil || !ok {
 		return t, ok, err
 	}
-	cal := set.Calendar()
-	for _, sm := range s.Snapshot().Open() {
-		t.Open = append(t.Open, workflow.OpenCase{ID: sm.ID, Owner: sm.Owner, Overdue: set.SLA.Breached(sm.Due, cal, now)})
+	od := s.openDue(s.Snapshot())
+	t.Open, t.OpenBy = od.open, od.openBy
+	n := od.overdue(now) // the first n deadlines have passed
+	by := make([]int, len(od.owners))
+	for _, d := range od.due[:n] {
+		by[d.owner]++
+	}
+	t.OverdueBy = map[string]int{}
+	for i, k := range by {
+		if k > 0 {
+			t.OverdueBy[od.owners[i]] = k
+		}
+	}
+	// Each case once: those late in the period, and the open ones overdue now if the
+	// period holds now.
+	var seen bitset
+	for _, id := range late {
+		if seen.add(id) {
+			t.Breaches++
+		}
+	}
+	if p.Contains(now) {
+		for _, d := range od.due[:n] {
+			if seen.add(d.id) {
+				t.Breaches++
+			}
+		}
 	}
 	return t, true, nil
+}
+
+// medianDays is the median of the agency days of the cases that ended in [from, to),
+// as ComputeStats takes it: the histogram says which bucket holds each middle rank, and
+// that bucket's values in the period are read and sorted.
+func medianDays(rb kv.Bucket, hist map[uint32]int, from, to uint32) (float64, error) {
+	n := 0
+	buckets := make([]uint32, 0, len(hist))
+	for b, c := range hist {
+		if c < 0 {
+			return 0, fmt.Errorf("results: handling days bucket %d counts %d cases", b, c)
+		}
+		n += c
+		buckets = append(buckets, b)
+	}
+	if n == 0 {
+		return 0, nil
+	}
+	slices.Sort(buckets)
+	at := func(rank int) (float64, error) {
+		below := 0
+		for _, b := range buckets {
+			if rank < below+hist[b] {
+				var vals []float64
+				lo := sideDaysKey(b, from, 0)
+				cur := rb.Cursor()
+				for k, v := cur.Seek(lo); k != nil && len(k) == 14 && string(k[:6]) == string(lo[:6]); k, v = cur.Next() {
+					if binary.BigEndian.Uint32(k[6:]) >= to {
+						break
+					}
+					if len(v) != 8 {
+						return 0, fmt.Errorf("results %s: malformed", describeResultKey(k))
+					}
+					vals = append(vals, math.Float64frombits(binary.BigEndian.Uint64(v)))
+				}
+				if len(vals) != hist[b] {
+					return 0, fmt.Errorf("results: %d cases ended with %d–%d handling days in the period, but %d have their days", hist[b], b, b+1, len(vals))
+				}
+				slices.Sort(vals)
+				return vals[rank-below], nil
+			}
+			below += hist[b]
+		}
+		return 0, fmt.Errorf("results: rank %d beyond the histogram", rank)
+	}
+	if n%2 == 1 {
+		return at(n / 2)
+	}
+	a, err := at(n/2 - 1)
+	if err != nil {
+		return 0, err
+	}
+	b, err := at(n / 2)
+	return (a + b) / 2, err
+}
+
+// bitset is a set of case ids.
+type bitset []uint64
+
+// add adds id and reports whether it was new.
+func (b *bitset) add(id uint32) bool {
+	w := int(id / 64)
+	if w >= len(*b) {
+		*b = append(*b, make([]uint64, w+1-len(*b))...)
+	}
+	m := uint64(1) << (id % 64)
+	if (*b)[w]&m != 0 {
+		return false
+	}
+	(*b)[w] |= m
+	return true
+}
+
+// openDueSet is what the dashboard needs of the open cases, made once per snapshot: how
+// many and whose, and their deadlines sorted, so that which have passed at any now is a
+// binary search (SLA.Breached: a deadline that is set, not waiting for the applicant,
+// and before now).
+type openDueSet struct {
+	sn     *Snapshot
+	open   int
+	openBy map[string]int
+	owners []string       // by index
+	due    []openDueEntry // by deadline
+}
+
+type openDueEntry struct {
+	sec   int64 // the deadline, as time.Time orders it
+	nsec  int32
+	owner int32 // index in owners
+	id    uint32
+}
+
+func (e openDueEntry) before(o openDueEntry) int {
+	if c := cmp.Compare(e.sec, o.sec); c != 0 {
+		return c
+	}
+	return cmp.Compare(e.nsec, o.nsec)
+}
+
+func (s *Store) openDue(sn *Snapshot) *openDueSet {
+	if od := s.resultsOpen.Load(); od != nil && od.sn == sn {
+		return od
+	}
+	od := &openDueSet{sn: sn, openBy: map[string]int{}}
+	index := map[string]int32{}
+	for sm := range sn.All() { // not Open(): its order is not needed
+		if sm.Stage.Terminal() {
+			continue
+		}
+		od.open++
+		od.openBy[sm.Owner]++
+		if d := sm.Due; !d.At.IsZero() && !d.Paused {
+			o, ok := index[sm.Owner]
+			if !ok {
+				o = int32(len(od.owners))
+				index[sm.Owner] = o
+				od.owners = append(od.owners, sm.Owner)
+			}
+			od.due = append(od.due, openDueEntry{sec: d.At.Unix(), nsec: int32(d.At.Nanosecond()), owner: o, id: sm.ID})
+		}
+	}
+	slices.SortFunc(od.due, openDueEntry.before)
+	s.resultsOpen.Store(od)
+	return od
+}
+
+// overdue is how many deadlines have passed at now (they come first): now.After(due).
+func (od *openDueSet) overdue(now time.Time) int {
+	at := openDueEntry{sec: now.Unix(), nsec: int32(now.Nanosecond())}
+	n, _ := slices.BinarySearchFunc(od.due, at, func(e, now openDueEntry) int {
+		if e.before(now) < 0 {
+			return -1
+		}
+		return 1
+	})
+	return n
+}
+
+// rewriteLate rewrites every 'l' row from the stages left ('t' entries), judged by
+// late: in the transaction of an admin's change of the SLA or the calendar.
+func rewriteLate(tx kv.Tx, late *workflow.LateJudge) error {
+	b := tx.Bucket(bResults)
+	if b == nil {
+		return nil
+	}
+	want := map[string]int64{}
+	days := map[uint32]bool{}
+	prefix := []byte{sidePrefix, sideMove}
+	cur := b.Cursor()
+	for k, v := cur.Seek(prefix); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideMove; k, v = cur.Next() {
+		if len(k) != 14 || len(v) != 17 {
+			return fmt.Errorf("results %s: malformed", describeResultKey(k))
+		}
+		day := binary.BigEndian.Uint32(k[2:])
+		days[day] = true
+		if late.Late(stageOfByte(v[0]), int64(binary.BigEndian.Uint64(v[1:])), int64(binary.BigEndian.Uint64(v[9:]))) {
+			want[string(lateKey(day, binary.BigEndian.Uint32(k[6:])))]++
+		}
+	}
+	var old [][]byte
+	for day := range days {
+		lo := lateKey(day, 0)[:5]
+		for k, _ := cur.Seek(lo); k != nil && len(k) >= 5 && string(k[:5]) == string(lo); k, _ = cur.Next() {
+			old = append(old, slices.Clone(k))
+		}
+	}
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return err
+		}
+	}
+	keys := make([]string, 0, len(want))
+	for k := range want {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		c := counters{}
+		c[cLate] = want[k]
+		if err := b.Put([]byte(k), encodeCounters(&c)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // checkResults compares the stored aggregates with want, recomputed from the cases and
@@ -668,8 +1016,8 @@ func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 			add(Problem{What: fmt.Sprintf("results: malformed key %x", k)})
 			return nil
 		}
-		switch k[4] {
-		case kReceived, kEnded, kAccept, kFollowUp:
+		switch {
+		case isCounterRow(k):
 			var got counters
 			if err := decodeCounters(v, &got); err != nil {
 				add(Problem{What: "results " + describeResultKey(k) + ": unreadable: " + err.Error()})
@@ -725,9 +1073,9 @@ func describeExact(k, v []byte) string {
 		return "nothing"
 	}
 	switch {
-	case len(k) >= 5 && k[4] == kDays && len(v) == 8:
+	case len(k) == 14 && k[0] == sidePrefix && k[1] == sideDays && len(v) == 8:
 		return fmt.Sprintf("%g days", math.Float64frombits(binary.BigEndian.Uint64(v)))
-	case len(k) >= 5 && k[4] == kMove && len(v) == 17:
+	case len(k) == 14 && k[0] == sidePrefix && k[1] == sideMove && len(v) == 17:
 		return fmt.Sprintf("left %s entered %s at %s", stageOfByte(v[0]),
 			time.Unix(0, int64(binary.BigEndian.Uint64(v[1:]))).In(workflow.ChinaTZ).Format(time.RFC3339),
 			time.Unix(0, int64(binary.BigEndian.Uint64(v[9:]))).In(workflow.ChinaTZ).Format(time.RFC3339))

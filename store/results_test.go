@@ -251,20 +251,27 @@ func TestCheckFindsTamperedResults(t *testing.T) {
 	}
 	s.Close()
 	rows := resultsRows(t, path)
-	var counter, move, days, followUp []byte
+	var counter, move, days, followUp, stageTime, hist, late []byte
 	for _, k := range rows {
 		switch {
+		case k[0] == 0 && k[1] == 't' && move == nil:
+			move = k
+		case k[0] == 0 && k[1] == 'd' && days == nil:
+			days = k
+		case k[0] == 0:
 		case k[4] == 'e' && counter == nil:
 			counter = k
 		case k[4] == 'f' && followUp == nil:
 			followUp = k
-		case k[4] == 't' && move == nil:
-			move = k
-		case k[4] == 'd' && days == nil:
-			days = k
+		case k[4] == 's' && stageTime == nil:
+			stageTime = k
+		case k[4] == 'h' && hist == nil:
+			hist = k
+		case k[4] == 'l' && late == nil:
+			late = k
 		}
 	}
-	if counter == nil || move == nil || days == nil || followUp == nil {
+	if counter == nil || move == nil || days == nil || followUp == nil || stageTime == nil || hist == nil || late == nil {
 		t.Fatalf("the demo's aggregates lack a kind of row (%d rows)", len(rows))
 	}
 	cases := []struct {
@@ -283,6 +290,15 @@ func TestCheckFindsTamperedResults(t *testing.T) {
 			return b.Put(followUp, v)
 		}, []string{"follow-ups", "stored", "satisfied="}},
 		{"a stage change removed", func(b *bolt.Bucket) error { return b.Delete(move) }, []string{"stage left by case", "missing"}},
+		{"a stage's time raised", func(b *bolt.Bucket) error {
+			v := append([]byte(nil), b.Get(stageTime)...)
+			v = append(v, 18, 2) // stage_sec += 1
+			return b.Put(stageTime, v)
+		}, []string{"stages left", "stage ", "stored", "stage_sec="}},
+		{"a handling-days bucket changed", func(b *bolt.Bucket) error {
+			return b.Put(hist, []byte{20, 6}) // ended_in_bucket = 3
+		}, []string{"cases ended with", "handling days", "ended_in_bucket=3"}},
+		{"a late flag removed", func(b *bolt.Bucket) error { return b.Delete(late) }, []string{"stages left late by case", "missing", "late_stages="}},
 		{"handling days changed", func(b *bolt.Bucket) error {
 			return b.Put(days, []byte{0x40, 0x24, 0, 0, 0, 0, 0, 0}) // 10 days
 		}, []string{"handling days of case", "10 days"}},
@@ -438,4 +454,136 @@ func declineAtReview(t *testing.T, s *store.Store) {
 	do(t, s, b.ID, wang, workflow.Action{Kind: workflow.ActAddFinding, Finding: &workflow.Finding{
 		Checked: "与报送银行核对还款流水", Contact: "bank", Method: "letter", Result: "cannot_determine"}})
 	do(t, s, b.ID, wang, dec)
+}
+
+// TestResultsLateFlagsFollowSettings: a stage left late depends on the stage limits and
+// the calendar in force. An admin's change of either rewrites the late flags in its own
+// transaction, so the breach count from the aggregates stays the full scan's, and check
+// stays clean; a change of neither leaves them as they are.
+func TestResultsLateFlagsFollowSettings(t *testing.T) {
+	s, _, _ := newStore(t)
+	if err := office.GenerateDemo(s, 600, 13); err != nil {
+		t.Fatal(err)
+	}
+	now := s.Now()
+	past := now.AddDate(0, -7, 0) // the cases late now are not counted: only stages left late
+	breaches := func() int {
+		n := 0
+		for _, p := range resultsPeriods(t, s) {
+			r, err := s.Results(p, past)
+			if err != nil {
+				t.Fatal(err)
+			}
+			n += r.SLABreaches
+		}
+		return n
+	}
+	before := breaches()
+	if before == 0 {
+		t.Fatal("the demo has no stage left late")
+	}
+	// Tighter stage limits: more stages left late.
+	if err := s.UpdateSettings(root, func(set *store.Settings) error {
+		for st, l := range set.SLA.Stage {
+			if l.Days > 1 {
+				l.Days = 1
+				set.SLA.Stage[st] = l
+			}
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	tight := breaches()
+	if tight <= before {
+		t.Fatalf("breaches %d with one-day limits, %d before: the late flags were not rewritten", tight, before)
+	}
+	sameResults(t, s, past)
+	sameResults(t, s, now)
+	// A calendar year in which every weekday of the first half is a holiday: dues move
+	// past those days, fewer stages were late.
+	year := now.In(workflow.ChinaTZ).Year()
+	cy := workflow.CalendarYear{Year: year, Source: "test"}
+	for d := time.Date(year, 1, 1, 0, 0, 0, 0, workflow.ChinaTZ); d.Month() <= 6; d = d.AddDate(0, 0, 1) {
+		if wd := d.Weekday(); wd != time.Saturday && wd != time.Sunday {
+			cy.Holidays = append(cy.Holidays, workflow.CalendarDay{Date: d.Format("2006-01-02"), Name: "test"})
+		}
+	}
+	if err := s.UpdateSettings(root, func(set *store.Settings) error {
+		set.CalendarYears = append(set.CalendarYears, cy)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if got := breaches(); got == tight {
+		t.Fatalf("breaches %d after half a year of holidays, as before: the late flags were not rewritten", got)
+	}
+	sameResults(t, s, past)
+	sameResults(t, s, now)
+	// A change of neither (the letterhead) keeps them.
+	if err := s.UpdateSettings(root, func(set *store.Settings) error {
+		set.SLA.Goal = workflow.HandlingGoal{Baseline: 40, Target: 20}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sameResults(t, s, past)
+	if p := s.Check(); len(p) != 0 {
+		t.Fatalf("check after the changes: %v", p[:min(len(p), 5)])
+	}
+}
+
+// TestResultsRebuiltOnNewLayout: a file whose aggregates are of an earlier layout
+// (version "2": one entry per ended case and per stage left inside the days' range)
+// rebuilds them once at its first read-write open, with progress; the old entries are
+// gone, the figures are the full scan's and check is clean; the next open builds nothing.
+func TestResultsRebuiltOnNewLayout(t *testing.T) {
+	s, path, clk := newStore(t)
+	if err := office.GenerateDemo(s, 200, 9); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	// An old-layout entry: day | 'd' | case id → days, as version 2 kept them.
+	old := []byte{0x80, 0x00, 0x50, 0x00, 'd', 0, 0, 0, 7}
+	tamper(t, path, func(tx *bolt.Tx) error {
+		if err := tx.Bucket([]byte("results")).Put(old, []byte{0x40, 0x24, 0, 0, 0, 0, 0, 0}); err != nil {
+			return err
+		}
+		return tx.Bucket([]byte("meta")).Put([]byte("results.version"), []byte("2"))
+	})
+	var calls [][2]int64
+	rw, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
+		if what == "results" {
+			calls = append(calls, [2]int64{done, total})
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(calls) < 2 || calls[len(calls)-1] != [2]int64{200, 200} {
+		t.Errorf("progress %v, want 0 … 200 of 200", calls)
+	}
+	sameResults(t, rw, rw.Now())
+	if probs := rw.Check(); len(probs) != 0 {
+		t.Fatalf("check after the rebuild: %v", probs)
+	}
+	rw.Close()
+	for _, k := range resultsRows(t, path) {
+		if string(k) == string(old) {
+			t.Fatal("the old layout's entry survived the rebuild")
+		}
+	}
+	calls = nil
+	again, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
+		if what == "results" {
+			calls = append(calls, [2]int64{done, total})
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	again.Close()
+	if len(calls) != 0 {
+		t.Errorf("a second open built again: %v", calls)
+	}
 }

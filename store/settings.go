@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"maps"
 	"os"
+	"reflect"
 	"slices"
 
 	"repairdesk/store/kv"
@@ -113,12 +114,17 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	st := s.Settings().clone()
+	prev := s.Settings()
+	st := prev.clone()
 	if err := change(&st); err != nil {
 		return err
 	}
 	st.letters = nil
 	st.build()
+	// Stages left late are judged by the stage limits and the calendar: a change of
+	// either rewrites the results table's late flags in the same transaction.
+	relate := !reflect.DeepEqual(prev.SLA.Stage, st.SLA.Stage) ||
+		(len(prev.CalendarYears) > 0 || len(st.CalendarYears) > 0) && !reflect.DeepEqual(prev.CalendarYears, st.CalendarYears)
 	b, err := json.Marshal(&st)
 	if err != nil {
 		return err
@@ -126,6 +132,11 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 	if err := s.update(func(tx kv.Tx) error {
 		if err := tx.Bucket(bSettings).Put([]byte("settings"), b); err != nil {
 			return err
+		}
+		if relate && resultsReady(tx) {
+			if err := rewriteLate(tx, lateJudge(&st)); err != nil {
+				return err
+			}
 		}
 		kv.Feed(tx, "settings", 0)
 		return s.audit(tx, actor.Name, "settings", "")

@@ -116,6 +116,10 @@ type Store struct {
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
 
+	// resultsOpen: the open cases' part of the results table, for the latest snapshot
+	// asked (results.go).
+	resultsOpen atomic.Pointer[openDueSet]
+
 	writeMu  sync.Mutex // serialises Apply so version checks and sequences are exact
 	importMu sync.Mutex // one import at a time (BeginImport)
 

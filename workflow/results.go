@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"repairdesk/internal/msg"
@@ -220,9 +221,10 @@ func PeriodOf(kind PeriodKind, day time.Time, lang string) (Period, string) {
 
 // ---- the results table from the store's day buckets ----
 
-// Tally is what the store keeps of a period in its day buckets (store/results.go): the
-// sums, and the few figures that cannot be sums, exactly. ResultsFromTally turns it into
-// the same Results ComputeResults gives over every case and event.
+// Tally is what the store keeps of a period in its day buckets (store/results.go): sums
+// of counters, and the few figures that are not sums worked out exactly by the store.
+// ResultsFromTally turns it into the same Results ComputeResults gives over every case
+// and event.
 type Tally struct {
 	Received, Closed, Repaired, Decided, DeclinedAtReview, Whitewash, Ended int
 	Accepted, FirstOK                                                       int
@@ -233,13 +235,21 @@ type Tally struct {
 	Daily []DayCount
 	// ClosedBy: cases that reached a terminal stage in the period, per owner.
 	ClosedBy map[string]int
-	// Days: the agency days of each case that ended (closed or declined) in the period.
-	Days []CaseDays
-	// Moves: the stage changes in the period out of a non-terminal stage whose entry is
-	// known (stage times and late stages).
-	Moves []Move
-	// Open: every case open now (not period-bound).
-	Open []OpenCase
+	// DaysSum is the agency time (AgencyTime) of the Ended cases; MedianDays the median
+	// of their agency days (AgencyDays), exactly as ComputeStats takes it.
+	DaysSum    NanoSum
+	MedianDays float64
+	// StageN and StageSum: the stage changes in the period out of each non-terminal
+	// stage whose entry is known, and the time spent in it.
+	StageN   map[Stage]int
+	StageSum map[Stage]NanoSum
+	// Breaches: the cases that left a stage late in the period, and, when the period
+	// holds now, the open cases overdue now; each case once.
+	Breaches int
+	// Open, OpenBy and OverdueBy: the cases open now (not period-bound), per owner, and
+	// those overdue now per owner.
+	Open              int
+	OpenBy, OverdueBy map[string]int
 }
 
 // DayCount is one day's received and closed cases.
@@ -248,35 +258,53 @@ type DayCount struct {
 	Received, Closed int
 }
 
-// CaseDays is one ended case's agency days (AgencyDays).
-type CaseDays struct {
-	ID   uint32
-	Days float64
+// LateJudge says whether a stage was left late by the SLA's stage limits, as
+// ComputeStats judges it (at after the limit added to the entry); dues are kept per limit
+// and day entered, which is all a due depends on.
+// It is safe for concurrent use.
+type LateJudge struct {
+	sla  SLA
+	cal  *Calendar
+	mu   sync.Mutex
+	dues map[lateKey]time.Time
 }
 
-// Move is a case leaving stage From at At, which it entered at Entered (Unix ns).
-type Move struct {
-	ID          uint32
-	Seq         int32
-	From        Stage
-	Entered, At int64
+type lateKey struct {
+	l   Limit
+	day int64
 }
 
-// OpenCase is a case open now: its owner, and whether its deadline has run out at now
-// (SLA.Breached of its Due, as the queues mark it).
-type OpenCase struct {
-	ID      uint32
-	Owner   string
-	Overdue bool
-}
-
-// ResultsFromTally works out the results for p from the store's tally, with exactly the
-// arithmetic of ComputeResults: sums of floats are taken in the same order (by case, then
-// event), the median over the same values, breaches counted per case once.
-func ResultsFromTally(t Tally, p Period, sla SLA, cal *Calendar, now time.Time) Results {
+// NewLateJudge judges by sla and cal (nil: DefaultCalendar).
+func NewLateJudge(sla SLA, cal *Calendar) *LateJudge {
 	if cal == nil {
 		cal = DefaultCalendar()
 	}
+	return &LateJudge{sla: sla, cal: cal, dues: map[lateKey]time.Time{}}
+}
+
+// Late reports whether leaving stage from at (Unix ns), entered at entered, was late.
+func (j *LateJudge) Late(from Stage, entered, at int64) bool {
+	l, ok := j.sla.Stage[from]
+	if !ok || l.Days <= 0 {
+		return false
+	}
+	e := time.Unix(0, entered)
+	k := lateKey{l, dayOf(e).Unix()}
+	j.mu.Lock()
+	due, ok := j.dues[k]
+	j.mu.Unlock()
+	if !ok {
+		due, _ = l.Add(j.cal, e)
+		j.mu.Lock()
+		j.dues[k] = due
+		j.mu.Unlock()
+	}
+	return time.Unix(0, at).After(due)
+}
+
+// ResultsFromTally works out the results for p from the store's tally, with exactly the
+// arithmetic of ComputeResults.
+func ResultsFromTally(t Tally, p Period, sla SLA) Results {
 	r := Results{Decided: t.Decided, Ended: t.Ended, Accepted: t.Accepted, Goal: sla.HandlingGoal(),
 		FollowUps: t.FollowUps, Satisfied: t.Satisfied, BasicallySatisfied: t.BasicallySatisfied,
 		Dissatisfied: t.Dissatisfied, ThanksReceived: t.Thanks}
@@ -290,60 +318,22 @@ func ResultsFromTally(t Tally, p Period, sla SLA, cal *Calendar, now time.Time) 
 	if t.Accepted > 0 {
 		st.FirstNoticeRate = float64(t.FirstOK) / float64(t.Accepted)
 	}
-	if len(t.Days) > 0 {
-		days := slices.Clone(t.Days)
-		slices.SortFunc(days, func(a, b CaseDays) int { return cmp.Compare(a.ID, b.ID) }) // ComputeStats sums in case order
-		vals := make([]float64, len(days))
-		sum := 0.0
-		for i, d := range days {
-			sum += d.Days
-			vals[i] = d.Days
-		}
-		st.AvgDays = sum / float64(len(vals))
-		slices.Sort(vals)
-		if k := len(vals); k%2 == 1 {
-			st.MedianDays = vals[k/2]
-		} else {
-			st.MedianDays = (vals[k/2-1] + vals[k/2]) / 2
-		}
-	}
-	// Stage times and late stages, in case then event order (the order of the sums).
-	moves := byCase(t.Moves)
-	stageSum := map[Stage]float64{}
-	stageN := map[Stage]int{}
-	breached := map[uint32]bool{}
-	type dueKey struct {
-		l   Limit
-		day int64
-	}
-	dues := map[dueKey]time.Time{} // a limit's due depends on the day entered only
-	for _, m := range moves {
-		entered, at := time.Unix(0, m.Entered), time.Unix(0, m.At)
-		stageSum[m.From] += at.Sub(entered).Hours() / 24
-		stageN[m.From]++
-		if l, ok := sla.Stage[m.From]; ok && l.Days > 0 {
-			k := dueKey{l, dayOf(entered).Unix()}
-			due, ok := dues[k]
-			if !ok {
-				due, _ = l.Add(cal, entered)
-				dues[k] = due
-			}
-			if at.After(due) {
-				breached[m.ID] = true
-			}
-		}
+	if t.Ended > 0 {
+		st.AvgDays = t.DaysSum.Days(t.Ended)
+		st.MedianDays = t.MedianDays
 	}
 	for _, s := range Stages {
 		if s.Terminal() {
 			continue
 		}
-		x := StageTime{Stage: s, Count: stageN[s]}
+		x := StageTime{Stage: s, Count: t.StageN[s]}
 		if x.Count > 0 {
-			x.AvgDays = stageSum[s] / float64(x.Count)
+			x.AvgDays = t.StageSum[s].Days(x.Count)
 		}
 		st.StageTimes = append(st.StageTimes, x)
 	}
-	current := p.Contains(now)
+	st.Open = t.Open
+	st.SLABreaches = t.Breaches
 	load := map[string]*StaffLoad{}
 	loadOf := func(owner string) *StaffLoad {
 		l := load[owner]
@@ -353,23 +343,17 @@ func ResultsFromTally(t Tally, p Period, sla SLA, cal *Calendar, now time.Time) 
 		}
 		return l
 	}
-	for _, o := range t.Open {
-		st.Open++
-		l := loadOf(o.Owner)
-		l.Open++
-		if o.Overdue {
-			l.Overdue++
-			if current {
-				breached[o.ID] = true
-			}
-		}
+	for owner, n := range t.OpenBy {
+		loadOf(owner).Open += n
+	}
+	for owner, n := range t.OverdueBy {
+		loadOf(owner).Overdue += n
 	}
 	for owner, n := range t.ClosedBy {
 		if n > 0 {
 			loadOf(owner).ClosedInPeriod += n
 		}
 	}
-	st.SLABreaches = len(breached)
 	for _, l := range load {
 		st.Load = append(st.Load, *l)
 	}
@@ -399,60 +383,4 @@ func ResultsFromTally(t Tally, p Period, sla SLA, cal *Calendar, now time.Time) 
 // can answer it (every period ParsePeriod and PeriodOf give is).
 func DayAligned(p Period) bool {
 	return p.To.After(p.From) && dayOf(p.From).Equal(p.From) && dayOf(p.To).Equal(p.To)
-}
-
-// byCase orders moves by case, then event: a stable counting sort by case id (ids are
-// dense), so each case's moves keep their order, which is by event when they come from
-// the store (by day, then case and event); a list out of order is sorted outright.
-func byCase(moves []Move) []Move {
-	var maxID uint32
-	ordered := true
-	for i, m := range moves {
-		maxID = max(maxID, m.ID)
-		if i > 0 && ordered {
-			p := moves[i-1]
-			ordered = p.ID < m.ID || p.ID == m.ID && p.Seq < m.Seq
-		}
-	}
-	if ordered {
-		return moves
-	}
-	if int(maxID) > 4*len(moves)+1<<20 { // sparse ids: an ordinary sort
-		out := slices.Clone(moves)
-		slices.SortFunc(out, func(a, b Move) int {
-			if c := cmp.Compare(a.ID, b.ID); c != 0 {
-				return c
-			}
-			return cmp.Compare(a.Seq, b.Seq)
-		})
-		return out
-	}
-	start := make([]int32, maxID+2)
-	for _, m := range moves {
-		start[m.ID+1]++
-	}
-	for i := 1; i < len(start); i++ {
-		start[i] += start[i-1]
-	}
-	out := make([]Move, len(moves))
-	for _, m := range moves {
-		out[start[m.ID]] = m
-		start[m.ID]++
-	}
-	// Within a case the store's order is by day, then event: by event, as a case's events
-	// are in time order. Check it, and sort a case whose moves are not.
-	for i := 1; i < len(out); i++ {
-		if out[i].ID == out[i-1].ID && out[i].Seq < out[i-1].Seq {
-			j := i
-			for j > 0 && out[j-1].ID == out[i].ID {
-				j--
-			}
-			k := i
-			for k < len(out) && out[k].ID == out[i].ID {
-				k++
-			}
-			slices.SortFunc(out[j:k], func(a, b Move) int { return cmp.Compare(a.Seq, b.Seq) })
-		}
-	}
-	return out
 }

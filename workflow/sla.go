@@ -308,6 +308,12 @@ func (s SLA) Left(d Due, cal *Calendar, now time.Time) (int, Urgency) {
 // AgencyDays is how many natural days the agency held the case, from receipt to close
 // (or now), less the time spent waiting for the applicant.
 func AgencyDays(c *Case, now time.Time) float64 {
+	return AgencyTime(c, now).Hours() / 24
+}
+
+// AgencyTime is AgencyDays as a duration: what the dashboard's average sums (exactly, as
+// integer nanoseconds; see NanoSum).
+func AgencyTime(c *Case, now time.Time) time.Duration {
 	end := now
 	if !c.ClosedAt.IsZero() {
 		end = c.ClosedAt
@@ -323,7 +329,7 @@ func AgencyDays(c *Case, now time.Time) float64 {
 	if d < 0 {
 		d = 0
 	}
-	return d.Hours() / 24
+	return d
 }
 
 // ResubmitDeadline is the applicant's deadline for a notice issued at t.

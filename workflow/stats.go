@@ -252,6 +252,38 @@ func Compute(cases []Case, events map[uint32][]Event, p Period, sla SLA, cal *Ca
 	return ComputeStats(cases, lean, p, sla, cal, now)
 }
 
+// NanoSum is a sum of durations kept exactly (whole seconds, floored, and the nanoseconds
+// left over, each an integer sum), so that it is the same whatever the order or grouping
+// of its terms: the dashboard's averages are sums the store keeps per day and adds up per
+// period, and must equal the full scan's.
+type NanoSum struct{ Sec, Nsec int64 }
+
+// Add adds d.
+func (s *NanoSum) Add(d time.Duration) {
+	q, r := int64(d/time.Second), int64(d%time.Second)
+	if r < 0 {
+		q, r = q-1, r+int64(time.Second)
+	}
+	s.Sec += q
+	s.Nsec += r
+}
+
+// Plus is s + o.
+func (s NanoSum) Plus(o NanoSum) NanoSum { return NanoSum{s.Sec + o.Sec, s.Nsec + o.Nsec} }
+
+// Days is the average of n terms in days. It depends only on the total (normalised
+// first), so equal sums give identical figures.
+func (s NanoSum) Days(n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	sec, ns := s.Sec+s.Nsec/1e9, s.Nsec%1e9
+	if ns < 0 {
+		sec, ns = sec-1, ns+1e9
+	}
+	return (float64(sec) + float64(ns)/1e9) / 86400 / float64(n)
+}
+
 // ComputeStats is Compute over the events as the store keeps them for the dashboard.
 func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA, cal *Calendar, now time.Time) Stats {
 	if cal == nil {
@@ -260,8 +292,9 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 	st := Stats{Period: p}
 	var decided, accepted, firstOK int
 	var days []float64
+	var daysSum NanoSum // the average sums integer nanoseconds: exact in any order
 	breached := make([]bool, len(cases))
-	stageSum := map[Stage]float64{}
+	stageSum := map[Stage]NanoSum{}
 	stageN := map[Stage]int{}
 	load := map[string]*StaffLoad{}
 	loadOf := func(owner string) *StaffLoad {
@@ -317,7 +350,9 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 				if c.Repaired() {
 					st.Repaired++
 				}
-				days = append(days, AgencyDays(c, now))
+				d := AgencyTime(c, now)
+				days = append(days, d.Hours()/24)
+				daysSum.Add(d)
 			case StageDeclined:
 				if CompliantDecline(c) {
 					decided++
@@ -327,7 +362,9 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 				if c.Decline != nil && c.Decline.Reason == "whitewash" {
 					st.WhitewashDeclined++
 				}
-				days = append(days, AgencyDays(c, now))
+				d := AgencyTime(c, now)
+				days = append(days, d.Hours()/24)
+				daysSum.Add(d)
 			}
 		}
 
@@ -359,7 +396,9 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 					}
 				}
 				if from := ev.Left(); !from.Terminal() && !entered.IsZero() {
-					stageSum[from] += at.Sub(entered).Hours() / 24
+					x := stageSum[from]
+					x.Add(at.Sub(entered))
+					stageSum[from] = x
 					stageN[from]++
 					if l, ok := sla.Stage[from]; ok && l.Days > 0 {
 						if due, _ := l.Add(cal, entered); at.After(due) {
@@ -379,11 +418,7 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 		st.FirstNoticeRate = float64(firstOK) / float64(accepted)
 	}
 	if len(days) > 0 {
-		sum := 0.0
-		for _, d := range days {
-			sum += d
-		}
-		st.AvgDays = sum / float64(len(days))
+		st.AvgDays = daysSum.Days(len(days))
 		slices.Sort(days)
 		if k := len(days); k%2 == 1 {
 			st.MedianDays = days[k/2]
@@ -397,7 +432,7 @@ func ComputeStats(cases []Case, events map[uint32][]StatEvent, p Period, sla SLA
 		}
 		t := StageTime{Stage: s, Count: stageN[s]}
 		if t.Count > 0 {
-			t.AvgDays = stageSum[s] / float64(t.Count)
+			t.AvgDays = stageSum[s].Days(t.Count)
 		}
 		st.StageTimes = append(st.StageTimes, t)
 	}

@@ -456,3 +456,43 @@ func TestStatEventCodes(t *testing.T) {
 		}
 	}
 }
+
+// TestNanoSumExactInAnyOrder: a NanoSum is the same whatever the order and grouping of
+// its terms (negative durations too), and its average depends on the total only.
+func TestNanoSumExactInAnyOrder(t *testing.T) {
+	terms := []time.Duration{1, 999_999_999, -1, 36*time.Hour + 7, -3*time.Second - 5, 2 * time.Hour, 1500 * time.Millisecond}
+	var fwd, back, split NanoSum
+	for _, d := range terms {
+		fwd.Add(d)
+	}
+	for i := len(terms) - 1; i >= 0; i-- {
+		back.Add(terms[i])
+	}
+	var a, b NanoSum
+	for i, d := range terms {
+		if i%2 == 0 {
+			a.Add(d)
+		} else {
+			b.Add(d)
+		}
+	}
+	split = b.Plus(a)
+	var total time.Duration
+	for _, d := range terms {
+		total += d
+	}
+	for _, s := range []NanoSum{back, split} {
+		if s.Days(len(terms)) != fwd.Days(len(terms)) {
+			t.Fatalf("%+v gives %v, %+v gives %v", s, s.Days(len(terms)), fwd, fwd.Days(len(terms)))
+		}
+	}
+	if got, want := time.Duration(fwd.Sec)*time.Second+time.Duration(fwd.Nsec), total; got != want {
+		t.Fatalf("sum %v, want %v", got, want)
+	}
+	if got, want := fwd.Days(1), total.Hours()/24; math.Abs(got-want) > 1e-12 {
+		t.Fatalf("days %v, want %v", got, want)
+	}
+	if (NanoSum{}).Days(0) != 0 {
+		t.Fatal("no terms: not 0")
+	}
+}
