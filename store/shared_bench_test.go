@@ -68,6 +68,7 @@ func BenchmarkSharedCommit(b *testing.B) {
 		next <- struct{}{}
 	}
 	close(next)
+	rt0 := nodes[0].RoundTrips() + nodes[1].RoundTrips()
 	b.ResetTimer()
 	for i := range sessions {
 		wg.Go(func() {
@@ -94,6 +95,7 @@ func BenchmarkSharedCommit(b *testing.B) {
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
+	b.ReportMetric(float64(nodes[0].RoundTrips()+nodes[1].RoundTrips()-rt0)/float64(b.N), "roundtrips/op")
 }
 
 // BenchmarkCrossNodeVisibility: from an Apply returning on node 1 to node 2's snapshot
