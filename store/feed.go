@@ -81,6 +81,13 @@ func openPG(addr string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, msg.Errorf("store.pg_unreachable", kv.Redact(addr), err)
 	}
+	if busy, err := d.Migrating(context.Background()); err != nil || busy {
+		d.Close()
+		if err != nil {
+			return nil, msg.Errorf("store.pg_unreachable", kv.Redact(addr), err)
+		}
+		return nil, msg.Errorf("store.pg_migrating", kv.Redact(addr))
+	}
 	keys, err := loadKeys(d, addr, opts)
 	if err != nil {
 		d.Close()

@@ -8,6 +8,7 @@ package kv
 //	rd_kv(bucket text, k bytea, v bytea, primary key(bucket, k))
 //	rd_feed(seq bigint primary key, topic text, id bigint, node text, at timestamptz)
 //	rd_feed_seq                                            the feed entries' numbers (a sequence)
+//	rd_migrate(id, source, bucket, k, keys)                an unfinished migrate's mark
 //
 // bytea compares bytewise (shorter first on a common prefix), which is bbolt's key order,
 // so cursors walk the same order on both. Update is a SERIALIZABLE transaction (lost
@@ -15,7 +16,8 @@ package kv
 // 40001) or a deadlock (40P01). View is a REPEATABLE READ READ ONLY transaction: one
 // consistent snapshot, as a bbolt read transaction, and never a serialization failure.
 //
-// SQL used, for the PostgreSQL-compatible engines (see docs): CREATE TABLE IF NOT EXISTS
+// SQL used, for the PostgreSQL-compatible engines (see docs): COPY … FROM STDIN (binary,
+// migrate only); CREATE TABLE IF NOT EXISTS
 // with text/bytea/bigint/timestamptz columns and composite primary keys; INSERT … ON
 // CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
 // count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ READ ONLY;
@@ -148,6 +150,8 @@ var pgSchema = []string{
 	`CREATE TABLE IF NOT EXISTS rd_kv (bucket text NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (bucket, k))`,
 	`CREATE TABLE IF NOT EXISTS rd_feed (seq bigint PRIMARY KEY, topic text NOT NULL, id bigint NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
 	`CREATE SEQUENCE IF NOT EXISTS rd_feed_seq`,
+	// An unfinished repairdesk migrate into this database: how far it got (store.Migrate).
+	`CREATE TABLE IF NOT EXISTS rd_migrate (id int PRIMARY KEY, source text NOT NULL, bucket text NOT NULL, k bytea NOT NULL, keys bigint NOT NULL)`,
 	// Entries numbered past the sequence (a database restored without it, or written by
 	// a build that numbered them otherwise) would collide with the next numbers.
 	`SELECT setval('rd_feed_seq', m) FROM (SELECT max(seq) AS m FROM rd_feed) f WHERE m > (SELECT last_value FROM rd_feed_seq)`,
@@ -1058,4 +1062,11 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 	if err := br.Close(); err != nil {
 		t.fail(err)
 	}
+}
+
+// Migrating reports whether an unfinished migrate holds this database.
+func (d *PG) Migrating(ctx context.Context) (bool, error) {
+	var n int64
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM rd_migrate`).Scan(&n)
+	return n > 0, err
 }
