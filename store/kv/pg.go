@@ -431,8 +431,21 @@ func (t *pgTx) flush() error {
 	return nil
 }
 
+// writesPerStatement: from this many writes on, puts go as one INSERT … SELECT FROM
+// unnest(…) ON CONFLICT DO UPDATE per this many rows (a bulk load, a rebuild), and
+// deletions as one DELETE … = ANY(…) per bucket; fewer go one statement each.
+const (
+	setWrites          = 64
+	writesPerStatement = 5000
+)
+
 // queueWrites moves the queued writes into b (t.mu held).
 func (t *pgTx) queueWrites(b *pgx.Batch) {
+	if len(t.writes) >= setWrites {
+		t.queueSetWrites(b)
+		t.writes, t.pending = nil, nil
+		return
+	}
 	for _, w := range t.writes {
 		if w.del {
 			b.Queue(`DELETE FROM rd_kv WHERE bucket = $1 AND k = $2`, w.bucket, w.k)
@@ -441,6 +454,43 @@ func (t *pgTx) queueWrites(b *pgx.Batch) {
 		}
 	}
 	t.writes, t.pending = nil, nil
+}
+
+// queueSetWrites queues many writes as a few set statements (each key occurs once in
+// writes, so no statement touches a row twice). Deletions go first: a key is either
+// put or deleted here, never both.
+func (t *pgTx) queueSetWrites(b *pgx.Batch) {
+	dels := map[string][][]byte{}
+	var order []string
+	var bs []string
+	var ks, vs [][]byte
+	put := func() {
+		if len(bs) > 0 {
+			b.Queue(`INSERT INTO rd_kv (bucket, k, v) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, bs, ks, vs)
+			bs, ks, vs = nil, nil, nil
+		}
+	}
+	for _, w := range t.writes {
+		if w.del {
+			if _, ok := dels[w.bucket]; !ok {
+				order = append(order, w.bucket)
+			}
+			dels[w.bucket] = append(dels[w.bucket], w.k)
+		}
+	}
+	for _, name := range order {
+		b.Queue(`DELETE FROM rd_kv WHERE bucket = $1 AND k = ANY($2)`, name, dels[name])
+	}
+	for _, w := range t.writes {
+		if w.del {
+			continue
+		}
+		bs, ks, vs = append(bs, w.bucket), append(ks, w.k), append(vs, w.v)
+		if len(bs) == writesPerStatement {
+			put()
+		}
+	}
+	put()
 }
 
 type feedNote struct {

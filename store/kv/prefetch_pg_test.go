@@ -169,3 +169,65 @@ func TestBucketsKnownAcrossTransactions(t *testing.T) {
 		}
 	})
 }
+
+// TestManyWritesInOneTransaction: a transaction with many writes (sent as set
+// statements on PostgreSQL) puts, overwrites and deletes as one with few writes does.
+func TestManyWritesInOneTransaction(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, db kv.DB) {
+		name := []byte("m")
+		key := func(i int) []byte { return []byte(fmt.Sprintf("k%05d", i)) }
+		if err := db.Update(func(tx kv.Tx) error {
+			b, err := tx.CreateBucket(name)
+			if err != nil {
+				return err
+			}
+			for i := range 100 {
+				if err := b.Put(key(i), []byte("old")); err != nil {
+					return err
+				}
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.Update(func(tx kv.Tx) error {
+			b := tx.Bucket(name)
+			for i := range 12000 { // overwrites 0..99, then new keys
+				if err := b.Put(key(i), []byte(fmt.Sprint("v", i))); err != nil {
+					return err
+				}
+			}
+			for i := 0; i < 12000; i += 3 {
+				if err := b.Delete(key(i)); err != nil {
+					return err
+				}
+			}
+			return b.Put(key(3), []byte("back")) // deleted, then put again
+		}); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.View(func(tx kv.Tx) error {
+			b := tx.Bucket(name)
+			n := 0
+			err := b.ForEach(func(k, v []byte) error {
+				var i int
+				fmt.Sscanf(string(k), "k%05d", &i)
+				want := fmt.Sprint("v", i)
+				if i == 3 {
+					want = "back"
+				}
+				if i%3 == 0 && i != 3 || string(v) != want {
+					t.Errorf("%s = %s, want %s (or absent)", k, v, want)
+				}
+				n++
+				return nil
+			})
+			if n != 8001 {
+				t.Errorf("%d keys, want 8001", n)
+			}
+			return err
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+}
