@@ -54,6 +54,10 @@ func (a *app) migrateCmd() *cobra.Command {
 			return exitOK
 		}
 		fmt.Fprintln(a.stdout, a.t("migrate.done", rep.Buckets, rep.Keys, rep.Cases, rep.Took.Round(1e6)))
+		if secs := rep.CopyTook.Seconds(); secs > 0 {
+			n := rep.Keys - rep.Resumed
+			fmt.Fprintln(a.stdout, a.t("migrate.rate", n, float64(rep.Bytes)/1e6, rep.CopyTook.Round(1e6), int(float64(n)/secs), float64(rep.Bytes)/1e6/secs))
+		}
 		return exitOK
 	})
 	return c

@@ -22,6 +22,7 @@ var sharedText = map[string]Text{
 	"migrate.already":      {ZH: "%s 已是这份数据的完整副本（%d 件案件），未再复制；两边每条历史链均已核对完整", EN: "%s already is a whole copy of this data (cases: %d): nothing copied; every history chain checked whole on both sides"},
 	"migrate.other_source": {ZH: "目标数据库 %s 中有一次未完成的复制（已复制 %d 个键），来自另一份数据，未作任何改动：请用原来的 --from 再次运行以继续那次复制，或删除并重建该数据库后再复制",
 		EN: "the destination %s holds an unfinished copy (keys: %d) from other data and was not changed: run again with the original --from to finish that copy, or drop and re-create the database first"},
+	"migrate.rate":             {ZH: "其中复制本身：%d 个键、%.1f MB，用时 %s（每秒 %d 个键、%.1f MB）", EN: "the copy itself: %d keys, %.1f MB in %s (%d keys/s, %.1f MB/s)"},
 	"migrate.resumed":          {ZH: "接着上次中断处继续复制：%d 个键已在目标数据库中", EN: "resumed an interrupted copy: %d keys were already in the destination"},
 	"migrate.interrupted":      {ZH: "复制已中断：已复制的部分保留在 %s 中，再次运行同一命令即从中断处继续；完成之前 repairdesk 不会打开该数据库", EN: "the copy was interrupted: what was copied stays in %s, and running the same command again resumes it; repairdesk does not open that database until it is finished"},
 	"migrate.interrupted_file": {ZH: "复制已中断：%s 中没有留下任何复制的数据，再次运行同一命令即重新复制", EN: "the copy was interrupted: nothing of it was left in %s; running the same command again starts it over"},
