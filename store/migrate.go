@@ -67,7 +67,7 @@ func openKV(addr string, readOnly bool) (kv.DB, error) {
 	}
 	if readOnly {
 		if _, err := os.Stat(addr); err != nil {
-			return nil, err
+			return nil, &MigrateError{Key: "migrate.no_source", Args: []any{addr}}
 		}
 	}
 	db, err := bolt.Open(addr, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: 2 * time.Second})

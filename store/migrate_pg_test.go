@@ -128,3 +128,15 @@ func msgOf(err error) string {
 	}
 	return err.Error()
 }
+
+// TestMigrateMissingSource: a --from file that is not there is named, in the user's
+// language, and nothing is made at the destination.
+func TestMigrateMissingSource(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "nowhere.db")
+	to := filepath.Join(t.TempDir(), "to.db")
+	_, err := store.Migrate(missing, to, to+".key")
+	var me *store.MigrateError
+	if !errors.As(err, &me) || !strings.Contains(me.Message("zh"), "不存在") || !strings.Contains(me.Message("en"), missing) {
+		t.Fatalf("migrate from a missing file: %v", err)
+	}
+}
