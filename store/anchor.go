@@ -112,14 +112,11 @@ func fmtHead(id uint32, seq int, hash string) string {
 // anchorFiles is the path the anchor files are named after: the database file, or for a
 // shared (PostgreSQL) case base the node's key file.
 func (s *Store) anchorFiles() string {
-	if s.shared() {
+	if s.Shared() {
 		return keyFilePath("", s.opts)
 	}
 	return s.path
 }
-
-// shared: the case base is PostgreSQL, written by several nodes.
-func (s *Store) shared() bool { return kv.BoltDB(s.db) == nil }
 
 // anchorNextKey is where the unsigned entry of the last transaction is kept: one key for
 // a file; one per node's signing key on a shared case base.
@@ -375,7 +372,7 @@ func (s *Store) openAnchors() error {
 	}
 	logPath := AnchorLogPath(s.anchorFiles(), s.opts)
 	keyPath := AnchorKeyPath(s.anchorFiles(), s.opts)
-	if !s.shared() && (same(logPath, s.path) || same(keyPath, s.path)) {
+	if !s.Shared() && (same(logPath, s.path) || same(keyPath, s.path)) {
 		return fmt.Errorf("the anchor log and key must be files of their own, not the database %s", s.path)
 	}
 	_, logErr := os.Stat(logPath)
@@ -400,12 +397,12 @@ func (s *Store) openAnchors() error {
 	// the same files) is refused instead of interleaving its entries.
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
-		if s.shared() && s.opts.AnchorsIfFree {
+		if s.Shared() && s.opts.AnchorsIfFree {
 			return nil
 		}
 		return msg.Errorf("store.anchor_in_use", logPath)
 	}
-	a := &anchorer{path: logPath, priv: priv, f: f, next: anchorNextKey(s.shared(), priv.Public().(ed25519.PublicKey))}
+	a := &anchorer{path: logPath, priv: priv, f: f, next: anchorNextKey(s.Shared(), priv.Public().(ed25519.PublicKey))}
 	line, end, err := lastLine(f)
 	if err != nil {
 		f.Close()
@@ -673,13 +670,13 @@ type AnchorInfo struct {
 
 // Anchors reports the anchor log as Check sees it.
 func (s *Store) Anchors() AnchorInfo {
-	info := AnchorInfo{Log: AnchorLogPath(s.anchorFiles(), s.opts), Shared: s.shared()}
+	info := AnchorInfo{Log: AnchorLogPath(s.anchorFiles(), s.opts), Shared: s.Shared()}
 	pub, _ := s.anchorPub()
 	_ = s.view(func(tx kv.Tx) error {
-		if k := anchorNextKey(s.shared(), pub); k != nil {
+		if k := anchorNextKey(s.Shared(), pub); k != nil {
 			info.Anchored = tx.Bucket(bMeta).Get(k) != nil
 		}
-		if s.shared() {
+		if s.Shared() {
 			c := tx.Bucket(bMeta).Cursor()
 			prefix := append(append([]byte{}, metaAnchorNext...), '/')
 			for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix); k, _ = c.Next() {
@@ -701,7 +698,7 @@ func (s *Store) Anchors() AnchorInfo {
 // transaction committed, so every entry within is visible to the check.
 func (s *Store) anchorLimit() int64 {
 	if s.anch == nil {
-		if s.shared() && !s.opts.NoAnchors {
+		if s.Shared() && !s.opts.NoAnchors {
 			return wholeLines(AnchorLogPath(s.anchorFiles(), s.opts))
 		}
 		return 0
@@ -828,7 +825,7 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64) (*anchored, []Problem) {
 	path := AnchorLogPath(s.anchorFiles(), s.opts)
 	pub, from := s.anchorPub()
 	var dbEntry *AnchorEntry
-	if k := anchorNextKey(s.shared(), pub); k != nil {
+	if k := anchorNextKey(s.Shared(), pub); k != nil {
 		if raw := tx.Bucket(bMeta).Get(k); raw != nil {
 			var e AnchorEntry
 			if json.Unmarshal(raw, &e) == nil {
@@ -836,7 +833,7 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64) (*anchored, []Problem) {
 			}
 		}
 	}
-	an, err := readAnchors(path, limit, pub, s.shared())
+	an, err := readAnchors(path, limit, pub, s.Shared())
 	if errors.Is(err, fs.ErrNotExist) {
 		if dbEntry != nil {
 			return nil, []Problem{{What: fmt.Sprintf("the anchor log %s is missing, but the database was anchored up to entry #%d: deleted or moved — nothing can be checked against it (use --anchor-log for a copy)", path, dbEntry.N)}}

@@ -309,6 +309,21 @@ func (s *Store) commitBatch(batch []*applyReq) {
 func (s *Store) applyAll(batch []*applyReq) bool {
 	err := s.update(func(tx kv.Tx) error {
 		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
+		// On PostgreSQL every read is a round trip: the batch's cases, the events their
+		// chains continue from and the first page of each case's events (the results'
+		// aggregates read them, where they are kept) are read ahead together. Nothing on bbolt.
+		if s.Shared() {
+			results := tx.Bucket(bResults) != nil // noteResults reads the case's events
+			gets := make([]kv.Read, 0, 2*len(batch))
+			seeks := make([]kv.Read, 0, len(batch))
+			for _, r := range batch {
+				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: eventKey(r.id, r.expected)})
+				if results {
+					seeks = append(seeks, kv.Read{Bucket: bEvents, Key: u32(r.id)})
+				}
+			}
+			kv.Prefetch(tx, gets, seeks)
+		}
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil
 			c, ev, prev, err := s.prepareApply(tx, r)

@@ -340,7 +340,7 @@ func (s *Store) checkCase(j checkJob, add func(Problem), results func(c *workflo
 		for i := range evs {
 			hashes[i] = evs[i].Hash
 		}
-		checkAnchored(id, hashes, j.anchored, s.shared(), add)
+		checkAnchored(id, hashes, j.anchored, s.Shared(), add)
 	}
 }
 

@@ -15,8 +15,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -75,6 +77,13 @@ func openPG(addr string, opts Options) (*Store, error) {
 	if err != nil {
 		return nil, msg.Errorf("store.pg_unreachable", kv.Redact(addr), err)
 	}
+	if busy, err := d.Migrating(context.Background()); err != nil || busy {
+		d.Close()
+		if err != nil {
+			return nil, msg.Errorf("store.pg_unreachable", kv.Redact(addr), err)
+		}
+		return nil, msg.Errorf("store.pg_migrating", kv.Redact(addr))
+	}
 	keys, err := loadKeys(d, addr, opts)
 	if err != nil {
 		d.Close()
@@ -120,13 +129,87 @@ func openPG(addr string, opts Options) (*Store, error) {
 const feedPage = 1000
 
 // FeedGapWait is how long a follower waits for a missing feed number (a transaction
-// still committing) before it takes the number for one rolled back and moves past it.
+// still committing) before it takes the number for one rolled back and gives up on it.
 const FeedGapWait = 5 * time.Second
 
 // feedReplay: at open the follower reads again the last entries before the head, in case
 // a transaction that took its number before the head committed after the summaries were
 // read (applying an entry twice is harmless: the case is read as it is now).
 const feedReplay = 64
+
+// feedMaxMissing bounds the numbers a follower waits for. Numbers are skipped by
+// transactions that rolled back (a lost serialization race takes its numbers with it)
+// and are still in flight; a wider jump (a large transaction rolled back) is tracked by
+// its newest numbers only, which are the ones that may still be committing.
+const feedMaxMissing = 65536
+
+// feedFollower is the follower's position in the feed: every entry up to hi was applied
+// except the numbers in missing (not committed when last read; each with the time it was
+// first missed). An entry past hi is applied as soon as it is read, whatever gap lies
+// before it, so a gap delays nothing but its own entry; a missing number is read again
+// (by number, not by re-reading the range after it) until it appears or FeedGapWait has
+// passed.
+type feedFollower struct {
+	hi      uint64
+	missing map[uint64]time.Time
+}
+
+// cursor is the number up to which every entry is applied or given up.
+func (f *feedFollower) cursor() uint64 {
+	c := f.hi
+	for n := range f.missing {
+		c = min(c, n-1)
+	}
+	return c
+}
+
+// missingList is the numbers still awaited, in order.
+func (f *feedFollower) missingList() []uint64 {
+	out := make([]uint64, 0, len(f.missing))
+	for n := range f.missing {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// fresh keeps, of the entries read, those not applied yet.
+func (f *feedFollower) fresh(es []kv.FeedEntry) []kv.FeedEntry {
+	var out []kv.FeedEntry
+	for _, e := range es {
+		if _, ok := f.missing[e.Seq]; ok || e.Seq > f.hi {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// applied moves the position over entries that were applied (in order of Seq), and
+// gives up on missing numbers older than FeedGapWait.
+func (f *feedFollower) applied(es []kv.FeedEntry, now time.Time) {
+	for _, e := range es {
+		if _, ok := f.missing[e.Seq]; ok {
+			delete(f.missing, e.Seq)
+			continue
+		}
+		if e.Seq <= f.hi {
+			continue
+		}
+		from := f.hi + 1
+		if e.Seq-from > feedMaxMissing {
+			from = e.Seq - feedMaxMissing
+		}
+		for n := from; n < e.Seq; n++ {
+			f.missing[n] = now
+		}
+		f.hi = e.Seq
+	}
+	for n, since := range f.missing {
+		if now.Sub(since) >= FeedGapWait {
+			delete(f.missing, n) // a number never committed
+		}
+	}
+}
 
 // follow applies the feed until ctx ends.
 func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
@@ -140,14 +223,13 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 	})
 	tick := time.NewTicker(s.opts.FeedPoll)
 	defer tick.Stop()
-	cursor := s.feed.cursor.Load() // every entry up to it is applied
-	cursor -= min(cursor, feedReplay)
-	seen := map[uint64]bool{} // entries after the cursor already applied
-	var gapSince time.Time
+	start := s.feed.cursor.Load()
+	f := &feedFollower{hi: start - min(start, feedReplay), missing: map[uint64]time.Time{}}
 	for {
 		for ctx.Err() == nil {
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
-			es, err := src.ReadFeed(rctx, cursor, feedPage)
+			after := f.hi
+			es, err := src.ReadFeed(rctx, after, f.missingList(), feedPage)
 			cancel()
 			if err != nil {
 				if ctx.Err() == nil && !s.feed.lost.Swap(true) {
@@ -158,41 +240,21 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 			if s.feed.lost.Swap(false) {
 				s.publish(Change{Topic: "db", At: s.opts.Now()})
 			}
-			fresh := es[:0:0]
-			for _, e := range es {
-				if !seen[e.Seq] {
-					fresh = append(fresh, e)
-				}
-			}
+			fresh := f.fresh(es)
 			if len(fresh) > 0 {
 				if err := s.applyFeed(fresh, src.Node()); err != nil {
 					break // tried again at the next wake-up
 				}
-				for _, e := range fresh {
-					seen[e.Seq] = true
+			}
+			f.applied(fresh, time.Now())
+			s.feed.cursor.Store(f.cursor())
+			past := 0 // entries of the range after the old position: a full page says more follow
+			for _, e := range es {
+				if e.Seq > after {
+					past++
 				}
 			}
-			// Move the cursor over what is applied; over a gap only once it is old.
-			for {
-				for seen[cursor+1] {
-					delete(seen, cursor+1)
-					cursor++
-				}
-				if len(seen) == 0 {
-					gapSince = time.Time{}
-					break
-				}
-				if gapSince.IsZero() {
-					gapSince = time.Now()
-				}
-				if time.Since(gapSince) < FeedGapWait {
-					break
-				}
-				cursor++ // a number never committed
-				gapSince = time.Time{}
-			}
-			s.feed.cursor.Store(cursor)
-			if len(es) < feedPage {
+			if past < feedPage {
 				break
 			}
 		}
@@ -234,13 +296,9 @@ func (s *Store) applyFeed(es []kv.FeedEntry, self string) error {
 		s.recomputeDue()
 		s.publish(Change{Topic: "settings", At: s.opts.Now()})
 	}
-	cases := make([]*workflow.Case, 0, len(ids))
-	for _, id := range ids {
-		c, err := s.Case(id)
-		if err != nil {
-			return err
-		}
-		cases = append(cases, &c)
+	cases, err := s.casesAt(ids)
+	if err != nil {
+		return err
 	}
 	s.refresh(cases...)
 	for _, c := range cases {
@@ -267,4 +325,42 @@ func (s *Store) Retries() uint64 {
 		return d.Retries()
 	}
 	return 0
+}
+
+// RoundTrips counts this node's round trips to the database inside transactions (0 on
+// bbolt): for benchmarks.
+func (s *Store) RoundTrips() uint64 {
+	if d, ok := s.db.(*kv.PG); ok {
+		return d.RoundTrips()
+	}
+	return 0
+}
+
+// casesAt reads the cases ids in one view (their keys read ahead together: one round
+// trip for all, not a transaction each). A case missing or unreadable is an error, as
+// Case would return it.
+func (s *Store) casesAt(ids []uint32) ([]*workflow.Case, error) {
+	out := make([]*workflow.Case, 0, len(ids))
+	err := s.view(func(tx kv.Tx) error {
+		gets := make([]kv.Read, len(ids))
+		for i, id := range ids {
+			gets[i] = kv.Read{Bucket: bCases, Key: u32(id)}
+		}
+		kv.Prefetch(tx, gets, nil)
+		b := tx.Bucket(bCases)
+		for _, id := range ids {
+			raw := b.Get(u32(id))
+			if raw == nil {
+				return ErrNotFound
+			}
+			var c workflow.Case
+			if err := json.Unmarshal(raw, &c); err != nil {
+				return fmt.Errorf("case %d is unreadable: %w", id, err)
+			}
+			_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
+			out = append(out, &c)
+		}
+		return nil
+	})
+	return out, err
 }

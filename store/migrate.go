@@ -1,21 +1,36 @@
 package store
 
 // Migrate copies a case base between a bbolt file and PostgreSQL (either way): every
-// bucket, every key and every bucket's sequence, byte for byte, in one transaction on
-// the destination, so an interrupted copy leaves nothing and a second run starts again.
-// Then both sides are opened as stores and checked: every case's hash chain and its fold.
-// A destination that already holds a case base is refused, unless it is this very copy
-// (same buckets, keys and sequences): then only the check runs again.
+// bucket, every key and every bucket's sequence, byte for byte. Then both sides are
+// opened as stores and checked: every case's hash chain and its fold. A destination that
+// already holds a case base is refused, unless it is this very copy (same buckets, keys
+// and sequences): then only the check runs again.
+//
+// Into PostgreSQL the keys go by COPY, in chunks of one transaction each, in key order;
+// each chunk also records how far the copy got (table rd_migrate: the source's
+// fingerprint, the bucket and the last key copied). An interrupted copy therefore leaves
+// its chunks and that mark, and a second run RESUMES after the last key copied, if its
+// source is the same data (same fingerprint: every bucket's keys, sequence and digest);
+// a different source is REFUSED, saying so, and nothing is changed. A store does not open
+// on a database with an unfinished copy. The mark goes with the copy's last chunk.
+//
+// Into a bbolt file the copy is one transaction, as writing a file is fast: an
+// interrupted copy leaves nothing, and a second run starts again.
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"hash"
 	"os"
+	"sort"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/internal/msg"
@@ -27,7 +42,10 @@ type MigrateReport struct {
 	Buckets, Keys int
 	Cases         int  // cases in the copy
 	Already       bool // the destination already was this copy: nothing copied
+	Resumed       int  // keys an interrupted copy had left: this run went on after them
+	Bytes         int64
 	Took          time.Duration
+	CopyTook      time.Duration // the copy alone (not the checks)
 }
 
 // MigrateError: the destination holds another case base, or a side fails its check.
@@ -49,7 +67,7 @@ func openKV(addr string, readOnly bool) (kv.DB, error) {
 	}
 	if readOnly {
 		if _, err := os.Stat(addr); err != nil {
-			return nil, err
+			return nil, &MigrateError{Key: "migrate.no_source", Args: []any{addr}}
 		}
 	}
 	db, err := bolt.Open(addr, 0o600, &bolt.Options{ReadOnly: readOnly, Timeout: 2 * time.Second})
@@ -96,8 +114,18 @@ func contentOf(db kv.DB) (map[string]bucketSum, error) {
 // Migrate copies from into to (see the file comment). keyFile is the key that sealed the
 // personal fields: the same key reads them on both sides.
 func Migrate(from, to, keyFile string) (MigrateReport, error) {
+	return MigrateWith(from, to, keyFile, Work{})
+}
+
+// MigrateWith is Migrate with a context that stops it (see the file comment for what an
+// interrupted copy leaves) and progress in keys ("migrate").
+func MigrateWith(from, to, keyFile string, w Work) (MigrateReport, error) {
 	var rep MigrateReport
 	start := time.Now()
+	ctx := w.Context
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	if from == to {
 		return rep, &MigrateError{Key: "migrate.same"}
 	}
@@ -111,15 +139,28 @@ func Migrate(from, to, keyFile string) (MigrateReport, error) {
 		return rep, err
 	}
 	defer dst.Close()
-	have, err := contentOf(dst)
-	if err != nil {
-		return rep, err
-	}
 	want, err := contentOf(src)
 	if err != nil {
 		return rep, err
 	}
-	if n := have[string(bCases)].keys; n > 0 || have[string(bStaff)].keys > 0 {
+	fp := fingerprint(want)
+	var mark *migrateMark
+	pg, _ := dst.(*kv.PG)
+	if pg != nil {
+		if mark, err = readMark(ctx, pg); err != nil {
+			return rep, err
+		}
+		if mark != nil && mark.source != fp {
+			return rep, &MigrateError{Key: "migrate.other_source", Args: []any{kv.Redact(to), mark.keys}}
+		}
+	}
+	var have map[string]bucketSum
+	if mark == nil {
+		if have, err = contentOf(dst); err != nil {
+			return rep, err
+		}
+	}
+	if n := have[string(bCases)].keys; mark == nil && (n > 0 || have[string(bStaff)].keys > 0) {
 		same := len(have) == len(want)
 		for name, w := range want {
 			if h, ok := have[name]; !ok || h != w {
@@ -130,11 +171,30 @@ func Migrate(from, to, keyFile string) (MigrateReport, error) {
 			return rep, &MigrateError{Key: "migrate.target_not_empty", Args: []any{kv.Redact(to), n}}
 		}
 		rep.Already = true
+	} else if pg != nil {
+		cs := time.Now()
+		if err := copyToPG(ctx, src, pg, fp, mark, want, &rep, w.Progress); err != nil {
+			return rep, err
+		}
+		rep.CopyTook = time.Since(cs)
+		got, err := contentOf(dst)
+		if err != nil {
+			return rep, err
+		}
+		for name, w := range want {
+			if got[name] != w {
+				return rep, &MigrateError{Key: "migrate.copy_differs", Args: []any{name}}
+			}
+		}
 	} else {
+		cs := time.Now()
 		err = dst.Update(func(dtx kv.Tx) error {
-			rep.Buckets, rep.Keys = 0, 0 // the function may run again on PostgreSQL
+			rep.Buckets, rep.Keys, rep.Bytes = 0, 0, 0 // the function may run again on PostgreSQL
 			return src.View(func(stx kv.Tx) error {
 				return stx.ForEach(func(name []byte, sb kv.Bucket) error {
+					if err := ctx.Err(); err != nil {
+						return err // the transaction rolls back: nothing is left
+					}
 					db, err := dtx.CreateBucketIfNotExists(bytes.Clone(name))
 					if err != nil {
 						return err
@@ -145,6 +205,12 @@ func Migrate(from, to, keyFile string) (MigrateReport, error) {
 							return nil
 						}
 						rep.Keys++
+						rep.Bytes += int64(len(k) + len(v))
+						if rep.Keys%4096 == 0 {
+							if err := ctx.Err(); err != nil {
+								return err // the transaction rolls back: nothing is left
+							}
+						}
 						return db.Put(bytes.Clone(k), bytes.Clone(v))
 					}); err != nil {
 						return err
@@ -156,6 +222,7 @@ func Migrate(from, to, keyFile string) (MigrateReport, error) {
 		if err != nil {
 			return rep, err
 		}
+		rep.CopyTook = time.Since(cs)
 		got, err := contentOf(dst)
 		if err != nil {
 			return rep, err
@@ -214,4 +281,151 @@ func (d *digest) sum() (out [32]byte) {
 // the copy starts its own (a bbolt destination at its first writable open).
 func skipKey(bucket, k []byte) bool {
 	return bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaAnchorNext)
+}
+
+// fingerprint names the source's content: every bucket's name, key count, sequence and
+// digest.
+func fingerprint(want map[string]bucketSum) string {
+	names := make([]string, 0, len(want))
+	for n := range want {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	h := sha256.New()
+	for _, n := range names {
+		b := want[n]
+		fmt.Fprintf(h, "%q %d %d %x\n", n, b.keys, b.seq, b.sum)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
+// migrateMark is how far an unfinished copy into PostgreSQL got: every key of the
+// buckets before bucket, and the keys of bucket up to k (none when k is empty).
+type migrateMark struct {
+	source string
+	bucket string
+	k      []byte
+	keys   int
+}
+
+func readMark(ctx context.Context, pg *kv.PG) (*migrateMark, error) {
+	var m migrateMark
+	var keys int64
+	err := pg.Pool().QueryRow(ctx, `SELECT source, bucket, k, keys FROM rd_migrate WHERE id = 1`).Scan(&m.source, &m.bucket, &m.k, &keys)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	m.keys = int(keys)
+	return &m, nil
+}
+
+// Chunks of a copy into PostgreSQL: one transaction each (a variable for tests).
+var migrateChunkKeys = 20000
+
+const migrateChunkBytes = 32 << 20
+
+// copyToPG copies src into dst by COPY, chunk by chunk, from mark on (nil: from the
+// start, after emptying dst, which holds no case base).
+func copyToPG(ctx context.Context, src kv.DB, dst *kv.PG, fp string, mark *migrateMark, want map[string]bucketSum, rep *MigrateReport, progress func(string, int64, int64)) error {
+	pool := dst.Pool()
+	var total int64
+	for _, b := range want {
+		total += int64(b.keys)
+	}
+	fresh := mark == nil
+	if mark != nil {
+		rep.Resumed = mark.keys
+	}
+	done := int64(rep.Resumed)
+	var chunk [][]any
+	var chunkBytes int
+	// flush writes the chunk of bucket name (its sequence seq) and the mark, in one
+	// transaction.
+	flush := func(name string, seq uint64) error {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback(context.Background()) }()
+		if fresh {
+			// The destination holds no case base (checked): what a store's first open
+			// left there goes, so the copy is the source's, key for key.
+			for _, q := range []string{`DELETE FROM rd_kv`, `DELETE FROM rd_buckets`,
+				`INSERT INTO rd_migrate (id, source, bucket, k, keys) VALUES (1, $1, '', '', 0)`} {
+				var args []any
+				if q[0] == 'I' {
+					args = []any{fp}
+				}
+				if _, err := tx.Exec(ctx, q, args...); err != nil {
+					return err
+				}
+			}
+		}
+		if _, err := tx.Exec(ctx, `INSERT INTO rd_buckets (name, seq) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET seq = excluded.seq`, name, int64(seq)); err != nil {
+			return err
+		}
+		last := []byte{}
+		if len(chunk) > 0 {
+			if _, err := tx.CopyFrom(ctx, pgx.Identifier{"rd_kv"}, []string{"bucket", "k", "v"}, pgx.CopyFromRows(chunk)); err != nil {
+				return err
+			}
+			last = chunk[len(chunk)-1][1].([]byte)
+		}
+		if _, err := tx.Exec(ctx, `UPDATE rd_migrate SET bucket = $1, k = $2, keys = keys + $3 WHERE id = 1`, name, last, len(chunk)); err != nil {
+			return err
+		}
+		if err := tx.Commit(ctx); err != nil {
+			return err
+		}
+		fresh = false
+		done += int64(len(chunk))
+		if progress != nil {
+			progress("migrate", done, total)
+		}
+		chunk, chunkBytes = chunk[:0], 0
+		return nil
+	}
+	err := src.View(func(stx kv.Tx) error {
+		return stx.ForEach(func(name []byte, sb kv.Bucket) error {
+			rep.Buckets++
+			n := string(name)
+			if mark != nil && n < mark.bucket {
+				return nil // copied before the interruption
+			}
+			c := sb.Cursor()
+			k, v := c.First()
+			if mark != nil && n == mark.bucket && len(mark.k) > 0 {
+				for k, v = c.Seek(mark.k); k != nil && bytes.Compare(k, mark.k) <= 0; k, v = c.Next() {
+				}
+			}
+			for ; k != nil; k, v = c.Next() {
+				if skipKey(name, k) {
+					continue
+				}
+				// Values are the source's own (bbolt: valid while this view is open).
+				chunk = append(chunk, []any{n, k, v})
+				chunkBytes += len(k) + len(v)
+				rep.Keys++
+				rep.Bytes += int64(len(k) + len(v))
+				if len(chunk) >= migrateChunkKeys || chunkBytes >= migrateChunkBytes {
+					if err := flush(n, sb.Sequence()); err != nil {
+						return err
+					}
+				}
+			}
+			return flush(n, sb.Sequence()) // the bucket's row and sequence, even when empty
+		})
+	})
+	if err != nil {
+		return err
+	}
+	rep.Keys += rep.Resumed
+	_, err = pool.Exec(ctx, `DELETE FROM rd_migrate WHERE id = 1`)
+	return err
 }

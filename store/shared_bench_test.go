@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -9,16 +10,61 @@ import (
 	"time"
 
 	"repairdesk/store"
+	"repairdesk/store/kv"
 	"repairdesk/store/kv/pgtest"
 	"repairdesk/workflow"
 )
 
-// twoNodes opens two stores on one fresh PostgreSQL schema with the test staff and n
+// BenchPGEnv names a PostgreSQL database that holds a loaded case base (repairdesk
+// migrate of the 100,000-case fixture), and BenchPGKeyEnv its key file: the shared
+// benchmarks then run on it, n cases spread over all of it, acted on by its first staff
+// member who can work. Without them they run on a fresh schema with n cases.
+const (
+	BenchPGEnv    = "REPAIRDESK_BENCH_PG"
+	BenchPGKeyEnv = "REPAIRDESK_BENCH_PG_KEY"
+)
+
+// twoNodes opens two stores on one PostgreSQL database and picks n cases and an actor.
+func twoNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32, actor workflow.Staff) {
+	if addr := os.Getenv(BenchPGEnv); addr != "" {
+		for range 2 {
+			s, err := store.Open(addr, store.Options{KeyFile: os.Getenv(BenchPGKeyEnv), FeedPoll: 100 * time.Millisecond})
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.Cleanup(func() { s.Close() })
+			nodes = append(nodes, s)
+		}
+		var all []uint32
+		for sm := range nodes[0].Snapshot().All() {
+			all = append(all, sm.ID)
+		}
+		slices.Sort(all)
+		for i := range n {
+			ids = append(ids, all[i*len(all)/n])
+		}
+		for _, st := range nodes[0].ListStaff() {
+			if st.Active && st.Role.CanWork() && st.Role.CanAdminister() {
+				actor = st
+				break
+			}
+		}
+		if actor.Name == "" {
+			b.Fatal("no active admin in the loaded case base")
+		}
+		b.Logf("%s: %d cases, acting on %d of them as %s", kv.Redact(addr), len(all), n, actor.Name)
+		return nodes, ids, actor
+	}
+	nodes, ids, _, _ = freshNodes(b, n)
+	return nodes, ids, wang
+}
+
+// freshNodes opens two stores on one fresh PostgreSQL schema with the test staff and n
 // cases (made on node 1).
-func twoNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32) {
+func freshNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32, addr, key string) {
 	clk := newClock(t0)
-	addr := pgtest.Addr(b)
-	key := filepath.Join(b.TempDir(), "shared.key")
+	addr = pgtest.Addr(b)
+	key = filepath.Join(b.TempDir(), "shared.key")
 	for range 2 {
 		s, err := store.Open(addr, store.Options{Now: clk.Now, KeyFile: key, FeedPoll: 100 * time.Millisecond})
 		if err != nil {
@@ -42,7 +88,7 @@ func twoNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32) {
 		}
 		ids = append(ids, c.ID)
 	}
-	return nodes, ids
+	return nodes, ids, addr, key
 }
 
 func percentile(d []time.Duration, p float64) time.Duration {
@@ -57,7 +103,7 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // own on one PostgreSQL; the latency of each Apply, p50 and p99.
 func BenchmarkSharedCommit(b *testing.B) {
 	const sessions = 50
-	nodes, ids := twoNodes(b, sessions)
+	nodes, ids, actor := twoNodes(b, sessions)
 	var (
 		mu   sync.Mutex
 		lat  []time.Duration
@@ -68,6 +114,7 @@ func BenchmarkSharedCommit(b *testing.B) {
 		next <- struct{}{}
 	}
 	close(next)
+	rt0 := roundTrips(nodes)
 	b.ResetTimer()
 	for i := range sessions {
 		wg.Go(func() {
@@ -76,7 +123,7 @@ func BenchmarkSharedCommit(b *testing.B) {
 			v := c.Version
 			for range next {
 				t := time.Now()
-				n, err := s.Apply(id, v, wang, workflow.Action{Kind: workflow.ActComment, Comment: "基准"})
+				n, err := s.Apply(id, v, actor, workflow.Action{Kind: workflow.ActComment, Comment: "基准"})
 				d := time.Since(t)
 				if err != nil {
 					b.Error(err)
@@ -94,18 +141,21 @@ func BenchmarkSharedCommit(b *testing.B) {
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
+	if rt := roundTrips(nodes); rt > 0 {
+		b.ReportMetric(float64(rt-rt0)/float64(b.N), "roundtrips/op")
+	}
 }
 
 // BenchmarkCrossNodeVisibility: from an Apply returning on node 1 to node 2's snapshot
 // holding that version.
 func BenchmarkCrossNodeVisibility(b *testing.B) {
-	nodes, ids := twoNodes(b, 1)
+	nodes, ids, actor := twoNodes(b, 1)
 	var lat []time.Duration
 	c, _ := nodes[0].Case(ids[0])
 	v := c.Version
 	b.ResetTimer()
 	for range b.N {
-		n, err := nodes[0].Apply(ids[0], v, wang, workflow.Action{Kind: workflow.ActComment, Comment: "可见"})
+		n, err := nodes[0].Apply(ids[0], v, actor, workflow.Action{Kind: workflow.ActComment, Comment: "可见"})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -125,4 +175,44 @@ func BenchmarkCrossNodeVisibility(b *testing.B) {
 	b.StopTimer()
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+}
+
+// BenchmarkSharedColdStart: a node's cold start on PostgreSQL, from Open to its first
+// snapshot ready (Open returns when the summaries and the search index are loaded and
+// the change feed is followed); each iteration opens a new node and closes it.
+func BenchmarkSharedColdStart(b *testing.B) {
+	addr, key := os.Getenv(BenchPGEnv), os.Getenv(BenchPGKeyEnv)
+	if addr == "" {
+		_, _, addr, key = freshNodes(b, 50)
+	}
+	var lat []time.Duration
+	n := 0
+	b.ResetTimer()
+	for range b.N {
+		t := time.Now()
+		s, err := store.Open(addr, store.Options{KeyFile: key})
+		if err != nil {
+			b.Fatal(err)
+		}
+		n = s.Snapshot().Len()
+		lat = append(lat, time.Since(t))
+		s.Close()
+	}
+	b.StopTimer()
+	b.ReportMetric(float64(n), "cases")
+	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
+}
+
+// roundTrips is the nodes' round trips to the database inside transactions, where the
+// store counts them (0 otherwise: the file runs unchanged against an older store, for
+// figures side by side).
+func roundTrips(nodes []*store.Store) uint64 {
+	var n uint64
+	for _, s := range nodes {
+		if c, ok := any(s).(interface{ RoundTrips() uint64 }); ok {
+			n += c.RoundTrips()
+		}
+	}
+	return n
 }

@@ -34,7 +34,18 @@ func (a *app) migrateCmd() *cobra.Command {
 				}
 			}
 		}
-		rep, err := store.Migrate(*from, *to, key)
+		ctx, stop := a.interruptible()
+		defer stop()
+		rep, err := store.MigrateWith(*from, *to, key, store.Work{Context: ctx})
+		if rep.Resumed > 0 {
+			fmt.Fprintln(a.stdout, a.t("migrate.resumed", rep.Resumed))
+		}
+		if err != nil && ctx.Err() != nil {
+			if kv.IsPostgres(*to) {
+				return a.errf("migrate", exitInterrupted, a.t("migrate.interrupted", kv.Redact(*to)))
+			}
+			return a.errf("migrate", exitInterrupted, a.t("migrate.interrupted_file", *to))
+		}
 		if err != nil {
 			return a.errf("migrate", exitFail, messageIn(err, a.lang))
 		}
@@ -43,6 +54,10 @@ func (a *app) migrateCmd() *cobra.Command {
 			return exitOK
 		}
 		fmt.Fprintln(a.stdout, a.t("migrate.done", rep.Buckets, rep.Keys, rep.Cases, rep.Took.Round(1e6)))
+		if secs := rep.CopyTook.Seconds(); secs > 0 {
+			n := rep.Keys - rep.Resumed
+			fmt.Fprintln(a.stdout, a.t("migrate.rate", n, float64(rep.Bytes)/1e6, rep.CopyTook.Round(1e6), int(float64(n)/secs), float64(rep.Bytes)/1e6/secs))
+		}
 		return exitOK
 	})
 	return c

@@ -23,8 +23,10 @@ type FeedSource interface {
 	// FeedHead is the number of the newest entry (0 for none). Numbers may have gaps
 	// (see flushFeed).
 	FeedHead(ctx context.Context) (uint64, error)
-	// ReadFeed returns up to limit entries after the sequence after, in order.
-	ReadFeed(ctx context.Context, after uint64, limit int) ([]FeedEntry, error)
+	// ReadFeed returns, in order, the entries numbered in missing (numbers at or below
+	// after that were not committed when last read) and up to limit entries after the
+	// sequence after.
+	ReadFeed(ctx context.Context, after uint64, missing []uint64, limit int) ([]FeedEntry, error)
 	// Listen calls wake whenever another transaction wrote to the feed, until ctx ends;
 	// it reconnects by itself. Without LISTEN/NOTIFY it returns at once.
 	Listen(ctx context.Context, wake func())
@@ -40,12 +42,29 @@ func (d *PG) FeedHead(ctx context.Context) (uint64, error) {
 	return uint64(n), err
 }
 
-func (d *PG) ReadFeed(ctx context.Context, after uint64, limit int) ([]FeedEntry, error) {
+func (d *PG) ReadFeed(ctx context.Context, after uint64, missing []uint64, limit int) ([]FeedEntry, error) {
+	var out []FeedEntry
+	if len(missing) > 0 {
+		ns := make([]int64, len(missing))
+		for i, n := range missing {
+			ns[i] = int64(n)
+		}
+		rows, err := d.pool.Query(ctx, `SELECT seq, topic, id, node FROM rd_feed WHERE seq = ANY($1) ORDER BY seq`, ns)
+		if err != nil {
+			return nil, err
+		}
+		if out, err = scanFeed(rows, out); err != nil {
+			return nil, err
+		}
+	}
 	rows, err := d.pool.Query(ctx, `SELECT seq, topic, id, node FROM rd_feed WHERE seq > $1 ORDER BY seq LIMIT $2`, int64(after), limit)
 	if err != nil {
 		return nil, err
 	}
-	var out []FeedEntry
+	return scanFeed(rows, out)
+}
+
+func scanFeed(rows pgx.Rows, out []FeedEntry) ([]FeedEntry, error) {
 	for rows.Next() {
 		var e FeedEntry
 		var seq, id int64

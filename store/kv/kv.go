@@ -135,3 +135,24 @@ func BeginView(db DB) (tx Tx, end func(), err error) {
 	}
 	return nil, nil, errors.New("kv: unknown database")
 }
+
+// Read names a key of a bucket (Prefetch).
+type Read struct {
+	Bucket, Key []byte
+}
+
+// Prefetcher is implemented by transactions that gain from reading ahead (PostgreSQL,
+// where every read is a round trip).
+type Prefetcher interface {
+	Prefetch(gets, seeks []Read)
+}
+
+// Prefetch reads ahead, where that helps, the keys gets and the first page of a cursor's
+// Seek to each of seeks, in one round trip; later Gets and Seeks of them are answered
+// without asking the database. What the transaction reads is the same either way. A
+// no-op on bbolt (reads there are memory).
+func Prefetch(tx Tx, gets, seeks []Read) {
+	if p, ok := tx.(Prefetcher); ok {
+		p.Prefetch(gets, seeks)
+	}
+}

@@ -360,7 +360,7 @@ func TestFeed(t *testing.T) {
 	if err != nil || head != 3 {
 		t.Fatalf("FeedHead = %d, %v; want 3", head, err)
 	}
-	es, err := b.ReadFeed(ctx, 1, 10)
+	es, err := b.ReadFeed(ctx, 1, nil, 10)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -393,7 +393,7 @@ func TestFeedFromRacingNodes(t *testing.T) {
 		})
 	}
 	wg.Wait()
-	es, err := dbs[0].ReadFeed(context.Background(), 0, 1000)
+	es, err := dbs[0].ReadFeed(context.Background(), 0, nil, 1000)
 	if err != nil {
 		t.Fatal(err)
 	}

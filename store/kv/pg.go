@@ -8,6 +8,7 @@ package kv
 //	rd_kv(bucket text, k bytea, v bytea, primary key(bucket, k))
 //	rd_feed(seq bigint primary key, topic text, id bigint, node text, at timestamptz)
 //	rd_feed_seq                                            the feed entries' numbers (a sequence)
+//	rd_migrate(id, source, bucket, k, keys)                an unfinished migrate's mark
 //
 // bytea compares bytewise (shorter first on a common prefix), which is bbolt's key order,
 // so cursors walk the same order on both. Update is a SERIALIZABLE transaction (lost
@@ -15,7 +16,8 @@ package kv
 // 40001) or a deadlock (40P01). View is a REPEATABLE READ READ ONLY transaction: one
 // consistent snapshot, as a bbolt read transaction, and never a serialization failure.
 //
-// SQL used, for the PostgreSQL-compatible engines (see docs): CREATE TABLE IF NOT EXISTS
+// SQL used, for the PostgreSQL-compatible engines (see docs): COPY … FROM STDIN (binary,
+// migrate only); CREATE TABLE IF NOT EXISTS
 // with text/bytea/bigint/timestamptz columns and composite primary keys; INSERT … ON
 // CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
 // count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ READ ONLY;
@@ -28,6 +30,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/url"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -64,6 +67,36 @@ type PG struct {
 	addr string
 
 	retries atomic.Uint64 // transactions run again after a lost race
+	stmts   atomic.Uint64 // round trips to the database inside transactions
+
+	// Buckets known to exist, looked up once per store rather than once per transaction
+	// (a bucket is deleted only by the results' rebuild, which makes it again in the same
+	// transaction, and by this process's DeleteBucket, which forgets it here).
+	bmu     sync.Mutex
+	buckets map[string]bool
+}
+
+// RoundTrips counts the round trips to the database made inside transactions (each
+// statement, each batch, the begin and the commit): for benchmarks.
+func (d *PG) RoundTrips() uint64 { return d.stmts.Load() }
+
+func (d *PG) bucketKnown(name string) bool {
+	d.bmu.Lock()
+	defer d.bmu.Unlock()
+	return d.buckets[name]
+}
+
+func (d *PG) setBucketKnown(name string, known bool) {
+	d.bmu.Lock()
+	defer d.bmu.Unlock()
+	if d.buckets == nil {
+		d.buckets = map[string]bool{}
+	}
+	if known {
+		d.buckets[name] = true
+	} else {
+		delete(d.buckets, name)
+	}
 }
 
 // Retries counts the transactions run again after a serialization failure or deadlock.
@@ -117,6 +150,8 @@ var pgSchema = []string{
 	`CREATE TABLE IF NOT EXISTS rd_kv (bucket text NOT NULL, k bytea NOT NULL, v bytea NOT NULL, PRIMARY KEY (bucket, k))`,
 	`CREATE TABLE IF NOT EXISTS rd_feed (seq bigint PRIMARY KEY, topic text NOT NULL, id bigint NOT NULL, node text NOT NULL, at timestamptz NOT NULL DEFAULT now())`,
 	`CREATE SEQUENCE IF NOT EXISTS rd_feed_seq`,
+	// An unfinished repairdesk migrate into this database: how far it got (store.Migrate).
+	`CREATE TABLE IF NOT EXISTS rd_migrate (id int PRIMARY KEY, source text NOT NULL, bucket text NOT NULL, k bytea NOT NULL, keys bigint NOT NULL)`,
 	// Entries numbered past the sequence (a database restored without it, or written by
 	// a build that numbered them otherwise) would collide with the next numbers.
 	`SELECT setval('rd_feed_seq', m) FROM (SELECT max(seq) AS m FROM rd_feed) f WHERE m > (SELECT last_value FROM rd_feed_seq)`,
@@ -199,11 +234,12 @@ func backoff(attempt int) {
 
 // run is one attempt of a transaction.
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
+	d.stmts.Add(1)
 	ptx, err := d.pool.BeginTx(ctx, o)
 	if err != nil {
 		return unavailable(err)
 	}
-	t := &pgTx{ctx: ctx, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
+	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
 	committed := false
 	defer func() {
 		if !committed { // an error, a read-only transaction, or a panic in fn
@@ -222,15 +258,16 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	if !writable {
 		return nil
 	}
-	if err := t.flush(); err != nil {
-		return unavailable(err)
-	}
-	if err := t.flushFeed(); err != nil {
+	if err := t.flushFeed(); err != nil { // with the last writes: one round trip
 		return unavailable(err)
 	}
 	committed = true // whatever Commit answers, the transaction is over
+	d.stmts.Add(1)
 	if err := ptx.Commit(ctx); err != nil {
 		return unavailable(err)
+	}
+	for _, name := range t.created {
+		d.setBucketKnown(name, true)
 	}
 	return nil
 }
@@ -266,6 +303,7 @@ func unavailable(err error) error {
 // (parallel decoding): mu serialises the statements.
 type pgTx struct {
 	ctx      context.Context
+	d        *PG
 	tx       pgx.Tx
 	writable bool
 	node     string
@@ -283,6 +321,70 @@ type pgTx struct {
 	// reads per action and one batch of writes.
 	writes  []pgWrite
 	pending map[string]int // bucket NUL key → index in writes
+
+	// What this transaction knows of keys without asking the database again: values it
+	// read (a Get, a Prefetch) and values it wrote, each as the transaction sees it now.
+	// Its snapshot does not change, so a value read once stays right until the
+	// transaction writes it. Cleared when large (the writes are in pending or sent).
+	known map[string]knownVal
+	// Pages read ahead for cursors' Seeks (PrefetchSeek), kept up to date with this
+	// transaction's writes.
+	seeks   []*seekPage
+	created []string        // buckets made here: known to the store once committed
+	absent  map[string]bool // buckets this transaction found missing (its snapshot keeps them so)
+}
+
+type knownVal struct {
+	v  []byte
+	ok bool // false: no such key
+}
+
+// maxKnown bounds what a transaction remembers of keys (a bulk load writes many).
+const maxKnown = 1 << 16
+
+// seekPage is the pairs of bucket from seek on, in key order: all of them up to the
+// last one when full (more may follow), all of them to the bucket's end when not.
+type seekPage struct {
+	bucket string
+	seek   []byte
+	pairs  []pair
+	full   bool
+}
+
+// covers reports whether k falls in the page's range.
+func (p *seekPage) covers(bucket string, k []byte) bool {
+	if p.bucket != bucket || bytes.Compare(k, p.seek) < 0 {
+		return false
+	}
+	return !p.full || len(p.pairs) == 0 || bytes.Compare(k, p.pairs[len(p.pairs)-1].k) <= 0
+}
+
+// write applies a write of this transaction to the page.
+func (p *seekPage) write(k, v []byte, del bool) {
+	i, found := sort.Find(len(p.pairs), func(i int) int { return bytes.Compare(k, p.pairs[i].k) })
+	switch {
+	case del && found:
+		p.pairs = slices.Delete(p.pairs, i, i+1)
+	case del:
+	case found:
+		p.pairs[i].v = v
+	default:
+		p.pairs = slices.Insert(p.pairs, i, pair{k: k, v: v})
+	}
+}
+
+func (t *pgTx) remember(id string, v []byte, ok bool) {
+	if t.known == nil || len(t.known) >= maxKnown {
+		t.known = map[string]knownVal{}
+	}
+	t.known[id] = knownVal{v: v, ok: ok}
+}
+
+// rt counts a round trip.
+func (t *pgTx) rt() {
+	if t.d != nil {
+		t.d.stmts.Add(1)
+	}
 }
 
 type pgWrite struct {
@@ -301,6 +403,12 @@ func (t *pgTx) put(bucket string, k, v []byte, del bool) {
 		w.v = []byte{}
 	}
 	id := bucket + "\x00" + string(k)
+	t.remember(id, w.v, !del)
+	for _, p := range t.seeks {
+		if p.covers(bucket, k) {
+			p.write(w.k, w.v, del)
+		}
+	}
 	if i, ok := t.pending[id]; ok {
 		t.writes[i] = w
 		return
@@ -315,6 +423,29 @@ func (t *pgTx) flush() error {
 		return t.err
 	}
 	b := &pgx.Batch{}
+	t.queueWrites(b)
+	t.rt()
+	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
+		return t.fail(err)
+	}
+	return nil
+}
+
+// writesPerStatement: from this many writes on, puts go as one INSERT … SELECT FROM
+// unnest(…) ON CONFLICT DO UPDATE per this many rows (a bulk load, a rebuild), and
+// deletions as one DELETE … = ANY(…) per bucket; fewer go one statement each.
+const (
+	setWrites          = 64
+	writesPerStatement = 5000
+)
+
+// queueWrites moves the queued writes into b (t.mu held).
+func (t *pgTx) queueWrites(b *pgx.Batch) {
+	if len(t.writes) >= setWrites {
+		t.queueSetWrites(b)
+		t.writes, t.pending = nil, nil
+		return
+	}
 	for _, w := range t.writes {
 		if w.del {
 			b.Queue(`DELETE FROM rd_kv WHERE bucket = $1 AND k = $2`, w.bucket, w.k)
@@ -323,10 +454,43 @@ func (t *pgTx) flush() error {
 		}
 	}
 	t.writes, t.pending = nil, nil
-	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
-		return t.fail(err)
+}
+
+// queueSetWrites queues many writes as a few set statements (each key occurs once in
+// writes, so no statement touches a row twice). Deletions go first: a key is either
+// put or deleted here, never both.
+func (t *pgTx) queueSetWrites(b *pgx.Batch) {
+	dels := map[string][][]byte{}
+	var order []string
+	var bs []string
+	var ks, vs [][]byte
+	put := func() {
+		if len(bs) > 0 {
+			b.Queue(`INSERT INTO rd_kv (bucket, k, v) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, bs, ks, vs)
+			bs, ks, vs = nil, nil, nil
+		}
 	}
-	return nil
+	for _, w := range t.writes {
+		if w.del {
+			if _, ok := dels[w.bucket]; !ok {
+				order = append(order, w.bucket)
+			}
+			dels[w.bucket] = append(dels[w.bucket], w.k)
+		}
+	}
+	for _, name := range order {
+		b.Queue(`DELETE FROM rd_kv WHERE bucket = $1 AND k = ANY($2)`, name, dels[name])
+	}
+	for _, w := range t.writes {
+		if w.del {
+			continue
+		}
+		bs, ks, vs = append(bs, w.bucket), append(ks, w.k), append(vs, w.v)
+		if len(bs) == writesPerStatement {
+			put()
+		}
+	}
+	put()
 }
 
 type feedNote struct {
@@ -357,17 +521,25 @@ func (t *pgTx) Feed(topic string, id uint64) {
 // and move their cursor past a gap only once it has lasted FeedGapWait. Taken here, at
 // the very end of the transaction, a number is committed within milliseconds.
 func (t *pgTx) flushFeed() error {
+	if t.err != nil {
+		return t.err
+	}
 	if len(t.feed) == 0 {
-		return nil
+		return t.flush()
 	}
 	b := &pgx.Batch{}
+	t.queueWrites(b) // the transaction's last writes travel with its feed entries
 	for _, f := range t.feed {
 		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), $1, $2, $3)`, f.topic, int64(f.id), t.node)
 	}
 	if t.notify {
 		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
 	}
-	return t.tx.SendBatch(t.ctx, b).Close()
+	t.rt()
+	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
+		return t.fail(err)
+	}
+	return nil
 }
 
 func (t *pgTx) lookup(name string) (*pgBucket, error) {
@@ -377,16 +549,32 @@ func (t *pgTx) lookup(name string) (*pgBucket, error) {
 	if t.err != nil {
 		return nil, t.err
 	}
+	if t.absent[name] {
+		return nil, nil
+	}
+	if t.d != nil && t.d.bucketKnown(name) {
+		b := &pgBucket{t: t, name: name} // its sequence is read when asked for
+		t.buckets[name] = b
+		return b, nil
+	}
 	var seq int64
+	t.rt()
 	err := t.tx.QueryRow(t.ctx, `SELECT seq FROM rd_buckets WHERE name = $1`, name).Scan(&seq)
 	if errors.Is(err, pgx.ErrNoRows) {
+		if t.absent == nil {
+			t.absent = map[string]bool{}
+		}
+		t.absent[name] = true
 		return nil, nil
 	}
 	if err != nil {
 		return nil, t.fail(err)
 	}
-	b := &pgBucket{t: t, name: name, seq: uint64(seq)}
+	b := &pgBucket{t: t, name: name, seq: uint64(seq), seqKnown: true}
 	t.buckets[name] = b
+	if t.d != nil {
+		t.d.setBucketKnown(name, true) // committed: this snapshot has it
+	}
 	return b, nil
 }
 
@@ -434,11 +622,14 @@ func (t *pgTx) create(name string) (Bucket, error) {
 	if name == "" {
 		return nil, errors.New("kv: a bucket needs a name")
 	}
+	t.rt()
 	if _, err := t.tx.Exec(t.ctx, `INSERT INTO rd_buckets (name, seq) VALUES ($1, 0)`, name); err != nil {
 		return nil, t.fail(err)
 	}
-	b := &pgBucket{t: t, name: name}
+	b := &pgBucket{t: t, name: name, seqKnown: true}
 	t.buckets[name] = b
+	delete(t.absent, name)
+	t.created = append(t.created, name)
 	return b, nil
 }
 
@@ -468,18 +659,30 @@ func (t *pgTx) DeleteBucket(name []byte) error {
 	if err := t.flush(); err != nil {
 		return err
 	}
+	if t.d != nil {
+		t.d.setBucketKnown(b.name, false)
+	}
+	t.known, t.seeks = nil, nil
+	t.rt()
 	if _, err := t.tx.Exec(t.ctx, `DELETE FROM rd_kv WHERE bucket = $1`, b.name); err != nil {
 		return t.fail(err)
 	}
+	t.rt()
 	if _, err := t.tx.Exec(t.ctx, `DELETE FROM rd_buckets WHERE name = $1`, b.name); err != nil {
 		return t.fail(err)
 	}
 	delete(t.buckets, b.name)
+	if t.absent == nil {
+		t.absent = map[string]bool{}
+	}
+	t.absent[b.name] = true
+	t.created = slices.DeleteFunc(t.created, func(n string) bool { return n == b.name })
 	return nil
 }
 
 func (t *pgTx) ForEach(fn func(name []byte, b Bucket) error) error {
 	t.mu.Lock()
+	t.rt()
 	rows, err := t.tx.Query(t.ctx, `SELECT name FROM rd_buckets ORDER BY name`)
 	var names []string
 	if err == nil {
@@ -501,9 +704,10 @@ func (t *pgTx) ForEach(fn func(name []byte, b Bucket) error) error {
 }
 
 type pgBucket struct {
-	t    *pgTx
-	name string
-	seq  uint64
+	t        *pgTx
+	name     string
+	seq      uint64
+	seqKnown bool // seq was read (or set) in this transaction
 }
 
 func (b *pgBucket) Get(key []byte) []byte {
@@ -513,24 +717,35 @@ func (b *pgBucket) Get(key []byte) []byte {
 	if t.err != nil {
 		return nil
 	}
-	if i, ok := t.pending[b.name+"\x00"+string(key)]; ok {
+	id := b.name + "\x00" + string(key)
+	if i, ok := t.pending[id]; ok {
 		if w := t.writes[i]; !w.del {
 			return bytes.Clone(w.v)
 		}
 		return nil
 	}
+	if kn, ok := t.known[id]; ok {
+		if !kn.ok {
+			return nil
+		}
+		return bytes.Clone(kn.v)
+	}
 	var v []byte
+	t.rt()
 	err := t.tx.QueryRow(t.ctx, `SELECT v FROM rd_kv WHERE bucket = $1 AND k = $2`, b.name, key).Scan(&v)
 	if err != nil {
 		if !errors.Is(err, pgx.ErrNoRows) {
 			t.fail(err)
+			return nil
 		}
+		t.remember(id, nil, false)
 		return nil
 	}
 	if v == nil {
 		v = []byte{} // a stored empty value is not a missing key
 	}
-	return v
+	t.remember(id, v, true)
+	return bytes.Clone(v)
 }
 
 func (b *pgBucket) Put(key, value []byte) error {
@@ -575,16 +790,28 @@ func (b *pgBucket) NextSequence() (uint64, error) {
 		return 0, t.err
 	}
 	var n int64
+	t.rt()
 	if err := t.tx.QueryRow(t.ctx, `UPDATE rd_buckets SET seq = seq + 1 WHERE name = $1 RETURNING seq`, b.name).Scan(&n); err != nil {
 		return 0, t.fail(err)
 	}
-	b.seq = uint64(n)
+	b.seq, b.seqKnown = uint64(n), true
 	return b.seq, nil
 }
 
 func (b *pgBucket) Sequence() uint64 {
-	b.t.mu.Lock()
-	defer b.t.mu.Unlock()
+	t := b.t
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if !b.seqKnown && t.err == nil {
+		var seq int64
+		t.rt()
+		err := t.tx.QueryRow(t.ctx, `SELECT seq FROM rd_buckets WHERE name = $1`, b.name).Scan(&seq)
+		if err != nil && !errors.Is(err, pgx.ErrNoRows) {
+			t.fail(err)
+			return 0
+		}
+		b.seq, b.seqKnown = uint64(seq), true
+	}
 	return b.seq
 }
 
@@ -598,10 +825,11 @@ func (b *pgBucket) SetSequence(v uint64) error {
 	if t.err != nil {
 		return t.err
 	}
+	t.rt()
 	if _, err := t.tx.Exec(t.ctx, `UPDATE rd_buckets SET seq = $2 WHERE name = $1`, b.name, int64(v)); err != nil {
 		return t.fail(err)
 	}
-	b.seq = v
+	b.seq, b.seqKnown = v, true
 	return nil
 }
 
@@ -613,6 +841,7 @@ func (b *pgBucket) Stats() BucketStats {
 		return BucketStats{}
 	}
 	var n int64
+	t.rt()
 	if err := t.tx.QueryRow(t.ctx, `SELECT count(*) FROM rd_kv WHERE bucket = $1`, b.name).Scan(&n); err != nil {
 		t.fail(err)
 		return BucketStats{}
@@ -688,6 +917,7 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 		args = append(args, bound)
 	}
 	sb.WriteString(` ORDER BY k ` + order + fmt.Sprintf(` LIMIT %d`, c.size))
+	t.rt()
 	rows, err := t.tx.Query(t.ctx, sb.String(), args...)
 	if err != nil {
 		t.fail(err)
@@ -718,6 +948,16 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 func (c *pgCursor) First() ([]byte, []byte) { return c.fetch("", nil, true, false) }
 func (c *pgCursor) Last() ([]byte, []byte)  { return c.fetch("", nil, false, false) }
 func (c *pgCursor) Seek(seek []byte) ([]byte, []byte) {
+	t := c.b.t
+	t.mu.Lock()
+	for _, p := range t.seeks {
+		if p.bucket == c.b.name && bytes.Equal(p.seek, seek) { // read ahead, kept current
+			c.page, c.pos, c.fwd, c.full, c.size = slices.Clone(p.pairs), 0, true, p.full, firstPage
+			t.mu.Unlock()
+			return c.cur()
+		}
+	}
+	t.mu.Unlock()
 	return c.fetch(">=", seek, true, false)
 }
 
@@ -773,6 +1013,110 @@ func (d *PG) beginView() (Tx, func(), error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	t := &pgTx{ctx: ctx, tx: ptx, buckets: map[string]*pgBucket{}, node: d.opts.Node}
+	t := &pgTx{ctx: ctx, d: d, tx: ptx, buckets: map[string]*pgBucket{}, node: d.opts.Node}
 	return t, func() { _ = ptx.Rollback(ctx) }, nil
+}
+
+// Prefetch reads ahead, in one round trip, the keys gets (each answered later by Get
+// without asking the database) and the first page of a cursor's Seek to each of seeks.
+func (t *pgTx) Prefetch(gets, seeks []Read) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil || t.flush() != nil {
+		return
+	}
+	type ask struct {
+		bucket string
+		keys   [][]byte
+	}
+	var asks []*ask
+	byBucket := map[string]*ask{}
+	for _, r := range gets {
+		id := string(r.Bucket) + "\x00" + string(r.Key)
+		if _, ok := t.known[id]; ok {
+			continue
+		}
+		a := byBucket[string(r.Bucket)]
+		if a == nil {
+			a = &ask{bucket: string(r.Bucket)}
+			byBucket[a.bucket] = a
+			asks = append(asks, a)
+		}
+		a.keys = append(a.keys, r.Key)
+	}
+	var pages []*seekPage
+	for _, r := range seeks {
+		dup := false
+		for _, p := range t.seeks {
+			dup = dup || p.bucket == string(r.Bucket) && bytes.Equal(p.seek, r.Key)
+		}
+		if !dup {
+			pages = append(pages, &seekPage{bucket: string(r.Bucket), seek: bytes.Clone(r.Key)})
+		}
+	}
+	if len(asks) == 0 && len(pages) == 0 {
+		return
+	}
+	b := &pgx.Batch{}
+	for _, a := range asks {
+		b.Queue(`SELECT k, v FROM rd_kv WHERE bucket = $1 AND k = ANY($2)`, a.bucket, a.keys)
+	}
+	for _, p := range pages {
+		b.Queue(fmt.Sprintf(`SELECT k, v FROM rd_kv WHERE bucket = $1 AND k >= $2 ORDER BY k ASC LIMIT %d`, firstPage), p.bucket, p.seek)
+	}
+	t.rt()
+	br := t.tx.SendBatch(t.ctx, b)
+	read := func() ([]pair, error) {
+		rows, err := br.Query()
+		if err != nil {
+			return nil, err
+		}
+		var out []pair
+		for rows.Next() {
+			var p pair
+			if err := rows.Scan(&p.k, &p.v); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			if p.v == nil {
+				p.v = []byte{}
+			}
+			out = append(out, p)
+		}
+		return out, rows.Err()
+	}
+	for _, a := range asks {
+		ps, err := read()
+		if err != nil {
+			_ = br.Close()
+			t.fail(err)
+			return
+		}
+		for _, k := range a.keys {
+			t.remember(a.bucket+"\x00"+string(k), nil, false)
+		}
+		for _, p := range ps {
+			t.remember(a.bucket+"\x00"+string(p.k), p.v, true)
+		}
+	}
+	for _, p := range pages {
+		ps, err := read()
+		if err != nil {
+			_ = br.Close()
+			t.fail(err)
+			return
+		}
+		p.pairs, p.full = ps, len(ps) == firstPage
+		t.seeks = append(t.seeks, p)
+	}
+	if err := br.Close(); err != nil {
+		t.fail(err)
+	}
+}
+
+// Migrating reports whether an unfinished migrate holds this database.
+func (d *PG) Migrating(ctx context.Context) (bool, error) {
+	var n int64
+	err := d.pool.QueryRow(ctx, `SELECT count(*) FROM rd_migrate`).Scan(&n)
+	return n > 0, err
 }

@@ -1,0 +1,97 @@
+package store_test
+
+import (
+	"context"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"repairdesk/store"
+	"repairdesk/store/kv/pgtest"
+	"repairdesk/workflow"
+)
+
+// TestFeedGapsDelayNothing: the feed's numbers come from a sequence, so a transaction
+// that rolls back leaves numbers that are never committed, and one still committing
+// leaves a number that appears late. Node 2 must apply what follows a gap at once, more
+// than a page of entries after it too, and still apply the late entry when it commits.
+// (The follower used to hold its cursor at a gap and read the same first page after it
+// again and again: a change behind a page of entries waited FeedGapWait per missing
+// number.)
+func TestFeedGapsDelayNothing(t *testing.T) {
+	clk := newClock(t0)
+	addr := pgtest.Addr(t)
+	key := filepath.Join(t.TempDir(), "shared.key")
+	n1 := openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	n2 := openPGStore(t, addr, key, clk)
+	c := create(t, n1, entA)
+	if !waitFor(time.Second, func() bool { return snGet(n2, c.ID) != nil }) {
+		t.Fatal("the case did not reach node 2")
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+
+	// A transaction that takes a number and commits only later (a staff change in flight).
+	late, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer late.Close(ctx)
+	ltx, err := late.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ltx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
+		t.Fatal(err)
+	}
+	// Numbers of transactions that rolled back: never committed.
+	if _, err := conn.Exec(ctx, `SELECT nextval('rd_feed_seq') FROM generate_series(1, 40)`); err != nil {
+		t.Fatal(err)
+	}
+	// More than a page of entries after the gap (another node's work on other records).
+	if _, err := conn.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) SELECT nextval('rd_feed_seq'), 'other', g, 'elsewhere' FROM generate_series(1, 1500) g`); err != nil {
+		t.Fatal(err)
+	}
+	ch, cancel := n2.Subscribe()
+	defer cancel()
+	n, err := n1.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "缺号之后"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(time.Second, func() bool { sm := snGet(n2, c.ID); return sm != nil && sm.Version == n.Version }) {
+		t.Fatalf("a change behind a gap in the feed did not reach node 2 within 1 s (gap wait %v)", store.FeedGapWait)
+	}
+	// The late transaction commits now: its entry is applied though its number is old.
+	if err := ltx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(2 * time.Second)
+	for heard := false; !heard; {
+		select {
+		case e := <-ch:
+			heard = e.Topic == "staff"
+		case <-deadline:
+			t.Fatal("an entry that committed after later ones was not applied")
+		}
+	}
+	// The cursor moves past the numbers never committed once they are old, and stops
+	// at none of them for longer.
+	if !waitFor(store.FeedGapWait+3*time.Second, func() bool { return n2.FeedCursor() >= lastSeq(t, conn) }) {
+		t.Errorf("the cursor stays at %d, behind numbers that were never committed (last %d)", n2.FeedCursor(), lastSeq(t, conn))
+	}
+}
+
+func lastSeq(t *testing.T, conn *pgx.Conn) uint64 {
+	var n int64
+	if err := conn.QueryRow(context.Background(), `SELECT max(seq) FROM rd_feed`).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	return uint64(n)
+}
