@@ -115,6 +115,11 @@ func openPG(addr string, opts Options) (*Store, error) {
 		s.closeAnchors()
 		return fail(err)
 	}
+	// The results table's aggregates: a new case base starts with them; one without
+	// them (or in an older layout) is built once, in one transaction. Should that lose to
+	// the other nodes' commits for good, the node still opens: the dashboard then works
+	// from every case and event (the same figures, slower), and the next open tries again.
+	_ = s.ensureResults()
 	if err := s.loadSummaries(); err != nil {
 		s.closeAnchors()
 		return fail(err)

@@ -585,12 +585,20 @@ func (s *Store) ensureResults() error {
 	return s.buildResults(total)
 }
 
+// ResultsKept says whether the results table's aggregates are kept in this database
+// (Results reads them), or the dashboard works from every case and event.
+func (s *Store) ResultsKept() bool {
+	ready := false
+	_ = s.view(func(tx kv.Tx) error { ready = resultsReady(tx); return nil })
+	return ready
+}
+
 // resultsChunk is how many cases one transaction of a build covers.
 const resultsChunk = 8192
 
 func (s *Store) buildResults(total int) error {
 	progress := s.work().report
-	if err := s.update(func(tx kv.Tx) error {
+	reset := func(tx kv.Tx) error {
 		if tx.Bucket(bResults) != nil {
 			if err := tx.DeleteBucket(bResults); err != nil {
 				return err
@@ -601,7 +609,49 @@ func (s *Store) buildResults(total int) error {
 		}
 		_, err := tx.CreateBucket(bResults)
 		return err
-	}); err != nil {
+	}
+	// chunk adds the aggregates of the cases from *next on; n == 0: the build is done.
+	chunk := func(tx kv.Tx, next *uint32) (int, error) {
+		cases, events, last, err := s.statsRange(tx, *next, resultsChunk)
+		if err != nil {
+			return 0, err
+		}
+		if len(cases) == 0 {
+			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
+		}
+		*next = last + 1
+		a := resultsOf(cases, events, lateJudge(s.Settings()))
+		b := tx.Bucket(bResults)
+		fill(b, 0.9)
+		return len(cases), a.write(b)
+	}
+	if s.Shared() {
+		// Other nodes commit meanwhile, and a commit adjusts the aggregates of its case:
+		// built in parts, a case committed in a part not yet built would be subtracted
+		// before it was ever added. One SERIALIZABLE transaction is all or nothing
+		// against every commit (a conflict runs it again).
+		err := s.update(func(tx kv.Tx) error {
+			if err := reset(tx); err != nil {
+				return err
+			}
+			progress("results", 0, int64(total))
+			var next uint32
+			done := 0
+			for {
+				n, err := chunk(tx, &next)
+				if err != nil || n == 0 {
+					return err
+				}
+				done += n
+				progress("results", int64(done), int64(total))
+			}
+		})
+		if err != nil {
+			return fmt.Errorf("building the results table's aggregates: %w", err)
+		}
+		return nil
+	}
+	if err := s.update(reset); err != nil {
 		return err
 	}
 	progress("results", 0, int64(total))
@@ -610,19 +660,9 @@ func (s *Store) buildResults(total int) error {
 	for {
 		var n int
 		err := s.update(func(tx kv.Tx) error {
-			cases, events, last, err := s.statsRange(tx, next, resultsChunk)
-			if err != nil {
-				return err
-			}
-			n = len(cases)
-			if n == 0 {
-				return tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
-			}
-			next = last + 1
-			a := resultsOf(cases, events, lateJudge(s.Settings()))
-			b := tx.Bucket(bResults)
-			fill(b, 0.9)
-			return a.write(b)
+			var err error
+			n, err = chunk(tx, &next)
+			return err
 		})
 		if err != nil {
 			return fmt.Errorf("building the results table's aggregates: %w", err)
