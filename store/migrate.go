@@ -277,10 +277,12 @@ func (d *digest) sum() (out [32]byte) {
 	return out
 }
 
-// skipKey: the staged anchor entry belongs to the source's anchor log, a file beside it;
-// the copy starts its own (a bbolt destination at its first writable open).
+// skipKey: the staged anchor entries belong to anchor logs, files beside a database or
+// on each node of a shared one ("anchor.next", and "anchor.next/<key fingerprint>" per
+// node); the copy starts its own (at its first writable open).
 func skipKey(bucket, k []byte) bool {
-	return bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaAnchorNext)
+	return bytes.Equal(bucket, bMeta) && (bytes.Equal(k, metaAnchorNext) ||
+		bytes.HasPrefix(k, append(append([]byte{}, metaAnchorNext...), '/')))
 }
 
 // fingerprint names the source's content: every bucket's name, key count, sequence and
