@@ -111,7 +111,7 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 	if err != nil {
 		return err
 	}
-	bc.events = append(bc.events, eb)
+	bc.events = append(bc.events, packValue(nil, eb))
 	bc.hashes = append(bc.hashes, ev.Hash)
 	bc.c = *c
 	return nil
@@ -158,6 +158,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if recs[i], err = s.caseRecord(c); err != nil {
 				return err
 			}
+			recs[i] = packValue(nil, recs[i])
 			sums[i] = summaryRecord(c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 		}
 		return nil

@@ -80,7 +80,7 @@ func (s *Store) Case(id uint32) (workflow.Case, error) {
 		if raw == nil {
 			return ErrNotFound
 		}
-		if err := json.Unmarshal(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
+		if err := unmarshalValue(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
 			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
 		_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
@@ -348,7 +348,7 @@ func (s *Store) prepareApply(tx *bolt.Tx, r *applyReq) (workflow.Case, workflow.
 		return workflow.Case{}, workflow.Event{}, "", ErrNotFound
 	}
 	var c workflow.Case
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshalValue(raw, &c); err != nil {
 		return workflow.Case{}, workflow.Event{}, "", fmt.Errorf("case %d is unreadable: %w", r.id, err)
 	}
 	if err := s.unsealCase(&c); err != nil {
@@ -392,7 +392,7 @@ func lastHash(tx *bolt.Tx, id uint32) (string, error) {
 	var ev struct {
 		Hash string `json:"hash"`
 	}
-	if err := json.Unmarshal(v, &ev); err != nil {
+	if err := unmarshalValue(v, &ev); err != nil {
 		return "", err
 	}
 	return ev.Hash, nil
@@ -417,10 +417,10 @@ func (s *Store) save(tx *bolt.Tx, c *workflow.Case, ev *workflow.Event, prevHash
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bCases).Put(u32(c.ID), cb); err != nil {
+	if err := tx.Bucket(bCases).Put(u32(c.ID), packValue(nil, cb)); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
+	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), packValue(nil, eb)); err != nil {
 		return err
 	}
 	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))

@@ -235,10 +235,11 @@ type checkJob struct {
 func (s *Store) checkCase(j checkJob, add func(Problem)) {
 	id := j.id
 	evs := make([]workflow.Event, 0, len(j.evs))
+	var u unpacker
 	for i, v := range j.evs {
 		seq := int(binary.BigEndian.Uint32(j.keys[i][4:]))
 		var ev workflow.Event
-		if err := json.Unmarshal(v, &ev); err != nil {
+		if err := u.unmarshal(v, &ev); err != nil {
 			add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
 			return
 		}
@@ -261,7 +262,7 @@ func (s *Store) checkCase(j checkJob, add func(Problem)) {
 		evs = append(evs, ev)
 	}
 	var c workflow.Case
-	if err := json.Unmarshal(j.c, &c); err != nil {
+	if err := u.unmarshal(j.c, &c); err != nil {
 		add(Problem{CaseID: id, Seq: 0, What: "unreadable case: " + err.Error()})
 		return
 	}

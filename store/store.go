@@ -29,7 +29,11 @@ import (
 
 // SchemaVersion is the layout this program writes. Older files are migrated at open;
 // newer ones are refused.
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// oldestReadable is the oldest schema a read-only open reads as it is (schema 2 differs
+// from 3 only in how values are encoded, and both are read).
+const oldestReadable = 2
 
 var (
 	bMeta        = []byte("meta")
@@ -65,6 +69,9 @@ type Options struct {
 	// The store never changes process-wide settings itself: many stores, and tests, may
 	// share one process.
 	Memory MemoryHints
+	// Progress, if set, is told how far a conversion of an older file has come (bytes of
+	// the old file copied, of its size); it is called from the goroutine of Open.
+	Progress func(done, total int64)
 }
 
 // MemoryHints are called around the loads that allocate much and keep all of it (the
@@ -240,6 +247,24 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if !opts.ReadOnly {
+		// A file of an older schema is converted once, into a new file renamed over it
+		// (migrate.go), while this one holds the lock.
+		need, err := needsConversion(db)
+		if err == nil && need {
+			err = convertFile(db, path, opts.Progress)
+			db.Close()
+			*dbp = nil
+			if err != nil {
+				return nil, err
+			}
+			db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType})
+			*dbp = db
+			if err != nil {
+				return nil, fmt.Errorf("open %s: %w", path, err)
+			}
+		}
+	}
 	keys, err := loadKeys(db, path, opts)
 	if err != nil {
 		db.Close()
@@ -304,6 +329,8 @@ var migrations = map[int]func(tx *bolt.Tx) error{
 	// read and are rewritten at open, so nothing to do here; the version tells an older
 	// repairdesk to upgrade instead of failing on the new layout.
 	1: func(tx *bolt.Tx) error { return nil },
+	// 2→3: cases and events compressed; convertFile rewrote the whole file before this.
+	2: func(tx *bolt.Tx) error { return nil },
 }
 
 func (s *Store) prepare() error {
@@ -313,7 +340,7 @@ func (s *Store) prepare() error {
 			if err != nil {
 				return err
 			}
-			if v != SchemaVersion {
+			if v < oldestReadable || v > SchemaVersion {
 				return &SchemaError{Path: s.path, File: v, Mine: SchemaVersion}
 			}
 			// Every open for writing creates them: one missing is a damaged root page.

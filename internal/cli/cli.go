@@ -299,6 +299,9 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 		opts.AnchorKey = a.anchorKey
 	}
 	opts.Memory = memoryHints
+	if opts.Progress == nil && !opts.ReadOnly {
+		opts.Progress = a.migrationProgress(path)
+	}
 	st, err := store.Open(path, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "repairdesk:", messageIn(err, a.lang))
