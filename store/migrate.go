@@ -63,7 +63,7 @@ func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (er
 	var total int64
 	err = db.View(func(src *bolt.Tx) error {
 		total = src.Size()
-		var done, size int64
+		var done, size, reported int64
 		tx, err := dst.Begin(true)
 		if err != nil {
 			return err
@@ -72,9 +72,6 @@ func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (er
 		commit := func() error {
 			if err := tx.Commit(); err != nil {
 				return err
-			}
-			if progress != nil && done < total { // the last once the file has its name
-				progress(done, total)
 			}
 			if migrateFail != nil {
 				if err := migrateFail(done); err != nil {
@@ -90,44 +87,72 @@ func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (er
 		copyBucket = func(path [][]byte, b *bolt.Bucket) error {
 			top := string(path[0])
 			pack := len(path) == 1 && (top == string(bCases) || top == string(bEvents))
-			var buf []byte
-			c := b.Cursor()
-			for k, v := c.First(); k != nil; k, v = c.Next() {
-				if v == nil { // a nested bucket
-					sub, np := b.Bucket(k), append(path[:len(path):len(path)], k)
-					if err := ensureBucket(tx, np, sub.Sequence()); err != nil {
+			// Values are taken a batch at a time and, for cases and events, compressed on
+			// every core, then written in key order.
+			var ks, vs, outs [][]byte
+			flush := func() error {
+				outs = append(outs[:0], vs...)
+				if pack {
+					if err := parallelErr(len(vs), func(lo, hi int) error {
+						for i := lo; i < hi; i++ {
+							if !isPacked(vs[i]) {
+								outs[i] = packValue(nil, vs[i])
+							}
+						}
+						return nil
+					}); err != nil {
 						return err
 					}
-					if err := copyBucket(np, sub); err != nil {
+				}
+				for i, k := range ks {
+					d := bucketAt(tx, path)
+					// Keys come in order: fill the pages. Cases change in place later,
+					// so theirs keep a little room.
+					d.FillPercent = 1.0
+					if top == string(bCases) {
+						d.FillPercent = 0.9
+					}
+					if err := d.Put(k, outs[i]); err != nil {
 						return err
+					}
+					size += int64(len(k) + len(outs[i]))
+					done += int64(len(k) + len(vs[i]))
+					if progress != nil && done-reported >= 4<<20 && done < total {
+						progress(done, total)
+						reported = done
+					}
+					if size >= migrateTxBytes {
+						if err := commit(); err != nil {
+							return err
+						}
+					}
+				}
+				ks, vs = ks[:0], vs[:0]
+				return nil
+			}
+			c := b.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if v != nil {
+					if ks, vs = append(ks, k), append(vs, v); len(ks) == 8192 {
+						if err := flush(); err != nil {
+							return err
+						}
 					}
 					continue
 				}
-				if pack && !isPacked(v) {
-					buf = packValue(nil, v)
-				} else {
-					buf = v
-				}
-				d := bucketAt(tx, path)
-				// Keys come in order: fill the pages. Cases change in place later, so
-				// theirs keep a little room.
-				d.FillPercent = 1.0
-				if top == string(bCases) {
-					d.FillPercent = 0.9
-				}
-				if err := d.Put(k, buf); err != nil {
+				// A nested bucket.
+				if err := flush(); err != nil {
 					return err
 				}
-				n := int64(len(k) + len(v))
-				size += int64(len(k) + len(buf))
-				done += n
-				if size >= migrateTxBytes {
-					if err := commit(); err != nil {
-						return err
-					}
+				sub, np := b.Bucket(k), append(path[:len(path):len(path)], k)
+				if err := ensureBucket(tx, np, sub.Sequence()); err != nil {
+					return err
+				}
+				if err := copyBucket(np, sub); err != nil {
+					return err
 				}
 			}
-			return nil
+			return flush()
 		}
 		err = src.ForEach(func(name []byte, b *bolt.Bucket) error {
 			if err := ensureBucket(tx, [][]byte{name}, b.Sequence()); err != nil {

@@ -16,12 +16,10 @@ func (a *app) migrationProgress(path string) func(done, total int64) {
 	if !ok || !isatty.IsTerminal(f.Fd()) {
 		return nil
 	}
-	var start, last time.Time
+	start := time.Now() // the conversion starts as the store opens
+	var last time.Time
 	return func(done, total int64) {
 		now := time.Now()
-		if start.IsZero() {
-			start = now
-		}
 		if done < total && now.Sub(last) < 100*time.Millisecond {
 			return
 		}
