@@ -66,7 +66,7 @@ func codecs() (*zstd.Encoder, *zstd.Decoder, error) {
 		}
 		n := runtime.GOMAXPROCS(0)
 		zenc, codecErr = zstd.NewWriter(nil, zstd.WithEncoderDict(zdicts[writeDict].data), zstd.WithEncoderCRC(false),
-			zstd.WithEncoderConcurrency(n), zstd.WithEncoderLevel(zstd.SpeedDefault), zstd.WithZeroFrames(true))
+			zstd.WithEncoderConcurrency(n), zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithZeroFrames(true))
 		if codecErr != nil {
 			return
 		}
