@@ -160,3 +160,28 @@ func ValueJSON(v []byte) ([]byte, error) {
 	}
 	return js, nil
 }
+
+var warmOnce sync.Once
+
+// warmCodec prepares the codec and each of its encoders (the dictionary's tables are
+// built at an encoder's first use: tens of milliseconds), so that the first commit of a
+// process does not pay for it. Open calls it in the background for a writable store.
+func warmCodec() {
+	warmOnce.Do(func() {
+		enc, dec, err := codecs()
+		if err != nil {
+			return
+		}
+		sample := []byte(`{"case_id":1,"seq":1,"kind":"create"}`)
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := enc.EncodeAll(sample, nil)
+				_, _ = dec.DecodeAll(p, nil)
+			}()
+		}
+		wg.Wait()
+	})
+}

@@ -304,6 +304,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
+		go warmCodec() // the first commit should not wait for the compressor's tables
 		b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Mode: opts.Mode, Listen: opts.Listen})
 		_ = os.WriteFile(lockPath(path), b, 0o600)
 	}
