@@ -485,6 +485,10 @@ func binaryID(k []byte) (uint32, int) {
 // hashOf finds an event's "hash" in its stored JSON without decoding it (the field is
 // the event's last).
 func hashOf(v []byte) string {
+	v, err := unpackValue(v)
+	if err != nil {
+		return ""
+	}
 	i := bytes.LastIndex(v, []byte(`"hash":"`))
 	if i < 0 || len(v) < i+8+64 {
 		return ""

@@ -305,7 +305,7 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 		opts.AnchorKey = a.anchorKey
 	}
 	opts.Memory = memoryHints
-	defer a.openProgress(&opts)()
+	defer a.openProgress(path, &opts)()
 	st, err := store.Open(path, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "repairdesk:", messageIn(err, a.lang))
