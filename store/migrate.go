@@ -6,14 +6,22 @@ package store
 // Then both sides are opened as stores and checked: every case's hash chain and its fold.
 // A destination that already holds a case base is refused, unless it is this very copy
 // (same buckets, keys and sequences): then only the check runs again.
+//
+// Cases and events of a file written before values were compressed (schema 2) are
+// re-encoded while they are copied: the destination holds them compressed and says
+// schema 3, whichever way the copy goes, and the source is left as it was (it is only
+// read). The copy is compared with the source by the values' JSON — the bytes the hash
+// chain covers — not by their stored form; the schema number is not compared.
 
 import (
 	"bytes"
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"fmt"
 	"hash"
 	"os"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -26,6 +34,7 @@ import (
 type MigrateReport struct {
 	Buckets, Keys int
 	Cases         int  // cases in the copy
+	Recoded       int  // cases and events of an older file compressed on the way
 	Already       bool // the destination already was this copy: nothing copied
 	Took          time.Duration
 }
@@ -72,6 +81,7 @@ type bucketSum struct {
 func contentOf(db kv.DB) (map[string]bucketSum, error) {
 	out := map[string]bucketSum{}
 	err := db.View(func(tx kv.Tx) error {
+		var u unpacker
 		return tx.ForEach(func(name []byte, b kv.Bucket) error {
 			bs := bucketSum{seq: b.Sequence()}
 			h := newDigest()
@@ -80,6 +90,16 @@ func contentOf(db kv.DB) (map[string]bucketSum, error) {
 					return nil
 				}
 				bs.keys++
+				if bytes.Equal(name, bMeta) && bytes.Equal(k, metaSchema) {
+					return nil // counted, not compared: a re-encoded copy says 3
+				}
+				if recoded(name) {
+					js, err := u.json(v)
+					if err != nil {
+						return fmt.Errorf("%s %x is unreadable: %w", name, k, err)
+					}
+					v = js
+				}
 				h.add(k, v)
 				return nil
 			}); err != nil {
@@ -132,7 +152,7 @@ func Migrate(from, to, keyFile string) (MigrateReport, error) {
 		rep.Already = true
 	} else {
 		err = dst.Update(func(dtx kv.Tx) error {
-			rep.Buckets, rep.Keys = 0, 0 // the function may run again on PostgreSQL
+			rep.Buckets, rep.Keys, rep.Recoded = 0, 0, 0 // the function may run again on PostgreSQL
 			return src.View(func(stx kv.Tx) error {
 				return stx.ForEach(func(name []byte, sb kv.Bucket) error {
 					db, err := dtx.CreateBucketIfNotExists(bytes.Clone(name))
@@ -145,7 +165,10 @@ func Migrate(from, to, keyFile string) (MigrateReport, error) {
 							return nil
 						}
 						rep.Keys++
-						return db.Put(bytes.Clone(k), bytes.Clone(v))
+						if recoded(name) && !isPacked(v) {
+							rep.Recoded++
+						}
+						return db.Put(bytes.Clone(k), recode(name, k, v))
 					}); err != nil {
 						return err
 					}
@@ -208,6 +231,29 @@ func (d *digest) add(k, v []byte) {
 func (d *digest) sum() (out [32]byte) {
 	copy(out[:], d.h.Sum(nil))
 	return out
+}
+
+// metaSchema is the schema number's key in the meta bucket.
+var metaSchema = []byte("schema")
+
+// recoded: the buckets whose values are compressed since schema 3.
+func recoded(bucket []byte) bool {
+	return bytes.Equal(bucket, bCases) || bytes.Equal(bucket, bEvents)
+}
+
+// recode is the value v of bucket and key k as the destination stores it: a case or
+// event still in JSON (schema 2) compressed, the schema number of such a file raised
+// to 3 (all its values are compressed on the way), anything else as it is.
+func recode(bucket, k, v []byte) []byte {
+	switch {
+	case recoded(bucket) && !isPacked(v):
+		return packValue(nil, v)
+	case bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaSchema):
+		if n, err := strconv.Atoi(string(v)); err == nil && n >= oldestReadable && n < SchemaVersion {
+			return []byte(strconv.Itoa(SchemaVersion))
+		}
+	}
+	return bytes.Clone(v)
 }
 
 // skipKey: the staged anchor entry belongs to the source's anchor log, a file beside it;

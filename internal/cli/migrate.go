@@ -43,6 +43,9 @@ func (a *app) migrateCmd() *cobra.Command {
 			return exitOK
 		}
 		fmt.Fprintln(a.stdout, a.t("migrate.done", rep.Buckets, rep.Keys, rep.Cases, rep.Took.Round(1e6)))
+		if rep.Recoded > 0 {
+			fmt.Fprintln(a.stdout, a.t("migrate.recoded", rep.Recoded, *from))
+		}
 		return exitOK
 	})
 	return c

@@ -20,6 +20,7 @@ var sharedText = map[string]Text{
 	"migrate.check_failed": {ZH: "%s 的核对发现 %d 处问题，第一处：%s", EN: "checking %s found %d problems, the first: %s", EnOne: "checking %s found %d problem: %s", Count: 1},
 	"migrate.done":         {ZH: "已复制 %d 个桶、%d 个键（%d 件案件），用时 %s；两边每条历史链均已核对完整", EN: "copied in %[4]s: buckets %[1]d, keys %[2]d, cases %[3]d; every history chain checked whole on both sides"},
 	"migrate.already":      {ZH: "%s 已是这份数据的完整副本（%d 件案件），未再复制；两边每条历史链均已核对完整", EN: "%s already is a whole copy of this data (cases: %d): nothing copied; every history chain checked whole on both sides"},
+	"migrate.recoded":      {ZH: "源数据库是旧格式：其中 %d 条案件和历史记录已在复制时转为新的压缩格式（源数据库 %s 本身未改动）", EN: "the source is in the older format: %d case and history records were converted to the new compressed format on the way (the source %s itself was not changed)", EnOne: "the source is in the older format: %d case or history record was converted to the new compressed format on the way (the source %s itself was not changed)", Count: 0},
 	"migrate.need":         {ZH: "请同时给出 --from 和 --to（bbolt 文件路径或 postgres:// 地址）", EN: "give both --from and --to (a bbolt file path or a postgres:// address)"},
 	"cmd.migrate.short":    {ZH: "在 bbolt 文件与 PostgreSQL 之间复制案件库并核对每条历史链", EN: "copy the case base between a bbolt file and PostgreSQL, every history chain checked"},
 	"flag.migrate_from":    {ZH: "源数据库：bbolt 文件`路径`或 postgres:// 地址", EN: "the source: a bbolt file `PATH` or a postgres:// address"},
