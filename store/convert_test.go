@@ -129,18 +129,41 @@ func TestConvertSchema2(t *testing.T) {
 	ro.Close()
 	oldSize := fileSizeOf(t, path)
 
+	// The open converts the file, then builds the results table's aggregates (the
+	// schema-2 file has none): two pieces of work, each reported from 0 to its total,
+	// one after the other — one progress line each.
 	var calls int
 	var last, total int64
+	type part struct {
+		what        string
+		first, last int64
+		total       int64
+		calls       int
+	}
+	var parts []part
 	s, err := Open(path, Options{Progress: func(what string, d, n int64) {
 		if what == "convert" {
 			calls, last, total = calls+1, d, n
 		}
+		if len(parts) == 0 || parts[len(parts)-1].what != what {
+			parts = append(parts, part{what: what, first: d})
+		}
+		p := &parts[len(parts)-1]
+		p.last, p.total, p.calls = d, n, p.calls+1
 	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if calls == 0 || last != total || total <= 0 {
 		t.Errorf("progress: %d calls, last %d of %d", calls, last, total)
+	}
+	if len(parts) != 2 || parts[0].what != "convert" || parts[1].what != "results" {
+		t.Errorf("the open reported %+v; want the conversion, then the results table's build", parts)
+	}
+	for _, p := range parts {
+		if p.first != 0 || p.last != p.total || p.total <= 0 {
+			t.Errorf("%s: reported from %d to %d of %d; want from 0 to its total", p.what, p.first, p.last, p.total)
+		}
 	}
 	if after := everything(t, s); !bytes.Equal(before, after) {
 		t.Error("the cases and events read after the conversion differ from before")
@@ -165,16 +188,12 @@ func TestConvertSchema2(t *testing.T) {
 	}
 
 	calls = 0
-	s, err = Open(path, Options{Progress: func(what string, d, n int64) {
-		if what == "convert" {
-			calls++
-		}
-	}})
+	s, err = Open(path, Options{Progress: func(what string, d, n int64) { calls++ }})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if calls != 0 {
-		t.Errorf("a second open converted again (%d progress calls)", calls)
+		t.Errorf("a second open converted or built again (%d progress calls)", calls)
 	}
 	if after := everything(t, s); !bytes.Equal(before, after) {
 		t.Error("the cases and events read on a second open differ")

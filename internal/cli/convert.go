@@ -18,7 +18,7 @@ func (a *app) conversionDone(w io.Writer, path string, total int64, took time.Du
 	if fi, err := os.Stat(path); err == nil {
 		size = fi.Size()
 	}
-	fmt.Fprintln(w, a.t("cli.migrated", total>>20, size>>20, took.Seconds()))
+	fmt.Fprintln(w, a.t("cli.migrated", float64(total)/(1<<20), float64(size)/(1<<20), took.Seconds()))
 }
 
 // openProgress is the store option that shows the one-time work of opening an older

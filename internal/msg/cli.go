@@ -87,7 +87,7 @@ var cliText = map[string]Text{
 	"period.day":            {ZH: "没有这一天", EN: "no such day"},
 
 	"cli.demo_creating":         {ZH: "正在生成演示数据库…", EN: "Creating the demo database…"},
-	"cli.migrated":              {ZH: "数据库已转换为新格式：%d MB → %d MB，用时 %.1f 秒", EN: "The database is converted to the new format: %d MB → %d MB in %.1f s"},
+	"cli.migrated":              {ZH: "数据库已转换为新格式：%.1f MB → %.1f MB，用时 %.1f 秒", EN: "The database is converted to the new format: %.1f MB → %.1f MB in %.1f s"},
 	"cli.no_staff":              {ZH: "没有登录名为 %q 的人员。演示人员：%s", EN: "No staff member %q. Demo staff: %s"},
 	"cli.as_demo_only":          {ZH: "--as 只能用于 --demo；真实数据库按操作系统用户登录", EN: "--as only works with --demo; on a real database you act as your OS user"},
 	"cli.first_admin":           {ZH: "新数据库：已将 %s 登记为管理员（%s）", EN: "New database: %s registered as its admin (%s)"},
