@@ -526,6 +526,10 @@ func binaryID(k []byte) (uint32, int) {
 // hashOf finds an event's "hash" in its stored JSON without decoding it (the field is
 // the event's last).
 func hashOf(v []byte) string {
+	v, err := unpackValue(v)
+	if err != nil {
+		return ""
+	}
 	i := bytes.LastIndex(v, []byte(`"hash":"`))
 	if i < 0 || len(v) < i+8+64 {
 		return ""
@@ -885,19 +889,26 @@ func CopyAnchors(liveLog, copyDB, dest string) (bool, error) {
 	}
 	var upTo uint64
 	unreadable := false // anchor state present but not readable: damaged
-	_ = kv.Bolt(db).View(func(tx kv.Tx) error {
-		if m := tx.Bucket(bMeta); m != nil {
-			var e AnchorEntry
-			if raw := m.Get(metaAnchorNext); raw != nil {
-				if json.Unmarshal(raw, &e) == nil {
-					upTo = e.N
-				} else {
-					unreadable = true
+	// The copy may be damaged (the check of the copy that follows says where): bbolt's
+	// panic on a damaged page is caught, and the anchor state counts as unreadable.
+	err = shieldDB(db, copyDB, string(bMeta), 0, func() error {
+		return kv.Bolt(db).View(func(tx kv.Tx) error {
+			if m := tx.Bucket(bMeta); m != nil {
+				var e AnchorEntry
+				if raw := m.Get(metaAnchorNext); raw != nil {
+					if json.Unmarshal(raw, &e) == nil {
+						upTo = e.N
+					} else {
+						unreadable = true
+					}
 				}
 			}
-		}
-		return nil
+			return nil
+		})
 	})
+	if err != nil {
+		upTo, unreadable = 0, true
+	}
 	db.Close()
 	in, err := os.Open(liveLog)
 	if errors.Is(err, fs.ErrNotExist) {

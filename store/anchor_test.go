@@ -24,7 +24,7 @@ func rehash(t *testing.T, tx *bolt.Tx, id uint32, from int) {
 			break
 		}
 		var ev workflow.Event
-		if err := json.Unmarshal(raw, &ev); err != nil {
+		if err := json.Unmarshal(valueJSON(t, raw), &ev); err != nil {
 			t.Fatal(err)
 		}
 		if seq >= from {
@@ -39,7 +39,7 @@ func rehash(t *testing.T, tx *bolt.Tx, id uint32, from int) {
 		evs = append(evs, ev)
 	}
 	var stored workflow.Case
-	if err := json.Unmarshal(tx.Bucket(bCases).Get(caseKey(id)), &stored); err != nil {
+	if err := json.Unmarshal(valueJSON(t, tx.Bucket(bCases).Get(caseKey(id))), &stored); err != nil {
 		t.Fatal(err)
 	}
 	c, err := store.FoldStored(evs, stored)

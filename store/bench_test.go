@@ -8,7 +8,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -698,7 +697,7 @@ func rewrite(t *testing.T, path string, enc func(id uint32, sm *Summary) []byte)
 		sb := tx.Bucket(bSums)
 		return cb.ForEach(func(k, v []byte) error {
 			var c workflow.Case
-			if err := json.Unmarshal(v, &c); err != nil {
+			if err := unmarshalValue(v, &c); err != nil {
 				return err
 			}
 			sm := summarise(&c)

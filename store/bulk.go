@@ -117,7 +117,7 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 	if err != nil {
 		return err
 	}
-	bc.events = append(bc.events, eb)
+	bc.events = append(bc.events, packValue(nil, eb))
 	bc.hashes = append(bc.hashes, ev.Hash)
 	bc.stat = append(bc.stat, workflow.StatEventOf(ev))
 	bc.c = *c
@@ -174,6 +174,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if recs[i], err = s.caseRecord(c); err != nil {
 				return err
 			}
+			recs[i] = packValue(nil, recs[i])
 			sums[i] = summaryRecord(c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 			part.addCase(c, 1)
 			part.addEvents(c.ID, cases[i].stat, 0)

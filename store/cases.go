@@ -79,7 +79,7 @@ func (s *Store) Case(id uint32) (workflow.Case, error) {
 		if raw == nil {
 			return ErrNotFound
 		}
-		if err := json.Unmarshal(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
+		if err := unmarshalValue(raw, &c); err != nil { // decoding copies: nothing outlives the transaction
 			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
 		_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
@@ -364,7 +364,7 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 		return workflow.Case{}, workflow.Event{}, "", ErrNotFound
 	}
 	var c workflow.Case
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshalValue(raw, &c); err != nil {
 		return workflow.Case{}, workflow.Event{}, "", fmt.Errorf("case %d is unreadable: %w", r.id, err)
 	}
 	if err := s.unsealCase(&c); err != nil {
@@ -417,7 +417,7 @@ func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
 			var ev struct {
 				Hash string `json:"hash"`
 			}
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			if err := unmarshalValue(raw, &ev); err != nil {
 				return "", err
 			}
 			return ev.Hash, nil
@@ -440,7 +440,7 @@ func lastHash(tx kv.Tx, id uint32) (string, error) {
 	var ev struct {
 		Hash string `json:"hash"`
 	}
-	if err := json.Unmarshal(v, &ev); err != nil {
+	if err := unmarshalValue(v, &ev); err != nil {
 		return "", err
 	}
 	return ev.Hash, nil
@@ -465,10 +465,10 @@ func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash st
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bCases).Put(u32(c.ID), cb); err != nil {
+	if err := tx.Bucket(bCases).Put(u32(c.ID), packValue(nil, cb)); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), eb); err != nil {
+	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), packValue(nil, eb)); err != nil {
 		return err
 	}
 	kv.Feed(tx, "case", uint64(c.ID)) // the other nodes' wake-up (PostgreSQL); nothing on bbolt

@@ -55,7 +55,7 @@ func getEvent(t *testing.T, tx *bolt.Tx, id uint32, seq int) workflow.Event {
 		t.Fatalf("no event %d/%d", id, seq)
 	}
 	var ev workflow.Event
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	if err := json.Unmarshal(valueJSON(t, raw), &ev); err != nil {
 		t.Fatal(err)
 	}
 	return ev
@@ -239,7 +239,7 @@ func TestCheckStageChangedWithoutEvent(t *testing.T) {
 	path, v, by := history(t)
 	tamper(t, path, func(tx *bolt.Tx) error {
 		var c workflow.Case
-		if err := json.Unmarshal(tx.Bucket(bCases).Get(caseKey(v)), &c); err != nil {
+		if err := json.Unmarshal(valueJSON(t, tx.Bucket(bCases).Get(caseKey(v))), &c); err != nil {
 			return err
 		}
 		c.Stage = workflow.StageInvestigating

@@ -218,7 +218,7 @@ func TestControlCheck(t *testing.T) {
 		binary.BigEndian.PutUint32(k[4:], 2)
 		b := tx.Bucket([]byte("events"))
 		var ev map[string]any
-		if err := json.Unmarshal(b.Get(k[:]), &ev); err != nil {
+		if err := json.Unmarshal(valueJSON(t, b.Get(k[:])), &ev); err != nil {
 			return err
 		}
 		ev["comment"] = "篡改"

@@ -90,8 +90,35 @@ func crFixture(t *testing.T) (string, []uint32) {
 	return path, ids
 }
 
+// crDecoded is the file's bytes followed by the JSON of every stored case and event
+// (they are stored compressed, so the file's bytes alone would show no text at all).
+func crDecoded(t *testing.T, file []byte) []byte {
+	t.Helper()
+	tmp := filepath.Join(t.TempDir(), "copy.db")
+	if err := os.WriteFile(tmp, file, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	db, err := bolt.Open(tmp, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	out := bytes.Clone(file)
+	_ = db.View(func(tx *bolt.Tx) error {
+		for _, name := range []string{"cases", "events"} {
+			_ = tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error {
+				out = append(out, valueJSON(t, v)...)
+				return nil
+			})
+		}
+		return nil
+	})
+	return out
+}
+
 func crNoPlaintext(t *testing.T, what string, b []byte) {
 	t.Helper()
+	b = crDecoded(t, b)
 	for _, v := range []string{crID, crPhone, crID2, "63451234"} {
 		if bytes.Contains(b, []byte(v)) {
 			t.Errorf("%s contains the personal value %s in plaintext", what, v)
@@ -112,7 +139,7 @@ func crRaw(t *testing.T, path, bucket string, key []byte) []byte {
 	defer db.Close()
 	var out []byte
 	_ = db.View(func(tx *bolt.Tx) error {
-		out = bytes.Clone(tx.Bucket([]byte(bucket)).Get(key))
+		out = valueJSON(t, tx.Bucket([]byte(bucket)).Get(key))
 		return nil
 	})
 	return out
@@ -400,10 +427,10 @@ func TestCryptoSealedValueBoundToCase(t *testing.T) {
 	err = db.Update(func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("cases"))
 		var c0, c2 map[string]json.RawMessage
-		if err := json.Unmarshal(b.Get(crU32(ids[0])), &c0); err != nil {
+		if err := json.Unmarshal(valueJSON(t, b.Get(crU32(ids[0]))), &c0); err != nil {
 			return err
 		}
-		if err := json.Unmarshal(b.Get(crU32(ids[2])), &c2); err != nil {
+		if err := json.Unmarshal(valueJSON(t, b.Get(crU32(ids[2]))), &c2); err != nil {
 			return err
 		}
 		c2["agent"] = c0["agent"]
@@ -484,12 +511,12 @@ func TestCryptoLegacyPlaintext(t *testing.T) {
 			return err
 		}
 		var c workflow.Case
-		if err := json.Unmarshal(tx.Bucket([]byte("cases")).Get(crU32(id)), &c); err != nil {
+		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("cases")).Get(crU32(id))), &c); err != nil {
 			return err
 		}
 		c.Agent.IDNumber, c.Agent.Phone = crID2, "0371-63451234"
 		var ev workflow.Event
-		if err := json.Unmarshal(tx.Bucket([]byte("events")).Get(crEvKey(id, 1)), &ev); err != nil {
+		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("events")).Get(crEvKey(id, 1))), &ev); err != nil {
 			return err
 		}
 		ev.Action.Intake.Agent = c.Agent

@@ -146,3 +146,36 @@ func TestZeroedTreePageIsDamage(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestBackupMetaBucketPageSaysAnotherID: a flipped byte in the page id of the meta
+// bucket's pages (the file's meta pages and freelist are sound, so the quick validation
+// before a backup passes) crashed backup with bbolt's "Page expected to be" panic when
+// it read the copy's anchor state to cut the anchor log. Now backup says the file is
+// damaged and leaves no backup behind.
+func TestBackupMetaBucketPageSaysAnotherID(t *testing.T) {
+	var pages []uint64
+	db := damagedCopy(t, func(b []byte, ps int, owners map[uint64]string) []byte {
+		for id, owner := range owners {
+			if owner == string(bMeta) {
+				pages = append(pages, id)
+				b[int(id)*ps+4] ^= 0x20 // the page id's fifth byte: it now says another page
+			}
+		}
+		if len(pages) == 0 {
+			t.Fatal("no page of the meta bucket")
+		}
+		return b
+	})
+	dest := filepath.Join(t.TempDir(), "b.db")
+	_, err := BackupFile(db, dest)
+	wantDamage(t, "BackupFile", err, -1, "damaged")
+	var d *DamageError
+	if errors.As(err, &d) && !slices.Contains(pages, uint64(d.Page)) {
+		t.Errorf("BackupFile names page %d, not one of the damaged %v: %s", d.Page, pages, d.Message("en"))
+	}
+	for _, p := range []string{dest, dest + ".anchors"} {
+		if _, err := os.Stat(p); err == nil {
+			t.Errorf("a backup of a damaged file was left at %s", p)
+		}
+	}
+}

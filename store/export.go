@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -199,12 +198,13 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 	b.cases = make([]workflow.Case, len(b.raws))
 	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
+	var u unpacker
 	for i, r := range b.raws {
 		c := &b.cases[i]
 		if len(r.k) != 4 {
 			return fmt.Errorf("case key %x is malformed", r.k)
 		}
-		if err := json.Unmarshal(r.v, c); err != nil {
+		if err := u.unmarshal(r.v, c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(r.k), err)
 		}
 		if !since.IsZero() && c.ReceivedAt.Before(since) {
@@ -214,7 +214,7 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 		_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
 		for j, ev := range r.evs {
 			var e workflow.Event
-			if err := json.Unmarshal(ev, &e); err != nil {
+			if err := u.unmarshal(ev, &e); err != nil {
 				return eventUnreadable(r.ek[j], err)
 			}
 			_ = s.unsealEvent(&e)
@@ -227,9 +227,10 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 func (s *Store) casesIn(tx kv.Tx, since time.Time) ([]workflow.Case, error) {
 	b := tx.Bucket(bCases)
 	out := make([]workflow.Case, 0, b.Sequence()) // ids run from 1 to the sequence
+	var u unpacker
 	err := b.ForEach(func(k, v []byte) error {
 		var c workflow.Case
-		if err := json.Unmarshal(v, &c); err != nil {
+		if err := u.unmarshal(v, &c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(k), err)
 		}
 		if since.IsZero() || !c.ReceivedAt.Before(since) {
@@ -245,6 +246,7 @@ func (s *Store) casesIn(tx kv.Tx, since time.Time) ([]workflow.Case, error) {
 // case's events come out oldest first). want nil means every case.
 func (s *Store) eventsIn(tx kv.Tx, want map[uint32]bool, lean bool) (map[uint32][]workflow.Event, error) {
 	out := map[uint32][]workflow.Event{}
+	var u unpacker
 	err := tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
 		if len(k) < 4 {
 			return fmt.Errorf("event key %x is malformed", k)
@@ -256,12 +258,12 @@ func (s *Store) eventsIn(tx kv.Tx, want map[uint32]bool, lean bool) (map[uint32]
 		var ev workflow.Event
 		if lean {
 			var le leanEvent
-			if err := json.Unmarshal(v, &le); err != nil {
+			if err := u.unmarshal(v, &le); err != nil {
 				return eventUnreadable(k, err)
 			}
 			ev = workflow.Event{CaseID: le.CaseID, Seq: le.Seq, Kind: le.Kind, At: le.At, From: le.From, To: le.To}
 		} else {
-			if err := json.Unmarshal(v, &ev); err != nil {
+			if err := u.unmarshal(v, &ev); err != nil {
 				return eventUnreadable(k, err)
 			}
 			_ = s.unsealEvent(&ev)

@@ -15,7 +15,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"os"
 	"slices"
@@ -359,7 +358,7 @@ func (s *Store) casesAt(ids []uint32) ([]*workflow.Case, error) {
 				return ErrNotFound
 			}
 			var c workflow.Case
-			if err := json.Unmarshal(raw, &c); err != nil {
+			if err := unmarshalValue(raw, &c); err != nil {
 				return fmt.Errorf("case %d is unreadable: %w", id, err)
 			}
 			_ = s.unsealCase(&c) // a field that cannot be decrypted reads as Locked

@@ -207,10 +207,10 @@ func TestFreeTextLegacyPlaintext(t *testing.T) {
 		}
 		var sc workflow.Case
 		var ev workflow.Event
-		if err := json.Unmarshal(tx.Bucket([]byte("cases")).Get(crU32(c.ID)), &sc); err != nil {
+		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("cases")).Get(crU32(c.ID))), &sc); err != nil {
 			return err
 		}
-		if err := json.Unmarshal(tx.Bucket([]byte("events")).Get(crEvKey(c.ID, 1)), &ev); err != nil {
+		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("events")).Get(crEvKey(c.ID, 1))), &ev); err != nil {
 			return err
 		}
 		sc.Records[0].Detail = detail

@@ -2,7 +2,6 @@ package store
 
 import (
 	"encoding/binary"
-	"encoding/json"
 
 	"repairdesk/store/kv"
 	"repairdesk/workflow"
@@ -77,7 +76,7 @@ func (s *Store) CreatedWith(creditCode, comment string) (uint32, bool) {
 				Kind    workflow.ActionKind `json:"kind"`
 				Comment string              `json:"comment"`
 			}
-			if json.Unmarshal(raw, &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == comment {
+			if unmarshalValue(raw, &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == comment {
 				found = id
 				return nil
 			}

@@ -3,7 +3,6 @@ package store
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -75,7 +74,7 @@ func (s *Store) PreviewLetters(id uint32, expected int, actor workflow.Staff, a 
 			return ErrNotFound
 		}
 		var c workflow.Case
-		if err := json.Unmarshal(raw, &c); err != nil {
+		if err := unmarshalValue(raw, &c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
 		if err := s.unsealCase(&c); err != nil {

@@ -16,6 +16,12 @@ package store
 //
 // Into a bbolt file the copy is one transaction, as writing a file is fast: an
 // interrupted copy leaves nothing, and a second run starts again.
+//
+// Cases and events of a file written before values were compressed (schema 2) are
+// re-encoded while they are copied: the destination holds them compressed and says
+// schema 3, whichever way the copy goes, and the source is left as it was (it is only
+// read). The copy is compared with the source by the values' JSON — the bytes the hash
+// chain covers — not by their stored form; the schema number is not compared.
 
 import (
 	"bytes"
@@ -28,6 +34,7 @@ import (
 	"hash"
 	"os"
 	"sort"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -41,6 +48,7 @@ import (
 type MigrateReport struct {
 	Buckets, Keys int
 	Cases         int  // cases in the copy
+	Recoded       int  // cases and events of an older file compressed on the way
 	Already       bool // the destination already was this copy: nothing copied
 	Resumed       int  // keys an interrupted copy had left: this run went on after them
 	Bytes         int64
@@ -90,6 +98,7 @@ type bucketSum struct {
 func contentOf(db kv.DB) (map[string]bucketSum, error) {
 	out := map[string]bucketSum{}
 	err := db.View(func(tx kv.Tx) error {
+		var u unpacker
 		return tx.ForEach(func(name []byte, b kv.Bucket) error {
 			bs := bucketSum{seq: b.Sequence()}
 			h := newDigest()
@@ -98,6 +107,16 @@ func contentOf(db kv.DB) (map[string]bucketSum, error) {
 					return nil
 				}
 				bs.keys++
+				if bytes.Equal(name, bMeta) && bytes.Equal(k, metaSchema) {
+					return nil // counted, not compared: a re-encoded copy says 3
+				}
+				if recoded(name) {
+					js, err := u.json(v)
+					if err != nil {
+						return fmt.Errorf("%s %x is unreadable: %w", name, k, err)
+					}
+					v = js
+				}
 				h.add(k, v)
 				return nil
 			}); err != nil {
@@ -189,7 +208,7 @@ func MigrateWith(from, to, keyFile string, w Work) (MigrateReport, error) {
 	} else {
 		cs := time.Now()
 		err = dst.Update(func(dtx kv.Tx) error {
-			rep.Buckets, rep.Keys, rep.Bytes = 0, 0, 0 // the function may run again on PostgreSQL
+			rep.Buckets, rep.Keys, rep.Bytes, rep.Recoded = 0, 0, 0, 0 // the function may run again on PostgreSQL
 			return src.View(func(stx kv.Tx) error {
 				return stx.ForEach(func(name []byte, sb kv.Bucket) error {
 					if err := ctx.Err(); err != nil {
@@ -211,7 +230,10 @@ func MigrateWith(from, to, keyFile string, w Work) (MigrateReport, error) {
 								return err // the transaction rolls back: nothing is left
 							}
 						}
-						return db.Put(bytes.Clone(k), bytes.Clone(v))
+						if recoded(name) && !isPacked(v) {
+							rep.Recoded++
+						}
+						return db.Put(bytes.Clone(k), recode(name, k, v))
 					}); err != nil {
 						return err
 					}
@@ -275,6 +297,29 @@ func (d *digest) add(k, v []byte) {
 func (d *digest) sum() (out [32]byte) {
 	copy(out[:], d.h.Sum(nil))
 	return out
+}
+
+// metaSchema is the schema number's key in the meta bucket.
+var metaSchema = []byte("schema")
+
+// recoded: the buckets whose values are compressed since schema 3.
+func recoded(bucket []byte) bool {
+	return bytes.Equal(bucket, bCases) || bytes.Equal(bucket, bEvents)
+}
+
+// recode is the value v of bucket and key k as the destination stores it: a case or
+// event still in JSON (schema 2) compressed, the schema number of such a file raised
+// to 3 (all its values are compressed on the way), anything else as it is.
+func recode(bucket, k, v []byte) []byte {
+	switch {
+	case recoded(bucket) && !isPacked(v):
+		return packValue(nil, v)
+	case bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaSchema):
+		if n, err := strconv.Atoi(string(v)); err == nil && n >= oldestReadable && n < SchemaVersion {
+			return []byte(strconv.Itoa(SchemaVersion))
+		}
+	}
+	return bytes.Clone(v)
 }
 
 // skipKey: the staged anchor entries belong to anchor logs, files beside a database or
@@ -410,7 +455,12 @@ func copyToPG(ctx context.Context, src kv.DB, dst *kv.PG, fp string, mark *migra
 				if skipKey(name, k) {
 					continue
 				}
-				// Values are the source's own (bbolt: valid while this view is open).
+				// Values are the source's own (bbolt: valid while this view is open); an
+				// older file's cases and events are compressed on the way.
+				if recoded(name) && !isPacked(v) {
+					rep.Recoded++
+				}
+				v = recode(name, k, v)
 				chunk = append(chunk, []any{n, k, v})
 				chunkBytes += len(k) + len(v)
 				rep.Keys++

@@ -59,7 +59,6 @@ package store
 import (
 	"cmp"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"math"
 	"slices"
@@ -1158,9 +1157,10 @@ func (s *Store) statsRange(tx kv.Tx, from uint32, n int) ([]workflow.Case, map[u
 	}
 	cases := make([]workflow.Case, len(rc))
 	err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
+		var u unpacker
 		for i := lo; i < hi; i++ {
 			var c workflow.Case
-			if err := json.Unmarshal(rc[i].v, &c); err != nil {
+			if err := u.unmarshal(rc[i].v, &c); err != nil {
 				return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err)
 			}
 			cases[i] = c.ForStats()

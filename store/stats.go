@@ -42,12 +42,13 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 		cases = make([]workflow.Case, len(rc))
 		evs := make([]workflow.StatEvent, len(re))
 		err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
+			var u unpacker
 			for i := lo; i < hi; i++ {
 				var c workflow.Case // personal fields stay sealed: ForStats drops them
 				if len(rc[i].k) != 4 {
 					return fmt.Errorf("case key %x is malformed", rc[i].k)
 				}
-				if err := json.Unmarshal(rc[i].v, &c); err != nil {
+				if err := u.unmarshal(rc[i].v, &c); err != nil {
 					return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err)
 				}
 				cases[i] = c.ForStats()
@@ -111,9 +112,14 @@ type leanEvent struct {
 // either way; only the speed differs. Kinds and stages are interned.
 type leanDecoder struct {
 	names map[string]string
+	u     unpacker
 }
 
 func (d *leanDecoder) decode(v []byte) (workflow.Event, error) {
+	v, err := d.u.json(v)
+	if err != nil {
+		return workflow.Event{}, err
+	}
 	if ev, ok := d.fast(v); ok {
 		return ev, nil
 	}

@@ -79,7 +79,11 @@ func TestStatsData(t *testing.T) {
 	slow := 0
 	err = s.db.View(func(tx kv.Tx) error {
 		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-			if _, ok := d.fast(v); !ok {
+			js, err := ValueJSON(v)
+			if err != nil {
+				return err
+			}
+			if _, ok := d.fast(js); !ok {
 				slow++
 			}
 			return nil

@@ -31,7 +31,11 @@ import (
 
 // SchemaVersion is the layout this program writes. Older files are migrated at open;
 // newer ones are refused.
-const SchemaVersion = 2
+const SchemaVersion = 3
+
+// oldestReadable is the oldest schema a read-only open reads as it is (schema 2 differs
+// from 3 only in how values are encoded, and both are read).
+const oldestReadable = 2
 
 var (
 	bMeta        = []byte("meta")
@@ -79,9 +83,11 @@ type Options struct {
 	// The store never changes process-wide settings itself: many stores, and tests, may
 	// share one process.
 	Memory MemoryHints
-	// Progress hears how far long work goes: at open, building the results table's
-	// aggregates of a file written before they existed ("results"), and Check ("check"):
-	// done of total cases, from 0 to total.
+	// Progress hears how far long work goes: at open, the one-time conversion of a bbolt
+	// file of an older schema ("convert": bytes of the old file copied, of its size),
+	// building the results table's aggregates of a file written before they existed
+	// ("results"), and Check ("check"): done of total cases, from 0 to total. At open it
+	// is called from the goroutine of Open.
 	Progress func(what string, done, total int64)
 	// Context stops Check early (Ctrl+C); nil never does.
 	Context context.Context
@@ -274,6 +280,28 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	if !opts.ReadOnly {
+		// A bbolt file of an older schema is converted once, into a new file renamed over
+		// it (convert.go), while this one holds the lock.
+		need, err := needsConversion(db)
+		if err == nil && need {
+			var progress func(done, total int64)
+			if opts.Progress != nil {
+				progress = func(done, total int64) { opts.Progress("convert", done, total) }
+			}
+			err = convertFile(db, path, progress)
+			db.Close()
+			*dbp = nil
+			if err != nil {
+				return nil, err
+			}
+			db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, FreelistType: bolt.FreelistMapType})
+			*dbp = db
+			if err != nil {
+				return nil, fmt.Errorf("open %s: %w", path, err)
+			}
+		}
+	}
 	keys, err := loadKeys(kv.Bolt(db), path, opts)
 	if err != nil {
 		db.Close()
@@ -318,6 +346,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		return nil, err
 	}
 	if !opts.ReadOnly {
+		go warmCodec() // the first commit should not wait for the compressor's tables
 		b, _ := json.Marshal(lockInfo{PID: os.Getpid(), Mode: opts.Mode, Listen: opts.Listen})
 		_ = os.WriteFile(lockPath(path), b, 0o600)
 	}
@@ -343,6 +372,11 @@ var migrations = map[int]func(tx kv.Tx) error{
 	// read and are rewritten at open, so nothing to do here; the version tells an older
 	// repairdesk to upgrade instead of failing on the new layout.
 	1: func(tx kv.Tx) error { return nil },
+	// 2→3: cases and events compressed; convertFile rewrote a bbolt file before this. On
+	// PostgreSQL (a database copied in by `repairdesk migrate` from an older file) the
+	// values stay as they are: the JSON of schema 2 still reads, and new ones are written
+	// compressed.
+	2: func(tx kv.Tx) error { return nil },
 }
 
 func (s *Store) prepare() error {
@@ -352,7 +386,7 @@ func (s *Store) prepare() error {
 			if err != nil {
 				return err
 			}
-			if v != SchemaVersion {
+			if v < oldestReadable || v > SchemaVersion {
 				return &SchemaError{Path: s.path, File: v, Mine: SchemaVersion}
 			}
 			// Every open for writing creates them: one missing is a damaged root page.

@@ -134,7 +134,7 @@ func summaryFromCase(tx kv.Tx, id uint32) (*Summary, error) {
 		return nil, ErrNotFound
 	}
 	var c workflow.Case
-	if err := json.Unmarshal(raw, &c); err != nil {
+	if err := unmarshalValue(raw, &c); err != nil {
 		return nil, fmt.Errorf("case %d is unreadable, so is its summary: %w", id, err)
 	}
 	sm := summarise(&c)
@@ -166,7 +166,7 @@ func (s *Store) loadSummaries() error {
 					var c struct {
 						Agent workflow.Agent `json:"agent"`
 					}
-					if raw := tx.Bucket(bCases).Get(u32(id)); raw != nil && json.Unmarshal(raw, &c) == nil {
+					if raw := tx.Bucket(bCases).Get(u32(id)); raw != nil && unmarshalValue(raw, &c) == nil {
 						sm.IDH = s.keys.idToken(id, c.Agent.IDNumber)
 					}
 				}

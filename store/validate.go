@@ -288,6 +288,12 @@ func (sc *scanner) elements(bucket string, id uint64, p, key []byte, depth int) 
 			}
 			k = p[uint64(off)+pos : uint64(off)+pos+ksize]
 		} else {
+			// bbolt writes an element's flags as 0 (a value) or bucketLeaf (a bucket);
+			// other bits are damage it would not notice itself.
+			if fl := ne.Uint32(e); fl&^bucketLeaf != 0 {
+				sc.report(id, bucket, prev, "element %d's flags are damaged", "第 %d 个元素的标志已损坏", i)
+				return
+			}
 			pos, ksize, vsize := uint64(ne.Uint32(e[4:])), uint64(ne.Uint32(e[8:])), uint64(ne.Uint32(e[12:]))
 			if uint64(off)+pos+ksize+vsize > uint64(len(p)) {
 				sc.report(id, bucket, prev, "element %d's key or value lies outside the page", "第 %d 个元素的键或值位于页外", i)

@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/json"
 	"repairdesk/internal/msg"
 	"repairdesk/store/kv"
 	"time"
@@ -100,9 +99,10 @@ func (s *Store) storedEvents(id uint32) ([]workflow.Event, error) {
 	err := s.view(func(tx kv.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		prefix := u32(id)
+		var u unpacker
 		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
 			var ev workflow.Event
-			if err := json.Unmarshal(v, &ev); err != nil {
+			if err := u.unmarshal(v, &ev); err != nil {
 				return eventUnreadable(k, err)
 			}
 			evs = append(evs, ev)

@@ -16,7 +16,7 @@ import (
 
 // FixtureVersion names the cached fixture files; bump it when the demo data or the file
 // layout changes.
-const FixtureVersion = "v2"
+const FixtureVersion = "v4"
 
 // Cases is the size of the scale fixture.
 const Cases = 100_000

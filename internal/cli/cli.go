@@ -308,7 +308,7 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	// holds the anchor log goes on without it.
 	opts.AnchorsIfFree = opts.Mode == ""
 	opts.Memory = memoryHints
-	defer a.openProgress(&opts)()
+	defer a.openProgress(path, &opts)()
 	st, err := store.Open(path, opts)
 	if err != nil {
 		fmt.Fprintln(a.stderr, "repairdesk:", messageIn(err, a.lang))

@@ -58,6 +58,9 @@ func (a *app) migrateCmd() *cobra.Command {
 			n := rep.Keys - rep.Resumed
 			fmt.Fprintln(a.stdout, a.t("migrate.rate", n, float64(rep.Bytes)/1e6, rep.CopyTook.Round(1e6), int(float64(n)/secs), float64(rep.Bytes)/1e6/secs))
 		}
+		if rep.Recoded > 0 {
+			fmt.Fprintln(a.stdout, a.t("migrate.recoded", rep.Recoded, *from))
+		}
 		return exitOK
 	})
 	return c

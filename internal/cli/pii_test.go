@@ -174,7 +174,11 @@ func TestPIIExportFailsClosed(t *testing.T) {
 	err = b.Update(func(tx *bolt.Tx) error {
 		k := binary.BigEndian.AppendUint32(nil, 1)
 		var c map[string]any
-		if err := json.Unmarshal(tx.Bucket([]byte("cases")).Get(k), &c); err != nil {
+		js, err := store.ValueJSON(tx.Bucket([]byte("cases")).Get(k))
+		if err != nil {
+			return err
+		}
+		if err := json.Unmarshal(js, &c); err != nil {
 			return err
 		}
 		c["stage"] = "tel " + piiMobile

@@ -72,7 +72,11 @@ func TestCLIVerify(t *testing.T) {
 				return nil
 			}
 			var ev workflow.Event
-			if err := json.Unmarshal(raw, &ev); err != nil {
+			js, err := store.ValueJSON(raw)
+			if err != nil {
+				return err
+			}
+			if err := json.Unmarshal(js, &ev); err != nil {
 				return err
 			}
 			if seq == 1 {

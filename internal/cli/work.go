@@ -56,17 +56,6 @@ func (a *app) interruptible() (context.Context, func()) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-// openProgress is the store option that shows the one-time build of the results
-// table's aggregates when a file from before them is opened.
-func (a *app) openProgress(opts *store.Options) func() {
-	if opts.ReadOnly || opts.Progress != nil || a.held != nil {
-		return func() {}
-	}
-	l := progress.New(a.stderr, a.lang, "progress.results", progress.Cases)
-	opts.Progress = l.Func()
-	return l.Done
-}
-
 // storeWork is the store's Work for a command: ctx stops it, and its progress goes to
 // one line, named by the store's part ("check" after "backup" …); a call with what ""
 // clears the line.

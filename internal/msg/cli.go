@@ -87,6 +87,7 @@ var cliText = map[string]Text{
 	"period.day":            {ZH: "没有这一天", EN: "no such day"},
 
 	"cli.demo_creating":         {ZH: "正在生成演示数据库…", EN: "Creating the demo database…"},
+	"cli.migrated":              {ZH: "数据库已转换为新格式：%.1f MB → %.1f MB，用时 %.1f 秒", EN: "The database is converted to the new format: %.1f MB → %.1f MB in %.1f s"},
 	"cli.no_staff":              {ZH: "没有登录名为 %q 的人员。演示人员：%s", EN: "No staff member %q. Demo staff: %s"},
 	"cli.as_demo_only":          {ZH: "--as 只能用于 --demo；真实数据库按操作系统用户登录", EN: "--as only works with --demo; on a real database you act as your OS user"},
 	"cli.first_admin":           {ZH: "新数据库：已将 %s 登记为管理员（%s）", EN: "New database: %s registered as its admin (%s)"},
@@ -293,6 +294,7 @@ var cliText = map[string]Text{
 	"progress.restore":       {ZH: "恢复", EN: "restore"},
 	"progress.demo":          {ZH: "生成演示数据", EN: "demo"},
 	"progress.results":       {ZH: "首次建立统计汇总", EN: "building the results table once"},
+	"progress.convert":       {ZH: "把数据库转换为新格式（只做一次）", EN: "converting the database to the new format (once)"},
 	"cli.interrupted":        {ZH: "已中断（Ctrl+C）：未留下不完整的文件，数据库未改动", EN: "interrupted (Ctrl+C): no partial file was left and the database was not changed"},
 	"cli.demo_interrupted":   {ZH: "已中断（Ctrl+C）：已写入的 %d 件演示案件完整可用，其余未生成", EN: "interrupted (Ctrl+C): the %d demo cases written are whole; the rest were not made", EnOne: "interrupted (Ctrl+C): the %d demo case written is whole; the rest were not made", Count: 0},
 	"cli.import_interrupted": {ZH: "已中断（Ctrl+C）：以上已导入的行各自完整；再次导入同一文件会跳过它们，从中断处继续", EN: "interrupted (Ctrl+C): the rows imported above are each whole; importing the same file again skips them and continues where it stopped"},

@@ -33,4 +33,5 @@ var sharedText = map[string]Text{
 	"flag.migrate_from":        {ZH: "源数据库：bbolt 文件`路径`或 postgres:// 地址", EN: "the source: a bbolt file `PATH` or a postgres:// address"},
 	"flag.migrate_to":          {ZH: "目标数据库（须为空）：bbolt 文件`路径`或 postgres:// 地址", EN: "the destination (empty): a bbolt file `PATH` or a postgres:// address"},
 	"flag.no_notify":           {ZH: "共享的 PostgreSQL 兼容数据库不支持 LISTEN/NOTIFY 时使用：只靠轮询得知其他节点的变更", EN: "for a shared PostgreSQL-compatible database without LISTEN/NOTIFY: learn of the other nodes' changes by polling only"},
+	"migrate.recoded":          {ZH: "源数据库是旧格式：其中 %d 条案件和历史记录已在复制时转为新的压缩格式（源数据库 %s 本身未改动）", EN: "the source is in the older format: %d case and history records were converted to the new compressed format on the way (the source %s itself was not changed)", EnOne: "the source is in the older format: %d case or history record was converted to the new compressed format on the way (the source %s itself was not changed)", Count: 0},
 }

@@ -1,0 +1,187 @@
+package store
+
+// The stored form of events and cases: their canonical JSON (json.Marshal of the sealed
+// value, the bytes the hash chain covers), compressed with zstd and a dictionary trained
+// on demo events (zdict/). Decoding gives back exactly those bytes, so the hash chain,
+// `check` and `export` see what they saw before.
+//
+// A value is either
+//
+//	'{' …                 JSON as stored by schema 2 and earlier (still read)
+//	0x01 dictID frame…    zstd: dictID names the dictionary (zdicts), the frame is a zstd
+//	                      frame without its 4-byte magic number
+//
+// A dictionary, once values are written with it, never changes: a later one gets a new
+// id and both are kept, so old values keep decoding (TestDictionariesNeverChange).
+
+import (
+	"crypto/sha256"
+	_ "embed"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"runtime"
+	"sync"
+
+	"github.com/klauspost/compress/zstd"
+)
+
+const (
+	codecZstd = 0x01
+	// writeDict is the dictionary new values are written with.
+	writeDict = 1
+)
+
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+//go:embed zdict/events-1.zdict
+var dict1 []byte
+
+// zdicts: every dictionary values may name, by id, with the SHA-256 it must have.
+var zdicts = map[byte]struct {
+	data []byte
+	sum  string
+}{
+	1: {dict1, "4fd293a2273c74b3d19d1ec6cde8515d977c2a5fa43a9d21a004841e68e6e976"},
+}
+
+var (
+	codecOnce sync.Once
+	zenc      *zstd.Encoder
+	zdec      *zstd.Decoder
+	codecErr  error
+)
+
+func codecs() (*zstd.Encoder, *zstd.Decoder, error) {
+	codecOnce.Do(func() {
+		var dicts [][]byte
+		for id, d := range zdicts {
+			sum := sha256.Sum256(d.data)
+			if hex.EncodeToString(sum[:]) != d.sum {
+				codecErr = fmt.Errorf("dictionary %d differs from the one values were written with", id)
+				return
+			}
+			dicts = append(dicts, d.data)
+		}
+		n := runtime.GOMAXPROCS(0)
+		zenc, codecErr = zstd.NewWriter(nil, zstd.WithEncoderDict(zdicts[writeDict].data), zstd.WithEncoderCRC(false),
+			zstd.WithEncoderConcurrency(n), zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithZeroFrames(true))
+		if codecErr != nil {
+			return
+		}
+		zdec, codecErr = zstd.NewReader(nil, zstd.WithDecoderDicts(dicts...), zstd.WithDecoderConcurrency(n),
+			zstd.IgnoreChecksum(true))
+	})
+	return zenc, zdec, codecErr
+}
+
+// packValue is the stored form of the JSON js (appended to dst).
+func packValue(dst, js []byte) []byte {
+	enc, _, err := codecs()
+	if err != nil {
+		panic(err) // the embedded dictionaries are checked by a test
+	}
+	start := len(dst)
+	dst = append(dst, codecZstd, writeDict)
+	dst = enc.EncodeAll(js, dst)
+	// Drop the frame's magic number: the first byte already says what follows.
+	return append(dst[:start+2], dst[start+2+len(zstdMagic):]...)
+}
+
+// isPacked reports whether v is a compressed value (not JSON).
+func isPacked(v []byte) bool { return len(v) > 0 && v[0] == codecZstd }
+
+var errPacked = errors.New("a compressed value is damaged")
+
+// unpackValue gives the JSON of the stored value v: v itself when it is JSON (it then
+// points into the mapped file, valid while the transaction is), else a new slice.
+func unpackValue(v []byte) ([]byte, error) {
+	var u unpacker
+	return u.json(v)
+}
+
+// unpacker decodes stored values, reusing its buffers: what json returns is valid until
+// its next call. One per goroutine.
+type unpacker struct{ frame, out []byte }
+
+func (u *unpacker) json(v []byte) ([]byte, error) {
+	if !isPacked(v) {
+		return v, nil
+	}
+	if len(v) < 3 {
+		return nil, errPacked
+	}
+	if _, ok := zdicts[v[1]]; !ok {
+		return nil, fmt.Errorf("a value names dictionary %d, which this repairdesk does not have (a newer version wrote it)", v[1])
+	}
+	_, dec, err := codecs()
+	if err != nil {
+		return nil, err
+	}
+	// The frame needs its magic number back.
+	u.frame = append(append(u.frame[:0], zstdMagic...), v[2:]...)
+	out, err := dec.DecodeAll(u.frame, u.out[:0])
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", errPacked, err)
+	}
+	u.out = out
+	return out, nil
+}
+
+// unmarshalValue decodes a stored case or event value (JSON or compressed) into dst.
+func unmarshalValue(v []byte, dst any) error {
+	js, err := unpackValue(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(js, dst)
+}
+
+// unmarshal is unmarshalValue with u's buffers.
+func (u *unpacker) unmarshal(v []byte, dst any) error {
+	js, err := u.json(v)
+	if err != nil {
+		return err
+	}
+	return json.Unmarshal(js, dst)
+}
+
+// ValueJSON gives the JSON of a stored case or event value as written (the bytes the
+// hash chain covers), whichever encoding it is stored in: for tools and tests that read
+// the file directly.
+func ValueJSON(v []byte) ([]byte, error) {
+	js, err := unpackValue(v)
+	if err != nil {
+		return nil, err
+	}
+	if len(js) > 0 && &js[0] == &v[0] {
+		js = append([]byte(nil), js...)
+	}
+	return js, nil
+}
+
+var warmOnce sync.Once
+
+// warmCodec prepares the codec and each of its encoders (the dictionary's tables are
+// built at an encoder's first use: tens of milliseconds), so that the first commit of a
+// process does not pay for it. Open calls it in the background for a writable store.
+func warmCodec() {
+	warmOnce.Do(func() {
+		enc, dec, err := codecs()
+		if err != nil {
+			return
+		}
+		sample := []byte(`{"case_id":1,"seq":1,"kind":"create"}`)
+		var wg sync.WaitGroup
+		for range runtime.GOMAXPROCS(0) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				p := enc.EncodeAll(sample, nil)
+				_, _ = dec.DecodeAll(p, nil)
+			}()
+		}
+		wg.Wait()
+	})
+}

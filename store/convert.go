@@ -1,0 +1,226 @@
+package store
+
+// Schema 3: cases and events are stored compressed (codec.go), and the file is rewritten
+// with its append-only buckets' pages full. A file of an older schema is converted once,
+// when it is first opened for writing:
+//
+//   - every bucket is copied, in key order, into a new file beside it ("<path>.migrating"),
+//     the values of cases and events compressed, the rest as they are, sequences kept;
+//   - the new file is written in transactions of about 64 MB, each committed and synced
+//     as any (fsync stays on), and its schema is set to 3 in the last one;
+//   - only then is it renamed over the old file, and the directory synced.
+//
+// A crash before the rename leaves the old file as it was (and a stray "<path>.migrating",
+// removed by the next attempt); after it, the new file is complete. The hashes, the
+// chains and the anchor state are carried byte for byte (a value decodes to the exact
+// JSON it was), so `check` verifies the same chains against the same anchor log.
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/store/kv"
+)
+
+// convertTxBytes is how much one transaction of the conversion writes (tests make it small).
+var convertTxBytes int64 = 64 << 20
+
+// convertFail, when set by a test, is called after each committed transaction of the
+// conversion with the bytes copied so far; an error it returns stops the conversion there.
+var convertFail func(copied int64) error
+
+// needsConversion reports whether db holds data of a schema older than 3.
+func needsConversion(db *bolt.DB) (bool, error) {
+	var v int
+	err := db.View(func(tx *bolt.Tx) error {
+		var err error
+		v, err = schemaOf(kv.BoltTxOf(tx))
+		return err
+	})
+	return err == nil && v > 0 && v < 3, err
+}
+
+// convertFile writes the converted copy of db (open at path, held locked) and renames it
+// over path. The caller closes db afterwards and opens path again.
+func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (err error) {
+	tmp := path + ".migrating"
+	_ = os.Remove(tmp) // a stray copy of an attempt that did not finish
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("convert: create %s: %w", tmp, err)
+	}
+	defer func() {
+		if dst != nil {
+			dst.Close()
+		}
+		if err != nil {
+			os.Remove(tmp)
+		}
+	}()
+	var total int64
+	err = db.View(func(src *bolt.Tx) error {
+		total = src.Size()
+		if progress != nil {
+			progress(0, total) // the clock of the rate starts here
+		}
+		var done, size, reported int64
+		tx, err := dst.Begin(true)
+		if err != nil {
+			return err
+		}
+		defer func() { _ = tx.Rollback() }()
+		commit := func() error {
+			if err := tx.Commit(); err != nil {
+				return err
+			}
+			if convertFail != nil {
+				if err := convertFail(done); err != nil {
+					return err
+				}
+			}
+			size = 0
+			tx, err = dst.Begin(true)
+			return err
+		}
+		// path names the bucket being copied, from the root.
+		var copyBucket func(path [][]byte, b *bolt.Bucket) error
+		copyBucket = func(path [][]byte, b *bolt.Bucket) error {
+			top := string(path[0])
+			pack := len(path) == 1 && (top == string(bCases) || top == string(bEvents))
+			// Values are taken a batch at a time and, for cases and events, compressed on
+			// every core, then written in key order.
+			var ks, vs, outs [][]byte
+			flush := func() error {
+				outs = append(outs[:0], vs...)
+				if pack {
+					if err := parallelErr(len(vs), func(lo, hi int) error {
+						for i := lo; i < hi; i++ {
+							if !isPacked(vs[i]) {
+								outs[i] = packValue(nil, vs[i])
+							}
+						}
+						return nil
+					}); err != nil {
+						return err
+					}
+				}
+				for i, k := range ks {
+					d := bucketAt(tx, path)
+					// Keys come in order: fill the pages. Cases change in place later,
+					// so theirs keep a little room.
+					d.FillPercent = 1.0
+					if top == string(bCases) {
+						d.FillPercent = 0.9
+					}
+					if err := d.Put(k, outs[i]); err != nil {
+						return err
+					}
+					size += int64(len(k) + len(outs[i]))
+					done += int64(len(k) + len(vs[i]))
+					if progress != nil && done-reported >= 4<<20 && done < total {
+						progress(done, total)
+						reported = done
+					}
+					if size >= convertTxBytes {
+						if err := commit(); err != nil {
+							return err
+						}
+					}
+				}
+				ks, vs = ks[:0], vs[:0]
+				return nil
+			}
+			c := b.Cursor()
+			for k, v := c.First(); k != nil; k, v = c.Next() {
+				if v != nil {
+					if ks, vs = append(ks, k), append(vs, v); len(ks) == 8192 {
+						if err := flush(); err != nil {
+							return err
+						}
+					}
+					continue
+				}
+				// A nested bucket.
+				if err := flush(); err != nil {
+					return err
+				}
+				sub, np := b.Bucket(k), append(path[:len(path):len(path)], k)
+				if err := ensureBucket(tx, np, sub.Sequence()); err != nil {
+					return err
+				}
+				if err := copyBucket(np, sub); err != nil {
+					return err
+				}
+			}
+			return flush()
+		}
+		err = src.ForEach(func(name []byte, b *bolt.Bucket) error {
+			if err := ensureBucket(tx, [][]byte{name}, b.Sequence()); err != nil {
+				return err
+			}
+			return copyBucket([][]byte{name}, b)
+		})
+		if err != nil {
+			return err
+		}
+		// The last transaction says the file is complete.
+		if err := bucketAt(tx, [][]byte{bMeta}).Put([]byte("schema"), []byte(strconv.Itoa(SchemaVersion))); err != nil {
+			return err
+		}
+		done = total
+		return commit()
+	})
+	if err != nil {
+		return fmt.Errorf("convert %s: %w (the file was not changed)", path, err)
+	}
+	if err = dst.Close(); err != nil {
+		return fmt.Errorf("convert %s: %w (the file was not changed)", path, err)
+	}
+	dst = nil
+	// bbolt synced every commit; the file's metadata too, before it takes the name.
+	if f, ferr := os.OpenFile(tmp, os.O_RDWR, 0); ferr == nil {
+		err = f.Sync()
+		f.Close()
+		if err != nil {
+			return fmt.Errorf("convert %s: %w (the file was not changed)", path, err)
+		}
+	}
+	if err = os.Rename(tmp, path); err != nil {
+		return fmt.Errorf("convert %s: %w (the file was not changed)", path, err)
+	}
+	syncDir(filepath.Dir(path))
+	if progress != nil {
+		progress(total, total)
+	}
+	return nil
+}
+
+// ensureBucket creates the bucket at path in tx (its parents exist) with seq.
+func ensureBucket(tx *bolt.Tx, path [][]byte, seq uint64) error {
+	var b *bolt.Bucket
+	var err error
+	if len(path) == 1 {
+		b, err = tx.CreateBucketIfNotExists(path[0])
+	} else {
+		b, err = bucketAt(tx, path[:len(path)-1]).CreateBucketIfNotExists(path[len(path)-1])
+	}
+	if err != nil {
+		return err
+	}
+	return b.SetSequence(seq)
+}
+
+// bucketAt is the bucket at path in tx; a transaction committed in the middle of a bucket
+// leaves the next one to find it again.
+func bucketAt(tx *bolt.Tx, path [][]byte) *bolt.Bucket {
+	b := tx.Bucket(path[0])
+	for _, k := range path[1:] {
+		b = b.Bucket(k)
+	}
+	return b
+}

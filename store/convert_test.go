@@ -1,0 +1,320 @@
+package store
+
+import (
+	"bytes"
+	"compress/gzip"
+	"crypto/sha256"
+	"encoding/json"
+	"errors"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"repairdesk/store/kv"
+)
+
+// oldFixture puts testdata/schema2 — 40 demo cases written by the schema-2 repairdesk
+// (JSON values), with their key, anchor log and anchor keys — in a new directory, and
+// returns the database's path.
+func oldFixture(t *testing.T) string {
+	t.Helper()
+	dir := t.TempDir()
+	src := filepath.Join("testdata", "schema2")
+	gz, err := os.Open(filepath.Join(src, "demo40.db.gz"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer gz.Close()
+	zr, err := gzip.NewReader(gz)
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(dir, "demo40.db")
+	if err := os.WriteFile(path, db, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, ext := range []string{".key", ".anchors", ".anchor-key", ".anchor-key.pub"} {
+		b, err := os.ReadFile(filepath.Join(src, "demo40.db"+ext))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path+ext, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return path
+}
+
+// everything is the JSON of every case and event as the store reads them.
+func everything(t *testing.T, s *Store) []byte {
+	t.Helper()
+	cases, err := s.AllCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	evs, err := s.AllEvents()
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := json.Marshal(struct {
+		C any
+		E any
+	}{cases, evs})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+func fileSum(t *testing.T, path string) [32]byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return sha256.Sum256(b)
+}
+
+// storedForms counts the cases' and events' values stored as JSON and compressed.
+func storedForms(t *testing.T, path string) (jsonN, packedN int) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		for _, b := range [][]byte{bCases, bEvents} {
+			_ = tx.Bucket(b).ForEach(func(k, v []byte) error {
+				if isPacked(v) {
+					packedN++
+				} else {
+					jsonN++
+				}
+				return nil
+			})
+		}
+		return nil
+	})
+	return
+}
+
+// TestConvertSchema2: a file the schema-2 repairdesk wrote reads as it is when opened
+// read-only, and is converted once when opened for writing: every case and event then
+// compressed, the same cases and events read back, the chains and the anchor log verify,
+// progress is reported, and a second open converts nothing.
+func TestConvertSchema2(t *testing.T) {
+	path := oldFixture(t)
+	if j, p := storedForms(t, path); j == 0 || p != 0 {
+		t.Fatalf("the fixture holds %d JSON and %d compressed values; want only JSON", j, p)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a schema-2 file: %v", err)
+	}
+	before := everything(t, ro)
+	if probs := ro.Check(); len(probs) != 0 {
+		t.Fatalf("the old file checks with problems: %v", probs)
+	}
+	ro.Close()
+	oldSize := fileSizeOf(t, path)
+
+	// The open converts the file, then builds the results table's aggregates (the
+	// schema-2 file has none): two pieces of work, each reported from 0 to its total,
+	// one after the other — one progress line each.
+	var calls int
+	var last, total int64
+	type part struct {
+		what        string
+		first, last int64
+		total       int64
+		calls       int
+	}
+	var parts []part
+	s, err := Open(path, Options{Progress: func(what string, d, n int64) {
+		if what == "convert" {
+			calls, last, total = calls+1, d, n
+		}
+		if len(parts) == 0 || parts[len(parts)-1].what != what {
+			parts = append(parts, part{what: what, first: d})
+		}
+		p := &parts[len(parts)-1]
+		p.last, p.total, p.calls = d, n, p.calls+1
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls == 0 || last != total || total <= 0 {
+		t.Errorf("progress: %d calls, last %d of %d", calls, last, total)
+	}
+	if len(parts) != 2 || parts[0].what != "convert" || parts[1].what != "results" {
+		t.Errorf("the open reported %+v; want the conversion, then the results table's build", parts)
+	}
+	for _, p := range parts {
+		if p.first != 0 || p.last != p.total || p.total <= 0 {
+			t.Errorf("%s: reported from %d to %d of %d; want from 0 to its total", p.what, p.first, p.last, p.total)
+		}
+	}
+	if after := everything(t, s); !bytes.Equal(before, after) {
+		t.Error("the cases and events read after the conversion differ from before")
+	}
+	if probs := s.Check(); len(probs) != 0 {
+		t.Errorf("check after the conversion: %v", probs)
+	}
+	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the conversion's working copy is left behind: %v", err)
+	}
+	var schema int
+	_ = s.viewBolt(func(tx *bolt.Tx) error { schema, _ = schemaOf(kv.BoltTxOf(tx)); return nil })
+	if schema != SchemaVersion {
+		t.Errorf("schema %d after the conversion, want %d", schema, SchemaVersion)
+	}
+	s.Close()
+	if j, p := storedForms(t, path); j != 0 || p == 0 {
+		t.Errorf("after the conversion %d values are JSON and %d compressed; want all compressed", j, p)
+	}
+	if n := fileSizeOf(t, path); n >= oldSize {
+		t.Errorf("the file is %d bytes after the conversion, %d before", n, oldSize)
+	}
+
+	calls = 0
+	s, err = Open(path, Options{Progress: func(what string, d, n int64) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if calls != 0 {
+		t.Errorf("a second open converted or built again (%d progress calls)", calls)
+	}
+	if after := everything(t, s); !bytes.Equal(before, after) {
+		t.Error("the cases and events read on a second open differ")
+	}
+	s.Close()
+}
+
+func fileSizeOf(t *testing.T, path string) int64 {
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return fi.Size()
+}
+
+// TestConvertFailureLeavesTheOldFile: a conversion that fails part way (here after its
+// third committed transaction) leaves the old file byte for byte, and no working copy;
+// the next open converts it.
+func TestConvertFailureLeavesTheOldFile(t *testing.T) {
+	path := oldFixture(t)
+	sum := fileSum(t, path)
+	defer func(n int64) { convertTxBytes = n }(convertTxBytes)
+	convertTxBytes = 16 << 10
+	commits := 0
+	convertFail = func(int64) error {
+		if commits++; commits == 3 {
+			return errors.New("injected failure")
+		}
+		return nil
+	}
+	_, err := Open(path, Options{})
+	convertFail = nil
+	if err == nil || !strings.Contains(err.Error(), "injected failure") {
+		t.Fatalf("open: %v, want the injected failure", err)
+	}
+	if fileSum(t, path) != sum {
+		t.Fatal("a failed conversion changed the file")
+	}
+	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the failed conversion's working copy is left behind: %v", err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if probs := s.Check(); len(probs) != 0 {
+		t.Errorf("check after the conversion: %v", probs)
+	}
+}
+
+// TestConvertKilled: a process killed in the middle of a conversion leaves the old file
+// byte for byte (and a working copy the next open removes); the next open converts it.
+func TestConvertKilled(t *testing.T) {
+	if os.Getenv("REPAIRDESK_CONVERT_CHILD") != "" {
+		t.Skip("the child runs TestConvertChild")
+	}
+	path := oldFixture(t)
+	sum := fileSum(t, path)
+	cmd := exec.Command(os.Args[0], "-test.run=^TestConvertChild$", "-test.v")
+	cmd.Env = append(os.Environ(), "REPAIRDESK_CONVERT_CHILD="+path)
+	outPath := filepath.Join(t.TempDir(), "child.out")
+	outF, err := os.Create(outPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer outF.Close()
+	cmd.Stdout, cmd.Stderr = outF, outF
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	out := func() string { b, _ := os.ReadFile(outPath); return string(b) }
+	// Kill it once its working copy has had several transactions committed.
+	deadline := time.Now().Add(60 * time.Second)
+	for {
+		if fi, err := os.Stat(path + ".migrating"); err == nil && fi.Size() > 64<<10 && strings.Contains(out(), "committed 3") {
+			break
+		}
+		if time.Now().After(deadline) {
+			cmd.Process.Kill()
+			cmd.Wait()
+			t.Fatalf("the child never got going:\n%s", out())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+	_ = cmd.Process.Kill()
+	_ = cmd.Wait()
+	if fileSum(t, path) != sum {
+		t.Fatal("a conversion killed part way changed the file")
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatalf("open after the kill: %v", err)
+	}
+	defer s.Close()
+	if probs := s.Check(); len(probs) != 0 {
+		t.Errorf("check after the conversion: %v", probs)
+	}
+	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the killed conversion's working copy is left behind: %v", err)
+	}
+}
+
+// TestConvertChild converts the file REPAIRDESK_CONVERT_CHILD names slowly, saying how
+// many transactions it committed, for TestConvertKilled to kill it.
+func TestConvertChild(t *testing.T) {
+	path := os.Getenv("REPAIRDESK_CONVERT_CHILD")
+	if path == "" {
+		t.Skip("run by TestConvertKilled")
+	}
+	convertTxBytes = 16 << 10
+	n := 0
+	convertFail = func(int64) error {
+		n++
+		os.Stdout.WriteString("committed " + string(rune('0'+min(n, 9))) + "\n")
+		time.Sleep(200 * time.Millisecond)
+		return nil
+	}
+	s, err := Open(path, Options{})
+	if err == nil {
+		s.Close()
+	}
+	t.Fatal("the conversion finished before it was killed")
+}

@@ -1,0 +1,69 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"slices"
+	"testing"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// TestMeasureFile prints what a database file holds (REPAIRDESK_MEASURE names the file;
+// skipped without it): per bucket the keys, bytes, value sizes and page fill, and for
+// cases and events the bytes of each top-level JSON field.
+func TestMeasureFile(t *testing.T) {
+	path := os.Getenv("REPAIRDESK_MEASURE")
+	if path == "" {
+		t.Skip("REPAIRDESK_MEASURE names a database to measure")
+	}
+	s, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	f, err := s.Figures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Printf("file %d MB, %d pages of %d, %d free\n", f.FileSize>>20, f.Pages, f.PageSize, f.FreePages)
+	for _, b := range f.Buckets {
+		fmt.Printf("%-12s keys %9d  values %7.1f MB  p50 %6d p90 %6d max %7d  leaf pages %7d (+%d overflow) %7.1f MB  fill %.0f%%\n",
+			b.Name, b.Keys, float64(b.ValBytes)/1e6, b.P50, b.P90, b.Max, b.LeafPages, b.Overflow, float64(b.LeafSize)/1e6, 100*b.Fill())
+	}
+	for _, name := range [][]byte{bCases, bEvents} {
+		fields := map[string]int64{}
+		kinds := map[string]int64{}
+		kindN := map[string]int{}
+		_ = s.viewBolt(func(tx *bolt.Tx) error {
+			return tx.Bucket(name).ForEach(func(k, v []byte) error {
+				var m map[string]json.RawMessage
+				if unmarshalValue(v, &m) != nil {
+					return nil
+				}
+				for f, r := range m {
+					fields[f] += int64(len(r) + len(f) + 4)
+				}
+				if kd, ok := m["kind"]; ok {
+					kinds[string(kd)] += int64(len(v))
+					kindN[string(kd)]++
+				}
+				return nil
+			})
+		})
+		var names []string
+		for f := range fields {
+			names = append(names, f)
+		}
+		slices.SortFunc(names, func(a, b string) int { return int(fields[b] - fields[a]) })
+		fmt.Printf("%s by field:", name)
+		for _, f := range names {
+			fmt.Printf(" %s %.1fMB", f, float64(fields[f])/1e6)
+		}
+		fmt.Println()
+		for kd, n := range kinds {
+			fmt.Printf("  kind %s: %d events, %.1f MB\n", kd, kindN[kd], float64(n)/1e6)
+		}
+	}
+}
