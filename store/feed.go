@@ -123,6 +123,9 @@ func openPG(addr string, opts Options) (*Store, error) {
 		s.closeAnchors()
 		return fail(err)
 	}
+	if !opts.ReadOnly {
+		go warmCodec() // the first commit should not wait for the compressor's tables
+	}
 	s.feed.cursor.Store(head)
 	ctx, cancel := context.WithCancel(context.Background())
 	s.feed.cancel, s.feed.done = cancel, make(chan struct{})
