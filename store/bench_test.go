@@ -32,7 +32,7 @@ import (
 	"repairdesk/workflow/search"
 )
 
-const benchCases = benchkit.Cases
+var benchCases = benchkit.Cases
 
 // benchFixture returns the demo database with n cases (see benchkit.Fixture).
 func benchFixture(tb testing.TB, n int) string {

@@ -31,7 +31,7 @@ import (
 	"repairdesk/workflow"
 )
 
-const benchCases = benchkit.Cases
+var benchCases = benchkit.Cases
 
 // benchFixture is the demo database the store benchmarks use too (see benchkit.Fixture).
 func benchFixture(b *testing.B, n int) string {

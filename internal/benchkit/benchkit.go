@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 )
@@ -18,8 +19,19 @@ import (
 // layout changes.
 const FixtureVersion = "v4"
 
-// Cases is the size of the scale fixture.
-const Cases = 100_000
+// Cases is the size of the scale fixture: 100,000, or $REPAIRDESK_BENCH_CASES (the
+// 1,000,000-case figures of BENCHMARKS.md run every benchmark with it set to 1000000).
+var Cases = casesFromEnv()
+
+func casesFromEnv() int {
+	if v := os.Getenv("REPAIRDESK_BENCH_CASES"); v != "" {
+		if n, err := strconv.Atoi(v); err == nil && n > 0 {
+			return n
+		}
+		panic("REPAIRDESK_BENCH_CASES=" + v + ": want a positive number of cases")
+	}
+	return 100_000
+}
 
 // FixturePath is where the fixture of n cases is kept between runs.
 func FixturePath(n int) string {
