@@ -28,7 +28,7 @@ const (
 func twoNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32, actor workflow.Staff) {
 	if addr := os.Getenv(BenchPGEnv); addr != "" {
 		for range 2 {
-			s, err := store.Open(addr, store.Options{KeyFile: os.Getenv(BenchPGKeyEnv), FeedPoll: 100 * time.Millisecond})
+			s, err := store.Open(addr, withNodeAnchors(b, store.Options{KeyFile: os.Getenv(BenchPGKeyEnv), FeedPoll: 100 * time.Millisecond}))
 			if err != nil {
 				b.Fatal(err)
 			}
@@ -66,7 +66,7 @@ func freshNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32, addr, 
 	addr = pgtest.Addr(b)
 	key = filepath.Join(b.TempDir(), "shared.key")
 	for range 2 {
-		s, err := store.Open(addr, store.Options{Now: clk.Now, KeyFile: key, FeedPoll: 100 * time.Millisecond})
+		s, err := store.Open(addr, withNodeAnchors(b, store.Options{Now: clk.Now, KeyFile: key, FeedPoll: 100 * time.Millisecond}))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -190,7 +190,7 @@ func BenchmarkSharedColdStart(b *testing.B) {
 	b.ResetTimer()
 	for range b.N {
 		t := time.Now()
-		s, err := store.Open(addr, store.Options{KeyFile: key})
+		s, err := store.Open(addr, withNodeAnchors(b, store.Options{KeyFile: key}))
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -215,4 +215,12 @@ func roundTrips(nodes []*store.Store) uint64 {
 		}
 	}
 	return n
+}
+
+// withNodeAnchors gives a node opened by a benchmark an anchor log and key of its own, as
+// every node of a shared case base has.
+func withNodeAnchors(tb testing.TB, o store.Options) store.Options {
+	dir := tb.TempDir()
+	o.AnchorLog, o.AnchorKey = filepath.Join(dir, "node.anchors"), filepath.Join(dir, "node.anchor-key")
+	return o
 }

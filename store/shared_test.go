@@ -37,9 +37,7 @@ func forEachBackend(t *testing.T, f func(t *testing.T, open func() *store.Store)
 // openPGStore opens a node: the shared key, and an anchor log and key of its own.
 func openPGStore(t *testing.T, addr, key string, clk *testClock) *store.Store {
 	t.Helper()
-	node := t.TempDir()
-	s, err := store.Open(addr, store.Options{Now: clk.Now, KeyFile: key, FeedPoll: 100 * time.Millisecond,
-		AnchorLog: filepath.Join(node, "node.anchors"), AnchorKey: filepath.Join(node, "node.anchor-key")})
+	s, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, FeedPoll: 100 * time.Millisecond}))
 	if err != nil {
 		t.Fatalf("Open(postgres): %v", err)
 	}
