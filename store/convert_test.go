@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -317,4 +318,23 @@ func TestConvertChild(t *testing.T) {
 		s.Close()
 	}
 	t.Fatal("the conversion finished before it was killed")
+}
+
+// An open refused for the key file (readable by others) leaves an older file as it was:
+// the key is looked at before the conversion, not after it.
+func TestConvertWaitsForTheKey(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("file modes")
+	}
+	path := oldFixture(t)
+	sum := fileSum(t, path)
+	if err := os.Chmod(path+".key", 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Open(path, Options{}); err == nil {
+		t.Fatal("opened with a key file readable by others")
+	}
+	if fileSum(t, path) != sum {
+		t.Fatal("the refused open converted the file")
+	}
 }

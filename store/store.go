@@ -280,6 +280,22 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		}
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
+	// The key file first: an open refused for it (missing, readable by others) must not
+	// have converted the file on its way.
+	keys, err := loadKeys(kv.Bolt(db), path, opts)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	if keys.locked != nil && !opts.ReadOnly { // key missing or wrong: read-only, personal fields Locked
+		db.Close()
+		opts.ReadOnly = true
+		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true, FreelistType: bolt.FreelistMapType})
+		*dbp = db
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", path, err)
+		}
+	}
 	if !opts.ReadOnly {
 		// A bbolt file of an older schema is converted once, into a new file renamed over
 		// it (convert.go), while this one holds the lock.
@@ -300,20 +316,6 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 			if err != nil {
 				return nil, fmt.Errorf("open %s: %w", path, err)
 			}
-		}
-	}
-	keys, err := loadKeys(kv.Bolt(db), path, opts)
-	if err != nil {
-		db.Close()
-		return nil, err
-	}
-	if keys.locked != nil && !opts.ReadOnly { // key missing or wrong: read-only, personal fields Locked
-		db.Close()
-		opts.ReadOnly = true
-		db, err = bolt.Open(path, 0o600, &bolt.Options{Timeout: opts.Timeout, ReadOnly: true, FreelistType: bolt.FreelistMapType})
-		*dbp = db
-		if err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, err)
 		}
 	}
 	s := &Store{db: kv.Bolt(db), path: path, opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
