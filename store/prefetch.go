@@ -73,6 +73,15 @@ const maxRun = 64 // pages in one read
 // prefetchLevel reads the given pages and returns the children of those that are
 // branch pages.
 func prefetchLevel(f *os.File, ids []uint64, ps int, limit uint64) []uint64 {
+	return readLevel(ids, ps, limit, 8, func(buf []byte, first, n uint64, out []uint64) []uint64 {
+		return readRun(f, buf, first, n, ps, limit, out)
+	})
+}
+
+// readLevel reads the pages ids (those below limit) in runs of up to maxRun consecutive
+// pages, on up to workers goroutines; read handles one run in buf and appends the next
+// level's page ids to out. It returns what they all appended.
+func readLevel(ids []uint64, ps int, limit uint64, workers int, read func(buf []byte, first, n uint64, out []uint64) []uint64) []uint64 {
 	ids = slices.Clone(ids)
 	slices.Sort(ids)
 	ids = slices.Compact(ids)
@@ -94,14 +103,14 @@ func prefetchLevel(f *os.File, ids []uint64, ps int, limit uint64) []uint64 {
 		wg       sync.WaitGroup
 		next     = make(chan run)
 	)
-	for range min(8, len(runs)) {
+	for range min(workers, len(runs)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
 			buf := make([]byte, maxRun*ps)
 			var mine []uint64
 			for r := range next {
-				mine = readRun(f, buf, r.first, r.n, ps, limit, mine)
+				mine = read(buf, r.first, r.n, mine)
 			}
 			mu.Lock()
 			children = append(children, mine...)

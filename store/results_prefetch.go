@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"encoding/binary"
 	"os"
-	"slices"
-	"sync"
 
 	"repairdesk/store/kv"
 )
@@ -49,47 +47,9 @@ func prefetchRange(ktx kv.Tx, kb kv.Bucket, lo, hi []byte) (read []uint64) {
 // prefetchRangeLevel reads the given pages and returns the children, among those of
 // the branch pages, whose keys may lie in [lo, hi).
 func prefetchRangeLevel(f *os.File, ids []uint64, ps int, limit uint64, lo, hi []byte) []uint64 {
-	ids = slices.Clone(ids)
-	slices.Sort(ids)
-	ids = slices.Compact(ids)
-	type run struct{ first, n uint64 }
-	var runs []run
-	for _, id := range ids {
-		if id >= limit {
-			continue
-		}
-		if k := len(runs) - 1; k >= 0 && runs[k].first+runs[k].n == id && runs[k].n < maxRun {
-			runs[k].n++
-			continue
-		}
-		runs = append(runs, run{id, 1})
-	}
-	var (
-		mu       sync.Mutex
-		children []uint64
-		wg       sync.WaitGroup
-		next     = make(chan run)
-	)
-	for range min(4, len(runs)) {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			buf := make([]byte, maxRun*ps)
-			var mine []uint64
-			for r := range next {
-				mine = readRangeRun(f, buf, r.first, r.n, ps, limit, lo, hi, mine)
-			}
-			mu.Lock()
-			children = append(children, mine...)
-			mu.Unlock()
-		}()
-	}
-	for _, r := range runs {
-		next <- r
-	}
-	close(next)
-	wg.Wait()
-	return children
+	return readLevel(ids, ps, limit, 4, func(buf []byte, first, n uint64, out []uint64) []uint64 {
+		return readRangeRun(f, buf, first, n, ps, limit, lo, hi, out)
+	})
 }
 
 func readRangeRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, lo, hi []byte, out []uint64) (res []uint64) {
