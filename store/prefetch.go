@@ -1,7 +1,6 @@
 package store
 
 import (
-	"encoding/binary"
 	"os"
 	"repairdesk/store/kv"
 	"slices"
@@ -129,46 +128,6 @@ func readLevel(ids []uint64, ps int, limit uint64, workers int, read func(buf []
 // them. It reads only the file, and bounds every access; should anything still go
 // wrong, it is a hint: the run's children are dropped and the walk goes on (a worker
 // that died would leave the sender of the runs waiting for ever).
-func readRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, out []uint64) (res []uint64) {
-	defer func() {
-		if recover() != nil {
-			res = out
-		}
-	}()
-	got, _ := f.ReadAt(buf[:int(n)*ps], int64(first)*int64(ps))
-	res = out
-	for off := 0; off+ps <= got; off += ps {
-		res = branchChildren(buf[off:off+ps], ps, limit, f, first+uint64(off/ps), res)
-	}
-	return res
-}
-
-// branchChildren appends the child page ids of a branch page (read again in full when
-// it overflows into further pages).
-func branchChildren(p []byte, ps int, limit uint64, f *os.File, id uint64, out []uint64) []uint64 {
-	ne := binary.NativeEndian
-	if ne.Uint64(p[0:]) != id || ne.Uint16(p[8:]) != branchFlag {
-		return out
-	}
-	count := int(ne.Uint16(p[10:]))
-	if over := ne.Uint32(p[12:]); over > 0 {
-		if over > 1024 || id+uint64(over) >= limit {
-			return out
-		}
-		full := make([]byte, (int(over)+1)*ps)
-		if n, _ := f.ReadAt(full, int64(id)*int64(ps)); n < len(full) {
-			return out
-		}
-		p = full
-	}
-	if pageHeader+count*branchElement > len(p) {
-		return out
-	}
-	for i := range count {
-		child := ne.Uint64(p[pageHeader+i*branchElement+8:])
-		if child < limit {
-			out = append(out, child)
-		}
-	}
-	return out
+func readRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, out []uint64) []uint64 {
+	return readRangeRun(f, buf, first, n, ps, limit, nil, nil, out)
 }

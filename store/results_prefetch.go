@@ -66,8 +66,9 @@ func readRangeRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64,
 	return res
 }
 
-// branchChildrenIn appends the children of a branch page whose keys may lie in [lo, hi):
-// child i holds the keys from its element's key up to the next element's.
+// branchChildrenIn appends the children of a branch page whose keys may lie in [lo, hi)
+// (nil: no bound): child i holds the keys from its element's key up to the next
+// element's. The page is read again in full when it overflows into further pages.
 func branchChildrenIn(p []byte, ps int, limit uint64, f *os.File, id uint64, lo, hi []byte, out []uint64) []uint64 {
 	ne := binary.NativeEndian
 	if ne.Uint64(p[0:]) != id || ne.Uint16(p[8:]) != branchFlag {
@@ -96,10 +97,12 @@ func branchChildrenIn(p []byte, ps int, limit uint64, f *os.File, id uint64, lo,
 		return p[e+pos : e+pos+size]
 	}
 	for i := range count {
-		if k := key(i); k == nil || bytes.Compare(k, hi) >= 0 {
-			break // this child and those after start at or after hi
+		if hi != nil {
+			if k := key(i); k == nil || bytes.Compare(k, hi) >= 0 {
+				break // this child and those after start at or after hi
+			}
 		}
-		if i+1 < count {
+		if lo != nil && i+1 < count {
 			if next := key(i + 1); next != nil && bytes.Compare(next, lo) <= 0 {
 				continue // this child ends before lo
 			}
