@@ -398,6 +398,7 @@ func (s *Store) openAnchors() error {
 	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
 		f.Close()
 		if s.Shared() && s.opts.AnchorsIfFree {
+			s.anchorBusy = logPath
 			return nil
 		}
 		return msg.Errorf("store.anchor_in_use", logPath)
@@ -797,6 +798,9 @@ func checkAnchoredShared(id uint32, evs []string, ac *anchoredCase, add func(Pro
 // next writable Open appends the entry from the meta bucket.
 func (s *Store) anchorDone(err error) {
 	if s.anch == nil {
+		if err == nil && s.anchorBusy != "" {
+			s.unanchored.Add(1)
+		}
 		return
 	}
 	if err != nil {
@@ -807,6 +811,13 @@ func (s *Store) anchorDone(err error) {
 		msg := aerr.Error()
 		s.anchorFail.Store(&msg)
 	}
+}
+
+// AnchorsSkipped says whether this store writes without anchoring because a node of this
+// machine holds its anchor log (Options.AnchorsIfFree): the log's path, and how many case
+// writes (a new case, a group of actions, an import batch) went into no anchor log.
+func (s *Store) AnchorsSkipped() (log string, writes int64) {
+	return s.anchorBusy, s.unanchored.Load()
 }
 
 func (s *Store) closeAnchors() {

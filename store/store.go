@@ -121,6 +121,11 @@ type Store struct {
 
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
+	// anchorBusy: the anchor log a node of this machine holds, so that this store (a
+	// command beside it, Options.AnchorsIfFree) writes without anchoring; unanchored
+	// counts the case writes it made so (AnchorsSkipped).
+	anchorBusy string
+	unanchored atomic.Int64
 
 	// resultsOpen: the open cases' part of the results table, for the latest snapshot
 	// asked (results.go).

@@ -39,7 +39,7 @@ func (a *app) demoCmd() *cobra.Command {
 		if !ok {
 			return exitFail
 		}
-		defer st.Close()
+		defer func() { a.noteUnanchored(st); st.Close() }()
 		if st.Snapshot().Len() > 0 {
 			return a.errf("demo", exitFail, a.t("cli.demo_not_empty", a.db, st.Snapshot().Len()))
 		}

@@ -235,7 +235,15 @@ func (a *app) useStore(path string, opts store.Options) (*store.Store, func(), b
 	if !ok {
 		return nil, func() {}, false
 	}
-	return st, func() { st.Close() }, true
+	return st, func() { a.noteUnanchored(st); st.Close() }, true
+}
+
+// noteUnanchored tells, after a command beside a node that holds the anchor log, that
+// the case records the command wrote are in no anchor log.
+func (a *app) noteUnanchored(st *store.Store) {
+	if log, n := st.AnchorsSkipped(); n > 0 {
+		fmt.Fprintln(a.stderr, "repairdesk:", msg.T(a.lang, "cli.unanchored", log, n))
+	}
 }
 
 // ---- files, on the command line's side either way ----
