@@ -16,6 +16,8 @@ package store
 // JSON it was), so `check` verifies the same chains against the same anchor log.
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -45,9 +47,17 @@ func needsConversion(db *bolt.DB) (bool, error) {
 	return err == nil && v > 0 && v < 3, err
 }
 
+// ErrConvertInterrupted: the conversion was stopped (Options.OpenContext ended, Ctrl+C);
+// the copy was removed and the file is as it was.
+var ErrConvertInterrupted = errors.New("the conversion to the new format was interrupted; the database file was not changed")
+
 // convertFile writes the converted copy of db (open at path, held locked) and renames it
-// over path. The caller closes db afterwards and opens path again.
-func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (err error) {
+// over path. The caller closes db afterwards and opens path again. When ctx ends first,
+// the copy is removed and the file left as it was (ErrConvertInterrupted).
+func convertFile(ctx context.Context, db *bolt.DB, path string, progress func(done, total int64)) (err error) {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	tmp := path + ".migrating"
 	_ = os.Remove(tmp) // a stray copy of an attempt that did not finish
 	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, Timeout: time.Second})
@@ -84,6 +94,9 @@ func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (er
 				}
 			}
 			size = 0
+			if err := ctx.Err(); err != nil {
+				return err
+			}
 			tx, err = dst.Begin(true)
 			return err
 		}
@@ -96,6 +109,9 @@ func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (er
 			// every core, then written in key order.
 			var ks, vs, outs [][]byte
 			flush := func() error {
+				if err := ctx.Err(); err != nil {
+					return err
+				}
 				outs = append(outs[:0], vs...)
 				if pack {
 					if err := parallelErr(len(vs), func(lo, hi int) error {
@@ -176,6 +192,9 @@ func convertFile(db *bolt.DB, path string, progress func(done, total int64)) (er
 		return commit()
 	})
 	if err != nil {
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return ErrConvertInterrupted
+		}
 		return fmt.Errorf("convert %s: %w (the file was not changed)", path, err)
 	}
 	if err = dst.Close(); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"crypto/sha256"
 	"encoding/json"
 	"errors"
@@ -336,5 +337,46 @@ func TestConvertWaitsForTheKey(t *testing.T) {
 	}
 	if fileSum(t, path) != sum {
 		t.Fatal("the refused open converted the file")
+	}
+}
+
+// TestConvertInterruptedLeavesTheOldFile: Ctrl+C (OpenContext ending) in the middle of a
+// conversion stops it with ErrConvertInterrupted; the file is byte for byte as it was,
+// its working copy is gone, and the next open converts it.
+func TestConvertInterruptedLeavesTheOldFile(t *testing.T) {
+	path := oldFixture(t)
+	sum := fileSum(t, path)
+	defer func(n int64) { convertTxBytes = n }(convertTxBytes)
+	convertTxBytes = 16 << 10
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	commits := 0
+	convertFail = func(int64) error {
+		if commits++; commits == 2 {
+			cancel() // the key pressed between two transactions of the copy
+		}
+		return nil
+	}
+	_, err := Open(path, Options{OpenContext: ctx})
+	convertFail = nil
+	if !errors.Is(err, ErrConvertInterrupted) {
+		t.Fatalf("open: %v, want ErrConvertInterrupted", err)
+	}
+	if commits < 2 {
+		t.Fatalf("the conversion stopped after %d transactions: the test did not interrupt it midway", commits)
+	}
+	if fileSum(t, path) != sum {
+		t.Fatal("an interrupted conversion changed the file")
+	}
+	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the interrupted conversion's working copy is left behind: %v", err)
+	}
+	s, err := Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if probs := s.Check(); len(probs) != 0 {
+		t.Errorf("check after the conversion: %v", probs)
 	}
 }

@@ -91,6 +91,9 @@ type Options struct {
 	Progress func(what string, done, total int64)
 	// Context stops Check early (Ctrl+C); nil never does.
 	Context context.Context
+	// OpenContext stops a long Open — the one-time conversion of an older file — with the
+	// file left as it was (ErrConvertInterrupted); nil never does.
+	OpenContext context.Context
 }
 
 // work is the store's Progress and Context as a Work.
@@ -310,7 +313,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 			if opts.Progress != nil {
 				progress = func(done, total int64) { opts.Progress("convert", done, total) }
 			}
-			err = convertFile(db, path, progress)
+			err = convertFile(opts.OpenContext, db, path, progress)
 			db.Close()
 			*dbp = nil
 			if err != nil {

@@ -44,6 +44,9 @@ type app struct {
 	anchorKey      string // --anchor-key
 	code           int    // what the command that ran returns
 	args           []string
+	// openStopped: Ctrl+C stopped the opening of the database (its conversion); the
+	// command then exits with exitInterrupted.
+	openStopped bool
 
 	// Inside the process that holds the database, for a command sent through its control
 	// socket (remote.go): the store, the peer, its staff member and its files.
@@ -83,6 +86,9 @@ func (a *app) execute(args []string) int {
 	}
 	if err != nil {
 		return a.usageError(cmd, err)
+	}
+	if a.openStopped && a.code != 0 {
+		return exitInterrupted
 	}
 	return a.code
 }
@@ -309,7 +315,18 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	opts.AnchorsIfFree = opts.Mode == ""
 	opts.Memory = memoryHints
 	defer a.openProgress(path, &opts)()
+	if !opts.ReadOnly && opts.OpenContext == nil {
+		// Ctrl+C during a long open (an older file's conversion) stops it cleanly.
+		ctx, stop := a.interruptible()
+		defer stop()
+		opts.OpenContext = ctx
+	}
 	st, err := store.Open(path, opts)
+	if errors.Is(err, store.ErrConvertInterrupted) {
+		a.openStopped = true
+		fmt.Fprintln(a.stderr, "repairdesk:", a.t("cli.convert_interrupted"))
+		return nil, false
+	}
 	if err != nil {
 		fmt.Fprintln(a.stderr, "repairdesk:", messageIn(err, a.lang))
 		return nil, false

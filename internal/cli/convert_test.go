@@ -3,6 +3,7 @@ package cli
 import (
 	"bytes"
 	"compress/gzip"
+	"context"
 	"io"
 	"os"
 	"path/filepath"
@@ -106,5 +107,34 @@ func TestExportSameAfterConversion(t *testing.T) {
 	export("after the conversion")
 	if code, out, errs := runCLI(t, "check", "--db", db); code != 0 {
 		t.Fatalf("check after the conversion: exit %d\n%s%s", code, out, errs)
+	}
+}
+
+// TestCtrlCDuringConversionLeavesTheFile: Ctrl+C while an older file is being converted
+// at its first writable open stops the command with exit 130 and a sentence saying the
+// file was not changed; the file is byte for byte as it was and no working copy is left.
+func TestCtrlCDuringConversionLeavesTheFile(t *testing.T) {
+	db := schema2Fixture(t)
+	before, err := os.ReadFile(db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // Ctrl+C already pressed when the conversion starts
+	var out, errb bytes.Buffer
+	code := runWith(ctx, nil, []string{"staff", "list", "--db", db}, &out, &errb)
+	if code != exitInterrupted || !strings.Contains(errb.String(), "interrupted (Ctrl+C): the database file was not changed") {
+		t.Fatalf("exit %d, stderr %q", code, errb.String())
+	}
+	after, err := os.ReadFile(db)
+	if err != nil || !bytes.Equal(before, after) {
+		t.Fatalf("the file changed (%v)", err)
+	}
+	if _, err := os.Stat(db + ".migrating"); !os.IsNotExist(err) {
+		t.Errorf("a working copy is left: %v", err)
+	}
+	// Without Ctrl+C the same command converts it and lists the staff.
+	if code := runWith(context.Background(), nil, []string{"staff", "list", "--db", db}, &out, &errb); code != 0 {
+		t.Fatalf("second run: exit %d\n%s", code, errb.String())
 	}
 }
