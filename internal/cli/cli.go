@@ -314,7 +314,8 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	// holds the anchor log goes on without it.
 	opts.AnchorsIfFree = opts.Mode == ""
 	opts.Memory = memoryHints
-	defer a.openProgress(path, &opts)()
+	clear := a.openProgress(path, &opts)
+	defer clear()
 	if !opts.ReadOnly && opts.OpenContext == nil {
 		// Ctrl+C during a long open (an older file's conversion) stops it cleanly.
 		ctx, stop := a.interruptible()
@@ -322,6 +323,9 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 		opts.OpenContext = ctx
 	}
 	st, err := store.Open(path, opts)
+	if err != nil {
+		clear() // the progress line goes before the sentence that says why
+	}
 	if errors.Is(err, store.ErrConvertInterrupted) {
 		a.openStopped = true
 		fmt.Fprintln(a.stderr, "repairdesk:", a.t("cli.convert_interrupted"))
