@@ -21,9 +21,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"runtime"
 	"sync"
 
+	gojson "github.com/goccy/go-json"
 	"github.com/klauspost/compress/zstd"
 )
 
@@ -135,7 +137,7 @@ func unmarshalValue(v []byte, dst any) error {
 	if err != nil {
 		return err
 	}
-	return json.Unmarshal(js, dst)
+	return decodeJSON(js, dst)
 }
 
 // unmarshal is unmarshalValue with u's buffers.
@@ -143,6 +145,22 @@ func (u *unpacker) unmarshal(v []byte, dst any) error {
 	js, err := u.json(v)
 	if err != nil {
 		return err
+	}
+	return decodeJSON(js, dst)
+}
+
+// decodeJSON decodes the JSON of a stored case or event into dst (a *workflow.Case,
+// *workflow.Event or a lean view of them) as encoding/json does, about twice as fast
+// (github.com/goccy/go-json, which gives the same values: TestDecoderAgreesWithEncodingJSON
+// over every case and event of a demo file). JSON it refuses is decoded again by
+// encoding/json, so what is readable, and the error said of what is not, stay as they
+// were. js is not kept: the decoder copies what it keeps.
+func decodeJSON(js []byte, dst any) error {
+	if gojson.Unmarshal(js, dst) == nil {
+		return nil
+	}
+	if v := reflect.ValueOf(dst); v.Kind() == reflect.Pointer && !v.IsNil() {
+		v.Elem().SetZero() // what the first decoder left
 	}
 	return json.Unmarshal(js, dst)
 }
