@@ -38,10 +38,12 @@ type PIIMatch struct {
 const piiHexRun = 32
 
 type piiGroup struct {
-	start, end int    // byte offsets in the text (the digits)
-	digits     string // ASCII digits
-	hasX       bool   // an X follows the digits; xEnd is the offset after it
-	xEnd       int
+	start, end int // byte offsets in the text (the digits)
+	// ds, de: the group's ASCII digits are digs[ds:de], digs being FindPII's buffer of
+	// every digit it met in order, so a run's groups' digits follow one another there.
+	ds, de int
+	hasX   bool // an X follows the digits; xEnd is the offset after it
+	xEnd   int
 }
 
 // piiDigit returns the ASCII digit of r (ASCII or full-width), or 0.
@@ -111,8 +113,11 @@ func FindPII(s string) []PIIMatch {
 	}
 	var out []PIIMatch
 	var run []piiGroup
+	var digs []byte
 	flush := func() {
-		out = append(out, piiMatchRun(s, run)...)
+		if len(run) > 0 {
+			out = append(out, piiMatchRun(s, digs, run)...)
+		}
 		run = run[:0]
 	}
 	var cur *piiGroup
@@ -126,15 +131,16 @@ func FindPII(s string) []PIIMatch {
 				if seps == 0 || seps > 3 {
 					flush()
 				}
-				run = append(run, piiGroup{start: i})
+				run = append(run, piiGroup{start: i, ds: len(digs), de: len(digs)})
 				cur = &run[len(run)-1]
 			}
 			if cur.hasX { // a digit after an X: the X ended its group, this is another run
 				flush()
-				run = append(run, piiGroup{start: i})
+				run = append(run, piiGroup{start: i, ds: len(digs), de: len(digs)})
 				cur = &run[len(run)-1]
 			}
-			cur.digits += string(d)
+			digs = append(digs, d)
+			cur.de = len(digs)
 			cur.end = i + size
 			seps = 0
 		case cur != nil && !cur.hasX && piiIsX(r):
@@ -156,28 +162,30 @@ func FindPII(s string) []PIIMatch {
 
 // piiMatchRun finds the numbers made of whole groups of one run, the longest first at
 // each group.
-func piiMatchRun(s string, run []piiGroup) []PIIMatch {
+func piiMatchRun(s string, digs []byte, run []piiGroup) []PIIMatch {
 	var out []PIIMatch
 	for i := 0; i < len(run); {
 		best, bestJ, bestEnd := PIIMatch{}, -1, 0
-		d := ""
 		for j := i; j < len(run); j++ {
-			d += run[j].digits
-			if len(d) > 18 {
+			db := digs[run[i].ds:run[j].de] // the digits of groups i to j (they follow one another)
+			if len(db) > 18 {
 				break
 			}
-			if len(d) == 17 && run[j].hasX && piiValidID(d+"X") {
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d + "X"}, j, run[j].xEnd
+			if len(db) == 17 && run[j].hasX && piiValidID(string(db)+"X") {
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: string(db) + "X"}, j, run[j].xEnd
 			}
-			switch {
-			case len(d) == 18 && piiValidID(d):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d}, j, run[j].end
-			case len(d) == 11 && phoneIsMobile(d):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d}, j, run[j].end
-			case len(d) == 13 && d[:2] == "86" && phoneIsMobile(d[2:]):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[2:]}, j, run[j].end
-			case len(d) == 15 && d[:4] == "0086" && phoneIsMobile(d[4:]):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[4:]}, j, run[j].end
+			if n := len(db); n == 18 || n == 11 || n == 13 || n == 15 {
+				d := string(db)
+				switch {
+				case len(d) == 18 && piiValidID(d):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d}, j, run[j].end
+				case len(d) == 11 && phoneIsMobile(d):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d}, j, run[j].end
+				case len(d) == 13 && d[:2] == "86" && phoneIsMobile(d[2:]):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[2:]}, j, run[j].end
+				case len(d) == 15 && d[:4] == "0086" && phoneIsMobile(d[4:]):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[4:]}, j, run[j].end
+				}
 			}
 			if run[j].hasX { // an X ends what it follows
 				break
