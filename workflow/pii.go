@@ -78,23 +78,8 @@ func piiMayHold(s string) bool {
 	return false
 }
 
-// piiHexSpans marks the long hexadecimal runs of s, which are not searched.
-func piiHexSpans(s string) [][2]int {
-	var out [][2]int
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		hex := i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f' || s[i] >= 'A' && s[i] <= 'F')
-		switch {
-		case hex && start < 0:
-			start = i
-		case !hex && start >= 0:
-			if i-start >= piiHexRun {
-				out = append(out, [2]int{start, i})
-			}
-			start = -1
-		}
-	}
-	return out
+func piiIsHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // FindPII returns the resident ID numbers and mobile numbers in s, in order.
@@ -102,14 +87,24 @@ func FindPII(s string) []PIIMatch {
 	if !piiMayHold(s) {
 		return nil
 	}
-	hex := piiHexSpans(s)
+	// inHex: whether the digit at i is in a long hexadecimal run (the maximal run of
+	// ASCII hex characters around it is piiHexRun or longer). The
+	// run is found around the digit when it is met, once per run.
+	hs, he := 0, 0 // the last run found: s[hs:he]
 	inHex := func(i int) bool {
-		for _, h := range hex {
-			if i >= h[0] && i < h[1] {
-				return true
+		if !piiIsHex(s[i]) { // a full-width digit is in no such run
+			return false
+		}
+		if i < hs || i >= he {
+			hs, he = i, i
+			for hs > 0 && piiIsHex(s[hs-1]) {
+				hs--
+			}
+			for he < len(s) && piiIsHex(s[he]) {
+				he++
 			}
 		}
-		return false
+		return he-hs >= piiHexRun
 	}
 	var out []PIIMatch
 	var run []piiGroup

@@ -246,7 +246,12 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		if evs == nil {
 			evs = []workflow.Event{}
 		}
-		return json.MarshalIndent(exportItem{Case: c, Events: evs}, "  ", "  ")
+		b, err := json.Marshal(exportItem{Case: c, Events: evs})
+		if err != nil {
+			return nil, err
+		}
+		// json.MarshalIndent's bytes (TestIndentJSONIsJSONIndent), in about half its time.
+		return indentJSON(make([]byte, 0, len(b)+len(b)/2), b, "  ", "  "), nil
 	}
 	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
