@@ -149,3 +149,35 @@ func TestSameCaseIsTheRoundTrip(t *testing.T) {
 		t.Errorf("%d of 200 cases took the fast path", fast)
 	}
 }
+
+// TestWithHashIsMarshal: the stored bytes of every event of a demo office (written by
+// chainEvent through withHash) are json.Marshal of the event as decoded, hash included,
+// and the hash is EventHash's.
+func TestWithHashIsMarshal(t *testing.T) {
+	s := demoStore(t, 150, 5)
+	n := 0
+	err := s.viewBolt(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
+			js, err := ValueJSON(v)
+			if err != nil {
+				return err
+			}
+			var ev workflow.Event
+			if err := json.Unmarshal(js, &ev); err != nil {
+				return err
+			}
+			want, _ := json.Marshal(ev)
+			if !bytes.Equal(js, want) {
+				t.Fatalf("event %x stored as\n%s\nnot as json.Marshal writes it\n%s", k, js, want)
+			}
+			if EventHash(ev) != ev.Hash {
+				t.Fatalf("event %x: hash %s, EventHash %s", k, ev.Hash, EventHash(ev))
+			}
+			n++
+			return nil
+		})
+	})
+	if err != nil || n < 150 {
+		t.Fatalf("%d events: %v", n, err)
+	}
+}
