@@ -67,3 +67,26 @@ func TestMeasureFile(t *testing.T) {
 		}
 	}
 }
+
+// TestFiguresListEveryBucket: the file's figures count every bucket at the root — the
+// results aggregates too, which they used to leave out — and the file's size on disk,
+// which bbolt grows ahead of the pages in use.
+func TestFiguresListEveryBucket(t *testing.T) {
+	s := demoStore(t, 60, 2)
+	f, err := s.Figures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range f.Buckets {
+		names = append(names, b.Name)
+	}
+	for _, want := range []string{"cases", "events", "summaries", "results"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("bucket %q missing from %v", want, names)
+		}
+	}
+	if f.DiskSize < f.FileSize || f.FileSize == 0 {
+		t.Errorf("on disk %d bytes, in use %d", f.DiskSize, f.FileSize)
+	}
+}
