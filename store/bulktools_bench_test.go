@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -139,14 +140,23 @@ func BenchmarkConvert(b *testing.B) {
 // 100,000-case database, each from a cold page cache, on the schema-2 fixture ("old-",
 // when there is one) and the new one ("new-") in the same run. MB/s is the database
 // file's size over the time: compare it with BenchmarkDiskRead.
+//
+// REPAIRDESK_BENCH_BASELINE names a repairdesk binary built from an earlier version: each
+// tool then runs first through it ("base-") and then through this code ("new-"), on the
+// same new fixture, one after the other, so the two versions meet the same machine.
 func BenchmarkBulkTools(b *testing.B) {
-	files := []struct{ label, path string }{}
+	type run struct{ label, path, bin string }
+	files := []run{}
 	if _, err := os.Stat(oldFixturePath()); err == nil {
-		files = append(files, struct{ label, path string }{"old", oldFixturePath()})
+		files = append(files, run{"old", oldFixturePath(), ""})
 	}
-	files = append(files, struct{ label, path string }{"new", benchFixture(b, benchCases)})
-	for _, f := range files {
-		for _, tool := range []string{"export", "check", "backup"} {
+	fixture := benchFixture(b, benchCases)
+	if bin := os.Getenv("REPAIRDESK_BENCH_BASELINE"); bin != "" {
+		files = append(files, run{"base", fixture, bin})
+	}
+	files = append(files, run{"new", fixture, ""})
+	for _, tool := range []string{"export", "check", "backup"} {
+		for _, f := range files {
 			b.Run(f.label+"-"+tool, func(b *testing.B) {
 				for b.Loop() {
 					dir := b.TempDir()
@@ -165,7 +175,24 @@ func BenchmarkBulkTools(b *testing.B) {
 					}
 					var out, errb bytes.Buffer
 					start := time.Now()
-					if code := RunCLI(args, &out, &errb); code != 0 {
+					cpu := cpuSeconds()
+					if f.bin != "" {
+						cpu = childCPU()
+					}
+					code := 0
+					if f.bin != "" {
+						cmd := exec.Command(f.bin, args...)
+						cmd.Stdout, cmd.Stderr = &out, &errb
+						if err := cmd.Run(); err != nil {
+							code = -1
+							if ee, ok := err.(*exec.ExitError); ok {
+								code = ee.ExitCode()
+							}
+						}
+					} else {
+						code = RunCLI(args, &out, &errb)
+					}
+					if code != 0 {
 						// check and backup say what they found and exit 1: the work was
 						// done all the same (a fixture whose anchor log was replaced).
 						if tool == "export" || errb.Len() > 0 {
@@ -175,6 +202,11 @@ func BenchmarkBulkTools(b *testing.B) {
 					}
 					el := time.Since(start)
 					b.ReportMetric(el.Seconds(), "s")
+					if f.bin != "" {
+						b.ReportMetric(childCPU()-cpu, "CPU-s")
+					} else {
+						b.ReportMetric(cpuSeconds()-cpu, "CPU-s")
+					}
 					b.ReportMetric(sizeMB(f.path)/el.Seconds(), "MB/s")
 					b.ReportMetric(sizeMB(f.path), "file-MB")
 					if tool == "export" {

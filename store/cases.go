@@ -495,9 +495,26 @@ func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string
 	if err := s.sealEvent(&se); err != nil {
 		return nil, err
 	}
-	ev.Hash = EventHash(se)
-	se.Hash = ev.Hash
-	return json.Marshal(se)
+	se.Hash = ""
+	b, err := json.Marshal(se)
+	if err != nil {
+		return nil, err
+	}
+	sum := sha256.Sum256(b)
+	ev.Hash = hex.EncodeToString(sum[:])
+	return withHash(b, ev.Hash), nil
+}
+
+// withHash is json.Marshal of an event given b, json.Marshal of the same event without
+// its hash: Hash is Event's last field and left out when empty, so the event with its
+// hash is b with `,"hash":"…"` before the closing brace (storedHashOK reads it so).
+// One encoding instead of two for every event written (TestWithHashIsMarshal).
+func withHash(b []byte, hash string) []byte {
+	out := make([]byte, 0, len(b)+len(`,"hash":""`)+len(hash))
+	out = append(out, b[:len(b)-1]...)
+	out = append(out, `,"hash":"`...)
+	out = append(out, hash...)
+	return append(out, `"}`...)
 }
 
 // caseRecord is the stored form of a case (personal fields sealed).

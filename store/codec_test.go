@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/klauspost/compress/zstd"
+
 	"repairdesk/workflow"
 )
 
@@ -68,5 +70,33 @@ func TestStoredHashOK(t *testing.T) {
 	}
 	if storedHashOK(js, strings.Repeat("0", 64)) {
 		t.Error("another hash passed")
+	}
+}
+
+// TestValuesOfAnEarlierDictionaryRead: a value written with dictionary 1 (as files
+// written before dictionary 2 hold them) reads back as the JSON that was written, beside
+// values written with today's dictionary.
+func TestValuesOfAnEarlierDictionaryRead(t *testing.T) {
+	if writeDict == 1 {
+		t.Skip("dictionary 1 is still the one written")
+	}
+	enc, err := zstd.NewWriter(nil, zstd.WithEncoderDict(dict1), zstd.WithEncoderCRC(false),
+		zstd.WithEncoderLevel(zstd.SpeedBetterCompression), zstd.WithZeroFrames(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	js := []byte(`{"case_id":7,"seq":1,"kind":"create","comment":"受理材料齐全，进入核查"}`)
+	frame := enc.EncodeAll(js, nil)
+	old := append([]byte{codecZstd, 1}, frame[len(zstdMagic):]...)
+	back, err := ValueJSON(old)
+	if err != nil || !bytes.Equal(back, js) {
+		t.Fatalf("a dictionary-1 value: %v\n%s", err, back)
+	}
+	now := packValue(nil, js)
+	if now[1] != writeDict {
+		t.Fatalf("written with dictionary %d", now[1])
+	}
+	if back, err := ValueJSON(now); err != nil || !bytes.Equal(back, js) {
+		t.Fatalf("a dictionary-%d value: %v", writeDict, err)
 	}
 }

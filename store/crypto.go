@@ -620,6 +620,14 @@ const (
 // its events and ciphertext in the case (sealed on a later write): such a pair is compared
 // after decryption when the key is here, and cannot be compared without it.
 func (s *Store) replayStored(evs []workflow.Event, c *workflow.Case) (workflow.Case, error) {
+	folded, _, err := s.replayStoredT(evs, c)
+	return folded, err
+}
+
+// replayStoredT is replayStored, and also says whether it changed c (a pair of fields
+// compared decrypted): when it did not, c is still the stored case as decoded.
+func (s *Store) replayStoredT(evs []workflow.Event, c *workflow.Case) (workflow.Case, bool, error) {
+	touched := false
 	var stored workflow.Agent
 	if len(evs) > 0 && evs[0].Action.Intake != nil {
 		in := *evs[0].Action.Intake
@@ -635,7 +643,7 @@ func (s *Store) replayStored(evs []workflow.Event, c *workflow.Case) (workflow.C
 	}
 	folded, err := s.rules.Replay(evs)
 	if err != nil {
-		return folded, err
+		return folded, false, err
 	}
 	// Free text: a case written before its text was sealed and rewritten since may hold it
 	// sealed while its older events hold it as typed; such pairs compare decrypted.
@@ -659,6 +667,7 @@ func (s *Store) replayStored(evs []workflow.Event, c *workflow.Case) (workflow.C
 					a, b = Locked, Locked
 				}
 				*fps[i], *cps[i] = a, b
+				touched = true
 			}
 		}
 	}
@@ -675,9 +684,10 @@ func (s *Store) replayStored(evs []workflow.Event, c *workflow.Case) (workflow.C
 				a, b = Locked, Locked
 			}
 			*fv, *cv = a, b
+			touched = true
 		}
 	}
-	return folded, nil
+	return folded, touched, nil
 }
 
 // idToken is the keyed hash of an agent's ID number, stored in the case's summary so a

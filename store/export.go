@@ -70,6 +70,20 @@ func (s *Store) CasesSince(t time.Time) ([]workflow.Case, map[uint32][]workflow.
 // and a few batches ahead of fn, so an export of a large file streams in bounded memory.
 // An error from fn stops the walk and is returned.
 func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Case, evs []workflow.Event) error) error {
+	return s.eachCase(since, withEvents, nil, func(c *workflow.Case, evs []workflow.Event, _ []byte) error { return fn(*c, evs) })
+}
+
+// EachCaseEncoded is EachCase with a step done on the decoding goroutines, on every
+// core: enc turns each case and its events into bytes (an export's record), and fn gets
+// those bytes, case by case in ascending id order. An error from enc is returned as fn
+// reaches that case (after fn has had every case before it); an error from fn stops the
+// walk. The bytes fn gets are its own.
+func (s *Store) EachCaseEncoded(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error), fn func(b []byte) error) error {
+	return s.eachCase(since, withEvents, enc, func(_ *workflow.Case, _ []workflow.Event, b []byte) error { return fn(b) })
+}
+
+func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error),
+	fn func(c *workflow.Case, evs []workflow.Event, b []byte) error) error {
 	return s.view(func(tx kv.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
@@ -101,8 +115,9 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 		})
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error { // decoders
+				var u unpacker // one per decoder: its buffers serve every batch
 				for b := range work {
-					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(b, since) }); err != nil && b.err == nil {
+					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(&u, b, since, enc) }); err != nil && b.err == nil {
 						b.err = err
 					}
 					b.raws = nil
@@ -119,7 +134,14 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 			}
 			for i := range b.cases {
 				if b.keep[i] {
-					if err = fn(b.cases[i], b.evs[i]); err != nil {
+					if enc != nil && b.encErr[i] != nil {
+						err = b.encErr[i]
+					} else if enc != nil {
+						err = fn(nil, nil, b.out[i])
+					} else {
+						err = fn(&b.cases[i], b.evs[i], nil)
+					}
+					if err != nil {
 						break
 					}
 				}
@@ -151,8 +173,12 @@ type caseBatch struct {
 	cases []workflow.Case
 	evs   [][]workflow.Event
 	keep  []bool
-	err   error
-	done  chan struct{}
+	// With an encoding step (EachCaseEncoded): each kept case's bytes or error; the
+	// decoded cases are then dropped as soon as they are encoded.
+	out    [][]byte
+	encErr []error
+	err    error
+	done   chan struct{}
 }
 
 const caseBatchSize = 256
@@ -193,12 +219,15 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 	}
 }
 
-// decodeBatch decodes b's cases (those received at or after since are kept) and events.
-func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
+// decodeBatch decodes b's cases (those received at or after since are kept) and events,
+// with u's buffers; with enc, it encodes each kept case too.
+func (s *Store) decodeBatch(u *unpacker, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
 	b.cases = make([]workflow.Case, len(b.raws))
 	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
-	var u unpacker
+	if enc != nil {
+		b.out, b.encErr = make([][]byte, len(b.raws)), make([]error, len(b.raws))
+	}
 	for i, r := range b.raws {
 		c := &b.cases[i]
 		if len(r.k) != 4 {
@@ -212,6 +241,9 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 		}
 		b.keep[i] = true
 		_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
+		if len(r.evs) > 0 {
+			b.evs[i] = make([]workflow.Event, 0, len(r.evs))
+		}
 		for j, ev := range r.evs {
 			var e workflow.Event
 			if err := u.unmarshal(ev, &e); err != nil {
@@ -219,6 +251,10 @@ func (s *Store) decodeBatch(b *caseBatch, since time.Time) error {
 			}
 			_ = s.unsealEvent(&e)
 			b.evs[i] = append(b.evs[i], e)
+		}
+		if enc != nil {
+			b.out[i], b.encErr[i] = enc(*c, b.evs[i])
+			b.cases[i], b.evs[i] = workflow.Case{}, nil
 		}
 	}
 	return nil

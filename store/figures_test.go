@@ -27,10 +27,10 @@ func TestMeasureFile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	fmt.Printf("file %d MB, %d pages of %d, %d free\n", f.FileSize>>20, f.Pages, f.PageSize, f.FreePages)
+	fmt.Printf("file %.1f MB on disk, %.1f MB in use (%d pages of %d), %d free pages\n", float64(f.DiskSize)/1e6, float64(f.FileSize)/1e6, f.Pages, f.PageSize, f.FreePages)
 	for _, b := range f.Buckets {
-		fmt.Printf("%-12s keys %9d  values %7.1f MB  p50 %6d p90 %6d max %7d  leaf pages %7d (+%d overflow) %7.1f MB  fill %.0f%%\n",
-			b.Name, b.Keys, float64(b.ValBytes)/1e6, b.P50, b.P90, b.Max, b.LeafPages, b.Overflow, float64(b.LeafSize)/1e6, 100*b.Fill())
+		fmt.Printf("%-12s keys %9d  values %7.1f MB  p50 %6d p90 %6d max %7d  leaf pages %7d (+%d overflow) %7.1f MB  fill %.0f%%  branch pages %d\n",
+			b.Name, b.Keys, float64(b.ValBytes)/1e6, b.P50, b.P90, b.Max, b.LeafPages, b.Overflow, float64(b.LeafSize)/1e6, 100*b.Fill(), b.BranchPages)
 	}
 	for _, name := range [][]byte{bCases, bEvents} {
 		fields := map[string]int64{}
@@ -65,5 +65,28 @@ func TestMeasureFile(t *testing.T) {
 		for kd, n := range kinds {
 			fmt.Printf("  kind %s: %d events, %.1f MB\n", kd, kindN[kd], float64(n)/1e6)
 		}
+	}
+}
+
+// TestFiguresListEveryBucket: the file's figures count every bucket at the root — the
+// results aggregates too, which they used to leave out — and the file's size on disk,
+// which bbolt grows ahead of the pages in use.
+func TestFiguresListEveryBucket(t *testing.T) {
+	s := demoStore(t, 60, 2)
+	f, err := s.Figures()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, b := range f.Buckets {
+		names = append(names, b.Name)
+	}
+	for _, want := range []string{"cases", "events", "summaries", "results"} {
+		if !slices.Contains(names, want) {
+			t.Errorf("bucket %q missing from %v", want, names)
+		}
+	}
+	if f.DiskSize < f.FileSize || f.FileSize == 0 {
+		t.Errorf("on disk %d bytes, in use %d", f.DiskSize, f.FileSize)
 	}
 }

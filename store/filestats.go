@@ -1,6 +1,7 @@
 package store
 
 import (
+	"os"
 	"slices"
 
 	bolt "go.etcd.io/bbolt"
@@ -34,6 +35,7 @@ type FileFigures struct {
 	FileSize, PageSize int64
 	Pages              int64 // pages of the file
 	FreePages          int64 // pages bbolt keeps for reuse
+	DiskSize           int64 // the file's size on disk: bbolt grows it ahead of FileSize
 	Buckets            []BucketFigures
 }
 
@@ -51,7 +53,17 @@ func (s *Store) Figures() (FileFigures, error) {
 		f.Pages = f.FileSize / f.PageSize
 		st := db.Stats()
 		f.FreePages = int64(st.FreePageN + st.PendingPageN)
-		for _, name := range allBuckets {
+		if fi, err := os.Stat(s.path); err == nil {
+			f.DiskSize = fi.Size()
+		}
+		// Every bucket at the root (results, files… as well as allBuckets): a nested
+		// bucket's pages count in its parent's figures.
+		var names [][]byte
+		_ = tx.ForEach(func(name []byte, _ *bolt.Bucket) error {
+			names = append(names, slices.Clone(name))
+			return nil
+		})
+		for _, name := range names {
 			b := tx.Bucket(name)
 			if b == nil {
 				continue

@@ -413,51 +413,65 @@ func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
 
 // unmasked walks every string reachable from v by reflection and returns the path of the
 // first that still holds a number (or "" when none does). It does not trust WalkCase: a
-// field added later and not walked is found here.
+// field added later and not walked is found here. The path is put together only for
+// the string found (findUnmasked).
 func unmasked(v reflect.Value, path string, keep []string) string {
+	rev, found := findUnmasked(v, keep, nil)
+	if !found {
+		return ""
+	}
+	for i := len(rev) - 1; i >= 0; i-- {
+		path += rev[i]
+	}
+	return path
+}
+
+// findUnmasked is unmasked's walk: when it finds a number it returns the path's parts
+// from the string up (".comment", "[2]", ".events"…), which unmasked puts in order.
+func findUnmasked(v reflect.Value, keep []string, rev []string) ([]string, bool) {
 	switch v.Kind() {
 	case reflect.String:
 		for _, m := range FindPII(v.String()) {
 			if !piiKept(m.Number, keep) {
-				return path
+				return rev, true
 			}
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return unmasked(v.Elem(), path, keep)
+			return findUnmasked(v.Elem(), keep, rev)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < v.Len(); i++ {
-			if f := unmasked(v.Index(i), fmt.Sprintf("%s[%d]", path, i), keep); f != "" {
-				return f
+			if r, ok := findUnmasked(v.Index(i), keep, rev); ok {
+				return append(r, fmt.Sprintf("[%d]", i)), true
 			}
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			if f := unmasked(it.Key(), path+"{key}", keep); f != "" {
-				return f
+			if r, ok := findUnmasked(it.Key(), keep, rev); ok {
+				return append(r, "{key}"), true
 			}
-			if f := unmasked(it.Value(), path+"{value}", keep); f != "" {
-				return f
+			if r, ok := findUnmasked(it.Value(), keep, rev); ok {
+				return append(r, "{value}"), true
 			}
 		}
 	case reflect.Struct:
 		t := v.Type()
 		if t.PkgPath() == "time" {
-			return ""
+			return rev, false
 		}
 		for i := 0; i < v.NumField(); i++ {
-			name := t.Field(i).Name
-			if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag != "" {
-				name = tag
-			}
-			if f := unmasked(v.Field(i), path+"."+name, keep); f != "" {
-				return f
+			if r, ok := findUnmasked(v.Field(i), keep, rev); ok {
+				name := t.Field(i).Name
+				if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag != "" {
+					name = tag
+				}
+				return append(r, "."+name), true
 			}
 		}
 	}
-	return ""
+	return rev, false
 }
 
 func walkFile(f *FileRef, fn func(TextKind, *string)) {

@@ -38,10 +38,12 @@ type PIIMatch struct {
 const piiHexRun = 32
 
 type piiGroup struct {
-	start, end int    // byte offsets in the text (the digits)
-	digits     string // ASCII digits
-	hasX       bool   // an X follows the digits; xEnd is the offset after it
-	xEnd       int
+	start, end int // byte offsets in the text (the digits)
+	// ds, de: the group's ASCII digits are digs[ds:de], digs being FindPII's buffer of
+	// every digit it met in order, so a run's groups' digits follow one another there.
+	ds, de int
+	hasX   bool // an X follows the digits; xEnd is the offset after it
+	xEnd   int
 }
 
 // piiDigit returns the ASCII digit of r (ASCII or full-width), or 0.
@@ -76,23 +78,8 @@ func piiMayHold(s string) bool {
 	return false
 }
 
-// piiHexSpans marks the long hexadecimal runs of s, which are not searched.
-func piiHexSpans(s string) [][2]int {
-	var out [][2]int
-	start := -1
-	for i := 0; i <= len(s); i++ {
-		hex := i < len(s) && (s[i] >= '0' && s[i] <= '9' || s[i] >= 'a' && s[i] <= 'f' || s[i] >= 'A' && s[i] <= 'F')
-		switch {
-		case hex && start < 0:
-			start = i
-		case !hex && start >= 0:
-			if i-start >= piiHexRun {
-				out = append(out, [2]int{start, i})
-			}
-			start = -1
-		}
-	}
-	return out
+func piiIsHex(c byte) bool {
+	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
 // FindPII returns the resident ID numbers and mobile numbers in s, in order.
@@ -100,19 +87,32 @@ func FindPII(s string) []PIIMatch {
 	if !piiMayHold(s) {
 		return nil
 	}
-	hex := piiHexSpans(s)
+	// inHex: whether the digit at i is in a long hexadecimal run (the maximal run of
+	// ASCII hex characters around it is piiHexRun or longer). The
+	// run is found around the digit when it is met, once per run.
+	hs, he := 0, 0 // the last run found: s[hs:he]
 	inHex := func(i int) bool {
-		for _, h := range hex {
-			if i >= h[0] && i < h[1] {
-				return true
+		if !piiIsHex(s[i]) { // a full-width digit is in no such run
+			return false
+		}
+		if i < hs || i >= he {
+			hs, he = i, i
+			for hs > 0 && piiIsHex(s[hs-1]) {
+				hs--
+			}
+			for he < len(s) && piiIsHex(s[he]) {
+				he++
 			}
 		}
-		return false
+		return he-hs >= piiHexRun
 	}
 	var out []PIIMatch
 	var run []piiGroup
+	var digs []byte
 	flush := func() {
-		out = append(out, piiMatchRun(s, run)...)
+		if len(run) > 0 {
+			out = append(out, piiMatchRun(s, digs, run)...)
+		}
 		run = run[:0]
 	}
 	var cur *piiGroup
@@ -126,15 +126,16 @@ func FindPII(s string) []PIIMatch {
 				if seps == 0 || seps > 3 {
 					flush()
 				}
-				run = append(run, piiGroup{start: i})
+				run = append(run, piiGroup{start: i, ds: len(digs), de: len(digs)})
 				cur = &run[len(run)-1]
 			}
 			if cur.hasX { // a digit after an X: the X ended its group, this is another run
 				flush()
-				run = append(run, piiGroup{start: i})
+				run = append(run, piiGroup{start: i, ds: len(digs), de: len(digs)})
 				cur = &run[len(run)-1]
 			}
-			cur.digits += string(d)
+			digs = append(digs, d)
+			cur.de = len(digs)
 			cur.end = i + size
 			seps = 0
 		case cur != nil && !cur.hasX && piiIsX(r):
@@ -156,28 +157,30 @@ func FindPII(s string) []PIIMatch {
 
 // piiMatchRun finds the numbers made of whole groups of one run, the longest first at
 // each group.
-func piiMatchRun(s string, run []piiGroup) []PIIMatch {
+func piiMatchRun(s string, digs []byte, run []piiGroup) []PIIMatch {
 	var out []PIIMatch
 	for i := 0; i < len(run); {
 		best, bestJ, bestEnd := PIIMatch{}, -1, 0
-		d := ""
 		for j := i; j < len(run); j++ {
-			d += run[j].digits
-			if len(d) > 18 {
+			db := digs[run[i].ds:run[j].de] // the digits of groups i to j (they follow one another)
+			if len(db) > 18 {
 				break
 			}
-			if len(d) == 17 && run[j].hasX && piiValidID(d+"X") {
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d + "X"}, j, run[j].xEnd
+			if len(db) == 17 && run[j].hasX && piiValidID(string(db)+"X") {
+				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: string(db) + "X"}, j, run[j].xEnd
 			}
-			switch {
-			case len(d) == 18 && piiValidID(d):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d}, j, run[j].end
-			case len(d) == 11 && phoneIsMobile(d):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d}, j, run[j].end
-			case len(d) == 13 && d[:2] == "86" && phoneIsMobile(d[2:]):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[2:]}, j, run[j].end
-			case len(d) == 15 && d[:4] == "0086" && phoneIsMobile(d[4:]):
-				best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[4:]}, j, run[j].end
+			if n := len(db); n == 18 || n == 11 || n == 13 || n == 15 {
+				d := string(db)
+				switch {
+				case len(d) == 18 && piiValidID(d):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIIDNumber, Number: d}, j, run[j].end
+				case len(d) == 11 && phoneIsMobile(d):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d}, j, run[j].end
+				case len(d) == 13 && d[:2] == "86" && phoneIsMobile(d[2:]):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[2:]}, j, run[j].end
+				case len(d) == 15 && d[:4] == "0086" && phoneIsMobile(d[4:]):
+					best, bestJ, bestEnd = PIIMatch{Kind: PIIMobile, Number: d[4:]}, j, run[j].end
+				}
 			}
 			if run[j].hasX { // an X ends what it follows
 				break
