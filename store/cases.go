@@ -314,8 +314,11 @@ func (s *Store) applyAll(batch []*applyReq) bool {
 		// aggregates read them, where they are kept) are read ahead together. Nothing on bbolt.
 		if s.Shared() {
 			results := tx.Bucket(bResults) != nil // noteResults reads the case's events
-			gets := make([]kv.Read, 0, 2*len(batch))
+			gets := make([]kv.Read, 0, 2*len(batch)+1)
 			seeks := make([]kv.Read, 0, len(batch))
+			if results { // the late flags are judged by the settings this transaction reads
+				gets = append(gets, kv.Read{Bucket: bSettings, Key: settingsKey})
+			}
 			for _, r := range batch {
 				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: eventKey(r.id, r.expected)})
 				if results {

@@ -531,7 +531,11 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 	if b == nil {
 		return nil
 	}
-	a := newAggSet(lateJudge(s.Settings()))
+	late, err := s.lateJudgeIn(tx) // the stage limits in force in this transaction
+	if err != nil {
+		return err
+	}
+	a := newAggSet(late)
 	if old != nil {
 		a.addCase(old, -1)
 	}
@@ -619,7 +623,11 @@ func (s *Store) buildResults(total int) error {
 			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
 		}
 		*next = last + 1
-		a := resultsOf(cases, events, lateJudge(s.Settings()))
+		late, err := s.lateJudgeIn(tx)
+		if err != nil {
+			return 0, err
+		}
+		a := resultsOf(cases, events, late)
 		b := tx.Bucket(bResults)
 		fill(b, 0.9)
 		return len(cases), a.write(b)

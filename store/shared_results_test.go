@@ -84,3 +84,89 @@ func TestSharedResultsKept(t *testing.T) {
 		t.Errorf("rebuilt: from the aggregates\n%+v\nfull scan\n%+v", got, want)
 	}
 }
+
+// TestSharedLateFlagsFollowOtherNodesSettings: a stage left late is judged by the stage
+// limits in the database when the commit is made, not by those a node last heard of.
+// Node 2's admin lengthens the formal review's limit; node 1, whose change feed has not
+// delivered that yet, commits an action that leaves formal review after ten days: by the
+// new limit it was not late. The late flags must be the full scan's and check clean.
+// (Before, node 1 judged with the settings it had cached and wrote a late flag that the
+// full scan and check, on any node that knew the new limits, did not have.)
+func TestSharedLateFlagsFollowOtherNodesSettings(t *testing.T) {
+	addr := pgtest.Addr(t)
+	clk := newClock(t0)
+	key := t.TempDir() + "/shared.key"
+	// Node 1 hears of nothing by itself: no NOTIFY, and a poll once an hour.
+	n1, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, NoNotify: true, FeedPoll: time.Hour}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n1.Close() })
+	n2 := openPGStore(t, addr, key, clk)
+	addStaff(t, n2)
+	c := create(t, n1, entA)
+	if c.Stage != workflow.StageFormalReview {
+		t.Fatalf("a new case is at %s, the test wants formal review", c.Stage)
+	}
+	clk.Set(clk.Now().Add(10 * 24 * time.Hour)) // past formal review's 5 working days
+	if err := n2.UpdateSettings(root, func(set *store.Settings) error {
+		l := set.SLA.Stage[workflow.StageFormalReview]
+		l.Days = 30
+		set.SLA.Stage[workflow.StageFormalReview] = l
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n1.Settings().SLA.Stage[workflow.StageFormalReview].Days != 5 {
+		t.Fatal("node 1 heard of the change already: the test needs it not to")
+	}
+	w := do(t, n1, c.ID, wang, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回"})
+	if !waitFor(5*time.Second, func() bool { sm := snGet(n2, c.ID); return sm != nil && sm.Version == w.Version }) {
+		t.Fatal("node 2 did not hear of the withdrawal") // its open cases come from its snapshot
+	}
+
+	// Whole days (the aggregates' own periods): March 2026.
+	p := workflow.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, workflow.ChinaTZ), To: time.Date(2026, 4, 1, 0, 0, 0, 0, workflow.ChinaTZ)}
+	if !workflow.DayAligned(p) {
+		t.Fatal("the period is not whole days: Results would not read the aggregates")
+	}
+	now := clk.Now()
+	n3 := openPGStore(t, addr, key, clk) // a node that starts now: the settings in force
+	for i, n := range []*store.Store{n2, n3} {
+		got, err := n.Results(p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := n.ResultsFullScan(p, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("node %d: %d stages left late from the aggregates, %d by the full scan (and other figures may differ)", i+2, got.SLABreaches, want.SLABreaches)
+		}
+		if want.SLABreaches != 0 {
+			t.Errorf("node %d: the full scan counts %d late; formal review's limit is 30 days now", i+2, want.SLABreaches)
+		}
+		if probs := n.Check(); len(probs) > 0 {
+			t.Errorf("node %d: check: %v", i+2, probs)
+		}
+	}
+
+	// Node 1, still unaware, changes the letterhead: the change is made to the settings
+	// stored now, so formal review's 30 days stay (before, node 1 wrote back its old copy
+	// with 5 days, undoing node 2's change, and left the late flags judged by 30).
+	if err := n1.UpdateSettings(root, func(set *store.Settings) error {
+		set.Letterhead.Agency = "一号节点的机构名"
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	n4 := openPGStore(t, addr, key, clk)
+	if got := n4.Settings(); got.SLA.Stage[workflow.StageFormalReview].Days != 30 || got.Letterhead.Agency != "一号节点的机构名" {
+		t.Errorf("after node 1's change: formal review %d days, agency %q; want 30 and node 1's name",
+			got.SLA.Stage[workflow.StageFormalReview].Days, got.Letterhead.Agency)
+	}
+	if probs := n4.Check(); len(probs) > 0 {
+		t.Errorf("after node 1's change: check: %v", probs)
+	}
+}

@@ -136,6 +136,7 @@ type Store struct {
 	afterSave  func(*workflow.Case) error // tests: fail a transaction after a case was written
 
 	settings atomic.Pointer[Settings]
+	judge    atomic.Pointer[judgeFor]     // the late judge of the settings a transaction read (lateJudgeIn)
 	health   atomic.Pointer[BackupHealth] // the scheduled backups' last word (backuphealth.go)
 	snap     atomic.Pointer[Snapshot]
 	sumMu    sync.Mutex // guards rebuilding snap
