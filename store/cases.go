@@ -309,23 +309,19 @@ func (s *Store) commitBatch(batch []*applyReq) {
 func (s *Store) applyAll(batch []*applyReq) bool {
 	err := s.update(func(tx kv.Tx) error {
 		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
-		// On PostgreSQL every read is a round trip: the batch's cases, the events their
-		// chains continue from and the first page of each case's events (the results'
-		// aggregates read them, where they are kept) are read ahead together. Nothing on bbolt.
+		// On PostgreSQL every read is a round trip: the batch's cases and the events their
+		// chains continue from (and the settings, where the results' aggregates are kept:
+		// their late flags are judged by them) are read ahead together. The events before
+		// are read only by an action that leaves a stage (noteResults). Nothing on bbolt.
 		if s.Shared() {
-			results := tx.Bucket(bResults) != nil // noteResults reads the case's events
 			gets := make([]kv.Read, 0, 2*len(batch)+1)
-			seeks := make([]kv.Read, 0, len(batch))
-			if results { // the late flags are judged by the settings this transaction reads
+			if tx.Bucket(bResults) != nil {
 				gets = append(gets, kv.Read{Bucket: bSettings, Key: settingsKey})
 			}
 			for _, r := range batch {
 				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: eventKey(r.id, r.expected)})
-				if results {
-					seeks = append(seeks, kv.Read{Bucket: bEvents, Key: u32(r.id)})
-				}
 			}
-			kv.Prefetch(tx, gets, seeks)
+			kv.Prefetch(tx, gets, nil)
 		}
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil

@@ -425,7 +425,7 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 			entered, known = ev.At, true
 			continue
 		}
-		if ev.From == ev.To || ev.From == 0 {
+		if !leavesStage(ev) {
 			continue
 		}
 		if i >= from {
@@ -540,6 +540,13 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 		a.addCase(old, -1)
 	}
 	a.addCase(c, 1)
+	last := workflow.StatEventOf(ev)
+	if !leavesStage(last) {
+		// The event adds no row of its own (a comment, a material marked, the intake):
+		// the events before it are not read. On a shared database that read is a round
+		// trip, and a range of the events' index locked against the other nodes' commits.
+		return a.write(b)
+	}
 	// The events before this one, as the dashboard reads them: the stage it left was
 	// entered at the last stage change, and the notices sent so far count.
 	var evs []workflow.StatEvent
@@ -557,9 +564,15 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 		evs = append(evs, workflow.StatEventOf(&e))
 	}
 	n := len(evs)
-	evs = append(evs, workflow.StatEventOf(ev))
+	evs = append(evs, last)
 	a.addEvents(c.ID, evs, n)
 	return a.write(b)
+}
+
+// leavesStage reports whether addEvents counts anything for ev (a stage left, an
+// acceptance): only then do the events before it matter.
+func leavesStage(ev workflow.StatEvent) bool {
+	return !ev.Is(workflow.ActCreate) && ev.From != ev.To && ev.From != 0
 }
 
 // resultsReady reports whether the file's aggregates are built and current.

@@ -902,7 +902,7 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 		c.size = firstPage
 	}
 	c.page, c.pos, c.fwd, c.full = nil, 0, fwd, false
-	if t.flush() != nil {
+	if t.err != nil {
 		return nil, nil
 	}
 	order := "ASC"
@@ -917,12 +917,17 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 		args = append(args, bound)
 	}
 	sb.WriteString(` ORDER BY k ` + order + fmt.Sprintf(` LIMIT %d`, c.size))
-	t.rt()
-	rows, err := t.tx.Query(t.ctx, sb.String(), args...)
+	rows, done, err := t.queryAfterWrites(sb.String(), args...)
 	if err != nil {
 		t.fail(err)
 		return nil, nil
 	}
+	defer func() {
+		if err := done(); err != nil {
+			t.fail(err)
+			c.page = nil
+		}
+	}()
 	for rows.Next() {
 		var p pair
 		if err := rows.Scan(&p.k, &p.v); err != nil {
@@ -943,6 +948,41 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 	}
 	c.full = len(c.page) == c.size
 	return c.cur()
+}
+
+// queryAfterWrites runs a query that must see this transaction's queued writes: the
+// writes travel with it, in one round trip (t.mu held). done ends the exchange (after
+// the rows are read or closed) and reports the writes' error, if any.
+func (t *pgTx) queryAfterWrites(sql string, args ...any) (pgx.Rows, func() error, error) {
+	t.rt()
+	if len(t.writes) == 0 {
+		rows, err := t.tx.Query(t.ctx, sql, args...)
+		return rows, func() error { rows.Close(); return rows.Err() }, err
+	}
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	writes := b.Len()
+	b.Queue(sql, args...)
+	br := t.tx.SendBatch(t.ctx, b)
+	for range writes {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, nil, err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, nil, err
+	}
+	return rows, func() error {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			_ = br.Close()
+			return err
+		}
+		return br.Close()
+	}, nil
 }
 
 func (c *pgCursor) First() ([]byte, []byte) { return c.fetch("", nil, true, false) }
