@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -168,5 +169,92 @@ func TestSharedLateFlagsFollowOtherNodesSettings(t *testing.T) {
 	}
 	if probs := n4.Check(); len(probs) > 0 {
 		t.Errorf("after node 1's change: check: %v", probs)
+	}
+}
+
+// TestSharedResultsRowsPerNode: on a shared case base each node adds to results rows of
+// its own (so two nodes' commits never write one row and lose races to each other); a
+// period's figures are the sum over the nodes, and so is what check compares, naming a
+// row whose sum is wrong. (Before, both nodes added to the same day rows.)
+func TestSharedResultsRowsPerNode(t *testing.T) {
+	addr := pgtest.Addr(t)
+	clk := newClock(t0)
+	key := t.TempDir() + "/shared.key"
+	n1 := openPGStore(t, addr, key, clk)
+	n2 := openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	a := create(t, n1, entA)
+	b := create(t, n2, entB)
+	c := create(t, n2, entC)
+	// Node 2 ends the case node 1 received, node 1 one of node 2's; node 1 reassigns the
+	// third (its received row moves from one owner to another on another node).
+	clk.Set(clk.Now().Add(24 * time.Hour))
+	for _, n := range []*store.Store{n1, n2} { // each node hears of the others' cases
+		for _, id := range []uint32{a.ID, b.ID, c.ID} {
+			if !waitFor(5*time.Second, func() bool { return snGet(n, id) != nil }) {
+				t.Fatalf("case %d not seen by a node", id)
+			}
+		}
+	}
+	do(t, n2, a.ID, li, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回"})
+	do(t, n1, b.ID, wang, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回"})
+	do(t, n1, c.ID, chen, workflow.Action{Kind: workflow.ActReassign, Assignee: "lijun"})
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	// Rows kept per node start with 1 and the node's 8-byte tag; no such row is plain.
+	var nodes, plain int
+	if err := conn.QueryRow(ctx, `SELECT count(DISTINCT substring(k from 1 for 9)) FROM rd_kv WHERE bucket = 'results' AND get_byte(k, 0) = 1`).Scan(&nodes); err != nil {
+		t.Fatal(err)
+	}
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM rd_kv WHERE bucket = 'results' AND get_byte(k, 0) >= 128 AND get_byte(k, 4) <> ascii('l')`).Scan(&plain); err != nil {
+		t.Fatal(err)
+	}
+	if nodes != 2 || plain != 0 {
+		t.Errorf("results rows of %d nodes, %d counter rows not kept per node; want 2 and 0", nodes, plain)
+	}
+
+	p := workflow.Period{From: time.Date(2026, 3, 1, 0, 0, 0, 0, workflow.ChinaTZ), To: time.Date(2026, 4, 1, 0, 0, 0, 0, workflow.ChinaTZ)}
+	w := do(t, n2, c.ID, li, workflow.Action{Kind: workflow.ActComment, Comment: "二号节点"})
+	if !waitFor(5*time.Second, func() bool { sm := snGet(n1, c.ID); return sm != nil && sm.Version == w.Version }) {
+		t.Fatal("node 1 did not hear of node 2's comment")
+	}
+	for i, n := range []*store.Store{n1, n2} {
+		got, err := n.Results(p, clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := n.ResultsFullScan(p, clk.Now())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("node %d: from the aggregates\n%+v\nfull scan\n%+v", i+1, got, want)
+		}
+		if got.Received != 3 || got.Closed != 2 {
+			t.Errorf("node %d: received %d, closed %d; want 3 and 2", i+1, got.Received, got.Closed)
+		}
+		if probs := n.Check(); len(probs) > 0 {
+			t.Errorf("node %d: check: %v", i+1, probs)
+		}
+	}
+
+	// One node's part of the received row made wrong: check names the row and the sum.
+	tag, err := conn.Exec(ctx, `UPDATE rd_kv SET v = '\x0106'::bytea WHERE bucket = 'results' AND k = (
+		SELECT k FROM rd_kv WHERE bucket = 'results' AND get_byte(k, 0) = 1 AND get_byte(k, 13) = ascii('r') ORDER BY k LIMIT 1)`)
+	if err != nil || tag.RowsAffected() != 1 {
+		t.Fatalf("damaging a node's row: %v, %d rows", err, tag.RowsAffected())
+	}
+	probs := n1.Check()
+	found := false
+	for _, pr := range probs {
+		found = found || strings.Contains(pr.What, "received") && strings.Contains(pr.What, "recomputed from the events")
+	}
+	if !found {
+		t.Errorf("check after a node's received row was changed: %v", probs)
 	}
 }

@@ -212,11 +212,17 @@ func (d *PG) View(fn func(Tx) error) error {
 	}
 }
 
-func (d *PG) Update(fn func(Tx) error) error {
+func (d *PG) Update(fn func(Tx) error) error { return d.update(fn, d.opts.MaxRetries) }
+
+// UpdateOnce is Update without the re-runs: a transaction that loses a serialization
+// race returns the failure (Retryable) for the caller to decide what to run again.
+func (d *PG) UpdateOnce(fn func(Tx) error) error { return d.update(fn, 0) }
+
+func (d *PG) update(fn func(Tx) error, retries int) error {
 	ctx := context.Background()
 	for attempt := 0; ; attempt++ {
 		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
-		if err != nil && retryable(err) && attempt < d.opts.MaxRetries {
+		if err != nil && retryable(err) && attempt < retries {
 			d.retries.Add(1)
 			backoff(attempt)
 			continue
