@@ -221,7 +221,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			kv.Feed(tx, "case", uint64(c.ID))
 		}
 		if rb := tx.Bucket(bResults); rb != nil {
-			if err := agg.write(rb); err != nil {
+			if err := agg.write(rb, s.aggNode); err != nil {
 				return err
 			}
 		}

@@ -285,11 +285,7 @@ func (s *Store) commitBatch(batch []*applyReq) {
 		}
 		return
 	}
-	if !s.applyAll(batch) && len(batch) > 1 {
-		for _, r := range batch {
-			s.applyAll([]*applyReq{r})
-		}
-	}
+	s.applyGroup(batch)
 	var done []*workflow.Case
 	for _, r := range batch {
 		if r.err == nil {
@@ -304,25 +300,55 @@ func (s *Store) commitBatch(batch []*applyReq) {
 	}
 }
 
-// applyAll runs the actions in one transaction. It reports false, with the error on every
-// action, when the transaction failed as a whole.
-func (s *Store) applyAll(batch []*applyReq) bool {
-	err := s.update(func(tx kv.Tx) error {
+// applyGroup commits the actions of a group. A group that loses a serialization race
+// with another node (a shared database) is not run again whole: it is split in halves,
+// each committed on its own and split again should it lose, so that the one case (or
+// index page) the other node also wrote does not drag the rest of the group through
+// every retry; a single action is retried as any transaction is. A group that fails
+// otherwise (a write or the commit, not a refusal) is tried one action at a time, so
+// that one bad action cannot fail the others.
+func (s *Store) applyGroup(batch []*applyReq) {
+	if len(batch) == 1 {
+		s.applyAll(batch, false)
+		return
+	}
+	ok, err := s.applyAll(batch, s.Shared())
+	switch {
+	case ok:
+	case kv.Retryable(err):
+		s.groupSplits.Add(1)
+		s.applyGroup(batch[:len(batch)/2])
+		s.applyGroup(batch[len(batch)/2:])
+	default:
+		for _, r := range batch {
+			s.applyAll([]*applyReq{r}, false)
+		}
+	}
+}
+
+// applyAll runs the actions in one transaction (once: a lost race is returned, not run
+// again). It reports false, with the error on every action, when the transaction failed
+// as a whole.
+func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
+	update := s.update
+	if once {
+		update = s.updateOnce
+	}
+	err := update(func(tx kv.Tx) error {
 		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
-		// On PostgreSQL every read is a round trip: the batch's cases, the events their
-		// chains continue from and the first page of each case's events (the results'
-		// aggregates read them, where they are kept) are read ahead together. Nothing on bbolt.
+		// On PostgreSQL every read is a round trip: the batch's cases and the events their
+		// chains continue from (and the settings, where the results' aggregates are kept:
+		// their late flags are judged by them) are read ahead together. The events before
+		// are read only by an action that leaves a stage (noteResults). Nothing on bbolt.
 		if s.Shared() {
-			results := tx.Bucket(bResults) != nil // noteResults reads the case's events
-			gets := make([]kv.Read, 0, 2*len(batch))
-			seeks := make([]kv.Read, 0, len(batch))
+			gets := make([]kv.Read, 0, 2*len(batch)+1)
+			if tx.Bucket(bResults) != nil {
+				gets = append(gets, kv.Read{Bucket: bSettings, Key: settingsKey})
+			}
 			for _, r := range batch {
 				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: eventKey(r.id, r.expected)})
-				if results {
-					seeks = append(seeks, kv.Read{Bucket: bEvents, Key: u32(r.id)})
-				}
 			}
-			kv.Prefetch(tx, gets, seeks)
+			kv.Prefetch(tx, gets, nil)
 		}
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil
@@ -352,9 +378,9 @@ func (s *Store) applyAll(batch []*applyReq) bool {
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, err
 		}
-		return false
+		return false, err
 	}
-	return true
+	return true, nil
 }
 
 // prepareApply reads the case and works out the action's result without writing.

@@ -152,7 +152,10 @@ func (s *Store) Check() []Problem {
 		jobs := make(chan checkJob, 256)
 		// The results table's aggregates, recomputed from each case's events as the
 		// workers verify them, compared with the stored ones at the end.
-		late := lateJudge(s.Settings())
+		late, err := s.lateJudgeIn(tx) // the settings of the checked snapshot
+		if err != nil {
+			return err
+		}
 		want := newAggSet(late)
 		var wantMu sync.Mutex
 		var broken atomic.Bool // a case whose history did not replay: its part is unknown

@@ -187,6 +187,12 @@ func (s *Store) update(fn func(tx kv.Tx) error) error {
 	return s.shield("", 0, func() error { return s.db.Update(fn) })
 }
 
+// updateOnce is kv.UpdateOnce under shield: a lost serialization race is returned, not
+// run again.
+func (s *Store) updateOnce(fn func(tx kv.Tx) error) error {
+	return s.shield("", 0, func() error { return kv.UpdateOnce(s.db, fn) })
+}
+
 // PageOwners lists the pages that head the bucket trees of the database file at path
 // (branch and leaf pages, not their overflow) with the bucket each belongs to, and the
 // page size: for the tests that damage files on purpose, and for diagnostics.

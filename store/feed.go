@@ -15,6 +15,7 @@ package store
 
 import (
 	"context"
+	"crypto/ed25519"
 	"fmt"
 	"os"
 	"slices"
@@ -110,6 +111,12 @@ func openPG(addr string, opts Options) (*Store, error) {
 	if err := s.openAnchors(); err != nil {
 		return fail(err)
 	}
+	// The results rows this node writes are its own, named by its anchor key.
+	var pub []byte
+	if s.anch != nil && s.anch.priv != nil {
+		pub = s.anch.priv.Public().(ed25519.PublicKey)
+	}
+	s.aggNode = nodeTag(pub)
 	if err := s.loadSettings(); err != nil {
 		s.closeAnchors()
 		return fail(err)
@@ -333,6 +340,10 @@ func (s *Store) Retries() uint64 {
 	}
 	return 0
 }
+
+// GroupSplits counts this node's group commits that lost a serialization race and were
+// split (applyGroup): for benchmarks and diagnostics.
+func (s *Store) GroupSplits() uint64 { return s.groupSplits.Load() }
 
 // RoundTrips counts this node's round trips to the database inside transactions (0 on
 // bbolt): for benchmarks.

@@ -14,7 +14,20 @@ package store
 //	day | 'l' | case id                             a case that left a stage late that day, by today's SLA and calendar (counter)
 //	day | 'f' | 0     | 0                           follow-up calls by satisfaction, thanks received (counters)
 //
-// and, apart from the days (first byte 0, so no period's scan meets them), the entries
+// On a shared (PostgreSQL) case base every node keeps rows of its own for the kinds that
+// many cases add to ('r', 'e', 'a', 's', 'h', 'f'), under a prefix that names the node:
+//
+//	1 | node (8 bytes) | day | kind | …            that node's part of the row day | kind | …
+//
+// so that two nodes' commits never write one row (a row every commit of the day adds to
+// made the nodes' group commits lose serialization races to each other, and a lost group
+// ran again whole). A period's figures are the sum of the plain rows and of every node's
+// rows; a node's row may be negative (a case received by one node and corrected on
+// another), the sum never is. check compares the sum over the nodes with what the events
+// give. The late flags ('l') are per case already and stay plain; a file (one process)
+// has no node rows.
+//
+// Apart from the days (first byte 0, so no period's scan meets them), the entries
 // one per item that the period's figures are not read from:
 //
 //	0 | 'd' | bucket | day | case id                a case that ended: its agency days (float64), for the median
@@ -57,7 +70,9 @@ package store
 // files rebuild their aggregates once at open.
 
 import (
+	"bytes"
 	"cmp"
+	"crypto/sha256"
 	"encoding/binary"
 	"fmt"
 	"math"
@@ -80,8 +95,9 @@ var (
 
 // resultsVersion: "2" added the follow-up calls and thanks (the 'f' rows); "3" keeps
 // the stage times and handling days as sums, a histogram and late flags, with the
-// per-item entries moved out of the days' range.
-const resultsVersion = "3"
+// per-item entries moved out of the days' range; "4" keeps every node's rows apart on a
+// shared case base (a case base of "3" would count its plain rows beside the nodes').
+const resultsVersion = "4"
 
 // Counter ids (stable: stored in the file).
 const (
@@ -130,6 +146,40 @@ const (
 	sideDays   = 'd'
 	sideMove   = 't'
 )
+
+// A node's rows on a shared case base: nodeRowsByte, the node's tag, then the row's key.
+const (
+	nodeRowsByte = 1
+	nodeTagLen   = 1 + 8
+)
+
+// nodeTag is the prefix of the rows a node writes: the first 8 bytes of the SHA-256 of
+// its anchor signing key (the fingerprint its anchor.next/<fingerprint> entry is kept
+// under), stable across the node's restarts. A writer without a key of its own (a
+// command run beside a node that holds the node's anchor log) writes under tag 0: rows
+// shared by such writers, still exact, only not apart.
+func nodeTag(pub []byte) []byte {
+	t := make([]byte, nodeTagLen)
+	t[0] = nodeRowsByte
+	if pub != nil {
+		sum := sha256.Sum256(pub)
+		copy(t[1:], sum[:8])
+	}
+	return t
+}
+
+// isNodeKey: a key of a node's rows (the node's prefix and a row's key).
+func isNodeKey(k []byte) bool { return len(k) > nodeTagLen && k[0] == nodeRowsByte }
+
+// perNode: a row of this kind is kept per node (many cases add to it); the others are
+// per case ('l') or per item.
+func perNode(kind byte) bool {
+	switch kind {
+	case kReceived, kEnded, kAccept, kStageTime, kHist, kFollowUp:
+		return true
+	}
+	return false
+}
 
 // isCounterRow: a day's row of counters (everything but the per-item entries).
 func isCounterRow(k []byte) bool {
@@ -262,6 +312,9 @@ func describeResultKey(k []byte) string {
 	}
 	if k[0] == sidePrefix {
 		return describeSideKey(k)
+	}
+	if isNodeKey(k) {
+		return fmt.Sprintf("node %x: %s", k[1:nodeTagLen], describeResultKey(k[nodeTagLen:]))
 	}
 	day := dayStart(binary.BigEndian.Uint32(k)).Format("2006-01-02")
 	rest := k[5:]
@@ -425,7 +478,7 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 			entered, known = ev.At, true
 			continue
 		}
-		if ev.From == ev.To || ev.From == 0 {
+		if !leavesStage(ev) {
 			continue
 		}
 		if i >= from {
@@ -475,8 +528,9 @@ func (a *aggSet) merge(b *aggSet) {
 }
 
 // write applies the set to the bucket: counters are added to what is stored (a row
-// whose counters all reach 0 is removed), exact entries put or removed.
-func (a *aggSet) write(b kv.Bucket) error {
+// whose counters all reach 0 is removed), exact entries put or removed. node is the
+// writer's prefix for the rows kept per node (nodeTag; nil on a file).
+func (a *aggSet) write(b kv.Bucket, node []byte) error {
 	keys := make([]string, 0, len(a.rows))
 	for k := range a.rows {
 		keys = append(keys, k)
@@ -487,18 +541,22 @@ func (a *aggSet) write(b kv.Bucket) error {
 		if d.zero() {
 			continue
 		}
+		key := []byte(k)
+		if node != nil && len(key) >= 5 && perNode(key[4]) {
+			key = append(slices.Clip(node), key...)
+		}
 		var c counters
-		if err := decodeCounters(b.Get([]byte(k)), &c); err != nil {
-			return fmt.Errorf("results %s: %w", describeResultKey([]byte(k)), err)
+		if err := decodeCounters(b.Get(key), &c); err != nil {
+			return fmt.Errorf("results %s: %w", describeResultKey(key), err)
 		}
 		for i := range c {
 			c[i] += d[i]
 		}
 		var err error
 		if c.zero() {
-			err = b.Delete([]byte(k))
+			err = b.Delete(key)
 		} else {
-			err = b.Put([]byte(k), encodeCounters(&c))
+			err = b.Put(key, encodeCounters(&c))
 		}
 		if err != nil {
 			return err
@@ -531,11 +589,22 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 	if b == nil {
 		return nil
 	}
-	a := newAggSet(lateJudge(s.Settings()))
+	late, err := s.lateJudgeIn(tx) // the stage limits in force in this transaction
+	if err != nil {
+		return err
+	}
+	a := newAggSet(late)
 	if old != nil {
 		a.addCase(old, -1)
 	}
 	a.addCase(c, 1)
+	last := workflow.StatEventOf(ev)
+	if !leavesStage(last) {
+		// The event adds no row of its own (a comment, a material marked, the intake):
+		// the events before it are not read. On a shared database that read is a round
+		// trip, and a range of the events' index locked against the other nodes' commits.
+		return a.write(b, s.aggNode)
+	}
 	// The events before this one, as the dashboard reads them: the stage it left was
 	// entered at the last stage change, and the notices sent so far count.
 	var evs []workflow.StatEvent
@@ -553,9 +622,15 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 		evs = append(evs, workflow.StatEventOf(&e))
 	}
 	n := len(evs)
-	evs = append(evs, workflow.StatEventOf(ev))
+	evs = append(evs, last)
 	a.addEvents(c.ID, evs, n)
-	return a.write(b)
+	return a.write(b, s.aggNode)
+}
+
+// leavesStage reports whether addEvents counts anything for ev (a stage left, an
+// acceptance): only then do the events before it matter.
+func leavesStage(ev workflow.StatEvent) bool {
+	return !ev.Is(workflow.ActCreate) && ev.From != ev.To && ev.From != 0
 }
 
 // resultsReady reports whether the file's aggregates are built and current.
@@ -619,10 +694,14 @@ func (s *Store) buildResults(total int) error {
 			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
 		}
 		*next = last + 1
-		a := resultsOf(cases, events, lateJudge(s.Settings()))
+		late, err := s.lateJudgeIn(tx)
+		if err != nil {
+			return 0, err
+		}
+		a := resultsOf(cases, events, late)
 		b := tx.Bucket(bResults)
 		fill(b, 0.9)
-		return len(cases), a.write(b)
+		return len(cases), a.write(b, s.aggNode)
 	}
 	if s.Shared() {
 		// Other nodes commit meanwhile, and a commit adjusts the aggregates of its case:
@@ -757,18 +836,15 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 			}
 			return x
 		}
-		cur := rb.Cursor()
-		for k, v := cur.Seek(lo); k != nil && len(k) >= 5; k, v = cur.Next() {
+		// row adds one row of the period (k without a node's prefix; full, the key).
+		row := func(k, full, v []byte) error {
 			day := binary.BigEndian.Uint32(k)
-			if day >= to {
-				break
-			}
 			if !isCounterRow(k) {
-				return fmt.Errorf("results %s: malformed", describeResultKey(k))
+				return fmt.Errorf("results %s: malformed", describeResultKey(full))
 			}
 			var c counters
 			if err := decodeCounters(v, &c); err != nil {
-				return fmt.Errorf("results %s: %w", describeResultKey(k), err)
+				return fmt.Errorf("results %s: %w", describeResultKey(full), err)
 			}
 			rest := k[5:]
 			switch k[4] {
@@ -817,6 +893,38 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 					late = append(late, binary.BigEndian.Uint32(rest))
 				}
 			}
+			return nil
+		}
+		// scan reads the period's rows under prefix (nil: the plain rows).
+		scan := func(prefix []byte) error {
+			cur := rb.Cursor()
+			for k, v := cur.Seek(append(slices.Clip(prefix), lo...)); k != nil && len(k) >= len(prefix)+5 && bytes.HasPrefix(k, prefix); k, v = cur.Next() {
+				if binary.BigEndian.Uint32(k[len(prefix):]) >= to {
+					break
+				}
+				if err := row(k[len(prefix):], k, v); err != nil {
+					return err
+				}
+			}
+			return nil
+		}
+		if err := scan(nil); err != nil {
+			return err
+		}
+		// Every node's rows (a shared case base): the nodes are found by seeking past
+		// each one's prefix.
+		nodes := rb.Cursor()
+		for k, _ := nodes.Seek([]byte{nodeRowsByte}); k != nil && isNodeKey(k); {
+			node := bytes.Clone(k[:nodeTagLen])
+			prefetchRange(tx, rb, append(slices.Clip(node), lo...), append(slices.Clip(node), hi...))
+			if err := scan(node); err != nil {
+				return err
+			}
+			after := prefixEnd(node)
+			if after == nil {
+				break
+			}
+			k, _ = nodes.Seek(after)
 		}
 		for _, d := range daily {
 			t.Daily = append(t.Daily, *d)
@@ -857,6 +965,18 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 		}
 	}
 	return t, true, nil
+}
+
+// prefixEnd is the first key after every key that starts with p (nil: none).
+func prefixEnd(p []byte) []byte {
+	e := bytes.Clone(p)
+	for i := len(e) - 1; i >= 0; i-- {
+		if e[i] < 0xff {
+			e[i]++
+			return e[:i+1]
+		}
+	}
+	return nil
 }
 
 // medianDays is the median of the agency days of the cases that ended in [from, to),
@@ -1044,32 +1164,44 @@ func rewriteLate(tx kv.Tx, late *workflow.LateJudge) error {
 }
 
 // checkResults compares the stored aggregates with want, recomputed from the cases and
-// events; each difference is a problem naming the row.
+// events; each difference is a problem naming the row. A row kept per node (a shared
+// case base) is compared as the sum of every node's part and the plain row.
 func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 	b := tx.Bucket(bResults)
-	seen := map[string]bool{}
+	seen := map[string]bool{}      // exact entries
+	sums := map[string]*counters{} // counter rows, summed over the nodes
+	parts := map[string]int{}      // how many stored rows each sum has
 	_ = b.ForEach(func(k, v []byte) error {
-		ks := string(k)
-		seen[ks] = true
 		if len(k) < 5 {
 			add(Problem{What: fmt.Sprintf("results: malformed key %x", k)})
 			return nil
 		}
+		lk := k
+		if isNodeKey(k) {
+			if lk = k[nodeTagLen:]; !isCounterRow(lk) || !perNode(lk[4]) {
+				add(Problem{What: "results " + describeResultKey(k) + ": not a row a node keeps"})
+				return nil
+			}
+		}
 		switch {
-		case isCounterRow(k):
+		case isCounterRow(lk):
 			var got counters
 			if err := decodeCounters(v, &got); err != nil {
 				add(Problem{What: "results " + describeResultKey(k) + ": unreadable: " + err.Error()})
 				return nil
 			}
-			var w counters
-			if c := want.rows[ks]; c != nil {
-				w = *c
+			sum := sums[string(lk)]
+			if sum == nil {
+				sum = new(counters)
+				sums[string(lk)] = sum
 			}
-			if got != w {
-				add(Problem{What: "results " + describeResultKey(k) + ": stored " + describeCounters(&got) + ", recomputed from the events " + describeCounters(&w)})
+			for i := range got {
+				sum[i] += got[i]
 			}
+			parts[string(lk)]++
 		default:
+			ks := string(k)
+			seen[ks] = true
 			w, ok := want.exact[ks]
 			if !ok || string(w) != string(v) {
 				add(Problem{What: "results " + describeResultKey(k) + ": stored " + describeExact(k, v) + ", recomputed from the events " + describeExact(k, w)})
@@ -1077,9 +1209,28 @@ func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 		}
 		return nil
 	})
+	keys := make([]string, 0, len(sums))
+	for k := range sums {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	for _, k := range keys {
+		got := sums[k]
+		var w counters
+		if c := want.rows[k]; c != nil {
+			w = *c
+		}
+		if *got != w {
+			stored := describeCounters(got)
+			if parts[k] > 1 {
+				stored += fmt.Sprintf(" (the sum of %d nodes' rows)", parts[k])
+			}
+			add(Problem{What: "results " + describeResultKey([]byte(k)) + ": stored " + stored + ", recomputed from the events " + describeCounters(&w)})
+		}
+	}
 	var missing []string
 	for k, c := range want.rows {
-		if !seen[k] && !c.zero() {
+		if sums[k] == nil && !c.zero() {
 			missing = append(missing, k)
 		}
 	}

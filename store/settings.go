@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 	"maps"
@@ -24,6 +25,9 @@ type Settings struct {
 
 	cal     *workflow.Calendar
 	letters *workflow.LetterSet
+	// raw is the stored form these settings were read from or written as (nil: none
+	// stored, the defaults): a transaction compares it with the row it reads.
+	raw []byte
 	// LetterErr says why the admin's templates could not be used (the shipped ones are).
 	LetterErr error `json:"-"`
 }
@@ -88,22 +92,70 @@ func (st *Settings) build() {
 func (s *Store) Settings() *Settings { return s.settings.Load() }
 
 func (s *Store) loadSettings() error {
-	st := defaultSettings()
+	var raw []byte
 	err := s.view(func(tx kv.Tx) error {
-		if raw := tx.Bucket(bSettings).Get([]byte("settings")); raw != nil {
-			return json.Unmarshal(raw, &st)
-		}
+		raw = bytes.Clone(tx.Bucket(bSettings).Get(settingsKey))
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	st, err := parseSettings(raw, nil)
+	if err != nil {
+		return err
+	}
+	s.settings.Store(st)
+	return nil
+}
+
+var settingsKey = []byte("settings")
+
+// parseSettings reads the stored settings raw (nil: the defaults). letters, when not
+// nil, are the letter templates to keep instead of loading them again.
+func parseSettings(raw []byte, letters *workflow.LetterSet) (*Settings, error) {
+	st := defaultSettings()
+	if raw != nil {
+		if err := json.Unmarshal(raw, &st); err != nil {
+			return nil, err
+		}
+	}
 	if st.SLA.Stage == nil {
 		st.SLA = workflow.DefaultSLA()
 	}
+	st.letters = letters
 	st.build()
-	s.settings.Store(&st)
-	return nil
+	st.raw = raw
+	return &st, nil
+}
+
+// judgeFor is the late judge of the settings stored as raw.
+type judgeFor struct {
+	raw []byte
+	j   *workflow.LateJudge
+}
+
+// lateJudgeIn judges stages left late by the settings stored in tx's snapshot, not by
+// those this node last heard of: on a shared case base another node's admin may have
+// changed the stage limits or the calendar, and the change feed tells this node later.
+// Reading the row makes a concurrent change of it a serialization conflict (the commit
+// runs again and sees it). The judge is kept while the row stays the same.
+func (s *Store) lateJudgeIn(tx kv.Tx) (*workflow.LateJudge, error) {
+	raw := tx.Bucket(bSettings).Get(settingsKey)
+	if c := s.judge.Load(); c != nil && bytes.Equal(c.raw, raw) {
+		return c.j, nil
+	}
+	st := s.Settings()
+	if !bytes.Equal(st.raw, raw) {
+		var err error
+		// Only the stage limits and the calendar are used: the templates in force are
+		// kept rather than loaded.
+		if st, err = parseSettings(bytes.Clone(raw), st.Letters()); err != nil {
+			return nil, fmt.Errorf("the settings are unreadable: %w", err)
+		}
+	}
+	j := lateJudge(st)
+	s.judge.Store(&judgeFor{raw: st.raw, j: j})
+	return j, nil
 }
 
 // UpdateSettings changes the settings (admins only; the caller checks the role) and
@@ -114,23 +166,36 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 	}
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	prev := s.Settings()
-	st := prev.clone()
-	if err := change(&st); err != nil {
-		return err
-	}
-	st.letters = nil
-	st.build()
-	// Stages left late are judged by the stage limits and the calendar: a change of
-	// either rewrites the results table's late flags in the same transaction.
-	relate := !reflect.DeepEqual(prev.SLA.Stage, st.SLA.Stage) ||
-		(len(prev.CalendarYears) > 0 || len(st.CalendarYears) > 0) && !reflect.DeepEqual(prev.CalendarYears, st.CalendarYears)
-	b, err := json.Marshal(&st)
-	if err != nil {
-		return err
-	}
+	var st Settings
 	if err := s.update(func(tx kv.Tx) error {
-		if err := tx.Bucket(bSettings).Put([]byte("settings"), b); err != nil {
+		// The change applies to the settings stored now, not to those this node last
+		// heard of: on a shared case base another node's admin may have changed them,
+		// and a change made to an older copy would undo that one (and judge the late
+		// flags against the wrong limits).
+		prev := s.Settings()
+		if raw := tx.Bucket(bSettings).Get(settingsKey); !bytes.Equal(raw, prev.raw) {
+			p, err := parseSettings(bytes.Clone(raw), nil)
+			if err != nil {
+				return fmt.Errorf("the settings are unreadable: %w", err)
+			}
+			prev = p
+		}
+		st = prev.clone()
+		if err := change(&st); err != nil {
+			return err
+		}
+		st.letters = nil
+		st.build()
+		// Stages left late are judged by the stage limits and the calendar: a change of
+		// either rewrites the results table's late flags in the same transaction.
+		relate := !reflect.DeepEqual(prev.SLA.Stage, st.SLA.Stage) ||
+			(len(prev.CalendarYears) > 0 || len(st.CalendarYears) > 0) && !reflect.DeepEqual(prev.CalendarYears, st.CalendarYears)
+		b, err := json.Marshal(&st)
+		if err != nil {
+			return err
+		}
+		st.raw = b
+		if err := tx.Bucket(bSettings).Put(settingsKey, b); err != nil {
 			return err
 		}
 		if relate && resultsReady(tx) {

@@ -144,6 +144,13 @@ func BenchmarkSharedCommit(b *testing.B) {
 	if rt := roundTrips(nodes); rt > 0 {
 		b.ReportMetric(float64(rt-rt0)/float64(b.N), "roundtrips/op")
 	}
+	var splits uint64
+	for _, s := range nodes {
+		if c, ok := any(s).(interface{ GroupSplits() uint64 }); ok {
+			splits += c.GroupSplits()
+		}
+	}
+	b.ReportMetric(float64(splits)/float64(b.N), "splits/op")
 }
 
 // BenchmarkCrossNodeVisibility: from an Apply returning on node 1 to node 2's snapshot

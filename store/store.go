@@ -138,16 +138,21 @@ type Store struct {
 	importMu sync.Mutex // one import at a time (BeginImport)
 
 	// Group commit (Apply): actions waiting to be written, and the writer's turn.
-	commitMu   sync.Mutex
-	commitQ    []*applyReq
-	commitTurn chan struct{}              // capacity 1: whoever sends into it writes the queue
-	afterSave  func(*workflow.Case) error // tests: fail a transaction after a case was written
+	commitMu    sync.Mutex
+	commitQ     []*applyReq
+	commitTurn  chan struct{}              // capacity 1: whoever sends into it writes the queue
+	groupSplits atomic.Uint64              // group commits split after losing a serialization race (applyGroup)
+	afterSave   func(*workflow.Case) error // tests: fail a transaction after a case was written
 
 	settings atomic.Pointer[Settings]
-	health   atomic.Pointer[BackupHealth] // the scheduled backups' last word (backuphealth.go)
-	snap     atomic.Pointer[Snapshot]
-	sumMu    sync.Mutex // guards rebuilding snap
-	index    *search.Index
+	judge    atomic.Pointer[judgeFor] // the late judge of the settings a transaction read (lateJudgeIn)
+	// aggNode prefixes the results rows this node writes on a shared case base (nodeTag);
+	// nil on a file.
+	aggNode []byte
+	health  atomic.Pointer[BackupHealth] // the scheduled backups' last word (backuphealth.go)
+	snap    atomic.Pointer[Snapshot]
+	sumMu   sync.Mutex // guards rebuilding snap
+	index   *search.Index
 
 	// The change feed of a shared (PostgreSQL) store: feed.go.
 	feed feedState

@@ -156,3 +156,13 @@ func Prefetch(tx Tx, gets, seeks []Read) {
 		p.Prefetch(gets, seeks)
 	}
 }
+
+// UpdateOnce runs fn in a read-write transaction once: on PostgreSQL a serialization
+// failure or deadlock is returned (Retryable reports it) instead of running fn again; on
+// bbolt it is Update (no transaction there loses a race).
+func UpdateOnce(db DB, fn func(Tx) error) error {
+	if d, ok := db.(*PG); ok {
+		return d.UpdateOnce(fn)
+	}
+	return db.Update(fn)
+}

@@ -439,6 +439,7 @@ func TestConnectionLostInTransaction(t *testing.T) {
 	defer killer.Close(ctx)
 	err = db.Update(func(tx kv.Tx) error {
 		_ = tx.Bucket([]byte("one")).Put([]byte("k"), []byte("lost"))
+		_ = tx.Bucket([]byte("one")).Get([]byte("x")) // a statement: the transaction has begun (BEGIN goes with the first one)
 		if _, err := killer.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`); err != nil {
 			t.Fatal(err)

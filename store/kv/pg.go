@@ -212,11 +212,17 @@ func (d *PG) View(fn func(Tx) error) error {
 	}
 }
 
-func (d *PG) Update(fn func(Tx) error) error {
+func (d *PG) Update(fn func(Tx) error) error { return d.update(fn, d.opts.MaxRetries) }
+
+// UpdateOnce is Update without the re-runs: a transaction that loses a serialization
+// race returns the failure (Retryable) for the caller to decide what to run again.
+func (d *PG) UpdateOnce(fn func(Tx) error) error { return d.update(fn, 0) }
+
+func (d *PG) update(fn func(Tx) error, retries int) error {
 	ctx := context.Background()
 	for attempt := 0; ; attempt++ {
 		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
-		if err != nil && retryable(err) && attempt < d.opts.MaxRetries {
+		if err != nil && retryable(err) && attempt < retries {
 			d.retries.Add(1)
 			backoff(attempt)
 			continue
@@ -234,16 +240,30 @@ func backoff(attempt int) {
 
 // run is one attempt of a transaction.
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
-	d.stmts.Add(1)
-	ptx, err := d.pool.BeginTx(ctx, o)
-	if err != nil {
-		return unavailable(err)
+	var ptx pgQuerier
+	var commit, rollback func(context.Context) error
+	if writable {
+		// BEGIN goes with the transaction's first batch (a group commit's read-ahead)
+		// rather than in a round trip of its own.
+		conn, err := d.pool.Acquire(ctx)
+		if err != nil {
+			return unavailable(err)
+		}
+		l := &lazyTx{conn: conn, begin: "BEGIN ISOLATION LEVEL SERIALIZABLE"}
+		ptx, commit, rollback = l, l.commit, l.rollback
+	} else {
+		d.stmts.Add(1)
+		tx, err := d.pool.BeginTx(ctx, o)
+		if err != nil {
+			return unavailable(err)
+		}
+		ptx, commit, rollback = tx, tx.Commit, tx.Rollback
 	}
 	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
 	committed := false
 	defer func() {
 		if !committed { // an error, a read-only transaction, or a panic in fn
-			_ = ptx.Rollback(ctx)
+			_ = rollback(ctx)
 		}
 	}()
 	ferr := fn(t)
@@ -263,7 +283,7 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	}
 	committed = true // whatever Commit answers, the transaction is over
 	d.stmts.Add(1)
-	if err := ptx.Commit(ctx); err != nil {
+	if err := commit(ctx); err != nil {
 		return unavailable(err)
 	}
 	for _, name := range t.created {
@@ -271,6 +291,112 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	}
 	return nil
 }
+
+// pgQuerier is what a transaction sends statements through: a pgx.Tx, or a lazyTx.
+type pgQuerier interface {
+	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)
+	Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error)
+	QueryRow(ctx context.Context, sql string, args ...any) pgx.Row
+	SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults
+}
+
+// lazyTx is a read-write transaction on one pooled connection whose BEGIN is sent with
+// its first statement: in the same batch when that is a batch (one round trip saved),
+// just before it otherwise. commit and rollback end it and give the connection back (a
+// connection left in a transaction, or broken, is closed by the pool, not reused).
+type lazyTx struct {
+	conn  *pgxpool.Conn
+	begin string
+	begun bool
+	err   error // the BEGIN's error
+}
+
+func (l *lazyTx) start(ctx context.Context) error {
+	if !l.begun {
+		l.begun = true
+		_, l.err = l.conn.Exec(ctx, l.begin)
+	}
+	return l.err
+}
+
+func (l *lazyTx) Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error) {
+	if err := l.start(ctx); err != nil {
+		return pgconn.CommandTag{}, err
+	}
+	return l.conn.Exec(ctx, sql, args...)
+}
+
+func (l *lazyTx) Query(ctx context.Context, sql string, args ...any) (pgx.Rows, error) {
+	if err := l.start(ctx); err != nil {
+		return nil, err
+	}
+	return l.conn.Query(ctx, sql, args...)
+}
+
+func (l *lazyTx) QueryRow(ctx context.Context, sql string, args ...any) pgx.Row {
+	if err := l.start(ctx); err != nil {
+		return errRow{err}
+	}
+	return l.conn.QueryRow(ctx, sql, args...)
+}
+
+func (l *lazyTx) SendBatch(ctx context.Context, b *pgx.Batch) pgx.BatchResults {
+	if l.begun {
+		if l.err != nil {
+			return errBatch{l.err}
+		}
+		return l.conn.SendBatch(ctx, b)
+	}
+	l.begun = true
+	nb := &pgx.Batch{QueuedQueries: append([]*pgx.QueuedQuery{{SQL: l.begin}}, b.QueuedQueries...)}
+	br := l.conn.SendBatch(ctx, nb)
+	if _, err := br.Exec(); err != nil {
+		l.err = err
+		_ = br.Close()
+		return errBatch{err}
+	}
+	return br
+}
+
+func (l *lazyTx) commit(ctx context.Context) error {
+	defer l.conn.Release()
+	if !l.begun {
+		return nil // nothing was sent
+	}
+	if l.err != nil {
+		return l.err
+	}
+	tag, err := l.conn.Exec(ctx, "COMMIT")
+	if err != nil {
+		return err
+	}
+	if tag.String() == "ROLLBACK" { // the transaction had failed
+		return pgx.ErrTxCommitRollback
+	}
+	return nil
+}
+
+func (l *lazyTx) rollback(ctx context.Context) error {
+	defer l.conn.Release()
+	if !l.begun || l.err != nil {
+		return nil
+	}
+	_, err := l.conn.Exec(ctx, "ROLLBACK")
+	return err
+}
+
+type errRow struct{ err error }
+
+func (r errRow) Scan(...any) error { return r.err }
+
+// errBatch answers every result of a batch that was not sent with err.
+type errBatch struct{ err error }
+
+func (b errBatch) Exec() (pgconn.CommandTag, error) { return pgconn.CommandTag{}, b.err }
+func (b errBatch) Query() (pgx.Rows, error)         { return nil, b.err }
+func (b errBatch) QueryRow() pgx.Row                { return errRow{b.err} }
+func (b errBatch) Close() error                     { return b.err }
+func (b errBatch) Tx() pgx.Tx                       { return nil }
 
 // UnavailableError: the database could not be reached (a lost connection, a restart).
 // Nothing of the transaction was committed unless the commit itself was cut off, which
@@ -304,7 +430,7 @@ func unavailable(err error) error {
 type pgTx struct {
 	ctx      context.Context
 	d        *PG
-	tx       pgx.Tx
+	tx       pgQuerier
 	writable bool
 	node     string
 	notify   bool
@@ -902,7 +1028,7 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 		c.size = firstPage
 	}
 	c.page, c.pos, c.fwd, c.full = nil, 0, fwd, false
-	if t.flush() != nil {
+	if t.err != nil {
 		return nil, nil
 	}
 	order := "ASC"
@@ -917,12 +1043,17 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 		args = append(args, bound)
 	}
 	sb.WriteString(` ORDER BY k ` + order + fmt.Sprintf(` LIMIT %d`, c.size))
-	t.rt()
-	rows, err := t.tx.Query(t.ctx, sb.String(), args...)
+	rows, done, err := t.queryAfterWrites(sb.String(), args...)
 	if err != nil {
 		t.fail(err)
 		return nil, nil
 	}
+	defer func() {
+		if err := done(); err != nil {
+			t.fail(err)
+			c.page = nil
+		}
+	}()
 	for rows.Next() {
 		var p pair
 		if err := rows.Scan(&p.k, &p.v); err != nil {
@@ -943,6 +1074,41 @@ func (c *pgCursor) fetch(op string, bound []byte, fwd bool, grow bool) ([]byte, 
 	}
 	c.full = len(c.page) == c.size
 	return c.cur()
+}
+
+// queryAfterWrites runs a query that must see this transaction's queued writes: the
+// writes travel with it, in one round trip (t.mu held). done ends the exchange (after
+// the rows are read or closed) and reports the writes' error, if any.
+func (t *pgTx) queryAfterWrites(sql string, args ...any) (pgx.Rows, func() error, error) {
+	t.rt()
+	if len(t.writes) == 0 {
+		rows, err := t.tx.Query(t.ctx, sql, args...)
+		return rows, func() error { rows.Close(); return rows.Err() }, err
+	}
+	b := &pgx.Batch{}
+	t.queueWrites(b)
+	writes := b.Len()
+	b.Queue(sql, args...)
+	br := t.tx.SendBatch(t.ctx, b)
+	for range writes {
+		if _, err := br.Exec(); err != nil {
+			_ = br.Close()
+			return nil, nil, err
+		}
+	}
+	rows, err := br.Query()
+	if err != nil {
+		_ = br.Close()
+		return nil, nil, err
+	}
+	return rows, func() error {
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			_ = br.Close()
+			return err
+		}
+		return br.Close()
+	}, nil
 }
 
 func (c *pgCursor) First() ([]byte, []byte) { return c.fetch("", nil, true, false) }

@@ -1,0 +1,71 @@
+package store
+
+import (
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+
+	"repairdesk/store/kv/pgtest"
+	"repairdesk/workflow"
+)
+
+// TestGroupLostRaceSplits: on a shared database a group commit that loses a
+// serialization race is split, not run again whole: here one case of eight makes its
+// transaction lose five times running (as a case the other node keeps writing would), and
+// the other seven commit after at most three more tries each (the halves the group splits
+// into), not six as when the whole group was run again with it every time.
+func TestGroupLostRaceSplits(t *testing.T) {
+	addr := pgtest.Addr(t)
+	dir := t.TempDir()
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
+	s, wang, in := groupStore(t, addr, Options{Now: func() time.Time { return at }, KeyFile: filepath.Join(dir, "k"),
+		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key")})
+	defer s.Close()
+	var cases []workflow.Case
+	for range 8 {
+		c, err := s.Create(wang, in, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
+	}
+	hot := cases[len(cases)-1].ID // last: every other action is saved before it in each try
+	lost := 0
+	saves := map[uint32]int{}
+	s.afterSave = func(c *workflow.Case) error {
+		saves[c.ID]++
+		if c.ID == hot && lost < 5 {
+			lost++
+			return &pgconn.PgError{Code: "40001", Message: "could not serialize access (test)"}
+		}
+		return nil
+	}
+	var batch []*applyReq
+	for _, c := range cases {
+		batch = append(batch, &applyReq{id: c.ID, expected: c.Version, actor: wang,
+			a: workflow.Action{Kind: workflow.ActComment, Actor: wang.Name, At: at, Comment: "分组"}, done: make(chan struct{})})
+	}
+	s.commitBatch(batch)
+	s.afterSave = nil
+	for i, r := range batch {
+		if r.err != nil || r.out.Version != cases[i].Version+1 {
+			t.Fatalf("action on case %d: version %d, %v", r.id, r.out.Version, r.err)
+		}
+	}
+	if saves[hot] != 6 {
+		t.Errorf("the hot case was tried %d times, want 6 (five lost races)", saves[hot])
+	}
+	for _, c := range cases[:len(cases)-1] {
+		if saves[c.ID] > 4 {
+			t.Errorf("case %d was tried %d times with the hot one: the group was run again whole", c.ID, saves[c.ID])
+		}
+	}
+	if s.GroupSplits() == 0 {
+		t.Error("no split counted")
+	}
+	if p := s.Check(); len(p) > 0 {
+		t.Errorf("check: %v", p)
+	}
+}
