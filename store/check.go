@@ -248,7 +248,7 @@ func (s *Store) Check() []Problem {
 			work.report("check", checked.Load(), max(total, checked.Load()))
 		}
 		// Compared only when every case's history replayed: the recomputation is whole.
-		if walk == nil && !stopped && !broken.Load() && resultsReady(tx) {
+		if walk == nil && !stopped && !broken.Load() && s.resultsReady(tx) {
 			if err := s.shield(string(bResults), 0, func() error { checkResults(tx, want, add); return nil }); err != nil {
 				add(damageProblem(err))
 			}

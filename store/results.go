@@ -633,10 +633,16 @@ func leavesStage(ev workflow.StatEvent) bool {
 	return !ev.Is(workflow.ActCreate) && ev.From != ev.To && ev.From != 0
 }
 
-// resultsReady reports whether the file's aggregates are built and current.
-func resultsReady(tx kv.Tx) bool {
+// resultsReady reports whether the file's aggregates are built and current. A file has
+// no node rows, so layout "3" is layout "4" there: an office's file is not rebuilt for a
+// change that only a shared case base needs.
+func (s *Store) resultsReady(tx kv.Tx) bool {
 	m := tx.Bucket(bMeta)
-	return m != nil && tx.Bucket(bResults) != nil && string(m.Get(resultsVersionKey)) == resultsVersion
+	if m == nil || tx.Bucket(bResults) == nil {
+		return false
+	}
+	v := string(m.Get(resultsVersionKey))
+	return v == resultsVersion || (v == "3" && !s.Shared())
 }
 
 // ensureResults builds the aggregates of a file that has none (written before they
@@ -649,7 +655,7 @@ func (s *Store) ensureResults() error {
 	var ready bool
 	var total int
 	if err := s.view(func(tx kv.Tx) error {
-		if ready = resultsReady(tx); !ready { // counting walks every page: only for a build
+		if ready = s.resultsReady(tx); !ready { // counting walks every page: only for a build
 			total = tx.Bucket(bCases).Stats().KeyN
 		}
 		return nil
@@ -663,7 +669,7 @@ func (s *Store) ensureResults() error {
 // (Results reads them), or the dashboard works from every case and event.
 func (s *Store) ResultsKept() bool {
 	ready := false
-	_ = s.view(func(tx kv.Tx) error { ready = resultsReady(tx); return nil })
+	_ = s.view(func(tx kv.Tx) error { ready = s.resultsReady(tx); return nil })
 	return ready
 }
 
@@ -815,7 +821,7 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 	ok := false
 	var late []uint32 // cases that left a stage late in the period (may repeat)
 	err := s.view(func(tx kv.Tx) error {
-		if !resultsReady(tx) {
+		if !s.resultsReady(tx) {
 			return nil
 		}
 		ok = true

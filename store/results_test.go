@@ -587,3 +587,37 @@ func TestResultsRebuiltOnNewLayout(t *testing.T) {
 		t.Errorf("a second open built again: %v", calls)
 	}
 }
+
+// TestFileOfLayout3IsNotRebuilt: layout "4" only keeps a shared case base's node rows
+// apart; a file (which has none) of layout "3" opens without a rebuild, its figures are
+// the full scan's, and check compares them.
+func TestFileOfLayout3IsNotRebuilt(t *testing.T) {
+	s, path, clk := newStore(t)
+	if err := office.GenerateDemo(s, 200, 9); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	tamper(t, path, func(tx *bolt.Tx) error {
+		return tx.Bucket([]byte("meta")).Put([]byte("results.version"), []byte("3"))
+	})
+	var calls [][2]int64
+	rw, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
+		if what == "results" {
+			calls = append(calls, [2]int64{done, total})
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rw.Close()
+	if len(calls) != 0 {
+		t.Errorf("a file of layout 3 was rebuilt: %v", calls)
+	}
+	if !rw.ResultsKept() {
+		t.Fatal("a file of layout 3 is not read from its aggregates")
+	}
+	sameResults(t, rw, rw.Now())
+	if probs := rw.Check(); len(probs) != 0 {
+		t.Fatalf("check: %v", probs)
+	}
+}

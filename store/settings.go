@@ -198,7 +198,7 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 		if err := tx.Bucket(bSettings).Put(settingsKey, b); err != nil {
 			return err
 		}
-		if relate && resultsReady(tx) {
+		if relate && s.resultsReady(tx) {
 			if err := rewriteLate(tx, lateJudge(&st)); err != nil {
 				return err
 			}
