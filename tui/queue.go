@@ -355,9 +355,14 @@ func (q *queue) runSearch() tea.Cmd {
 	} else if t != scopeAll {
 		sub = q.tabSubset(t)
 	}
-	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches.
-	owned := q.ownedBy(query, t)
-	st := q.c.Store
+	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches:
+	// found in the command, from the snapshot and the tab's ids, which do not change.
+	names := q.staffNamed(query)
+	var scopeSub *search.Subset
+	if t != scopeAll {
+		scopeSub = q.tabSubset(t)
+	}
+	st, sn := q.c.Store, q.snap
 	find := func() tea.Msg {
 		var ms []search.Match
 		var total int
@@ -366,21 +371,29 @@ func (q *queue) runSearch() tea.Cmd {
 		} else {
 			ms, total = st.Search(query, within, searchLimit)
 		}
-		ids := make([]uint32, len(ms), len(ms)+len(owned))
+		owned := ownedIn(sn, scopeSub, names)
+		ids := make([]uint32, len(ms), len(ms)+min(len(owned), searchLimit))
 		seen := make(map[uint32]bool, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
 			seen[m.ID] = true
 		}
+		shown := 0
 		for _, id := range owned {
 			if !seen[id] {
-				ids = append(ids, id)
+				// Counted all, listed up to the limit as the text matches are: the
+				// screen holds a page, and the result is then not complete, so a
+				// longer query searches again rather than narrowing it.
+				if shown < searchLimit {
+					ids = append(ids, id)
+					shown++
+				}
 				total++
 			}
 		}
 		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total}
 	}
-	return tea.Batch(find, q.countCmd(seq, query))
+	return tea.Batch(find, q.countCmd(seq, query, names))
 }
 
 func (q *queue) Update(msg tea.Msg) tea.Cmd {
@@ -523,12 +536,21 @@ func (q *queue) tabSubset(t tabID) *search.Subset {
 	if sub := q.subs[t]; sub != nil {
 		return sub
 	}
+	// The ids are listed by the first search that needs them, off the session's loop: a
+	// tab may hold hundreds of thousands of cases. The open and closed lists are the
+	// snapshot's, never changed; the others are edited in place by patch, so the search
+	// gets a copy of their rows (a memmove of pointers).
 	rows := q.rows[t]
-	ids := make([]uint32, len(rows))
-	for i, sm := range rows {
-		ids[i] = sm.ID
+	if t != tabOpen && t != tabClosed {
+		rows = slices.Clone(rows)
 	}
-	q.subs[t] = search.NewSubset(ids)
+	q.subs[t] = search.LazySubset(func() []uint32 {
+		ids := make([]uint32, len(rows))
+		for i, sm := range rows {
+			ids[i] = sm.ID
+		}
+		return ids
+	})
 	return q.subs[t]
 }
 
