@@ -201,6 +201,7 @@ func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
 		subs[t] = q.tabSubset(t) // made lazily: listed by the first search that needs it
 	}
 	st, sn := q.c.Store, q.snap
+	_, _, partial, _ := q.loading()
 	return func() tea.Msg {
 		var counts [tabCount]int
 		var owned []uint64
@@ -227,7 +228,7 @@ func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
 			}
 			counts[t] = n
 		}
-		return searchResultMsg{seq: seq, query: query, counts: &counts}
+		return searchResultMsg{seq: seq, query: query, counts: &counts, partial: partial}
 	}
 }
 

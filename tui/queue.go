@@ -194,8 +194,24 @@ func newQueue(c *Common) *queue {
 	if c.Me.Role.CanReview() {
 		q.tab = tabReview // a supervisor's day starts with what waits for review
 	}
-	q.setSnapshot(c.Store.Snapshot())
+	q.setSnapshot(c.Store.SnapshotSoFar()) // while the store loads: the cases so far, said so
 	return q
+}
+
+// loading reports whether the queue's snapshot holds only part of the cases (the store is
+// loading them at open): done of total so far, and the error that stopped the load.
+func (q *queue) loading() (done, total int, ok bool, err error) { return q.snap.Loading() }
+
+// loaded follows the store's load at open: the queues take the cases loaded so far, and
+// once all are in, a search typed meanwhile runs again over every one of them (its
+// answers from the partial lists were not shown).
+func (q *queue) loaded() tea.Cmd {
+	q.rebuild(q.c.Store.SnapshotSoFar())
+	if _, _, ok, _ := q.loading(); ok || strings.TrimSpace(q.query) == "" {
+		return nil
+	}
+	q.hitsFor, q.hits = "", nil
+	return q.runSearch()
 }
 
 // setSnapshot rebuilds the tab lists; cursors stay on the same case where possible.
@@ -335,6 +351,9 @@ type searchResultMsg struct {
 	total int
 	// counts, when set, is instead the number of matches in each queue (countCmd).
 	counts *[tabCount]int
+	// partial: asked while the store was still loading the cases, within the tab lists
+	// of then. Not shown: the search runs again once all are in (loaded).
+	partial bool
 }
 
 // searchLimit bounds a search result: the best matches, many screens of them, and the
@@ -363,6 +382,7 @@ func (q *queue) runSearch() tea.Cmd {
 		scopeSub = q.tabSubset(t)
 	}
 	st, sn := q.c.Store, q.snap
+	_, _, partial, _ := q.loading()
 	find := func() tea.Msg {
 		var ms []search.Match
 		var total int
@@ -391,7 +411,7 @@ func (q *queue) runSearch() tea.Cmd {
 				total++
 			}
 		}
-		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total}
+		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total, partial: partial}
 	}
 	return tea.Batch(find, q.countCmd(seq, query, names))
 }
@@ -399,6 +419,9 @@ func (q *queue) runSearch() tea.Cmd {
 func (q *queue) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case searchResultMsg:
+		if msg.partial {
+			return nil // from the lists of a load in progress: loaded() searches again
+		}
 		if msg.counts != nil {
 			if msg.seq == q.qseq {
 				q.counts, q.countsSeq = *msg.counts, msg.seq
@@ -587,7 +610,11 @@ func (q *queue) widen() tea.Cmd {
 // case, whatever the queue.
 func (q *queue) endTyping() tea.Cmd {
 	q.searching = false
-	if sm := whole(q.snap, q.query); sm != nil {
+	sn := q.snap
+	if _, _, ok, _ := q.loading(); ok {
+		sn = q.c.Store.Snapshot() // the case may not be loaded yet: wait for all of them
+	}
+	if sm := whole(sn, q.query); sm != nil {
 		q.c.send(openCaseMsg{id: sm.ID})
 	}
 	return nil
@@ -805,13 +832,18 @@ func layoutOf(cols []col) layout {
 func (q *queue) View(w, h int) string {
 	st := q.c.Styles
 	var lines []string
+	done, total, loading, loadErr := q.loading()
 	// Tabs with live counts.
 	var tabs []string
 	for t := tabID(0); t < tabCount; t++ {
 		// Counts are styled apart from the tab name: lipgloss underlines rune by rune and
 		// would break a nested escape sequence.
 		name := q.c.T(tabKeys[t])
-		count := " " + st.TabCount.Render(itoa(len(q.rows[t])))
+		n := itoa(len(q.rows[t]))
+		if loading {
+			n += "+" // at least: the rest are still loading
+		}
+		count := " " + st.TabCount.Render(n)
 		if t == tabDue && q.dueOver > 0 {
 			// Said in words, not by colour alone: "4 · 2 逾期".
 			count += st.TabCount.Render(" · ") + st.DueOver.Render(q.c.T("due.tab_over", q.dueOver))
@@ -826,6 +858,12 @@ func (q *queue) View(w, h int) string {
 		}
 	}
 	lines = append(lines, cut(strings.Join(tabs, ""), w))
+	switch {
+	case loadErr != nil:
+		lines = append(lines, cut(st.DueOver.Render(q.c.T("queue.load_failed", grouped(done), grouped(total), loadErr.Error())), w))
+	case loading:
+		lines = append(lines, cut(st.Muted.Render(q.c.T("queue.loading", grouped(done), grouped(total))), w))
+	}
 	// Search line.
 	if q.searching || q.query != "" {
 		shown := safe(q.query)
@@ -857,6 +895,8 @@ func (q *queue) View(w, h int) string {
 		}
 		if q.query == "" {
 			s += " " + st.Faint.Render(q.c.T("search.hint"))
+		} else if loading && loadErr == nil {
+			s += "  " + st.Faint.Render(q.c.T("search.waits_for_load"))
 		} else if q.hitsFor != "" {
 			s += "  " + st.Muted.Render(q.c.T("search.results", len(q.visible(q.tab))))
 			if q.hitTotal > len(q.hits) {
@@ -940,6 +980,9 @@ func (q *queue) View(w, h int) string {
 		lines = append(lines, "")
 	}
 	foot := q.c.T("queue.count", len(rows))
+	if loading {
+		foot = q.c.T("queue.count_so_far", len(rows))
+	}
 	if len(q.marked) > 0 {
 		foot += "  " + st.RowMarked.Render(q.c.T("queue.marked", len(q.marked)))
 	}
