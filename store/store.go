@@ -92,7 +92,7 @@ type Options struct {
 	// Context stops Check early (Ctrl+C); nil never does.
 	Context context.Context
 	// LoadFirst is how many of the newest cases Open loads before it returns; the rest are
-	// loaded behind (sumload.go). 0: 32,768. LoadPause, when set (tests), is called by
+	// loaded behind (sumload.go). 0: 16,384. LoadPause, when set (tests), is called by
 	// that loader after it read each later batch and before it installs it, with the
 	// number of cases installed so far.
 	LoadFirst int

@@ -34,7 +34,7 @@ import (
 // firstBatch is how many of the newest cases Open loads before it returns; the batches
 // after it double up to maxBatch. Variables for tests.
 var (
-	firstBatch = 1 << 15
+	firstBatch = 1 << 14
 	maxBatch   = 1 << 18
 	// loadBatchHook, when set (tests), is called by the loader after it read each batch
 	// after the first and before it installs it, with the number of cases installed.
@@ -92,13 +92,14 @@ func readSummaries(tx kv.Tx, mem MemoryHints) (list []*Summary, stale []uint32, 
 	if mem.Hold != nil {
 		defer mem.Hold()()
 	}
-	return readSummaryRange(tx, 1, 0)
+	return readSummaryRange(tx, 1, 0, runtime.GOMAXPROCS(0))
 }
 
 // readSummaryRange decodes the summaries of case ids lo ≤ id < hi (hi 0: no upper bound),
 // oldest first. A summary missing for an id up to the cases bucket's sequence is rebuilt
 // from its case, as is one that is unreadable.
-func readSummaryRange(tx kv.Tx, lo, hi uint32) (list []*Summary, stale []uint32, err error) {
+// They are decoded on up to workers goroutines.
+func readSummaryRange(tx kv.Tx, lo, hi uint32, workers int) (list []*Summary, stale []uint32, err error) {
 	b := tx.Bucket(bSums)
 	var raws []rawSummary
 	c := b.Cursor()
@@ -122,7 +123,7 @@ func readSummaryRange(tx kv.Tx, lo, hi uint32) (list []*Summary, stale []uint32,
 			raws = append(raws, rawSummary{id, v})
 		}
 	}
-	list, bad, err := decodeSummaries(tx, raws)
+	list, bad, err := decodeSummaries(tx, raws, workers)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -175,7 +176,7 @@ func readSummaryRange(tx kv.Tx, lo, hi uint32) (list []*Summary, stale []uint32,
 
 // decodeSummaries decodes raws in parallel, each worker taking blocks of consecutive
 // summaries; bad marks those that must be rebuilt from their case.
-func decodeSummaries(tx kv.Tx, raws []rawSummary) (list []*Summary, bad []bool, err error) {
+func decodeSummaries(tx kv.Tx, raws []rawSummary, workers int) (list []*Summary, bad []bool, err error) {
 	slab := make([]Summary, len(raws))
 	list = make([]*Summary, len(raws))
 	bad = make([]bool, len(raws))
@@ -184,7 +185,7 @@ func decodeSummaries(tx kv.Tx, raws []rawSummary) (list []*Summary, bad []bool, 
 	var g errgroup.Group
 	var next sync.Mutex
 	nb := 0
-	workers := min(runtime.GOMAXPROCS(0), max(blocks, 1))
+	workers = max(min(workers, blocks), 1)
 	for range workers {
 		g.Go(func() error {
 			var d sumDecoder
@@ -350,7 +351,7 @@ func (s *Store) loadSummariesInBackground() error {
 	hi := uint32(total) + 1
 	lo := uint32(max(int64(hi)-int64(firstN), 1))
 	var stale []uint32
-	first, st, err := s.readBatch(lo, hi)
+	first, st, err := s.readBatch(lo, hi, runtime.GOMAXPROCS(0))
 	if err != nil {
 		s.loadWait.Store(nil)
 		finish()
@@ -378,7 +379,8 @@ func (s *Store) loadSummariesInBackground() error {
 				loadErr = ErrClosed
 				break
 			}
-			batch, st, err := s.readBatch(lo, hi)
+			// On one core: the other stays with the sessions drawing meanwhile.
+			batch, st, err := s.readBatch(lo, hi, 1)
 			if err != nil {
 				loadErr = err
 				break
@@ -427,18 +429,22 @@ func (s *Store) loadSummariesInBackground() error {
 }
 
 // readBatch reads the summaries of ids lo ≤ id < hi, in a transaction of its own, newest
-// first, with their deadlines.
-func (s *Store) readBatch(lo, hi uint32) (list []*Summary, stale []uint32, err error) {
+// first, with their deadlines, on up to workers goroutines.
+func (s *Store) readBatch(lo, hi uint32, workers int) (list []*Summary, stale []uint32, err error) {
 	err = s.view(func(tx kv.Tx) error {
 		var err error
-		list, stale, err = readSummaryRange(tx, lo, hi)
+		list, stale, err = readSummaryRange(tx, lo, hi, workers)
 		return err
 	})
 	if err != nil {
 		return nil, nil, err
 	}
 	slices.Reverse(list)
-	s.setDue(list)
+	if workers > 1 {
+		s.setDue(list)
+	} else {
+		s.setDueOn(list)
+	}
 	return list, stale, nil
 }
 
@@ -471,6 +477,15 @@ func (s *Store) setDue(list []*Summary) {
 			sm.Due = sm.dueOf(st, cal)
 		}
 	})
+}
+
+// setDueOn is setDue on the calling goroutine.
+func (s *Store) setDueOn(list []*Summary) {
+	st := s.Settings()
+	cal := st.Calendar()
+	for _, sm := range list {
+		sm.Due = sm.dueOf(st, cal)
+	}
 }
 
 // startIndexing begins a build of the search index: the commits' index updates wait in

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/json"
 	"path/filepath"
 	"testing"
 	"time"
@@ -171,5 +172,20 @@ func TestLoadSmallStoreAtOnce(t *testing.T) {
 	defer s.Close()
 	if _, _, loading, _ := s.SnapshotSoFar().Loading(); loading || s.SnapshotSoFar().Len() != 40 {
 		t.Fatalf("a small store: loading %v, %d summaries at open", loading, s.SnapshotSoFar().Len())
+	}
+}
+
+// TestEntryNumber: the number of a staged anchor entry is read from its start as
+// json.Marshal writes it (Open no longer decodes megabytes of heads to compare it); anything
+// else is not guessed at.
+func TestEntryNumber(t *testing.T) {
+	b, _ := json.Marshal(AnchorEntry{N: 4711, Kind: "commit", Heads: []string{"1/2/ab"}, Prev: "cd"})
+	if n, ok := entryNumber(b); !ok || n != 4711 {
+		t.Fatalf("entryNumber(%s) = %d, %v", b, n, ok)
+	}
+	for _, raw := range []string{`{"kind":"commit","n":3}`, `{"n":}`, `{"n":12x,`, ``, `{"n":99999999999999999999999,`} {
+		if n, ok := entryNumber([]byte(raw)); ok {
+			t.Errorf("entryNumber(%q) = %d, want not ok", raw, n)
+		}
 	}
 }
