@@ -299,6 +299,9 @@ func (s *Store) loadSummaries() error {
 	if err != nil {
 		return err
 	}
+	if len(list) >= bigLoad {
+		s.releaseMapped()
+	}
 	slices.Reverse(list) // oldest first → newest first
 	s.setDue(list)
 	// The queues can be drawn now. The search index (pinyin, packed haystacks: the larger
@@ -421,6 +424,7 @@ func (s *Store) loadSummariesInBackground() error {
 			return
 		}
 		_ = s.writeStale(stale, func(id uint32) *Summary { sm, _ := s.snap.Load().Get(id); return sm })
+		s.releaseMapped()
 		s.loadWait.Store(nil)
 		finish() // Snapshot no longer waits; the index is built after, as for loadSummaries
 		s.buildIndex(s.snap.Load(), done, true)
