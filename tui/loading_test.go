@@ -2,6 +2,7 @@ package tui
 
 import (
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -55,6 +56,12 @@ func TestQueueWhileLoading(t *testing.T) {
 	defer m.Close()
 	m.Update(tea.WindowSizeMsg{Width: 120, Height: 40})
 	m.q.tab = tabOpen
+	var firstRows [tabCount]*store.Summary // each tab's first row while loading
+	for tab := range firstRows {
+		if len(m.q.rows[tab]) > 0 {
+			firstRows[tab] = m.q.rows[tab][0]
+		}
+	}
 	screen := m.View()
 	for _, want := range []string{"正在载入案件 20 / 150", "已载入", "+"} {
 		if !strings.Contains(screen, want) {
@@ -101,6 +108,21 @@ func TestQueueWhileLoading(t *testing.T) {
 		t.Fatalf("a result from the partial lists was shown:\n%s", s)
 	}
 	run(m, again)
+	// The cursor of a tab not touched is on its first row, not on the case that was first
+	// among the cases loaded first.
+	moved := 0
+	for tab, sm := range firstRows {
+		if sm == nil || slices.Index(m.q.rows[tab], sm) <= 0 {
+			continue
+		}
+		moved++
+		if m.q.cursor[tab] != 0 {
+			t.Errorf("after the load the cursor of %s is on row %d (it followed %s), want the first", tabNames[tab], m.q.cursor[tab], sm.No)
+		}
+	}
+	if moved == 0 {
+		t.Fatal("no tab's first row moved with the load: the cursor check checked nothing")
+	}
 	screen = m.View()
 	open := len(st.Snapshot().Open())
 	if strings.Contains(screen, "正在载入") || strings.Contains(screen, "已载入") {

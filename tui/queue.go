@@ -206,7 +206,18 @@ func (q *queue) loading() (done, total int, ok bool, err error) { return q.snap.
 // once all are in, a search typed meanwhile runs again over every one of them (its
 // answers from the partial lists were not shown).
 func (q *queue) loaded() tea.Cmd {
+	// A cursor on the first row stays there: the rows loaded now may come before the
+	// case it stood on, which the person did not choose.
+	var top [tabCount]bool
+	for t := range top {
+		top[t] = q.cursor[t] == 0
+	}
 	q.rebuild(q.c.Store.SnapshotSoFar())
+	for t := range top {
+		if top[t] {
+			q.cursor[t], q.offset[t] = 0, 0
+		}
+	}
 	if _, _, ok, _ := q.loading(); ok || strings.TrimSpace(q.query) == "" {
 		return nil
 	}
