@@ -444,6 +444,13 @@ func (s *Store) openAnchors() error {
 	var pending *AnchorEntry
 	_ = s.view(func(tx kv.Tx) error {
 		if raw := tx.Bucket(bMeta).Get(a.next); raw != nil {
+			// The staged entry holds the heads of the last transaction's events: after
+			// a bulk load, megabytes of them. Only an entry the log lacks (a crash between
+			// commit and append) is decoded whole; the others are checked by number.
+			if n, ok := entryNumber(raw); ok && line != nil && n != a.last.N+1 {
+				pending = &AnchorEntry{N: n}
+				return nil
+			}
 			var e AnchorEntry
 			if json.Unmarshal(raw, &e) == nil {
 				pending = &e
@@ -470,6 +477,21 @@ func (s *Store) openAnchors() error {
 	}
 	s.anch = a
 	return nil
+}
+
+// entryNumber reads an encoded entry's number from its start, where json.Marshal puts it
+// ({"n":123,...}), without decoding the rest. ok is false for anything else.
+func entryNumber(raw []byte) (uint64, bool) {
+	rest, ok := bytes.CutPrefix(raw, []byte(`{"n":`))
+	if !ok {
+		return 0, false
+	}
+	end := bytes.IndexByte(rest, ',')
+	if end <= 0 || end > 20 {
+		return 0, false
+	}
+	n, err := strconv.ParseUint(string(rest[:end]), 10, 64)
+	return n, err == nil
 }
 
 // anchorBase writes the heads of every case already in the file, in parts of at most

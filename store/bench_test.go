@@ -722,3 +722,48 @@ func summariesText(t *testing.T, s *Store) string {
 	}
 	return sb.String()
 }
+
+// BenchmarkHeldBytes: what one case costs in memory, by part: its summary as loaded at
+// open (the Summary, its strings, slices and pauses) and its search index entry. Measured
+// as the live heap after a GC, before and after each part is made (bytes per case).
+func BenchmarkHeldBytes(b *testing.B) {
+	s, err := Open(benchFixture(b, benchCases), Options{ReadOnly: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer s.Close()
+	s.Snapshot().waitIndexed() // the store's own load and index are done: only ours grow
+	live := func() uint64 {
+		runtime.GC()
+		runtime.GC()
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
+		return ms.HeapAlloc
+	}
+	for b.Loop() {
+		base := live()
+		var list []*Summary
+		err := s.view(func(tx kv.Tx) error {
+			var err error
+			list, _, err = readSummaries(tx, MemoryHints{})
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+		sums := live()
+		ix := search.New()
+		docs := make([]search.Doc, len(list))
+		for i, sm := range list {
+			docs[i] = docOf(sm)
+		}
+		ix.Upsert(docs...)
+		docs = nil
+		indexed := live()
+		n := float64(len(list))
+		b.ReportMetric(float64(sums-base)/n, "summary-B")
+		b.ReportMetric(float64(indexed-sums)/n, "index-B")
+		runtime.KeepAlive(list)
+		runtime.KeepAlive(ix)
+	}
+}

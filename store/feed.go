@@ -126,7 +126,7 @@ func openPG(addr string, opts Options) (*Store, error) {
 	// the other nodes' commits for good, the node still opens: the dashboard then works
 	// from every case and event (the same figures, slower), and the next open tries again.
 	_ = s.ensureResults()
-	if err := s.loadSummaries(); err != nil {
+	if err := s.loadSummariesInBackground(); err != nil {
 		s.closeAnchors()
 		return fail(err)
 	}

@@ -38,7 +38,7 @@ func (s *Store) searchIDNumber(query string) ([]search.Match, bool) {
 	// within is ignored: it narrows a growing text query, and a whole ID number is not
 	// found by its prefixes (they match nothing on purpose).
 	var out []search.Match
-	for sm := range s.snap.Load().All() {
+	for sm := range s.Snapshot().All() {
 		if sm.IDH == tok {
 			out = append(out, search.Match{ID: sm.ID, Score: search.ExactBonus})
 		}

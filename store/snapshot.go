@@ -26,6 +26,8 @@ type Snapshot struct {
 
 	log    *changeLog // the cases changed since the list was last made whole
 	logLen int        // how much of log this snapshot includes
+
+	loading *loadProgress // nil: every case is here; else the load at open is under way (sumload.go)
 }
 
 // changeLog records, commit by commit, which case each new snapshot changed. Snapshots
@@ -265,9 +267,6 @@ func (sn *Snapshot) List() []*Summary {
 	return slices.AppendSeq(make([]*Summary, 0, sn.t.n), sn.t.all())
 }
 
-// Snapshot returns the current summaries.
-func (s *Store) Snapshot() *Snapshot { return s.snap.Load() }
-
 func docOf(sm *Summary) search.Doc {
 	return search.Doc{ID: sm.ID, Fields: []string{sm.No, sm.Enterprise, sm.CreditCode, sm.Agent}}
 }
@@ -295,7 +294,6 @@ func (s *Store) refresh(cs ...*workflow.Case) {
 	var (
 		changes []viewChange
 		ids     []uint32
-		docs    []search.Doc
 	)
 	for i := range sums {
 		sm := &sums[i]
@@ -304,19 +302,20 @@ func (s *Store) refresh(cs ...*workflow.Case) {
 		}
 		changes = append(changes, viewChange{e.put(sm), sm})
 		ids = append(ids, sm.ID)
-		docs = append(docs, docOf(sm))
 	}
 	if len(changes) == 0 {
 		return
 	}
 	log, n := old.logged(ids...)
-	s.snap.Store(&Snapshot{Gen: old.Gen + 1, t: e.t, indexed: old.indexed, views: old.views.next(changes), log: log, logLen: n})
-	old.waitIndexed() // after the bulk load, or it would put the old doc back
-	s.index.Upsert(docs...)
+	s.snap.Store(&Snapshot{Gen: old.Gen + 1, t: e.t, indexed: old.indexed, views: old.views.next(changes), log: log, logLen: n, loading: old.loading})
+	// The index, now or after the build in progress (never under sumMu: the loader of
+	// the summaries at open needs it to install its batches meanwhile).
+	s.indexChanged(ids)
 }
 
 // recomputeDue refreshes every deadline after the SLA or calendar changed.
 func (s *Store) recomputeDue() {
+	s.waitLoaded() // the loader computes the deadlines of what it reads with the settings of then
 	st := s.Settings()
 	cal := st.Calendar()
 	s.sumMu.Lock()

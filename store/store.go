@@ -94,6 +94,12 @@ type Options struct {
 	// OpenContext stops a long Open — the one-time conversion of an older file — with the
 	// file left as it was (ErrConvertInterrupted); nil never does.
 	OpenContext context.Context
+	// LoadFirst is how many of the newest cases Open loads before it returns; the rest are
+	// loaded behind (sumload.go). 0: 16,384. LoadPause, when set (tests), is called by
+	// that loader after it read each later batch and before it installs it, with the
+	// number of cases installed so far.
+	LoadFirst int
+	LoadPause func(done int)
 }
 
 // work is the store's Progress and Context as a Work.
@@ -153,6 +159,13 @@ type Store struct {
 	snap    atomic.Pointer[Snapshot]
 	sumMu   sync.Mutex // guards rebuilding snap
 	index   *search.Index
+	// loadWait, while the summaries are still loading at open, is closed when they are all
+	// in (sumload.go).
+	loadWait atomic.Pointer[chan struct{}]
+	// The search index's build: until ixReady, commits' index updates wait in ixPending.
+	ixMu      sync.Mutex
+	ixReady   bool
+	ixPending []uint32
 
 	// The change feed of a shared (PostgreSQL) store: feed.go.
 	feed feedState
@@ -355,7 +368,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		db.Close()
 		return nil, err
 	}
-	if err := s.loadSummaries(); err != nil {
+	if err := s.loadSummariesInBackground(); err != nil {
 		s.closeAnchors()
 		db.Close()
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,30 +94,45 @@ func appendTime(b []byte, t time.Time) []byte {
 // its small slices are cut from shared blocks, so a summary costs a handful of
 // allocations at most.
 type sumDecoder struct {
-	s     string // the value being decoded, as a string
+	s     []byte // the value being decoded (may point into the database: copied from)
 	i     int
 	err   bool
 	strs  []string
 	pause []workflow.Pause
+	// known holds the values of the fields with few distinct values (stage, record type,
+	// sources, staff names): a million summaries share a few dozen strings.
+	known map[string]string
+	// spans of the fields whose text is the case's own, copied into one string at the end
+	spans [5][2]int
 }
 
+// maxKnown bounds known: a file with many distinct values in those fields is only kept
+// less compactly.
+const maxKnown = 4096
+
+// decode reads v into sm. A million summaries stay in memory for the life of the process:
+// the case's own text (number, enterprise, credit code, agent, ID hash) is copied into one
+// string per summary, and the fields with few distinct values are shared. Keeping the
+// whole encoded value instead (its fields as substrings of it) kept its times and numbers
+// too, and a copy of each staff name, stage and source per case.
 func (d *sumDecoder) decode(v []byte, sm *Summary) error {
 	if len(v) == 0 || v[0] != sumLayout {
 		return errSummary
 	}
-	d.s, d.i, d.err = string(v), 1, false
+	d.s, d.i, d.err = v, 1, false
+	d.spans = [5][2]int{}
 	sm.ID = uint32(d.uvarint())
-	sm.No = d.str()
+	d.span(0)
 	sm.Version = int(d.varint())
-	sm.Stage = workflow.Stage(d.str())
-	sm.Enterprise = d.str()
-	sm.CreditCode = d.str()
-	sm.Agent = d.str()
-	sm.RecordType = d.str()
+	sm.Stage = workflow.Stage(d.shared())
+	d.span(1)
+	d.span(2)
+	d.span(3)
+	sm.RecordType = d.shared()
 	sm.Sources = d.strList()
-	sm.Owner = d.str()
+	sm.Owner = d.shared()
 	sm.UpdatedAt = d.time()
-	sm.UpdatedBy = d.str()
+	sm.UpdatedBy = d.shared()
 	sm.ReceivedAt = d.time()
 	sm.StageSince = d.time()
 	sm.ClosedAt = d.time()
@@ -132,18 +148,68 @@ func (d *sumDecoder) decode(v []byte, sm *Summary) error {
 	}
 	sm.NoticeDue = d.time()
 	sm.Blocked = d.strList()
-	sm.IDH = ""
 	if d.i < len(d.s) {
-		sm.IDH = d.str()
+		d.span(4)
 	}
 	sm.FollowedUp = time.Time{}
 	if d.i < len(d.s) {
 		sm.FollowedUp = d.time()
 	}
 	if d.err || d.i != len(d.s) {
+		d.s = nil
 		return errSummary
 	}
+	n := 0
+	for _, sp := range d.spans {
+		n += sp[1] - sp[0]
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for _, sp := range d.spans {
+		b.Write(d.s[sp[0]:sp[1]])
+	}
+	own := b.String()
+	var f [5]string
+	at := 0
+	for k, sp := range d.spans {
+		f[k] = own[at : at+sp[1]-sp[0]]
+		at += sp[1] - sp[0]
+	}
+	sm.No, sm.Enterprise, sm.CreditCode, sm.Agent, sm.IDH = f[0], f[1], f[2], f[3], f[4]
+	d.s = nil // may point into the database
 	return nil
+}
+
+// span reads a string field of the case's own text and notes where it is, for decode to
+// copy.
+func (d *sumDecoder) span(k int) {
+	n := d.count()
+	if d.err {
+		return
+	}
+	d.spans[k] = [2]int{d.i, d.i + n}
+	d.i += n
+}
+
+// shared reads a string field whose values repeat across cases, and returns the one copy.
+func (d *sumDecoder) shared() string {
+	n := d.count()
+	if d.err {
+		return ""
+	}
+	b := d.s[d.i : d.i+n]
+	d.i += n
+	if s, ok := d.known[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	if d.known == nil {
+		d.known = map[string]string{}
+	}
+	if len(d.known) < maxKnown {
+		d.known[s] = s
+	}
+	return s
 }
 
 func (d *sumDecoder) uvarint() uint64 {
@@ -184,16 +250,6 @@ func (d *sumDecoder) count() int {
 	return int(n)
 }
 
-func (d *sumDecoder) str() string {
-	n := d.count()
-	if d.err {
-		return ""
-	}
-	s := d.s[d.i : d.i+n]
-	d.i += n
-	return s
-}
-
 func (d *sumDecoder) strList() []string {
 	n := d.count()
 	if n == 0 {
@@ -205,7 +261,7 @@ func (d *sumDecoder) strList() []string {
 	out := d.strs[:n:n]
 	d.strs = d.strs[n:]
 	for k := range out {
-		out[k] = d.str()
+		out[k] = d.shared()
 	}
 	return out
 }

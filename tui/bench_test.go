@@ -118,13 +118,15 @@ func BenchmarkStartup(b *testing.B) {
 // database file's pages were dropped from the page cache — the first start of the day.
 // One op = 5 starts. Each is timed by this process from launching the child to reading
 // the line the child prints once its first 120x40 frame is drawn ("launch-"), and by the
-// child from the start of its test to that frame ("frame-"). Linux only (fadvise).
+// child from the start of its test to that frame ("frame-"). The store loads the cases
+// beyond the newest behind that frame; "loaded-" is when all are in (the child's clock).
+// Linux only (fadvise).
 func BenchmarkColdStart(b *testing.B) {
 	path := benchFixture(b, benchCases)
 	if err := pagecache.Evict(path); err != nil {
 		b.Skip("cannot drop the page cache here:", err)
 	}
-	var launch, inner []time.Duration
+	var launch, inner, loaded []time.Duration
 	for b.Loop() {
 		for range 5 {
 			if err := pagecache.Evict(path); err != nil {
@@ -152,6 +154,13 @@ func BenchmarkColdStart(b *testing.B) {
 					inner = append(inner, time.Duration(v*1e6))
 					got = true
 				}
+				if ms, ok := strings.CutPrefix(sc.Text(), "loaded-ms="); ok {
+					v, err := strconv.ParseFloat(ms, 64)
+					if err != nil {
+						b.Fatal(err)
+					}
+					loaded = append(loaded, time.Duration(v*1e6))
+				}
 			}
 			if err := cmd.Wait(); err != nil || !got {
 				b.Fatalf("child: %v (frame seen: %v)", err, got)
@@ -160,6 +169,9 @@ func BenchmarkColdStart(b *testing.B) {
 	}
 	benchkit.Report(b, "launch-", launch)
 	benchkit.Report(b, "frame-", inner)
+	if len(loaded) > 0 { // from the start of the child's test to every case loaded
+		benchkit.Report(b, "loaded-", loaded)
+	}
 }
 
 // TestBenchColdChild is BenchmarkColdStart's child; on its own it does nothing.
@@ -181,6 +193,8 @@ func TestBenchColdChild(t *testing.T) {
 		t.Fatalf("the first frame shows no case:\n%s", frame)
 	}
 	fmt.Printf("first-frame-ms=%.3f\n", float64(el)/1e6)
+	st.Snapshot() // waits for every case: the load at open goes on behind the first frame
+	fmt.Printf("loaded-ms=%.3f\n", float64(time.Since(t0))/1e6)
 	m.Close()
 }
 
@@ -250,7 +264,13 @@ var benchTyped = [][]string{
 
 // BenchmarkKeystroke: a key typed into the search → the search (run as the command the
 // runtime would run off the UI loop, narrowing the previous result) → its result back in
-// Update → the next frame. "search-" is the command alone, "ui-" the two Updates and View.
+// Update → the next frame. The key's Update returns a batch: the search, and the count of
+// matches in the other queues, which the runtime runs beside it and whose answer is drawn
+// in a later frame. "search-" is the search command alone, "count-" the count command,
+// "ui-" what runs on the session's own loop: the key's Update, the result's Update and
+// View, and the count's Update and View. The latency ("p50-ms", "p99-ms") is key →
+// the frame with the result: the key's Update, the search, the result's Update and View.
+// "ui-max-key" names the keystroke of the slowest UI part.
 func BenchmarkKeystroke(b *testing.B) {
 	st := benchOpen(b)
 	st.Search("x", nil, 1) // typing, not start-up: the index is complete (see BenchmarkStartup)
@@ -259,36 +279,89 @@ func BenchmarkKeystroke(b *testing.B) {
 			m := benchModel(st)
 			defer m.Close()
 			m.q.tab = t
-			var lat, search, ui []time.Duration
+			var lat, search, count, ui []time.Duration
+			var slowest time.Duration
+			var slowKey string
 			for b.Loop() {
 				for _, word := range benchTyped {
 					m.Update(kmsg("/"))
+					typed := ""
 					for _, k := range word {
+						typed += k
 						t0 := time.Now()
 						_, cmd := m.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(k)})
-						t1 := time.Now()
-						var msg tea.Msg
-						if cmd != nil {
-							msg = cmd()
+						keyUI := time.Since(t0)
+						var findT, countT, resultUI, countUI time.Duration
+						shown := false
+						for _, a := range runTimed(cmd) {
+							ran := a.took
+							r, ok := a.msg.(searchResultMsg)
+							if !ok {
+								b.Fatalf("%q: the key's command gave %T", typed, a.msg)
+							}
+							t2 := time.Now()
+							m.Update(r)
+							m.View()
+							drawn := time.Since(t2)
+							if r.counts == nil {
+								findT, resultUI, shown = ran, drawn, true
+							} else {
+								countT, countUI = ran, drawn
+							}
 						}
-						t2 := time.Now()
-						if msg != nil {
-							m.Update(msg)
+						if !shown {
+							b.Fatalf("%q: no search ran", typed)
 						}
-						m.View()
-						t3 := time.Now()
-						lat = append(lat, t3.Sub(t0))
-						search = append(search, t2.Sub(t1))
-						ui = append(ui, t1.Sub(t0)+t3.Sub(t2))
+						if got := m.q.hitsFor; got != m.q.query {
+							b.Fatalf("%q: the frame shows the result of %q", typed, got)
+						}
+						lat = append(lat, keyUI+findT+resultUI)
+						search = append(search, findT)
+						count = append(count, countT)
+						u := keyUI + resultUI + countUI
+						ui = append(ui, u)
+						if u > slowest {
+							slowest, slowKey = u, fmt.Sprintf("%q", typed)
+						}
 					}
 					m.Update(kmsg("esc"))
 				}
 			}
 			benchkit.Report(b, "", lat)
 			b.ReportMetric(benchkit.Percentile(search, 0.99), "search-p99-ms")
+			b.ReportMetric(benchkit.Percentile(count, 0.99), "count-p99-ms")
+			b.ReportMetric(benchkit.Percentile(ui, 0.5), "ui-p50-ms")
 			b.ReportMetric(benchkit.Percentile(ui, 0.99), "ui-p99-ms")
+			b.Logf("slowest UI part: %v after typing %s", slowest, slowKey)
 		})
 	}
+}
+
+type timedMsg struct {
+	msg  tea.Msg
+	took time.Duration
+}
+
+// runTimed runs a command as the runtime does, each command of a batch apart, and times
+// each (a batch itself only lists its commands).
+func runTimed(cmd tea.Cmd) []timedMsg {
+	if cmd == nil {
+		return nil
+	}
+	t0 := time.Now()
+	msg := cmd()
+	took := time.Since(t0)
+	if batch, ok := msg.(tea.BatchMsg); ok {
+		var out []timedMsg
+		for _, c := range batch {
+			out = append(out, runTimed(c)...)
+		}
+		return out
+	}
+	if msg == nil {
+		return nil
+	}
+	return []timedMsg{{msg, took}}
 }
 
 // BenchmarkChange: what one session spends when the store announces a change (every

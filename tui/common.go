@@ -6,6 +6,7 @@ package tui
 import (
 	"runtime"
 	"strconv"
+	"strings"
 	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -86,6 +87,24 @@ type Common struct {
 type lipglossStyle = lipgloss.Style
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// grouped writes n with thousands separators (1,000,000): the counts of a load.
+func grouped(n int) string {
+	s := strconv.Itoa(n)
+	neg := strings.HasPrefix(s, "-")
+	s = strings.TrimPrefix(s, "-")
+	var b strings.Builder
+	if neg {
+		b.WriteByte('-')
+	}
+	for i, r := range s {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			b.WriteByte(',')
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
 
 func (c *Common) loadStaff() {
 	m := map[string]workflow.Staff{}

@@ -122,9 +122,9 @@ func (q *queue) scope() tabID {
 	return q.tab
 }
 
-// ownedBy lists the cases in the scope's rows that the staff matching query own, newest
-// first. Read on the session's own goroutine: the tab lists are edited in place.
-func (q *queue) ownedBy(query string, scope tabID) []uint32 {
+// staffNamed is the login names of the staff the query names (王芳, wangfang, wf): their
+// cases are found after the text matches. nil when it names nobody.
+func (q *queue) staffNamed(query string) map[string]bool {
 	who := matchStaff(q.c.staffList(), query)
 	if len(who) == 0 {
 		return nil
@@ -133,23 +133,53 @@ func (q *queue) ownedBy(query string, scope tabID) []uint32 {
 	for _, s := range who {
 		names[s.Name] = true
 	}
-	var out []uint32
-	add := func(sm *store.Summary) {
-		if names[sm.Owner] {
-			out = append(out, sm.ID)
-		}
+	return names
+}
+
+// ownedIn lists the cases of the scope that the staff in names own, newest first: the
+// subset's (a tab's rows), or every case of the snapshot when sub is nil. It reads only
+// what does not change (the snapshot, the subset's ids), so it runs in the search's
+// command, off the session's loop: at a million cases a tab holds hundreds of thousands.
+func ownedIn(sn *store.Snapshot, sub *search.Subset, names map[string]bool) []uint32 {
+	if len(names) == 0 {
+		return nil
 	}
-	if scope == scopeAll {
-		for sm := range q.snap.All() {
-			add(sm)
+	var out []uint32
+	if sub == nil {
+		for sm := range sn.All() {
+			if names[sm.Owner] {
+				out = append(out, sm.ID)
+			}
 		}
 	} else {
-		for _, sm := range q.rows[scope] {
-			add(sm)
+		for _, id := range sub.IDs() {
+			if sm, ok := sn.Get(id); ok && names[sm.Owner] {
+				out = append(out, id)
+			}
 		}
 	}
 	slices.SortFunc(out, func(a, b uint32) int { return -cmpU32(a, b) })
 	return out
+}
+
+// ownedBits marks the cases the staff in names own: bit id of the result.
+func ownedBits(sn *store.Snapshot, names map[string]bool) []uint64 {
+	var bits []uint64
+	for sm := range sn.All() {
+		if names[sm.Owner] {
+			w := int(sm.ID >> 6)
+			if w >= len(bits) {
+				bits = slices.Grow(bits, w+1-len(bits))[:w+1]
+			}
+			bits[w] |= 1 << (sm.ID & 63)
+		}
+	}
+	return bits
+}
+
+func hasBit(bits []uint64, id uint32) bool {
+	w := int(id >> 6)
+	return w < len(bits) && bits[w]&(1<<(id&63)) != 0
 }
 
 func cmpU32(a, b uint32) int {
@@ -165,36 +195,40 @@ func cmpU32(a, b uint32) int {
 // countCmd counts the matches in every queue: shown beside the result, so that a case
 // sought in the wrong queue is not taken for missing. It runs apart from the search, so
 // the result comes first.
-func (q *queue) countCmd(seq int, query string) tea.Cmd {
+func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
 	var subs [tabCount]*search.Subset
-	var owned [tabCount]map[uint32]bool
 	for t := tabID(0); t < tabCount; t++ {
-		subs[t] = q.tabSubset(t)
-		if ids := q.ownedBy(query, t); len(ids) > 0 {
-			owned[t] = make(map[uint32]bool, len(ids))
-			for _, id := range ids {
-				owned[t][id] = true
-			}
-		}
+		subs[t] = q.tabSubset(t) // made lazily: listed by the first search that needs it
 	}
-	st := q.c.Store
+	st, sn := q.c.Store, q.snap
+	_, _, partial, _ := q.loading()
 	return func() tea.Msg {
 		var counts [tabCount]int
+		var owned []uint64
+		if len(names) > 0 {
+			owned = ownedBits(sn, names)
+		}
 		for t := tabID(0); t < tabCount; t++ {
-			if owned[t] == nil {
+			if owned == nil {
 				_, counts[t] = st.SearchIn(query, subs[t], 1)
 				continue
 			}
+			// The owned cases of the tab, and the text matches that are not among them.
+			n := 0
+			for _, id := range subs[t].IDs() {
+				if hasBit(owned, id) {
+					n++
+				}
+			}
 			ms, _ := st.SearchIn(query, subs[t], 0)
-			n := len(owned[t])
 			for _, m := range ms {
-				if !owned[t][m.ID] {
+				if !hasBit(owned, m.ID) {
 					n++
 				}
 			}
 			counts[t] = n
 		}
-		return searchResultMsg{seq: seq, query: query, counts: &counts}
+		return searchResultMsg{seq: seq, query: query, counts: &counts, partial: partial}
 	}
 }
 

@@ -287,7 +287,7 @@ func (m *Model) update(msg tea.Msg) tea.Cmd {
 		// Deadlines move with the clock even when nobody acts: re-sort the due tab and
 		// its counts once a minute.
 		if m.c.Now().Sub(m.q.built) >= time.Minute {
-			m.q.rebuild(m.c.Store.Snapshot())
+			m.q.rebuild(m.c.Store.SnapshotSoFar())
 		}
 		return tick()
 	case changeMsg:
@@ -383,6 +383,9 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 		}
 		return nil
 	}
+	if ch.Topic == "load" { // the store loaded more of the cases at open (or all of them)
+		return m.q.loaded()
+	}
 	if ch.Topic == "staff" {
 		m.c.loadStaff()
 		if me, ok := m.c.staff[m.c.Me.Name]; ok {
@@ -396,7 +399,7 @@ func (m *Model) onChange(ch store.Change) tea.Cmd {
 		}
 	} else {
 		was, _ := m.q.snap.Get(ch.CaseID)
-		m.q.setSnapshot(m.c.Store.Snapshot())
+		m.q.setSnapshot(m.c.Store.SnapshotSoFar())
 		m.noteOthers(ch, was)
 	}
 	var cmds []tea.Cmd

@@ -194,8 +194,35 @@ func newQueue(c *Common) *queue {
 	if c.Me.Role.CanReview() {
 		q.tab = tabReview // a supervisor's day starts with what waits for review
 	}
-	q.setSnapshot(c.Store.Snapshot())
+	q.setSnapshot(c.Store.SnapshotSoFar()) // while the store loads: the cases so far, said so
 	return q
+}
+
+// loading reports whether the queue's snapshot holds only part of the cases (the store is
+// loading them at open): done of total so far, and the error that stopped the load.
+func (q *queue) loading() (done, total int, ok bool, err error) { return q.snap.Loading() }
+
+// loaded follows the store's load at open: the queues take the cases loaded so far, and
+// once all are in, a search typed meanwhile runs again over every one of them (its
+// answers from the partial lists were not shown).
+func (q *queue) loaded() tea.Cmd {
+	// A cursor on the first row stays there: the rows loaded now may come before the
+	// case it stood on, which the person did not choose.
+	var top [tabCount]bool
+	for t := range top {
+		top[t] = q.cursor[t] == 0
+	}
+	q.rebuild(q.c.Store.SnapshotSoFar())
+	for t := range top {
+		if top[t] {
+			q.cursor[t], q.offset[t] = 0, 0
+		}
+	}
+	if _, _, ok, _ := q.loading(); ok || strings.TrimSpace(q.query) == "" {
+		return nil
+	}
+	q.hitsFor, q.hits = "", nil
+	return q.runSearch()
 }
 
 // setSnapshot rebuilds the tab lists; cursors stay on the same case where possible.
@@ -335,6 +362,9 @@ type searchResultMsg struct {
 	total int
 	// counts, when set, is instead the number of matches in each queue (countCmd).
 	counts *[tabCount]int
+	// partial: asked while the store was still loading the cases, within the tab lists
+	// of then. Not shown: the search runs again once all are in (loaded).
+	partial bool
 }
 
 // searchLimit bounds a search result: the best matches, many screens of them, and the
@@ -355,9 +385,15 @@ func (q *queue) runSearch() tea.Cmd {
 	} else if t != scopeAll {
 		sub = q.tabSubset(t)
 	}
-	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches.
-	owned := q.ownedBy(query, t)
-	st := q.c.Store
+	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches:
+	// found in the command, from the snapshot and the tab's ids, which do not change.
+	names := q.staffNamed(query)
+	var scopeSub *search.Subset
+	if t != scopeAll {
+		scopeSub = q.tabSubset(t)
+	}
+	st, sn := q.c.Store, q.snap
+	_, _, partial, _ := q.loading()
 	find := func() tea.Msg {
 		var ms []search.Match
 		var total int
@@ -366,26 +402,37 @@ func (q *queue) runSearch() tea.Cmd {
 		} else {
 			ms, total = st.Search(query, within, searchLimit)
 		}
-		ids := make([]uint32, len(ms), len(ms)+len(owned))
+		owned := ownedIn(sn, scopeSub, names)
+		ids := make([]uint32, len(ms), len(ms)+min(len(owned), searchLimit))
 		seen := make(map[uint32]bool, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
 			seen[m.ID] = true
 		}
+		shown := 0
 		for _, id := range owned {
 			if !seen[id] {
-				ids = append(ids, id)
+				// Counted all, listed up to the limit as the text matches are: the
+				// screen holds a page, and the result is then not complete, so a
+				// longer query searches again rather than narrowing it.
+				if shown < searchLimit {
+					ids = append(ids, id)
+					shown++
+				}
 				total++
 			}
 		}
-		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total}
+		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total, partial: partial}
 	}
-	return tea.Batch(find, q.countCmd(seq, query))
+	return tea.Batch(find, q.countCmd(seq, query, names))
 }
 
 func (q *queue) Update(msg tea.Msg) tea.Cmd {
 	switch msg := msg.(type) {
 	case searchResultMsg:
+		if msg.partial {
+			return nil // from the lists of a load in progress: loaded() searches again
+		}
 		if msg.counts != nil {
 			if msg.seq == q.qseq {
 				q.counts, q.countsSeq = *msg.counts, msg.seq
@@ -523,12 +570,21 @@ func (q *queue) tabSubset(t tabID) *search.Subset {
 	if sub := q.subs[t]; sub != nil {
 		return sub
 	}
+	// The ids are listed by the first search that needs them, off the session's loop: a
+	// tab may hold hundreds of thousands of cases. The open and closed lists are the
+	// snapshot's, never changed; the others are edited in place by patch, so the search
+	// gets a copy of their rows (a memmove of pointers).
 	rows := q.rows[t]
-	ids := make([]uint32, len(rows))
-	for i, sm := range rows {
-		ids[i] = sm.ID
+	if t != tabOpen && t != tabClosed {
+		rows = slices.Clone(rows)
 	}
-	q.subs[t] = search.NewSubset(ids)
+	q.subs[t] = search.LazySubset(func() []uint32 {
+		ids := make([]uint32, len(rows))
+		for i, sm := range rows {
+			ids[i] = sm.ID
+		}
+		return ids
+	})
 	return q.subs[t]
 }
 
@@ -565,7 +621,11 @@ func (q *queue) widen() tea.Cmd {
 // case, whatever the queue.
 func (q *queue) endTyping() tea.Cmd {
 	q.searching = false
-	if sm := whole(q.snap, q.query); sm != nil {
+	sn := q.snap
+	if _, _, ok, _ := q.loading(); ok {
+		sn = q.c.Store.Snapshot() // the case may not be loaded yet: wait for all of them
+	}
+	if sm := whole(sn, q.query); sm != nil {
 		q.c.send(openCaseMsg{id: sm.ID})
 	}
 	return nil
@@ -783,13 +843,18 @@ func layoutOf(cols []col) layout {
 func (q *queue) View(w, h int) string {
 	st := q.c.Styles
 	var lines []string
+	done, total, loading, loadErr := q.loading()
 	// Tabs with live counts.
 	var tabs []string
 	for t := tabID(0); t < tabCount; t++ {
 		// Counts are styled apart from the tab name: lipgloss underlines rune by rune and
 		// would break a nested escape sequence.
 		name := q.c.T(tabKeys[t])
-		count := " " + st.TabCount.Render(itoa(len(q.rows[t])))
+		n := itoa(len(q.rows[t]))
+		if loading {
+			n += "+" // at least: the rest are still loading
+		}
+		count := " " + st.TabCount.Render(n)
 		if t == tabDue && q.dueOver > 0 {
 			// Said in words, not by colour alone: "4 · 2 逾期".
 			count += st.TabCount.Render(" · ") + st.DueOver.Render(q.c.T("due.tab_over", q.dueOver))
@@ -804,6 +869,12 @@ func (q *queue) View(w, h int) string {
 		}
 	}
 	lines = append(lines, cut(strings.Join(tabs, ""), w))
+	switch {
+	case loadErr != nil:
+		lines = append(lines, cut(st.DueOver.Render(q.c.T("queue.load_failed", grouped(done), grouped(total), loadErr.Error())), w))
+	case loading:
+		lines = append(lines, cut(st.Muted.Render(q.c.T("queue.loading", grouped(done), grouped(total))), w))
+	}
 	// Search line.
 	if q.searching || q.query != "" {
 		shown := safe(q.query)
@@ -835,6 +906,8 @@ func (q *queue) View(w, h int) string {
 		}
 		if q.query == "" {
 			s += " " + st.Faint.Render(q.c.T("search.hint"))
+		} else if loading && loadErr == nil {
+			s += "  " + st.Faint.Render(q.c.T("search.waits_for_load"))
 		} else if q.hitsFor != "" {
 			s += "  " + st.Muted.Render(q.c.T("search.results", len(q.visible(q.tab))))
 			if q.hitTotal > len(q.hits) {
@@ -918,6 +991,9 @@ func (q *queue) View(w, h int) string {
 		lines = append(lines, "")
 	}
 	foot := q.c.T("queue.count", len(rows))
+	if loading {
+		foot = q.c.T("queue.count_so_far", len(rows))
+	}
 	if len(q.marked) > 0 {
 		foot += "  " + st.RowMarked.Render(q.c.T("queue.marked", len(q.marked)))
 	}

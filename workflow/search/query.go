@@ -158,7 +158,7 @@ func (ix *Index) SearchIn(query string, sub *Subset, limit int) (matches []Match
 
 func (ix *Index) search(query string, within []uint32, sub *Subset, limit int) (matches []Match, total int) {
 	terms := compile(query)
-	if len(terms) == 0 || (within != nil && len(within) == 0) || (sub != nil && len(sub.ids) == 0) {
+	if len(terms) == 0 || (within != nil && len(within) == 0) || (sub != nil && len(sub.IDs()) == 0) {
 		return nil, 0
 	}
 	s := scan{terms: terms, limit: max(limit, 0)}
@@ -284,9 +284,9 @@ func (ix *Index) search(query string, within []uint32, sub *Subset, limit int) (
 // searched at every keystroke): their slots are looked up once, not per search. It is
 // safe for concurrent use; the ids must not change after NewSubset.
 type Subset struct {
-	ids []uint32
-
 	mu      sync.Mutex
+	load    func() []uint32 // makes ids on first use (LazySubset); nil once made
+	ids     []uint32
 	ix      *Index
 	gen     uint64   // the index's slot generation the bitmap was made for
 	docsLen int      // len(ix.docs) then
@@ -297,19 +297,40 @@ type Subset struct {
 // NewSubset prepares ids for SearchIn.
 func NewSubset(ids []uint32) *Subset { return &Subset{ids: ids} }
 
+// LazySubset is a subset whose ids load lists on first use, on whichever goroutine uses it
+// first (a search, off the console's loop), not when it is made: listing the ids of a tab
+// of hundreds of thousands of cases is work a keystroke should not wait for. load must
+// read only data that does not change (a copy of the rows, a snapshot), and is called once.
+func LazySubset(load func() []uint32) *Subset { return &Subset{load: load} }
+
+// IDs is the subset's ids (made by load the first time, for a LazySubset). Read only.
+func (sb *Subset) IDs() []uint32 {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	return sb.idsLocked()
+}
+
+func (sb *Subset) idsLocked() []uint32 {
+	if sb.load != nil {
+		sb.ids, sb.load = sb.load(), nil
+	}
+	return sb.ids
+}
+
 // bitsFor returns the subset's slot bitmap for ix, made again when slots were freed since
 // (a slot may now hold another id), or when ids not yet indexed then may be now. The
 // caller holds ix.mu for reading.
 func (sb *Subset) bitsFor(ix *Index) ([]uint64, int) {
 	sb.mu.Lock()
 	defer sb.mu.Unlock()
+	ids := sb.idsLocked()
 	words := (len(ix.docs) + 63) / 64
-	stale := sb.ix != ix || sb.gen != ix.slotGen || (sb.n < len(sb.ids) && sb.docsLen != len(ix.docs))
+	stale := sb.ix != ix || sb.gen != ix.slotGen || (sb.n < len(ids) && sb.docsLen != len(ix.docs))
 	switch {
 	case sb.bits == nil || stale:
 		bits := make([]uint64, words)
 		n := 0
-		for _, id := range sb.ids {
+		for _, id := range ids {
 			if slot, ok := ix.ids.get(id); ok {
 				bits[slot>>6] |= 1 << (uint(slot) & 63)
 				n++

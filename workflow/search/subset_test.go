@@ -52,3 +52,36 @@ func TestSubset(t *testing.T) {
 		t.Fatal("an empty subset found something")
 	}
 }
+
+// TestLazySubset: a lazy subset lists its ids once, on first use, and searches as a
+// subset made from the same ids.
+func TestLazySubset(t *testing.T) {
+	ix := New()
+	var docs []Doc
+	for id := uint32(1); id <= 500; id++ {
+		docs = append(docs, Doc{ID: id, Fields: []string{fmt.Sprintf("XF-2026-%06d", id), []string{"河南信修商贸有限公司", "郑州华信物流有限公司"}[id%2]}})
+	}
+	ix.Upsert(docs...)
+	var in []uint32
+	for id := uint32(3); id <= 500; id += 3 {
+		in = append(in, id)
+	}
+	calls := 0
+	sub := LazySubset(func() []uint32 { calls++; return in })
+	if calls != 0 {
+		t.Fatal("the ids were listed when the subset was made")
+	}
+	for _, q := range []string{"hnxx", "物流", "XF-2026-0004"} {
+		want, wantN := ix.Search(q, in, 0)
+		got, gotN := ix.SearchIn(q, sub, 0)
+		if gotN != wantN || !slices.Equal(ids(got), ids(want)) {
+			t.Fatalf("%q: lazy subset %d %v, Search %d %v", q, gotN, ids(got), wantN, ids(want))
+		}
+	}
+	if !slices.Equal(sub.IDs(), in) || calls != 1 {
+		t.Fatalf("ids listed %d times (want once); IDs %d of %d", calls, len(sub.IDs()), len(in))
+	}
+	if ms, n := ix.SearchIn("hnxx", LazySubset(func() []uint32 { return nil }), 0); n != 0 || ms != nil {
+		t.Fatal("an empty lazy subset found something")
+	}
+}
