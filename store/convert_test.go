@@ -231,11 +231,19 @@ func TestConvertFailureLeavesTheOldFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "injected failure") {
 		t.Fatalf("open: %v, want the injected failure", err)
 	}
+	conversionLeftNothing(t, path, sum, "failed")
+}
+
+// conversionLeftNothing: after a conversion that did not finish (how: "failed",
+// "interrupted"), the file is byte for byte as it was (sum), its working copy is gone,
+// and the next open converts it and checks clean.
+func conversionLeftNothing(t *testing.T, path string, sum [32]byte, how string) {
+	t.Helper()
 	if fileSum(t, path) != sum {
-		t.Fatal("a failed conversion changed the file")
+		t.Fatalf("a %s conversion changed the file", how)
 	}
 	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the failed conversion's working copy is left behind: %v", err)
+		t.Errorf("the %s conversion's working copy is left behind: %v", how, err)
 	}
 	s, err := Open(path, Options{})
 	if err != nil {
@@ -365,18 +373,5 @@ func TestConvertInterruptedLeavesTheOldFile(t *testing.T) {
 	if commits < 2 {
 		t.Fatalf("the conversion stopped after %d transactions: the test did not interrupt it midway", commits)
 	}
-	if fileSum(t, path) != sum {
-		t.Fatal("an interrupted conversion changed the file")
-	}
-	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
-		t.Errorf("the interrupted conversion's working copy is left behind: %v", err)
-	}
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if probs := s.Check(); len(probs) != 0 {
-		t.Errorf("check after the conversion: %v", probs)
-	}
+	conversionLeftNothing(t, path, sum, "interrupted")
 }

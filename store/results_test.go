@@ -551,15 +551,7 @@ func TestResultsRebuiltOnNewLayout(t *testing.T) {
 		}
 		return tx.Bucket([]byte("meta")).Put([]byte("results.version"), []byte("2"))
 	})
-	var calls [][2]int64
-	rw, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
-		if what == "results" {
-			calls = append(calls, [2]int64{done, total})
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rw, calls := openHearingBuild(t, path, clk)
 	if len(calls) < 2 || calls[len(calls)-1] != [2]int64{200, 200} {
 		t.Errorf("progress %v, want 0 … 200 of 200", calls)
 	}
@@ -573,15 +565,7 @@ func TestResultsRebuiltOnNewLayout(t *testing.T) {
 			t.Fatal("the old layout's entry survived the rebuild")
 		}
 	}
-	calls = nil
-	again, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
-		if what == "results" {
-			calls = append(calls, [2]int64{done, total})
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	again, calls := openHearingBuild(t, path, clk)
 	again.Close()
 	if len(calls) != 0 {
 		t.Errorf("a second open built again: %v", calls)
@@ -600,15 +584,7 @@ func TestFileOfLayout3IsNotRebuilt(t *testing.T) {
 	tamper(t, path, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("meta")).Put([]byte("results.version"), []byte("3"))
 	})
-	var calls [][2]int64
-	rw, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
-		if what == "results" {
-			calls = append(calls, [2]int64{done, total})
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rw, calls := openHearingBuild(t, path, clk)
 	defer rw.Close()
 	if len(calls) != 0 {
 		t.Errorf("a file of layout 3 was rebuilt: %v", calls)
@@ -620,4 +596,20 @@ func TestFileOfLayout3IsNotRebuilt(t *testing.T) {
 	if probs := rw.Check(); len(probs) != 0 {
 		t.Fatalf("check: %v", probs)
 	}
+}
+
+// openHearingBuild opens path for writing and returns the store with the progress of its
+// results build at open (done, total), if it built.
+func openHearingBuild(t *testing.T, path string, clk *testClock) (*store.Store, [][2]int64) {
+	t.Helper()
+	var calls [][2]int64
+	s, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
+		if what == "results" {
+			calls = append(calls, [2]int64{done, total})
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, calls
 }
