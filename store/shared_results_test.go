@@ -39,23 +39,7 @@ func TestSharedResultsKept(t *testing.T) {
 	}
 	p := workflow.Period{From: t0.AddDate(0, 0, -1), To: t0.AddDate(0, 0, 5)}
 	for i, n := range []*store.Store{n1, n2} {
-		got, err := n.Results(p, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := n.ResultsFullScan(p, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("node %d: from the aggregates\n%+v\nfull scan\n%+v", i+1, got, want)
-		}
-		if got.Received != 3 || got.Closed != 1 {
-			t.Errorf("node %d: received %d, closed %d; want 3 and 1", i+1, got.Received, got.Closed)
-		}
-		if probs := n.Check(); len(probs) > 0 {
-			t.Errorf("node %d: check: %v", i+1, probs)
-		}
+		nodeResultsAgree(t, i+1, n, p, clk, 3, 1)
 	}
 
 	// A case base whose aggregates are missing or in an older layout (migrated from an
@@ -224,23 +208,7 @@ func TestSharedResultsRowsPerNode(t *testing.T) {
 		t.Fatal("node 1 did not hear of node 2's comment")
 	}
 	for i, n := range []*store.Store{n1, n2} {
-		got, err := n.Results(p, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		want, err := n.ResultsFullScan(p, clk.Now())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("node %d: from the aggregates\n%+v\nfull scan\n%+v", i+1, got, want)
-		}
-		if got.Received != 3 || got.Closed != 2 {
-			t.Errorf("node %d: received %d, closed %d; want 3 and 2", i+1, got.Received, got.Closed)
-		}
-		if probs := n.Check(); len(probs) > 0 {
-			t.Errorf("node %d: check: %v", i+1, probs)
-		}
+		nodeResultsAgree(t, i+1, n, p, clk, 3, 2)
 	}
 
 	// One node's part of the received row made wrong: check names the row and the sum.
@@ -256,5 +224,28 @@ func TestSharedResultsRowsPerNode(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("check after a node's received row was changed: %v", probs)
+	}
+}
+
+// nodeResultsAgree: node no's results of p from the aggregates are the full scan's, with
+// the cases received and closed given, and its check is clean.
+func nodeResultsAgree(t *testing.T, no int, n *store.Store, p workflow.Period, clk *testClock, received, closed int) {
+	t.Helper()
+	got, err := n.Results(p, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, err := n.ResultsFullScan(p, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("node %d: from the aggregates\n%+v\nfull scan\n%+v", no, got, want)
+	}
+	if got.Received != received || got.Closed != closed {
+		t.Errorf("node %d: received %d, closed %d; want %d and %d", no, got.Received, got.Closed, received, closed)
+	}
+	if probs := n.Check(); len(probs) > 0 {
+		t.Errorf("node %d: check: %v", no, probs)
 	}
 }
