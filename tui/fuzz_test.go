@@ -45,6 +45,9 @@ func FuzzIntakeForm(f *testing.F) {
 		}
 		m := New(Options{Store: st, Me: testSpecialist, Lang: "zh", Renderer: asciiRenderer(), Now: clk.now})
 		m.manualFeed = true
+		// No draft timer: run() waits out every timer, so each key of an input would cost
+		// a second (the first seed took a minute and the fuzzer's baseline ran out of time).
+		m.c.draftDelay = 0
 		defer m.Close()
 		m.Update(tea.WindowSizeMsg{Width: 80, Height: 24})
 		before := len(st.Snapshot().List())
