@@ -273,7 +273,7 @@ var benchTyped = [][]string{
 // "ui-max-key" names the keystroke of the slowest UI part.
 func BenchmarkKeystroke(b *testing.B) {
 	st := benchOpen(b)
-	st.Search("x", nil, 1) // typing, not start-up: the index is complete (see BenchmarkStartup)
+	st.Search("x", nil, 1)                 // typing, not start-up: the index is complete (see BenchmarkStartup)
 	for t := tabID(0); t < tabCount; t++ { // every tab: the target holds on each
 		b.Run("tab="+tabNames[t], func(b *testing.B) {
 			m := benchModel(st)
