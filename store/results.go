@@ -668,9 +668,10 @@ func leavesStage(ev workflow.StatEvent) bool {
 	return !ev.Is(workflow.ActCreate) && ev.From != ev.To && ev.From != 0
 }
 
-// resultsReady reports whether the file's aggregates are built and current. A file has
-// no node rows, so layout "3" is layout "4" there: an office's file is not rebuilt for a
-// change that only a shared case base needs.
+// resultsReady reports whether the file's aggregates are built and their counters
+// current. A file has no node rows, so layout "3" is layout "4" there: an office's file
+// is not rebuilt for a change that only a shared case base needs. Layout "5" only adds
+// the open cases' entries (openRowsKept), which a "4" gets without a rebuild.
 func (s *Store) resultsReady(tx kv.Tx) bool {
 	v := resultsLayout(tx)
 	return v == resultsVersion || v == "4" || (v == "3" && !s.Shared())
@@ -763,7 +764,26 @@ func (s *Store) addOpenRows(total int) error {
 		}
 		return len(rc), nil
 	}
+	// clearOpen removes the entries an earlier pass that was cut off may have left (of cases
+	// closed since): each pass writes them all.
+	clearOpen := func(tx kv.Tx) error {
+		b := tx.Bucket(bResults)
+		var old [][]byte
+		cur := b.Cursor()
+		for k, _ := cur.Seek([]byte{sidePrefix, sideOpen}); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, _ = cur.Next() {
+			old = append(old, slices.Clone(k))
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	run := func(tx kv.Tx) error {
+		if err := clearOpen(tx); err != nil {
+			return err
+		}
 		var next uint32
 		done := 0
 		for {
@@ -785,6 +805,9 @@ func (s *Store) addOpenRows(total int) error {
 		return nil
 	}
 	// A file: no other writer while it opens; the layout is set by the last part.
+	if err := s.update(clearOpen); err != nil {
+		return fmt.Errorf("adding the open cases to the results table: %w", err)
+	}
 	var next uint32
 	done := 0
 	for {
@@ -1420,7 +1443,8 @@ func rewriteLate(tx kv.Tx, late *workflow.LateJudge) error {
 // case base) is compared as the sum of every node's part and the plain row.
 func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 	b := tx.Bucket(bResults)
-	if !openRowsKept(tx) { // aggregates of "4" (a read-only open): no open cases' entries yet
+	rowsKept := openRowsKept(tx)
+	if !rowsKept { // aggregates of "4" (a read-only open): the open cases' entries are not read
 		want = want.withoutOpenRows()
 	}
 	seen := map[string]bool{}      // exact entries
@@ -1454,6 +1478,7 @@ func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 				sum[i] += got[i]
 			}
 			parts[string(lk)]++
+		case !rowsKept && isOpenKey(k): // left by a pass that was cut off; the next pass clears it
 		default:
 			ks := string(k)
 			seen[ks] = true
@@ -1504,12 +1529,15 @@ func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 func (a *aggSet) withoutOpenRows() *aggSet {
 	out := &aggSet{rows: a.rows, exact: make(map[string][]byte, len(a.exact)), late: a.late}
 	for k, v := range a.exact {
-		if len(k) != 6 || k[0] != sidePrefix || k[1] != sideOpen {
+		if !isOpenKey([]byte(k)) {
 			out.exact[k] = v
 		}
 	}
 	return out
 }
+
+// isOpenKey: the entry of an open case (sideOpenKey).
+func isOpenKey(k []byte) bool { return len(k) == 6 && k[0] == sidePrefix && k[1] == sideOpen }
 
 func describeCounters(c *counters) string {
 	var out []string
