@@ -1,10 +1,37 @@
 package store
 
-import "repairdesk/workflow"
+import (
+	"errors"
+	"time"
+
+	"repairdesk/store/kv"
+
+	"repairdesk/workflow"
+)
 
 // FoldStored folds stored (sealed) events as Check does, for tests that forge a
 // consistent history behind the store's back; c is the stored case.
 func FoldStored(evs []workflow.Event, c workflow.Case) (workflow.Case, error) {
 	s := &Store{rules: workflow.DefaultRules(), keys: &keyring{}}
 	return s.replayStored(evs, &c)
+}
+
+// ResultsFromOpenRows is Results with the open figures read from the open cases'
+// entries in the results bucket, as while the summaries are still loading at open.
+func ResultsFromOpenRows(s *Store, p workflow.Period, now time.Time) (workflow.Results, error) {
+	kept := false
+	if err := s.view(func(tx kv.Tx) error { kept = openRowsKept(tx); return nil }); err != nil {
+		return workflow.Results{}, err
+	}
+	if !kept {
+		return workflow.Results{}, errors.New("the results bucket has no open cases' entries")
+	}
+	return s.results(p, now, true)
+}
+
+// OpenRowsKept reports whether the results bucket has the open cases' entries.
+func OpenRowsKept(s *Store) bool {
+	kept := false
+	_ = s.view(func(tx kv.Tx) error { kept = openRowsKept(tx); return nil })
+	return kept
 }

@@ -32,6 +32,7 @@ package store
 //
 //	0 | 'd' | bucket | day | case id                a case that ended: its agency days (float64), for the median
 //	0 | 't' | day | case id | seq                   a stage left: from, entered, at (Unix ns), to rewrite the late flags
+//	0 | 'o' | case id                             an open case: what its deadline and the open figures need (openRow)
 //
 // A counter row's value is a list of (counter id, value) varint pairs; a counter a row
 // does not have is 0. Which row each figure comes from, and how it stays exact:
@@ -57,7 +58,11 @@ package store
 //     whose deadline has passed: their deadlines, sorted once per snapshot (openDue),
 //     answer any now by a binary search;
 //   - open now and the workload per person: the open cases of the snapshot, counted
-//     once per snapshot (not period-bound).
+//     once per snapshot (not period-bound); while the summaries are still loading at
+//     open, from the open cases' 'o' entries instead (one per open case, written only
+//     by the commits of that case, so two nodes never write one), their deadlines
+//     worked out with the settings the period is read with, as the snapshot's are: the
+//     dashboard of a fresh process waits for no summary.
 //
 // Cases change (a reassignment, a close, a correction): every commit subtracts what the
 // case contributed before and adds what it contributes now, in the same transaction as
@@ -96,8 +101,10 @@ var (
 // resultsVersion: "2" added the follow-up calls and thanks (the 'f' rows); "3" keeps
 // the stage times and handling days as sums, a histogram and late flags, with the
 // per-item entries moved out of the days' range; "4" keeps every node's rows apart on a
-// shared case base (a case base of "3" would count its plain rows beside the nodes').
-const resultsVersion = "4"
+// shared case base (a case base of "3" would count its plain rows beside the nodes');
+// "5" adds the open cases' entries (0 | 'o' | id), which a file or case base of "4" (or
+// a file of "3") gets by one pass over its cases, without a rebuild (addOpenRows).
+const resultsVersion = "5"
 
 // Counter ids (stable: stored in the file).
 const (
@@ -145,7 +152,24 @@ const (
 	sidePrefix = 0
 	sideDays   = 'd'
 	sideMove   = 't'
+	sideOpen   = 'o'
 )
+
+// sideOpenKey is the entry of an open case.
+func sideOpenKey(id uint32) []byte {
+	return binary.BigEndian.AppendUint32(append(make([]byte, 0, 6), sidePrefix, sideOpen), id)
+}
+
+// openRow is what the results need of an open case: its stage, owner, and what its
+// deadline is worked out from (the dates, pauses, record type and sources, the last
+// notice; as Summary.dueOf reads them), in the summaries' binary layout. It reads only
+// the fields workflow.Case.ForStats keeps, so a commit, a build and check write the same
+// bytes.
+func openRow(c *workflow.Case) []byte {
+	sm := summarise(c)
+	return encodeSummary(nil, &Summary{ID: sm.ID, Stage: sm.Stage, Owner: sm.Owner, RecordType: sm.RecordType, Sources: sm.Sources,
+		ReceivedAt: sm.ReceivedAt, StageSince: sm.StageSince, Pauses: sm.Pauses, NoticeDue: sm.NoticeDue})
+}
 
 // A node's rows on a shared case base: nodeRowsByte, the node's tag, then the row's key.
 const (
@@ -350,6 +374,9 @@ func describeResultKey(k []byte) string {
 }
 
 func describeSideKey(k []byte) string {
+	if len(k) == 6 && k[1] == sideOpen {
+		return fmt.Sprintf("open case %d", binary.BigEndian.Uint32(k[2:]))
+	}
 	if len(k) == 14 {
 		day := func(b []byte) string { return dayStart(binary.BigEndian.Uint32(b)).Format("2006-01-02") }
 		switch k[1] {
@@ -393,6 +420,14 @@ func (a *aggSet) count(k []byte, id int, n int64) {
 // received, its follow-up call and thanks, and if it ended, the ended row and its
 // handling days. The fields read are those workflow.Case.ForStats keeps.
 func (a *aggSet) addCase(c *workflow.Case, sign int64) {
+	if !c.Stage.Terminal() { // the open case's entry: put, or (taken away) removed
+		k := string(sideOpenKey(c.ID))
+		if sign > 0 {
+			a.exact[k] = openRow(c)
+		} else if _, set := a.exact[k]; !set {
+			a.exact[k] = nil
+		}
+	}
 	src := ""
 	if len(c.Records) > 0 {
 		src = c.Records[0].Source
@@ -633,16 +668,26 @@ func leavesStage(ev workflow.StatEvent) bool {
 	return !ev.Is(workflow.ActCreate) && ev.From != ev.To && ev.From != 0
 }
 
-// resultsReady reports whether the file's aggregates are built and current. A file has
-// no node rows, so layout "3" is layout "4" there: an office's file is not rebuilt for a
-// change that only a shared case base needs.
+// resultsReady reports whether the file's aggregates are built and their counters
+// current. A file has no node rows, so layout "3" is layout "4" there: an office's file
+// is not rebuilt for a change that only a shared case base needs. Layout "5" only adds
+// the open cases' entries (openRowsKept), which a "4" gets without a rebuild.
 func (s *Store) resultsReady(tx kv.Tx) bool {
+	v := resultsLayout(tx)
+	return v == resultsVersion || v == "4" || (v == "3" && !s.Shared())
+}
+
+// openRowsKept reports whether the aggregates have the open cases' entries (layout "5"):
+// a file of "4" or "3" opened read-only reads its counters, and the open figures from
+// the summaries, until a read-write open adds them.
+func openRowsKept(tx kv.Tx) bool { return resultsLayout(tx) == resultsVersion }
+
+func resultsLayout(tx kv.Tx) string {
 	m := tx.Bucket(bMeta)
 	if m == nil || tx.Bucket(bResults) == nil {
-		return false
+		return ""
 	}
-	v := string(m.Get(resultsVersionKey))
-	return v == resultsVersion || (v == "3" && !s.Shared())
+	return string(m.Get(resultsVersionKey))
 }
 
 // ensureResults builds the aggregates of a file that has none (written before they
@@ -652,17 +697,134 @@ func (s *Store) ensureResults() error {
 	if s.opts.ReadOnly {
 		return nil
 	}
-	var ready bool
+	var ready, counters bool
 	var total int
 	if err := s.view(func(tx kv.Tx) error {
-		if ready = s.resultsReady(tx); !ready { // counting walks every page: only for a build
+		counters = s.resultsReady(tx)
+		if ready = counters && openRowsKept(tx); !ready { // counting walks every page: only for a build
 			total = tx.Bucket(bCases).Stats().KeyN
 		}
 		return nil
 	}); err != nil || ready {
 		return err
 	}
+	if counters {
+		return s.addOpenRows(total)
+	}
 	return s.buildResults(total)
+}
+
+// addOpenRows gives aggregates of layout "4" (or a file's "3") the open cases' entries:
+// one pass over the cases, no event read, instead of a rebuild. Progress is reported as
+// "results_open".
+func (s *Store) addOpenRows(total int) error {
+	progress := s.work().report
+	// chunk writes the entries of the open cases from *next on; n == 0: done.
+	chunk := func(tx kv.Tx, next *uint32) (int, error) {
+		type raw struct {
+			k, v []byte
+		}
+		var rc []raw
+		cc := tx.Bucket(bCases).Cursor()
+		for k, v := cc.Seek(u32(*next)); k != nil && len(rc) < resultsChunk; k, v = cc.Next() {
+			if len(k) != 4 {
+				return 0, fmt.Errorf("case key %x is malformed", k)
+			}
+			rc = append(rc, raw{k, v})
+		}
+		if len(rc) == 0 {
+			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
+		}
+		*next = binary.BigEndian.Uint32(rc[len(rc)-1].k) + 1
+		rows := make([][]byte, len(rc))
+		err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
+			var u unpacker
+			for i := lo; i < hi; i++ {
+				var c workflow.Case
+				if err := u.unmarshal(rc[i].v, &c); err != nil {
+					return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err)
+				}
+				if !c.Stage.Terminal() {
+					fc := c.ForStats()
+					rows[i] = openRow(&fc)
+				}
+			}
+			return nil
+		})
+		if err != nil {
+			return 0, err
+		}
+		b := tx.Bucket(bResults)
+		for i, r := range rows {
+			if r != nil {
+				if err := b.Put(sideOpenKey(binary.BigEndian.Uint32(rc[i].k)), r); err != nil {
+					return 0, err
+				}
+			}
+		}
+		return len(rc), nil
+	}
+	// clearOpen removes the entries an earlier pass that was cut off may have left (of cases
+	// closed since): each pass writes them all.
+	clearOpen := func(tx kv.Tx) error {
+		b := tx.Bucket(bResults)
+		var old [][]byte
+		cur := b.Cursor()
+		for k, _ := cur.Seek([]byte{sidePrefix, sideOpen}); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, _ = cur.Next() {
+			old = append(old, slices.Clone(k))
+		}
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	run := func(tx kv.Tx) error {
+		if err := clearOpen(tx); err != nil {
+			return err
+		}
+		var next uint32
+		done := 0
+		for {
+			n, err := chunk(tx, &next)
+			if err != nil || n == 0 {
+				return err
+			}
+			done += n
+			progress("results_open", int64(done), int64(total))
+		}
+	}
+	progress("results_open", 0, int64(total))
+	if s.Shared() {
+		// One SERIALIZABLE transaction: a case another node commits meanwhile conflicts,
+		// and this runs again.
+		if err := s.update(run); err != nil {
+			return fmt.Errorf("adding the open cases to the results table: %w", err)
+		}
+		return nil
+	}
+	// A file: no other writer while it opens; the layout is set by the last part.
+	if err := s.update(clearOpen); err != nil {
+		return fmt.Errorf("adding the open cases to the results table: %w", err)
+	}
+	var next uint32
+	done := 0
+	for {
+		var n int
+		if err := s.update(func(tx kv.Tx) error {
+			var err error
+			n, err = chunk(tx, &next)
+			return err
+		}); err != nil {
+			return fmt.Errorf("adding the open cases to the results table: %w", err)
+		}
+		if n == 0 {
+			return nil
+		}
+		done += n
+		progress("results_open", int64(done), int64(total))
+	}
 }
 
 // ResultsKept says whether the results table's aggregates are kept in this database
@@ -790,9 +952,15 @@ func resultsOf(cases []workflow.Case, events map[uint32][]workflow.StatEvent, la
 // days, is computed over every case and event instead (workflow.ComputeResults), with
 // the same figures.
 func (s *Store) Results(p workflow.Period, now time.Time) (workflow.Results, error) {
+	return s.results(p, now, false)
+}
+
+// results is Results; openRows reads the open figures from the open cases' entries even
+// when every summary is loaded (tests hold both ways to the full scan).
+func (s *Store) results(p workflow.Period, now time.Time, openRows bool) (workflow.Results, error) {
 	set := s.Settings()
 	if workflow.DayAligned(p) {
-		t, ok, err := s.tally(p, set, now)
+		t, ok, err := s.tally(p, set, now, openRows)
 		if err != nil {
 			return workflow.Results{}, err
 		}
@@ -816,15 +984,24 @@ func (s *Store) ResultsFullScan(p workflow.Period, now time.Time) (workflow.Resu
 }
 
 // tally reads the period's rows (false: the file has no aggregates).
-func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow.Tally, bool, error) {
+func (s *Store) tally(p workflow.Period, set *Settings, now time.Time, openRows bool) (workflow.Tally, bool, error) {
 	var t workflow.Tally
 	ok := false
 	var late []uint32 // cases that left a stage late in the period (may repeat)
+	var od *openDueSet
 	err := s.view(func(tx kv.Tx) error {
 		if !s.resultsReady(tx) {
 			return nil
 		}
 		ok = true
+		// The open cases: from their entries while the summaries are still loading (the
+		// snapshot would wait for every one), else from the snapshot, once per snapshot.
+		if (openRows || s.stillLoading()) && openRowsKept(tx) {
+			var err error
+			if od, err = openDueOfRows(tx, set); err != nil {
+				return err
+			}
+		}
 		from, to := dayNo(p.From), dayNo(p.To)
 		lo, hi := binary.BigEndian.AppendUint32(nil, from), binary.BigEndian.AppendUint32(nil, to)
 		rb := tx.Bucket(bResults)
@@ -942,7 +1119,9 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time) (workflow
 	if err != nil || !ok {
 		return t, ok, err
 	}
-	od := s.openDue(s.Snapshot())
+	if od == nil {
+		od = s.openDue(s.Snapshot())
+	}
 	t.Open, t.OpenBy = od.open, od.openBy
 	n := od.overdue(now) // the first n deadlines have passed
 	by := make([]int, len(od.owners))
@@ -1109,6 +1288,96 @@ func (s *Store) openDue(sn *Snapshot) *openDueSet {
 	return od
 }
 
+// stillLoading reports whether the summaries are still being loaded at open.
+func (s *Store) stillLoading() bool {
+	w := s.loadWait.Load()
+	if w == nil {
+		return false
+	}
+	select {
+	case <-*w:
+		return false
+	default:
+		return true
+	}
+}
+
+// openDueOfRows is openDue from the open cases' entries ('o'), read in tx: each one's
+// deadline is worked out with set, as the summaries' are (Summary.dueOf). The entries
+// are read ahead in sequential runs, and decoded on every core.
+func openDueOfRows(tx kv.Tx, set *Settings) (*openDueSet, error) {
+	rb := tx.Bucket(bResults)
+	lo := []byte{sidePrefix, sideOpen}
+	prefetchRange(tx, rb, lo, []byte{sidePrefix, sideOpen + 1})
+	var keys, vals [][]byte
+	cur := rb.Cursor()
+	for k, v := cur.Seek(lo); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, v = cur.Next() {
+		if len(k) != 6 {
+			return nil, fmt.Errorf("results %s: malformed", describeResultKey(k))
+		}
+		keys, vals = append(keys, k), append(vals, v)
+	}
+	cal := set.Calendar()
+	type part struct {
+		open   int
+		openBy map[string]int
+		due    []openDueEntry
+		owners []string
+	}
+	var mu sync.Mutex
+	var parts []part
+	err := parallelErr(len(vals), func(lo, hi int) error {
+		pt := part{openBy: map[string]int{}}
+		index := map[string]int32{}
+		var d sumDecoder
+		for i := lo; i < hi; i++ {
+			var sm Summary
+			if err := d.decode(vals[i], &sm); err != nil || sm.Stage.Terminal() {
+				return fmt.Errorf("results %s: unreadable or not open", describeResultKey(keys[i]))
+			}
+			pt.open++
+			pt.openBy[sm.Owner]++
+			if due := sm.dueOf(set, cal); !due.At.IsZero() && !due.Paused {
+				o, ok := index[sm.Owner]
+				if !ok {
+					o = int32(len(pt.owners))
+					index[sm.Owner] = o
+					pt.owners = append(pt.owners, sm.Owner)
+				}
+				pt.due = append(pt.due, openDueEntry{sec: due.At.Unix(), nsec: int32(due.At.Nanosecond()), owner: o, id: sm.ID})
+			}
+		}
+		mu.Lock()
+		parts = append(parts, pt)
+		mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	od := &openDueSet{openBy: map[string]int{}}
+	index := map[string]int32{}
+	for _, pt := range parts {
+		od.open += pt.open
+		for o, n := range pt.openBy {
+			od.openBy[o] += n
+		}
+		for _, e := range pt.due {
+			name := pt.owners[e.owner]
+			o, ok := index[name]
+			if !ok {
+				o = int32(len(od.owners))
+				index[name] = o
+				od.owners = append(od.owners, name)
+			}
+			e.owner = o
+			od.due = append(od.due, e)
+		}
+	}
+	slices.SortFunc(od.due, openDueEntry.before)
+	return od, nil
+}
+
 // overdue is how many deadlines have passed at now (they come first): now.After(due).
 func (od *openDueSet) overdue(now time.Time) int {
 	at := openDueEntry{sec: now.Unix(), nsec: int32(now.Nanosecond())}
@@ -1174,6 +1443,10 @@ func rewriteLate(tx kv.Tx, late *workflow.LateJudge) error {
 // case base) is compared as the sum of every node's part and the plain row.
 func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 	b := tx.Bucket(bResults)
+	rowsKept := openRowsKept(tx)
+	if !rowsKept { // aggregates of "4" (a read-only open): the open cases' entries are not read
+		want = want.withoutOpenRows()
+	}
 	seen := map[string]bool{}      // exact entries
 	sums := map[string]*counters{} // counter rows, summed over the nodes
 	parts := map[string]int{}      // how many stored rows each sum has
@@ -1205,6 +1478,7 @@ func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 				sum[i] += got[i]
 			}
 			parts[string(lk)]++
+		case !rowsKept && isOpenKey(k): // left by a pass that was cut off; the next pass clears it
 		default:
 			ks := string(k)
 			seen[ks] = true
@@ -1251,6 +1525,20 @@ func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 	}
 }
 
+// withoutOpenRows is a copy of a without the open cases' entries.
+func (a *aggSet) withoutOpenRows() *aggSet {
+	out := &aggSet{rows: a.rows, exact: make(map[string][]byte, len(a.exact)), late: a.late}
+	for k, v := range a.exact {
+		if !isOpenKey([]byte(k)) {
+			out.exact[k] = v
+		}
+	}
+	return out
+}
+
+// isOpenKey: the entry of an open case (sideOpenKey).
+func isOpenKey(k []byte) bool { return len(k) == 6 && k[0] == sidePrefix && k[1] == sideOpen }
+
 func describeCounters(c *counters) string {
 	var out []string
 	for i := 1; i < nCounters; i++ {
@@ -1269,6 +1557,19 @@ func describeExact(k, v []byte) string {
 		return "nothing"
 	}
 	switch {
+	case len(k) == 6 && k[0] == sidePrefix && k[1] == sideOpen:
+		var sm Summary
+		if (&sumDecoder{}).decode(v, &sm) != nil {
+			return fmt.Sprintf("unreadable %x", v)
+		}
+		at := func(t time.Time) string {
+			if t.IsZero() {
+				return "none"
+			}
+			return t.In(workflow.ChinaTZ).Format(time.RFC3339)
+		}
+		return workflow.CleanLine(fmt.Sprintf("stage %s, staff %s, type %s, sources %s, received %s, in the stage since %s, %d pauses, notice due %s",
+			sm.Stage, sm.Owner, sm.RecordType, strings.Join(sm.Sources, "+"), at(sm.ReceivedAt), at(sm.StageSince), len(sm.Pauses), at(sm.NoticeDue)))
 	case len(k) == 14 && k[0] == sidePrefix && k[1] == sideDays && len(v) == 8:
 		return fmt.Sprintf("%g days", math.Float64frombits(binary.BigEndian.Uint64(v)))
 	case len(k) == 14 && k[0] == sidePrefix && k[1] == sideMove && len(v) == 17:

@@ -242,10 +242,76 @@ func nodeResultsAgree(t *testing.T, no int, n *store.Store, p workflow.Period, c
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("node %d: from the aggregates\n%+v\nfull scan\n%+v", no, got, want)
 	}
+	// The open figures from the open cases' entries, as a node that has not loaded its
+	// summaries yet reads them.
+	rows, err := store.ResultsFromOpenRows(n, p, clk.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(rows, want) {
+		t.Errorf("node %d: from the aggregates and the open cases' entries\n%+v\nfull scan\n%+v", no, rows, want)
+	}
 	if got.Received != received || got.Closed != closed {
 		t.Errorf("node %d: received %d, closed %d; want %d and %d", no, got.Received, got.Closed, received, closed)
 	}
 	if probs := n.Check(); len(probs) > 0 {
 		t.Errorf("node %d: check: %v", no, probs)
 	}
+}
+
+// TestSharedOpenEntries: on a shared case base the open cases' entries are kept by the
+// commits of each case on either node (a reassignment on one, a withdrawal on the
+// other), and a case base of layout "4" gets them from the next node that opens it, in
+// one pass over the cases, not a rebuild; the figures from them are the full scan's.
+func TestSharedOpenEntries(t *testing.T) {
+	addr := pgtest.Addr(t)
+	clk := newClock(t0)
+	key := t.TempDir() + "/shared.key"
+	n1 := openPGStore(t, addr, key, clk)
+	n2 := openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	var ids []uint32
+	for _, e := range []ent{entA, entB, entC} {
+		ids = append(ids, create(t, n1, e).ID)
+	}
+	do(t, n2, ids[0], chen, workflow.Action{Kind: workflow.ActReassign, Assignee: li.Name})
+	do(t, n1, ids[1], wang, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回"})
+	p := workflow.Period{From: t0.AddDate(0, 0, -1), To: t0.AddDate(0, 0, 5)}
+	for i, n := range []*store.Store{n1, n2} {
+		nodeResultsAgree(t, i+1, n, p, clk, 3, 1)
+	}
+
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	var entries int
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM rd_kv WHERE bucket = 'results' AND substring(k from 1 for 2) = '\x006f'::bytea`).Scan(&entries); err != nil {
+		t.Fatal(err)
+	}
+	if entries != 2 {
+		t.Fatalf("%d open cases' entries, want 2 (one case withdrawn)", entries)
+	}
+	if _, err := conn.Exec(ctx, `DELETE FROM rd_kv WHERE bucket = 'results' AND substring(k from 1 for 2) = '\x006f'::bytea`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := conn.Exec(ctx, `UPDATE rd_kv SET v = '4' WHERE bucket = 'meta' AND k = 'results.version'`); err != nil {
+		t.Fatal(err)
+	}
+	var heard []string
+	n3, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, Progress: func(what string, done, total int64) {
+		if len(heard) == 0 || heard[len(heard)-1] != what {
+			heard = append(heard, what)
+		}
+	}}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n3.Close() })
+	if !reflect.DeepEqual(heard, []string{"results_open"}) {
+		t.Errorf("the third node heard %v, want only the open cases' pass", heard)
+	}
+	nodeResultsAgree(t, 3, n3, p, clk, 3, 1)
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"iter"
+	"maps"
 	"slices"
 	"sync"
 	"sync/atomic"
@@ -75,6 +76,84 @@ type views struct {
 
 	prev    *views // made from these, if they were ready, by these changes
 	changes []viewChange
+
+	// The cases by owner, made apart from the lists (a search naming a staff member
+	// asks for them, the queues do not), and derived the same way.
+	ownOnce    sync.Once
+	ownReady   atomic.Bool // owners is made
+	owners     map[string][]uint32
+	ownPrev    *views // made from these, if their owners were ready, by ownChanges
+	ownChanges []viewChange
+}
+
+// Owned lists the ids of the cases the staff member with this login name owns, open or
+// closed, the newest case first. Made once per snapshot and shared by every session (the
+// first to ask after a commit derives it from the previous snapshot's: a copy of the
+// lists of the owners the commit changed): a search naming a staff member intersects it
+// with a tab instead of looking up every case of the tab. Read only.
+func (sn *Snapshot) Owned(owner string) []uint32 { return sn.ownerLists()[owner] }
+
+func (sn *Snapshot) ownerLists() map[string][]uint32 {
+	v := sn.views
+	v.ownOnce.Do(func() {
+		defer v.ownReady.Store(true)
+		if p := v.ownPrev; p != nil {
+			v.ownPrev = nil
+			v.owners = deriveOwners(p.owners, v.ownChanges)
+			v.ownChanges = nil
+			return
+		}
+		count := map[string]int{}
+		for sm := range sn.All() {
+			count[sm.Owner]++
+		}
+		owners := make(map[string][]uint32, len(count))
+		for sm := range sn.All() { // the newest first: each list is ordered by descending id
+			l := owners[sm.Owner]
+			if l == nil {
+				l = make([]uint32, 0, count[sm.Owner])
+			}
+			owners[sm.Owner] = append(l, sm.ID)
+		}
+		v.owners = owners
+	})
+	return v.owners
+}
+
+// deriveOwners applies changes to the lists by owner of the previous snapshot, copying
+// only the lists of the owners they touch (the others are shared, never changed).
+func deriveOwners(prev map[string][]uint32, changes []viewChange) map[string][]uint32 {
+	owners := maps.Clone(prev)
+	copied := map[string]bool{}
+	list := func(owner string) []uint32 {
+		if !copied[owner] {
+			copied[owner] = true
+			owners[owner] = slices.Clone(owners[owner])
+		}
+		return owners[owner]
+	}
+	for _, c := range changes {
+		if c.was != nil && c.now != nil && c.was.Owner == c.now.Owner && c.was.ID == c.now.ID {
+			continue
+		}
+		if c.was != nil {
+			l := list(c.was.Owner)
+			if i, ok := slices.BinarySearchFunc(l, c.was.ID, cmpDesc); ok {
+				owners[c.was.Owner] = slices.Delete(l, i, i+1)
+			}
+			if len(owners[c.was.Owner]) == 0 {
+				delete(owners, c.was.Owner)
+				delete(copied, c.was.Owner)
+			}
+		}
+		if c.now != nil {
+			l := list(c.now.Owner)
+			if i, ok := slices.BinarySearchFunc(l, c.now.ID, cmpDesc); !ok {
+				owners[c.now.Owner] = slices.Insert(l, i, c.now.ID)
+			}
+		}
+	}
+	return owners
 }
 
 // Open lists the cases still in progress, newest first. The slice is shared: read only.
@@ -196,10 +275,14 @@ type viewChange struct{ was, now *Summary }
 // next is the views of the snapshot made by these changes: derived later from v if v is
 // made by then, else made afresh when asked for (so at most one link is kept).
 func (v *views) next(changes []viewChange) *views {
-	if !v.ready.Load() {
-		return &views{}
+	nv := &views{}
+	if v.ready.Load() {
+		nv.prev, nv.changes = v, changes
 	}
-	return &views{prev: v, changes: changes}
+	if v.ownReady.Load() {
+		nv.ownPrev, nv.ownChanges = v, changes
+	}
+	return nv
 }
 
 // derive makes the lists from the previous snapshot's: one copy each, then every change

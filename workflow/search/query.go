@@ -292,6 +292,36 @@ type Subset struct {
 	docsLen int      // len(ix.docs) then
 	bits    []uint64 // never changed once made: searches may be reading it
 	n       int      // ids found in the index
+	idBits  []uint64 // bit id set for each id (Has); made on first use, never changed
+}
+
+// IDSet is a set of case ids as a bitmap: bit id is set for each member. Read only.
+type IDSet []uint64
+
+// Has reports whether id is in the set.
+func (s IDSet) Has(id uint32) bool {
+	w := int(id >> 6)
+	return w < len(s) && s[w]&(1<<(id&63)) != 0
+}
+
+// Set is the subset's ids as a bitmap, made on first use (one pass over the ids) and
+// kept: asking whether a few cases are in a tab of 600,000 then costs a few, not the tab.
+func (sb *Subset) Set() IDSet {
+	sb.mu.Lock()
+	defer sb.mu.Unlock()
+	if sb.idBits == nil {
+		ids := sb.idsLocked()
+		var hi uint32
+		for _, id := range ids {
+			hi = max(hi, id)
+		}
+		bits := make([]uint64, int(hi>>6)+1)
+		for _, id := range ids {
+			bits[id>>6] |= 1 << (id & 63)
+		}
+		sb.idBits = bits
+	}
+	return sb.idBits
 }
 
 // NewSubset prepares ids for SearchIn.
