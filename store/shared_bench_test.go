@@ -1,7 +1,9 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -115,6 +117,11 @@ func BenchmarkSharedCommit(b *testing.B) {
 	}
 	close(next)
 	rt0 := roundTrips(nodes)
+	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
+	for _, s := range nodes {
+		s.TraceCommits(true)
+	}
+	stopWaits := sampleWaits(b, nodes)
 	b.ResetTimer()
 	for i := range sessions {
 		wg.Go(func() {
@@ -151,6 +158,131 @@ func BenchmarkSharedCommit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(splits)/float64(b.N), "splits/op")
+	reportCommitTimes(b, nodes, ct0)
+	stopWaits()
+}
+
+// reportCommitTimes reports where the nodes' group commits spent their time since ct0
+// (means per group, the wait per action), and logs the slowest actions with their groups.
+func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTimes) {
+	var d store.CommitTimes
+	var slow []store.ActionTrace
+	var groups []store.GroupTrace
+	for i, s := range nodes {
+		groups = append(groups, s.GroupTraces()...)
+		c := s.CommitTimes()
+		d.Groups += c.Groups - ct0[i].Groups
+		d.Actions += c.Actions - ct0[i].Actions
+		d.MaxGroup = max(d.MaxGroup, c.MaxGroup)
+		d.Wait += c.Wait - ct0[i].Wait
+		d.Acquire += c.Acquire - ct0[i].Acquire
+		d.ReadAhead += c.ReadAhead - ct0[i].ReadAhead
+		d.Engine += c.Engine - ct0[i].Engine
+		d.Writes += c.Writes - ct0[i].Writes
+		d.Commit += c.Commit - ct0[i].Commit
+		d.Total += c.Total - ct0[i].Total
+		d.Rerun += c.Rerun - ct0[i].Rerun
+		d.Trips += c.Trips - ct0[i].Trips
+		d.Anchor += c.Anchor - ct0[i].Anchor
+		d.Publish += c.Publish - ct0[i].Publish
+		d.Batches += c.Batches - ct0[i].Batches
+		slow = append(slow, s.Traces()...)
+		s.TraceCommits(false)
+	}
+	if d.Groups == 0 || d.Actions == 0 {
+		return
+	}
+	ms := func(t time.Duration, n uint64) float64 { return float64(t.Microseconds()) / 1000 / float64(n) }
+	b.ReportMetric(float64(d.Actions)/float64(d.Groups), "actions/group")
+	b.ReportMetric(float64(d.MaxGroup), "max-group")
+	b.ReportMetric(ms(d.Wait, d.Actions), "wait-ms/action")
+	b.ReportMetric(ms(d.Total, d.Groups), "tx-ms/group")
+	b.ReportMetric(ms(d.Acquire, d.Groups), "acquire-ms/group")
+	b.ReportMetric(ms(d.ReadAhead, d.Groups), "readahead-ms/group")
+	b.ReportMetric(ms(d.Engine, d.Groups), "engine-ms/group")
+	b.ReportMetric(ms(d.Writes, d.Groups), "writes-ms/group")
+	b.ReportMetric(ms(d.Commit, d.Groups), "commit-ms/group")
+	b.ReportMetric(ms(d.Rerun, d.Groups), "rerun-ms/group")
+	b.ReportMetric(float64(d.Trips)/float64(d.Groups), "trips/group")
+	b.ReportMetric(ms(d.Anchor, d.Groups), "anchor-ms/group")
+	if d.Batches > 0 {
+		b.ReportMetric(ms(d.Publish, d.Batches), "publish-ms/batch")
+	}
+	slices.SortFunc(slow, func(a, b store.ActionTrace) int { return int(b.Latency - a.Latency) })
+	for _, a := range slow[:min(len(slow), 6)] {
+		line := fmt.Sprintf("slow action: case %d, %.1f ms (its transaction done at %.1f ms):", a.Case, float64(a.Latency.Microseconds())/1000, float64(a.TxDone.Microseconds())/1000)
+		for _, g := range a.Groups {
+			t := g.Times
+			line += fmt.Sprintf(" [group of %d, started +%.1f ms: acquire %.1f, read-ahead %.1f, writes %.1f, commit %.1f, total %.1f ms, %d trips, lost %v]",
+				g.Size, float64(g.Start.Sub(a.Queued).Microseconds())/1000, float64(t.Acquire.Microseconds())/1000, float64(t.ReadAhead.Microseconds())/1000,
+				float64(t.Writes.Microseconds())/1000, float64(t.Commit.Microseconds())/1000, float64(t.Total.Microseconds())/1000, t.Trips, g.Err)
+		}
+		logTrace(b, line)
+	}
+	if len(slow) > 0 { // what ran on the nodes while the slowest action waited
+		a := slow[0]
+		for _, g := range groups {
+			if end := g.Start.Add(g.Times.Total); end.After(a.Queued) && g.Start.Before(a.Queued.Add(a.Latency)) {
+				logTrace(b, fmt.Sprintf("  meanwhile: group of %d from +%.1f to +%.1f ms, %d trips, lost %v", g.Size,
+					float64(g.Start.Sub(a.Queued).Microseconds())/1000, float64(end.Sub(a.Queued).Microseconds())/1000, g.Times.Trips, g.Err))
+			}
+		}
+	}
+}
+
+// logTrace writes a line of the commit trace to stderr when REPAIRDESK_BENCH_TRACE is set
+// (a benchmark's log keeps only a few lines), and to the benchmark's log otherwise.
+func logTrace(b *testing.B, line string) {
+	if os.Getenv("REPAIRDESK_BENCH_TRACE") != "" {
+		fmt.Fprintln(os.Stderr, line)
+		return
+	}
+	b.Log(line)
+}
+
+// sampleWaits samples pg_stat_activity every 20 ms while a benchmark runs and logs, when
+// stopped, how often each state and wait event was seen in the database's sessions.
+func sampleWaits(b *testing.B, nodes []*store.Store) (stop func()) {
+	pool := nodes[0].PGPool()
+	if pool == nil {
+		return func() {}
+	}
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	seen := map[string]int{}
+	wg.Go(func() {
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+			rows, err := pool.Query(context.Background(), `SELECT coalesce(state, ''), coalesce(wait_event_type, ''), coalesce(wait_event, '') FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`)
+			if err != nil {
+				continue
+			}
+			for rows.Next() {
+				var st, wt, we string
+				if rows.Scan(&st, &wt, &we) == nil && st != "idle" {
+					seen[st+" "+wt+":"+we]++
+				}
+			}
+			rows.Close()
+		}
+	})
+	return func() {
+		close(done)
+		wg.Wait()
+		keys := slices.Collect(maps.Keys(seen))
+		slices.SortFunc(keys, func(a, b string) int { return seen[b] - seen[a] })
+		line := "pg_stat_activity (non-idle samples):"
+		for _, k := range keys {
+			line += fmt.Sprintf(" %s=%d", k, seen[k])
+		}
+		logTrace(b, line)
+	}
 }
 
 // BenchmarkCrossNodeVisibility: from an Apply returning on node 1 to node 2's snapshot
