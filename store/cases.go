@@ -225,7 +225,9 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 			return workflow.Case{}, workflow.Refuse("assignee", "store.assignee", a.Assignee)
 		}
 	}
-	r := &applyReq{id: id, expected: expected, actor: actor, a: a, done: make(chan struct{})}
+	r := &applyReq{id: id, expected: expected, actor: actor, a: a, done: make(chan struct{}), queued: time.Now()}
+	s.ctimes.traceStart(r)
+	defer s.ctimes.traceEnd(r)
 	s.commitMu.Lock()
 	s.commitQ = append(s.commitQ, r)
 	s.commitMu.Unlock()
@@ -262,21 +264,31 @@ type applyReq struct {
 	actor    workflow.Staff
 	a        workflow.Action
 
-	was  workflow.Case // the case before the action (prepareApply), for the results' aggregates
-	out  workflow.Case
-	err  error
-	done chan struct{} // closed when out and err are final
+	was workflow.Case // the case before the action (prepareApply), for the results' aggregates
+	// For CommitTimes: when Apply queued it, whether a transaction took it up, its trace.
+	queued   time.Time
+	started  bool
+	trace    *ActionTrace
+	answered bool // done is closed
+	out      workflow.Case
+	err      error
+	done     chan struct{} // closed when out and err are final
 }
 
 // commitBatch writes the actions in one transaction, then publishes them. If the
 // transaction itself fails (a write or the commit, not a refusal), each action is tried
-// again on its own, so one bad action cannot fail the others.
+// again on its own, so one bad action cannot fail the others. Each part of the batch that
+// commits (applyGroup) is published and answered at once: an action committed in the first
+// half of a split group does not wait for the other half.
 func (s *Store) commitBatch(batch []*applyReq) {
 	s.writeMu.Lock()
 	defer s.writeMu.Unlock()
-	defer func() {
+	defer func() { // whatever happened (a panic on the way), nobody waits for ever
 		for _, r := range batch {
-			close(r.done)
+			if !r.answered {
+				r.answered = true
+				close(r.done)
+			}
 		}
 	}()
 	if s.closed.Load() {
@@ -286,35 +298,48 @@ func (s *Store) commitBatch(batch []*applyReq) {
 		return
 	}
 	s.applyGroup(batch)
+}
+
+// answer refreshes the snapshot with what part committed, publishes it and answers every
+// action of part.
+func (s *Store) answer(part []*applyReq) {
+	p := time.Now()
+	defer func() { s.ctimes.publish.Add(int64(time.Since(p))); s.ctimes.batches.Add(1) }()
 	var done []*workflow.Case
-	for _, r := range batch {
+	for _, r := range part {
 		if r.err == nil {
 			done = append(done, &r.out)
 		}
 	}
 	s.refresh(done...)
-	for _, r := range batch {
+	for _, r := range part {
 		if r.err == nil {
 			s.publish(Change{CaseID: r.out.ID, Version: r.out.Version, Kind: r.a.Kind, Actor: r.actor.Name, At: r.a.At, Topic: "case"})
 		}
 	}
+	for _, r := range part {
+		r.answered = true
+		close(r.done)
+	}
 }
 
-// applyGroup commits the actions of a group. A group that loses a serialization race
-// with another node (a shared database) is not run again whole: it is split in halves,
-// each committed on its own and split again should it lose, so that the one case (or
-// index page) the other node also wrote does not drag the rest of the group through
-// every retry; a single action is retried as any transaction is. A group that fails
-// otherwise (a write or the commit, not a refusal) is tried one action at a time, so
-// that one bad action cannot fail the others.
+// applyGroup commits the actions of a group and answers them (answer). A group that
+// loses a serialization race with another node (a shared database) is not run again
+// whole: it is split in halves, each committed and answered on its own and split again
+// should it lose, so that the one case (or index page) the other node also wrote does not
+// drag the rest of the group through every retry; a single action is retried as any
+// transaction is. A group that fails otherwise (a write or the commit, not a refusal) is
+// tried one action at a time, so that one bad action cannot fail the others.
 func (s *Store) applyGroup(batch []*applyReq) {
 	if len(batch) == 1 {
 		s.applyAll(batch, false)
+		s.answer(batch)
 		return
 	}
 	ok, err := s.applyAll(batch, s.Shared())
 	switch {
 	case ok:
+		s.answer(batch)
 	case kv.Retryable(err):
 		s.groupSplits.Add(1)
 		s.applyGroup(batch[:len(batch)/2])
@@ -322,6 +347,7 @@ func (s *Store) applyGroup(batch []*applyReq) {
 	default:
 		for _, r := range batch {
 			s.applyAll([]*applyReq{r}, false)
+			s.answer([]*applyReq{r})
 		}
 	}
 }
@@ -334,7 +360,12 @@ func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
 	if once {
 		update = s.updateOnce
 	}
+	var tt *kv.TxTimes
+	start := time.Now()
 	err := update(func(tx kv.Tx) error {
+		if t, ok := tx.(kv.TxTimer); ok {
+			tt = t.Times()
+		}
 		s.anch.reset() // a shared database may run this again (a serialization retry): note afresh
 		// On PostgreSQL every read is a round trip: the batch's cases and the events their
 		// chains continue from (and the settings, where the results' aggregates are kept:
@@ -373,7 +404,15 @@ func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
 		}
 		return s.anch.stage(tx, s.opts.Now())
 	})
+	s.ctimes.noteGroup(batch, start, tt, err != nil)
+	a := time.Now()
 	s.anchorDone(err)
+	s.ctimes.anchor.Add(int64(time.Since(a)))
+	for _, r := range batch {
+		if r.trace != nil {
+			r.trace.TxDone = time.Since(r.queued)
+		}
+	}
 	if err != nil {
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, err

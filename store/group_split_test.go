@@ -69,3 +69,74 @@ func TestGroupLostRaceSplits(t *testing.T) {
 		t.Errorf("check: %v", p)
 	}
 }
+
+// TestSplitHalfIsAnsweredAtOnce: when a group that lost a race is split, the actions of a
+// half that commits are answered (their Apply returns, the snapshot shows them) at once,
+// not after the other half's retries. The old code answered the whole batch at the end,
+// so an action committed in the first try of a half waited for every retry of the rest.
+func TestSplitHalfIsAnsweredAtOnce(t *testing.T) {
+	addr := pgtest.Addr(t)
+	dir := t.TempDir()
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
+	s, wang, in := groupStore(t, addr, Options{Now: func() time.Time { return at }, KeyFile: filepath.Join(dir, "k"),
+		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key")})
+	defer s.Close()
+	var cases []workflow.Case
+	for range 4 {
+		c, err := s.Create(wang, in, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
+	}
+	hot := cases[len(cases)-1].ID
+	var batch []*applyReq
+	for _, c := range cases {
+		batch = append(batch, &applyReq{id: c.ID, expected: c.Version, actor: wang,
+			a: workflow.Action{Kind: workflow.ActComment, Actor: wang.Name, At: at, Comment: "分组"}, done: make(chan struct{})})
+	}
+	tries := 0
+	var answeredBefore []bool // at each later try of the hot case: was the first half answered?
+	s.afterSave = func(c *workflow.Case) error {
+		if c.ID != hot {
+			return nil
+		}
+		tries++
+		if tries > 1 {
+			first := true
+			for _, r := range batch[:2] {
+				select {
+				case <-r.done:
+				default:
+					first = false
+				}
+			}
+			answeredBefore = append(answeredBefore, first)
+		}
+		if tries <= 3 {
+			return &pgconn.PgError{Code: "40001", Message: "could not serialize access (test)"}
+		}
+		return nil
+	}
+	s.commitBatch(batch)
+	s.afterSave = nil
+	for i, r := range batch {
+		if r.err != nil || r.out.Version != cases[i].Version+1 {
+			t.Fatalf("action on case %d: version %d, %v", r.id, r.out.Version, r.err)
+		}
+	}
+	if len(answeredBefore) == 0 {
+		t.Fatal("the hot case was not tried again")
+	}
+	for i, ok := range answeredBefore {
+		if !ok {
+			t.Errorf("try %d of the other half: the committed first half was not answered yet", i+2)
+		}
+	}
+	snap := s.Snapshot()
+	for _, c := range cases {
+		if sm, _ := snap.Get(c.ID); sm == nil || sm.Version != c.Version+1 {
+			t.Errorf("case %d: the snapshot does not show the action", c.ID)
+		}
+	}
+}

@@ -4,8 +4,9 @@ import (
 	"errors"
 	"time"
 
-	"repairdesk/store/kv"
+	"github.com/jackc/pgx/v5/pgxpool"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -34,4 +35,13 @@ func OpenRowsKept(s *Store) bool {
 	kept := false
 	_ = s.view(func(tx kv.Tx) error { kept = openRowsKept(tx); return nil })
 	return kept
+}
+
+// PGPool is the connection pool of a store on PostgreSQL (nil on bbolt), for benchmarks
+// that watch the database's sessions.
+func (s *Store) PGPool() *pgxpool.Pool {
+	if d, ok := s.db.(*kv.PG); ok {
+		return d.Pool()
+	}
+	return nil
 }

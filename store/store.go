@@ -148,6 +148,7 @@ type Store struct {
 	commitQ     []*applyReq
 	commitTurn  chan struct{}              // capacity 1: whoever sends into it writes the queue
 	groupSplits atomic.Uint64              // group commits split after losing a serialization race (applyGroup)
+	ctimes      commitTimes                // where group commits spend their time (CommitTimes)
 	afterSave   func(*workflow.Case) error // tests: fail a transaction after a case was written
 
 	settings atomic.Pointer[Settings]

@@ -80,6 +80,27 @@ type PG struct {
 // statement, each batch, the begin and the commit): for benchmarks.
 func (d *PG) RoundTrips() uint64 { return d.stmts.Load() }
 
+// TxTimes is where one read-write transaction's time went, for benchmarks and
+// diagnostics (TxTimer). What is not in a named part (Total less the parts) is the node's
+// own work between statements and the reads that were not read ahead.
+type TxTimes struct {
+	Acquire   time.Duration // waiting for a pooled connection
+	ReadAhead time.Duration // the read-ahead batches (Prefetch; the first carries BEGIN)
+	Writes    time.Duration // the last writes with the feed entries and the wake-up
+	Commit    time.Duration // COMMIT: the WAL flush
+	Total     time.Duration // from the start of the attempt to the answer to COMMIT
+	Trips     int           // round trips
+}
+
+// TxTimer is implemented by transactions that time their parts (PostgreSQL): Times is
+// filled in as the transaction goes on, to its commit.
+type TxTimer interface {
+	Times() *TxTimes
+}
+
+// Times is where this transaction's time went so far (filled in to its commit).
+func (t *pgTx) Times() *TxTimes { return &t.times }
+
 func (d *PG) bucketKnown(name string) bool {
 	d.bmu.Lock()
 	defer d.bmu.Unlock()
@@ -242,6 +263,7 @@ func backoff(attempt int) {
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
 	var ptx pgQuerier
 	var commit, rollback func(context.Context) error
+	start := time.Now()
 	if writable {
 		// BEGIN goes with the transaction's first batch (a group commit's read-ahead)
 		// rather than in a round trip of its own.
@@ -260,11 +282,13 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		ptx, commit, rollback = tx, tx.Commit, tx.Rollback
 	}
 	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
+	t.times.Acquire = time.Since(start)
 	committed := false
 	defer func() {
 		if !committed { // an error, a read-only transaction, or a panic in fn
 			_ = rollback(ctx)
 		}
+		t.times.Total = time.Since(start)
 	}()
 	ferr := fn(t)
 	t.mu.Lock()
@@ -278,12 +302,17 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	if !writable {
 		return nil
 	}
+	w := time.Now()
 	if err := t.flushFeed(); err != nil { // with the last writes: one round trip
 		return unavailable(err)
 	}
+	c := time.Now()
+	t.times.Writes = c.Sub(w)
 	committed = true // whatever Commit answers, the transaction is over
-	d.stmts.Add(1)
-	if err := commit(ctx); err != nil {
+	t.rt()
+	err = commit(ctx)
+	t.times.Commit = time.Since(c)
+	if err != nil {
 		return unavailable(err)
 	}
 	for _, name := range t.created {
@@ -439,6 +468,7 @@ type pgTx struct {
 	err     error // the first error a statement returned; the transaction is then lost
 	buckets map[string]*pgBucket
 	feed    []feedNote
+	times   TxTimes // where a read-write transaction's time went (Times)
 
 	// Writes are sent together (one pgx batch, one round trip) before the next statement
 	// that could see them (a cursor, a count, a bucket's deletion) and at commit. A Get of
@@ -508,6 +538,7 @@ func (t *pgTx) remember(id string, v []byte, ok bool) {
 
 // rt counts a round trip.
 func (t *pgTx) rt() {
+	t.times.Trips++
 	if t.d != nil {
 		t.d.stmts.Add(1)
 	}
@@ -557,11 +588,14 @@ func (t *pgTx) flush() error {
 	return nil
 }
 
-// writesPerStatement: from this many writes on, puts go as one INSERT … SELECT FROM
-// unnest(…) ON CONFLICT DO UPDATE per this many rows (a bulk load, a rebuild), and
-// deletions as one DELETE … = ANY(…) per bucket; fewer go one statement each.
+// writesPerStatement: from setWrites writes on, puts go as one INSERT … SELECT FROM
+// unnest(…) ON CONFLICT DO UPDATE per this many rows (a group commit, a bulk load, a
+// rebuild), and deletions as one DELETE … = ANY(…) per bucket; a lone write goes as a
+// statement of its own. A group commit's writes (the case, its event and summary, for
+// each action) are then one statement, not three per action: less of the server's work
+// per statement for every commit.
 const (
-	setWrites          = 64
+	setWrites          = 2
 	writesPerStatement = 5000
 )
 
@@ -655,8 +689,16 @@ func (t *pgTx) flushFeed() error {
 	}
 	b := &pgx.Batch{}
 	t.queueWrites(b) // the transaction's last writes travel with its feed entries
-	for _, f := range t.feed {
+	if len(t.feed) == 1 {
+		f := t.feed[0]
 		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), $1, $2, $3)`, f.topic, int64(f.id), t.node)
+	} else {
+		// One statement for a group's entries (numbered in the order noted: ordinality).
+		topics, ids := make([]string, len(t.feed)), make([]int64, len(t.feed))
+		for i, f := range t.feed {
+			topics[i], ids[i] = f.topic, int64(f.id)
+		}
+		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) SELECT nextval('rd_feed_seq'), f.topic, f.id, $3 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS f(topic, id, n) ORDER BY f.n`, topics, ids, t.node)
 	}
 	if t.notify {
 		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
@@ -1188,6 +1230,7 @@ func (d *PG) beginView() (Tx, func(), error) {
 func (t *pgTx) Prefetch(gets, seeks []Read) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
+	defer func(start time.Time) { t.times.ReadAhead += time.Since(start) }(time.Now())
 	if t.err != nil || t.flush() != nil {
 		return
 	}
