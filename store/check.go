@@ -108,45 +108,81 @@ func (s *Store) Check() []Problem {
 		return out
 	}
 	defer end()
-	var an *anchored
-	if err := s.shield(string(bMeta), 0, func() error {
-		var anProbs []Problem
-		an, anProbs = s.anchorsFor(tx, limit)
-		for _, p := range anProbs {
-			add(p)
+	// The anchor log is read and replayed beside the reading and scanning of the file
+	// (on a large file each took about a second, one after the other). Its problems
+	// come first, as they always did.
+	var (
+		an      *anchored
+		anProbs []Problem
+		anDone  = make(chan struct{})
+	)
+	go func() {
+		defer close(anDone)
+		if err := s.shield(string(bMeta), 0, func() error {
+			an, anProbs = s.anchorsFor(tx, limit, false)
+			return nil
+		}); err != nil {
+			anProbs = append(anProbs, damageProblem(err))
 		}
-		return nil
-	}); err != nil {
-		add(damageProblem(err))
+	}()
+	anchorsIn := false
+	waitAnchors := func() {
+		if !anchorsIn {
+			<-anDone
+			for _, p := range anProbs {
+				add(p)
+			}
+			anchorsIn = true
+		}
 	}
+	defer waitAnchors()
 	seen := map[uint32]bool{}
 	work := s.work()
 	total := int64(s.Snapshot().Len())
 	var checked atomic.Int64
 	stopped := false     // Ctrl+C: what was not reached is not "deleted"
 	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
+	var (
+		bbProbs []Problem // bbolt's own check, run beside the walk
+		bbAt    = -1      // where its problems go among the others
+		bbDone  = make(chan struct{})
+	)
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		if cb == nil || eb == nil {
+			waitAnchors()
 			damagedFile = true
 			add(damageProblem(damaged(s.path, -1, "", "a bucket of cases or events is missing", "缺少案件或事件桶")))
 			return nil
 		}
+		// Read the buckets into the page cache first, many pages at a time (prefetch
+		// reads the file, not the mapped pages), so that the scan below and the walk
+		// find them there: on a cold file the scan read it a page at a time.
+		prefetchAll(tx, cb, eb)
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
-		if dmg := s.scanTx(tx); len(dmg) > 0 {
+		dmg := s.scanTx(tx)
+		waitAnchors()
+		if len(dmg) > 0 {
 			damagedFile = true
 			for _, d := range dmg {
 				add(damageProblem(d))
 			}
 			return nil
 		}
-		prefetchAll(tx, cb, eb)
-		if btx, ok := kv.BoltTx(tx); ok {
-			for err := range btx.Check() {
-				add(Problem{What: "bbolt: " + err.Error()})
+		// bbolt's check runs beside the walk; its problems keep their place, after
+		// those found so far.
+		mu.Lock()
+		bbAt = len(out)
+		mu.Unlock()
+		go func() {
+			defer close(bbDone)
+			if btx, ok := kv.BoltTx(tx); ok {
+				for err := range btx.Check() {
+					bbProbs = append(bbProbs, Problem{What: "bbolt: " + err.Error()})
+				}
 			}
-		}
+		}()
 		// The values point into the mapped file, valid until the transaction ends, which
 		// is after every worker is done.
 		jobs := make(chan checkJob, 256)
@@ -156,21 +192,20 @@ func (s *Store) Check() []Problem {
 		if err != nil {
 			return err
 		}
+		// Each worker sums into a set of its own, merged when all are done (a set per
+		// case, merged under a lock, cost a tenth of the check).
 		want := newAggSet(late)
 		var wantMu sync.Mutex
 		var broken atomic.Bool // a case whose history did not replay: its part is unknown
-		noteResults := func(c *workflow.Case, evs []workflow.Event) {
-			a := newAggSet(late)
+		noteResults := func(a *aggSet, c *workflow.Case, evs []workflow.Event, lean []workflow.StatEvent) []workflow.StatEvent {
 			fc := c.ForStats()
 			a.addCase(&fc, 1)
-			lean := make([]workflow.StatEvent, len(evs))
+			lean = lean[:0]
 			for i := range evs {
-				lean[i] = workflow.StatEventOf(&evs[i])
+				lean = append(lean, workflow.StatEventOf(&evs[i]))
 			}
 			a.addEvents(c.ID, lean, 0)
-			wantMu.Lock()
-			want.merge(a)
-			wantMu.Unlock()
+			return lean
 		}
 		// A damage a worker meets is a problem of its case, not an end of the check: the
 		// workers report through add and return no error.
@@ -178,10 +213,20 @@ func (s *Store) Check() []Problem {
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				var dec caseDecoder // one per worker: its buffers serve every case it checks
+				mine := newAggSet(late)
+				var lean []workflow.StatEvent
+				defer func() {
+					wantMu.Lock()
+					want.merge(mine)
+					wantMu.Unlock()
+				}()
 				for j := range jobs {
 					replayed := false
 					err := s.shield(string(bCases), j.id, func() error {
-						s.checkCase(&dec, j, add, func(c *workflow.Case, evs []workflow.Event) { noteResults(c, evs); replayed = true })
+						s.checkCase(&dec, j, add, func(c *workflow.Case, evs []workflow.Event) {
+							lean = noteResults(mine, c, evs, lean)
+							replayed = true
+						})
 						return nil
 					})
 					if !replayed {
@@ -264,6 +309,12 @@ func (s *Store) Check() []Problem {
 		}
 		return nil
 	})
+	if bbAt >= 0 { // bbolt's check was started: it reads the file until it is done
+		<-bbDone
+		mu.Lock()
+		out = slices.Insert(out, bbAt, bbProbs...)
+		mu.Unlock()
+	}
 	if err != nil {
 		add(damageProblem(err))
 	}
@@ -450,7 +501,7 @@ func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
 			return scanTree(f, s.path, ps, pgid, m.root)
 		}
 	}
-	sc := &scanner{f: f, path: s.path, ps: ps, pgid: pgid, seen: map[uint64]string{}}
+	sc := newScanner(f, s.path, ps, pgid)
 	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 		if root := uint64(b.Root()); root != 0 {
 			sc.tree(workflow.CleanLine(string(name)), root, nil, 0)
