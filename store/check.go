@@ -135,7 +135,7 @@ func (s *Store) Check() []Problem {
 			anchorsIn = true
 		}
 	}
-	defer waitAnchors()
+	defer waitAnchors() // the goroutine reads tx: it ends before the transaction does
 	seen := map[uint32]bool{}
 	work := s.work()
 	// The total, for the progress line: the cases loaded so far, then every case once
@@ -316,6 +316,7 @@ func (s *Store) Check() []Problem {
 		}
 		return nil
 	})
+	waitAnchors()  // done by now, unless the walk above stopped before it: an is read below
 	if bbAt >= 0 { // bbolt's check was started: it reads the file until it is done
 		<-bbDone
 		mu.Lock()
