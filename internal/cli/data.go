@@ -209,18 +209,12 @@ func (a *app) checkCmd() *cobra.Command {
 		switch {
 		case err == nil:
 			defer st.Close()
-			// The anchor log's summary line is read beside the check (nobody writes:
-			// the file is open here read-only, so it is the same log either way); after
-			// it, it held the end of a large check up by about a second.
-			anchors := make(chan store.AnchorInfo, 1)
-			go func() { anchors <- st.Anchors() }()
 			probs := st.Check()
-			info := <-anchors
 			sw.Progress("", 0, 0) // clears the line
 			if ctx.Err() != nil {
 				return a.errf("check", exitInterrupted, a.t("cli.check_interrupted"))
 			}
-			a.printAnchors(info)
+			a.printAnchors(st.Anchors())
 			if len(probs) == 0 {
 				fmt.Fprintln(a.stdout, a.t("cli.check_ok", db, st.Snapshot().Len()))
 				return exitOK
