@@ -178,7 +178,11 @@ func (s *Store) Check() []Problem {
 			return nil
 		}
 		// bbolt's check runs beside the walk; its problems keep their place, after
-		// those found so far.
+		// those found so far. On a file opened read-only it first loads bbolt's
+		// freelist, which must not happen while another transaction begins or ends
+		// (bbolt's loadFreelist; the race detector caught it): the summaries' load
+		// behind Open is waited for first (it has long ended by now on a large file).
+		s.waitLoaded()
 		mu.Lock()
 		bbAt = len(out)
 		mu.Unlock()
