@@ -181,12 +181,26 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 	default:
 		return res, fmt.Errorf("open %s: %w", dbPath, err)
 	}
-	if err := tmp.Sync(); err != nil {
-		return res, err
+	// The copy goes to disk (fsync: hundreds of megabytes, seconds on a large file) while
+	// it is verified from the page cache: the bytes verified are those being synced, and
+	// the copy gets its name only when both are done and the sync succeeded.
+	synced := make(chan error, 1)
+	go func() {
+		err := tmp.Sync()
+		if cerr := tmp.Close(); err == nil {
+			err = cerr
+		}
+		synced <- err
+	}()
+	syncErr := func() error {
+		if synced == nil {
+			return nil
+		}
+		err := <-synced
+		synced = nil
+		return err
 	}
-	if err := tmp.Close(); err != nil {
-		return res, err
-	}
+	defer func() { _ = syncErr() }() // never leave with the sync still running
 	// The anchor log, cut to the entry the copy names, goes beside it ("<dest>.anchors"),
 	// so that the backup — and a database restored from it — can be checked against it.
 	anchors := AnchorLogPath(dest, Options{})
@@ -216,6 +230,11 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 	if err != nil {
 		os.Remove(anchors)
 		return res, fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
+	}
+	if err := syncErr(); err != nil {
+		os.Remove(anchors)
+		os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
+		return res, err
 	}
 	res.Verification = v
 	if err := w.err(); err != nil { // stopped while verifying: nothing is kept

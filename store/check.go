@@ -108,45 +108,92 @@ func (s *Store) Check() []Problem {
 		return out
 	}
 	defer end()
-	var an *anchored
-	if err := s.shield(string(bMeta), 0, func() error {
-		var anProbs []Problem
-		an, anProbs = s.anchorsFor(tx, limit)
-		for _, p := range anProbs {
-			add(p)
+	// The anchor log is read and replayed beside the reading and scanning of the file
+	// (on a large file each took about a second, one after the other). Its problems
+	// come first, as they always did.
+	var (
+		an      *anchored
+		anProbs []Problem
+		anDone  = make(chan struct{})
+	)
+	go func() {
+		defer close(anDone)
+		if err := s.shield(string(bMeta), 0, func() error {
+			an, anProbs = s.anchorsFor(tx, limit, false)
+			return nil
+		}); err != nil {
+			anProbs = append(anProbs, damageProblem(err))
 		}
-		return nil
-	}); err != nil {
-		add(damageProblem(err))
+	}()
+	anchorsIn := false
+	waitAnchors := func() {
+		if !anchorsIn {
+			<-anDone
+			for _, p := range anProbs {
+				add(p)
+			}
+			anchorsIn = true
+		}
 	}
+	defer waitAnchors() // the goroutine reads tx: it ends before the transaction does
 	seen := map[uint32]bool{}
 	work := s.work()
-	total := int64(s.Snapshot().Len())
+	// The total, for the progress line: the cases loaded so far, then every case once
+	// the summaries are loaded. The check does not wait for that load (at 100,000
+	// cases it held up the whole check for about half a second); it runs beside it.
+	var total atomic.Int64
+	if sn := s.SnapshotSoFar(); sn != nil {
+		total.Store(int64(sn.Len()))
+	}
+	go func() { total.Store(int64(s.Snapshot().Len())) }()
 	var checked atomic.Int64
 	stopped := false     // Ctrl+C: what was not reached is not "deleted"
 	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
+	var (
+		bbProbs []Problem // bbolt's own check, run beside the walk
+		bbAt    = -1      // where its problems go among the others
+		bbDone  = make(chan struct{})
+	)
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		if cb == nil || eb == nil {
+			waitAnchors()
 			damagedFile = true
 			add(damageProblem(damaged(s.path, -1, "", "a bucket of cases or events is missing", "缺少案件或事件桶")))
 			return nil
 		}
+		// Read the buckets into the page cache first, many pages at a time (prefetch
+		// reads the file, not the mapped pages), so that the scan below and the walk
+		// find them there: on a cold file the scan read it a page at a time.
+		prefetchAll(tx, cb, eb)
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
-		if dmg := s.scanTx(tx); len(dmg) > 0 {
+		dmg := s.scanTx(tx)
+		waitAnchors()
+		if len(dmg) > 0 {
 			damagedFile = true
 			for _, d := range dmg {
 				add(damageProblem(d))
 			}
 			return nil
 		}
-		prefetchAll(tx, cb, eb)
-		if btx, ok := kv.BoltTx(tx); ok {
-			for err := range btx.Check() {
-				add(Problem{What: "bbolt: " + err.Error()})
+		// bbolt's check runs beside the walk; its problems keep their place, after
+		// those found so far. On a file opened read-only it first loads bbolt's
+		// freelist, which must not happen while another transaction begins or ends
+		// (bbolt's loadFreelist; the race detector caught it): the summaries' load
+		// behind Open is waited for first (it has long ended by now on a large file).
+		s.waitLoaded()
+		mu.Lock()
+		bbAt = len(out)
+		mu.Unlock()
+		go func() {
+			defer close(bbDone)
+			if btx, ok := kv.BoltTx(tx); ok {
+				for err := range btx.Check() {
+					bbProbs = append(bbProbs, Problem{What: "bbolt: " + err.Error()})
+				}
 			}
-		}
+		}()
 		// The values point into the mapped file, valid until the transaction ends, which
 		// is after every worker is done.
 		jobs := make(chan checkJob, 256)
@@ -156,21 +203,20 @@ func (s *Store) Check() []Problem {
 		if err != nil {
 			return err
 		}
+		// Each worker sums into a set of its own, merged when all are done (a set per
+		// case, merged under a lock, cost a tenth of the check).
 		want := newAggSet(late)
 		var wantMu sync.Mutex
 		var broken atomic.Bool // a case whose history did not replay: its part is unknown
-		noteResults := func(c *workflow.Case, evs []workflow.Event) {
-			a := newAggSet(late)
+		noteResults := func(a *aggSet, c *workflow.Case, evs []workflow.Event, lean []workflow.StatEvent) []workflow.StatEvent {
 			fc := c.ForStats()
 			a.addCase(&fc, 1)
-			lean := make([]workflow.StatEvent, len(evs))
+			lean = lean[:0]
 			for i := range evs {
-				lean[i] = workflow.StatEventOf(&evs[i])
+				lean = append(lean, workflow.StatEventOf(&evs[i]))
 			}
 			a.addEvents(c.ID, lean, 0)
-			wantMu.Lock()
-			want.merge(a)
-			wantMu.Unlock()
+			return lean
 		}
 		// A damage a worker meets is a problem of its case, not an end of the check: the
 		// workers report through add and return no error.
@@ -178,10 +224,20 @@ func (s *Store) Check() []Problem {
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				var dec caseDecoder // one per worker: its buffers serve every case it checks
+				mine := newAggSet(late)
+				var lean []workflow.StatEvent
+				defer func() {
+					wantMu.Lock()
+					want.merge(mine)
+					wantMu.Unlock()
+				}()
 				for j := range jobs {
 					replayed := false
 					err := s.shield(string(bCases), j.id, func() error {
-						s.checkCase(&dec, j, add, func(c *workflow.Case, evs []workflow.Event) { noteResults(c, evs); replayed = true })
+						s.checkCase(&dec, j, add, func(c *workflow.Case, evs []workflow.Event) {
+							lean = noteResults(mine, c, evs, lean)
+							replayed = true
+						})
 						return nil
 					})
 					if !replayed {
@@ -218,7 +274,7 @@ func (s *Store) Check() []Problem {
 					stopped = true
 					return work.err()
 				}
-				work.report("check", checked.Load(), total)
+				work.report("check", checked.Load(), max(total.Load(), checked.Load()))
 				if len(k) != 4 {
 					add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
 					return nil
@@ -245,7 +301,7 @@ func (s *Store) Check() []Problem {
 		close(jobs)
 		_ = g.Wait()
 		if !stopped {
-			work.report("check", checked.Load(), max(total, checked.Load()))
+			work.report("check", checked.Load(), max(total.Load(), checked.Load()))
 		}
 		// Compared only when every case's history replayed: the recomputation is whole.
 		if walk == nil && !stopped && !broken.Load() && s.resultsReady(tx) {
@@ -264,6 +320,13 @@ func (s *Store) Check() []Problem {
 		}
 		return nil
 	})
+	waitAnchors()  // done by now, unless the walk above stopped before it: an is read below
+	if bbAt >= 0 { // bbolt's check was started: it reads the file until it is done
+		<-bbDone
+		mu.Lock()
+		out = slices.Insert(out, bbAt, bbProbs...)
+		mu.Unlock()
+	}
 	if err != nil {
 		add(damageProblem(err))
 	}
@@ -295,13 +358,19 @@ type checkJob struct {
 
 // caseDecoder holds one check worker's buffers: an unpacker for the events and one for
 // the case, whose JSON stays valid while the case is compared with its fold.
-type caseDecoder struct{ ev, c unpacker }
+type caseDecoder struct {
+	ev, c unpacker
+	// evs holds the events of the case in hand, reused from case to case (an event is
+	// about a kilobyte: a new slice per case was a seventh of check's allocation).
+	evs []workflow.Event
+}
 
 // checkCase verifies one case's chain, then that the case is the fold of its events.
 // results hears the folded case and its events when the history replays.
 func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results func(c *workflow.Case, evs []workflow.Event)) {
 	id := j.id
-	evs := make([]workflow.Event, 0, len(j.evs))
+	evs := d.evs[:0]
+	defer func() { d.evs = evs[:0] }()
 	for i, v := range j.evs {
 		seq := int(binary.BigEndian.Uint32(j.keys[i][4:]))
 		var ev workflow.Event
@@ -450,7 +519,7 @@ func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
 			return scanTree(f, s.path, ps, pgid, m.root)
 		}
 	}
-	sc := &scanner{f: f, path: s.path, ps: ps, pgid: pgid, seen: map[uint64]string{}}
+	sc := newScanner(f, s.path, ps, pgid)
 	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 		if root := uint64(b.Root()); root != 0 {
 			sc.tree(workflow.CleanLine(string(name)), root, nil, 0)

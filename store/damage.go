@@ -209,7 +209,8 @@ func PageOwners(path string) (owners map[uint64]string, pageSize int, err error)
 		return nil, 0, err
 	}
 	defer f.Close()
-	sc := &scanner{f: f, path: path, ps: g.pageSize, pgid: g.pgid, seen: map[uint64]string{}, heads: map[uint64]string{}}
+	sc := newScanner(f, path, g.pageSize, g.pgid)
+	sc.heads = map[uint64]string{}
 	sc.tree("", g.root, nil, 0)
 	if len(sc.errs) > 0 {
 		return nil, 0, sc.errs[0]

@@ -174,9 +174,56 @@ type scanner struct {
 	path  string
 	ps    int
 	pgid  uint64
-	seen  map[uint64]string // page → the bucket that uses it
+	seen  map[uint64]string // page → the bucket that uses it (owner instead, when set)
 	heads map[uint64]string // PageOwners: the pages read, not their overflow
 	errs  []*DamageError
+	// owner, when not nil, replaces seen: for each page of the file, 1 + the index in
+	// names of the bucket that uses it (0: none yet). A map of every page of a large
+	// file was most of the scan's time.
+	owner []uint32
+	names []string
+}
+
+// newScanner is a scanner of the file f (pgid pages of ps bytes).
+func newScanner(f io.ReaderAt, path string, ps int, pgid uint64) *scanner {
+	sc := &scanner{f: f, path: path, ps: ps, pgid: pgid}
+	if pgid <= 1<<28 {
+		sc.owner = make([]uint32, pgid)
+	} else {
+		sc.seen = map[uint64]string{}
+	}
+	return sc
+}
+
+// usedBy is the bucket that already uses page id, if one does.
+func (sc *scanner) usedBy(id uint64) (string, bool) {
+	if sc.owner == nil {
+		other, ok := sc.seen[id]
+		return other, ok
+	}
+	if o := sc.owner[id]; o != 0 {
+		return sc.names[o-1], true
+	}
+	return "", false
+}
+
+// use records that bucket uses page id.
+func (sc *scanner) use(id uint64, bucket string) {
+	if sc.owner == nil {
+		sc.seen[id] = bucket
+		return
+	}
+	if n := len(sc.names); n == 0 || sc.names[n-1] != bucket {
+		sc.names = append(sc.names, bucket)
+	}
+	sc.owner[id] = uint32(len(sc.names))
+}
+
+// pages reads n pages from page id. short: fewer could be read.
+func (sc *scanner) pages(id, n uint64) (p []byte, short bool) {
+	p = make([]byte, n*uint64(sc.ps))
+	k, _ := sc.f.ReadAt(p, int64(id)*int64(sc.ps))
+	return p, k < len(p)
 }
 
 func (sc *scanner) report(page uint64, bucket string, key []byte, en, zh string, a ...any) {
@@ -206,14 +253,24 @@ func (sc *scanner) read(id uint64, bucket string, key []byte) []byte {
 		sc.report(id, bucket, key, "a page refers to page %d, outside the file's %d pages", "某页指向第 %d 页，超出文件的 %d 页", id, sc.pgid)
 		return nil
 	}
-	if other, ok := sc.seen[id]; ok {
+	if other, ok := sc.usedBy(id); ok {
 		sc.report(id, bucket, key, "the page is used twice (also by bucket %s)", "该页被重复使用（亦属 %s 桶）", other)
 		return nil
 	}
-	h := make([]byte, pageHeader)
-	if n, _ := sc.f.ReadAt(h, int64(id)*int64(sc.ps)); n < pageHeader {
+	// The page itself first: its header says how many overflow pages follow.
+	h, short := sc.pages(id, 1)
+	if short && len(h) < pageHeader {
 		sc.report(id, bucket, key, "the page cannot be read", "该页无法读取")
 		return nil
+	}
+	if short {
+		// Not a whole page: only the header counts here, as before; the whole page
+		// is read below and reported then.
+		k, _ := sc.f.ReadAt(h[:pageHeader], int64(id)*int64(sc.ps))
+		if k < pageHeader {
+			sc.report(id, bucket, key, "the page cannot be read", "该页无法读取")
+			return nil
+		}
 	}
 	if got := ne.Uint64(h); got != id {
 		sc.report(id, bucket, key, "the page says it is page %d (zeroed or overwritten)", "该页自称第 %d 页（被清零或覆盖）", got)
@@ -229,16 +286,18 @@ func (sc *scanner) read(id uint64, bucket string, key []byte) []byte {
 		return nil
 	}
 	for i := range over + 1 {
-		if other, ok := sc.seen[id+i]; ok {
+		if other, ok := sc.usedBy(id + i); ok {
 			sc.report(id, bucket, key, "the page overlaps page %d (bucket %s)", "该页与第 %d 页（%s 桶）重叠", id+i, other)
 			return nil
 		}
-		sc.seen[id+i] = bucket
+		sc.use(id+i, bucket)
 	}
-	p := make([]byte, (over+1)*uint64(sc.ps))
-	if n, _ := sc.f.ReadAt(p, int64(id)*int64(sc.ps)); n < len(p) {
-		sc.report(id, bucket, key, "the page cannot be read", "该页无法读取")
-		return nil
+	p := h
+	if over > 0 || short {
+		if p, short = sc.pages(id, over+1); short {
+			sc.report(id, bucket, key, "the page cannot be read", "该页无法读取")
+			return nil
+		}
 	}
 	if sc.heads != nil {
 		sc.heads[id] = bucket
@@ -352,7 +411,7 @@ func (sc *scanner) bucket(name string, parent uint64, v []byte, depth int) {
 // this file). The pages of a read transaction's tree are not rewritten while it is
 // open, so it may run on a file another transaction of this process writes to.
 func scanTree(f io.ReaderAt, path string, ps int, pgid, root uint64) []*DamageError {
-	sc := &scanner{f: f, path: path, ps: ps, pgid: pgid, seen: map[uint64]string{}}
+	sc := newScanner(f, path, ps, pgid)
 	sc.tree("", root, nil, 0)
 	return sc.errs
 }

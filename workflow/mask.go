@@ -380,6 +380,11 @@ func (e *MaskError) Message(lang string) string {
 // every string field, including any the walk above does not know — and if a number is
 // left anywhere the result is an error and no case, never the unmasked value.
 func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
+	// clean: texts with digits the masking searched and found no number in. The check
+	// that follows does not search them again (strings do not change: the same text is
+	// the same verdict); everything else it searches, so it still fails closed. The
+	// search of long letters twice was most of an export's masking.
+	clean := map[string]struct{}{}
 	mask := func(k TextKind, p *string) {
 		switch k {
 		case TextIDNumber:
@@ -387,7 +392,14 @@ func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
 		case TextPhone:
 			*p = MaskPhone(*p)
 		default:
-			*p = MaskTextExcept(*p, keep...)
+			ms := FindPII(*p)
+			if len(ms) == 0 {
+				if piiMayHold(*p) {
+					clean[*p] = struct{}{}
+				}
+				return
+			}
+			*p = maskMatches(*p, ms, keep)
 		}
 	}
 	mc := CloneCase(c)
@@ -400,11 +412,11 @@ func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
 		mevs[i] = CloneEvent(evs[i])
 		WalkEvent(&mevs[i], mask)
 	}
-	if f := unmasked(reflect.ValueOf(mc), "case", keep); f != "" {
+	if f := unmasked(reflect.ValueOf(mc), "case", keep, clean); f != "" {
 		return Case{}, nil, &MaskError{CaseNo: CleanLine(c.No), Field: f}
 	}
 	for i := range mevs {
-		if f := unmasked(reflect.ValueOf(mevs[i]), fmt.Sprintf("events[%d]", i), keep); f != "" {
+		if f := unmasked(reflect.ValueOf(mevs[i]), fmt.Sprintf("events[%d]", i), keep, clean); f != "" {
 			return Case{}, nil, &MaskError{CaseNo: CleanLine(c.No), Field: f}
 		}
 	}
@@ -414,9 +426,10 @@ func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
 // unmasked walks every string reachable from v by reflection and returns the path of the
 // first that still holds a number (or "" when none does). It does not trust WalkCase: a
 // field added later and not walked is found here. The path is put together only for
-// the string found (findUnmasked).
-func unmasked(v reflect.Value, path string, keep []string) string {
-	rev, found := findUnmasked(v, keep, nil)
+// the string found (piiWalk.find). Texts in clean were searched already and hold no
+// number (nil: none were).
+func unmasked(v reflect.Value, path string, keep []string, clean map[string]struct{}) string {
+	rev, found := (&piiWalk{keep: keep, clean: clean}).find(v, nil)
 	if !found {
 		return ""
 	}
@@ -426,33 +439,42 @@ func unmasked(v reflect.Value, path string, keep []string) string {
 	return path
 }
 
-// findUnmasked is unmasked's walk: when it finds a number it returns the path's parts
+// piiWalk.find is unmasked's walk: when it finds a number it returns the path's parts
 // from the string up (".comment", "[2]", ".events"…), which unmasked puts in order.
-func findUnmasked(v reflect.Value, keep []string, rev []string) ([]string, bool) {
+type piiWalk struct {
+	keep  []string
+	clean map[string]struct{}
+}
+
+func (w *piiWalk) find(v reflect.Value, rev []string) ([]string, bool) {
 	switch v.Kind() {
 	case reflect.String:
-		for _, m := range FindPII(v.String()) {
-			if !piiKept(m.Number, keep) {
+		s := v.String()
+		if _, ok := w.clean[s]; ok {
+			return rev, false
+		}
+		for _, m := range FindPII(s) {
+			if !piiKept(m.Number, w.keep) {
 				return rev, true
 			}
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
-			return findUnmasked(v.Elem(), keep, rev)
+			return w.find(v.Elem(), rev)
 		}
 	case reflect.Slice, reflect.Array:
 		for i := 0; i < v.Len(); i++ {
-			if r, ok := findUnmasked(v.Index(i), keep, rev); ok {
+			if r, ok := w.find(v.Index(i), rev); ok {
 				return append(r, fmt.Sprintf("[%d]", i)), true
 			}
 		}
 	case reflect.Map:
 		it := v.MapRange()
 		for it.Next() {
-			if r, ok := findUnmasked(it.Key(), keep, rev); ok {
+			if r, ok := w.find(it.Key(), rev); ok {
 				return append(r, "{key}"), true
 			}
-			if r, ok := findUnmasked(it.Value(), keep, rev); ok {
+			if r, ok := w.find(it.Value(), rev); ok {
 				return append(r, "{value}"), true
 			}
 		}
@@ -462,7 +484,7 @@ func findUnmasked(v reflect.Value, keep []string, rev []string) ([]string, bool)
 			return rev, false
 		}
 		for i := 0; i < v.NumField(); i++ {
-			if r, ok := findUnmasked(v.Field(i), keep, rev); ok {
+			if r, ok := w.find(v.Field(i), rev); ok {
 				name := t.Field(i).Name
 				if tag, _, _ := strings.Cut(t.Field(i).Tag.Get("json"), ","); tag != "" {
 					name = tag

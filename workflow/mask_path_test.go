@@ -34,11 +34,11 @@ func TestUnmaskedNamesThePath(t *testing.T) {
 		{mid{Items: []leaf{{Plain: "电话13912345678"}}, Ptr: &leaf{}}, "x.items[0].plain"},
 	}
 	for _, c := range cases {
-		if got := unmasked(reflect.ValueOf(c.v), "x", nil); got != c.want {
+		if got := unmasked(reflect.ValueOf(c.v), "x", nil, nil); got != c.want {
 			t.Errorf("%+v: %q, want %q", c.v, got, c.want)
 		}
 	}
-	if got := unmasked(reflect.ValueOf(mid{Items: []leaf{{Plain: phone}}}), "x", []string{"13912345678"}); got != "" {
+	if got := unmasked(reflect.ValueOf(mid{Items: []leaf{{Plain: phone}}}), "x", []string{"13912345678"}, nil); got != "" {
 		t.Errorf("a kept number is named: %q", got)
 	}
 }

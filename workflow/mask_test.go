@@ -61,10 +61,10 @@ func TestMaskCaseCoversEveryField(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", form, err)
 		}
-		if f := unmasked(reflect.ValueOf(mc), "case", nil); f != "" {
+		if f := unmasked(reflect.ValueOf(mc), "case", nil, nil); f != "" {
 			t.Errorf("%q: %s not masked", form, f)
 		}
-		if f := unmasked(reflect.ValueOf(mevs), "events", nil); f != "" {
+		if f := unmasked(reflect.ValueOf(mevs), "events", nil, nil); f != "" {
 			t.Errorf("%q: %s not masked", form, f)
 		}
 		// The input is not changed.

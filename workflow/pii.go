@@ -233,7 +233,11 @@ func MaskText(s string) string { return MaskTextExcept(s) }
 // MaskTextExcept is MaskText leaving alone the numbers given (in any form ValidatePhone or
 // the ID check accept), e.g. the agency's own phone in its letterhead.
 func MaskTextExcept(s string, keep ...string) string {
-	ms := FindPII(s)
+	return maskMatches(s, FindPII(s), keep)
+}
+
+// maskMatches masks in s the numbers FindPII found in it (ms), but those in keep.
+func maskMatches(s string, ms []PIIMatch, keep []string) string {
 	if len(ms) == 0 {
 		return s
 	}

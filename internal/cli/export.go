@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -76,14 +77,24 @@ func (a *app) export(format, since, out string) int {
 	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
 	x.work = a.work("progress.export", progress.Cases)
 	defer x.work.done()
-	for sm := range st.Snapshot().All() {
-		if !sm.ReceivedAt.Before(from) {
-			x.total++
+	// The total, for the progress line, is counted from the summaries once they are
+	// loaded (until then the line shows "?"): the export does not wait for that load
+	// (about half a second at 100,000 cases, on one core), it runs beside it.
+	counted := make(chan struct{})
+	defer func() { <-counted }()
+	go func() {
+		defer close(counted)
+		var n int64
+		for sm := range st.Snapshot().All() {
+			if !sm.ReceivedAt.Before(from) {
+				n++
+			}
 		}
-	}
-	if !toFile && f == "csv" {
-		x.total *= 2 // one stream: the cases, then the events in a second pass
-	}
+		if !toFile && f == "csv" {
+			n *= 2 // one stream: the cases, then the events in a second pass
+		}
+		x.total.Store(n)
+	}()
 
 	// Files are written whole or not at all: under a partial name, put in place at the
 	// end; on an error or Ctrl+C they are removed. (Through the control socket the
@@ -202,7 +213,7 @@ type exporter struct {
 	ctx   context.Context // Ctrl+C
 	work  *work           // progress: done of total
 	done  int64
-	total int64
+	total atomic.Int64 // 0 until counted
 }
 
 // next counts a case written, and stops the export after Ctrl+C.
@@ -211,7 +222,7 @@ func (x *exporter) next() error {
 		return err
 	}
 	x.done++
-	x.work.update(x.done, x.total)
+	x.work.update(x.done, x.total.Load())
 	return nil
 }
 

@@ -1,0 +1,139 @@
+package store
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+)
+
+// The anchor log's heads are read from the line's own bytes when its signature
+// verifies over them (canonicalHeads): they must be exactly the heads JSON decoding
+// gives, and any line that is not the log's own JSON must go the old way, with the same
+// findings.
+func TestCanonicalHeadsAreTheDecodedHeads(t *testing.T) {
+	s := demoStore(t, 60, 3)
+	log := AnchorLogPath(s.anchorFiles(), s.opts)
+	pub, _ := s.anchorPub()
+	if pub == nil {
+		t.Fatal("the demo store has no anchor key")
+	}
+	raw, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := bytes.Split(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n"))
+	withHeads := 0
+	for i, line := range lines {
+		var full AnchorEntry
+		if err := json.Unmarshal(line, &full); err != nil {
+			t.Fatal(err)
+		}
+		var lite anchorEntryLite
+		if err := decodeJSON(line, &lite); err != nil {
+			t.Fatal(err)
+		}
+		heads, ok := canonicalHeads(pub, line, lite.entry())
+		if !ok {
+			t.Fatalf("line %d: the log's own line is not read by the fast path", i+1)
+		}
+		if !reflect.DeepEqual(heads, full.Heads) {
+			t.Fatalf("line %d: heads %d, decoded %d (first %q / %q)", i+1, len(heads), len(full.Heads), first(heads), first(full.Heads))
+		}
+		if len(heads) > 0 {
+			withHeads++
+		}
+	}
+	if withHeads == 0 {
+		t.Fatal("no line with heads: nothing compared")
+	}
+	want, err := readAnchors(log, 0, pub, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(want.probs) != 0 {
+		t.Fatalf("the demo's own log has problems: %v", want.probs)
+	}
+
+	// A line with one head altered (not signed again): the fast path refuses it, and
+	// the log reads as before: a bad signature, and the heads as written.
+	at := -1
+	for i, line := range lines {
+		if bytes.Contains(line, []byte(`"heads":["`)) {
+			at = i
+			break
+		}
+	}
+	h := bytes.Index(lines[at], []byte(`"heads":["`)) + len(`"heads":["`)
+	slash := bytes.LastIndexByte(lines[at][:bytes.IndexByte(lines[at][h:], '"')+h], '/')
+	altered := bytes.Clone(lines[at])
+	if altered[slash+1] == 'a' {
+		altered[slash+1] = 'b'
+	} else {
+		altered[slash+1] = 'a'
+	}
+	var e AnchorEntry
+	if err := json.Unmarshal(altered, &e); err != nil {
+		t.Fatal(err)
+	}
+	var lite anchorEntryLite
+	_ = decodeJSON(altered, &lite)
+	if _, ok := canonicalHeads(pub, altered, lite.entry()); ok {
+		t.Fatal("an altered line was read by the fast path")
+	}
+	got := readLog(t, pub, lines, at, altered)
+	if len(got.probs) != 1 || !strings.Contains(got.probs[0].What, "bad signature") {
+		t.Fatalf("altered head: %v, want one bad signature", got.probs)
+	}
+	ah, _ := parseAnchorHead(e.Heads[0])
+	if c := got.cases[ah.id]; c == nil || c.hashes[ah.seq-1] != ah.hash {
+		t.Fatalf("the altered head was not replayed as written")
+	}
+
+	// The same entry written another way (a space after the brace), signed as the log
+	// signs (its JSON without the signature): not the fast path's, and no problem.
+	spaced := append([]byte("{ "), lines[at][1:]...)
+	_ = decodeJSON(spaced, &lite)
+	if _, ok := canonicalHeads(pub, spaced, lite.entry()); ok {
+		t.Fatal("a line written another way was read by the fast path")
+	}
+	got = readLog(t, pub, lines, at, spaced)
+	if len(got.probs) != 0 {
+		t.Fatalf("a validly signed line written another way: %v", got.probs)
+	}
+	if !reflect.DeepEqual(got.cases, want.cases) {
+		t.Fatal("a validly signed line written another way replays differently")
+	}
+}
+
+func first(s []string) string {
+	if len(s) == 0 {
+		return ""
+	}
+	return s[0]
+}
+
+// readLog reads lines as a log, line at replaced by repl.
+func readLog(t *testing.T, pub []byte, lines [][]byte, at int, repl []byte) *anchored {
+	t.Helper()
+	var b bytes.Buffer
+	for i, l := range lines {
+		if i == at {
+			l = repl
+		}
+		b.Write(l)
+		b.WriteByte('\n')
+	}
+	path := filepath.Join(t.TempDir(), "log")
+	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	an, err := readAnchors(path, 0, pub, false, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return an
+}
