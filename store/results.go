@@ -718,7 +718,6 @@ func (s *Store) ensureResults() error {
 // one pass over the cases, no event read, instead of a rebuild. Progress is reported as
 // "results_open".
 func (s *Store) addOpenRows(total int) error {
-	progress := s.work().report
 	// chunk writes the entries of the open cases from *next on; n == 0: done.
 	chunk := func(tx kv.Tx, next *uint32) (int, error) {
 		type raw struct {
@@ -780,33 +779,43 @@ func (s *Store) addOpenRows(total int) error {
 		}
 		return nil
 	}
-	run := func(tx kv.Tx) error {
-		if err := clearOpen(tx); err != nil {
-			return err
-		}
-		var next uint32
-		done := 0
+	if err := s.inChunks("results_open", total, clearOpen, chunk); err != nil {
+		return fmt.Errorf("adding the open cases to the results table: %w", err)
+	}
+	return nil
+}
+
+// inChunks runs prepare, then chunk from case 0 until it does nothing, with progress
+// reported as what. On a shared case base it is one SERIALIZABLE transaction: other nodes
+// commit meanwhile, and a commit adjusts the rows of its case, so a case committed in a
+// part not yet done would be adjusted before it was ever written; all in one, a conflict
+// runs it again. A file has no other writer while it opens: a transaction per chunk, so
+// a large file is not one huge transaction.
+func (s *Store) inChunks(what string, total int, prepare func(kv.Tx) error, chunk func(tx kv.Tx, next *uint32) (int, error)) error {
+	progress := s.work().report
+	progress(what, 0, int64(total))
+	all := func(tx kv.Tx, next *uint32, done *int) error {
 		for {
-			n, err := chunk(tx, &next)
+			n, err := chunk(tx, next)
 			if err != nil || n == 0 {
 				return err
 			}
-			done += n
-			progress("results_open", int64(done), int64(total))
+			*done += n
+			progress(what, int64(*done), int64(total))
 		}
 	}
-	progress("results_open", 0, int64(total))
 	if s.Shared() {
-		// One SERIALIZABLE transaction: a case another node commits meanwhile conflicts,
-		// and this runs again.
-		if err := s.update(run); err != nil {
-			return fmt.Errorf("adding the open cases to the results table: %w", err)
-		}
-		return nil
+		return s.update(func(tx kv.Tx) error {
+			if err := prepare(tx); err != nil {
+				return err
+			}
+			var next uint32
+			done := 0
+			return all(tx, &next, &done)
+		})
 	}
-	// A file: no other writer while it opens; the layout is set by the last part.
-	if err := s.update(clearOpen); err != nil {
-		return fmt.Errorf("adding the open cases to the results table: %w", err)
+	if err := s.update(prepare); err != nil {
+		return err
 	}
 	var next uint32
 	done := 0
@@ -817,13 +826,13 @@ func (s *Store) addOpenRows(total int) error {
 			n, err = chunk(tx, &next)
 			return err
 		}); err != nil {
-			return fmt.Errorf("adding the open cases to the results table: %w", err)
+			return err
 		}
 		if n == 0 {
 			return nil
 		}
 		done += n
-		progress("results_open", int64(done), int64(total))
+		progress(what, int64(done), int64(total))
 	}
 }
 
@@ -839,7 +848,6 @@ func (s *Store) ResultsKept() bool {
 const resultsChunk = 8192
 
 func (s *Store) buildResults(total int) error {
-	progress := s.work().report
 	reset := func(tx kv.Tx) error {
 		if tx.Bucket(bResults) != nil {
 			if err := tx.DeleteBucket(bResults); err != nil {
@@ -871,53 +879,8 @@ func (s *Store) buildResults(total int) error {
 		fill(b, 0.9)
 		return len(cases), a.write(b, s.aggNode)
 	}
-	if s.Shared() {
-		// Other nodes commit meanwhile, and a commit adjusts the aggregates of its case:
-		// built in parts, a case committed in a part not yet built would be subtracted
-		// before it was ever added. One SERIALIZABLE transaction is all or nothing
-		// against every commit (a conflict runs it again).
-		err := s.update(func(tx kv.Tx) error {
-			if err := reset(tx); err != nil {
-				return err
-			}
-			progress("results", 0, int64(total))
-			var next uint32
-			done := 0
-			for {
-				n, err := chunk(tx, &next)
-				if err != nil || n == 0 {
-					return err
-				}
-				done += n
-				progress("results", int64(done), int64(total))
-			}
-		})
-		if err != nil {
-			return fmt.Errorf("building the results table's aggregates: %w", err)
-		}
-		return nil
-	}
-	if err := s.update(reset); err != nil {
-		return err
-	}
-	progress("results", 0, int64(total))
-	done := 0
-	var next uint32 = 0
-	for {
-		var n int
-		err := s.update(func(tx kv.Tx) error {
-			var err error
-			n, err = chunk(tx, &next)
-			return err
-		})
-		if err != nil {
-			return fmt.Errorf("building the results table's aggregates: %w", err)
-		}
-		if n == 0 {
-			break
-		}
-		done += n
-		progress("results", int64(done), int64(total))
+	if err := s.inChunks("results", total, reset, chunk); err != nil {
+		return fmt.Errorf("building the results table's aggregates: %w", err)
 	}
 	return nil
 }

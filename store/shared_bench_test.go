@@ -104,11 +104,11 @@ func percentile(d []time.Duration, p float64) time.Duration {
 	return d[min(len(d)-1, int(float64(len(d))*p))]
 }
 
-// BenchmarkSharedCommit: 50 sessions spread over 2 nodes, each acting on a case of its
-// own on one PostgreSQL; the latency of each Apply, p50 and p99.
-func BenchmarkSharedCommit(b *testing.B) {
-	const sessions = 50
-	nodes, ids, actor := twoNodes(b, sessions)
+// runSessions runs b.N actions (a comment each) over one session per case of ids,
+// session i on node i%2, and returns each Apply's latency; the timer runs while they do.
+// With think > 0 each session first pauses for a time drawn evenly from think/2 to
+// 3·think/2 before each action (people's pace); with 0 they never pause (a closed loop).
+func runSessions(b *testing.B, nodes []*store.Store, ids []uint32, actor workflow.Staff, think time.Duration) []time.Duration {
 	var (
 		mu   sync.Mutex
 		lat  []time.Duration
@@ -119,20 +119,17 @@ func BenchmarkSharedCommit(b *testing.B) {
 		next <- struct{}{}
 	}
 	close(next)
-	rt0 := roundTrips(nodes)
-	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
-	for _, s := range nodes {
-		s.TraceCommits(true)
-	}
-	stopWaits := sampleWaits(b, nodes)
-	cpu0, pgcpu0 := store.ProcessCPU(), serverCPU(b, nodes)
 	b.ResetTimer()
-	for i := range sessions {
+	for i := range ids {
 		wg.Go(func() {
 			s, id := nodes[i%2], ids[i]
 			c, _ := s.Case(id)
 			v := c.Version
+			rng := rand.New(rand.NewPCG(uint64(i), 18))
 			for range next {
+				if think > 0 {
+					time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
+				}
 				t := time.Now()
 				n, err := s.Apply(id, v, actor, workflow.Action{Kind: workflow.ActComment, Comment: "基准"})
 				d := time.Since(t)
@@ -149,6 +146,22 @@ func BenchmarkSharedCommit(b *testing.B) {
 	}
 	wg.Wait()
 	b.StopTimer()
+	return lat
+}
+
+// BenchmarkSharedCommit: 50 sessions spread over 2 nodes, each acting on a case of its
+// own on one PostgreSQL; the latency of each Apply, p50 and p99.
+func BenchmarkSharedCommit(b *testing.B) {
+	const sessions = 50
+	nodes, ids, actor := twoNodes(b, sessions)
+	rt0 := roundTrips(nodes)
+	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
+	for _, s := range nodes {
+		s.TraceCommits(true)
+	}
+	stopWaits := sampleWaits(b, nodes)
+	cpu0, pgcpu0 := store.ProcessCPU(), serverCPU(b, nodes)
+	lat := runSessions(b, nodes, ids, actor, 0)
 	b.ReportMetric((store.ProcessCPU()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	if pgcpu0 >= 0 {
 		if pgcpu := serverCPU(b, nodes); pgcpu >= 0 {
@@ -366,43 +379,9 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 		think = d
 	}
 	nodes, ids, actor := twoNodes(b, sessions)
-	var (
-		mu   sync.Mutex
-		lat  []time.Duration
-		wg   sync.WaitGroup
-		next = make(chan struct{}, b.N)
-	)
-	for range b.N {
-		next <- struct{}{}
-	}
-	close(next)
 	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
 	cpu0 := store.ProcessCPU()
-	b.ResetTimer()
-	for i := range sessions {
-		wg.Go(func() {
-			s, id := nodes[i%2], ids[i]
-			c, _ := s.Case(id)
-			v := c.Version
-			rng := rand.New(rand.NewPCG(uint64(i), 18))
-			for range next {
-				time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
-				t := time.Now()
-				n, err := s.Apply(id, v, actor, workflow.Action{Kind: workflow.ActComment, Comment: "基准"})
-				d := time.Since(t)
-				if err != nil {
-					b.Error(err)
-					return
-				}
-				v = n.Version
-				mu.Lock()
-				lat = append(lat, d)
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	b.StopTimer()
+	lat := runSessions(b, nodes, ids, actor, think)
 	b.ReportMetric((store.ProcessCPU()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
