@@ -1224,6 +1224,29 @@ func (e openDueEntry) before(o openDueEntry) int {
 	return cmp.Compare(e.nsec, o.nsec)
 }
 
+// add counts an open case of owner, and its deadline unless it has none or is paused;
+// index numbers od's owners.
+func (od *openDueSet) add(owner string, id uint32, due workflow.Due, index map[string]int32) {
+	od.open++
+	od.openBy[owner]++
+	if due.At.IsZero() || due.Paused {
+		return
+	}
+	od.addDue(owner, openDueEntry{sec: due.At.Unix(), nsec: int32(due.At.Nanosecond()), id: id}, index)
+}
+
+// addDue appends e with its owner numbered in od (index: od's numbers by name).
+func (od *openDueSet) addDue(owner string, e openDueEntry, index map[string]int32) {
+	o, ok := index[owner]
+	if !ok {
+		o = int32(len(od.owners))
+		index[owner] = o
+		od.owners = append(od.owners, owner)
+	}
+	e.owner = o
+	od.due = append(od.due, e)
+}
+
 func (s *Store) openDue(sn *Snapshot) *openDueSet {
 	if od := s.resultsOpen.Load(); od != nil && od.sn == sn {
 		return od
@@ -1234,17 +1257,7 @@ func (s *Store) openDue(sn *Snapshot) *openDueSet {
 		if sm.Stage.Terminal() {
 			continue
 		}
-		od.open++
-		od.openBy[sm.Owner]++
-		if d := sm.Due; !d.At.IsZero() && !d.Paused {
-			o, ok := index[sm.Owner]
-			if !ok {
-				o = int32(len(od.owners))
-				index[sm.Owner] = o
-				od.owners = append(od.owners, sm.Owner)
-			}
-			od.due = append(od.due, openDueEntry{sec: d.At.Unix(), nsec: int32(d.At.Nanosecond()), owner: o, id: sm.ID})
-		}
+		od.add(sm.Owner, sm.ID, sm.Due, index)
 	}
 	slices.SortFunc(od.due, openDueEntry.before)
 	s.resultsOpen.Store(od)
@@ -1281,16 +1294,10 @@ func openDueOfRows(tx kv.Tx, set *Settings) (*openDueSet, error) {
 		keys, vals = append(keys, k), append(vals, v)
 	}
 	cal := set.Calendar()
-	type part struct {
-		open   int
-		openBy map[string]int
-		due    []openDueEntry
-		owners []string
-	}
 	var mu sync.Mutex
-	var parts []part
+	var parts []*openDueSet
 	err := parallelErr(len(vals), func(lo, hi int) error {
-		pt := part{openBy: map[string]int{}}
+		pt := &openDueSet{openBy: map[string]int{}}
 		index := map[string]int32{}
 		var d sumDecoder
 		for i := lo; i < hi; i++ {
@@ -1298,17 +1305,7 @@ func openDueOfRows(tx kv.Tx, set *Settings) (*openDueSet, error) {
 			if err := d.decode(vals[i], &sm); err != nil || sm.Stage.Terminal() {
 				return fmt.Errorf("results %s: unreadable or not open", describeResultKey(keys[i]))
 			}
-			pt.open++
-			pt.openBy[sm.Owner]++
-			if due := sm.dueOf(set, cal); !due.At.IsZero() && !due.Paused {
-				o, ok := index[sm.Owner]
-				if !ok {
-					o = int32(len(pt.owners))
-					index[sm.Owner] = o
-					pt.owners = append(pt.owners, sm.Owner)
-				}
-				pt.due = append(pt.due, openDueEntry{sec: due.At.Unix(), nsec: int32(due.At.Nanosecond()), owner: o, id: sm.ID})
-			}
+			pt.add(sm.Owner, sm.ID, sm.dueOf(set, cal), index)
 		}
 		mu.Lock()
 		parts = append(parts, pt)
@@ -1326,15 +1323,7 @@ func openDueOfRows(tx kv.Tx, set *Settings) (*openDueSet, error) {
 			od.openBy[o] += n
 		}
 		for _, e := range pt.due {
-			name := pt.owners[e.owner]
-			o, ok := index[name]
-			if !ok {
-				o = int32(len(od.owners))
-				index[name] = o
-				od.owners = append(od.owners, name)
-			}
-			e.owner = o
-			od.due = append(od.due, e)
+			od.addDue(pt.owners[e.owner], e, index)
 		}
 	}
 	slices.SortFunc(od.due, openDueEntry.before)
