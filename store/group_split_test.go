@@ -11,26 +11,35 @@ import (
 	"repairdesk/workflow"
 )
 
+// splitStore is a node on PostgreSQL with its own anchor log, on a fixed clock, and n
+// new cases taken in by wang.
+func splitStore(t *testing.T, n int) (*Store, workflow.Staff, []workflow.Case) {
+	t.Helper()
+	addr := pgtest.Addr(t)
+	dir := t.TempDir()
+	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
+	s, wang, in := groupStore(t, addr, Options{Now: func() time.Time { return at }, KeyFile: filepath.Join(dir, "k"),
+		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key")})
+	var cases []workflow.Case
+	for range n {
+		c, err := s.Create(wang, in, "")
+		if err != nil {
+			s.Close()
+			t.Fatal(err)
+		}
+		cases = append(cases, c)
+	}
+	return s, wang, cases
+}
+
 // TestGroupLostRaceSplits: on a shared database a group commit that loses a
 // serialization race is split, not run again whole: here one case of eight makes its
 // transaction lose five times running (as a case the other node keeps writing would), and
 // the other seven commit after at most three more tries each (the halves the group splits
 // into), not six as when the whole group was run again with it every time.
 func TestGroupLostRaceSplits(t *testing.T) {
-	addr := pgtest.Addr(t)
-	dir := t.TempDir()
-	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
-	s, wang, in := groupStore(t, addr, Options{Now: func() time.Time { return at }, KeyFile: filepath.Join(dir, "k"),
-		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key")})
+	s, wang, cases := splitStore(t, 8)
 	defer s.Close()
-	var cases []workflow.Case
-	for range 8 {
-		c, err := s.Create(wang, in, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, c)
-	}
 	hot := cases[len(cases)-1].ID // last: every other action is saved before it in each try
 	lost := 0
 	saves := map[uint32]int{}
@@ -45,7 +54,7 @@ func TestGroupLostRaceSplits(t *testing.T) {
 	var batch []*applyReq
 	for _, c := range cases {
 		batch = append(batch, &applyReq{id: c.ID, expected: c.Version, actor: wang,
-			a: workflow.Action{Kind: workflow.ActComment, Actor: wang.Name, At: at, Comment: "分组"}, done: make(chan struct{})})
+			a: workflow.Action{Kind: workflow.ActComment, Actor: wang.Name, At: s.Now(), Comment: "分组"}, done: make(chan struct{})})
 	}
 	s.commitBatch(batch)
 	s.afterSave = nil
@@ -75,25 +84,13 @@ func TestGroupLostRaceSplits(t *testing.T) {
 // not after the other half's retries. The old code answered the whole batch at the end,
 // so an action committed in the first try of a half waited for every retry of the rest.
 func TestSplitHalfIsAnsweredAtOnce(t *testing.T) {
-	addr := pgtest.Addr(t)
-	dir := t.TempDir()
-	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
-	s, wang, in := groupStore(t, addr, Options{Now: func() time.Time { return at }, KeyFile: filepath.Join(dir, "k"),
-		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key")})
+	s, wang, cases := splitStore(t, 4)
 	defer s.Close()
-	var cases []workflow.Case
-	for range 4 {
-		c, err := s.Create(wang, in, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		cases = append(cases, c)
-	}
 	hot := cases[len(cases)-1].ID
 	var batch []*applyReq
 	for _, c := range cases {
 		batch = append(batch, &applyReq{id: c.ID, expected: c.Version, actor: wang,
-			a: workflow.Action{Kind: workflow.ActComment, Actor: wang.Name, At: at, Comment: "分组"}, done: make(chan struct{})})
+			a: workflow.Action{Kind: workflow.ActComment, Actor: wang.Name, At: s.Now(), Comment: "分组"}, done: make(chan struct{})})
 	}
 	tries := 0
 	var answeredBefore []bool // at each later try of the hot case: was the first half answered?
