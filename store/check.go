@@ -305,7 +305,7 @@ func (s *Store) Check() []Problem {
 		}
 		// Compared only when every case's history replayed: the recomputation is whole.
 		if walk == nil && !stopped && !broken.Load() && s.resultsReady(tx) {
-			if err := s.shield(string(bResults), 0, func() error { checkResults(tx, want, add); return nil }); err != nil {
+			if err := s.shield(string(bResults), 0, func() error { s.checkResults(tx, want, add); return nil }); err != nil {
 				add(damageProblem(err))
 			}
 		}

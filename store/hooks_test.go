@@ -21,7 +21,7 @@ func FoldStored(evs []workflow.Event, c workflow.Case) (workflow.Case, error) {
 // entries in the results bucket, as while the summaries are still loading at open.
 func ResultsFromOpenRows(s *Store, p workflow.Period, now time.Time) (workflow.Results, error) {
 	kept := false
-	if err := s.view(func(tx kv.Tx) error { kept = openRowsKept(tx); return nil }); err != nil {
+	if err := s.view(func(tx kv.Tx) error { kept = s.openRowsKept(tx); return nil }); err != nil {
 		return workflow.Results{}, err
 	}
 	if !kept {
@@ -33,7 +33,7 @@ func ResultsFromOpenRows(s *Store, p workflow.Period, now time.Time) (workflow.R
 // OpenRowsKept reports whether the results bucket has the open cases' entries.
 func OpenRowsKept(s *Store) bool {
 	kept := false
-	_ = s.view(func(tx kv.Tx) error { kept = openRowsKept(tx); return nil })
+	_ = s.view(func(tx kv.Tx) error { kept = s.openRowsKept(tx); return nil })
 	return kept
 }
 

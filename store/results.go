@@ -32,7 +32,7 @@ package store
 //
 //	0 | 'd' | bucket | day | case id                a case that ended: its agency days (float64), for the median
 //	0 | 't' | day | case id | seq                   a stage left: from, entered, at (Unix ns), to rewrite the late flags
-//	0 | 'o' | case id                             an open case: what its deadline and the open figures need (openRow)
+//	0 | 'o' | case id                             an open case: its deadline and owner (openRow)
 //
 // A counter row's value is a list of (counter id, value) varint pairs; a counter a row
 // does not have is 0. Which row each figure comes from, and how it stays exact:
@@ -60,9 +60,14 @@ package store
 //   - open now and the workload per person: the open cases of the snapshot, counted
 //     once per snapshot (not period-bound); while the summaries are still loading at
 //     open, from the open cases' 'o' entries instead (one per open case, written only
-//     by the commits of that case, so two nodes never write one), their deadlines
-//     worked out with the settings the period is read with, as the snapshot's are: the
-//     dashboard of a fresh process waits for no summary.
+//     by the commits of that case, so two nodes never write one): the dashboard of a
+//     fresh process waits for no summary. An entry holds the case's deadline already
+//     worked out, so that the entries are few pages and reading them is all the work.
+//     A deadline depends on the SLA, the calendar and the source book besides the case
+//     (workflow.DueRules names them); the meta key results.open.rules names the rules
+//     the entries were worked out under. An admin's change of the settings rewrites the
+//     entries in its transaction; entries under other rules (a new version's calendar
+//     or source book) are not read, and a read-write open writes them again.
 //
 // Cases change (a reassignment, a close, a correction): every commit subtracts what the
 // case contributed before and adds what it contributes now, in the same transaction as
@@ -103,8 +108,14 @@ var (
 // per-item entries moved out of the days' range; "4" keeps every node's rows apart on a
 // shared case base (a case base of "3" would count its plain rows beside the nodes');
 // "5" adds the open cases' entries (0 | 'o' | id), which a file or case base of "4" (or
-// a file of "3") gets by one pass over its cases, without a rebuild (addOpenRows).
-const resultsVersion = "5"
+// a file of "3") gets by one pass over its cases, without a rebuild (addOpenRows); "6"
+// keeps in those entries the deadline worked out instead of what it is worked out from
+// (a "5" gets them by the same pass).
+const resultsVersion = "6"
+
+// openRulesKey (in meta) is the workflow.DueRules the open cases' entries were worked
+// out under.
+var openRulesKey = []byte("results.open.rules")
 
 // Counter ids (stable: stored in the file).
 const (
@@ -160,15 +171,103 @@ func sideOpenKey(id uint32) []byte {
 	return binary.BigEndian.AppendUint32(append(make([]byte, 0, 6), sidePrefix, sideOpen), id)
 }
 
-// openRow is what the results need of an open case: its stage, owner, and what its
-// deadline is worked out from (the dates, pauses, record type and sources, the last
-// notice; as Summary.dueOf reads them), in the summaries' binary layout. It reads only
-// the fields workflow.Case.ForStats keeps, so a commit, a build and check write the same
-// bytes.
-func openRow(c *workflow.Case) []byte {
+// openRow is what the results need of an open case: its deadline under rules, worked
+// out as the summaries' are (Summary.dueBy), and its owner:
+//
+//	0 | owner                               no deadline that counts (none, or waiting for the applicant)
+//	1 | sec (8) | nsec (4) | owner          the deadline (Unix seconds, big-endian, and nanoseconds)
+//
+// It reads only the fields workflow.Case.ForStats keeps, so a commit, a build and check
+// write the same bytes.
+func openRow(c *workflow.Case, rules *workflow.LateJudge) []byte {
 	sm := summarise(c)
-	return encodeSummary(nil, &Summary{ID: sm.ID, Stage: sm.Stage, Owner: sm.Owner, RecordType: sm.RecordType, Sources: sm.Sources,
-		ReceivedAt: sm.ReceivedAt, StageSince: sm.StageSince, Pauses: sm.Pauses, NoticeDue: sm.NoticeDue})
+	d := sm.dueBy(rules.SLA(), rules.Calendar())
+	if d.At.IsZero() || d.Paused {
+		return append([]byte{0}, sm.Owner...)
+	}
+	b := make([]byte, 0, 13+len(sm.Owner))
+	b = append(b, 1)
+	b = binary.BigEndian.AppendUint64(b, uint64(d.At.Unix()))
+	b = binary.BigEndian.AppendUint32(b, uint32(d.At.Nanosecond()))
+	return append(b, sm.Owner...)
+}
+
+// parseOpenRow reads an entry of openRow: the owner, and the deadline unless it has none
+// that counts (ok false).
+func parseOpenRow(v []byte) (owner []byte, e openDueEntry, due, ok bool) {
+	switch {
+	case len(v) >= 1 && v[0] == 0:
+		return v[1:], e, false, true
+	case len(v) >= 13 && v[0] == 1:
+		e.sec, e.nsec = int64(binary.BigEndian.Uint64(v[1:])), int32(binary.BigEndian.Uint32(v[9:]))
+		if e.nsec < 0 || e.nsec >= 1e9 {
+			return nil, e, false, false
+		}
+		return v[13:], e, true, true
+	}
+	return nil, e, false, false
+}
+
+// caseKV is a case's key and stored value, as read in a transaction.
+type caseKV struct{ k, v []byte }
+
+// putOpenRows writes the entries of the open cases among rc (decoded on every core),
+// worked out under rules.
+func (s *Store) putOpenRows(b kv.Bucket, rc []caseKV, rules *workflow.LateJudge) error {
+	rows := make([][]byte, len(rc))
+	err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
+		var u unpacker
+		for i := lo; i < hi; i++ {
+			var c workflow.Case
+			if err := u.unmarshal(rc[i].v, &c); err != nil {
+				return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err)
+			}
+			if !c.Stage.Terminal() {
+				fc := c.ForStats()
+				rows[i] = openRow(&fc, rules)
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	for i, r := range rows {
+		if r != nil {
+			if err := b.Put(sideOpenKey(binary.BigEndian.Uint32(rc[i].k)), r); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// rewriteOpen writes every open case's entry again under rules (an admin's change of
+// the settings, in its transaction), if the entries were current before; entries that
+// were not are left to the next read-write open (addOpenRows).
+func (s *Store) rewriteOpen(tx kv.Tx, before, rules *workflow.LateJudge) error {
+	m := tx.Bucket(bMeta)
+	if resultsLayout(tx) != resultsVersion || string(m.Get(openRulesKey)) != before.DueRules() || before.DueRules() == rules.DueRules() {
+		return nil
+	}
+	rb, cb := tx.Bucket(bResults), tx.Bucket(bCases)
+	var rc []caseKV
+	cur := rb.Cursor()
+	for k, _ := cur.Seek([]byte{sidePrefix, sideOpen}); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, _ = cur.Next() {
+		if len(k) != 6 {
+			return fmt.Errorf("results %s: malformed", describeResultKey(k))
+		}
+		id := k[2:6]
+		v := cb.Get(id)
+		if v == nil {
+			return fmt.Errorf("results %s: no such case", describeResultKey(k))
+		}
+		rc = append(rc, caseKV{slices.Clone(id), v})
+	}
+	if err := s.putOpenRows(rb, rc, rules); err != nil {
+		return err
+	}
+	return m.Put(openRulesKey, []byte(rules.DueRules()))
 }
 
 // A node's rows on a shared case base: nodeRowsByte, the node's tag, then the row's key.
@@ -423,7 +522,7 @@ func (a *aggSet) addCase(c *workflow.Case, sign int64) {
 	if !c.Stage.Terminal() { // the open case's entry: put, or (taken away) removed
 		k := string(sideOpenKey(c.ID))
 		if sign > 0 {
-			a.exact[k] = openRow(c)
+			a.exact[k] = openRow(c, a.late)
 		} else if _, set := a.exact[k]; !set {
 			a.exact[k] = nil
 		}
@@ -670,17 +769,25 @@ func leavesStage(ev workflow.StatEvent) bool {
 
 // resultsReady reports whether the file's aggregates are built and their counters
 // current. A file has no node rows, so layout "3" is layout "4" there: an office's file
-// is not rebuilt for a change that only a shared case base needs. Layout "5" only adds
-// the open cases' entries (openRowsKept), which a "4" gets without a rebuild.
+// is not rebuilt for a change that only a shared case base needs. Layouts "5" and "6"
+// only add the open cases' entries (openRowsKept), which a "4" gets without a rebuild.
 func (s *Store) resultsReady(tx kv.Tx) bool {
 	v := resultsLayout(tx)
-	return v == resultsVersion || v == "4" || (v == "3" && !s.Shared())
+	return v == resultsVersion || v == "5" || v == "4" || (v == "3" && !s.Shared())
 }
 
-// openRowsKept reports whether the aggregates have the open cases' entries (layout "5"):
-// a file of "4" or "3" opened read-only reads its counters, and the open figures from
-// the summaries, until a read-write open adds them.
-func openRowsKept(tx kv.Tx) bool { return resultsLayout(tx) == resultsVersion }
+// openRowsKept reports whether the aggregates have the open cases' entries (layout "6"),
+// worked out under the rules in force in tx: a file of "5", "4" or "3" opened read-only,
+// or one whose entries were worked out under other rules (another version's calendar or
+// source book), reads its counters, and the open figures from the summaries, until a
+// read-write open writes the entries again.
+func (s *Store) openRowsKept(tx kv.Tx) bool {
+	if resultsLayout(tx) != resultsVersion {
+		return false
+	}
+	late, err := s.lateJudgeIn(tx)
+	return err == nil && string(tx.Bucket(bMeta).Get(openRulesKey)) == late.DueRules()
+}
 
 func resultsLayout(tx kv.Tx) string {
 	m := tx.Bucket(bMeta)
@@ -701,7 +808,7 @@ func (s *Store) ensureResults() error {
 	var total int
 	if err := s.view(func(tx kv.Tx) error {
 		counters = s.resultsReady(tx)
-		if ready = counters && openRowsKept(tx); !ready { // counting walks every page: only for a build
+		if ready = counters && s.openRowsKept(tx); !ready { // counting walks every page: only for a build
 			total = tx.Bucket(bCases).Stats().KeyN
 		}
 		return nil
@@ -714,54 +821,35 @@ func (s *Store) ensureResults() error {
 	return s.buildResults(total)
 }
 
-// addOpenRows gives aggregates of layout "4" (or a file's "3") the open cases' entries:
-// one pass over the cases, no event read, instead of a rebuild. Progress is reported as
+// addOpenRows gives aggregates of layout "5", "4" (or a file's "3") the open cases'
+// entries, and writes them again when they were worked out under other rules: one pass
+// over the cases, no event read, instead of a rebuild. Progress is reported as
 // "results_open".
 func (s *Store) addOpenRows(total int) error {
 	// chunk writes the entries of the open cases from *next on; n == 0: done.
 	chunk := func(tx kv.Tx, next *uint32) (int, error) {
-		type raw struct {
-			k, v []byte
+		late, err := s.lateJudgeIn(tx)
+		if err != nil {
+			return 0, err
 		}
-		var rc []raw
+		var rc []caseKV
 		cc := tx.Bucket(bCases).Cursor()
 		for k, v := cc.Seek(u32(*next)); k != nil && len(rc) < resultsChunk; k, v = cc.Next() {
 			if len(k) != 4 {
 				return 0, fmt.Errorf("case key %x is malformed", k)
 			}
-			rc = append(rc, raw{k, v})
+			rc = append(rc, caseKV{k, v})
 		}
 		if len(rc) == 0 {
+			if err := tx.Bucket(bMeta).Put(openRulesKey, []byte(late.DueRules())); err != nil {
+				return 0, err
+			}
 			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
 		}
 		*next = binary.BigEndian.Uint32(rc[len(rc)-1].k) + 1
-		rows := make([][]byte, len(rc))
-		err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
-			var u unpacker
-			for i := lo; i < hi; i++ {
-				var c workflow.Case
-				if err := u.unmarshal(rc[i].v, &c); err != nil {
-					return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(rc[i].k), err)
-				}
-				if !c.Stage.Terminal() {
-					fc := c.ForStats()
-					rows[i] = openRow(&fc)
-				}
-			}
-			return nil
-		})
-		if err != nil {
-			return 0, err
-		}
 		b := tx.Bucket(bResults)
-		for i, r := range rows {
-			if r != nil {
-				if err := b.Put(sideOpenKey(binary.BigEndian.Uint32(rc[i].k)), r); err != nil {
-					return 0, err
-				}
-			}
-		}
-		return len(rc), nil
+		fill(b, 0.9) // the entries are written in key order
+		return len(rc), s.putOpenRows(b, rc, late)
 	}
 	// clearOpen removes the entries an earlier pass that was cut off may have left (of cases
 	// closed since): each pass writes them all.
@@ -866,14 +954,17 @@ func (s *Store) buildResults(total int) error {
 		if err != nil {
 			return 0, err
 		}
-		if len(cases) == 0 {
-			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
-		}
-		*next = last + 1
 		late, err := s.lateJudgeIn(tx)
 		if err != nil {
 			return 0, err
 		}
+		if len(cases) == 0 {
+			if err := tx.Bucket(bMeta).Put(openRulesKey, []byte(late.DueRules())); err != nil {
+				return 0, err
+			}
+			return 0, tx.Bucket(bMeta).Put(resultsVersionKey, []byte(resultsVersion))
+		}
+		*next = last + 1
 		a := resultsOf(cases, events, late)
 		b := tx.Bucket(bResults)
 		fill(b, 0.9)
@@ -959,9 +1050,9 @@ func (s *Store) tally(p workflow.Period, set *Settings, now time.Time, openRows 
 		ok = true
 		// The open cases: from their entries while the summaries are still loading (the
 		// snapshot would wait for every one), else from the snapshot, once per snapshot.
-		if (openRows || s.stillLoading()) && openRowsKept(tx) {
+		if (openRows || s.stillLoading()) && s.openRowsKept(tx) {
 			var err error
-			if od, err = openDueOfRows(tx, set); err != nil {
+			if od, err = openDueOfRows(tx); err != nil {
 				return err
 			}
 		}
@@ -1278,52 +1369,32 @@ func (s *Store) stillLoading() bool {
 	}
 }
 
-// openDueOfRows is openDue from the open cases' entries ('o'), read in tx: each one's
-// deadline is worked out with set, as the summaries' are (Summary.dueOf). The entries
-// are read ahead in sequential runs, and decoded on every core.
-func openDueOfRows(tx kv.Tx, set *Settings) (*openDueSet, error) {
+// openDueOfRows is openDue from the open cases' entries ('o'), read in tx (the caller
+// has made sure they were worked out under the rules in force: openRowsKept). The
+// entries are read ahead in sequential runs.
+func openDueOfRows(tx kv.Tx) (*openDueSet, error) {
 	rb := tx.Bucket(bResults)
 	lo := []byte{sidePrefix, sideOpen}
 	prefetchRange(tx, rb, lo, []byte{sidePrefix, sideOpen + 1})
-	var keys, vals [][]byte
-	cur := rb.Cursor()
-	for k, v := cur.Seek(lo); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, v = cur.Next() {
-		if len(k) != 6 {
-			return nil, fmt.Errorf("results %s: malformed", describeResultKey(k))
-		}
-		keys, vals = append(keys, k), append(vals, v)
-	}
-	cal := set.Calendar()
-	var mu sync.Mutex
-	var parts []*openDueSet
-	err := parallelErr(len(vals), func(lo, hi int) error {
-		pt := &openDueSet{openBy: map[string]int{}}
-		index := map[string]int32{}
-		var d sumDecoder
-		for i := lo; i < hi; i++ {
-			var sm Summary
-			if err := d.decode(vals[i], &sm); err != nil || sm.Stage.Terminal() {
-				return fmt.Errorf("results %s: unreadable or not open", describeResultKey(keys[i]))
-			}
-			pt.add(sm.Owner, sm.ID, sm.dueOf(set, cal), index)
-		}
-		mu.Lock()
-		parts = append(parts, pt)
-		mu.Unlock()
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
 	od := &openDueSet{openBy: map[string]int{}}
 	index := map[string]int32{}
-	for _, pt := range parts {
-		od.open += pt.open
-		for o, n := range pt.openBy {
-			od.openBy[o] += n
+	byName := map[string]string{} // one string per owner, not one per entry
+	cur := rb.Cursor()
+	for k, v := cur.Seek(lo); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, v = cur.Next() {
+		ob, e, due, ok := parseOpenRow(v)
+		if len(k) != 6 || !ok {
+			return nil, fmt.Errorf("results %s: malformed", describeResultKey(k))
 		}
-		for _, e := range pt.due {
-			od.addDue(pt.owners[e.owner], e, index)
+		owner, seen := byName[string(ob)]
+		if !seen {
+			owner = string(ob)
+			byName[owner] = owner
+		}
+		od.open++
+		od.openBy[owner]++
+		if due {
+			e.id = binary.BigEndian.Uint32(k[2:])
+			od.addDue(owner, e, index)
 		}
 	}
 	slices.SortFunc(od.due, openDueEntry.before)
@@ -1393,9 +1464,9 @@ func rewriteLate(tx kv.Tx, late *workflow.LateJudge) error {
 // checkResults compares the stored aggregates with want, recomputed from the cases and
 // events; each difference is a problem naming the row. A row kept per node (a shared
 // case base) is compared as the sum of every node's part and the plain row.
-func checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
+func (s *Store) checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 	b := tx.Bucket(bResults)
-	rowsKept := openRowsKept(tx)
+	rowsKept := s.openRowsKept(tx)
 	if !rowsKept { // aggregates of "4" (a read-only open): the open cases' entries are not read
 		want = want.withoutOpenRows()
 	}
@@ -1510,18 +1581,15 @@ func describeExact(k, v []byte) string {
 	}
 	switch {
 	case len(k) == 6 && k[0] == sidePrefix && k[1] == sideOpen:
-		var sm Summary
-		if (&sumDecoder{}).decode(v, &sm) != nil {
+		owner, e, due, ok := parseOpenRow(v)
+		if !ok {
 			return fmt.Sprintf("unreadable %x", v)
 		}
-		at := func(t time.Time) string {
-			if t.IsZero() {
-				return "none"
-			}
-			return t.In(workflow.ChinaTZ).Format(time.RFC3339)
+		at := "none that counts"
+		if due {
+			at = time.Unix(e.sec, int64(e.nsec)).In(workflow.ChinaTZ).Format(time.RFC3339Nano)
 		}
-		return workflow.CleanLine(fmt.Sprintf("stage %s, staff %s, type %s, sources %s, received %s, in the stage since %s, %d pauses, notice due %s",
-			sm.Stage, sm.Owner, sm.RecordType, strings.Join(sm.Sources, "+"), at(sm.ReceivedAt), at(sm.StageSince), len(sm.Pauses), at(sm.NoticeDue)))
+		return workflow.CleanLine(fmt.Sprintf("staff %s, deadline %s", owner, at))
 	case len(k) == 14 && k[0] == sidePrefix && k[1] == sideDays && len(v) == 8:
 		return fmt.Sprintf("%g days", math.Float64frombits(binary.BigEndian.Uint64(v)))
 	case len(k) == 14 && k[0] == sidePrefix && k[1] == sideMove && len(v) == 17:

@@ -203,6 +203,13 @@ func (s *Store) UpdateSettings(actor workflow.Staff, change func(*Settings) erro
 				return err
 			}
 		}
+		// The open cases' entries hold their deadlines: a change of what a deadline is
+		// worked out from writes them again, in the same transaction.
+		if s.resultsReady(tx) {
+			if err := s.rewriteOpen(tx, lateJudge(prev), lateJudge(&st)); err != nil {
+				return err
+			}
+		}
 		kv.Feed(tx, "settings", 0)
 		return s.audit(tx, actor.Name, "settings", "")
 	}); err != nil {

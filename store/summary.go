@@ -64,6 +64,11 @@ func summarise(c *workflow.Case) Summary {
 // dueOf is the deadline the SLA gives the case this summary stands for: just enough of
 // the case is rebuilt (stage, dates, pauses, record type and sources, the last notice).
 func (sm *Summary) dueOf(st *Settings, cal *workflow.Calendar) workflow.Due {
+	return sm.dueBy(st.SLA, cal)
+}
+
+// dueBy is dueOf by sla.
+func (sm *Summary) dueBy(sla workflow.SLA, cal *workflow.Calendar) workflow.Due {
 	if sm.Stage.Terminal() {
 		return workflow.Due{}
 	}
@@ -83,7 +88,7 @@ func (sm *Summary) dueOf(st *Settings, cal *workflow.Calendar) workflow.Due {
 		notice[0].Deadline = sm.NoticeDue
 		c.Notices = notice[:]
 	}
-	return st.SLA.DueOf(&c, cal)
+	return sla.DueOf(&c, cal)
 }
 
 // MayApprove reports whether name is allowed by four-eyes to decide this case.

@@ -5,6 +5,9 @@ package workflow
 
 import (
 	"cmp"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"slices"
 	"strconv"
@@ -267,6 +270,9 @@ type LateJudge struct {
 	cal  *Calendar
 	mu   sync.Mutex
 	dues map[lateKey]time.Time
+
+	rulesOnce sync.Once
+	rules     string
 }
 
 type lateKey struct {
@@ -300,6 +306,42 @@ func (j *LateJudge) Late(from Stage, entered, at int64) bool {
 		j.mu.Unlock()
 	}
 	return time.Unix(0, at).After(due)
+}
+
+// SLA and Calendar are what j judges by (read only).
+func (j *LateJudge) SLA() SLA            { return j.sla }
+func (j *LateJudge) Calendar() *Calendar { return j.cal }
+
+// DueRules names everything an open case's deadline (SLA.DueOf) is worked out from
+// besides the case: the SLA, the calendar's years, and the source book's limits and
+// channels (shipped with the program, so a new version may change them). Two judges with
+// the same DueRules give every case the same deadline; deadlines worked out and kept
+// under one are stale under another.
+func (j *LateJudge) DueRules() string {
+	j.rulesOnce.Do(func() { j.rules = DueRules(j.sla, j.cal) })
+	return j.rules
+}
+
+// DueRules is LateJudge.DueRules for sla and cal.
+func DueRules(sla SLA, cal *Calendar) string {
+	h := sha256.New()
+	put := func(v any) {
+		b, err := json.Marshal(v)
+		if err != nil { // every part is plain data: cannot happen, but never hide it
+			b = []byte(err.Error())
+		}
+		fmt.Fprintf(h, "%d:", len(b))
+		h.Write(b)
+	}
+	put(sla)
+	for _, y := range cal.Years() {
+		cy, _ := cal.Year(y)
+		put(cy)
+	}
+	for _, src := range Sources().Sources {
+		put([]any{src.Key, src.Channel, src.Limit})
+	}
+	return hex.EncodeToString(h.Sum(nil)[:16])
 }
 
 // ResultsFromTally works out the results for p from the store's tally, with exactly the
