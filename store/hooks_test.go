@@ -2,6 +2,9 @@ package store
 
 import (
 	"errors"
+	"fmt"
+	"maps"
+	"slices"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -44,4 +47,33 @@ func (s *Store) PGPool() *pgxpool.Pool {
 		return d.Pool()
 	}
 	return nil
+}
+
+// OpenDueAgainstRebuild makes the open cases' part of the results for the current
+// snapshot as the dashboard does (derived from the previous snapshot's when that one was
+// made: derived true), and compares it with one made afresh from every case.
+func OpenDueAgainstRebuild(s *Store) (derived bool, open int, err error) {
+	sn := s.Snapshot()
+	derived = sn.views.duePrev != nil
+	got := s.openDue(sn)
+	want := newOpenDueSet()
+	for sm := range sn.All() {
+		if !sm.Stage.Terminal() {
+			want.add(sm.Owner, sm.ID, sm.Due)
+		}
+	}
+	slices.SortFunc(want.due, openDueEntry.before)
+	if got.open != want.open || !maps.Equal(got.openBy, want.openBy) {
+		return derived, want.open, fmt.Errorf("open %d by %v, made afresh %d by %v", got.open, got.openBy, want.open, want.openBy)
+	}
+	if len(got.due) != len(want.due) {
+		return derived, want.open, fmt.Errorf("%d deadlines, made afresh %d", len(got.due), len(want.due))
+	}
+	for i := range got.due {
+		g, w := got.due[i], want.due[i]
+		if g.sec != w.sec || g.nsec != w.nsec || g.id != w.id || got.owners[g.owner] != want.owners[w.owner] {
+			return derived, want.open, fmt.Errorf("deadline %d: case %d of %s, made afresh case %d of %s", i, g.id, got.owners[g.owner], w.id, want.owners[w.owner])
+		}
+	}
+	return derived, want.open, nil
 }

@@ -176,3 +176,41 @@ func TestLayout5EntriesBecomeDeadlines(t *testing.T) {
 		t.Errorf("%d open cases' entries after the pass, %d before", len(after), len(before))
 	}
 }
+
+// TestOpenDueFollowsCommits: the open cases' deadlines the dashboard counts overdue from
+// are made once per snapshot, and a commit's snapshot derives them from the previous
+// one's: after new cases, stage changes, a reassignment, a wait for the applicant's
+// materials and a withdrawal, they are what a pass over every case gives.
+func TestOpenDueFollowsCommits(t *testing.T) {
+	s, _, _ := newStore(t)
+	if err := office.GenerateDemo(s, 150, 4); err != nil {
+		t.Fatal(err)
+	}
+	check := func(what string, wantDerived bool) {
+		t.Helper()
+		derived, open, err := store.OpenDueAgainstRebuild(s)
+		if err != nil {
+			t.Fatalf("after %s: %v", what, err)
+		}
+		if derived != wantDerived {
+			t.Fatalf("after %s: derived %v, want %v", what, derived, wantDerived)
+		}
+		if open == 0 {
+			t.Fatalf("after %s: no open case, the test compares nothing", what)
+		}
+	}
+	check("the demo", false)
+	a := create(t, s, entA)
+	check("a new case", true)
+	b := create(t, s, entB)
+	check("another new case", true)
+	advance(t, s, b.ID, workflow.StageInvestigating)
+	// Several commits, and nobody asked in between: made afresh (one link is kept).
+	check("a case taken to investigation", false)
+	do(t, s, b.ID, chen, workflow.Action{Kind: workflow.ActReassign, Assignee: li.Name})
+	check("a reassignment", true)
+	do(t, s, a.ID, wang, workflow.Action{Kind: workflow.ActRequestMaterials, Comment: "请补充营业执照复印件"})
+	check("a wait for the applicant", true)
+	do(t, s, b.ID, li, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回申请"})
+	check("a withdrawal", true)
+}

@@ -84,6 +84,14 @@ type views struct {
 	owners     map[string][]uint32
 	ownPrev    *views // made from these, if their owners were ready, by ownChanges
 	ownChanges []viewChange
+
+	// The open cases' part of the results table (results.go, openDue), derived the
+	// same way.
+	dueOnce    sync.Once
+	dueReady   atomic.Bool
+	due        *openDueSet
+	duePrev    *views
+	dueChanges []viewChange
 }
 
 // Owned lists the ids of the cases the staff member with this login name owns, open or
@@ -281,6 +289,9 @@ func (v *views) next(changes []viewChange) *views {
 	}
 	if v.ownReady.Load() {
 		nv.ownPrev, nv.ownChanges = v, changes
+	}
+	if v.dueReady.Load() {
+		nv.duePrev, nv.dueChanges = v, changes
 	}
 	return nv
 }

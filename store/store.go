@@ -136,9 +136,6 @@ type Store struct {
 	anchorBusy string
 	unanchored atomic.Int64
 
-	// resultsOpen: the open cases' part of the results table, for the latest snapshot
-	// asked (results.go).
-	resultsOpen atomic.Pointer[openDueSet]
 
 	writeMu  sync.Mutex // serialises Apply so version checks and sequences are exact
 	importMu sync.Mutex // one import at a time (BeginImport)
