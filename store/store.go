@@ -136,7 +136,6 @@ type Store struct {
 	anchorBusy string
 	unanchored atomic.Int64
 
-
 	writeMu  sync.Mutex // serialises Apply so version checks and sequences are exact
 	importMu sync.Mutex // one import at a time (BeginImport)
 
