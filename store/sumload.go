@@ -428,8 +428,19 @@ func (s *Store) loadSummariesInBackground() error {
 		s.loadWait.Store(nil)
 		finish() // Snapshot no longer waits; the index is built after, as for loadSummaries
 		s.buildIndex(s.snap.Load(), done, true)
+		s.warmOpenDue()
 	}()
 	return nil
+}
+
+// warmOpenDue makes the open cases' deadlines of the loaded snapshot for the console and
+// the server, after the load and the index: the first dashboard after start-up then
+// finds them made (at a million cases a pass over every summary and a sort), and the
+// snapshots of later commits derive theirs from them. Commands do not need them.
+func (s *Store) warmOpenDue() {
+	if s.opts.Mode != "" && !s.closed.Load() {
+		s.openDue(s.snap.Load())
+	}
 }
 
 // readBatch reads the summaries of ids lo ≤ id < hi, in a transaction of its own, newest
