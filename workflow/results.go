@@ -313,7 +313,7 @@ func (j *LateJudge) SLA() SLA            { return j.sla }
 func (j *LateJudge) Calendar() *Calendar { return j.cal }
 
 // DueRules names everything an open case's deadline (SLA.DueOf) is worked out from
-// besides the case: the SLA, the calendar's years, and the source book's limits and
+// besides the case: the SLA's limits, the calendar's years, and the source book's limits and
 // channels (shipped with the program, so a new version may change them). Two judges with
 // the same DueRules give every case the same deadline; deadlines worked out and kept
 // under one are stale under another.
@@ -333,7 +333,9 @@ func DueRules(sla SLA, cal *Calendar) string {
 		fmt.Fprintf(h, "%d:", len(b))
 		h.Write(b)
 	}
-	put(sla)
+	// The parts of the SLA DueOf reads (keep in step with it): a change of the handling
+	// goal or the due-soon margin moves no deadline.
+	put([]any{sla.Stage, sla.TypeStage, sla.Case})
 	for _, y := range cal.Years() {
 		cy, _ := cal.Year(y)
 		put(cy)
