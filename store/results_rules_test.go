@@ -4,11 +4,13 @@ import (
 	"encoding/binary"
 	"reflect"
 	"testing"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/internal/office"
 	"repairdesk/store"
+	"repairdesk/store/kv/pgtest"
 	"repairdesk/workflow"
 )
 
@@ -213,4 +215,47 @@ func TestOpenDueFollowsCommits(t *testing.T) {
 	check("a wait for the applicant", true)
 	do(t, s, b.ID, li, workflow.Action{Kind: workflow.ActWithdraw, Comment: "企业撤回申请"})
 	check("a withdrawal", true)
+}
+
+// TestSharedOpenEntriesFollowSettings: on a shared case base, node 2's admin tightens
+// the limits; node 1, which has not heard of it, then opens a case: its entry is worked
+// out under the settings of its own transaction, the ones in force. A node that starts
+// afterwards reads every entry as current, with the full scan's figures.
+func TestSharedOpenEntriesFollowSettings(t *testing.T) {
+	addr := pgtest.Addr(t)
+	clk := newClock(t0)
+	key := t.TempDir() + "/shared.key"
+	n1, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, NoNotify: true, FeedPoll: time.Hour}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n1.Close() })
+	n2 := openPGStore(t, addr, key, clk)
+	addStaff(t, n2)
+	for _, e := range []ent{entA, entB} {
+		create(t, n1, e)
+	}
+	clk.Set(clk.Now().Add(4 * 24 * time.Hour))
+	if err := n2.UpdateSettings(root, func(set *store.Settings) error {
+		for st, l := range set.SLA.Stage {
+			l.Days = 1
+			set.SLA.Stage[st] = l
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	if n1.Settings().SLA.Stage[workflow.StageFormalReview].Days == 1 {
+		t.Fatal("node 1 heard of the change already: the test needs it not to")
+	}
+	create(t, n1, entC)
+	clk.Set(clk.Now().Add(3 * 24 * time.Hour)) // past one working day, not past five
+	n3 := openPGStore(t, addr, key, clk)
+	if !waitFor(5*time.Second, func() bool { return n3.Snapshot().Len() == 3 }) {
+		t.Fatal("node 3 does not see the three cases")
+	}
+	_, r := openFiguresFromEntries(t, n3)
+	if r.Open != 3 || r.SLABreaches != 3 {
+		t.Fatalf("open %d, overdue %d: want 3 open and overdue under one day's limit", r.Open, r.SLABreaches)
+	}
 }
