@@ -820,8 +820,13 @@ func (s *Store) ensureResults() error {
 	var total int
 	if err := s.view(func(tx kv.Tx) error {
 		counters = s.resultsReady(tx)
-		if ready = counters && s.openRowsKept(tx); !ready { // counting walks every page: only for a build
-			total = tx.Bucket(bCases).Stats().KeyN
+		if ready = counters && s.openRowsKept(tx); !ready {
+			// For the progress line: cases are numbered from 1 and never removed, so
+			// the last one's number is how many there are (counting them with Stats
+			// walks every page: 10 CPU-seconds at a million cases).
+			if k, _ := tx.Bucket(bCases).Cursor().Last(); len(k) == 4 {
+				total = int(binary.BigEndian.Uint32(k))
+			}
 		}
 		return nil
 	}); err != nil || ready {
