@@ -48,6 +48,12 @@ type Index struct {
 
 	liveBytes, wasteBytes int    // see maybeRepack
 	slotGen               uint64 // counts the times a slot was freed (Subset's bitmaps)
+
+	// The slots written lately, for Matches made before them (narrow.go): the
+	// index's writes are numbered; changed holds the slots of writes
+	// changedFrom..writes-1, oldest first.
+	writes, changedFrom uint64
+	changed             []int32
 }
 
 type slotDoc struct {
@@ -90,6 +96,7 @@ func (ix *Index) Upsert(docs ...Doc) {
 		if slot, ok := ix.ids.get(id); ok {
 			ix.drop(slot)
 			ix.docs[slot] = enc[i]
+			ix.wrote(slot)
 			continue
 		}
 		var slot int32
@@ -103,6 +110,7 @@ func (ix *Index) Upsert(docs ...Doc) {
 		}
 		ix.ids.set(id, slot, ix.n+1)
 		ix.n++
+		ix.wrote(slot)
 	}
 	ix.liveBytes += added
 	if len(docs) < packDocs/4 {
@@ -122,6 +130,7 @@ func (ix *Index) Remove(id uint32) {
 	ix.ids.del(id)
 	ix.drop(slot)
 	ix.docs[slot] = slotDoc{}
+	ix.wrote(slot)
 	ix.free = append(ix.free, slot)
 	ix.slotGen++
 	ix.n--
