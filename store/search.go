@@ -58,9 +58,10 @@ func (s *Store) SearchNarrow(query string, sub *search.Subset, limit int, prev .
 }
 
 // CountIn counts a query's matches in each of subs (nil: every case) in one pass, except
-// the ids of except, narrowing within prev when it can (search.Index.CountIn). A whole ID
-// number's cases are counted where they are, and keep no set.
-func (s *Store) CountIn(query string, subs []*search.Subset, except [][]uint32, prev *search.Matches) ([]int, *search.Matches) {
+// the ids of except, narrowing within prev and scanning only outside have's scope when it
+// can (search.Index.CountIn). A whole ID number's cases are counted where they are, and
+// keep no set.
+func (s *Store) CountIn(query string, subs []*search.Subset, except [][]uint32, have, prev *search.Matches) ([]int, *search.Matches) {
 	if ms, ok := s.searchIDNumber(query); ok {
 		out := make([]int, len(subs))
 		skip := map[uint32]bool{}
@@ -83,5 +84,5 @@ func (s *Store) CountIn(query string, subs []*search.Subset, except [][]uint32, 
 		return out, nil
 	}
 	s.snap.Load().waitIndexed()
-	return s.index.CountIn(query, subs, except, prev)
+	return s.index.CountIn(query, subs, except, have, prev)
 }

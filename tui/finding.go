@@ -3,6 +3,7 @@ package tui
 import (
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -185,8 +186,9 @@ func ownedIn(sn *store.Snapshot, sub *search.Subset, names map[string]bool) []ui
 // sought in the wrong queue is not taken for missing. It runs apart from the search, so
 // the result comes first. The text matches are counted in one pass over every case (or
 // over the previous query's matches, narrowing): each queue's count is its share of
-// that one set, not a search of its own.
-func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
+// that one set, not a search of its own. found gives the search's own matches (in its
+// scope): the count waits for them and scans only the cases outside that scope.
+func (q *queue) countCmd(seq int, query string, names map[string]bool, found <-chan *search.Matches) tea.Cmd {
 	subs := make([]*search.Subset, tabCount)
 	for t := tabID(0); t < tabCount; t++ {
 		subs[t] = q.tabSubset(t) // made lazily: listed by the first search that needs it
@@ -194,6 +196,11 @@ func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
 	st, sn, prev := q.c.Store, q.snap, q.lastAll
 	_, _, partial, _ := q.loading()
 	return func() tea.Msg {
+		var have *search.Matches
+		select {
+		case have = <-found:
+		case <-time.After(5 * time.Second): // no answer from the search: count every case
+		}
 		// The owned cases of each tab, and the text matches that are not among them.
 		var owned [][]uint32
 		for name := range names {
@@ -201,7 +208,7 @@ func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
 				owned = append(owned, l)
 			}
 		}
-		n, set := st.CountIn(query, subs, owned, prev)
+		n, set := st.CountIn(query, subs, owned, have, prev)
 		var counts [tabCount]int
 		for t := tabID(0); t < tabCount; t++ {
 			counts[t] = n[t]

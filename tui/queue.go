@@ -399,8 +399,12 @@ func (q *queue) runSearch() tea.Cmd {
 	names := q.staffNamed(query)
 	st, sn := q.c.Store, q.snap
 	_, _, partial, _ := q.loading()
+	// The count of the other queues waits for the search's matches: it scans only the
+	// cases outside the search's scope, after it, instead of every case beside it.
+	found := make(chan *search.Matches, 1)
 	find := func() tea.Msg {
 		ms, total, set := st.SearchNarrow(query, sub, searchLimit, prevTab, prevAll)
+		found <- set
 		owned := ownedIn(sn, sub, names)
 		ids := make([]uint32, len(ms), len(ms)+min(len(owned), searchLimit))
 		seen := make(map[uint32]bool, len(ms))
@@ -422,7 +426,7 @@ func (q *queue) runSearch() tea.Cmd {
 		}
 		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total, set: set, partial: partial}
 	}
-	return tea.Batch(find, q.countCmd(seq, query, names))
+	return tea.Batch(find, q.countCmd(seq, query, names, found))
 }
 
 func (q *queue) Update(msg tea.Msg) tea.Cmd {

@@ -95,6 +95,13 @@ func (ix *Index) narrowFrom(prev []*Matches, query string, sub *Subset) *Matches
 	return best
 }
 
+// usableHave reports whether have is query's matches in a scope at a state of the index
+// whose writes since are remembered. The caller holds ix.mu.
+func (ix *Index) usableHave(have *Matches, query string) bool {
+	return have != nil && have.ix == ix && have.bits != nil && have.query == query &&
+		have.writes >= ix.changedFrom && have.writes <= ix.writes && (have.all || have.scope != nil)
+}
+
 // SearchNarrow is SearchIn that narrows: within the first usable set of prev (see
 // Matches), and keeping the set of its own matches for the next keystroke.
 func (ix *Index) SearchNarrow(query string, sub *Subset, limit int, prev ...*Matches) ([]Match, int, *Matches) {
@@ -103,11 +110,12 @@ func (ix *Index) SearchNarrow(query string, sub *Subset, limit int, prev ...*Mat
 
 // CountIn counts the docs matching query in each of subs (a nil subset: every doc), in one
 // pass over every doc (or over prev's matches, narrowing), not in a search per subset.
-// The ids of except are not counted. It returns the counts, and the set of every match
-// for the next keystroke.
-func (ix *Index) CountIn(query string, subs []*Subset, except [][]uint32, prev ...*Matches) ([]int, *Matches) {
+// have, if not nil, is query's matches in a scope (a search of the same query, made by
+// SearchNarrow): only the docs outside that scope are scanned. The ids of except are not
+// counted. It returns the counts, and the set of every match for the next keystroke.
+func (ix *Index) CountIn(query string, subs []*Subset, except [][]uint32, have *Matches, prev ...*Matches) ([]int, *Matches) {
 	out := make([]int, len(subs))
-	_, _, m := ix.searchAll(searchReq{query: query, prev: prev, keep: true, counts: subs, except: except, out: out})
+	_, _, m := ix.searchAll(searchReq{query: query, prev: prev, have: have, keep: true, counts: subs, except: except, out: out})
 	return out, m
 }
 

@@ -118,8 +118,26 @@ func TestNarrowAsFresh(t *testing.T) {
 						checkSame(t, what, got, gotN, want, wantN)
 					}
 				}
-				_, _, tabSet := ix.SearchNarrow(q, subEven, 25, prevTab, prevAll)
-				counts, allSet := ix.CountIn(q, subs, except, prevAll)
+				// The count after the search, from its matches: in a subset, or every doc's
+				// (then only the slots written since are scanned); a commit between the two
+				// sometimes.
+				haveSub := subEven
+				if step%3 == 2 {
+					haveSub = nil
+				}
+				_, _, tabSet := ix.SearchNarrow(q, haveSub, 25, prevTab, prevAll)
+				if withCommits && step%2 == 0 {
+					commit(step+si+1, q)
+				}
+				ix.mu.RLock()
+				if !ix.usableHave(tabSet, q) {
+					t.Fatalf("%q: the search's matches cannot be used by the count", q)
+				}
+				ix.mu.RUnlock()
+				counts, allSet := ix.CountIn(q, subs, except, tabSet, prevAll)
+				if haveSub != nil {
+					prevTab = tabSet
+				}
 				for i, sub := range subs {
 					ms, n := ix.SearchIn(q, sub, 0)
 					for _, m := range ms {
@@ -134,7 +152,7 @@ func TestNarrowAsFresh(t *testing.T) {
 				if _, n := ix.SearchIn(q, nil, 0); allSet.Len() != n {
 					t.Fatalf("%q: the kept set has %d, the search %d", q, allSet.Len(), n)
 				}
-				prevTab, prevAll = tabSet, allSet
+				prevAll = allSet
 			}
 		}
 	}

@@ -168,6 +168,7 @@ type searchReq struct {
 	sub    *Subset
 	limit  int
 	prev   []*Matches // narrow within the first of these that applies (narrow.go)
+	have   *Matches   // count only: this query's matches in a scope, found already
 	keep   bool       // return the set of every match (a *Matches)
 	rank   bool       // false: count only (no Match list)
 	counts []*Subset  // count only: count the matches in each of these (nil: every doc)
@@ -244,6 +245,10 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 			parallel = 1
 		}
 	}
+	have := r.have
+	if r.rank || kept == nil || !ix.usableHave(have, r.query) {
+		have = nil
+	}
 	if p := ix.narrowFrom(r.prev, r.query, r.sub); p != nil {
 		// Only the previous query's matches can match a query that narrows it (and the
 		// docs written since): scan those.
@@ -266,8 +271,47 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 		if n < 2*chunk {
 			parallel = 1
 		}
-		if n == 0 {
+		if n == 0 && have == nil {
 			return nil, 0, kept
+		}
+	}
+	if have != nil {
+		// The matches in have's scope are known: scan the rest, and the slots written
+		// since have was made (their bits are worked out again).
+		bm := getBitmap(words)
+		defer putBitmap(bm)
+		cand := *bm
+		switch {
+		case have.all:
+		case s.bits != nil:
+			copy(cand, s.bits)
+		default:
+			for i := range cand {
+				cand[i] = ^uint64(0)
+			}
+			if tail := len(s.docs) % 64; tail != 0 {
+				cand[len(cand)-1] = 1<<tail - 1
+			}
+		}
+		if !have.all {
+			scope, _ := have.scope.bitsFor(ix)
+			for i := range min(len(cand), len(scope)) {
+				cand[i] &^= scope[i]
+			}
+		}
+		copy(kept.bits, have.bits)
+		for _, slot := range ix.changed[have.writes-ix.changedFrom:] {
+			kept.bits[slot>>6] &^= 1 << (uint(slot) & 63)
+			cand[slot>>6] |= 1 << (uint(slot) & 63)
+		}
+		n := 0
+		for _, x := range cand {
+			n += bits.OnesCount64(x)
+		}
+		s.bits = cand
+		parallel = runtime.GOMAXPROCS(0)
+		if n < 2*chunk {
+			parallel = 1
 		}
 	}
 	parallel = max(min(parallel, nChunks), 1)
@@ -326,6 +370,12 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 	for _, w := range workers {
 		total += w.total
 		n += len(w.hits)
+	}
+	if have != nil { // the matches scanned, and have's
+		total = 0
+		for _, x := range kept.bits {
+			total += bits.OnesCount64(x)
+		}
 	}
 	if kept != nil {
 		kept.n = total
