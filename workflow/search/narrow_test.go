@@ -189,3 +189,39 @@ func TestNarrowForgetsOldWrites(t *testing.T) {
 		t.Fatalf("the new docs are not found (%d)", wantN)
 	}
 }
+
+// TestFirstRuneSkip: single letters and digits (the first keys typed) rank the same with
+// a limit as the whole ranked list does, although docs none of whose haystacks begins
+// with a term are not read once the kept list is full of prefix matches.
+func TestFirstRuneSkip(t *testing.T) {
+	ix := New()
+	ix.Upsert(genDocs(12000)...)
+	ix.Upsert(Doc{ID: 20002, Fields: []string{"　河南", "h"}}) // a pinyin haystack that begins with a space; a field that is the query
+	var qs []string
+	for c := 'a'; c <= 'z'; c++ {
+		qs = append(qs, string(c), string(c-'a'+'A'))
+	}
+	for c := '0'; c <= '9'; c++ {
+		qs = append(qs, string(c))
+	}
+	qs = append(qs, "h n", "9 x", "x 2")
+	sub := NewSubset(func() []uint32 {
+		var ids []uint32
+		for id := uint32(1); id <= 21000; id += 3 {
+			ids = append(ids, id)
+		}
+		return append(ids, 20002)
+	}())
+	for _, q := range qs {
+		for _, s := range []*Subset{nil, sub} {
+			all, n := ix.SearchIn(q, s, 0)
+			for _, limit := range []int{1, 25, 2000} {
+				got, gotN := ix.SearchIn(q, s, limit)
+				checkSame(t, fmt.Sprintf("%q limit %d (subset %v)", q, limit, s != nil), got, gotN, all[:min(limit, len(all))], n)
+			}
+		}
+	}
+	if ms, _ := ix.SearchIn("h", nil, 5); len(ms) == 0 || ms[0].ID != 20002 {
+		t.Fatalf("the field equal to \"h\" is not first: %v", ids(ms))
+	}
+}

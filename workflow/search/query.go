@@ -188,12 +188,14 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 		limit = 0
 	}
 	s := scan{terms: terms, limit: max(limit, 0), countOnly: !r.rank}
-	s.maskDecides = s.countOnly
+	s.singles = true
 	for i := range terms {
 		s.all |= terms[i].mask
 		s.allWide |= terms[i].wide
-		s.maskDecides = s.maskDecides && terms[i].single
+		s.singles = s.singles && terms[i].single
+		s.firsts |= firstBit(canon(terms[i].pat[0].o[0]))
 	}
+	s.maskDecides = s.countOnly && s.singles
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
@@ -531,6 +533,10 @@ type scan struct {
 	// maskDecides: counting only, and every term is one letter or digit: a doc's
 	// signature (which scanRange tested) is the whole answer, its text need not be read.
 	maskDecides bool
+	// singles: every term is one letter or digit (the signature decides the match);
+	// firsts: the first-rune bits of the terms (slotDoc.first).
+	singles bool
+	firsts  uint32
 }
 
 // scanRange evaluates the docs in slots [lo, hi), in memory order.
@@ -556,7 +562,10 @@ func (s *scan) scanRange(w *worker, lo, hi int) {
 
 // eval matches one doc and, when it can make the worker's top list, scores it.
 func (s *scan) eval(w *worker, d *slotDoc, slot int) {
-	if s.maskDecides {
+	if s.maskDecides || (s.singles && d.first&s.firsts != s.firsts && s.limit > 0 && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix) {
+		// A match (the signature says so), and either only counted, or unable to enter
+		// the full list: no haystack begins with every term, so its tier is below the
+		// worst kept. Its text is not read.
 		w.total++
 		if s.keep != nil {
 			s.keep[slot>>6] |= 1 << (uint(slot) & 63)

@@ -57,11 +57,11 @@ type Index struct {
 }
 
 type slotDoc struct {
-	mask uint64 // union of the haystack signatures
-	wide uint64 // signature of the non-ASCII runes (64 buckets)
-	blob string // packed haystacks, see appendDoc
-	id   uint32
-	live bool
+	mask  uint64 // union of the haystack signatures
+	wide  uint64 // signature of the non-ASCII runes (64 buckets)
+	blob  string // packed haystacks, see appendDoc; "" in a free slot
+	id    uint32
+	first uint32 // signature of the haystacks' first runes (firstBit)
 }
 
 // New returns an empty index.
@@ -167,7 +167,7 @@ func (ix *Index) maybeRepack() {
 		buf, slots = buf[:0], slots[:0]
 	}
 	for s := range ix.docs {
-		if d := &ix.docs[s]; d.live {
+		if d := &ix.docs[s]; d.blob != "" {
 			buf = append(buf, d.blob...)
 			slots = append(slots, int32(s))
 			if len(slots) == packDocs {
@@ -197,9 +197,10 @@ func encodeBatch(docs []Doc) []slotDoc {
 			buf, ends = buf[:0], ends[:0]
 			for i := lo; i < hi; i++ {
 				var mask, wide uint64
-				buf, mask, wide = e.appendDoc(buf, docs[i])
+				var first uint32
+				buf, mask, wide, first = e.appendDoc(buf, docs[i])
 				ends = append(ends, len(buf))
-				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, live: true}
+				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, first: first}
 			}
 			pack, start := string(buf), 0
 			for k, end := range ends {
