@@ -45,3 +45,44 @@ func (s *Store) searchIDNumber(query string) ([]search.Match, bool) {
 	}
 	return out, true
 }
+
+// SearchNarrow is SearchIn narrowing a growing query within the whole set of an earlier
+// query's matches (search.Matches, returned for the next keystroke): the same answer as
+// SearchIn. A whole ID number is answered as by SearchIn, and keeps no set.
+func (s *Store) SearchNarrow(query string, sub *search.Subset, limit int, prev ...*search.Matches) ([]search.Match, int, *search.Matches) {
+	if ms, ok := s.searchIDNumber(query); ok {
+		return ms, len(ms), nil
+	}
+	s.snap.Load().waitIndexed()
+	return s.index.SearchNarrow(query, sub, limit, prev...)
+}
+
+// CountIn counts a query's matches in each of subs (nil: every case) in one pass, except
+// the ids of except, narrowing within prev and scanning only outside have's scope when it
+// can (search.Index.CountIn). A whole ID number's cases are counted where they are, and
+// keep no set.
+func (s *Store) CountIn(query string, subs []*search.Subset, except [][]uint32, have, prev *search.Matches) ([]int, *search.Matches) {
+	if ms, ok := s.searchIDNumber(query); ok {
+		out := make([]int, len(subs))
+		skip := map[uint32]bool{}
+		for _, ids := range except {
+			for _, id := range ids {
+				skip[id] = true
+			}
+		}
+		for i, sub := range subs {
+			var in search.IDSet
+			if sub != nil {
+				in = sub.Set()
+			}
+			for _, m := range ms {
+				if !skip[m.ID] && (sub == nil || in.Has(m.ID)) {
+					out[i]++
+				}
+			}
+		}
+		return out, nil
+	}
+	s.snap.Load().waitIndexed()
+	return s.index.CountIn(query, subs, except, have, prev)
+}

@@ -29,6 +29,7 @@ import (
 	"repairdesk/internal/pagecache"
 	"repairdesk/store"
 	"repairdesk/workflow"
+	"repairdesk/workflow/search"
 )
 
 var benchCases = benchkit.Cases
@@ -498,3 +499,39 @@ func BenchmarkServe(b *testing.B) {
 		b.ReportMetric(float64(len(seen))/float64(sessions*len(commits)), "changes-seen-fraction")
 	}
 }
+
+// BenchmarkKeystrokeParts logs, for each key of benchTyped on the tabs "closed" and
+// "mine", what the search command does: the matches it narrows from, the tab's total and
+// every case's, and the CPU time (both cores; getrusage) of the search, of the owner
+// lookup and of the count of the cases outside the tab, on standard error (a benchmark's
+// log keeps ten lines). Where a keystroke's time goes.
+func BenchmarkKeystrokeParts(b *testing.B) {
+	st := benchOpen(b)
+	st.Search("x", nil, 1)
+	m := benchModel(st)
+	defer m.Close()
+	for b.Loop() {
+		for _, tab := range []tabID{tabClosed, tabMine} {
+			sub := m.q.tabSubset(tab)
+			for _, word := range benchTyped {
+				var prevTab, prevAll *search.Matches
+				q := ""
+				for _, k := range word {
+					q += k
+					c0 := processCPU()
+					_, total, set := st.SearchNarrow(q, sub, searchLimit, prevTab, prevAll)
+					c1 := processCPU()
+					ownedIn(m.q.snap, sub, m.q.staffNamed(q))
+					c2 := processCPU()
+					_, all := st.CountIn(q, []*search.Subset{nil}, nil, set, prevAll)
+					c3 := processCPU()
+					fmt.Fprintf(os.Stderr, "%-8s %-14q from %7d: tab %7d, all %7d; cpu ms: search %6.1f, owners %5.1f, count %6.1f\n",
+						tabNames[tab], q, prevTab.Len(), total, all.Len(), ms(c1-c0), ms(c2-c1), ms(c3-c2))
+					prevTab, prevAll = set, all
+				}
+			}
+		}
+	}
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

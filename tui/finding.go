@@ -3,6 +3,7 @@ package tui
 import (
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	tea "github.com/charmbracelet/bubbletea"
@@ -181,66 +182,49 @@ func ownedIn(sn *store.Snapshot, sub *search.Subset, names map[string]bool) []ui
 	return out
 }
 
-// ownedBits marks the cases the staff in names own: bit id of the result.
-func ownedBits(sn *store.Snapshot, names map[string]bool) []uint64 {
-	var bits []uint64
-	for name := range names {
-		for _, id := range sn.Owned(name) {
-			w := int(id >> 6)
-			if w >= len(bits) {
-				bits = slices.Grow(bits, w+1-len(bits))[:w+1]
-			}
-			bits[w] |= 1 << (id & 63)
-		}
-	}
-	return bits
-}
-
-func hasBit(bits []uint64, id uint32) bool {
-	w := int(id >> 6)
-	return w < len(bits) && bits[w]&(1<<(id&63)) != 0
-}
-
 // countCmd counts the matches in every queue: shown beside the result, so that a case
 // sought in the wrong queue is not taken for missing. It runs apart from the search, so
-// the result comes first.
-func (q *queue) countCmd(seq int, query string, names map[string]bool) tea.Cmd {
-	var subs [tabCount]*search.Subset
+// the result comes first. The text matches are counted in one pass over every case (or
+// over the previous query's matches, narrowing): each queue's count is its share of
+// that one set, not a search of its own. found gives the search's own matches (in its
+// scope): the count waits for them and scans only the cases outside that scope.
+func (q *queue) countCmd(seq int, query string, names map[string]bool, found <-chan *search.Matches) tea.Cmd {
+	subs := make([]*search.Subset, tabCount)
 	for t := tabID(0); t < tabCount; t++ {
 		subs[t] = q.tabSubset(t) // made lazily: listed by the first search that needs it
 	}
-	st, sn := q.c.Store, q.snap
+	st, sn, prev := q.c.Store, q.snap, q.lastAll
 	_, _, partial, _ := q.loading()
 	return func() tea.Msg {
-		var counts [tabCount]int
-		var owned []uint64
-		if len(names) > 0 {
-			owned = ownedBits(sn, names)
+		var have *search.Matches
+		select {
+		case have = <-found:
+		case <-time.After(5 * time.Second): // no answer from the search: count every case
 		}
+		// The owned cases of each tab, and the text matches that are not among them.
+		var owned [][]uint32
+		for name := range names {
+			if l := sn.Owned(name); len(l) > 0 {
+				owned = append(owned, l)
+			}
+		}
+		n, set := st.CountIn(query, subs, owned, have, prev)
+		var counts [tabCount]int
 		for t := tabID(0); t < tabCount; t++ {
-			if owned == nil {
-				_, counts[t] = st.SearchIn(query, subs[t], 1)
+			counts[t] = n[t]
+			if len(owned) == 0 {
 				continue
 			}
-			// The owned cases of the tab, and the text matches that are not among them.
-			n := 0
 			in := subs[t].Set()
-			for name := range names {
-				for _, id := range sn.Owned(name) {
+			for _, l := range owned {
+				for _, id := range l {
 					if in.Has(id) {
-						n++
+						counts[t]++
 					}
 				}
 			}
-			ms, _ := st.SearchIn(query, subs[t], 0)
-			for _, m := range ms {
-				if !hasBit(owned, m.ID) {
-					n++
-				}
-			}
-			counts[t] = n
 		}
-		return searchResultMsg{seq: seq, query: query, counts: &counts, partial: partial}
+		return searchResultMsg{seq: seq, query: query, counts: &counts, set: set, partial: partial}
 	}
 }
 

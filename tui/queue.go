@@ -60,17 +60,22 @@ type queue struct {
 	query     string
 	// edit is the search line's editor while searching (its value is query): the cursor
 	// moves and text goes in where it stands, as in the ':' line and the forms.
-	edit      textinput.Model
-	qseq      int
-	qDone     int // newest sequence whose result is shown
-	hits      []uint32
-	hitsFor   string
-	hitsTab   tabID                    // a search runs within the rows of one tab
-	subs      [tabCount]*search.Subset // tabSubset's
-	hitTotal  int
-	wide      bool          // the search runs over every case, not the tab's (tab while typing)
-	counts    [tabCount]int // matches per queue for the query of search sequence countsSeq
-	countsSeq int
+	edit    textinput.Model
+	qseq    int
+	qDone   int // newest sequence whose result is shown
+	hits    []uint32
+	hitsFor string
+	hitsTab tabID // a search runs within the rows of one tab
+	// Every text match of a recent query, kept for the next keystroke to narrow within:
+	// the search's (in its scope) and the count's (in every case). Read only, shared
+	// with the commands that search.
+	lastTab, lastAll *search.Matches
+	lastAllSeq       int
+	subs             [tabCount]*search.Subset // tabSubset's
+	hitTotal         int
+	wide             bool          // the search runs over every case, not the tab's (tab while typing)
+	counts           [tabCount]int // matches per queue for the query of search sequence countsSeq
+	countsSeq        int
 
 	// visible's cache: per tab, for this snapshot and these hits
 	vis     [tabCount]*[]*store.Summary
@@ -365,6 +370,9 @@ type searchResultMsg struct {
 	// partial: asked while the store was still loading the cases, within the tab lists
 	// of then. Not shown: the search runs again once all are in (loaded).
 	partial bool
+	// set is every text match of the query (in the scope, or in every case for the
+	// counts): the next keystroke's search narrows within it.
+	set *search.Matches
 }
 
 // searchLimit bounds a search result: the best matches, many screens of them, and the
@@ -377,32 +385,27 @@ func (q *queue) runSearch() tea.Cmd {
 	seq, query, t := q.qseq, q.query, q.scope()
 	// Within the tab's rows, so that the best matches and the count are the tab's: the
 	// best 2,000 of every case could hold few of one person's, and miss the one sought.
-	var within []uint32
 	var sub *search.Subset
-	if q.hitsFor != "" && q.hitsTab == t && strings.HasPrefix(query, q.hitsFor) && !strings.Contains(query[len(q.hitsFor):], " ") &&
-		len(q.hits) >= q.hitTotal {
-		within = q.hits // the query only grew and the previous result is complete: narrow it
-	} else if t != scopeAll {
+	if t != scopeAll {
 		sub = q.tabSubset(t)
 	}
+	// A query that only grew is searched within the whole set of the previous query's
+	// matches (the search's in this tab, or the count's in every case), not within the
+	// tab: the index knows when that gives the same answer (search.Narrows), and follows
+	// the cases written since.
+	prevTab, prevAll := q.lastTab, q.lastAll
 	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches:
 	// found in the command, from the snapshot and the tab's ids, which do not change.
 	names := q.staffNamed(query)
-	var scopeSub *search.Subset
-	if t != scopeAll {
-		scopeSub = q.tabSubset(t)
-	}
 	st, sn := q.c.Store, q.snap
 	_, _, partial, _ := q.loading()
+	// The count of the other queues waits for the search's matches: it scans only the
+	// cases outside the search's scope, after it, instead of every case beside it.
+	found := make(chan *search.Matches, 1)
 	find := func() tea.Msg {
-		var ms []search.Match
-		var total int
-		if sub != nil || (t == scopeAll && within == nil) {
-			ms, total = st.SearchIn(query, sub, searchLimit)
-		} else {
-			ms, total = st.Search(query, within, searchLimit)
-		}
-		owned := ownedIn(sn, scopeSub, names)
+		ms, total, set := st.SearchNarrow(query, sub, searchLimit, prevTab, prevAll)
+		found <- set
+		owned := ownedIn(sn, sub, names)
 		ids := make([]uint32, len(ms), len(ms)+min(len(owned), searchLimit))
 		seen := make(map[uint32]bool, len(ms))
 		for i, m := range ms {
@@ -413,8 +416,7 @@ func (q *queue) runSearch() tea.Cmd {
 		for _, id := range owned {
 			if !seen[id] {
 				// Counted all, listed up to the limit as the text matches are: the
-				// screen holds a page, and the result is then not complete, so a
-				// longer query searches again rather than narrowing it.
+				// screen holds a page.
 				if shown < searchLimit {
 					ids = append(ids, id)
 					shown++
@@ -422,9 +424,9 @@ func (q *queue) runSearch() tea.Cmd {
 				total++
 			}
 		}
-		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total, partial: partial}
+		return searchResultMsg{seq: seq, query: query, tab: t, ids: ids, total: total, set: set, partial: partial}
 	}
-	return tea.Batch(find, q.countCmd(seq, query, names))
+	return tea.Batch(find, q.countCmd(seq, query, names, found))
 }
 
 func (q *queue) Update(msg tea.Msg) tea.Cmd {
@@ -437,12 +439,16 @@ func (q *queue) Update(msg tea.Msg) tea.Cmd {
 			if msg.seq == q.qseq {
 				q.counts, q.countsSeq = *msg.counts, msg.seq
 			}
+			if msg.set != nil && msg.seq >= q.lastAllSeq && msg.seq <= q.qseq {
+				q.lastAll, q.lastAllSeq = msg.set, msg.seq
+			}
 			return nil
 		}
 		if msg.seq < q.qDone || msg.seq > q.qseq {
 			return nil
 		}
 		q.qDone = msg.seq
+		q.lastTab = msg.set
 		q.hits, q.hitsFor, q.hitsTab, q.hitTotal = msg.ids, msg.query, msg.tab, msg.total
 		if strings.TrimSpace(msg.query) == "" {
 			q.hitsFor = ""
@@ -558,6 +564,7 @@ func (q *queue) seen(id uint32) { delete(q.unseen, id) }
 func (q *queue) endSearch() {
 	q.searching = false
 	q.query, q.hitsFor, q.hits = "", "", nil
+	q.lastTab, q.lastAll = nil, nil
 	q.setWide(false)
 	q.qseq++
 	q.clamp(q.tab)

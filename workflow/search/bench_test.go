@@ -191,3 +191,31 @@ func BenchmarkFuzzyFind100k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkFirstKey1M: the first key typed (one letter or digit) in a tab of 600,000 of
+// a million cases, ranked to the console's limit. "cpu-ms" is the process's CPU time per
+// search (getrusage: both workers), steadier than the wall time on a shared machine.
+func BenchmarkFirstKey1M(b *testing.B) {
+	f := getFixture(b, 1_000_000)
+	var ids []uint32
+	for id := uint32(1); id <= 1_000_000; id++ {
+		if id%5 < 3 {
+			ids = append(ids, id)
+		}
+	}
+	sub := NewSubset(ids)
+	f.ix.SearchIn("x", sub, 1) // the subset's bitmap is made once, not in the first query
+	for _, q := range []string{"h", "X", "9", "w", "z"} {
+		b.Run(benchName(q), func(b *testing.B) {
+			var wall, cpu time.Duration
+			for b.Loop() {
+				t0, c0 := time.Now(), processCPU()
+				f.ix.SearchIn(q, sub, consoleLimit)
+				wall += time.Since(t0)
+				cpu += processCPU() - c0
+			}
+			b.ReportMetric(float64(wall.Microseconds())/1000/float64(b.N), "wall-ms")
+			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms")
+		})
+	}
+}

@@ -141,7 +141,7 @@ func (e *encoder) appendHay(h []byte, hs string, field int, kind byte, wide *uin
 
 // encode packs a doc's haystacks into one string.
 func (e *encoder) encode(d Doc) string {
-	b, _, _ := e.appendDoc(nil, d)
+	b, _, _, _ := e.appendDoc(nil, d)
 	return string(b)
 }
 
@@ -149,8 +149,10 @@ func (e *encoder) encode(d Doc) string {
 // their headers (hayHeader bytes each: signature, length, field, kind) and
 // their texts, in the same order. Headers come first so that a scan reads
 // them without chasing lengths through the texts. It returns the union of the
-// haystack signatures and the doc's non-ASCII signature.
-func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64) {
+// haystack signatures, the doc's non-ASCII signature and the signature of the
+// haystacks' first runes (firstBit; spaces skipped, as prefixTier skips them on
+// pinyin and initials).
+func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64, first uint32) {
 	e.hdr, e.txt = e.hdr[:0], e.txt[:0]
 	for fi, f := range d.Fields {
 		if fi >= maxFields {
@@ -204,13 +206,39 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64) {
 		}
 		e.py, e.ini = py, ini
 	}
+	text := 0
 	for i := 0; i < len(e.hdr); i += hayHeader {
 		mask |= hayMask(e.hdr, i)
+		n := hayLen(e.hdr, i)
+		h := e.txt[text : text+n]
+		if e.hdr[i+11]&kindMask != kindRaw {
+			for len(h) > 0 && h[0] == ' ' {
+				h = h[1:]
+			}
+		}
+		if len(h) > 0 {
+			r, _ := utf8.DecodeRune(h)
+			first |= firstBit(canon(r))
+		}
+		text += n
 	}
 	count := len(e.hdr) / hayHeader
 	b = append(b, byte(count), byte(count>>8))
 	b = append(b, e.hdr...)
-	return append(b, e.txt...), mask, wide
+	return append(b, e.txt...), mask, wide, first
+}
+
+// firstBit is the bit of a canonical rune in a doc's signature of first runes: one per
+// letter a-z, five for the digits (two each), one for everything else. A doc without
+// a query term's bit has no haystack the term can be a prefix of (nor equal to).
+func firstBit(c rune) uint32 {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return 1 << uint(c-'a')
+	case '0' <= c && c <= '9':
+		return 1 << uint(26+(c-'0')%5)
+	}
+	return 1 << 31
 }
 
 func hayCount(blob string) int {

@@ -157,47 +157,161 @@ func (ix *Index) SearchIn(query string, sub *Subset, limit int) (matches []Match
 }
 
 func (ix *Index) search(query string, within []uint32, sub *Subset, limit int) (matches []Match, total int) {
-	terms := compile(query)
-	if len(terms) == 0 || (within != nil && len(within) == 0) || (sub != nil && len(sub.IDs()) == 0) {
-		return nil, 0
+	matches, total, _ = ix.searchAll(searchReq{query: query, within: within, sub: sub, limit: limit, rank: true})
+	return matches, total
+}
+
+// searchReq is one search: its query and scope (within or sub), and what it keeps.
+type searchReq struct {
+	query  string
+	within []uint32
+	sub    *Subset
+	limit  int
+	prev   []*Matches // narrow within the first of these that applies (narrow.go)
+	have   *Matches   // count only: this query's matches in a scope, found already
+	keep   bool       // return the set of every match (a *Matches)
+	rank   bool       // false: count only (no Match list)
+	counts []*Subset  // count only: count the matches in each of these (nil: every doc)
+	except [][]uint32 // count only: ids not counted (counted elsewhere)
+	out    []int      // count only: the counts, one per subset of counts
+}
+
+// searchAll runs a searchReq. With keep it returns the set of all matches; with counts
+// (and rank false) their number in each subset instead of a Match list.
+func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Matches) {
+	terms := compile(r.query)
+	if len(terms) == 0 || (r.within != nil && len(r.within) == 0) || (r.sub != nil && len(r.sub.IDs()) == 0) {
+		return nil, 0, nil
 	}
-	s := scan{terms: terms, limit: max(limit, 0)}
+	limit := r.limit
+	if !r.rank {
+		limit = 0
+	}
+	s := scan{terms: terms, limit: max(limit, 0), countOnly: !r.rank}
+	s.singles = true
 	for i := range terms {
 		s.all |= terms[i].mask
 		s.allWide |= terms[i].wide
+		s.singles = s.singles && terms[i].single
+		s.firsts |= firstBit(canon(terms[i].pat[0].o[0]))
 	}
+	s.maskDecides = s.countOnly && s.singles
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
 	s.docs = ix.docs
+	words := (len(s.docs) + 63) / 64
+	if r.keep {
+		kept = &Matches{ix: ix, query: r.query, writes: ix.writes, scope: r.sub, all: r.sub == nil && r.within == nil}
+		if r.within != nil {
+			kept = nil // a list of ids is no scope a later search can name
+		}
+	}
 	if len(s.docs) == 0 {
-		return nil, 0
+		if kept != nil {
+			kept.bits = []uint64{}
+		}
+		return nil, 0, kept
+	}
+	if kept != nil {
+		kept.bits = make([]uint64, words)
+		s.keep = kept.bits
 	}
 	nChunks := (len(s.docs) + chunk - 1) / chunk
 	parallel := runtime.GOMAXPROCS(0)
-	if sub != nil {
-		bits, n := sub.bitsFor(ix)
+	var subBits []uint64
+	if r.sub != nil {
+		bits, n := r.sub.bitsFor(ix)
 		if n == 0 {
-			return nil, 0
+			return nil, 0, kept
 		}
-		s.bits = bits
+		s.bits, subBits = bits, bits
 		if n < 2*chunk {
 			parallel = 1
 		}
-	} else if within != nil {
-		bm := getBitmap((len(s.docs) + 63) / 64)
+	} else if r.within != nil {
+		bm := getBitmap(words)
 		defer putBitmap(bm)
 		s.bits = *bm
 		n := 0
-		for _, id := range within {
+		for _, id := range r.within {
 			if slot, ok := ix.ids.get(id); ok {
 				s.bits[slot>>6] |= 1 << (uint(slot) & 63)
 				n++
 			}
 		}
 		if n == 0 {
-			return nil, 0
+			return nil, 0, nil
 		}
+		if n < 2*chunk {
+			parallel = 1
+		}
+	}
+	have := r.have
+	if r.rank || kept == nil || !ix.usableHave(have, r.query) {
+		have = nil
+	}
+	if p := ix.narrowFrom(r.prev, r.query, r.sub); p != nil {
+		// Only the previous query's matches can match a query that narrows it (and the
+		// docs written since): scan those.
+		bm := getBitmap(words)
+		defer putBitmap(bm)
+		cand := *bm
+		copy(cand, p.bits)
+		for _, slot := range ix.changed[p.writes-ix.changedFrom:] {
+			cand[slot>>6] |= 1 << (uint(slot) & 63)
+		}
+		n := 0
+		for i := range cand {
+			if subBits != nil {
+				cand[i] &= subBits[i]
+			}
+			n += bits.OnesCount64(cand[i])
+		}
+		s.bits = cand
+		parallel = runtime.GOMAXPROCS(0)
+		if n < 2*chunk {
+			parallel = 1
+		}
+		if n == 0 && have == nil {
+			return nil, 0, kept
+		}
+	}
+	if have != nil {
+		// The matches in have's scope are known: scan the rest, and the slots written
+		// since have was made (their bits are worked out again).
+		bm := getBitmap(words)
+		defer putBitmap(bm)
+		cand := *bm
+		switch {
+		case have.all:
+		case s.bits != nil:
+			copy(cand, s.bits)
+		default:
+			for i := range cand {
+				cand[i] = ^uint64(0)
+			}
+			if tail := len(s.docs) % 64; tail != 0 {
+				cand[len(cand)-1] = 1<<tail - 1
+			}
+		}
+		if !have.all {
+			scope, _ := have.scope.bitsFor(ix)
+			for i := range min(len(cand), len(scope)) {
+				cand[i] &^= scope[i]
+			}
+		}
+		copy(kept.bits, have.bits)
+		for _, slot := range ix.changed[have.writes-ix.changedFrom:] {
+			kept.bits[slot>>6] &^= 1 << (uint(slot) & 63)
+			cand[slot>>6] |= 1 << (uint(slot) & 63)
+		}
+		n := 0
+		for _, x := range cand {
+			n += bits.OnesCount64(x)
+		}
+		s.bits = cand
+		parallel = runtime.GOMAXPROCS(0)
 		if n < 2*chunk {
 			parallel = 1
 		}
@@ -259,11 +373,26 @@ func (ix *Index) search(query string, within []uint32, sub *Subset, limit int) (
 		total += w.total
 		n += len(w.hits)
 	}
+	if have != nil { // the matches scanned, and have's
+		total = 0
+		for _, x := range kept.bits {
+			total += bits.OnesCount64(x)
+		}
+	}
+	if kept != nil {
+		kept.n = total
+	}
+	if !r.rank {
+		if r.out != nil {
+			ix.countIn(kept.bits, r)
+		}
+		return nil, total, kept
+	}
 	if limit > 0 {
 		n = min(n, limit)
 	}
 	if n == 0 {
-		return nil, total
+		return nil, total, kept
 	}
 	matches = make([]Match, 0, n)
 	heads := make([]int, len(workers))
@@ -277,7 +406,7 @@ func (ix *Index) search(query string, within []uint32, sub *Subset, limit int) (
 		matches = append(matches, workers[b].hits[heads[b]].match())
 		heads[b]++
 	}
-	return matches, total
+	return matches, total, kept
 }
 
 // Subset is a set of ids prepared for repeated searches within it (the rows of a tab,
@@ -397,6 +526,17 @@ type scan struct {
 	all     uint64 // union of the terms' signatures
 	allWide uint64 // and of their non-ASCII signatures
 	limit   int    // 0: no limit
+	// keep, if set, gets a bit per matching slot (workers write whole words of their own
+	// chunks); countOnly: matches are counted (and kept), not ranked.
+	keep      []uint64
+	countOnly bool
+	// maskDecides: counting only, and every term is one letter or digit: a doc's
+	// signature (which scanRange tested) is the whole answer, its text need not be read.
+	maskDecides bool
+	// singles: every term is one letter or digit (the signature decides the match);
+	// firsts: the first-rune bits of the terms (slotDoc.first).
+	singles bool
+	firsts  uint32
 }
 
 // scanRange evaluates the docs in slots [lo, hi), in memory order.
@@ -405,22 +545,33 @@ func (s *scan) scanRange(w *worker, lo, hi int) {
 		docs := s.docs[lo:hi]
 		for i := range docs {
 			if d := &docs[i]; d.mask&s.all == s.all && d.wide&s.allWide == s.allWide { // removed slots have mask 0
-				s.eval(w, d)
+				s.eval(w, d, lo+i)
 			}
 		}
 		return
 	}
 	for wi := lo >> 6; wi < (hi+63)>>6; wi++ {
 		for x := s.bits[wi]; x != 0; x &= x - 1 {
-			if d := &s.docs[wi<<6+bits.TrailingZeros64(x)]; d.mask&s.all == s.all && d.wide&s.allWide == s.allWide {
-				s.eval(w, d)
+			slot := wi<<6 + bits.TrailingZeros64(x)
+			if d := &s.docs[slot]; d.mask&s.all == s.all && d.wide&s.allWide == s.allWide {
+				s.eval(w, d, slot)
 			}
 		}
 	}
 }
 
 // eval matches one doc and, when it can make the worker's top list, scores it.
-func (s *scan) eval(w *worker, d *slotDoc) {
+func (s *scan) eval(w *worker, d *slotDoc, slot int) {
+	if s.maskDecides || (s.singles && d.first&s.firsts != s.firsts && s.limit > 0 && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix) {
+		// A match (the signature says so), and either only counted, or unable to enter
+		// the full list: no haystack begins with every term, so its tier is below the
+		// worst kept. Its text is not read.
+		w.total++
+		if s.keep != nil {
+			s.keep[slot>>6] |= 1 << (uint(slot) & 63)
+		}
+		return
+	}
 	w.cands = w.cands[:0]
 	docTier := tierExact
 	for t := range s.terms {
@@ -433,6 +584,12 @@ func (s *scan) eval(w *worker, d *slotDoc) {
 		docTier = min(docTier, tt)
 	}
 	w.total++
+	if s.keep != nil {
+		s.keep[slot>>6] |= 1 << (uint(slot) & 63)
+	}
+	if s.countOnly {
+		return
+	}
 	full := s.limit > 0 && len(w.hits) == s.limit
 	if full {
 		if rt := w.hits[0].tier(); docTier < rt {

@@ -48,14 +48,20 @@ type Index struct {
 
 	liveBytes, wasteBytes int    // see maybeRepack
 	slotGen               uint64 // counts the times a slot was freed (Subset's bitmaps)
+
+	// The slots written lately, for Matches made before them (narrow.go): the
+	// index's writes are numbered; changed holds the slots of writes
+	// changedFrom..writes-1, oldest first.
+	writes, changedFrom uint64
+	changed             []int32
 }
 
 type slotDoc struct {
-	mask uint64 // union of the haystack signatures
-	wide uint64 // signature of the non-ASCII runes (64 buckets)
-	blob string // packed haystacks, see appendDoc
-	id   uint32
-	live bool
+	mask  uint64 // union of the haystack signatures
+	wide  uint64 // signature of the non-ASCII runes (64 buckets)
+	blob  string // packed haystacks, see appendDoc; "" in a free slot
+	id    uint32
+	first uint32 // signature of the haystacks' first runes (firstBit)
 }
 
 // New returns an empty index.
@@ -90,6 +96,7 @@ func (ix *Index) Upsert(docs ...Doc) {
 		if slot, ok := ix.ids.get(id); ok {
 			ix.drop(slot)
 			ix.docs[slot] = enc[i]
+			ix.wrote(slot)
 			continue
 		}
 		var slot int32
@@ -103,6 +110,7 @@ func (ix *Index) Upsert(docs ...Doc) {
 		}
 		ix.ids.set(id, slot, ix.n+1)
 		ix.n++
+		ix.wrote(slot)
 	}
 	ix.liveBytes += added
 	if len(docs) < packDocs/4 {
@@ -122,6 +130,7 @@ func (ix *Index) Remove(id uint32) {
 	ix.ids.del(id)
 	ix.drop(slot)
 	ix.docs[slot] = slotDoc{}
+	ix.wrote(slot)
 	ix.free = append(ix.free, slot)
 	ix.slotGen++
 	ix.n--
@@ -158,7 +167,7 @@ func (ix *Index) maybeRepack() {
 		buf, slots = buf[:0], slots[:0]
 	}
 	for s := range ix.docs {
-		if d := &ix.docs[s]; d.live {
+		if d := &ix.docs[s]; d.blob != "" {
 			buf = append(buf, d.blob...)
 			slots = append(slots, int32(s))
 			if len(slots) == packDocs {
@@ -188,9 +197,10 @@ func encodeBatch(docs []Doc) []slotDoc {
 			buf, ends = buf[:0], ends[:0]
 			for i := lo; i < hi; i++ {
 				var mask, wide uint64
-				buf, mask, wide = e.appendDoc(buf, docs[i])
+				var first uint32
+				buf, mask, wide, first = e.appendDoc(buf, docs[i])
 				ends = append(ends, len(buf))
-				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, live: true}
+				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, first: first}
 			}
 			pack, start := string(buf), 0
 			for k, end := range ends {
