@@ -31,10 +31,10 @@ import (
 
 // SchemaVersion is the layout this program writes. Older files are migrated at open;
 // newer ones are refused.
-const SchemaVersion = 3
+const SchemaVersion = 4
 
-// oldestReadable is the oldest schema a read-only open reads as it is (schema 2 differs
-// from 3 only in how values are encoded, and both are read).
+// oldestReadable is the oldest schema a read-only open reads as it is (schemas 2 and 3
+// differ from 4 only in how values are encoded and events keyed, and all are read).
 const oldestReadable = 2
 
 var (
@@ -406,6 +406,10 @@ var migrations = map[int]func(tx kv.Tx) error{
 	// values stay as they are: the JSON of schema 2 still reads, and new ones are written
 	// compressed.
 	2: func(tx kv.Tx) error { return nil },
+	// 3→4: a case's events in one frame (events.go); convertFile rewrote a bbolt file
+	// before this. On PostgreSQL the single events stay as they are and still read; a
+	// case's next commit starts its frame.
+	3: func(tx kv.Tx) error { return nil },
 }
 
 func (s *Store) prepare() error {
