@@ -64,7 +64,7 @@ func convertFile(ctx context.Context, db *bolt.DB, path string, progress func(do
 	}
 	tmp := path + ".migrating"
 	_ = os.Remove(tmp) // a stray copy of an attempt that did not finish
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, Timeout: time.Second})
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, Timeout: time.Second, PageSize: filePageSize})
 	if err != nil {
 		return fmt.Errorf("convert: create %s: %w", tmp, err)
 	}

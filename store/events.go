@@ -269,11 +269,14 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte) error {
 
 // lastEventHash is the hash of the last event of case id ("" when it has none).
 func lastEventHash(tx kv.Tx, id uint32) (string, error) {
-	evs, err := caseEvents(tx, id)
-	if err != nil || len(evs) == 0 {
-		return "", err
-	}
-	return hashIn(evs[len(evs)-1]), nil
+	keys, vals := caseEntries(tx, id)
+	var r eventReader
+	h := ""
+	err := r.each(id, keys, vals, func(_ int, js []byte) error {
+		h = hashIn(js)
+		return nil
+	})
+	return h, err
 }
 
 // hashIn finds an event's "hash" in its JSON without decoding it (the field is the

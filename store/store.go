@@ -292,7 +292,7 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 		// Another live repairdesk holds the file: say so at once instead of waiting.
 		timeout = min(timeout, 150*time.Millisecond)
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, FreelistType: bolt.FreelistMapType})
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: timeout, ReadOnly: opts.ReadOnly, FreelistType: bolt.FreelistMapType, PageSize: filePageSize})
 	*dbp = db
 	if err != nil {
 		if errors.Is(err, bolt.ErrTimeout) {
@@ -381,6 +381,12 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 	}
 	return s, nil
 }
+
+// filePageSize is the page size of a file this program creates (bbolt keeps a file's
+// own once it exists). A case's frame of events is about 2.5 KB (p50 at 100,000 demo
+// cases, p90 3.5 KB): a 4 KB page held one frame and was 60–68% full, and a frame above
+// a page spilled into overflow pages; a 16 KB page holds about six.
+const filePageSize = 16 << 10
 
 // ErrNewerSchema: the file was written by a newer repairdesk.
 type SchemaError struct {
