@@ -479,20 +479,12 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 // lastHash as ever.
 func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
 	if s.Shared() && v > 0 {
-		if raw := tx.Bucket(bEvents).Get(u32(id)); raw != nil {
-			var u unpacker
-			first, content, err := u.frame(raw)
-			if err != nil {
-				return "", &eventError{CaseID: id, Seq: first, Err: err}
-			}
-			var last []byte
-			n := 0
-			if err := frameRecords(content, func(js []byte) error { last, n = js, n+1; return nil }); err != nil {
-				return "", &eventError{CaseID: id, Seq: first, Err: err}
-			}
-			if first+n-1 == v {
-				return hashIn(last), nil
-			}
+		seq, h, err := frameLast(tx, id)
+		if err != nil {
+			return "", err
+		}
+		if seq == v {
+			return h, nil
 		}
 	}
 	return lastHash(tx, id)

@@ -279,6 +279,29 @@ func lastEventHash(tx kv.Tx, id uint32) (string, error) {
 	return h, err
 }
 
+// frameLast reads case id's frame by its key alone: the sequence and hash of its last
+// event (0 and "" when the case has no frame).
+func frameLast(tx kv.Tx, id uint32) (int, string, error) {
+	raw := tx.Bucket(bEvents).Get(u32(id))
+	if raw == nil {
+		return 0, "", nil
+	}
+	var u unpacker
+	first, content, err := u.frame(raw)
+	if err != nil {
+		return 0, "", &eventError{CaseID: id, Seq: first, Err: err}
+	}
+	var last []byte
+	n := 0
+	if err := frameRecords(content, func(js []byte) error { last, n = js, n+1; return nil }); err != nil {
+		return 0, "", &eventError{CaseID: id, Seq: first + n, Err: err}
+	}
+	if n == 0 {
+		return 0, "", nil
+	}
+	return first + n - 1, hashIn(last), nil
+}
+
 // hashIn finds an event's "hash" in its JSON without decoding it (the field is the
 // event's last).
 func hashIn(js []byte) string {
