@@ -511,26 +511,30 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 		return a.append(e)
 	}
 	err := s.view(func(tx kv.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		for k, v := c.First(); k != nil; k, v = c.Next() {
-			if len(k) != 8 {
-				continue
-			}
-			id, seq := binaryID(k)
-			h := hashOf(v)
-			if h == "" {
-				continue
-			}
-			heads = append(heads, fmtHead(id, seq, h))
-			events++
-			if seq == 1 {
-				cases++
+		var r eventReader
+		err := eachCaseEntries(tx.Bucket(bEvents), 0, nil, func(id uint32, keys, vals [][]byte) error {
+			err := r.each(id, keys, vals, func(seq int, js []byte) error {
+				h := hashIn(js)
+				if h == "" {
+					return nil
+				}
+				heads = append(heads, fmtHead(id, seq, h))
+				events++
+				if seq == 1 {
+					cases++
+				}
+				return nil
+			})
+			if err != nil {
+				return nil // an unreadable case is not anchored; check reports it
 			}
 			if cases >= baseChunk {
-				if err := flush(false); err != nil {
-					return err
-				}
+				return flush(false)
 			}
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		return flush(a.last.N == 0 || restart > 0)
 	})
@@ -539,25 +543,6 @@ func (s *Store) anchorBase(a *anchorer, now time.Time, restart uint64) error {
 	}
 	b, _ := json.Marshal(AnchorEntry{N: a.last.N, Prev: "", Kind: "base"})
 	return s.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(a.next, b) })
-}
-
-func binaryID(k []byte) (uint32, int) {
-	return uint32(k[0])<<24 | uint32(k[1])<<16 | uint32(k[2])<<8 | uint32(k[3]),
-		int(uint32(k[4])<<24 | uint32(k[5])<<16 | uint32(k[6])<<8 | uint32(k[7]))
-}
-
-// hashOf finds an event's "hash" in its stored JSON without decoding it (the field is
-// the event's last).
-func hashOf(v []byte) string {
-	v, err := unpackValue(v)
-	if err != nil {
-		return ""
-	}
-	i := bytes.LastIndex(v, []byte(`"hash":"`))
-	if i < 0 || len(v) < i+8+64 {
-		return ""
-	}
-	return string(v[i+8 : i+8+64])
 }
 
 // ---- reading and checking the log ----

@@ -89,7 +89,7 @@ func (b *Bulk) Reserve(received []time.Time) ([]CaseNumber, error) {
 type BulkCase struct {
 	s      *Store
 	c      workflow.Case
-	events [][]byte // stored forms, by sequence
+	events [][]byte // JSON as stored, by sequence (packed into the case's frame by Put)
 	hashes []string
 	stat   []workflow.StatEvent // what the results' aggregates read of each event
 }
@@ -117,7 +117,7 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 	if err != nil {
 		return err
 	}
-	bc.events = append(bc.events, packValue(nil, eb))
+	bc.events = append(bc.events, eb)
 	bc.hashes = append(bc.hashes, ev.Hash)
 	bc.stat = append(bc.stat, workflow.StatEventOf(ev))
 	bc.c = *c
@@ -154,7 +154,7 @@ func (b *Bulk) wait() error {
 }
 
 func (s *Store) bulkWrite(cases []*BulkCase) error {
-	recs, sums := make([][]byte, len(cases)), make([][]byte, len(cases))
+	recs, sums, frames := make([][]byte, len(cases)), make([][]byte, len(cases)), make([][]byte, len(cases))
 	var aggMu sync.Mutex
 	late := lateJudge(s.Settings())
 	agg := newAggSet(late) // the results' aggregates of these cases
@@ -175,6 +175,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 				return err
 			}
 			recs[i] = packValue(nil, recs[i])
+			frames[i] = packFrame(nil, 1, cases[i].events)
 			sums[i] = summaryRecord(c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 			part.addCase(c, 1)
 			part.addEvents(c.ID, cases[i].stat, 0)
@@ -206,11 +207,11 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if err := cb.Put(k, recs[i]); err != nil {
 				return err
 			}
-			for j, ev := range bc.events {
-				if err := eb.Put(eventKey(c.ID, j+1), ev); err != nil {
-					return err
-				}
-				s.anch.note(c.ID, j+1, bc.hashes[j])
+			if err := eb.Put(k, frames[i]); err != nil {
+				return err
+			}
+			for j, h := range bc.hashes {
+				s.anch.note(c.ID, j+1, h)
 			}
 			if err := s.fileEnterprise(tx, c); err != nil {
 				return err

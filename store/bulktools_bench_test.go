@@ -217,3 +217,28 @@ func BenchmarkBulkTools(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkFileFigures opens the 100,000-case fixture read-only and says what its file
+// holds: its size and, bucket by bucket, the keys, the values' bytes and sizes and the
+// leaf pages' fill (run it on a converted copy to see the stored format's figures).
+func BenchmarkFileFigures(b *testing.B) {
+	path := benchFixture(b, benchCases)
+	for b.Loop() {
+		s, err := Open(path, Options{ReadOnly: true})
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, err := s.Figures()
+		s.Close()
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.ReportMetric(float64(f.FileSize)/1e6, "file-MB")
+		for _, bf := range f.Buckets {
+			if bf.Keys > 1000 {
+				b.Logf("%-11s %8d keys, values %6.1f MB (p50 %5d B, p90 %5d B), %6.1f MB of leaf pages at %3.0f%% fill, %d overflow pages",
+					bf.Name, bf.Keys, float64(bf.ValBytes)/1e6, bf.P50, bf.P90, float64(bf.LeafSize)/1e6, 100*bf.Fill(), bf.Overflow)
+			}
+		}
+	}
+}

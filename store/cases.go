@@ -377,7 +377,7 @@ func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
 				gets = append(gets, kv.Read{Bucket: bSettings, Key: settingsKey})
 			}
 			for _, r := range batch {
-				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: eventKey(r.id, r.expected)})
+				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: u32(r.id)})
 			}
 			kv.Prefetch(tx, gets, nil)
 		}
@@ -472,44 +472,26 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 }
 
 // lastHashAt is lastHash for a case at version v, whose last event is its v-th (the
-// engine numbers events by version). On a shared database it reads that one event: a
-// range scan there would lock a range of the index for SERIALIZABLE and make commits on
-// neighbouring cases from other nodes conflict. On bbolt, and when the event is not
-// where it should be, it is lastHash as ever.
+// engine numbers events by version). On a shared database it reads the case's frame of
+// events, one key: a range scan there would lock a range of the index for SERIALIZABLE
+// and make commits on neighbouring cases from other nodes conflict. On bbolt, and when
+// the event is not where it should be (single events of an older layout), it is
+// lastHash as ever.
 func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
 	if s.Shared() && v > 0 {
-		if raw := tx.Bucket(bEvents).Get(eventKey(id, v)); raw != nil {
-			var ev struct {
-				Hash string `json:"hash"`
-			}
-			if err := unmarshalValue(raw, &ev); err != nil {
-				return "", err
-			}
-			return ev.Hash, nil
+		seq, h, err := frameLast(tx, id)
+		if err != nil {
+			return "", err
+		}
+		if seq == v {
+			return h, nil
 		}
 	}
 	return lastHash(tx, id)
 }
 
-func lastHash(tx kv.Tx, id uint32) (string, error) {
-	c := tx.Bucket(bEvents).Cursor()
-	k, v := c.Seek(u32(id + 1))
-	if k == nil {
-		k, v = c.Last()
-	} else {
-		k, v = c.Prev()
-	}
-	if k == nil || len(k) < 4 || string(k[:4]) != string(u32(id)) {
-		return "", nil
-	}
-	var ev struct {
-		Hash string `json:"hash"`
-	}
-	if err := unmarshalValue(v, &ev); err != nil {
-		return "", err
-	}
-	return ev.Hash, nil
-}
+// lastHash is the hash of case id's last event ("" when it has none).
+func lastHash(tx kv.Tx, id uint32) (string, error) { return lastEventHash(tx, id) }
 
 // EventHash is the SHA-256 over the event's content with its own Hash field empty; it
 // includes PrevHash, which chains a case's events together.
@@ -533,7 +515,7 @@ func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash st
 	if err := tx.Bucket(bCases).Put(u32(c.ID), packValue(nil, cb)); err != nil {
 		return err
 	}
-	if err := tx.Bucket(bEvents).Put(eventKey(c.ID, ev.Seq), packValue(nil, eb)); err != nil {
+	if err := appendEvent(tx, c.ID, ev.Seq, eb); err != nil {
 		return err
 	}
 	kv.Feed(tx, "case", uint64(c.ID)) // the other nodes' wake-up (PostgreSQL); nothing on bbolt

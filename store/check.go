@@ -257,8 +257,8 @@ func (s *Store) Check() []Problem {
 			ek, ev := ec.First()
 			orphans := func(below uint64) { // events of ids with no case, below this id
 				var last uint64 = 1 << 32
-				for ; ek != nil && (len(ek) != 8 || uint64(binary.BigEndian.Uint32(ek[:4])) < below); ek, ev = ec.Next() {
-					if len(ek) != 8 {
+				for ; ek != nil && (!isEventKey(ek) || uint64(binary.BigEndian.Uint32(ek[:4])) < below); ek, ev = ec.Next() {
+					if !isEventKey(ek) {
 						add(Problem{What: fmt.Sprintf("events: malformed key %x", ek)})
 						continue
 					}
@@ -286,9 +286,7 @@ func (s *Store) Check() []Problem {
 				if an != nil {
 					j.anchored, j.anchors = an.cases[id], true
 				}
-				for ; ek != nil && len(ek) == 8 && binary.BigEndian.Uint32(ek[:4]) == id; ek, ev = ec.Next() {
-					j.keys, j.evs = append(j.keys, ek), append(j.evs, ev)
-				}
+				ek, ev, j.keys, j.evs = entriesOf(ec, ek, ev, id, nil, nil)
 				jobs <- j
 				last = id
 				return nil
@@ -359,11 +357,15 @@ type checkJob struct {
 // caseDecoder holds one check worker's buffers: an unpacker for the events and one for
 // the case, whose JSON stays valid while the case is compared with its fold.
 type caseDecoder struct {
-	ev, c unpacker
+	ev eventReader
+	c  unpacker
 	// evs holds the events of the case in hand, reused from case to case (an event is
 	// about a kilobyte: a new slice per case was a seventh of check's allocation).
 	evs []workflow.Event
 }
+
+// errReported stops the walk of a case's events once checkCase reported its problem.
+var errReported = errors.New("a problem was reported")
 
 // checkCase verifies one case's chain, then that the case is the fold of its events.
 // results hears the folded case and its events when the history replays.
@@ -371,16 +373,11 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	id := j.id
 	evs := d.evs[:0]
 	defer func() { d.evs = evs[:0] }()
-	for i, v := range j.evs {
-		seq := int(binary.BigEndian.Uint32(j.keys[i][4:]))
+	err := d.ev.each(id, j.keys, j.evs, func(seq int, js []byte) error {
 		var ev workflow.Event
-		js, err := d.ev.json(v)
-		if err == nil {
-			err = decodeJSON(js, &ev)
-		}
-		if err != nil {
+		if err := decodeJSON(js, &ev); err != nil {
 			add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
-			return
+			return errReported
 		}
 		want := len(evs) + 1
 		wantPrev := ""
@@ -389,16 +386,29 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 		}
 		switch {
 		case seq != want || ev.Seq != seq:
-			add(Problem{CaseID: id, Seq: seq, What: fmt.Sprintf("out of order: expected event %d", want)})
-			return
+			add(Problem{CaseID: id, Seq: seq, What: fmt.Sprintf("out of order: expected event %d, found event %d", want, ev.Seq)})
+			return errReported
 		case ev.PrevHash != wantPrev:
 			add(Problem{CaseID: id, Seq: seq, What: "broken chain: prev_hash does not match the previous event"})
-			return
+			return errReported
 		case !storedHashOK(js, ev.Hash) && EventHash(ev) != ev.Hash:
 			add(Problem{CaseID: id, Seq: seq, What: "content altered: hash does not match"})
-			return
+			return errReported
 		}
 		evs = append(evs, ev)
+		return nil
+	})
+	if err == errReported {
+		return
+	}
+	if err != nil {
+		seq := 0
+		var ee *eventError
+		if errors.As(err, &ee) {
+			seq, err = ee.Seq, ee.Err
+		}
+		add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
+		return
 	}
 	var c workflow.Case
 	cjs, err := d.c.json(j.c)

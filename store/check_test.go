@@ -48,26 +48,51 @@ func tamper(t *testing.T, path string, edit func(tx *bolt.Tx) error) {
 	}
 }
 
+// rawEvents is the JSON of a case's events as the file holds them.
+func rawEvents(t *testing.T, tx *bolt.Tx, id uint32) [][]byte {
+	t.Helper()
+	evs, err := store.EventsOf(tx.Bucket(bEvents), id)
+	if err != nil {
+		t.Fatalf("events of case %d: %v", id, err)
+	}
+	return evs
+}
+
 func getEvent(t *testing.T, tx *bolt.Tx, id uint32, seq int) workflow.Event {
 	t.Helper()
-	raw := tx.Bucket(bEvents).Get(evKey(id, seq))
-	if raw == nil {
+	evs := rawEvents(t, tx, id)
+	if seq < 1 || seq > len(evs) {
 		t.Fatalf("no event %d/%d", id, seq)
 	}
 	var ev workflow.Event
-	if err := json.Unmarshal(valueJSON(t, raw), &ev); err != nil {
+	if err := json.Unmarshal(evs[seq-1], &ev); err != nil {
 		t.Fatal(err)
 	}
 	return ev
 }
 
+// putEvent replaces the seq-th event of case id with ev, in the file's own layout.
 func putEvent(t *testing.T, tx *bolt.Tx, id uint32, seq int, ev workflow.Event) error {
 	t.Helper()
 	b, err := json.Marshal(ev)
 	if err != nil {
 		return err
 	}
-	return tx.Bucket(bEvents).Put(evKey(id, seq), b)
+	return putRawEvent(t, tx, id, seq, b)
+}
+
+func putRawEvent(t *testing.T, tx *bolt.Tx, id uint32, seq int, js []byte) error {
+	t.Helper()
+	evs := rawEvents(t, tx, id)
+	evs[seq-1] = js
+	return store.PutEvents(tx.Bucket(bEvents), id, evs)
+}
+
+// deleteEvent removes the seq-th event of case id (the ones after it move up).
+func deleteEvent(t *testing.T, tx *bolt.Tx, id uint32, seq int) error {
+	t.Helper()
+	evs := rawEvents(t, tx, id)
+	return store.PutEvents(tx.Bucket(bEvents), id, append(evs[:seq-1:seq-1], evs[seq:]...))
 }
 
 // history builds a closed database with two cases: the victim, with six events each
@@ -194,26 +219,22 @@ func TestCheckAlteredAndRehashed(t *testing.T) {
 
 func TestCheckDeletedMiddleEvent(t *testing.T) {
 	path, v, by := history(t)
-	tamper(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bEvents).Delete(evKey(v, 3)) })
-	expectOne(t, checkAfter(t, path, by), v, 4, "out of order", "expected event 3")
+	tamper(t, path, func(tx *bolt.Tx) error { return deleteEvent(t, tx, v, 3) })
+	expectOne(t, checkAfter(t, path, by), v, 3, "out of order", "expected event 3", "found event 4")
 }
 
 func TestCheckDeletedLastEvent(t *testing.T) {
 	path, v, by := history(t)
-	tamper(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bEvents).Delete(evKey(v, 6)) })
+	tamper(t, path, func(tx *bolt.Tx) error { return deleteEvent(t, tx, v, 6) })
 	expectOne(t, checkAfter(t, path, by), v, 0, "differs from the fold")
 }
 
 func TestCheckSwappedEvents(t *testing.T) {
 	path, v, by := history(t)
 	tamper(t, path, func(tx *bolt.Tx) error {
-		b := tx.Bucket(bEvents)
-		e2 := append([]byte(nil), b.Get(evKey(v, 2))...)
-		e3 := append([]byte(nil), b.Get(evKey(v, 3))...)
-		if err := b.Put(evKey(v, 2), e3); err != nil {
-			return err
-		}
-		return b.Put(evKey(v, 3), e2)
+		evs := rawEvents(t, tx, v)
+		evs[1], evs[2] = evs[2], evs[1]
+		return store.PutEvents(tx.Bucket(bEvents), v, evs)
 	})
 	expectOne(t, checkAfter(t, path, by), v, 2, "event 2", "out of order")
 }
@@ -258,19 +279,14 @@ func TestCheckOrphanEvents(t *testing.T) {
 func TestCheckCaseWithoutEvents(t *testing.T) {
 	path, v, by := history(t)
 	tamper(t, path, func(tx *bolt.Tx) error {
-		for seq := 1; seq <= 6; seq++ {
-			if err := tx.Bucket(bEvents).Delete(evKey(v, seq)); err != nil {
-				return err
-			}
-		}
-		return nil
+		return store.PutEvents(tx.Bucket(bEvents), v, nil)
 	})
 	expectOne(t, checkAfter(t, path, by), v, 0, "no events")
 }
 
 func TestCheckUnreadableEvent(t *testing.T) {
 	path, v, by := history(t)
-	tamper(t, path, func(tx *bolt.Tx) error { return tx.Bucket(bEvents).Put(evKey(v, 2), []byte("{not json")) })
+	tamper(t, path, func(tx *bolt.Tx) error { return putRawEvent(t, tx, v, 2, []byte("{not json")) })
 	expectOne(t, checkAfter(t, path, by), v, 2, "unreadable")
 }
 
@@ -353,5 +369,38 @@ func TestGenerateDemo(t *testing.T) {
 	}
 	if m, _ := s.Search(list[7].Enterprise, nil, 50); len(m) == 0 {
 		t.Errorf("demo enterprise %s not searchable", list[7].Enterprise)
+	}
+}
+
+// A case's frame of events damaged in its compressed bytes (or cut short) is reported as
+// that case's problem, naming it; the other case is not blamed and nothing panics.
+func TestCheckDamagedFrame(t *testing.T) {
+	for _, how := range []string{"flipped", "cut", "header"} {
+		t.Run(how, func(t *testing.T) {
+			path, v, by := history(t)
+			tamper(t, path, func(tx *bolt.Tx) error {
+				b := tx.Bucket(bEvents)
+				frame := append([]byte(nil), b.Get(caseKey(v))...)
+				if len(frame) < 40 {
+					t.Fatalf("case %d's frame is %d bytes", v, len(frame))
+				}
+				switch how {
+				case "flipped":
+					for i := len(frame) / 2; i < len(frame)/2+8; i++ {
+						frame[i] ^= 0x5a
+					}
+				case "cut":
+					frame = frame[:len(frame)*2/3]
+				case "header":
+					frame = frame[:3] // the tag, the dictionary and a first byte of the number
+					frame[2] = 0x80
+				}
+				return b.Put(caseKey(v), frame)
+			})
+			probs := checkAfter(t, path, by)
+			if len(probs) != 1 || probs[0].CaseID != v || !strings.Contains(probs[0].What, "unreadable") {
+				t.Fatalf("a %s frame: %v, want one problem of case %d saying it is unreadable", how, probs, v)
+			}
+		})
 	}
 }

@@ -10,6 +10,16 @@ package store
 //	'{' …                 JSON as stored by schema 2 and earlier (still read)
 //	0x01 dictID frame…    zstd: dictID names the dictionary (zdicts), the frame is a zstd
 //	                      frame without its 4-byte magic number
+//	0x02 dictID first frame…
+//	                      a case's events (schema 4, events.go): first is the sequence of
+//	                      the first event (uvarint); the zstd frame (without its magic, as
+//	                      for 0x01) holds the events' JSON one after the other, each as
+//	                      uvarint(length) JSON. One frame per case instead of one per
+//	                      event: the frame's set-up (and the dictionary's) is paid once
+//	                      per case, and an event compresses against the case's earlier
+//	                      events (the letters and materials they repeat). A commit
+//	                      decodes its case's frame, appends the event and encodes it
+//	                      again in the same transaction.
 //
 // A dictionary, once values are written with it, never changes: a later one gets a new
 // id and both are kept, so old values keep decoding (TestDictionariesNeverChange).
@@ -17,6 +27,7 @@ package store
 import (
 	"crypto/sha256"
 	_ "embed"
+	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -30,7 +41,8 @@ import (
 )
 
 const (
-	codecZstd = 0x01
+	codecZstd  = 0x01
+	codecFrame = 0x02 // a case's events (schema 4)
 	// writeDict is the dictionary new values are written with: 2, trained on the demo's
 	// events as they are since the letters grew (values 15% smaller than with 1 at the
 	// same level); values written with 1 still read.
@@ -102,8 +114,104 @@ func packValue(dst, js []byte) []byte {
 	return append(dst[:start+2], dst[start+2+len(zstdMagic):]...)
 }
 
-// isPacked reports whether v is a compressed value (not JSON).
-func isPacked(v []byte) bool { return len(v) > 0 && v[0] == codecZstd }
+// isPacked reports whether v is a compressed value (not JSON): one value or a frame of
+// a case's events.
+func isPacked(v []byte) bool { return len(v) > 0 && (v[0] == codecZstd || v[0] == codecFrame) }
+
+// isFrame reports whether v is a frame of a case's events.
+func isFrame(v []byte) bool { return len(v) > 0 && v[0] == codecFrame }
+
+// packFrame is the stored form of the events evs (JSON each), the first of them event
+// first of its case (appended to dst).
+func packFrame(dst []byte, first int, evs [][]byte) []byte {
+	n := 0
+	for _, js := range evs {
+		n += len(js) + binary.MaxVarintLen32
+	}
+	content := make([]byte, 0, n)
+	for _, js := range evs {
+		content = binary.AppendUvarint(content, uint64(len(js)))
+		content = append(content, js...)
+	}
+	return packFrameContent(dst, first, content)
+}
+
+// packFrameContent is packFrame given the frame's content (the records already laid out).
+func packFrameContent(dst []byte, first int, content []byte) []byte {
+	enc, _, err := codecs()
+	if err != nil {
+		panic(err) // the embedded dictionaries are checked by a test
+	}
+	dst = append(dst, codecFrame, writeDict)
+	dst = binary.AppendUvarint(dst, uint64(first))
+	start := len(dst)
+	dst = enc.EncodeAll(content, dst)
+	return append(dst[:start], dst[start+len(zstdMagic):]...)
+}
+
+// frameHead reads the sequence of a frame's first event without decoding it.
+func frameHead(v []byte) (first int, rest []byte, err error) {
+	if !isFrame(v) || len(v) < 3 {
+		return 1, nil, errPacked
+	}
+	f, n := binary.Uvarint(v[2:])
+	if n <= 0 || f == 0 || f > 1<<31 {
+		return 1, nil, fmt.Errorf("%w: the first event's number is malformed", errPacked)
+	}
+	return int(f), v[2+n:], nil
+}
+
+// frame decodes a frame of events: the sequence of its first event and its content (the
+// records), valid until u's next use.
+func (u *unpacker) frame(v []byte) (int, []byte, error) {
+	first, rest, err := frameHead(v)
+	if err != nil {
+		return first, nil, err
+	}
+	if _, ok := zdicts[v[1]]; !ok {
+		return first, nil, fmt.Errorf("a value names dictionary %d, which this repairdesk does not have (a newer version wrote it)", v[1])
+	}
+	_, dec, err := codecs()
+	if err != nil {
+		return first, nil, err
+	}
+	u.frameBuf = append(append(u.frameBuf[:0], zstdMagic...), rest...)
+	out, err := dec.DecodeAll(u.frameBuf, u.out[:0])
+	if err != nil {
+		return first, nil, fmt.Errorf("%w: %v", errPacked, err)
+	}
+	u.out = out
+	return first, out, nil
+}
+
+// frameError: a frame's content is not a run of records.
+type frameError struct{ at int }
+
+func (e *frameError) Error() string {
+	return fmt.Sprintf("a compressed value is damaged: the frame's record at byte %d is cut short", e.at)
+}
+
+// frameRecords calls fn with the JSON of each record of a frame's content, in order.
+func frameRecords(content []byte, fn func(js []byte) error) error {
+	for i := 0; i < len(content); {
+		n, w := binary.Uvarint(content[i:])
+		if w <= 0 || n == 0 || uint64(len(content)-i-w) < n {
+			return &frameError{at: i}
+		}
+		if err := fn(content[i+w : i+w+int(n)]); err != nil {
+			return err
+		}
+		i += w + int(n)
+	}
+	return nil
+}
+
+// frameCount is the number of records in a frame's content.
+func frameCount(content []byte) (int, error) {
+	n := 0
+	err := frameRecords(content, func([]byte) error { n++; return nil })
+	return n, err
+}
 
 var errPacked = errors.New("a compressed value is damaged")
 
@@ -116,11 +224,14 @@ func unpackValue(v []byte) ([]byte, error) {
 
 // unpacker decodes stored values, reusing its buffers: what json returns is valid until
 // its next call. One per goroutine.
-type unpacker struct{ frame, out []byte }
+type unpacker struct{ frameBuf, out []byte }
 
 func (u *unpacker) json(v []byte) ([]byte, error) {
 	if !isPacked(v) {
 		return v, nil
+	}
+	if isFrame(v) {
+		return nil, fmt.Errorf("%w: a frame of events where one value was expected", errPacked)
 	}
 	if len(v) < 3 {
 		return nil, errPacked
@@ -133,8 +244,8 @@ func (u *unpacker) json(v []byte) ([]byte, error) {
 		return nil, err
 	}
 	// The frame needs its magic number back.
-	u.frame = append(append(u.frame[:0], zstdMagic...), v[2:]...)
-	out, err := dec.DecodeAll(u.frame, u.out[:0])
+	u.frameBuf = append(append(u.frameBuf[:0], zstdMagic...), v[2:]...)
+	out, err := dec.DecodeAll(u.frameBuf, u.out[:0])
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", errPacked, err)
 	}

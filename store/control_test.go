@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"crypto/sha256"
-	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -213,17 +212,13 @@ func TestControlCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	err = db.Update(func(tx *bolt.Tx) error {
-		var k [8]byte
-		binary.BigEndian.PutUint32(k[:4], ids[2])
-		binary.BigEndian.PutUint32(k[4:], 2)
-		b := tx.Bucket([]byte("events"))
 		var ev map[string]any
-		if err := json.Unmarshal(valueJSON(t, b.Get(k[:])), &ev); err != nil {
+		if err := json.Unmarshal(rawEvents(t, tx, ids[2])[1], &ev); err != nil {
 			return err
 		}
 		ev["comment"] = "篡改"
 		v, _ := json.Marshal(ev)
-		return b.Put(k[:], v)
+		return putRawEvent(t, tx, ids[2], 2, v)
 	})
 	db.Close()
 	if err != nil {

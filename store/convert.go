@@ -1,11 +1,13 @@
 package store
 
 // Schema 3: cases and events are stored compressed (codec.go), and the file is rewritten
-// with its append-only buckets' pages full. A file of an older schema is converted once,
-// when it is first opened for writing:
+// with its append-only buckets' pages full. Schema 4: a case's events are one frame under
+// the case's id (events.go). A file of an older schema is converted once, when it is
+// first opened for writing:
 //
 //   - every bucket is copied, in key order, into a new file beside it ("<path>.migrating"),
-//     the values of cases and events compressed, the rest as they are, sequences kept;
+//     the values of cases compressed, each case's events folded into one frame (foldCase),
+//     the rest as they are, sequences kept;
 //   - the new file is written in transactions of about 64 MB, each committed and synced
 //     as any (fsync stays on), and its schema is set to 3 in the last one;
 //   - only then is it renamed over the old file, and the directory synced.
@@ -16,7 +18,9 @@ package store
 // JSON it was), so `check` verifies the same chains against the same anchor log.
 
 import (
+	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"os"
@@ -36,7 +40,7 @@ var convertTxBytes int64 = 64 << 20
 // conversion with the bytes copied so far; an error it returns stops the conversion there.
 var convertFail func(copied int64) error
 
-// needsConversion reports whether db holds data of a schema older than 3.
+// needsConversion reports whether db holds data of a schema older than this program's.
 func needsConversion(db *bolt.DB) (bool, error) {
 	var v int
 	err := db.View(func(tx *bolt.Tx) error {
@@ -44,7 +48,7 @@ func needsConversion(db *bolt.DB) (bool, error) {
 		v, err = schemaOf(kv.BoltTxOf(tx))
 		return err
 	})
-	return err == nil && v > 0 && v < 3, err
+	return err == nil && v > 0 && v < SchemaVersion, err
 }
 
 // ErrConvertInterrupted: the conversion was stopped (Options.OpenContext ended, Ctrl+C);
@@ -60,7 +64,7 @@ func convertFile(ctx context.Context, db *bolt.DB, path string, progress func(do
 	}
 	tmp := path + ".migrating"
 	_ = os.Remove(tmp) // a stray copy of an attempt that did not finish
-	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, Timeout: time.Second})
+	dst, err := bolt.Open(tmp, 0o600, &bolt.Options{FreelistType: bolt.FreelistMapType, Timeout: time.Second, PageSize: filePageSize})
 	if err != nil {
 		return fmt.Errorf("convert: create %s: %w", tmp, err)
 	}
@@ -104,7 +108,26 @@ func convertFile(ctx context.Context, db *bolt.DB, path string, progress func(do
 		var copyBucket func(path [][]byte, b *bolt.Bucket) error
 		copyBucket = func(path [][]byte, b *bolt.Bucket) error {
 			top := string(path[0])
-			pack := len(path) == 1 && (top == string(bCases) || top == string(bEvents))
+			if len(path) == 1 && top == string(bEvents) {
+				return foldEvents(b, func(k, v []byte, read int64) error {
+					d := bucketAt(tx, path)
+					d.FillPercent = 1.0
+					if err := d.Put(k, v); err != nil {
+						return err
+					}
+					size += int64(len(k) + len(v))
+					done += read
+					if progress != nil && done-reported >= 4<<20 && done < total {
+						progress(done, total)
+						reported = done
+					}
+					if size >= convertTxBytes {
+						return commit()
+					}
+					return nil
+				}, ctx.Err)
+			}
+			pack := len(path) == 1 && top == string(bCases)
 			// Values are taken a batch at a time and, for cases and events, compressed on
 			// every core, then written in key order.
 			var ks, vs, outs [][]byte
@@ -242,4 +265,94 @@ func bucketAt(tx *bolt.Tx, path [][]byte) *bolt.Bucket {
 		b = b.Bucket(k)
 	}
 	return b
+}
+
+// foldEvents gives put the events bucket b in the new layout, in key order: each case's
+// events folded into one frame (foldCase), a batch of cases at a time folded on every
+// core; read is how many bytes of b the pair stands for. stop ends it early.
+func foldEvents(b *bolt.Bucket, put func(k, v []byte, read int64) error, stop func() error) error {
+	type out struct {
+		keys, vals [][]byte
+		read       int64
+	}
+	var gs []caseGroup
+	flush := func() error {
+		if err := stop(); err != nil {
+			return err
+		}
+		outs := make([]out, len(gs))
+		if err := parallelErr(len(gs), func(lo, hi int) error {
+			var r eventReader
+			for i := lo; i < hi; i++ {
+				o := &outs[i]
+				o.keys, o.vals = foldCase(&r, gs[i])
+				for j, k := range gs[i].keys {
+					o.read += int64(len(k) + len(gs[i].vals[j]))
+				}
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, o := range outs {
+			for j, k := range o.keys {
+				read := int64(0)
+				if j == len(o.keys)-1 {
+					read = o.read
+				}
+				if err := put(k, o.vals[j], read); err != nil {
+					return err
+				}
+			}
+		}
+		gs = gs[:0]
+		return nil
+	}
+	c := b.Cursor()
+	for k, v := c.First(); k != nil; {
+		if !isEventKey(k) { // check reports it: carried as it is
+			gs = append(gs, caseGroup{id: 0, keys: [][]byte{k}, vals: [][]byte{v}})
+			k, v = c.Next()
+			continue
+		}
+		id := binary.BigEndian.Uint32(k)
+		var keys, vals [][]byte
+		for ; k != nil && isEventKey(k) && binary.BigEndian.Uint32(k) == id; k, v = c.Next() {
+			keys, vals = append(keys, k), append(vals, v)
+		}
+		if gs = append(gs, caseGroup{id, keys, vals}); len(gs) == 2048 {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+	}
+	return flush()
+}
+
+// foldCase is a case's entries in the new layout: its events, read in order, as one frame
+// under the case's id, when they are whole — each readable, numbered from the frame's
+// first on without a gap. Anything else (a damaged value, a gap, a key that is not an
+// event's) is carried as it is, so that check finds after the conversion what it found
+// before: the conversion never renumbers or drops an event.
+func foldCase(r *eventReader, g caseGroup) ([][]byte, [][]byte) {
+	if g.id == 0 && len(g.keys) == 1 && !isEventKey(g.keys[0]) {
+		return g.keys, g.vals
+	}
+	var evs [][]byte
+	first, next := 0, 0
+	err := r.each(g.id, g.keys, g.vals, func(seq int, js []byte) error {
+		if first == 0 {
+			first, next = seq, seq
+		}
+		if seq != next {
+			return errWalkDone
+		}
+		next++
+		evs = append(evs, bytes.Clone(js))
+		return nil
+	})
+	if err != nil || len(evs) == 0 {
+		return g.keys, g.vals
+	}
+	return [][]byte{u32(g.id)}, [][]byte{packFrame(nil, first, evs)}
 }

@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"runtime"
 	"strings"
 	"testing"
@@ -19,15 +20,21 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/store/kv"
+	"repairdesk/workflow"
 )
 
 // oldFixture puts testdata/schema2 — 40 demo cases written by the schema-2 repairdesk
 // (JSON values), with their key, anchor log and anchor keys — in a new directory, and
 // returns the database's path.
-func oldFixture(t *testing.T) string {
+func oldFixture(t *testing.T) string { return fixtureOf(t, "schema2") }
+
+// fixtureOf is oldFixture for the fixture in testdata/<schema>: schema3 holds 40 demo
+// cases written by the schema-3 repairdesk (every event compressed on its own, under its
+// case id and sequence), and the JSON its `export` wrote of them.
+func fixtureOf(t *testing.T, schema string) string {
 	t.Helper()
 	dir := t.TempDir()
-	src := filepath.Join("testdata", "schema2")
+	src := filepath.Join("testdata", schema)
 	gz, err := os.Open(filepath.Join(src, "demo40.db.gz"))
 	if err != nil {
 		t.Fatal(err)
@@ -374,4 +381,119 @@ func TestConvertInterruptedLeavesTheOldFile(t *testing.T) {
 		t.Fatalf("the conversion stopped after %d transactions: the test did not interrupt it midway", commits)
 	}
 	conversionLeftNothing(t, path, sum, "interrupted")
+}
+
+// eventLayout counts the entries of the events bucket of the file at path: frames (one
+// per case, schema 4) and single events (schema 3 and earlier).
+func eventLayout(t *testing.T, path string) (frames, singles int, bytes int64) {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	_ = db.View(func(tx *bolt.Tx) error {
+		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
+			bytes += int64(len(k) + len(v))
+			switch {
+			case len(k) == 4 && isFrame(v):
+				frames++
+			case len(k) == 8 && !isFrame(v):
+				singles++
+			default:
+				t.Errorf("events: key %x holds a value of kind %#x", k, v[0])
+			}
+			return nil
+		})
+	})
+	return
+}
+
+// TestConvertSchema3: a file the schema-3 repairdesk wrote (one compressed value per
+// event) reads as it is when opened read-only — its check clean, its history whole —
+// and is converted once when opened for writing, with progress: then every case's events
+// are one frame, the same cases and events read back byte for byte, the chains and the
+// anchor log verify, the file is smaller, a commit appends to the frame, and a second
+// open converts nothing.
+func TestConvertSchema3(t *testing.T) {
+	path := fixtureOf(t, "schema3")
+	if f, n, _ := eventLayout(t, path); f != 0 || n == 0 {
+		t.Fatalf("the fixture holds %d frames and %d single events; want only single events", f, n)
+	}
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a schema-3 file: %v", err)
+	}
+	before := everything(t, ro)
+	if probs := ro.Check(); len(probs) != 0 {
+		t.Fatalf("the old file checks with problems: %v", probs)
+	}
+	hist, err := ro.Events(7)
+	if err != nil || len(hist) == 0 {
+		t.Fatalf("history of case 7 in the old file: %d events, %v", len(hist), err)
+	}
+	ro.Close()
+	_, singles, oldBytes := eventLayout(t, path)
+
+	var first, last, total int64 = -1, 0, 0
+	s, err := Open(path, Options{Progress: func(what string, d, n int64) {
+		if what == "convert" {
+			if first < 0 {
+				first = d
+			}
+			last, total = d, n
+		}
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first != 0 || last != total || total <= 0 {
+		t.Errorf("progress of the conversion: from %d to %d of %d", first, last, total)
+	}
+	if after := everything(t, s); !bytes.Equal(before, after) {
+		t.Error("the cases and events read after the conversion differ from before")
+	}
+	if probs := s.Check(); len(probs) != 0 {
+		t.Errorf("check after the conversion: %v", probs)
+	}
+	if h, err := s.Events(7); err != nil || !reflect.DeepEqual(h, hist) {
+		t.Errorf("history of case 7 after the conversion differs (%v)", err)
+	}
+	s.Close()
+	frames, n, newBytes := eventLayout(t, path)
+	if n != 0 || frames != 40 {
+		t.Errorf("after the conversion %d frames and %d single events (of %d); want 40 frames and none", frames, n, singles)
+	}
+	// The file itself grows in steps of bbolt's (512 KB both here); the events' bytes:
+	if newBytes*10 > oldBytes*8 {
+		t.Errorf("the events take %d bytes after the conversion, %d before: not even a fifth less", newBytes, oldBytes)
+	}
+	t.Logf("events: %d single values, %d bytes → %d frames, %d bytes", singles, oldBytes, frames, newBytes)
+
+	calls := 0
+	s, err = Open(path, Options{Progress: func(what string, d, n int64) { calls++ }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if calls != 0 {
+		t.Errorf("a second open converted or built again (%d progress calls)", calls)
+	}
+	c, err := s.Case(7)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wang, ok := s.Staff("wangfang")
+	if !ok {
+		t.Fatal("no wangfang in the fixture")
+	}
+	if _, err := s.Apply(7, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "转换后的第一条备注"}); err != nil {
+		t.Fatalf("a commit after the conversion: %v", err)
+	}
+	if h, err := s.Events(7); err != nil || len(h) != len(hist)+1 || h[len(h)-1].Comment != "转换后的第一条备注" {
+		t.Errorf("history after a commit: %d events (want %d), %v", len(h), len(hist)+1, err)
+	}
+	if probs := s.Check(); len(probs) != 0 {
+		t.Errorf("check after a commit on the converted file: %v", probs)
+	}
 }

@@ -105,12 +105,19 @@ func crDecoded(t *testing.T, file []byte) []byte {
 	defer db.Close()
 	out := bytes.Clone(file)
 	_ = db.View(func(tx *bolt.Tx) error {
-		for _, name := range []string{"cases", "events"} {
-			_ = tx.Bucket([]byte(name)).ForEach(func(k, v []byte) error {
-				out = append(out, valueJSON(t, v)...)
-				return nil
-			})
-		}
+		_ = tx.Bucket([]byte("cases")).ForEach(func(k, v []byte) error {
+			out = append(out, valueJSON(t, v)...)
+			return nil
+		})
+		eb := tx.Bucket([]byte("events"))
+		_ = eb.ForEach(func(k, v []byte) error {
+			if len(k) == 4 {
+				for _, js := range rawEvents(t, tx, binary.BigEndian.Uint32(k)) {
+					out = append(out, js...)
+				}
+			}
+			return nil
+		})
 		return nil
 	})
 	return out
@@ -147,8 +154,20 @@ func crRaw(t *testing.T, path, bucket string, key []byte) []byte {
 
 func crU32(id uint32) []byte { return binary.BigEndian.AppendUint32(nil, id) }
 
-func crEvKey(id uint32, seq int) []byte {
-	return binary.BigEndian.AppendUint32(crU32(id), uint32(seq))
+// crEvent is the JSON of the seq-th event of case id in the file at path.
+func crEvent(t *testing.T, path string, id uint32, seq int) []byte {
+	t.Helper()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	var out []byte
+	_ = db.View(func(tx *bolt.Tx) error {
+		out = rawEvents(t, tx, id)[seq-1]
+		return nil
+	})
+	return out
 }
 
 func TestCryptoNoPlaintextOnDisk(t *testing.T) {
@@ -181,7 +200,7 @@ func TestCryptoNoPlaintextOnDisk(t *testing.T) {
 	if err := json.Unmarshal(crRaw(t, path, "cases", crU32(ids[0])), &c0); err != nil {
 		t.Fatal(err)
 	}
-	if err := json.Unmarshal(crRaw(t, path, "events", crEvKey(ids[0], 1)), &e0); err != nil {
+	if err := json.Unmarshal(crEvent(t, path, ids[0], 1), &e0); err != nil {
 		t.Fatal(err)
 	}
 	if !strings.HasPrefix(c0.Agent.IDNumber, "enc:v1:") || !strings.HasPrefix(c0.Agent.Phone, "enc:v1:") {
@@ -516,7 +535,7 @@ func TestCryptoLegacyPlaintext(t *testing.T) {
 		}
 		c.Agent.IDNumber, c.Agent.Phone = crID2, "0371-63451234"
 		var ev workflow.Event
-		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("events")).Get(crEvKey(id, 1))), &ev); err != nil {
+		if err := json.Unmarshal(rawEvents(t, tx, id)[0], &ev); err != nil {
 			return err
 		}
 		ev.Action.Intake.Agent = c.Agent
@@ -526,7 +545,7 @@ func TestCryptoLegacyPlaintext(t *testing.T) {
 		if err := tx.Bucket([]byte("cases")).Put(crU32(id), cb); err != nil {
 			return err
 		}
-		return tx.Bucket([]byte("events")).Put(crEvKey(id, 1), eb)
+		return putRawEvent(t, tx, id, 1, eb)
 	})
 	db.Close()
 	if err != nil {

@@ -2,12 +2,14 @@ package store
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"reflect"
 	"testing"
 
 	bolt "go.etcd.io/bbolt"
 
+	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
 
@@ -20,7 +22,15 @@ func TestDecoderAgreesWithEncodingJSON(t *testing.T) {
 	var nc, ne int
 	err := s.viewBolt(func(tx *bolt.Tx) error {
 		for _, bucket := range [][]byte{bCases, bEvents} {
-			err := tx.Bucket(bucket).ForEach(func(k, v []byte) error {
+			each := tx.Bucket(bucket).ForEach
+			if string(bucket) == string(bEvents) {
+				each = func(fn func(k, v []byte) error) error {
+					return eachStoredEvent(kv.BoltTxOf(tx).Bucket(bEvents), func(id uint32, seq int, js []byte) error {
+						return fn(eventKey(id, seq), js)
+					})
+				}
+			}
+			err := each(func(k, v []byte) error {
 				js, err := ValueJSON(v)
 				if err != nil {
 					return err
@@ -93,10 +103,13 @@ func TestSameCaseIsTheRoundTrip(t *testing.T) {
 				return err
 			}
 			var evs []workflow.Event
-			ec := eb.Cursor()
-			for ek, ev := ec.Seek(k); ek != nil && bytes.HasPrefix(ek, k); ek, ev = ec.Next() {
+			evjs, err := EventsOf(eb, binary.BigEndian.Uint32(k))
+			if err != nil {
+				return err
+			}
+			for _, ev := range evjs {
 				var e workflow.Event
-				if err := unmarshalValue(ev, &e); err != nil {
+				if err := decodeJSON(ev, &e); err != nil {
 					return err
 				}
 				evs = append(evs, e)
@@ -157,11 +170,8 @@ func TestWithHashIsMarshal(t *testing.T) {
 	s := demoStore(t, 150, 5)
 	n := 0
 	err := s.viewBolt(func(tx *bolt.Tx) error {
-		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-			js, err := ValueJSON(v)
-			if err != nil {
-				return err
-			}
+		return eachStoredEvent(kv.BoltTxOf(tx).Bucket(bEvents), func(id uint32, seq int, js []byte) error {
+			k := eventKey(id, seq)
 			var ev workflow.Event
 			if err := json.Unmarshal(js, &ev); err != nil {
 				return err

@@ -115,7 +115,7 @@ func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.C
 		})
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error { // decoders
-				var u unpacker // one per decoder: its buffers serve every batch
+				var u eventReader // one per decoder: its buffers serve every batch
 				for b := range work {
 					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(&u, b, since, enc) }); err != nil && b.err == nil {
 						b.err = err
@@ -206,9 +206,8 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 			*last = binary.BigEndian.Uint32(k)
 		}
 		if withEvents && len(k) == 4 {
-			for ek, ev := ec.Seek(k); ek != nil && len(ek) >= 4 && string(ek[:4]) == string(k); ek, ev = ec.Next() {
-				r.ek, r.evs = append(r.ek, ek), append(r.evs, ev)
-			}
+			ek, ev := ec.Seek(k)
+			_, _, r.ek, r.evs = entriesOf(ec, ek, ev, binary.BigEndian.Uint32(k), nil, nil)
 		}
 		if b.raws = append(b.raws, r); len(b.raws) == caseBatchSize && !send() {
 			return
@@ -221,7 +220,7 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 
 // decodeBatch decodes b's cases (those received at or after since are kept) and events,
 // with u's buffers; with enc, it encodes each kept case too.
-func (s *Store) decodeBatch(u *unpacker, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
+func (s *Store) decodeBatch(u *eventReader, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
 	b.cases = make([]workflow.Case, len(b.raws))
 	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
@@ -233,7 +232,7 @@ func (s *Store) decodeBatch(u *unpacker, b *caseBatch, since time.Time, enc func
 		if len(r.k) != 4 {
 			return fmt.Errorf("case key %x is malformed", r.k)
 		}
-		if err := u.unmarshal(r.v, c); err != nil {
+		if err := u.one.unmarshal(r.v, c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(r.k), err)
 		}
 		if !since.IsZero() && c.ReceivedAt.Before(since) {
@@ -241,16 +240,18 @@ func (s *Store) decodeBatch(u *unpacker, b *caseBatch, since time.Time, enc func
 		}
 		b.keep[i] = true
 		_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
-		if len(r.evs) > 0 {
-			b.evs[i] = make([]workflow.Event, 0, len(r.evs))
-		}
-		for j, ev := range r.evs {
+		id := binary.BigEndian.Uint32(r.k)
+		err := u.each(id, r.ek, r.evs, func(seq int, js []byte) error {
 			var e workflow.Event
-			if err := u.unmarshal(ev, &e); err != nil {
-				return eventUnreadable(r.ek[j], err)
+			if err := decodeJSON(js, &e); err != nil {
+				return &eventError{CaseID: id, Seq: seq, Err: err}
 			}
 			_ = s.unsealEvent(&e)
 			b.evs[i] = append(b.evs[i], e)
+			return nil
+		})
+		if err != nil {
+			return err
 		}
 		if enc != nil {
 			b.out[i], b.encErr[i] = enc(*c, b.evs[i])
@@ -282,30 +283,28 @@ func (s *Store) casesIn(tx kv.Tx, since time.Time) ([]workflow.Case, error) {
 // case's events come out oldest first). want nil means every case.
 func (s *Store) eventsIn(tx kv.Tx, want map[uint32]bool, lean bool) (map[uint32][]workflow.Event, error) {
 	out := map[uint32][]workflow.Event{}
-	var u unpacker
-	err := tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-		if len(k) < 4 {
-			return fmt.Errorf("event key %x is malformed", k)
-		}
-		id := binary.BigEndian.Uint32(k[:4])
+	var r eventReader
+	err := eachCaseEntries(tx.Bucket(bEvents), 0, nil, func(id uint32, keys, vals [][]byte) error {
 		if want != nil && !want[id] {
 			return nil
 		}
-		var ev workflow.Event
-		if lean {
-			var le leanEvent
-			if err := u.unmarshal(v, &le); err != nil {
-				return eventUnreadable(k, err)
+		return r.each(id, keys, vals, func(seq int, js []byte) error {
+			var ev workflow.Event
+			if lean {
+				var le leanEvent
+				if err := decodeJSON(js, &le); err != nil {
+					return &eventError{CaseID: id, Seq: seq, Err: err}
+				}
+				ev = workflow.Event{CaseID: le.CaseID, Seq: le.Seq, Kind: le.Kind, At: le.At, From: le.From, To: le.To}
+			} else {
+				if err := decodeJSON(js, &ev); err != nil {
+					return &eventError{CaseID: id, Seq: seq, Err: err}
+				}
+				_ = s.unsealEvent(&ev)
 			}
-			ev = workflow.Event{CaseID: le.CaseID, Seq: le.Seq, Kind: le.Kind, At: le.At, From: le.From, To: le.To}
-		} else {
-			if err := u.unmarshal(v, &ev); err != nil {
-				return eventUnreadable(k, err)
-			}
-			_ = s.unsealEvent(&ev)
-		}
-		out[id] = append(out[id], ev)
-		return nil
+			out[id] = append(out[id], ev)
+			return nil
+		})
 	})
 	return out, err
 }

@@ -210,7 +210,7 @@ func TestFreeTextLegacyPlaintext(t *testing.T) {
 		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("cases")).Get(crU32(c.ID))), &sc); err != nil {
 			return err
 		}
-		if err := json.Unmarshal(valueJSON(t, tx.Bucket([]byte("events")).Get(crEvKey(c.ID, 1))), &ev); err != nil {
+		if err := json.Unmarshal(rawEvents(t, tx, c.ID)[0], &ev); err != nil {
 			return err
 		}
 		sc.Records[0].Detail = detail
@@ -221,7 +221,7 @@ func TestFreeTextLegacyPlaintext(t *testing.T) {
 		if err := tx.Bucket([]byte("cases")).Put(crU32(c.ID), cb); err != nil {
 			return err
 		}
-		return tx.Bucket([]byte("events")).Put(crEvKey(c.ID, 1), eb)
+		return putRawEvent(t, tx, c.ID, 1, eb)
 	})
 	db.Close()
 	if err != nil {

@@ -68,15 +68,15 @@ func (s *Store) CreatedWith(creditCode, comment string) (uint32, bool) {
 	var found uint32
 	_ = s.view(func(tx kv.Tx) error {
 		for _, id := range f.Cases {
-			raw := tx.Bucket(bEvents).Get(eventKey(id, 1))
-			if raw == nil {
+			evs, err := caseEvents(tx, id)
+			if err != nil || len(evs) == 0 {
 				continue
 			}
 			var ev struct {
 				Kind    workflow.ActionKind `json:"kind"`
 				Comment string              `json:"comment"`
 			}
-			if unmarshalValue(raw, &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == comment {
+			if decodeJSON(evs[0], &ev) == nil && ev.Kind == workflow.ActCreate && ev.Comment == comment {
 				found = id
 				return nil
 			}

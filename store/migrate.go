@@ -110,7 +110,14 @@ func contentOf(db kv.DB) (map[string]bucketSum, error) {
 				if bytes.Equal(name, bMeta) && bytes.Equal(k, metaSchema) {
 					return nil // counted, not compared: a re-encoded copy says 3
 				}
-				if recoded(name) {
+				if recoded(name) && isFrame(v) {
+					// A case's events (schema 4): the first event's number and the records.
+					first, content, err := u.frame(v)
+					if err != nil {
+						return fmt.Errorf("%s %x is unreadable: %w", name, k, err)
+					}
+					v = append(binary.AppendUvarint(nil, uint64(first)), content...)
+				} else if recoded(name) {
 					js, err := u.json(v)
 					if err != nil {
 						return fmt.Errorf("%s %x is unreadable: %w", name, k, err)
@@ -209,6 +216,7 @@ func MigrateWith(from, to, keyFile string, w Work) (MigrateReport, error) {
 		cs := time.Now()
 		err = dst.Update(func(dtx kv.Tx) error {
 			rep.Buckets, rep.Keys, rep.Bytes, rep.Recoded = 0, 0, 0, 0 // the function may run again on PostgreSQL
+			var rc recoder
 			return src.View(func(stx kv.Tx) error {
 				return stx.ForEach(func(name []byte, sb kv.Bucket) error {
 					if err := ctx.Err(); err != nil {
@@ -233,7 +241,7 @@ func MigrateWith(from, to, keyFile string, w Work) (MigrateReport, error) {
 						if recoded(name) && !isPacked(v) {
 							rep.Recoded++
 						}
-						return db.Put(bytes.Clone(k), recode(name, k, v))
+						return db.Put(bytes.Clone(k), rc.recode(name, k, v))
 					}); err != nil {
 						return err
 					}
@@ -309,17 +317,38 @@ func recoded(bucket []byte) bool {
 
 // recode is the value v of bucket and key k as the destination stores it: a case or
 // event still in JSON (schema 2) compressed, the schema number of such a file raised
-// to 3 (all its values are compressed on the way), anything else as it is.
+// to 3 (all its values are compressed on the way, the events one by one: the schema-3
+// layout, which the destination's first writable open takes to 4), anything else as it
+// is.
 func recode(bucket, k, v []byte) []byte {
 	switch {
 	case recoded(bucket) && !isPacked(v):
 		return packValue(nil, v)
 	case bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaSchema):
-		if n, err := strconv.Atoi(string(v)); err == nil && n >= oldestReadable && n < SchemaVersion {
-			return []byte(strconv.Itoa(SchemaVersion))
+		if n, err := strconv.Atoi(string(v)); err == nil && n >= oldestReadable && n < 3 {
+			return []byte("3")
 		}
 	}
 	return bytes.Clone(v)
+}
+
+// recoder is recode for one copy, which also notes whether the events bucket (copied
+// before meta: buckets go in name order) holds single events of schema 3 and earlier:
+// a copy of a schema-4 case base that still has some (a PostgreSQL one copied in from an
+// older file keeps them) then says schema 3, so that a file's first writable open folds
+// them into frames (convert.go).
+type recoder struct{ singles bool }
+
+func (r *recoder) recode(bucket, k, v []byte) []byte {
+	if bytes.Equal(bucket, bEvents) && len(k) == 8 {
+		r.singles = true
+	}
+	if r.singles && bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaSchema) {
+		if n, err := strconv.Atoi(string(v)); err == nil && n > 3 && n <= SchemaVersion {
+			return []byte("3")
+		}
+	}
+	return recode(bucket, k, v)
 }
 
 // skipKey: the staged anchor entries belong to anchor logs, files beside a database or
@@ -438,6 +467,7 @@ func copyToPG(ctx context.Context, src kv.DB, dst *kv.PG, fp string, mark *migra
 		chunk, chunkBytes = chunk[:0], 0
 		return nil
 	}
+	var rc recoder
 	err := src.View(func(stx kv.Tx) error {
 		return stx.ForEach(func(name []byte, sb kv.Bucket) error {
 			rep.Buckets++
@@ -460,7 +490,7 @@ func copyToPG(ctx context.Context, src kv.DB, dst *kv.PG, fp string, mark *migra
 				if recoded(name) && !isPacked(v) {
 					rep.Recoded++
 				}
-				v = recode(name, k, v)
+				v = rc.recode(name, k, v)
 				chunk = append(chunk, []any{n, k, v})
 				chunkBytes += len(k) + len(v)
 				rep.Keys++

@@ -84,6 +84,7 @@ import (
 	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"maps"
 	"math"
@@ -755,17 +756,22 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 	// entered at the last stage change, and the notices sent so far count.
 	var evs []workflow.StatEvent
 	var d leanDecoder
-	cur := tx.Bucket(bEvents).Cursor()
-	prefix := u32(c.ID)
-	for k, v := cur.Seek(prefix); k != nil && len(k) == 8 && string(k[:4]) == string(prefix); k, v = cur.Next() {
-		if int(binary.BigEndian.Uint32(k[4:])) >= ev.Seq {
-			break
+	var r eventReader
+	keys, vals := caseEntries(tx, c.ID)
+	errEnough := errors.New("the events before it are read")
+	err = r.each(c.ID, keys, vals, func(seq int, js []byte) error {
+		if seq >= ev.Seq {
+			return errEnough
 		}
-		e, err := d.decode(v)
+		e, err := d.decodeJSON(js)
 		if err != nil {
-			return eventUnreadable(k, err)
+			return &eventError{CaseID: c.ID, Seq: seq, Err: err}
 		}
 		evs = append(evs, workflow.StatEventOf(&e))
+		return nil
+	})
+	if err != nil && err != errEnough {
+		return err
 	}
 	n := len(evs)
 	evs = append(evs, last)
@@ -1686,7 +1692,7 @@ func describeExactOrCounters(a *aggSet, k string) string {
 // events (as StatEvents), decoded on every core; last is the last id read.
 func (s *Store) statsRange(tx kv.Tx, from uint32, n int) ([]workflow.Case, map[uint32][]workflow.StatEvent, uint32, error) {
 	type raw struct{ k, v []byte }
-	var rc, re []raw
+	var rc []raw
 	cc := tx.Bucket(bCases).Cursor()
 	for k, v := cc.Seek(u32(from)); k != nil && len(rc) < n; k, v = cc.Next() {
 		if len(k) != 4 {
@@ -1698,18 +1704,12 @@ func (s *Store) statsRange(tx kv.Tx, from uint32, n int) ([]workflow.Case, map[u
 		return nil, nil, 0, nil
 	}
 	last := binary.BigEndian.Uint32(rc[len(rc)-1].k)
-	ec := tx.Bucket(bEvents).Cursor()
-	for k, v := ec.Seek(u32(from)); k != nil; k, v = ec.Next() {
-		if len(k) < 4 {
-			return nil, nil, 0, fmt.Errorf("event key %x is malformed", k)
-		}
-		if binary.BigEndian.Uint32(k) > last {
-			break
-		}
-		re = append(re, raw{k, v})
+	re, err := caseGroups(tx.Bucket(bEvents), from, last)
+	if err != nil {
+		return nil, nil, 0, err
 	}
 	cases := make([]workflow.Case, len(rc))
-	err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
+	err = s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
 		var u unpacker
 		for i := lo; i < hi; i++ {
 			var c workflow.Case
@@ -1723,30 +1723,9 @@ func (s *Store) statsRange(tx kv.Tx, from uint32, n int) ([]workflow.Case, map[u
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	evs := make([]workflow.StatEvent, len(re))
-	err = s.parallelRead(len(re), string(bEvents), func(lo, hi int) error {
-		var d leanDecoder
-		for i := lo; i < hi; i++ {
-			ev, err := d.decode(re[i].v)
-			if err != nil {
-				return eventUnreadable(re[i].k, err)
-			}
-			evs[i] = workflow.StatEventOf(&ev)
-		}
-		return nil
-	})
+	events, err := s.leanGroups(re)
 	if err != nil {
 		return nil, nil, 0, err
-	}
-	events := make(map[uint32][]workflow.StatEvent, len(rc))
-	for i := 0; i < len(re); {
-		id := binary.BigEndian.Uint32(re[i].k[:4])
-		j := i + 1
-		for j < len(re) && binary.BigEndian.Uint32(re[j].k[:4]) == id {
-			j++
-		}
-		events[id] = evs[i:j:j]
-		i = j
 	}
 	return cases, events, last, nil
 }

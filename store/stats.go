@@ -32,16 +32,16 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 		type raw struct {
 			k, v []byte
 		}
-		var rc, re []raw
+		var rc []raw
 		if err := cb.ForEach(func(k, v []byte) error { rc = append(rc, raw{k, v}); return nil }); err != nil {
 			return err
 		}
-		if err := eb.ForEach(func(k, v []byte) error { re = append(re, raw{k, v}); return nil }); err != nil {
+		re, err := caseGroups(eb, 0, 1<<32-1)
+		if err != nil {
 			return err
 		}
 		cases = make([]workflow.Case, len(rc))
-		evs := make([]workflow.StatEvent, len(re))
-		err := s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
+		err = s.parallelRead(len(rc), string(bCases), func(lo, hi int) error {
 			var u unpacker
 			for i := lo; i < hi; i++ {
 				var c workflow.Case // personal fields stay sealed: ForStats drops them
@@ -58,34 +58,9 @@ func (s *Store) StatsData() ([]workflow.Case, map[uint32][]workflow.StatEvent, e
 		if err != nil {
 			return err
 		}
-		err = s.parallelRead(len(re), string(bEvents), func(lo, hi int) error {
-			var d leanDecoder
-			for i := lo; i < hi; i++ {
-				k := re[i].k
-				if len(k) < 4 {
-					return fmt.Errorf("event key %x is malformed", k)
-				}
-				ev, err := d.decode(re[i].v)
-				if err != nil {
-					return eventUnreadable(k, err)
-				}
-				evs[i] = workflow.StatEventOf(&ev)
-			}
-			return nil
-		})
+		events, err = s.leanGroups(re)
 		if err != nil {
 			return err
-		}
-		// Keys are case id then sequence: each case's events are adjacent, oldest first.
-		events = make(map[uint32][]workflow.StatEvent, len(rc))
-		for i := 0; i < len(re); {
-			id := binary.BigEndian.Uint32(re[i].k[:4])
-			j := i + 1
-			for j < len(re) && binary.BigEndian.Uint32(re[j].k[:4]) == id {
-				j++
-			}
-			events[id] = evs[i:j:j]
-			i = j
 		}
 		return nil
 	})
@@ -120,6 +95,11 @@ func (d *leanDecoder) decode(v []byte) (workflow.Event, error) {
 	if err != nil {
 		return workflow.Event{}, err
 	}
+	return d.decodeJSON(v)
+}
+
+// decodeJSON is decode given the event's JSON.
+func (d *leanDecoder) decodeJSON(v []byte) (workflow.Event, error) {
 	if ev, ok := d.fast(v); ok {
 		return ev, nil
 	}

@@ -78,11 +78,7 @@ func TestStatsData(t *testing.T) {
 	var d leanDecoder
 	slow := 0
 	err = s.db.View(func(tx kv.Tx) error {
-		return tx.Bucket(bEvents).ForEach(func(k, v []byte) error {
-			js, err := ValueJSON(v)
-			if err != nil {
-				return err
-			}
+		return eachStoredEvent(tx.Bucket(bEvents), func(_ uint32, _ int, js []byte) error {
 			if _, ok := d.fast(js); !ok {
 				slow++
 			}

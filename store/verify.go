@@ -97,13 +97,14 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 func (s *Store) storedEvents(id uint32) ([]workflow.Event, error) {
 	var evs []workflow.Event
 	err := s.view(func(tx kv.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		prefix := u32(id)
-		var u unpacker
-		for k, v := c.Seek(prefix); k != nil && len(k) >= 4 && string(k[:4]) == string(prefix); k, v = c.Next() {
+		js, err := caseEvents(tx, id)
+		if err != nil {
+			return err
+		}
+		for _, b := range js {
 			var ev workflow.Event
-			if err := u.unmarshal(v, &ev); err != nil {
-				return eventUnreadable(k, err)
+			if err := decodeJSON(b, &ev); err != nil {
+				return &eventError{CaseID: id, Seq: len(evs) + 1, Err: err}
 			}
 			evs = append(evs, ev)
 		}

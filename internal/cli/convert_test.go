@@ -33,9 +33,13 @@ func gunzipFile(t *testing.T, path string) []byte {
 
 // schema2Fixture puts the database the schema-2 program wrote (store/testdata/schema2)
 // with its key and anchor files in a new directory and returns its path.
-func schema2Fixture(t *testing.T) string {
+func schema2Fixture(t *testing.T) string { return fixtureOf(t, "schema2") }
+
+// fixtureOf is schema2Fixture for store/testdata/<schema> (schema3: the database the
+// schema-3 program wrote, every event compressed on its own).
+func fixtureOf(t *testing.T, schema string) string {
 	t.Helper()
-	src := filepath.Join("..", "..", "store", "testdata", "schema2")
+	src := filepath.Join("..", "..", "store", "testdata", schema)
 	db := filepath.Join(t.TempDir(), "demo40.db")
 	if err := os.WriteFile(db, gunzipFile(t, filepath.Join(src, "demo40.db.gz")), 0o600); err != nil {
 		t.Fatal(err)
@@ -86,13 +90,21 @@ func TestMigrateSchema2FileSaysItReencodes(t *testing.T) {
 // first writing open; and `check` passes after it. No progress line when standard error
 // is not a terminal.
 func TestExportSameAfterConversion(t *testing.T) {
-	src := filepath.Join("..", "..", "store", "testdata", "schema2")
-	db := schema2Fixture(t)
+	for _, schema := range []string{"schema2", "schema3"} {
+		t.Run(schema, func(t *testing.T) { exportSameAfterConversion(t, schema) })
+	}
+}
+
+// exportSameAfterConversion: the export of the fixture of that schema, before and after
+// its conversion, is byte for byte what the program of that schema exported.
+func exportSameAfterConversion(t *testing.T, schema string) {
+	src := filepath.Join("..", "..", "store", "testdata", schema)
+	db := fixtureOf(t, schema)
 	want := gunzipFile(t, filepath.Join(src, "export.json.gz"))
 	export := func(when string) {
 		code, out, errs := runCLI(t, "export", "--format", "json", "--db", db)
 		if code != 0 || !bytes.Equal([]byte(out), want) {
-			t.Fatalf("%s: export exit %d (%s), %d bytes, want the schema-2 program's %d bytes", when, code, errs, len(out), len(want))
+			t.Fatalf("%s: export exit %d (%s), %d bytes, want the %s program's %d bytes", when, code, errs, len(out), schema, len(want))
 		}
 	}
 	export("before the conversion")
@@ -101,7 +113,9 @@ func TestExportSameAfterConversion(t *testing.T) {
 		t.Fatalf("the converting open: exit %d, stderr %q (nothing is said off a terminal)", code, errs)
 	}
 	now, _ := os.Stat(db)
-	if now.Size() >= old.Size() {
+	// (bbolt's file grows in steps: schema 3's 40 cases and their frames both take 512 KB;
+	// store's TestConvertSchema3 measures the events' bytes.)
+	if schema == "schema2" && now.Size() >= old.Size() {
 		t.Errorf("the file did not shrink: %d → %d bytes", old.Size(), now.Size())
 	}
 	export("after the conversion")

@@ -1,8 +1,8 @@
 package cli
 
 import (
-	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -62,34 +62,25 @@ func TestCLIVerify(t *testing.T) {
 	}
 	err = bdb.Update(func(tx *bolt.Tx) error {
 		eb := tx.Bucket([]byte("events"))
+		evs, err := store.EventsOf(eb, 1)
+		if err != nil || len(evs) == 0 {
+			return fmt.Errorf("the events of case 1: %d, %v", len(evs), err)
+		}
 		prev := ""
-		for seq := uint32(1); ; seq++ {
-			k := make([]byte, 8)
-			binary.BigEndian.PutUint32(k, 1)
-			binary.BigEndian.PutUint32(k[4:], seq)
-			raw := eb.Get(k)
-			if raw == nil {
-				return nil
-			}
+		for i, js := range evs {
 			var ev workflow.Event
-			js, err := store.ValueJSON(raw)
-			if err != nil {
-				return err
-			}
 			if err := json.Unmarshal(js, &ev); err != nil {
 				return err
 			}
-			if seq == 1 {
+			if i == 0 {
 				ev.Actor = "zhaolei"
 			}
 			ev.PrevHash = prev
 			ev.Hash = store.EventHash(ev)
 			prev = ev.Hash
-			nb, _ := json.Marshal(ev)
-			if err := eb.Put(k, nb); err != nil {
-				return err
-			}
+			evs[i], _ = json.Marshal(ev)
 		}
+		return store.PutEvents(eb, 1, evs)
 	})
 	bdb.Close()
 	if err != nil {
