@@ -345,6 +345,11 @@ func (s *Store) Retries() uint64 {
 // split (applyGroup): for benchmarks and diagnostics.
 func (s *Store) GroupSplits() uint64 { return s.groupSplits.Load() }
 
+// SerialGroups counts this node's group commits (or lone actions) that were run
+// SERIALIZABLE because REPEATABLE READ was not enough for them (a stage left, a results
+// layout not current; applyAll): for benchmarks and tests.
+func (s *Store) SerialGroups() uint64 { return s.serialGroups.Load() }
+
 // RoundTrips counts this node's round trips to the database inside transactions (0 on
 // bbolt): for benchmarks.
 func (s *Store) RoundTrips() uint64 {

@@ -233,16 +233,34 @@ func (d *PG) View(fn func(Tx) error) error {
 	}
 }
 
-func (d *PG) Update(fn func(Tx) error) error { return d.update(fn, d.opts.MaxRetries) }
+func (d *PG) Update(fn func(Tx) error) error { return d.update(fn, d.opts.MaxRetries, false) }
 
 // UpdateOnce is Update without the re-runs: a transaction that loses a serialization
 // race returns the failure (Retryable) for the caller to decide what to run again.
-func (d *PG) UpdateOnce(fn func(Tx) error) error { return d.update(fn, 0) }
+func (d *PG) UpdateOnce(fn func(Tx) error) error { return d.update(fn, 0, false) }
 
-func (d *PG) update(fn func(Tx) error, retries int) error {
+// UpdateRepeatableRead is Update at REPEATABLE READ (snapshot isolation): a concurrent
+// update of a row this transaction updates, deletes or locks (LockShared), or a concurrent
+// insertion of a key it inserts, still fails it (40001: "could not serialize access due
+// to concurrent update"), but a row it only reads is not guarded, and an upsert of a row
+// another transaction deleted meanwhile inserts it anew. Only for transactions whose
+// every invariant rests on such a write or lock (README, "Several offices: REPEATABLE
+// READ for an action").
+func (d *PG) UpdateRepeatableRead(fn func(Tx) error) error {
+	return d.update(fn, d.opts.MaxRetries, true)
+}
+
+// UpdateOnceRepeatableRead is UpdateRepeatableRead without the re-runs (UpdateOnce).
+func (d *PG) UpdateOnceRepeatableRead(fn func(Tx) error) error { return d.update(fn, 0, true) }
+
+func (d *PG) update(fn func(Tx) error, retries int, rr bool) error {
 	ctx := context.Background()
+	iso := pgx.Serializable
+	if rr {
+		iso = pgx.RepeatableRead
+	}
 	for attempt := 0; ; attempt++ {
-		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
+		err := d.run(ctx, pgx.TxOptions{IsoLevel: iso}, true, fn)
 		if err != nil && retryable(err) && attempt < retries {
 			d.retries.Add(1)
 			backoff(attempt)
@@ -271,7 +289,11 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		if err != nil {
 			return unavailable(err)
 		}
-		l := &lazyTx{conn: conn, begin: "BEGIN ISOLATION LEVEL SERIALIZABLE"}
+		begin := "BEGIN ISOLATION LEVEL SERIALIZABLE"
+		if o.IsoLevel == pgx.RepeatableRead {
+			begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
+		}
+		l := &lazyTx{conn: conn, begin: begin}
 		ptx, commit, rollback = l, l.commit, l.rollback
 	} else {
 		d.stmts.Add(1)
@@ -281,7 +303,8 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		}
 		ptx, commit, rollback = tx, tx.Commit, tx.Rollback
 	}
-	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
+	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify,
+		rr: writable && o.IsoLevel == pgx.RepeatableRead}
 	t.times.Acquire = time.Since(start)
 	committed := false
 	defer func() {
@@ -463,6 +486,12 @@ type pgTx struct {
 	writable bool
 	node     string
 	notify   bool
+	rr       bool // a read-write transaction at REPEATABLE READ (not SERIALIZABLE)
+
+	// Rows to lock FOR SHARE with the next read-ahead (LockShared): a concurrent
+	// transaction that updated or deleted one since this transaction's snapshot fails it,
+	// and one that would update or delete it waits for this one to end.
+	shares []Read
 
 	mu      sync.Mutex
 	err     error // the first error a statement returned; the transaction is then lost
@@ -1263,10 +1292,15 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 			pages = append(pages, &seekPage{bucket: string(r.Bucket), seek: bytes.Clone(r.Key)})
 		}
 	}
-	if len(asks) == 0 && len(pages) == 0 {
+	shares := t.shares
+	t.shares = nil
+	if len(asks) == 0 && len(pages) == 0 && len(shares) == 0 {
 		return
 	}
 	b := &pgx.Batch{}
+	for _, r := range shares { // first: the snapshot and the locks are taken together
+		b.Queue(`SELECT k, v FROM rd_kv WHERE bucket = $1 AND k = $2 FOR SHARE`, string(r.Bucket), r.Key)
+	}
 	for _, a := range asks {
 		b.Queue(`SELECT k, v FROM rd_kv WHERE bucket = $1 AND k = ANY($2)`, a.bucket, a.keys)
 	}
@@ -1293,6 +1327,19 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 			out = append(out, p)
 		}
 		return out, rows.Err()
+	}
+	for _, r := range shares {
+		ps, err := read()
+		if err != nil {
+			_ = br.Close()
+			t.fail(err)
+			return
+		}
+		id := string(r.Bucket) + "\x00" + string(r.Key)
+		t.remember(id, nil, false)
+		for _, p := range ps {
+			t.remember(id, p.v, true)
+		}
 	}
 	for _, a := range asks {
 		ps, err := read()
@@ -1322,6 +1369,17 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 		t.fail(err)
 	}
 }
+
+// LockShared locks the row of key in bucket FOR SHARE with the transaction's next
+// read-ahead (Prefetch), and answers its value from there: see Shares.
+func (t *pgTx) LockShared(bucket, key []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.shares = append(t.shares, Read{Bucket: bytes.Clone(bucket), Key: bytes.Clone(key)})
+}
+
+// RepeatableRead reports whether the transaction runs at REPEATABLE READ.
+func (t *pgTx) RepeatableRead() bool { return t.rr }
 
 // Migrating reports whether an unfinished migrate holds this database.
 func (d *PG) Migrating(ctx context.Context) (bool, error) {
