@@ -66,6 +66,7 @@ type PG struct {
 	opts PGOptions
 	addr string
 
+	noMarks atomic.Bool   // no pg_current_snapshot: the feed's gaps are given up by time (FeedMarks)
 	retries atomic.Uint64 // transactions run again after a lost race
 	stmts   atomic.Uint64 // round trips to the database inside transactions
 
@@ -707,8 +708,9 @@ func (t *pgTx) Feed(topic string, id uint64) {
 // (a counter row would serialise every commit of every node), but is not the commit
 // order: a number taken by a transaction still committing, or one rolled back, is a gap
 // for a while or for good. Readers handle that (store/feed.go): they apply what they see
-// and move their cursor past a gap only once it has lasted FeedGapWait. Taken here, at
-// the very end of the transaction, a number is committed within milliseconds.
+// and move their cursor past a gap only once every transaction that could hold its
+// number has ended (FeedMarks; by time, FeedGapWait, on an engine without them). Taken
+// here, at the very end of the transaction, a number is committed within milliseconds.
 func (t *pgTx) flushFeed() error {
 	if t.err != nil {
 		return t.err
@@ -717,6 +719,11 @@ func (t *pgTx) flushFeed() error {
 		return t.flush()
 	}
 	b := &pgx.Batch{}
+	if len(t.writes) == 0 && t.d != nil && !t.d.marksOff() {
+		// A feed number must be taken by a transaction that already has its id (FeedMarks):
+		// one that wrote nothing yet gets it now.
+		b.Queue(`SELECT pg_current_xact_id()`)
+	}
 	t.queueWrites(b) // the transaction's last writes travel with its feed entries
 	if len(t.feed) == 1 {
 		f := t.feed[0]
