@@ -283,26 +283,25 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	var ptx pgQuerier
 	var commit, rollback func(context.Context) error
 	start := time.Now()
-	if writable {
-		// BEGIN goes with the transaction's first batch (a group commit's read-ahead)
-		// rather than in a round trip of its own.
+	{
+		// BEGIN goes with the transaction's first batch (a group commit's read-ahead, a
+		// follower's read of the cases it heard of) rather than in a round trip of its own.
 		conn, err := d.pool.Acquire(ctx)
 		if err != nil {
 			return unavailable(err)
 		}
 		begin := "BEGIN ISOLATION LEVEL SERIALIZABLE"
-		if o.IsoLevel == pgx.RepeatableRead {
+		switch {
+		case !writable:
+			begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+		case o.IsoLevel == pgx.RepeatableRead:
 			begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 		}
 		l := &lazyTx{conn: conn, begin: begin}
-		ptx, commit, rollback = l, l.commit, l.rollback
-	} else {
-		d.stmts.Add(1)
-		tx, err := d.pool.BeginTx(ctx, o)
-		if err != nil {
-			return unavailable(err)
+		if !writable {
+			l.count = d.stmts.Add // as a view's BEGIN was counted before it went with a batch
 		}
-		ptx, commit, rollback = tx, tx.Commit, tx.Rollback
+		ptx, commit, rollback = l, l.commit, l.rollback
 	}
 	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify,
 		rr: writable && o.IsoLevel == pgx.RepeatableRead}
@@ -361,12 +360,16 @@ type lazyTx struct {
 	conn  *pgxpool.Conn
 	begin string
 	begun bool
-	err   error // the BEGIN's error
+	err   error               // the BEGIN's error
+	count func(uint64) uint64 // counts a round trip of its own (a BEGIN sent alone)
 }
 
 func (l *lazyTx) start(ctx context.Context) error {
 	if !l.begun {
 		l.begun = true
+		if l.count != nil {
+			l.count(1)
+		}
 		_, l.err = l.conn.Exec(ctx, l.begin)
 	}
 	return l.err
