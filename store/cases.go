@@ -365,7 +365,7 @@ var errNeedsSerializable = errors.New("store: the group needs SERIALIZABLE")
 // and SERIALIZABLE when that is not enough (errNeedsSerializable; README, "Several
 // offices: REPEATABLE READ for an action", has the case-by-case proof).
 func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
-	if s.Shared() {
+	if s.Shared() && s.ownRows() {
 		ok, err := s.applyAllAt(batch, once, true)
 		if !errors.Is(err, errNeedsSerializable) {
 			return ok, err
@@ -373,6 +373,20 @@ func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
 		s.serialGroups.Add(1)
 	}
 	return s.applyAllAt(batch, once, false)
+}
+
+// ownRows reports whether this node writes results rows no other process writes: a node
+// with an anchor key of its own (one process holds its log; its transactions run one at
+// a time). A writer without one (a command run beside a node) shares the rows of tag 0
+// with any other such writer, and one's upsert of a row the other deleted meanwhile
+// would insert it anew from a stale count at REPEATABLE READ: it stays SERIALIZABLE.
+func (s *Store) ownRows() bool {
+	for _, b := range s.aggNode[1:] {
+		if b != 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // applyAllAt is applyAll at REPEATABLE READ (rr, a shared case base only) or
