@@ -13,14 +13,17 @@ package kv
 // bytea compares bytewise (shorter first on a common prefix), which is bbolt's key order,
 // so cursors walk the same order on both. Update is a SERIALIZABLE transaction (lost
 // updates are impossible) run again from the start on a serialization failure (SQLSTATE
-// 40001) or a deadlock (40P01). View is a REPEATABLE READ READ ONLY transaction: one
-// consistent snapshot, as a bbolt read transaction, and never a serialization failure.
+// 40001) or a deadlock (40P01); UpdateRepeatableRead is the same at REPEATABLE READ, for
+// the transactions whose invariants are shown to rest on rows they write or lock
+// (LockShared). View is a REPEATABLE READ READ ONLY transaction: one consistent snapshot,
+// as a bbolt read transaction, and never a serialization failure.
 //
 // SQL used, for the PostgreSQL-compatible engines (see docs): COPY … FROM STDIN (binary,
 // migrate only); CREATE TABLE IF NOT EXISTS
 // with text/bytea/bigint/timestamptz columns and composite primary keys; INSERT … ON
 // CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
-// count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ READ ONLY;
+// count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ [READ ONLY]; SELECT …
+// FOR SHARE; pg_current_snapshot, pg_snapshot_xmin/xmax, pg_current_xact_id (the feed);
 // pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
 
 import (
