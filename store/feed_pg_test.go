@@ -159,3 +159,57 @@ func TestFeedWaitsForASlowCommit(t *testing.T) {
 		t.Errorf("the cursor stays at %d, behind numbers never committed (last %d)", n2.FeedCursor(), lastSeq(t, slow))
 	}
 }
+
+// TestFeedAtOpenWaitsForACommitInFlight: a node that opens while a transaction holds a
+// feed number below the head (taken, not committed yet) hears of that transaction's
+// change when it commits, however late. The old follower re-read only the last 64
+// entries before the head at open and then gave a missing number up after FeedGapWait.
+func TestFeedAtOpenWaitsForACommitInFlight(t *testing.T) {
+	clk := newClock(t0)
+	addr := pgtest.Addr(t)
+	key := filepath.Join(t.TempDir(), "shared.key")
+	n1 := openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	c := create(t, n1, entA)
+	ctx := context.Background()
+	slow, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close(ctx)
+	stx, err := slow.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 { // committed after it: the head passes the slow number
+		if c, err = n1.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "开机之前"}); err != nil {
+			t.Fatalf("comment %d: %v", i, err)
+		}
+	}
+	n2 := openPGStore(t, addr, key, clk)
+	ch, cancel := n2.Subscribe()
+	defer cancel()
+	time.Sleep(store.FeedGapWait + time.Second)
+	for drained := false; !drained; { // what the node heard so far (entries applied again at open)
+		select {
+		case <-ch:
+		default:
+			drained = true
+		}
+	}
+	if err := stx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(3 * time.Second)
+	for heard := false; !heard; {
+		select {
+		case e := <-ch:
+			heard = e.Topic == "staff"
+		case <-deadline:
+			t.Fatal("a change in flight when the node opened, committed later, was never applied")
+		}
+	}
+}
