@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"repairdesk/internal/msg"
 	"repairdesk/store/kv"
@@ -352,13 +353,53 @@ func (s *Store) applyGroup(batch []*applyReq) {
 	}
 }
 
+// errNeedsSerializable: a group tried at REPEATABLE READ holds an action whose
+// invariants rest on a read (a stage left: its late flag is judged by the settings), or
+// the results' layout is not current (a build may be under way): it is run again
+// SERIALIZABLE.
+var errNeedsSerializable = errors.New("store: the group needs SERIALIZABLE")
+
 // applyAll runs the actions in one transaction (once: a lost race is returned, not run
 // again). It reports false, with the error on every action, when the transaction failed
-// as a whole.
+// as a whole. On a shared case base the transaction is tried at REPEATABLE READ first,
+// and SERIALIZABLE when that is not enough (errNeedsSerializable; README, "Several
+// offices: REPEATABLE READ for an action", has the case-by-case proof).
 func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
+	if s.Shared() && s.ownRows() {
+		ok, err := s.applyAllAt(batch, once, true)
+		if !errors.Is(err, errNeedsSerializable) {
+			return ok, err
+		}
+		s.serialGroups.Add(1)
+	}
+	return s.applyAllAt(batch, once, false)
+}
+
+// ownRows reports whether this node writes results rows no other process writes: a node
+// with an anchor key of its own (one process holds its log; its transactions run one at
+// a time). A writer without one (a command run beside a node) shares the rows of tag 0
+// with any other such writer, and one's upsert of a row the other deleted meanwhile
+// would insert it anew from a stale count at REPEATABLE READ: it stays SERIALIZABLE.
+func (s *Store) ownRows() bool {
+	for _, b := range s.aggNode[1:] {
+		if b != 0 {
+			return true
+		}
+	}
+	return false
+}
+
+// applyAllAt is applyAll at REPEATABLE READ (rr, a shared case base only) or
+// SERIALIZABLE.
+func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 	update := s.update
 	if once {
 		update = s.updateOnce
+	}
+	if rr {
+		update = func(fn func(kv.Tx) error) error {
+			return s.shield("", 0, func() error { return kv.UpdateRepeatableRead(s.db, once, fn) })
+		}
 	}
 	var tt *kv.TxTimes
 	start := time.Now()
@@ -379,7 +420,17 @@ func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
 			for _, r := range batch {
 				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: u32(r.id)})
 			}
+			if rr {
+				// The guard against a results build or open-entries pass beside this
+				// transaction: both end by writing the layout's row, so one that committed
+				// since this snapshot fails this transaction here, and one under way waits
+				// for it (or deadlocks with it, and one runs again).
+				kv.LockShared(tx, bMeta, resultsVersionKey)
+			}
 			kv.Prefetch(tx, gets, nil)
+			if rr && resultsLayout(tx) != resultsVersion {
+				return errNeedsSerializable
+			}
 		}
 		for _, r := range batch {
 			r.out, r.err = workflow.Case{}, nil
@@ -387,6 +438,11 @@ func (s *Store) applyAll(batch []*applyReq, once bool) (bool, error) {
 			if err != nil {
 				r.err = err // refused: nothing of it was written
 				continue
+			}
+			if rr && leavesStage(workflow.StatEventOf(&ev)) {
+				// Its late flag is judged by the settings this transaction only reads: an
+				// admin's change committed meanwhile would not fail it (write skew).
+				return errNeedsSerializable
 			}
 			if err := s.save(tx, &c, &ev, prev); err != nil {
 				return err

@@ -36,6 +36,10 @@ type feedState struct {
 	cursor atomic.Uint64 // the last entry applied
 	lost   atomic.Bool   // the database cannot be reached
 	once   sync.Once
+	// Set at open, read by the follower when it starts: the numbers below the head that
+	// no entry had, and the marks of that read (kv.FeedGaps).
+	gaps     []uint64
+	gapMarks kv.FeedMarks
 }
 
 func (f *feedState) stop() {
@@ -98,6 +102,13 @@ func openPG(addr string, opts Options) (*Store, error) {
 	// The feed's head before the summaries are read: what commits meanwhile is applied
 	// again after, harmlessly (refresh keeps the newer version).
 	head, err := d.FeedHead(context.Background())
+	if err != nil {
+		return fail(err)
+	}
+	// The numbers below the head that no entry has yet: a transaction still committing
+	// holds some of them (its entry is applied when it appears, after the summaries), the
+	// rest were rolled back and are given up at the follower's first read.
+	s.feed.gaps, s.feed.gapMarks, err = d.FeedGaps(context.Background(), head-min(head, feedMaxMissing), head)
 	if err != nil {
 		return fail(err)
 	}
@@ -165,7 +176,14 @@ const feedMaxMissing = 65536
 // passed.
 type feedFollower struct {
 	hi      uint64
-	missing map[uint64]time.Time
+	missing map[uint64]feedGap
+}
+
+// feedGap is a number the follower waits for: since when, and the After mark of the read
+// that first found it missing (0: unknown, wait FeedGapWait).
+type feedGap struct {
+	since time.Time
+	mark  uint64
 }
 
 // cursor is the number up to which every entry is applied or given up.
@@ -198,9 +216,11 @@ func (f *feedFollower) fresh(es []kv.FeedEntry) []kv.FeedEntry {
 	return out
 }
 
-// applied moves the position over entries that were applied (in order of Seq), and
-// gives up on missing numbers older than FeedGapWait.
-func (f *feedFollower) applied(es []kv.FeedEntry, now time.Time) {
+// applied moves the position over entries that were applied (in order of Seq), read with
+// the marks m, and gives up on the missing numbers that can never be committed: those
+// that every transaction which could hold them has ended since (kv.FeedMarks), or, where
+// the marks are unknown, those older than FeedGapWait.
+func (f *feedFollower) applied(es []kv.FeedEntry, m kv.FeedMarks, now time.Time) {
 	for _, e := range es {
 		if _, ok := f.missing[e.Seq]; ok {
 			delete(f.missing, e.Seq)
@@ -214,13 +234,23 @@ func (f *feedFollower) applied(es []kv.FeedEntry, now time.Time) {
 			from = e.Seq - feedMaxMissing
 		}
 		for n := from; n < e.Seq; n++ {
-			f.missing[n] = now
+			f.missing[n] = feedGap{since: now, mark: m.After}
 		}
 		f.hi = e.Seq
 	}
-	for n, since := range f.missing {
-		if now.Sub(since) >= FeedGapWait {
-			delete(f.missing, n) // a number never committed
+	f.settle(m, now)
+}
+
+// settle gives up the missing numbers that a read with the marks m, which did not return
+// them, shows were never committed.
+func (f *feedFollower) settle(m kv.FeedMarks, now time.Time) {
+	for n, g := range f.missing {
+		if g.mark != 0 && m.Before != 0 {
+			if m.Before >= g.mark { // every transaction that could hold n has ended
+				delete(f.missing, n)
+			}
+		} else if now.Sub(g.since) >= FeedGapWait {
+			delete(f.missing, n) // taken for a number never committed
 		}
 	}
 }
@@ -238,12 +268,18 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 	tick := time.NewTicker(s.opts.FeedPoll)
 	defer tick.Stop()
 	start := s.feed.cursor.Load()
-	f := &feedFollower{hi: start - min(start, feedReplay), missing: map[uint64]time.Time{}}
+	f := &feedFollower{hi: start, missing: map[uint64]feedGap{}}
+	for _, n := range s.feed.gaps { // numbers below the head not committed at open
+		f.missing[n] = feedGap{since: time.Now(), mark: s.feed.gapMarks.After}
+	}
+	if s.feed.gapMarks.After == 0 { // no marks: read the last entries again, in case
+		f.hi = start - min(start, feedReplay)
+	}
 	for {
 		for ctx.Err() == nil {
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			after := f.hi
-			es, err := src.ReadFeed(rctx, after, f.missingList(), feedPage)
+			es, marks, err := src.ReadFeedMarked(rctx, after, f.missingList(), feedPage)
 			cancel()
 			if err != nil {
 				if ctx.Err() == nil && !s.feed.lost.Swap(true) {
@@ -260,7 +296,7 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 					break // tried again at the next wake-up
 				}
 			}
-			f.applied(fresh, time.Now())
+			f.applied(fresh, marks, time.Now())
 			s.feed.cursor.Store(f.cursor())
 			past := 0 // entries of the range after the old position: a full page says more follow
 			for _, e := range es {
@@ -344,6 +380,11 @@ func (s *Store) Retries() uint64 {
 // GroupSplits counts this node's group commits that lost a serialization race and were
 // split (applyGroup): for benchmarks and diagnostics.
 func (s *Store) GroupSplits() uint64 { return s.groupSplits.Load() }
+
+// SerialGroups counts this node's group commits (or lone actions) that were run
+// SERIALIZABLE because REPEATABLE READ was not enough for them (a stage left, a results
+// layout not current; applyAll): for benchmarks and tests.
+func (s *Store) SerialGroups() uint64 { return s.serialGroups.Load() }
 
 // RoundTrips counts this node's round trips to the database inside transactions (0 on
 // bbolt): for benchmarks.

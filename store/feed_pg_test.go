@@ -95,3 +95,121 @@ func lastSeq(t *testing.T, conn *pgx.Conn) uint64 {
 	}
 	return uint64(n)
 }
+
+// TestFeedWaitsForASlowCommit: a transaction that took its feed number and commits only
+// after FeedGapWait (a commit held up by a disk or a standby) must still be heard: the
+// follower gives a missing number up only once every transaction that could hold it has
+// ended (kv.FeedMarks), not after a time. The old follower gave it up after
+// FeedGapWait and never applied the entry that then appeared behind its cursor.
+func TestFeedWaitsForASlowCommit(t *testing.T) {
+	clk := newClock(t0)
+	addr := pgtest.Addr(t)
+	key := filepath.Join(t.TempDir(), "shared.key")
+	n1 := openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	n2 := openPGStore(t, addr, key, clk)
+	c := create(t, n1, entA)
+	if !waitFor(time.Second, func() bool { return snGet(n2, c.ID) != nil }) {
+		t.Fatal("the case did not reach node 2")
+	}
+	ctx := context.Background()
+	slow, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close(ctx)
+	stx, err := slow.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
+		t.Fatal(err)
+	}
+	ch, cancel := n2.Subscribe()
+	defer cancel()
+	// Later numbers commit and are applied: the slow one is a gap behind them.
+	n, err := n1.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "慢提交之后"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(time.Second, func() bool { sm := snGet(n2, c.ID); return sm != nil && sm.Version == n.Version }) {
+		t.Fatal("the change after the gap did not reach node 2")
+	}
+	time.Sleep(store.FeedGapWait + time.Second)
+	if err := stx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(3 * time.Second)
+	for heard := false; !heard; {
+		select {
+		case e := <-ch:
+			heard = e.Topic == "staff"
+		case <-deadline:
+			t.Fatalf("an entry committed %v after it took its number was never applied", store.FeedGapWait+time.Second)
+		}
+	}
+	// And the numbers never committed are given up as soon as nothing can hold them.
+	if _, err := slow.Exec(ctx, `SELECT nextval('rd_feed_seq') FROM generate_series(1, 5)`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n1.Apply(c.ID, n.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "缺号"}); err != nil {
+		t.Fatal(err)
+	}
+	if !waitFor(2*time.Second, func() bool { return n2.FeedCursor() >= lastSeq(t, slow) }) {
+		t.Errorf("the cursor stays at %d, behind numbers never committed (last %d)", n2.FeedCursor(), lastSeq(t, slow))
+	}
+}
+
+// TestFeedAtOpenWaitsForACommitInFlight: a node that opens while a transaction holds a
+// feed number below the head (taken, not committed yet) hears of that transaction's
+// change when it commits, however late. The old follower re-read only the last 64
+// entries before the head at open and then gave a missing number up after FeedGapWait.
+func TestFeedAtOpenWaitsForACommitInFlight(t *testing.T) {
+	clk := newClock(t0)
+	addr := pgtest.Addr(t)
+	key := filepath.Join(t.TempDir(), "shared.key")
+	n1 := openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	c := create(t, n1, entA)
+	ctx := context.Background()
+	slow, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer slow.Close(ctx)
+	stx, err := slow.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 3 { // committed after it: the head passes the slow number
+		if c, err = n1.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "开机之前"}); err != nil {
+			t.Fatalf("comment %d: %v", i, err)
+		}
+	}
+	n2 := openPGStore(t, addr, key, clk)
+	ch, cancel := n2.Subscribe()
+	defer cancel()
+	time.Sleep(store.FeedGapWait + time.Second)
+	for drained := false; !drained; { // what the node heard so far (entries applied again at open)
+		select {
+		case <-ch:
+		default:
+			drained = true
+		}
+	}
+	if err := stx.Commit(ctx); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.After(3 * time.Second)
+	for heard := false; !heard; {
+		select {
+		case e := <-ch:
+			heard = e.Topic == "staff"
+		case <-deadline:
+			t.Fatal("a change in flight when the node opened, committed later, was never applied")
+		}
+	}
+}

@@ -77,3 +77,11 @@ func OpenDueAgainstRebuild(s *Store) (derived bool, open int, err error) {
 	}
 	return derived, want.open, nil
 }
+
+// SetAfterSave runs fn inside a commit's transaction after each case is written (nil:
+// no longer), so a test can make another transaction commit while this one is open.
+func SetAfterSave(s *Store, fn func(*workflow.Case) error) { s.afterSave = fn }
+
+// RebuildResults builds the results table's aggregates anew, as the first open of a
+// case base in an older layout does.
+func RebuildResults(s *Store) error { return s.buildResults(0) }

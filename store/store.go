@@ -140,12 +140,13 @@ type Store struct {
 	importMu sync.Mutex // one import at a time (BeginImport)
 
 	// Group commit (Apply): actions waiting to be written, and the writer's turn.
-	commitMu    sync.Mutex
-	commitQ     []*applyReq
-	commitTurn  chan struct{}              // capacity 1: whoever sends into it writes the queue
-	groupSplits atomic.Uint64              // group commits split after losing a serialization race (applyGroup)
-	ctimes      commitTimes                // where group commits spend their time (CommitTimes)
-	afterSave   func(*workflow.Case) error // tests: fail a transaction after a case was written
+	commitMu     sync.Mutex
+	commitQ      []*applyReq
+	commitTurn   chan struct{}              // capacity 1: whoever sends into it writes the queue
+	groupSplits  atomic.Uint64              // group commits split after losing a serialization race (applyGroup)
+	serialGroups atomic.Uint64              // group commits run SERIALIZABLE after REPEATABLE READ was not enough (applyAll)
+	ctimes       commitTimes                // where group commits spend their time (CommitTimes)
+	afterSave    func(*workflow.Case) error // tests: fail a transaction after a case was written
 
 	settings atomic.Pointer[Settings]
 	judge    atomic.Pointer[judgeFor] // the late judge of the settings a transaction read (lateJudgeIn)

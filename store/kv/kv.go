@@ -166,3 +166,39 @@ func UpdateOnce(db DB, fn func(Tx) error) error {
 	}
 	return db.Update(fn)
 }
+
+// Sharer is implemented by transactions that can lock a row for share (PostgreSQL).
+type Sharer interface {
+	LockShared(bucket, key []byte)
+	RepeatableRead() bool
+}
+
+// LockShared locks, where the database has row locks, the row of key in bucket FOR
+// SHARE, sent with the transaction's next Prefetch (call it before): a transaction that
+// updated or deleted the row since this one's snapshot makes this one fail (40001), and
+// one that would update or delete it waits until this one ends. A no-op on bbolt (one
+// writer at a time).
+func LockShared(tx Tx, bucket, key []byte) {
+	if s, ok := tx.(Sharer); ok {
+		s.LockShared(bucket, key)
+	}
+}
+
+// RepeatableRead reports whether tx is a read-write transaction at REPEATABLE READ
+// (UpdateOnceRepeatableRead on PostgreSQL).
+func RepeatableRead(tx Tx) bool {
+	s, ok := tx.(Sharer)
+	return ok && s.RepeatableRead()
+}
+
+// UpdateRepeatableRead is Update (once: UpdateOnce) at REPEATABLE READ on PostgreSQL
+// (see PG's); on bbolt it is Update.
+func UpdateRepeatableRead(db DB, once bool, fn func(Tx) error) error {
+	if d, ok := db.(*PG); ok {
+		if once {
+			return d.UpdateOnceRepeatableRead(fn)
+		}
+		return d.UpdateRepeatableRead(fn)
+	}
+	return db.Update(fn)
+}

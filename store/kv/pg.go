@@ -13,14 +13,17 @@ package kv
 // bytea compares bytewise (shorter first on a common prefix), which is bbolt's key order,
 // so cursors walk the same order on both. Update is a SERIALIZABLE transaction (lost
 // updates are impossible) run again from the start on a serialization failure (SQLSTATE
-// 40001) or a deadlock (40P01). View is a REPEATABLE READ READ ONLY transaction: one
-// consistent snapshot, as a bbolt read transaction, and never a serialization failure.
+// 40001) or a deadlock (40P01); UpdateRepeatableRead is the same at REPEATABLE READ, for
+// the transactions whose invariants are shown to rest on rows they write or lock
+// (LockShared). View is a REPEATABLE READ READ ONLY transaction: one consistent snapshot,
+// as a bbolt read transaction, and never a serialization failure.
 //
 // SQL used, for the PostgreSQL-compatible engines (see docs): COPY … FROM STDIN (binary,
 // migrate only); CREATE TABLE IF NOT EXISTS
 // with text/bytea/bigint/timestamptz columns and composite primary keys; INSERT … ON
 // CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
-// count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ READ ONLY;
+// count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ [READ ONLY]; SELECT …
+// FOR SHARE; pg_current_snapshot, pg_snapshot_xmin/xmax, pg_current_xact_id (the feed);
 // pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
 
 import (
@@ -66,6 +69,7 @@ type PG struct {
 	opts PGOptions
 	addr string
 
+	noMarks atomic.Bool   // no pg_current_snapshot: the feed's gaps are given up by time (FeedMarks)
 	retries atomic.Uint64 // transactions run again after a lost race
 	stmts   atomic.Uint64 // round trips to the database inside transactions
 
@@ -233,16 +237,34 @@ func (d *PG) View(fn func(Tx) error) error {
 	}
 }
 
-func (d *PG) Update(fn func(Tx) error) error { return d.update(fn, d.opts.MaxRetries) }
+func (d *PG) Update(fn func(Tx) error) error { return d.update(fn, d.opts.MaxRetries, false) }
 
 // UpdateOnce is Update without the re-runs: a transaction that loses a serialization
 // race returns the failure (Retryable) for the caller to decide what to run again.
-func (d *PG) UpdateOnce(fn func(Tx) error) error { return d.update(fn, 0) }
+func (d *PG) UpdateOnce(fn func(Tx) error) error { return d.update(fn, 0, false) }
 
-func (d *PG) update(fn func(Tx) error, retries int) error {
+// UpdateRepeatableRead is Update at REPEATABLE READ (snapshot isolation): a concurrent
+// update of a row this transaction updates, deletes or locks (LockShared), or a concurrent
+// insertion of a key it inserts, still fails it (40001: "could not serialize access due
+// to concurrent update"), but a row it only reads is not guarded, and an upsert of a row
+// another transaction deleted meanwhile inserts it anew. Only for transactions whose
+// every invariant rests on such a write or lock (README, "Several offices: REPEATABLE
+// READ for an action").
+func (d *PG) UpdateRepeatableRead(fn func(Tx) error) error {
+	return d.update(fn, d.opts.MaxRetries, true)
+}
+
+// UpdateOnceRepeatableRead is UpdateRepeatableRead without the re-runs (UpdateOnce).
+func (d *PG) UpdateOnceRepeatableRead(fn func(Tx) error) error { return d.update(fn, 0, true) }
+
+func (d *PG) update(fn func(Tx) error, retries int, rr bool) error {
 	ctx := context.Background()
+	iso := pgx.Serializable
+	if rr {
+		iso = pgx.RepeatableRead
+	}
 	for attempt := 0; ; attempt++ {
-		err := d.run(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable}, true, fn)
+		err := d.run(ctx, pgx.TxOptions{IsoLevel: iso}, true, fn)
 		if err != nil && retryable(err) && attempt < retries {
 			d.retries.Add(1)
 			backoff(attempt)
@@ -264,24 +286,28 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	var ptx pgQuerier
 	var commit, rollback func(context.Context) error
 	start := time.Now()
-	if writable {
-		// BEGIN goes with the transaction's first batch (a group commit's read-ahead)
-		// rather than in a round trip of its own.
+	{
+		// BEGIN goes with the transaction's first batch (a group commit's read-ahead, a
+		// follower's read of the cases it heard of) rather than in a round trip of its own.
 		conn, err := d.pool.Acquire(ctx)
 		if err != nil {
 			return unavailable(err)
 		}
-		l := &lazyTx{conn: conn, begin: "BEGIN ISOLATION LEVEL SERIALIZABLE"}
-		ptx, commit, rollback = l, l.commit, l.rollback
-	} else {
-		d.stmts.Add(1)
-		tx, err := d.pool.BeginTx(ctx, o)
-		if err != nil {
-			return unavailable(err)
+		begin := "BEGIN ISOLATION LEVEL SERIALIZABLE"
+		switch {
+		case !writable:
+			begin = "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"
+		case o.IsoLevel == pgx.RepeatableRead:
+			begin = "BEGIN ISOLATION LEVEL REPEATABLE READ"
 		}
-		ptx, commit, rollback = tx, tx.Commit, tx.Rollback
+		l := &lazyTx{conn: conn, begin: begin}
+		if !writable {
+			l.count = d.stmts.Add // as a view's BEGIN was counted before it went with a batch
+		}
+		ptx, commit, rollback = l, l.commit, l.rollback
 	}
-	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify}
+	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify,
+		rr: writable && o.IsoLevel == pgx.RepeatableRead}
 	t.times.Acquire = time.Since(start)
 	committed := false
 	defer func() {
@@ -337,12 +363,16 @@ type lazyTx struct {
 	conn  *pgxpool.Conn
 	begin string
 	begun bool
-	err   error // the BEGIN's error
+	err   error               // the BEGIN's error
+	count func(uint64) uint64 // counts a round trip of its own (a BEGIN sent alone)
 }
 
 func (l *lazyTx) start(ctx context.Context) error {
 	if !l.begun {
 		l.begun = true
+		if l.count != nil {
+			l.count(1)
+		}
 		_, l.err = l.conn.Exec(ctx, l.begin)
 	}
 	return l.err
@@ -463,6 +493,12 @@ type pgTx struct {
 	writable bool
 	node     string
 	notify   bool
+	rr       bool // a read-write transaction at REPEATABLE READ (not SERIALIZABLE)
+
+	// Rows to lock FOR SHARE with the next read-ahead (LockShared): a concurrent
+	// transaction that updated or deleted one since this transaction's snapshot fails it,
+	// and one that would update or delete it waits for this one to end.
+	shares []Read
 
 	mu      sync.Mutex
 	err     error // the first error a statement returned; the transaction is then lost
@@ -678,8 +714,9 @@ func (t *pgTx) Feed(topic string, id uint64) {
 // (a counter row would serialise every commit of every node), but is not the commit
 // order: a number taken by a transaction still committing, or one rolled back, is a gap
 // for a while or for good. Readers handle that (store/feed.go): they apply what they see
-// and move their cursor past a gap only once it has lasted FeedGapWait. Taken here, at
-// the very end of the transaction, a number is committed within milliseconds.
+// and move their cursor past a gap only once every transaction that could hold its
+// number has ended (FeedMarks; by time, FeedGapWait, on an engine without them). Taken
+// here, at the very end of the transaction, a number is committed within milliseconds.
 func (t *pgTx) flushFeed() error {
 	if t.err != nil {
 		return t.err
@@ -688,6 +725,11 @@ func (t *pgTx) flushFeed() error {
 		return t.flush()
 	}
 	b := &pgx.Batch{}
+	if len(t.writes) == 0 && t.d != nil && !t.d.marksOff() {
+		// A feed number must be taken by a transaction that already has its id (FeedMarks):
+		// one that wrote nothing yet gets it now.
+		b.Queue(`SELECT pg_current_xact_id()`)
+	}
 	t.queueWrites(b) // the transaction's last writes travel with its feed entries
 	if len(t.feed) == 1 {
 		f := t.feed[0]
@@ -1263,10 +1305,15 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 			pages = append(pages, &seekPage{bucket: string(r.Bucket), seek: bytes.Clone(r.Key)})
 		}
 	}
-	if len(asks) == 0 && len(pages) == 0 {
+	shares := t.shares
+	t.shares = nil
+	if len(asks) == 0 && len(pages) == 0 && len(shares) == 0 {
 		return
 	}
 	b := &pgx.Batch{}
+	for _, r := range shares { // first: the snapshot and the locks are taken together
+		b.Queue(`SELECT k, v FROM rd_kv WHERE bucket = $1 AND k = $2 FOR SHARE`, string(r.Bucket), r.Key)
+	}
 	for _, a := range asks {
 		b.Queue(`SELECT k, v FROM rd_kv WHERE bucket = $1 AND k = ANY($2)`, a.bucket, a.keys)
 	}
@@ -1293,6 +1340,19 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 			out = append(out, p)
 		}
 		return out, rows.Err()
+	}
+	for _, r := range shares {
+		ps, err := read()
+		if err != nil {
+			_ = br.Close()
+			t.fail(err)
+			return
+		}
+		id := string(r.Bucket) + "\x00" + string(r.Key)
+		t.remember(id, nil, false)
+		for _, p := range ps {
+			t.remember(id, p.v, true)
+		}
 	}
 	for _, a := range asks {
 		ps, err := read()
@@ -1322,6 +1382,17 @@ func (t *pgTx) Prefetch(gets, seeks []Read) {
 		t.fail(err)
 	}
 }
+
+// LockShared locks the row of key in bucket FOR SHARE with the transaction's next
+// read-ahead (Prefetch), and answers its value from there: see Shares.
+func (t *pgTx) LockShared(bucket, key []byte) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.shares = append(t.shares, Read{Bucket: bytes.Clone(bucket), Key: bytes.Clone(key)})
+}
+
+// RepeatableRead reports whether the transaction runs at REPEATABLE READ.
+func (t *pgTx) RepeatableRead() bool { return t.rr }
 
 // Migrating reports whether an unfinished migrate holds this database.
 func (d *PG) Migrating(ctx context.Context) (bool, error) {
