@@ -148,6 +148,12 @@ func caseEntries(tx kv.Tx, id uint32) (keys, vals [][]byte) {
 // caseEvents gives the JSON of case id's events as stored, oldest first (copies).
 func caseEvents(tx kv.Tx, id uint32) ([][]byte, error) {
 	keys, vals := caseEntries(tx, id)
+	return eventsIn(id, keys, vals)
+}
+
+// eventsIn gives the JSON of case id's events in its stored entries (keys, vals), oldest
+// first (copies).
+func eventsIn(id uint32, keys, vals [][]byte) ([][]byte, error) {
 	var out [][]byte
 	var r eventReader
 	err := r.each(id, keys, vals, func(_ int, js []byte) error {
@@ -321,13 +327,7 @@ func EventsOf(b *bolt.Bucket, id uint32) ([][]byte, error) {
 	for k, v := cur.Seek(u32(id)); k != nil && isEventKey(k) && binary.BigEndian.Uint32(k) == id; k, v = cur.Next() {
 		keys, vals = append(keys, k), append(vals, v)
 	}
-	var out [][]byte
-	var r eventReader
-	err := r.each(id, keys, vals, func(_ int, js []byte) error {
-		out = append(out, bytes.Clone(js))
-		return nil
-	})
-	return out, err
+	return eventsIn(id, keys, vals)
 }
 
 // PutEvents replaces the events of case id in b, a bbolt file's events bucket, with evs

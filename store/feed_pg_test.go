@@ -21,16 +21,7 @@ import (
 // again and again: a change behind a page of entries waited FeedGapWait per missing
 // number.)
 func TestFeedGapsDelayNothing(t *testing.T) {
-	clk := newClock(t0)
-	addr := pgtest.Addr(t)
-	key := filepath.Join(t.TempDir(), "shared.key")
-	n1 := openPGStore(t, addr, key, clk)
-	addStaff(t, n1)
-	n2 := openPGStore(t, addr, key, clk)
-	c := create(t, n1, entA)
-	if !waitFor(time.Second, func() bool { return snGet(n2, c.ID) != nil }) {
-		t.Fatal("the case did not reach node 2")
-	}
+	addr, n1, n2, c := feedPair(t)
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, addr)
 	if err != nil {
@@ -39,18 +30,7 @@ func TestFeedGapsDelayNothing(t *testing.T) {
 	defer conn.Close(ctx)
 
 	// A transaction that takes a number and commits only later (a staff change in flight).
-	late, err := pgx.Connect(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer late.Close(ctx)
-	ltx, err := late.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := ltx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
-		t.Fatal(err)
-	}
+	_, ltx := feedInFlight(t, ctx, addr)
 	// Numbers of transactions that rolled back: never committed.
 	if _, err := conn.Exec(ctx, `SELECT nextval('rd_feed_seq') FROM generate_series(1, 40)`); err != nil {
 		t.Fatal(err)
@@ -102,29 +82,9 @@ func lastSeq(t *testing.T, conn *pgx.Conn) uint64 {
 // ended (kv.FeedMarks), not after a time. The old follower gave it up after
 // FeedGapWait and never applied the entry that then appeared behind its cursor.
 func TestFeedWaitsForASlowCommit(t *testing.T) {
-	clk := newClock(t0)
-	addr := pgtest.Addr(t)
-	key := filepath.Join(t.TempDir(), "shared.key")
-	n1 := openPGStore(t, addr, key, clk)
-	addStaff(t, n1)
-	n2 := openPGStore(t, addr, key, clk)
-	c := create(t, n1, entA)
-	if !waitFor(time.Second, func() bool { return snGet(n2, c.ID) != nil }) {
-		t.Fatal("the case did not reach node 2")
-	}
+	addr, n1, n2, c := feedPair(t)
 	ctx := context.Background()
-	slow, err := pgx.Connect(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close(ctx)
-	stx, err := slow.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
-		t.Fatal(err)
-	}
+	slow, stx := feedInFlight(t, ctx, addr)
 	ch, cancel := n2.Subscribe()
 	defer cancel()
 	// Later numbers commit and are applied: the slow one is a gap behind them.
@@ -172,18 +132,8 @@ func TestFeedAtOpenWaitsForACommitInFlight(t *testing.T) {
 	addStaff(t, n1)
 	c := create(t, n1, entA)
 	ctx := context.Background()
-	slow, err := pgx.Connect(ctx, addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer slow.Close(ctx)
-	stx, err := slow.Begin(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := stx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
-		t.Fatal(err)
-	}
+	_, stx := feedInFlight(t, ctx, addr)
+	var err error
 	for i := range 3 { // committed after it: the head passes the slow number
 		if c, err = n1.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "开机之前"}); err != nil {
 			t.Fatalf("comment %d: %v", i, err)
@@ -212,4 +162,40 @@ func TestFeedAtOpenWaitsForACommitInFlight(t *testing.T) {
 			t.Fatal("a change in flight when the node opened, committed later, was never applied")
 		}
 	}
+}
+
+// feedPair opens two nodes on a fresh case base, and waits until node 2 has heard of node
+// 1's first case, c.
+func feedPair(t *testing.T) (addr string, n1, n2 *store.Store, c workflow.Case) {
+	t.Helper()
+	clk := newClock(t0)
+	addr = pgtest.Addr(t)
+	key := filepath.Join(t.TempDir(), "shared.key")
+	n1 = openPGStore(t, addr, key, clk)
+	addStaff(t, n1)
+	n2 = openPGStore(t, addr, key, clk)
+	c = create(t, n1, entA)
+	if !waitFor(time.Second, func() bool { return snGet(n2, c.ID) != nil }) {
+		t.Fatal("the case did not reach node 2")
+	}
+	return addr, n1, n2, c
+}
+
+// feedInFlight begins, on a connection of its own, a transaction that has taken a feed
+// number and not committed: the caller commits or rolls it back.
+func feedInFlight(t *testing.T, ctx context.Context, addr string) (*pgx.Conn, pgx.Tx) {
+	t.Helper()
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { conn.Close(ctx) })
+	tx, err := conn.Begin(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tx.Exec(ctx, `INSERT INTO rd_feed (seq, topic, id, node) VALUES (nextval('rd_feed_seq'), 'staff', 0, 'elsewhere')`); err != nil {
+		t.Fatal(err)
+	}
+	return conn, tx
 }

@@ -10,7 +10,6 @@ import (
 
 	"repairdesk/internal/office"
 	"repairdesk/store"
-	"repairdesk/store/kv/pgtest"
 	"repairdesk/workflow"
 )
 
@@ -121,19 +120,8 @@ func TestOpenEntriesOfOtherRulesAreNotRead(t *testing.T) {
 		t.Fatalf("check reports entries it cannot judge: %v", p[:min(len(p), 5)])
 	}
 	ro.Close()
-	var heard []string
-	rw, err := store.Open(path, store.Options{Now: clk.Now, Progress: func(what string, done, total int64) {
-		if len(heard) == 0 || heard[len(heard)-1] != what {
-			heard = append(heard, what)
-		}
-	}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	rw := openOnlyOpenPass(t, path, clk)
 	defer rw.Close()
-	if !reflect.DeepEqual(heard, []string{"results_open"}) {
-		t.Errorf("the open heard %v, want only the open cases' pass", heard)
-	}
 	openFiguresFromEntries(t, rw)
 	sameResults(t, rw, rw.Now())
 	if p := rw.Check(); len(p) != 0 {
@@ -222,16 +210,7 @@ func TestOpenDueFollowsCommits(t *testing.T) {
 // out under the settings of its own transaction, the ones in force. A node that starts
 // afterwards reads every entry as current, with the full scan's figures.
 func TestSharedOpenEntriesFollowSettings(t *testing.T) {
-	addr := pgtest.Addr(t)
-	clk := newClock(t0)
-	key := t.TempDir() + "/shared.key"
-	n1, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, NoNotify: true, FeedPoll: time.Hour}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n1.Close() })
-	n2 := openPGStore(t, addr, key, clk)
-	addStaff(t, n2)
+	addr, key, clk, n1, n2 := deafAndHearingNodes(t)
 	for _, e := range []ent{entA, entB} {
 		create(t, n1, e)
 	}

@@ -78,17 +78,7 @@ func TestSharedResultsKept(t *testing.T) {
 // (Before, node 1 judged with the settings it had cached and wrote a late flag that the
 // full scan and check, on any node that knew the new limits, did not have.)
 func TestSharedLateFlagsFollowOtherNodesSettings(t *testing.T) {
-	addr := pgtest.Addr(t)
-	clk := newClock(t0)
-	key := t.TempDir() + "/shared.key"
-	// Node 1 hears of nothing by itself: no NOTIFY, and a poll once an hour.
-	n1, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, NoNotify: true, FeedPoll: time.Hour}))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { n1.Close() })
-	n2 := openPGStore(t, addr, key, clk)
-	addStaff(t, n2)
+	addr, key, clk, n1, n2 := deafAndHearingNodes(t)
 	c := create(t, n1, entA)
 	if c.Stage != workflow.StageFormalReview {
 		t.Fatalf("a new case is at %s, the test wants formal review", c.Stage)
@@ -314,4 +304,21 @@ func TestSharedOpenEntries(t *testing.T) {
 		t.Errorf("the third node heard %v, want only the open cases' pass", heard)
 	}
 	nodeResultsAgree(t, 3, n3, p, clk, 3, 1)
+}
+
+// deafAndHearingNodes opens two nodes on a fresh case base: node 1 hears of nothing by
+// itself (no NOTIFY, and a poll once an hour), node 2 as usual, with the test staff.
+func deafAndHearingNodes(t *testing.T) (addr, key string, clk *testClock, n1, n2 *store.Store) {
+	t.Helper()
+	addr = pgtest.Addr(t)
+	clk = newClock(t0)
+	key = t.TempDir() + "/shared.key"
+	n1, err := store.Open(addr, withNodeAnchors(t, store.Options{Now: clk.Now, KeyFile: key, NoNotify: true, FeedPoll: time.Hour}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n1.Close() })
+	n2 = openPGStore(t, addr, key, clk)
+	addStaff(t, n2)
+	return addr, key, clk, n1, n2
 }

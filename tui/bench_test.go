@@ -518,13 +518,13 @@ func BenchmarkKeystrokeParts(b *testing.B) {
 				q := ""
 				for _, k := range word {
 					q += k
-					c0 := processCPU()
+					c0 := benchkit.ProcessCPU()
 					_, total, set := st.SearchNarrow(q, sub, searchLimit, prevTab, prevAll)
-					c1 := processCPU()
+					c1 := benchkit.ProcessCPU()
 					ownedIn(m.q.snap, sub, m.q.staffNamed(q))
-					c2 := processCPU()
+					c2 := benchkit.ProcessCPU()
 					_, all := st.CountIn(q, []*search.Subset{nil}, nil, set, prevAll)
-					c3 := processCPU()
+					c3 := benchkit.ProcessCPU()
 					fmt.Fprintf(os.Stderr, "%-8s %-14q from %7d: tab %7d, all %7d; cpu ms: search %6.1f, owners %5.1f, count %6.1f\n",
 						tabNames[tab], q, prevTab.Len(), total, all.Len(), ms(c1-c0), ms(c2-c1), ms(c3-c2))
 					prevTab, prevAll = set, all

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/sahilm/fuzzy"
+
+	"repairdesk/internal/benchkit"
 )
 
 // Keystroke queries: the words of the brief typed one character at a time.
@@ -209,10 +211,10 @@ func BenchmarkFirstKey1M(b *testing.B) {
 		b.Run(benchName(q), func(b *testing.B) {
 			var wall, cpu time.Duration
 			for b.Loop() {
-				t0, c0 := time.Now(), processCPU()
+				t0, c0 := time.Now(), benchkit.ProcessCPU()
 				f.ix.SearchIn(q, sub, consoleLimit)
 				wall += time.Since(t0)
-				cpu += processCPU() - c0
+				cpu += benchkit.ProcessCPU() - c0
 			}
 			b.ReportMetric(float64(wall.Microseconds())/1000/float64(b.N), "wall-ms")
 			b.ReportMetric(float64(cpu.Microseconds())/1000/float64(b.N), "cpu-ms")
