@@ -2,13 +2,11 @@ package tui
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 
 	tea "github.com/charmbracelet/bubbletea"
 
-	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 	"repairdesk/workflow/search"
@@ -60,15 +58,7 @@ func freshSearch(t *testing.T, m *Model, scope tabID, query string) (ids []uint3
 // is the case a narrowing must refuse: "aa" reads as pinyin (a·a), matched syllable by
 // syllable; "aau" does not, and matches letters anywhere, so it finds more.
 func TestTypingNarrowsAsFresh(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
-	st, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := office.GenerateDemo(st, 800, 11); err != nil {
-		t.Fatal(err)
-	}
+	st := demo800(t)
 	chen, _ := st.Staff("chenjing")
 	wang, _ := st.Staff("wangfang")
 	m := New(Options{Store: st, Me: wang, Lang: "zh", Renderer: asciiRenderer()})

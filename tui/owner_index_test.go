@@ -84,15 +84,7 @@ func searchIDs(t *testing.T, m *Model, tab tabID, query string) []uint32 {
 // walk over the tab did, and a commit that changes a case's owner or closes it moves the
 // case: the index is derived from the previous snapshot's, not built again.
 func TestOwnerQueryUsesIndexAndFollowsCommits(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
-	st, err := store.Open(path, store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := office.GenerateDemo(st, 800, 11); err != nil {
-		t.Fatal(err)
-	}
+	st := demo800(t)
 	chen, _ := st.Staff("chenjing")
 	m := New(Options{Store: st, Me: chen, Lang: "zh", Renderer: asciiRenderer()})
 	m.manualFeed = true
@@ -148,4 +140,18 @@ func TestOwnerQueryUsesIndexAndFollowsCommits(t *testing.T) {
 	if ids := searchIDs(t, m, tabOpen, "lijun"); slices.Contains(ids, closed.ID) {
 		t.Fatalf("lijun's cases on the open tab still hold %s, withdrawn", closed.No)
 	}
+}
+
+// demo800 is a store of 800 demo cases (seed 11), closed when the test ends.
+func demo800(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := office.GenerateDemo(st, 800, 11); err != nil {
+		t.Fatal(err)
+	}
+	return st
 }
