@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"path/filepath"
 	"testing"
 	"time"
@@ -52,15 +53,7 @@ func TestFeedGapsDelayNothing(t *testing.T) {
 	if err := ltx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.After(2 * time.Second)
-	for heard := false; !heard; {
-		select {
-		case e := <-ch:
-			heard = e.Topic == "staff"
-		case <-deadline:
-			t.Fatal("an entry that committed after later ones was not applied")
-		}
-	}
+	hearStaff(t, ch, 2*time.Second, "an entry that committed after later ones was not applied")
 	// The cursor moves past the numbers never committed once they are old, and stops
 	// at none of them for longer.
 	if !waitFor(store.FeedGapWait+3*time.Second, func() bool { return n2.FeedCursor() >= lastSeq(t, conn) }) {
@@ -99,15 +92,7 @@ func TestFeedWaitsForASlowCommit(t *testing.T) {
 	if err := stx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.After(3 * time.Second)
-	for heard := false; !heard; {
-		select {
-		case e := <-ch:
-			heard = e.Topic == "staff"
-		case <-deadline:
-			t.Fatalf("an entry committed %v after it took its number was never applied", store.FeedGapWait+time.Second)
-		}
-	}
+	hearStaff(t, ch, 3*time.Second, fmt.Sprintf("an entry committed %v after it took its number was never applied", store.FeedGapWait+time.Second))
 	// And the numbers never committed are given up as soon as nothing can hold them.
 	if _, err := slow.Exec(ctx, `SELECT nextval('rd_feed_seq') FROM generate_series(1, 5)`); err != nil {
 		t.Fatal(err)
@@ -153,15 +138,7 @@ func TestFeedAtOpenWaitsForACommitInFlight(t *testing.T) {
 	if err := stx.Commit(ctx); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.After(3 * time.Second)
-	for heard := false; !heard; {
-		select {
-		case e := <-ch:
-			heard = e.Topic == "staff"
-		case <-deadline:
-			t.Fatal("a change in flight when the node opened, committed later, was never applied")
-		}
-	}
+	hearStaff(t, ch, 3*time.Second, "a change in flight when the node opened, committed later, was never applied")
 }
 
 // feedPair opens two nodes on a fresh case base, and waits until node 2 has heard of node
@@ -198,4 +175,21 @@ func feedInFlight(t *testing.T, ctx context.Context, addr string) (*pgx.Conn, pg
 		t.Fatal(err)
 	}
 	return conn, tx
+}
+
+// hearStaff waits up to d for a change of the staff on ch, and fails the test with why
+// if none comes.
+func hearStaff(t *testing.T, ch <-chan store.Change, d time.Duration, why string) {
+	t.Helper()
+	deadline := time.After(d)
+	for {
+		select {
+		case e := <-ch:
+			if e.Topic == "staff" {
+				return
+			}
+		case <-deadline:
+			t.Fatal(why)
+		}
+	}
 }

@@ -108,11 +108,7 @@ func TestDashboardWhileLoadingNeedsNoSummary(t *testing.T) {
 // cases' entries) are not rebuilt: one pass over the cases adds the entries, once, and
 // the figures and check hold.
 func TestLayout4GetsOpenEntriesOnce(t *testing.T) {
-	s, path, clk := newStore(t)
-	if err := office.GenerateDemo(s, 200, 9); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path, clk := closedDemo200(t)
 	before := openEntries(t, path)
 	if len(before) == 0 {
 		t.Fatal("a new file has no open cases' entries")

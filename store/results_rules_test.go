@@ -84,11 +84,7 @@ func TestOpenEntriesFollowTheSettings(t *testing.T) {
 // check; the next read-write open writes them again. Here every entry says "overdue
 // since 1970" under rules of another name: read, they would count every open case late.
 func TestOpenEntriesOfOtherRulesAreNotRead(t *testing.T) {
-	s, path, clk := newStore(t)
-	if err := office.GenerateDemo(s, 200, 9); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path, clk := closedDemo200(t)
 	tamper(t, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("results"))
 		c := b.Cursor()
@@ -132,11 +128,7 @@ func TestOpenEntriesOfOtherRulesAreNotRead(t *testing.T) {
 // TestLayout5EntriesBecomeDeadlines: a file of layout "5" kept what a deadline is worked
 // out from; its first read-write open writes every entry as a deadline, once.
 func TestLayout5EntriesBecomeDeadlines(t *testing.T) {
-	s, path, clk := newStore(t)
-	if err := office.GenerateDemo(s, 200, 9); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path, clk := closedDemo200(t)
 	before := openEntries(t, path)
 	tamper(t, path, func(tx *bolt.Tx) error {
 		b := tx.Bucket([]byte("results"))
@@ -237,4 +229,15 @@ func TestSharedOpenEntriesFollowSettings(t *testing.T) {
 	if r.Open != 3 || r.SLABreaches != 3 {
 		t.Fatalf("open %d, overdue %d: want 3 open and overdue under one day's limit", r.Open, r.SLABreaches)
 	}
+}
+
+// closedDemo200 is the path of a closed store of 200 demo cases (seed 9), and its clock.
+func closedDemo200(t *testing.T) (string, *testClock) {
+	t.Helper()
+	s, path, clk := newStore(t)
+	if err := office.GenerateDemo(s, 200, 9); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	return path, clk
 }

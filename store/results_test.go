@@ -551,11 +551,7 @@ func TestResultsLateFlagsFollowSettings(t *testing.T) {
 // rebuilds them once at its first read-write open, with progress; the old entries are
 // gone, the figures are the full scan's and check is clean; the next open builds nothing.
 func TestResultsRebuiltOnNewLayout(t *testing.T) {
-	s, path, clk := newStore(t)
-	if err := office.GenerateDemo(s, 200, 9); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path, clk := closedDemo200(t)
 	// An old-layout entry: day | 'd' | case id → days, as version 2 kept them.
 	old := []byte{0x80, 0x00, 0x50, 0x00, 'd', 0, 0, 0, 7}
 	tamper(t, path, func(tx *bolt.Tx) error {
@@ -589,11 +585,7 @@ func TestResultsRebuiltOnNewLayout(t *testing.T) {
 // apart; a file (which has none) of layout "3" opens without a rebuild, its figures are
 // the full scan's, and check compares them.
 func TestFileOfLayout3IsNotRebuilt(t *testing.T) {
-	s, path, clk := newStore(t)
-	if err := office.GenerateDemo(s, 200, 9); err != nil {
-		t.Fatal(err)
-	}
-	s.Close()
+	path, clk := closedDemo200(t)
 	tamper(t, path, func(tx *bolt.Tx) error {
 		return tx.Bucket([]byte("meta")).Put([]byte("results.version"), []byte("3"))
 	})
