@@ -65,6 +65,21 @@ func fixtureOf(t *testing.T, schema string) string {
 }
 
 // everything is the JSON of every case and event as the store reads them.
+// readOld opens an old file read-only (it must read as it is, without a conversion), and
+// gives everything in it, which must check clean.
+func readOld(t *testing.T, path, schema string) (*Store, []byte) {
+	t.Helper()
+	ro, err := Open(path, Options{ReadOnly: true})
+	if err != nil {
+		t.Fatalf("read-only open of a %s file: %v", schema, err)
+	}
+	before := everything(t, ro)
+	if probs := ro.Check(); len(probs) != 0 {
+		t.Fatalf("the old file checks with problems: %v", probs)
+	}
+	return ro, before
+}
+
 func everything(t *testing.T, s *Store) []byte {
 	t.Helper()
 	cases, err := s.AllCases()
@@ -127,14 +142,7 @@ func TestConvertSchema2(t *testing.T) {
 	if j, p := storedForms(t, path); j == 0 || p != 0 {
 		t.Fatalf("the fixture holds %d JSON and %d compressed values; want only JSON", j, p)
 	}
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatalf("read-only open of a schema-2 file: %v", err)
-	}
-	before := everything(t, ro)
-	if probs := ro.Check(); len(probs) != 0 {
-		t.Fatalf("the old file checks with problems: %v", probs)
-	}
+	ro, before := readOld(t, path, "schema-2")
 	ro.Close()
 	oldSize := fileSizeOf(t, path)
 
@@ -420,14 +428,7 @@ func TestConvertSchema3(t *testing.T) {
 	if f, n, _ := eventLayout(t, path); f != 0 || n == 0 {
 		t.Fatalf("the fixture holds %d frames and %d single events; want only single events", f, n)
 	}
-	ro, err := Open(path, Options{ReadOnly: true})
-	if err != nil {
-		t.Fatalf("read-only open of a schema-3 file: %v", err)
-	}
-	before := everything(t, ro)
-	if probs := ro.Check(); len(probs) != 0 {
-		t.Fatalf("the old file checks with problems: %v", probs)
-	}
+	ro, before := readOld(t, path, "schema-3")
 	hist, err := ro.Events(7)
 	if err != nil || len(hist) == 0 {
 		t.Fatalf("history of case 7 in the old file: %d events, %v", len(hist), err)

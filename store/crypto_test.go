@@ -139,6 +139,12 @@ func crNoPlaintext(t *testing.T, what string, b []byte) {
 // raw reads one value of the closed database.
 func crRaw(t *testing.T, path, bucket string, key []byte) []byte {
 	t.Helper()
+	return crRead(t, path, func(tx *bolt.Tx) []byte { return valueJSON(t, tx.Bucket([]byte(bucket)).Get(key)) })
+}
+
+// crRead is what read gives in a read-only transaction of the closed database at path.
+func crRead(t *testing.T, path string, read func(tx *bolt.Tx) []byte) []byte {
+	t.Helper()
 	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		t.Fatal(err)
@@ -146,7 +152,7 @@ func crRaw(t *testing.T, path, bucket string, key []byte) []byte {
 	defer db.Close()
 	var out []byte
 	_ = db.View(func(tx *bolt.Tx) error {
-		out = valueJSON(t, tx.Bucket([]byte(bucket)).Get(key))
+		out = read(tx)
 		return nil
 	})
 	return out
@@ -157,17 +163,7 @@ func crU32(id uint32) []byte { return binary.BigEndian.AppendUint32(nil, id) }
 // crEvent is the JSON of the seq-th event of case id in the file at path.
 func crEvent(t *testing.T, path string, id uint32, seq int) []byte {
 	t.Helper()
-	db, err := bolt.Open(path, 0o600, &bolt.Options{ReadOnly: true, Timeout: time.Second})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer db.Close()
-	var out []byte
-	_ = db.View(func(tx *bolt.Tx) error {
-		out = rawEvents(t, tx, id)[seq-1]
-		return nil
-	})
-	return out
+	return crRead(t, path, func(tx *bolt.Tx) []byte { return rawEvents(t, tx, id)[seq-1] })
 }
 
 func TestCryptoNoPlaintextOnDisk(t *testing.T) {

@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -17,14 +16,8 @@ import (
 // events followed by the frame's, for every reader (the case's events, the export walk,
 // check, the anchors' heads, the dashboard's lean read), and check is clean.
 func TestSingleEventsAndAFrame(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "t.db")
-	s, err := Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := Demo.Generate(s, 30, 3); err != nil {
-		t.Fatal(err)
-	}
+	s := demoStore(t, 30, 3)
+	path := s.Path()
 	const id = 5
 	before, err := s.Events(id)
 	if err != nil || len(before) < 2 {

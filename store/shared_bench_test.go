@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"repairdesk/internal/benchkit"
 	"repairdesk/store"
 	"repairdesk/store/kv"
 	"repairdesk/store/kv/pgtest"
@@ -160,9 +161,9 @@ func BenchmarkSharedCommit(b *testing.B) {
 		s.TraceCommits(true)
 	}
 	stopWaits := sampleWaits(b, nodes)
-	cpu0, pgcpu0 := store.ProcessCPU(), serverCPU(b, nodes)
+	cpu0, pgcpu0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes)
 	lat := runSessions(b, nodes, ids, actor, 0)
-	b.ReportMetric((store.ProcessCPU()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
+	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	if pgcpu0 >= 0 {
 		if pgcpu := serverCPU(b, nodes); pgcpu >= 0 {
 			b.ReportMetric((pgcpu-pgcpu0)*1000/float64(b.N), "pg-cpu-ms/action")
@@ -380,9 +381,9 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	}
 	nodes, ids, actor := twoNodes(b, sessions)
 	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
-	cpu0 := store.ProcessCPU()
+	cpu0 := benchkit.ProcessCPU().Seconds()
 	lat := runSessions(b, nodes, ids, actor, think)
-	b.ReportMetric((store.ProcessCPU()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
+	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
