@@ -57,9 +57,14 @@ func OpenDueAgainstRebuild(s *Store) (derived bool, open int, err error) {
 	derived = sn.views.duePrev != nil
 	got := s.openDue(sn)
 	want := newOpenDueSet()
-	for sm := range sn.All() {
+	for sm := range sn.All() { // counted and sorted the plain way
 		if !sm.Stage.Terminal() {
-			want.add(sm.Owner, sm.ID, sm.Due)
+			want.open++
+			want.openBy[sm.Owner]++
+			if e, ok := dueEntry(sm.ID, sm.Due); ok {
+				e.owner = want.owner(sm.Owner)
+				want.due = append(want.due, e)
+			}
 		}
 	}
 	slices.SortFunc(want.due, openDueEntry.before)

@@ -1356,21 +1356,6 @@ func dueEntry(id uint32, due workflow.Due) (e openDueEntry, ok bool) {
 	return openDueEntry{sec: due.At.Unix(), nsec: int32(due.At.Nanosecond()), id: id}, true
 }
 
-// add counts an open case of owner, and its deadline unless it has none that counts.
-func (od *openDueSet) add(owner string, id uint32, due workflow.Due) {
-	od.open++
-	od.openBy[owner]++
-	if e, ok := dueEntry(id, due); ok {
-		od.addDue(owner, e)
-	}
-}
-
-// addDue appends e with its owner numbered in od.
-func (od *openDueSet) addDue(owner string, e openDueEntry) {
-	e.owner = od.owner(owner)
-	od.due = append(od.due, e)
-}
-
 // owner is owner's index in od, numbered now if new.
 func (od *openDueSet) owner(owner string) int32 {
 	o, ok := od.ix[owner]
@@ -1396,12 +1381,18 @@ func (s *Store) openDue(sn *Snapshot) *openDueSet {
 			return
 		}
 		od := newOpenDueSet()
+		var due dueList
 		for sm := range sn.All() { // not Open(): its order is not needed
 			if !sm.Stage.Terminal() {
-				od.add(sm.Owner, sm.ID, sm.Due)
+				od.open++
+				od.openBy[sm.Owner]++
+				if e, ok := dueEntry(sm.ID, sm.Due); ok {
+					e.owner = od.owner(sm.Owner)
+					due.add(e)
+				}
 			}
 		}
-		slices.SortFunc(od.due, openDueEntry.before)
+		od.due = due.sorted()
 		v.due = od
 	})
 	return v.due
@@ -1459,26 +1450,30 @@ func openDueOfRows(tx kv.Tx) (*openDueSet, error) {
 	lo := []byte{sidePrefix, sideOpen}
 	prefetchRange(tx, rb, lo, []byte{sidePrefix, sideOpen + 1})
 	od := newOpenDueSet()
-	byName := map[string]string{} // one string per owner, not one per entry
+	var open []int // per owner's index
+	var due dueList
 	cur := rb.Cursor()
 	for k, v := cur.Seek(lo); k != nil && len(k) >= 2 && k[0] == sidePrefix && k[1] == sideOpen; k, v = cur.Next() {
-		ob, e, due, ok := parseOpenRow(v)
+		ob, e, hasDue, ok := parseOpenRow(v)
 		if len(k) != 6 || !ok {
 			return nil, fmt.Errorf("results %s: malformed", describeResultKey(k))
 		}
-		owner, seen := byName[string(ob)]
+		o, seen := od.ix[string(ob)] // one lookup an entry, and no string made for it
 		if !seen {
-			owner = string(ob)
-			byName[owner] = owner
+			o = od.owner(string(ob))
+			open = append(open, 0)
 		}
-		od.open++
-		od.openBy[owner]++
-		if due {
-			e.id = binary.BigEndian.Uint32(k[2:])
-			od.addDue(owner, e)
+		open[o]++
+		if hasDue {
+			e.id, e.owner = binary.BigEndian.Uint32(k[2:]), o
+			due.add(e)
 		}
 	}
-	slices.SortFunc(od.due, openDueEntry.before)
+	for o, n := range open {
+		od.openBy[od.owners[o]] = n
+		od.open += n
+	}
+	od.due = due.sorted()
 	return od, nil
 }
 
