@@ -109,8 +109,10 @@ func (s *Store) Check() []Problem {
 	}
 	defer end()
 	// The anchor log is read and replayed beside the reading and scanning of the file
-	// (on a large file each took about a second, one after the other). Its problems
-	// come first, as they always did.
+	// and beside the workers (on a large file it took a few seconds on one core, while
+	// the workers waited for it): a worker waits for it only to compare a case it has
+	// verified with what the log anchored. Its problems keep their place, before those
+	// of the structure, as they always had.
 	var (
 		an      *anchored
 		anProbs []Problem
@@ -125,17 +127,15 @@ func (s *Store) Check() []Problem {
 			anProbs = append(anProbs, damageProblem(err))
 		}
 	}()
-	anchorsIn := false
-	waitAnchors := func() {
-		if !anchorsIn {
-			<-anDone
-			for _, p := range anProbs {
-				add(p)
-			}
-			anchorsIn = true
+	anAt := -1 // where the log's problems go among the others
+	markAnchors := func() {
+		mu.Lock()
+		if anAt < 0 {
+			anAt = len(out)
 		}
+		mu.Unlock()
 	}
-	defer waitAnchors() // the goroutine reads tx: it ends before the transaction does
+	defer func() { <-anDone }() // the goroutine reads tx: it ends before the transaction does
 	seen := map[uint32]bool{}
 	work := s.work()
 	// The total, for the progress line: the cases loaded so far, then every case once
@@ -157,7 +157,7 @@ func (s *Store) Check() []Problem {
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		if cb == nil || eb == nil {
-			waitAnchors()
+			markAnchors()
 			damagedFile = true
 			add(damageProblem(damaged(s.path, -1, "", "a bucket of cases or events is missing", "缺少案件或事件桶")))
 			return nil
@@ -169,7 +169,7 @@ func (s *Store) Check() []Problem {
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
 		dmg := s.scanTx(tx)
-		waitAnchors()
+		markAnchors()
 		if len(dmg) > 0 {
 			damagedFile = true
 			for _, d := range dmg {
@@ -282,10 +282,7 @@ func (s *Store) Check() []Problem {
 				id := binary.BigEndian.Uint32(k)
 				orphans(uint64(id))
 				seen[id] = true
-				j := checkJob{id: id, c: v}
-				if an != nil {
-					j.anchored, j.anchors = an.cases[id], true
-				}
+				j := checkJob{id: id, c: v, anchors: anDone, an: &an}
 				ek, ev, j.keys, j.evs = entriesOf(ec, ek, ev, id, nil, nil)
 				jobs <- j
 				last = id
@@ -318,13 +315,17 @@ func (s *Store) Check() []Problem {
 		}
 		return nil
 	})
-	waitAnchors()  // done by now, unless the walk above stopped before it: an is read below
+	<-anDone       // an is read below
 	if bbAt >= 0 { // bbolt's check was started: it reads the file until it is done
 		<-bbDone
 		mu.Lock()
 		out = slices.Insert(out, bbAt, bbProbs...)
 		mu.Unlock()
 	}
+	markAnchors() // (the walk did not get as far as marking it)
+	mu.Lock()
+	out = slices.Insert(out, anAt, anProbs...) // anAt ≤ bbAt: bbolt's went in first
+	mu.Unlock()
 	if err != nil {
 		add(damageProblem(err))
 	}
@@ -350,8 +351,10 @@ type checkJob struct {
 	id        uint32
 	c         []byte
 	keys, evs [][]byte
-	anchors   bool          // an anchor log is there to compare with
-	anchored  *anchoredCase // what it holds for this case
+	// anchors is closed once the anchor log is read; *an is then its replay (nil: no
+	// log to compare with).
+	anchors <-chan struct{}
+	an      **anchored
 }
 
 // caseDecoder holds one check worker's buffers: an unpacker for the events and one for
@@ -433,12 +436,16 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 		add(Problem{CaseID: id, Seq: 0, What: fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
 		return
 	}
-	if j.anchors { // consistent in itself: is it the history that was anchored?
+	if j.anchors == nil {
+		return
+	}
+	<-j.anchors                 // read beside the workers: by now, on any but the smallest file
+	if an := *j.an; an != nil { // consistent in itself: is it the history that was anchored?
 		hashes := make([]string, len(evs))
 		for i := range evs {
 			hashes[i] = evs[i].Hash
 		}
-		checkAnchored(id, hashes, j.anchored, s.Shared(), add)
+		checkAnchored(id, hashes, an.cases[id], s.Shared(), add)
 	}
 }
 
