@@ -252,6 +252,7 @@ func (s *Store) Check() []Problem {
 			})
 		}
 		var last uint32 // the last case handed out, for a damage met by the walk
+		var keys int64  // the cases bucket's keys the walk met
 		walk := s.shield(string(bCases), 0, func() error {
 			ec := eb.Cursor()
 			ek, ev := ec.First()
@@ -275,6 +276,7 @@ func (s *Store) Check() []Problem {
 					return work.err()
 				}
 				work.report("check", checked.Load(), max(total.Load(), checked.Load()))
+				keys++
 				if len(k) != 4 {
 					add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
 					return nil
@@ -295,6 +297,9 @@ func (s *Store) Check() []Problem {
 		})
 		close(jobs)
 		_ = g.Wait()
+		if walk == nil && !stopped {
+			s.checkedKeys.Store(keys)
+		}
 		if !stopped {
 			work.report("check", checked.Load(), max(total.Load(), checked.Load()))
 		}
