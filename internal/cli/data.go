@@ -157,9 +157,6 @@ func (a *app) backupCmd() *cobra.Command {
 		}
 		ctx, stop := a.interruptible()
 		defer stop()
-		if a.held == nil && a.cio == nil {
-			defer bulkGC()()
-		}
 		res, err := store.BackupFileWith(db, dest, a.storeWork(ctx, "progress.backup", progress.Bytes))
 		if err != nil && ctx.Err() != nil {
 			return a.errf("backup", exitInterrupted, a.t("cli.interrupted"))
@@ -206,9 +203,6 @@ func (a *app) checkCmd() *cobra.Command {
 		ctx, stop := a.interruptible()
 		defer stop()
 		sw := a.storeWork(ctx, "progress.check", progress.Cases)
-		if a.held == nil && a.cio == nil {
-			defer bulkGC()()
-		}
 		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorLog: *anchorLog, AnchorPub: *anchorPub,
 			Context: sw.Context, Progress: sw.Progress, IndexOnDemand: true})
 		var le *store.LockedError

@@ -67,9 +67,6 @@ func (a *app) export(format, since, out string) int {
 			}
 		}
 	}
-	if a.held == nil && a.cio == nil { // a process of its own, not a server's session
-		defer bulkGC()()
-	}
 	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true, IndexOnDemand: true}) // it never searches
 	if !ok {
 		return exitFail
