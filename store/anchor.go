@@ -631,6 +631,7 @@ func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite b
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	prev := ""
 	var prevN uint64
+	var cut []byte // a line without its heads, for the decoder (withoutHeads)
 	for sc.Scan() {
 		line := sc.Bytes()
 		an.lines++
@@ -639,7 +640,8 @@ func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite b
 		signed := false // the signature is verified already (the fast path)
 		if lite || pub != nil {
 			var l anchorEntryLite
-			if err = decodeJSON(line, &l); err == nil {
+			cut = withoutHeads(cut[:0], line)
+			if err = decodeJSON(cut, &l); err == nil {
 				e = l.entry()
 			}
 			if err == nil && !lite {
@@ -703,6 +705,34 @@ type anchorEntryLite struct {
 	Sig     string    `json:"sig,omitempty"`
 }
 
+// withoutHeads appends to buf the log line without its heads (`,"heads":[…]`) when they
+// are written as the log writes them — quoted "id/seq/hash" of digits, slashes and hex,
+// one after the other — and the whole line otherwise. Decoded into an anchorEntryLite,
+// which skips the heads, both give the same entry; the short one spares the decoder
+// copying and passing over a line of megabytes (one entry anchors thousands of cases).
+func withoutHeads(buf, line []byte) []byte {
+	const open, closing = `,"heads":["`, `"],"prev":"`
+	i := bytes.Index(line, []byte(open))
+	j := bytes.LastIndex(line, []byte(closing))
+	if i < 0 || j < i+len(open) {
+		return append(buf, line...)
+	}
+	span := line[i+len(open) : j] // h1","h2",…,"hn
+	for k := 0; k < len(span); k++ {
+		switch c := span[k]; {
+		case c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == '/':
+		case c == '"' && k+2 < len(span) && span[k+1] == ',' && span[k+2] == '"' && k > 0 && span[k-1] != '"':
+			k += 2 // the `","` between two heads
+		default:
+			return append(buf, line...)
+		}
+	}
+	if len(span) == 0 || span[len(span)-1] == '"' {
+		return append(buf, line...)
+	}
+	return append(append(buf, line[:i]...), line[j+len(`"]`):]...)
+}
+
 func (l anchorEntryLite) entry() AnchorEntry {
 	return AnchorEntry{N: l.N, At: l.At, Kind: l.Kind, Restart: l.Restart, Cases: l.Cases, Events: l.Events, Prev: l.Prev, Sig: l.Sig}
 }
@@ -718,13 +748,24 @@ func (l anchorEntryLite) entry() AnchorEntry {
 func signedOK(pub ed25519.PublicKey, line []byte, e AnchorEntry, sig []byte) bool {
 	tail := `,"sig":"` + e.Sig + `"}`
 	if e.Sig != "" && len(line) > len(tail) && string(line[len(line)-len(tail):]) == tail {
-		body := make([]byte, 0, len(line)-len(tail)+1)
-		body = append(append(body, line[:len(line)-len(tail)]...), '}')
-		if ed25519.Verify(pub, body, sig) {
+		if verifyAsSigned(pub, line, len(tail), sig) {
 			return true
 		}
 	}
 	return ed25519.Verify(pub, e.signed(), sig)
+}
+
+// verifyAsSigned verifies sig over the line without its last tail bytes (its
+// `,"sig":"…"}`) closed by a '}': the bytes that were signed. They are verified where
+// they stand — the byte after them is set to '}' meanwhile and put back after — instead
+// of being copied (a line can be megabytes long).
+func verifyAsSigned(pub ed25519.PublicKey, line []byte, tail int, sig []byte) bool {
+	at := len(line) - tail
+	was := line[at]
+	line[at] = '}'
+	ok := ed25519.Verify(pub, line[:at+1], sig)
+	line[at] = was
+	return ok
 }
 
 // canonicalHeads reads the heads of a log line whose signature verifies over the line's
@@ -744,9 +785,7 @@ func canonicalHeads(pub ed25519.PublicKey, line []byte, e AnchorEntry) (heads []
 	if len(line) <= len(tail) || string(line[len(line)-len(tail):]) != tail {
 		return nil, false
 	}
-	body := make([]byte, 0, len(line)-len(tail)+1)
-	body = append(append(body, line[:len(line)-len(tail)]...), '}')
-	if !ed25519.Verify(pub, body, sig) {
+	if !verifyAsSigned(pub, line, len(tail), sig) {
 		return nil, false
 	}
 	const open, closing = `,"heads":["`, `"],"prev":"`

@@ -137,3 +137,63 @@ func readLog(t *testing.T, pub []byte, lines [][]byte, at int, repl []byte) *anc
 	}
 	return an
 }
+
+// TestWithoutHeadsDecodesAsTheLine: a log line decoded without its heads (withoutHeads,
+// which spares the decoder megabytes) is the entry the whole line decodes to; a line
+// whose heads are not written as the log writes them is passed whole; and canonicalHeads
+// leaves the line as it found it (it verifies the signature in place).
+func TestWithoutHeadsDecodesAsTheLine(t *testing.T) {
+	s := demoStore(t, 60, 4)
+	pub, _ := s.anchorPub()
+	raw, err := os.ReadFile(AnchorLogPath(s.anchorFiles(), s.opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut, short := []byte(nil), 0
+	for i, line := range bytes.Split(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n")) {
+		var whole, fromCut anchorEntryLite
+		if err := decodeJSON(line, &whole); err != nil {
+			t.Fatal(err)
+		}
+		cut = withoutHeads(cut[:0], line)
+		if err := decodeJSON(cut, &fromCut); err != nil {
+			t.Fatalf("line %d without its heads does not decode: %v\n%s", i+1, err, cut)
+		}
+		if !reflect.DeepEqual(whole, fromCut) {
+			t.Fatalf("line %d: %+v whole, %+v without its heads", i+1, whole, fromCut)
+		}
+		if len(cut) < len(line) {
+			short++
+			if bytes.Contains(cut, []byte(`"heads"`)) {
+				t.Fatalf("line %d: heads left in %s", i+1, cut)
+			}
+		}
+		before := bytes.Clone(line)
+		if _, ok := canonicalHeads(pub, line, whole.entry()); !ok {
+			t.Fatalf("line %d: the log's own line is not read by the fast path", i+1)
+		}
+		if !bytes.Equal(before, line) {
+			t.Fatalf("line %d was changed by canonicalHeads", i+1)
+		}
+	}
+	if short == 0 {
+		t.Fatal("no line had heads to leave out")
+	}
+	for _, odd := range []string{
+		`{"n":2,"heads":["1/1/ab","1/2/cd"],"prev":"x"}`,      // the log's own form
+		`{"n":2,"heads":["1/1/ab",""],"prev":"x"}`,            // an empty head
+		`{"n":2,"heads":["1/1/ab","kind"],"prev":"x"}`,        // not hex
+		`{"n":2,"heads":["1/1/ab", "1/2/cd"],"prev":"x"}`,     // written another way
+		`{"n":2,"heads":["1/1/ab"""],"prev":"x"}`,             // not JSON
+		`{"n":2,"heads":["1/1/ab","],"prev":"y"],"prev":"x"}`, // a second closing
+	} {
+		got := string(withoutHeads(nil, []byte(odd)))
+		want := odd
+		if strings.HasPrefix(odd, `{"n":2,"heads":["1/1/ab","1/2/cd"]`) {
+			want = `{"n":2,"prev":"x"}`
+		}
+		if got != want {
+			t.Errorf("withoutHeads(%s) = %s, want %s", odd, got, want)
+		}
+	}
+}

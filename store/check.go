@@ -109,8 +109,10 @@ func (s *Store) Check() []Problem {
 	}
 	defer end()
 	// The anchor log is read and replayed beside the reading and scanning of the file
-	// (on a large file each took about a second, one after the other). Its problems
-	// come first, as they always did.
+	// and beside the workers (on a large file it took a few seconds on one core, while
+	// the workers waited for it): a worker waits for it only to compare a case it has
+	// verified with what the log anchored. Its problems keep their place, before those
+	// of the structure, as they always had.
 	var (
 		an      *anchored
 		anProbs []Problem
@@ -125,17 +127,15 @@ func (s *Store) Check() []Problem {
 			anProbs = append(anProbs, damageProblem(err))
 		}
 	}()
-	anchorsIn := false
-	waitAnchors := func() {
-		if !anchorsIn {
-			<-anDone
-			for _, p := range anProbs {
-				add(p)
-			}
-			anchorsIn = true
+	anAt := -1 // where the log's problems go among the others
+	markAnchors := func() {
+		mu.Lock()
+		if anAt < 0 {
+			anAt = len(out)
 		}
+		mu.Unlock()
 	}
-	defer waitAnchors() // the goroutine reads tx: it ends before the transaction does
+	defer func() { <-anDone }() // the goroutine reads tx: it ends before the transaction does
 	seen := map[uint32]bool{}
 	work := s.work()
 	// The total, for the progress line: the cases loaded so far, then every case once
@@ -157,7 +157,7 @@ func (s *Store) Check() []Problem {
 	err = s.shield("", 0, func() error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		if cb == nil || eb == nil {
-			waitAnchors()
+			markAnchors()
 			damagedFile = true
 			add(damageProblem(damaged(s.path, -1, "", "a bucket of cases or events is missing", "缺少案件或事件桶")))
 			return nil
@@ -169,7 +169,7 @@ func (s *Store) Check() []Problem {
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
 		dmg := s.scanTx(tx)
-		waitAnchors()
+		markAnchors()
 		if len(dmg) > 0 {
 			damagedFile = true
 			for _, d := range dmg {
@@ -252,6 +252,7 @@ func (s *Store) Check() []Problem {
 			})
 		}
 		var last uint32 // the last case handed out, for a damage met by the walk
+		var keys int64  // the cases bucket's keys the walk met
 		walk := s.shield(string(bCases), 0, func() error {
 			ec := eb.Cursor()
 			ek, ev := ec.First()
@@ -275,6 +276,7 @@ func (s *Store) Check() []Problem {
 					return work.err()
 				}
 				work.report("check", checked.Load(), max(total.Load(), checked.Load()))
+				keys++
 				if len(k) != 4 {
 					add(Problem{What: fmt.Sprintf("cases: malformed key %x", k)})
 					return nil
@@ -282,10 +284,7 @@ func (s *Store) Check() []Problem {
 				id := binary.BigEndian.Uint32(k)
 				orphans(uint64(id))
 				seen[id] = true
-				j := checkJob{id: id, c: v}
-				if an != nil {
-					j.anchored, j.anchors = an.cases[id], true
-				}
+				j := checkJob{id: id, c: v, anchors: anDone, an: &an}
 				ek, ev, j.keys, j.evs = entriesOf(ec, ek, ev, id, nil, nil)
 				jobs <- j
 				last = id
@@ -298,6 +297,9 @@ func (s *Store) Check() []Problem {
 		})
 		close(jobs)
 		_ = g.Wait()
+		if walk == nil && !stopped {
+			s.checkedKeys.Store(keys)
+		}
 		if !stopped {
 			work.report("check", checked.Load(), max(total.Load(), checked.Load()))
 		}
@@ -318,13 +320,17 @@ func (s *Store) Check() []Problem {
 		}
 		return nil
 	})
-	waitAnchors()  // done by now, unless the walk above stopped before it: an is read below
+	<-anDone       // an is read below
 	if bbAt >= 0 { // bbolt's check was started: it reads the file until it is done
 		<-bbDone
 		mu.Lock()
 		out = slices.Insert(out, bbAt, bbProbs...)
 		mu.Unlock()
 	}
+	markAnchors() // (the walk did not get as far as marking it)
+	mu.Lock()
+	out = slices.Insert(out, anAt, anProbs...) // anAt ≤ bbAt: bbolt's went in first
+	mu.Unlock()
 	if err != nil {
 		add(damageProblem(err))
 	}
@@ -350,8 +356,10 @@ type checkJob struct {
 	id        uint32
 	c         []byte
 	keys, evs [][]byte
-	anchors   bool          // an anchor log is there to compare with
-	anchored  *anchoredCase // what it holds for this case
+	// anchors is closed once the anchor log is read; *an is then its replay (nil: no
+	// log to compare with).
+	anchors <-chan struct{}
+	an      **anchored
 }
 
 // caseDecoder holds one check worker's buffers: an unpacker for the events and one for
@@ -362,6 +370,30 @@ type caseDecoder struct {
 	// evs holds the events of the case in hand, reused from case to case (an event is
 	// about a kilobyte: a new slice per case was a seventh of check's allocation).
 	evs []workflow.Event
+	// cur is the event being decoded, reused (a new one per event went to the heap).
+	cur checkEvent
+}
+
+// checkEvent is an event as Check decodes it: its letters (the rendered texts, much of
+// an event's JSON) are passed over, not decoded. Nothing Check does with a decoded event
+// reads them — the replay folds the actions, the results count kinds, stages and times —
+// and the hash over the stored bytes covers them. When those bytes are not the hashed
+// ones (storedHashOK), the event is decoded whole and hashed as before (eventHashOK).
+// The fields here hide Event's own of the same JSON names (the shallower field wins).
+type checkEvent struct {
+	workflow.Event
+	Letter *struct{}  `json:"letter,omitempty"`
+	Also   []struct{} `json:"also,omitempty"`
+}
+
+// eventHashOK decodes the stored JSON js whole and reports whether its hash is that of
+// its content (EventHash), as Check always did for an event not stored as hashed.
+func eventHashOK(js []byte, hash string) (bool, error) {
+	var ev workflow.Event
+	if err := decodeJSON(js, &ev); err != nil {
+		return false, err
+	}
+	return EventHash(ev) == hash, nil
 }
 
 // errReported stops the walk of a case's events once checkCase reported its problem.
@@ -374,11 +406,12 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	evs := d.evs[:0]
 	defer func() { d.evs = evs[:0] }()
 	err := d.ev.each(id, j.keys, j.evs, func(seq int, js []byte) error {
-		var ev workflow.Event
-		if err := decodeJSON(js, &ev); err != nil {
+		d.cur = checkEvent{}
+		if err := decodeJSON(js, &d.cur); err != nil {
 			add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
 			return errReported
 		}
+		ev := &d.cur.Event
 		want := len(evs) + 1
 		wantPrev := ""
 		if len(evs) > 0 {
@@ -391,11 +424,18 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 		case ev.PrevHash != wantPrev:
 			add(Problem{CaseID: id, Seq: seq, What: "broken chain: prev_hash does not match the previous event"})
 			return errReported
-		case !storedHashOK(js, ev.Hash) && EventHash(ev) != ev.Hash:
-			add(Problem{CaseID: id, Seq: seq, What: "content altered: hash does not match"})
-			return errReported
+		case !storedHashOK(js, ev.Hash):
+			ok, err := eventHashOK(js, ev.Hash)
+			if err != nil {
+				add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
+				return errReported
+			}
+			if !ok {
+				add(Problem{CaseID: id, Seq: seq, What: "content altered: hash does not match"})
+				return errReported
+			}
 		}
-		evs = append(evs, ev)
+		evs = append(evs, *ev)
 		return nil
 	})
 	if err == errReported {
@@ -433,12 +473,16 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 		add(Problem{CaseID: id, Seq: 0, What: fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
 		return
 	}
-	if j.anchors { // consistent in itself: is it the history that was anchored?
+	if j.anchors == nil {
+		return
+	}
+	<-j.anchors                 // read beside the workers: by now, on any but the smallest file
+	if an := *j.an; an != nil { // consistent in itself: is it the history that was anchored?
 		hashes := make([]string, len(evs))
 		for i := range evs {
 			hashes[i] = evs[i].Hash
 		}
-		checkAnchored(id, hashes, j.anchored, s.Shared(), add)
+		checkAnchored(id, hashes, an.cases[id], s.Shared(), add)
 	}
 }
 

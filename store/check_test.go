@@ -404,3 +404,27 @@ func TestCheckDamagedFrame(t *testing.T) {
 		})
 	}
 }
+
+// TestCheckAlteredLetter: Check decodes events without their letters (checkEvent), but
+// a letter changed behind the store's back is still found: the hash covers it.
+func TestCheckAlteredLetter(t *testing.T) {
+	path, v, by := history(t)
+	seq := 0
+	tamper(t, path, func(tx *bolt.Tx) error {
+		for i, js := range rawEvents(t, tx, v) {
+			var ev workflow.Event
+			if err := json.Unmarshal(js, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if ev.Letter == nil {
+				continue
+			}
+			seq = i + 1
+			ev.Letter.Body = strings.Replace(ev.Letter.Body, "。", "！", 1) + "（已改）"
+			return putEvent(t, tx, v, seq, ev)
+		}
+		t.Fatal("the victim's history issued no letter")
+		return nil
+	})
+	expectOne(t, checkAfter(t, path, by), v, seq, fmt.Sprintf("event %d", seq), "content altered")
+}

@@ -98,6 +98,7 @@ func openPG(addr string, opts Options) (*Store, error) {
 	}
 	s := &Store{db: d, path: kv.Redact(addr), opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
 		index: search.New(), subs: map[int]chan Change{}, keys: keys}
+	s.checkedKeys.Store(-1)
 	fail := func(err error) (*Store, error) { d.Close(); return nil, err }
 	// The feed's head before the summaries are read: what commits meanwhile is applied
 	// again after, harmlessly (refresh keeps the newer version).

@@ -10,7 +10,7 @@ func (s *Store) Search(query string, within []uint32, limit int) ([]search.Match
 	if ms, ok := s.searchIDNumber(query); ok {
 		return ms, len(ms)
 	}
-	s.snap.Load().waitIndexed()
+	s.waitIndex()
 	return s.index.Search(query, within, limit)
 }
 
@@ -20,7 +20,7 @@ func (s *Store) SearchIn(query string, sub *search.Subset, limit int) ([]search.
 	if ms, ok := s.searchIDNumber(query); ok {
 		return ms, len(ms)
 	}
-	s.snap.Load().waitIndexed()
+	s.waitIndex()
 	return s.index.SearchIn(query, sub, limit)
 }
 
@@ -53,7 +53,7 @@ func (s *Store) SearchNarrow(query string, sub *search.Subset, limit int, prev .
 	if ms, ok := s.searchIDNumber(query); ok {
 		return ms, len(ms), nil
 	}
-	s.snap.Load().waitIndexed()
+	s.waitIndex()
 	return s.index.SearchNarrow(query, sub, limit, prev...)
 }
 
@@ -83,6 +83,6 @@ func (s *Store) CountIn(query string, subs []*search.Subset, except [][]uint32, 
 		}
 		return out, nil
 	}
-	s.snap.Load().waitIndexed()
+	s.waitIndex()
 	return s.index.CountIn(query, subs, except, have, prev)
 }

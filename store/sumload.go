@@ -310,6 +310,7 @@ func (s *Store) loadSummaries() error {
 	s.sumMu.Lock()
 	defer s.sumMu.Unlock()
 	old := s.snap.Load()
+	s.dropIndexLater()
 	old.waitIndexed() // a bulk load (BulkLoad) loads a second time
 	var gen uint64
 	if old != nil {
@@ -363,6 +364,7 @@ func (s *Store) loadSummariesInBackground() error {
 	stale = append(stale, st...)
 	s.sumMu.Lock()
 	old := s.snap.Load()
+	s.dropIndexLater()
 	old.waitIndexed()
 	var gen uint64
 	if old != nil {
@@ -520,6 +522,46 @@ func (s *Store) startIndexing() chan struct{} {
 // current summaries), and closes done. big: the load was large enough to hand its garbage
 // back (MemoryHints.Settled).
 func (s *Store) buildIndex(sn *Snapshot, done chan struct{}, big bool) {
+	if s.opts.IndexOnDemand {
+		s.ixMu.Lock()
+		if !s.ixWanted { // left for the first search (waitIndex)
+			s.ixLater, s.ixLaterDone = func() { s.buildIndexNow(sn, done, big) }, done
+			s.ixMu.Unlock()
+			return
+		}
+		s.ixMu.Unlock()
+	}
+	s.buildIndexNow(sn, done, big)
+}
+
+// waitIndex blocks until the search index is complete, building it first when the load
+// left it for the first search (Options.IndexOnDemand).
+func (s *Store) waitIndex() {
+	if s.opts.IndexOnDemand {
+		s.ixMu.Lock()
+		s.ixWanted = true
+		build := s.ixLater
+		s.ixLater, s.ixLaterDone = nil, nil
+		s.ixMu.Unlock()
+		if build != nil {
+			build()
+		}
+	}
+	s.snap.Load().waitIndexed()
+}
+
+// dropIndexLater gives up a build left for the first search, before a second load
+// replaces its snapshot (whose index it was): the new load's build indexes every case.
+func (s *Store) dropIndexLater() {
+	s.ixMu.Lock()
+	defer s.ixMu.Unlock()
+	if s.ixLater != nil {
+		close(s.ixLaterDone)
+		s.ixLater, s.ixLaterDone = nil, nil
+	}
+}
+
+func (s *Store) buildIndexNow(sn *Snapshot, done chan struct{}, big bool) {
 	docs := make([]search.Doc, 0, sn.Len())
 	fields := make([]string, 4*sn.Len())
 	i := 0

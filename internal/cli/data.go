@@ -204,7 +204,7 @@ func (a *app) checkCmd() *cobra.Command {
 		defer stop()
 		sw := a.storeWork(ctx, "progress.check", progress.Cases)
 		st, err := store.Open(db, store.Options{ReadOnly: true, Timeout: localTimeout, KeyFile: a.keyFile, Memory: memoryHints, AnchorLog: *anchorLog, AnchorPub: *anchorPub,
-			Context: sw.Context, Progress: sw.Progress})
+			Context: sw.Context, Progress: sw.Progress, IndexOnDemand: true})
 		var le *store.LockedError
 		switch {
 		case err == nil:

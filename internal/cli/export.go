@@ -67,7 +67,7 @@ func (a *app) export(format, since, out string) int {
 			}
 		}
 	}
-	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true})
+	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true, IndexOnDemand: true}) // it never searches
 	if !ok {
 		return exitFail
 	}
