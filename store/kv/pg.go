@@ -78,6 +78,20 @@ type PG struct {
 	// transaction, and by this process's DeleteBucket, which forgets it here).
 	bmu     sync.Mutex
 	buckets map[string]bool
+
+	// beforeCommit, for tests (SetBeforeCommit): run after a read-write transaction's last
+	// writes, just before its COMMIT; an error rolls the transaction back instead.
+	beforeCommit atomic.Pointer[func() error]
+}
+
+// SetBeforeCommit is for tests that stop a node between its last writes and its COMMIT
+// (nil: none): fn's error rolls the transaction back instead of committing it.
+func (d *PG) SetBeforeCommit(fn func() error) {
+	if fn == nil {
+		d.beforeCommit.Store(nil)
+		return
+	}
+	d.beforeCommit.Store(&fn)
 }
 
 // RoundTrips counts the round trips to the database made inside transactions (each
@@ -94,6 +108,10 @@ type TxTimes struct {
 	Commit    time.Duration // COMMIT: the WAL flush
 	Total     time.Duration // from the start of the attempt to the answer to COMMIT
 	Trips     int           // round trips
+	// Beside: the work run beside COMMIT (BesideCommit), its own time from its start
+	// (with the last writes); BesideWait: how long the transaction waited for it after
+	// COMMIT's answer (included in Total).
+	Beside, BesideWait time.Duration
 }
 
 // TxTimer is implemented by transactions that time their parts (PostgreSQL): Times is
@@ -329,8 +347,29 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		return nil
 	}
 	w := time.Now()
+	if t.beside != nil {
+		// Beside the last writes and COMMIT (the node's anchor-log append and fsync, which
+		// would otherwise wait for COMMIT's answer and then for the disk again). It is
+		// waited for whatever happens next, so that the caller finds it done.
+		done, fn := make(chan struct{}), t.beside
+		go func() {
+			defer close(done)
+			fn()
+			t.times.Beside = time.Since(w)
+		}()
+		defer func() {
+			b := time.Now()
+			<-done
+			t.times.BesideWait = time.Since(b)
+		}()
+	}
 	if err := t.flushFeed(); err != nil { // with the last writes: one round trip
 		return unavailable(err)
+	}
+	if fn := d.beforeCommit.Load(); fn != nil {
+		if err := (*fn)(); err != nil {
+			return err
+		}
 	}
 	c := time.Now()
 	t.times.Writes = c.Sub(w)
@@ -499,6 +538,8 @@ type pgTx struct {
 	// transaction that updated or deleted one since this transaction's snapshot fails it,
 	// and one that would update or delete it waits for this one to end.
 	shares []Read
+
+	beside func() // run beside the last writes and COMMIT (BesideCommit)
 
 	mu      sync.Mutex
 	err     error // the first error a statement returned; the transaction is then lost
@@ -1390,6 +1431,9 @@ func (t *pgTx) LockShared(bucket, key []byte) {
 	defer t.mu.Unlock()
 	t.shares = append(t.shares, Read{Bucket: bytes.Clone(bucket), Key: bytes.Clone(key)})
 }
+
+// BesideCommit has fn run beside this transaction's last writes and COMMIT (kv.BesideCommit).
+func (t *pgTx) BesideCommit(fn func()) { t.beside = fn }
 
 // RepeatableRead reports whether the transaction runs at REPEATABLE READ.
 func (t *pgTx) RepeatableRead() bool { return t.rr }
