@@ -79,13 +79,13 @@ type PG struct {
 	bmu     sync.Mutex
 	buckets map[string]bool
 
-	// beforeCommit, for tests (SetBeforeCommit): run after a read-write transaction's last
-	// writes, just before its COMMIT; an error rolls the transaction back instead.
+	// beforeCommit, for tests (SetBeforeCommit): run just before a read-write
+	// transaction's last writes and COMMIT are sent; an error rolls it back instead.
 	beforeCommit atomic.Pointer[func() error]
 }
 
-// SetBeforeCommit is for tests that stop a node between its last writes and its COMMIT
-// (nil: none): fn's error rolls the transaction back instead of committing it.
+// SetBeforeCommit is for tests that stop a node just before its COMMIT (nil: none): fn's
+// error rolls the transaction back instead of committing it.
 func (d *PG) SetBeforeCommit(fn func() error) {
 	if fn == nil {
 		d.beforeCommit.Store(nil)
@@ -104,8 +104,8 @@ func (d *PG) RoundTrips() uint64 { return d.stmts.Load() }
 type TxTimes struct {
 	Acquire   time.Duration // waiting for a pooled connection
 	ReadAhead time.Duration // the read-ahead batches (Prefetch; the first carries BEGIN)
-	Writes    time.Duration // the last writes with the feed entries and the wake-up
-	Commit    time.Duration // COMMIT: the WAL flush
+	Writes    time.Duration // the last writes with the feed entries and the wake-up (0: sent with COMMIT)
+	Commit    time.Duration // COMMIT: the WAL flush, with the last writes sent in its round trip
 	Total     time.Duration // from the start of the attempt to the answer to COMMIT
 	Trips     int           // round trips
 	// Beside: the work run beside COMMIT (BesideCommit), its own time from its start
@@ -303,6 +303,7 @@ func backoff(attempt int) {
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
 	var ptx pgQuerier
 	var commit, rollback func(context.Context) error
+	var commitWith func(context.Context, *pgx.Batch) error
 	start := time.Now()
 	{
 		// BEGIN goes with the transaction's first batch (a group commit's read-ahead, a
@@ -322,7 +323,7 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		if !writable {
 			l.count = d.stmts.Add // as a view's BEGIN was counted before it went with a batch
 		}
-		ptx, commit, rollback = l, l.commit, l.rollback
+		ptx, commit, rollback, commitWith = l, l.commit, l.rollback, l.commitWith
 	}
 	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify,
 		rr: writable && o.IsoLevel == pgx.RepeatableRead}
@@ -363,22 +364,31 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 			t.times.BesideWait = time.Since(b)
 		}()
 	}
-	if err := t.flushFeed(); err != nil { // with the last writes: one round trip
-		return unavailable(err)
-	}
 	if fn := d.beforeCommit.Load(); fn != nil {
 		if err := (*fn)(); err != nil {
 			return err
 		}
 	}
-	c := time.Now()
-	t.times.Writes = c.Sub(w)
-	committed = true // whatever Commit answers, the transaction is over
-	t.rt()
-	err = commit(ctx)
-	t.times.Commit = time.Since(c)
-	if err != nil {
-		return unavailable(err)
+	if b := t.finalBatch(); b != nil {
+		// The last writes, the feed entries, the wake-up and COMMIT in one round trip:
+		// the server writes, flushes its WAL and answers once. Should a write fail, the
+		// server skips the rest (COMMIT too) and the transaction is rolled back.
+		t.rt()
+		if err := commitWith(ctx, b); err != nil {
+			t.times.Commit = time.Since(w)
+			return unavailable(t.fail(err))
+		}
+		committed = true
+		t.times.Commit = time.Since(w)
+	} else {
+		c := time.Now()
+		committed = true // whatever Commit answers, the transaction is over
+		t.rt()
+		err = commit(ctx)
+		t.times.Commit = time.Since(c)
+		if err != nil {
+			return unavailable(err)
+		}
 	}
 	for _, name := range t.created {
 		d.setBucketKnown(name, true)
@@ -472,6 +482,34 @@ func (l *lazyTx) commit(ctx context.Context) error {
 		return pgx.ErrTxCommitRollback
 	}
 	return nil
+}
+
+// commitWith sends b and COMMIT after it as one batch (with BEGIN before them when nothing
+// was sent yet) and, once the transaction committed, gives the connection back. On an
+// error the transaction is left for rollback to end (a ROLLBACK after a failed COMMIT
+// only draws a warning).
+func (l *lazyTx) commitWith(ctx context.Context, b *pgx.Batch) error {
+	b.Queue("COMMIT")
+	br := l.SendBatch(ctx, b)
+	var err error
+	var tag pgconn.CommandTag
+	for range b.Len() {
+		tg, e := br.Exec()
+		if e != nil && err == nil {
+			err = e
+		}
+		tag = tg
+	}
+	if cerr := br.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil && tag.String() == "ROLLBACK" { // the transaction had failed
+		err = pgx.ErrTxCommitRollback
+	}
+	if err == nil {
+		l.conn.Release()
+	}
+	return err
 }
 
 func (l *lazyTx) rollback(ctx context.Context) error {
@@ -750,22 +788,26 @@ func (t *pgTx) Feed(topic string, id uint64) {
 	t.feed = append(t.feed, feedNote{topic, id})
 }
 
-// flushFeed writes the transaction's feed entries and the wake-up, last before the
-// commit. The numbers come from a sequence, which never makes two transactions conflict
+// finalBatch: the transaction's feed entries and the wake-up are written last, with
+// its COMMIT. The numbers come from a sequence, which never makes two transactions conflict
 // (a counter row would serialise every commit of every node), but is not the commit
 // order: a number taken by a transaction still committing, or one rolled back, is a gap
 // for a while or for good. Readers handle that (store/feed.go): they apply what they see
 // and move their cursor past a gap only once every transaction that could hold its
 // number has ended (FeedMarks; by time, FeedGapWait, on an engine without them). Taken
 // here, at the very end of the transaction, a number is committed within milliseconds.
-func (t *pgTx) flushFeed() error {
-	if t.err != nil {
-		return t.err
-	}
-	if len(t.feed) == 0 {
-		return t.flush()
+//
+// finalBatch is the transaction's last writes with its feed entries and the wake-up, as
+// one batch (sent with COMMIT after them); nil when there is nothing to send (t.mu held).
+func (t *pgTx) finalBatch() *pgx.Batch {
+	if len(t.feed) == 0 && len(t.writes) == 0 {
+		return nil
 	}
 	b := &pgx.Batch{}
+	if len(t.feed) == 0 {
+		t.queueWrites(b)
+		return b
+	}
 	if len(t.writes) == 0 && t.d != nil && !t.d.marksOff() {
 		// A feed number must be taken by a transaction that already has its id (FeedMarks):
 		// one that wrote nothing yet gets it now.
@@ -786,11 +828,7 @@ func (t *pgTx) flushFeed() error {
 	if t.notify {
 		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
 	}
-	t.rt()
-	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
-		return t.fail(err)
-	}
-	return nil
+	return b
 }
 
 func (t *pgTx) lookup(name string) (*pgBucket, error) {
