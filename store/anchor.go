@@ -317,7 +317,10 @@ func (a *anchorer) writeAhead() {
 func (a *anchorer) confirm() error {
 	line, err := a.ahead, a.aheadErr
 	if err != nil {
-		a.unwrite()
+		if line != nil { // a write was begun, at aheadAt: cut off what it left
+			a.unwrite()
+		}
+		a.ahead, a.aheadErr = nil, nil
 		return err
 	}
 	a.ahead = nil

@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -230,3 +231,56 @@ func TestAnchorBesideACommitThatHappened(t *testing.T) {
 }
 
 func itoa(n uint64) string { return strconv.FormatUint(n, 10) }
+
+// TestAnchorAheadWriteFails: the entry cannot be written beside the COMMIT (here the
+// log's file refuses writes). The action still commits, as when an append after the
+// commit failed; nothing is left in the log, Check says that an anchor could not be
+// written, and the node's next start appends the entry from the case base.
+func TestAnchorAheadWriteFails(t *testing.T) {
+	addr, opts, s, wang, c := aheadNode(t)
+	before, err := os.ReadFile(opts.AnchorLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ro, err := os.Open(opts.AnchorLog)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.writeMu.Lock()
+	good := s.anch.f
+	if _, err := ro.Seek(0, io.SeekEnd); err != nil {
+		t.Fatal(err)
+	}
+	s.anch.f = ro
+	s.writeMu.Unlock()
+	got, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "写不进"})
+	if err != nil || got.Version != c.Version+1 {
+		t.Fatalf("the action: version %d, %v (a failed anchor write must not undo it)", got.Version, err)
+	}
+	s.writeMu.Lock()
+	s.anch.f = good
+	s.writeMu.Unlock()
+	ro.Close()
+	if after, _ := os.ReadFile(opts.AnchorLog); string(after) != string(before) {
+		t.Fatalf("the log changed although its write failed:\n%s\nwas\n%s", after, before)
+	}
+	failed := false
+	for _, p := range s.Check() {
+		failed = failed || strings.Contains(p.What, "an anchor could not be written")
+	}
+	if !failed {
+		t.Fatal("Check does not say that an anchor could not be written")
+	}
+	afterCrash(t, s, opts, before) // the node stops (its close entry dropped: as a crash)
+	s2, err := Open(addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if e := lastEntry(t, opts.AnchorLog); len(e.Heads) != 1 || !strings.HasPrefix(e.Heads[0], itoa(uint64(c.ID))+"/"+itoa(uint64(got.Version))+"/") {
+		t.Fatalf("the next start did not append the committed entry: %+v", e)
+	}
+	if p := s2.Check(); len(p) > 0 {
+		t.Fatalf("the node's check after its start: %v", p)
+	}
+}
