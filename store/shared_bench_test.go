@@ -387,8 +387,10 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 		s.TraceCommits(true)
 	}
 	rt := watchRuntime()
+	stopWaits := sampleWaits(b, nodes)
 	cpu0 := benchkit.ProcessCPU().Seconds()
 	lat := runSessions(b, nodes, ids, actor, think)
+	stopWaits()
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	gcs := rt.stop(b)
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")

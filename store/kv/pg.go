@@ -303,7 +303,7 @@ func backoff(attempt int) {
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
 	var ptx pgQuerier
 	var commit, rollback func(context.Context) error
-	var commitWith func(context.Context, *pgx.Batch) error
+	var commitWith func(context.Context, *pgx.Batch, *pgx.QueuedQuery) error
 	start := time.Now()
 	{
 		// BEGIN goes with the transaction's first batch (a group commit's read-ahead, a
@@ -370,11 +370,11 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		}
 	}
 	if b := t.finalBatch(); b != nil {
-		// The last writes, the feed entries, the wake-up and COMMIT in one round trip:
+		// The last writes, the feed entries, COMMIT and the wake-up in one round trip:
 		// the server writes, flushes its WAL and answers once. Should a write fail, the
 		// server skips the rest (COMMIT too) and the transaction is rolled back.
 		t.rt()
-		if err := commitWith(ctx, b); err != nil {
+		if err := commitWith(ctx, b, t.wake()); err != nil {
 			t.times.Commit = time.Since(w)
 			return unavailable(t.fail(err))
 		}
@@ -484,27 +484,34 @@ func (l *lazyTx) commit(ctx context.Context) error {
 	return nil
 }
 
-// commitWith sends b and COMMIT after it as one batch (with BEGIN before them when nothing
-// was sent yet) and, once the transaction committed, gives the connection back. On an
-// error the transaction is left for rollback to end (a ROLLBACK after a failed COMMIT
+// commitWith sends b, COMMIT and then (when not nil) after as one batch (with BEGIN
+// before them when nothing was sent yet) and, once the transaction committed, gives the
+// connection back. The server skips what follows a failed statement: after runs only
+// once the transaction has committed, and its own failure is not the transaction's. On
+// an error the transaction is left for rollback to end (a ROLLBACK after a failed COMMIT
 // only draws a warning).
-func (l *lazyTx) commitWith(ctx context.Context, b *pgx.Batch) error {
+func (l *lazyTx) commitWith(ctx context.Context, b *pgx.Batch, after *pgx.QueuedQuery) error {
 	b.Queue("COMMIT")
+	commitAt := b.Len() - 1
+	if after != nil {
+		b.QueuedQueries = append(b.QueuedQueries, after)
+	}
 	br := l.SendBatch(ctx, b)
 	var err error
-	var tag pgconn.CommandTag
-	for range b.Len() {
-		tg, e := br.Exec()
+	for i := range b.Len() {
+		tag, e := br.Exec()
+		if i > commitAt {
+			break // the wake-up: whatever it answers, the transaction committed
+		}
 		if e != nil && err == nil {
 			err = e
 		}
-		tag = tg
+		if i == commitAt && err == nil && tag.String() == "ROLLBACK" { // the transaction had failed
+			err = pgx.ErrTxCommitRollback
+		}
 	}
-	if cerr := br.Close(); err == nil {
+	if cerr := br.Close(); err == nil && cerr != nil && after == nil {
 		err = cerr
-	}
-	if err == nil && tag.String() == "ROLLBACK" { // the transaction had failed
-		err = pgx.ErrTxCommitRollback
 	}
 	if err == nil {
 		l.conn.Release()
@@ -788,8 +795,7 @@ func (t *pgTx) Feed(topic string, id uint64) {
 	t.feed = append(t.feed, feedNote{topic, id})
 }
 
-// finalBatch: the transaction's feed entries and the wake-up are written last, with
-// its COMMIT. The numbers come from a sequence, which never makes two transactions conflict
+// finalBatch: the transaction's feed entries are written last, with its COMMIT. The numbers come from a sequence, which never makes two transactions conflict
 // (a counter row would serialise every commit of every node), but is not the commit
 // order: a number taken by a transaction still committing, or one rolled back, is a gap
 // for a while or for good. Readers handle that (store/feed.go): they apply what they see
@@ -797,8 +803,8 @@ func (t *pgTx) Feed(topic string, id uint64) {
 // number has ended (FeedMarks; by time, FeedGapWait, on an engine without them). Taken
 // here, at the very end of the transaction, a number is committed within milliseconds.
 //
-// finalBatch is the transaction's last writes with its feed entries and the wake-up, as
-// one batch (sent with COMMIT after them); nil when there is nothing to send (t.mu held).
+// finalBatch is the transaction's last writes with its feed entries, as one batch (sent
+// with COMMIT and the wake-up after them); nil when there is nothing to send (t.mu held).
 func (t *pgTx) finalBatch() *pgx.Batch {
 	if len(t.feed) == 0 && len(t.writes) == 0 {
 		return nil
@@ -825,10 +831,21 @@ func (t *pgTx) finalBatch() *pgx.Batch {
 		}
 		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) SELECT nextval('rd_feed_seq'), f.topic, f.id, $3 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS f(topic, id, n) ORDER BY f.n`, topics, ids, t.node)
 	}
-	if t.notify {
-		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
-	}
 	return b
+}
+
+// wake is the other nodes' wake-up for a transaction that wrote feed entries (nil for
+// none), sent just after its COMMIT in the same round trip (commitWith), in a transaction
+// of its own: a NOTIFY in the committing transaction takes, at commit, a lock that every
+// notifying transaction of every node waits for, and holds it through that commit's WAL
+// flush, so the nodes' commits flushed one after another instead of together. The
+// wake-up's own transaction commits without waiting for the WAL (synchronous_commit off,
+// for it alone): a wake-up lost in a crash costs nothing, as the feed is also polled.
+func (t *pgTx) wake() *pgx.QueuedQuery {
+	if !t.notify || len(t.feed) == 0 {
+		return nil
+	}
+	return &pgx.QueuedQuery{SQL: `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`, Arguments: []any{FeedChannel, t.node}}
 }
 
 func (t *pgTx) lookup(name string) (*pgBucket, error) {
