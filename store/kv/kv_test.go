@@ -571,3 +571,42 @@ func TestLastWritesFailBeforeCommit(t *testing.T) {
 		return nil
 	})
 }
+
+// TestWakeUpFailureIsNotTheTransactions: the other nodes' wake-up runs after COMMIT, in
+// a transaction of its own; when it fails (here its payload, the node's name, is longer
+// than NOTIFY takes), the transaction has committed all the same and says so: its write
+// and its feed entry are there, and the pool's next transaction works. (With the NOTIFY
+// inside the transaction, as before, the whole transaction failed.)
+func TestWakeUpFailureIsNotTheTransactions(t *testing.T) {
+	addr := pgtest.Addr(t)
+	db, err := kv.OpenPG(addr, kv.PGOptions{Node: strings.Repeat("n", 9000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := range 2 {
+		if err := db.Update(func(tx kv.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("one"))
+			if err != nil {
+				return err
+			}
+			kv.Feed(tx, "case", uint64(i+1))
+			return b.Put([]byte{byte(i)}, []byte("committed"))
+		}); err != nil {
+			t.Fatalf("transaction %d whose wake-up fails: %v", i, err)
+		}
+	}
+	ctx := context.Background()
+	head, err := db.FeedHead(ctx)
+	if err != nil || head != 2 {
+		t.Fatalf("FeedHead = %d, %v; want 2", head, err)
+	}
+	_ = db.View(func(tx kv.Tx) error {
+		for i := range 2 {
+			if v := tx.Bucket([]byte("one")).Get([]byte{byte(i)}); string(v) != "committed" {
+				t.Errorf("write %d reads %q", i, v)
+			}
+		}
+		return nil
+	})
+}
