@@ -104,8 +104,8 @@ func (d *PG) RoundTrips() uint64 { return d.stmts.Load() }
 type TxTimes struct {
 	Acquire   time.Duration // waiting for a pooled connection
 	ReadAhead time.Duration // the read-ahead batches (Prefetch; the first carries BEGIN)
-	Writes    time.Duration // the last writes with the feed entries and the wake-up (0: sent with COMMIT)
-	Commit    time.Duration // COMMIT: the WAL flush, with the last writes sent in its round trip
+	Writes    time.Duration // 0: the last writes and the feed entries now go with COMMIT (Commit)
+	Commit    time.Duration // the last writes, the feed entries and COMMIT (the WAL flush): one round trip
 	Total     time.Duration // from the start of the attempt to the answer to COMMIT
 	Trips     int           // round trips
 	// Beside: the work run beside COMMIT (BesideCommit), its own time from its start
@@ -795,9 +795,9 @@ func (t *pgTx) Feed(topic string, id uint64) {
 	t.feed = append(t.feed, feedNote{topic, id})
 }
 
-// finalBatch: the transaction's feed entries are written last, with its COMMIT. The numbers come from a sequence, which never makes two transactions conflict
-// (a counter row would serialise every commit of every node), but is not the commit
-// order: a number taken by a transaction still committing, or one rolled back, is a gap
+// finalBatch: the transaction's feed entries are written last, with its COMMIT. The
+// numbers come from a sequence, which never makes two transactions conflict (a counter
+// row would serialise every commit of every node), but is not the commit order: a number taken by a transaction still committing, or one rolled back, is a gap
 // for a while or for good. Readers handle that (store/feed.go): they apply what they see
 // and move their cursor past a gap only once every transaction that could hold its
 // number has ended (FeedMarks; by time, FeedGapWait, on an engine without them). Taken
