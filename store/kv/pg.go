@@ -24,7 +24,9 @@ package kv
 // CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
 // count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ [READ ONLY]; SELECT …
 // FOR SHARE; pg_current_snapshot, pg_snapshot_xmin/xmax, pg_current_xact_id (the feed);
-// pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
+// pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled);
+// BEGIN at the start and COMMIT at the end of a pipelined batch, the wake-up after that
+// COMMIT in an implicit transaction with set_config('synchronous_commit', 'off', true).
 
 import (
 	"bytes"
