@@ -158,6 +158,19 @@ type anchorer struct {
 	staged         *AnchorEntry
 	heads          []string
 	newCases       int
+
+	// The staged entry written ahead, beside its transaction's COMMIT (writeAhead, on a
+	// shared case base): its line (signed), and the log's length before it, to cut it
+	// off again should the transaction not commit. aheadErr: the write failed.
+	ahead    []byte
+	aheadAt  int64
+	aheadErr error
+	// broken: the log could not be cut back after a transaction that did not commit;
+	// nothing more is appended to it (Check reports the failure).
+	broken error
+	// testAhead: tests stop a node here, while its COMMIT is under way: before its entry is
+	// written ahead (written false) and after (true).
+	testAhead func(written bool)
 }
 
 // note records an event written in the current transaction.
@@ -190,15 +203,20 @@ func (a *anchorer) stage(tx kv.Tx, now time.Time) error {
 	return nil
 }
 
-// reset forgets what the transaction noted (it failed, or its entry was appended).
+// reset forgets what the transaction noted (it failed, or its entry was appended). An
+// entry written ahead for a transaction that did not commit is cut off the log again.
 func (a *anchorer) reset() {
 	if a == nil {
 		return
 	}
-	a.heads, a.newCases, a.staged = nil, 0, nil
+	if a.ahead != nil {
+		a.unwrite()
+	}
+	a.heads, a.newCases, a.staged, a.aheadErr = nil, 0, nil, nil
 }
 
-// commit appends the staged entry after its transaction committed.
+// commit appends the staged entry after its transaction committed, or confirms it when
+// it was written ahead, beside the COMMIT.
 func (a *anchorer) commit() error {
 	if a == nil {
 		return nil
@@ -207,26 +225,48 @@ func (a *anchorer) commit() error {
 	if a.staged == nil {
 		return nil
 	}
+	if a.ahead != nil || a.aheadErr != nil {
+		return a.confirm()
+	}
 	return a.append(*a.staged)
 }
 
 // append signs e and writes it to the log (and the copy), fsynced.
 func (a *anchorer) append(e AnchorEntry) error {
-	e.Sig = base64.StdEncoding.EncodeToString(ed25519.Sign(a.priv, e.signed()))
-	line, err := json.Marshal(e)
+	line, err := a.write(e)
 	if err != nil {
 		return err
 	}
+	a.done(e, line)
+	return nil
+}
+
+// write signs e and writes its line to the log, fsynced; the log's state (last, prev)
+// is not changed yet (done).
+func (a *anchorer) write(e AnchorEntry) ([]byte, error) {
+	if a.broken != nil {
+		return nil, a.broken
+	}
+	e.Sig = base64.StdEncoding.EncodeToString(ed25519.Sign(a.priv, e.signed()))
+	line, err := json.Marshal(e)
+	if err != nil {
+		return nil, err
+	}
 	buf := append(line, '\n')
 	if _, err := a.f.Write(buf); err != nil {
-		return fmt.Errorf("anchor log %s: %w", a.path, err)
+		return line, fmt.Errorf("anchor log %s: %w", a.path, err)
 	}
 	if err := a.f.Sync(); err != nil {
-		return fmt.Errorf("anchor log %s: %w", a.path, err)
+		return line, fmt.Errorf("anchor log %s: %w", a.path, err)
 	}
+	return line, nil
+}
+
+// done makes e, written as line, the log's last entry, and copies it to the copy.
+func (a *anchorer) done(e AnchorEntry, line []byte) {
 	if a.cp != nil {
 		// The copy is best effort: losing it must not stop the office.
-		if _, err := a.cp.Write(buf); err == nil {
+		if _, err := a.cp.Write(append(line, '\n')); err == nil {
 			_ = a.cp.Sync()
 		}
 	}
@@ -234,7 +274,75 @@ func (a *anchorer) append(e AnchorEntry) error {
 	a.prev = hex.EncodeToString(sum[:])
 	e.Heads = nil
 	a.last = e
+}
+
+// writeAhead writes the staged entry to the log, signed and fsynced, while its
+// transaction's COMMIT is under way (kv.BesideCommit, a shared case base): the two disk
+// waits, PostgreSQL's WAL flush and this fsync, overlap instead of following each other.
+// The entry becomes the log's last only when the transaction is known to have committed
+// (confirm); otherwise reset cuts it off again. A crash between the two leaves either a
+// committed transaction whose entry the log lacks (appended from the database at the next
+// open, as before) or an entry whose transaction never committed (cut off at the next
+// open; Check does not count it meanwhile): README, "An anchor written beside its commit".
+// Runs on another goroutine than the transaction's, which waits for it before it returns.
+func (a *anchorer) writeAhead() {
+	if a.staged == nil {
+		return
+	}
+	fi, err := a.f.Stat()
+	if err != nil {
+		a.aheadErr = fmt.Errorf("anchor log %s: %w", a.path, err)
+		return
+	}
+	a.aheadAt = fi.Size()
+	if a.testAhead != nil {
+		a.testAhead(false)
+	}
+	line, err := a.write(*a.staged)
+	if err != nil {
+		a.aheadErr = err
+		if line != nil {
+			a.ahead = line // possibly a part of it was written: cut off
+		}
+		return
+	}
+	a.ahead = line
+	if a.testAhead != nil {
+		a.testAhead(true)
+	}
+}
+
+// confirm makes the entry written ahead the log's last, its transaction having
+// committed. A failed write is cut off and reported, as a failed append is.
+func (a *anchorer) confirm() error {
+	line, err := a.ahead, a.aheadErr
+	if err != nil {
+		if line != nil { // a write was begun, at aheadAt: cut off what it left
+			a.unwrite()
+		}
+		a.ahead, a.aheadErr = nil, nil
+		return err
+	}
+	a.ahead = nil
+	a.done(*a.staged, line)
 	return nil
+}
+
+// unwrite cuts the entry written ahead off the log (its transaction did not commit, or
+// its write failed). Should that fail, nothing more is appended (broken).
+func (a *anchorer) unwrite() {
+	at := a.aheadAt
+	a.ahead, a.aheadErr = nil, nil
+	err := a.f.Truncate(at)
+	if err == nil {
+		_, err = a.f.Seek(at, io.SeekStart)
+	}
+	if err == nil {
+		err = a.f.Sync()
+	}
+	if err != nil && a.broken == nil {
+		a.broken = fmt.Errorf("anchor log %s: an entry whose transaction did not commit could not be cut off: %w", a.path, err)
+	}
 }
 
 func (a *anchorer) close(now time.Time) {
@@ -467,6 +575,11 @@ func (s *Store) openAnchors() error {
 		err = s.anchorBase(a, now, 0)
 	case pending != nil && pending.N == a.last.N+1 && pending.Prev == a.prev:
 		err = a.append(*pending) // committed, then a crash before its append
+	case s.Shared() && pending != nil && a.last.Kind == "commit" && a.last.N > pending.N:
+		// Written beside its COMMIT (writeAhead), and the node stopped before that
+		// transaction committed: the case base holds an earlier entry of this node's. The
+		// entry anchors events that were never written: cut it off.
+		err = a.cutLast(f, end-int64(len(line))-1)
 	}
 	if err != nil {
 		a.f.Close()
@@ -476,6 +589,34 @@ func (s *Store) openAnchors() error {
 		return err
 	}
 	s.anch = a
+	return nil
+}
+
+// cutLast cuts the log's last line off (it starts at at) and makes the line before it
+// the last entry.
+func (a *anchorer) cutLast(f *os.File, at int64) error {
+	if err := f.Truncate(at); err != nil {
+		return fmt.Errorf("anchor log %s: %w", a.path, err)
+	}
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("anchor log %s: %w", a.path, err)
+	}
+	if _, err := f.Seek(at, io.SeekStart); err != nil {
+		return err
+	}
+	line, _, err := lastLine(f)
+	if err != nil {
+		return fmt.Errorf("anchor log %s: %w", a.path, err)
+	}
+	a.last, a.prev = AnchorEntry{}, ""
+	if line != nil {
+		if err := json.Unmarshal(line, &a.last); err != nil {
+			return fmt.Errorf("the anchor log %s ends in an unreadable entry; run repairdesk check — %w", a.path, err)
+		}
+		sum := sha256.Sum256(line)
+		a.prev = hex.EncodeToString(sum[:])
+		a.last.Heads = nil
+	}
 	return nil
 }
 
@@ -561,6 +702,29 @@ type anchored struct {
 	// lastHeads: the last entry that anchored events; prevHash: SHA-256 of the last line.
 	lastHeads AnchorEntry
 	prevHash  string
+	// lineHeads: the heads of the last line (nil when it has none); headsBefore: the
+	// entry that anchored events before lastHeads (an entry written beside a COMMIT that
+	// has not happened is taken back with them: anchorsFor).
+	lineHeads   []string
+	headsBefore AnchorEntry
+}
+
+// unapply takes the heads of entry n, the last line, back out of the replay.
+func (an *anchored) unapply(n uint64, heads []string) {
+	for _, h := range heads {
+		ah, ok := parseAnchorHead(h)
+		c := an.cases[ah.id]
+		if !ok || c == nil || ah.seq > len(c.hashes) || c.entry[ah.seq-1] != n {
+			continue
+		}
+		c.hashes[ah.seq-1], c.entry[ah.seq-1] = "", 0
+		for len(c.hashes) > 0 && c.hashes[len(c.hashes)-1] == "" {
+			c.hashes, c.entry = c.hashes[:len(c.hashes)-1], c.entry[:len(c.entry)-1]
+		}
+		if len(c.hashes) == 0 {
+			delete(an.cases, ah.id)
+		}
+	}
 }
 
 // apply adds an entry's heads to the replay.
@@ -679,7 +843,9 @@ func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite b
 		an.apply(e, add)
 		sum := sha256.Sum256(line)
 		prev, prevN = hex.EncodeToString(sum[:]), e.N
+		an.lineHeads = e.Heads
 		if len(e.Heads) > 0 {
+			an.headsBefore = an.lastHeads
 			an.lastHeads = e
 			an.lastHeads.Heads = nil
 		}
@@ -1036,6 +1202,15 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64, lite bool) (*anchored, []Probl
 	if p := s.anchorFail.Load(); p != nil {
 		probs = append(probs, Problem{What: "an anchor could not be written: " + *p})
 	}
+	if s.Shared() && dbEntry != nil && an.last.Kind == "commit" && an.lastHeads.N == an.last.N && an.last.N > dbEntry.N {
+		// The node's last entry is beyond what the case base holds of it: written beside
+		// its transaction's COMMIT (writeAhead), which is under way or never happened (the
+		// node stopped; its next open cuts the entry off). Its events are not counted as
+		// anchored; an older entry beyond the case base is still a rollback (below).
+		an.unapply(an.last.N, an.lineHeads)
+		an.lastHeads = an.headsBefore
+	}
+	an.lineHeads = nil
 	switch {
 	case dbEntry == nil:
 		if an.lines > 0 {

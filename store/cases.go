@@ -270,7 +270,8 @@ type applyReq struct {
 	queued   time.Time
 	started  bool
 	trace    *ActionTrace
-	answered bool // done is closed
+	groups   []*GroupTrace // its group transactions' traces (while tracing)
+	answered bool          // done is closed
 	out      workflow.Case
 	err      error
 	done     chan struct{} // closed when out and err are final
@@ -318,7 +319,9 @@ func (s *Store) answer(part []*applyReq) {
 			s.publish(Change{CaseID: r.out.ID, Version: r.out.Version, Kind: r.a.Kind, Actor: r.actor.Name, At: r.a.At, Topic: "case"})
 		}
 	}
+	at := time.Now()
 	for _, r := range part {
+		s.ctimes.noteAnswer(r, at.Sub(p), at)
 		r.answered = true
 		close(r.done)
 	}
@@ -458,12 +461,24 @@ func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 			}
 			r.out = c
 		}
-		return s.anch.stage(tx, s.opts.Now())
+		if err := s.anch.stage(tx, s.opts.Now()); err != nil {
+			return err
+		}
+		if s.anch != nil && s.anch.staged != nil {
+			// On PostgreSQL the entry is written and fsynced while the COMMIT is under way
+			// (anchorer.writeAhead); anchorDone below then only confirms it.
+			kv.BesideCommit(tx, s.anch.writeAhead)
+		}
+		return nil
 	})
-	s.ctimes.noteGroup(batch, start, tt, err != nil)
+	g := s.ctimes.noteGroup(batch, start, tt, err != nil)
 	a := time.Now()
 	s.anchorDone(err)
-	s.ctimes.anchor.Add(int64(time.Since(a)))
+	ad := time.Since(a)
+	s.ctimes.anchor.Add(int64(ad))
+	if g != nil {
+		g.Anchor = ad
+	}
 	for _, r := range batch {
 		if r.trace != nil {
 			r.trace.TxDone = time.Since(r.queued)

@@ -25,7 +25,8 @@ type CommitTimes struct {
 	Commit    time.Duration // per group: COMMIT
 	Total     time.Duration // per group: the whole transaction
 	Rerun     time.Duration // per group: earlier attempts that lost a race, and the back-off
-	Anchor    time.Duration // per group: the anchor log's append (signed, fsynced) after the commit
+	Anchor    time.Duration // per group: the anchor log's append (signed, fsynced) after the commit, or the wait for it after COMMIT's answer when it ran beside
+	Beside    time.Duration // per group: the anchor log's append run beside the last writes and COMMIT, its own time
 	Publish   time.Duration // per batch: the snapshot's refresh and the subscribers' news
 	Batches   uint64        // batches taken from the queue (a split batch is one)
 	Trips     uint64        // round trips in them
@@ -36,7 +37,15 @@ type GroupTrace struct {
 	Start time.Time
 	Size  int
 	Times kv.TxTimes
-	Err   bool // the transaction failed as a whole (a lost race: then split)
+	Err   bool          // the transaction failed as a whole (a lost race: then split)
+	Rerun time.Duration // earlier attempts that lost a race, and the back-off, before Times
+	// Anchor: the anchor log's append (signed, written, fsynced) that waited for after the
+	// transaction (0 when it ran beside COMMIT: then it is in Times.Beside).
+	Anchor time.Duration
+	// Publish: the snapshot's refresh and the subscribers' news; End: when its actions
+	// were answered (zero for a group that failed as a whole).
+	Publish time.Duration
+	End     time.Time
 }
 
 // ActionTrace is one action's way through the group commit (TraceCommits).
@@ -46,26 +55,33 @@ type ActionTrace struct {
 	Latency time.Duration // from Apply to its answer
 	TxDone  time.Duration // from Apply to the end of the transaction that committed it (and its anchor)
 	Groups  []GroupTrace  // the transactions it was in, the last one committed it
+	// Answered: from Apply to its answer being given (the group's publish done); the rest
+	// of Latency is the hand-back to the waiting session (the Go scheduler).
+	Answered time.Duration
 }
 
 type commitTimes struct {
 	groups, actions, trips                                    atomic.Uint64
 	maxGroup                                                  atomic.Int64
 	wait, acquire, readAhead, engine, writes, commit, totalNs atomic.Int64
-	rerun, anchor, publish                                    atomic.Int64
+	rerun, anchor, publish, beside                            atomic.Int64
 	batches                                                   atomic.Uint64
 
 	traceMu sync.Mutex
 	tracing bool
 	traces  []ActionTrace
-	glog    []GroupTrace // every group transaction while tracing
+	glog    []*GroupTrace // every group transaction while tracing
 }
 
 // GroupTraces is every group transaction of this node while TraceCommits was on.
 func (s *Store) GroupTraces() []GroupTrace {
 	s.ctimes.traceMu.Lock()
 	defer s.ctimes.traceMu.Unlock()
-	return slices.Clone(s.ctimes.glog)
+	out := make([]GroupTrace, len(s.ctimes.glog))
+	for i, g := range s.ctimes.glog {
+		out[i] = *g
+	}
+	return out
 }
 
 // CommitTimes is where this node's group commits spent their time.
@@ -77,7 +93,7 @@ func (s *Store) CommitTimes() CommitTimes {
 		ReadAhead: time.Duration(c.readAhead.Load()), Engine: time.Duration(c.engine.Load()),
 		Writes: time.Duration(c.writes.Load()), Commit: time.Duration(c.commit.Load()),
 		Total: time.Duration(c.totalNs.Load()), Rerun: time.Duration(c.rerun.Load()), Trips: c.trips.Load(),
-		Anchor: time.Duration(c.anchor.Load()), Publish: time.Duration(c.publish.Load()), Batches: c.batches.Load(),
+		Anchor: time.Duration(c.anchor.Load()), Beside: time.Duration(c.beside.Load()), Publish: time.Duration(c.publish.Load()), Batches: c.batches.Load(),
 	}
 }
 
@@ -98,8 +114,9 @@ func (s *Store) Traces() []ActionTrace {
 	return out
 }
 
-// noteGroup adds one group transaction's times (started at start).
-func (c *commitTimes) noteGroup(batch []*applyReq, start time.Time, tt *kv.TxTimes, failed bool) {
+// noteGroup adds one group transaction's times (started at start) and returns its trace
+// (nil when tracing is off), for the anchor's and the publish's times to be added.
+func (c *commitTimes) noteGroup(batch []*applyReq, start time.Time, tt *kv.TxTimes, failed bool) *GroupTrace {
 	c.groups.Add(1)
 	c.actions.Add(uint64(len(batch)))
 	for {
@@ -119,12 +136,16 @@ func (c *commitTimes) noteGroup(batch []*applyReq, start time.Time, tt *kv.TxTim
 	c.writes.Add(int64(t.Writes))
 	c.commit.Add(int64(t.Commit))
 	c.totalNs.Add(int64(t.Total))
-	c.rerun.Add(int64(max(0, time.Since(start)-t.Total)))
-	c.engine.Add(int64(t.Total - t.Acquire - t.ReadAhead - t.Writes - t.Commit))
+	rerun := max(0, time.Since(start)-t.Total)
+	c.rerun.Add(int64(rerun))
+	c.engine.Add(int64(t.Total - t.Acquire - t.ReadAhead - t.Writes - t.Commit - t.BesideWait))
+	c.anchor.Add(int64(t.BesideWait))
+	c.beside.Add(int64(t.Beside))
 	c.trips.Add(uint64(t.Trips))
-	g := GroupTrace{Start: start, Size: len(batch), Times: t, Err: failed}
+	var g *GroupTrace
 	c.traceMu.Lock()
 	if c.tracing {
+		g = &GroupTrace{Start: start, Size: len(batch), Times: t, Err: failed, Rerun: rerun}
 		c.glog = append(c.glog, g)
 	}
 	c.traceMu.Unlock()
@@ -133,9 +154,21 @@ func (c *commitTimes) noteGroup(batch []*applyReq, start time.Time, tt *kv.TxTim
 			r.started = true
 			c.wait.Add(int64(start.Sub(r.queued)))
 		}
-		if r.trace != nil {
-			r.trace.Groups = append(r.trace.Groups, g)
+		if r.trace != nil && g != nil {
+			r.groups = append(r.groups, g)
 		}
+	}
+	return g
+}
+
+// noteAnswer records, for a traced action, when it was answered and its group's publish.
+func (c *commitTimes) noteAnswer(r *applyReq, publish time.Duration, at time.Time) {
+	if r.trace == nil {
+		return
+	}
+	r.trace.Answered = at.Sub(r.queued)
+	if n := len(r.groups); n > 0 {
+		r.groups[n-1].Publish, r.groups[n-1].End = publish, at
 	}
 }
 
@@ -156,6 +189,9 @@ func (c *commitTimes) traceEnd(r *applyReq) {
 	}
 	r.trace.Latency = time.Since(r.queued)
 	c.traceMu.Lock()
+	for _, g := range r.groups {
+		r.trace.Groups = append(r.trace.Groups, *g)
+	}
 	if c.tracing {
 		c.traces = append(c.traces, *r.trace)
 	}

@@ -208,6 +208,7 @@ func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTim
 		d.Rerun += c.Rerun - ct0[i].Rerun
 		d.Trips += c.Trips - ct0[i].Trips
 		d.Anchor += c.Anchor - ct0[i].Anchor
+		d.Beside += c.Beside - ct0[i].Beside
 		d.Publish += c.Publish - ct0[i].Publish
 		d.Batches += c.Batches - ct0[i].Batches
 		slow = append(slow, s.Traces()...)
@@ -229,6 +230,7 @@ func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTim
 	b.ReportMetric(ms(d.Rerun, d.Groups), "rerun-ms/group")
 	b.ReportMetric(float64(d.Trips)/float64(d.Groups), "trips/group")
 	b.ReportMetric(ms(d.Anchor, d.Groups), "anchor-ms/group")
+	b.ReportMetric(ms(d.Beside, d.Groups), "anchor-beside-ms/group")
 	if d.Batches > 0 {
 		b.ReportMetric(ms(d.Publish, d.Batches), "publish-ms/batch")
 	}
@@ -381,13 +383,21 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	}
 	nodes, ids, actor := twoNodes(b, sessions)
 	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
+	for _, s := range nodes {
+		s.TraceCommits(true)
+	}
+	rt := watchRuntime()
+	stopWaits := sampleWaits(b, nodes)
 	cpu0 := benchkit.ProcessCPU().Seconds()
 	lat := runSessions(b, nodes, ids, actor, think)
+	stopWaits()
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
+	gcs := rt.stop(b)
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
+	reportStalls(b, nodes, gcs, stallOver)
 	reportCommitTimes(b, nodes, ct0)
 }
 

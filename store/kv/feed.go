@@ -23,7 +23,7 @@ type FeedEntry struct {
 // FeedSource is a database with a change feed (PostgreSQL).
 type FeedSource interface {
 	// FeedHead is the number of the newest entry (0 for none). Numbers may have gaps
-	// (see flushFeed).
+	// (see finalBatch).
 	FeedHead(ctx context.Context) (uint64, error)
 	// ReadFeed returns, in order, the entries numbered in missing (numbers at or below
 	// after that were not committed when last read) and up to limit entries after the

@@ -191,6 +191,26 @@ func RepeatableRead(tx Tx) bool {
 	return ok && s.RepeatableRead()
 }
 
+// BesideCommitter is implemented by transactions whose COMMIT is a wait on another
+// machine (PostgreSQL): work given to BesideCommit runs while it is waited for.
+type BesideCommitter interface {
+	BesideCommit(fn func())
+}
+
+// BesideCommit has fn run beside tx's COMMIT, where the database's commit is a wait this
+// process can overlap: fn starts just before the transaction's last writes and COMMIT
+// are sent, and the transaction's Update (or UpdateOnce…) returns only once fn has
+// returned too, whether the transaction committed or not. fn must not use tx. It
+// reports false (and fn is not run) on bbolt, whose commit is this process's own work;
+// a later call replaces an earlier one's fn.
+func BesideCommit(tx Tx, fn func()) bool {
+	if b, ok := tx.(BesideCommitter); ok {
+		b.BesideCommit(fn)
+		return true
+	}
+	return false
+}
+
 // UpdateRepeatableRead is Update (once: UpdateOnce) at REPEATABLE READ on PostgreSQL
 // (see PG's); on bbolt it is Update.
 func UpdateRepeatableRead(db DB, once bool, fn func(Tx) error) error {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -493,4 +494,119 @@ func TestFeedNumbersPastTheSequence(t *testing.T) {
 	if head, _ := db.FeedHead(ctx); head != 3 {
 		t.Errorf("head %d, want 3", head)
 	}
+}
+
+// TestLastWritesFailBeforeCommit: a transaction's last writes travel with its COMMIT in
+// one round trip. When one of them fails on the server (here a trigger refuses a value),
+// nothing of the transaction is committed — not its other writes, not its feed entry,
+// not its COMMIT — the error is the server's, the work run beside the COMMIT has ended
+// when Update returns, and the next transaction on the pool works.
+func TestLastWritesFailBeforeCommit(t *testing.T) {
+	addr := pgtest.Addr(t)
+	db, err := kv.OpenPG(addr, kv.PGOptions{Node: "a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := db.Update(func(tx kv.Tx) error {
+		b, err := tx.CreateBucketIfNotExists([]byte("one"))
+		if err != nil {
+			return err
+		}
+		return b.Put([]byte("k"), []byte("before"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	if _, err := conn.Exec(ctx, `CREATE FUNCTION refuse_boom() RETURNS trigger LANGUAGE plpgsql AS $$
+		BEGIN IF NEW.v = 'boom'::bytea THEN RAISE EXCEPTION 'boom refused (test)'; END IF; RETURN NEW; END $$;
+		CREATE TRIGGER refuse_boom BEFORE INSERT OR UPDATE ON rd_kv FOR EACH ROW EXECUTE FUNCTION refuse_boom()`); err != nil {
+		t.Fatal(err)
+	}
+	var head int64
+	if err := conn.QueryRow(ctx, `SELECT coalesce(max(seq), 0) FROM rd_feed`).Scan(&head); err != nil {
+		t.Fatal(err)
+	}
+	besideDone := false
+	for _, writes := range [][]string{{"boom"}, {"after", "boom"}} { // a lone write, and a set of them
+		err = db.Update(func(tx kv.Tx) error {
+			kv.BesideCommit(tx, func() { time.Sleep(20 * time.Millisecond); besideDone = true })
+			b := tx.Bucket([]byte("one"))
+			for i, v := range writes {
+				if err := b.Put([]byte(fmt.Sprint("k", i)), []byte(v)); err != nil {
+					return err
+				}
+			}
+			kv.Feed(tx, "case", 7)
+			return nil
+		})
+		if err == nil || !strings.Contains(err.Error(), "boom refused") {
+			t.Fatalf("writes %v: Update = %v, want the trigger's error", writes, err)
+		}
+		if !besideDone {
+			t.Fatalf("writes %v: Update returned before the work beside its COMMIT ended", writes)
+		}
+		besideDone = false
+	}
+	var n int64
+	if err := conn.QueryRow(ctx, `SELECT count(*) FROM rd_feed WHERE seq > $1`, head).Scan(&n); err != nil || n != 0 {
+		t.Fatalf("feed entries of the failed transactions: %d, %v", n, err)
+	}
+	if err := db.Update(func(tx kv.Tx) error { return tx.Bucket([]byte("one")).Put([]byte("k"), []byte("next")) }); err != nil {
+		t.Fatalf("the next Update: %v", err)
+	}
+	_ = db.View(func(tx kv.Tx) error {
+		b := tx.Bucket([]byte("one"))
+		if v := b.Get([]byte("k0")); v != nil {
+			t.Errorf("a write of a failed transaction was committed: %q", v)
+		}
+		if v := b.Get([]byte("k")); string(v) != "next" {
+			t.Errorf("the next write reads %q", v)
+		}
+		return nil
+	})
+}
+
+// TestWakeUpFailureIsNotTheTransactions: the other nodes' wake-up runs after COMMIT, in
+// a transaction of its own; when it fails (here its payload, the node's name, is longer
+// than NOTIFY takes), the transaction has committed all the same and says so: its write
+// and its feed entry are there, and the pool's next transaction works. (With the NOTIFY
+// inside the transaction, as before, the whole transaction failed.)
+func TestWakeUpFailureIsNotTheTransactions(t *testing.T) {
+	addr := pgtest.Addr(t)
+	db, err := kv.OpenPG(addr, kv.PGOptions{Node: strings.Repeat("n", 9000)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	for i := range 2 {
+		if err := db.Update(func(tx kv.Tx) error {
+			b, err := tx.CreateBucketIfNotExists([]byte("one"))
+			if err != nil {
+				return err
+			}
+			kv.Feed(tx, "case", uint64(i+1))
+			return b.Put([]byte{byte(i)}, []byte("committed"))
+		}); err != nil {
+			t.Fatalf("transaction %d whose wake-up fails: %v", i, err)
+		}
+	}
+	ctx := context.Background()
+	head, err := db.FeedHead(ctx)
+	if err != nil || head != 2 {
+		t.Fatalf("FeedHead = %d, %v; want 2", head, err)
+	}
+	_ = db.View(func(tx kv.Tx) error {
+		for i := range 2 {
+			if v := tx.Bucket([]byte("one")).Get([]byte{byte(i)}); string(v) != "committed" {
+				t.Errorf("write %d reads %q", i, v)
+			}
+		}
+		return nil
+	})
 }

@@ -24,7 +24,9 @@ package kv
 // CONFLICT … DO UPDATE / DO NOTHING; UPDATE … RETURNING; CREATE SEQUENCE, nextval; SELECT … ORDER BY … LIMIT;
 // count(*); BEGIN ISOLATION LEVEL SERIALIZABLE / REPEATABLE READ [READ ONLY]; SELECT …
 // FOR SHARE; pg_current_snapshot, pg_snapshot_xmin/xmax, pg_current_xact_id (the feed);
-// pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled).
+// pg_notify and LISTEN (optional: NoNotify turns them off and the feed is polled);
+// BEGIN at the start and COMMIT at the end of a pipelined batch, the wake-up after that
+// COMMIT in an implicit transaction with set_config('synchronous_commit', 'off', true).
 
 import (
 	"bytes"
@@ -78,6 +80,20 @@ type PG struct {
 	// transaction, and by this process's DeleteBucket, which forgets it here).
 	bmu     sync.Mutex
 	buckets map[string]bool
+
+	// beforeCommit, for tests (SetBeforeCommit): run just before a read-write
+	// transaction's last writes and COMMIT are sent; an error rolls it back instead.
+	beforeCommit atomic.Pointer[func() error]
+}
+
+// SetBeforeCommit is for tests that stop a node just before its COMMIT (nil: none): fn's
+// error rolls the transaction back instead of committing it.
+func (d *PG) SetBeforeCommit(fn func() error) {
+	if fn == nil {
+		d.beforeCommit.Store(nil)
+		return
+	}
+	d.beforeCommit.Store(&fn)
 }
 
 // RoundTrips counts the round trips to the database made inside transactions (each
@@ -90,10 +106,14 @@ func (d *PG) RoundTrips() uint64 { return d.stmts.Load() }
 type TxTimes struct {
 	Acquire   time.Duration // waiting for a pooled connection
 	ReadAhead time.Duration // the read-ahead batches (Prefetch; the first carries BEGIN)
-	Writes    time.Duration // the last writes with the feed entries and the wake-up
-	Commit    time.Duration // COMMIT: the WAL flush
+	Writes    time.Duration // 0: the last writes and the feed entries now go with COMMIT (Commit)
+	Commit    time.Duration // the last writes, the feed entries and COMMIT (the WAL flush): one round trip
 	Total     time.Duration // from the start of the attempt to the answer to COMMIT
 	Trips     int           // round trips
+	// Beside: the work run beside COMMIT (BesideCommit), its own time from its start
+	// (with the last writes); BesideWait: how long the transaction waited for it after
+	// COMMIT's answer (included in Total).
+	Beside, BesideWait time.Duration
 }
 
 // TxTimer is implemented by transactions that time their parts (PostgreSQL): Times is
@@ -285,6 +305,7 @@ func backoff(attempt int) {
 func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx) error) (err error) {
 	var ptx pgQuerier
 	var commit, rollback func(context.Context) error
+	var commitWith func(context.Context, *pgx.Batch, *pgx.QueuedQuery) error
 	start := time.Now()
 	{
 		// BEGIN goes with the transaction's first batch (a group commit's read-ahead, a
@@ -304,7 +325,7 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		if !writable {
 			l.count = d.stmts.Add // as a view's BEGIN was counted before it went with a batch
 		}
-		ptx, commit, rollback = l, l.commit, l.rollback
+		ptx, commit, rollback, commitWith = l, l.commit, l.rollback, l.commitWith
 	}
 	t := &pgTx{ctx: ctx, d: d, tx: ptx, writable: writable, buckets: map[string]*pgBucket{}, node: d.opts.Node, notify: !d.opts.NoNotify,
 		rr: writable && o.IsoLevel == pgx.RepeatableRead}
@@ -329,17 +350,47 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 		return nil
 	}
 	w := time.Now()
-	if err := t.flushFeed(); err != nil { // with the last writes: one round trip
-		return unavailable(err)
+	if t.beside != nil {
+		// Beside the last writes and COMMIT (the node's anchor-log append and fsync, which
+		// would otherwise wait for COMMIT's answer and then for the disk again). It is
+		// waited for whatever happens next, so that the caller finds it done.
+		done, fn := make(chan struct{}), t.beside
+		go func() {
+			defer close(done)
+			fn()
+			t.times.Beside = time.Since(w)
+		}()
+		defer func() {
+			b := time.Now()
+			<-done
+			t.times.BesideWait = time.Since(b)
+		}()
 	}
-	c := time.Now()
-	t.times.Writes = c.Sub(w)
-	committed = true // whatever Commit answers, the transaction is over
-	t.rt()
-	err = commit(ctx)
-	t.times.Commit = time.Since(c)
-	if err != nil {
-		return unavailable(err)
+	if fn := d.beforeCommit.Load(); fn != nil {
+		if err := (*fn)(); err != nil {
+			return err
+		}
+	}
+	if b := t.finalBatch(); b != nil {
+		// The last writes, the feed entries, COMMIT and the wake-up in one round trip:
+		// the server writes, flushes its WAL and answers once. Should a write fail, the
+		// server skips the rest (COMMIT too) and the transaction is rolled back.
+		t.rt()
+		if err := commitWith(ctx, b, t.wake()); err != nil {
+			t.times.Commit = time.Since(w)
+			return unavailable(t.fail(err))
+		}
+		committed = true
+		t.times.Commit = time.Since(w)
+	} else {
+		c := time.Now()
+		committed = true // whatever Commit answers, the transaction is over
+		t.rt()
+		err = commit(ctx)
+		t.times.Commit = time.Since(c)
+		if err != nil {
+			return unavailable(err)
+		}
 	}
 	for _, name := range t.created {
 		d.setBucketKnown(name, true)
@@ -435,6 +486,41 @@ func (l *lazyTx) commit(ctx context.Context) error {
 	return nil
 }
 
+// commitWith sends b, COMMIT and then (when not nil) after as one batch (with BEGIN
+// before them when nothing was sent yet) and, once the transaction committed, gives the
+// connection back. The server skips what follows a failed statement: after runs only
+// once the transaction has committed, and its own failure is not the transaction's. On
+// an error the transaction is left for rollback to end (a ROLLBACK after a failed COMMIT
+// only draws a warning).
+func (l *lazyTx) commitWith(ctx context.Context, b *pgx.Batch, after *pgx.QueuedQuery) error {
+	b.Queue("COMMIT")
+	commitAt := b.Len() - 1
+	if after != nil {
+		b.QueuedQueries = append(b.QueuedQueries, after)
+	}
+	br := l.SendBatch(ctx, b)
+	var err error
+	for i := range b.Len() {
+		tag, e := br.Exec()
+		if i > commitAt {
+			break // the wake-up: whatever it answers, the transaction committed
+		}
+		if e != nil && err == nil {
+			err = e
+		}
+		if i == commitAt && err == nil && tag.String() == "ROLLBACK" { // the transaction had failed
+			err = pgx.ErrTxCommitRollback
+		}
+	}
+	if cerr := br.Close(); err == nil && cerr != nil && after == nil {
+		err = cerr
+	}
+	if err == nil {
+		l.conn.Release()
+	}
+	return err
+}
+
 func (l *lazyTx) rollback(ctx context.Context) error {
 	defer l.conn.Release()
 	if !l.begun || l.err != nil {
@@ -499,6 +585,8 @@ type pgTx struct {
 	// transaction that updated or deleted one since this transaction's snapshot fails it,
 	// and one that would update or delete it waits for this one to end.
 	shares []Read
+
+	beside func() // run beside the last writes and COMMIT (BesideCommit)
 
 	mu      sync.Mutex
 	err     error // the first error a statement returned; the transaction is then lost
@@ -709,22 +797,25 @@ func (t *pgTx) Feed(topic string, id uint64) {
 	t.feed = append(t.feed, feedNote{topic, id})
 }
 
-// flushFeed writes the transaction's feed entries and the wake-up, last before the
-// commit. The numbers come from a sequence, which never makes two transactions conflict
-// (a counter row would serialise every commit of every node), but is not the commit
-// order: a number taken by a transaction still committing, or one rolled back, is a gap
+// finalBatch: the transaction's feed entries are written last, with its COMMIT. The
+// numbers come from a sequence, which never makes two transactions conflict (a counter
+// row would serialise every commit of every node), but is not the commit order: a number taken by a transaction still committing, or one rolled back, is a gap
 // for a while or for good. Readers handle that (store/feed.go): they apply what they see
 // and move their cursor past a gap only once every transaction that could hold its
 // number has ended (FeedMarks; by time, FeedGapWait, on an engine without them). Taken
 // here, at the very end of the transaction, a number is committed within milliseconds.
-func (t *pgTx) flushFeed() error {
-	if t.err != nil {
-		return t.err
-	}
-	if len(t.feed) == 0 {
-		return t.flush()
+//
+// finalBatch is the transaction's last writes with its feed entries, as one batch (sent
+// with COMMIT and the wake-up after them); nil when there is nothing to send (t.mu held).
+func (t *pgTx) finalBatch() *pgx.Batch {
+	if len(t.feed) == 0 && len(t.writes) == 0 {
+		return nil
 	}
 	b := &pgx.Batch{}
+	if len(t.feed) == 0 {
+		t.queueWrites(b)
+		return b
+	}
 	if len(t.writes) == 0 && t.d != nil && !t.d.marksOff() {
 		// A feed number must be taken by a transaction that already has its id (FeedMarks):
 		// one that wrote nothing yet gets it now.
@@ -742,14 +833,21 @@ func (t *pgTx) flushFeed() error {
 		}
 		b.Queue(`INSERT INTO rd_feed (seq, topic, id, node) SELECT nextval('rd_feed_seq'), f.topic, f.id, $3 FROM unnest($1::text[], $2::bigint[]) WITH ORDINALITY AS f(topic, id, n) ORDER BY f.n`, topics, ids, t.node)
 	}
-	if t.notify {
-		b.Queue(`SELECT pg_notify($1, $2)`, FeedChannel, t.node)
+	return b
+}
+
+// wake is the other nodes' wake-up for a transaction that wrote feed entries (nil for
+// none), sent just after its COMMIT in the same round trip (commitWith), in a transaction
+// of its own: a NOTIFY in the committing transaction takes, at commit, a lock that every
+// notifying transaction of every node waits for, and holds it through that commit's WAL
+// flush, so the nodes' commits flushed one after another instead of together. The
+// wake-up's own transaction commits without waiting for the WAL (synchronous_commit off,
+// for it alone): a wake-up lost in a crash costs nothing, as the feed is also polled.
+func (t *pgTx) wake() *pgx.QueuedQuery {
+	if !t.notify || len(t.feed) == 0 {
+		return nil
 	}
-	t.rt()
-	if err := t.tx.SendBatch(t.ctx, b).Close(); err != nil {
-		return t.fail(err)
-	}
-	return nil
+	return &pgx.QueuedQuery{SQL: `SELECT set_config('synchronous_commit', 'off', true), pg_notify($1, $2)`, Arguments: []any{FeedChannel, t.node}}
 }
 
 func (t *pgTx) lookup(name string) (*pgBucket, error) {
@@ -1390,6 +1488,9 @@ func (t *pgTx) LockShared(bucket, key []byte) {
 	defer t.mu.Unlock()
 	t.shares = append(t.shares, Read{Bucket: bytes.Clone(bucket), Key: bytes.Clone(key)})
 }
+
+// BesideCommit has fn run beside this transaction's last writes and COMMIT (kv.BesideCommit).
+func (t *pgTx) BesideCommit(fn func()) { t.beside = fn }
 
 // RepeatableRead reports whether the transaction runs at REPEATABLE READ.
 func (t *pgTx) RepeatableRead() bool { return t.rr }
