@@ -72,6 +72,10 @@ type AnchorEntry struct {
 	Restart uint64 `json:"restart,omitempty"`
 	Cases   int    `json:"cases"`  // cases anchored so far
 	Events  uint64 `json:"events"` // events anchored so far: the last sequence of the history
+	// Ahead: written beside its transaction's COMMIT (Options.AnchorBesideCommit), so a
+	// crash may leave it in the log without its transaction. Only such an entry, as the
+	// log's last, is forgiven for being beyond the case base; any other is a rollback.
+	Ahead bool `json:"ahead,omitempty"`
 	// Heads: "id/seq/hash" for every event this transaction wrote.
 	Heads []string `json:"heads,omitempty"`
 	Prev  string   `json:"prev"` // SHA-256 (hex) of the previous line; "" for the first
@@ -156,6 +160,7 @@ type anchorer struct {
 	prev           string      // SHA-256 of the last line
 	known          map[uint32]bool
 	staged         *AnchorEntry
+	beside         bool // entries are written beside their COMMIT (Options.AnchorBesideCommit)
 	heads          []string
 	newCases       int
 
@@ -191,7 +196,7 @@ func (a *anchorer) stage(tx kv.Tx, now time.Time) error {
 		return nil
 	}
 	e := AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "commit", Cases: a.last.Cases + a.newCases,
-		Events: a.last.Events + uint64(len(a.heads)), Heads: a.heads, Prev: a.prev}
+		Events: a.last.Events + uint64(len(a.heads)), Heads: a.heads, Ahead: a.beside, Prev: a.prev}
 	b, err := json.Marshal(e)
 	if err != nil {
 		return err
@@ -511,7 +516,8 @@ func (s *Store) openAnchors() error {
 		}
 		return msg.Errorf("store.anchor_in_use", logPath)
 	}
-	a := &anchorer{path: logPath, priv: priv, f: f, next: anchorNextKey(s.Shared(), priv.Public().(ed25519.PublicKey))}
+	a := &anchorer{path: logPath, priv: priv, f: f, next: anchorNextKey(s.Shared(), priv.Public().(ed25519.PublicKey)),
+		beside: s.Shared() && s.opts.AnchorBesideCommit}
 	line, end, err := lastLine(f)
 	if err != nil {
 		f.Close()
@@ -575,7 +581,7 @@ func (s *Store) openAnchors() error {
 		err = s.anchorBase(a, now, 0)
 	case pending != nil && pending.N == a.last.N+1 && pending.Prev == a.prev:
 		err = a.append(*pending) // committed, then a crash before its append
-	case s.Shared() && pending != nil && a.last.Kind == "commit" && a.last.N > pending.N:
+	case s.Shared() && pending != nil && a.last.Kind == "commit" && a.last.Ahead && a.last.N > pending.N:
 		// Written beside its COMMIT (writeAhead), and the node stopped before that
 		// transaction committed: the case base holds an earlier entry of this node's. The
 		// entry anchors events that were never written: cut it off.
@@ -867,6 +873,7 @@ type anchorEntryLite struct {
 	Restart uint64    `json:"restart,omitempty"`
 	Cases   int       `json:"cases"`
 	Events  uint64    `json:"events"`
+	Ahead   bool      `json:"ahead,omitempty"`
 	Prev    string    `json:"prev"`
 	Sig     string    `json:"sig,omitempty"`
 }
@@ -900,7 +907,7 @@ func withoutHeads(buf, line []byte) []byte {
 }
 
 func (l anchorEntryLite) entry() AnchorEntry {
-	return AnchorEntry{N: l.N, At: l.At, Kind: l.Kind, Restart: l.Restart, Cases: l.Cases, Events: l.Events, Prev: l.Prev, Sig: l.Sig}
+	return AnchorEntry{N: l.N, At: l.At, Kind: l.Kind, Restart: l.Restart, Cases: l.Cases, Events: l.Events, Ahead: l.Ahead, Prev: l.Prev, Sig: l.Sig}
 }
 
 // signedOK reports whether sig signs the entry e, read from line. The signed bytes are
@@ -1202,7 +1209,7 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64, lite bool) (*anchored, []Probl
 	if p := s.anchorFail.Load(); p != nil {
 		probs = append(probs, Problem{What: "an anchor could not be written: " + *p})
 	}
-	if s.Shared() && dbEntry != nil && an.last.Kind == "commit" && an.lastHeads.N == an.last.N && an.last.N > dbEntry.N {
+	if s.Shared() && dbEntry != nil && an.last.Kind == "commit" && an.last.Ahead && an.lastHeads.N == an.last.N && an.last.N > dbEntry.N {
 		// The node's last entry is beyond what the case base holds of it: written beside
 		// its transaction's COMMIT (writeAhead), which is under way or never happened (the
 		// node stopped; its next open cuts the entry off). Its events are not counted as

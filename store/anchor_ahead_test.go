@@ -22,15 +22,21 @@ import (
 // the case base and that log as a check from another process and the node's next start
 // find them.
 
-// aheadNode is a node on a fresh PostgreSQL schema with an anchor log of its own, and a
-// case with one comment acted on (so the log has a commit entry before the one tested).
+// aheadNode is a node on a fresh PostgreSQL schema with an anchor log of its own, which
+// writes its entries beside their COMMIT, and a case with one comment acted on (so the log
+// has a commit entry before the one tested).
 func aheadNode(t *testing.T) (addr string, opts Options, s *Store, wang workflow.Staff, c workflow.Case) {
+	return anchorNode(t, true)
+}
+
+// anchorNode is aheadNode with the entries written beside their COMMIT or after it.
+func anchorNode(t *testing.T, beside bool) (addr string, opts Options, s *Store, wang workflow.Staff, c workflow.Case) {
 	t.Helper()
 	addr = pgtest.Addr(t)
 	dir := t.TempDir()
 	at := time.Date(2026, 3, 10, 9, 0, 0, 0, workflow.ChinaTZ)
 	opts = Options{Now: func() time.Time { return at }, KeyFile: filepath.Join(dir, "k"),
-		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key")}
+		AnchorLog: filepath.Join(dir, "node.anchors"), AnchorKey: filepath.Join(dir, "node.anchor-key"), AnchorBesideCommit: beside}
 	s, wang, in := groupStore(t, addr, opts)
 	t.Cleanup(func() { s.Close() })
 	c, err := s.Create(wang, in, "")
@@ -187,6 +193,56 @@ func TestAnchorAheadOfARollBack(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("a case base two commits behind the node's log is not reported as a rollback: %v", p)
+	}
+}
+
+// TestLastGroupRolledBackIsFoundByDefault: a node that writes its entries after their
+// COMMIT (the default) vouches for its last group too. The node stops without its close
+// entry, its log ending in the last group's commit entry, and the case base is put back by
+// that one group: a check from another process reports a rollback, and the node's next
+// start keeps the entry (no cut). Fails if the forgiveness of an entry written beside its
+// COMMIT is extended to entries that were not.
+func TestLastGroupRolledBackIsFoundByDefault(t *testing.T) {
+	addr, opts, s, wang, c := anchorNode(t, false)
+	var meta []byte
+	if err := s.view(func(tx kv.Tx) error { meta = bytes.Clone(tx.Bucket(bMeta).Get(s.anch.next)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	next := bytes.Clone(s.anch.next)
+	if _, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "最后一组"}); err != nil {
+		t.Fatal(err)
+	}
+	last := lastEntry(t, opts.AnchorLog)
+	if last.Kind != "commit" || last.Ahead {
+		t.Fatalf("the log should end in the group's commit entry, written after its COMMIT: %+v", last)
+	}
+	afterCrash(t, s, opts, crashCopy(t, opts.AnchorLog))
+	db, err := Open(addr, Options{KeyFile: opts.KeyFile, NoAnchors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(next, meta) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	rolledBack := func(p []Problem) bool {
+		for _, pr := range p {
+			if strings.Contains(pr.What, "rollback") {
+				return true
+			}
+		}
+		return false
+	}
+	if p := checkFromOutside(t, addr, opts); !rolledBack(p) {
+		t.Fatalf("the case base one group behind the node's log is not reported as a rollback: %v", p)
+	}
+	s2, err := Open(addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s2.Close()
+	if e := lastEntry(t, opts.AnchorLog); e.N != last.N {
+		t.Fatalf("the node's start cut its log back from #%d to #%d", last.N, e.N)
 	}
 }
 

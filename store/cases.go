@@ -464,8 +464,9 @@ func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 		if err := s.anch.stage(tx, s.opts.Now()); err != nil {
 			return err
 		}
-		if s.anch != nil && s.anch.staged != nil {
-			// On PostgreSQL the entry is written and fsynced while the COMMIT is under way
+		if s.anch != nil && s.anch.staged != nil && s.anch.beside {
+			// On PostgreSQL, when the office chose it (Options.AnchorBesideCommit), the
+			// entry is written and fsynced while the COMMIT is under way
 			// (anchorer.writeAhead); anchorDone below then only confirms it.
 			kv.BesideCommit(tx, s.anch.writeAhead)
 		}

@@ -30,6 +30,7 @@ func (a *app) serveCmd() *cobra.Command {
 	anchorCopy := f.String("anchor-copy", "", a.t("flag.anchor_copy"))
 	anchorLog := f.String("anchor-log", "", a.t("flag.serve_anchor_log"))
 	noNotify := f.Bool("no-notify", false, a.t("flag.no_notify"))
+	beside := f.Bool("anchor-beside-commit", false, a.t("flag.anchor_beside_commit"))
 	maxSessions := f.Int("max-sessions", server.DefaultMaxSessions, a.t("flag.max_sessions"))
 	publicHost := f.String("public-host", "", a.t("flag.public_host"))
 	maxUpload := f.String("max-upload", "20MB", a.t("flag.max_upload"))
@@ -68,7 +69,7 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			gid = g
 		}
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify})
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify, AnchorBesideCommit: *beside})
 		if !ok {
 			return exitFail
 		}
