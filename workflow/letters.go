@@ -63,6 +63,8 @@ type LetterSet struct {
 	tmpl    map[string]*template.Template // "<kind>.<lang>"
 	src     map[string]string             // where each came from, for messages
 	builtin bool                          // the shipped set
+	fill    letterFill                    // skeletons of the shipped set's letters (letters_fill.go)
+	noFill  bool                          // run the templates every time (tests compare)
 }
 
 // DefaultLetterTemplates is the directory of the shipped templates, for an admin to copy.
@@ -471,6 +473,11 @@ func (ls *LetterSet) renderStrict(kind string, c *Case, s LetterSettings, lang s
 	t := ls.tmpl[kind+"."+lang]
 	if t == nil {
 		return Letter{}, msg.Errorf("letters.no_template", kind, lang)
+	}
+	if ls.builtin && !ls.noFill {
+		if title, body, ok := ls.fill.letter(kind+"."+lang, t, d); ok {
+			return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title)), Body: tidyLetter(Clean(body))}, nil
+		}
 	}
 	title, err := execLimited(t, "title", d, LetterMaxOutput, LetterRenderTimeout)
 	if err != nil {
