@@ -502,25 +502,28 @@ func MaskLetter(l Letter, s LetterSettings) Letter {
 // tidyLetter trims trailing spaces, keeps at most one blank line in a row and ends the text
 // with exactly one newline, so templates may be laid out for readability.
 func tidyLetter(s string) string {
-	lines := strings.Split(s, "\n")
-	out := make([]string, 0, len(lines))
-	blank := true // drops leading blank lines
-	for _, l := range lines {
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	gap := false // a blank line since the last line written (none before the first)
+	for rest, more := s, true; more; {
+		var l string
+		l, rest, more = strings.Cut(rest, "\n")
 		l = strings.TrimRight(l, " \u3000")
 		if l == "" {
-			if blank {
-				continue
-			}
-			blank = true
-		} else {
-			blank = false
+			gap = b.Len() > 0
+			continue
 		}
-		out = append(out, l)
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if gap {
+				b.WriteByte('\n')
+			}
+		}
+		gap = false
+		b.WriteString(l)
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
-	return strings.Join(out, "\n") + "\n"
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // templateErr says which template failed and why: the reason in the reader's language when

@@ -243,11 +243,11 @@ func shape(v reflect.Value, name string, valued map[string]bool, key []byte, val
 
 func shapeOf(v reflect.Value, name string, valued map[string]bool, byValue bool, key []byte, vals []string) ([]byte, []string, bool) {
 	byValue = byValue || valued[name]
-	t := v.Type()
-	if t.NumMethod() > 0 || (t.Kind() != reflect.Pointer && reflect.PointerTo(t).NumMethod() > 0) {
+	ti := typeInfoOf(v.Type())
+	if !ti.ok {
 		return key, vals, false
 	}
-	switch t.Kind() {
+	switch ti.kind {
 	case reflect.Pointer:
 		if v.IsNil() {
 			return append(key, 'n'), vals, true
@@ -255,13 +255,9 @@ func shapeOf(v reflect.Value, name string, valued map[string]bool, byValue bool,
 		return shapeOf(v.Elem(), name, valued, byValue, append(key, 'p'), vals)
 	case reflect.Struct:
 		key = append(key, '{')
-		for i := range t.NumField() {
-			sf := t.Field(i)
-			if !sf.IsExported() {
-				return key, vals, false
-			}
+		for i, f := range ti.fields {
 			var ok bool
-			if key, vals, ok = shapeOf(v.Field(i), sf.Name, valued, byValue, key, vals); !ok {
+			if key, vals, ok = shapeOf(v.Field(i), f, valued, byValue, key, vals); !ok {
 				return key, vals, false
 			}
 		}
@@ -277,7 +273,7 @@ func shapeOf(v reflect.Value, name string, valued map[string]bool, byValue bool,
 		return append(key, ']'), vals, true
 	case reflect.String:
 		s := v.String()
-		if t != stringType || byValue {
+		if !ti.plain || byValue {
 			key = strconv.AppendInt(append(key, 'v'), int64(len(s)), 10)
 			return append(append(key, ':'), s...), vals, true
 		}
@@ -296,6 +292,42 @@ func shapeOf(v reflect.Value, name string, valued map[string]bool, byValue bool,
 		return append(strconv.AppendUint(append(key, 'u'), v.Uint(), 10), ';'), vals, true
 	}
 	return key, vals, false
+}
+
+// fillType is what shape needs of a type, read once: whether it can be keyed at all (no
+// methods, which a template could call; no unexported field; a kind shape knows), its
+// fields' names, and for a string whether it is the plain string type.
+type fillType struct {
+	ok, plain bool
+	kind      reflect.Kind
+	fields    []string
+}
+
+var fillTypes sync.Map // reflect.Type → *fillType (derived from types alone: shared by every set)
+
+func typeInfoOf(t reflect.Type) *fillType {
+	if ti, ok := fillTypes.Load(t); ok {
+		return ti.(*fillType)
+	}
+	ti := &fillType{kind: t.Kind(), plain: t == stringType}
+	ti.ok = t.NumMethod() == 0 && (t.Kind() == reflect.Pointer || reflect.PointerTo(t).NumMethod() == 0)
+	switch t.Kind() {
+	case reflect.Pointer, reflect.Slice, reflect.String, reflect.Bool,
+		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case reflect.Struct:
+		for i := range t.NumField() {
+			sf := t.Field(i)
+			if !sf.IsExported() {
+				ti.ok = false
+			}
+			ti.fields = append(ti.fields, sf.Name)
+		}
+	default:
+		ti.ok = false
+	}
+	fillTypes.Store(t, ti)
+	return ti
 }
 
 // marked is a copy of v whose printed-only strings are marks, numbered in shape's order.

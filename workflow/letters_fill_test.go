@@ -117,3 +117,46 @@ func TestFillableTemplate(t *testing.T) {
 		}
 	}
 }
+
+// tidyLetterSplit is tidyLetter as it was written before (split, filter, join): the
+// reference the one-pass version must equal.
+func tidyLetterSplit(s string) string {
+	lines := strings.Split(s, "\n")
+	out := make([]string, 0, len(lines))
+	blank := true
+	for _, l := range lines {
+		l = strings.TrimRight(l, " \u3000")
+		if l == "" {
+			if blank {
+				continue
+			}
+			blank = true
+		} else {
+			blank = false
+		}
+		out = append(out, l)
+	}
+	for len(out) > 0 && out[len(out)-1] == "" {
+		out = out[:len(out)-1]
+	}
+	return strings.Join(out, "\n") + "\n"
+}
+
+// TestTidyLetterOnePass: the one-pass tidyLetter gives what splitting and joining gave,
+// on every string of up to 7 pieces drawn from lines, blanks and trailing spaces.
+func TestTidyLetterOnePass(t *testing.T) {
+	pieces := []string{"\n", "a", " ", "\u3000", "甲 ", "\n\n", "b\u3000 "}
+	var walk func(s string, n int)
+	walk = func(s string, n int) {
+		if got, want := tidyLetter(s), tidyLetterSplit(s); got != want {
+			t.Fatalf("tidyLetter(%q) = %q, want %q", s, got, want)
+		}
+		if n == 0 {
+			return
+		}
+		for _, p := range pieces {
+			walk(s+p, n-1)
+		}
+	}
+	walk("", 7)
+}
