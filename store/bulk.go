@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -93,8 +94,8 @@ type BulkCase struct {
 	s      *Store
 	b      *Bulk
 	c      workflow.Case
-	events [][]byte // JSON as stored, by sequence (packed into the case's frame by Put)
-	n      int      // events added
+	events []byte // the frame's content: each event's JSON as stored, by sequence, after its length (packFrame's layout)
+	n      int    // events added
 	hashes []string
 	stat   []workflow.StatEvent // what the results' aggregates read of each event
 
@@ -138,11 +139,12 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 	if n := len(bc.hashes); n > 0 {
 		prev = bc.hashes[n-1]
 	}
-	eb, err := bc.s.chainEvent(c, ev, prev, bc.b.shownName)
+	js, err := bc.s.chainJSON(c, ev, prev, bc.b.shownName)
 	if err != nil {
 		return err
 	}
-	bc.events = append(bc.events, eb)
+	bc.events = binary.AppendUvarint(bc.events, uint64(withHashLen(js, ev.Hash)))
+	bc.events = appendWithHash(bc.events, js, ev.Hash)
 	bc.n++
 	bc.hashes = append(bc.hashes, ev.Hash)
 	bc.stat = append(bc.stat, workflow.StatEventOf(ev))
@@ -170,7 +172,7 @@ func (bc *BulkCase) Pack() error {
 		return err
 	}
 	bc.rec = packValue(nil, rec)
-	bc.frame = packFrame(nil, 1, bc.events)
+	bc.frame = packFrameContent(nil, 1, bc.events)
 	bc.sum = summaryRecord(c, bc.s.keys.idToken(c.ID, c.Agent.IDNumber))
 	bc.events, bc.packed = nil, true
 	return nil

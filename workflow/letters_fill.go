@@ -41,6 +41,7 @@ type letterFill struct {
 
 type fillPlan struct {
 	ok     bool
+	root   *fillNode       // the letter data's type, compiled for this template
 	valued map[string]bool // field names the template compares or passes to functions
 	// range's variables: an index (an int, known from the list's length) may be passed
 	// to a function; an element may not
@@ -75,6 +76,10 @@ func (f *letterFill) planOf(name string, t *template.Template) *fillPlan {
 		return p
 	}
 	p := fillableTemplate(t)
+	if p.ok {
+		p.root = compileFill(reflect.TypeOf(&LetterData{}), "", p.valued, false, 0)
+		p.ok = p.root.ok
+	}
 	if f.plans == nil {
 		f.plans = map[string]*fillPlan{}
 	}
@@ -232,125 +237,111 @@ func fillPipe(pipe *parse.PipeNode, p *fillPlan, rangeDecl bool) {
 	}
 }
 
-// shape appends v's shape to key and its printed-only strings to vals; false if v holds
-// something that cannot be keyed (a map, an interface, a type with methods…).
-//
-// A field whose name the template uses as a value is keyed by value whole: a list or a
-// record handed to a function, with every string in it.
-func shape(v reflect.Value, name string, valued map[string]bool, key []byte, vals []string) ([]byte, []string, bool) {
-	return shapeOf(v, name, valued, false, key, vals)
+// fillNode is what shape and marked need of a type of the data, compiled once per
+// template from the type alone: whether it can be keyed at all (no methods, which a
+// template could call; no unexported field; a kind shape knows), its elements and
+// fields, and for a string whether it is printed only (substituted by a mark) or keyed
+// by value — a field whose name the template uses as a value is keyed by value whole: a
+// list or a record handed to a function, with every string in it.
+type fillNode struct {
+	kind   reflect.Kind
+	ok     bool
+	plain  bool // a string printed only
+	elem   *fillNode
+	fields []*fillNode
 }
 
-func shapeOf(v reflect.Value, name string, valued map[string]bool, byValue bool, key []byte, vals []string) ([]byte, []string, bool) {
+// compileFill compiles type t, the type of field name; false if the data cannot be keyed.
+func compileFill(t reflect.Type, name string, valued map[string]bool, byValue bool, depth int) *fillNode {
 	byValue = byValue || valued[name]
-	ti := typeInfoOf(v.Type())
-	if !ti.ok {
-		return key, vals, false
+	n := &fillNode{kind: t.Kind()}
+	if depth > 32 || t.NumMethod() > 0 || (t.Kind() != reflect.Pointer && reflect.PointerTo(t).NumMethod() > 0) {
+		return n
 	}
-	switch ti.kind {
-	case reflect.Pointer:
-		if v.IsNil() {
-			return append(key, 'n'), vals, true
-		}
-		return shapeOf(v.Elem(), name, valued, byValue, append(key, 'p'), vals)
-	case reflect.Struct:
-		key = append(key, '{')
-		for i, f := range ti.fields {
-			var ok bool
-			if key, vals, ok = shapeOf(v.Field(i), f, valued, byValue, key, vals); !ok {
-				return key, vals, false
-			}
-		}
-		return append(key, '}'), vals, true
-	case reflect.Slice:
-		key = strconv.AppendInt(append(key, '['), int64(v.Len()), 10)
-		for i := range v.Len() {
-			var ok bool
-			if key, vals, ok = shapeOf(v.Index(i), name, valued, byValue, key, vals); !ok {
-				return key, vals, false
-			}
-		}
-		return append(key, ']'), vals, true
-	case reflect.String:
-		s := v.String()
-		if !ti.plain || byValue {
-			key = strconv.AppendInt(append(key, 'v'), int64(len(s)), 10)
-			return append(append(key, ':'), s...), vals, true
-		}
-		if s == "" {
-			return append(key, 'e'), vals, true
-		}
-		return append(key, 's'), append(vals, s), true
-	case reflect.Bool:
-		if v.Bool() {
-			return append(key, 'T'), vals, true
-		}
-		return append(key, 'F'), vals, true
-	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
-		return append(strconv.AppendInt(append(key, 'i'), v.Int(), 10), ';'), vals, true
-	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
-		return append(strconv.AppendUint(append(key, 'u'), v.Uint(), 10), ';'), vals, true
-	}
-	return key, vals, false
-}
-
-// fillType is what shape needs of a type, read once: whether it can be keyed at all (no
-// methods, which a template could call; no unexported field; a kind shape knows), its
-// fields' names, and for a string whether it is the plain string type.
-type fillType struct {
-	ok, plain bool
-	kind      reflect.Kind
-	fields    []string
-}
-
-var fillTypes sync.Map // reflect.Type → *fillType (derived from types alone: shared by every set)
-
-func typeInfoOf(t reflect.Type) *fillType {
-	if ti, ok := fillTypes.Load(t); ok {
-		return ti.(*fillType)
-	}
-	ti := &fillType{kind: t.Kind(), plain: t == stringType}
-	ti.ok = t.NumMethod() == 0 && (t.Kind() == reflect.Pointer || reflect.PointerTo(t).NumMethod() == 0)
+	n.ok = true
 	switch t.Kind() {
-	case reflect.Pointer, reflect.Slice, reflect.String, reflect.Bool,
-		reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
-		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+	case reflect.Pointer, reflect.Slice:
+		n.elem = compileFill(t.Elem(), name, valued, byValue, depth+1)
+		n.ok = n.elem.ok
 	case reflect.Struct:
 		for i := range t.NumField() {
 			sf := t.Field(i)
-			if !sf.IsExported() {
-				ti.ok = false
-			}
-			ti.fields = append(ti.fields, sf.Name)
+			f := compileFill(sf.Type, sf.Name, valued, byValue, depth+1)
+			n.fields = append(n.fields, f)
+			n.ok = n.ok && sf.IsExported() && f.ok
 		}
+	case reflect.String:
+		n.plain = t == stringType && !byValue
+	case reflect.Bool, reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
 	default:
-		ti.ok = false
+		n.ok = false
 	}
-	fillTypes.Store(t, ti)
-	return ti
+	return n
+}
+
+// shape appends v's shape to key and its printed-only strings to vals (n compiled ok).
+func shape(n *fillNode, v reflect.Value, key []byte, vals []string) ([]byte, []string) {
+	switch n.kind {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return append(key, 'n'), vals
+		}
+		return shape(n.elem, v.Elem(), append(key, 'p'), vals)
+	case reflect.Struct:
+		key = append(key, '{')
+		for i, f := range n.fields {
+			key, vals = shape(f, v.Field(i), key, vals)
+		}
+		return append(key, '}'), vals
+	case reflect.Slice:
+		key = strconv.AppendInt(append(key, '['), int64(v.Len()), 10)
+		for i := range v.Len() {
+			key, vals = shape(n.elem, v.Index(i), key, vals)
+		}
+		return append(key, ']'), vals
+	case reflect.String:
+		s := v.String()
+		if !n.plain {
+			key = strconv.AppendInt(append(key, 'v'), int64(len(s)), 10)
+			return append(append(key, ':'), s...), vals
+		}
+		if s == "" {
+			return append(key, 'e'), vals
+		}
+		return append(key, 's'), append(vals, s)
+	case reflect.Bool:
+		if v.Bool() {
+			return append(key, 'T'), vals
+		}
+		return append(key, 'F'), vals
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return append(strconv.AppendInt(append(key, 'i'), v.Int(), 10), ';'), vals
+	default: // the unsigned kinds (compileFill allows no other)
+		return append(strconv.AppendUint(append(key, 'u'), v.Uint(), 10), ';'), vals
+	}
 }
 
 // marked is a copy of v whose printed-only strings are marks, numbered in shape's order.
-func marked(v reflect.Value, name string, valued map[string]bool, byValue bool, k *int) reflect.Value {
-	byValue = byValue || valued[name]
+func marked(n *fillNode, v reflect.Value, k *int) reflect.Value {
 	t := v.Type()
 	out := reflect.New(t).Elem()
-	switch t.Kind() {
+	switch n.kind {
 	case reflect.Pointer:
 		if !v.IsNil() {
-			out.Set(marked(v.Elem(), name, valued, byValue, k).Addr())
+			out.Set(marked(n.elem, v.Elem(), k).Addr())
 		}
 	case reflect.Struct:
-		for i := range t.NumField() {
-			out.Field(i).Set(marked(v.Field(i), t.Field(i).Name, valued, byValue, k))
+		for i, f := range n.fields {
+			out.Field(i).Set(marked(f, v.Field(i), k))
 		}
 	case reflect.Slice:
 		out.Set(reflect.MakeSlice(t, v.Len(), v.Len()))
 		for i := range v.Len() {
-			out.Index(i).Set(marked(v.Index(i), name, valued, byValue, k))
+			out.Index(i).Set(marked(n.elem, v.Index(i), k))
 		}
 	case reflect.String:
-		if s := v.String(); t == stringType && !byValue && s != "" {
+		if s := v.String(); n.plain && s != "" {
 			out.SetString(markOf(*k))
 			*k++
 		} else {
@@ -420,10 +411,8 @@ func (f *letterFill) letter(name string, t *template.Template, d *LetterData) (t
 		return "", "", false
 	}
 	v := reflect.ValueOf(d)
-	key, vals, ok := shape(v, "", p.valued, append([]byte(name), 0), nil)
-	if !ok {
-		return "", "", false
-	}
+	key, vals := shape(p.root, v, append(make([]byte, 0, 512), name...), make([]string, 0, 64))
+	key = append(key, 0)
 	f.mu.Lock()
 	sk := f.skels[string(key)]
 	full := f.nskels >= letterShapesMax
@@ -433,7 +422,7 @@ func (f *letterFill) letter(name string, t *template.Template, d *LetterData) (t
 			return "", "", false
 		}
 		k := 0
-		md := marked(v, "", p.valued, false, &k).Interface()
+		md := marked(p.root, v, &k).Interface()
 		if k != len(vals) {
 			return "", "", false
 		}
