@@ -47,12 +47,13 @@ var memoryHints = store.MemoryHints{Hold: holdGC, Settled: debug.FreeOSMemory}
 // The batch commands' collector (demo generation): a short-lived process that allocates
 // much and keeps little, so a larger GOGC spares most of the collector's work (measured:
 // about 9% of a demo's CPU) and a soft memory limit bounds what that lets the heap grow to.
-// The limit also bounds the summaries' load at the end of a demo (the collector held off):
-// at 1.5 GiB a million-case demo peaked at 3.5 GB RSS (the mapped file included), above
-// the 3.1 GB of the collector's default settings; at 1 GiB, see BENCHMARKS.md.
+// The limit also bounds the summaries' load at the end of a demo (the collector held off).
+// At a million cases (BENCHMARKS.md, round six) 1.5 GiB gave 519 CPU-s and a 3.5 GB peak
+// RSS, the mapped file included; 1 GiB gave 609 CPU-s (the collector ran against the
+// limit throughout) and still 3.3 GB.
 const (
 	batchGCPercent  = 400
-	batchGCMemLimit = 1 << 30
+	batchGCMemLimit = 1536 << 20
 )
 
 var gcBatch struct {
