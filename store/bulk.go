@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"sync"
@@ -21,6 +22,9 @@ type Bulk struct {
 	pending chan error // the Put being written, if any
 	err     error      // the first write that failed
 	wrote   bool
+
+	shownMu sync.Mutex
+	shown   map[string]string // login name → the name letters give (Staff.Shown), as looked up
 }
 
 // BulkLoad runs load, which reserves ids for new cases, builds them and puts them
@@ -88,36 +92,60 @@ func (b *Bulk) Reserve(received []time.Time) ([]CaseNumber, error) {
 // goroutines may each make their own.
 type BulkCase struct {
 	s      *Store
+	b      *Bulk
 	c      workflow.Case
-	events [][]byte // JSON as stored, by sequence (packed into the case's frame by Put)
+	events []byte // the frame's content: each event's JSON as stored, by sequence, after its length (packFrame's layout)
+	n      int    // events added
 	hashes []string
 	stat   []workflow.StatEvent // what the results' aggregates read of each event
+
+	packed          bool // Pack has made rec, frame and sum (events is then dropped)
+	rec, frame, sum []byte
 }
 
 // NewCase starts a case's records.
-func (b *Bulk) NewCase() *BulkCase { return &BulkCase{s: b.s} }
+func (b *Bulk) NewCase() *BulkCase { return &BulkCase{s: b.s, b: b} }
+
+// shownName is the name a letter gives the staff member name, looked up once per bulk
+// load (each lookup is a read transaction: per event, that was 2% of a demo's CPU).
+func (b *Bulk) shownName(name string) string {
+	b.shownMu.Lock()
+	defer b.shownMu.Unlock()
+	if v, ok := b.shown[name]; ok {
+		return v
+	}
+	v := name
+	if st, ok := b.s.Staff(name); ok {
+		v = st.Shown()
+	}
+	if b.shown == nil {
+		b.shown = map[string]string{}
+	}
+	b.shown[name] = v
+	return v
+}
 
 // Add takes the next event of the case as the engine made it (Rules().Apply), with the
 // case it left, from the create event on. Like Apply it renders the event's letter,
 // chains, seals and hashes it: ev comes back completed as Apply would return it.
 func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
-	if c.ID == 0 || ev.CaseID != c.ID || ev.Seq != len(bc.events)+1 || (len(bc.events) > 0 && c.ID != bc.c.ID) {
-		return fmt.Errorf("bulk load: event %d of case %d does not follow %d events of case %d", ev.Seq, ev.CaseID, len(bc.events), bc.c.ID)
+	if bc.packed {
+		return fmt.Errorf("bulk load: event %d of case %d added after the case was packed", ev.Seq, ev.CaseID)
+	}
+	if c.ID == 0 || ev.CaseID != c.ID || ev.Seq != bc.n+1 || (bc.n > 0 && c.ID != bc.c.ID) {
+		return fmt.Errorf("bulk load: event %d of case %d does not follow %d events of case %d", ev.Seq, ev.CaseID, bc.n, bc.c.ID)
 	}
 	prev := ""
 	if n := len(bc.hashes); n > 0 {
 		prev = bc.hashes[n-1]
 	}
-	eb, err := bc.s.chainEvent(c, ev, prev, func(name string) string {
-		if st, ok := bc.s.Staff(name); ok {
-			return st.Shown()
-		}
-		return name
-	})
+	js, err := bc.s.chainJSON(c, ev, prev, bc.b.shownName)
 	if err != nil {
 		return err
 	}
-	bc.events = append(bc.events, eb)
+	bc.events = binary.AppendUvarint(bc.events, uint64(withHashLen(js, ev.Hash)))
+	bc.events = appendWithHash(bc.events, js, ev.Hash)
+	bc.n++
 	bc.hashes = append(bc.hashes, ev.Hash)
 	bc.stat = append(bc.stat, workflow.StatEventOf(ev))
 	bc.c = *c
@@ -126,6 +154,29 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 
 // Case is the case as its last event left it.
 func (bc *BulkCase) Case() workflow.Case { return bc.c }
+
+// Pack encodes the case for Put on the calling goroutine — its record (sealed), the
+// frame of its events and its summary — as Put would, so that a loader building cases on
+// every core does this work there and Put's transaction only writes. No event may be
+// added after. The events' JSON is dropped once in the frame.
+func (bc *BulkCase) Pack() error {
+	if bc.packed {
+		return nil
+	}
+	if bc.n == 0 {
+		return errors.New("bulk load: a case without events")
+	}
+	c := &bc.c
+	rec, err := bc.s.caseRecord(c)
+	if err != nil {
+		return err
+	}
+	bc.rec = packValue(nil, rec)
+	bc.frame = packFrameContent(nil, 1, bc.events)
+	bc.sum = summaryRecord(c, bc.s.keys.idToken(c.ID, c.Agent.IDNumber))
+	bc.events, bc.packed = nil, true
+	return nil
+}
 
 // Put writes the cases in one transaction, in the order given: their records and
 // summaries, their enterprises' filings and the anchor entry of their events. Each must
@@ -154,7 +205,6 @@ func (b *Bulk) wait() error {
 }
 
 func (s *Store) bulkWrite(cases []*BulkCase) error {
-	recs, sums, frames := make([][]byte, len(cases)), make([][]byte, len(cases)), make([][]byte, len(cases))
 	var aggMu sync.Mutex
 	late := lateJudge(s.Settings())
 	agg := newAggSet(late) // the results' aggregates of these cases
@@ -167,16 +217,9 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 		}()
 		for i := lo; i < hi; i++ {
 			c := &cases[i].c
-			if len(cases[i].events) == 0 {
-				return errors.New("bulk load: a case without events")
-			}
-			var err error
-			if recs[i], err = s.caseRecord(c); err != nil {
+			if err := cases[i].Pack(); err != nil {
 				return err
 			}
-			recs[i] = packValue(nil, recs[i])
-			frames[i] = packFrame(nil, 1, cases[i].events)
-			sums[i] = summaryRecord(c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 			part.addCase(c, 1)
 			part.addEvents(c.ID, cases[i].stat, 0)
 		}
@@ -198,16 +241,16 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 		fill(eb, 1.0)
 		fill(sb, 1.0)
 		fill(cb, 0.9)
-		for i, bc := range cases {
+		for _, bc := range cases {
 			c := &bc.c
 			k := u32(c.ID)
 			if cb.Get(k) != nil {
 				return fmt.Errorf("bulk load: case %d exists", c.ID)
 			}
-			if err := cb.Put(k, recs[i]); err != nil {
+			if err := cb.Put(k, bc.rec); err != nil {
 				return err
 			}
-			if err := eb.Put(k, frames[i]); err != nil {
+			if err := eb.Put(k, bc.frame); err != nil {
 				return err
 			}
 			for j, h := range bc.hashes {
@@ -216,7 +259,7 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if err := s.fileEnterprise(tx, c); err != nil {
 				return err
 			}
-			if err := sb.Put(k, sums[i]); err != nil {
+			if err := sb.Put(k, bc.sum); err != nil {
 				return err
 			}
 			kv.Feed(tx, "case", uint64(c.ID))

@@ -598,6 +598,17 @@ func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash st
 // letter, the hash of the event before it and its own hash; it returns the stored form
 // (personal fields sealed; the hash covers that form).
 func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string, shown func(string) string) ([]byte, error) {
+	b, err := s.chainJSON(c, ev, prevHash, shown)
+	if err != nil {
+		return nil, err
+	}
+	return withHash(b, ev.Hash), nil
+}
+
+// chainJSON is chainEvent's work without the last step: the event's JSON without its
+// hash, which it sets in ev (a bulk load appends the stored form straight into the
+// case's frame: appendWithHash).
+func (s *Store) chainJSON(c *workflow.Case, ev *workflow.Event, prevHash string, shown func(string) string) ([]byte, error) {
 	ls, err := s.issueLetters(c, ev.Kind, ev.Seq, ev.At, prevHash, shown)
 	if err != nil {
 		return nil, err
@@ -621,7 +632,7 @@ func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string
 	}
 	sum := sha256.Sum256(b)
 	ev.Hash = hex.EncodeToString(sum[:])
-	return withHash(b, ev.Hash), nil
+	return b, nil
 }
 
 // withHash is json.Marshal of an event given b, json.Marshal of the same event without
@@ -629,11 +640,18 @@ func (s *Store) chainEvent(c *workflow.Case, ev *workflow.Event, prevHash string
 // hash is b with `,"hash":"…"` before the closing brace (storedHashOK reads it so).
 // One encoding instead of two for every event written (TestWithHashIsMarshal).
 func withHash(b []byte, hash string) []byte {
-	out := make([]byte, 0, len(b)+len(`,"hash":""`)+len(hash))
-	out = append(out, b[:len(b)-1]...)
-	out = append(out, `,"hash":"`...)
-	out = append(out, hash...)
-	return append(out, `"}`...)
+	return appendWithHash(make([]byte, 0, withHashLen(b, hash)), b, hash)
+}
+
+// withHashLen is the length of withHash(b, hash).
+func withHashLen(b []byte, hash string) int { return len(b) + len(`,"hash":""`) + len(hash) }
+
+// appendWithHash appends withHash(b, hash) to dst.
+func appendWithHash(dst, b []byte, hash string) []byte {
+	dst = append(dst, b[:len(b)-1]...)
+	dst = append(dst, `,"hash":"`...)
+	dst = append(dst, hash...)
+	return append(dst, `"}`...)
 }
 
 // caseRecord is the stored form of a case (personal fields sealed).

@@ -63,6 +63,8 @@ type LetterSet struct {
 	tmpl    map[string]*template.Template // "<kind>.<lang>"
 	src     map[string]string             // where each came from, for messages
 	builtin bool                          // the shipped set
+	fill    letterFill                    // skeletons of the shipped set's letters (letters_fill.go)
+	noFill  bool                          // run the templates every time (tests compare)
 }
 
 // DefaultLetterTemplates is the directory of the shipped templates, for an admin to copy.
@@ -472,6 +474,11 @@ func (ls *LetterSet) renderStrict(kind string, c *Case, s LetterSettings, lang s
 	if t == nil {
 		return Letter{}, msg.Errorf("letters.no_template", kind, lang)
 	}
+	if ls.builtin && !ls.noFill {
+		if title, body, ok := ls.fill.letter(kind+"."+lang, t, d); ok {
+			return Letter{Kind: kind, Lang: lang, Title: strings.TrimSpace(CleanLine(title)), Body: tidyLetter(Clean(body))}, nil
+		}
+	}
 	title, err := execLimited(t, "title", d, LetterMaxOutput, LetterRenderTimeout)
 	if err != nil {
 		return Letter{}, templateErr(ls.src[kind+"."+lang], err)
@@ -495,25 +502,28 @@ func MaskLetter(l Letter, s LetterSettings) Letter {
 // tidyLetter trims trailing spaces, keeps at most one blank line in a row and ends the text
 // with exactly one newline, so templates may be laid out for readability.
 func tidyLetter(s string) string {
-	lines := strings.Split(s, "\n")
-	out := make([]string, 0, len(lines))
-	blank := true // drops leading blank lines
-	for _, l := range lines {
+	var b strings.Builder
+	b.Grow(len(s) + 1)
+	gap := false // a blank line since the last line written (none before the first)
+	for rest, more := s, true; more; {
+		var l string
+		l, rest, more = strings.Cut(rest, "\n")
 		l = strings.TrimRight(l, " \u3000")
 		if l == "" {
-			if blank {
-				continue
-			}
-			blank = true
-		} else {
-			blank = false
+			gap = b.Len() > 0
+			continue
 		}
-		out = append(out, l)
+		if b.Len() > 0 {
+			b.WriteByte('\n')
+			if gap {
+				b.WriteByte('\n')
+			}
+		}
+		gap = false
+		b.WriteString(l)
 	}
-	for len(out) > 0 && out[len(out)-1] == "" {
-		out = out[:len(out)-1]
-	}
-	return strings.Join(out, "\n") + "\n"
+	b.WriteByte('\n')
+	return b.String()
 }
 
 // templateErr says which template failed and why: the reason in the reader's language when

@@ -46,6 +46,7 @@ func (a *app) demoCmd() *cobra.Command {
 		ctx, stop := a.interruptible()
 		defer stop()
 		w := a.work("progress.demo", progress.Cases)
+		defer batchGC()()
 		start := time.Now()
 		err := office.GenerateDemoWith(st, *n, *seed, store.Work{Context: ctx, Progress: func(_ string, done, total int64) { w.update(done, total) }})
 		w.done()

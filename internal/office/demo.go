@@ -86,8 +86,8 @@ func demoPerson(r *rand.Rand) string {
 // Building a case (the engine, and the store's letters, sealing, hashes and JSON) is most
 // of the work, so cases are built in parallel: each case's plan is drawn in order — its
 // id and number, enterprise, how far it goes, whitewash or not, and a seed for the rest —
-// then one worker per CPU builds a share of the batch while the store writes the batch
-// before.
+// then workers, one per CPU, build and pack the cases while the store writes the batches
+// before (load, below).
 func GenerateDemo(s *store.Store, n int, seed uint64) error {
 	return GenerateDemoWith(s, n, seed, store.Work{})
 }
@@ -96,6 +96,10 @@ func GenerateDemo(s *store.Store, n int, seed uint64) error {
 // stopping between batches when w's context ends; the cases written by then are whole
 // (each batch is one transaction).
 func GenerateDemoWith(s *store.Store, n int, seed uint64, w store.Work) error {
+	return generateDemo(s, n, seed, w, defaultDemoSizes)
+}
+
+func generateDemo(s *store.Store, n int, seed uint64, w store.Work, sizes demoSizes) error {
 	r := rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	now := s.Now()
 	for _, st := range DemoStaff {
@@ -118,57 +122,182 @@ func GenerateDemoWith(s *store.Store, n int, seed uint64, w store.Work) error {
 	d := demoGen{s: s, r: r, now: now,
 		specialists: []workflow.Staff{DemoStaff[0], DemoStaff[1], DemoStaff[2]},
 		supervisors: []workflow.Staff{DemoStaff[3], DemoStaff[4]},
-		workers:     min(runtime.GOMAXPROCS(0), max(n/64, 1))}
+		workers:     min(runtime.GOMAXPROCS(0), max(n/64, 1)), sizes: sizes}
 	// Spread receipt over a window: a few months for a small demo, years for a big one.
 	d.span = 60 * 24 * time.Hour
 	if n > 1000 {
 		d.span = 3 * 365 * 24 * time.Hour
 	}
-	err := s.BulkLoad(func(b *store.Bulk) error {
-		// Each batch is planned (its ids reserved) before the one built last is put, so
-		// that building it runs while the store writes that one.
-		const batch = 2000
-		var built []*store.BulkCase
-		for done := 0; done < n; {
-			k := min(batch, n-done)
-			plans := make([]demoPlan, k)
-			received := make([]time.Time, k)
-			for i := range plans {
-				d.plan(&plans[i])
-				received[i] = plans[i].received
-			}
-			nums, err := b.Reserve(received)
-			if err != nil {
-				return err
-			}
-			for i, num := range nums {
-				plans[i].id, plans[i].no = num.ID, num.No
-			}
-			if built != nil {
-				if err := b.Put(built...); err != nil {
-					return err
-				}
-				if w.Progress != nil {
-					w.Progress("demo", int64(done), int64(n)) // built and handed to the store
-				}
-			}
-			if w.Context != nil && w.Context.Err() != nil {
-				return w.Context.Err()
-			}
-			if built, err = d.build(b, plans); err != nil {
-				return err
-			}
-			done += k
-		}
-		if built == nil {
-			return nil
-		}
-		return b.Put(built...)
-	})
+	err := s.BulkLoad(func(b *store.Bulk) error { return d.load(b, n, w) })
 	if err == nil && w.Progress != nil {
 		w.Progress("demo", int64(n), int64(n))
 	}
 	return err
+}
+
+// The demo's pipeline. bbolt has one write transaction at a time, so the cases are built
+// on every core while it writes:
+//   - the planner (one goroutine) draws the plans in order and reserves their ids, a
+//     demoReserve at a time (one transaction, fsync'd, each), and hands them on in
+//     batches of demoBatch, in order;
+//   - workers (one per CPU) build and pack the cases of a batch, demoChunk at a time;
+//   - load, in order, waits for a batch to be built and puts it (store.Bulk.Put: one
+//     transaction per batch, written while the next batches are built).
+//
+// The channels are bounded, so at most demoAhead batches wait built or being built.
+const (
+	demoBatch   = 2000 // cases per transaction
+	demoReserve = 5 * demoBatch
+	demoChunk   = 25 // cases per worker's turn
+	demoAhead   = 3
+)
+
+// demoSizes are the pipeline's sizes (the constants above; a test makes them small).
+type demoSizes struct{ batch, reserve, chunk, ahead int }
+
+var defaultDemoSizes = demoSizes{demoBatch, demoReserve, demoChunk, demoAhead}
+
+// demoBatchWork is a batch of cases on its way through the pipeline.
+type demoBatchWork struct {
+	plans []demoPlan
+	out   []*store.BulkCase
+	left  sync.WaitGroup // chunks not built yet
+	mu    sync.Mutex
+	err   error
+}
+
+func (bt *demoBatchWork) fail(err error) {
+	bt.mu.Lock()
+	if bt.err == nil {
+		bt.err = err
+	}
+	bt.mu.Unlock()
+}
+
+type demoJob struct {
+	bt     *demoBatchWork
+	lo, hi int
+}
+
+// load runs the pipeline: plans, builds and puts n cases. Stopped (w's context, or a
+// failure), it waits for every goroutine it started before it returns.
+func (d *demoGen) load(b *store.Bulk, n int, w store.Work) error {
+	stop := make(chan struct{})
+	jobs := make(chan demoJob, d.sizes.ahead*d.sizes.batch/d.sizes.chunk)
+	ready := make(chan *demoBatchWork, d.sizes.ahead-1)
+	planned := make(chan error, 1)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	defer close(stop)
+	stopped := func() bool {
+		select {
+		case <-stop:
+			return true
+		default:
+			return w.Context != nil && w.Context.Err() != nil
+		}
+	}
+	for range d.workers {
+		wg.Go(func() {
+			for j := range jobs {
+				if !stopped() {
+					d.buildChunk(b, j.bt, j.lo, j.hi)
+				}
+				j.bt.left.Done()
+			}
+		})
+	}
+	wg.Go(func() {
+		defer close(jobs)
+		defer close(ready)
+		planned <- d.planAll(b, n, stop, stopped, jobs, ready)
+	})
+	done := 0
+	for bt := range ready {
+		bt.left.Wait()
+		if w.Context != nil && w.Context.Err() != nil {
+			return w.Context.Err()
+		}
+		if bt.err != nil {
+			return bt.err
+		}
+		if err := b.Put(bt.out...); err != nil {
+			return err
+		}
+		done += len(bt.out)
+		if w.Progress != nil && done < n {
+			w.Progress("demo", int64(done), int64(n)) // built and handed to the store
+		}
+	}
+	if err := <-planned; err != nil {
+		return err
+	}
+	if w.Context != nil && w.Context.Err() != nil {
+		return w.Context.Err()
+	}
+	return nil
+}
+
+// planAll draws the plans of n cases in order, reserves their ids, and sends them on as
+// batches (to ready, in order) and their chunks (to jobs).
+func (d *demoGen) planAll(b *store.Bulk, n int, stop <-chan struct{}, stopped func() bool, jobs chan<- demoJob, ready chan<- *demoBatchWork) error {
+	for done := 0; done < n; {
+		if stopped() {
+			return nil
+		}
+		k := min(d.sizes.reserve, n-done)
+		plans := make([]demoPlan, k)
+		received := make([]time.Time, k)
+		for i := range plans {
+			d.plan(&plans[i])
+			received[i] = plans[i].received
+		}
+		nums, err := b.Reserve(received)
+		if err != nil {
+			return err
+		}
+		for i, num := range nums {
+			plans[i].id, plans[i].no = num.ID, num.No
+		}
+		batch, chunk := d.sizes.batch, d.sizes.chunk
+		for lo := 0; lo < k; lo += batch {
+			hi := min(lo+batch, k)
+			bt := &demoBatchWork{plans: plans[lo:hi:hi], out: make([]*store.BulkCase, hi-lo)}
+			chunks := (hi - lo + chunk - 1) / chunk
+			bt.left.Add(chunks)
+			select {
+			case ready <- bt:
+			case <-stop:
+				return nil
+			}
+			for c := range chunks {
+				j := demoJob{bt: bt, lo: c * chunk, hi: min((c+1)*chunk, hi-lo)}
+				select {
+				case jobs <- j:
+				case <-stop:
+					return nil
+				}
+			}
+		}
+		done += k
+	}
+	return nil
+}
+
+// buildChunk builds and packs the cases lo to hi of a batch.
+func (d *demoGen) buildChunk(b *store.Bulk, bt *demoBatchWork, lo, hi int) {
+	for i := lo; i < hi; i++ {
+		bc := b.NewCase()
+		if _, err := demoCase(d.s, bc, &bt.plans[i], d.now); err != nil {
+			bt.fail(err)
+			return
+		}
+		if err := bc.Pack(); err != nil {
+			bt.fail(fmt.Errorf("demo case %s: %w", bt.plans[i].no, err))
+			return
+		}
+		bt.out[i] = bc
+	}
 }
 
 type demoGen struct {
@@ -179,6 +308,7 @@ type demoGen struct {
 	specialists, supervisors []workflow.Staff
 	whites                   []struct{ name, code string } // earlier whitewash attempts
 	workers                  int
+	sizes                    demoSizes
 }
 
 // demoPlan is what is drawn for a case in order, before it is built: all that later cases
@@ -193,27 +323,6 @@ type demoPlan struct {
 	name, code string
 	whitewash  bool
 	seed       uint64
-}
-
-// build makes plans' cases, a share per worker, in plan order.
-func (d *demoGen) build(b *store.Bulk, plans []demoPlan) ([]*store.BulkCase, error) {
-	out := make([]*store.BulkCase, len(plans))
-	errs := make([]error, d.workers)
-	var wg sync.WaitGroup
-	for w := range d.workers {
-		lo, hi := len(plans)*w/d.workers, len(plans)*(w+1)/d.workers
-		wg.Go(func() {
-			for i := lo; i < hi; i++ {
-				out[i] = b.NewCase()
-				if _, err := demoCase(d.s, out[i], &plans[i], d.now); err != nil {
-					errs[w] = err
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return out, errors.Join(errs...)
 }
 
 // plan draws the next case (its id and number come from the store after).

@@ -1,9 +1,11 @@
 package office_test
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -87,4 +89,67 @@ func demoDigest(t *testing.T, s *store.Store) string {
 		fmt.Fprintf(h, "|%v\n", f.Cases)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// demoStore opens an empty store on demoDigests' clock and key.
+func demoStore(t *testing.T) *store.Store {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "d.db")
+	key := make([]byte, 32)
+	for i := range key {
+		key[i] = byte(i + 1)
+	}
+	if err := os.WriteFile(path+".key", key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 10, 10, 0, 0, 0, workflow.ChinaTZ)
+	s, err := store.Open(path, store.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	return s
+}
+
+// TestDemoPipelineKeepsTheOffice: the pipeline cut fine — 13 cases a transaction, ids
+// reserved 40 at a time, 3 cases a worker's turn, 2 batches ahead — makes the same office
+// as the recorded digest: many batches in flight at once are still put in order.
+func TestDemoPipelineKeepsTheOffice(t *testing.T) {
+	d := demoDigests[0]
+	s := demoStore(t)
+	if err := office.GenerateDemoSized(s, d.n, d.seed, store.Work{}, 13, 40, 3, 2); err != nil {
+		t.Fatal(err)
+	}
+	if got := demoDigest(t, s); got != d.want {
+		t.Errorf("demo of %d cases, seed %d, small batches: digest %s, want %s", d.n, d.seed, got, d.want)
+	}
+	if p := s.Check(); len(p) > 0 {
+		t.Errorf("Check: %v", p)
+	}
+}
+
+// TestDemoStopsBetweenBatches: a demo stopped (its context cancelled) after the second
+// batch is handed to the store returns the context's error with whole batches written
+// — a multiple of the batch, fewer than asked — and a clean Check.
+func TestDemoStopsBetweenBatches(t *testing.T) {
+	s := demoStore(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	const batch = 10
+	w := store.Work{Context: ctx, Progress: func(_ string, done, _ int64) {
+		if done >= 2*batch {
+			cancel()
+		}
+	}}
+	err := office.GenerateDemoSized(s, 300, 7, w, batch, 30, 4, 3)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("stopped demo: %v, want context.Canceled", err)
+	}
+	n := s.Snapshot().Len()
+	if n == 0 || n >= 300 || n%batch != 0 {
+		t.Fatalf("%d cases written by a demo stopped after 2 batches of %d", n, batch)
+	}
+	if p := s.Check(); len(p) > 0 {
+		t.Errorf("Check: %v", p)
+	}
 }
