@@ -80,6 +80,52 @@ func checkFromOutside(t *testing.T, addr string, opts Options) []Problem {
 	return ro.Check()
 }
 
+// startAfterCleanCheck stops the node with its anchor log as it was at the crash, has a
+// check from another process find nothing, and starts the node again.
+func startAfterCleanCheck(t *testing.T, addr string, s *Store, opts Options, log []byte) *Store {
+	t.Helper()
+	afterCrash(t, s, opts, log)
+	if p := checkFromOutside(t, addr, opts); len(p) > 0 {
+		t.Fatalf("a check after the crash, before the node's start, reports: %v", p)
+	}
+	s2, err := Open(addr, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s2
+}
+
+// pendingNow is the node's pending entry in the case base (its key and value), to be put
+// back later (putBackPending).
+func pendingNow(t *testing.T, s *Store) (key, val []byte) {
+	t.Helper()
+	if err := s.view(func(tx kv.Tx) error { val = bytes.Clone(tx.Bucket(bMeta).Get(s.anch.next)); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	return bytes.Clone(s.anch.next), val
+}
+
+// putBackPending stops the node (its log as it is, ending in a commit entry) and sets
+// its pending entry in the case base back to val, as an older copy of the case base
+// would; it reports whether a check from another process then finds a rollback.
+func putBackPending(t *testing.T, addr string, s *Store, opts Options, key, val []byte) (rollback bool, probs []Problem) {
+	t.Helper()
+	afterCrash(t, s, opts, crashCopy(t, opts.AnchorLog))
+	db, err := Open(addr, Options{KeyFile: opts.KeyFile, NoAnchors: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(key, val) }); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	probs = checkFromOutside(t, addr, opts)
+	for _, pr := range probs {
+		rollback = rollback || strings.Contains(pr.What, "rollback")
+	}
+	return rollback, probs
+}
+
 // lastEntry is the number of the log's last entry.
 func lastEntry(t *testing.T, path string) AnchorEntry {
 	t.Helper()
@@ -130,14 +176,7 @@ func TestAnchorAheadOfACommitThatNeverHappened(t *testing.T) {
 		t.Fatalf("the running node's check: %v", p)
 	}
 
-	afterCrash(t, s, opts, atCrash)
-	if p := checkFromOutside(t, addr, opts); len(p) > 0 {
-		t.Fatalf("a check after the crash, before the node's start, reports: %v", p)
-	}
-	s2, err := Open(addr, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := startAfterCleanCheck(t, addr, s, opts, atCrash)
 	defer s2.Close()
 	if e := lastEntry(t, opts.AnchorLog); e.N != before.N {
 		t.Fatalf("after the start the log ends at #%d (%s), want #%d: the entry of the transaction that never committed is kept", e.N, e.Kind, before.N)
@@ -164,34 +203,15 @@ func TestAnchorAheadOfACommitThatNeverHappened(t *testing.T) {
 // entry as after such a crash.
 func TestAnchorAheadOfARollBack(t *testing.T) {
 	addr, opts, s, wang, c := aheadNode(t)
-	var meta []byte // the node's pending entry as it stood after the first comment
-	if err := s.view(func(tx kv.Tx) error { meta = bytes.Clone(tx.Bucket(bMeta).Get(s.anch.next)); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	next := bytes.Clone(s.anch.next)
+	key, val := pendingNow(t, s) // as it stood after the first comment
 	for i := range 2 {
 		var err error
 		if c, err = s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "再来" + itoa(uint64(i))}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	// The node stops (its log as it was, ending in a commit entry), and its record in the
-	// case base is put back by two commits, as an older copy would be.
-	afterCrash(t, s, opts, crashCopy(t, opts.AnchorLog))
-	db, err := Open(addr, Options{KeyFile: opts.KeyFile, NoAnchors: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(next, meta) }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	p := checkFromOutside(t, addr, opts)
-	found := false
-	for _, pr := range p {
-		found = found || strings.Contains(pr.What, "rollback")
-	}
-	if !found {
+	// The case base put back by two commits.
+	if rb, p := putBackPending(t, addr, s, opts, key, val); !rb {
 		t.Fatalf("a case base two commits behind the node's log is not reported as a rollback: %v", p)
 	}
 }
@@ -204,11 +224,7 @@ func TestAnchorAheadOfARollBack(t *testing.T) {
 // COMMIT is extended to entries that were not.
 func TestLastGroupRolledBackIsFoundByDefault(t *testing.T) {
 	addr, opts, s, wang, c := anchorNode(t, false)
-	var meta []byte
-	if err := s.view(func(tx kv.Tx) error { meta = bytes.Clone(tx.Bucket(bMeta).Get(s.anch.next)); return nil }); err != nil {
-		t.Fatal(err)
-	}
-	next := bytes.Clone(s.anch.next)
+	key, val := pendingNow(t, s)
 	if _, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "最后一组"}); err != nil {
 		t.Fatal(err)
 	}
@@ -216,24 +232,7 @@ func TestLastGroupRolledBackIsFoundByDefault(t *testing.T) {
 	if last.Kind != "commit" || last.Ahead {
 		t.Fatalf("the log should end in the group's commit entry, written after its COMMIT: %+v", last)
 	}
-	afterCrash(t, s, opts, crashCopy(t, opts.AnchorLog))
-	db, err := Open(addr, Options{KeyFile: opts.KeyFile, NoAnchors: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := db.update(func(tx kv.Tx) error { return tx.Bucket(bMeta).Put(next, meta) }); err != nil {
-		t.Fatal(err)
-	}
-	db.Close()
-	rolledBack := func(p []Problem) bool {
-		for _, pr := range p {
-			if strings.Contains(pr.What, "rollback") {
-				return true
-			}
-		}
-		return false
-	}
-	if p := checkFromOutside(t, addr, opts); !rolledBack(p) {
+	if rb, p := putBackPending(t, addr, s, opts, key, val); !rb {
 		t.Fatalf("the case base one group behind the node's log is not reported as a rollback: %v", p)
 	}
 	s2, err := Open(addr, opts)
@@ -268,14 +267,7 @@ func TestAnchorBesideACommitThatHappened(t *testing.T) {
 	if atCrash == nil || strings.Contains(string(atCrash), `"n":`+itoa(before.N+1)+`,`) {
 		t.Fatalf("the crash copy should end before the new entry: %s", atCrash)
 	}
-	afterCrash(t, s, opts, atCrash)
-	if p := checkFromOutside(t, addr, opts); len(p) > 0 {
-		t.Fatalf("a check after the crash, before the node's start, reports: %v", p)
-	}
-	s2, err := Open(addr, opts)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s2 := startAfterCleanCheck(t, addr, s, opts, atCrash)
 	e := lastEntry(t, opts.AnchorLog)
 	if e.N != before.N+1 || len(e.Heads) != 1 || !strings.HasPrefix(e.Heads[0], itoa(uint64(c.ID))+"/"+itoa(uint64(got.Version))+"/") {
 		t.Fatalf("the start did not append the committed group's entry: %+v", e)
