@@ -42,19 +42,7 @@ func TestDemoDigest(t *testing.T) {
 		if testing.Short() && d.n > 1000 {
 			continue
 		}
-		path := filepath.Join(t.TempDir(), "d.db")
-		key := make([]byte, 32)
-		for i := range key {
-			key[i] = byte(i + 1)
-		}
-		if err := os.WriteFile(path+".key", key, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		now := time.Date(2026, 3, 10, 10, 0, 0, 0, workflow.ChinaTZ)
-		s, err := store.Open(path, store.Options{Now: func() time.Time { return now }})
-		if err != nil {
-			t.Fatal(err)
-		}
+		s := demoStore(t)
 		if err := office.GenerateDemo(s, d.n, d.seed); err != nil {
 			t.Fatal(err)
 		}
