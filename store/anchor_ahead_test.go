@@ -126,6 +126,21 @@ func putBackPending(t *testing.T, addr string, s *Store, opts Options, key, val 
 	return rollback, probs
 }
 
+// crashWhen keeps the anchor log as it is at the next group's entry written beside its
+// COMMIT (written true: just after the entry's write; false: just before it).
+func crashWhen(t *testing.T, s *Store, opts Options, written bool) *[]byte {
+	t.Helper()
+	var at []byte
+	s.writeMu.Lock()
+	defer s.writeMu.Unlock()
+	s.anch.testAhead = func(w bool) {
+		if w == written {
+			at = crashCopy(t, opts.AnchorLog)
+		}
+	}
+	return &at
+}
+
 // lastEntry is the number of the log's last entry.
 func lastEntry(t *testing.T, path string) AnchorEntry {
 	t.Helper()
@@ -151,22 +166,15 @@ func lastEntry(t *testing.T, path string) AnchorEntry {
 func TestAnchorAheadOfACommitThatNeverHappened(t *testing.T) {
 	addr, opts, s, wang, c := aheadNode(t)
 	before := lastEntry(t, opts.AnchorLog)
-	var atCrash []byte
-	s.writeMu.Lock()
-	s.anch.testAhead = func(written bool) {
-		if written {
-			atCrash = crashCopy(t, opts.AnchorLog)
-		}
-	}
-	s.writeMu.Unlock()
+	atCrash := crashWhen(t, s, opts, true)
 	crash := errors.New("the node stops before its COMMIT (test)")
 	s.db.(*kv.PG).SetBeforeCommit(func() error { return crash })
 	if _, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "没有提交"}); !errors.Is(err, crash) {
 		t.Fatalf("the action whose COMMIT never happened: %v", err)
 	}
 	s.db.(*kv.PG).SetBeforeCommit(nil)
-	if atCrash == nil || !strings.Contains(string(atCrash), `"n":`+itoa(before.N+1)+`,`) {
-		t.Fatalf("the entry was not in the log before the COMMIT: %s", atCrash)
+	if *atCrash == nil || !strings.Contains(string(*atCrash), `"n":`+itoa(before.N+1)+`,`) {
+		t.Fatalf("the entry was not in the log before the COMMIT: %s", *atCrash)
 	}
 	// The node that lived on cut the entry off again at once.
 	if e := lastEntry(t, opts.AnchorLog); e.N != before.N {
@@ -176,7 +184,7 @@ func TestAnchorAheadOfACommitThatNeverHappened(t *testing.T) {
 		t.Fatalf("the running node's check: %v", p)
 	}
 
-	s2 := startAfterCleanCheck(t, addr, s, opts, atCrash)
+	s2 := startAfterCleanCheck(t, addr, s, opts, *atCrash)
 	defer s2.Close()
 	if e := lastEntry(t, opts.AnchorLog); e.N != before.N {
 		t.Fatalf("after the start the log ends at #%d (%s), want #%d: the entry of the transaction that never committed is kept", e.N, e.Kind, before.N)
@@ -252,22 +260,15 @@ func TestLastGroupRolledBackIsFoundByDefault(t *testing.T) {
 func TestAnchorBesideACommitThatHappened(t *testing.T) {
 	addr, opts, s, wang, c := aheadNode(t)
 	before := lastEntry(t, opts.AnchorLog)
-	var atCrash []byte
-	s.writeMu.Lock()
-	s.anch.testAhead = func(written bool) {
-		if !written {
-			atCrash = crashCopy(t, opts.AnchorLog)
-		}
-	}
-	s.writeMu.Unlock()
+	atCrash := crashWhen(t, s, opts, false)
 	got, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "已提交"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if atCrash == nil || strings.Contains(string(atCrash), `"n":`+itoa(before.N+1)+`,`) {
-		t.Fatalf("the crash copy should end before the new entry: %s", atCrash)
+	if *atCrash == nil || strings.Contains(string(*atCrash), `"n":`+itoa(before.N+1)+`,`) {
+		t.Fatalf("the crash copy should end before the new entry: %s", *atCrash)
 	}
-	s2 := startAfterCleanCheck(t, addr, s, opts, atCrash)
+	s2 := startAfterCleanCheck(t, addr, s, opts, *atCrash)
 	e := lastEntry(t, opts.AnchorLog)
 	if e.N != before.N+1 || len(e.Heads) != 1 || !strings.HasPrefix(e.Heads[0], itoa(uint64(c.ID))+"/"+itoa(uint64(got.Version))+"/") {
 		t.Fatalf("the start did not append the committed group's entry: %+v", e)
