@@ -416,8 +416,11 @@ func TestFeedFromRacingNodes(t *testing.T) {
 // *kv.UnavailableError with nothing committed, and the next Update works on a new
 // connection.
 func TestConnectionLostInTransaction(t *testing.T) {
+	// The connection to cut is found by an application name of this test's own: other
+	// packages' tests share the database, and their connections must not be cut.
+	app := fmt.Sprintf("kv_lost_%d", time.Now().UnixNano())
 	addr := pgtest.Addr(t)
-	db, err := kv.OpenPG(addr, kv.PGOptions{Node: "a"})
+	db, err := kv.OpenPG(addr+"&application_name="+app, kv.PGOptions{Node: "a"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -441,9 +444,11 @@ func TestConnectionLostInTransaction(t *testing.T) {
 	err = db.Update(func(tx kv.Tx) error {
 		_ = tx.Bucket([]byte("one")).Put([]byte("k"), []byte("lost"))
 		_ = tx.Bucket([]byte("one")).Get([]byte("x")) // a statement: the transaction has begun (BEGIN goes with the first one)
-		if _, err := killer.Exec(ctx, `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-			WHERE datname = current_database() AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'`); err != nil {
-			t.Fatal(err)
+		var cut int
+		if err := killer.QueryRow(ctx, `SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity
+			WHERE datname = current_database() AND pid <> pg_backend_pid() AND application_name = $1
+			AND state LIKE 'idle in transaction%'`, app).Scan(&cut); err != nil || cut != 1 {
+			t.Fatalf("cutting the transaction's connection: %d cut, %v", cut, err)
 		}
 		b := tx.Bucket([]byte("two"))
 		if b == nil {
