@@ -559,9 +559,12 @@ func roundTrips(nodes []*store.Store) uint64 {
 // withNodeAnchors gives a node opened by a benchmark an anchor log and key of its own, as
 // every node of a shared case base has. REPAIRDESK_BENCH_BESIDE=1 has the node write its
 // entries beside their COMMIT (serve --anchor-beside-commit); the default writes them after.
+// REPAIRDESK_BENCH_NONOTIFY=1 runs the nodes as on an engine without LISTEN/NOTIFY (no
+// wake-up after a commit; the feed is polled every 100 ms).
 func withNodeAnchors(tb testing.TB, o store.Options) store.Options {
 	dir := tb.TempDir()
 	o.AnchorLog, o.AnchorKey = filepath.Join(dir, "node.anchors"), filepath.Join(dir, "node.anchor-key")
 	o.AnchorBesideCommit = os.Getenv("REPAIRDESK_BENCH_BESIDE") == "1"
+	o.NoNotify = os.Getenv("REPAIRDESK_BENCH_NONOTIFY") == "1"
 	return o
 }
