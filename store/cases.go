@@ -271,8 +271,11 @@ type applyReq struct {
 	started  bool
 	trace    *ActionTrace
 	groups   []*GroupTrace // its group transactions' traces (while tracing)
-	answered bool          // done is closed
-	out      workflow.Case
+	answered bool          // done is closed, or will be once logSynced is
+	// logSynced: the anchor entry of the transaction that committed it is being fsynced
+	// (anchorer.commitLater); it is answered when this is closed. nil: nothing to wait for.
+	logSynced <-chan struct{}
+	out       workflow.Case
 	err      error
 	done     chan struct{} // closed when out and err are final
 }
@@ -320,11 +323,36 @@ func (s *Store) answer(part []*applyReq) {
 		}
 	}
 	at := time.Now()
+	var synced <-chan struct{}
 	for _, r := range part {
-		s.ctimes.noteAnswer(r, at.Sub(p), at)
-		r.answered = true
-		close(r.done)
+		if r.logSynced != nil {
+			synced = r.logSynced
+		}
 	}
+	if synced == nil {
+		for _, r := range part {
+			s.ctimes.noteAnswer(r, at.Sub(p), 0, at)
+			r.answered = true
+			close(r.done)
+		}
+		return
+	}
+	// The anchor entry's fsync is under way while the node's turn passes to the next
+	// group: the actions are answered once it is done (each is then in the database and
+	// in the node's log on disk, as before).
+	for _, r := range part {
+		r.answered = true // by the goroutine below, not by commitBatch's
+	}
+	publish := at.Sub(p)
+	go func() {
+		<-synced
+		done := time.Now()
+		s.ctimes.logSync.Add(int64(done.Sub(at)))
+		for _, r := range part {
+			s.ctimes.noteAnswer(r, publish, done.Sub(at), done)
+			close(r.done)
+		}
+	}()
 }
 
 // applyGroup commits the actions of a group and answers them (answer). A group that
@@ -473,12 +501,20 @@ func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 		return nil
 	})
 	g := s.ctimes.noteGroup(batch, start, tt, err != nil)
+	var syncWait time.Duration
+	if s.anch != nil {
+		syncWait, s.anch.syncWait = s.anch.syncWait, 0
+	}
 	a := time.Now()
-	s.anchorDone(err)
+	logSynced := s.anchorDoneLater(err)
 	ad := time.Since(a)
 	s.ctimes.anchor.Add(int64(ad))
+	s.ctimes.logSyncWait.Add(int64(syncWait))
 	if g != nil {
-		g.Anchor = ad
+		g.Anchor, g.LogSyncWait = ad, syncWait
+	}
+	for _, r := range batch {
+		r.logSynced = logSynced
 	}
 	for _, r := range batch {
 		if r.trace != nil {

@@ -224,6 +224,8 @@ func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTim
 		d.Beside += c.Beside - ct0[i].Beside
 		d.Publish += c.Publish - ct0[i].Publish
 		d.Batches += c.Batches - ct0[i].Batches
+		d.LogSync += c.LogSync - ct0[i].LogSync
+		d.LogSyncWait += c.LogSyncWait - ct0[i].LogSyncWait
 		slow = append(slow, s.Traces()...)
 		s.TraceCommits(false)
 	}
@@ -244,6 +246,8 @@ func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTim
 	b.ReportMetric(float64(d.Trips)/float64(d.Groups), "trips/group")
 	b.ReportMetric(ms(d.Anchor, d.Groups), "anchor-ms/group")
 	b.ReportMetric(ms(d.Beside, d.Groups), "anchor-beside-ms/group")
+	b.ReportMetric(ms(d.LogSync, d.Groups), "anchor-sync-ms/group")
+	b.ReportMetric(ms(d.LogSyncWait, d.Groups), "anchor-wait-ms/group")
 	if d.Batches > 0 {
 		b.ReportMetric(ms(d.Publish, d.Batches), "publish-ms/batch")
 	}

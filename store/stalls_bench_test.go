@@ -113,7 +113,7 @@ func (w *runtimeWatch) stop(b *testing.B) []gcPause {
 }
 
 // phases of a group commit, in their order in time.
-var phaseNames = []string{"rerun", "acquire", "read-ahead", "engine", "writes", "commit", "anchor", "publish", "between-groups", "hand-back"}
+var phaseNames = []string{"rerun", "acquire", "read-ahead", "engine", "anchor-wait", "writes", "commit", "anchor", "publish", "anchor-sync", "between-groups", "hand-back"}
 
 // reportStalls breaks each action slower than over down by where its node's time went
 // while it waited: the phases of its own group commit and of those before it on its
@@ -164,12 +164,14 @@ func reportStalls(b *testing.B, nodes []*store.Store, gcs []gcPause, over time.D
 				step("rerun", g.Rerun)
 				step("acquire", tt.Acquire)
 				step("read-ahead", tt.ReadAhead)
-				step("engine", max(0, tt.Total-tt.Acquire-tt.ReadAhead-tt.Writes-tt.Commit-tt.BesideWait))
+				step("engine", max(0, tt.Total-tt.Acquire-tt.ReadAhead-tt.Writes-tt.Commit-tt.BesideWait-g.LogSyncWait))
+				step("anchor-wait", g.LogSyncWait) // for the previous group's fsync, before COMMIT
 				step("writes", tt.Writes)
 				step("commit", tt.Commit)
 				step("anchor", tt.BesideWait+g.Anchor)
 				if !g.End.IsZero() {
-					add("publish", g.End.Add(-g.Publish), g.End)
+					add("publish", g.End.Add(-g.LogSync-g.Publish), g.End.Add(-g.LogSync))
+					add("anchor-sync", g.End.Add(-g.LogSync), g.End) // the entry's fsync, the next group under way
 				}
 			}
 			st.parts["between-groups"] = max(0, a.Answered-covered)
