@@ -276,8 +276,8 @@ type applyReq struct {
 	// (anchorer.commitLater); it is answered when this is closed. nil: nothing to wait for.
 	logSynced <-chan struct{}
 	out       workflow.Case
-	err      error
-	done     chan struct{} // closed when out and err are final
+	err       error
+	done      chan struct{} // closed when out and err are final
 }
 
 // commitBatch writes the actions in one transaction, then publishes them. If the

@@ -32,8 +32,8 @@ type CommitTimes struct {
 	// the answer (it runs while the next group does: anchorer.commitLater). LogSyncWait:
 	// per group, the wait before COMMIT for the previous group's fsync.
 	LogSync, LogSyncWait time.Duration
-	Batches   uint64        // batches taken from the queue (a split batch is one)
-	Trips     uint64        // round trips in them
+	Batches              uint64 // batches taken from the queue (a split batch is one)
+	Trips                uint64 // round trips in them
 }
 
 // GroupTrace is one group commit's transaction, for the slowest actions (TraceCommits).
