@@ -85,10 +85,16 @@ func TestGroupAnsweredWhenItsAnchorIsOnDisk(t *testing.T) {
 	if v := versionInDB(t, s, c.ID); v != c.Version+1 {
 		t.Fatalf("the first group is not committed while its entry is fsynced: version %d", v)
 	}
+	turns := s.turnsTaken.Load()
 	select {
 	case r := <-first:
 		t.Fatalf("answered before its anchor entry was on disk: %+v", r.err)
 	case <-time.After(200 * time.Millisecond):
+	}
+	// The action waits for its answer; it does not take the node's turn again and again
+	// with nothing queued meanwhile (a loop that burnt a core while each fsync ran).
+	if n := s.turnsTaken.Load() - turns; n > 2 {
+		t.Errorf("the waiting action took the node's turn %d times in 200 ms with nothing queued", n)
 	}
 	second := make(chan applied, 1)
 	go func() {

@@ -9,6 +9,7 @@ import (
 	"repairdesk/internal/msg"
 	"repairdesk/store/kv"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"repairdesk/workflow"
@@ -233,6 +234,13 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	s.commitQ = append(s.commitQ, r)
 	s.commitMu.Unlock()
 	for {
+		if r.taken.Load() {
+			// In a batch already (this caller's or another's): its answer may come after
+			// the turn was handed on (anchorer.commitLater), so wait for it rather than
+			// take the turn again and again with nothing queued.
+			<-r.done
+			return r.out, r.err
+		}
 		select {
 		case <-r.done:
 			return r.out, r.err
@@ -242,10 +250,14 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 		case <-r.done: // committed (or refused) in a batch another caller wrote
 			return r.out, r.err
 		case s.commitTurn <- struct{}{}:
+			s.turnsTaken.Add(1)
 			s.commitMu.Lock()
 			n := min(len(s.commitQ), maxCommitBatch)
 			batch := slices.Clone(s.commitQ[:n])
 			s.commitQ = slices.Delete(s.commitQ, 0, n)
+			for _, b := range batch {
+				b.taken.Store(true)
+			}
 			s.commitMu.Unlock()
 			if len(batch) > 0 {
 				s.commitBatch(batch)
@@ -272,6 +284,7 @@ type applyReq struct {
 	trace    *ActionTrace
 	groups   []*GroupTrace // its group transactions' traces (while tracing)
 	answered bool          // done is closed, or will be once logSynced is
+	taken    atomic.Bool   // taken from the queue into a batch
 	// logSynced: the anchor entry of the transaction that committed it is being fsynced
 	// (anchorer.commitLater); it is answered when this is closed. nil: nothing to wait for.
 	logSynced <-chan struct{}
