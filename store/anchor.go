@@ -186,7 +186,7 @@ type anchorer struct {
 	// testSync, when set, runs in the fsync's goroutine before it (tests hold it there).
 	syncLater bool
 	synced    chan struct{}
-	syncWait  time.Duration // stage's wait for that fsync, in the current transaction
+	syncWait  time.Duration // stage's waits for that fsync since the group commit last took them
 	fail      func(error)
 	testSync  func()
 }
@@ -210,7 +210,7 @@ func (a *anchorer) stage(tx kv.Tx, now time.Time) error {
 	}
 	// The entry before this one must be on disk before this transaction commits: its
 	// anchor.next replaces the one that would otherwise append it after a crash.
-	a.syncWait = a.waitSynced()
+	a.syncWait += a.waitSynced()
 	e := AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "commit", Cases: a.last.Cases + a.newCases,
 		Events: a.last.Events + uint64(len(a.heads)), Heads: a.heads, Ahead: a.beside, Prev: a.prev}
 	b, err := json.Marshal(e)
