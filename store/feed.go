@@ -338,10 +338,10 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 // feedCoalesce is the shortest time between two reads of the feed that NOTIFY wakes: the
 // other nodes' commits that arrive meanwhile are read together. Each read is a round trip
 // and a wake-up of a database backend and of this node; at 500 actions a second over two
-// nodes a read per commit was a quarter of all the CPU the commits took, and on two
-// cores the commits' own processes then waited to run (BENCHMARKS.md, "Commit p99 over a
-// sweep of offered rates"). It adds at most this much to a change's way to another node
-// (target: 1 s).
+// nodes the wake-ups and the reads they caused (one per commit, on each node) were a
+// quarter of the CPU the commits took, and on two cores the commits' own processes then
+// waited to run (BENCHMARKS.md, "Commit p99 over a sweep of offered rates"). It adds at
+// most this much to a change's way to another node (target: 1 s).
 const feedCoalesce = 10 * time.Millisecond
 
 // applyFeed brings the other nodes' changes into this node's summaries and index and

@@ -33,10 +33,10 @@ type FeedSource interface {
 	// FeedGaps lists the numbers in (lo, hi] that no entry has (rolled back, or still
 	// committing), with the marks of that read.
 	FeedGaps(ctx context.Context, lo, hi uint64) ([]uint64, FeedMarks, error)
-	// Listen calls wake whenever another process's transaction wrote to the feed, until
-	// ctx ends (a wake-up sent by this process's own commits is not passed on: the node
-	// refreshed after them); it reconnects by itself. Without LISTEN/NOTIFY it returns at
-	// once.
+	// Listen calls wake whenever another node's transaction wrote to the feed, until ctx
+	// ends (the wake-up sent by this node's own commits, named by Node, is not passed on:
+	// the node refreshed after them); it reconnects by itself. Without LISTEN/NOTIFY it
+	// returns at once.
 	Listen(ctx context.Context, wake func())
 	// Node is this process's name in the feed.
 	Node() string
