@@ -176,6 +176,19 @@ type anchorer struct {
 	// testAhead: tests stop a node here, while its COMMIT is under way: before its entry is
 	// written ahead (written false) and after (true).
 	testAhead func(written bool)
+
+	// syncLater: a group commit's entry is written after its COMMIT and fsynced while
+	// the node's next group runs (a shared case base, entries not written beside the
+	// COMMIT): commitLater. synced is closed when the last such fsync is done (nil: none
+	// under way); every transaction that stages an entry waits for it before its COMMIT
+	// (stage), so that the log never lacks more than the one entry the database keeps
+	// pending (anchor.next). fail records a failed fsync (the store's anchorFail);
+	// testSync, when set, runs in the fsync's goroutine before it (tests hold it there).
+	syncLater bool
+	synced    chan struct{}
+	syncWait  time.Duration // stage's waits for that fsync since the group commit last took them
+	fail      func(error)
+	testSync  func()
 }
 
 // note records an event written in the current transaction.
@@ -195,6 +208,9 @@ func (a *anchorer) stage(tx kv.Tx, now time.Time) error {
 	if a == nil || len(a.heads) == 0 {
 		return nil
 	}
+	// The entry before this one must be on disk before this transaction commits: its
+	// anchor.next replaces the one that would otherwise append it after a crash.
+	a.syncWait += a.waitSynced()
 	e := AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "commit", Cases: a.last.Cases + a.newCases,
 		Events: a.last.Events + uint64(len(a.heads)), Heads: a.heads, Ahead: a.beside, Prev: a.prev}
 	b, err := json.Marshal(e)
@@ -236,6 +252,55 @@ func (a *anchorer) commit() error {
 	return a.append(*a.staged)
 }
 
+// commitLater is commit for a group commit on a shared case base: the staged entry is
+// written (not fsynced) and becomes the log's last, and its fsync runs on another
+// goroutine, so that the node's next group can start meanwhile (its COMMIT waits for
+// that fsync: stage). The returned channel is closed when the fsync is done; the group's
+// actions are answered only then. nil: nothing is pending (no entry, the entry was
+// written beside its COMMIT, a store that syncs at once, or the write failed: its error
+// is returned as commit's is).
+func (a *anchorer) commitLater() (<-chan struct{}, error) {
+	if a == nil || !a.syncLater || a.staged == nil || a.ahead != nil || a.aheadErr != nil {
+		return nil, a.commit()
+	}
+	defer a.reset()
+	line, err := a.writeLine(*a.staged, false)
+	if err != nil {
+		return nil, err
+	}
+	a.done(*a.staged, line)
+	a.waitSynced() // none is under way (stage waited), but never two at once
+	ch := make(chan struct{})
+	a.synced = ch
+	f, cp, fail, hook := a.f, a.cp, a.fail, a.testSync
+	path := a.path
+	go func() {
+		defer close(ch)
+		if hook != nil {
+			hook()
+		}
+		if err := f.Sync(); err != nil && fail != nil {
+			fail(fmt.Errorf("anchor log %s: %w", path, err))
+		}
+		if cp != nil {
+			_ = cp.Sync() // the copy is best effort, as in done
+		}
+	}()
+	return ch, nil
+}
+
+// waitSynced waits for the fsync commitLater started, if one is under way, and says how
+// long it waited.
+func (a *anchorer) waitSynced() time.Duration {
+	if a == nil || a.synced == nil {
+		return 0
+	}
+	t := time.Now()
+	<-a.synced
+	a.synced = nil
+	return time.Since(t)
+}
+
 // append signs e and writes it to the log (and the copy), fsynced.
 func (a *anchorer) append(e AnchorEntry) error {
 	line, err := a.write(e)
@@ -248,7 +313,10 @@ func (a *anchorer) append(e AnchorEntry) error {
 
 // write signs e and writes its line to the log, fsynced; the log's state (last, prev)
 // is not changed yet (done).
-func (a *anchorer) write(e AnchorEntry) ([]byte, error) {
+func (a *anchorer) write(e AnchorEntry) ([]byte, error) { return a.writeLine(e, true) }
+
+// writeLine is write, with the fsync left to the caller when sync is false.
+func (a *anchorer) writeLine(e AnchorEntry, sync bool) ([]byte, error) {
 	if a.broken != nil {
 		return nil, a.broken
 	}
@@ -261,17 +329,21 @@ func (a *anchorer) write(e AnchorEntry) ([]byte, error) {
 	if _, err := a.f.Write(buf); err != nil {
 		return line, fmt.Errorf("anchor log %s: %w", a.path, err)
 	}
+	if !sync {
+		return line, nil
+	}
 	if err := a.f.Sync(); err != nil {
 		return line, fmt.Errorf("anchor log %s: %w", a.path, err)
 	}
 	return line, nil
 }
 
-// done makes e, written as line, the log's last entry, and copies it to the copy.
+// done makes e, written as line, the log's last entry, and copies it to the copy (its
+// fsync left to commitLater's goroutine when that syncs the log).
 func (a *anchorer) done(e AnchorEntry, line []byte) {
 	if a.cp != nil {
 		// The copy is best effort: losing it must not stop the office.
-		if _, err := a.cp.Write(append(line, '\n')); err == nil {
+		if _, err := a.cp.Write(append(line, '\n')); err == nil && !a.syncLater {
 			_ = a.cp.Sync()
 		}
 	}
@@ -354,6 +426,7 @@ func (a *anchorer) close(now time.Time) {
 	if a == nil {
 		return
 	}
+	a.waitSynced()
 	_ = a.append(AnchorEntry{N: a.last.N + 1, At: now.UTC(), Kind: "close", Cases: a.last.Cases, Events: a.last.Events, Prev: a.prev})
 	a.f.Close()
 	if a.cp != nil {
@@ -518,6 +591,10 @@ func (s *Store) openAnchors() error {
 	}
 	a := &anchorer{path: logPath, priv: priv, f: f, next: anchorNextKey(s.Shared(), priv.Public().(ed25519.PublicKey)),
 		beside: s.Shared() && s.opts.AnchorBesideCommit}
+	// On a shared case base a group's entry is fsynced while the next group runs
+	// (commitLater); on bbolt, and with entries written beside their COMMIT, at once.
+	a.syncLater = s.Shared() && !a.beside
+	a.fail = func(err error) { msg := err.Error(); s.anchorFail.Store(&msg) }
 	line, end, err := lastLine(f)
 	if err != nil {
 		f.Close()
@@ -1153,6 +1230,23 @@ func (s *Store) anchorDone(err error) {
 	}
 }
 
+// anchorDoneLater is anchorDone for a group commit: on a shared case base the entry's
+// fsync runs while the node's next group does (anchorer.commitLater); the returned
+// channel (nil: nothing pending) is closed when it is done, and the group's actions are
+// answered then.
+func (s *Store) anchorDoneLater(err error) <-chan struct{} {
+	if s.anch == nil || err != nil || !s.anch.syncLater {
+		s.anchorDone(err)
+		return nil
+	}
+	ch, aerr := s.anch.commitLater()
+	if aerr != nil {
+		msg := aerr.Error()
+		s.anchorFail.Store(&msg)
+	}
+	return ch
+}
+
 // AnchorsSkipped says whether this store writes without anchoring because a node of this
 // machine holds its anchor log (Options.AnchorsIfFree): the log's path, and how many case
 // writes (a new case, a group of actions, an import batch) went into no anchor log.
@@ -1162,6 +1256,7 @@ func (s *Store) AnchorsSkipped() (log string, writes int64) {
 
 func (s *Store) closeAnchors() {
 	if s.anch != nil {
+		s.anch.waitSynced()
 		s.anch.f.Close()
 		if s.anch.cp != nil {
 			s.anch.cp.Close()

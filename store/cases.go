@@ -9,6 +9,7 @@ import (
 	"repairdesk/internal/msg"
 	"repairdesk/store/kv"
 	"slices"
+	"sync/atomic"
 	"time"
 
 	"repairdesk/workflow"
@@ -233,6 +234,13 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	s.commitQ = append(s.commitQ, r)
 	s.commitMu.Unlock()
 	for {
+		if r.taken.Load() {
+			// In a batch already (this caller's or another's): its answer may come after
+			// the turn was handed on (anchorer.commitLater), so wait for it rather than
+			// take the turn again and again with nothing queued.
+			<-r.done
+			return r.out, r.err
+		}
 		select {
 		case <-r.done:
 			return r.out, r.err
@@ -242,10 +250,14 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 		case <-r.done: // committed (or refused) in a batch another caller wrote
 			return r.out, r.err
 		case s.commitTurn <- struct{}{}:
+			s.turnsTaken.Add(1)
 			s.commitMu.Lock()
 			n := min(len(s.commitQ), maxCommitBatch)
 			batch := slices.Clone(s.commitQ[:n])
 			s.commitQ = slices.Delete(s.commitQ, 0, n)
+			for _, b := range batch {
+				b.taken.Store(true)
+			}
 			s.commitMu.Unlock()
 			if len(batch) > 0 {
 				s.commitBatch(batch)
@@ -271,10 +283,14 @@ type applyReq struct {
 	started  bool
 	trace    *ActionTrace
 	groups   []*GroupTrace // its group transactions' traces (while tracing)
-	answered bool          // done is closed
-	out      workflow.Case
-	err      error
-	done     chan struct{} // closed when out and err are final
+	answered bool          // done is closed, or will be once logSynced is
+	taken    atomic.Bool   // taken from the queue into a batch
+	// logSynced: the anchor entry of the transaction that committed it is being fsynced
+	// (anchorer.commitLater); it is answered when this is closed. nil: nothing to wait for.
+	logSynced <-chan struct{}
+	out       workflow.Case
+	err       error
+	done      chan struct{} // closed when out and err are final
 }
 
 // commitBatch writes the actions in one transaction, then publishes them. If the
@@ -320,11 +336,36 @@ func (s *Store) answer(part []*applyReq) {
 		}
 	}
 	at := time.Now()
+	var synced <-chan struct{}
 	for _, r := range part {
-		s.ctimes.noteAnswer(r, at.Sub(p), at)
-		r.answered = true
-		close(r.done)
+		if r.logSynced != nil {
+			synced = r.logSynced
+		}
 	}
+	if synced == nil {
+		for _, r := range part {
+			s.ctimes.noteAnswer(r, at.Sub(p), 0, at)
+			r.answered = true
+			close(r.done)
+		}
+		return
+	}
+	// The anchor entry's fsync is under way while the node's turn passes to the next
+	// group: the actions are answered once it is done (each is then in the database and
+	// in the node's log on disk, as before).
+	for _, r := range part {
+		r.answered = true // by the goroutine below, not by commitBatch's
+	}
+	publish := at.Sub(p)
+	go func() {
+		<-synced
+		done := time.Now()
+		s.ctimes.logSync.Add(int64(done.Sub(at)))
+		for _, r := range part {
+			s.ctimes.noteAnswer(r, publish, done.Sub(at), done)
+			close(r.done)
+		}
+	}()
 }
 
 // applyGroup commits the actions of a group and answers them (answer). A group that
@@ -473,12 +514,20 @@ func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 		return nil
 	})
 	g := s.ctimes.noteGroup(batch, start, tt, err != nil)
+	var syncWait time.Duration
+	if s.anch != nil {
+		syncWait, s.anch.syncWait = s.anch.syncWait, 0
+	}
 	a := time.Now()
-	s.anchorDone(err)
+	logSynced := s.anchorDoneLater(err)
 	ad := time.Since(a)
 	s.ctimes.anchor.Add(int64(ad))
+	s.ctimes.logSyncWait.Add(int64(syncWait))
 	if g != nil {
-		g.Anchor = ad
+		g.Anchor, g.LogSyncWait = ad, syncWait
+	}
+	for _, r := range batch {
+		r.logSynced = logSynced
 	}
 	for _, r := range batch {
 		if r.trace != nil {

@@ -28,8 +28,12 @@ type CommitTimes struct {
 	Anchor    time.Duration // per group: the anchor log's append (signed, fsynced) after the commit, or the wait for it after COMMIT's answer when it ran beside
 	Beside    time.Duration // per group: the anchor log's append run beside the last writes and COMMIT, its own time
 	Publish   time.Duration // per batch: the snapshot's refresh and the subscribers' news
-	Batches   uint64        // batches taken from the queue (a split batch is one)
-	Trips     uint64        // round trips in them
+	// LogSync: per group, the wait for the anchor entry's fsync after the publish, before
+	// the answer (it runs while the next group does: anchorer.commitLater). LogSyncWait:
+	// per group, the wait before COMMIT for the previous group's fsync.
+	LogSync, LogSyncWait time.Duration
+	Batches              uint64 // batches taken from the queue (a split batch is one)
+	Trips                uint64 // round trips in them
 }
 
 // GroupTrace is one group commit's transaction, for the slowest actions (TraceCommits).
@@ -46,6 +50,10 @@ type GroupTrace struct {
 	// were answered (zero for a group that failed as a whole).
 	Publish time.Duration
 	End     time.Time
+	// LogSync: from the publish's end to End, waiting for the anchor entry's fsync
+	// (anchorer.commitLater). LogSyncWait: in Times, before COMMIT, the wait for the
+	// previous group's fsync.
+	LogSync, LogSyncWait time.Duration
 }
 
 // ActionTrace is one action's way through the group commit (TraceCommits).
@@ -64,7 +72,7 @@ type commitTimes struct {
 	groups, actions, trips                                    atomic.Uint64
 	maxGroup                                                  atomic.Int64
 	wait, acquire, readAhead, engine, writes, commit, totalNs atomic.Int64
-	rerun, anchor, publish, beside                            atomic.Int64
+	rerun, anchor, publish, beside, logSync, logSyncWait      atomic.Int64
 	batches                                                   atomic.Uint64
 
 	traceMu sync.Mutex
@@ -94,6 +102,7 @@ func (s *Store) CommitTimes() CommitTimes {
 		Writes: time.Duration(c.writes.Load()), Commit: time.Duration(c.commit.Load()),
 		Total: time.Duration(c.totalNs.Load()), Rerun: time.Duration(c.rerun.Load()), Trips: c.trips.Load(),
 		Anchor: time.Duration(c.anchor.Load()), Beside: time.Duration(c.beside.Load()), Publish: time.Duration(c.publish.Load()), Batches: c.batches.Load(),
+		LogSync: time.Duration(c.logSync.Load()), LogSyncWait: time.Duration(c.logSyncWait.Load()),
 	}
 }
 
@@ -162,13 +171,13 @@ func (c *commitTimes) noteGroup(batch []*applyReq, start time.Time, tt *kv.TxTim
 }
 
 // noteAnswer records, for a traced action, when it was answered and its group's publish.
-func (c *commitTimes) noteAnswer(r *applyReq, publish time.Duration, at time.Time) {
+func (c *commitTimes) noteAnswer(r *applyReq, publish, logSync time.Duration, at time.Time) {
 	if r.trace == nil {
 		return
 	}
 	r.trace.Answered = at.Sub(r.queued)
 	if n := len(r.groups); n > 0 {
-		r.groups[n-1].Publish, r.groups[n-1].End = publish, at
+		r.groups[n-1].Publish, r.groups[n-1].LogSync, r.groups[n-1].End = publish, logSync, at
 	}
 }
 

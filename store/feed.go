@@ -276,8 +276,15 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 	if s.feed.gapMarks.After == 0 { // no marks: read the last entries again, in case
 		f.hi = start - min(start, feedReplay)
 	}
+	var lastRead time.Time
 	for {
 		for ctx.Err() == nil {
+			// A wake-up pending now is answered by this read (it starts after the drain).
+			select {
+			case <-wake:
+			default:
+			}
+			lastRead = time.Now()
 			rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 			after := f.hi
 			es, marks, err := src.ReadFeedMarked(rctx, after, f.missingList(), feedPage)
@@ -313,10 +320,29 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 		case <-ctx.Done():
 			return
 		case <-wake:
+			// Wake-ups closer together than feedCoalesce are answered by one read.
+			if d := feedCoalesce - time.Since(lastRead); d > 0 {
+				t := time.NewTimer(d)
+				select {
+				case <-ctx.Done():
+					t.Stop()
+					return
+				case <-t.C:
+				}
+			}
 		case <-tick.C:
 		}
 	}
 }
+
+// feedCoalesce is the shortest time between two reads of the feed that NOTIFY wakes: the
+// other nodes' commits that arrive meanwhile are read together. Each read is a round trip
+// and a wake-up of a database backend and of this node; at 500 actions a second over two
+// nodes the wake-ups and the reads they caused (one per commit, on each node) were a
+// quarter of the CPU the commits took, and on two cores the commits' own processes then
+// waited to run (BENCHMARKS.md, "Commit p99 over a sweep of offered rates"). It adds at
+// most this much to a change's way to another node (target: 1 s).
+const feedCoalesce = 10 * time.Millisecond
 
 // applyFeed brings the other nodes' changes into this node's summaries and index and
 // tells the sessions, as after a commit of its own.

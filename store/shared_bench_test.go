@@ -110,6 +110,18 @@ func percentile(d []time.Duration, p float64) time.Duration {
 // With think > 0 each session first pauses for a time drawn evenly from think/2 to
 // 3·think/2 before each action (people's pace); with 0 they never pause (a closed loop).
 func runSessions(b *testing.B, nodes []*store.Store, ids []uint32, actor workflow.Staff, think time.Duration) []time.Duration {
+	if think <= 0 {
+		return runActions(b, nodes, ids, actor, nil)
+	}
+	return runActions(b, nodes, ids, actor, func(rng *rand.Rand, _ *time.Time) {
+		time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
+	})
+}
+
+// runActions is runSessions with the pause before each action given: wait (nil: none)
+// is called before each action with the session's generator and a time of the session's
+// own for it to keep (zero before the first action).
+func runActions(b *testing.B, nodes []*store.Store, ids []uint32, actor workflow.Staff, wait func(rng *rand.Rand, due *time.Time)) []time.Duration {
 	var (
 		mu   sync.Mutex
 		lat  []time.Duration
@@ -127,9 +139,10 @@ func runSessions(b *testing.B, nodes []*store.Store, ids []uint32, actor workflo
 			c, _ := s.Case(id)
 			v := c.Version
 			rng := rand.New(rand.NewPCG(uint64(i), 18))
+			var due time.Time
 			for range next {
-				if think > 0 {
-					time.Sleep(think/2 + time.Duration(rng.Int64N(int64(think))))
+				if wait != nil {
+					wait(rng, &due)
 				}
 				t := time.Now()
 				n, err := s.Apply(id, v, actor, workflow.Action{Kind: workflow.ActComment, Comment: "基准"})
@@ -211,6 +224,8 @@ func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTim
 		d.Beside += c.Beside - ct0[i].Beside
 		d.Publish += c.Publish - ct0[i].Publish
 		d.Batches += c.Batches - ct0[i].Batches
+		d.LogSync += c.LogSync - ct0[i].LogSync
+		d.LogSyncWait += c.LogSyncWait - ct0[i].LogSyncWait
 		slow = append(slow, s.Traces()...)
 		s.TraceCommits(false)
 	}
@@ -231,6 +246,8 @@ func reportCommitTimes(b *testing.B, nodes []*store.Store, ct0 []store.CommitTim
 	b.ReportMetric(float64(d.Trips)/float64(d.Groups), "trips/group")
 	b.ReportMetric(ms(d.Anchor, d.Groups), "anchor-ms/group")
 	b.ReportMetric(ms(d.Beside, d.Groups), "anchor-beside-ms/group")
+	b.ReportMetric(ms(d.LogSync, d.Groups), "anchor-sync-ms/group")
+	b.ReportMetric(ms(d.LogSyncWait, d.Groups), "anchor-wait-ms/group")
 	if d.Batches > 0 {
 		b.ReportMetric(ms(d.Publish, d.Batches), "publish-ms/batch")
 	}
@@ -401,6 +418,60 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	reportCommitTimes(b, nodes, ct0)
 }
 
+// BenchmarkSharedCommitSweep reads the commit target as the bbolt one is read
+// (BENCHMARKS.md, "Reading the commit target"): 50 sessions over 2 nodes offer a named
+// number of actions a second between them, and the latency is read at each offered rate,
+// from people's pace to near what two cores can take. Each session acts on a schedule of
+// its own: the gaps between its actions' starts are drawn evenly from 0 to twice
+// 50/offered s, so the rate offered does not shrink as the latency grows (a session
+// whose action runs past its next start begins the next one at once). Each offered rate
+// reports the rate achieved, p50, p99 and max, the node's CPU (and the server's, when
+// it runs here) per action, and the stalls over 15 ms broken down by phase, as
+// BenchmarkSharedCommitPaced does. Run it with -benchtime Nx: N actions per rate
+// (2,000 take 40 s at offered=50).
+func BenchmarkSharedCommitSweep(b *testing.B) {
+	const sessions = 50
+	nodes, ids, actor := twoNodes(b, sessions)
+	for _, rate := range []int{50, 250, 500, 1000, 1500} {
+		mean := time.Duration(sessions * int64(time.Second) / int64(rate))
+		b.Run(fmt.Sprintf("offered=%d", rate), func(b *testing.B) {
+			ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
+			for _, s := range nodes {
+				s.TraceCommits(true)
+			}
+			rt := watchRuntime()
+			stopWaits := sampleWaits(b, nodes)
+			retries0 := nodes[0].Retries() + nodes[1].Retries()
+			cpu0, pgcpu0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes)
+			start := time.Now()
+			lat := runActions(b, nodes, ids, actor, func(rng *rand.Rand, due *time.Time) {
+				if due.IsZero() { // a random phase: the sessions do not start together
+					*due = time.Now().Add(time.Duration(rng.Int64N(int64(2 * mean))))
+				} else {
+					*due = due.Add(time.Duration(rng.Int64N(int64(2 * mean))))
+				}
+				time.Sleep(time.Until(*due))
+			})
+			elapsed := time.Since(start)
+			stopWaits()
+			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "actions/s")
+			b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
+			if pgcpu0 >= 0 {
+				if pgcpu := serverCPU(b, nodes); pgcpu >= 0 {
+					b.ReportMetric((pgcpu-pgcpu0)*1000/float64(b.N), "pg-cpu-ms/action")
+				}
+			}
+			gcs := rt.stop(b)
+			b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
+			b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
+			b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries()-retries0)/float64(b.N), "retries/op")
+			reportStalls(b, nodes, gcs, stallOver)
+			reportCommitTimes(b, nodes, ct0)
+		})
+	}
+}
+
 // BenchmarkCrossNodeVisibility: from an Apply returning on node 1 to node 2's snapshot
 // holding that version.
 func BenchmarkCrossNodeVisibility(b *testing.B) {
@@ -492,9 +563,12 @@ func roundTrips(nodes []*store.Store) uint64 {
 // withNodeAnchors gives a node opened by a benchmark an anchor log and key of its own, as
 // every node of a shared case base has. REPAIRDESK_BENCH_BESIDE=1 has the node write its
 // entries beside their COMMIT (serve --anchor-beside-commit); the default writes them after.
+// REPAIRDESK_BENCH_NONOTIFY=1 runs the nodes as on an engine without LISTEN/NOTIFY (no
+// wake-up after a commit; the feed is polled every 100 ms).
 func withNodeAnchors(tb testing.TB, o store.Options) store.Options {
 	dir := tb.TempDir()
 	o.AnchorLog, o.AnchorKey = filepath.Join(dir, "node.anchors"), filepath.Join(dir, "node.anchor-key")
 	o.AnchorBesideCommit = os.Getenv("REPAIRDESK_BENCH_BESIDE") == "1"
+	o.NoNotify = os.Getenv("REPAIRDESK_BENCH_NONOTIFY") == "1"
 	return o
 }

@@ -35,6 +35,19 @@ type runtimeWatch struct {
 	cpu0   float64
 	start  time.Time
 	sched0 *metrics.Float64Histogram
+	gcCPU0 float64
+}
+
+// gcCPU is the CPU the collector has used so far (its workers, the assists and the
+// pauses), in seconds: on two cores a mark phase takes a whole core from the database's
+// processes for its length, which the pauses alone do not show.
+func gcCPU() float64 {
+	s := []metrics.Sample{{Name: "/cpu/classes/gc/total:cpu-seconds"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindFloat64 {
+		return 0
+	}
+	return s[0].Value.Float64()
 }
 
 func schedLatencies() *metrics.Float64Histogram {
@@ -48,7 +61,7 @@ func schedLatencies() *metrics.Float64Histogram {
 }
 
 func watchRuntime() *runtimeWatch {
-	w := &runtimeWatch{done: make(chan struct{}), start: time.Now(), sched0: schedLatencies()}
+	w := &runtimeWatch{done: make(chan struct{}), start: time.Now(), sched0: schedLatencies(), gcCPU0: gcCPU()}
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	w.gc0, w.cpu0 = ms.NumGC, ms.GCCPUFraction
@@ -87,6 +100,7 @@ func (w *runtimeWatch) stop(b *testing.B) []gcPause {
 	}
 	b.ReportMetric(float64(len(w.pauses))/secs, "gc/s")
 	b.ReportMetric(float64(longest.Microseconds())/1000, "gc-pause-max-ms")
+	b.ReportMetric((gcCPU()-w.gcCPU0)*1000/float64(b.N), "gc-cpu-ms/action")
 	if h := schedLatencies(); h != nil && w.sched0 != nil && len(h.Counts) == len(w.sched0.Counts) {
 		var n uint64
 		d := make([]uint64, len(h.Counts))
@@ -113,7 +127,7 @@ func (w *runtimeWatch) stop(b *testing.B) []gcPause {
 }
 
 // phases of a group commit, in their order in time.
-var phaseNames = []string{"rerun", "acquire", "read-ahead", "engine", "writes", "commit", "anchor", "publish", "between-groups", "hand-back"}
+var phaseNames = []string{"rerun", "acquire", "read-ahead", "engine", "anchor-wait", "writes", "commit", "anchor", "publish", "anchor-sync", "between-groups", "hand-back"}
 
 // reportStalls breaks each action slower than over down by where its node's time went
 // while it waited: the phases of its own group commit and of those before it on its
@@ -164,12 +178,14 @@ func reportStalls(b *testing.B, nodes []*store.Store, gcs []gcPause, over time.D
 				step("rerun", g.Rerun)
 				step("acquire", tt.Acquire)
 				step("read-ahead", tt.ReadAhead)
-				step("engine", max(0, tt.Total-tt.Acquire-tt.ReadAhead-tt.Writes-tt.Commit-tt.BesideWait))
+				step("engine", max(0, tt.Total-tt.Acquire-tt.ReadAhead-tt.Writes-tt.Commit-tt.BesideWait-g.LogSyncWait))
+				step("anchor-wait", g.LogSyncWait) // for the previous group's fsync, before COMMIT
 				step("writes", tt.Writes)
 				step("commit", tt.Commit)
 				step("anchor", tt.BesideWait+g.Anchor)
 				if !g.End.IsZero() {
-					add("publish", g.End.Add(-g.Publish), g.End)
+					add("publish", g.End.Add(-g.LogSync-g.Publish), g.End.Add(-g.LogSync))
+					add("anchor-sync", g.End.Add(-g.LogSync), g.End) // the entry's fsync, the next group under way
 				}
 			}
 			st.parts["between-groups"] = max(0, a.Answered-covered)

@@ -153,6 +153,7 @@ type Store struct {
 	commitMu     sync.Mutex
 	commitQ      []*applyReq
 	commitTurn   chan struct{}              // capacity 1: whoever sends into it writes the queue
+	turnsTaken   atomic.Uint64              // times the turn was taken (tests: nobody spins on it)
 	groupSplits  atomic.Uint64              // group commits split after losing a serialization race (applyGroup)
 	serialGroups atomic.Uint64              // group commits run SERIALIZABLE after REPEATABLE READ was not enough (applyAll)
 	ctimes       commitTimes                // where group commits spend their time (CommitTimes)

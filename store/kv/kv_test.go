@@ -370,6 +370,47 @@ func TestFeed(t *testing.T) {
 	}
 }
 
+// TestFeedOwnWakeUpsIgnored: a node is not woken by the NOTIFY of its own commits (it
+// refreshed after them; each wake-up is a read of the feed), only by another node's.
+// Other tests' nodes on the same database may notify meanwhile, hence a bound rather than
+// none: the old listener woke once for each of the 20 commits.
+func TestFeedOwnWakeUpsIgnored(t *testing.T) {
+	addr := pgtest.Addr(t)
+	a, err := kv.OpenPG(addr, kv.PGOptions{Node: "own-a"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	b, err := kv.OpenPG(addr, kv.PGOptions{Node: "own-b"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer b.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var woke atomic.Int64
+	go a.Listen(ctx, func() { woke.Add(1) })
+	time.Sleep(300 * time.Millisecond) // LISTEN is registered
+	for i := range 20 {
+		if err := a.Update(func(tx kv.Tx) error { kv.Feed(tx, "case", uint64(i)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(500 * time.Millisecond)
+	if n := woke.Load(); n >= 10 {
+		t.Errorf("20 commits of its own woke the node %d times", n)
+	}
+	before := woke.Load()
+	if err := b.Update(func(tx kv.Tx) error { kv.Feed(tx, "case", 99); return nil }); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(5 * time.Second); woke.Load() == before; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatal("another node's commit did not wake the node")
+		}
+	}
+}
+
 // TestFeedFromRacingNodes: entries written by racing transactions on two nodes all
 // arrive, each once, numbered in increasing order.
 func TestFeedFromRacingNodes(t *testing.T) {
