@@ -6,7 +6,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -14,6 +13,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -243,12 +243,15 @@ type exportItem struct {
 }
 
 // json streams an array of {case, events}, oldest case first. Each case is masked and
-// encoded on the store's decoding goroutines (every core); this one writes them in order.
+// encoded on the store's decoding goroutines (every core), by the generated encoder
+// (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); this
+// one writes them in order. The buffers go back to the encoders once written.
 func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	n := 0
 	if _, err := io.WriteString(w, "["); err != nil {
 		return 0, err
 	}
+	var bufs sync.Pool
 	enc := func(c workflow.Case, evs []workflow.Event) ([]byte, error) {
 		c, evs, err := x.mask(c, evs)
 		if err != nil {
@@ -257,12 +260,11 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		if evs == nil {
 			evs = []workflow.Event{}
 		}
-		b, err := json.Marshal(exportItem{Case: c, Events: evs})
-		if err != nil {
-			return nil, err
+		var buf []byte
+		if p, ok := bufs.Get().(*[]byte); ok {
+			buf = (*p)[:0]
 		}
-		// json.MarshalIndent's bytes (TestIndentJSONIsJSONIndent), in about half its time.
-		return indentJSON(make([]byte, 0, len(b)+len(b)/2), b, "  ", "  "), nil
+		return encodeExportItem(buf, &exportItem{Case: c, Events: evs})
 	}
 	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
@@ -277,6 +279,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 			return err
 		}
 		_, err := w.Write(b)
+		bufs.Put(&b) // w keeps none of it (a bufio.Writer copies or writes through)
 		return err
 	})
 	if err != nil {
