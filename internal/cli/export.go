@@ -13,7 +13,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -227,9 +226,11 @@ func (x *exporter) next() error {
 }
 
 // mask is the one way a case leaves in an export: workflow.MaskCase, which fails closed.
-// The agency's own phone (in the letters' letterhead) is left as it is.
+// The agency's own phone (in the letters' letterhead) is left as it is. The export owns
+// the case and events it is given (decoded for it, dropped after), so they are masked in
+// place (MaskCaseInPlace: MaskCase's result without its copies).
 func (x *exporter) mask(c workflow.Case, evs []workflow.Event) (workflow.Case, []workflow.Event, error) {
-	mc, mevs, err := workflow.MaskCase(c, evs, x.keep...)
+	mc, mevs, err := workflow.MaskCaseInPlace(c, evs, x.keep...)
 	var me *workflow.MaskError
 	if errors.As(err, &me) {
 		return mc, mevs, errors.New(me.Message(x.lang))
@@ -251,7 +252,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	if _, err := io.WriteString(w, "["); err != nil {
 		return 0, err
 	}
-	var bufs sync.Pool
+	bufs := make(chan []byte, 256)
 	enc := func(c workflow.Case, evs []workflow.Event) ([]byte, error) {
 		c, evs, err := x.mask(c, evs)
 		if err != nil {
@@ -261,10 +262,12 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 			evs = []workflow.Event{}
 		}
 		var buf []byte
-		if p, ok := bufs.Get().(*[]byte); ok {
-			buf = (*p)[:0]
+		select {
+		case buf = <-bufs:
+		default:
+			buf = make([]byte, 0, 64<<10) // most cases fit: no growing from nothing
 		}
-		return encodeExportItem(buf, &exportItem{Case: c, Events: evs})
+		return encodeExportItem(buf[:0], &exportItem{Case: c, Events: evs})
 	}
 	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
@@ -279,7 +282,12 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 			return err
 		}
 		_, err := w.Write(b)
-		bufs.Put(&b) // w keeps none of it (a bufio.Writer copies or writes through)
+		if cap(b) <= 1<<20 { // w keeps none of it (a bufio.Writer copies or writes through)
+			select {
+			case bufs <- b:
+			default:
+			}
+		}
 		return err
 	})
 	if err != nil {
