@@ -485,6 +485,9 @@ func (w *piiWalk) find(v reflect.Value, rev []string) ([]string, bool) {
 	switch v.Kind() {
 	case reflect.String:
 		s := v.String()
+		if !piiMayHold(s) { // no digit, no number: not worth hashing for the set below
+			return rev, false
+		}
 		if _, ok := w.clean[s]; ok {
 			return rev, false
 		}
