@@ -446,12 +446,16 @@ func maskCase(c Case, evs []Event, clone bool, keep []string) (Case, []Event, er
 	for i := range mevs {
 		WalkEvent(&mevs[i], mask)
 	}
-	if f := unmasked(reflect.ValueOf(mc), "case", keep, clean); f != "" {
-		return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: f}
+	// The check looks at every string of the result (mask_check_gen.go, generated from
+	// the types: it knows every field, not only those the walks above know); only when it
+	// finds a number does the reflection walk (unmasked) look again, to name the path.
+	w := &piiWalk{keep: keep, clean: clean}
+	if w.leftCase(&mc) {
+		return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: unmasked(reflect.ValueOf(mc), "case", keep, clean)}
 	}
 	for i := range mevs {
-		// The path is put together only for the string found.
-		if f := unmasked(reflect.ValueOf(mevs[i]), "", keep, clean); f != "" {
+		if w.leftEvent(&mevs[i]) {
+			f := unmasked(reflect.ValueOf(mevs[i]), "", keep, clean)
 			return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: fmt.Sprintf("events[%d]", i) + f}
 		}
 	}
@@ -481,20 +485,27 @@ type piiWalk struct {
 	clean map[string]struct{}
 }
 
+// left reports whether s still holds a number not kept.
+func (w *piiWalk) left(s string) bool {
+	if !piiMayHold(s) { // no digit, no number: not worth hashing for the set below
+		return false
+	}
+	if _, ok := w.clean[s]; ok {
+		return false
+	}
+	for _, m := range FindPII(s) {
+		if !piiKept(m.Number, w.keep) {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *piiWalk) find(v reflect.Value, rev []string) ([]string, bool) {
 	switch v.Kind() {
 	case reflect.String:
-		s := v.String()
-		if !piiMayHold(s) { // no digit, no number: not worth hashing for the set below
-			return rev, false
-		}
-		if _, ok := w.clean[s]; ok {
-			return rev, false
-		}
-		for _, m := range FindPII(s) {
-			if !piiKept(m.Number, w.keep) {
-				return rev, true
-			}
+		if w.left(v.String()) {
+			return rev, true
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {
