@@ -111,13 +111,15 @@ func FindPII(s string) []PIIMatch {
 		return he-hs >= piiHexRun
 	}
 	var out []PIIMatch
-	var run []piiGroup
-	var digs []byte
+	// The runs and digits of most texts fit these, on the stack.
+	var runBuf [16]piiGroup
+	var digsBuf [64]byte
+	run, digs := runBuf[:0], digsBuf[:0]
 	flush := func() {
 		if len(run) > 0 {
 			out = append(out, piiMatchRun(s, digs, run)...)
 		}
-		run = run[:0]
+		run, digs = run[:0], digs[:0] // no group refers to the digits of a run flushed
 	}
 	var cur *piiGroup
 	seps := 0 // separators since the last group ended
