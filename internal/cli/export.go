@@ -252,7 +252,8 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	if _, err := io.WriteString(w, "["); err != nil {
 		return 0, err
 	}
-	bufs := make(chan []byte, 256)
+	// As many as can be in flight: the batches the store decodes ahead, 256 cases each.
+	bufs := make(chan []byte, 8*256)
 	enc := func(c workflow.Case, evs []workflow.Event) ([]byte, error) {
 		c, evs, err := x.mask(c, evs)
 		if err != nil {
@@ -265,7 +266,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		select {
 		case buf = <-bufs:
 		default:
-			buf = make([]byte, 0, 64<<10) // most cases fit: no growing from nothing
+			buf = make([]byte, 0, 32<<10) // most cases fit: no growing from nothing
 		}
 		return encodeExportItem(buf[:0], &exportItem{Case: c, Events: evs})
 	}
