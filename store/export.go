@@ -77,7 +77,9 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 // core: enc turns each case and its events into bytes (an export's record), and fn gets
 // those bytes, case by case in ascending id order. An error from enc is returned as fn
 // reaches that case (after fn has had every case before it); an error from fn stops the
-// walk. The bytes fn gets are its own.
+// walk. The bytes fn gets are its own. The case and events enc gets are its to change
+// (an export masks them in place), but it must keep none of the events once it returns:
+// their slice is reused for the next case.
 func (s *Store) EachCaseEncoded(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error), fn func(b []byte) error) error {
 	return s.eachCase(since, withEvents, enc, func(_ *workflow.Case, _ []workflow.Event, b []byte) error { return fn(b) })
 }
@@ -116,8 +118,9 @@ func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.C
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error { // decoders
 				var u eventReader // one per decoder: its buffers serve every batch
+				var scratch []workflow.Event
 				for b := range work {
-					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(&u, b, since, enc) }); err != nil && b.err == nil {
+					if err := s.shield(string(bCases), 0, func() error { return s.decodeBatch(&u, &scratch, b, since, enc) }); err != nil && b.err == nil {
 						b.err = err
 					}
 					b.raws = nil
@@ -219,8 +222,9 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 }
 
 // decodeBatch decodes b's cases (those received at or after since are kept) and events,
-// with u's buffers; with enc, it encodes each kept case too.
-func (s *Store) decodeBatch(u *eventReader, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
+// with u's buffers; with enc, it encodes each kept case too, its events decoded into
+// *scratch (the decoder's, reused: enc must keep nothing of them).
+func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
 	b.cases = make([]workflow.Case, len(b.raws))
 	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
@@ -241,21 +245,34 @@ func (s *Store) decodeBatch(u *eventReader, b *caseBatch, since time.Time, enc f
 		b.keep[i] = true
 		_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
 		id := binary.BigEndian.Uint32(r.k)
+		// With an encoding step the events live only until they are encoded: they are
+		// decoded into the decoder's own slice, reused case after case, instead of a
+		// slice grown (and its events copied) for each case.
+		evs := b.evs[i]
+		if enc != nil {
+			evs = (*scratch)[:0]
+		}
 		err := u.each(id, r.ek, r.evs, func(seq int, js []byte) error {
-			var e workflow.Event
-			if err := decodeJSON(js, &e); err != nil {
+			evs = append(evs, workflow.Event{})
+			e := &evs[len(evs)-1]
+			if err := decodeJSON(js, e); err != nil {
 				return &eventError{CaseID: id, Seq: seq, Err: err}
 			}
-			_ = s.unsealEvent(&e)
-			b.evs[i] = append(b.evs[i], e)
+			_ = s.unsealEvent(e)
 			return nil
 		})
+		if enc != nil {
+			*scratch = evs
+		} else {
+			b.evs[i] = evs
+		}
 		if err != nil {
 			return err
 		}
 		if enc != nil {
-			b.out[i], b.encErr[i] = enc(*c, b.evs[i])
-			b.cases[i], b.evs[i] = workflow.Case{}, nil
+			b.out[i], b.encErr[i] = enc(*c, evs)
+			b.cases[i] = workflow.Case{}
+			clear(evs) // what the events point to can go
 		}
 	}
 	return nil

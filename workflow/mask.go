@@ -286,6 +286,12 @@ func walkNotification(n *Notification, fn func(TextKind, *string)) {
 	}
 }
 
+func nilIfEmpty[T any](s *[]T) {
+	if len(*s) == 0 {
+		*s = nil
+	}
+}
+
 func clonePtr[T any](p *T) *T {
 	if p == nil {
 		return nil
@@ -380,6 +386,19 @@ func (e *MaskError) Message(lang string) string {
 // every string field, including any the walk above does not know — and if a number is
 // left anywhere the result is an error and no case, never the unmasked value.
 func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
+	return maskCase(c, evs, true, keep)
+}
+
+// MaskCaseInPlace is MaskCase for a caller that owns c and evs and drops them after (an
+// export's freshly decoded case): no copies are made, so evs's events, and what c and
+// they point to, are masked where they are. The result, and the failing closed, are
+// MaskCase's (TestMaskCaseInPlaceIsMaskCase).
+func MaskCaseInPlace(c Case, evs []Event, keep ...string) (Case, []Event, error) {
+	return maskCase(c, evs, false, keep)
+}
+
+func maskCase(c Case, evs []Event, clone bool, keep []string) (Case, []Event, error) {
+	no := c.No
 	// clean: texts with digits the masking searched and found no number in. The check
 	// that follows does not search them again (strings do not change: the same text is
 	// the same verdict); everything else it searches, so it still fails closed. The
@@ -402,22 +421,42 @@ func MaskCase(c Case, evs []Event, keep ...string) (Case, []Event, error) {
 			*p = maskMatches(*p, ms, keep)
 		}
 	}
-	mc := CloneCase(c)
-	WalkCase(&mc, mask)
-	var mevs []Event
-	if evs != nil {
-		mevs = make([]Event, len(evs))
+	mc, mevs := c, evs
+	if !clone {
+		// MaskCase's copy (Case.clone) leaves an empty list nil, which JSON writes as
+		// null, not []: the same here, for the same result.
+		nilIfEmpty(&mc.Records)
+		nilIfEmpty(&mc.Materials)
+		nilIfEmpty(&mc.Findings)
+		nilIfEmpty(&mc.Notices)
+		nilIfEmpty(&mc.Investigators)
+		nilIfEmpty(&mc.Pauses)
+		nilIfEmpty(&mc.Files)
+	} else {
+		mc = CloneCase(c)
+		mevs = nil
+		if evs != nil {
+			mevs = make([]Event, len(evs))
+		}
+		for i := range evs {
+			mevs[i] = CloneEvent(evs[i])
+		}
 	}
-	for i := range evs {
-		mevs[i] = CloneEvent(evs[i])
+	WalkCase(&mc, mask)
+	for i := range mevs {
 		WalkEvent(&mevs[i], mask)
 	}
-	if f := unmasked(reflect.ValueOf(mc), "case", keep, clean); f != "" {
-		return Case{}, nil, &MaskError{CaseNo: CleanLine(c.No), Field: f}
+	// The check looks at every string of the result (mask_check_gen.go, generated from
+	// the types: it knows every field, not only those the walks above know); only when it
+	// finds a number does the reflection walk (unmasked) look again, to name the path.
+	w := &piiWalk{keep: keep, clean: clean}
+	if w.leftCase(&mc) {
+		return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: unmasked(reflect.ValueOf(mc), "case", keep, clean)}
 	}
 	for i := range mevs {
-		if f := unmasked(reflect.ValueOf(mevs[i]), fmt.Sprintf("events[%d]", i), keep, clean); f != "" {
-			return Case{}, nil, &MaskError{CaseNo: CleanLine(c.No), Field: f}
+		if w.leftEvent(&mevs[i]) {
+			f := unmasked(reflect.ValueOf(mevs[i]), "", keep, clean)
+			return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: fmt.Sprintf("events[%d]", i) + f}
 		}
 	}
 	return mc, mevs, nil
@@ -446,17 +485,27 @@ type piiWalk struct {
 	clean map[string]struct{}
 }
 
+// left reports whether s still holds a number not kept.
+func (w *piiWalk) left(s string) bool {
+	if !piiMayHold(s) { // no digit, no number: not worth hashing for the set below
+		return false
+	}
+	if _, ok := w.clean[s]; ok {
+		return false
+	}
+	for _, m := range FindPII(s) {
+		if !piiKept(m.Number, w.keep) {
+			return true
+		}
+	}
+	return false
+}
+
 func (w *piiWalk) find(v reflect.Value, rev []string) ([]string, bool) {
 	switch v.Kind() {
 	case reflect.String:
-		s := v.String()
-		if _, ok := w.clean[s]; ok {
-			return rev, false
-		}
-		for _, m := range FindPII(s) {
-			if !piiKept(m.Number, w.keep) {
-				return rev, true
-			}
+		if w.left(v.String()) {
+			return rev, true
 		}
 	case reflect.Pointer, reflect.Interface:
 		if !v.IsNil() {

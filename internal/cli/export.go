@@ -6,7 +6,6 @@ package cli
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -227,9 +226,11 @@ func (x *exporter) next() error {
 }
 
 // mask is the one way a case leaves in an export: workflow.MaskCase, which fails closed.
-// The agency's own phone (in the letters' letterhead) is left as it is.
+// The agency's own phone (in the letters' letterhead) is left as it is. The export owns
+// the case and events it is given (decoded for it, dropped after), so they are masked in
+// place (MaskCaseInPlace: MaskCase's result without its copies).
 func (x *exporter) mask(c workflow.Case, evs []workflow.Event) (workflow.Case, []workflow.Event, error) {
-	mc, mevs, err := workflow.MaskCase(c, evs, x.keep...)
+	mc, mevs, err := workflow.MaskCaseInPlace(c, evs, x.keep...)
 	var me *workflow.MaskError
 	if errors.As(err, &me) {
 		return mc, mevs, errors.New(me.Message(x.lang))
@@ -243,12 +244,16 @@ type exportItem struct {
 }
 
 // json streams an array of {case, events}, oldest case first. Each case is masked and
-// encoded on the store's decoding goroutines (every core); this one writes them in order.
+// encoded on the store's decoding goroutines (every core), by the generated encoder
+// (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); this
+// one writes them in order. The buffers go back to the encoders once written.
 func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	n := 0
 	if _, err := io.WriteString(w, "["); err != nil {
 		return 0, err
 	}
+	// As many as can be in flight: the batches the store decodes ahead, 256 cases each.
+	bufs := make(chan []byte, 8*256)
 	enc := func(c workflow.Case, evs []workflow.Event) ([]byte, error) {
 		c, evs, err := x.mask(c, evs)
 		if err != nil {
@@ -257,12 +262,13 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		if evs == nil {
 			evs = []workflow.Event{}
 		}
-		b, err := json.Marshal(exportItem{Case: c, Events: evs})
-		if err != nil {
-			return nil, err
+		var buf []byte
+		select {
+		case buf = <-bufs:
+		default:
+			buf = make([]byte, 0, 32<<10) // most cases fit: no growing from nothing
 		}
-		// json.MarshalIndent's bytes (TestIndentJSONIsJSONIndent), in about half its time.
-		return indentJSON(make([]byte, 0, len(b)+len(b)/2), b, "  ", "  "), nil
+		return encodeExportItem(buf[:0], &exportItem{Case: c, Events: evs})
 	}
 	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
@@ -277,6 +283,12 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 			return err
 		}
 		_, err := w.Write(b)
+		if cap(b) <= 1<<20 { // w keeps none of it (a bufio.Writer copies or writes through)
+			select {
+			case bufs <- b:
+			default:
+			}
+		}
 		return err
 	})
 	if err != nil {
