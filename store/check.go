@@ -121,7 +121,7 @@ func (s *Store) Check() []Problem {
 	go func() {
 		defer close(anDone)
 		if err := s.shield(string(bMeta), 0, func() error {
-			an, anProbs = s.anchorsFor(tx, limit, false)
+			an, anProbs = s.anchorsFor(tx, limit, anchorsCompact)
 			return nil
 		}); err != nil {
 			anProbs = append(anProbs, damageProblem(err))
@@ -335,12 +335,12 @@ func (s *Store) Check() []Problem {
 		add(damageProblem(err))
 	}
 	if an != nil && !damagedFile && !stopped {
-		for id, ac := range an.cases {
-			if !seen[id] && len(ac.hashes) > 0 {
+		an.eachCase(func(id uint32, n int, last uint64) {
+			if !seen[id] && n > 0 {
 				add(Problem{CaseID: id, What: fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",
-					len(ac.hashes), ac.entry[len(ac.entry)-1])})
+					n, last)})
 			}
-		}
+		})
 	}
 	slices.SortStableFunc(out, func(a, b Problem) int {
 		if c := cmp.Compare(a.CaseID, b.CaseID); c != 0 {
@@ -478,11 +478,7 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	}
 	<-j.anchors                 // read beside the workers: by now, on any but the smallest file
 	if an := *j.an; an != nil { // consistent in itself: is it the history that was anchored?
-		hashes := make([]string, len(evs))
-		for i := range evs {
-			hashes[i] = evs[i].Hash
-		}
-		checkAnchored(id, hashes, an.cases[id], s.Shared(), add)
+		an.compare(id, len(evs), func(i int) string { return evs[i].Hash }, add)
 	}
 }
 
