@@ -180,3 +180,29 @@ func TestParseAnchorHeadBytesIsParseAnchorHead(t *testing.T) {
 		}
 	}
 }
+
+// A store opened for check (Options.NoSummaries) loads no summaries; Check walks and
+// counts every case all the same, and finds what it found with them.
+func TestCheckWithoutSummaries(t *testing.T) {
+	s := demoStore(t, 30, 7)
+	path := s.path
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, none := range []bool{false, true} {
+		st, err := Open(path, Options{ReadOnly: true, IndexOnDemand: true, NoSummaries: none})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := st.Snapshot().Len(); none && n != 0 || !none && n != 30 {
+			t.Fatalf("NoSummaries %v: %d summaries loaded", none, n)
+		}
+		if p := st.Check(); len(p) != 0 {
+			t.Fatalf("NoSummaries %v: %v", none, p)
+		}
+		if n := st.CheckedCases(); n != 30 {
+			t.Fatalf("NoSummaries %v: the check counted %d cases, want 30", none, n)
+		}
+		st.Close()
+	}
+}
