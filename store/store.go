@@ -185,7 +185,7 @@ type Store struct {
 	checkedKeys atomic.Int64
 	// walkedKeys: the keys the last walk of Check met, whole or stopped by a damage
 	// (the count a check without summaries reports of a damaged file).
-	walkedKeys atomic.Int64
+	walkedKeys  atomic.Int64
 	ixLater     func()
 	ixLaterDone chan struct{}
 	ixWanted    bool
