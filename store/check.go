@@ -214,7 +214,7 @@ func (s *Store) Check() []Problem {
 		}
 		// Each worker sums into a set of its own, merged when all are done (a set per
 		// case, merged under a lock, cost a tenth of the check).
-		want := newAggSet(late)
+		want := newCheckAggSet(late)
 		var wantMu sync.Mutex
 		var broken atomic.Bool // a case whose history did not replay: its part is unknown
 		noteResults := func(a *aggSet, c *workflow.Case, evs []workflow.Event, lean []workflow.StatEvent) []workflow.StatEvent {
@@ -233,7 +233,7 @@ func (s *Store) Check() []Problem {
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				var dec caseDecoder // one per worker: its buffers serve every case it checks
-				mine := newAggSet(late)
+				mine := newCheckAggSet(late)
 				var lean []workflow.StatEvent
 				defer func() {
 					wantMu.Lock()
