@@ -206,3 +206,52 @@ func TestCheckWithoutSummaries(t *testing.T) {
 		st.Close()
 	}
 }
+
+// strictHeadSpans, where it takes a line, cuts it as withoutHeads cuts it and finds the
+// heads canonicalHeadSpans finds: on the log's own lines and on lines with a byte of
+// their heads changed.
+func TestStrictHeadSpansAreTheTwoPasses(t *testing.T) {
+	s := demoStore(t, 30, 8)
+	pub, _ := s.anchorPub()
+	raw, err := os.ReadFile(AnchorLogPath(s.anchorFiles(), s.opts))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	const alphabet = `0123456789abcdefz/",[]`
+	taken, refused := 0, 0
+	for _, line := range bytes.Split(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n")) {
+		variants := [][]byte{line}
+		if h := bytes.Index(line, []byte(`"heads":["`)); h >= 0 {
+			end := bytes.LastIndex(line, []byte(`"],"prev"`))
+			for range 300 {
+				v := bytes.Clone(line)
+				v[h+10+r.IntN(end-h-10+2)] = alphabet[r.IntN(len(alphabet))]
+				variants = append(variants, v)
+			}
+		}
+		for _, v := range variants {
+			spans, hi, hj, ok := strictHeadSpans(nil, v)
+			if !ok {
+				refused++
+				continue
+			}
+			taken++
+			cut := append(append([]byte(nil), v[:hi]...), v[hj:]...)
+			if want := withoutHeads(nil, v); !bytes.Equal(cut, want) {
+				t.Fatalf("cut differs:\n%s\n%s", cut, want)
+			}
+			var l anchorEntryLite
+			if decodeJSON(cut, &l) != nil {
+				continue
+			}
+			want, wok := canonicalHeadSpans(nil, pub, v, l.entry())
+			if signedInPlace(pub, v, l.entry()) != wok || wok && !reflect.DeepEqual(spans, want) {
+				t.Fatalf("heads differ (signed %v):\n%q\n%q", wok, spans, want)
+			}
+		}
+	}
+	if taken < 100 || refused < 50 {
+		t.Fatalf("%d lines taken, %d refused: not both ways tried", taken, refused)
+	}
+}
