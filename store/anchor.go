@@ -722,6 +722,23 @@ type anchored struct {
 	at      map[uint32]int32
 	chains  []anchorChain
 	detail  func() *anchored
+	// seen: where this replay stopped, when it read whole lines to the end of what it
+	// was given without an unreadable one (nil otherwise).
+	seen *anchorsSeen
+}
+
+// anchorsSeen is how far a replay read the log: the file, the bytes up to the end of its
+// last whole line, the lines and the last entry. The log is only appended to (a file's;
+// a shared case base's node may cut its last line, and is not remembered), so Anchors,
+// which reports the number of lines and the last entry after a check, reads only what
+// came after instead of the whole log again (at 100,000 cases a third of a second on one
+// core, after the check's own work was done).
+type anchorsSeen struct {
+	path  string
+	file  os.FileInfo
+	end   int64
+	lines int
+	last  AnchorEntry
 }
 
 // anchorChain is one case's anchored events as a compact replay keeps them: how many,
@@ -1080,7 +1097,8 @@ func replayAnchorsAs(path string, limit int64, pub ed25519.PublicKey, shared boo
 			an.probs = append(an.probs, p)
 		}
 	}
-	sc := bufio.NewScanner(r)
+	read := &countingReader{r: r}
+	sc := bufio.NewScanner(read)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	prev := ""
 	var prevN uint64
@@ -1181,8 +1199,65 @@ func replayAnchorsAs(path string, limit int64, pub ed25519.PublicKey, shared boo
 	an.prevHash = prev
 	if err := sc.Err(); err != nil {
 		add(Problem{What: fmt.Sprintf("anchor log %s: %v", path, err)})
+	} else if fi, err := f.Stat(); err == nil && !shared && !lite && endsLine(f, read.n) {
+		an.seen = &anchorsSeen{path: path, file: fi, end: read.n, lines: an.lines, last: an.last}
 	}
 	return an, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// endsLine: the file's byte before at is a newline (or at is 0): at is the end of a
+// whole line.
+func endsLine(f *os.File, at int64) bool {
+	if at == 0 {
+		return true
+	}
+	var b [1]byte
+	n, _ := f.ReadAt(b[:], at-1)
+	return n == 1 && b[0] == '\n'
+}
+
+// anchorsAfter is what Anchors reports of the log at path as a lite replay would read
+// it, from what a check saw of it (seen) and the lines appended since; ok false when the
+// log is not the file seen, or shorter.
+func anchorsAfter(path string, seen *anchorsSeen) (an *anchored, ok bool) {
+	if seen == nil || seen.path != path {
+		return nil, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !os.SameFile(fi, seen.file) || fi.Size() < seen.end || !endsLine(f, seen.end) {
+		return nil, false
+	}
+	an = &anchored{cases: map[uint32]*anchoredCase{}, lines: seen.lines, last: seen.last}
+	sc := bufio.NewScanner(io.NewSectionReader(f, seen.end, fi.Size()-seen.end))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var cut []byte
+	for sc.Scan() {
+		an.lines++
+		var l anchorEntryLite
+		cut = withoutHeads(cut[:0], sc.Bytes())
+		if decodeJSON(cut, &l) != nil {
+			return an, true
+		}
+		an.last = l.entry()
+	}
+	return an, true
 }
 
 // anchorEntryLite is an AnchorEntry without its heads, which a decoder then skips.
@@ -1586,7 +1661,17 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64, mode anchorMode) (*anchored, [
 			}
 		}
 	}
-	an, err := replayAnchors(path, limit, pub, s.Shared(), mode)
+	var an *anchored
+	var err error
+	after, ok := (*anchored)(nil), false
+	if mode == anchorsLite && limit == 0 {
+		after, ok = anchorsAfter(path, s.anchorsSeen.Load())
+	}
+	if ok {
+		an = after
+	} else {
+		an, err = replayAnchors(path, limit, pub, s.Shared(), mode)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		if dbEntry != nil {
 			return nil, []Problem{{What: fmt.Sprintf("the anchor log %s is missing, but the database was anchored up to entry #%d: deleted or moved — nothing can be checked against it (use --anchor-log for a copy)", path, dbEntry.N)}}

@@ -255,3 +255,52 @@ func TestStrictHeadSpansAreTheTwoPasses(t *testing.T) {
 		t.Fatalf("%d lines taken, %d refused: not both ways tried", taken, refused)
 	}
 }
+
+// After a check, Anchors reads only the lines appended since (anchorsAfter): it says
+// what reading the whole log says, as the log grows, and reads it whole again when the
+// log was replaced.
+func TestAnchorsAfterCheckAreTheWholeLog(t *testing.T) {
+	s := demoStore(t, 20, 10)
+	log := AnchorLogPath(s.anchorFiles(), s.opts)
+	lite := func() (int, AnchorEntry) {
+		an, err := readAnchors(log, 0, nil, false, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return an.lines, an.last
+	}
+	same := func(when string) {
+		t.Helper()
+		info := s.Anchors()
+		lines, last := lite()
+		if info.Entries != lines || !reflect.DeepEqual(info.Last, last) {
+			t.Fatalf("%s: Anchors says %d entries, last #%d; the log has %d, last #%d", when, info.Entries, info.Last.N, lines, last.N)
+		}
+	}
+	if p := s.Check(); len(p) != 0 {
+		t.Fatal(p)
+	}
+	if s.anchorsSeen.Load() == nil {
+		t.Fatal("the check did not say how far it read the log")
+	}
+	same("after the check")
+	if err := Demo.Generate(s, 5, 11); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := lite(); n <= s.anchorsSeen.Load().lines {
+		t.Fatal("nothing appended to the log")
+	}
+	same("after more was written")
+	// The log replaced by a shorter file (its first line): not the file the check read.
+	raw, err := os.ReadFile(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(log+".new", raw[:bytes.IndexByte(raw, '\n')+1], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(log+".new", log); err != nil {
+		t.Fatal(err)
+	}
+	same("after the log was replaced")
+}

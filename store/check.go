@@ -122,6 +122,9 @@ func (s *Store) Check() []Problem {
 		defer close(anDone)
 		if err := s.shield(string(bMeta), 0, func() error {
 			an, anProbs = s.anchorsFor(tx, limit, anchorsCompact)
+			if an != nil && an.seen != nil {
+				s.anchorsSeen.Store(an.seen)
+			}
 			return nil
 		}); err != nil {
 			anProbs = append(anProbs, damageProblem(err))

@@ -144,6 +144,8 @@ type Store struct {
 
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
+	// anchorsSeen: how far the last Check read the anchor log, for Anchors (anchor.go).
+	anchorsSeen atomic.Pointer[anchorsSeen]
 	// anchorBusy: the anchor log a node of this machine holds, so that this store (a
 	// command beside it, Options.AnchorsIfFree) writes without anchoring; unanchored
 	// counts the case writes it made so (AnchorsSkipped).
