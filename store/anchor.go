@@ -54,6 +54,7 @@ import (
 	"repairdesk/store/kv"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -790,6 +791,166 @@ type anchored struct {
 	// has not happened is taken back with them: anchorsFor).
 	lineHeads   []string
 	headsBefore AnchorEntry
+
+	// compact: the replay keeps, per case, only what Check compares (anchorChain), not
+	// every anchored hash: chains and at (case id → its chain). cases is then nil, and
+	// detail gives the whole replay, read again, for a case that does not match.
+	compact bool
+	at      map[uint32]int32
+	chains  []anchorChain
+	detail  func() *anchored
+	// seen: where this replay stopped, when it read whole lines to the end of what it
+	// was given without an unreadable one (nil otherwise).
+	seen *anchorsSeen
+}
+
+// anchorsSeen is how far a replay read the log: the file, the bytes up to the end of its
+// last whole line, the lines and the last entry. The log is only appended to (a file's;
+// a shared case base's node may cut its last line, and is not remembered), so Anchors,
+// which reports the number of lines and the last entry after a check, reads only what
+// came after instead of the whole log again (at 100,000 cases a third of a second on one
+// core, after the check's own work was done).
+type anchorsSeen struct {
+	path  string
+	file  os.FileInfo
+	end   int64
+	lines int
+	last  AnchorEntry
+}
+
+// anchorChain is one case's anchored events as a compact replay keeps them: how many,
+// the entry that anchored the last, and sum, a SHA-256 chain over their hashes
+// (chainStep): equal sums over equal counts are equal lists of hashes. A case whose
+// stored chain matches it is verified without the list; one that does not is compared
+// with the whole replay (anchored.detail), with the same findings as before. At a
+// million cases the lists of hex strings were most of check's memory (BENCHMARKS.md).
+type anchorChain struct {
+	sum  [32]byte
+	last uint64
+	n    uint32
+}
+
+// chainStep extends sum by one anchored hash (32 bytes).
+func chainStep(sum *[32]byte, h *[32]byte) {
+	var b [64]byte
+	copy(b[:32], sum[:])
+	copy(b[32:], h[:])
+	*sum = sha256.Sum256(b[:])
+}
+
+// hexHash decodes a hash written as 64 lowercase hex digits, the only way the store
+// writes one (EventHash); anything else (upper case included) is not decoded, so that
+// two hashes compare equal decoded only when their strings are equal.
+func hexHash[T string | []byte](dst *[32]byte, s T) bool {
+	if len(s) != 64 {
+		return false
+	}
+	var bad byte
+	for i := range 32 {
+		hi, lo := lowerHex[s[2*i]], lowerHex[s[2*i+1]]
+		bad |= hi | lo
+		dst[i] = hi<<4 | lo&0xf
+	}
+	return bad&0x10 == 0
+}
+
+// lowerHex is the value of a lowercase hex digit, and 0x10 for any other byte.
+var lowerHex = func() (t [256]byte) {
+	for i := range t {
+		switch c := byte(i); {
+		case c >= '0' && c <= '9':
+			t[i] = c - '0'
+		case c >= 'a' && c <= 'f':
+			t[i] = c - 'a' + 10
+		default:
+			t[i] = 0x10
+		}
+	}
+	return t
+}()
+
+// chainOf is the anchorChain sum of hashes (ok false: one is not a hash as the store
+// writes them, so it cannot equal an anchored one read compactly).
+func chainOf(n int, hash func(i int) string) (sum [32]byte, ok bool) {
+	var h [32]byte
+	for i := range n {
+		if !hexHash(&h, hash(i)) {
+			return sum, false
+		}
+		chainStep(&sum, &h)
+	}
+	return sum, true
+}
+
+// anchoredCount says how many events of case id the log anchored, and the entry that
+// anchored the last; ok is false when the log names no event of the case.
+func (an *anchored) anchoredCount(id uint32) (n int, last uint64, ok bool) {
+	if an.compact {
+		i, ok := an.at[id]
+		if !ok {
+			return 0, 0, false
+		}
+		c := &an.chains[i]
+		return int(c.n), c.last, true
+	}
+	ac := an.cases[id]
+	if ac == nil {
+		return 0, 0, false
+	}
+	if len(ac.entry) == 0 {
+		return 0, 0, true
+	}
+	return len(ac.hashes), ac.entry[len(ac.entry)-1], true
+}
+
+// eachCase calls fn with every case the log names, its number of anchored events and the
+// entry that anchored the last.
+func (an *anchored) eachCase(fn func(id uint32, n int, last uint64)) {
+	if an.compact {
+		for id, i := range an.at {
+			c := &an.chains[i]
+			fn(id, int(c.n), c.last)
+		}
+		return
+	}
+	for id, ac := range an.cases {
+		var last uint64
+		if len(ac.entry) > 0 {
+			last = ac.entry[len(ac.entry)-1]
+		}
+		fn(id, len(ac.hashes), last)
+	}
+}
+
+// compare reports what differs between case id's stored chain (n events, hash(i) the
+// hash of the (i+1)th) and what the log anchored, as checkAnchored always has. A compact
+// replay settles a case that matches by its chain sum; any other is compared with the
+// whole replay, read again once (detail), hash by hash.
+func (an *anchored) compare(id uint32, n int, hash func(i int) string, add func(Problem)) {
+	if an.compact {
+		i, ok := an.at[id]
+		if !ok {
+			checkAnchored(id, nil, nil, an.shared, add)
+			return
+		}
+		c := &an.chains[i]
+		if int(c.n) == n {
+			if sum, ok := chainOf(n, hash); ok && sum == c.sum {
+				return
+			}
+		}
+		full := an.detail()
+		if full == nil || full.compact {
+			add(Problem{CaseID: id, What: fmt.Sprintf("differs from the anchor log (%d event(s) anchored, last in anchor entry #%d), which could not be read again to say where", c.n, c.last)})
+			return
+		}
+		an = full
+	}
+	hashes := make([]string, n)
+	for i := range hashes {
+		hashes[i] = hash(i)
+	}
+	checkAnchored(id, hashes, an.cases[id], an.shared, add)
 }
 
 // unapply takes the heads of entry n, the last line, back out of the replay.
@@ -810,8 +971,27 @@ func (an *anchored) unapply(n uint64, heads []string) {
 	}
 }
 
-// apply adds an entry's heads to the replay.
-func (an *anchored) apply(e AnchorEntry, add func(Problem)) {
+// errWholeReplay: a compact replay met what only the whole replay can judge (an event
+// anchored again, or a hash not written as the store writes them): the log is read again
+// whole.
+var errWholeReplay = errors.New("the anchor log needs its whole replay")
+
+// apply adds an entry's heads to the replay. A compact replay returns errWholeReplay
+// when it meets a head only the whole replay can judge.
+func (an *anchored) apply(e AnchorEntry, add func(Problem)) error {
+	if an.compact {
+		for _, h := range e.Heads {
+			ah, ok := parseAnchorHead(h)
+			if !ok {
+				add(Problem{What: fmt.Sprintf("anchor entry #%d: malformed head %q", e.N, h)})
+				continue
+			}
+			if err := an.applyCompact(e.N, ah.id, ah.seq, ah.hash, add); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
 	for _, h := range e.Heads {
 		ah, ok := parseAnchorHead(h)
 		if !ok {
@@ -842,6 +1022,90 @@ func (an *anchored) apply(e AnchorEntry, add func(Problem)) {
 			add(Problem{CaseID: ah.id, Seq: ah.seq, What: fmt.Sprintf("anchor entry #%d skips events %d–%d", e.N, len(c.hashes)+1, ah.seq-1)})
 		}
 	}
+	return nil
+}
+
+// applyCompact adds one head (parsed: id, seq, hash as written) to a compact replay, as
+// apply adds it to the whole one (a log of a shared case base is never read compactly).
+func applyCompact[T string | []byte](an *anchored, n uint64, id uint32, seq int, hash T, add func(Problem)) error {
+	i, ok := an.at[id]
+	if !ok {
+		i = int32(len(an.chains))
+		an.chains = append(an.chains, anchorChain{})
+		an.at[id] = i
+	}
+	c := &an.chains[i]
+	switch {
+	case seq == int(c.n)+1:
+		var h [32]byte
+		if !hexHash(&h, hash) {
+			return errWholeReplay
+		}
+		chainStep(&c.sum, &h)
+		c.n++
+		c.last = n
+	case seq <= int(c.n): // anchored again: the same hash, or another (a problem)
+		return errWholeReplay
+	default:
+		add(Problem{CaseID: id, Seq: seq, What: fmt.Sprintf("anchor entry #%d skips events %d–%d", n, c.n+1, seq-1)})
+	}
+	return nil
+}
+
+func (an *anchored) applyCompact(n uint64, id uint32, seq int, hash string, add func(Problem)) error {
+	return applyCompact(an, n, id, seq, hash, add)
+}
+
+// parseAnchorHeadBytes is parseAnchorHead of a head as the log's own bytes (no string
+// made): the same heads are accepted, with the same id, sequence and hash.
+func parseAnchorHeadBytes(h []byte) (id uint32, seq int, hash []byte, ok bool) {
+	i := bytes.IndexByte(h, '/')
+	if i < 0 {
+		return 0, 0, nil, false
+	}
+	a, rest := h[:i], h[i+1:]
+	j := bytes.IndexByte(rest, '/')
+	if j < 0 {
+		return 0, 0, nil, false
+	}
+	b, c := rest[:j], rest[j+1:]
+	if len(c) != 64 || len(a) == 0 {
+		return 0, 0, nil, false
+	}
+	var v uint64
+	for _, d := range a { // strconv.ParseUint(a, 10, 32)
+		if d < '0' || d > '9' {
+			return 0, 0, nil, false
+		}
+		v = v*10 + uint64(d-'0')
+		if v > 1<<32-1 {
+			return 0, 0, nil, false
+		}
+	}
+	if len(b) > 0 && b[0] == '+' { // strconv.Atoi takes a sign; a negative one is below 1
+		b = b[1:]
+	}
+	if len(b) == 0 || len(b) > 18 { // beyond 18 digits: out of int's range or far beyond any log
+		if len(b) <= 18 {
+			return 0, 0, nil, false
+		}
+		s, err := strconv.Atoi(string(b))
+		if err != nil || s < 1 {
+			return 0, 0, nil, false
+		}
+		return uint32(v), s, c, true
+	}
+	s := 0
+	for _, d := range b {
+		if d < '0' || d > '9' {
+			return 0, 0, nil, false
+		}
+		s = s*10 + int(d-'0')
+	}
+	if s < 1 {
+		return 0, 0, nil, false
+	}
+	return uint32(v), s, c, true
 }
 
 type anchoredCase struct {
@@ -856,6 +1120,37 @@ type anchoredCase struct {
 // lite reads only what Anchors reports (the number of entries and the last one): no
 // heads, no signatures, no problems but an unreadable entry.
 func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite bool) (*anchored, error) {
+	mode := anchorsWhole
+	if lite {
+		mode = anchorsLite
+	}
+	return replayAnchors(path, limit, pub, shared, mode)
+}
+
+// anchorMode is how much of the log a replay keeps.
+type anchorMode int
+
+const (
+	anchorsWhole   anchorMode = iota // every anchored hash of every case (anchored.cases)
+	anchorsLite                      // the number of entries and the last one (Anchors)
+	anchorsCompact                   // per case what Check compares (anchorChain)
+)
+
+// replayAnchors is readAnchors in mode. A compact replay of a shared case base's log,
+// or of a log with an event anchored twice, is a whole one: the same findings either way.
+func replayAnchors(path string, limit int64, pub ed25519.PublicKey, shared bool, mode anchorMode) (*anchored, error) {
+	if mode == anchorsCompact && shared {
+		mode = anchorsWhole
+	}
+	an, err := replayAnchorsAs(path, limit, pub, shared, mode)
+	if errors.Is(err, errWholeReplay) {
+		return replayAnchorsAs(path, limit, pub, shared, anchorsWhole)
+	}
+	return an, err
+}
+
+func replayAnchorsAs(path string, limit int64, pub ed25519.PublicKey, shared bool, mode anchorMode) (*anchored, error) {
+	lite, compact := mode == anchorsLite, mode == anchorsCompact
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, err
@@ -868,31 +1163,59 @@ func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite b
 	case limit < 0: // not one whole line yet
 		r = io.LimitReader(f, 0)
 	}
-	an := &anchored{cases: map[uint32]*anchoredCase{}, shared: shared}
+	an := &anchored{shared: shared, compact: compact}
+	if compact {
+		an.at = map[uint32]int32{}
+	} else {
+		an.cases = map[uint32]*anchoredCase{}
+	}
 	add := func(p Problem) {
 		if len(an.probs) < 1000 {
 			an.probs = append(an.probs, p)
 		}
 	}
-	sc := bufio.NewScanner(r)
+	read := &countingReader{r: r}
+	sc := bufio.NewScanner(read)
 	sc.Buffer(make([]byte, 1<<20), 64<<20)
 	prev := ""
 	var prevN uint64
-	var cut []byte // a line without its heads, for the decoder (withoutHeads)
+	var cut []byte     // a line without its heads, for the decoder (withoutHeads)
+	var spans [][]byte // a compact replay's heads of the line, where they stand in it
 	for sc.Scan() {
 		line := sc.Bytes()
 		an.lines++
 		var e AnchorEntry
 		var err error
 		signed := false // the signature is verified already (the fast path)
+		inLine := false // compact: the heads are spans, not e.Heads
 		if lite || pub != nil {
 			var l anchorEntryLite
-			cut = withoutHeads(cut[:0], line)
+			strict := false // compact: the heads found in one pass (strictHeadSpans)
+			if compact {
+				var hi, hj int
+				if spans, hi, hj, strict = strictHeadSpans(spans[:0], line); strict {
+					cut = append(append(cut[:0], line[:hi]...), line[hj:]...)
+				}
+			}
+			if !strict {
+				cut = withoutHeads(cut[:0], line)
+			}
 			if err = decodeJSON(cut, &l); err == nil {
 				e = l.entry()
 			}
 			if err == nil && !lite {
-				e.Heads, signed = canonicalHeads(pub, line, e)
+				if compact {
+					if strict {
+						if signed = signedInPlace(pub, line, e); !signed {
+							spans = spans[:0]
+						}
+					} else {
+						spans, signed = canonicalHeadSpans(spans[:0], pub, line, e)
+					}
+					inLine = signed
+				} else {
+					e.Heads, signed = canonicalHeads(pub, line, e)
+				}
 				if !signed {
 					e = AnchorEntry{}
 					err = decodeJSON(line, &e)
@@ -923,11 +1246,26 @@ func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite b
 			add(Problem{What: fmt.Sprintf("anchor entry #%d (%s): the anchor log was started again although the database had been anchored up to entry #%d — the earlier log was missing; history before this point is anchored only from here",
 				e.N, e.At.Local().Format(time.DateTime), e.Restart)})
 		}
-		an.apply(e, add)
+		heads := len(e.Heads) > 0
+		if inLine {
+			heads = len(spans) > 0
+			for _, h := range spans {
+				id, seq, hash, ok := parseAnchorHeadBytes(h)
+				if !ok {
+					add(Problem{What: fmt.Sprintf("anchor entry #%d: malformed head %q", e.N, h)})
+					continue
+				}
+				if err := applyCompact(an, e.N, id, seq, hash, add); err != nil {
+					return nil, err
+				}
+			}
+		} else if err := an.apply(e, add); err != nil {
+			return nil, err
+		}
 		sum := sha256.Sum256(line)
 		prev, prevN = hex.EncodeToString(sum[:]), e.N
 		an.lineHeads = e.Heads
-		if len(e.Heads) > 0 {
+		if heads {
 			an.headsBefore = an.lastHeads
 			an.lastHeads = e
 			an.lastHeads.Heads = nil
@@ -938,8 +1276,65 @@ func readAnchors(path string, limit int64, pub ed25519.PublicKey, shared, lite b
 	an.prevHash = prev
 	if err := sc.Err(); err != nil {
 		add(Problem{What: fmt.Sprintf("anchor log %s: %v", path, err)})
+	} else if fi, err := f.Stat(); err == nil && !shared && !lite && endsLine(f, read.n) {
+		an.seen = &anchorsSeen{path: path, file: fi, end: read.n, lines: an.lines, last: an.last}
 	}
 	return an, nil
+}
+
+// countingReader counts the bytes read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// endsLine: the file's byte before at is a newline (or at is 0): at is the end of a
+// whole line.
+func endsLine(f *os.File, at int64) bool {
+	if at == 0 {
+		return true
+	}
+	var b [1]byte
+	n, _ := f.ReadAt(b[:], at-1)
+	return n == 1 && b[0] == '\n'
+}
+
+// anchorsAfter is what Anchors reports of the log at path as a lite replay would read
+// it, from what a check saw of it (seen) and the lines appended since; ok false when the
+// log is not the file seen, or shorter.
+func anchorsAfter(path string, seen *anchorsSeen) (an *anchored, ok bool) {
+	if seen == nil || seen.path != path {
+		return nil, false
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, false
+	}
+	defer f.Close()
+	fi, err := f.Stat()
+	if err != nil || !os.SameFile(fi, seen.file) || fi.Size() < seen.end || !endsLine(f, seen.end) {
+		return nil, false
+	}
+	an = &anchored{cases: map[uint32]*anchoredCase{}, lines: seen.lines, last: seen.last}
+	sc := bufio.NewScanner(io.NewSectionReader(f, seen.end, fi.Size()-seen.end))
+	sc.Buffer(make([]byte, 1<<20), 64<<20)
+	var cut []byte
+	for sc.Scan() {
+		an.lines++
+		var l anchorEntryLite
+		cut = withoutHeads(cut[:0], sc.Bytes())
+		if decodeJSON(cut, &l) != nil {
+			return an, true
+		}
+		an.last = l.entry()
+	}
+	return an, true
 }
 
 // anchorEntryLite is an AnchorEntry without its heads, which a decoder then skips.
@@ -1027,49 +1422,126 @@ func verifyAsSigned(pub ed25519.PublicKey, line []byte, tail int, sig []byte) bo
 // ok is false when the line is not such a line or its signature does not verify that
 // way: the caller then decodes it whole and verifies it as it always did.
 func canonicalHeads(pub ed25519.PublicKey, line []byte, e AnchorEntry) (heads []string, ok bool) {
+	spans, ok := canonicalHeadSpans(nil, pub, line, e)
+	if !ok || len(spans) == 0 {
+		return nil, ok
+	}
+	// One string for all of them, each head a part of it, as the line holds them (the
+	// spans are parts of line: a span starts cap(line)-cap(span) bytes into it).
+	from := cap(line) - cap(spans[0])
+	last := spans[len(spans)-1]
+	all := string(line[from : cap(line)-cap(last)+len(last)])
+	heads = make([]string, len(spans))
+	for i, h := range spans {
+		at := cap(line) - cap(h) - from
+		heads[i] = all[at : at+len(h)]
+	}
+	return heads, true
+}
+
+// signedInPlace reports whether the line's signature (e.Sig, e the line decoded) verifies
+// over the line's own bytes, as the log writes them (see signedOK).
+func signedInPlace(pub ed25519.PublicKey, line []byte, e AnchorEntry) bool {
 	sig, err := base64.StdEncoding.DecodeString(e.Sig)
 	if err != nil || e.Sig == "" {
-		return nil, false
+		return false
 	}
 	tail := `,"sig":"` + e.Sig + `"}`
 	if len(line) <= len(tail) || string(line[len(line)-len(tail):]) != tail {
-		return nil, false
+		return false
 	}
-	if !verifyAsSigned(pub, line, len(tail), sig) {
-		return nil, false
+	return verifyAsSigned(pub, line, len(tail), sig)
+}
+
+// headByte: the bytes a head is written with ("id/seq/hash": digits, slashes, hex).
+var headByte = func() (t [256]bool) {
+	for _, c := range []byte("0123456789abcdef/") {
+		t[c] = true
+	}
+	return t
+}()
+
+// strictHeadSpans finds, in one pass, the heads of a line written as the log writes
+// them: between `,"heads":["` (its first) and `"],"prev":"` (its last), non-empty
+// heads of digits, slashes and hex separated by `","`. When it does (ok), withoutHeads
+// cuts the line to line[:hi]+line[hj:] and canonicalHeadSpans, once the signature
+// verifies, finds these heads: the replay reads the line once instead of twice.
+// Otherwise the caller takes those two.
+func strictHeadSpans(buf [][]byte, line []byte) (heads [][]byte, hi, hj int, ok bool) {
+	const open, closing = `,"heads":["`, `"],"prev":"`
+	i := bytes.Index(line, []byte(open))
+	if i < 0 {
+		return buf, 0, 0, false
+	}
+	j := bytes.LastIndex(line, []byte(closing))
+	if j < i+len(open) {
+		return buf, 0, 0, false
+	}
+	heads = buf
+	for span := line[i+len(open) : j]; ; {
+		q := bytes.IndexByte(span, '"')
+		h := span
+		if q >= 0 {
+			h = span[:q]
+		}
+		if len(h) == 0 {
+			return buf[:0], 0, 0, false
+		}
+		for _, c := range h {
+			if !headByte[c] {
+				return buf[:0], 0, 0, false
+			}
+		}
+		heads = append(heads, h)
+		if q < 0 {
+			break
+		}
+		if len(span) < q+3 || span[q+1] != ',' || span[q+2] != '"' {
+			return buf[:0], 0, 0, false
+		}
+		span = span[q+3:]
+	}
+	return heads, i, j + len(`"]`), true
+}
+
+// canonicalHeadSpans is canonicalHeads as parts of line (appended to buf), for a replay
+// that keeps no string of them.
+func canonicalHeadSpans(buf [][]byte, pub ed25519.PublicKey, line []byte, e AnchorEntry) (heads [][]byte, ok bool) {
+	if !signedInPlace(pub, line, e) {
+		return buf, false
 	}
 	const open, closing = `,"heads":["`, `"],"prev":"`
 	i := bytes.Index(line, []byte(open))
 	if i < 0 {
 		// No heads: then the line must not name any (a line written some other way).
 		if bytes.Contains(line, []byte(`"heads"`)) {
-			return nil, false
+			return buf, false
 		}
-		return nil, true
+		return buf, true
 	}
 	j := bytes.LastIndex(line, []byte(closing))
 	if j < i+len(open) {
-		return nil, false
+		return buf, false
 	}
 	span := line[i+len(open) : j] // h1","h2",…,"hn
 	for _, c := range span {
 		if !(c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c == '/' || c == '"' || c == ',') {
-			return nil, false
+			return buf, false
 		}
 	}
-	all := string(span)
-	heads = make([]string, 0, strings.Count(all, `","`)+1)
-	for all != "" {
-		h, rest, more := strings.Cut(all, `","`)
-		if strings.IndexByte(h, '"') >= 0 || strings.IndexByte(h, ',') >= 0 {
-			return nil, false
+	sep := []byte(`","`)
+	heads = buf
+	for all := span; len(all) > 0; {
+		h, rest, more := bytes.Cut(all, sep)
+		if bytes.IndexByte(h, '"') >= 0 || bytes.IndexByte(h, ',') >= 0 {
+			return buf[:0], false
 		}
 		heads = append(heads, h)
 		if !more {
 			break
 		}
-		if rest == "" {
-			return nil, false
+		if len(rest) == 0 {
+			return buf[:0], false
 		}
 		all = rest
 	}
@@ -1105,7 +1577,7 @@ func (s *Store) Anchors() AnchorInfo {
 				info.Nodes = append(info.Nodes, string(k[len(prefix):]))
 			}
 		}
-		if an, _ := s.anchorsFor(tx, 0, true); an != nil {
+		if an, _ := s.anchorsFor(tx, 0, anchorsLite); an != nil {
 			info.Entries, info.Last, info.PubFrom, info.Key = an.lines, an.last, an.pub, an.fp
 		}
 		return nil
@@ -1267,8 +1739,9 @@ func (s *Store) closeAnchors() {
 
 // anchorsFor reads the anchor log for a Check in tx: the replay (nil when the database
 // was never anchored and there is no log) and the problems of the log itself, including a
-// database that is behind it (an older copy put back).
-func (s *Store) anchorsFor(tx kv.Tx, limit int64, lite bool) (*anchored, []Problem) {
+// database that is behind it (an older copy put back). A compact replay (anchorsCompact)
+// reads the log again whole for anchored.detail, within tx: call it before tx ends.
+func (s *Store) anchorsFor(tx kv.Tx, limit int64, mode anchorMode) (*anchored, []Problem) {
 	if s.opts.NoAnchors {
 		return nil, nil
 	}
@@ -1283,7 +1756,17 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64, lite bool) (*anchored, []Probl
 			}
 		}
 	}
-	an, err := readAnchors(path, limit, pub, s.Shared(), lite)
+	var an *anchored
+	var err error
+	after, ok := (*anchored)(nil), false
+	if mode == anchorsLite && limit == 0 {
+		after, ok = anchorsAfter(path, s.anchorsSeen.Load())
+	}
+	if ok {
+		an = after
+	} else {
+		an, err = replayAnchors(path, limit, pub, s.Shared(), mode)
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		if dbEntry != nil {
 			return nil, []Problem{{What: fmt.Sprintf("the anchor log %s is missing, but the database was anchored up to entry #%d: deleted or moved — nothing can be checked against it (use --anchor-log for a copy)", path, dbEntry.N)}}
@@ -1321,7 +1804,9 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64, lite bool) (*anchored, []Probl
 	case dbEntry.N == an.last.N+1 && dbEntry.Prev == an.prevHash && dbEntry.Kind == "commit":
 		// The last transaction committed and the process stopped before its entry was
 		// appended: the next writable open appends it. Its events count as anchored.
-		an.apply(*dbEntry, func(p Problem) { probs = append(probs, p) })
+		if err := an.apply(*dbEntry, func(p Problem) { probs = append(probs, p) }); errors.Is(err, errWholeReplay) {
+			return s.anchorsFor(tx, limit, anchorsWhole)
+		}
 	case dbEntry.N > an.last.N:
 		probs = append(probs, Problem{What: fmt.Sprintf("the database was anchored up to entry #%d, but the anchor log %s ends at #%d: the log was cut short or replaced by an older one", dbEntry.N, path, an.last.N)})
 	case an.lastHeads.N > dbEntry.N:
@@ -1330,6 +1815,12 @@ func (s *Store) anchorsFor(tx kv.Tx, limit int64, lite bool) (*anchored, []Probl
 			dbEntry.N, l.N, l.At.Local().Format(time.DateTime), l.Cases, l.Events)})
 	}
 	an.probs = nil
+	if an.compact {
+		an.detail = sync.OnceValue(func() *anchored {
+			full, _ := s.anchorsFor(tx, limit, anchorsWhole)
+			return full
+		})
+	}
 	return an, probs
 }
 

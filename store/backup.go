@@ -69,6 +69,7 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 	}()
 	opts.ReadOnly = true
 	opts.IndexOnDemand = true // a check never searches
+	opts.NoSummaries = true   // nor shows a queue: it reads every case itself
 	if opts.Timeout == 0 {
 		opts.Timeout = time.Second
 	}
@@ -80,8 +81,8 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 	v.Problems = st.Check()
 	v.KeyFile, v.KeyProblem = st.KeyFile(), st.KeyProblem()
 	for _, p := range v.Problems {
-		if p.Damage != nil { // the count would walk the damaged pages: the cases loaded
-			v.Cases = st.Snapshot().Len()
+		if p.Damage != nil { // the count would walk the damaged pages: the cases the check met
+			v.Cases = int(st.walkedKeys.Load())
 			return v, nil
 		}
 	}

@@ -121,7 +121,10 @@ func (s *Store) Check() []Problem {
 	go func() {
 		defer close(anDone)
 		if err := s.shield(string(bMeta), 0, func() error {
-			an, anProbs = s.anchorsFor(tx, limit, false)
+			an, anProbs = s.anchorsFor(tx, limit, anchorsCompact)
+			if an != nil && an.seen != nil {
+				s.anchorsSeen.Store(an.seen)
+			}
 			return nil
 		}); err != nil {
 			anProbs = append(anProbs, damageProblem(err))
@@ -142,10 +145,19 @@ func (s *Store) Check() []Problem {
 	// the summaries are loaded. The check does not wait for that load (at 100,000
 	// cases it held up the whole check for about half a second); it runs beside it.
 	var total atomic.Int64
-	if sn := s.SnapshotSoFar(); sn != nil {
-		total.Store(int64(sn.Len()))
+	if s.opts.NoSummaries { // none loaded: the cases bucket's last id (ids are never reused)
+		_ = s.shield(string(bCases), 0, func() error {
+			if cb := tx.Bucket(bCases); cb != nil {
+				total.Store(int64(min(cb.Sequence(), 1<<32)))
+			}
+			return nil
+		})
+	} else {
+		if sn := s.SnapshotSoFar(); sn != nil {
+			total.Store(int64(sn.Len()))
+		}
+		go func() { total.Store(int64(s.Snapshot().Len())) }()
 	}
-	go func() { total.Store(int64(s.Snapshot().Len())) }()
 	var checked atomic.Int64
 	stopped := false     // Ctrl+C: what was not reached is not "deleted"
 	damagedFile := false // the walk stopped at a damage: what it did not see is not "deleted"
@@ -205,7 +217,7 @@ func (s *Store) Check() []Problem {
 		}
 		// Each worker sums into a set of its own, merged when all are done (a set per
 		// case, merged under a lock, cost a tenth of the check).
-		want := newAggSet(late)
+		want := newCheckAggSet(late)
 		var wantMu sync.Mutex
 		var broken atomic.Bool // a case whose history did not replay: its part is unknown
 		noteResults := func(a *aggSet, c *workflow.Case, evs []workflow.Event, lean []workflow.StatEvent) []workflow.StatEvent {
@@ -224,7 +236,7 @@ func (s *Store) Check() []Problem {
 		for range runtime.GOMAXPROCS(0) {
 			g.Go(func() error {
 				var dec caseDecoder // one per worker: its buffers serve every case it checks
-				mine := newAggSet(late)
+				mine := newCheckAggSet(late)
 				var lean []workflow.StatEvent
 				defer func() {
 					wantMu.Lock()
@@ -300,6 +312,7 @@ func (s *Store) Check() []Problem {
 		if walk == nil && !stopped {
 			s.checkedKeys.Store(keys)
 		}
+		s.walkedKeys.Store(keys)
 		if !stopped {
 			work.report("check", checked.Load(), max(total.Load(), checked.Load()))
 		}
@@ -335,12 +348,12 @@ func (s *Store) Check() []Problem {
 		add(damageProblem(err))
 	}
 	if an != nil && !damagedFile && !stopped {
-		for id, ac := range an.cases {
-			if !seen[id] && len(ac.hashes) > 0 {
+		an.eachCase(func(id uint32, n int, last uint64) {
+			if !seen[id] && n > 0 {
 				add(Problem{CaseID: id, What: fmt.Sprintf("case deleted: it was anchored with %d event(s) (last in anchor entry #%d) but is not in the file",
-					len(ac.hashes), ac.entry[len(ac.entry)-1])})
+					n, last)})
 			}
-		}
+		})
 	}
 	slices.SortStableFunc(out, func(a, b Problem) int {
 		if c := cmp.Compare(a.CaseID, b.CaseID); c != 0 {
@@ -350,6 +363,9 @@ func (s *Store) Check() []Problem {
 	})
 	return out
 }
+
+// CheckedCases is the number of cases the last Check walked whole (-1: none did).
+func (s *Store) CheckedCases() int { return int(s.checkedKeys.Load()) }
 
 // checkJob is one case and its events, as stored.
 type checkJob struct {
@@ -478,11 +494,7 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	}
 	<-j.anchors                 // read beside the workers: by now, on any but the smallest file
 	if an := *j.an; an != nil { // consistent in itself: is it the history that was anchored?
-		hashes := make([]string, len(evs))
-		for i := range evs {
-			hashes[i] = evs[i].Hash
-		}
-		checkAnchored(id, hashes, an.cases[id], s.Shared(), add)
+		an.compare(id, len(evs), func(i int) string { return evs[i].Hash }, add)
 	}
 }
 

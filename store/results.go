@@ -507,6 +507,8 @@ type aggSet struct {
 	rows  map[string]*counters
 	exact map[string][]byte // nil value: remove
 	late  *workflow.LateJudge
+	// flat: Check's exact entries, instead of exact (checkagg.go).
+	flat *flatExact
 }
 
 // newAggSet collects rows; stages left are judged late by late (the settings in force).
@@ -533,10 +535,9 @@ func (a *aggSet) count(k []byte, id int, n int64) {
 // handling days. The fields read are those workflow.Case.ForStats keeps.
 func (a *aggSet) addCase(c *workflow.Case, sign int64) {
 	if !c.Stage.Terminal() { // the open case's entry: put, or (taken away) removed
-		k := string(sideOpenKey(c.ID))
 		if sign > 0 {
-			a.exact[k] = openRow(c, a.late)
-		} else if _, set := a.exact[k]; !set {
+			a.putExact(sideOpenKey(c.ID), openRow(c, a.late))
+		} else if k := string(sideOpenKey(c.ID)); !hasKey(a.exact, k) {
 			a.exact[k] = nil
 		}
 	}
@@ -601,10 +602,9 @@ func (a *aggSet) addCase(c *workflow.Case, sign int64) {
 		v := d.Hours() / 24 // AgencyDays
 		bucket := daysBucket(v)
 		a.count(histKey(day, bucket), cHist, sign)
-		dk := string(sideDaysKey(bucket, day, c.ID))
 		if sign > 0 {
-			a.exact[dk] = binary.BigEndian.AppendUint64(nil, math.Float64bits(v))
-		} else if _, set := a.exact[dk]; !set {
+			a.putExact(sideDaysKey(bucket, day, c.ID), binary.BigEndian.AppendUint64(nil, math.Float64bits(v)))
+		} else if dk := string(sideDaysKey(bucket, day, c.ID)); !hasKey(a.exact, dk) {
 			a.exact[dk] = nil
 		}
 	}
@@ -651,7 +651,7 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 				v = append(v, ev.From)
 				v = binary.BigEndian.AppendUint64(v, uint64(entered))
 				v = binary.BigEndian.AppendUint64(v, uint64(ev.At))
-				a.exact[string(sideMoveKey(day, id, uint32(ev.Seq)))] = v
+				a.putExact(sideMoveKey(day, id, uint32(ev.Seq)), v)
 			}
 		}
 		entered, known = ev.At, true
@@ -671,6 +671,9 @@ func (a *aggSet) merge(b *aggSet) {
 	}
 	for k, v := range b.exact {
 		a.exact[k] = v
+	}
+	if b.flat != nil {
+		a.flat.merge(b.flat)
 	}
 }
 
@@ -1541,12 +1544,16 @@ func rewriteLate(tx kv.Tx, late *workflow.LateJudge) error {
 // events; each difference is a problem naming the row. A row kept per node (a shared
 // case base) is compared as the sum of every node's part and the plain row.
 func (s *Store) checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
+	checkResultsKept(s, tx, want, s.openRowsKept(tx), add)
+}
+
+// checkResultsKept is checkResults, the open cases' entries compared when rowsKept.
+func checkResultsKept(s *Store, tx kv.Tx, want *aggSet, rowsKept bool, add func(Problem)) {
 	b := tx.Bucket(bResults)
-	rowsKept := s.openRowsKept(tx)
 	if !rowsKept { // aggregates of "4" (a read-only open): the open cases' entries are not read
 		want = want.withoutOpenRows()
 	}
-	seen := map[string]bool{}      // exact entries
+	exact := want.exactEntries()   // and which of them were compared
 	sums := map[string]*counters{} // counter rows, summed over the nodes
 	parts := map[string]int{}      // how many stored rows each sum has
 	_ = b.ForEach(func(k, v []byte) error {
@@ -1579,9 +1586,7 @@ func (s *Store) checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 			parts[string(lk)]++
 		case !rowsKept && isOpenKey(k): // left by a pass that was cut off; the next pass clears it
 		default:
-			ks := string(k)
-			seen[ks] = true
-			w, ok := want.exact[ks]
+			w, ok := exact.get(k)
 			if !ok || string(w) != string(v) {
 				add(Problem{What: "results " + describeResultKey(k) + ": stored " + describeExact(k, v) + ", recomputed from the events " + describeExact(k, w)})
 			}
@@ -1613,20 +1618,21 @@ func (s *Store) checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 			missing = append(missing, k)
 		}
 	}
-	for k := range want.exact {
-		if !seen[k] {
-			missing = append(missing, k)
-		}
-	}
+	exact.unseen(func(k string) { missing = append(missing, k) })
 	slices.Sort(missing)
 	for _, k := range missing {
-		add(Problem{What: "results " + describeResultKey([]byte(k)) + ": missing; recomputed from the events it should be " + describeExactOrCounters(want, k)})
+		add(Problem{What: "results " + describeResultKey([]byte(k)) + ": missing; recomputed from the events it should be " + describeExactOrCounters(want, exact, k)})
 	}
 }
 
 // withoutOpenRows is a copy of a without the open cases' entries.
 func (a *aggSet) withoutOpenRows() *aggSet {
 	out := &aggSet{rows: a.rows, exact: make(map[string][]byte, len(a.exact)), late: a.late}
+	if a.flat != nil {
+		f := *a.flat
+		f.noOpen = true
+		out.flat = &f
+	}
 	for k, v := range a.exact {
 		if !isOpenKey([]byte(k)) {
 			out.exact[k] = v
@@ -1676,11 +1682,11 @@ func describeExact(k, v []byte) string {
 	return fmt.Sprintf("%x", v)
 }
 
-func describeExactOrCounters(a *aggSet, k string) string {
+func describeExactOrCounters(a *aggSet, exact *exactEntries, k string) string {
 	if c := a.rows[k]; c != nil {
 		return describeCounters(c)
 	}
-	return describeExact([]byte(k), a.exact[k])
+	return describeExact([]byte(k), exact.value(k))
 }
 
 // statsRange reads up to n cases from id from on (as ForStats keeps them) and their

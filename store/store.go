@@ -110,6 +110,10 @@ type Options struct {
 	// load at open: the bulk tools (export, check, backup's verification) never search,
 	// and at 100,000 cases the build was about a CPU-second of each.
 	IndexOnDemand bool
+	// NoSummaries loads no summaries at open: Snapshot is empty. For check (the command,
+	// and backup's check of its copy), which reads every case itself and never shows a
+	// queue: at a million cases the summaries were about 430 MB of its heap.
+	NoSummaries bool
 }
 
 // work is the store's Progress and Context as a Work.
@@ -140,6 +144,8 @@ type Store struct {
 
 	// anchorFail: the last anchor append that failed (reported by Check).
 	anchorFail atomic.Pointer[string]
+	// anchorsSeen: how far the last Check read the anchor log, for Anchors (anchor.go).
+	anchorsSeen atomic.Pointer[anchorsSeen]
 	// anchorBusy: the anchor log a node of this machine holds, so that this store (a
 	// command beside it, Options.AnchorsIfFree) writes without anchoring; unanchored
 	// counts the case writes it made so (AnchorsSkipped).
@@ -180,6 +186,9 @@ type Store struct {
 	// checkedKeys: the keys of the cases bucket the last whole walk of Check met
 	// (-1 before one), the count VerifyFile reports without walking the file again.
 	checkedKeys atomic.Int64
+	// walkedKeys: the keys the last walk of Check met, whole or stopped by a damage
+	// (the count a check without summaries reports of a damaged file).
+	walkedKeys  atomic.Int64
 	ixLater     func()
 	ixLaterDone chan struct{}
 	ixWanted    bool

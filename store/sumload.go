@@ -282,6 +282,9 @@ func (s *Store) loadSummaries() error {
 	var list []*Summary
 	var stale []uint32
 	err := s.view(func(tx kv.Tx) error {
+		if s.opts.NoSummaries {
+			return nil
+		}
 		var err error
 		list, stale, err = readSummaries(tx, s.opts.Memory)
 		return err
@@ -335,7 +338,7 @@ func (s *Store) loadSummariesInBackground() error {
 	if s.opts.LoadFirst > 0 {
 		firstN, maxN = s.opts.LoadFirst, max(s.opts.LoadFirst, maxBatch)
 	}
-	if total <= uint64(firstN) || total >= 1<<32-1 {
+	if total <= uint64(firstN) || total >= 1<<32-1 || s.opts.NoSummaries {
 		return s.loadSummaries()
 	}
 	var release func()

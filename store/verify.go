@@ -76,7 +76,7 @@ func (s *Store) VerifyLetter(caseNo, code string) (LetterVerdict, error) {
 	}
 	var an *anchored
 	_ = s.view(func(tx kv.Tx) error {
-		an, _ = s.anchorsFor(tx, 0, false)
+		an, _ = s.anchorsFor(tx, 0, anchorsWhole)
 		return nil
 	})
 	if an != nil {

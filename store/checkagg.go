@@ -1,0 +1,168 @@
+package store
+
+import (
+	"bytes"
+	"encoding/binary"
+	"slices"
+
+	"repairdesk/workflow"
+)
+
+// Check recomputes the results' aggregates from every case's events and compares them
+// with the stored ones. Their exact entries — one per open case, per ended case and per
+// stage a case left — are most of them, and grow with the events (525,000 at 100,000
+// cases, about 80 bytes of map and headers each besides their bytes). Check keeps them
+// in flatExact instead: all in one byte slice, without pointers the collector must
+// follow, sorted once when every case is in, and looked up by binary search. The
+// comparison and its findings are those of the map (checkResults).
+
+// flatExact is exact entries, each [uvarint len k][k][uvarint len v][v] in buf; at is
+// where each starts. Sorted by key (seal) before it is read.
+type flatExact struct {
+	buf  []byte
+	at   []uint32
+	seen []uint64 // bit i: entry i was compared with a stored one (checkResults)
+	// noOpen: the open cases' entries are left out (withoutOpenRows).
+	noOpen bool
+}
+
+func (f *flatExact) put(k, v []byte) {
+	f.at = append(f.at, uint32(len(f.buf)))
+	f.buf = binary.AppendUvarint(f.buf, uint64(len(k)))
+	f.buf = append(f.buf, k...)
+	f.buf = binary.AppendUvarint(f.buf, uint64(len(v)))
+	f.buf = append(f.buf, v...)
+}
+
+// entry i's key and value (they point into buf).
+func (f *flatExact) entry(i int) (k, v []byte) {
+	b := f.buf[f.at[i]:]
+	n, w := binary.Uvarint(b)
+	k, b = b[w:w+int(n)], b[w+int(n):]
+	n, w = binary.Uvarint(b)
+	return k, b[w : w+int(n)]
+}
+
+func (f *flatExact) key(i int) []byte { k, _ := f.entry(i); return k }
+
+// merge appends g's entries.
+func (f *flatExact) merge(g *flatExact) {
+	base := uint32(len(f.buf))
+	f.buf = append(f.buf, g.buf...)
+	for _, a := range g.at {
+		f.at = append(f.at, base+a)
+	}
+}
+
+// seal sorts the entries by key; of entries with one key the last put stays (as in a
+// map), and the open cases' entries go when noOpen.
+func (f *flatExact) seal() {
+	order := make([]int32, len(f.at))
+	for i := range order {
+		order[i] = int32(i)
+	}
+	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(f.key(int(a)), f.key(int(b))) })
+	at := make([]uint32, 0, len(order))
+	for i, o := range order {
+		k := f.key(int(o))
+		if i+1 < len(order) && bytes.Equal(k, f.key(int(order[i+1]))) {
+			continue
+		}
+		if f.noOpen && isOpenKey(k) {
+			continue
+		}
+		at = append(at, f.at[o])
+	}
+	f.at = at
+	f.seen = make([]uint64, (len(at)+63)/64)
+}
+
+// find is the index of key k (ok false: none).
+func (f *flatExact) find(k []byte) (int, bool) {
+	return slices.BinarySearchFunc(f.at, k, func(a uint32, k []byte) int {
+		b := f.buf[a:]
+		n, w := binary.Uvarint(b)
+		return bytes.Compare(b[w:w+int(n)], k)
+	})
+}
+
+// newCheckAggSet is an aggSet for Check: its exact entries go to a flatExact.
+func newCheckAggSet(late *workflow.LateJudge) *aggSet {
+	a := newAggSet(late)
+	a.flat = &flatExact{}
+	return a
+}
+
+// putExact puts an exact entry (sign +1: Check's and the rebuilds' whole cases).
+func (a *aggSet) putExact(k, v []byte) {
+	if a.flat != nil {
+		a.flat.put(k, v)
+		return
+	}
+	a.exact[string(k)] = v
+}
+
+// exactEntries is what checkResults compares stored exact entries with: want's, in a
+// map or flat; it remembers which were compared.
+type exactEntries struct {
+	a    *aggSet
+	seen map[string]bool
+}
+
+func (a *aggSet) exactEntries() *exactEntries {
+	if a.flat != nil {
+		a.flat.seal()
+		return &exactEntries{a: a}
+	}
+	return &exactEntries{a: a, seen: map[string]bool{}}
+}
+
+// get returns the recomputed entry for stored key k, and marks it compared.
+func (e *exactEntries) get(k []byte) ([]byte, bool) {
+	if f := e.a.flat; f != nil {
+		i, ok := f.find(k)
+		if !ok {
+			return nil, false
+		}
+		f.seen[i/64] |= 1 << (i % 64)
+		_, v := f.entry(i)
+		return v, true
+	}
+	e.seen[string(k)] = true
+	v, ok := e.a.exact[string(k)]
+	return v, ok
+}
+
+// unseen calls fn with every recomputed entry no stored one was compared with.
+func (e *exactEntries) unseen(fn func(k string)) {
+	if f := e.a.flat; f != nil {
+		for i := range f.at {
+			if f.seen[i/64]&(1<<(i%64)) == 0 {
+				fn(string(f.key(i)))
+			}
+		}
+		return
+	}
+	for k := range e.a.exact {
+		if !e.seen[k] {
+			fn(k)
+		}
+	}
+}
+
+// value is the recomputed entry of key k (nil: none).
+func (e *exactEntries) value(k string) []byte {
+	if f := e.a.flat; f != nil {
+		if i, ok := f.find([]byte(k)); ok {
+			_, v := f.entry(i)
+			return v
+		}
+		return nil
+	}
+	return e.a.exact[k]
+}
+
+func hasKey(m map[string][]byte, k string) bool {
+	_, ok := m[k]
+	return ok
+}
