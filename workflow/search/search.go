@@ -57,11 +57,8 @@ type Index struct {
 }
 
 type slotDoc struct {
-	mask  uint64 // union of the haystack signatures
-	wide  uint64 // signature of the non-ASCII runes (64 buckets)
-	blob  string // packed haystacks, see appendDoc; "" in a free slot
-	id    uint32
-	first uint32 // signature of the haystacks' first runes (firstBit)
+	blob   string // packed haystacks, see appendDoc; "" in a free slot
+	docSig        // its id, signatures and summaries
 }
 
 // New returns an empty index.
@@ -196,11 +193,11 @@ func encodeBatch(docs []Doc) []slotDoc {
 			lo, hi := p*packDocs, min((p+1)*packDocs, len(docs))
 			buf, ends = buf[:0], ends[:0]
 			for i := lo; i < hi; i++ {
-				var mask, wide uint64
-				var first uint32
-				buf, mask, wide, first = e.appendDoc(buf, docs[i])
+				var sig docSig
+				buf, sig = e.appendDoc(buf, docs[i])
 				ends = append(ends, len(buf))
-				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, first: first}
+				sig.id = docs[i].ID
+				enc[i] = slotDoc{docSig: sig}
 			}
 			pack, start := string(buf), 0
 			for k, end := range ends {
