@@ -29,6 +29,8 @@ func prefixDocs(n int) []Doc {
 	add("XF-2025-0001", "XF-2025-00012", "xf2025", "XF_2025")
 	add("zZ", "zh", "z-h", "zhengzhou", "郑州", "zhèng")
 	add("TCL科技", "tcl", "T-CL", "Hn科")
+	add("　许1", "q")   // pinyin " xu 1": x found after a space earns more than its initials "x1" allow
+	add("　新乡", "abc") // " xin xiang"
 	add("x.x", "x/x", "x\\x", "x(x)", "x#x", "x&x", "x+x", "x,x", "x:x", "x@x")
 	return docs
 }
