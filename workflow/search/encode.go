@@ -163,7 +163,7 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, sig docSig) {
 		if f == "" {
 			continue
 		}
-		e.appendHay(nil, f, fi, kindRaw, &sig.wide, &sig.sepf)
+		e.appendHay(nil, f, fi, kindRaw, &sig.wide, &sig.sum.sepf)
 		py, ini := e.py[:0], e.ini[:0]
 		han := false
 		prevSyl := false
@@ -204,7 +204,7 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, sig docSig) {
 			}
 			var pySepf uint32 // not kept: the bound of pinyin haystacks does not use it (prefix.go)
 			e.appendHay(py, "", fi, kindPinyin, &sig.wide, &pySepf)
-			e.appendHay(ini, "", fi, kindInitials, &sig.wide, &sig.sepf)
+			e.appendHay(ini, "", fi, kindInitials, &sig.wide, &sig.sum.sepf)
 		}
 		e.py, e.ini = py, ini
 	}
@@ -237,13 +237,16 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, sig docSig) {
 			cls[p] = hsClass(canon(r))
 			p++
 		}
-		if len(h) == 0 {
+		if len(h) > 0 {
+			r, _ := utf8.DecodeRune(h)
+			sig.first |= firstBit(canon(r))
+		} else {
 			cls[0] = hsOther
 		}
 		if hsLetterOrDigit(cls[0]) && kind&hayASCII == 0 && foldsToASCII(h) {
 			cls[0] = hsUnsure // it could equal an ASCII term of fewer runes than bytes
 		}
-		if k < len(sig.hs) {
+		if k < len(sig.sum.hs) {
 			l := n
 			if kind&kindMask == kindPinyin { // its runes but spaces: what prefixTier compares
 				l = n - lead - bytes.Count(h, []byte{' '})
@@ -259,17 +262,17 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, sig docSig) {
 			if kind&kindMask == kindPinyin {
 				v |= hsPinyin
 			}
-			sig.hs[k] = v
-			if kind&kindMask == kindRaw && kind&hayASCII != 0 && hsLetterOrDigit(cls[0]) && npre < len(sig.pre) {
-				sig.pre[npre] = preBytes(h)
-				sig.hs[k] |= hsPre0 << npre
+			sig.sum.hs[k] = v
+			if kind&kindMask == kindRaw && kind&hayASCII != 0 && hsLetterOrDigit(cls[0]) && npre < 2 {
+				sig.sum.setPre(npre, preBytes(h))
+				sig.sum.hs[k] |= hsPre0 << npre
 				npre++
 			}
 		}
 		text += n
 	}
-	if nh > len(sig.hs) {
-		sig.hs[len(sig.hs)-1] = hsOverflow
+	if nh > len(sig.sum.hs) {
+		sig.sum.hs[len(sig.sum.hs)-1] = hsOverflow
 	}
 	count := len(e.hdr) / hayHeader
 	b = append(b, byte(count), byte(count>>8))
@@ -277,21 +280,31 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, sig docSig) {
 	return append(b, e.txt...), sig
 }
 
-// docSig is what a doc's slot keeps beside its packed text, so that a scan decides
-// much without reading the text.
+// docSig is what appendDoc finds of a doc beside its packed text: what its slot keeps
+// (slotDoc) and its summary (docSum).
 type docSig struct {
-	mask uint64 // union of the haystack signatures
-	wide uint64 // signature of the non-ASCII runes (64 buckets)
+	mask  uint64 // union of the haystack signatures
+	wide  uint64 // signature of the non-ASCII runes (64 buckets)
+	first uint32 // signature of the haystacks' first runes (firstBit; spaces skipped, as prefixTier skips them on pinyin and initials)
+	sum   docSum
+}
+
+// docSum sums a doc up for a one-term query (prefix.go): read only while its list of
+// the best is full, in an array beside the slots, so that other scans do not carry it.
+type docSum struct {
+	// hs sums up the first haystacks, in order: enough to know which can begin with a
+	// term, which cannot equal it, and to bound their score.
+	hs [8]uint32
 	// pre holds the first bytes (hsPreLen, lower case, zero after the end) of the first
 	// two raw haystacks that are ASCII and begin with a letter or a digit: a case number,
-	// a credit code (their entries in hs are marked hsPre0, hsPre1).
-	pre [2]uint64
-	// hs sums up the first haystacks, in order: enough to know which can begin with a
-	// term, which cannot equal it, and to bound their score (prefix.go).
-	hs   [8]uint32
+	// a credit code (their entries in hs are marked hsPre0, hsPre1), as two halves each.
+	pre  [4]uint32
 	sepf uint32 // firstBit of every rune that follows a separator in a raw or initials haystack
-	id   uint32 // the doc's (here to share the last word with sepf)
 }
+
+func (u *docSum) setPre(j int, v uint64) { u.pre[2*j], u.pre[2*j+1] = uint32(v), uint32(v>>32) }
+
+func (u *docSum) preAt(j int) uint64 { return uint64(u.pre[2*j]) | uint64(u.pre[2*j+1])<<32 }
 
 const hsPreLen = 8
 

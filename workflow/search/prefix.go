@@ -5,7 +5,7 @@ import "unicode/utf8"
 // Ranking without reading the text. Once a worker's list of the best `limit` hits is full
 // of prefix (or exact) matches, most docs of a broad one-term query cannot enter it: the
 // query is a prefix of one of their haystacks at best, and that haystack is too long for
-// its score to beat the worst hit kept. The doc's slot says enough to know it (docSig.hs:
+// its score to beat the worst hit kept. The doc's slot says enough to know it (docSum.hs:
 // each haystack's first rune, length, field and flags), so such a doc is only counted:
 // from its signature alone for one letter or digit, with a match test of its text
 // otherwise. Every other doc is evaluated in full, as before.
@@ -23,7 +23,7 @@ import "unicode/utf8"
 //	score(h) ≤ Σ(p) + max(0, later - lastFirst) + m - len(h)
 //
 // where Σ(p) is the loop's sum on p itself, lastFirst what its last rune earned there and
-// later 20 when that rune follows a separator somewhere in the doc (docSig.sepf), else 0.
+// later 20 when that rune follows a separator somewhere in the doc (docSum.sepf), else 0.
 // For one rune the same holds on a pinyin haystack (a place after a leading space is a
 // "later" one). For several runes on pinyin (where a prefix may run across the spaces
 // between syllables) and on camel-case haystacks, the general bound t.ubAny - len(h)
@@ -42,7 +42,7 @@ type prefixScan struct {
 	laterBit  uint32    // firstBit of the last rune
 	ubAny     int       // t.ubAny
 	ubSpaced  int       // bound on a pinyin haystack with spaces: t.ubExcl, or t.ubAny when the term has a separator
-	// The term's first bytes as docSig.pre keeps a haystack's, and the mask of them.
+	// The term's first bytes as docSum.pre keeps a haystack's, and the mask of them.
 	pre, preMask uint64
 }
 
@@ -106,7 +106,19 @@ func (s *scan) preparePrefix() {
 // of prefix or exact hits: it reports true when the doc cannot enter the list (it is then
 // counted if it matches), false when it must be evaluated in full.
 func (s *scan) quick(w *worker, d *slotDoc, slot int) bool {
-	sum := s.summary(d)
+	sum := s.summary(&s.sums[slot], d.id)
+	w.qTries++
+	if sum.known || s.pre.m == 1 {
+		w.qSaved++
+	}
+	if w.qTries == 256 {
+		// A query whose docs must be read anyway (a term that begins few haystacks
+		// but is found inside most) does not pay for the summaries.
+		if w.qSaved*8 < w.qTries {
+			w.qSkip = 4096
+		}
+		w.qTries, w.qSaved = 0, 0
+	}
 	if !sum.ok {
 		return false
 	}
@@ -139,8 +151,8 @@ type docSummary struct {
 	known bool // a haystack is known to begin with the term: the doc matches
 }
 
-// summary reads a doc's slot for the query of s.pre.
-func (s *scan) summary(d *slotDoc) docSummary {
+// summary reads a doc's summary for the query of s.pre.
+func (s *scan) summary(d *docSum, id uint32) docSummary {
 	p := &s.pre
 	slack := 0
 	if d.sepf&p.laterBit != 0 {
@@ -174,7 +186,7 @@ func (s *scan) summary(d *slotDoc) docSummary {
 		}
 		sure := p.m <= len(p.cls) && p.clsSure
 		if j := preOf(e); j >= 0 {
-			if (d.pre[j]^p.pre)&p.preMask != 0 {
+			if (d.preAt(j)^p.pre)&p.preMask != 0 {
 				continue // its first bytes are not the term's
 			}
 			sure = sure || p.m <= hsPreLen
@@ -210,7 +222,7 @@ func (s *scan) summary(d *slotDoc) docSummary {
 	sum := docSummary{ok: true, up: tierFuzzy, known: known}
 	for i, tier := range []int8{tierPrefix, tierExact} {
 		if some[i] {
-			sum.up, sum.ub = tier, makeHit(tier, best[i], uint8(field[i]), d.id)
+			sum.up, sum.ub = tier, makeHit(tier, best[i], uint8(field[i]), id)
 		}
 	}
 	return sum
@@ -230,26 +242,4 @@ func preOf(e uint32) int {
 		return 1
 	}
 	return -1
-}
-
-// firstRunes is the signature of the doc's haystacks' first runes (firstBit; spaces
-// skipped, as prefixTier skips them on pinyin and initials), from its summary: every
-// bit where the summary cannot tell.
-func (d *slotDoc) firstRunes() uint32 {
-	var f uint32
-	for _, e := range d.hs {
-		switch c := e & hsClassMask; {
-		case c == 0:
-			return f
-		case c <= 26:
-			f |= 1 << (c - 1)
-		case c <= 36:
-			f |= 1 << (26 + (c-27)%5)
-		case c == hsUnsure || c == hsOverflow:
-			return ^uint32(0)
-		default:
-			f |= 1 << 31
-		}
-	}
-	return f
 }

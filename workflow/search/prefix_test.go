@@ -102,7 +102,7 @@ func TestPrefixSummaryBound(t *testing.T) {
 			if d.blob == "" {
 				continue
 			}
-			sum := s.summary(d)
+			sum := s.summary(&ix.sums[i], d.id)
 			if !sum.ok {
 				continue
 			}

@@ -129,8 +129,11 @@ type worker struct {
 	// Bound checks in the current window of 256, how many pruned, and how
 	// many docs to go without them.
 	tries, pruned, boundSkip int
-	quick, full              int // docs decided from their slots (prefix.go), docs evaluated in full
-	_                        [64]byte
+	quick, full              int // docs decided from their summaries (prefix.go), docs evaluated in full
+	// quick's tries in the current window of 256, how many read no text, and how many
+	// docs to go without it.
+	qTries, qSaved, qSkip int
+	_                     [64]byte
 }
 
 var workerPool = sync.Pool{New: func() any { return new(worker) }}
@@ -206,7 +209,7 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	s.docs = ix.docs
+	s.docs, s.sums = ix.docs, ix.sums
 	words := (len(s.docs) + 63) / 64
 	if r.keep {
 		kept = &Matches{ix: ix, query: r.query, writes: ix.writes, scope: r.sub, all: r.sub == nil && r.within == nil}
@@ -329,7 +332,7 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 	for i := range workers {
 		w := workerPool.Get().(*worker)
 		w.hits, w.total, w.tries, w.pruned, w.boundSkip = w.hits[:0], 0, 0, 0, 0
-		w.quick, w.full = 0, 0
+		w.quick, w.full, w.qTries, w.qSaved, w.qSkip = 0, 0, 0, 0, 0
 		if cap(w.tiers) < len(terms) || cap(w.ends) < len(terms) {
 			// At least 128 bytes: allocations with cache lines of their own.
 			w.tiers = make([]int8, len(terms), max(len(terms), 128))
@@ -551,6 +554,7 @@ func highIDsFirst(docs []slotDoc) bool {
 // scan is one query's read-only state, shared by its workers.
 type scan struct {
 	docs    []slotDoc
+	sums    []docSum // beside docs
 	bits    []uint64 // within, as a slot bitmap; nil for all docs
 	terms   []term
 	all     uint64 // union of the terms' signatures
@@ -564,7 +568,7 @@ type scan struct {
 	// signature (which scanRange tested) is the whole answer, its text need not be read.
 	maskDecides bool
 	// singles: every term is one letter or digit (the signature decides the match);
-	// firsts: the first-rune bits of the terms (slotDoc.firstRunes).
+	// firsts: the first-rune bits of the terms (slotDoc.first).
 	singles bool
 	firsts  uint32
 	// pre: a one-term query's constants for deciding docs from their slots (prefix.go).
@@ -594,12 +598,16 @@ func (s *scan) scanRange(w *worker, lo, hi int) {
 
 // eval matches one doc and, when it can make the worker's top list, scores it.
 func (s *scan) eval(w *worker, d *slotDoc, slot int) {
-	if s.pre.on && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix && s.quick(w, d, slot) {
-		w.quick++
-		return // it cannot enter the worker's list (counted if it matches)
+	if s.pre.on && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix {
+		if w.qSkip > 0 {
+			w.qSkip-- // paused while it rarely spares a read of the text
+		} else if s.quick(w, d, slot) {
+			w.quick++
+			return // it cannot enter the worker's list (counted if it matches)
+		}
 	}
 	w.full++
-	if s.maskDecides || (s.singles && d.firstRunes()&s.firsts != s.firsts && s.limit > 0 && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix) {
+	if s.maskDecides || (s.singles && d.first&s.firsts != s.firsts && s.limit > 0 && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix) {
 		// A match (the signature says so), and either only counted, or unable to enter
 		// the full list: no haystack begins with every term, so its tier is below the
 		// worst kept. Its text is not read.

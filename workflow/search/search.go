@@ -42,6 +42,7 @@ type Match struct {
 type Index struct {
 	mu   sync.RWMutex
 	docs []slotDoc
+	sums []docSum // beside docs, slot by slot
 	free []int32
 	ids  idTable
 	n    int
@@ -57,8 +58,11 @@ type Index struct {
 }
 
 type slotDoc struct {
-	blob   string // packed haystacks, see appendDoc; "" in a free slot
-	docSig        // its id, signatures and summaries
+	mask  uint64 // union of the haystack signatures
+	wide  uint64 // signature of the non-ASCII runes (64 buckets)
+	blob  string // packed haystacks, see appendDoc; "" in a free slot
+	id    uint32
+	first uint32 // signature of the haystacks' first runes (firstBit)
 }
 
 // New returns an empty index.
@@ -79,12 +83,13 @@ func (ix *Index) Upsert(docs ...Doc) {
 	if len(docs) == 0 {
 		return
 	}
-	enc := encodeBatch(docs)
+	enc, sums := encodeBatch(docs)
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
 	if grow := len(enc) - len(ix.free); grow > 0 {
 		ix.docs = slices.Grow(ix.docs, grow)
+		ix.sums = slices.Grow(ix.sums, grow)
 	}
 	added := 0
 	for i := range enc {
@@ -92,7 +97,7 @@ func (ix *Index) Upsert(docs ...Doc) {
 		added += len(enc[i].blob)
 		if slot, ok := ix.ids.get(id); ok {
 			ix.drop(slot)
-			ix.docs[slot] = enc[i]
+			ix.docs[slot], ix.sums[slot] = enc[i], sums[i]
 			ix.wrote(slot)
 			continue
 		}
@@ -100,10 +105,11 @@ func (ix *Index) Upsert(docs ...Doc) {
 		if k := len(ix.free); k > 0 {
 			slot = ix.free[k-1]
 			ix.free = ix.free[:k-1]
-			ix.docs[slot] = enc[i]
+			ix.docs[slot], ix.sums[slot] = enc[i], sums[i]
 		} else {
 			slot = int32(len(ix.docs))
 			ix.docs = append(ix.docs, enc[i])
+			ix.sums = append(ix.sums, sums[i])
 		}
 		ix.ids.set(id, slot, ix.n+1)
 		ix.n++
@@ -126,7 +132,7 @@ func (ix *Index) Remove(id uint32) {
 	}
 	ix.ids.del(id)
 	ix.drop(slot)
-	ix.docs[slot] = slotDoc{}
+	ix.docs[slot], ix.sums[slot] = slotDoc{}, docSum{}
 	ix.wrote(slot)
 	ix.free = append(ix.free, slot)
 	ix.slotGen++
@@ -177,8 +183,9 @@ func (ix *Index) maybeRepack() {
 }
 
 // encodeBatch encodes docs (in parallel for large batches) into packs.
-func encodeBatch(docs []Doc) []slotDoc {
+func encodeBatch(docs []Doc) ([]slotDoc, []docSum) {
 	enc := make([]slotDoc, len(docs))
+	sums := make([]docSum, len(docs))
 	packs := (len(docs) + packDocs - 1) / packDocs
 	var next atomic.Int64
 	work := func() {
@@ -196,8 +203,8 @@ func encodeBatch(docs []Doc) []slotDoc {
 				var sig docSig
 				buf, sig = e.appendDoc(buf, docs[i])
 				ends = append(ends, len(buf))
-				sig.id = docs[i].ID
-				enc[i] = slotDoc{docSig: sig}
+				enc[i] = slotDoc{mask: sig.mask, wide: sig.wide, id: docs[i].ID, first: sig.first}
+				sums[i] = sig.sum
 			}
 			pack, start := string(buf), 0
 			for k, end := range ends {
@@ -217,7 +224,7 @@ func encodeBatch(docs []Doc) []slotDoc {
 	}
 	work()
 	wg.Wait()
-	return enc
+	return enc, sums
 }
 
 // idTable maps ids to slots: a dense slice for the (usual) small sequential
