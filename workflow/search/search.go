@@ -87,6 +87,11 @@ func (ix *Index) Upsert(docs ...Doc) {
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if len(ix.docs) == 0 {
+		// The first load: the encoded slots become the index's (each is moved to a
+		// place at or before its own), instead of a copy beside them.
+		ix.docs, ix.sums = enc[:0], sums[:0]
+	}
 	if grow := len(enc) - len(ix.free); grow > 0 {
 		ix.docs = slices.Grow(ix.docs, grow)
 		ix.sums = slices.Grow(ix.sums, grow)
