@@ -4,11 +4,15 @@ import "unicode/utf8"
 
 // Ranking without reading the text. Once a worker's list of the best `limit` hits is full
 // of prefix (or exact) matches, most docs of a broad one-term query cannot enter it: the
-// query is a prefix of one of their haystacks at best, and that haystack is too long for
-// its score to beat the worst hit kept. The doc's slot says enough to know it (docSum.hs:
-// each haystack's first rune, length, field and flags), so such a doc is only counted:
-// from its signature alone for one letter or digit, with a match test of its text
-// otherwise. Every other doc is evaluated in full, as before.
+// term is a prefix of one of their haystacks at best, and that haystack is too long for
+// its score to beat the worst hit kept. The doc's summary (docSum, in an array beside the
+// slots: each haystack's first three runes' classes, length, field and flags, and the
+// first bytes of the case number and the credit code) says enough to know it, so such a
+// doc is only counted: from its signature for one letter or digit, from its summary when
+// a haystack is known to begin with the term, after a match test of its text otherwise;
+// it is never scored. Every other doc is evaluated in full, as before. A worker whose
+// summaries rarely spare a read of the text (a term found inside most docs) goes without
+// them for a while, as the bound of query.go does.
 //
 // The bound. When a term p of m runes is a prefix of haystack h (as prefixTier compares:
 // spaces not skipped in a raw haystack, none in the initials), sahilm/fuzzy's loop
@@ -23,13 +27,17 @@ import "unicode/utf8"
 //	score(h) ≤ Σ(p) + max(0, later - lastFirst) + m - len(h)
 //
 // where Σ(p) is the loop's sum on p itself, lastFirst what its last rune earned there and
-// later 20 when that rune follows a separator somewhere in the doc (docSum.sepf), else 0.
-// For one rune the same holds on a pinyin haystack (a place after a leading space is a
-// "later" one). For several runes on pinyin (where a prefix may run across the spaces
-// between syllables) and on camel-case haystacks, the general bound t.ubAny - len(h)
-// applies. The length is at most the haystack's (hsMaxLen, spaces of pinyin left out),
-// which only raises the bound. A haystack that could equal the term is not bounded here:
-// the doc is evaluated in full.
+// later 20 when that rune follows a separator in a raw or initials haystack of the doc
+// (docSum.sepf), else 0; a haystack without a separator has no later place that earns
+// anything. For one rune there is no slack: a later place after a separator stands at 2 or
+// beyond and pays at least 10 of leading penalty, so it ends at 10 at most, the first
+// place's bonus. But a pinyin haystack may begin with spaces: its first place then earns
+// 20 less 5 (leadingSpace). For several runes on pinyin with spaces inside (a prefix may
+// run across them) and on camel-case haystacks, the general bound (ubExcl or ubAny less
+// the length) applies. The length kept is at most the haystack's (hsMaxLen; the spaces of
+// pinyin left out), which only raises the bound. A haystack the term could equal (as long
+// as the term, and its first runes or bytes do not settle it) sends the doc to a full
+// evaluation; one they show equal to the term is bounded at the exact tier.
 
 // prefixScan is a one-term query's constants for quick.
 type prefixScan struct {
