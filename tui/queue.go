@@ -76,6 +76,9 @@ type queue struct {
 	wide             bool          // the search runs over every case, not the tab's (tab while typing)
 	counts           [tabCount]int // matches per queue for the query of search sequence countsSeq
 	countsSeq        int
+	// limit bounds the search's result: searchLimit (tests set less, to rank a small
+	// office's cases as a large one's).
+	limit int
 
 	// visible's cache: per tab, for this snapshot and these hits
 	vis     [tabCount]*[]*store.Summary
@@ -195,7 +198,7 @@ func (q *queue) patch(sn *store.Snapshot, ids []uint32) {
 }
 
 func newQueue(c *Common) *queue {
-	q := &queue{c: c, marked: map[uint32]bool{}, unseen: map[uint32]bool{}}
+	q := &queue{c: c, marked: map[uint32]bool{}, unseen: map[uint32]bool{}, limit: searchLimit}
 	if c.Me.Role.CanReview() {
 		q.tab = tabReview // a supervisor's day starts with what waits for review
 	}
@@ -397,16 +400,16 @@ func (q *queue) runSearch() tea.Cmd {
 	// The cases of the staff the query names (王芳, wangfang, wf), after the text matches:
 	// found in the command, from the snapshot and the tab's ids, which do not change.
 	names := q.staffNamed(query)
-	st, sn := q.c.Store, q.snap
+	st, sn, limit := q.c.Store, q.snap, q.limit
 	_, _, partial, _ := q.loading()
 	// The count of the other queues waits for the search's matches: it scans only the
 	// cases outside the search's scope, after it, instead of every case beside it.
 	found := make(chan *search.Matches, 1)
 	find := func() tea.Msg {
-		ms, total, set := st.SearchNarrow(query, sub, searchLimit, prevTab, prevAll)
+		ms, total, set := st.SearchNarrow(query, sub, limit, prevTab, prevAll)
 		found <- set
 		owned := ownedIn(sn, sub, names)
-		ids := make([]uint32, len(ms), len(ms)+min(len(owned), searchLimit))
+		ids := make([]uint32, len(ms), len(ms)+min(len(owned), limit))
 		seen := make(map[uint32]bool, len(ms))
 		for i, m := range ms {
 			ids[i] = m.ID
@@ -417,7 +420,7 @@ func (q *queue) runSearch() tea.Cmd {
 			if !seen[id] {
 				// Counted all, listed up to the limit as the text matches are: the
 				// screen holds a page.
-				if shown < searchLimit {
+				if shown < limit {
 					ids = append(ids, id)
 					shown++
 				}

@@ -1,6 +1,7 @@
 package search
 
 import (
+	"bytes"
 	"strings"
 	"sync"
 	"unicode"
@@ -89,8 +90,9 @@ const (
 	haySepOther byte = 0x04 // has a non-letter right after a separator
 )
 
-// appendHay appends a haystack's header and text to e.hdr and e.txt.
-func (e *encoder) appendHay(h []byte, hs string, field int, kind byte, wide *uint64) {
+// appendHay appends a haystack's header and text to e.hdr and e.txt. sepf gets the
+// firstBit of every rune that follows a separator in it.
+func (e *encoder) appendHay(h []byte, hs string, field int, kind byte, wide *uint64, sepf *uint32) {
 	var m uint64
 	ascii := true
 	var prev rune
@@ -112,6 +114,7 @@ func (e *encoder) appendHay(h []byte, hs string, field int, kind byte, wide *uin
 			kind |= hayCamel
 		}
 		if !first && isSeparator(prev) {
+			*sepf |= firstBit(c)
 			if unicode.IsLetter(r) {
 				kind |= haySepAlpha
 			} else {
@@ -141,18 +144,16 @@ func (e *encoder) appendHay(h []byte, hs string, field int, kind byte, wide *uin
 
 // encode packs a doc's haystacks into one string.
 func (e *encoder) encode(d Doc) string {
-	b, _, _, _ := e.appendDoc(nil, d)
+	b, _ := e.appendDoc(nil, d)
 	return string(b)
 }
 
 // appendDoc appends the doc's packed haystacks to b: their count (uint16),
 // their headers (hayHeader bytes each: signature, length, field, kind) and
 // their texts, in the same order. Headers come first so that a scan reads
-// them without chasing lengths through the texts. It returns the union of the
-// haystack signatures, the doc's non-ASCII signature and the signature of the
-// haystacks' first runes (firstBit; spaces skipped, as prefixTier skips them on
-// pinyin and initials).
-func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64, first uint32) {
+// them without chasing lengths through the texts. It returns what the doc's
+// slot keeps beside the text (docSig).
+func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, sig docSig) {
 	e.hdr, e.txt = e.hdr[:0], e.txt[:0]
 	for fi, f := range d.Fields {
 		if fi >= maxFields {
@@ -162,7 +163,7 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64, first
 		if f == "" {
 			continue
 		}
-		e.appendHay(nil, f, fi, kindRaw, &wide)
+		e.appendHay(nil, f, fi, kindRaw, &sig.wide, &sig.sum.sepf)
 		py, ini := e.py[:0], e.ini[:0]
 		han := false
 		prevSyl := false
@@ -201,31 +202,177 @@ func (e *encoder) appendDoc(b []byte, d Doc) (_ []byte, mask, wide uint64, first
 			if len(ini) > maxHayBytes {
 				ini = []byte(cleanField(string(ini)))
 			}
-			e.appendHay(py, "", fi, kindPinyin, &wide)
-			e.appendHay(ini, "", fi, kindInitials, &wide)
+			var pySepf uint32 // not kept: the bound of pinyin haystacks does not use it (prefix.go)
+			e.appendHay(py, "", fi, kindPinyin, &sig.wide, &pySepf)
+			e.appendHay(ini, "", fi, kindInitials, &sig.wide, &sig.sum.sepf)
 		}
 		e.py, e.ini = py, ini
 	}
 	text := 0
-	for i := 0; i < len(e.hdr); i += hayHeader {
-		mask |= hayMask(e.hdr, i)
+	nh := len(e.hdr) / hayHeader
+	npre := 0
+	for i, k := 0, 0; i < len(e.hdr); i, k = i+hayHeader, k+1 {
+		sig.mask |= hayMask(e.hdr, i)
 		n := hayLen(e.hdr, i)
 		h := e.txt[text : text+n]
-		if e.hdr[i+11]&kindMask != kindRaw {
+		kind := e.hdr[i+11]
+		lead := len(h)
+		if kind&kindMask != kindRaw {
 			for len(h) > 0 && h[0] == ' ' {
 				h = h[1:]
 			}
 		}
+		lead -= len(h)
+		// The classes of its first three runes (spaces skipped but in a raw haystack, as
+		// prefixTier does): 0 past its end.
+		var cls [3]uint32
+		skip := kind&kindMask != kindRaw
+		rest := h
+		for p := 0; p < len(cls) && len(rest) > 0; {
+			r, sz := utf8.DecodeRune(rest)
+			rest = rest[sz:]
+			if skip && r == ' ' {
+				continue
+			}
+			cls[p] = hsClass(canon(r))
+			p++
+		}
 		if len(h) > 0 {
 			r, _ := utf8.DecodeRune(h)
-			first |= firstBit(canon(r))
+			sig.first |= firstBit(canon(r))
+		} else {
+			cls[0] = hsOther
+		}
+		if hsLetterOrDigit(cls[0]) && kind&hayASCII == 0 && foldsToASCII(h) {
+			cls[0] = hsUnsure // it could equal an ASCII term of fewer runes than bytes
+		}
+		if k < len(sig.sum.hs) {
+			l := n
+			if kind&kindMask == kindPinyin { // its runes but spaces: what prefixTier compares
+				l = n - lead - bytes.Count(h, []byte{' '})
+			}
+			v := cls[0] | cls[1]<<6 | cls[2]<<12 | uint32(min(l, hsMaxLen))<<hsLenShift |
+				uint32(min(int(e.hdr[i+10]), 3))<<hsFieldShift
+			if kind&hayCamel != 0 {
+				v |= hsCamel
+			}
+			if kind&(haySepAlpha|haySepOther) != 0 {
+				v |= hsSep
+			}
+			if kind&kindMask == kindPinyin {
+				v |= hsPinyin
+			}
+			sig.sum.hs[k] = v
+			if kind&kindMask == kindRaw && kind&hayASCII != 0 && hsLetterOrDigit(cls[0]) && npre < 2 {
+				sig.sum.setPre(npre, preBytes(h))
+				sig.sum.hs[k] |= hsPre0 << npre
+				npre++
+			}
 		}
 		text += n
+	}
+	if nh > len(sig.sum.hs) {
+		sig.sum.hs[len(sig.sum.hs)-1] = hsOverflow
 	}
 	count := len(e.hdr) / hayHeader
 	b = append(b, byte(count), byte(count>>8))
 	b = append(b, e.hdr...)
-	return append(b, e.txt...), mask, wide, first
+	return append(b, e.txt...), sig
+}
+
+// docSig is what appendDoc finds of a doc beside its packed text: what its slot keeps
+// (slotDoc) and its summary (docSum).
+type docSig struct {
+	mask  uint64 // union of the haystack signatures
+	wide  uint64 // signature of the non-ASCII runes (64 buckets)
+	first uint32 // signature of the haystacks' first runes (firstBit; spaces skipped, as prefixTier skips them on pinyin and initials)
+	sum   docSum
+}
+
+// docSum sums a doc up for a one-term query (prefix.go): read only while its list of
+// the best is full, in an array beside the slots, so that other scans do not carry it.
+type docSum struct {
+	// hs sums up the first haystacks, in order: enough to know which can begin with a
+	// term, which cannot equal it, and to bound their score.
+	hs [8]uint32
+	// pre holds the first bytes (hsPreLen, lower case, zero after the end) of the first
+	// two raw haystacks that are ASCII and begin with a letter or a digit: a case number,
+	// a credit code (their entries in hs are marked hsPre0, hsPre1), as two halves each.
+	pre  [4]uint32
+	sepf uint32 // firstBit of every rune that follows a separator in a raw or initials haystack
+}
+
+func (u *docSum) setPre(j int, v uint64) { u.pre[2*j], u.pre[2*j+1] = uint32(v), uint32(v>>32) }
+
+func (u *docSum) preAt(j int) uint64 { return uint64(u.pre[2*j]) | uint64(u.pre[2*j+1])<<32 }
+
+const hsPreLen = 8
+
+// preBytes is the first hsPreLen bytes of an ASCII haystack in lower case, as pre
+// keeps them.
+func preBytes(h []byte) uint64 {
+	var v uint64
+	for i := 0; i < min(len(h), hsPreLen); i++ {
+		c := h[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		v |= uint64(c) << (8 * i)
+	}
+	return v
+}
+
+// A haystack's summary (docSig.hs): the classes (hsClass) of its first three runes (as
+// prefixTier compares them; 0: no rune there, and no haystack when the first is 0), its
+// length in bytes (for pinyin without its spaces) up to hsMaxLen, its field up to 3, and
+// flags.
+const (
+	hsClassMask  = 0x3f
+	hsOther      = 37   // a rune of no class of its own
+	hsUnsure     = 38   // first: not ASCII, but every rune folds to ASCII (K for k): no summary
+	hsOverflow   = 0x3f // first, in hs[7]: the doc has more haystacks than hs holds
+	hsLenShift   = 18
+	hsMaxLen     = 63
+	hsCamel      = 1 << 24 // has a lower-case rune followed by an upper-case one
+	hsSep        = 1 << 25 // has a rune right after a separator
+	hsPinyin     = 1 << 26 // a pinyin haystack (syllables apart)
+	hsFieldShift = 27
+	hsPre0       = 1 << 29 // its first bytes are pre[0]
+	hsPre1       = 1 << 30 // its first bytes are pre[1]
+)
+
+// hsPunct are the ASCII runes other than letters and digits with a class of their own.
+const hsPunct = "-_./ ()#&+,:\\@"
+
+// hsClass is the class of a canonical rune in a haystack summary: 1–26 for a–z, 27–36
+// for 0–9, 39 on for the runes of hsPunct, hsOther for anything else. Equal classes
+// other than hsOther are equal runes up to case folding (canon).
+func hsClass(c rune) uint32 {
+	switch {
+	case 'a' <= c && c <= 'z':
+		return uint32(1 + c - 'a')
+	case '0' <= c && c <= '9':
+		return uint32(27 + c - '0')
+	case c < utf8.RuneSelf:
+		if i := strings.IndexByte(hsPunct, byte(c)); i >= 0 {
+			return uint32(39 + i)
+		}
+	}
+	return hsOther
+}
+
+func hsLetterOrDigit(cls uint32) bool { return 1 <= cls && cls <= 36 }
+
+// foldsToASCII reports whether every rune of h is an ASCII rune up to case folding
+// (U+212A KELVIN SIGN is k): only then can a haystack that is not ASCII equal an ASCII
+// term.
+func foldsToASCII(h []byte) bool {
+	for _, r := range string(h) {
+		if canon(r) >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // firstBit is the bit of a canonical rune in a doc's signature of first runes: one per

@@ -129,7 +129,11 @@ type worker struct {
 	// Bound checks in the current window of 256, how many pruned, and how
 	// many docs to go without them.
 	tries, pruned, boundSkip int
-	_                        [64]byte
+	quick, full              int // docs decided from their summaries (prefix.go), docs evaluated in full
+	// quick's tries in the current window of 256, how many read no text, and how many
+	// docs to go without it.
+	qTries, qSaved, qSkip int
+	_                     [64]byte
 }
 
 var workerPool = sync.Pool{New: func() any { return new(worker) }}
@@ -174,7 +178,12 @@ type searchReq struct {
 	counts []*Subset  // count only: count the matches in each of these (nil: every doc)
 	except [][]uint32 // count only: ids not counted (counted elsewhere)
 	out    []int      // count only: the counts, one per subset of counts
+	stats  *scanStats // if set, gets how the docs were decided (tests)
 }
+
+// scanStats is how a search decided its docs: from their slots alone (prefix.go), or
+// by reading their text.
+type scanStats struct{ quick, full int }
 
 // searchAll runs a searchReq. With keep it returns the set of all matches; with counts
 // (and rank false) their number in each subset instead of a Match list.
@@ -196,10 +205,11 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 		s.firsts |= firstBit(canon(terms[i].pat[0].o[0]))
 	}
 	s.maskDecides = s.countOnly && s.singles
+	s.preparePrefix()
 
 	ix.mu.RLock()
 	defer ix.mu.RUnlock()
-	s.docs = ix.docs
+	s.docs, s.sums = ix.docs, ix.sums
 	words := (len(s.docs) + 63) / 64
 	if r.keep {
 		kept = &Matches{ix: ix, query: r.query, writes: ix.writes, scope: r.sub, all: r.sub == nil && r.within == nil}
@@ -322,6 +332,7 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 	for i := range workers {
 		w := workerPool.Get().(*worker)
 		w.hits, w.total, w.tries, w.pruned, w.boundSkip = w.hits[:0], 0, 0, 0, 0
+		w.quick, w.full, w.qTries, w.qSaved, w.qSkip = 0, 0, 0, 0, 0
 		if cap(w.tiers) < len(terms) || cap(w.ends) < len(terms) {
 			// At least 128 bytes: allocations with cache lines of their own.
 			w.tiers = make([]int8, len(terms), max(len(terms), 128))
@@ -337,6 +348,7 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 		}
 	}()
 
+	highFirst := highIDsFirst(s.docs)
 	var next atomic.Int64
 	run := func(w *worker) {
 		for {
@@ -344,10 +356,13 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 			if c >= nChunks {
 				break
 			}
-			// Chunks from the last one down, each in memory order: slots
-			// mostly follow ids and among equal scores the higher id wins, so
-			// later chunks rarely displace a kept hit.
+			// Chunks in the order that meets the higher ids first, each in memory
+			// order: among equal scores the higher id wins, so later chunks rarely
+			// displace a kept hit (and are rarely read, prefix.go).
 			lo := (nChunks - 1 - c) * chunk
+			if highFirst {
+				lo = c * chunk
+			}
 			s.scanRange(w, lo, min(lo+chunk, len(s.docs)))
 		}
 		w.tmp = sortHits(w.hits, w.tmp)
@@ -372,6 +387,10 @@ func (ix *Index) searchAll(r searchReq) (matches []Match, total int, kept *Match
 	for _, w := range workers {
 		total += w.total
 		n += len(w.hits)
+		if r.stats != nil {
+			r.stats.quick += w.quick
+			r.stats.full += w.full
+		}
 	}
 	if have != nil { // the matches scanned, and have's
 		total = 0
@@ -518,9 +537,24 @@ func putBitmap(b *[]uint64) {
 	bitmapPool.Put(b)
 }
 
+// highIDsFirst reports whether the docs' slots run from high ids to low ones: the store
+// indexes its cases newest (highest id) first, docs upserted one by one in the order of
+// their ids lie the other way. It compares the first and the last live slot.
+func highIDsFirst(docs []slotDoc) bool {
+	i, j := 0, len(docs)-1
+	for i < j && docs[i].blob == "" {
+		i++
+	}
+	for j > i && docs[j].blob == "" {
+		j--
+	}
+	return i < j && docs[i].id > docs[j].id
+}
+
 // scan is one query's read-only state, shared by its workers.
 type scan struct {
 	docs    []slotDoc
+	sums    []docSum // beside docs
 	bits    []uint64 // within, as a slot bitmap; nil for all docs
 	terms   []term
 	all     uint64 // union of the terms' signatures
@@ -537,6 +571,8 @@ type scan struct {
 	// firsts: the first-rune bits of the terms (slotDoc.first).
 	singles bool
 	firsts  uint32
+	// pre: a one-term query's constants for deciding docs from their slots (prefix.go).
+	pre prefixScan
 }
 
 // scanRange evaluates the docs in slots [lo, hi), in memory order.
@@ -562,6 +598,15 @@ func (s *scan) scanRange(w *worker, lo, hi int) {
 
 // eval matches one doc and, when it can make the worker's top list, scores it.
 func (s *scan) eval(w *worker, d *slotDoc, slot int) {
+	if s.pre.on && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix {
+		if w.qSkip > 0 {
+			w.qSkip-- // paused while it rarely spares a read of the text
+		} else if s.quick(w, d, slot) {
+			w.quick++
+			return // it cannot enter the worker's list (counted if it matches)
+		}
+	}
+	w.full++
 	if s.maskDecides || (s.singles && d.first&s.firsts != s.firsts && s.limit > 0 && len(w.hits) == s.limit && w.hits[0].tier() >= tierPrefix) {
 		// A match (the signature says so), and either only counted, or unable to enter
 		// the full list: no haystack begins with every term, so its tier is below the

@@ -42,6 +42,7 @@ type Match struct {
 type Index struct {
 	mu   sync.RWMutex
 	docs []slotDoc
+	sums []docSum // beside docs, slot by slot
 	free []int32
 	ids  idTable
 	n    int
@@ -82,12 +83,18 @@ func (ix *Index) Upsert(docs ...Doc) {
 	if len(docs) == 0 {
 		return
 	}
-	enc := encodeBatch(docs)
+	enc, sums := encodeBatch(docs)
 
 	ix.mu.Lock()
 	defer ix.mu.Unlock()
+	if len(ix.docs) == 0 {
+		// The first load: the encoded slots become the index's (each is moved to a
+		// place at or before its own), instead of a copy beside them.
+		ix.docs, ix.sums = enc[:0], sums[:0]
+	}
 	if grow := len(enc) - len(ix.free); grow > 0 {
 		ix.docs = slices.Grow(ix.docs, grow)
+		ix.sums = slices.Grow(ix.sums, grow)
 	}
 	added := 0
 	for i := range enc {
@@ -95,7 +102,7 @@ func (ix *Index) Upsert(docs ...Doc) {
 		added += len(enc[i].blob)
 		if slot, ok := ix.ids.get(id); ok {
 			ix.drop(slot)
-			ix.docs[slot] = enc[i]
+			ix.docs[slot], ix.sums[slot] = enc[i], sums[i]
 			ix.wrote(slot)
 			continue
 		}
@@ -103,10 +110,11 @@ func (ix *Index) Upsert(docs ...Doc) {
 		if k := len(ix.free); k > 0 {
 			slot = ix.free[k-1]
 			ix.free = ix.free[:k-1]
-			ix.docs[slot] = enc[i]
+			ix.docs[slot], ix.sums[slot] = enc[i], sums[i]
 		} else {
 			slot = int32(len(ix.docs))
 			ix.docs = append(ix.docs, enc[i])
+			ix.sums = append(ix.sums, sums[i])
 		}
 		ix.ids.set(id, slot, ix.n+1)
 		ix.n++
@@ -129,7 +137,7 @@ func (ix *Index) Remove(id uint32) {
 	}
 	ix.ids.del(id)
 	ix.drop(slot)
-	ix.docs[slot] = slotDoc{}
+	ix.docs[slot], ix.sums[slot] = slotDoc{}, docSum{}
 	ix.wrote(slot)
 	ix.free = append(ix.free, slot)
 	ix.slotGen++
@@ -180,8 +188,9 @@ func (ix *Index) maybeRepack() {
 }
 
 // encodeBatch encodes docs (in parallel for large batches) into packs.
-func encodeBatch(docs []Doc) []slotDoc {
+func encodeBatch(docs []Doc) ([]slotDoc, []docSum) {
 	enc := make([]slotDoc, len(docs))
+	sums := make([]docSum, len(docs))
 	packs := (len(docs) + packDocs - 1) / packDocs
 	var next atomic.Int64
 	work := func() {
@@ -196,11 +205,11 @@ func encodeBatch(docs []Doc) []slotDoc {
 			lo, hi := p*packDocs, min((p+1)*packDocs, len(docs))
 			buf, ends = buf[:0], ends[:0]
 			for i := lo; i < hi; i++ {
-				var mask, wide uint64
-				var first uint32
-				buf, mask, wide, first = e.appendDoc(buf, docs[i])
+				var sig docSig
+				buf, sig = e.appendDoc(buf, docs[i])
 				ends = append(ends, len(buf))
-				enc[i] = slotDoc{mask: mask, wide: wide, id: docs[i].ID, first: first}
+				enc[i] = slotDoc{mask: sig.mask, wide: sig.wide, id: docs[i].ID, first: sig.first}
+				sums[i] = sig.sum
 			}
 			pack, start := string(buf), 0
 			for k, end := range ends {
@@ -220,7 +229,7 @@ func encodeBatch(docs []Doc) []slotDoc {
 	}
 	work()
 	wg.Wait()
-	return enc
+	return enc, sums
 }
 
 // idTable maps ids to slots: a dense slice for the (usual) small sequential

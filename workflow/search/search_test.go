@@ -253,7 +253,8 @@ func decodeHays(blob string) []hayView {
 func encodeKind(s string) byte {
 	var e encoder
 	var w uint64
-	e.appendHay(nil, s, 0, kindRaw, &w)
+	var sf uint32
+	e.appendHay(nil, s, 0, kindRaw, &w, &sf)
 	return e.hdr[11]
 }
 
