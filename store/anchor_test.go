@@ -86,9 +86,10 @@ func approved(t *testing.T) (path string, victim, bystander uint32, approveSeq i
 	return path, v.ID, b.ID, approveSeq
 }
 
-// Attack 1: the approver changed (陈静 → 赵磊) and every later hash recomputed.
-func TestAnchorCatchesRewrittenApprover(t *testing.T) {
-	path, v, by, seq := approved(t)
+// rewriteApprover changes the approver of case v's event seq (陈静 → 赵磊) in the file at
+// path, and recomputes every later hash of its chain.
+func rewriteApprover(t *testing.T, path string, v uint32, seq int) {
+	t.Helper()
 	tamper(t, path, func(tx *bolt.Tx) error {
 		ev := getEvent(t, tx, v, seq)
 		ev.Actor, ev.Action.Actor = "zhaolei", "zhaolei"
@@ -98,6 +99,12 @@ func TestAnchorCatchesRewrittenApprover(t *testing.T) {
 		rehash(t, tx, v, seq)
 		return nil
 	})
+}
+
+// Attack 1: the approver changed (陈静 → 赵磊) and every later hash recomputed.
+func TestAnchorCatchesRewrittenApprover(t *testing.T) {
+	path, v, by, seq := approved(t)
+	rewriteApprover(t, path, v, seq)
 	withoutAnchors(t, path)
 	expectOne(t, checkAfter(t, path, by), v, seq, "rewritten after it was anchored", "anchor entry #")
 }

@@ -3,8 +3,6 @@ package store_test
 import (
 	"testing"
 
-	bolt "go.etcd.io/bbolt"
-
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -15,15 +13,7 @@ import (
 // rewrite must still be found, at the event rewritten.
 func TestAnchorCatchesRewriteThenWrittenOn(t *testing.T) {
 	path, v, by, seq := approved(t)
-	tamper(t, path, func(tx *bolt.Tx) error {
-		ev := getEvent(t, tx, v, seq)
-		ev.Actor, ev.Action.Actor = "zhaolei", "zhaolei"
-		if err := putEvent(t, tx, v, seq, ev); err != nil {
-			return err
-		}
-		rehash(t, tx, v, seq)
-		return nil
-	})
+	rewriteApprover(t, path, v, seq)
 	s, err := store.Open(path, store.Options{})
 	if err != nil {
 		t.Fatal(err)

@@ -67,20 +67,8 @@ func TestCompactReplayIsTheWholeReplay(t *testing.T) {
 		t.Fatal(err)
 	}
 	lines := bytes.Split(bytes.TrimSuffix(raw, []byte("\n")), []byte("\n"))
-	at := -1
-	for i, line := range lines {
-		if bytes.Contains(line, []byte(`"heads":["`)) {
-			at = i
-			break
-		}
-	}
-	h := bytes.Index(lines[at], []byte(`"heads":["`)) + len(`"heads":["`)
-	slash := bytes.LastIndexByte(lines[at][:bytes.IndexByte(lines[at][h:], '"')+h], '/')
-	altered := bytes.Clone(lines[at])
-	altered[slash+1] ^= 'a' ^ 'b' // a hex digit a↔b, or another character (decoded whole)
-	if altered[slash+1] != 'a' && altered[slash+1] != 'b' {
-		altered[slash+1] = 'a'
-	}
+	at := firstHeadsLine(t, lines)
+	altered, hash := alterFirstHead(lines[at])
 	an := compactEqualsWhole(t, writeLog(t, lines, at, altered), pub, true)
 	if len(an.probs) != 1 || !strings.Contains(an.probs[0].What, "bad signature") {
 		t.Fatalf("altered head: %v", an.probs)
@@ -90,7 +78,7 @@ func TestCompactReplayIsTheWholeReplay(t *testing.T) {
 	// A head in upper case: the same hash to a hex decoder, not to the whole replay,
 	// which compares strings; the compact replay hands it to the whole one.
 	upper := bytes.Clone(lines[at])
-	copy(upper[slash+1:slash+65], bytes.ToUpper(upper[slash+1:slash+65]))
+	copy(upper[hash:hash+64], bytes.ToUpper(upper[hash:hash+64]))
 	compactEqualsWhole(t, writeLog(t, lines, at, upper), pub, false)
 }
 

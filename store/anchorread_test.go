@@ -60,21 +60,8 @@ func TestCanonicalHeadsAreTheDecodedHeads(t *testing.T) {
 
 	// A line with one head altered (not signed again): the fast path refuses it, and
 	// the log reads as before: a bad signature, and the heads as written.
-	at := -1
-	for i, line := range lines {
-		if bytes.Contains(line, []byte(`"heads":["`)) {
-			at = i
-			break
-		}
-	}
-	h := bytes.Index(lines[at], []byte(`"heads":["`)) + len(`"heads":["`)
-	slash := bytes.LastIndexByte(lines[at][:bytes.IndexByte(lines[at][h:], '"')+h], '/')
-	altered := bytes.Clone(lines[at])
-	if altered[slash+1] == 'a' {
-		altered[slash+1] = 'b'
-	} else {
-		altered[slash+1] = 'a'
-	}
+	at := firstHeadsLine(t, lines)
+	altered, _ := alterFirstHead(lines[at])
 	var e AnchorEntry
 	if err := json.Unmarshal(altered, &e); err != nil {
 		t.Fatal(err)
@@ -196,4 +183,30 @@ func TestWithoutHeadsDecodesAsTheLine(t *testing.T) {
 			t.Errorf("withoutHeads(%s) = %s, want %s", odd, got, want)
 		}
 	}
+}
+
+// firstHeadsLine is the index of the first line of lines that anchors heads.
+func firstHeadsLine(t *testing.T, lines [][]byte) int {
+	t.Helper()
+	for i, line := range lines {
+		if bytes.Contains(line, []byte(`"heads":["`)) {
+			return i
+		}
+	}
+	t.Fatal("no line of the log anchors heads")
+	return -1
+}
+
+// alterFirstHead is line with one hex digit of its first head's hash changed (a↔b, or
+// any other digit to a), and the index of that hash's first digit.
+func alterFirstHead(line []byte) (altered []byte, hash int) {
+	h := bytes.Index(line, []byte(`"heads":["`)) + len(`"heads":["`)
+	hash = bytes.LastIndexByte(line[:bytes.IndexByte(line[h:], '"')+h], '/') + 1
+	altered = bytes.Clone(line)
+	if altered[hash] == 'a' {
+		altered[hash] = 'b'
+	} else {
+		altered[hash] = 'a'
+	}
+	return altered, hash
 }
