@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"os"
-	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
@@ -106,19 +105,7 @@ func first(s []string) string {
 // readLog reads lines as a log, line at replaced by repl.
 func readLog(t *testing.T, pub []byte, lines [][]byte, at int, repl []byte) *anchored {
 	t.Helper()
-	var b bytes.Buffer
-	for i, l := range lines {
-		if i == at {
-			l = repl
-		}
-		b.Write(l)
-		b.WriteByte('\n')
-	}
-	path := filepath.Join(t.TempDir(), "log")
-	if err := os.WriteFile(path, b.Bytes(), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	an, err := readAnchors(path, 0, pub, false, false)
+	an, err := readAnchors(writeLog(t, lines, at, repl), 0, pub, false, false)
 	if err != nil {
 		t.Fatal(err)
 	}
