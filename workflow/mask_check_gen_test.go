@@ -12,12 +12,11 @@ package workflow
 // when the file is not what the generator writes today, so a new field cannot be missed.
 
 import (
-	"bytes"
 	"fmt"
 	"go/format"
 	"math/rand/v2"
-	"os"
 	"reflect"
+	"repairdesk/internal/gencheck"
 	"strings"
 	"testing"
 	"time"
@@ -30,19 +29,7 @@ func TestMaskCheckIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if os.Getenv("REPAIRDESK_WRITE_MASKCHECK") != "" {
-		if err := os.WriteFile(maskCheckFile, src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	have, err := os.ReadFile(maskCheckFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(have, src) {
-		t.Fatalf("%s is not what the generator writes for today's types: run REPAIRDESK_WRITE_MASKCHECK=1 go test -run TestMaskCheckIsCurrent ./workflow/", maskCheckFile)
-	}
+	gencheck.Current(t, maskCheckFile, src, "REPAIRDESK_WRITE_MASKCHECK", "./workflow/")
 }
 
 type checkGen struct {

@@ -11,12 +11,11 @@ package cli
 // file is not what the generator writes today, so a new field cannot be left out.
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"go/format"
-	"os"
 	"reflect"
+	"repairdesk/internal/gencheck"
 	"sort"
 	"strings"
 	"testing"
@@ -30,19 +29,7 @@ func TestExportEncoderIsCurrent(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if os.Getenv("REPAIRDESK_WRITE_EXPORTENC") != "" {
-		if err := os.WriteFile(exportEncFile, src, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	have, err := os.ReadFile(exportEncFile)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !bytes.Equal(have, src) {
-		t.Fatalf("%s is not what the generator writes for today's types: run REPAIRDESK_WRITE_EXPORTENC=1 go test -run TestExportEncoderIsCurrent ./internal/cli/", exportEncFile)
-	}
+	gencheck.Current(t, exportEncFile, src, "REPAIRDESK_WRITE_EXPORTENC", "./internal/cli/")
 }
 
 var timeType = reflect.TypeOf(time.Time{})
