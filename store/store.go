@@ -31,10 +31,10 @@ import (
 
 // SchemaVersion is the layout this program writes. Older files are migrated at open;
 // newer ones are refused.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
-// oldestReadable is the oldest schema a read-only open reads as it is (schemas 2 and 3
-// differ from 4 only in how values are encoded and events keyed, and all are read).
+// oldestReadable is the oldest schema a read-only open reads as it is (schemas 2 to 4
+// differ from 5 only in how values are encoded and events keyed, and all are read).
 const oldestReadable = 2
 
 var (
@@ -351,8 +351,19 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 	if !opts.ReadOnly {
 		// A bbolt file of an older schema is converted once, into a new file renamed over
 		// it (convert.go), while this one holds the lock.
-		need, err := needsConversion(db)
-		if err == nil && need {
+		from, err := needsConversion(db)
+		if err == nil && from == 4 {
+			// Schema 4 → 5 in place: only the long histories are rewritten.
+			var progress func(done, total int64)
+			if opts.Progress != nil {
+				progress = func(done, total int64) { opts.Progress("convert", done, total) }
+			}
+			if err := convertChunks(opts.OpenContext, db, progress); err != nil {
+				db.Close()
+				*dbp = nil
+				return nil, err
+			}
+		} else if err == nil && from > 0 {
 			var progress func(done, total int64)
 			if opts.Progress != nil {
 				progress = func(done, total int64) { opts.Progress("convert", done, total) }
@@ -442,6 +453,15 @@ var migrations = map[int]func(tx kv.Tx) error{
 	// before this. On PostgreSQL the single events stay as they are and still read; a
 	// case's next commit starts its frame.
 	3: func(tx kv.Tx) error { return nil },
+	// 4→5: a case's events in chunks (events.go); convertChunks rewrote a bbolt file's
+	// long histories before this (nothing is left to do here). On PostgreSQL the same
+	// rewrite runs here, in the open's one transaction: the cases of chunkEvents events
+	// or more, and any single events of a base copied in from an older file, go into
+	// chunks; a commit needs its case's events in chunks.
+	4: func(tx kv.Tx) error {
+		_, _, err := chunkCases(tx, 0, 0)
+		return err
+	},
 }
 
 func (s *Store) prepare() error {
