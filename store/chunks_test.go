@@ -585,3 +585,66 @@ func TestChunksConvertPostgres(t *testing.T) {
 	wantLayout(t, s, 1, long+1)
 	wholeHistory(t, s, 1, long+1, true)
 }
+
+// TestChunksKeyedReadsPostgres: on PostgreSQL a commit on a case of several chunks —
+// in the middle of a chunk, and starting a new one — makes no more round trips than a
+// commit on a case of a few events (the read-ahead asks for the chunks it needs by their
+// keys), and a whole long case is read in one round trip after prefetchChunks.
+func TestChunksKeyedReadsPostgres(t *testing.T) {
+	addr := pgtest.Addr(t)
+	s, err := Open(addr, Options{KeyFile: filepath.Join(t.TempDir(), "shared.key"), NoAnchors: true, FeedPoll: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := Demo.Generate(s, 4, 7); err != nil {
+		t.Fatal(err)
+	}
+	pg, ok := s.db.(*kv.PG)
+	if !ok {
+		t.Fatalf("the store's database is a %T", s.db)
+	}
+	// trips is the fewest round trips of three commits on case id (a background read
+	// may fall into one).
+	trips := func(id uint32) uint64 {
+		best := uint64(1 << 62)
+		for range 3 {
+			c, err := s.Case(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			before := pg.RoundTrips()
+			if _, err := s.Apply(id, c.Version, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: "来电"}); err != nil {
+				t.Fatal(err)
+			}
+			best = min(best, pg.RoundTrips()-before)
+		}
+		return best
+	}
+	short := trips(2)
+	comments(t, s, 1, 3*chunkEvents+10)
+	if long := trips(1); long != short {
+		t.Errorf("a commit in the middle of a long case's chunk made %d round trips, one on a short case %d", long, short)
+	}
+	comments(t, s, 1, 4*chunkEvents)
+	c, _ := s.Case(1)
+	before := pg.RoundTrips()
+	if _, err := s.Apply(1, c.Version, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: "新的一块"}); err != nil {
+		t.Fatal(err)
+	}
+	if n := pg.RoundTrips() - before; n > short {
+		t.Errorf("a commit starting a chunk made %d round trips, one on a short case %d", n, short)
+	}
+	wantLayout(t, s, 1, 4*chunkEvents+1)
+	if err := s.db.View(func(tx kv.Tx) error {
+		before := pg.RoundTrips()
+		prefetchChunks(tx, 1, 4*chunkEvents+1)
+		keys, _ := caseEntries(tx, 1)
+		if n := pg.RoundTrips() - before; n != 1 || len(keys) != 5 {
+			t.Errorf("a case of 5 chunks read in %d round trips (%d keys), want 1 (5)", n, len(keys))
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -19,11 +19,11 @@ package store
 // the other nodes' commits — however long the case's history. A chunk's head says how
 // many events it holds, so a reader of a whole case follows the chunks by their keys
 // while the last one read is full (caseEntries): one Get for a case of up to
-// chunkEvents events, the great majority. Why 32: an event is 0.3–5 KB of JSON (letters
-// are the long ones), so an append decodes and encodes at most about 50–150 KB, and
-// at 100,000 demo cases (14 events each on average) fewer than 1% of cases have more
-// than one chunk, so the file keeps its size (BENCHMARKS.md, "A case's events in
-// bounded frames").
+// chunkEvents events, the great majority. Why 32: an event is about 0.3–5 KB of JSON
+// (letters are the long ones), so an append decodes and encodes at most some 50–150 KB;
+// no case of the 100,000-case demo base has more than 24 events, so its file keeps its
+// size; and a long history loses little to being cut (1,000 events of comments: 68 KB in
+// 32 chunks, 64 KB as one frame). BENCHMARKS.md, "A case's events in bounded frames".
 //
 // Single events (schema 3) are read where they still are — a file opened read-only
 // before its conversion — and merged with the case's chunks by sequence; a writable
@@ -241,6 +241,20 @@ func caseEntries(tx kv.Tx, id uint32) (keys, vals [][]byte) {
 	ck, cv := c.Seek(k)
 	_, _, keys, vals = entriesOf(c, ck, cv, id, nil, nil)
 	return keys, vals
+}
+
+// prefetchChunks reads ahead, in one round trip on PostgreSQL (nothing on bbolt), the
+// chunks of case id that hold its events up to upto, so that caseEntries then finds
+// them without a round trip each.
+func prefetchChunks(tx kv.Tx, id uint32, upto int) {
+	if upto <= chunkEvents {
+		return // one key: caseEntries' own Get is the one round trip
+	}
+	gets := make([]kv.Read, 0, upto/chunkEvents+1)
+	for start := 1; start <= upto; start += chunkEvents {
+		gets = append(gets, kv.Read{Bucket: bEvents, Key: chunkKey(id, start)})
+	}
+	kv.Prefetch(tx, gets, nil)
 }
 
 // caseEvents gives the JSON of case id's events as stored, oldest first (copies).
