@@ -554,8 +554,9 @@ func TestChunksConvertSchema4(t *testing.T) {
 
 // TestChunksConvertPostgres: a schema-4 file copied into PostgreSQL by `migrate` (a copy
 // byte for byte, which says schema 4) is converted by the first writable open there, in
-// its transaction: the long frames and single events go into chunks, every case reads
-// as it did, check finds only the damaged case, and a commit goes into its chunk.
+// its transaction, telling its progress in cases: the long frames and single events go
+// into chunks, every case reads as it did, check is clean, and a commit goes into its
+// chunk.
 func TestChunksConvertPostgres(t *testing.T) {
 	addr := pgtest.Addr(t)
 	const long = 2*chunkEvents + 3
@@ -564,11 +565,20 @@ func TestChunksConvertPostgres(t *testing.T) {
 	if _, err := Migrate(path, addr, key); err != nil {
 		t.Fatal(err)
 	}
-	s, err := Open(addr, Options{KeyFile: key, NoAnchors: true})
+	var told []int64
+	var total int64
+	s, err := Open(addr, Options{KeyFile: key, NoAnchors: true, Progress: func(what string, done, tot int64) {
+		if what == "chunks" {
+			told, total = append(told, done), tot
+		}
+	}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer s.Close()
+	if len(told) < 2 || told[0] != 0 || total != 6 || told[len(told)-1] != total {
+		t.Errorf("progress told %v of %d, want from 0 to 6 (cases)", told, total)
+	}
 	if err := s.db.View(func(tx kv.Tx) error {
 		if v, err := schemaOf(tx); err != nil || v != SchemaVersion {
 			t.Errorf("schema %d (%v), want %d", v, err, SchemaVersion)

@@ -455,6 +455,40 @@ func chunkCases(tx kv.Tx, from uint32, budget int64) (next uint32, done bool, er
 	return next, done, nil
 }
 
+// chunkAll is chunkCases over the whole events bucket in tx (a PostgreSQL case base's
+// open: one transaction), telling progress, when given, how far it got in cases: the
+// id reached of the last one's.
+func chunkAll(tx kv.Tx, progress func(done, total int64)) error {
+	b := tx.Bucket(bEvents)
+	if b == nil {
+		return nil
+	}
+	var last int64
+	if k, _ := b.Cursor().Last(); len(k) >= 4 {
+		last = int64(binary.BigEndian.Uint32(k))
+	}
+	if progress != nil {
+		progress(0, last)
+	}
+	for from := uint32(0); ; {
+		next, done, err := chunkCases(tx, from, convertTxBytes)
+		if err != nil {
+			return err
+		}
+		if done {
+			break
+		}
+		if progress != nil {
+			progress(min(int64(next), last), last)
+		}
+		from = next
+	}
+	if progress != nil {
+		progress(last, last)
+	}
+	return nil
+}
+
 // ErrChunksInterrupted: the conversion of a file's case histories into chunks was stopped
 // (Options.OpenContext ended, Ctrl+C). The cases converted so far are whole in the new
 // layout, the others as they were; both read, and the next writable open goes on.

@@ -91,6 +91,8 @@ type Options struct {
 	Memory MemoryHints
 	// Progress hears how far long work goes: at open, the one-time conversion of a bbolt
 	// file of an older schema ("convert": bytes of the old file copied, of its size),
+	// cutting the long case histories of a PostgreSQL case base of schema 4 into chunks
+	// ("chunks": cases, by id),
 	// building the results table's aggregates of a file written before they existed
 	// ("results"), and Check ("check"): done of total cases, from 0 to total. At open it
 	// is called from the goroutine of Open.
@@ -458,10 +460,7 @@ var migrations = map[int]func(tx kv.Tx) error{
 	// rewrite runs here, in the open's one transaction: the cases of chunkEvents events
 	// or more, and any single events of a base copied in from an older file, go into
 	// chunks; a commit needs its case's events in chunks.
-	4: func(tx kv.Tx) error {
-		_, _, err := chunkCases(tx, 0, 0)
-		return err
-	},
+	4: func(tx kv.Tx) error { return chunkAll(tx, nil) },
 }
 
 func (s *Store) prepare() error {
@@ -503,6 +502,13 @@ func (s *Store) prepare() error {
 			m, ok := migrations[v]
 			if !ok {
 				return fmt.Errorf("no migration from schema %d", v)
+			}
+			if v == 4 && s.opts.Progress != nil {
+				// The long histories of a PostgreSQL case base cut into chunks: a
+				// progress line on a terminal ("chunks", in cases).
+				m = func(tx kv.Tx) error {
+					return chunkAll(tx, func(done, total int64) { s.opts.Progress("chunks", done, total) })
+				}
 			}
 			if err := m(tx); err != nil {
 				return fmt.Errorf("migrate schema %d→%d: %w", v, v+1, err)
