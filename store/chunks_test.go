@@ -658,3 +658,39 @@ func TestChunksKeyedReadsPostgres(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestChunksAppendAfterAFrameRefused: a case of chunkEvents events left in a whole frame
+// of schema 4 (which the conversion would have cut; here put back behind its back) does
+// not get a second chunk its readers by key would not find: the commit is refused,
+// saying why, and writes nothing; after the conversion's step it goes through.
+func TestChunksAppendAfterAFrameRefused(t *testing.T) {
+	s := demoStore(t, 3, 5)
+	comments(t, s, 1, chunkEvents)
+	if err := s.db.Update(func(tx kv.Tx) error {
+		evs, err := caseEvents(tx, 1)
+		if err != nil {
+			return err
+		}
+		return tx.Bucket(bEvents).Put(u32(1), packFrame(nil, 1, evs))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	act := workflow.Action{Kind: workflow.ActComment, Comment: "第33条"}
+	if _, err := s.Apply(1, chunkEvents, Demo.Staff[0], act); err == nil || !strings.Contains(err.Error(), "not a full chunk") {
+		t.Fatalf("a commit after a whole frame of %d events: %v, want a refusal", chunkEvents, err)
+	}
+	if evs, err := s.Events(1); err != nil || len(evs) != chunkEvents {
+		t.Fatalf("after the refusal: %d events, %v", len(evs), err)
+	}
+	if p := s.Check(); len(p) != 0 {
+		t.Fatalf("check after the refusal: %v", p)
+	}
+	if err := s.db.Update(func(tx kv.Tx) error { _, _, err := chunkCases(tx, 0, 0); return err }); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Apply(1, chunkEvents, Demo.Staff[0], act); err != nil {
+		t.Fatal(err)
+	}
+	wantLayout(t, s, 1, chunkEvents+1)
+	wholeHistory(t, s, 1, chunkEvents+1, true)
+}

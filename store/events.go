@@ -372,6 +372,14 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte) error {
 		if seq != start {
 			return &eventError{CaseID: id, Seq: seq, Err: fmt.Errorf("event %d has no chunk of events %d–%d to go into", seq, start, seq-1)}
 		}
+		// A new chunk follows a full one (read already: it holds the previous event,
+		// whose hash the commit took), else readers by key would stop before it.
+		if start > 1 {
+			prev := b.Get(chunkKey(id, start-chunkEvents))
+			if _, n, _, err := chunkHead(prev); err != nil || !isChunk(prev) || n != chunkEvents {
+				return &eventError{CaseID: id, Seq: start - chunkEvents, Err: fmt.Errorf("event %d starts a chunk, but events %d–%d are not a full chunk before it", seq, start-chunkEvents, start-1)}
+			}
+		}
 		content := binary.AppendUvarint(make([]byte, 0, len(js)+binary.MaxVarintLen32), uint64(len(js)))
 		return b.Put(k, packChunk(nil, seq, 1, append(content, js...)))
 	}
