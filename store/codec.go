@@ -17,9 +17,10 @@ package store
 //	                      uvarint(length) JSON. One frame per case instead of one per
 //	                      event: the frame's set-up (and the dictionary's) is paid once
 //	                      per case, and an event compresses against the case's earlier
-//	                      events (the letters and materials they repeat). A commit
-//	                      decodes its case's frame, appends the event and encodes it
-//	                      again in the same transaction.
+//	                      events (the letters and materials they repeat). Schema 4
+//	                      rewrote the whole frame at each commit; since schema 5 one of
+//	                      fewer than chunkEvents events is still read, and its case's
+//	                      next commit makes it a chunk (0x03).
 //	0x03 dictID first count frame…
 //	                      a chunk of a case's events (schema 5, events.go): as 0x02, with
 //	                      the number of its events (uvarint) after the first's, so that a

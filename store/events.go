@@ -384,7 +384,7 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte) error {
 		return b.Put(k, packChunk(nil, seq, 1, append(content, js...)))
 	}
 	if !isFrame(old) || (!isChunk(old) && start != 1) {
-		return &eventError{CaseID: id, Seq: start, Err: errors.New("the key of a chunk of events holds one event of an older layout; open the database for writing once to convert it")}
+		return &eventError{CaseID: id, Seq: start, Err: fmt.Errorf("the key of the chunk of events %d–%d holds no chunk (one event of an older layout, or damage: see check)", start, start+chunkEvents-1)}
 	}
 	var u unpacker
 	first, content, err := u.frame(old)
