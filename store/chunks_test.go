@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -693,4 +694,63 @@ func TestChunksAppendAfterAFrameRefused(t *testing.T) {
 	}
 	wantLayout(t, s, 1, chunkEvents+1)
 	wholeHistory(t, s, 1, chunkEvents+1, true)
+}
+
+// TestChunksConvertSchema3: a file of schema 3 (one value per event) holding a long case
+// goes through the copying conversion (convertFile), which folds each case's events into
+// chunks: the long case into several, the others into one; every case reads as it did.
+func TestChunksConvertSchema3(t *testing.T) {
+	const long = 2*chunkEvents + 5
+	s := demoStore(t, 5, 9)
+	comments(t, s, 1, long)
+	path := s.Path()
+	s.Close()
+	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	all := map[uint32][][]byte{}
+	if err := db.Update(func(btx *bolt.Tx) error {
+		b := btx.Bucket(bEvents)
+		for id := uint32(1); id <= 5; id++ {
+			evs, err := caseEvents(kv.BoltTxOf(btx), id)
+			if err != nil {
+				return err
+			}
+			all[id] = evs
+		}
+		var old [][]byte
+		_ = b.ForEach(func(k, _ []byte) error { old = append(old, bytes.Clone(k)); return nil })
+		for _, k := range old {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		for id, evs := range all {
+			for i, js := range evs {
+				if err := b.Put(eventKey(id, i+1), packValue(nil, js)); err != nil {
+					return err
+				}
+			}
+		}
+		return btx.Bucket(bMeta).Put([]byte("schema"), []byte("3"))
+	}); err != nil {
+		t.Fatal(err)
+	}
+	db.Close()
+	s, err = Open(path, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if _, err := os.Stat(path + ".migrating"); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the conversion's copy was left (%v)", err)
+	}
+	wantLayout(t, s, 1, long)
+	for id := uint32(2); id <= 5; id++ {
+		wantLayout(t, s, id, len(all[id]))
+	}
+	readsAsBefore(t, s, all, false)
+	comments(t, s, 1, long+1)
+	wholeHistory(t, s, 1, long+1, true)
 }
