@@ -99,8 +99,9 @@ type BulkCase struct {
 	hashes []string
 	stat   []workflow.StatEvent // what the results' aggregates read of each event
 
-	packed          bool // Pack has made rec, frame and sum (events is then dropped)
-	rec, frame, sum []byte
+	packed     bool // Pack has made rec, chunks and sum (events is then dropped)
+	rec, sum   []byte
+	keys, vals [][]byte // the chunks of its events (packChunks)
 }
 
 // NewCase starts a case's records.
@@ -156,9 +157,9 @@ func (bc *BulkCase) Add(c *workflow.Case, ev *workflow.Event) error {
 func (bc *BulkCase) Case() workflow.Case { return bc.c }
 
 // Pack encodes the case for Put on the calling goroutine — its record (sealed), the
-// frame of its events and its summary — as Put would, so that a loader building cases on
+// chunks of its events and its summary — as Put would, so that a loader building cases on
 // every core does this work there and Put's transaction only writes. No event may be
-// added after. The events' JSON is dropped once in the frame.
+// added after. The events' JSON is dropped once in the chunks.
 func (bc *BulkCase) Pack() error {
 	if bc.packed {
 		return nil
@@ -172,7 +173,7 @@ func (bc *BulkCase) Pack() error {
 		return err
 	}
 	bc.rec = packValue(nil, rec)
-	bc.frame = packFrameContent(nil, 1, bc.events)
+	bc.keys, bc.vals = packChunks(c.ID, bc.events)
 	bc.sum = summaryRecord(c, bc.s.keys.idToken(c.ID, c.Agent.IDNumber))
 	bc.events, bc.packed = nil, true
 	return nil
@@ -250,8 +251,10 @@ func (s *Store) bulkWrite(cases []*BulkCase) error {
 			if err := cb.Put(k, bc.rec); err != nil {
 				return err
 			}
-			if err := eb.Put(k, bc.frame); err != nil {
-				return err
+			for j, ek := range bc.keys {
+				if err := eb.Put(ek, bc.vals[j]); err != nil {
+					return err
+				}
 			}
 			for j, h := range bc.hashes {
 				s.anch.note(c.ID, j+1, h)

@@ -462,7 +462,14 @@ func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 				gets = append(gets, kv.Read{Bucket: bSettings, Key: settingsKey})
 			}
 			for _, r := range batch {
-				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: u32(r.id)})
+				// The chunk of the case's last event (its version: the previous hash),
+				// and the next event's when that one starts a chunk (absent, as a rule:
+				// known to be so, the append asks nothing).
+				last := chunkStart(max(r.expected, 1))
+				gets = append(gets, kv.Read{Bucket: bCases, Key: u32(r.id)}, kv.Read{Bucket: bEvents, Key: chunkKey(r.id, last)})
+				if next := chunkStart(r.expected + 1); next != last {
+					gets = append(gets, kv.Read{Bucket: bEvents, Key: chunkKey(r.id, next)})
+				}
 			}
 			if rr {
 				// The guard against a results build or open-entries pass beside this
@@ -593,18 +600,18 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 }
 
 // lastHashAt is lastHash for a case at version v, whose last event is its v-th (the
-// engine numbers events by version). On a shared database it reads the case's frame of
-// events, one key: a range scan there would lock a range of the index for SERIALIZABLE
-// and make commits on neighbouring cases from other nodes conflict. On bbolt, and when
-// the event is not where it should be (single events of an older layout), it is
-// lastHash as ever.
+// engine numbers events by version). It reads the chunk of that event, one key: on a
+// shared database a range scan would lock a range of the index for SERIALIZABLE and
+// make commits on neighbouring cases from other nodes conflict, and on either backend a
+// long history is not decoded whole. When the event is not where it should be (single
+// events of an older layout), it is lastHash as ever.
 func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
-	if s.Shared() && v > 0 {
-		seq, h, err := frameLast(tx, id)
+	if v > 0 {
+		h, ok, err := chunkLast(tx, id, v)
 		if err != nil {
 			return "", err
 		}
-		if seq == v {
+		if ok {
 			return h, nil
 		}
 	}

@@ -17,9 +17,17 @@ package store
 //	                      uvarint(length) JSON. One frame per case instead of one per
 //	                      event: the frame's set-up (and the dictionary's) is paid once
 //	                      per case, and an event compresses against the case's earlier
-//	                      events (the letters and materials they repeat). A commit
-//	                      decodes its case's frame, appends the event and encodes it
-//	                      again in the same transaction.
+//	                      events (the letters and materials they repeat). Schema 4
+//	                      rewrote the whole frame at each commit; since schema 5 one of
+//	                      fewer than chunkEvents events is still read, and its case's
+//	                      next commit makes it a chunk (0x03).
+//	0x03 dictID first count frame…
+//	                      a chunk of a case's events (schema 5, events.go): as 0x02, with
+//	                      the number of its events (uvarint) after the first's, so that a
+//	                      reader knows whether a next chunk may follow without decoding
+//	                      it. A chunk holds at most chunkEvents events, aligned on their
+//	                      sequence numbers: a commit rewrites one bounded chunk, however
+//	                      long its case's history.
 //
 // A dictionary, once values are written with it, never changes: a later one gets a new
 // id and both are kept, so old values keep decoding (TestDictionariesNeverChange).
@@ -43,6 +51,7 @@ import (
 const (
 	codecZstd  = 0x01
 	codecFrame = 0x02 // a case's events (schema 4)
+	codecChunk = 0x03 // a chunk of a case's events (schema 5)
 	// writeDict is the dictionary new values are written with: 2, trained on the demo's
 	// events as they are since the letters grew (values 15% smaller than with 1 at the
 	// same level); values written with 1 still read.
@@ -116,10 +125,16 @@ func packValue(dst, js []byte) []byte {
 
 // isPacked reports whether v is a compressed value (not JSON): one value or a frame of
 // a case's events.
-func isPacked(v []byte) bool { return len(v) > 0 && (v[0] == codecZstd || v[0] == codecFrame) }
+func isPacked(v []byte) bool {
+	return len(v) > 0 && (v[0] == codecZstd || v[0] == codecFrame || v[0] == codecChunk)
+}
 
-// isFrame reports whether v is a frame of a case's events.
-func isFrame(v []byte) bool { return len(v) > 0 && v[0] == codecFrame }
+// isFrame reports whether v is a frame of a case's events: a whole one (schema 4) or a
+// chunk (schema 5).
+func isFrame(v []byte) bool { return len(v) > 0 && (v[0] == codecFrame || v[0] == codecChunk) }
+
+// isChunk reports whether v is a chunk of a case's events (schema 5).
+func isChunk(v []byte) bool { return len(v) > 0 && v[0] == codecChunk }
 
 // packFrame is the stored form of the events evs (JSON each), the first of them event
 // first of its case (appended to dst).
@@ -149,16 +164,47 @@ func packFrameContent(dst []byte, first int, content []byte) []byte {
 	return append(dst[:start], dst[start+len(zstdMagic):]...)
 }
 
-// frameHead reads the sequence of a frame's first event without decoding it.
+// packChunk is the stored form of a chunk of events given its content (count records,
+// laid out as packFrame's), the first of them event first of its case (appended to dst).
+func packChunk(dst []byte, first, count int, content []byte) []byte {
+	enc, _, err := codecs()
+	if err != nil {
+		panic(err) // the embedded dictionaries are checked by a test
+	}
+	dst = append(dst, codecChunk, writeDict)
+	dst = binary.AppendUvarint(dst, uint64(first))
+	dst = binary.AppendUvarint(dst, uint64(count))
+	start := len(dst)
+	dst = enc.EncodeAll(content, dst)
+	return append(dst[:start], dst[start+len(zstdMagic):]...)
+}
+
+// frameHead reads the sequence of a frame's (or chunk's) first event without decoding it.
 func frameHead(v []byte) (first int, rest []byte, err error) {
+	first, _, rest, err = chunkHead(v)
+	return first, rest, err
+}
+
+// chunkHead reads a frame's or chunk's head without decoding it: the sequence of its
+// first event, the number of its events (-1 for a frame of schema 4, which does not say)
+// and the compressed rest.
+func chunkHead(v []byte) (first, count int, rest []byte, err error) {
 	if !isFrame(v) || len(v) < 3 {
-		return 1, nil, errPacked
+		return 1, -1, nil, errPacked
 	}
 	f, n := binary.Uvarint(v[2:])
 	if n <= 0 || f == 0 || f > 1<<31 {
-		return 1, nil, fmt.Errorf("%w: the first event's number is malformed", errPacked)
+		return 1, -1, nil, fmt.Errorf("%w: the first event's number is malformed", errPacked)
 	}
-	return int(f), v[2+n:], nil
+	rest = v[2+n:]
+	if v[0] != codecChunk {
+		return int(f), -1, rest, nil
+	}
+	c, m := binary.Uvarint(rest)
+	if m <= 0 || c == 0 || c > 1<<31 {
+		return int(f), -1, nil, fmt.Errorf("%w: the chunk's number of events is malformed", errPacked)
+	}
+	return int(f), int(c), rest[m:], nil
 }
 
 // frame decodes a frame of events: the sequence of its first event and its content (the

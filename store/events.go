@@ -3,17 +3,35 @@ package store
 // The events bucket, read and written in one place. Every reader of a case's events goes
 // through caseEvents (one case), eventsOf/eachEvent (one case's entries, already read) or
 // eachCaseEntries (the whole bucket, case by case, in key order); every writer through
-// appendEvent (a commit) or packFrame (a bulk load, the conversion). The layout (codec.go
+// appendEvent (a commit) or packChunks (a bulk load, the conversion). The layout (codec.go
 // describes the values):
 //
-//	u32(id)            a frame: every event of case id from its first seq on, in order
-//	u32(id) u32(seq)   one event (schema 3 and earlier; still read)
+//	u32(id)              chunk 0: events 1 … chunkEvents of case id
+//	u32(id) u32(k·N+1)   chunk k: events k·N+1 … (k+1)·N (N = chunkEvents)
+//	u32(id) u32(seq)     one event (schema 3 and earlier; still read)
+//	u32(id)              a whole frame: every event of case id from its first on
+//	                     (schema 4; still read, and written over by the next commit)
 //
-// A file of schema 4 written by this version holds only frames. Single events are read
-// where they still are — a file opened read-only before its conversion, a PostgreSQL
-// case base copied in from an older file — and merged with the case's frame by sequence;
-// a commit on such a case starts the frame at its own event. Key order puts a case's
-// frame first and its single events after it, all before the next case.
+// Schema 5 cuts a case's history into chunks aligned on the events' sequence numbers.
+// The chunk an event goes into, and so its key, follows from the event's number alone:
+// a commit reads and rewrites one chunk of at most chunkEvents events by its key — a
+// Get, never a range scan, which on PostgreSQL would lock a range of the index against
+// the other nodes' commits — however long the case's history. A chunk's head says how
+// many events it holds, so a reader of a whole case follows the chunks by their keys
+// while the last one read is full (caseEntries): one Get for a case of up to
+// chunkEvents events, the great majority. Why 32: an event is about 0.3–5 KB of JSON
+// (letters are the long ones), so an append decodes and encodes at most some 50–150 KB;
+// no case of the 100,000-case demo base has more than 24 events, so its file keeps its
+// size; and a long history loses little to being cut (1,000 events of comments: 68 KB in
+// 32 chunks, 64 KB as one frame). BENCHMARKS.md, "A case's events in bounded frames".
+//
+// Single events (schema 3) are read where they still are — a file opened read-only
+// before its conversion — and merged with the case's chunks by sequence; a writable
+// open converts them (convert.go). Key order puts a case's chunk 0 first and its other
+// chunks and single events after it, all before the next case. A chunk's events are
+// checked against its key (chunk 0 under u32(id), chunk k under its first event's
+// number, which must start a chunk) and the case's events must follow each other from 1
+// without a gap or an overlap: each reports anything else as damage.
 
 import (
 	"bytes"
@@ -27,6 +45,24 @@ import (
 	"repairdesk/store/kv"
 	"repairdesk/workflow"
 )
+
+// chunkEvents is how many events one chunk holds at most. Part of the stored format:
+// the chunks' keys follow from it.
+const chunkEvents = 32
+
+// chunkStart is the sequence of the first event of the chunk that holds event seq (≥ 1).
+func chunkStart(seq int) int { return (seq-1)/chunkEvents*chunkEvents + 1 }
+
+// chunkKey is the key of case id's chunk whose first event is start (a chunkStart).
+func chunkKey(id uint32, start int) []byte {
+	if start <= 1 {
+		return u32(id)
+	}
+	k := make([]byte, 8)
+	binary.BigEndian.PutUint32(k, id)
+	binary.BigEndian.PutUint32(k[4:], uint32(start))
+	return k
+}
 
 // eventError is an event of a case that could not be read: Seq is the event's (or the
 // first of its frame's) sequence.
@@ -65,38 +101,64 @@ type eventReader struct {
 
 type entry struct {
 	seq      int
+	count    int // the events a chunk says it holds (-1: a frame of schema 4, which does not say)
 	key, val []byte
 }
 
 // each calls fn with the sequence and JSON of every event of case id, oldest first, given
 // the case's entries as read (keys and vals in key order). js is valid until fn returns.
-// An entry that cannot be read stops it with an *eventError.
+// An entry that cannot be read, or that is not where its events belong (a chunk under a
+// key not its own, events missing or stored twice), stops it with an *eventError.
 func (r *eventReader) each(id uint32, keys, vals [][]byte, fn func(seq int, js []byte) error) error {
 	r.ents = r.ents[:0]
 	for i, k := range keys {
-		e := entry{key: k, val: vals[i]}
+		v := vals[i]
+		e := entry{key: k, val: v, count: 1}
 		switch len(k) {
 		case 4:
-			first, _, err := frameHead(vals[i])
+			first, count, _, err := chunkHead(v)
 			if err != nil {
 				return &eventError{CaseID: id, Seq: 1, Err: err}
 			}
-			e.seq = first
+			if isChunk(v) && first != 1 {
+				return &eventError{CaseID: id, Seq: first, Err: fmt.Errorf("a chunk of events from event %d under the case's key, where events from 1 belong", first)}
+			}
+			e.seq, e.count = first, count
 		case 8:
 			e.seq = int(binary.BigEndian.Uint32(k[4:]))
-			if isFrame(vals[i]) {
-				return &eventError{CaseID: id, Seq: e.seq, Err: errors.New("a frame of events under the key of one event")}
+			if isFrame(v) {
+				if !isChunk(v) {
+					return &eventError{CaseID: id, Seq: e.seq, Err: errors.New("a frame of events under the key of one event")}
+				}
+				first, count, _, err := chunkHead(v)
+				if err != nil {
+					return &eventError{CaseID: id, Seq: e.seq, Err: err}
+				}
+				if first != e.seq {
+					return &eventError{CaseID: id, Seq: e.seq, Err: fmt.Errorf("a chunk of events from event %d under the key of event %d", first, e.seq)}
+				}
+				if first == 1 || chunkStart(first) != first {
+					return &eventError{CaseID: id, Seq: e.seq, Err: fmt.Errorf("a chunk of events from event %d, where no chunk starts", first)}
+				}
+				e.count = count
 			}
 		default:
 			return fmt.Errorf("event key %x is malformed", k)
+		}
+		if isChunk(v) && e.count > chunkEvents {
+			return &eventError{CaseID: id, Seq: e.seq, Err: fmt.Errorf("a chunk of %d events, more than the %d one holds", e.count, chunkEvents)}
 		}
 		r.ents = append(r.ents, e)
 	}
 	if len(r.ents) > 1 {
 		slices.SortStableFunc(r.ents, func(a, b entry) int { return a.seq - b.seq })
 	}
+	next := 1 // the event the next entry must start at
 	for _, e := range r.ents {
-		if len(e.key) == 8 {
+		if err := followsOn(id, next, e.seq); err != nil {
+			return err
+		}
+		if len(e.key) == 8 && !isFrame(e.val) {
 			js, err := r.one.json(e.val)
 			if err != nil {
 				return &eventError{CaseID: id, Seq: e.seq, Err: err}
@@ -104,6 +166,7 @@ func (r *eventReader) each(id uint32, keys, vals [][]byte, fn func(seq int, js [
 			if err := fn(e.seq, js); err != nil {
 				return err
 			}
+			next++
 			continue
 		}
 		first, content, err := r.frame.frame(e.val)
@@ -123,26 +186,75 @@ func (r *eventReader) each(id uint32, keys, vals [][]byte, fn func(seq int, js [
 		if err != nil {
 			return err
 		}
+		if e.count >= 0 && seq-first != e.count {
+			return &eventError{CaseID: id, Seq: first, Err: fmt.Errorf("a chunk says it holds %d events and holds %d", e.count, seq-first)}
+		}
+		next = seq
 	}
 	return nil
 }
 
-// caseEntries reads the entries of case id. A frame that starts at the case's first
-// event holds them all: it is read alone, by its key (on PostgreSQL a range scan would
-// lock a range of the index against the other nodes' commits). Else the case's keys are
-// scanned.
+// followsOn reports as damage an entry of case id starting at event seq where event next
+// was due: events missing before it, or events stored twice.
+func followsOn(id uint32, next, seq int) error {
+	switch {
+	case seq > next:
+		return &eventError{CaseID: id, Seq: next, Err: fmt.Errorf("events %d–%d are missing: the stored events go on at event %d", next, seq-1, seq)}
+	case seq < next:
+		return &eventError{CaseID: id, Seq: seq, Err: fmt.Errorf("event %d is stored twice: the case's stored events overlap", seq)}
+	}
+	return nil
+}
+
+// caseEntries reads the entries of case id. Its chunks are read by their keys (on
+// PostgreSQL a range scan would lock a range of the index against the other nodes'
+// commits): chunk 0, and the next while the last one read is full — one Get for a case
+// of up to chunkEvents events. A whole frame of schema 4 from event 1 holds them all.
+// Anything else (single events of an older layout, damage) is found by scanning the
+// case's keys.
 func caseEntries(tx kv.Tx, id uint32) (keys, vals [][]byte) {
 	b := tx.Bucket(bEvents)
 	k := u32(id)
 	if v := b.Get(k); v != nil {
-		if first, _, err := frameHead(v); err == nil && first == 1 {
-			return [][]byte{k}, [][]byte{v}
+		if first, count, _, err := chunkHead(v); err == nil && first == 1 {
+			keys, vals = [][]byte{k}, [][]byte{v}
+			for start := 1; count == chunkEvents; {
+				start += chunkEvents
+				ck := chunkKey(id, start)
+				cv := b.Get(ck)
+				if cv == nil {
+					break
+				}
+				f, n, _, err := chunkHead(cv)
+				if err != nil || !isChunk(cv) || f != start {
+					count = -2 // not a chunk where one belongs: scan
+					break
+				}
+				keys, vals, count = append(keys, ck), append(vals, cv), n
+			}
+			if count != -2 {
+				return keys, vals
+			}
 		}
 	}
 	c := b.Cursor()
 	ck, cv := c.Seek(k)
 	_, _, keys, vals = entriesOf(c, ck, cv, id, nil, nil)
 	return keys, vals
+}
+
+// prefetchChunks reads ahead, in one round trip on PostgreSQL (nothing on bbolt), the
+// chunks of case id that hold its events up to upto, so that caseEntries then finds
+// them without a round trip each.
+func prefetchChunks(tx kv.Tx, id uint32, upto int) {
+	if upto <= chunkEvents {
+		return // one key: caseEntries' own Get is the one round trip
+	}
+	gets := make([]kv.Read, 0, upto/chunkEvents+1)
+	for start := 1; start <= upto; start += chunkEvents {
+		gets = append(gets, kv.Read{Bucket: bEvents, Key: chunkKey(id, start)})
+	}
+	kv.Prefetch(tx, gets, nil)
 }
 
 // caseEvents gives the JSON of case id's events as stored, oldest first (copies).
@@ -247,14 +359,32 @@ func (s *Store) leanGroups(gs []caseGroup) (map[uint32][]workflow.StatEvent, err
 	return m, nil
 }
 
-// appendEvent stores js, the event seq of case id, after the case's events: in the case's
-// frame, which it creates at seq when the case has none. In the caller's transaction.
+// appendEvent stores js, the event seq of case id, after the case's events: in the chunk
+// of seq, which it creates when seq starts it. It reads and writes that one chunk, by its
+// key. A whole frame of schema 4 (a case of fewer than chunkEvents events the conversion
+// left as it was) becomes chunk 0 on the way. In the caller's transaction.
 func appendEvent(tx kv.Tx, id uint32, seq int, js []byte) error {
 	b := tx.Bucket(bEvents)
-	k := u32(id)
+	start := chunkStart(seq)
+	k := chunkKey(id, start)
 	old := b.Get(k)
 	if old == nil {
-		return b.Put(k, packFrame(nil, seq, [][]byte{js}))
+		if seq != start {
+			return &eventError{CaseID: id, Seq: seq, Err: fmt.Errorf("event %d has no chunk of events %d–%d to go into", seq, start, seq-1)}
+		}
+		// A new chunk follows a full one (read already: it holds the previous event,
+		// whose hash the commit took), else readers by key would stop before it.
+		if start > 1 {
+			prev := b.Get(chunkKey(id, start-chunkEvents))
+			if _, n, _, err := chunkHead(prev); err != nil || !isChunk(prev) || n != chunkEvents {
+				return &eventError{CaseID: id, Seq: start - chunkEvents, Err: fmt.Errorf("event %d starts a chunk, but events %d–%d are not a full chunk before it", seq, start-chunkEvents, start-1)}
+			}
+		}
+		content := binary.AppendUvarint(make([]byte, 0, len(js)+binary.MaxVarintLen32), uint64(len(js)))
+		return b.Put(k, packChunk(nil, seq, 1, append(content, js...)))
+	}
+	if !isFrame(old) || (!isChunk(old) && start != 1) {
+		return &eventError{CaseID: id, Seq: start, Err: fmt.Errorf("the key of the chunk of events %d–%d holds no chunk (one event of an older layout, or damage: see check)", start, start+chunkEvents-1)}
 	}
 	var u unpacker
 	first, content, err := u.frame(old)
@@ -265,12 +395,12 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte) error {
 	if err != nil {
 		return &eventError{CaseID: id, Seq: first, Err: err}
 	}
-	if first+n != seq {
-		return fmt.Errorf("case %d: event %d does not follow its frame of events %d–%d", id, seq, first, first+n-1)
+	if first != start || first+n != seq {
+		return fmt.Errorf("case %d: event %d does not follow its chunk of events %d–%d", id, seq, first, first+n-1)
 	}
 	content = binary.AppendUvarint(content, uint64(len(js)))
 	content = append(content, js...)
-	return b.Put(k, packFrameContent(nil, first, content))
+	return b.Put(k, packChunk(nil, first, n+1, content))
 }
 
 // lastEventHash is the hash of the last event of case id ("" when it has none).
@@ -285,27 +415,28 @@ func lastEventHash(tx kv.Tx, id uint32) (string, error) {
 	return h, err
 }
 
-// frameLast reads case id's frame by its key alone: the sequence and hash of its last
-// event (0 and "" when the case has no frame).
-func frameLast(tx kv.Tx, id uint32) (int, string, error) {
-	raw := tx.Bucket(bEvents).Get(u32(id))
-	if raw == nil {
-		return 0, "", nil
+// chunkLast reads the chunk of event v of case id by its key alone: the hash of event v
+// when the chunk ends with it (ok false when it is not there: the case has no such chunk,
+// or its events are in an older layout).
+func chunkLast(tx kv.Tx, id uint32, v int) (hash string, ok bool, err error) {
+	raw := tx.Bucket(bEvents).Get(chunkKey(id, chunkStart(v)))
+	if raw == nil || !isFrame(raw) {
+		return "", false, nil
 	}
 	var u unpacker
 	first, content, err := u.frame(raw)
 	if err != nil {
-		return 0, "", &eventError{CaseID: id, Seq: first, Err: err}
+		return "", false, &eventError{CaseID: id, Seq: first, Err: err}
 	}
 	var last []byte
 	n := 0
 	if err := frameRecords(content, func(js []byte) error { last, n = js, n+1; return nil }); err != nil {
-		return 0, "", &eventError{CaseID: id, Seq: first + n, Err: err}
+		return "", false, &eventError{CaseID: id, Seq: first + n, Err: err}
 	}
-	if n == 0 {
-		return 0, "", nil
+	if n == 0 || first+n-1 != v {
+		return "", false, nil
 	}
-	return first + n - 1, hashIn(last), nil
+	return hashIn(last), true, nil
 }
 
 // hashIn finds an event's "hash" in its JSON without decoding it (the field is the
@@ -344,10 +475,51 @@ func PutEvents(b *bolt.Bucket, id uint32, evs [][]byte) error {
 			return err
 		}
 	}
-	if len(evs) == 0 {
-		return nil
+	keys, vals := packChunks(id, recordsOf(evs))
+	for i, k := range keys {
+		if err := b.Put(k, vals[i]); err != nil {
+			return err
+		}
 	}
-	return b.Put(u32(id), packFrame(nil, 1, evs))
+	return nil
+}
+
+// recordsOf lays out the events evs (JSON each) as a frame's content: each after its
+// length.
+func recordsOf(evs [][]byte) []byte {
+	n := 0
+	for _, js := range evs {
+		n += len(js) + binary.MaxVarintLen32
+	}
+	content := make([]byte, 0, n)
+	for _, js := range evs {
+		content = binary.AppendUvarint(content, uint64(len(js)))
+		content = append(content, js...)
+	}
+	return content
+}
+
+// packChunks is the stored form of case id's events from event 1 on, given as a frame's
+// content (records laid out as packFrame's): its chunks' keys and values, in key order.
+// A content that is not a run of records is cut at the last whole one (callers lay it
+// out themselves).
+func packChunks(id uint32, content []byte) (keys, vals [][]byte) {
+	start, n, lo := 1, 0, 0
+	for i := 0; i < len(content); {
+		l, w := binary.Uvarint(content[i:])
+		if w <= 0 || uint64(len(content)-i-w) < l {
+			break
+		}
+		i += w + int(l)
+		if n++; n == chunkEvents {
+			keys, vals = append(keys, chunkKey(id, start)), append(vals, packChunk(nil, start, n, content[lo:i]))
+			start, n, lo = start+n, 0, i
+		}
+	}
+	if n > 0 {
+		keys, vals = append(keys, chunkKey(id, start)), append(vals, packChunk(nil, start, n, content[lo:]))
+	}
+	return keys, vals
 }
 
 // eachStoredEvent calls fn with every event of the events bucket b, case by case in id

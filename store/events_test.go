@@ -3,6 +3,7 @@ package store
 import (
 	"bytes"
 	"encoding/json"
+	"strings"
 	"testing"
 	"time"
 
@@ -10,107 +11,109 @@ import (
 	"repairdesk/workflow"
 )
 
-// TestSingleEventsAndAFrame: a case whose events are still stored one by one (as a
-// PostgreSQL case base copied in from a schema-3 file keeps them) reads as it did; its
-// next commit starts a frame at its own event; the case's history is then the single
-// events followed by the frame's, for every reader (the case's events, the export walk,
-// check, the anchors' heads, the dashboard's lean read), and check is clean.
-func TestSingleEventsAndAFrame(t *testing.T) {
-	s := demoStore(t, 30, 3)
-	path := s.Path()
-	const id = 5
-	before, err := s.Events(id)
-	if err != nil || len(before) < 2 {
-		t.Fatalf("case %d: %d events, %v", id, len(before), err)
-	}
-	// The case's frame rewritten as the schema-3 layout: one compressed value per event.
-	err = s.db.Update(func(tx kv.Tx) error {
-		b := tx.Bucket(bEvents)
-		evs, err := caseEvents(tx, id)
-		if err != nil {
-			return err
-		}
-		if err := b.Delete(u32(id)); err != nil {
-			return err
-		}
-		for i, js := range evs {
-			if err := b.Put(eventKey(id, i+1), packValue(nil, js)); err != nil {
-				return err
+// TestSingleEventsThenChunks: a case whose events are stored one by one (schema 3), or
+// one by one and then in a frame of schema 4 (as a PostgreSQL case base copied in from a
+// schema-3 file and acted on by schema 4 kept them), reads as it did for every reader
+// (the case's events, the export walk, check, the dashboard's lean read). A commit on it
+// is refused, saying why, and writes nothing: the conversion (chunkCases, run by a
+// writable open of an older file, bbolt or PostgreSQL) puts such cases into chunks
+// first. After that step the commit goes into the case's chunk.
+func TestSingleEventsThenChunks(t *testing.T) {
+	for _, mixed := range []bool{false, true} {
+		t.Run(map[bool]string{false: "singles", true: "singles and a frame"}[mixed], func(t *testing.T) {
+			s := demoStore(t, 30, 3)
+			const id = 5
+			before, err := s.Events(id)
+			if err != nil || len(before) < 3 {
+				t.Fatalf("case %d: %d events, %v", id, len(before), err)
 			}
-		}
-		return nil
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, err := s.Events(id); err != nil || !sameJSON(t, got, before) {
-		t.Fatalf("single events read back differently (%v)", err)
-	}
-	if p := s.Check(); len(p) != 0 {
-		t.Fatalf("check of single events: %v", p)
-	}
-	c, err := s.Case(id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	who := Demo.Staff[0] // a specialist: anyone of the staff may comment
-	if _, err := s.Apply(id, c.Version, who, workflow.Action{Kind: workflow.ActComment, Comment: "单条事件之后的第一条"}); err != nil {
-		t.Fatalf("a commit on a case of single events: %v", err)
-	}
-	after, err := s.Events(id)
-	if err != nil || len(after) != len(before)+1 || !sameJSON(t, after[:len(before)], before) || after[len(before)].Comment != "单条事件之后的第一条" {
-		t.Fatalf("after the commit: %d events (want %d), %v", len(after), len(before)+1, err)
-	}
-	var frames, singles int
-	_ = s.db.View(func(tx kv.Tx) error {
-		c := tx.Bucket(bEvents).Cursor()
-		for k, v := c.Seek(u32(id)); k != nil && bytes.Equal(k[:4], u32(id)); k, v = c.Next() {
-			if len(k) == 4 && isFrame(v) {
-				frames++
-				if first, _, err := frameHead(v); err != nil || first != len(before)+1 {
-					t.Errorf("the new frame starts at event %d (%v), want %d", first, err, len(before)+1)
+			err = s.db.Update(func(tx kv.Tx) error {
+				b := tx.Bucket(bEvents)
+				evs, err := caseEvents(tx, id)
+				if err != nil {
+					return err
 				}
-			} else {
-				singles++
+				if err := b.Delete(u32(id)); err != nil {
+					return err
+				}
+				singles := len(evs)
+				if mixed {
+					singles = 2
+					if err := b.Put(u32(id), packFrame(nil, 3, evs[2:])); err != nil {
+						return err
+					}
+				}
+				for i, js := range evs[:singles] {
+					if err := b.Put(eventKey(id, i+1), packValue(nil, js)); err != nil {
+						return err
+					}
+				}
+				return nil
+			})
+			if err != nil {
+				t.Fatal(err)
 			}
-		}
-		return nil
-	})
-	if frames != 1 || singles != len(before) {
-		t.Errorf("case %d holds %d frames and %d single events; want 1 and %d", id, frames, singles, len(before))
-	}
-	if p := s.Check(); len(p) != 0 {
-		t.Errorf("check after the commit: %v", p)
-	}
-	var exported []workflow.Event
-	if err := s.EachCase(time.Time{}, true, func(c workflow.Case, evs []workflow.Event) error {
-		if c.ID == id {
-			exported = evs
-		}
-		return nil
-	}); err != nil || !sameJSON(t, exported, after) {
-		t.Errorf("the export walk reads the case differently (%v)", err)
-	}
-	_, lean, err := s.StatsData()
-	if err != nil || len(lean[id]) != len(after) {
-		t.Errorf("the dashboard's read: %d events of case %d (want %d), %v", len(lean[id]), id, len(after), err)
-	}
-	for i, e := range lean[id] {
-		if int(e.Seq) != i+1 {
-			t.Errorf("the dashboard's read: event %d has seq %d", i+1, e.Seq)
-		}
-	}
-	s.Close()
-	// The next writable open of a file keeps it as it is (schema 4 is not converted
-	// again); a conversion from schema 3 folds such a case into one frame — foldCase,
-	// covered by TestConvertSchema3 — and check stays clean on the reopened file.
-	s, err = Open(path, Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if p := s.Check(); len(p) != 0 {
-		t.Errorf("check after reopening: %v", p)
+			readsAs := func(want []workflow.Event) {
+				t.Helper()
+				if got, err := s.Events(id); err != nil || !sameJSON(t, got, want) {
+					t.Fatalf("the case's events read back differently (%v)", err)
+				}
+				if p := s.Check(); len(p) != 0 {
+					t.Fatalf("check: %v", p)
+				}
+				var exported []workflow.Event
+				if err := s.EachCase(time.Time{}, true, func(c workflow.Case, evs []workflow.Event) error {
+					if c.ID == id {
+						exported = evs
+					}
+					return nil
+				}); err != nil || !sameJSON(t, exported, want) {
+					t.Errorf("the export walk reads the case differently (%v)", err)
+				}
+				_, lean, err := s.StatsData()
+				if err != nil || len(lean[id]) != len(want) {
+					t.Errorf("the dashboard's read: %d events of case %d (want %d), %v", len(lean[id]), id, len(want), err)
+				}
+				for i, e := range lean[id] {
+					if int(e.Seq) != i+1 {
+						t.Errorf("the dashboard's read: event %d has seq %d", i+1, e.Seq)
+					}
+				}
+			}
+			readsAs(before)
+			c, err := s.Case(id)
+			if err != nil {
+				t.Fatal(err)
+			}
+			who := Demo.Staff[0] // a specialist: anyone of the staff may comment
+			act := workflow.Action{Kind: workflow.ActComment, Comment: "单条事件之后的第一条"}
+			if _, err := s.Apply(id, c.Version, who, act); err == nil || !strings.Contains(err.Error(), "case 5") {
+				t.Fatalf("a commit on a case of single events: %v, want a refusal naming the case", err)
+			}
+			readsAs(before) // nothing written
+			if err := s.db.Update(func(tx kv.Tx) error { _, _, err := chunkCases(tx, 0, 0); return err }); err != nil {
+				t.Fatal(err)
+			}
+			readsAs(before)
+			if _, err := s.Apply(id, c.Version, who, act); err != nil {
+				t.Fatalf("a commit after the conversion: %v", err)
+			}
+			after, err := s.Events(id)
+			if err != nil || len(after) != len(before)+1 || !sameJSON(t, after[:len(before)], before) || after[len(before)].Comment != act.Comment {
+				t.Fatalf("after the commit: %d events (want %d), %v", len(after), len(before)+1, err)
+			}
+			readsAs(after)
+			_ = s.db.View(func(tx kv.Tx) error {
+				c := tx.Bucket(bEvents).Cursor()
+				n := 0
+				for k, v := c.Seek(u32(id)); k != nil && bytes.Equal(k[:4], u32(id)); k, v = c.Next() {
+					if n++; len(k) != 4 || !isChunk(v) {
+						t.Errorf("case %d: key %x holds %x…, want one chunk under the case's key", id, k, v[:1])
+					}
+				}
+				return nil
+			})
+		})
 	}
 }
 

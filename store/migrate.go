@@ -111,7 +111,8 @@ func contentOf(db kv.DB) (map[string]bucketSum, error) {
 					return nil // counted, not compared: a re-encoded copy says 3
 				}
 				if recoded(name) && isFrame(v) {
-					// A case's events (schema 4): the first event's number and the records.
+					// A case's events (a frame of schema 4, a chunk of 5): the first
+					// event's number and the records.
 					first, content, err := u.frame(v)
 					if err != nil {
 						return fmt.Errorf("%s %x is unreadable: %w", name, k, err)
@@ -318,7 +319,7 @@ func recoded(bucket []byte) bool {
 // recode is the value v of bucket and key k as the destination stores it: a case or
 // event still in JSON (schema 2) compressed, the schema number of such a file raised
 // to 3 (all its values are compressed on the way, the events one by one: the schema-3
-// layout, which the destination's first writable open takes to 4), anything else as it
+// layout, which the destination's first writable open converts), anything else as it
 // is.
 func recode(bucket, k, v []byte) []byte {
 	switch {
@@ -333,14 +334,15 @@ func recode(bucket, k, v []byte) []byte {
 }
 
 // recoder is recode for one copy, which also notes whether the events bucket (copied
-// before meta: buckets go in name order) holds single events of schema 3 and earlier:
+// before meta: buckets go in name order) holds single events of schema 3 and earlier
+// (under keys of 8 bytes, as chunks of schema 5 after the first are, told apart by value):
 // a copy of a schema-4 case base that still has some (a PostgreSQL one copied in from an
 // older file keeps them) then says schema 3, so that a file's first writable open folds
 // them into frames (convert.go).
 type recoder struct{ singles bool }
 
 func (r *recoder) recode(bucket, k, v []byte) []byte {
-	if bytes.Equal(bucket, bEvents) && len(k) == 8 {
+	if bytes.Equal(bucket, bEvents) && len(k) == 8 && !isChunk(v) {
 		r.singles = true
 	}
 	if r.singles && bytes.Equal(bucket, bMeta) && bytes.Equal(k, metaSchema) {

@@ -760,6 +760,7 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 	var evs []workflow.StatEvent
 	var d leanDecoder
 	var r eventReader
+	prefetchChunks(tx, c.ID, ev.Seq)
 	keys, vals := caseEntries(tx, c.ID)
 	errEnough := errors.New("the events before it are read")
 	err = r.each(c.ID, keys, vals, func(seq int, js []byte) error {

@@ -31,10 +31,10 @@ import (
 
 // SchemaVersion is the layout this program writes. Older files are migrated at open;
 // newer ones are refused.
-const SchemaVersion = 4
+const SchemaVersion = 5
 
-// oldestReadable is the oldest schema a read-only open reads as it is (schemas 2 and 3
-// differ from 4 only in how values are encoded and events keyed, and all are read).
+// oldestReadable is the oldest schema a read-only open reads as it is (schemas 2 to 4
+// differ from 5 only in how values are encoded and events keyed, and all are read).
 const oldestReadable = 2
 
 var (
@@ -91,6 +91,8 @@ type Options struct {
 	Memory MemoryHints
 	// Progress hears how far long work goes: at open, the one-time conversion of a bbolt
 	// file of an older schema ("convert": bytes of the old file copied, of its size),
+	// cutting the long case histories of a PostgreSQL case base of schema 4 into chunks
+	// ("chunks": cases, by id),
 	// building the results table's aggregates of a file written before they existed
 	// ("results"), and Check ("check"): done of total cases, from 0 to total. At open it
 	// is called from the goroutine of Open.
@@ -351,8 +353,19 @@ func open(path string, opts Options, dbp **bolt.DB) (*Store, error) {
 	if !opts.ReadOnly {
 		// A bbolt file of an older schema is converted once, into a new file renamed over
 		// it (convert.go), while this one holds the lock.
-		need, err := needsConversion(db)
-		if err == nil && need {
+		from, err := needsConversion(db)
+		if err == nil && from == 4 {
+			// Schema 4 → 5 in place: only the long histories are rewritten.
+			var progress func(done, total int64)
+			if opts.Progress != nil {
+				progress = func(done, total int64) { opts.Progress("convert", done, total) }
+			}
+			if err := convertChunks(opts.OpenContext, db, progress); err != nil {
+				db.Close()
+				*dbp = nil
+				return nil, err
+			}
+		} else if err == nil && from > 0 {
 			var progress func(done, total int64)
 			if opts.Progress != nil {
 				progress = func(done, total int64) { opts.Progress("convert", done, total) }
@@ -442,6 +455,12 @@ var migrations = map[int]func(tx kv.Tx) error{
 	// before this. On PostgreSQL the single events stay as they are and still read; a
 	// case's next commit starts its frame.
 	3: func(tx kv.Tx) error { return nil },
+	// 4→5: a case's events in chunks (events.go); convertChunks rewrote a bbolt file's
+	// long histories before this (nothing is left to do here). On PostgreSQL the same
+	// rewrite runs here, in the open's one transaction: the cases of chunkEvents events
+	// or more, and any single events of a base copied in from an older file, go into
+	// chunks; a commit needs its case's events in chunks.
+	4: func(tx kv.Tx) error { return chunkAll(tx, nil) },
 }
 
 func (s *Store) prepare() error {
@@ -483,6 +502,13 @@ func (s *Store) prepare() error {
 			m, ok := migrations[v]
 			if !ok {
 				return fmt.Errorf("no migration from schema %d", v)
+			}
+			if v == 4 && s.opts.Progress != nil {
+				// The long histories of a PostgreSQL case base cut into chunks: a
+				// progress line on a terminal ("chunks", in cases).
+				m = func(tx kv.Tx) error {
+					return chunkAll(tx, func(done, total int64) { s.opts.Progress("chunks", done, total) })
+				}
 			}
 			if err := m(tx); err != nil {
 				return fmt.Errorf("migrate schema %d→%d: %w", v, v+1, err)

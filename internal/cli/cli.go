@@ -326,6 +326,11 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	if err != nil {
 		clear() // the progress line goes before the sentence that says why
 	}
+	if errors.Is(err, store.ErrChunksInterrupted) {
+		a.openStopped = true
+		fmt.Fprintln(a.stderr, "repairdesk:", a.t("cli.chunks_interrupted"))
+		return nil, false
+	}
 	if errors.Is(err, store.ErrConvertInterrupted) {
 		a.openStopped = true
 		fmt.Fprintln(a.stderr, "repairdesk:", a.t("cli.convert_interrupted"))

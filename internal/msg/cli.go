@@ -296,10 +296,12 @@ var cliText = map[string]Text{
 	"progress.demo":           {ZH: "生成演示数据", EN: "demo"},
 	"progress.results":        {ZH: "首次建立统计汇总", EN: "building the results table once"},
 	"progress.results_open":   {ZH: "把在办案件加入统计汇总（只做一次）", EN: "adding the open cases to the results table (once)"},
+	"progress.chunks":         {ZH: "把较长的案件历史分块存放（只做一次）", EN: "storing the long case histories in chunks (once)"},
 	"progress.convert":        {ZH: "把数据库转换为新格式（只做一次）", EN: "converting the database to the new format (once)"},
 	"cli.interrupted":         {ZH: "已中断（Ctrl+C）：未留下不完整的文件，数据库未改动", EN: "interrupted (Ctrl+C): no partial file was left and the database was not changed"},
 	"cli.demo_interrupted":    {ZH: "已中断（Ctrl+C）：已写入的 %d 件演示案件完整可用，其余未生成", EN: "interrupted (Ctrl+C): the %d demo cases written are whole; the rest were not made", EnOne: "interrupted (Ctrl+C): the %d demo case written is whole; the rest were not made", Count: 0},
 	"cli.import_interrupted":  {ZH: "已中断（Ctrl+C）：以上已导入的行各自完整；再次导入同一文件会跳过它们，从中断处继续", EN: "interrupted (Ctrl+C): the rows imported above are each whole; importing the same file again skips them and continues where it stopped"},
+	"cli.chunks_interrupted":  {ZH: "已中断（Ctrl+C）：已转换的案件历史完整可用，其余保持原样；下次以读写方式打开时继续转换", EN: "interrupted (Ctrl+C): the case histories converted so far are whole, the others are as they were; the conversion goes on at the next writable open"},
 	"cli.convert_interrupted": {ZH: "已中断（Ctrl+C）：数据库文件未改动，未留下转换用的副本；下次以读写方式打开时重新转换", EN: "interrupted (Ctrl+C): the database file was not changed and the conversion's copy was removed; it is converted again at the next writable open"},
 	"cli.check_interrupted":   {ZH: "已中断（Ctrl+C）：检查未完成，数据库未改动", EN: "interrupted (Ctrl+C): the check did not finish; the database was not changed"},
 }
