@@ -278,6 +278,9 @@ func (u *unpacker) unmarshal(v []byte, dst any) error {
 // encoding/json, so what is readable, and the error said of what is not, stay as they
 // were. js is not kept: the decoder copies what it keeps.
 func decodeJSON(js []byte, dst any) error {
+	if fastJSON(js, dst) {
+		return nil
+	}
 	if gojson.Unmarshal(js, dst) == nil {
 		return nil
 	}
