@@ -23,11 +23,11 @@ import (
 	"encoding/binary"
 	"math"
 	"math/bits"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf16"
 	"unicode/utf8"
-	"unsafe"
 )
 
 const (
@@ -49,8 +49,8 @@ const (
 type jdec struct {
 	js    []byte
 	pos   int
-	blk   []byte // the block the current value's long strings are copied into
-	tmp   []byte // an escaped string, unescaped
+	blk   strings.Builder // the block the current value's long strings are copied into
+	tmp   []byte          // an escaped string, unescaped
 	names [1 << internBits]string
 	jdecStacks
 }
@@ -61,9 +61,9 @@ var jdecPool = sync.Pool{New: func() any { return new(jdec) }}
 // whether it did; when it did not, dst is left zero.
 func fastJSON(js []byte, dst any) bool {
 	d := jdecPool.Get().(*jdec)
-	d.js, d.pos, d.blk = js, 0, nil
+	d.js, d.pos, d.blk = js, 0, strings.Builder{}
 	ok := d.decodeRoot(dst)
-	d.js, d.blk = nil, nil
+	d.js, d.blk = nil, strings.Builder{}
 	jdecPool.Put(d)
 	return ok
 }
@@ -425,9 +425,8 @@ func hex4(js []byte, i int) (rune, bool) {
 }
 
 // keep gives the string the decoded value keeps of b (which points into the input or
-// d.tmp): a short one from the table, a long one copied into the value's block. The
-// block is only ever appended to within its capacity, so what a string points to never
-// changes; it is a new block for each value (and when full), never the input.
+// d.tmp): a short one from the table, a long one copied into the value's block, a new
+// one for each value (and when full), never the input.
 func (d *jdec) keep(b []byte) string {
 	if len(b) == 0 {
 		return ""
@@ -441,14 +440,16 @@ func (d *jdec) keep(b []byte) string {
 		d.names[h] = s
 		return s
 	}
-	if cap(d.blk)-len(d.blk) < len(b) {
-		// What is left of the input bounds what is left to keep.
-		size := min(max(2*cap(d.blk), 512), len(d.js)-d.pos+len(b))
-		d.blk = make([]byte, 0, max(size, len(b)))
+	if d.blk.Cap()-d.blk.Len() < len(b) {
+		// What is left of the input bounds what is left to keep. A Builder's memory is
+		// not cleared first, and what it gave out it never writes again.
+		size := max(min(max(2*d.blk.Cap(), 512), len(d.js)-d.pos+len(b)), len(b))
+		d.blk = strings.Builder{}
+		d.blk.Grow(size)
 	}
-	off := len(d.blk)
-	d.blk = append(d.blk, b...)
-	return unsafe.String(&d.blk[off], len(b))
+	d.blk.Write(b)
+	s := d.blk.String()
+	return s[len(s)-len(b):]
 }
 
 // internHash is b's place in the table (b not empty): its first and last 8 bytes mixed
