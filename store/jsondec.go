@@ -6,10 +6,10 @@ package store
 // json.Marshal wrote for the hash chain: the fields in their declared order (any of them
 // may be left out, as omitempty or an older version leaves them out), no whitespace,
 // strings with the escapes JSON allows, numbers as integers, times as time.Time writes
-// them. It reads them without reflection and without copying the input: the strings a
-// value keeps are copied out of it (the input is bbolt's or the zstd decoder's buffer,
-// neither of which outlives the call), short ones interned, long ones into one block per
-// value.
+// them. It reads them without reflection and without a copy of the whole input; only the
+// strings a value keeps are copied out of it, never aliased (the input is bbolt's or the
+// zstd decoder's buffer, neither of which outlives the call): short ones interned, long
+// ones into one block per value.
 //
 // Whatever it does not recognise — a field out of its order, an unknown or repeated field,
 // whitespace, a number with a fraction, an escape it does not read, bytes that are not
