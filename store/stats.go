@@ -3,7 +3,6 @@ package store
 import (
 	"bytes"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"time"
 
@@ -83,7 +82,7 @@ type leanEvent struct {
 //	{"case_id":12,"seq":3,"kind":"accept","actor":"wangfang","at":"…","from":"…","to":"…",…
 //
 // ("from" is left out when empty). Anything else — spacing, an escape in a string, a
-// field out of place — is decoded by encoding/json instead, so the result is the same
+// field out of place — is decoded by decodeJSON instead, so the result is the same
 // either way; only the speed differs. Kinds and stages are interned.
 type leanDecoder struct {
 	names map[string]string
@@ -104,7 +103,7 @@ func (d *leanDecoder) decodeJSON(v []byte) (workflow.Event, error) {
 		return ev, nil
 	}
 	var le leanEvent
-	if err := json.Unmarshal(v, &le); err != nil {
+	if err := decodeJSON(v, &le); err != nil {
 		return workflow.Event{}, err
 	}
 	return workflow.Event{CaseID: le.CaseID, Seq: le.Seq, Kind: le.Kind, At: le.At, From: le.From, To: le.To}, nil
