@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/binary"
 	"slices"
 
@@ -56,22 +57,42 @@ func (f *flatExact) merge(g *flatExact) {
 
 // seal sorts the entries by key; of entries with one key the last put stays (as in a
 // map), and the open cases' entries go when noOpen.
+//
+// The order is that of a stable sort by key, got from an unstable one (pdqsort) on (key,
+// place put): each entry carries its key's first 8 bytes as a number, which decide most
+// comparisons without decoding the keys from buf. The stable sort (insertion sort and
+// symmerge, every comparison decoding both keys) was 3% of check's CPU, on one core
+// after the workers.
 func (f *flatExact) seal() {
-	order := make([]int32, len(f.at))
-	for i := range order {
-		order[i] = int32(i)
+	type ent struct {
+		pre uint64 // the key's first 8 bytes, big-endian, zero-padded
+		i   int32
 	}
-	slices.SortStableFunc(order, func(a, b int32) int { return bytes.Compare(f.key(int(a)), f.key(int(b))) })
+	order := make([]ent, len(f.at))
+	for i := range order {
+		var p [8]byte
+		copy(p[:], f.key(i))
+		order[i] = ent{binary.BigEndian.Uint64(p[:]), int32(i)}
+	}
+	slices.SortFunc(order, func(a, b ent) int {
+		if a.pre != b.pre { // a zero-padded prefix orders keys as their bytes do
+			return cmp.Compare(a.pre, b.pre)
+		}
+		if c := bytes.Compare(f.key(int(a.i)), f.key(int(b.i))); c != 0 {
+			return c
+		}
+		return cmp.Compare(a.i, b.i)
+	})
 	at := make([]uint32, 0, len(order))
 	for i, o := range order {
-		k := f.key(int(o))
-		if i+1 < len(order) && bytes.Equal(k, f.key(int(order[i+1]))) {
+		k := f.key(int(o.i))
+		if i+1 < len(order) && o.pre == order[i+1].pre && bytes.Equal(k, f.key(int(order[i+1].i))) {
 			continue
 		}
 		if f.noOpen && isOpenKey(k) {
 			continue
 		}
-		at = append(at, f.at[o])
+		at = append(at, f.at[o.i])
 	}
 	f.at = at
 	f.seen = make([]uint64, (len(at)+63)/64)
