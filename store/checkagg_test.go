@@ -140,3 +140,31 @@ func TestFlatExactSealIsSortedLastPutWins(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFlatExactSeal: sorting 525,000 exact entries shaped as a 100,000-case
+// check's (a stage left per event: day, case and sequence), put by two workers.
+func BenchmarkFlatExactSeal(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var keys [][]byte
+	for id := range uint32(100000) {
+		day := uint32(20000 + r.IntN(400))
+		for seq := range uint32(5) {
+			keys = append(keys, sideMoveKey(day+seq, id+1, seq+2))
+		}
+	}
+	v := make([]byte, 17)
+	for b.Loop() {
+		b.StopTimer()
+		var f, g flatExact
+		for i, k := range keys {
+			if i%2 == 0 {
+				f.put(k, v)
+			} else {
+				g.put(k, v)
+			}
+		}
+		f.merge(&g)
+		b.StartTimer()
+		f.seal()
+	}
+}
