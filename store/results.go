@@ -417,7 +417,11 @@ func dayStart(n uint32) time.Time {
 }
 
 func rowKey(day uint32, kind byte, stage workflow.Stage, source, owner string) []byte {
-	k := make([]byte, 0, 7+len(source)+len(owner))
+	return appendRowKey(make([]byte, 0, 7+len(source)+len(owner)), day, kind, stage, source, owner)
+}
+
+// appendRowKey appends rowKey's key to k (a buffer on the caller's stack, for a lookup).
+func appendRowKey(k []byte, day uint32, kind byte, stage workflow.Stage, source, owner string) []byte {
 	k = binary.BigEndian.AppendUint32(k, day)
 	k = append(k, kind, stageByte(stage), byte(min(len(source), 255)))
 	k = append(k, source[:min(len(source), 255)]...)
@@ -522,12 +526,19 @@ func lateJudge(set *Settings) *workflow.LateJudge {
 }
 
 func (a *aggSet) count(k []byte, id int, n int64) {
+	a.row(k)[id] += n
+}
+
+// row is the counters of row k, made when new: a caller adding to several counters of
+// one row looks it up once (check adds every case's and event's rows, and each lookup
+// hashes the key again).
+func (a *aggSet) row(k []byte) *counters {
 	c := a.rows[string(k)]
 	if c == nil {
 		c = new(counters)
 		a.rows[string(k)] = c
 	}
-	c[id] += n
+	return c
 }
 
 // addCase adds (sign +1) or takes away (-1) what case c contributes by its own fields:
@@ -545,60 +556,61 @@ func (a *aggSet) addCase(c *workflow.Case, sign int64) {
 	if len(c.Records) > 0 {
 		src = c.Records[0].Source
 	}
+	var kb [96]byte // the keys of the rows counted, each looked up once
 	if !c.ReceivedAt.IsZero() {
-		a.count(rowKey(dayNo(c.ReceivedAt), kReceived, "", src, c.Owner), cReceived, sign)
+		a.count(appendRowKey(kb[:0], dayNo(c.ReceivedAt), kReceived, "", src, c.Owner), cReceived, sign)
 	}
 	if f := c.FollowUp; f != nil { // as workflow.Results.countFollowUps counts them
 		if f.Satisfaction != "" {
-			k := rowKey(dayNo(f.At), kFollowUp, "", "", "")
-			a.count(k, cFollowUps, sign)
+			r := a.row(appendRowKey(kb[:0], dayNo(f.At), kFollowUp, "", "", ""))
+			r[cFollowUps] += sign
 			switch f.Satisfaction {
 			case "satisfied":
-				a.count(k, cSatisfied, sign)
+				r[cSatisfied] += sign
 			case "basically_satisfied":
-				a.count(k, cBasicallySatisfied, sign)
+				r[cBasicallySatisfied] += sign
 			case "dissatisfied":
-				a.count(k, cDissatisfied, sign)
+				r[cDissatisfied] += sign
 			}
 		}
 		for _, t := range f.Thanks {
-			a.count(rowKey(dayNo(t.At), kFollowUp, "", "", ""), cThanks, sign)
+			a.count(appendRowKey(kb[:0], dayNo(t.At), kFollowUp, "", "", ""), cThanks, sign)
 		}
 	}
 	if !c.Stage.Terminal() || c.ClosedAt.IsZero() {
 		return
 	}
 	day := dayNo(c.ClosedAt)
-	k := rowKey(day, kEnded, c.Stage, src, c.Owner)
-	a.count(k, cClosed, sign)
+	r := a.row(appendRowKey(kb[:0], day, kEnded, c.Stage, src, c.Owner))
+	r[cClosed] += sign
 	ended := false
 	switch c.Stage {
 	case workflow.StageClosed:
 		ended = true
 		if c.Outcome != nil {
-			a.count(k, cDecided, sign)
+			r[cDecided] += sign
 		}
 		if c.Repaired() {
-			a.count(k, cRepaired, sign)
+			r[cRepaired] += sign
 		}
 	case workflow.StageDeclined:
 		ended = true
 		if workflow.CompliantDecline(c) {
-			a.count(k, cDecided, sign)
+			r[cDecided] += sign
 		} else {
-			a.count(k, cDeclinedReview, sign)
+			r[cDeclinedReview] += sign
 		}
 		if c.Decline != nil && c.Decline.Reason == "whitewash" {
-			a.count(k, cWhitewash, sign)
+			r[cWhitewash] += sign
 		}
 	}
 	if ended {
-		a.count(k, cEnded, sign)
+		r[cEnded] += sign
 		d := workflow.AgencyTime(c, c.ClosedAt)
 		var sum workflow.NanoSum
 		sum.Add(d)
-		a.count(k, cDaysSec, sign*sum.Sec)
-		a.count(k, cDaysNsec, sign*sum.Nsec)
+		r[cDaysSec] += sign * sum.Sec
+		r[cDaysNsec] += sign * sum.Nsec
 		v := d.Hours() / 24 // AgencyDays
 		bucket := daysBucket(v)
 		a.count(histKey(day, bucket), cHist, sign)
@@ -614,6 +626,7 @@ func (a *aggSet) addCase(c *workflow.Case, sign int64) {
 // earlier events are evs[:from] (read for the stage each one left and the notices sent
 // before an acceptance), as workflow.ComputeStats walks them.
 func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
+	var kb [16]byte // the keys of the rows counted, each looked up once
 	var entered int64
 	known := false
 	notices := 0
@@ -631,19 +644,19 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 		if i >= from {
 			day := dayNo(ev.Time())
 			if ev.Is(workflow.ActAccept) {
-				k := rowKey(day, kAccept, ev.Left(), "", "")
-				a.count(k, cAccepted, 1)
+				r := a.row(appendRowKey(kb[:0], day, kAccept, ev.Left(), "", ""))
+				r[cAccepted]++
 				if notices <= 1 {
-					a.count(k, cAcceptedFirst, 1)
+					r[cAcceptedFirst]++
 				}
 			}
 			if left := ev.Left(); !left.Terminal() && known {
-				k := rowKey(day, kStageTime, left, "", "")
+				r := a.row(appendRowKey(kb[:0], day, kStageTime, left, "", ""))
 				var sum workflow.NanoSum
 				sum.Add(ev.Time().Sub(time.Unix(0, entered))) // as ComputeStats measures it
-				a.count(k, cMoves, 1)
-				a.count(k, cMoveSec, sum.Sec)
-				a.count(k, cMoveNsec, sum.Nsec)
+				r[cMoves]++
+				r[cMoveSec] += sum.Sec
+				r[cMoveNsec] += sum.Nsec
 				if a.late.Late(left, entered, ev.At) {
 					a.count(lateKey(day, id), cLate, 1)
 				}

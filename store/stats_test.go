@@ -14,7 +14,7 @@ import (
 )
 
 // demoStore is a new store with a demo office of n cases.
-func demoStore(t *testing.T, n int, seed uint64) *Store {
+func demoStore(t testing.TB, n int, seed uint64) *Store {
 	t.Helper()
 	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
 	if err != nil {

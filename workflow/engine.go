@@ -181,7 +181,8 @@ func (r Rules) check(c *Case, actor Staff, kind ActionKind, now time.Time, law i
 		// the menu says so before the form (Apply asks the supervisor's reason).
 		if law >= 1 && !actor.Role.CanReview() {
 			if extra := laterNoticeExtras(c, c.Missing()); len(extra) > 0 {
-				return refuse("notice_new_items", "refuse.notice_new_items", loc(func(lang string) string { return materialNames(c, extra, lang) }))
+				cc := *c // the text reads a copy: a closure over c moved applyTo's case to the heap on every call
+				return refuse("notice_new_items", "refuse.notice_new_items", loc(func(lang string) string { return materialNames(&cc, extra, lang) }))
 			}
 		}
 	case ActLapse:
@@ -279,11 +280,14 @@ func (r Rules) apply(c Case, actor Staff, a Action) (Case, Event, error) {
 	return r.applyTo(c, actor, a, false)
 }
 
-// applyTo is apply; owned says c is the caller's alone and dropped after (a fold that
-// replaces its case with the result, or drops it on an error): the result then reuses
-// c's lists instead of copying them first, and c may be changed. Copying every list of
-// the case for every event was a third of what Check allocated.
-func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, error) {
+// applyTo is apply; fold says the call is a step of a fold (Replay), which replaces its
+// case with the result, or drops it on an error, and drops the event: c is the caller's
+// alone, so the result reuses c's lists instead of copying them first and c may be
+// changed (copying every list of the case for every event was a third of what Check
+// allocated); and the event's changes are not written (their texts were most of what
+// the replay allocated after that). Whether the action is allowed, and the case it
+// leaves, do not depend on fold.
+func (r Rules) applyTo(c Case, actor Staff, a Action, fold bool) (Case, Event, error) {
 	if a.Actor != actor.Name {
 		return c, Event{}, refuse("actor", "refuse.actor")
 	}
@@ -306,7 +310,7 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		return c, Event{}, ref
 	}
 	n := c
-	if !owned {
+	if !fold {
 		n = c.clone()
 	}
 	from := c.Stage
@@ -329,13 +333,17 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		if ref != nil {
 			return c, Event{}, ref
 		}
-		set("file", "", f.Name+" v"+fmt.Sprint(f.Version)+" sha256:"+f.SHA256)
+		if !fold {
+			set("file", "", f.Name+" v"+fmt.Sprint(f.Version)+" sha256:"+f.SHA256)
+		}
 	case ActTieFile:
 		field, val, ref := tie(&n, a)
 		if ref != nil {
 			return c, Event{}, ref
 		}
-		set(field, "", val)
+		if !fold {
+			set(field, "", val)
+		}
 	case ActUpdateMaterial:
 		u := a.Material
 		if u == nil || strings.TrimSpace(u.Key) == "" {
@@ -362,7 +370,9 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 			if u.Waive {
 				m.WaivedBy, m.WaiverWhy = a.Actor, strings.TrimSpace(u.Note)
 			}
-			set("material."+u.Key, old, materialState(*m))
+			if !fold {
+				set("material."+u.Key, old, materialState(*m))
+			}
 			break
 		}
 		if u.Valid && !u.Received {
@@ -384,7 +394,9 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		if a.Law >= 1 && u.Received { // the applicant submitted it (again) now
 			n.Materials[i].UpdatedAt = a.At
 		}
-		set("material."+u.Key, old, materialState(n.Materials[i]))
+		if !fold {
+			set("material."+u.Key, old, materialState(n.Materials[i]))
+		}
 	case ActRequestMaterials:
 		items := n.Missing()
 		if a.Deadline.IsZero() {
@@ -393,7 +405,11 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		notice := Notice{Round: n.Round, Items: items, At: a.At, By: a.Actor, Deadline: a.Deadline}
 		if a.Law >= 1 {
 			if extra := laterNoticeExtras(&c, items); len(extra) > 0 {
-				names := loc(func(lang string) string { return materialNames(&c, extra, lang) })
+				// The refusal's text reads a copy of the case: a closure over c itself
+				// moved c to the heap on every call, refused or not (a case per event
+				// replayed by check).
+				cc := c
+				names := loc(func(lang string) string { return materialNames(&cc, extra, lang) })
 				if !actor.Role.CanReview() {
 					return c, Event{}, refuse("notice_new_items", "refuse.notice_new_items", names)
 				}
@@ -405,14 +421,18 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		}
 		n.Notices = append(n.Notices, notice)
 		n.Pauses = append(n.Pauses, Pause{From: a.At})
-		set("notice", "", fmt.Sprint(len(items))) // how many items; the notice itself names them
+		if !fold {
+			set("notice", "", fmt.Sprint(len(items))) // how many items; the notice itself names them
+		}
 		move(StageAwaitingMaterials)
 	case ActMaterialsReceived:
 		if k := len(n.Pauses); k > 0 && n.Pauses[k-1].To.IsZero() {
 			n.Pauses[k-1].To = a.At
 		}
 		n.Round++
-		set("round", fmt.Sprint(c.Round), fmt.Sprint(n.Round))
+		if !fold {
+			set("round", fmt.Sprint(c.Round), fmt.Sprint(n.Round))
+		}
 		move(StageFormalReview)
 	case ActLapse:
 		if k := len(n.Pauses); k > 0 && n.Pauses[k-1].To.IsZero() {
@@ -420,14 +440,18 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		}
 		n.Lapsed, n.Withdrawal = true, a.Comment
 		n.ClosedAt = a.At
-		set("lapsed", "", Day(n.Notices[len(n.Notices)-1].Deadline))
+		if !fold {
+			set("lapsed", "", Day(n.Notices[len(n.Notices)-1].Deadline))
+		}
 		move(StageWithdrawn)
 	case ActOverrideCreditCode:
 		if a.Comment == "" {
 			return c, Event{}, refuse("comment", "refuse.comment_3")
 		}
 		n.CreditCodeOverride = a.Actor
-		set("credit_code_override", "", a.Actor)
+		if !fold {
+			set("credit_code_override", "", a.Actor)
+		}
 	case ActAddRecord:
 		if a.Record == nil {
 			return c, Event{}, refuse("record", "refuse.record")
@@ -455,7 +479,9 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 				n.Materials[i].Required = true // the new record needs what was optional
 			}
 		}
-		set("record", "", rec.Type)
+		if !fold {
+			set("record", "", rec.Type)
+		}
 	case ActAccept:
 		move(StageInvestigating)
 	case ActAddFinding:
@@ -468,13 +494,13 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		if f2.Checked == "" {
 			return c, Event{}, refuse("finding", "refuse.finding_4")
 		}
-		if !slices.Contains(Keys("result"), f2.Result) {
+		if !isKey("result", f2.Result) {
 			return c, Event{}, refuse("finding", "refuse.finding_3")
 		}
-		if f2.Method != "" && !slices.Contains(Keys("method"), f2.Method) {
+		if f2.Method != "" && !isKey("method", f2.Method) {
 			return c, Event{}, refuse("finding", "refuse.finding_2", f2.Method)
 		}
-		if f2.Contact != "" && !slices.Contains(Keys("contact"), f2.Contact) {
+		if f2.Contact != "" && !isKey("contact", f2.Contact) {
 			return c, Event{}, refuse("finding", "refuse.finding", f2.Contact)
 		}
 		f2.Evidence = strings.TrimSpace(f2.Evidence)
@@ -490,11 +516,15 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 				return c, Event{}, refuse("supersede", "refuse.supersede", k)
 			}
 			n.Findings[k-1].SupersededBy = len(n.Findings) + 1
-			set("finding.superseded", fmt.Sprint(k), fmt.Sprint(len(n.Findings)+1))
+			if !fold {
+				set("finding.superseded", fmt.Sprint(k), fmt.Sprint(len(n.Findings)+1))
+			}
 		}
 		n.Findings = append(n.Findings, f2)
 		n.addInvestigator(a.Actor)
-		set("finding", "", f2.Result)
+		if !fold {
+			set("finding", "", f2.Result)
+		}
 	case ActProposeRepair:
 		p := a.Proposal
 		if p == nil || strings.TrimSpace(p.Conclusion) == "" {
@@ -522,10 +552,10 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		if d == nil || d.Reason == "" {
 			return c, Event{}, refuse("reason", "refuse.reason_3")
 		}
-		if !slices.Contains(Keys("reason"), d.Reason) {
+		if !isKey("reason", d.Reason) {
 			return c, Event{}, refuse("reason", "refuse.reason_2", d.Reason)
 		}
-		if c.Stage == StageFormalReview && !slices.Contains(Keys("reason_formal"), d.Reason) {
+		if c.Stage == StageFormalReview && !isKey("reason_formal", d.Reason) {
 			return c, Event{}, refuse("reason", "refuse.reason")
 		}
 		if strings.TrimSpace(d.Explanation) == "" {
@@ -535,14 +565,15 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 			return c, Event{}, refuse("avenues", "refuse.avenues_2")
 		}
 		for _, av := range d.Avenues {
-			if !slices.Contains(Keys("avenue"), av) {
+			if !isKey("avenue", av) {
 				return c, Event{}, refuse("avenues", "refuse.avenues", av)
 			}
 		}
 		if a.Law >= 1 {
 			for _, av := range d.Avenues {
 				if !AvenueAllowed(&c, av) {
-					return c, Event{}, refuse("avenue_source", "refuse.avenue_source", loc(func(lang string) string { return Label("avenue", av, lang) }), loc(func(lang string) string { return sourceNames(&c, lang) }))
+					cc := c // as above: the closure reads a copy
+					return c, Event{}, refuse("avenue_source", "refuse.avenue_source", loc(func(lang string) string { return Label("avenue", av, lang) }), loc(func(lang string) string { return sourceNames(&cc, lang) }))
 				}
 			}
 		}
@@ -557,7 +588,7 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		move(StageDeclined)
 	case ActSubmitCorrection:
 		s := a.Submission
-		if s == nil || !slices.Contains(Keys("channel"), s.Channel) {
+		if s == nil || !isKey("channel", s.Channel) {
 			return c, Event{}, refuse("channel", "refuse.channel")
 		}
 		if strings.TrimSpace(s.Reference) == "" {
@@ -567,14 +598,14 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		move(StageSubmitted)
 	case ActRecordOutcome:
 		o := a.Outcome
-		if o == nil || !slices.Contains(Keys("outcome"), o.Result) {
+		if o == nil || !isKey("outcome", o.Result) {
 			return c, Event{}, refuse("outcome", "refuse.outcome")
 		}
 		n.Outcome = &Outcome{Result: o.Result, Note: strings.TrimSpace(o.Note), By: a.Actor, At: a.At}
 		move(StageFeedback)
 	case ActNotifyApplicant:
 		nt := a.Notification
-		if nt == nil || !slices.Contains(Keys("notify"), nt.Channel) {
+		if nt == nil || !isKey("notify", nt.Channel) {
 			return c, Event{}, refuse("notify", "refuse.notify")
 		}
 		d, err := ParseDate(nt.Date)
@@ -613,13 +644,17 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, owned bool) (Case, Event, 
 		if a.Assignee == c.Owner {
 			return c, Event{}, refuse("assignee", "refuse.assignee", a.Assignee)
 		}
-		set("owner", c.Owner, a.Assignee)
+		if !fold {
+			set("owner", c.Owner, a.Assignee)
+		}
 		n.Owner = a.Assignee
 	default:
 		return c, Event{}, refuse("unknown", "refuse.unknown", a.Kind)
 	}
 	if n.Stage != from {
-		set("stage", string(from), string(n.Stage))
+		if !fold {
+			set("stage", string(from), string(n.Stage))
+		}
 	}
 	n.Version++
 	n.UpdatedAt, n.UpdatedBy = a.At, a.Actor
@@ -718,7 +753,7 @@ func (r Rules) Replay(events []Event) (Case, error) {
 	var c Case
 	for i, ev := range events {
 		actor := Staff{Name: ev.Action.Actor, Role: ev.Action.Role, Active: true}
-		// The fold owns its case: each step replaces it (applyTo's owned).
+		// The fold owns its case: each step replaces it, and drops the event (applyTo's fold).
 		n, _, err := r.applyTo(c, actor, ev.Action, true)
 		if err != nil {
 			return c, fmt.Errorf("event %d (%s): %w", i+1, ev.Kind, err)

@@ -96,13 +96,13 @@ func followUp(n *Case, a Action) ([]Change, *Refusal) {
 		return nil, refuse("follow_up", "refuse.follow_up_empty")
 	}
 	sat := strings.TrimSpace(f.Satisfaction)
-	if sat != "" && !slices.Contains(Keys("satisfaction"), sat) {
+	if sat != "" && !isKey("satisfaction", sat) {
 		return nil, refuse("follow_up", "refuse.follow_up_satisfaction", sat)
 	}
 	thanks := make([]Thanks, 0, len(f.Thanks))
 	kinds := make([]string, 0, len(f.Thanks))
 	for _, t := range f.Thanks {
-		if !slices.Contains(Keys("thanks"), t.Kind) {
+		if !isKey("thanks", t.Kind) {
 			return nil, refuse("follow_up", "refuse.follow_up_thanks", t.Kind)
 		}
 		thanks = append(thanks, Thanks{Kind: t.Kind, At: a.At})

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"repairdesk/internal/msg"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -79,16 +78,16 @@ func ValidateIntake(in *Intake, now time.Time) []*FieldError {
 func ValidateRecord(r *Record, f string, now time.Time) []*FieldError {
 	var errs []*FieldError
 	{
-		if !slices.Contains(Keys("source"), r.Source) {
+		if !isKey("source", r.Source) {
 			errs = append(errs, fieldErr(f+"source", "choice", "field.choose_source"))
 		}
-		if !slices.Contains(Keys("record_type"), r.Type) {
+		if !isKey("record_type", r.Type) {
 			errs = append(errs, fieldErr(f+"type", "choice", "field.choose_type"))
 		}
-		if !slices.Contains(Keys("problem"), r.Problem) {
+		if !isKey("problem", r.Problem) {
 			errs = append(errs, fieldErr(f+"problem", "choice", "field.choose_problem"))
 		}
-		if r.Type == "admin_penalty" && !slices.Contains(Keys("tier"), r.Tier) {
+		if r.Type == "admin_penalty" && !isKey("tier", r.Tier) {
 			errs = append(errs, fieldErr(f+"tier", "choice", "field.choose_tier"))
 		}
 		r.Institution = strings.TrimSpace(r.Institution)

@@ -1,6 +1,10 @@
 package workflow
 
-import "repairdesk/internal/msg"
+import (
+	"slices"
+
+	"repairdesk/internal/msg"
+)
 
 // label looks up the display name of an enumerated value in the catalogue (internal/msg,
 // labels.go); a value it does not know shows as itself. The domain owns the enumerations
@@ -15,6 +19,10 @@ func Label(kind, key, lang string) string { return label(kind, key, lang) }
 func Keys(kind string) []string {
 	return append([]string(nil), enumOrder[kind]...)
 }
+
+// isKey reports whether v is one of the keys of kind, without Keys' copy of the list
+// (the engine checks several per event: each copy was garbage of every replay).
+func isKey(kind, v string) bool { return slices.Contains(enumOrder[kind], v) }
 
 var enumOrder = map[string][]string{
 	"source":        {"pbc", "baihang", "pudao", "creditchina", "gsxt", "court", "tax", "other"},

@@ -129,7 +129,7 @@ func ParseSources(data []byte) (SourceBook, error) {
 	}
 	av := map[string]bool{}
 	for _, a := range b.Avenues {
-		if !slices.Contains(Keys("avenue"), a.Key) {
+		if !isKey("avenue", a.Key) {
 			return b, fmt.Errorf("record sources: avenue %q is not a known avenue", a.Key)
 		}
 		if !status(a.Status) || a.ZH == "" || a.EN == "" {
@@ -163,7 +163,7 @@ func ParseSources(data []byte) (SourceBook, error) {
 		if s.Body.ZH == "" || s.Body.EN == "" || s.Check.ZH == "" || s.Check.EN == "" {
 			return b, fmt.Errorf("record sources: source %q needs who to address and where to check, in both languages", s.Key)
 		}
-		if !slices.Contains(Keys("channel"), s.Channel) {
+		if !isKey("channel", s.Channel) {
 			return b, fmt.Errorf("record sources: source %q: unknown channel %q", s.Key, s.Channel)
 		}
 		for _, a := range s.Avenues {

@@ -155,6 +155,7 @@ func (a *app) backupCmd() *cobra.Command {
 		if kv.IsPostgres(db) {
 			return a.errf("backup", exitFail, messageIn(&store.FileOnlyError{What: "backup"}, l))
 		}
+		defer bulkGC()()
 		ctx, stop := a.interruptible()
 		defer stop()
 		res, err := store.BackupFileWith(db, dest, a.storeWork(ctx, "progress.backup", progress.Bytes))
@@ -200,6 +201,7 @@ func (a *app) checkCmd() *cobra.Command {
 	anchorPub := c.Flags().String("anchor-pub", "", a.t("flag.anchor_pub"))
 	c.RunE = a.run(func([]string) int {
 		l, db := a.lang, a.dbPath()
+		defer bulkGC()()
 		ctx, stop := a.interruptible()
 		defer stop()
 		sw := a.storeWork(ctx, "progress.check", progress.Cases)

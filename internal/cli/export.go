@@ -32,7 +32,10 @@ func (a *app) exportCmd() *cobra.Command {
 	format := f.String("format", "csv", a.t("flag.export_format"))
 	since := f.String("since", "", a.t("flag.since"))
 	out := f.String("out", "", a.t("flag.out"))
-	c.RunE = a.run(func([]string) int { return a.export(*format, *since, *out) })
+	c.RunE = a.run(func([]string) int {
+		defer bulkGC()()
+		return a.export(*format, *since, *out)
+	})
 	return c
 }
 

@@ -1,7 +1,9 @@
 package cli
 
 import (
+	"runtime"
 	"runtime/debug"
+	"runtime/metrics"
 	"sync"
 
 	"repairdesk/store"
@@ -91,6 +93,117 @@ func batchGC() (release func()) {
 				gcHold.prev = gcBatch.prevPct
 			} else {
 				debug.SetGCPercent(gcBatch.prevPct)
+			}
+		})
+	}
+}
+
+// The bulk tools' collector (check, backup, export): a short-lived process that reads
+// every case once and keeps little — at 100,000 cases check's live heap is 60–150 MB, so
+// with GOGC 100 the collector ran about 100 times in one check. bulkGC lets the heap grow
+// by bulkGCHeadroom past what is live before the next collection, but never by less than
+// the setting found: after each collection the percent is set from the live heap,
+// between the setting found and bulkGCMaxPercent. Where the live heap is larger than
+// the headroom (a million cases: over a gigabyte) that is the setting found, so memory
+// there does not grow; no memory limit is set, which at a million cases would make the
+// collector run against it.
+const (
+	bulkGCHeadroom   = 256 << 20
+	bulkGCMaxPercent = 400
+)
+
+// bulkGCPercent is the GC percent for a live heap of live bytes, the setting found being
+// base (off, -1, stays off).
+func bulkGCPercent(live uint64, base int) int {
+	if base < 0 || live == 0 {
+		return base
+	}
+	p := int(min(uint64(100)*bulkGCHeadroom/live, uint64(bulkGCMaxPercent)))
+	return max(p, base)
+}
+
+var gcBulk struct { // under gcHold's lock
+	n    int
+	prev int
+	gen  int // the tuning in force: a finalizer of an earlier one stops
+}
+
+// liveHeap is the heap the last collection left (bytes).
+func liveHeap() uint64 {
+	s := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(s)
+	if s[0].Value.Kind() != metrics.KindUint64 {
+		return 0
+	}
+	return s[0].Value.Uint64()
+}
+
+// retuneBulk sets the percent for the live heap now (gcHold held). A load that holds
+// the collector off keeps it off, and finds the percent when it ends.
+func retuneBulk() {
+	if gcBatch.n > 0 { // a batch began meanwhile: its setting holds
+		return
+	}
+	p := bulkGCPercent(liveHeap(), gcBulk.prev)
+	if gcHold.n > 0 {
+		gcHold.prev = p
+	} else {
+		debug.SetGCPercent(p)
+	}
+}
+
+// gcSentinel is garbage whose finalizer runs after the collection that finds it: the
+// tuner's hook on each collection.
+type gcSentinel struct{ _ [16]byte }
+
+func armBulkTuner(gen int) {
+	runtime.SetFinalizer(&gcSentinel{}, func(*gcSentinel) {
+		gcHold.Lock()
+		defer gcHold.Unlock()
+		if gcBulk.n == 0 || gcBulk.gen != gen {
+			return
+		}
+		retuneBulk()
+		armBulkTuner(gen)
+	})
+}
+
+// bulkGC tunes the collector for a bulk tool until release; nested and concurrent uses
+// restore what the first found. Inside a batch (demo generation) it leaves the batch's
+// setting alone.
+func bulkGC() (release func()) {
+	gcHold.Lock()
+	if gcBatch.n > 0 {
+		gcHold.Unlock()
+		return func() {}
+	}
+	if gcBulk.n == 0 {
+		if gcHold.n > 0 {
+			gcBulk.prev = gcHold.prev
+		} else {
+			gcBulk.prev = debug.SetGCPercent(100)
+			debug.SetGCPercent(gcBulk.prev)
+		}
+		gcBulk.gen++
+		retuneBulk()
+		armBulkTuner(gcBulk.gen)
+	}
+	gcBulk.n++
+	gcHold.Unlock()
+	var once sync.Once
+	return func() {
+		once.Do(func() {
+			gcHold.Lock()
+			defer gcHold.Unlock()
+			gcBulk.n--
+			if gcBulk.n > 0 {
+				return
+			}
+			gcBulk.gen++
+			if gcHold.n > 0 {
+				gcHold.prev = gcBulk.prev
+			} else {
+				debug.SetGCPercent(gcBulk.prev)
 			}
 		})
 	}

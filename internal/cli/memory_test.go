@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"runtime"
 	"runtime/debug"
 	"testing"
+	"time"
 )
 
 // TestHoldGC: the commands' hint turns the collector off while loads run, nested holds
@@ -72,5 +74,89 @@ func TestBatchGC(t *testing.T) {
 	r3()
 	if p := debug.SetGCPercent(137); p != 137 {
 		t.Errorf("GC percent %d after both, want 137", p)
+	}
+}
+
+// TestBulkGCPercent: the bulk tools' percent lets the heap grow by the headroom past a
+// small live heap, up to the cap, and never below the setting found.
+func TestBulkGCPercent(t *testing.T) {
+	for _, c := range []struct {
+		live      uint64
+		base, out int
+	}{
+		{32 << 20, 100, 400},   // 256 MB over 32 MB would be 800%: capped
+		{64 << 20, 100, 400},   // exactly the cap
+		{128 << 20, 100, 200},  // 256 MB over 128 MB
+		{256 << 20, 100, 100},  // the headroom is the live heap itself
+		{1400 << 20, 100, 100}, // a million cases: the setting found
+		{128 << 20, 300, 300},  // a larger setting found stays
+		{32 << 20, 800, 800},   // even above the cap
+		{128 << 20, -1, -1},    // off stays off
+		{0, 100, 100},          // no collection yet
+		{100 << 20, 50, 256},   // 268435456*100/104857600 = 256
+	} {
+		if got := bulkGCPercent(c.live, c.base); got != c.out {
+			t.Errorf("bulkGCPercent(%d MB, %d) = %d, want %d", c.live>>20, c.base, got, c.out)
+		}
+	}
+}
+
+// TestBulkGC: while a bulk tool runs, each collection sets the percent from the live
+// heap (this test's is small: the cap); nested uses and a load's hold inside keep it,
+// and the last release puts back the setting found, after which collections no longer
+// change it.
+func TestBulkGC(t *testing.T) {
+	before := debug.SetGCPercent(137)
+	defer debug.SetGCPercent(before)
+	r1 := bulkGC()
+	r2 := bulkGC()
+	want := bulkGCPercent(liveHeap(), 137)
+	if p := debug.SetGCPercent(want); p != want {
+		t.Errorf("GC percent %d in a bulk tool, want %d", p, want)
+	}
+	debug.SetGCPercent(1) // a collection's tuner must set it back
+	waitTuned := func(want int) int {
+		var p int
+		for range 50 {
+			runtime.GC()
+			time.Sleep(10 * time.Millisecond) // the finalizer runs after the collection
+			if p = debug.SetGCPercent(-1); p == want {
+				debug.SetGCPercent(p)
+				return p
+			}
+			debug.SetGCPercent(p)
+		}
+		return p
+	}
+	for i := range 2 { // each collection re-arms the tuner for the next
+		if p := waitTuned(bulkGCPercent(liveHeap(), 137)); p != bulkGCPercent(liveHeap(), 137) || p < 137 {
+			t.Errorf("GC percent %d after collection %d in a bulk tool, want %d", p, i+1, bulkGCPercent(liveHeap(), 137))
+		}
+		debug.SetGCPercent(1)
+	}
+	waitTuned(bulkGCPercent(liveHeap(), 137))
+	hold := holdGC()
+	if p := debug.SetGCPercent(-1); p != -1 {
+		t.Errorf("GC percent %d while a load holds it in a bulk tool, want -1", p)
+	}
+	hold()
+	r1()
+	r1()
+	if p := debug.SetGCPercent(-1); p < 137 {
+		t.Errorf("GC percent %d with one bulk tool left, want at least 137", p)
+	} else {
+		debug.SetGCPercent(p)
+	}
+	r2()
+	if p := debug.SetGCPercent(137); p != 137 {
+		t.Errorf("GC percent %d after the bulk tools, want 137 (the setting found)", p)
+	}
+	debug.SetGCPercent(55)
+	runtime.GC()
+	time.Sleep(50 * time.Millisecond)
+	runtime.GC()
+	time.Sleep(50 * time.Millisecond)
+	if p := debug.SetGCPercent(137); p != 55 {
+		t.Errorf("GC percent %d after the tools ended and two collections, want 55 (the tuner stopped)", p)
 	}
 }
