@@ -129,7 +129,7 @@ func TestFastDecoderAgrees(t *testing.T) {
 	r := rand.New(rand.NewPCG(17, 18))
 	for range 3000 {
 		for _, v := range []any{new(workflow.Event), new(workflow.Case)} {
-			fillRandom(r, reflect.ValueOf(v).Elem(), 0)
+			decFill.fill(r, reflect.ValueOf(v).Elem(), 0)
 			js, err := json.Marshal(v)
 			if err != nil {
 				continue // a time json.Marshal refuses
@@ -155,60 +155,20 @@ var decStrings = []string{
 var decZones = []*time.Location{time.UTC, time.Local, time.FixedZone("", 8*3600), time.FixedZone("CST", 8*3600),
 	time.FixedZone("", -(3*3600 + 30*60)), time.FixedZone("", 14*3600)}
 
-// fillRandom gives v (settable) a random value: each field left zero or filled, slices
-// nil, empty or long, numbers at their extremes, times from year 1 to 9999 in zones.
-func fillRandom(r *rand.Rand, v reflect.Value, depth int) {
-	if r.IntN(4) == 0 {
-		v.SetZero()
-		return
-	}
-	if v.Type() == reflect.TypeFor[time.Time]() {
+// decFill gives values each field left zero or filled, lists nil, empty or long, numbers
+// at their extremes, times from year 1 to 9999 in zones.
+var decFill = randFill{
+	texts:    decStrings,
+	ints:     []int64{0, 1, -1, 9, 10, 1234567, math.MaxInt64, math.MinInt64, 42, -42},
+	uints:    []uint64{0, 1, 10, math.MaxUint32, 4000000000},
+	joinText: true, zeroIn: 4, nilIn: 2, maxDepth: 6,
+	time: func(r *rand.Rand) time.Time {
 		t := time.Date(1+r.IntN(9999), time.Month(1+r.IntN(12)), 1+r.IntN(31), r.IntN(24), r.IntN(60), r.IntN(60), 0, decZones[r.IntN(len(decZones))])
 		if r.IntN(2) == 0 {
 			t = t.Add(time.Duration(r.IntN(1e9)))
 		}
-		v.Set(reflect.ValueOf(t))
-		return
-	}
-	switch v.Kind() {
-	case reflect.String:
-		s := decStrings[r.IntN(len(decStrings))]
-		if r.IntN(3) == 0 {
-			s += decStrings[r.IntN(len(decStrings))]
-		}
-		v.SetString(s)
-	case reflect.Bool:
-		v.SetBool(r.IntN(2) == 0)
-	case reflect.Int, reflect.Int64:
-		v.SetInt([]int64{0, 1, -1, 9, 10, 1234567, math.MaxInt64, math.MinInt64, r.Int64(), -r.Int64()}[r.IntN(10)])
-	case reflect.Uint32:
-		v.SetUint([]uint64{0, 1, 10, math.MaxUint32, uint64(r.Uint32())}[r.IntN(5)])
-	case reflect.Pointer:
-		if depth > 6 || r.IntN(2) == 0 {
-			v.SetZero()
-			return
-		}
-		p := reflect.New(v.Type().Elem())
-		fillRandom(r, p.Elem(), depth+1)
-		v.Set(p)
-	case reflect.Slice:
-		if depth > 6 || r.IntN(3) == 0 {
-			v.SetZero()
-			return
-		}
-		n := r.IntN(4)
-		s := reflect.MakeSlice(v.Type(), n, n)
-		for i := range n {
-			fillRandom(r, s.Index(i), depth+1)
-		}
-		v.Set(s)
-	case reflect.Struct:
-		for i := 0; i < v.NumField(); i++ {
-			if v.Type().Field(i).IsExported() {
-				fillRandom(r, v.Field(i), depth+1)
-			}
-		}
-	}
+		return t
+	},
 }
 
 // TestFastDecoderMutations: inputs that are not canonical — whitespace, fields reordered,
