@@ -69,7 +69,9 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			gid = g
 		}
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify, AnchorBesideCommit: *beside})
+		defer serveGC(os.Getenv)()
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify, AnchorBesideCommit: *beside,
+			Memory: store.MemoryHints{Hold: holdGC, Settled: serveSettled}})
 		if !ok {
 			return exitFail
 		}
