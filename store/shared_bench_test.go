@@ -435,6 +435,7 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	stopProfiles()
 	stopWaits()
 	reportPGBuffers(b, nodes, pg0)
+	reportServerSettings(b, nodes)
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	gcs := rt.stop(b)
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
@@ -482,6 +483,7 @@ func BenchmarkSharedCommitSweep(b *testing.B) {
 			elapsed := time.Since(start)
 			stopWaits()
 			reportPGBuffers(b, nodes, pg0)
+			reportServerSettings(b, nodes)
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "actions/s")
 			b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 			if pgcpu0 >= 0 {

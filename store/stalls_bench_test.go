@@ -317,6 +317,21 @@ func readPGBuffers(nodes []*store.Store) (p pgBuffers) {
 	return p
 }
 
+// reportServerSettings reports the server's shared_buffers (MB), the setting that
+// decides whether a 100,000-case base's pages stay in PostgreSQL's own cache
+// (BENCHMARKS.md, "Commits at 100,000 cases on PostgreSQL: the stall"), so that each
+// figure says what it ran with.
+func reportServerSettings(b *testing.B, nodes []*store.Store) {
+	pool := nodes[0].PGPool()
+	if pool == nil {
+		return
+	}
+	var blocks, size float64
+	if pool.QueryRow(context.Background(), `SELECT setting::float8, pg_size_bytes(coalesce(unit, '1'))::float8 FROM pg_settings WHERE name = 'shared_buffers'`).Scan(&blocks, &size) == nil {
+		b.ReportMetric(blocks*size/(1<<20), "shared-buffers-MB")
+	}
+}
+
 // reportPGBuffers reports, per action since p0, the blocks the server had to bring into
 // shared_buffers (blks-read/action), the dirty buffers its backends had to write out
 // themselves to make room (backend-writes/action: each may wait for a WAL flush first),
