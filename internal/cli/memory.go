@@ -59,10 +59,9 @@ const (
 
 // serve's collector. A node holds every case's summary and the search index for its
 // whole life (about 125 MB live at 100,000 cases) and allocates a little garbage per
-// action; with the default GOGC (100) it collected every 1.5–2 s under 250 actions a
-// second, and each mark of that heap took one of two cores whole for 100–500 ms (the
-// dedicated mark worker runs up to 58 ms at a stretch) while sessions' commits waited to
-// run: BENCHMARKS.md, "Commits at 100,000 cases on PostgreSQL: the stall". GOGC 400
+// action; with the default GOGC (100) it collected every 1.5–4 s under 250 actions a
+// second, and each mark of that heap went on for 30–530 ms, its worker holding one of
+// two cores for up to 58 ms at a stretch while sessions' commits waited to run: BENCHMARKS.md, "Commits at 100,000 cases on PostgreSQL: the stall". GOGC 400
 // collects about a quarter as often, in exchange for a heap up to five times what is
 // live; the soft memory limit keeps that to serveGCMemLimit. Once the summaries are
 // loaded (serveSettled) the limit is raised to twice the live heap if that is more, so a
