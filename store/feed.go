@@ -395,6 +395,20 @@ func lastKind(c *workflow.Case) workflow.ActionKind {
 	return ""
 }
 
+// ServerCache reports, on a shared case base, PostgreSQL's shared_buffers and the size
+// of the case base's table (bytes); ok is false on a file, or when the server does not
+// say.
+func (s *Store) ServerCache() (buffers, base int64, ok bool) {
+	d, isPG := s.db.(*kv.PG)
+	if !isPG {
+		return 0, 0, false
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	buffers, base, err := d.CacheFit(ctx)
+	return buffers, base, err == nil
+}
+
 // Retries counts this node's transactions run again after losing a serialization race
 // (0 on bbolt): for benchmarks and diagnostics.
 func (s *Store) Retries() uint64 {

@@ -193,3 +193,29 @@ func hearStaff(t *testing.T, ch <-chan store.Change, d time.Duration, why string
 		}
 	}
 }
+
+// TestServerCache: a node on PostgreSQL reports the server's shared_buffers and the size
+// of the case base's table, as the server gives them (serve warns when the one is
+// smaller than the other); a file has no such server.
+func TestServerCache(t *testing.T) {
+	s, _, _ := newStore(t)
+	if _, _, ok := s.ServerCache(); ok {
+		t.Error("ServerCache on a file: ok, want not")
+	}
+
+	_, n1, _, _ := feedPair(t)
+	buffers, base, ok := n1.ServerCache()
+	if !ok {
+		t.Fatal("ServerCache on PostgreSQL: not ok")
+	}
+	var wantBuffers, wantBase int64
+	if err := n1.PGPool().QueryRow(context.Background(), `SELECT pg_size_bytes(current_setting('shared_buffers')), pg_total_relation_size('rd_kv')`).Scan(&wantBuffers, &wantBase); err != nil {
+		t.Fatal(err)
+	}
+	if buffers != wantBuffers || base != wantBase {
+		t.Errorf("ServerCache = %d, %d bytes; the server says shared_buffers %d, rd_kv %d", buffers, base, wantBuffers, wantBase)
+	}
+	if buffers <= 0 || base <= 0 {
+		t.Errorf("ServerCache = %d, %d bytes, want both above 0", buffers, base)
+	}
+}

@@ -90,3 +90,8 @@ func SetAfterSave(s *Store, fn func(*workflow.Case) error) { s.afterSave = fn }
 // RebuildResults builds the results table's aggregates anew, as the first open of a
 // case base in an older layout does.
 func RebuildResults(s *Store) error { return s.buildResults(0) }
+
+// WaitIndexed waits until s has loaded every case and built its search index at open,
+// as the file's benchmarks do before they time anything (Snapshot alone waits for the
+// cases, not for the index built behind them).
+func WaitIndexed(s *Store) { s.Snapshot().waitIndexed() }

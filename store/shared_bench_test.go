@@ -7,6 +7,9 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"runtime"
+	"runtime/pprof"
+	"runtime/trace"
 	"slices"
 	"strconv"
 	"strings"
@@ -41,6 +44,13 @@ func twoNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32, actor wo
 			b.Cleanup(func() { s.Close() })
 			nodes = append(nodes, s)
 		}
+		// Both nodes' summaries and search indexes are loaded before anything is timed:
+		// node 2's load at open took the first 1.5 s of a paced run otherwise (its loader
+		// and index build held the cores for 20–40 ms at a time), a node's cold start
+		// that BenchmarkSharedColdStart measures, not a commit's cost.
+		for _, s := range nodes {
+			store.WaitIndexed(s)
+		}
 		var all []uint32
 		for sm := range nodes[0].Snapshot().All() {
 			all = append(all, sm.ID)
@@ -73,6 +83,9 @@ func twoNodes(b *testing.B, n int) (nodes []*store.Store, ids []uint32, actor wo
 		return nodes, ids, actor
 	}
 	nodes, ids, _, _ = freshNodes(b, n)
+	for _, s := range nodes {
+		store.WaitIndexed(s)
+	}
 	return nodes, ids, wang
 }
 
@@ -416,9 +429,13 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	}
 	rt := watchRuntime()
 	stopWaits := sampleWaits(b, nodes)
-	cpu0 := benchkit.ProcessCPU().Seconds()
+	cpu0, pg0 := benchkit.ProcessCPU().Seconds(), readPGBuffers(nodes)
+	stopProfiles := profileRun(b)
 	lat := runSessions(b, nodes, ids, actor, think)
+	stopProfiles()
 	stopWaits()
+	reportPGBuffers(b, nodes, pg0)
+	reportServerSettings(b, nodes)
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	gcs := rt.stop(b)
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
@@ -453,7 +470,7 @@ func BenchmarkSharedCommitSweep(b *testing.B) {
 			rt := watchRuntime()
 			stopWaits := sampleWaits(b, nodes)
 			retries0 := nodes[0].Retries() + nodes[1].Retries()
-			cpu0, pgcpu0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes)
+			cpu0, pgcpu0, pg0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes), readPGBuffers(nodes)
 			start := time.Now()
 			lat := runActions(b, nodes, ids, actor, func(rng *rand.Rand, due *time.Time) {
 				if due.IsZero() { // a random phase: the sessions do not start together
@@ -465,6 +482,8 @@ func BenchmarkSharedCommitSweep(b *testing.B) {
 			})
 			elapsed := time.Since(start)
 			stopWaits()
+			reportPGBuffers(b, nodes, pg0)
+			reportServerSettings(b, nodes)
 			b.ReportMetric(float64(b.N)/elapsed.Seconds(), "actions/s")
 			b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 			if pgcpu0 >= 0 {
@@ -582,4 +601,49 @@ func withNodeAnchors(tb testing.TB, o store.Options) store.Options {
 	o.AnchorBesideCommit = os.Getenv("REPAIRDESK_BENCH_BESIDE") == "1"
 	o.NoNotify = os.Getenv("REPAIRDESK_BENCH_NONOTIFY") == "1"
 	return o
+}
+
+// profileRun starts, when asked, a CPU profile (REPAIRDESK_BENCH_CPUPROFILE=file) and an
+// execution trace (REPAIRDESK_BENCH_RTRACE=file) of the timed part of a benchmark only,
+// and writes a heap profile at its end (REPAIRDESK_BENCH_HEAPPROFILE=file):
+// -test.cpuprofile and -test.trace would also hold the nodes' open, which at 100,000
+// cases is most of the process's time.
+func profileRun(b *testing.B) (stop func()) {
+	var stops []func()
+	if f := os.Getenv("REPAIRDESK_BENCH_CPUPROFILE"); f != "" {
+		w, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(w); err != nil {
+			b.Fatal(err)
+		}
+		stops = append(stops, func() { pprof.StopCPUProfile(); w.Close() })
+	}
+	if f := os.Getenv("REPAIRDESK_BENCH_RTRACE"); f != "" {
+		w, err := os.Create(f)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if err := trace.Start(w); err != nil {
+			b.Fatal(err)
+		}
+		stops = append(stops, func() { trace.Stop(); w.Close() })
+	}
+	return func() {
+		for _, f := range stops {
+			f()
+		}
+		if f := os.Getenv("REPAIRDESK_BENCH_HEAPPROFILE"); f != "" { // what the nodes hold live
+			w, err := os.Create(f)
+			if err != nil {
+				b.Fatal(err)
+			}
+			runtime.GC()
+			if err := pprof.WriteHeapProfile(w); err != nil {
+				b.Fatal(err)
+			}
+			w.Close()
+		}
+	}
 }

@@ -1,6 +1,7 @@
 package store_test
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -14,6 +15,10 @@ import (
 
 	"repairdesk/store"
 )
+
+// processStart is about when the test binary started: stall lines give their time from
+// it, as GODEBUG=gctrace=1 gives each collection's (@…s), to read the two side by side.
+var processStart = time.Now()
 
 // stallOver: an action slower than this is a stall, broken down by phase (reportStalls).
 const stallOver = 15 * time.Millisecond
@@ -221,7 +226,7 @@ func reportStalls(b *testing.B, nodes []*store.Store, gcs []gcPause, over time.D
 		if st.gcs > 0 {
 			withGC++
 		}
-		logTrace(b, fmt.Sprintf("stall: node %d case %d %s ms, mostly %s: %s; gc %d (%s ms stopped)", st.node+1, st.a.Case, ms(st.a.Latency), top, strings.Join(parts, ", "), st.gcs, ms(st.gcDur)))
+		logTrace(b, fmt.Sprintf("stall: at @%.3fs, node %d case %d %s ms, mostly %s: %s; gc %d (%s ms stopped)", st.a.Queued.Sub(processStart).Seconds(), st.node+1, st.a.Case, ms(st.a.Latency), top, strings.Join(parts, ", "), st.gcs, ms(st.gcDur)))
 	}
 	line := fmt.Sprintf("stalls over %v: %d of %d actions;", over, len(stalls), all)
 	for _, n := range phaseNames {
@@ -281,4 +286,70 @@ func benchSync(b *testing.B, sync func(*os.File) error) {
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
+}
+
+// pgBuffers is the server's buffer and WAL counters (pg_stat_bgwriter, pg_stat_wal and the
+// database's pg_stat_database), for what a run cost the server beyond its CPU.
+type pgBuffers struct {
+	backendWrites, cleanWrites, ckptWrites, alloc int64 // buffers written by backends, the bgwriter, checkpoints; allocated
+	read, hit                                     int64 // the database's blocks read from outside shared_buffers, and found in them
+	walSync, walFPI                               int64
+	walBytes                                      float64
+	ok                                            bool
+}
+
+func readPGBuffers(nodes []*store.Store) (p pgBuffers) {
+	pool := nodes[0].PGPool()
+	if pool == nil {
+		return p
+	}
+	ctx := context.Background()
+	if pool.QueryRow(ctx, `SELECT buffers_backend, buffers_clean, buffers_checkpoint, buffers_alloc FROM pg_stat_bgwriter`).Scan(&p.backendWrites, &p.cleanWrites, &p.ckptWrites, &p.alloc) != nil {
+		return p
+	}
+	if pool.QueryRow(ctx, `SELECT blks_read, blks_hit FROM pg_stat_database WHERE datname = current_database()`).Scan(&p.read, &p.hit) != nil {
+		return p
+	}
+	if pool.QueryRow(ctx, `SELECT wal_sync, wal_fpi, wal_bytes::float8 FROM pg_stat_wal`).Scan(&p.walSync, &p.walFPI, &p.walBytes) != nil {
+		return p
+	}
+	p.ok = true
+	return p
+}
+
+// reportServerSettings reports the server's shared_buffers (MB), the setting that
+// decides whether a 100,000-case base's pages stay in PostgreSQL's own cache
+// (BENCHMARKS.md, "Commits at 100,000 cases on PostgreSQL: the stall"), so that each
+// figure says what it ran with.
+func reportServerSettings(b *testing.B, nodes []*store.Store) {
+	pool := nodes[0].PGPool()
+	if pool == nil {
+		return
+	}
+	var blocks, size float64
+	if pool.QueryRow(context.Background(), `SELECT setting::float8, pg_size_bytes(coalesce(unit, '1'))::float8 FROM pg_settings WHERE name = 'shared_buffers'`).Scan(&blocks, &size) == nil {
+		b.ReportMetric(blocks*size/(1<<20), "shared-buffers-MB")
+	}
+}
+
+// reportPGBuffers reports, per action since p0, the blocks the server had to bring into
+// shared_buffers (blks-read/action), the dirty buffers its backends had to write out
+// themselves to make room (backend-writes/action: each may wait for a WAL flush first),
+// and the WAL written. The backends send their statistics when they go idle, at most
+// once a second, so they are read after a wait, and a few may still be missing.
+func reportPGBuffers(b *testing.B, nodes []*store.Store, p0 pgBuffers) {
+	if !p0.ok {
+		return
+	}
+	time.Sleep(1500 * time.Millisecond)
+	p := readPGBuffers(nodes)
+	if !p.ok {
+		return
+	}
+	n := float64(b.N)
+	b.ReportMetric(float64(p.read-p0.read)/n, "blks-read/action")
+	b.ReportMetric(float64(p.backendWrites-p0.backendWrites)/n, "backend-writes/action")
+	b.ReportMetric(float64(p.cleanWrites-p0.cleanWrites+p.ckptWrites-p0.ckptWrites)/n, "bg-writes/action")
+	b.ReportMetric((p.walBytes-p0.walBytes)/n, "wal-B/action")
+	b.ReportMetric(float64(p.walFPI-p0.walFPI)/n, "wal-fpi/action")
 }

@@ -313,7 +313,9 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 	// A command (not the console, not serve) beside a node of a shared case base that
 	// holds the anchor log goes on without it.
 	opts.AnchorsIfFree = opts.Mode == ""
-	opts.Memory = memoryHints
+	if opts.Memory.Hold == nil {
+		opts.Memory = memoryHints
+	}
 	clear := a.openProgress(path, &opts)
 	defer clear()
 	if !opts.ReadOnly && opts.OpenContext == nil {

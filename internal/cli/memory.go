@@ -58,8 +58,25 @@ const (
 	batchGCMemLimit = 1536 << 20
 )
 
+// serve's collector. A node holds every case's summary and the search index for its
+// whole life (about 125 MB live at 100,000 cases) and allocates a little garbage per
+// action; with the default GOGC (100) it collected every 1.5–4 s under 250 actions a
+// second, and each mark of that heap went on for 30–530 ms, its worker holding one of
+// two cores for up to 58 ms at a stretch while sessions' commits waited to run: BENCHMARKS.md, "Commits at 100,000 cases on PostgreSQL: the stall". GOGC 400
+// collects about a quarter as often, in exchange for a heap up to five times what is
+// live; the soft memory limit keeps that to serveGCMemLimit. Once the summaries are
+// loaded (serveSettled) the limit is raised to twice the live heap if that is more, so a
+// node never collects more often than with the default setting (whose goal is twice the
+// live heap), whatever the size of its case base. GOGC or GOMEMLIMIT in the environment
+// override all of it: the operator's setting wins (README, "Run it for several offices").
+const (
+	serveGCPercent  = 400
+	serveGCMemLimit = 1536 << 20
+)
+
 var gcBatch struct {
 	n         int
+	serve     bool // serve's setting is the one in force (not the batch commands')
 	prevPct   int
 	prevLimit int64
 }
@@ -67,14 +84,58 @@ var gcBatch struct {
 // batchGC sets the batch commands' collector until release; nested and concurrent uses
 // (tests run commands side by side) restore what the first found. A load that holds the
 // collector off meanwhile (holdGC) keeps it off, and restores the batch's setting.
-func batchGC() (release func()) {
+func batchGC() (release func()) { return tuneGC(false, batchGCPercent, batchGCMemLimit) }
+
+// serveGC sets serve's collector until release, unless getenv gives GOGC or GOMEMLIMIT
+// (then it changes nothing). It shares batchGC's bookkeeping: the first setting of
+// nested or concurrent uses holds until the last release.
+func serveGC(getenv func(string) string) (release func()) {
+	if getenv("GOGC") != "" || getenv("GOMEMLIMIT") != "" {
+		return func() {}
+	}
+	return tuneGC(true, serveGCPercent, serveGCMemLimit)
+}
+
+// serveLimit is serve's memory limit for a live heap of live bytes: serveGCMemLimit, or
+// twice the live heap when that is more.
+func serveLimit(live uint64) int64 {
+	return max(serveGCMemLimit, 2*int64(min(live, 1<<61)))
+}
+
+// serveSettled is serve's MemoryHints.Settled: the load's garbage goes back to the OS
+// (which collects, so the live heap is known), then the limit follows the live heap when
+// serve's setting is the one in force.
+func serveSettled() {
+	debug.FreeOSMemory()
+	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	metrics.Read(live)
+	if live[0].Value.Kind() != metrics.KindUint64 {
+		return
+	}
+	raiseServeLimit(live[0].Value.Uint64())
+}
+
+func raiseServeLimit(live uint64) {
+	gcHold.Lock()
+	defer gcHold.Unlock()
+	if gcBatch.n == 0 || !gcBatch.serve {
+		return // the operator's setting, or another command's, is in force
+	}
+	if l := serveLimit(live); l > debug.SetMemoryLimit(-1) {
+		debug.SetMemoryLimit(l)
+	}
+}
+
+// tuneGC sets GOGC pct and the soft memory limit until release (batchGC, serveGC).
+func tuneGC(serve bool, pct int, limit int64) (release func()) {
 	gcHold.Lock()
 	if gcBatch.n == 0 {
-		gcBatch.prevLimit = debug.SetMemoryLimit(batchGCMemLimit)
+		gcBatch.serve = serve
+		gcBatch.prevLimit = debug.SetMemoryLimit(limit)
 		if gcHold.n > 0 {
-			gcBatch.prevPct, gcHold.prev = gcHold.prev, batchGCPercent
+			gcBatch.prevPct, gcHold.prev = gcHold.prev, pct
 		} else {
-			gcBatch.prevPct = debug.SetGCPercent(batchGCPercent)
+			gcBatch.prevPct = debug.SetGCPercent(pct)
 		}
 	}
 	gcBatch.n++

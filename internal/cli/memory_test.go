@@ -160,3 +160,68 @@ func TestBulkGC(t *testing.T) {
 		t.Errorf("GC percent %d after the tools ended and two collections, want 55 (the tuner stopped)", p)
 	}
 }
+
+// TestServeGC: serve's collector setting (GOGC 400, a soft memory limit) holds while it
+// runs unless the environment gives GOGC or GOMEMLIMIT; after the load the limit follows
+// the live heap up (twice it), never down, and only while serve's setting is in force;
+// what it found comes back at the end.
+func TestServeGC(t *testing.T) {
+	before := debug.SetGCPercent(137)
+	defer debug.SetGCPercent(before)
+	limit := debug.SetMemoryLimit(-1)
+	defer debug.SetMemoryLimit(limit)
+	env := map[string]string{}
+	getenv := func(k string) string { return env[k] }
+
+	for _, k := range []string{"GOGC", "GOMEMLIMIT"} {
+		env = map[string]string{k: "200"}
+		r := serveGC(getenv)
+		if p := debug.SetGCPercent(137); p != 137 {
+			t.Errorf("with %s set, GC percent %d, want 137 (untouched)", k, p)
+		}
+		if l := debug.SetMemoryLimit(-1); l != limit {
+			t.Errorf("with %s set, memory limit %d, want %d (untouched)", k, l, limit)
+		}
+		raiseServeLimit(3 << 30)
+		if l := debug.SetMemoryLimit(-1); l != limit {
+			t.Errorf("with %s set, memory limit %d after the load, want %d (untouched)", k, l, limit)
+		}
+		r()
+	}
+
+	env = map[string]string{}
+	r := serveGC(getenv)
+	if p := debug.SetGCPercent(serveGCPercent); p != serveGCPercent {
+		t.Errorf("GC percent %d in serve, want %d", p, serveGCPercent)
+	}
+	if l := debug.SetMemoryLimit(-1); l != serveGCMemLimit {
+		t.Errorf("memory limit %d in serve, want %d", l, serveGCMemLimit)
+	}
+	raiseServeLimit(200 << 20) // 100,000 cases: the floor holds
+	if l := debug.SetMemoryLimit(-1); l != serveGCMemLimit {
+		t.Errorf("memory limit %d after a load of 200 MB live, want %d", l, serveGCMemLimit)
+	}
+	raiseServeLimit(1 << 30) // a bigger base: twice the live heap
+	if l := debug.SetMemoryLimit(-1); l != 2<<30 {
+		t.Errorf("memory limit %d after a load of 1 GiB live, want %d", l, int64(2<<30))
+	}
+	raiseServeLimit(300 << 20) // never lowered
+	if l := debug.SetMemoryLimit(-1); l != 2<<30 {
+		t.Errorf("memory limit %d after a smaller live heap, want %d (kept)", l, int64(2<<30))
+	}
+	r()
+	r()
+	if p := debug.SetGCPercent(137); p != 137 {
+		t.Errorf("GC percent %d after serve, want 137 (the setting found)", p)
+	}
+	if l := debug.SetMemoryLimit(-1); l != limit {
+		t.Errorf("memory limit %d after serve, want %d", l, limit)
+	}
+
+	b := batchGC() // another command's setting: the load does not move its limit
+	raiseServeLimit(1 << 30)
+	if l := debug.SetMemoryLimit(-1); l != batchGCMemLimit {
+		t.Errorf("memory limit %d in a batch after a serve load hint, want %d", l, batchGCMemLimit)
+	}
+	b()
+}

@@ -69,7 +69,9 @@ func (a *app) serveCmd() *cobra.Command {
 			}
 			gid = g
 		}
-		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify, AnchorBesideCommit: *beside})
+		defer serveGC(os.Getenv)()
+		st, ok := a.openStore(db, store.Options{Mode: "serve", Listen: *listen, AnchorCopy: *anchorCopy, AnchorLog: *anchorLog, ControlGroup: *controlGroup, NoNotify: *noNotify, AnchorBesideCommit: *beside,
+			Memory: store.MemoryHints{Hold: holdGC, Settled: serveSettled}})
 		if !ok {
 			return exitFail
 		}
@@ -85,6 +87,11 @@ func (a *app) serveCmd() *cobra.Command {
 		if withKeys == 0 {
 			// staff commands need the database, which the server holds: say so before starting.
 			logger.Warn(a.t("cli.serve_no_keys", db))
+		}
+		if buffers, base, ok := st.ServerCache(); ok && buffers < base {
+			// Commits then read the base's pages back in: at 100,000 cases p99 was 2–3
+			// times that with the base in the cache (BENCHMARKS.md, issue 18, h18i).
+			logger.Warn(a.t("cli.serve_pg_cache_small", buffers>>20, base>>20))
 		}
 
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)

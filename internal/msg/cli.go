@@ -31,6 +31,7 @@ var cliText = map[string]Text{
 
 	// ---- what the commands say ----
 	"cli.serve_no_keys":         {ZH: "没有任何在岗人员登记了 SSH 公钥，因此无人能登录；请停止服务器后运行：repairdesk staff key add 登录名 公钥文件 --db %s", EN: "no active staff member has an SSH key, so nobody can log in; stop the server and run: repairdesk staff key add NAME FILE --db %s"},
+	"cli.serve_pg_cache_small":  {ZH: "PostgreSQL 的 shared_buffers（%d MB）小于案件库的表 rd_kv（%d MB）：提交要把页面读回缓存，会变慢；请数据库管理员把 shared_buffers 调到不小于它（见 README“Run it for several offices”）", EN: "PostgreSQL's shared_buffers (%d MB) is smaller than the case base's table rd_kv (%d MB): commits will read its pages back into the cache and be slower; ask the database team to set shared_buffers to at least that (README, \"Run it for several offices\")"},
 	"cli.staff_active":          {ZH: "在岗", EN: "active"},
 	"cli.staff_off":             {ZH: "已停用", EN: "disabled"},
 	"cli.staff_keys":            {ZH: "公钥 %d 个", EN: "%d keys", EnOne: "%d key", Count: 0},

@@ -242,6 +242,16 @@ func (d *PG) Pool() *pgxpool.Pool { return d.pool }
 
 func (d *PG) Close() error { d.pool.Close(); return nil }
 
+// CacheFit is the server's shared_buffers and the size of the case base's table with
+// its index and TOAST (rd_kv), in bytes: a base larger than the server's own cache has
+// commits reading its pages back in (BENCHMARKS.md, "Commits at 100,000 cases on
+// PostgreSQL: the stall").
+func (d *PG) CacheFit(ctx context.Context) (buffers, base int64, err error) {
+	err = d.pool.QueryRow(ctx, `SELECT (SELECT setting::bigint * pg_size_bytes(coalesce(unit, '1')) FROM pg_settings WHERE name = 'shared_buffers'),
+		pg_total_relation_size('rd_kv')`).Scan(&buffers, &base)
+	return buffers, base, err
+}
+
 // Ping checks the connection.
 func (d *PG) Ping(ctx context.Context) error { return d.pool.Ping(ctx) }
 
