@@ -107,12 +107,9 @@ func serveLimit(live uint64) int64 {
 // serve's setting is the one in force.
 func serveSettled() {
 	debug.FreeOSMemory()
-	live := []metrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	metrics.Read(live)
-	if live[0].Value.Kind() != metrics.KindUint64 {
-		return
+	if live := liveHeap(); live > 0 {
+		raiseServeLimit(live)
 	}
-	raiseServeLimit(live[0].Value.Uint64())
 }
 
 func raiseServeLimit(live uint64) {
