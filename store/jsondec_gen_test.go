@@ -16,7 +16,6 @@ import (
 	"fmt"
 	"go/format"
 	"reflect"
-	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -51,44 +50,14 @@ var (
 )
 
 type decGen struct {
-	names map[reflect.Type]string // the function of each type
-	order []reflect.Type
-	of    map[reflect.Type]reflect.Type // a root view's whole type
-	pkgs  map[string]bool
-	out   strings.Builder
-}
-
-// fn names the decoding function of t (a struct or a slice), queueing it to be written.
-func (g *decGen) fn(t reflect.Type) string {
-	if n, ok := g.names[t]; ok {
-		return n
-	}
-	n := "dec" + strings.NewReplacer("[]", "Slice", "*", "Ptr", ".", "_", "struct {}", "Empty").Replace(t.String())
-	g.names[t] = n
-	g.order = append(g.order, t)
-	return n
-}
-
-// goType is t as written in the generated file.
-func (g *decGen) goType(t reflect.Type) string {
-	switch t.Kind() {
-	case reflect.Pointer:
-		return "*" + g.goType(t.Elem())
-	case reflect.Slice:
-		return "[]" + g.goType(t.Elem())
-	}
-	if t.PkgPath() != "" {
-		if t.PkgPath() == "repairdesk/store" {
-			return t.Name()
-		}
-		g.pkgs[t.PkgPath()] = true
-	}
-	return t.String()
+	gencheck.Funcs
+	of  map[reflect.Type]reflect.Type // a root view's whole type
+	out strings.Builder
 }
 
 // stack is the name of the scratch slice the elements of a []t are gathered in.
 func (g *decGen) stack(t reflect.Type) string {
-	return "s" + strings.TrimPrefix(g.fn(reflect.SliceOf(t)), "decSlice")
+	return "s" + strings.TrimPrefix(g.Name(reflect.SliceOf(t)), "decSlice")
 }
 
 // checkDecType refuses what encoding/json would decode otherwise than the generated code.
@@ -217,17 +186,17 @@ func (g *decGen) value(t reflect.Type, x string) error {
 		if t.Kind() == reflect.Int {
 			lo, hi = "math.MinInt", "math.MaxInt"
 		}
-		g.pkgs["math"] = true
-		fmt.Fprintf(w, "if n, ok := d.int(%s, %s); ok { %s = %s(n) } else { return false }\n", lo, hi, x, g.goType(t))
+		g.Import("math")
+		fmt.Fprintf(w, "if n, ok := d.int(%s, %s); ok { %s = %s(n) } else { return false }\n", lo, hi, x, g.GoType(t))
 	case t.Kind() == reflect.Uint32:
-		g.pkgs["math"] = true
-		fmt.Fprintf(w, "if n, ok := d.uint(math.MaxUint32); ok { %s = %s(n) } else { return false }\n", x, g.goType(t))
+		g.Import("math")
+		fmt.Fprintf(w, "if n, ok := d.uint(math.MaxUint32); ok { %s = %s(n) } else { return false }\n", x, g.GoType(t))
 	case t.Kind() == reflect.Pointer && t.Elem() == decEmptyType:
 		fmt.Fprintf(w, "if !d.null() { if !d.skipEmpty() { return false }; %s = new(struct{}) }\n", x)
 	case t.Kind() == reflect.Pointer:
-		fmt.Fprintf(w, "if !d.null() { p := new(%s); if !d.%s(p) { return false }; %s = p }\n", g.goType(t.Elem()), g.fn(t.Elem()), x)
+		fmt.Fprintf(w, "if !d.null() { p := new(%s); if !d.%s(p) { return false }; %s = p }\n", g.GoType(t.Elem()), g.Name(t.Elem()), x)
 	default: // a struct or a slice
-		fmt.Fprintf(w, "if !d.%s(&%s) { return false }\n", g.fn(t), x)
+		fmt.Fprintf(w, "if !d.%s(&%s) { return false }\n", g.Name(t), x)
 	}
 	return nil
 }
@@ -235,7 +204,7 @@ func (g *decGen) value(t reflect.Type, x string) error {
 // body writes the function of t.
 func (g *decGen) body(t reflect.Type) error {
 	w := &g.out
-	fmt.Fprintf(w, "\nfunc (d *jdec) %s(v *%s) bool {\n", g.names[t], g.goType(t))
+	fmt.Fprintf(w, "\nfunc (d *jdec) %s(v *%s) bool {\n", g.Name(t), g.GoType(t))
 	switch t.Kind() {
 	case reflect.Slice:
 		// The elements are gathered on a stack of the decoder's (a nested slice of the
@@ -243,16 +212,16 @@ func (g *decGen) body(t reflect.Type) error {
 		// then copied into a slice of their number: one allocation, of the right size.
 		e, s := t.Elem(), "d."+g.stack(t.Elem())
 		fmt.Fprintf(w, "if !d.byte('[') { return d.null() }\n")
-		fmt.Fprintf(w, "if d.byte(']') { *v = %s{}; return true }\n", g.goType(t))
+		fmt.Fprintf(w, "if d.byte(']') { *v = %s{}; return true }\n", g.GoType(t))
 		fmt.Fprintf(w, "base := len(%s)\n", s)
 		fmt.Fprintf(w, "defer func() { clear(%s[base:]); %s = %s[:base] }()\n", s, s, s)
-		fmt.Fprintf(w, "for {\nvar e %s\n", g.goType(e))
+		fmt.Fprintf(w, "for {\nvar e %s\n", g.GoType(e))
 		if err := g.value(e, "e"); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, "%s = append(%s, e)\n", s, s)
 		fmt.Fprintf(w, "more, ok := d.nextElem()\nif !ok { return false }\nif !more { break }\n}\n")
-		fmt.Fprintf(w, "*v = make(%s, len(%s)-base)\ncopy(*v, %s[base:])\n", g.goType(t), s, s)
+		fmt.Fprintf(w, "*v = make(%s, len(%s)-base)\ncopy(*v, %s[base:])\n", g.GoType(t), s, s)
 	case reflect.Struct:
 		fs, err := decFields(t, "", 0)
 		if err != nil {
@@ -307,37 +276,28 @@ func (g *decGen) body(t reflect.Type) error {
 }
 
 func generateJSONDecoder() ([]byte, error) {
-	g := &decGen{names: map[reflect.Type]string{}, of: map[reflect.Type]reflect.Type{}, pkgs: map[string]bool{}}
+	g := &decGen{Funcs: gencheck.Funcs{Prefix: "dec", Local: "repairdesk/store"}, of: map[reflect.Type]reflect.Type{}}
 	var root strings.Builder
 	root.WriteString("\n// decodeRoot decodes d.js into dst when it is one of the generated types.\n")
 	root.WriteString("func (d *jdec) decodeRoot(dst any) bool {\nswitch v := dst.(type) {\n")
 	for _, r := range decRoots {
 		g.of[r.view] = r.of
-		fmt.Fprintf(&root, "case *%s:\n*v = %s{}\nif d.%s(v) && d.done() { return true }\n*v = %s{}\n", g.goType(r.view), g.goType(r.view), g.fn(r.view), g.goType(r.view))
+		fmt.Fprintf(&root, "case *%s:\n*v = %s{}\nif d.%s(v) && d.done() { return true }\n*v = %s{}\n", g.GoType(r.view), g.GoType(r.view), g.Name(r.view), g.GoType(r.view))
 	}
 	root.WriteString("}\nreturn false\n}\n")
-	for i := 0; i < len(g.order); i++ { // g.order grows as functions name new types
-		if err := g.body(g.order[i]); err != nil {
+	for i := 0; i < len(g.Order); i++ { // g.Order grows as functions name new types
+		if err := g.body(g.Order[i]); err != nil {
 			return nil, err
 		}
 	}
 	var stacks []string
-	for _, t := range g.order {
+	for _, t := range g.Order {
 		if t.Kind() == reflect.Slice {
-			stacks = append(stacks, fmt.Sprintf("%s []%s\n", g.stack(t.Elem()), g.goType(t.Elem())))
+			stacks = append(stacks, fmt.Sprintf("%s []%s\n", g.stack(t.Elem()), g.GoType(t.Elem())))
 		}
 	}
 	var head strings.Builder
-	head.WriteString("// Code generated by TestJSONDecoderIsCurrent (jsondec_gen_test.go); DO NOT EDIT.\n\npackage store\n\nimport (\n")
-	var paths []string
-	for p := range g.pkgs {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	for _, p := range paths {
-		fmt.Fprintf(&head, "%q\n", p)
-	}
-	head.WriteString(")\n")
+	head.WriteString(g.Head("TestJSONDecoderIsCurrent (jsondec_gen_test.go)", "store"))
 	head.WriteString("\n// jdecStacks are where the elements of a slice are gathered, one stack per type.\ntype jdecStacks struct {\n")
 	head.WriteString(strings.Join(stacks, ""))
 	head.WriteString("}\n")
