@@ -28,15 +28,20 @@ func holdGC() (release func()) {
 	}
 	gcHold.n++
 	gcHold.Unlock()
+	return lastRelease(&gcHold.n, func() { debug.SetGCPercent(gcHold.prev) })
+}
+
+// lastRelease is a release function for one holder of a setting counted by *n: once
+// only, and under gcHold, it counts the holder out, and the last one out calls last.
+func lastRelease(n *int, last func()) (release func()) {
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			gcHold.Lock()
-			gcHold.n--
-			if gcHold.n == 0 {
-				debug.SetGCPercent(gcHold.prev)
+			defer gcHold.Unlock()
+			if *n--; *n == 0 {
+				last()
 			}
-			gcHold.Unlock()
 		})
 	}
 }
@@ -137,23 +142,14 @@ func tuneGC(serve bool, pct int, limit int64) (release func()) {
 	}
 	gcBatch.n++
 	gcHold.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			gcHold.Lock()
-			defer gcHold.Unlock()
-			gcBatch.n--
-			if gcBatch.n > 0 {
-				return
-			}
-			debug.SetMemoryLimit(gcBatch.prevLimit)
-			if gcHold.n > 0 {
-				gcHold.prev = gcBatch.prevPct
-			} else {
-				debug.SetGCPercent(gcBatch.prevPct)
-			}
-		})
-	}
+	return lastRelease(&gcBatch.n, func() {
+		debug.SetMemoryLimit(gcBatch.prevLimit)
+		if gcHold.n > 0 {
+			gcHold.prev = gcBatch.prevPct
+		} else {
+			debug.SetGCPercent(gcBatch.prevPct)
+		}
+	})
 }
 
 // The bulk tools' collector (check, backup, export): a short-lived process that reads
@@ -248,21 +244,12 @@ func bulkGC() (release func()) {
 	}
 	gcBulk.n++
 	gcHold.Unlock()
-	var once sync.Once
-	return func() {
-		once.Do(func() {
-			gcHold.Lock()
-			defer gcHold.Unlock()
-			gcBulk.n--
-			if gcBulk.n > 0 {
-				return
-			}
-			gcBulk.gen++
-			if gcHold.n > 0 {
-				gcHold.prev = gcBulk.prev
-			} else {
-				debug.SetGCPercent(gcBulk.prev)
-			}
-		})
-	}
+	return lastRelease(&gcBulk.n, func() {
+		gcBulk.gen++
+		if gcHold.n > 0 {
+			gcHold.prev = gcBulk.prev
+		} else {
+			debug.SetGCPercent(gcBulk.prev)
+		}
+	})
 }
