@@ -353,23 +353,12 @@ func schema4File(t *testing.T, n, long int, damaged bool) (string, map[uint32][]
 		t.Fatal(err)
 	}
 	defer db.Close()
-	all := map[uint32][][]byte{}
+	var all map[uint32][][]byte
 	if err := db.Update(func(btx *bolt.Tx) error {
-		tx := kv.BoltTxOf(btx)
 		b := btx.Bucket(bEvents)
-		for id := uint32(1); id <= uint32(n); id++ {
-			evs, err := caseEvents(tx, id)
-			if err != nil {
-				return err
-			}
-			all[id] = evs
-		}
-		var old [][]byte
-		_ = b.ForEach(func(k, _ []byte) error { old = append(old, bytes.Clone(k)); return nil })
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		var err error
+		if all, err = takeEvents(btx, n); err != nil {
+			return err
 		}
 		for id, evs := range all {
 			switch id {
@@ -709,22 +698,12 @@ func TestChunksConvertSchema3(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	all := map[uint32][][]byte{}
+	var all map[uint32][][]byte
 	if err := db.Update(func(btx *bolt.Tx) error {
 		b := btx.Bucket(bEvents)
-		for id := uint32(1); id <= 5; id++ {
-			evs, err := caseEvents(kv.BoltTxOf(btx), id)
-			if err != nil {
-				return err
-			}
-			all[id] = evs
-		}
-		var old [][]byte
-		_ = b.ForEach(func(k, _ []byte) error { old = append(old, bytes.Clone(k)); return nil })
-		for _, k := range old {
-			if err := b.Delete(k); err != nil {
-				return err
-			}
+		var err error
+		if all, err = takeEvents(btx, 5); err != nil {
+			return err
 		}
 		for id, evs := range all {
 			for i, js := range evs {
@@ -753,4 +732,26 @@ func TestChunksConvertSchema3(t *testing.T) {
 	readsAsBefore(t, s, all, false)
 	comments(t, s, 1, long+1)
 	wholeHistory(t, s, 1, long+1, true)
+}
+
+// takeEvents reads the events of cases 1..n and empties the events bucket, for a test to
+// write them again in another layout.
+func takeEvents(btx *bolt.Tx, n int) (map[uint32][][]byte, error) {
+	all := map[uint32][][]byte{}
+	for id := uint32(1); id <= uint32(n); id++ {
+		evs, err := caseEvents(kv.BoltTxOf(btx), id)
+		if err != nil {
+			return nil, err
+		}
+		all[id] = evs
+	}
+	b := btx.Bucket(bEvents)
+	var old [][]byte
+	_ = b.ForEach(func(k, _ []byte) error { old = append(old, bytes.Clone(k)); return nil })
+	for _, k := range old {
+		if err := b.Delete(k); err != nil {
+			return nil, err
+		}
+	}
+	return all, nil
 }
