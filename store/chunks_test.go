@@ -23,10 +23,9 @@ import (
 // chunkBackends runs f on a demo office of n cases in a new bbolt file and in a new
 // PostgreSQL schema (skipped without one, pgtest.Reason).
 func chunkBackends(t *testing.T, n int, f func(t *testing.T, s *Store, reopen func() *Store)) {
-	t.Run("bbolt", func(t *testing.T) {
-		path := filepath.Join(t.TempDir(), "t.db")
+	run := func(t *testing.T, addr string, o Options) {
 		open := func() *Store {
-			s, err := Open(path, Options{})
+			s, err := Open(addr, o)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -38,23 +37,13 @@ func chunkBackends(t *testing.T, n int, f func(t *testing.T, s *Store, reopen fu
 			t.Fatal(err)
 		}
 		f(t, s, open)
+	}
+	t.Run("bbolt", func(t *testing.T) {
+		run(t, filepath.Join(t.TempDir(), "t.db"), Options{})
 	})
 	t.Run("postgres", func(t *testing.T) {
-		addr := pgtest.Addr(t)
 		key := filepath.Join(t.TempDir(), "shared.key")
-		open := func() *Store {
-			s, err := Open(addr, Options{KeyFile: key, NoAnchors: true, FeedPoll: 100 * time.Millisecond})
-			if err != nil {
-				t.Fatal(err)
-			}
-			t.Cleanup(func() { s.Close() })
-			return s
-		}
-		s := open()
-		if err := Demo.Generate(s, n, 7); err != nil {
-			t.Fatal(err)
-		}
-		f(t, s, open)
+		run(t, pgtest.Addr(t), Options{KeyFile: key, NoAnchors: true, FeedPoll: 100 * time.Millisecond})
 	})
 }
 

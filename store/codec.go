@@ -139,16 +139,7 @@ func isChunk(v []byte) bool { return len(v) > 0 && v[0] == codecChunk }
 // packFrame is the stored form of the events evs (JSON each), the first of them event
 // first of its case (appended to dst).
 func packFrame(dst []byte, first int, evs [][]byte) []byte {
-	n := 0
-	for _, js := range evs {
-		n += len(js) + binary.MaxVarintLen32
-	}
-	content := make([]byte, 0, n)
-	for _, js := range evs {
-		content = binary.AppendUvarint(content, uint64(len(js)))
-		content = append(content, js...)
-	}
-	return packFrameContent(dst, first, content)
+	return packFrameContent(dst, first, recordsOf(evs))
 }
 
 // packFrameContent is packFrame given the frame's content (the records already laid out).
