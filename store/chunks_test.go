@@ -509,14 +509,7 @@ func TestChunksConvertSchema4(t *testing.T) {
 			t.Errorf("progress went back: %v", told)
 		}
 	}
-	if err := s.db.View(func(tx kv.Tx) error {
-		if v, err := schemaOf(tx); err != nil || v != SchemaVersion {
-			t.Errorf("schema %d (%v) after the conversion, want %d", v, err, SchemaVersion)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	wantSchemaNow(t, s)
 	wantLayout(t, s, 1, long)
 	wantLayout(t, s, 2, chunkEvents)
 	wantLayout(t, s, 3, len(all[3]))
@@ -558,14 +551,7 @@ func TestChunksConvertPostgres(t *testing.T) {
 	if len(told) < 2 || told[0] != 0 || total != 6 || told[len(told)-1] != total {
 		t.Errorf("progress told %v of %d, want from 0 to 6 (cases)", told, total)
 	}
-	if err := s.db.View(func(tx kv.Tx) error {
-		if v, err := schemaOf(tx); err != nil || v != SchemaVersion {
-			t.Errorf("schema %d (%v), want %d", v, err, SchemaVersion)
-		}
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	wantSchemaNow(t, s)
 	wantLayout(t, s, 1, long)
 	wantLayout(t, s, 2, chunkEvents)
 	wantLayout(t, s, 3, len(all[3]))
@@ -743,4 +729,17 @@ func takeEvents(btx *bolt.Tx, n int) (map[uint32][][]byte, error) {
 		}
 	}
 	return all, nil
+}
+
+// wantSchemaNow fails t unless s's database says this program's schema.
+func wantSchemaNow(t *testing.T, s *Store) {
+	t.Helper()
+	if err := s.db.View(func(tx kv.Tx) error {
+		if v, err := schemaOf(tx); err != nil || v != SchemaVersion {
+			t.Errorf("schema %d (%v) after the conversion, want %d", v, err, SchemaVersion)
+		}
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
 }
