@@ -199,7 +199,10 @@ func BenchmarkSharedCommit(b *testing.B) {
 	}
 	stopWaits := sampleWaits(b, nodes)
 	cpu0, pgcpu0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes)
+	stopProfiles := profileRun(b)
 	lat := runSessions(b, nodes, ids, actor, 0)
+	stopProfiles()
+	dumpGroups(b, nodes)
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	if pgcpu0 >= 0 {
 		if pgcpu := serverCPU(b, nodes); pgcpu >= 0 {
@@ -207,7 +210,9 @@ func BenchmarkSharedCommit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.90).Microseconds())/1000, "p90-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
 	if rt := roundTrips(nodes); rt > 0 {
 		b.ReportMetric(float64(rt-rt0)/float64(b.N), "roundtrips/op")
@@ -644,6 +649,43 @@ func profileRun(b *testing.B) (stop func()) {
 				b.Fatal(err)
 			}
 			w.Close()
+		}
+	}
+}
+
+// dumpGroups writes, when REPAIRDESK_BENCH_GROUPS names a file, every group transaction
+// of the timed part (TraceCommits) as a line of tab-separated values, node by node in the
+// order they started: node, start (ms from the node's first group), size, acquire,
+// read-ahead, engine (what the transaction spent outside the other phases, the wait for
+// the previous anchor fsync included), commit, total, anchor, publish, log-sync, the
+// wait for the previous entry's fsync, and the end (when its actions were answered), ms.
+func dumpGroups(b *testing.B, nodes []*store.Store) {
+	f := os.Getenv("REPAIRDESK_BENCH_GROUPS")
+	if f == "" {
+		return
+	}
+	w, err := os.Create(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	fmt.Fprintln(w, "node\tstart\tsize\tacquire\treadahead\tengine\tcommit\ttotal\tanchor\tpublish\tlogsync\tlogwait\tend\tfailed")
+	for i, s := range nodes {
+		gs := s.GroupTraces()
+		if len(gs) == 0 {
+			continue
+		}
+		t0 := gs[0].Start
+		for _, g := range gs {
+			t := g.Times
+			engine := t.Total - t.Acquire - t.ReadAhead - t.Writes - t.Commit - t.BesideWait
+			end := -1.0
+			if !g.End.IsZero() {
+				end = ms(g.End.Sub(t0))
+			}
+			fmt.Fprintf(w, "%d\t%.3f\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%v\n", i, ms(g.Start.Sub(t0)), g.Size,
+				ms(t.Acquire), ms(t.ReadAhead), ms(engine), ms(t.Commit), ms(t.Total), ms(g.Anchor), ms(g.Publish), ms(g.LogSync), ms(g.LogSyncWait), end, g.Err)
 		}
 	}
 }
