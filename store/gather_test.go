@@ -118,10 +118,10 @@ func TestNextGroupTakesTheAnsweredBack(t *testing.T) {
 }
 
 // TestLoneActionsDoNotGather: one action after another, each answered before the next is
-// queued (people's pace), never waits for company, however long the wait's bound.
+// queued (people's pace), never waits for company.
 func TestLoneActionsDoNotGather(t *testing.T) {
 	_, _, s, wang, c := anchorNode(t, false)
-	s.gatherWait = time.Hour
+	s.gatherWait = 2 * time.Second
 	s.TraceCommits(true)
 	defer s.TraceCommits(false)
 	for i := range 5 {
