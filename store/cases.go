@@ -285,6 +285,12 @@ const maxCommitBatch = 128
 // node's next group waits for them to come back (gather).
 const gatherWait = time.Millisecond
 
+// gatherMin: gather waits only after a group of at least this many actions, and only
+// while fewer than half as many are queued: for a group of two or three (people's pace
+// at a few hundred actions a second) the turn it could save is not worth a wait for
+// sessions that are unlikely to come back within it.
+const gatherMin = 4
+
 // answering is the node's last group on a shared case base, for gather: its size, and
 // done, closed once its actions are answered (at, when; set before done is closed).
 type answering struct {
@@ -303,13 +309,12 @@ type answering struct {
 // round trips and a COMMIT's WAL flush) every action of the large one waits for. Waiting
 // costs this group little: it could not COMMIT before that fsync is done anyway (stage
 // waits for it), and it waits at most gatherWait after the answers for the rest. A node
-// whose groups are single actions (people's pace) never waits: one queued is as many
-// as the group before held.
+// whose groups are of one to three actions (people's pace) never waits (gatherMin).
 func (s *Store) gather() {
 	s.commitMu.Lock()
 	p, q := s.lastGroup, len(s.commitQ)
 	s.commitMu.Unlock()
-	if p == nil || q >= p.n || s.gatherWait <= 0 {
+	if p == nil || p.n < gatherMin || 2*q >= p.n || s.gatherWait <= 0 {
 		return
 	}
 	waited := false

@@ -2,6 +2,7 @@ package store
 
 import (
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -41,79 +42,92 @@ func groupSizes(s *Store) []int {
 	return n
 }
 
-// TestNextGroupTakesTheAnsweredBack: a group of two commits and its anchor fsync is held;
-// an action queued meanwhile does not start a group of one while the two wait for their
-// answers: when they are answered and act again at once, the three commit as one group.
+// TestNextGroupTakesTheAnsweredBack: a group of four commits and its anchor fsync is
+// held; an action queued meanwhile does not start a group of one while the four wait for
+// their answers: when they are answered and act again at once, the five commit as one
+// group. After a group of two (gatherMin) it does not wait: it runs as a group of one.
 // Every action is answered once, without error, and every case is at its version.
 func TestNextGroupTakesTheAnsweredBack(t *testing.T) {
-	_, _, s, wang, _ := anchorNode(t, false)
-	cs := gatherCases(t, s, wang, 3)
-	s.gatherWait = 10 * time.Second
-	s.TraceCommits(true)
-	defer s.TraceCommits(false)
+	for _, tc := range []struct {
+		first   int
+		sizes   []int // the first groups' sizes
+		gathers uint64
+	}{
+		{first: 4, sizes: []int{4, 5}, gathers: 1},
+		{first: 2, sizes: []int{2, 1}, gathers: 0},
+	} {
+		t.Run(strconv.Itoa(tc.first), func(t *testing.T) {
+			_, _, s, wang, _ := anchorNode(t, false)
+			cs := gatherCases(t, s, wang, tc.first+1)
+			s.gatherWait = 10 * time.Second
+			s.TraceCommits(true)
+			defer s.TraceCommits(false)
 
-	entered, release := holdAnchorSync(t, s)
-	// The first two queue while the test holds the node's turn, so that they are one group.
-	s.commitTurn <- struct{}{}
-	again := make(chan applied, 2)
-	for _, c := range cs[:2] {
-		go func() {
-			n, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "第一组"})
-			if err != nil {
-				again <- applied{n, err}
-				return
+			entered, release := holdAnchorSync(t, s)
+			// The first group queues while the test holds the node's turn, so that it is one.
+			s.commitTurn <- struct{}{}
+			again := make(chan applied, tc.first)
+			for _, c := range cs[:tc.first] {
+				go func() {
+					n, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "第一组"})
+					if err != nil {
+						again <- applied{n, err}
+						return
+					}
+					// Answered: act again at once, as a session of the closed loop does.
+					n, err = s.Apply(c.ID, n.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "马上再来"})
+					again <- applied{n, err}
+				}()
 			}
-			// Answered: act again at once, as a session of the closed loop does.
-			n, err = s.Apply(c.ID, n.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "马上再来"})
-			again <- applied{n, err}
-		}()
-	}
-	waitQueued(t, s, 2)
-	<-s.commitTurn
-	select {
-	case <-entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("the first group's anchor fsync never started")
-	}
-	lone := make(chan applied, 1)
-	go func() {
-		n, err := s.Apply(cs[2].ID, cs[2].Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "单独来的"})
-		lone <- applied{n, err}
-	}()
-	time.Sleep(200 * time.Millisecond) // the lone action takes the turn and waits
-	release()
-	for range 2 {
-		select {
-		case r := <-again:
-			if r.err != nil {
-				t.Fatal(r.err)
+			waitQueued(t, s, tc.first)
+			<-s.commitTurn
+			select {
+			case <-entered:
+			case <-time.After(10 * time.Second):
+				t.Fatal("the first group's anchor fsync never started")
 			}
-		case <-time.After(20 * time.Second):
-			t.Fatal("an action of the first group was not answered")
-		}
-	}
-	select {
-	case r := <-lone:
-		if r.err != nil {
-			t.Fatal(r.err)
-		}
-	case <-time.After(20 * time.Second):
-		t.Fatal("the lone action was not answered")
-	}
-	if got := groupSizes(s); !slices.Equal(got, []int{2, 3}) {
-		t.Errorf("groups of %v, want [2 3]: the lone action did not wait for the first group's actions to come back", got)
-	}
-	if g := s.GroupGathers(); g != 1 {
-		t.Errorf("%d turns waited for company, want 1", g)
-	}
-	for i, c := range cs {
-		want := c.Version + 2
-		if i == 2 {
-			want = c.Version + 1
-		}
-		if v := versionInDB(t, s, c.ID); v != want {
-			t.Errorf("case %d is at version %d, want %d", c.ID, v, want)
-		}
+			lone := cs[tc.first]
+			lonely := make(chan applied, 1)
+			go func() {
+				n, err := s.Apply(lone.ID, lone.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "单独来的"})
+				lonely <- applied{n, err}
+			}()
+			time.Sleep(200 * time.Millisecond) // the lone action takes the turn
+			release()
+			for range tc.first {
+				select {
+				case r := <-again:
+					if r.err != nil {
+						t.Fatal(r.err)
+					}
+				case <-time.After(20 * time.Second):
+					t.Fatal("an action of the first group was not answered")
+				}
+			}
+			select {
+			case r := <-lonely:
+				if r.err != nil {
+					t.Fatal(r.err)
+				}
+			case <-time.After(20 * time.Second):
+				t.Fatal("the lone action was not answered")
+			}
+			if got := groupSizes(s); len(got) < len(tc.sizes) || !slices.Equal(got[:len(tc.sizes)], tc.sizes) {
+				t.Errorf("groups of %v, want %v first", got, tc.sizes)
+			}
+			if g := s.GroupGathers(); g != tc.gathers {
+				t.Errorf("%d turns waited for company, want %d", g, tc.gathers)
+			}
+			for i, c := range cs {
+				want := c.Version + 2
+				if i == tc.first {
+					want = c.Version + 1
+				}
+				if v := versionInDB(t, s, c.ID); v != want {
+					t.Errorf("case %d is at version %d, want %d", c.ID, v, want)
+				}
+			}
+		})
 	}
 }
 

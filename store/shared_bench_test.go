@@ -192,7 +192,7 @@ func runActions(b *testing.B, nodes []*store.Store, ids []uint32, actor workflow
 func BenchmarkSharedCommit(b *testing.B) {
 	const sessions = 50
 	nodes, ids, actor := twoNodes(b, sessions)
-	rt0 := roundTrips(nodes)
+	rt0, g0 := roundTrips(nodes), gathers(nodes)
 	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
 	for _, s := range nodes {
 		s.TraceCommits(true)
@@ -224,8 +224,19 @@ func BenchmarkSharedCommit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(splits)/float64(b.N), "splits/op")
+	b.ReportMetric(float64(gathers(nodes)-g0)/float64(b.N), "gathers/op")
 	reportCommitTimes(b, nodes, ct0)
 	stopWaits()
+}
+
+// gathers is the times the nodes' next group waited for the actions of the group before
+// it to come back (Store.GroupGathers).
+func gathers(nodes []*store.Store) uint64 {
+	var n uint64
+	for _, s := range nodes {
+		n += s.GroupGathers()
+	}
+	return n
 }
 
 // reportCommitTimes reports where the nodes' group commits spent their time since ct0
@@ -428,7 +439,7 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 		think = d
 	}
 	nodes, ids, actor := twoNodes(b, sessions)
-	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
+	ct0, g0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}, gathers(nodes)
 	for _, s := range nodes {
 		s.TraceCommits(true)
 	}
@@ -447,6 +458,7 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
+	b.ReportMetric(float64(gathers(nodes)-g0)/float64(b.N), "gathers/op")
 	reportStalls(b, nodes, gcs, stallOver)
 	reportCommitTimes(b, nodes, ct0)
 }
