@@ -427,9 +427,13 @@ func (s *Store) answer(part []*applyReq) {
 		s.lastGroup = g
 		s.commitMu.Unlock()
 	}
+	// The group's trace is noted for all its actions before any is answered: an answered
+	// action's caller reads it (traceEnd).
 	if synced == nil {
 		for _, r := range part {
 			s.ctimes.noteAnswer(r, at.Sub(p), 0, at)
+		}
+		for _, r := range part {
 			r.answered = true
 			close(r.done)
 		}
@@ -449,6 +453,8 @@ func (s *Store) answer(part []*applyReq) {
 		s.ctimes.logSync.Add(int64(done.Sub(at)))
 		for _, r := range part {
 			s.ctimes.noteAnswer(r, publish, done.Sub(at), done)
+		}
+		for _, r := range part {
 			close(r.done)
 		}
 		g.answered()
