@@ -263,6 +263,10 @@ func MigrateWith(from, to, keyFile string, w Work) (MigrateReport, error) {
 				return rep, &MigrateError{Key: "migrate.copy_differs", Args: []any{name}}
 			}
 		}
+		// The copy was one transaction: bbolt grew the file 16 MiB past its pages.
+		if _, err := trimBoltTail(kv.BoltDB(dst)); err != nil {
+			return rep, err
+		}
 	}
 	rep.Cases = want[string(bCases)].keys
 	src.Close()
