@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -60,6 +61,7 @@ type app struct {
 	// its progress.
 	ctx          context.Context
 	progressHook func(what string, done, total int64)
+	now          func() time.Time // the export's clock (its CSV's agency days); nil: time.Now
 }
 
 // Run runs the command line with args (without the program name) and returns the exit

@@ -76,7 +76,11 @@ func (a *app) export(format, since, out string) int {
 	defer done()
 	ctx, stop := a.interruptible()
 	defer stop()
-	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
+	now := time.Now()
+	if a.now != nil {
+		now = a.now()
+	}
+	x := &exporter{st: st, lang: l, names: staffNames(st), now: now, keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
 	x.work = a.work("progress.export", progress.Cases)
 	defer x.work.done()
 	// The total, for the progress line, is counted from the summaries once they are
