@@ -411,6 +411,9 @@ func maskCase(c Case, evs []Event, clone bool, keep []string) (Case, []Event, er
 		case TextPhone:
 			*p = MaskPhone(*p)
 		default:
+			if piiDigest(*p) { // a hash: FindPII does not look into it, nor need the check
+				return
+			}
 			ms := FindPII(*p)
 			if len(ms) == 0 {
 				if piiMayHold(*p) {
@@ -487,7 +490,7 @@ type piiWalk struct {
 
 // left reports whether s still holds a number not kept.
 func (w *piiWalk) left(s string) bool {
-	if !piiMayHold(s) { // no digit, no number: not worth hashing for the set below
+	if !piiMayHold(s) || piiDigest(s) { // no digit, or a hash: no number, not worth hashing for the set below
 		return false
 	}
 	if _, ok := w.clean[s]; ok {
