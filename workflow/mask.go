@@ -499,7 +499,7 @@ type piiWalk struct {
 
 // left reports whether s still holds a number not kept.
 func (w *piiWalk) left(s string) bool {
-	if !piiMayHold(s) || piiDigest(s) { // no digit, or a hash: no number, not worth hashing for the set below
+	if len(s) < piiMinLen || !piiMayHold(s) || piiDigest(s) { // no digit, or a hash: no number, not worth hashing for the set below
 		return false
 	}
 	if _, ok := w.clean[s]; ok {

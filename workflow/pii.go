@@ -67,6 +67,11 @@ func piiIsSep(r rune) bool {
 	return false
 }
 
+// piiMinLen is the fewest bytes a number takes: a mobile number's 11 ASCII digits (an ID
+// number has 18 characters, a full-width digit three bytes). Shorter texts (keys, dates,
+// most names) hold none.
+const piiMinLen = 11
+
 // piiDigest: s is one long hexadecimal run (an event's hash, a file's SHA-256), which
 // FindPII does not look into: it holds no number.
 func piiDigest(s string) bool {
@@ -123,6 +128,9 @@ func FindPII(s string) []PIIMatch {
 			}
 		}
 		return he-hs >= piiHexRun
+	}
+	if len(s) < piiMinLen {
+		return nil
 	}
 	// Most texts an export masks (names, keys, empty fields) hold no digit: they are
 	// answered before the buffers below are set up (zeroing them was most of the cost).
