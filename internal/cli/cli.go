@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -65,6 +66,7 @@ type app struct {
 	// (a test server's shared_buffers is far larger than a test's base).
 	storeOpts func(store.Options)
 	cacheFit  func(buffers, base int64) (int64, int64)
+	now       func() time.Time // the export's clock (its CSV's agency days); nil: time.Now
 }
 
 // Run runs the command line with args (without the program name) and returns the exit
