@@ -3,6 +3,7 @@ package store
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -109,10 +110,30 @@ func TestBackupFindsWhatACheckOfTheCopyFinds(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
+	// The source is checked where it is, read-only: nothing beside it or in it changes.
+	listing := func() map[string]string {
+		ents, err := os.ReadDir(filepath.Dir(src))
+		if err != nil {
+			t.Fatal(err)
+		}
+		out := map[string]string{}
+		for _, e := range ents {
+			b, err := os.ReadFile(filepath.Join(filepath.Dir(src), e.Name()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			out[e.Name()] = string(b)
+		}
+		return out
+	}
+	before := listing()
 	dest := filepath.Join(t.TempDir(), "b.db")
 	res, err := BackupFile(src, dest)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if after := listing(); !maps.Equal(before, after) {
+		t.Errorf("the backup changed the source's folder: %d files before, %d after", len(before), len(after))
 	}
 	if len(res.Problems) == 0 {
 		t.Fatal("the backup found nothing wrong with a damaged anchor state")
