@@ -184,8 +184,6 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 		res.Bytes, res.Anchors, v, err = backupLocal(db, dbPath, tmp, dest, out, vopts)
 		db.Close()
 		if err != nil {
-			os.Remove(anchors)
-			os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
 			return res, err
 		}
 	case errors.Is(err, bolt.ErrTimeout):
@@ -200,8 +198,6 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 		}
 		res.Anchors, v, err = verifyRemoteCopy(dbPath, tmp, dest, vopts)
 		if err != nil {
-			os.Remove(anchors)
-			os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
 			return res, err
 		}
 	default:
@@ -277,6 +273,15 @@ func carryAnchors(dbPath, from, dest string, vopts *Options) (bool, error) {
 	return carried, nil
 }
 
+// removeAnchorsIf removes what carryAnchors wrote beside dest when *err is set: the
+// backup is not kept.
+func removeAnchorsIf(err *error, dest string) {
+	if *err != nil {
+		os.Remove(AnchorLogPath(dest, Options{}))
+		os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
+	}
+}
+
 // verifyRemoteCopy syncs the copy tmp that came through the control socket while it is
 // verified (opened read-only and checked, from the page cache: the bytes verified are
 // those being synced), with the anchor log cut to the entry the copy names. The copy
@@ -290,14 +295,19 @@ func verifyRemoteCopy(dbPath string, tmp *os.File, dest string, vopts Options) (
 		}
 		synced <- err
 	}()
+	wrote := false // carryAnchors wrote beside dest
 	defer func() { // never leave with the sync still running; its error counts
 		if serr := <-synced; err == nil && serr != nil {
 			v, err = Verification{}, serr
+		}
+		if wrote {
+			removeAnchorsIf(&err, dest)
 		}
 	}()
 	if carried, err = carryAnchors(dbPath, tmp.Name(), dest, &vopts); err != nil {
 		return false, v, err
 	}
+	wrote = true
 	// Checked against the database's own key: the backup holds no key, only sealed data.
 	v, err = verifyFile(tmp.Name(), vopts)
 	var dmg *DamageError
@@ -360,6 +370,7 @@ func backupLocal(db *bolt.DB, dbPath string, tmp *os.File, dest string, out *wor
 		<-copied
 		return n, false, v, err
 	}
+	defer removeAnchorsIf(&err, dest)
 	v, err = verifyFile(dbPath, vopts)
 	cerr := <-copied
 	gate.flush()
