@@ -239,9 +239,6 @@ func (s *Store) Check() []Problem {
 				mine := newCheckAggSet(late)
 				var lean []workflow.StatEvent
 				defer func() {
-					// Sorted here, on every core, while others may still be checking;
-					// the end merges the sorted runs (seal).
-					mine.flat.presort()
 					wantMu.Lock()
 					want.merge(mine)
 					wantMu.Unlock()

@@ -1,10 +1,8 @@
 package store
 
 import (
-	"bytes"
 	"math/rand/v2"
 	"reflect"
-	"slices"
 	"strings"
 	"testing"
 
@@ -168,98 +166,5 @@ func BenchmarkFlatExactSeal(b *testing.B) {
 		f.merge(&g)
 		b.StartTimer()
 		f.seal()
-	}
-}
-
-// TestFlatExactPresortedRunsSealAsOne: sets presorted by check's workers and merged in
-// order seal to what sorting all of them does — key order, one per key, the last put
-// (of a key in several sets, the set merged last) — with or without the open cases'
-// entries, and with a set that was not presorted among them (then all is sorted).
-func TestFlatExactPresortedRunsSealAsOne(t *testing.T) {
-	r := rand.New(rand.NewPCG(9, 10))
-	for round := range 40 {
-		sets := 1 + r.IntN(4)
-		unsorted := -1
-		if round%4 == 3 {
-			unsorted = r.IntN(sets)
-		}
-		noOpen := round%2 == 1
-		var all, merged flatExact
-		for i := range sets {
-			var g flatExact
-			for j := range 300 + r.IntN(700) {
-				k := make([]byte, r.IntN(15))
-				for x := range k {
-					k[x] = []byte{0, 1, 0xff, 'a', sidePrefix, sideOpen}[r.IntN(6)]
-				}
-				if r.IntN(10) == 0 {
-					k = sideOpenKey(uint32(r.IntN(50)))
-				}
-				v := []byte{byte(round), byte(i), byte(j), byte(j >> 8)}
-				g.put(k, v)
-				all.put(k, v)
-			}
-			if i != unsorted {
-				g.presort()
-			}
-			merged.merge(&g)
-		}
-		if wantRuns := unsorted < 0; (len(merged.runs) == sets && merged.runsEnd == len(merged.at)) != wantRuns {
-			t.Fatalf("round %d: runs %v (end %d of %d), want them used: %v", round, merged.runs, merged.runsEnd, len(merged.at), wantRuns)
-		}
-		all.noOpen, merged.noOpen = noOpen, noOpen
-		all.seal()
-		merged.seal()
-		if len(all.at) != len(merged.at) {
-			t.Fatalf("round %d: %d entries from the runs, %d sorting all", round, len(merged.at), len(all.at))
-		}
-		for i := range all.at {
-			ka, va := all.entry(i)
-			km, vm := merged.entry(i)
-			if string(ka) != string(km) || string(va) != string(vm) {
-				t.Fatalf("round %d: entry %d is %x=%x from the runs, %x=%x sorting all", round, i, km, vm, ka, va)
-			}
-		}
-	}
-}
-
-// TestFlatExactFindFromIsFind: findFrom gives find's answer whatever its hint — keys
-// asked in order with the hint get leaves (as checkResults asks), in random order, with
-// random hints, keys present and absent.
-func TestFlatExactFindFromIsFind(t *testing.T) {
-	r := rand.New(rand.NewPCG(11, 12))
-	for round := range 20 {
-		var f flatExact
-		key := func() []byte {
-			k := make([]byte, 1+r.IntN(6))
-			for x := range k {
-				k[x] = byte('a' + r.IntN(5))
-			}
-			return k
-		}
-		for range r.IntN(3000) {
-			f.put(key(), []byte{1})
-		}
-		f.seal()
-		var asks [][]byte
-		for range 2000 {
-			asks = append(asks, key())
-		}
-		if round%2 == 0 {
-			slices.SortFunc(asks, bytes.Compare)
-		}
-		next := 0
-		for _, k := range asks {
-			wi, wok := f.find(k)
-			for _, hint := range []int{next, r.IntN(len(f.at) + 2), -1, len(f.at) + 1} {
-				if i, ok := f.findFrom(k, hint); i != wi || ok != wok {
-					t.Fatalf("round %d: findFrom(%q, %d) = %d, %v; find: %d, %v", round, k, hint, i, ok, wi, wok)
-				}
-			}
-			next = wi
-			if wok {
-				next++
-			}
-		}
 	}
 }
