@@ -46,6 +46,9 @@ func (s *Store) BulkLoad(load func(b *Bulk) error) error {
 		if lerr := s.loadSummaries(); err == nil {
 			err = lerr
 		}
+		if _, terr := s.trimTail(); err == nil {
+			err = terr
+		}
 	}
 	return err
 }

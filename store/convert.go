@@ -38,6 +38,16 @@ import (
 // convertTxBytes is how much one transaction of the conversion writes (tests make it small).
 var convertTxBytes int64 = 64 << 20
 
+// SetConvertStep sets how much of the events bucket one transaction of a schema-4 file's
+// conversion reads (convertTxBytes; at least one case a transaction) and returns what
+// puts it back: for the commands' tests, which stop the conversion of a small file
+// between two of its transactions.
+func SetConvertStep(n int64) (restore func()) {
+	old := convertTxBytes
+	convertTxBytes = n
+	return func() { convertTxBytes = old }
+}
+
 // convertFail, when set by a test, is called after each committed transaction of the
 // conversion with the bytes copied so far; an error it returns stops the conversion there.
 var convertFail func(copied int64) error

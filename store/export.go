@@ -89,8 +89,17 @@ func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.C
 	return s.view(func(tx kv.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
 		// Read the buckets ahead (see prefetch), so a cold file is not read a page at a time.
+		// With the events (an export: the whole file, about 0.6 s of reading at 100,000
+		// cases) the cases are decoded meanwhile: the reading runs ahead of the cursor,
+		// which is slower than the disk, and a page it has not read yet the cursor faults
+		// in itself. It ends before the transaction does.
 		if withEvents {
-			prefetchAll(tx, cb, eb)
+			read := make(chan struct{})
+			go func() {
+				defer close(read)
+				prefetchAll(tx, cb, eb)
+			}()
+			defer func() { <-read }()
 		} else {
 			prefetch(tx, cb)
 		}

@@ -411,6 +411,9 @@ func maskCase(c Case, evs []Event, clone bool, keep []string) (Case, []Event, er
 		case TextPhone:
 			*p = MaskPhone(*p)
 		default:
+			if piiDigest(*p) { // a hash: FindPII does not look into it, nor need the check
+				return
+			}
 			ms := FindPII(*p)
 			if len(ms) == 0 {
 				if piiMayHold(*p) {
@@ -443,17 +446,26 @@ func maskCase(c Case, evs []Event, clone bool, keep []string) (Case, []Event, er
 		}
 	}
 	WalkCase(&mc, mask)
-	for i := range mevs {
-		WalkEvent(&mevs[i], mask)
-	}
 	// The check looks at every string of the result (mask_check_gen.go, generated from
 	// the types: it knows every field, not only those the walks above know); only when it
 	// finds a number does the reflection walk (unmasked) look again, to name the path.
 	w := &piiWalk{keep: keep, clean: clean}
+	// Most events hold no number: the check, run first, says so in one pass, and then
+	// the walk would change nothing (it changes only the numbers the check finds, and
+	// the agent's ID number and phone, which only an intake holds), so the event is
+	// passed as it is, checked. The others are walked, and checked after.
+	var walked []int
+	for i := range mevs {
+		if mevs[i].Action.Intake == nil && !w.leftEvent(&mevs[i]) {
+			continue
+		}
+		WalkEvent(&mevs[i], mask)
+		walked = append(walked, i)
+	}
 	if w.leftCase(&mc) {
 		return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: unmasked(reflect.ValueOf(mc), "case", keep, clean)}
 	}
-	for i := range mevs {
+	for _, i := range walked {
 		if w.leftEvent(&mevs[i]) {
 			f := unmasked(reflect.ValueOf(mevs[i]), "", keep, clean)
 			return Case{}, nil, &MaskError{CaseNo: CleanLine(no), Field: fmt.Sprintf("events[%d]", i) + f}
@@ -487,7 +499,7 @@ type piiWalk struct {
 
 // left reports whether s still holds a number not kept.
 func (w *piiWalk) left(s string) bool {
-	if !piiMayHold(s) { // no digit, no number: not worth hashing for the set below
+	if len(s) < piiMinLen || !piiMayHold(s) || piiDigest(s) { // no digit, or a hash: no number, not worth hashing for the set below
 		return false
 	}
 	if _, ok := w.clean[s]; ok {

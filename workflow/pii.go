@@ -67,6 +67,25 @@ func piiIsSep(r rune) bool {
 	return false
 }
 
+// piiMinLen is the fewest bytes a number takes: a mobile number's 11 ASCII digits (an ID
+// number has 18 characters, a full-width digit three bytes). Shorter texts (keys, dates,
+// most names) hold none.
+const piiMinLen = 11
+
+// piiDigest: s is one long hexadecimal run (an event's hash, a file's SHA-256), which
+// FindPII does not look into: it holds no number.
+func piiDigest(s string) bool {
+	if len(s) < piiHexRun {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if !piiIsHex(s[i]) {
+			return false
+		}
+	}
+	return true
+}
+
 // piiMayHold is the fast path: no digit at all, no number.
 func piiMayHold(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -110,6 +129,18 @@ func FindPII(s string) []PIIMatch {
 		}
 		return he-hs >= piiHexRun
 	}
+	if len(s) < piiMinLen {
+		return nil
+	}
+	// Most texts an export masks (names, keys, empty fields) hold no digit: they are
+	// answered before the buffers below are set up (zeroing them was most of the cost).
+	first := 0
+	for first < len(s) && !piiMayStart[s[first]] {
+		first++
+	}
+	if first == len(s) {
+		return nil
+	}
 	var out []PIIMatch
 	// The runs and digits of most texts fit these, on the stack.
 	var runBuf [16]piiGroup
@@ -123,7 +154,7 @@ func FindPII(s string) []PIIMatch {
 	}
 	var cur *piiGroup
 	seps := 0 // separators since the last group ended
-	for i := 0; i < len(s); {
+	for i := first; i < len(s); {
 		if len(run) == 0 {
 			// Between runs (cur is nil and seps 0): only a digit outside a long
 			// hexadecimal run changes anything, so skip to the next byte that may start

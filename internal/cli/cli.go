@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
@@ -60,6 +61,12 @@ type app struct {
 	// its progress.
 	ctx          context.Context
 	progressHook func(what string, done, total int64)
+	// Tests: hears the options each store is opened with (openStore), and adjusts the
+	// figures serve compares to warn that PostgreSQL's cache is smaller than the base
+	// (a test server's shared_buffers is far larger than a test's base).
+	storeOpts func(store.Options)
+	cacheFit  func(buffers, base int64) (int64, int64)
+	now       func() time.Time // the export's clock (its CSV's agency days); nil: time.Now
 }
 
 // Run runs the command line with args (without the program name) and returns the exit
@@ -323,6 +330,9 @@ func (a *app) openStore(path string, opts store.Options) (*store.Store, bool) {
 		ctx, stop := a.interruptible()
 		defer stop()
 		opts.OpenContext = ctx
+	}
+	if a.storeOpts != nil {
+		a.storeOpts(opts)
 	}
 	st, err := store.Open(path, opts)
 	if err != nil {

@@ -76,7 +76,11 @@ func (a *app) export(format, since, out string) int {
 	defer done()
 	ctx, stop := a.interruptible()
 	defer stop()
-	x := &exporter{st: st, lang: l, names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
+	now := time.Now()
+	if a.now != nil {
+		now = a.now()
+	}
+	x := &exporter{st: st, lang: l, names: staffNames(st), now: now, keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
 	x.work = a.work("progress.export", progress.Cases)
 	defer x.work.done()
 	// The total, for the progress line, is counted from the summaries once they are
@@ -271,21 +275,20 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		default:
 			buf = make([]byte, 0, 32<<10) // most cases fit: no growing from nothing
 		}
-		return encodeExportItem(buf[:0], &exportItem{Case: c, Events: evs})
+		// The separator before the item goes in front of it, so each case is one write
+		// (the first case's comma is left out as it is written).
+		return encodeExportItem(append(buf[:0], ",\n  "...), &exportItem{Case: c, Events: evs})
 	}
 	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
 			return err
 		}
-		sep := ",\n  "
+		item := b
 		if n == 0 {
-			sep = "\n  "
+			item = b[1:]
 		}
 		n++
-		if _, err := io.WriteString(w, sep); err != nil {
-			return err
-		}
-		_, err := w.Write(b)
+		_, err := w.Write(item)
 		if cap(b) <= 1<<20 { // w keeps none of it (a bufio.Writer copies or writes through)
 			select {
 			case bufs <- b:

@@ -122,6 +122,14 @@ func appendJSONString(dst []byte, s string) []byte {
 			start = i
 			continue
 		}
+		// Most text is Chinese: three bytes, lead E3–EC, EE or EF (the leads whose
+		// characters are all valid with any two continuation bytes, and none of them
+		// U+2028 or U+2029), written as they are without decoding the rune.
+		if b := s[i]; i+2 < len(s) && (b >= 0xE3 && b <= 0xEC || b >= 0xEE) && b <= 0xEF &&
+			s[i+1]&0xC0 == 0x80 && s[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
 		c, size := utf8.DecodeRuneInString(s[i:])
 		if c == utf8.RuneError && size == 1 {
 			dst = append(dst, s[start:i]...)

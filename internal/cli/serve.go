@@ -1,13 +1,10 @@
 package cli
 
 import (
-	"context"
 	"os"
-	"os/signal"
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/charmbracelet/log"
@@ -88,13 +85,19 @@ func (a *app) serveCmd() *cobra.Command {
 			// staff commands need the database, which the server holds: say so before starting.
 			logger.Warn(a.t("cli.serve_no_keys", db))
 		}
-		if buffers, base, ok := st.ServerCache(); ok && buffers < base {
-			// Commits then read the base's pages back in: at 100,000 cases p99 was 2–3
-			// times that with the base in the cache (BENCHMARKS.md, issue 18, h18i).
-			logger.Warn(a.t("cli.serve_pg_cache_small", buffers>>20, base>>20))
+		if buffers, base, ok := st.ServerCache(); ok {
+			if a.cacheFit != nil {
+				buffers, base = a.cacheFit(buffers, base)
+			}
+			if buffers < base {
+				// Commits then read the base's pages back in: at 100,000 cases p99 was 2–3
+				// times that with the base in the cache (BENCHMARKS.md, issue 18, h18i).
+				logger.Warn(a.t("cli.serve_pg_cache_small", buffers>>20, base>>20))
+			}
 		}
 
-		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+		// Ctrl+C or SIGTERM ends the server (tests: a.ctx).
+		ctx, stop := a.interruptible()
 		defer stop()
 		// repairdesk backup and check reach the served database through this socket.
 		if stopCtl, err := st.ServeControl(ctx); err != nil {
