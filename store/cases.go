@@ -232,6 +232,10 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 	defer s.ctimes.traceEnd(r)
 	s.commitMu.Lock()
 	s.commitQ = append(s.commitQ, r)
+	if s.gathered != nil && len(s.commitQ) >= s.gatherWant {
+		close(s.gathered) // the turn's holder has the company it waited for (gather)
+		s.gathered = nil
+	}
 	s.commitMu.Unlock()
 	for {
 		if r.taken.Load() {
@@ -251,6 +255,13 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 			return r.out, r.err
 		case s.commitTurn <- struct{}{}:
 			s.turnsTaken.Add(1)
+			if r.taken.Load() {
+				// Taken into a batch between the check above and now: the queue is its own
+				// callers' to write, and gather would wait for this caller's session too.
+				<-s.commitTurn
+				continue
+			}
+			s.gather()
 			s.commitMu.Lock()
 			n := min(len(s.commitQ), maxCommitBatch)
 			batch := slices.Clone(s.commitQ[:n])
@@ -269,6 +280,73 @@ func (s *Store) Apply(id uint32, expected int, actor workflow.Staff, a workflow.
 
 // maxCommitBatch bounds one group commit, so that a transaction stays short.
 const maxCommitBatch = 128
+
+// gatherWait: on a shared case base, how long after a group's actions were answered the
+// node's next group waits for them to come back (gather).
+const gatherWait = time.Millisecond
+
+// gatherMin: gather waits only after a group of at least this many actions, and only
+// while fewer than half as many are queued: for a group of two or three (people's pace
+// at a few hundred actions a second) the turn it could save is not worth a wait for
+// sessions that are unlikely to come back within it.
+const gatherMin = 4
+
+// answering is the node's last group on a shared case base, for gather: its size, and
+// done, closed once its actions are answered (at, when; set before done is closed).
+type answering struct {
+	n    int
+	at   time.Time
+	done chan struct{}
+}
+
+// gather, called by the holder of the node's turn before it takes the queue, lets the
+// actions of the group before come back and join this one, when fewer are queued than
+// that group held. On a shared case base a group's actions are answered only once its
+// anchor entry is fsynced, while the next group already runs (anchorer.commitLater):
+// sessions that act again at once (50 of them acting with no pause, BENCHMARKS.md, the
+// closed loop) then always miss the next group, which holds only the few that came in
+// meanwhile, and the node alternates a large group with a small one whose whole turn (two
+// round trips and a COMMIT's WAL flush) every action of the large one waits for. Waiting
+// costs this group little: it could not COMMIT before that fsync is done anyway (stage
+// waits for it), and it waits at most gatherWait after the answers for the rest. A node
+// whose groups are of one to three actions (people's pace) never waits (gatherMin).
+func (s *Store) gather() {
+	s.commitMu.Lock()
+	p, q := s.lastGroup, len(s.commitQ)
+	s.commitMu.Unlock()
+	if p == nil || p.n < gatherMin || 2*q >= p.n || s.gatherWait <= 0 {
+		return
+	}
+	waited := false
+	select {
+	case <-p.done:
+	default:
+		waited = true
+		<-p.done
+	}
+	deadline, want := p.at.Add(s.gatherWait), min(q+p.n, maxCommitBatch)
+	s.commitMu.Lock()
+	if len(s.commitQ) < want && time.Now().Before(deadline) {
+		waited = true
+		ch := make(chan struct{})
+		s.gathered, s.gatherWant = ch, want
+		s.commitMu.Unlock()
+		t := time.NewTimer(time.Until(deadline))
+		select {
+		case <-ch:
+		case <-t.C:
+		}
+		t.Stop()
+		s.commitMu.Lock()
+		if s.gathered == ch {
+			s.gathered = nil
+		}
+	}
+	s.commitMu.Unlock()
+	if waited {
+		s.gathers.Add(1)
+	}
+}
 
 // applyReq is one Apply waiting for its group commit.
 type applyReq struct {
@@ -342,12 +420,24 @@ func (s *Store) answer(part []*applyReq) {
 			synced = r.logSynced
 		}
 	}
+	var g *answering // for the node's next group (gather)
+	if s.Shared() {
+		g = &answering{n: len(part), done: make(chan struct{})}
+		s.commitMu.Lock()
+		s.lastGroup = g
+		s.commitMu.Unlock()
+	}
+	// The group's trace is noted for all its actions before any is answered: an answered
+	// action's caller reads it (traceEnd).
 	if synced == nil {
 		for _, r := range part {
 			s.ctimes.noteAnswer(r, at.Sub(p), 0, at)
+		}
+		for _, r := range part {
 			r.answered = true
 			close(r.done)
 		}
+		g.answered()
 		return
 	}
 	// The anchor entry's fsync is under way while the node's turn passes to the next
@@ -363,9 +453,20 @@ func (s *Store) answer(part []*applyReq) {
 		s.ctimes.logSync.Add(int64(done.Sub(at)))
 		for _, r := range part {
 			s.ctimes.noteAnswer(r, publish, done.Sub(at), done)
+		}
+		for _, r := range part {
 			close(r.done)
 		}
+		g.answered()
 	}()
+}
+
+// answered: the group's actions are answered.
+func (g *answering) answered() {
+	if g != nil {
+		g.at = time.Now()
+		close(g.done)
+	}
 }
 
 // applyGroup commits the actions of a group and answers them (answer). A group that

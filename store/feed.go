@@ -97,7 +97,7 @@ func openPG(addr string, opts Options) (*Store, error) {
 		opts.ReadOnly = true
 	}
 	s := &Store{db: d, path: kv.Redact(addr), opts: opts, rules: workflow.DefaultRules(), cat: workflow.DefaultCatalogue(), commitTurn: make(chan struct{}, 1),
-		index: search.New(), subs: map[int]chan Change{}, keys: keys}
+		index: search.New(), subs: map[int]chan Change{}, keys: keys, gatherWait: gatherWait}
 	s.checkedKeys.Store(-1)
 	fail := func(err error) (*Store, error) { d.Close(); return nil, err }
 	// The feed's head before the summaries are read: what commits meanwhile is applied
@@ -421,6 +421,10 @@ func (s *Store) Retries() uint64 {
 // GroupSplits counts this node's group commits that lost a serialization race and were
 // split (applyGroup): for benchmarks and diagnostics.
 func (s *Store) GroupSplits() uint64 { return s.groupSplits.Load() }
+
+// GroupGathers counts the times the node's next group waited for the actions of the
+// group before it to come back (gather): for benchmarks and tests.
+func (s *Store) GroupGathers() uint64 { return s.gathers.Load() }
 
 // SerialGroups counts this node's group commits (or lone actions) that were run
 // SERIALIZABLE because REPEATABLE READ was not enough for them (a stage left, a results

@@ -192,14 +192,17 @@ func runActions(b *testing.B, nodes []*store.Store, ids []uint32, actor workflow
 func BenchmarkSharedCommit(b *testing.B) {
 	const sessions = 50
 	nodes, ids, actor := twoNodes(b, sessions)
-	rt0 := roundTrips(nodes)
+	rt0, g0 := roundTrips(nodes), gathers(nodes)
 	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
 	for _, s := range nodes {
 		s.TraceCommits(true)
 	}
 	stopWaits := sampleWaits(b, nodes)
 	cpu0, pgcpu0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes)
+	stopProfiles := profileRun(b)
 	lat := runSessions(b, nodes, ids, actor, 0)
+	stopProfiles()
+	dumpGroups(b, nodes)
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	if pgcpu0 >= 0 {
 		if pgcpu := serverCPU(b, nodes); pgcpu >= 0 {
@@ -207,7 +210,9 @@ func BenchmarkSharedCommit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(percentile(lat, 0.50).Microseconds())/1000, "p50-ms")
+	b.ReportMetric(float64(percentile(lat, 0.90).Microseconds())/1000, "p90-ms")
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
+	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
 	if rt := roundTrips(nodes); rt > 0 {
 		b.ReportMetric(float64(rt-rt0)/float64(b.N), "roundtrips/op")
@@ -219,8 +224,19 @@ func BenchmarkSharedCommit(b *testing.B) {
 		}
 	}
 	b.ReportMetric(float64(splits)/float64(b.N), "splits/op")
+	b.ReportMetric(float64(gathers(nodes)-g0)/float64(b.N), "gathers/op")
 	reportCommitTimes(b, nodes, ct0)
 	stopWaits()
+}
+
+// gathers is the times the nodes' next group waited for the actions of the group before
+// it to come back (Store.GroupGathers).
+func gathers(nodes []*store.Store) uint64 {
+	var n uint64
+	for _, s := range nodes {
+		n += s.GroupGathers()
+	}
+	return n
 }
 
 // reportCommitTimes reports where the nodes' group commits spent their time since ct0
@@ -423,7 +439,7 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 		think = d
 	}
 	nodes, ids, actor := twoNodes(b, sessions)
-	ct0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}
+	ct0, g0 := []store.CommitTimes{nodes[0].CommitTimes(), nodes[1].CommitTimes()}, gathers(nodes)
 	for _, s := range nodes {
 		s.TraceCommits(true)
 	}
@@ -442,6 +458,7 @@ func BenchmarkSharedCommitPaced(b *testing.B) {
 	b.ReportMetric(float64(percentile(lat, 0.99).Microseconds())/1000, "p99-ms")
 	b.ReportMetric(float64(slices.Max(lat).Microseconds())/1000, "max-ms")
 	b.ReportMetric(float64(nodes[0].Retries()+nodes[1].Retries())/float64(b.N), "retries/op")
+	b.ReportMetric(float64(gathers(nodes)-g0)/float64(b.N), "gathers/op")
 	reportStalls(b, nodes, gcs, stallOver)
 	reportCommitTimes(b, nodes, ct0)
 }
@@ -644,6 +661,43 @@ func profileRun(b *testing.B) (stop func()) {
 				b.Fatal(err)
 			}
 			w.Close()
+		}
+	}
+}
+
+// dumpGroups writes, when REPAIRDESK_BENCH_GROUPS names a file, every group transaction
+// of the timed part (TraceCommits) as a line of tab-separated values, node by node in the
+// order they started: node, start (ms from the node's first group), size, acquire,
+// read-ahead, engine (what the transaction spent outside the other phases, the wait for
+// the previous anchor fsync included), commit, total, anchor, publish, log-sync, the
+// wait for the previous entry's fsync, and the end (when its actions were answered), ms.
+func dumpGroups(b *testing.B, nodes []*store.Store) {
+	f := os.Getenv("REPAIRDESK_BENCH_GROUPS")
+	if f == "" {
+		return
+	}
+	w, err := os.Create(f)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer w.Close()
+	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+	fmt.Fprintln(w, "node\tstart\tsize\tacquire\treadahead\tengine\tcommit\ttotal\tanchor\tpublish\tlogsync\tlogwait\tend\tfailed")
+	for i, s := range nodes {
+		gs := s.GroupTraces()
+		if len(gs) == 0 {
+			continue
+		}
+		t0 := gs[0].Start
+		for _, g := range gs {
+			t := g.Times
+			engine := t.Total - t.Acquire - t.ReadAhead - t.Writes - t.Commit - t.BesideWait
+			end := -1.0
+			if !g.End.IsZero() {
+				end = ms(g.End.Sub(t0))
+			}
+			fmt.Fprintf(w, "%d\t%.3f\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%v\n", i, ms(g.Start.Sub(t0)), g.Size,
+				ms(t.Acquire), ms(t.ReadAhead), ms(engine), ms(t.Commit), ms(t.Total), ms(g.Anchor), ms(g.Publish), ms(g.LogSync), ms(g.LogSyncWait), end, g.Err)
 		}
 	}
 }

@@ -158,10 +158,17 @@ type Store struct {
 	importMu sync.Mutex // one import at a time (BeginImport)
 
 	// Group commit (Apply): actions waiting to be written, and the writer's turn.
-	commitMu     sync.Mutex
-	commitQ      []*applyReq
-	commitTurn   chan struct{}              // capacity 1: whoever sends into it writes the queue
-	turnsTaken   atomic.Uint64              // times the turn was taken (tests: nobody spins on it)
+	commitMu   sync.Mutex
+	commitQ    []*applyReq
+	commitTurn chan struct{} // capacity 1: whoever sends into it writes the queue
+	turnsTaken atomic.Uint64 // times the turn was taken (tests: nobody spins on it)
+	// gather (a shared case base): the node's last group, and, while the turn's holder
+	// waits for company, the queue's length it waits for and the channel closed then.
+	lastGroup    *answering
+	gatherWant   int
+	gathered     chan struct{}
+	gatherWait   time.Duration              // gatherWait; tests change it
+	gathers      atomic.Uint64              // turns that waited in gather
 	groupSplits  atomic.Uint64              // group commits split after losing a serialization race (applyGroup)
 	serialGroups atomic.Uint64              // group commits run SERIALIZABLE after REPEATABLE READ was not enough (applyAll)
 	ctimes       commitTimes                // where group commits spend their time (CommitTimes)
