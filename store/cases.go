@@ -285,6 +285,9 @@ const maxCommitBatch = 128
 // node's next group waits for them to come back (gather).
 const gatherWait = time.Millisecond
 
+// gatherAnswerLimit bounds gather's wait for the group before to be answered.
+const gatherAnswerLimit = time.Second
+
 // gatherMin: gather waits only after a group of at least this many actions, and only
 // while fewer than half as many are queued: for a group of two or three (people's pace
 // at a few hundred actions a second) the turn it could save is not worth a wait for
@@ -321,8 +324,19 @@ func (s *Store) gather() {
 	select {
 	case <-p.done:
 	default:
+		// Bounded: should the group before never be answered (its anchor fsync hung, or a
+		// panic on the way to its answers), this group goes on without it rather than
+		// leaving every later action of the node waiting here (its own COMMIT then waits
+		// where it always did, in stage).
 		waited = true
-		<-p.done
+		t := time.NewTimer(gatherAnswerLimit)
+		select {
+		case <-p.done:
+			t.Stop()
+		case <-t.C:
+			s.gathers.Add(1)
+			return
+		}
 	}
 	deadline, want := p.at.Add(s.gatherWait), min(q+p.n, maxCommitBatch)
 	s.commitMu.Lock()

@@ -165,3 +165,30 @@ func waitQueued(t *testing.T, s *Store, n int) {
 	}
 	t.Fatalf("%d actions were not queued", n)
 }
+
+// TestGatherOutlivesALostAnswer: should the group before never be answered (a panic on
+// the way to its answers), the node's next group waits for it at most
+// gatherAnswerLimit, and commits: the node does not hang on it.
+func TestGatherOutlivesALostAnswer(t *testing.T) {
+	_, _, s, wang, c := anchorNode(t, false)
+	s.gatherWait = 10 * time.Second
+	s.commitMu.Lock()
+	s.lastGroup = &answering{n: 8, done: make(chan struct{})} // never closed
+	s.commitMu.Unlock()
+	done := make(chan error, 1)
+	go func() {
+		_, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "前一组没有回音"})
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(gatherAnswerLimit + 20*time.Second): // a guard against a hang, not a measure
+		t.Fatal("the node's next group still waits for a group that is never answered")
+	}
+	if v := versionInDB(t, s, c.ID); v != c.Version+1 {
+		t.Errorf("case %d is at version %d, want %d", c.ID, v, c.Version+1)
+	}
+}
