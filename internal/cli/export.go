@@ -215,6 +215,9 @@ type exporter struct {
 	names func(string) string
 	now   time.Time
 	keep  []string // numbers not to mask: the agency's own phone
+	// maskWith, when set, masks instead of mask (tests: the masking as it was, so that
+	// the CSV writer's output is compared across the masking alone).
+	maskWith func(workflow.Case, []workflow.Event) (workflow.Case, []workflow.Event, error)
 
 	ctx   context.Context // Ctrl+C
 	work  *work           // progress: done of total
@@ -237,6 +240,9 @@ func (x *exporter) next() error {
 // the case and events it is given (decoded for it, dropped after), so they are masked in
 // place (MaskCaseInPlace: MaskCase's result without its copies).
 func (x *exporter) mask(c workflow.Case, evs []workflow.Event) (workflow.Case, []workflow.Event, error) {
+	if x.maskWith != nil {
+		return x.maskWith(c, evs)
+	}
 	mc, mevs, err := workflow.MaskCaseInPlace(c, evs, x.keep...)
 	var me *workflow.MaskError
 	if errors.As(err, &me) {

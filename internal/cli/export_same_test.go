@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"repairdesk/internal/csvout"
 	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
@@ -160,17 +159,18 @@ func exportRef(t *testing.T, db, format, since string, toFile bool, lang string,
 			t.Fatal(err)
 		}
 	}
-	x := &exporter{st: st, lang: lang, names: staffNames(st), now: now, keep: []string{st.Settings().Letterhead.Phone}, ctx: context.Background()}
+	x := &exporter{st: st, lang: lang, names: staffNames(st), now: now, keep: []string{st.Settings().Letterhead.Phone}, ctx: context.Background(), work: &work{}}
+	x.maskWith = x.maskBefore
 	var main, events bytes.Buffer
 	switch {
 	case format == "json":
 		err = x.jsonBefore(&main, from)
 	case toFile:
-		err = x.csvBefore(&main, &events, from, true)
+		_, err = x.csv(&main, &events, from, true)
 	default:
-		if err = x.csvBefore(&main, nil, from, false); err == nil {
+		if _, err = x.csv(&main, nil, from, false); err == nil {
 			main.WriteString("\r\n")
-			err = x.csvBefore(nil, &main, from, false)
+			_, err = x.csv(nil, &main, from, false)
 		}
 	}
 	if err != nil {
@@ -221,97 +221,5 @@ func (x *exporter) jsonBefore(w io.Writer, since time.Time) error {
 		end = "]\n"
 	}
 	_, err = io.WriteString(w, end)
-	return err
-}
-
-// csvBefore is exporter.csv as it was, with MaskCase.
-func (x *exporter) csvBefore(cw, ew io.Writer, since time.Time, eventsBOM bool) error {
-	var cc, ec *csvout.Writer
-	put := func(w *csvout.Writer, rec ...string) { w.Row(rec...) }
-	if cw != nil {
-		cc = csvout.New(cw, true)
-		put(cc, x.t("export.col_no"), x.t("export.col_stage"), x.t("export.col_enterprise"), x.t("export.col_credit_code"),
-			x.t("export.col_legal_rep"), x.t("export.col_agent"), x.t("export.col_agent_phone"), x.t("export.col_agent_id"),
-			x.t("export.col_sources"), x.t("export.col_types"), x.t("export.col_institutions"), x.t("export.col_problems"),
-			x.t("export.col_owner"), x.t("export.col_received"), x.t("export.col_closed"), x.t("export.col_agency_days"),
-			x.t("export.col_round"), x.t("export.col_notices"), x.t("export.col_outcome"), x.t("export.col_decline"),
-			x.t("export.col_channel"), x.t("export.col_reference"), x.t("export.col_updated"), x.t("export.col_updated_by"),
-			x.t("export.col_first_responsible"), x.t("export.col_satisfaction"), x.t("export.col_follow_up"), x.t("export.col_thanks"))
-	}
-	if ew != nil {
-		ec = csvout.New(ew, eventsBOM)
-		put(ec, x.t("export.col_no"), x.t("export.col_seq"), x.t("export.col_at"), x.t("export.col_action"), x.t("export.col_actor"),
-			x.t("export.col_from"), x.t("export.col_to"), x.t("export.col_comment"), x.t("export.col_changes"),
-			x.t("export.col_letter"), x.t("export.col_hash"))
-	}
-	l := x.lang
-	err := x.st.EachCase(since, ew != nil, func(c workflow.Case, evs []workflow.Event) error {
-		c, evs, err := x.maskBefore(c, evs)
-		if err != nil {
-			return err
-		}
-		if cc != nil {
-			outcome, decline, channel, ref := "", "", "", ""
-			if c.Outcome != nil {
-				outcome = workflow.Label("outcome", c.Outcome.Result, l)
-			}
-			if c.Decline != nil {
-				decline = workflow.Label("reason", c.Decline.Reason, l)
-			}
-			if c.Submission != nil {
-				channel, ref = workflow.Label("channel", c.Submission.Channel, l), c.Submission.Reference
-			}
-			days := strconv.FormatFloat(workflow.AgencyDays(&c, x.now), 'f', 1, 64)
-			sat, called := "", ""
-			if f := c.FollowUp; f != nil && f.Satisfaction != "" {
-				sat, called = workflow.Label("satisfaction", f.Satisfaction, l), x.when(f.At)
-			}
-			put(cc, c.No, c.Stage.Label(l), c.Enterprise.Name, c.Enterprise.CreditCode, c.Enterprise.LegalRep,
-				c.Agent.Name, c.Agent.Phone, c.Agent.IDNumber,
-				joinLabels(c.Records, "source", l, func(r workflow.Record) string { return r.Source }),
-				joinLabels(c.Records, "record_type", l, func(r workflow.Record) string { return r.Type }),
-				joinLabels(c.Records, "", l, func(r workflow.Record) string { return r.Institution }),
-				joinLabels(c.Records, "problem", l, func(r workflow.Record) string { return r.Problem }),
-				x.names(c.Owner), x.when(c.ReceivedAt), x.when(c.ClosedAt), days,
-				strconv.Itoa(c.Round), strconv.Itoa(len(c.Notices)), outcome, decline, channel, ref,
-				x.when(c.UpdatedAt), x.names(c.UpdatedBy),
-				x.names(c.FirstResponsible()), sat, called, strconv.Itoa(c.ThanksCount()))
-			if err := cc.Error(); err != nil {
-				return err
-			}
-		}
-		if ec != nil {
-			for _, ev := range evs {
-				var ch []string
-				for _, d := range ev.Changes {
-					ch = append(ch, fmt.Sprintf("%s: %s → %s", d.Field, d.Old, d.New))
-				}
-				from := ""
-				if ev.From != "" {
-					from = ev.From.Label(l)
-				}
-				var titles []string
-				for _, lt := range ev.Letters() {
-					titles = append(titles, lt.Title)
-				}
-				put(ec, c.No, strconv.Itoa(ev.Seq), x.when(ev.At), ev.Kind.Label(l), x.names(ev.Actor), from, ev.To.Label(l),
-					ev.Comment, strings.Join(ch, "; "), strings.Join(titles, "; "), ev.Hash)
-			}
-			if err := ec.Error(); err != nil {
-				return err
-			}
-		}
-		return nil
-	})
-	if cc != nil {
-		if ferr := cc.Flush(); err == nil {
-			err = ferr
-		}
-	}
-	if ec != nil {
-		if ferr := ec.Flush(); err == nil {
-			err = ferr
-		}
-	}
 	return err
 }
