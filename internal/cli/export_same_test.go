@@ -24,7 +24,8 @@ import (
 // standard output, in English and Chinese. The reference is the path the export took
 // before the generated encoder (exportref below, kept verbatim): every case read by
 // store.EachCase, masked by workflow.MaskCase (which copies), encoded by json.Marshal and
-// indented by indentJSON; the CSV as export wrote it, with MaskCase. There is no option
+// indented by indentJSON; the CSV by export's own CSV writer (unchanged by that work),
+// with MaskCase in place of the masking made faster (exporter.maskWith). There is no option
 // to export unmasked: every export masks, so the cases whose text masking changes and
 // those it leaves alone are both in every run.
 func TestExportSameAsBefore(t *testing.T) {
