@@ -119,29 +119,7 @@ func addPIICases(t *testing.T, st *store.Store, n int) {
 		t.Fatal(err)
 	}
 	for i := range n {
-		in := workflow.Intake{
-			Enterprise: workflow.Enterprise{Name: "郑州华信商贸有限公司" + strconv.Itoa(i), CreditCode: "91110000600037341L", LegalRep: "张建国"},
-			Agent:      workflow.Agent{Name: "王桂英", Phone: "13812345678", IDNumber: cliID},
-			Records: []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01",
-				Problem: "non_malicious_overdue", Detail: piiTyped["detail"]}},
-			Owner: cliSpecialist.Name, ReceivedAt: time.Now(),
-		}
-		c, err := st.Create(cliSpecialist, in, "")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, a := range []workflow.Action{
-			{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: c.Materials[0].Key, Received: true, Note: piiTyped["note"]}},
-			{Kind: workflow.ActRequestMaterials},
-			{Kind: workflow.ActComment, Comment: piiTyped["spaced"]},
-			{Kind: workflow.ActComment, Comment: piiTyped["hyphen"] + " <&> \u2028 \"引号\" \\ \t"},
-			{Kind: workflow.ActMaterialsReceived},
-			{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "out_of_scope", Explanation: piiTyped["explanation"], Avenues: []string{"institution_dispute"}}},
-		} {
-			if c, err = st.Apply(c.ID, c.Version, cliSpecialist, a); err != nil {
-				t.Fatalf("%s: %v", a.Kind, err)
-			}
-		}
+		piiCase(t, st, "郑州华信商贸有限公司"+strconv.Itoa(i), time.Now(), " <&> \u2028 \"引号\" \\ \t")
 	}
 }
 

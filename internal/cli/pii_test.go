@@ -65,8 +65,16 @@ func piiDB(t *testing.T) (string, string) {
 	if err := st.PutStaff(workflow.Staff{}, cliSpecialist); err != nil {
 		t.Fatal(err)
 	}
+	return path, piiCase(t, st, "郑州华信商贸有限公司", now, "").No
+}
+
+// piiCase makes a case of name received at now whose record detail, material note, two
+// comments (the second with tail after it) and decline explanation hold the numbers of
+// piiTyped.
+func piiCase(t *testing.T, st *store.Store, name string, now time.Time, tail string) workflow.Case {
+	t.Helper()
 	in := workflow.Intake{
-		Enterprise: workflow.Enterprise{Name: "郑州华信商贸有限公司", CreditCode: "91110000600037341L", LegalRep: "张建国"},
+		Enterprise: workflow.Enterprise{Name: name, CreditCode: "91110000600037341L", LegalRep: "张建国"},
 		Agent:      workflow.Agent{Name: "王桂英", Phone: "13812345678", IDNumber: cliID},
 		Records: []workflow.Record{{Source: "pbc", Type: "overdue_loan", Institution: "中国工商银行郑州分行", Date: "2025-03-01",
 			Problem: "non_malicious_overdue", Detail: piiTyped["detail"]}},
@@ -80,7 +88,7 @@ func piiDB(t *testing.T) (string, string) {
 		{Kind: workflow.ActUpdateMaterial, Material: &workflow.MaterialUpdate{Key: c.Materials[0].Key, Received: true, Note: piiTyped["note"]}},
 		{Kind: workflow.ActRequestMaterials},
 		{Kind: workflow.ActComment, Comment: piiTyped["spaced"]},
-		{Kind: workflow.ActComment, Comment: piiTyped["hyphen"]},
+		{Kind: workflow.ActComment, Comment: piiTyped["hyphen"] + tail},
 		{Kind: workflow.ActMaterialsReceived},
 		{Kind: workflow.ActDecline, Decline: &workflow.Decline{Reason: "out_of_scope", Explanation: piiTyped["explanation"], Avenues: []string{"institution_dispute"}}},
 	} {
@@ -88,7 +96,7 @@ func piiDB(t *testing.T) (string, string) {
 			t.Fatalf("%s: %v", a.Kind, err)
 		}
 	}
-	return path, c.No
+	return c
 }
 
 // piiNoneWhole fails if out holds any of the numbers whole, in any typed form, and checks
