@@ -442,15 +442,8 @@ func readsAsBefore(t *testing.T, s *Store, all map[uint32][][]byte, damaged bool
 func TestChunksConvertSchema4(t *testing.T) {
 	const long = 3*chunkEvents + 7
 	path, all := schema4File(t, 12, long, true)
-	defer func(n int64) { convertTxBytes = n }(convertTxBytes)
-	convertTxBytes = 1 // a transaction per case
-	commits := 0
-	convertFail = func(int64) error {
-		if commits++; commits == 3 {
-			return errors.New("injected crash")
-		}
-		return nil
-	}
+	// A transaction per case; a crash after the third.
+	atConvertCommit(t, 1, 3, func() error { return errors.New("injected crash") })
 	_, err := Open(path, Options{})
 	convertFail = nil
 	if err == nil || !strings.Contains(err.Error(), "injected crash") {
@@ -474,13 +467,7 @@ func TestChunksConvertSchema4(t *testing.T) {
 
 	// Ctrl+C between two transactions: the same.
 	ctx, cancel := context.WithCancel(context.Background())
-	commits = 0
-	convertFail = func(int64) error {
-		if commits++; commits == 2 {
-			cancel()
-		}
-		return nil
-	}
+	atConvertCommit(t, 1, 2, func() error { cancel(); return nil })
 	_, err = Open(path, Options{OpenContext: ctx})
 	convertFail = nil
 	if !errors.Is(err, ErrChunksInterrupted) {

@@ -232,15 +232,7 @@ func fileSizeOf(t *testing.T, path string) int64 {
 func TestConvertFailureLeavesTheOldFile(t *testing.T) {
 	path := oldFixture(t)
 	sum := fileSum(t, path)
-	defer func(n int64) { convertTxBytes = n }(convertTxBytes)
-	convertTxBytes = 16 << 10
-	commits := 0
-	convertFail = func(int64) error {
-		if commits++; commits == 3 {
-			return errors.New("injected failure")
-		}
-		return nil
-	}
+	atConvertCommit(t, 16<<10, 3, func() error { return errors.New("injected failure") })
 	_, err := Open(path, Options{})
 	convertFail = nil
 	if err == nil || !strings.Contains(err.Error(), "injected failure") {
@@ -369,24 +361,17 @@ func TestConvertWaitsForTheKey(t *testing.T) {
 func TestConvertInterruptedLeavesTheOldFile(t *testing.T) {
 	path := oldFixture(t)
 	sum := fileSum(t, path)
-	defer func(n int64) { convertTxBytes = n }(convertTxBytes)
-	convertTxBytes = 16 << 10
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	commits := 0
-	convertFail = func(int64) error {
-		if commits++; commits == 2 {
-			cancel() // the key pressed between two transactions of the copy
-		}
-		return nil
-	}
+	// The key pressed between two transactions of the copy.
+	commits := atConvertCommit(t, 16<<10, 2, func() error { cancel(); return nil })
 	_, err := Open(path, Options{OpenContext: ctx})
 	convertFail = nil
 	if !errors.Is(err, ErrConvertInterrupted) {
 		t.Fatalf("open: %v, want ErrConvertInterrupted", err)
 	}
-	if commits < 2 {
-		t.Fatalf("the conversion stopped after %d transactions: the test did not interrupt it midway", commits)
+	if *commits < 2 {
+		t.Fatalf("the conversion stopped after %d transactions: the test did not interrupt it midway", *commits)
 	}
 	conversionLeftNothing(t, path, sum, "interrupted")
 }
@@ -498,4 +483,23 @@ func TestConvertSchema3(t *testing.T) {
 	if probs := s.Check(); len(probs) != 0 {
 		t.Errorf("check after a commit on the converted file: %v", probs)
 	}
+}
+
+// atConvertCommit makes the conversions that follow commit a transaction every txBytes
+// and call do after their n-th commit (its error fails that conversion there); it
+// returns the count of commits so far. The caller sets convertFail to nil when done with
+// it; the transaction size is restored when the test ends.
+func atConvertCommit(t *testing.T, txBytes int64, n int, do func() error) *int {
+	t.Helper()
+	old := convertTxBytes
+	t.Cleanup(func() { convertTxBytes = old })
+	convertTxBytes = txBytes
+	commits := 0
+	convertFail = func(int64) error {
+		if commits++; commits == n {
+			return do()
+		}
+		return nil
+	}
+	return &commits
 }
