@@ -118,9 +118,10 @@ func spooled(t *testing.T, dir string) map[string][]byte {
 	for _, e := range ents {
 		p := filepath.Join("/proc/self/fd", e.Name())
 		target, err := os.Readlink(p)
-		// This test's spools only: other tests of the package (and their servers, which
-		// close a finished transfer's spool a moment after answering) share the process.
-		if err != nil || !strings.HasPrefix(target, dir+string(filepath.Separator)) || !strings.Contains(target, ".repairdesk-upload-") {
+		// This test's spools only (its own spool folder): other tests of the package (and
+		// their servers, which close a finished transfer's spool a moment after answering)
+		// share the process. A spool opened without a name shows as "DIR/#inode (deleted)".
+		if err != nil || !strings.HasPrefix(target, dir+string(filepath.Separator)) {
 			continue
 		}
 		b, _ := os.ReadFile(p)

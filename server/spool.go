@@ -16,9 +16,10 @@ import (
 //
 // What is spooled is personal data (a licence, an ID card's scan): the temporary file is
 // sealed — encrypted with AES-CTR under a random key that exists only in this process's
-// memory, so it reads as noise to anyone who finds it — and removed from its folder as
-// soon as it is created (on Linux and the BSDs the open file keeps its space until it is
-// closed; nothing of it is left by a crash).
+// memory, so it reads as noise to anyone who finds it — and has no name in its folder: on
+// Linux it is opened without one (O_TMPFILE); elsewhere, or on a file system without
+// that, it is removed as soon as it is created (on Linux and the BSDs the open file keeps
+// its space until it is closed; nothing of it is left by a crash).
 type spool struct {
 	f    *os.File
 	name string // removed at once where the system allows; again at close
@@ -40,6 +41,10 @@ func newSpool(dir string) (*spool, error) {
 	sp := &spool{blk: blk}
 	if _, err := rand.Read(sp.iv[:8]); err != nil { // the upper half; the lower counts blocks
 		return nil, err
+	}
+	if f, err := openNameless(dir); err == nil {
+		sp.f = f
+		return sp, nil
 	}
 	f, err := os.CreateTemp(dir, ".repairdesk-upload-*")
 	if err != nil {

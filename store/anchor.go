@@ -55,7 +55,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -582,7 +581,7 @@ func (s *Store) openAnchors() error {
 	}
 	// One writer per log: a second process (on a shared case base, a second node given
 	// the same files) is refused instead of interleaving its entries.
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+	if err := lockExclusive(f); err != nil {
 		f.Close()
 		if s.Shared() && s.opts.AnchorsIfFree {
 			s.anchorBusy = logPath

@@ -18,3 +18,9 @@ func lockHeld(f *os.File) bool {
 	}
 	return errors.Is(err, syscall.EWOULDBLOCK)
 }
+
+// lockExclusive takes f's exclusive lock without waiting; an error means another
+// process (or another open file of this one) holds it.
+func lockExclusive(f *os.File) error {
+	return syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+}
