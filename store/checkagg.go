@@ -103,13 +103,40 @@ func (f *flatExact) seal() {
 	f.seen = make([]uint64, (len(at)+63)/64)
 }
 
-// find is the index of key k (ok false: none).
+// find is the index of key k (ok false: none; the index is then where k would go).
 func (f *flatExact) find(k []byte) (int, bool) {
-	return slices.BinarySearchFunc(f.at, k, func(a uint32, k []byte) int {
+	return f.search(k, 0, len(f.at))
+}
+
+// search is find among the entries lo to hi (k not among them: where it would go).
+func (f *flatExact) search(k []byte, lo, hi int) (int, bool) {
+	i, ok := slices.BinarySearchFunc(f.at[lo:hi], k, func(a uint32, k []byte) int {
 		b := f.buf[a:]
 		n, w := binary.Uvarint(b)
 		return bytes.Compare(b[w:w+int(n)], k)
 	})
+	return lo + i, ok
+}
+
+// findFrom is find for keys asked in ascending order, as checkResults walks the stored
+// ones, from entry from (where the last one found or placed was): the stored entries
+// match the recomputed ones one for one unless the file is damaged, so the key asked is
+// usually entry from itself, found with one comparison; one further on is searched for
+// among the entries after it; one before it (keys not asked in order), among all
+// before it. The answer is find's. A binary search among all 525,000 entries of a
+// 100,000-case check for each stored one was a quarter of the comparison after the
+// workers, on one core.
+func (f *flatExact) findFrom(k []byte, from int) (int, bool) {
+	from = min(from, len(f.at))
+	if from < len(f.at) {
+		switch c := bytes.Compare(f.key(from), k); {
+		case c == 0:
+			return from, true
+		case c < 0:
+			return f.search(k, from+1, len(f.at))
+		}
+	}
+	return f.search(k, 0, from)
 }
 
 // newCheckAggSet is an aggSet for Check: its exact entries go to a flatExact.
@@ -133,6 +160,7 @@ func (a *aggSet) putExact(k, v []byte) {
 type exactEntries struct {
 	a    *aggSet
 	seen map[string]bool
+	next int // flat: where the key after the last one asked is looked for first (findFrom)
 }
 
 func (a *aggSet) exactEntries() *exactEntries {
@@ -146,10 +174,12 @@ func (a *aggSet) exactEntries() *exactEntries {
 // get returns the recomputed entry for stored key k, and marks it compared.
 func (e *exactEntries) get(k []byte) ([]byte, bool) {
 	if f := e.a.flat; f != nil {
-		i, ok := f.find(k)
+		i, ok := f.findFrom(k, e.next)
 		if !ok {
+			e.next = i
 			return nil, false
 		}
+		e.next = i + 1
 		f.seen[i/64] |= 1 << (i % 64)
 		_, v := f.entry(i)
 		return v, true
