@@ -108,22 +108,34 @@ func btoi(b bool) int {
 }
 
 // TestFlatExactSealIsSortedLastPutWins: seal leaves the entries in key order, one per
-// key, the value the last put (as a map keeps it), on 20,000 random keys of 0 to 14
-// bytes drawn from few byte values (keys that are prefixes of others, shorter than the
-// 8-byte prefixes seal sorts by first, with zero bytes, and put several times).
+// key, the value the last put (as a map keeps it), on random keys of 0 to 14 bytes drawn
+// from few byte values (keys that are prefixes of others, shorter than the 8-byte
+// prefixes seal sorts by first, with zero bytes, and put several times): 20 sets of 1,000
+// sorted on one goroutine, and 4 of 3×sealSplit sorted in two halves, two of them
+// without the open cases' entries (noOpen).
 func TestFlatExactSealIsSortedLastPutWins(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for round := range 20 {
+	for round := range 24 {
 		var f flatExact
 		want := map[string][]byte{}
-		for i := range 1000 {
+		n := 1000
+		if round >= 20 {
+			n = 3 * sealSplit
+			f.noOpen = round%2 == 1
+		}
+		for i := range n {
 			k := make([]byte, r.IntN(15))
 			for j := range k {
 				k[j] = []byte{0, 1, 0xff, 'a'}[r.IntN(4)]
 			}
+			if round >= 20 && i%5 == 0 {
+				k = sideOpenKey(uint32(r.IntN(n / 4)))
+			}
 			v := []byte{byte(round), byte(i), byte(i >> 8)}
 			f.put(k, v)
-			want[string(k)] = v
+			if !f.noOpen || !isOpenKey(k) {
+				want[string(k)] = v
+			}
 		}
 		f.seal()
 		if len(f.at) != len(want) {
