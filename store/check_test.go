@@ -405,6 +405,31 @@ func TestCheckDamagedFrame(t *testing.T) {
 	}
 }
 
+// TestCheckAlteredChanges: Check decodes events without their lists of changes
+// (checkEvent), but a change rewritten behind the store's back is still found: the hash
+// covers it.
+func TestCheckAlteredChanges(t *testing.T) {
+	path, v, by := history(t)
+	seq := 0
+	tamper(t, path, func(tx *bolt.Tx) error {
+		for i, js := range rawEvents(t, tx, v) {
+			var ev workflow.Event
+			if err := json.Unmarshal(js, &ev); err != nil {
+				t.Fatal(err)
+			}
+			if len(ev.Changes) == 0 {
+				continue
+			}
+			seq = i + 1
+			ev.Changes[0].New += "（已改）"
+			return putEvent(t, tx, v, seq, ev)
+		}
+		t.Fatal("the victim's history recorded no change")
+		return nil
+	})
+	expectOne(t, checkAfter(t, path, by), v, seq, fmt.Sprintf("event %d", seq), "content altered")
+}
+
 // TestCheckAlteredLetter: Check decodes events without their letters (checkEvent), but
 // a letter changed behind the store's back is still found: the hash covers it.
 func TestCheckAlteredLetter(t *testing.T) {

@@ -1,8 +1,10 @@
 package store
 
 import (
+	"bytes"
 	"math/rand/v2"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -106,22 +108,34 @@ func btoi(b bool) int {
 }
 
 // TestFlatExactSealIsSortedLastPutWins: seal leaves the entries in key order, one per
-// key, the value the last put (as a map keeps it), on 20,000 random keys of 0 to 14
-// bytes drawn from few byte values (keys that are prefixes of others, shorter than the
-// 8-byte prefixes seal sorts by first, with zero bytes, and put several times).
+// key, the value the last put (as a map keeps it), on random keys of 0 to 14 bytes drawn
+// from few byte values (keys that are prefixes of others, shorter than the 8-byte
+// prefixes seal sorts by first, with zero bytes, and put several times): 20 sets of 1,000
+// sorted on one goroutine, and 4 of 3×sealSplit sorted in two halves, two of them
+// without the open cases' entries (noOpen).
 func TestFlatExactSealIsSortedLastPutWins(t *testing.T) {
 	r := rand.New(rand.NewPCG(5, 6))
-	for round := range 20 {
+	for round := range 24 {
 		var f flatExact
 		want := map[string][]byte{}
-		for i := range 1000 {
+		n := 1000
+		if round >= 20 {
+			n = 3 * sealSplit
+			f.noOpen = round%2 == 1
+		}
+		for i := range n {
 			k := make([]byte, r.IntN(15))
 			for j := range k {
 				k[j] = []byte{0, 1, 0xff, 'a'}[r.IntN(4)]
 			}
+			if round >= 20 && i%5 == 0 {
+				k = sideOpenKey(uint32(r.IntN(n / 4)))
+			}
 			v := []byte{byte(round), byte(i), byte(i >> 8)}
 			f.put(k, v)
-			want[string(k)] = v
+			if !f.noOpen || !isOpenKey(k) {
+				want[string(k)] = v
+			}
 		}
 		f.seal()
 		if len(f.at) != len(want) {
@@ -166,5 +180,92 @@ func BenchmarkFlatExactSeal(b *testing.B) {
 		f.merge(&g)
 		b.StartTimer()
 		f.seal()
+	}
+}
+
+// TestFlatExactFindFromIsFind: looked up in ascending order (as checkResults asks, with
+// keys absent, skipped and repeated) and in any order, from where the last answer left
+// exactEntries, every key is found where find finds it, or not at all where find does
+// not, and marked compared.
+func TestFlatExactFindFromIsFind(t *testing.T) {
+	r := rand.New(rand.NewPCG(9, 10))
+	key := func() []byte {
+		k := make([]byte, 1+r.IntN(6))
+		for j := range k {
+			k[j] = []byte{0, 1, 'a', 0xff}[r.IntN(4)]
+		}
+		return k
+	}
+	for round := range 40 {
+		a := newCheckAggSet(nil)
+		for range 300 {
+			a.putExact(key(), []byte{byte(round)})
+		}
+		e := a.exactEntries()
+		f := a.flat
+		var asks [][]byte
+		for range 400 {
+			asks = append(asks, key())
+		}
+		if round%2 == 0 { // the stored keys' order
+			slices.SortFunc(asks, bytes.Compare)
+		}
+		for _, k := range asks {
+			wi, wok := f.find(k)
+			v, ok := e.get(k)
+			if ok != wok {
+				t.Fatalf("round %d: key %x found %v, find says %v", round, k, ok, wok)
+			}
+			if !ok {
+				continue
+			}
+			if gk, gv := f.entry(wi); !bytes.Equal(gk, k) || !bytes.Equal(gv, v) {
+				t.Fatalf("round %d: key %x gave %x, find's entry is %x=%x", round, k, v, gk, gv)
+			}
+			if f.seen[wi/64]&(1<<(wi%64)) == 0 {
+				t.Fatalf("round %d: key %x found but not marked compared", round, k)
+			}
+		}
+	}
+}
+
+// BenchmarkFlatExactLookups: the 525,000 exact entries of BenchmarkFlatExactSeal looked
+// up in key order, as checkResults asks for the stored ones: by a binary search among all
+// each time ("find", as before) and from where the last one was found ("findFrom").
+func BenchmarkFlatExactLookups(b *testing.B) {
+	r := rand.New(rand.NewPCG(7, 8))
+	var keys [][]byte
+	for id := range uint32(100000) {
+		day := uint32(20000 + r.IntN(400))
+		for seq := range uint32(5) {
+			keys = append(keys, sideMoveKey(day+seq, id+1, seq+2))
+		}
+	}
+	v := make([]byte, 17)
+	var f flatExact
+	for _, k := range keys {
+		f.put(k, v)
+	}
+	f.seal()
+	slices.SortFunc(keys, bytes.Compare)
+	for _, way := range []string{"find", "findFrom"} {
+		b.Run(way, func(b *testing.B) {
+			for b.Loop() {
+				next := 0
+				for _, k := range keys {
+					var i int
+					var ok bool
+					if way == "find" {
+						i, ok = f.find(k)
+					} else {
+						i, ok = f.findFrom(k, next)
+					}
+					if !ok {
+						b.Fatalf("key %x not found", k)
+					}
+					next = i + 1
+				}
+			}
+		})
 	}
 }

@@ -10,8 +10,8 @@ import (
 )
 
 // TestCheckEventIsEventWithoutLetters: every event of a demo file decoded as Check
-// decodes it (checkEvent) is the event decoded whole, but for its letters — so the
-// replay, the fold and the results see what they saw before.
+// decodes it (checkEvent) is the event decoded whole, but for its letters and its list
+// of changes — so the replay, the fold and the results see what they saw before.
 func TestCheckEventIsEventWithoutLetters(t *testing.T) {
 	w := demoStore(t, 150, 5)
 	path := w.path
@@ -21,7 +21,7 @@ func TestCheckEventIsEventWithoutLetters(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	events, letters := 0, 0
+	events, letters, changes := 0, 0, 0
 	err = db.View(func(tx *bolt.Tx) error {
 		for id := uint32(1); id <= 150; id++ {
 			evs, err := EventsOf(tx.Bucket(bEvents), id)
@@ -46,7 +46,16 @@ func TestCheckEventIsEventWithoutLetters(t *testing.T) {
 				if lean.Event.Letter != nil || lean.Event.Also != nil {
 					t.Errorf("case %d event %d: the letters were decoded", id, full.Seq)
 				}
-				full.Letter, full.Also = nil, nil
+				if len(full.Changes) > 0 {
+					changes++
+					if len(lean.Changes) != len(full.Changes) {
+						t.Errorf("case %d event %d: %d changes passed over, want %d", id, full.Seq, len(lean.Changes), len(full.Changes))
+					}
+				}
+				if lean.Event.Changes != nil {
+					t.Errorf("case %d event %d: the changes were decoded", id, full.Seq)
+				}
+				full.Letter, full.Also, full.Changes = nil, nil, nil
 				if !reflect.DeepEqual(full, lean.Event) {
 					t.Errorf("case %d event %d: decoded without letters it differs:\n%+v\n%+v", id, full.Seq, full, lean.Event)
 				}
@@ -58,7 +67,7 @@ func TestCheckEventIsEventWithoutLetters(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if letters == 0 || events == 0 {
-		t.Fatalf("%d events, %d with letters: the demo should issue letters", events, letters)
+	if letters == 0 || events == 0 || changes == 0 {
+		t.Fatalf("%d events, %d with letters, %d with changes: the demo should issue letters and record changes", events, letters, changes)
 	}
 }

@@ -459,7 +459,7 @@ func (d *jdec) decstore_checkEvent(v *checkEvent) bool {
 			}
 		case at <= 8 && d.lit("\"changes\":"):
 			at = 9
-			if !d.decSliceworkflow_Change(&v.Event.Changes) {
+			if !d.decSliceEmpty(&v.Changes) {
 				return false
 			}
 		case at <= 9 && d.lit("\"action\":"):
