@@ -73,18 +73,61 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 	return s.eachCase(since, withEvents, nil, func(c *workflow.Case, evs []workflow.Event, _ []byte) error { return fn(*c, evs) })
 }
 
-// EachCaseEncoded is EachCase with a step done on the decoding goroutines, on every
+// EachCaseStored is EachCase with a step done on the decoding goroutines, on every
 // core: enc turns each case and its events into bytes (an export's record), and fn gets
-// those bytes, case by case in ascending id order. An error from enc is returned as fn
-// reaches that case (after fn has had every case before it); an error from fn stops the
-// walk. The bytes fn gets are its own. The case and events enc gets are its to change
-// (an export masks them in place), but it must keep none of the events once it returns:
-// their slice is reused for the next case.
-func (s *Store) EachCaseEncoded(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error), fn func(b []byte) error) error {
-	return s.eachCase(since, withEvents, enc, func(_ *workflow.Case, _ []workflow.Event, b []byte) error { return fn(b) })
+// those bytes, case by case in ascending id order. enc gets the case decoded, and its
+// events as stored (StoredEvents): it takes what it can write from the stored JSON
+// itself, and has the rest decoded. An error from enc is returned as fn reaches that
+// case (after fn has had every case before it); an error from fn stops the walk. The
+// bytes fn gets are its own. The case and events enc gets are its to change (an export
+// masks them in place), but it must keep none of the events once it returns: their
+// slice is reused for the next case.
+func (s *Store) EachCaseStored(since time.Time, enc func(c workflow.Case, evs *StoredEvents) ([]byte, error), fn func(b []byte) error) error {
+	return s.eachCase(since, true, enc, func(_ *workflow.Case, _ []workflow.Event, b []byte) error { return fn(b) })
 }
 
-func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error),
+// StoredEvents are one case's events as EachCaseStored gives them to its encoder.
+type StoredEvents struct {
+	s       *Store
+	u       *eventReader
+	id      uint32
+	ek, evs [][]byte
+	scratch *[]workflow.Event
+	called  bool
+	err     error
+}
+
+// Each walks the case's events, oldest first, once. take gets each event's stored JSON
+// (the bytes the hash chain covers, as written: valid only until take returns, and not
+// decrypted); when it returns false, or take is nil, the event is decoded and its sealed
+// fields opened, as EachCase gives it. The result has one entry for each event, in order:
+// the decoded ones, and a zero Event where take took one. An event that cannot be read
+// stops the walk with EachCase's error, which the walk returns as it would.
+func (se *StoredEvents) Each(take func(js []byte) bool) ([]workflow.Event, error) {
+	if se.called {
+		return nil, errors.New("StoredEvents.Each called twice")
+	}
+	se.called = true
+	evs := (*se.scratch)[:0]
+	id, s := se.id, se.s
+	err := se.u.each(id, se.ek, se.evs, func(seq int, js []byte) error {
+		evs = append(evs, workflow.Event{})
+		if take != nil && take(js) {
+			return nil
+		}
+		e := &evs[len(evs)-1]
+		if err := decodeJSON(js, e); err != nil {
+			return &eventError{CaseID: id, Seq: seq, Err: err}
+		}
+		_ = s.unsealEvent(e)
+		return nil
+	})
+	*se.scratch = evs
+	se.err = err
+	return evs, err
+}
+
+func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.Case, evs *StoredEvents) ([]byte, error),
 	fn func(c *workflow.Case, evs []workflow.Event, b []byte) error) error {
 	return s.view(func(tx kv.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
@@ -233,7 +276,7 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 // decodeBatch decodes b's cases (those received at or after since are kept) and events,
 // with u's buffers; with enc, it encodes each kept case too, its events decoded into
 // *scratch (the decoder's, reused: enc must keep nothing of them).
-func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
+func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(c workflow.Case, evs *StoredEvents) ([]byte, error)) error {
 	b.cases = make([]workflow.Case, len(b.raws))
 	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
@@ -256,11 +299,22 @@ func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBa
 		id := binary.BigEndian.Uint32(r.k)
 		// With an encoding step the events live only until they are encoded: they are
 		// decoded into the decoder's own slice, reused case after case, instead of a
-		// slice grown (and its events copied) for each case.
-		evs := b.evs[i]
+		// slice grown (and its events copied) for each case; and the encoder decides
+		// which of them it needs decoded at all.
 		if enc != nil {
-			evs = (*scratch)[:0]
+			se := &StoredEvents{s: s, u: u, id: id, ek: r.ek, evs: r.evs, scratch: scratch}
+			b.out[i], b.encErr[i] = enc(*c, se)
+			if !se.called { // enc did not look at them: they are read all the same, so a damaged one is found
+				se.Each(nil)
+			}
+			b.cases[i] = workflow.Case{}
+			clear(*scratch) // what the events point to can go
+			if se.err != nil {
+				return se.err
+			}
+			continue
 		}
+		evs := b.evs[i]
 		err := u.each(id, r.ek, r.evs, func(seq int, js []byte) error {
 			evs = append(evs, workflow.Event{})
 			e := &evs[len(evs)-1]
@@ -270,18 +324,9 @@ func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBa
 			_ = s.unsealEvent(e)
 			return nil
 		})
-		if enc != nil {
-			*scratch = evs
-		} else {
-			b.evs[i] = evs
-		}
+		b.evs[i] = evs
 		if err != nil {
 			return err
-		}
-		if enc != nil {
-			b.out[i], b.encErr[i] = enc(*c, evs)
-			b.cases[i] = workflow.Case{}
-			clear(evs) // what the events point to can go
 		}
 	}
 	return nil

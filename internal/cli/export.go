@@ -6,11 +6,13 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -218,6 +220,11 @@ type exporter struct {
 	// maskWith, when set, masks instead of mask (tests: the masking as it was, so that
 	// the CSV writer's output is compared across the masking alone).
 	maskWith func(workflow.Case, []workflow.Event) (workflow.Case, []workflow.Event, error)
+	// fullPath, when set, sends every event of a JSON export the full way (tests: the
+	// output without events written from storage); taken and seen count the events
+	// written from storage and all events.
+	fullPath    bool
+	taken, seen atomic.Int64
 
 	ctx   context.Context // Ctrl+C
 	work  *work           // progress: done of total
@@ -258,8 +265,10 @@ type exportItem struct {
 
 // json streams an array of {case, events}, oldest case first. Each case is masked and
 // encoded on the store's decoding goroutines (every core), by the generated encoder
-// (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); this
-// one writes them in order. The buffers go back to the encoders once written.
+// (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); an
+// event that masking and encoding would give back as it is stored is written from its
+// stored bytes (exportraw.go). This one writes the cases in order. The buffers go back
+// to the encoders once written.
 func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	n := 0
 	if _, err := io.WriteString(w, "["); err != nil {
@@ -267,14 +276,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	}
 	// As many as can be in flight: the batches the store decodes ahead, 256 cases each.
 	bufs := make(chan []byte, 8*256)
-	enc := func(c workflow.Case, evs []workflow.Event) ([]byte, error) {
-		c, evs, err := x.mask(c, evs)
-		if err != nil {
-			return nil, err
-		}
-		if evs == nil {
-			evs = []workflow.Event{}
-		}
+	enc := func(c workflow.Case, se *store.StoredEvents) ([]byte, error) {
 		var buf []byte
 		select {
 		case buf = <-bufs:
@@ -283,9 +285,9 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		}
 		// The separator before the item goes in front of it, so each case is one write
 		// (the first case's comma is left out as it is written).
-		return encodeExportItem(append(buf[:0], ",\n  "...), &exportItem{Case: c, Events: evs})
+		return x.item(append(buf[:0], ",\n  "...), c, se)
 	}
-	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
+	err := x.st.EachCaseStored(since, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
 			return err
 		}
@@ -312,6 +314,93 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	}
 	_, err = io.WriteString(w, end)
 	return n, err
+}
+
+// item appends a case and its events as encodeExportItem writes them, the events that
+// need no change written from their stored bytes (rawEvent), the others decoded, masked
+// with the case and encoded.
+func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]byte, error) {
+	var raw, scratch []byte // the events written from storage, one after the other
+	var ends []int          // where each event's bytes end in raw; -1: not taken
+	taken := 0
+	take := func(js []byte) bool {
+		ok := false
+		if x.maskWith == nil && !x.fullPath {
+			raw, ok = rawEvent(raw, js, 2, &scratch)
+		}
+		if ok {
+			ends = append(ends, len(raw))
+			taken++
+		} else {
+			ends = append(ends, -1)
+		}
+		return ok
+	}
+	evs, err := se.Each(take)
+	if err != nil {
+		return nil, err
+	}
+	x.taken.Add(int64(taken))
+	x.seen.Add(int64(len(evs)))
+	// The taken events are zero Events here: masking passes them as they are (no intake,
+	// no number), so its result, and its error (which names an event by its index), are
+	// those of the whole history.
+	c, evs, err = x.mask(c, evs)
+	if err != nil {
+		return nil, err
+	}
+	e := exportEnc{b: dst}
+	if err := x.itemWith(&e, &c, evs, raw, ends); err != nil {
+		// A value the generated encoder leaves to encoding/json (a time outside RFC
+		// 3339): the whole item goes that way, the taken events decoded from the bytes
+		// written for them.
+		all := slices.Clone(evs)
+		start := 0
+		for i, end := range ends {
+			if end < 0 {
+				continue
+			}
+			if err := json.Unmarshal(raw[start:end], &all[i]); err != nil {
+				return nil, err
+			}
+			start = end
+		}
+		return encodeExportItem(dst, &exportItem{Case: c, Events: all})
+	}
+	return e.b, nil
+}
+
+// itemWith is enccli_exportItem at depth 0, with the events taken from storage (ends[i]
+// ≥ 0) copied from raw.
+func (x *exporter) itemWith(e *exportEnc, c *workflow.Case, evs []workflow.Event, raw []byte, ends []int) error {
+	e.b = append(e.b, '{')
+	n := 0
+	e.key(&n, 0, "\"case\": ")
+	if err := e.encworkflow_Case(c, 1); err != nil {
+		return err
+	}
+	e.key(&n, 0, "\"events\": ")
+	e.b = append(e.b, '[') // never null: an item's events are at least an empty list
+	start := 0
+	for i := range evs {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.newline(2)
+		if ends[i] >= 0 {
+			e.b = append(e.b, raw[start:ends[i]]...)
+			start = ends[i]
+		} else if err := e.encworkflow_Event(&evs[i], 2); err != nil {
+			return err
+		}
+	}
+	if len(evs) > 0 {
+		e.newline(1)
+	}
+	e.b = append(e.b, ']')
+	e.newline(0)
+	e.b = append(e.b, '}')
+	return nil
 }
 
 func (x *exporter) t(key string) string { return msg.T(x.lang, key) }

@@ -1,0 +1,516 @@
+package cli
+
+// An event written from its stored JSON. Most events of an export hold no number to mask
+// and no sealed text: decoding one, masking it (which changes nothing) and encoding it
+// again gives its stored bytes back, indented. rawEvent proves that of the stored bytes
+// in one pass and writes the indentation as it goes; when any condition fails, the event
+// takes the full path (decoded, unsealed, masked, encoded) instead. The conditions:
+//
+//   - the bytes are what json.Marshal writes for some workflow.Event: every field in
+//     declared order and under its exact key, every field not omitted present, no field
+//     marked omitempty or omitzero written with the value that omits it, no field the
+//     type lacks, no space between tokens, each string escaped as the encoder escapes it
+//     (valid UTF-8, HTML escaping, nothing else escaped), each number in its shortest
+//     form and within its type's range, each time the encoder's own form of the time it
+//     decodes to. Then decoding and encoding give these bytes again;
+//   - no sealed text: the bytes hold no "enc:v1:" anywhere, so unsealing changes nothing;
+//   - no intake and no agent (whose ID number and phone are masked whole, and sealed);
+//   - FindPII finds nothing in any string (its unescaped text), the agency's own numbers
+//     included: so masking changes nothing, and its fail-closed check would pass.
+//
+// The shape is taken from the types by reflection, once (rawEventType): a field added to
+// an event is known here without a change. A kind this pass does not know (a map, a
+// float, an interface, a type with its own JSON methods) leaves the whole fast path off
+// (TestRawEventTypeIsBuilt), so nothing it cannot prove is ever written from storage.
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math"
+	"reflect"
+	"strings"
+	"time"
+	"unicode/utf8"
+	"unsafe"
+
+	"repairdesk/workflow"
+)
+
+type rawKind uint8
+
+const (
+	rawString rawKind = iota + 1
+	rawInt
+	rawUint
+	rawBool
+	rawTime
+	rawStruct
+	rawPtr
+	rawSlice
+	rawRefuse // a type whose presence sends the event the full way (an intake, an agent)
+)
+
+type rawType struct {
+	kind   rawKind
+	max    uint64 // rawInt, rawUint: the largest magnitude (for rawInt, of a positive value)
+	elem   *rawType
+	fields []rawField
+}
+
+type rawField struct {
+	key       string // `"name":`, as the compact JSON holds it
+	out       string // `"name": `, as the export writes it
+	omitEmpty bool
+	omitZero  bool
+	t         *rawType
+}
+
+// rawEventType is the shape of a stored event; nil when the types hold a kind this pass
+// does not know, and then no event is written from its stored bytes.
+var rawEventType, rawEventTypeErr = buildRawType(reflect.TypeFor[workflow.Event](), map[reflect.Type]*rawType{})
+
+// rawRefused: the types whose presence sends an event the full way. An intake holds the
+// agent, whose ID number and phone masking replaces whole and the store seals apart.
+var rawRefused = map[reflect.Type]bool{
+	reflect.TypeFor[workflow.Intake](): true,
+	reflect.TypeFor[workflow.Agent]():  true,
+}
+
+var (
+	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
+	textMarshalerType = reflect.TypeFor[encoding.TextMarshaler]()
+	rawTimeType       = reflect.TypeFor[time.Time]()
+)
+
+func buildRawType(t reflect.Type, seen map[reflect.Type]*rawType) (*rawType, error) {
+	if rt, ok := seen[t]; ok {
+		return rt, nil
+	}
+	if rawRefused[t] {
+		return &rawType{kind: rawRefuse}, nil
+	}
+	if t == rawTimeType {
+		return &rawType{kind: rawTime}, nil
+	}
+	if t.Implements(jsonMarshalerType) || reflect.PointerTo(t).Implements(jsonMarshalerType) ||
+		t.Implements(textMarshalerType) || reflect.PointerTo(t).Implements(textMarshalerType) {
+		return nil, fmt.Errorf("%s has its own JSON or text form", t)
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return &rawType{kind: rawString}, nil
+	case reflect.Bool:
+		return &rawType{kind: rawBool}, nil
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
+		return &rawType{kind: rawInt, max: uint64(1)<<(t.Bits()-1) - 1}, nil
+	case reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64:
+		if t.Kind() == reflect.Uint8 {
+			return nil, fmt.Errorf("%s: bytes are written in base64", t)
+		}
+		return &rawType{kind: rawUint, max: math.MaxUint64 >> (64 - t.Bits())}, nil
+	case reflect.Pointer:
+		rt := &rawType{kind: rawPtr}
+		seen[t] = rt
+		elem, err := buildRawType(t.Elem(), seen)
+		if err != nil {
+			return nil, err
+		}
+		rt.elem = elem
+		return rt, nil
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return nil, fmt.Errorf("%s: bytes are written in base64", t)
+		}
+		rt := &rawType{kind: rawSlice}
+		seen[t] = rt
+		elem, err := buildRawType(t.Elem(), seen)
+		if err != nil {
+			return nil, err
+		}
+		rt.elem = elem
+		return rt, nil
+	case reflect.Struct:
+		rt := &rawType{kind: rawStruct}
+		seen[t] = rt
+		names := map[string]bool{}
+		for i := range t.NumField() {
+			f := t.Field(i)
+			if f.Anonymous {
+				return nil, fmt.Errorf("%s.%s is embedded", t, f.Name)
+			}
+			tag := f.Tag.Get("json")
+			if !f.IsExported() || tag == "-" {
+				continue
+			}
+			name, opts, _ := strings.Cut(tag, ",")
+			if name == "" {
+				name = f.Name
+			}
+			if !rawPlainKey(name) {
+				return nil, fmt.Errorf("%s.%s: key %q is not written as it is", t, f.Name, name)
+			}
+			if names[strings.ToLower(name)] {
+				return nil, fmt.Errorf("%s.%s: key %q twice", t, f.Name, name)
+			}
+			names[strings.ToLower(name)] = true
+			rf := rawField{key: `"` + name + `":`, out: `"` + name + `": `}
+			for o := range strings.SplitSeq(opts, ",") {
+				switch o {
+				case "":
+				case "omitempty": // encoding/json never leaves out a struct (a time too) for it
+					rf.omitEmpty = f.Type.Kind() != reflect.Struct
+				case "omitzero":
+					rf.omitZero = true
+				default:
+					return nil, fmt.Errorf("%s.%s: option %q", t, f.Name, o)
+				}
+			}
+			ft, err := buildRawType(f.Type, seen)
+			if err != nil {
+				return nil, err
+			}
+			// omitzero on a struct other than a time would need its own zero test.
+			if rf.omitZero && f.Type.Kind() == reflect.Struct && f.Type != rawTimeType {
+				return nil, fmt.Errorf("%s.%s: omitzero on a struct", t, f.Name)
+			}
+			rf.t = ft
+			rt.fields = append(rt.fields, rf)
+		}
+		return rt, nil
+	}
+	return nil, fmt.Errorf("%s: kind %s", t, t.Kind())
+}
+
+// rawPlainKey: a key the encoder writes between quotes as it is.
+func rawPlainKey(k string) bool {
+	for i := 0; i < len(k); i++ {
+		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_') {
+			return false
+		}
+	}
+	return k != ""
+}
+
+var errRawRefused = errors.New("not written from its stored bytes")
+
+// rawEvent appends js, an event's stored JSON, as the export writes the event at depth d
+// (encworkflow_Event's bytes), and reports whether it could; when it could not, dst is
+// returned as it was given (its length), and the event must take the full path.
+func rawEvent(dst, js []byte, d int, scratch *[]byte) ([]byte, bool) {
+	if rawEventType == nil || bytes.Contains(js, []byte("enc:v1:")) {
+		return dst, false
+	}
+	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch}
+	n0 := len(dst)
+	if _, _, err := r.value(rawEventType, d); err != nil || r.pos != len(js) {
+		return dst[:n0], false
+	}
+	return r.e.b, true
+}
+
+type rawScan struct {
+	in      []byte
+	pos     int
+	e       exportEnc
+	scratch *[]byte // unescaped text, for the texts that hold an escape
+}
+
+// value checks and writes one value of type t at depth d. empty is encoding/json's
+// empty value (what omitempty omits), zero what omitzero omits.
+func (r *rawScan) value(t *rawType, d int) (empty, zero bool, err error) {
+	switch t.kind {
+	case rawString:
+		n, err := r.str()
+		return n == 0, n == 0, err
+	case rawInt, rawUint:
+		return r.number(t)
+	case rawBool:
+		switch {
+		case r.lit("true"):
+			r.e.b = append(r.e.b, "true"...)
+			return false, false, nil
+		case r.lit("false"):
+			r.e.b = append(r.e.b, "false"...)
+			return true, true, nil
+		}
+	case rawTime:
+		return r.time()
+	case rawPtr:
+		if r.lit("null") {
+			r.e.b = append(r.e.b, "null"...)
+			return true, true, nil
+		}
+		_, _, err := r.value(t.elem, d)
+		return false, false, err
+	case rawSlice:
+		return r.slice(t, d)
+	case rawStruct:
+		return false, false, r.object(t, d)
+	}
+	return false, false, errRawRefused
+}
+
+// lit consumes s when the input goes on with it.
+func (r *rawScan) lit(s string) bool {
+	if len(r.in)-r.pos >= len(s) && string(r.in[r.pos:r.pos+len(s)]) == s {
+		r.pos += len(s)
+		return true
+	}
+	return false
+}
+
+func (r *rawScan) object(t *rawType, d int) error {
+	if !r.lit("{") {
+		return errRawRefused
+	}
+	r.e.b = append(r.e.b, '{')
+	n := 0
+	for i := range t.fields {
+		f := &t.fields[i]
+		present := false
+		if n > 0 {
+			present = len(r.in)-r.pos > len(f.key) && r.in[r.pos] == ',' && string(r.in[r.pos+1:r.pos+1+len(f.key)]) == f.key
+			if present {
+				r.pos += 1 + len(f.key)
+			}
+		} else {
+			present = r.lit(f.key)
+		}
+		if !present {
+			if f.omitEmpty || f.omitZero {
+				continue // omitted
+			}
+			return errRawRefused
+		}
+		r.e.key(&n, d, f.out)
+		empty, zero, err := r.value(f.t, d+1)
+		if err != nil {
+			return err
+		}
+		if f.omitEmpty && empty || f.omitZero && zero {
+			return errRawRefused // written, where the encoder would have left it out
+		}
+	}
+	if !r.lit("}") {
+		return errRawRefused // a field the type lacks, out of order, twice, or a stray comma
+	}
+	if n > 0 {
+		r.e.newline(d)
+	}
+	r.e.b = append(r.e.b, '}')
+	return nil
+}
+
+func (r *rawScan) slice(t *rawType, d int) (empty, zero bool, err error) {
+	if r.lit("null") {
+		r.e.b = append(r.e.b, "null"...)
+		return true, true, nil
+	}
+	if !r.lit("[") {
+		return false, false, errRawRefused
+	}
+	r.e.b = append(r.e.b, '[')
+	if r.lit("]") {
+		r.e.b = append(r.e.b, ']')
+		return true, false, nil
+	}
+	for i := 0; ; i++ {
+		if i > 0 {
+			r.e.b = append(r.e.b, ',')
+		}
+		r.e.newline(d + 1)
+		if _, _, err := r.value(t.elem, d+1); err != nil {
+			return false, false, err
+		}
+		if r.lit(",") {
+			continue
+		}
+		if !r.lit("]") {
+			return false, false, errRawRefused
+		}
+		r.e.newline(d)
+		r.e.b = append(r.e.b, ']')
+		return false, false, nil
+	}
+}
+
+// number: an integer as strconv writes it ("0", or no leading zero; a minus only before
+// a digit other than 0, and only for a signed type), within the type's range.
+func (r *rawScan) number(t *rawType) (empty, zero bool, err error) {
+	start := r.pos
+	neg := r.lit("-")
+	if neg && t.kind != rawInt {
+		return false, false, errRawRefused
+	}
+	digits := r.pos
+	var v uint64
+	for r.pos < len(r.in) && r.in[r.pos] >= '0' && r.in[r.pos] <= '9' {
+		c := uint64(r.in[r.pos] - '0')
+		if v > (math.MaxUint64-c)/10 {
+			return false, false, errRawRefused
+		}
+		v = 10*v + c
+		r.pos++
+	}
+	switch {
+	case r.pos == digits, r.in[digits] == '0' && (r.pos-digits > 1 || neg):
+		return false, false, errRawRefused
+	case !neg && v > t.max, neg && v > t.max+1:
+		return false, false, errRawRefused
+	}
+	r.e.b = append(r.e.b, r.in[start:r.pos]...)
+	return v == 0, v == 0, nil
+}
+
+// time: a string that decodes to a time the encoder writes as these very bytes.
+func (r *rawScan) time() (empty, zero bool, err error) {
+	if r.pos >= len(r.in) || r.in[r.pos] != '"' {
+		return false, false, errRawRefused
+	}
+	end := bytes.IndexByte(r.in[r.pos+1:], '"')
+	if end < 0 {
+		return false, false, errRawRefused
+	}
+	s := r.in[r.pos : r.pos+end+2] // with its quotes
+	var t time.Time
+	if t.UnmarshalJSON(s) != nil {
+		return false, false, errRawRefused
+	}
+	n0 := len(r.e.b)
+	if r.e.time(&t) != nil || !bytes.Equal(r.e.b[n0:], s) {
+		r.e.b = r.e.b[:n0]
+		return false, false, errRawRefused
+	}
+	r.pos += len(s)
+	return false, t.IsZero(), nil
+}
+
+// str checks a string escaped as appendJSONString escapes it, with no number FindPII
+// finds in its text, writes it as it is, and returns its length in the input.
+func (r *rawScan) str() (int, error) {
+	if r.pos >= len(r.in) || r.in[r.pos] != '"' {
+		return 0, errRawRefused
+	}
+	start := r.pos + 1
+	in := r.in
+	escaped := false
+	i := start
+	for {
+		if i >= len(in) {
+			return 0, errRawRefused
+		}
+		c := in[i]
+		if c < utf8.RuneSelf {
+			if jsonSafe[c] {
+				i++
+				continue
+			}
+			if c == '"' {
+				break
+			}
+			if c != '\\' || i+1 >= len(in) {
+				return 0, errRawRefused // a control byte, or < > & not escaped
+			}
+			switch in[i+1] {
+			case '"', '\\', 'b', 'f', 'n', 'r', 't':
+				i += 2
+			case 'u':
+				if i+6 > len(in) || !rawEscapeNeeded(in[i+2:i+6]) {
+					return 0, errRawRefused
+				}
+				i += 6
+			default:
+				return 0, errRawRefused
+			}
+			escaped = true
+			continue
+		}
+		if i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
+			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+			i += 3
+			continue
+		}
+		ru, size := utf8.DecodeRune(in[i:])
+		if ru == utf8.RuneError && size == 1 || ru == '\u2028' || ru == '\u2029' {
+			return 0, errRawRefused // the encoder writes these escaped
+		}
+		i += size
+	}
+	raw := in[start:i]
+	text := raw
+	if escaped {
+		*r.scratch = rawUnescape((*r.scratch)[:0], raw)
+		text = *r.scratch
+	}
+	if len(workflow.FindPII(unsafe.String(unsafe.SliceData(text), len(text)))) > 0 {
+		return 0, errRawRefused
+	}
+	r.e.b = append(r.e.b, in[r.pos:i+1]...)
+	r.pos = i + 1
+	return len(raw), nil
+}
+
+// rawEscapeNeeded: \uXXXX (four hex digits, as the encoder writes them: lower case) of a
+// character the encoder writes so — a control character with no short escape, < > &,
+// U+2028 or U+2029.
+func rawEscapeNeeded(h []byte) bool {
+	var v rune
+	for _, c := range h {
+		switch {
+		case c >= '0' && c <= '9':
+			v = v<<4 | rune(c-'0')
+		case c >= 'a' && c <= 'f':
+			v = v<<4 | rune(c-'a'+10)
+		default:
+			return false
+		}
+	}
+	switch v {
+	case '\b', '\f', '\n', '\r', '\t':
+		return false
+	case '<', '>', '&', '\u2028', '\u2029':
+		return true
+	}
+	return v < 0x20
+}
+
+// rawUnescape appends the text of raw, a string's content that str has checked.
+func rawUnescape(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			var v rune
+			for _, h := range raw[i+1 : i+5] {
+				if h <= '9' {
+					v = v<<4 | rune(h-'0')
+				} else {
+					v = v<<4 | rune(h-'a'+10)
+				}
+			}
+			dst = utf8.AppendRune(dst, v)
+			i += 4
+		default: // '"', '\\'
+			dst = append(dst, raw[i])
+		}
+	}
+	return dst
+}
