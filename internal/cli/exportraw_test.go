@@ -71,8 +71,8 @@ func cleanStrings(r *rand.Rand, v reflect.Value) {
 		v.SetString(s)
 	case reflect.Pointer:
 		if !v.IsNil() {
-			if v.Type().Elem() == reflect.TypeFor[workflow.Intake]() {
-				v.SetZero()
+			if v.Type().Elem() == reflect.TypeFor[workflow.Intake]() && r.IntN(2) == 0 {
+				v.SetZero() // an intake, half of the time: masking changes its agent
 				return
 			}
 			cleanStrings(r, v.Elem())
@@ -102,24 +102,52 @@ var mutations = []func(r *rand.Rand, js []byte) []byte{
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`:1,`), []byte(`:1.0,`), 1) },
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`:1,`), []byte(`:1e0,`), 1) },
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"seq":`), []byte(`"Seq":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"case_id":`), []byte(`"seq":0,"case_id":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`{"case_id":`), []byte(`{"case_id":7,"case_id":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return append(bytes.TrimSuffix(js, []byte("}")), `,"extra":1}`...) },
-	func(r *rand.Rand, js []byte) []byte { return append(bytes.TrimSuffix(js, []byte("}")), `,"hash":""}`...) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"to":`), []byte(`,"comment":"","to":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"to":`), []byte(`,"from":"","to":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"action":`), []byte(`,"changes":[],"action":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"action":`), []byte(`,"changes":null,"action":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"role":`), []byte(`,"law":0,"role":`), 1) },
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"case_id":`), []byte(`"seq":0,"case_id":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`{"case_id":`), []byte(`{"case_id":7,"case_id":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return append(bytes.TrimSuffix(js, []byte("}")), `,"extra":1}`...)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return append(bytes.TrimSuffix(js, []byte("}")), `,"hash":""}`...)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"to":`), []byte(`,"comment":"","to":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"to":`), []byte(`,"from":"","to":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"action":`), []byte(`,"changes":[],"action":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"action":`), []byte(`,"changes":null,"action":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"role":`), []byte(`,"law":0,"role":`), 1)
+	},
 	func(r *rand.Rand, js []byte) []byte {
 		return bytes.Replace(js, []byte(`}`), []byte(`,"deadline":"0001-01-01T00:00:00Z"}`), 1)
 	},
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"avenues":null`), []byte(`"avenues":[]`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"avenues":[]`), []byte(`"avenues":null`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"seq":`), []byte(`, "seq":`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`,"seq":`), []byte(`,"seq" :`), 1) },
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"avenues":null`), []byte(`"avenues":[]`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"avenues":[]`), []byte(`"avenues":null`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"seq":`), []byte(`, "seq":`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`,"seq":`), []byte(`,"seq" :`), 1)
+	},
 	func(r *rand.Rand, js []byte) []byte { return append(js, ' ') },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"kind":"`), []byte(`"kind":"\u0061`), 1) },
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"kind":"`), []byte(`"kind":"\u0061`), 1)
+	},
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`\u003c`), []byte(`<`), 1) },
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`\u003c`), []byte(`\u003C`), 1) },
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`\n`), []byte(`\u000a`), 1) },
@@ -128,16 +156,27 @@ var mutations = []func(r *rand.Rand, js []byte) []byte{
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`/`), []byte(`\/`), 1) },
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`征`), []byte(`\u5f81`), 1) },
 	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`征`), []byte("\xe5\xbe"), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"abc`), []byte(`"enc:v1:abc`), 1) },
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"abc`), []byte(`"13812345678`), 1) },
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"abc`), []byte(`"enc:v1:abc`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"abc`), []byte(`"13812345678`), 1)
+	},
 	func(r *rand.Rand, js []byte) []byte { // a number split by an escape
 		return bytes.Replace(js, []byte(`"abc`), []byte(`"1381234\u003c5678 138\u00001234\t5678`), 1)
 	},
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"abc`), []byte(`"１３８１２３４５６７８`), 1) },
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"abc`), []byte(`"１３８１２３４５６７８`), 1)
+	},
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"abc`), []byte(`"\u000113812345678`), 1)
+	},
 	func(r *rand.Rand, js []byte) []byte {
 		return bytes.Replace(js, []byte(`"action":{`), []byte(`"action":{"intake":null,`), 1)
 	},
-	func(r *rand.Rand, js []byte) []byte { return bytes.Replace(js, []byte(`"letter":{`), []byte(`"letter":null,"x":{`), 1) },
+	func(r *rand.Rand, js []byte) []byte {
+		return bytes.Replace(js, []byte(`"letter":{`), []byte(`"letter":null,"x":{`), 1)
+	},
 	func(r *rand.Rand, js []byte) []byte { // a random byte changed
 		if len(js) == 0 {
 			return js
@@ -155,7 +194,7 @@ var mutations = []func(r *rand.Rand, js []byte) []byte{
 // TestRawEventIsTheFullPath: on random events, and on their bytes made non-canonical in
 // the ways listed above, the event written from its stored bytes is the full path's
 // event byte for byte, or the fast path refuses it; and it refuses every event masking
-// changes. Clean events written canonically are all taken (so the export's gain is
+// changes (an intake's agent, or a number). Clean events written canonically are all taken (so the export's gain is
 // real, and the comparison is not vacuous).
 func TestRawEventIsTheFullPath(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 2))
@@ -200,7 +239,7 @@ func TestRawEventIsTheFullPath(t *testing.T) {
 		// A clean event is taken, unless its bytes hold what the encoder does not give
 		// back (invalid UTF-8, written \ufffd) or times the export's encoder leaves to
 		// encoding/json.
-		mustTake := clean && !bytes.Contains(js, []byte(`\ufffd`)) && func() bool {
+		mustTake := clean && ev.Action.Intake == nil && !bytes.Contains(js, []byte(`\ufffd`)) && func() bool {
 			e := exportEnc{}
 			return e.encworkflow_Event(&ev, 2) == nil
 		}()
@@ -225,7 +264,7 @@ func TestRawEventIsTheFullPath(t *testing.T) {
 			mutatedRefused++
 		}
 	}
-	t.Logf("clean but not canonical %d; taken %d (clean %d); refused with a number to mask %d; mutated: taken %d, refused %d",
+	t.Logf("clean but not to be taken (an intake, odd times, invalid UTF-8) %d; taken %d (clean %d); refused with a number to mask %d; mutated: taken %d, refused %d",
 		notCanonical, taken, cleanTaken, refusedMasked, mutatedTaken, mutatedRefused)
 	if cleanTaken < 2000 || refusedMasked < 1000 || mutatedRefused < 2000 || mutatedTaken < 5 {
 		t.Fatal("too few of a kind: the comparison says little")
@@ -258,7 +297,8 @@ func TestRawEventRefuses(t *testing.T) {
 		{"a sealed text", `"ok"`, `"enc:v1:AAAA"`},
 		{"a mobile number", `"ok"`, `"电话 13812345678"`},
 		{"a number after an escape", `"ok"`, `"电话：\t13812345678"`},
-		{"an intake", `"comment":"ok"}`, `"comment":"ok","intake":{"id":7,"no":"X","enterprise":{"name":"a","credit_code":"b","legal_rep":"c"},"agent":{"name":"a","phone":"","id_number":""},"records":null,"materials":null,"owner":"o","received_at":"2026-03-01T09:30:00Z"}}`},
+		{"a number right after an escape of digits", `"ok"`, `"\u000113812345678"`},
+		{"an intake", `"comment":"ok"}`, `"comment":"ok","intake":{"id":7,"no":"X","enterprise":{"name":"a","credit_code":"b","legal_rep":"c"},"agent":{"name":"a","phone":"0101234","id_number":"ABCDEFG"},"records":null,"materials":null,"owner":"o","received_at":"2026-03-01T09:30:00Z"}}`},
 		{"trailing bytes", `"hash":"ab12"}`, `"hash":"ab12"}}`},
 	} {
 		js := strings.Replace(base, c.from, c.to, 1)
