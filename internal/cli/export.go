@@ -15,6 +15,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -225,6 +226,7 @@ type exporter struct {
 	// written from storage and all events.
 	fullPath    bool
 	taken, seen atomic.Int64
+	itemBufs    sync.Pool // of *itemBufs: item's buffers, reused case after case
 
 	ctx   context.Context // Ctrl+C
 	work  *work           // progress: done of total
@@ -320,13 +322,17 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 // need no change written from their stored bytes (rawEvent), the others decoded, masked
 // with the case and encoded.
 func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]byte, error) {
-	var raw, scratch []byte // the events written from storage, one after the other
-	var ends []int          // where each event's bytes end in raw; -1: not taken
+	ib, _ := x.itemBufs.Get().(*itemBufs)
+	if ib == nil {
+		ib = &itemBufs{raw: make([]byte, 0, 32<<10)}
+	}
+	defer x.itemBufs.Put(ib)
+	raw, ends := ib.raw[:0], ib.ends[:0]
 	taken := 0
 	take := func(js []byte) bool {
 		ok := false
 		if x.maskWith == nil && !x.fullPath {
-			raw, ok = rawEvent(raw, js, 2, &scratch)
+			raw, ok = rawEvent(raw, js, 2, &ib.scratch)
 		}
 		if ok {
 			ends = append(ends, len(raw))
@@ -337,6 +343,10 @@ func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]
 		return ok
 	}
 	evs, err := se.Each(take)
+	if cap(raw) <= 1<<20 {
+		ib.raw = raw
+	}
+	ib.ends = ends
 	if err != nil {
 		return nil, err
 	}
@@ -368,6 +378,13 @@ func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]
 		return encodeExportItem(dst, &exportItem{Case: c, Events: all})
 	}
 	return e.b, nil
+}
+
+// itemBufs: the events an item writes from storage, one after the other (raw), where
+// each ends in raw (-1: not taken), and a text unescaped.
+type itemBufs struct {
+	raw, scratch []byte
+	ends         []int
 }
 
 // itemWith is enccli_exportItem at depth 0, with the events taken from storage (ends[i]

@@ -440,17 +440,32 @@ func (r *rawScan) str() (int, error) {
 		i += size
 	}
 	raw := in[start:i]
-	text := raw
-	if escaped {
-		*r.scratch = rawUnescape((*r.scratch)[:0], raw)
-		text = *r.scratch
-	}
-	if len(workflow.FindPII(unsafe.String(unsafe.SliceData(text), len(text)))) > 0 {
-		return 0, errRawRefused
+	// FindPII is asked of the text as the string holds it. An escape never stands for
+	// a digit here (\u0030 is refused above), so a text whose bytes hold no digit (nor
+	// the lead of a full-width one) holds no number, escaped or not.
+	if rawMayHold(raw) {
+		text := raw
+		if escaped {
+			*r.scratch = rawUnescape((*r.scratch)[:0], raw)
+			text = *r.scratch
+		}
+		if len(workflow.FindPII(unsafe.String(unsafe.SliceData(text), len(text)))) > 0 {
+			return 0, errRawRefused
+		}
 	}
 	r.e.b = append(r.e.b, in[r.pos:i+1]...)
 	r.pos = i + 1
 	return len(raw), nil
+}
+
+// rawMayHold is workflow's piiMayHold: a digit, or 0xEF (the lead of ０–９).
+func rawMayHold(b []byte) bool {
+	for _, c := range b {
+		if c >= '0' && c <= '9' || c == 0xef {
+			return true
+		}
+	}
+	return false
 }
 
 // rawEscapeNeeded: \uXXXX (four hex digits, as the encoder writes them: lower case) of a
