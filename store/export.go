@@ -97,6 +97,13 @@ type StoredEvents struct {
 	err     error
 }
 
+// OpenAgent opens the sealed fields of an agent of one of these events as read from its
+// stored JSON (an intake's): as the walk opens a decoded one. On an error the fields it
+// could not open hold Locked, as there.
+func (se *StoredEvents) OpenAgent(a *workflow.Agent) error {
+	return se.s.keys.openAgent(se.id, a)
+}
+
 // Each walks the case's events, oldest first, once. take gets each event's stored JSON
 // (the bytes the hash chain covers, as written: valid only until take returns, and not
 // decrypted); when it returns false, or take is nil, the event is decoded and its sealed

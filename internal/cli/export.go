@@ -332,7 +332,7 @@ func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]
 	take := func(js []byte) bool {
 		ok := false
 		if x.maskWith == nil && !x.fullPath {
-			raw, ok = rawEvent(raw, js, 2, &ib.scratch)
+			raw, ok = rawEvent(raw, js, 2, &ib.scratch, se.OpenAgent)
 		}
 		if ok {
 			ends = append(ends, len(raw))

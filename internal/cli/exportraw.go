@@ -13,10 +13,15 @@ package cli
 //     (valid UTF-8, HTML escaping, nothing else escaped), each number in its shortest
 //     form and within its type's range, each time the encoder's own form of the time it
 //     decodes to. Then decoding and encoding give these bytes again;
-//   - no sealed text: the bytes hold no "enc:v1:" anywhere, so unsealing changes nothing;
-//   - no intake and no agent (whose ID number and phone are masked whole, and sealed);
+//   - no sealed text ("enc:v1:") in any string but an agent's phone and ID number, so
+//     unsealing changes nothing else;
 //   - FindPII finds nothing in any string (its unescaped text), the agency's own numbers
-//     included: so masking changes nothing, and its fail-closed check would pass.
+//     included: so masking changes nothing, and its fail-closed check would pass;
+//   - an agent (an intake's) takes masking's own path, on its own: it is decoded (and
+//     proved canonical by encoding it again), its phone and ID number opened as the
+//     store opens them, then masked whole as masking does; it is taken only when its
+//     name and letter of authority hold no number or sealed text and FindPII finds no
+//     number in what masking leaves, and written by the generated encoder.
 //
 // The shape is taken from the types by reflection, once (rawEventType): a field added to
 // an event is known here without a change. A kind this pass does not know (a map, a
@@ -50,7 +55,7 @@ const (
 	rawStruct
 	rawPtr
 	rawSlice
-	rawRefuse // a type whose presence sends the event the full way (an intake, an agent)
+	rawAgent // an agent: decoded, opened and masked on its own (rawScan.agent)
 )
 
 type rawType struct {
@@ -72,12 +77,9 @@ type rawField struct {
 // does not know, and then no event is written from its stored bytes.
 var rawEventType, rawEventTypeErr = buildRawType(reflect.TypeFor[workflow.Event](), map[reflect.Type]*rawType{})
 
-// rawRefused: the types whose presence sends an event the full way. An intake holds the
-// agent, whose ID number and phone masking replaces whole and the store seals apart.
-var rawRefused = map[reflect.Type]bool{
-	reflect.TypeFor[workflow.Intake](): true,
-	reflect.TypeFor[workflow.Agent]():  true,
-}
+// rawAgentType: the agent, whose ID number and phone masking replaces whole and the
+// store seals apart, is written by rawScan.agent.
+var rawAgentType = reflect.TypeFor[workflow.Agent]()
 
 var (
 	jsonMarshalerType = reflect.TypeFor[json.Marshaler]()
@@ -89,8 +91,8 @@ func buildRawType(t reflect.Type, seen map[reflect.Type]*rawType) (*rawType, err
 	if rt, ok := seen[t]; ok {
 		return rt, nil
 	}
-	if rawRefused[t] {
-		return &rawType{kind: rawRefuse}, nil
+	if t == rawAgentType {
+		return &rawType{kind: rawAgent}, nil
 	}
 	if t == rawTimeType {
 		return &rawType{kind: rawTime}, nil
@@ -198,12 +200,16 @@ var errRawRefused = errors.New("not written from its stored bytes")
 
 // rawEvent appends js, an event's stored JSON, as the export writes the event at depth d
 // (encworkflow_Event's bytes), and reports whether it could; when it could not, dst is
-// returned as it was given (its length), and the event must take the full path.
-func rawEvent(dst, js []byte, d int, scratch *[]byte) ([]byte, bool) {
-	if rawEventType == nil || bytes.Contains(js, []byte("enc:v1:")) {
+// returned as it was given (its length), and the event must take the full path. open
+// opens an agent's sealed fields as the store does when it reads the event (nil: an
+// event with an agent is refused).
+func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(*workflow.Agent) error) ([]byte, bool) {
+	if rawEventType == nil {
 		return dst, false
 	}
-	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch}
+	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open}
+	// Most events hold no sealed value: one look says so for all their strings.
+	r.sealed = bytes.Contains(js, []byte(sealMark))
 	n0 := len(dst)
 	if _, _, err := r.value(rawEventType, d); err != nil || r.pos != len(js) {
 		return dst[:n0], false
@@ -216,7 +222,12 @@ type rawScan struct {
 	pos     int
 	e       exportEnc
 	scratch *[]byte // unescaped text, for the texts that hold an escape
+	open    func(*workflow.Agent) error
+	sealed  bool // the event holds "enc:v1:" somewhere: each string is looked at
 }
+
+// sealMark starts a sealed value (the store's sealPrefix).
+const sealMark = "enc:v1:"
 
 // value checks and writes one value of type t at depth d. empty is encoding/json's
 // empty value (what omitempty omits), zero what omitzero omits.
@@ -249,6 +260,8 @@ func (r *rawScan) value(t *rawType, d int) (empty, zero bool, err error) {
 		return r.slice(t, d)
 	case rawStruct:
 		return false, false, r.object(t, d)
+	case rawAgent:
+		return false, false, r.agent(d)
 	}
 	return false, false, errRawRefused
 }
@@ -440,6 +453,9 @@ func (r *rawScan) str() (int, error) {
 		i += size
 	}
 	raw := in[start:i]
+	if r.sealed && bytes.Contains(raw, []byte(sealMark)) {
+		return 0, errRawRefused
+	}
 	// FindPII is asked of the text as the string holds it. An escape never stands for
 	// a digit here (\u0030 is refused above), so a text whose bytes hold no digit (nor
 	// the lead of a full-width one) holds no number, escaped or not.
@@ -456,6 +472,66 @@ func (r *rawScan) str() (int, error) {
 	r.e.b = append(r.e.b, in[r.pos:i+1]...)
 	r.pos = i + 1
 	return len(raw), nil
+}
+
+// agent writes an agent as masking leaves it (see the top of the file).
+func (r *rawScan) agent(d int) error {
+	if r.open == nil || r.pos >= len(r.in) || r.in[r.pos] != '{' {
+		return errRawRefused
+	}
+	end := rawObjectEnd(r.in, r.pos)
+	if end < 0 {
+		return errRawRefused
+	}
+	sub := r.in[r.pos:end]
+	var a workflow.Agent
+	if json.Unmarshal(sub, &a) != nil {
+		return errRawRefused
+	}
+	if again, err := json.Marshal(&a); err != nil || !bytes.Equal(again, sub) {
+		return errRawRefused
+	}
+	for _, s := range []string{a.Name, a.AuthLetter} {
+		if strings.Contains(s, sealMark) || len(workflow.FindPII(s)) > 0 {
+			return errRawRefused
+		}
+	}
+	if r.open(&a) != nil {
+		return errRawRefused
+	}
+	a.Phone, a.IDNumber = workflow.MaskPhone(a.Phone), workflow.MaskID(a.IDNumber)
+	for _, s := range []string{a.Phone, a.IDNumber} {
+		if strings.Contains(s, sealMark) || len(workflow.FindPII(s)) > 0 {
+			return errRawRefused
+		}
+	}
+	if err := r.e.encworkflow_Agent(&a, d); err != nil {
+		return errRawRefused
+	}
+	r.pos = end
+	return nil
+}
+
+// rawObjectEnd is where the object starting at in[start] ends (after its '}'), or -1.
+func rawObjectEnd(in []byte, start int) int {
+	depth := 0
+	for i := start; i < len(in); i++ {
+		switch in[i] {
+		case '"':
+			for i++; i < len(in) && in[i] != '"'; i++ {
+				if in[i] == '\\' {
+					i++
+				}
+			}
+		case '{', '[':
+			depth++
+		case '}', ']':
+			if depth--; depth == 0 {
+				return i + 1
+			}
+		}
+	}
+	return -1
 }
 
 // rawMayHold is workflow's piiMayHold: a digit, or 0xEF (the lead of ０–９).
