@@ -98,10 +98,10 @@ type StoredEvents struct {
 }
 
 // OpenAgent opens the sealed fields of an agent of one of these events as read from its
-// stored JSON (an intake's): as the walk opens a decoded one. On an error the fields it
-// could not open hold Locked, as there.
-func (se *StoredEvents) OpenAgent(a *workflow.Agent) error {
-	return se.s.keys.openAgent(se.id, a)
+// stored JSON (an intake's), caseID being the event's own case_id: as the walk opens a
+// decoded one. On an error the fields it could not open hold Locked, as there.
+func (se *StoredEvents) OpenAgent(caseID uint32, a *workflow.Agent) error {
+	return se.s.keys.openAgent(caseID, a)
 }
 
 // Each walks the case's events, oldest first, once. take gets each event's stored JSON

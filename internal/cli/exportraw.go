@@ -36,6 +36,7 @@ import (
 	"fmt"
 	"math"
 	"reflect"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -201,9 +202,9 @@ var errRawRefused = errors.New("not written from its stored bytes")
 // rawEvent appends js, an event's stored JSON, as the export writes the event at depth d
 // (encworkflow_Event's bytes), and reports whether it could; when it could not, dst is
 // returned as it was given (its length), and the event must take the full path. open
-// opens an agent's sealed fields as the store does when it reads the event (nil: an
-// event with an agent is refused).
-func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(*workflow.Agent) error) ([]byte, bool) {
+// opens an agent's sealed fields as the store does when it reads the event, under the
+// event's own case_id as there (nil: an event with an agent is refused).
+func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a *workflow.Agent) error) ([]byte, bool) {
 	if rawEventType == nil {
 		return dst, false
 	}
@@ -222,8 +223,11 @@ type rawScan struct {
 	pos     int
 	e       exportEnc
 	scratch *[]byte // unescaped text, for the texts that hold an escape
-	open    func(*workflow.Agent) error
+	open    func(uint32, *workflow.Agent) error
 	sealed  bool // the event holds "enc:v1:" somewhere: each string is looked at
+	// caseID is the event's case_id, once read (haveID): an agent is opened under it.
+	caseID uint32
+	haveID bool
 }
 
 // sealMark starts a sealed value (the store's sealPrefix).
@@ -299,9 +303,17 @@ func (r *rawScan) object(t *rawType, d int) error {
 			return errRawRefused
 		}
 		r.e.key(&n, d, f.out)
+		at := r.pos
 		empty, zero, err := r.value(f.t, d+1)
 		if err != nil {
 			return err
+		}
+		if t == rawEventType && f.key == `"case_id":` {
+			id, err := strconv.ParseUint(string(r.in[at:r.pos]), 10, 32)
+			if err != nil {
+				return errRawRefused
+			}
+			r.caseID, r.haveID = uint32(id), true
 		}
 		if f.omitEmpty && empty || f.omitZero && zero {
 			return errRawRefused // written, where the encoder would have left it out
@@ -476,7 +488,7 @@ func (r *rawScan) str() (int, error) {
 
 // agent writes an agent as masking leaves it (see the top of the file).
 func (r *rawScan) agent(d int) error {
-	if r.open == nil || r.pos >= len(r.in) || r.in[r.pos] != '{' {
+	if r.open == nil || !r.haveID || r.pos >= len(r.in) || r.in[r.pos] != '{' {
 		return errRawRefused
 	}
 	end := rawObjectEnd(r.in, r.pos)
@@ -496,7 +508,7 @@ func (r *rawScan) agent(d int) error {
 			return errRawRefused
 		}
 	}
-	if r.open(&a) != nil {
+	if r.open(r.caseID, &a) != nil {
 		return errRawRefused
 	}
 	a.Phone, a.IDNumber = workflow.MaskPhone(a.Phone), workflow.MaskID(a.IDNumber)

@@ -8,6 +8,7 @@ import (
 	"math/rand/v2"
 	"path/filepath"
 	"reflect"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -24,15 +25,23 @@ func TestRawEventTypeIsBuilt(t *testing.T) {
 }
 
 // testOpen stands for the store's opening of an agent's sealed fields: a "sealed" value
-// here is the plain one behind sealMark.
-func testOpen(a *workflow.Agent) error {
-	a.Phone = strings.TrimPrefix(a.Phone, sealMark)
-	a.IDNumber = strings.TrimPrefix(a.IDNumber, sealMark)
-	if a.Phone == "locked" { // a value the key does not open
-		a.Phone = "Locked"
-		return errors.New("the key does not open it")
+// here is sealMark, the case id it was sealed under, ":" and the plain value; under
+// another case id it does not open (Locked), as a sealed value's bound to its case.
+func testOpen(caseID uint32, a *workflow.Agent) error {
+	var err error
+	for _, p := range []*string{&a.Phone, &a.IDNumber} {
+		v, ok := strings.CutPrefix(*p, sealMark)
+		if !ok {
+			continue
+		}
+		id, plain, _ := strings.Cut(v, ":")
+		if id != strconv.FormatUint(uint64(caseID), 10) {
+			*p, err = "Locked", errors.New("the key does not open it")
+			continue
+		}
+		*p = plain
 	}
-	return nil
+	return err
 }
 
 // fullPathEvent is what the export writes for an event's stored JSON js by the full
@@ -47,7 +56,7 @@ func fullPathEvent(t *testing.T, js []byte) (out []byte, masked, ok bool) {
 		return nil, false, false
 	}
 	if in := ev.Action.Intake; in != nil {
-		testOpen(&in.Agent)
+		testOpen(ev.CaseID, &in.Agent)
 	}
 	var before bytes.Buffer
 	e0 := exportEnc{}
@@ -256,17 +265,23 @@ func TestRawEventIsTheFullPath(t *testing.T) {
 		if clean {
 			cleanStrings(r, reflect.ValueOf(&ev).Elem())
 		}
+		locked := false
 		if in := ev.Action.Intake; in != nil && r.IntN(2) == 0 { // sealed, as the store keeps them
-			in.Agent.Phone, in.Agent.IDNumber = sealMark+in.Agent.Phone, sealMark+in.Agent.IDNumber
+			id := ev.CaseID
+			if r.IntN(8) == 0 {
+				id, locked = id+1, true // under another case: it does not open
+			}
+			seal := sealMark + strconv.FormatUint(uint64(id), 10) + ":"
+			in.Agent.Phone, in.Agent.IDNumber = seal+in.Agent.Phone, seal+in.Agent.IDNumber
 		}
 		js, err := json.Marshal(ev)
 		if err != nil {
 			continue // a time encoding/json refuses: never stored
 		}
 		// A clean event is taken, unless its bytes hold what the encoder does not give
-		// back (invalid UTF-8, written \ufffd) or times the export's encoder leaves to
-		// encoding/json.
-		mustTake := clean && !bytes.Contains(js, []byte(`\ufffd`)) && func() bool {
+		// back (invalid UTF-8, written \ufffd), times the export's encoder leaves to
+		// encoding/json, or an agent's field the key does not open.
+		mustTake := clean && !locked && !bytes.Contains(js, []byte(`\ufffd`)) && func() bool {
 			e := exportEnc{}
 			return e.encworkflow_Event(&ev, 2) == nil
 		}()
@@ -337,15 +352,15 @@ func TestRawEventRefuses(t *testing.T) {
 	}
 
 	// An intake: its agent's phone (sealed) and ID number masked whole, the rest as stored.
-	withIntake := strings.Replace(base, `"comment":"ok"}`, `"comment":"ok","intake":{"id":7,"no":"X","enterprise":{"name":"a","credit_code":"b","legal_rep":"c"},"agent":{"name":"a","phone":"enc:v1:0101234","id_number":"ABCDEFG"},"records":null,"materials":null,"owner":"o","received_at":"2026-03-01T09:30:00Z"}}`, 1)
+	withIntake := strings.Replace(base, `"comment":"ok"}`, `"comment":"ok","intake":{"id":7,"no":"X","enterprise":{"name":"a","credit_code":"b","legal_rep":"c"},"agent":{"name":"a","phone":"enc:v1:7:0101234","id_number":"ABCDEFG"},"records":null,"materials":null,"owner":"o","received_at":"2026-03-01T09:30:00Z"}}`, 1)
 	got, ok := rawEvent(nil, []byte(withIntake), 2, &scratch, testOpen)
 	if !ok || !bytes.Contains(got, []byte(`"phone": "010**34"`)) || !bytes.Contains(got, []byte(`"id_number": "*****FG"`)) {
 		t.Fatalf("an intake with its agent's phone sealed: taken %v, written\n%s", ok, got)
 	}
 	for _, c := range []struct{ what, from, to string }{
 		{"an agent's name with a number", `"name":"a","phone"`, `"name":"a13812345678","phone"`},
-		{"an agent's phone a sealed value the key does not open", `"phone":"enc:v1:0101234"`, `"phone":"enc:v1:locked"`},
-		{"an agent's fields out of order", `"name":"a","phone":"enc:v1:0101234"`, `"phone":"enc:v1:0101234","name":"a"`},
+		{"an agent's phone sealed under another case", `"phone":"enc:v1:7:0101234"`, `"phone":"enc:v1:8:0101234"`},
+		{"an agent's fields out of order", `"name":"a","phone":"enc:v1:7:0101234"`, `"phone":"enc:v1:7:0101234","name":"a"`},
 		{"an agent's letter of authority sealed", `"id_number":"ABCDEFG"`, `"id_number":"ABCDEFG","auth_letter":"enc:v1:x"`},
 		{"a sealed value outside the agent", `"owner":"o"`, `"owner":"enc:v1:o"`},
 		{"an agent's ID number with an escape the encoder does not write", `"id_number":"ABCDEFG"`, `"id_number":"AB\u0043DEFG"`},
