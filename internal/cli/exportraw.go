@@ -477,7 +477,7 @@ func (r *rawScan) str() (int, error) {
 			*r.scratch = rawUnescape((*r.scratch)[:0], raw)
 			text = *r.scratch
 		}
-		if len(workflow.FindPII(unsafe.String(unsafe.SliceData(text), len(text)))) > 0 {
+		if workflow.HoldsPII(unsafe.String(unsafe.SliceData(text), len(text))) {
 			return 0, errRawRefused
 		}
 	}
@@ -504,7 +504,7 @@ func (r *rawScan) agent(d int) error {
 		return errRawRefused
 	}
 	for _, s := range []string{a.Name, a.AuthLetter} {
-		if strings.Contains(s, sealMark) || len(workflow.FindPII(s)) > 0 {
+		if strings.Contains(s, sealMark) || workflow.HoldsPII(s) {
 			return errRawRefused
 		}
 	}
@@ -513,7 +513,7 @@ func (r *rawScan) agent(d int) error {
 	}
 	a.Phone, a.IDNumber = workflow.MaskPhone(a.Phone), workflow.MaskID(a.IDNumber)
 	for _, s := range []string{a.Phone, a.IDNumber} {
-		if strings.Contains(s, sealMark) || len(workflow.FindPII(s)) > 0 {
+		if strings.Contains(s, sealMark) || workflow.HoldsPII(s) {
 			return errRawRefused
 		}
 	}
