@@ -226,6 +226,7 @@ type exporter struct {
 	// written from storage and all events.
 	fullPath    bool
 	taken, seen atomic.Int64
+	casesTaken  atomic.Int64
 	itemBufs    sync.Pool // of *itemBufs: item's buffers, reused case after case
 
 	ctx   context.Context // Ctrl+C
@@ -278,7 +279,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	}
 	// As many as can be in flight: the batches the store decodes ahead, 256 cases each.
 	bufs := make(chan []byte, 8*256)
-	enc := func(c workflow.Case, se *store.StoredEvents) ([]byte, error) {
+	enc := func(sc *store.StoredCase) ([]byte, error) {
 		var buf []byte
 		select {
 		case buf = <-bufs:
@@ -287,7 +288,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		}
 		// The separator before the item goes in front of it, so each case is one write
 		// (the first case's comma is left out as it is written).
-		return x.item(append(buf[:0], ",\n  "...), c, se)
+		return x.item(append(buf[:0], ",\n  "...), sc)
 	}
 	err := x.st.EachCaseStored(since, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
@@ -318,21 +319,46 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	return n, err
 }
 
-// item appends a case and its events as encodeExportItem writes them, the events that
-// need no change written from their stored bytes (rawEvent), the others decoded, masked
-// with the case and encoded.
-func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]byte, error) {
+// item appends a case and its events as encodeExportItem writes them: the case and the
+// events that need no change written from their stored bytes (rawCase, rawEvent), the
+// others decoded, masked together and encoded.
+func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 	ib, _ := x.itemBufs.Get().(*itemBufs)
 	if ib == nil {
 		ib = &itemBufs{raw: make([]byte, 0, 32<<10)}
 	}
 	defer x.itemBufs.Put(ib)
+	fast := x.maskWith == nil && !x.fullPath
+	e := exportEnc{b: append(dst, '{')}
+	n := 0
+	e.key(&n, 0, "\"case\": ")
+	var c workflow.Case
+	caseTaken := false
+	if fast {
+		js, err := sc.JSON()
+		if err != nil {
+			return nil, err
+		}
+		var no string
+		if e.b, no, caseTaken = rawCase(e.b, js, 1, &ib.scratch, sc.OpenAgent); caseTaken {
+			// Masking is given the case's number alone (for its messages): the case
+			// itself holds nothing masking changes but its agent, done above.
+			c = workflow.Case{No: no}
+			x.casesTaken.Add(1)
+		}
+	}
+	if !caseTaken {
+		var err error
+		if c, err = sc.Case(); err != nil {
+			return nil, err
+		}
+	}
 	raw, ends := ib.raw[:0], ib.ends[:0]
 	taken := 0
 	take := func(js []byte) bool {
 		ok := false
-		if x.maskWith == nil && !x.fullPath {
-			raw, ok = rawEvent(raw, js, 2, &ib.scratch, se.OpenAgent)
+		if fast {
+			raw, ok = rawEvent(raw, js, 2, &ib.scratch, sc.OpenAgent)
 		}
 		if ok {
 			ends = append(ends, len(raw))
@@ -342,7 +368,7 @@ func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]
 		}
 		return ok
 	}
-	evs, err := se.Each(take)
+	evs, err := sc.Events(take)
 	if cap(raw) <= 1<<20 {
 		ib.raw = raw
 	}
@@ -359,11 +385,18 @@ func (x *exporter) item(dst []byte, c workflow.Case, se *store.StoredEvents) ([]
 	if err != nil {
 		return nil, err
 	}
-	e := exportEnc{b: dst}
-	if err := x.itemWith(&e, &c, evs, raw, ends); err != nil {
+	if err := x.itemWith(&e, &c, !caseTaken, evs, raw, ends); err != nil {
 		// A value the generated encoder leaves to encoding/json (a time outside RFC
-		// 3339): the whole item goes that way, the taken events decoded from the bytes
-		// written for them.
+		// 3339): the whole item goes that way, the taken case and events decoded from
+		// the bytes written for them.
+		if caseTaken {
+			if c, err = sc.Case(); err != nil {
+				return nil, err
+			}
+			if c, _, err = x.mask(c, nil); err != nil {
+				return nil, err
+			}
+		}
 		all := slices.Clone(evs)
 		start := 0
 		for i, end := range ends {
@@ -387,15 +420,16 @@ type itemBufs struct {
 	ends         []int
 }
 
-// itemWith is enccli_exportItem at depth 0, with the events taken from storage (ends[i]
-// ≥ 0) copied from raw.
-func (x *exporter) itemWith(e *exportEnc, c *workflow.Case, evs []workflow.Event, raw []byte, ends []int) error {
-	e.b = append(e.b, '{')
-	n := 0
-	e.key(&n, 0, "\"case\": ")
-	if err := e.encworkflow_Case(c, 1); err != nil {
-		return err
+// itemWith ends enccli_exportItem at depth 0, after the case's key: the case (when
+// writeCase: not written from storage already), then the events, those taken from
+// storage (ends[i] ≥ 0) copied from raw.
+func (x *exporter) itemWith(e *exportEnc, c *workflow.Case, writeCase bool, evs []workflow.Event, raw []byte, ends []int) error {
+	if writeCase {
+		if err := e.encworkflow_Case(c, 1); err != nil {
+			return err
+		}
 	}
+	n := 1
 	e.key(&n, 0, "\"events\": ")
 	e.b = append(e.b, '[') // never null: an item's events are at least an empty list
 	start := 0

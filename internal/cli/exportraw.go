@@ -71,12 +71,41 @@ type rawField struct {
 	out       string // `"name": `, as the export writes it
 	omitEmpty bool
 	omitZero  bool
-	t         *rawType
+	// nullIfEmpty: an empty list is written null (masking leaves a case's empty lists
+	// nil: MaskCase copies them so, and MaskCaseInPlace does the same).
+	nullIfEmpty bool
+	t           *rawType
 }
 
 // rawEventType is the shape of a stored event; nil when the types hold a kind this pass
 // does not know, and then no event is written from its stored bytes.
 var rawEventType, rawEventTypeErr = buildRawType(reflect.TypeFor[workflow.Event](), map[reflect.Type]*rawType{})
+
+// rawCaseType is the shape of a stored case, as rawEventType is an event's.
+var rawCaseType, rawCaseTypeErr = buildRawCaseType()
+
+// caseNilIfEmpty: the lists of a case masking leaves nil when empty (maskCase's
+// nilIfEmpty): an empty one is written null.
+var caseNilIfEmpty = []string{"records", "materials", "findings", "notices", "investigators", "pauses", "files"}
+
+func buildRawCaseType() (*rawType, error) {
+	t, err := buildRawType(reflect.TypeFor[workflow.Case](), map[reflect.Type]*rawType{})
+	if err != nil {
+		return nil, err
+	}
+	for _, name := range caseNilIfEmpty {
+		found := false
+		for i := range t.fields {
+			if f := &t.fields[i]; f.key == `"`+name+`":` && f.t.kind == rawSlice {
+				f.nullIfEmpty, found = true, true
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("a case has no list %q", name)
+		}
+	}
+	return t, nil
+}
 
 // rawAgentType: the agent, whose ID number and phone masking replaces whole and the
 // store seals apart, is written by rawScan.agent.
@@ -208,7 +237,7 @@ func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a
 	if rawEventType == nil {
 		return dst, false
 	}
-	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open}
+	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open, top: rawEventType, idKey: `"case_id":`}
 	// Most events hold no sealed value: one look says so for all their strings.
 	r.sealed = bytes.Contains(js, []byte(sealMark))
 	n0 := len(dst)
@@ -218,6 +247,22 @@ func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a
 	return r.e.b, true
 }
 
+// rawCase appends js, a case's stored JSON, as the export writes the case at depth d
+// (encworkflow_Case's bytes after masking), with its number (for masking's messages);
+// ok false as for rawEvent. The case's agent is opened under the case's id.
+func rawCase(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a *workflow.Agent) error) (out []byte, no string, ok bool) {
+	if rawCaseType == nil {
+		return dst, "", false
+	}
+	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open, top: rawCaseType, idKey: `"id":`, noKey: `"no":`}
+	r.sealed = bytes.Contains(js, []byte(sealMark))
+	n0 := len(dst)
+	if _, _, err := r.value(rawCaseType, d); err != nil || r.pos != len(js) || !r.haveNo {
+		return dst[:n0], "", false
+	}
+	return r.e.b, r.no, true
+}
+
 type rawScan struct {
 	in      []byte
 	pos     int
@@ -225,9 +270,19 @@ type rawScan struct {
 	scratch *[]byte // unescaped text, for the texts that hold an escape
 	open    func(uint32, *workflow.Agent) error
 	sealed  bool // the event holds "enc:v1:" somewhere: each string is looked at
-	// caseID is the event's case_id, once read (haveID): an agent is opened under it.
-	caseID uint32
-	haveID bool
+	// top is the type scanned, idKey the key of its case id and noKey of its case
+	// number (rawCase): caseID is the id once read (haveID), under which an agent is
+	// opened; no the number.
+	top          *rawType
+	idKey, noKey string
+	caseID       uint32
+	haveID       bool
+	no           string
+	haveNo       bool
+	// lastText is the last string's text as stored, lastEscaped whether it holds an
+	// escape.
+	lastText    []byte
+	lastEscaped bool
 }
 
 // sealMark starts a sealed value (the store's sealPrefix).
@@ -304,11 +359,23 @@ func (r *rawScan) object(t *rawType, d int) error {
 		}
 		r.e.key(&n, d, f.out)
 		at := r.pos
+		if f.nullIfEmpty && r.lit("[]") {
+			r.e.b = append(r.e.b, "null"...)
+			continue
+		}
 		empty, zero, err := r.value(f.t, d+1)
 		if err != nil {
 			return err
 		}
-		if t == rawEventType && f.key == `"case_id":` {
+		if t == r.top && f.key == r.noKey {
+			if r.lastEscaped {
+				r.no = string(rawUnescape(nil, r.lastText))
+			} else {
+				r.no = string(r.lastText)
+			}
+			r.haveNo = true
+		}
+		if t == r.top && f.key == r.idKey {
 			id, err := strconv.ParseUint(string(r.in[at:r.pos]), 10, 32)
 			if err != nil {
 				return errRawRefused
@@ -465,6 +532,7 @@ func (r *rawScan) str() (int, error) {
 		i += size
 	}
 	raw := in[start:i]
+	r.lastText, r.lastEscaped = raw, escaped
 	if r.sealed && bytes.Contains(raw, []byte(sealMark)) {
 		return 0, errRawRefused
 	}

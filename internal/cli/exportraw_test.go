@@ -22,6 +22,79 @@ func TestRawEventTypeIsBuilt(t *testing.T) {
 	if rawEventType == nil || rawEventTypeErr != nil {
 		t.Fatalf("the shape of an event could not be taken from its type, so no event is written from storage: %v", rawEventTypeErr)
 	}
+	if rawCaseType == nil || rawCaseTypeErr != nil {
+		t.Fatalf("the shape of a case could not be taken from its type, so no case is written from storage: %v", rawCaseTypeErr)
+	}
+}
+
+// TestRawCaseIsTheFullPath is TestRawEventIsTheFullPath for a case: random cases (half
+// with texts masking leaves, their agents sealed or not), and their bytes mutated, give
+// the full path's bytes (decoded, the agent opened, masked, encoded) or are refused.
+func TestRawCaseIsTheFullPath(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 3))
+	var scratch []byte
+	full := func(js []byte) ([]byte, string, bool) {
+		var c workflow.Case
+		if json.Unmarshal(js, &c) != nil {
+			return nil, "", false
+		}
+		testOpen(c.ID, &c.Agent)
+		mc, _, err := workflow.MaskCaseInPlace(c, nil)
+		if err != nil {
+			return nil, "", false
+		}
+		e := exportEnc{}
+		if e.encworkflow_Case(&mc, 1) != nil {
+			return nil, "", false
+		}
+		return e.b, c.No, true
+	}
+	taken, cleanTaken, mutatedTaken, refused := 0, 0, 0, 0
+	try := func(js []byte) bool {
+		got, no, ok := rawCase([]byte("p"), js, 1, &scratch, testOpen)
+		if !ok {
+			if string(got) != "p" {
+				t.Fatalf("a refused case left bytes behind: %q", got)
+			}
+			refused++
+			return false
+		}
+		want, wantNo, fullOK := full(js)
+		if !fullOK || !bytes.Equal(got[1:], want) || no != wantNo {
+			t.Fatalf("stored bytes\n%s\nwritten (no %q)\n%s\nthe full path (ok %v, no %q) writes\n%s", js, no, got[1:], fullOK, wantNo, want)
+		}
+		return true
+	}
+	for i := range 6000 {
+		var c workflow.Case
+		fillRandom(r, reflect.ValueOf(&c).Elem(), 0)
+		clean := i%2 == 0
+		if clean {
+			cleanStrings(r, reflect.ValueOf(&c).Elem())
+			if r.IntN(2) == 0 {
+				seal := sealMark + strconv.FormatUint(uint64(c.ID), 10) + ":"
+				c.Agent.Phone, c.Agent.IDNumber = seal+c.Agent.Phone, seal+c.Agent.IDNumber
+			}
+		}
+		js, err := json.Marshal(c)
+		if err != nil {
+			continue
+		}
+		if try(js) {
+			taken++
+			if clean {
+				cleanTaken++
+			}
+		}
+		m := mutations[r.IntN(len(mutations))](r, js)
+		if !bytes.Equal(m, js) && try(m) {
+			mutatedTaken++
+		}
+	}
+	t.Logf("taken %d (clean %d), mutated and taken %d, refused %d", taken, cleanTaken, mutatedTaken, refused)
+	if cleanTaken < 200 || refused < 2000 {
+		t.Fatal("too few of a kind: the comparison says little")
+	}
 }
 
 // testOpen stands for the store's opening of an agent's sealed fields: a "sealed" value
@@ -434,6 +507,10 @@ func TestExportTakesStoredEvents(t *testing.T) {
 	}
 	if !bytes.Contains(fast, []byte("****")) {
 		t.Fatal("nothing was masked: the comparison says little")
+	}
+	t.Logf("%d cases written from storage", x.casesTaken.Load())
+	if x.casesTaken.Load() < 250 || y.casesTaken.Load() != 0 {
+		t.Fatalf("cases written from storage: %d of 305, %d with the full path", x.casesTaken.Load(), y.casesTaken.Load())
 	}
 	if y.taken.Load() != 0 || x.seen.Load() != y.seen.Load() {
 		t.Fatalf("events taken: %d of %d with the full path, %d of %d without", y.taken.Load(), y.seen.Load(), x.taken.Load(), x.seen.Load())
