@@ -283,6 +283,10 @@ type rawScan struct {
 	// escape.
 	lastText    []byte
 	lastEscaped bool
+	// lastTime is the last time taken (with its quotes), lastTimeZero whether it is the
+	// zero time: the same bytes are the same time.
+	lastTime     []byte
+	lastTimeZero bool
 }
 
 // sealMark starts a sealed value (the store's sealPrefix).
@@ -467,6 +471,13 @@ func (r *rawScan) time() (empty, zero bool, err error) {
 		return false, false, errRawRefused
 	}
 	s := r.in[r.pos : r.pos+end+2] // with its quotes
+	// An event's time and its action's are most often one: the same bytes are the
+	// same time.
+	if r.lastTime != nil && bytes.Equal(s, r.lastTime) {
+		r.e.b = append(r.e.b, s...)
+		r.pos += len(s)
+		return false, r.lastTimeZero, nil
+	}
 	var t time.Time
 	if t.UnmarshalJSON(s) != nil {
 		return false, false, errRawRefused
@@ -477,22 +488,23 @@ func (r *rawScan) time() (empty, zero bool, err error) {
 		return false, false, errRawRefused
 	}
 	r.pos += len(s)
+	r.lastTime, r.lastTimeZero = s, t.IsZero()
 	return false, t.IsZero(), nil
 }
 
-// str checks a string escaped as appendJSONString escapes it, with no number FindPII
-// finds in its text, writes it as it is, and returns its length in the input.
-func (r *rawScan) str() (int, error) {
+// scanStr checks that the string at r.pos is escaped as appendJSONString escapes it,
+// and returns its content as stored, whether that holds an escape, and where the string
+// ends (after its closing quote). It moves nothing.
+func (r *rawScan) scanStr() (raw []byte, escaped bool, end int, err error) {
 	if r.pos >= len(r.in) || r.in[r.pos] != '"' {
-		return 0, errRawRefused
+		return nil, false, 0, errRawRefused
 	}
 	start := r.pos + 1
 	in := r.in
-	escaped := false
 	i := start
 	for {
 		if i >= len(in) {
-			return 0, errRawRefused
+			return nil, false, 0, errRawRefused
 		}
 		c := in[i]
 		if c < utf8.RuneSelf {
@@ -504,18 +516,18 @@ func (r *rawScan) str() (int, error) {
 				break
 			}
 			if c != '\\' || i+1 >= len(in) {
-				return 0, errRawRefused // a control byte, or < > & not escaped
+				return nil, false, 0, errRawRefused // a control byte, or < > & not escaped
 			}
 			switch in[i+1] {
 			case '"', '\\', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(in) || !rawEscapeNeeded(in[i+2:i+6]) {
-					return 0, errRawRefused
+					return nil, false, 0, errRawRefused
 				}
 				i += 6
 			default:
-				return 0, errRawRefused
+				return nil, false, 0, errRawRefused
 			}
 			escaped = true
 			continue
@@ -527,11 +539,20 @@ func (r *rawScan) str() (int, error) {
 		}
 		ru, size := utf8.DecodeRune(in[i:])
 		if ru == utf8.RuneError && size == 1 || ru == '\u2028' || ru == '\u2029' {
-			return 0, errRawRefused // the encoder writes these escaped
+			return nil, false, 0, errRawRefused // the encoder writes these escaped
 		}
 		i += size
 	}
-	raw := in[start:i]
+	return in[start:i], escaped, i + 1, nil
+}
+
+// str checks a string escaped as appendJSONString escapes it, with no number FindPII
+// finds in its text, writes it as it is, and returns its length in the input.
+func (r *rawScan) str() (int, error) {
+	raw, escaped, end, err := r.scanStr()
+	if err != nil {
+		return 0, err
+	}
 	r.lastText, r.lastEscaped = raw, escaped
 	if r.sealed && bytes.Contains(raw, []byte(sealMark)) {
 		return 0, errRawRefused
@@ -549,8 +570,8 @@ func (r *rawScan) str() (int, error) {
 			return 0, errRawRefused
 		}
 	}
-	r.e.b = append(r.e.b, in[r.pos:i+1]...)
-	r.pos = i + 1
+	r.e.b = append(r.e.b, r.in[r.pos:end]...)
+	r.pos = end
 	return len(raw), nil
 }
 
@@ -559,18 +580,13 @@ func (r *rawScan) agent(d int) error {
 	if r.open == nil || !r.haveID || r.pos >= len(r.in) || r.in[r.pos] != '{' {
 		return errRawRefused
 	}
-	end := rawObjectEnd(r.in, r.pos)
-	if end < 0 {
-		return errRawRefused
-	}
-	sub := r.in[r.pos:end]
+	start := r.pos
 	var a workflow.Agent
-	if json.Unmarshal(sub, &a) != nil {
+	if !r.agentFields(&a) {
+		r.pos = start
 		return errRawRefused
 	}
-	if again, err := json.Marshal(&a); err != nil || !bytes.Equal(again, sub) {
-		return errRawRefused
-	}
+	end := r.pos
 	for _, s := range []string{a.Name, a.AuthLetter} {
 		if strings.Contains(s, sealMark) || workflow.HoldsPII(s) {
 			return errRawRefused
@@ -592,26 +608,66 @@ func (r *rawScan) agent(d int) error {
 	return nil
 }
 
-// rawObjectEnd is where the object starting at in[start] ends (after its '}'), or -1.
-func rawObjectEnd(in []byte, start int) int {
-	depth := 0
-	for i := start; i < len(in); i++ {
-		switch in[i] {
-		case '"':
-			for i++; i < len(in) && in[i] != '"'; i++ {
-				if in[i] == '\\' {
-					i++
-				}
-			}
-		case '{', '[':
-			depth++
-		case '}', ']':
-			if depth--; depth == 0 {
-				return i + 1
-			}
+// rawAgentFields: an agent's fields, all strings, in order (the agent is read by
+// agentFields, not as other objects are: its texts are kept, not written).
+var rawAgentFields = func() (fs []struct {
+	key       string
+	omitEmpty bool
+}) {
+	t := rawAgentType
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		if f.Type.Kind() != reflect.String || !f.IsExported() || name == "" || name == "-" || !rawPlainKey(name) ||
+			(opts != "" && opts != "omitempty") {
+			panic(fmt.Sprintf("workflow.Agent.%s: agentFields reads only tagged strings", f.Name))
 		}
+		fs = append(fs, struct {
+			key       string
+			omitEmpty bool
+		}{`"` + name + `":`, opts == "omitempty"})
 	}
-	return -1
+	return fs
+}()
+
+// agentFields reads the agent at r.pos into a, checking it is what the encoder writes
+// (rawAgentFields: every field in order, the omitempty ones left out when empty, each
+// string escaped as the encoder escapes it).
+func (r *rawScan) agentFields(a *workflow.Agent) bool {
+	if !r.lit("{") {
+		return false
+	}
+	v := reflect.ValueOf(a).Elem()
+	n := 0
+	for i, f := range rawAgentFields {
+		present := false
+		if n > 0 {
+			present = len(r.in)-r.pos > len(f.key) && r.in[r.pos] == ',' && string(r.in[r.pos+1:r.pos+1+len(f.key)]) == f.key
+			if present {
+				r.pos += 1 + len(f.key)
+			}
+		} else {
+			present = r.lit(f.key)
+		}
+		if !present {
+			if f.omitEmpty {
+				continue
+			}
+			return false
+		}
+		n++
+		raw, escaped, end, err := r.scanStr()
+		if err != nil || f.omitEmpty && len(raw) == 0 {
+			return false
+		}
+		text := string(raw)
+		if escaped {
+			text = string(rawUnescape(nil, raw))
+		}
+		v.Field(i).SetString(text)
+		r.pos = end
+	}
+	return r.lit("}")
 }
 
 // rawMayHold is workflow's piiMayHold: a digit, or 0xEF (the lead of ０–９).

@@ -424,6 +424,14 @@ func TestRawEventRefuses(t *testing.T) {
 		}
 	}
 
+	// A zero time written where omitzero leaves it out, after the same zero time where
+	// it is written.
+	zero := strings.Replace(strings.ReplaceAll(base, `"2026-03-01T09:30:00.5+08:00"`, `"0001-01-01T00:00:00Z"`),
+		`"comment":"ok"}`, `"comment":"ok","deadline":"0001-01-01T00:00:00Z"}`, 1)
+	if _, ok := rawEvent(nil, []byte(zero), 2, &scratch, testOpen); ok || strings.Count(zero, "0001-01-01") != 3 {
+		t.Errorf("a zero deadline written: taken from storage:\n%s", zero)
+	}
+
 	// An intake: its agent's phone (sealed) and ID number masked whole, the rest as stored.
 	withIntake := strings.Replace(base, `"comment":"ok"}`, `"comment":"ok","intake":{"id":7,"no":"X","enterprise":{"name":"a","credit_code":"b","legal_rep":"c"},"agent":{"name":"a","phone":"enc:v1:7:0101234","id_number":"ABCDEFG"},"records":null,"materials":null,"owner":"o","received_at":"2026-03-01T09:30:00Z"}}`, 1)
 	got, ok := rawEvent(nil, []byte(withIntake), 2, &scratch, testOpen)
