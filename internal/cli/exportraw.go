@@ -13,12 +13,13 @@ package cli
 //     (valid UTF-8, HTML escaping, nothing else escaped), each number in its shortest
 //     form and within its type's range, each time the encoder's own form of the time it
 //     decodes to. Then decoding and encoding give these bytes again;
-//   - no sealed text ("enc:v1:") in any string but an agent's phone and ID number, so
+//   - no string but an agent's phone and ID number starts with "enc:v1:" (the store
+//     opens exactly the strings that start so, isSealed), so
 //     unsealing changes nothing else;
 //   - FindPII finds nothing in any string (its unescaped text), the agency's own numbers
 //     included: so masking changes nothing, and its fail-closed check would pass;
-//   - an agent (an intake's) takes masking's own path, on its own: it is decoded (and
-//     proved canonical by encoding it again), its phone and ID number opened as the
+//   - an agent (an intake's) takes masking's own path, on its own: it is read field by
+//     field with the same canonical checks (agentFields), its phone and ID number opened as the
 //     store opens them, then masked whole as masking does; it is taken only when its
 //     name and letter of authority hold no number or sealed text and FindPII finds no
 //     number in what masking leaves, and written by the generated encoder.
@@ -238,8 +239,6 @@ func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a
 		return dst, false
 	}
 	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open, top: rawEventType, idKey: `"case_id":`}
-	// Most events hold no sealed value: one look says so for all their strings.
-	r.sealed = bytes.Contains(js, []byte(sealMark))
 	n0 := len(dst)
 	if _, _, err := r.value(rawEventType, d); err != nil || r.pos != len(js) {
 		return dst[:n0], false
@@ -255,7 +254,6 @@ func rawCase(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a 
 		return dst, "", false
 	}
 	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open, top: rawCaseType, idKey: `"id":`, noKey: `"no":`}
-	r.sealed = bytes.Contains(js, []byte(sealMark))
 	n0 := len(dst)
 	if _, _, err := r.value(rawCaseType, d); err != nil || r.pos != len(js) || !r.haveNo {
 		return dst[:n0], "", false
@@ -269,7 +267,6 @@ type rawScan struct {
 	e       exportEnc
 	scratch *[]byte // unescaped text, for the texts that hold an escape
 	open    func(uint32, *workflow.Agent) error
-	sealed  bool // the event holds "enc:v1:" somewhere: each string is looked at
 	// top is the type scanned, idKey the key of its case id and noKey of its case
 	// number (rawCase): caseID is the id once read (haveID), under which an agent is
 	// opened; no the number.
@@ -554,7 +551,9 @@ func (r *rawScan) str() (int, error) {
 		return 0, err
 	}
 	r.lastText, r.lastEscaped = raw, escaped
-	if r.sealed && bytes.Contains(raw, []byte(sealMark)) {
+	// A sealed value (the store opens a text that starts so; the escapes never touch
+	// these characters, so the stored bytes start so too).
+	if bytes.HasPrefix(raw, []byte(sealMark)) {
 		return 0, errRawRefused
 	}
 	// FindPII is asked of the text as the string holds it. An escape never stands for
