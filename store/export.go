@@ -272,7 +272,7 @@ type caseBatch struct {
 	cases []workflow.Case
 	evs   [][]workflow.Event
 	keep  []bool
-	// With an encoding step (EachCaseEncoded): each kept case's bytes or error; the
+	// With an encoding step (EachCaseStored): each kept case's bytes or error; the
 	// decoded cases are then dropped as soon as they are encoded.
 	out    [][]byte
 	encErr []error

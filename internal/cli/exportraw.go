@@ -1,32 +1,36 @@
 package cli
 
-// An event written from its stored JSON. Most events of an export hold no number to mask
-// and no sealed text: decoding one, masking it (which changes nothing) and encoding it
-// again gives its stored bytes back, indented. rawEvent proves that of the stored bytes
-// in one pass and writes the indentation as it goes; when any condition fails, the event
-// takes the full path (decoded, unsealed, masked, encoded) instead. The conditions:
+// A case or event written from its stored JSON. Most of what an export holds has no
+// number to mask and no sealed text: decoding it, masking it (which changes nothing, but
+// for the agent's phone and ID number) and encoding it again gives its stored bytes back,
+// indented. rawEvent and rawCase prove that of the stored bytes in one pass and write the
+// indentation as they go; when any condition fails, the value takes the full path
+// (decoded, unsealed, masked, encoded) instead. The conditions:
 //
-//   - the bytes are what json.Marshal writes for some workflow.Event: every field in
-//     declared order and under its exact key, every field not omitted present, no field
-//     marked omitempty or omitzero written with the value that omits it, no field the
-//     type lacks, no space between tokens, each string escaped as the encoder escapes it
-//     (valid UTF-8, HTML escaping, nothing else escaped), each number in its shortest
-//     form and within its type's range, each time the encoder's own form of the time it
-//     decodes to. Then decoding and encoding give these bytes again;
+//   - the bytes are what json.Marshal writes for some workflow.Event (or Case): every
+//     field in declared order and under its exact key, every field not omitted present,
+//     no field marked omitempty or omitzero written with the value that omits it, no
+//     field the type lacks, no space between tokens, each string escaped as the encoder
+//     escapes it (valid UTF-8, HTML escaping, nothing else escaped), each number in its
+//     shortest form and within its type's range, each time the encoder's own form of the
+//     time it decodes to. Then decoding and encoding give these bytes again;
 //   - no string but an agent's phone and ID number starts with "enc:v1:" (the store
-//     opens exactly the strings that start so, isSealed), so
-//     unsealing changes nothing else;
+//     opens exactly the strings that start so, isSealed), so unsealing changes nothing
+//     else;
 //   - FindPII finds nothing in any string (its unescaped text), the agency's own numbers
 //     included: so masking changes nothing, and its fail-closed check would pass;
-//   - an agent (an intake's) takes masking's own path, on its own: it is read field by
-//     field with the same canonical checks (agentFields), its phone and ID number opened as the
-//     store opens them, then masked whole as masking does; it is taken only when its
-//     name and letter of authority hold no number or sealed text and FindPII finds no
-//     number in what masking leaves, and written by the generated encoder.
+//   - an agent (the case's, or an intake's) takes masking's own path, on its own: it is
+//     read field by field with the same canonical checks (agentFields), its phone and ID
+//     number opened as the store opens them (under the id the full path uses), then
+//     masked whole as masking does; it is taken only when its name and letter of
+//     authority hold no number or sealed text and FindPII finds no number in what
+//     masking leaves, and written by the generated encoder;
+//   - a case's empty lists that masking leaves nil are written null, as masking leaves
+//     them (caseNilIfEmpty).
 //
-// The shape is taken from the types by reflection, once (rawEventType): a field added to
-// an event is known here without a change. A kind this pass does not know (a map, a
-// float, an interface, a type with its own JSON methods) leaves the whole fast path off
+// The shapes are taken from the types by reflection, once (rawEventType, rawCaseType): a
+// field added is known here without a change. A kind this pass does not know (a map, a
+// float, an interface, a type with its own JSON methods) leaves the fast path off
 // (TestRawEventTypeIsBuilt), so nothing it cannot prove is ever written from storage.
 
 import (
