@@ -479,6 +479,12 @@ func (r *rawScan) time() (empty, zero bool, err error) {
 		r.pos += len(s)
 		return false, r.lastTimeZero, nil
 	}
+	if rawTimeCanonical(s) { // the common form, checked without parsing: not the zero time
+		r.e.b = append(r.e.b, s...)
+		r.pos += len(s)
+		r.lastTime, r.lastTimeZero = s, false
+		return false, false, nil
+	}
 	var t time.Time
 	if t.UnmarshalJSON(s) != nil {
 		return false, false, errRawRefused
@@ -545,6 +551,63 @@ func (r *rawScan) scanStr() (raw []byte, escaped bool, end int, err error) {
 		i += size
 	}
 	return in[start:i], escaped, i + 1, nil
+}
+
+// rawTimeCanonical reports whether s (with its quotes) is a time in the form the encoder
+// writes, "YYYY-MM-DDThh:mm:ss[.f…]Z" or with an offset "±hh:mm" other than zero, of a
+// year 0002–9999 (so never the zero time) and a date and time that exist — checked
+// digit by digit, without parsing. What it does not accept is parsed and written again
+// (rawScan.time): it only answers yes sooner (TestRawTimeCanonical).
+func rawTimeCanonical(s []byte) bool {
+	n := len(s)
+	if n < len(`"2006-01-02T15:04:05Z"`) || s[0] != '"' || s[n-1] != '"' || s[5] != '-' || s[8] != '-' ||
+		s[11] != 'T' || s[14] != ':' || s[17] != ':' {
+		return false
+	}
+	num := func(i, w int) int {
+		v := 0
+		for _, c := range s[i : i+w] {
+			if c < '0' || c > '9' {
+				return -1
+			}
+			v = 10*v + int(c-'0')
+		}
+		return v
+	}
+	year, month, day := num(1, 4), num(6, 2), num(9, 2)
+	hour, minute, sec := num(12, 2), num(15, 2), num(18, 2)
+	if year < 2 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23 || minute < 0 || minute > 59 || sec < 0 || sec > 59 {
+		return false
+	}
+	days := [...]int{31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31}[month-1]
+	if month == 2 && year%4 == 0 && (year%100 != 0 || year%400 == 0) {
+		days = 29
+	}
+	if day > days {
+		return false
+	}
+	i := 20
+	if s[i] == '.' { // 1–9 digits, the last not 0 (the encoder trims trailing zeros)
+		j := i + 1
+		for j < n-1 && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		if j == i+1 || j-i-1 > 9 || s[j-1] == '0' {
+			return false
+		}
+		i = j
+	}
+	switch n - 1 - i {
+	case 1:
+		return s[i] == 'Z'
+	case 6:
+		if s[i] != '+' && s[i] != '-' || s[i+3] != ':' {
+			return false
+		}
+		oh, om := num(i+1, 2), num(i+4, 2)
+		return oh >= 0 && oh <= 23 && om >= 0 && om <= 59 && oh+om > 0
+	}
+	return false
 }
 
 // str checks a string escaped as appendJSONString escapes it, with no number FindPII

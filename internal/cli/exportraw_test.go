@@ -460,6 +460,74 @@ func TestRawEventRefuses(t *testing.T) {
 	}
 }
 
+// TestRawTimeCanonical: every time rawTimeCanonical accepts is one that decodes to a
+// non-zero time the encoder writes as the same bytes; and it accepts the common ones. On
+// random times in many zones, and on those times' strings with one byte changed.
+func TestRawTimeCanonical(t *testing.T) {
+	r := rand.New(rand.NewPCG(20, 4))
+	zones := append(randomZones, time.FixedZone("", -12*3600), time.FixedZone("", 14*3600), time.FixedZone("", 23*3600+59*60))
+	accepted, mutatedAccepted := 0, 0
+	check := func(s []byte) bool {
+		if !rawTimeCanonical(s) {
+			return false
+		}
+		var tm time.Time
+		if err := tm.UnmarshalJSON(s); err != nil {
+			t.Fatalf("%s accepted, but it does not decode: %v", s, err)
+		}
+		e := exportEnc{}
+		if e.time(&tm) != nil || !bytes.Equal(e.b, s) || tm.IsZero() {
+			t.Fatalf("%s accepted, but it is written %s (zero %v)", s, e.b, tm.IsZero())
+		}
+		return true
+	}
+	for range 300000 {
+		var tm time.Time
+		switch r.IntN(4) {
+		case 0:
+			tm = time.Unix(r.Int64N(4e9), 0)
+		case 1:
+			tm = time.Unix(r.Int64N(253402300799)-62135596800, r.Int64N(1e9)) // years 1 to 9999
+		case 2:
+			tm = time.Date(r.IntN(10000), time.Month(1+r.IntN(12)), 1+r.IntN(31), r.IntN(24), r.IntN(60), r.IntN(60), []int{0, 500, 1e8, 123456789}[r.IntN(4)], time.UTC)
+		default:
+			tm = time.Unix(r.Int64N(4e9), r.Int64N(1e9)).Truncate(time.Duration([]int64{1, 1e3, 1e6, 1e9}[r.IntN(4)]))
+		}
+		tm = tm.In(zones[r.IntN(len(zones))])
+		s, err := tm.MarshalJSON()
+		if err != nil {
+			continue
+		}
+		if check(s) {
+			accepted++
+		} else if tm.Year() >= 2 && tm.Year() <= 9999 && !bytes.Contains(s, []byte("+00:00")) {
+			t.Fatalf("%s not accepted", s)
+		}
+		m := bytes.Clone(s)
+		const bs = "0123456789+-:.TZz \""
+		m[r.IntN(len(m))] = bs[r.IntN(len(bs))]
+		if !bytes.Equal(m, s) && check(m) {
+			mutatedAccepted++
+		}
+	}
+	t.Logf("accepted %d, mutated and accepted %d", accepted, mutatedAccepted)
+	if accepted < 100000 || mutatedAccepted < 1000 {
+		t.Fatal("too few of a kind: the comparison says little")
+	}
+	for _, s := range []string{`"2024-02-29T00:00:00Z"`, `"2023-02-29T00:00:00Z"`, `"1900-02-29T00:00:00Z"`, `"2000-02-29T00:00:00Z"`,
+		`"2026-01-02T03:04:05.50Z"`, `"2026-01-02T03:04:05.Z"`, `"2026-01-02T03:04:05+00:00"`, `"2026-01-02T03:04:05-00:00"`,
+		`"2026-01-02T03:04:05+24:00"`, `"0001-01-01T00:00:00Z"`, `"2026-01-02T03:04:05.1234567891Z"`, `"2026-01-02T24:00:00Z"`,
+		`"2026-01-02T03:04:60Z"`, `"2026-13-02T03:04:05Z"`, `"2026-04-31T03:04:05Z"`} {
+		var tm time.Time
+		ok := tm.UnmarshalJSON([]byte(s)) == nil
+		e := exportEnc{}
+		ok = ok && e.time(&tm) == nil && string(e.b) == s && !tm.IsZero()
+		if rawTimeCanonical([]byte(s)) != ok {
+			t.Errorf("%s: accepted %v, canonical %v", s, !ok, ok)
+		}
+	}
+}
+
 // FuzzRawEvent: whatever bytes the fast path takes, the full path reads and writes the
 // same, with nothing masked but an agent's phone and ID number.
 func FuzzRawEvent(f *testing.F) {
