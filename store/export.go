@@ -73,18 +73,105 @@ func (s *Store) EachCase(since time.Time, withEvents bool, fn func(c workflow.Ca
 	return s.eachCase(since, withEvents, nil, func(c *workflow.Case, evs []workflow.Event, _ []byte) error { return fn(*c, evs) })
 }
 
-// EachCaseEncoded is EachCase with a step done on the decoding goroutines, on every
+// EachCaseStored is EachCase with a step done on the decoding goroutines, on every
 // core: enc turns each case and its events into bytes (an export's record), and fn gets
-// those bytes, case by case in ascending id order. An error from enc is returned as fn
-// reaches that case (after fn has had every case before it); an error from fn stops the
-// walk. The bytes fn gets are its own. The case and events enc gets are its to change
-// (an export masks them in place), but it must keep none of the events once it returns:
-// their slice is reused for the next case.
-func (s *Store) EachCaseEncoded(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error), fn func(b []byte) error) error {
-	return s.eachCase(since, withEvents, enc, func(_ *workflow.Case, _ []workflow.Event, b []byte) error { return fn(b) })
+// those bytes, case by case in ascending id order. enc gets the case as stored
+// (StoredCase): it takes what it can write from the stored JSON itself, and has the rest
+// decoded. An error from enc is returned as fn reaches that case (after fn has had every
+// case before it); an error from fn stops the walk. The bytes fn gets are its own. The
+// case and events enc has decoded are its to change (an export masks them in place),
+// but it must keep none of the events once it returns: their slice is reused for the
+// next case.
+func (s *Store) EachCaseStored(since time.Time, enc func(sc *StoredCase) ([]byte, error), fn func(b []byte) error) error {
+	return s.eachCase(since, true, enc, func(_ *workflow.Case, _ []workflow.Event, b []byte) error { return fn(b) })
 }
 
-func (s *Store) eachCase(since time.Time, withEvents bool, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error),
+// StoredCase is one case and its events as EachCaseStored gives them to its encoder.
+type StoredCase struct {
+	s       *Store
+	u       *eventReader
+	id      uint32
+	v       []byte // the case's stored value
+	c       *workflow.Case
+	ek, evs [][]byte
+	scratch *[]workflow.Event
+	called  bool
+	err     error // the first thing found unreadable: the walk's error
+}
+
+// JSON is the case's stored JSON (the bytes the hash chain covers, as written, not
+// decrypted): valid until the next call of any of sc's methods.
+func (sc *StoredCase) JSON() ([]byte, error) {
+	js, err := sc.u.one.json(sc.v)
+	if err != nil {
+		sc.fail(fmt.Errorf("case %d is unreadable: %w", sc.id, err))
+	}
+	return js, err
+}
+
+// Case is the case decoded, its sealed fields opened, as EachCase gives it.
+func (sc *StoredCase) Case() (workflow.Case, error) {
+	if sc.c != nil {
+		return *sc.c, nil
+	}
+	var c workflow.Case
+	if err := sc.u.one.unmarshal(sc.v, &c); err != nil {
+		err = fmt.Errorf("case %d is unreadable: %w", sc.id, err)
+		sc.fail(err)
+		return workflow.Case{}, err
+	}
+	_ = sc.s.unsealCase(&c) // a field that cannot be decrypted reads as Locked
+	sc.c = &c
+	return c, nil
+}
+
+func (sc *StoredCase) fail(err error) {
+	if sc.err == nil {
+		sc.err = err
+	}
+}
+
+// OpenAgent opens the sealed fields of an agent read from stored JSON (the case's, or an
+// intake event's), caseID being the id that JSON gives (the case's id, the event's
+// case_id): as the walk opens a decoded one. On an error the fields it could not open
+// hold Locked, as there.
+func (sc *StoredCase) OpenAgent(caseID uint32, a *workflow.Agent) error {
+	return sc.s.keys.openAgent(caseID, a)
+}
+
+// Events walks the case's events, oldest first, once. take gets each event's stored JSON
+// (the bytes the hash chain covers, as written: valid only until take returns, and not
+// decrypted); when it returns false, or take is nil, the event is decoded and its sealed
+// fields opened, as EachCase gives it. The result has one entry for each event, in order:
+// the decoded ones, and a zero Event where take took one. An event that cannot be read
+// stops the walk with EachCase's error, which the walk returns as it would.
+func (sc *StoredCase) Events(take func(js []byte) bool) ([]workflow.Event, error) {
+	if sc.called {
+		return nil, errors.New("StoredCase.Events called twice")
+	}
+	sc.called = true
+	evs := (*sc.scratch)[:0]
+	id, s := sc.id, sc.s
+	err := sc.u.each(id, sc.ek, sc.evs, func(seq int, js []byte) error {
+		evs = append(evs, workflow.Event{})
+		if take != nil && take(js) {
+			return nil
+		}
+		e := &evs[len(evs)-1]
+		if err := decodeJSON(js, e); err != nil {
+			return &eventError{CaseID: id, Seq: seq, Err: err}
+		}
+		_ = s.unsealEvent(e)
+		return nil
+	})
+	*sc.scratch = evs
+	if err != nil {
+		sc.fail(err)
+	}
+	return evs, err
+}
+
+func (s *Store) eachCase(since time.Time, withEvents bool, enc func(sc *StoredCase) ([]byte, error),
 	fn func(c *workflow.Case, evs []workflow.Event, b []byte) error) error {
 	return s.view(func(tx kv.Tx) error {
 		cb, eb := tx.Bucket(bCases), tx.Bucket(bEvents)
@@ -185,7 +272,7 @@ type caseBatch struct {
 	cases []workflow.Case
 	evs   [][]workflow.Event
 	keep  []bool
-	// With an encoding step (EachCaseEncoded): each kept case's bytes or error; the
+	// With an encoding step (EachCaseStored): each kept case's bytes or error; the
 	// decoded cases are then dropped as soon as they are encoded.
 	out    [][]byte
 	encErr []error
@@ -233,7 +320,7 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 // decodeBatch decodes b's cases (those received at or after since are kept) and events,
 // with u's buffers; with enc, it encodes each kept case too, its events decoded into
 // *scratch (the decoder's, reused: enc must keep nothing of them).
-func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(c workflow.Case, evs []workflow.Event) ([]byte, error)) error {
+func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(sc *StoredCase) ([]byte, error)) error {
 	b.cases = make([]workflow.Case, len(b.raws))
 	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
@@ -245,22 +332,42 @@ func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBa
 		if len(r.k) != 4 {
 			return fmt.Errorf("case key %x is malformed", r.k)
 		}
+		id := binary.BigEndian.Uint32(r.k)
+		// With an encoding step the encoder decides what it needs decoded: the case
+		// (decoded here only for since), and which events. The events it has decoded
+		// live only until they are encoded: they go into the decoder's own slice, reused
+		// case after case, instead of a slice grown (and its events copied) for each.
+		if enc != nil {
+			sc := &StoredCase{s: s, u: u, id: id, v: r.v, ek: r.ek, evs: r.evs, scratch: scratch}
+			if !since.IsZero() {
+				dc, err := sc.Case()
+				if err != nil {
+					return err
+				}
+				if dc.ReceivedAt.Before(since) {
+					continue
+				}
+			}
+			b.keep[i] = true
+			b.out[i], b.encErr[i] = enc(sc)
+			if !sc.called { // enc did not look at them: they are read all the same, so a damaged one is found
+				sc.Events(nil)
+			}
+			clear(*scratch) // what the events point to can go
+			if sc.err != nil {
+				return sc.err
+			}
+			continue
+		}
 		if err := u.one.unmarshal(r.v, c); err != nil {
-			return fmt.Errorf("case %d is unreadable: %w", binary.BigEndian.Uint32(r.k), err)
+			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
 		if !since.IsZero() && c.ReceivedAt.Before(since) {
 			continue
 		}
 		b.keep[i] = true
 		_ = s.unsealCase(c) // a field that cannot be decrypted reads as Locked
-		id := binary.BigEndian.Uint32(r.k)
-		// With an encoding step the events live only until they are encoded: they are
-		// decoded into the decoder's own slice, reused case after case, instead of a
-		// slice grown (and its events copied) for each case.
 		evs := b.evs[i]
-		if enc != nil {
-			evs = (*scratch)[:0]
-		}
 		err := u.each(id, r.ek, r.evs, func(seq int, js []byte) error {
 			evs = append(evs, workflow.Event{})
 			e := &evs[len(evs)-1]
@@ -270,18 +377,9 @@ func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBa
 			_ = s.unsealEvent(e)
 			return nil
 		})
-		if enc != nil {
-			*scratch = evs
-		} else {
-			b.evs[i] = evs
-		}
+		b.evs[i] = evs
 		if err != nil {
 			return err
-		}
-		if enc != nil {
-			b.out[i], b.encErr[i] = enc(*c, evs)
-			b.cases[i] = workflow.Case{}
-			clear(evs) // what the events point to can go
 		}
 	}
 	return nil

@@ -101,6 +101,16 @@ func piiIsHex(c byte) bool {
 	return c >= '0' && c <= '9' || c >= 'a' && c <= 'f' || c >= 'A' && c <= 'F'
 }
 
+// HoldsPII reports whether FindPII finds a number in s. A text that cannot hold one
+// (shorter than a number, without a digit, or one long hexadecimal run: a digest, which
+// FindPII does not look into) is answered without the search.
+func HoldsPII(s string) bool {
+	if len(s) < piiMinLen || !piiMayHold(s) || piiDigest(s) {
+		return false
+	}
+	return len(FindPII(s)) > 0
+}
+
 // FindPII returns the resident ID numbers and mobile numbers in s, in order.
 //
 // It reads s one character at a time only inside a candidate run. Between runs nothing

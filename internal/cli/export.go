@@ -6,13 +6,16 @@ package cli
 import (
 	"bufio"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -218,6 +221,13 @@ type exporter struct {
 	// maskWith, when set, masks instead of mask (tests: the masking as it was, so that
 	// the CSV writer's output is compared across the masking alone).
 	maskWith func(workflow.Case, []workflow.Event) (workflow.Case, []workflow.Event, error)
+	// fullPath, when set, sends every event of a JSON export the full way (tests: the
+	// output without events written from storage); taken and seen count the events
+	// written from storage and all events.
+	fullPath    bool
+	taken, seen atomic.Int64
+	casesTaken  atomic.Int64
+	itemBufs    sync.Pool // of *itemBufs: item's buffers, reused case after case
 
 	ctx   context.Context // Ctrl+C
 	work  *work           // progress: done of total
@@ -258,8 +268,10 @@ type exportItem struct {
 
 // json streams an array of {case, events}, oldest case first. Each case is masked and
 // encoded on the store's decoding goroutines (every core), by the generated encoder
-// (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); this
-// one writes them in order. The buffers go back to the encoders once written.
+// (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); an
+// event that masking and encoding would give back as it is stored is written from its
+// stored bytes (exportraw.go). This one writes the cases in order. The buffers go back
+// to the encoders once written.
 func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	n := 0
 	if _, err := io.WriteString(w, "["); err != nil {
@@ -267,14 +279,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	}
 	// As many as can be in flight: the batches the store decodes ahead, 256 cases each.
 	bufs := make(chan []byte, 8*256)
-	enc := func(c workflow.Case, evs []workflow.Event) ([]byte, error) {
-		c, evs, err := x.mask(c, evs)
-		if err != nil {
-			return nil, err
-		}
-		if evs == nil {
-			evs = []workflow.Event{}
-		}
+	enc := func(sc *store.StoredCase) ([]byte, error) {
 		var buf []byte
 		select {
 		case buf = <-bufs:
@@ -283,9 +288,9 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 		}
 		// The separator before the item goes in front of it, so each case is one write
 		// (the first case's comma is left out as it is written).
-		return encodeExportItem(append(buf[:0], ",\n  "...), &exportItem{Case: c, Events: evs})
+		return x.item(append(buf[:0], ",\n  "...), sc)
 	}
-	err := x.st.EachCaseEncoded(since, true, enc, func(b []byte) error {
+	err := x.st.EachCaseStored(since, enc, func(b []byte) error {
 		if err := x.next(); err != nil {
 			return err
 		}
@@ -312,6 +317,141 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	}
 	_, err = io.WriteString(w, end)
 	return n, err
+}
+
+// item appends a case and its events as encodeExportItem writes them: the case and the
+// events that need no change written from their stored bytes (rawCase, rawEvent), the
+// others decoded, masked together and encoded.
+func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
+	ib, _ := x.itemBufs.Get().(*itemBufs)
+	if ib == nil {
+		ib = &itemBufs{raw: make([]byte, 0, 32<<10)}
+	}
+	defer x.itemBufs.Put(ib)
+	fast := x.maskWith == nil && !x.fullPath
+	e := exportEnc{b: append(dst, '{')}
+	n := 0
+	e.key(&n, 0, "\"case\": ")
+	var c workflow.Case
+	caseTaken := false
+	if fast {
+		js, err := sc.JSON()
+		if err != nil {
+			return nil, err
+		}
+		var no string
+		if e.b, no, caseTaken = rawCase(e.b, js, 1, &ib.scratch, sc.OpenAgent); caseTaken {
+			// Masking is given the case's number alone (for its messages): the case
+			// itself holds nothing masking changes but its agent, done above.
+			c = workflow.Case{No: no}
+			x.casesTaken.Add(1)
+		}
+	}
+	if !caseTaken {
+		var err error
+		if c, err = sc.Case(); err != nil {
+			return nil, err
+		}
+	}
+	raw, ends := ib.raw[:0], ib.ends[:0]
+	taken := 0
+	take := func(js []byte) bool {
+		ok := false
+		if fast {
+			raw, ok = rawEvent(raw, js, 2, &ib.scratch, sc.OpenAgent)
+		}
+		if ok {
+			ends = append(ends, len(raw))
+			taken++
+		} else {
+			ends = append(ends, -1)
+		}
+		return ok
+	}
+	evs, err := sc.Events(take)
+	if cap(raw) <= 1<<20 {
+		ib.raw = raw
+	}
+	ib.ends = ends
+	if err != nil {
+		return nil, err
+	}
+	x.taken.Add(int64(taken))
+	x.seen.Add(int64(len(evs)))
+	// The taken events are zero Events here: masking passes them as they are (no intake,
+	// no number), so its result, and its error (which names an event by its index), are
+	// those of the whole history.
+	c, evs, err = x.mask(c, evs)
+	if err != nil {
+		return nil, err
+	}
+	if err := x.itemWith(&e, &c, !caseTaken, evs, raw, ends); err != nil {
+		// A value the generated encoder leaves to encoding/json (a time outside RFC
+		// 3339): the whole item goes that way, the taken case and events decoded from
+		// the bytes written for them.
+		if caseTaken {
+			if c, err = sc.Case(); err != nil {
+				return nil, err
+			}
+			if c, _, err = x.mask(c, nil); err != nil {
+				return nil, err
+			}
+		}
+		all := slices.Clone(evs)
+		start := 0
+		for i, end := range ends {
+			if end < 0 {
+				continue
+			}
+			if err := json.Unmarshal(raw[start:end], &all[i]); err != nil {
+				return nil, err
+			}
+			start = end
+		}
+		return encodeExportItem(dst, &exportItem{Case: c, Events: all})
+	}
+	return e.b, nil
+}
+
+// itemBufs: the events an item writes from storage, one after the other (raw), where
+// each ends in raw (-1: not taken), and a text unescaped.
+type itemBufs struct {
+	raw, scratch []byte
+	ends         []int
+}
+
+// itemWith ends enccli_exportItem at depth 0, after the case's key: the case (when
+// writeCase: not written from storage already), then the events, those taken from
+// storage (ends[i] ≥ 0) copied from raw.
+func (x *exporter) itemWith(e *exportEnc, c *workflow.Case, writeCase bool, evs []workflow.Event, raw []byte, ends []int) error {
+	if writeCase {
+		if err := e.encworkflow_Case(c, 1); err != nil {
+			return err
+		}
+	}
+	n := 1
+	e.key(&n, 0, "\"events\": ")
+	e.b = append(e.b, '[') // never null: an item's events are at least an empty list
+	start := 0
+	for i := range evs {
+		if i > 0 {
+			e.b = append(e.b, ',')
+		}
+		e.newline(2)
+		if ends[i] >= 0 {
+			e.b = append(e.b, raw[start:ends[i]]...)
+			start = ends[i]
+		} else if err := e.encworkflow_Event(&evs[i], 2); err != nil {
+			return err
+		}
+	}
+	if len(evs) > 0 {
+		e.newline(1)
+	}
+	e.b = append(e.b, ']')
+	e.newline(0)
+	e.b = append(e.b, '}')
+	return nil
 }
 
 func (x *exporter) t(key string) string { return msg.T(x.lang, key) }
