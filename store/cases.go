@@ -673,7 +673,13 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 		return workflow.Case{}, workflow.Event{}, "", ErrNotFound
 	}
 	var c workflow.Case
-	if err := unmarshalValue(raw, &c); err != nil {
+	var err error
+	if js, ok := s.wrote.caseJSON(r.id, raw); ok {
+		err = decodeJSON(js, &c) // this node wrote it last: not decompressed again
+	} else {
+		err = unmarshalValue(raw, &c)
+	}
+	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", fmt.Errorf("case %d is unreadable: %w", r.id, err)
 	}
 	if err := s.unsealCase(&c); err != nil {
@@ -728,10 +734,10 @@ func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
 // lastHashRead is lastHashAt that gives keep the chunk it read (chunkLast), if any.
 func (s *Store) lastHashRead(tx kv.Tx, id uint32, v int, keep *chunkRead) (string, error) {
 	if keep != nil {
-		*keep = chunkRead{raw: keep.raw[:0]}
+		*keep = chunkRead{}
 	}
 	if v > 0 {
-		h, ok, err := chunkLast(tx, id, v, keep)
+		h, ok, err := chunkLast(tx, id, v, keep, &s.wrote)
 		if err != nil {
 			return "", err
 		}
@@ -765,12 +771,19 @@ func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash st
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bCases).Put(u32(c.ID), packValue(nil, cb)); err != nil {
+	pv := packValue(nil, cb)
+	if err := tx.Bucket(bCases).Put(u32(c.ID), pv); err != nil {
 		return err
+	}
+	if read == nil {
+		read = &chunkRead{}
 	}
 	if err := appendEvent(tx, c.ID, ev.Seq, eb, read); err != nil {
 		return err
 	}
+	// What was written, for this node's next commit on the case (wroteMemo; what a
+	// rollback leaves there is keyed by bytes no longer stored, and so never taken).
+	s.wrote.put(c.ID, pv, cb, *read)
 	kv.Feed(tx, "case", uint64(c.ID)) // the other nodes' wake-up (PostgreSQL); nothing on bbolt
 	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 }

@@ -367,7 +367,8 @@ func (s *Store) leanGroups(gs []caseGroup) (map[uint32][]workflow.StatEvent, err
 // read, when not nil, is the chunk as this commit read it for the previous event's hash
 // (chunkLast): when the key holds exactly those bytes still, its decoded records are
 // taken instead of decoding them again (a commit decoded the chunk twice: 4–8% of the
-// node's CPU an action on PostgreSQL). It is used up: read is cleared.
+// node's CPU an action on PostgreSQL). It is used up, and given what was written: the
+// chunk's key, stored value and records, for wroteMemo.
 func appendEvent(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead) error {
 	b := tx.Bucket(bEvents)
 	start := chunkStart(seq)
@@ -386,7 +387,8 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead) error
 			}
 		}
 		content := binary.AppendUvarint(make([]byte, 0, len(js)+binary.MaxVarintLen32), uint64(len(js)))
-		return b.Put(k, packChunk(nil, seq, 1, append(content, js...)))
+		content = append(content, js...)
+		return putChunk(b, k, seq, 1, content, read)
 	}
 	if !isFrame(old) || (!isChunk(old) && start != 1) {
 		return &eventError{CaseID: id, Seq: start, Err: fmt.Errorf("the key of the chunk of events %d–%d holds no chunk (one event of an older layout, or damage: see check)", start, start+chunkEvents-1)}
@@ -408,14 +410,28 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead) error
 		}
 	}
 	if read != nil {
-		*read = chunkRead{} // its content's spare room is written below
+		*read = chunkRead{} // used up: its content's spare room is written below
 	}
 	if first != start || first+n != seq {
 		return fmt.Errorf("case %d: event %d does not follow its chunk of events %d–%d", id, seq, first, first+n-1)
 	}
 	content = binary.AppendUvarint(content, uint64(len(js)))
 	content = append(content, js...)
-	return b.Put(k, packChunk(nil, first, n+1, content))
+	return putChunk(b, k, first, n+1, content, read)
+}
+
+// putChunk writes the chunk of count events from first, content its records, under k,
+// and tells wrote (when not nil) what it wrote. The stored value is not changed after:
+// the bucket holds it until the transaction ends, and wroteMemo for good.
+func putChunk(b kv.Bucket, k []byte, first, count int, content []byte, wrote *chunkRead) error {
+	v := packChunk(nil, first, count, content)
+	if err := b.Put(k, v); err != nil {
+		return err
+	}
+	if wrote != nil {
+		*wrote = chunkRead{key: k, raw: v, first: first, n: count, content: content}
+	}
+	return nil
 }
 
 // lastEventHash is the hash of the last event of case id ("" when it has none).
@@ -436,16 +452,24 @@ func lastEventHash(tx kv.Tx, id uint32) (string, error) {
 //
 // keep, when not nil, is given the chunk as read and decoded when ok, for the same
 // commit's appendEvent.
-func chunkLast(tx kv.Tx, id uint32, v int, keep *chunkRead) (hash string, ok bool, err error) {
+func chunkLast(tx kv.Tx, id uint32, v int, keep *chunkRead, memo *wroteMemo) (hash string, ok bool, err error) {
 	k := chunkKey(id, chunkStart(v))
 	raw := tx.Bucket(bEvents).Get(k)
 	if raw == nil || !isFrame(raw) {
 		return "", false, nil
 	}
-	var u unpacker
-	first, content, err := u.frame(raw)
-	if err != nil {
-		return "", false, &eventError{CaseID: id, Seq: first, Err: err}
+	var (
+		first   int
+		content []byte
+		kept    []byte // raw, as kept for appendEvent
+	)
+	if w, hit := memo.chunk(id, k, raw); hit {
+		first, content, kept = w.first, w.content, w.raw // this node wrote it last: not decoded again
+	} else {
+		var u unpacker
+		if first, content, err = u.frame(raw); err != nil {
+			return "", false, &eventError{CaseID: id, Seq: first, Err: err}
+		}
 	}
 	var last []byte
 	n := 0
@@ -456,8 +480,10 @@ func chunkLast(tx kv.Tx, id uint32, v int, keep *chunkRead) (hash string, ok boo
 		return "", false, nil
 	}
 	if keep != nil {
-		// raw is the transaction's (bbolt: the mapped file): kept as a copy.
-		*keep = chunkRead{key: k, raw: append(keep.raw[:0], raw...), first: first, n: n, content: content}
+		if kept == nil {
+			kept = bytes.Clone(raw) // the transaction's (bbolt: the mapped file)
+		}
+		*keep = chunkRead{key: k, raw: kept, first: first, n: n, content: content}
 	}
 	return hashIn(last), true, nil
 }

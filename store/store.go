@@ -173,6 +173,7 @@ type Store struct {
 	serialGroups atomic.Uint64              // group commits run SERIALIZABLE after REPEATABLE READ was not enough (applyAll)
 	ctimes       commitTimes                // where group commits spend their time (CommitTimes)
 	afterSave    func(*workflow.Case) error // tests: fail a transaction after a case was written
+	wrote        wroteMemo                  // what this node's commits wrote last, for its next ones
 
 	settings atomic.Pointer[Settings]
 	judge    atomic.Pointer[judgeFor] // the late judge of the settings a transaction read (lateJudgeIn)
