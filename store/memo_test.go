@@ -118,3 +118,46 @@ func TestCommitTakesOnlyWhatItWrote(t *testing.T) {
 			evs[len(evs)-1].Comment, evs[len(evs)-1].PrevHash, evs[len(evs)-2].Comment, evs[len(evs)-2].Hash)
 	}
 }
+
+// TestIndexFollowsOnlyTheSearchedFields: a commit that leaves a case's searched fields
+// (number, enterprise, credit code, agent) as they were leaves its index entry alone; one
+// that changes them is indexed anew and found by what it changed.
+func TestIndexFollowsOnlyTheSearchedFields(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := Demo.Generate(s, 3, 7); err != nil {
+		t.Fatal(err)
+	}
+	s.Snapshot().waitIndexed()
+	id := s.Snapshot().List()[0].ID
+	c, err := s.Case(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r0 := s.reindexed.Load()
+	n, err := s.Apply(id, c.Version, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: "一"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := s.reindexed.Load(); r != r0 {
+		t.Errorf("a comment re-indexed %d cases; want none", r-r0)
+	}
+	if ms, _ := s.Search(n.No, nil, 10); len(ms) == 0 || ms[0].ID != id {
+		t.Errorf("after a comment, the case is not found by its number %s: %v", n.No, ms)
+	}
+	// A newer version of the case whose enterprise is renamed (as a commit or the feed
+	// would bring it): indexed anew.
+	const name = "独一无二的测试企业有限公司"
+	n.Version++
+	n.Enterprise.Name = name
+	s.refresh(&n)
+	if r := s.reindexed.Load(); r != r0+1 {
+		t.Errorf("a renamed enterprise re-indexed %d cases; want 1", r-r0)
+	}
+	if ms, _ := s.Search(name, nil, 10); len(ms) == 0 || ms[0].ID != id {
+		t.Errorf("the renamed enterprise is not found: %v", ms)
+	}
+}

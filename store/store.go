@@ -191,6 +191,7 @@ type Store struct {
 	ixMu      sync.Mutex
 	ixReady   bool
 	ixPending []uint32
+	reindexed atomic.Uint64 // cases whose index entry commits and the feed changed (tests)
 	// With Options.IndexOnDemand: the build the load left for the first search
 	// (ixLater), and whether a search has asked for the index (ixWanted).
 	// checkedKeys: the keys of the cases bucket the last whole walk of Check met
