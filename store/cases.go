@@ -162,7 +162,7 @@ func (s *Store) create(actor workflow.Staff, in workflow.Intake, comment, token 
 		if err != nil {
 			return err
 		}
-		if err := s.save(tx, &c, &ev, ""); err != nil {
+		if err := s.save(tx, &c, &ev, "", nil); err != nil {
 			return err
 		}
 		if err := s.noteResults(tx, nil, &c, &ev); err != nil {
@@ -369,7 +369,8 @@ type applyReq struct {
 	actor    workflow.Staff
 	a        workflow.Action
 
-	was workflow.Case // the case before the action (prepareApply), for the results' aggregates
+	was   workflow.Case // the case before the action (prepareApply), for the results' aggregates
+	chunk chunkRead     // the chunk prepareApply read the previous event's hash from, for save
 	// For CommitTimes: when Apply queued it, whether a transaction took it up, its trace.
 	queued   time.Time
 	started  bool
@@ -610,7 +611,7 @@ func (s *Store) applyAllAt(batch []*applyReq, once, rr bool) (bool, error) {
 				// admin's change committed meanwhile would not fail it (write skew).
 				return errNeedsSerializable
 			}
-			if err := s.save(tx, &c, &ev, prev); err != nil {
+			if err := s.save(tx, &c, &ev, prev, &r.chunk); err != nil {
 				return err
 			}
 			if err := s.noteResults(tx, &r.was, &c, &ev); err != nil {
@@ -672,7 +673,13 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 		return workflow.Case{}, workflow.Event{}, "", ErrNotFound
 	}
 	var c workflow.Case
-	if err := unmarshalValue(raw, &c); err != nil {
+	var err error
+	if js, ok := s.wrote.caseJSON(r.id, raw); ok {
+		err = decodeJSON(js, &c) // this node wrote it last: not decompressed again
+	} else {
+		err = unmarshalValue(raw, &c)
+	}
+	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", fmt.Errorf("case %d is unreadable: %w", r.id, err)
 	}
 	if err := s.unsealCase(&c); err != nil {
@@ -696,7 +703,7 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
 	r.was = c
-	prev, err := s.lastHashAt(tx, r.id, c.Version)
+	prev, err := s.lastHashRead(tx, r.id, c.Version, &r.chunk)
 	if err != nil {
 		return workflow.Case{}, workflow.Event{}, "", err
 	}
@@ -721,8 +728,16 @@ func (s *Store) prepareApply(tx kv.Tx, r *applyReq) (workflow.Case, workflow.Eve
 // long history is not decoded whole. When the event is not where it should be (single
 // events of an older layout), it is lastHash as ever.
 func (s *Store) lastHashAt(tx kv.Tx, id uint32, v int) (string, error) {
+	return s.lastHashRead(tx, id, v, nil)
+}
+
+// lastHashRead is lastHashAt that gives keep the chunk it read (chunkLast), if any.
+func (s *Store) lastHashRead(tx kv.Tx, id uint32, v int, keep *chunkRead) (string, error) {
+	if keep != nil {
+		*keep = chunkRead{}
+	}
 	if v > 0 {
-		h, ok, err := chunkLast(tx, id, v)
+		h, ok, err := chunkLast(tx, id, v, keep, &s.wrote)
 		if err != nil {
 			return "", err
 		}
@@ -745,8 +760,9 @@ func EventHash(ev workflow.Event) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// save writes the case, its summary and the event (with letter and hash).
-func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash string) error {
+// save writes the case, its summary and the event (with letter and hash). read, when not
+// nil, is the chunk of events the commit read prevHash from (appendEvent).
+func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash string, read *chunkRead) error {
 	eb, err := s.chainEvent(c, ev, prevHash, shownIn(tx))
 	if err != nil {
 		return err
@@ -755,12 +771,19 @@ func (s *Store) save(tx kv.Tx, c *workflow.Case, ev *workflow.Event, prevHash st
 	if err != nil {
 		return err
 	}
-	if err := tx.Bucket(bCases).Put(u32(c.ID), packValue(nil, cb)); err != nil {
+	pv := packValue(nil, cb)
+	if err := tx.Bucket(bCases).Put(u32(c.ID), pv); err != nil {
 		return err
 	}
-	if err := appendEvent(tx, c.ID, ev.Seq, eb); err != nil {
+	if read == nil {
+		read = &chunkRead{}
+	}
+	if err := appendEvent(tx, c.ID, ev.Seq, eb, read); err != nil {
 		return err
 	}
+	// What was written, for this node's next commit on the case (wroteMemo; what a
+	// rollback leaves there is keyed by bytes no longer stored, and so never taken).
+	s.wrote.put(c.ID, pv, cb, *read)
 	kv.Feed(tx, "case", uint64(c.ID)) // the other nodes' wake-up (PostgreSQL); nothing on bbolt
 	return putSummary(tx, c, s.keys.idToken(c.ID, c.Agent.IDNumber))
 }

@@ -730,3 +730,73 @@ func wantSchemaNow(t *testing.T, s *Store) {
 		t.Fatal(err)
 	}
 }
+
+// TestAppendTakesTheChunkItRead: a commit decodes the chunk of its case's last event once
+// (chunkLast for the previous hash) and appends to what it decoded (appendEvent), but
+// only while the key holds exactly the bytes it read: a read from before another append
+// is decoded again, never appended to.
+func TestAppendTakesTheChunkItRead(t *testing.T) {
+	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	if err := Demo.Generate(s, 3, 7); err != nil {
+		t.Fatal(err)
+	}
+	id := s.Snapshot().List()[0].ID
+	c, err := s.Case(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v := c.Version
+	records := func(tx kv.Tx) []string {
+		raw := tx.Bucket(bEvents).Get(chunkKey(id, chunkStart(v)))
+		var u unpacker
+		_, content, err := u.frame(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		if err := frameRecords(content, func(js []byte) error { out = append(out, string(js)); return nil }); err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	errRollback := errors.New("rolled back")
+	err = s.db.Update(func(tx kv.Tx) error {
+		before := records(tx)
+		var read chunkRead
+		if _, ok, err := chunkLast(tx, id, v, &read, nil); err != nil || !ok || read.content == nil || read.n != len(before) {
+			t.Fatalf("chunkLast kept %d records (ok %v, %v); want %d", read.n, ok, err, len(before))
+		}
+		stale := chunkRead{key: read.key, raw: bytes.Clone(read.raw), first: read.first, n: read.n, content: bytes.Clone(read.content)}
+		// What was read is what is appended to: a mark put into the kept records (a
+		// test's doing; a commit never changes them) comes out in the stored chunk.
+		marked := bytes.Clone(read.content)
+		i := bytes.LastIndex(marked, []byte(`"hash":"`)) + len(`"hash":"`)
+		marked[i] = 'X'
+		read.content = marked
+		if err := appendEvent(tx, id, v+1, []byte(`{"one":1}`), &read); err != nil {
+			t.Fatal(err)
+		}
+		if stored := tx.Bucket(bEvents).Get(read.key); !bytes.Equal(stored, read.raw) || read.n != len(before)+1 {
+			t.Errorf("appendEvent told of a chunk of %d events, stored as written: %v; want %d", read.n, bytes.Equal(stored, read.raw), len(before)+1)
+		}
+		got := records(tx)
+		if len(got) != len(before)+1 || got[len(got)-1] != `{"one":1}` || !strings.Contains(got[len(got)-2], `"hash":"X`) {
+			t.Fatalf("appended to the read: %d records, last %q; want %d, the mark in the one before", len(got), got[len(got)-1], len(before)+1)
+		}
+		// The read from before that append no longer matches the key: decoded again.
+		if err := appendEvent(tx, id, v+2, []byte(`{"two":2}`), &stale); err != nil {
+			t.Fatalf("an append given a stale read: %v", err)
+		}
+		if got2 := records(tx); fmt.Sprint(got2) != fmt.Sprint(append(got, `{"two":2}`)) {
+			t.Errorf("an append given a stale read stored %d records; want the %d there and the new one", len(got2), len(got))
+		}
+		return errRollback
+	})
+	if !errors.Is(err, errRollback) {
+		t.Fatal(err)
+	}
+}

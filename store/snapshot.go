@@ -361,7 +361,7 @@ func (sn *Snapshot) List() []*Summary {
 	return slices.AppendSeq(make([]*Summary, 0, sn.t.n), sn.t.all())
 }
 
-func docOf(sm *Summary) search.Doc {
+func docOf(sm *Summary) search.Doc { // sameDoc compares what it takes
 	return search.Doc{ID: sm.ID, Fields: []string{sm.No, sm.Enterprise, sm.CreditCode, sm.Agent}}
 }
 
@@ -388,11 +388,20 @@ func (s *Store) refresh(cs ...*workflow.Case) {
 	var (
 		changes []viewChange
 		ids     []uint32
+		reindex []uint32 // those whose searched fields changed (or are new)
 	)
 	for i := range sums {
 		sm := &sums[i]
-		if cur := e.t.get(sm.ID); cur != nil && cur.Version > sm.Version {
+		cur := e.t.get(sm.ID)
+		if cur != nil && cur.Version > sm.Version {
 			continue // commits that finished together may refresh out of order: keep the newer
+		}
+		// The index holds what docOf takes from the summary: most actions (a comment, a
+		// stage) leave those fields as they were, and re-encoding the case's entry was
+		// 5% of a node's CPU an action. An index update in flight for cur reads the
+		// snapshot current when it runs (upsertCurrent), so it indexes these fields too.
+		if cur == nil || !sameDoc(cur, sm) {
+			reindex = append(reindex, sm.ID)
 		}
 		changes = append(changes, viewChange{e.put(sm), sm})
 		ids = append(ids, sm.ID)
@@ -404,7 +413,12 @@ func (s *Store) refresh(cs ...*workflow.Case) {
 	s.snap.Store(&Snapshot{Gen: old.Gen + 1, t: e.t, indexed: old.indexed, views: old.views.next(changes), log: log, logLen: n, loading: old.loading})
 	// The index, now or after the build in progress (never under sumMu: the loader of
 	// the summaries at open needs it to install its batches meanwhile).
-	s.indexChanged(ids)
+	s.indexChanged(reindex)
+}
+
+// sameDoc reports whether a and b give the same search document (docOf).
+func sameDoc(a, b *Summary) bool {
+	return a.ID == b.ID && a.No == b.No && a.Enterprise == b.Enterprise && a.CreditCode == b.CreditCode && a.Agent == b.Agent
 }
 
 // recomputeDue refreshes every deadline after the SLA or calendar changed.

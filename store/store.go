@@ -173,6 +173,7 @@ type Store struct {
 	serialGroups atomic.Uint64              // group commits run SERIALIZABLE after REPEATABLE READ was not enough (applyAll)
 	ctimes       commitTimes                // where group commits spend their time (CommitTimes)
 	afterSave    func(*workflow.Case) error // tests: fail a transaction after a case was written
+	wrote        wroteMemo                  // what this node's commits wrote last, for its next ones
 
 	settings atomic.Pointer[Settings]
 	judge    atomic.Pointer[judgeFor] // the late judge of the settings a transaction read (lateJudgeIn)
@@ -190,6 +191,7 @@ type Store struct {
 	ixMu      sync.Mutex
 	ixReady   bool
 	ixPending []uint32
+	reindexed atomic.Uint64 // cases whose index entry commits and the feed changed (tests)
 	// With Options.IndexOnDemand: the build the load left for the first search
 	// (ixLater), and whether a search has asked for the index (ixWanted).
 	// checkedKeys: the keys of the cases bucket the last whole walk of Check met

@@ -597,6 +597,10 @@ func (s *Store) buildIndexNow(sn *Snapshot, done chan struct{}, big bool) {
 // indexChanged brings the search index up to date for cases a commit changed: at once,
 // or after the index build in progress.
 func (s *Store) indexChanged(ids []uint32) {
+	if len(ids) == 0 {
+		return
+	}
+	s.reindexed.Add(uint64(len(ids)))
 	s.ixMu.Lock()
 	defer s.ixMu.Unlock()
 	if !s.ixReady {
