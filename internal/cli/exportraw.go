@@ -330,6 +330,19 @@ func (r *rawScan) value(t *rawType, d int) (empty, zero bool, err error) {
 	return false, false, errRawRefused
 }
 
+// key reads a field's key (`"name":`) if it comes next, after a comma unless it is the
+// object's first field, and says whether it did.
+func (r *rawScan) key(key string, after bool) bool {
+	if !after {
+		return r.lit(key)
+	}
+	if len(r.in)-r.pos > len(key) && r.in[r.pos] == ',' && string(r.in[r.pos+1:r.pos+1+len(key)]) == key {
+		r.pos += 1 + len(key)
+		return true
+	}
+	return false
+}
+
 // lit consumes s when the input goes on with it.
 func (r *rawScan) lit(s string) bool {
 	if len(r.in)-r.pos >= len(s) && string(r.in[r.pos:r.pos+len(s)]) == s {
@@ -347,15 +360,7 @@ func (r *rawScan) object(t *rawType, d int) error {
 	n := 0
 	for i := range t.fields {
 		f := &t.fields[i]
-		present := false
-		if n > 0 {
-			present = len(r.in)-r.pos > len(f.key) && r.in[r.pos] == ',' && string(r.in[r.pos+1:r.pos+1+len(f.key)]) == f.key
-			if present {
-				r.pos += 1 + len(f.key)
-			}
-		} else {
-			present = r.lit(f.key)
-		}
+		present := r.key(f.key, n > 0)
 		if !present {
 			if f.omitEmpty || f.omitZero {
 				continue // omitted
@@ -706,15 +711,7 @@ func (r *rawScan) agentFields(a *workflow.Agent) bool {
 	v := reflect.ValueOf(a).Elem()
 	n := 0
 	for i, f := range rawAgentFields {
-		present := false
-		if n > 0 {
-			present = len(r.in)-r.pos > len(f.key) && r.in[r.pos] == ',' && string(r.in[r.pos+1:r.pos+1+len(f.key)]) == f.key
-			if present {
-				r.pos += 1 + len(f.key)
-			}
-		} else {
-			present = r.lit(f.key)
-		}
+		present := r.key(f.key, n > 0)
 		if !present {
 			if f.omitEmpty {
 				continue
