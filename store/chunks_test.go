@@ -736,19 +736,7 @@ func wantSchemaNow(t *testing.T, s *Store) {
 // only while the key holds exactly the bytes it read: a read from before another append
 // is decoded again, never appended to.
 func TestAppendTakesTheChunkItRead(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := Demo.Generate(s, 3, 7); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Snapshot().List()[0].ID
-	c, err := s.Case(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, id, c := threeCaseStore(t)
 	v := c.Version
 	records := func(tx kv.Tx) []string {
 		raw := tx.Bucket(bEvents).Get(chunkKey(id, chunkStart(v)))
@@ -764,7 +752,7 @@ func TestAppendTakesTheChunkItRead(t *testing.T) {
 		return out
 	}
 	errRollback := errors.New("rolled back")
-	err = s.db.Update(func(tx kv.Tx) error {
+	err := s.db.Update(func(tx kv.Tx) error {
 		before := records(tx)
 		var read chunkRead
 		if _, ok, err := chunkLast(tx, id, v, &read, nil); err != nil || !ok || read.content == nil || read.n != len(before) {

@@ -16,19 +16,7 @@ import (
 // case and a chunk written since by another writer are read as stored, and what a
 // transaction that rolled back wrote is never taken.
 func TestCommitTakesOnlyWhatItWrote(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := Demo.Generate(s, 3, 7); err != nil {
-		t.Fatal(err)
-	}
-	id := s.Snapshot().List()[0].ID
-	c, err := s.Case(id)
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, id, c := threeCaseStore(t)
 	comment := func(v int, text string) (workflow.Case, error) {
 		return s.Apply(id, v, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: text})
 	}
@@ -123,20 +111,8 @@ func TestCommitTakesOnlyWhatItWrote(t *testing.T) {
 // (number, enterprise, credit code, agent) as they were leaves its index entry alone; one
 // that changes them is indexed anew and found by what it changed.
 func TestIndexFollowsOnlyTheSearchedFields(t *testing.T) {
-	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	if err := Demo.Generate(s, 3, 7); err != nil {
-		t.Fatal(err)
-	}
+	s, id, c := threeCaseStore(t)
 	s.Snapshot().waitIndexed()
-	id := s.Snapshot().List()[0].ID
-	c, err := s.Case(id)
-	if err != nil {
-		t.Fatal(err)
-	}
 	r0 := s.reindexed.Load()
 	n, err := s.Apply(id, c.Version, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: "一"})
 	if err != nil {
@@ -160,4 +136,24 @@ func TestIndexFollowsOnlyTheSearchedFields(t *testing.T) {
 	if ms, _ := s.Search(name, nil, 10); len(ms) == 0 || ms[0].ID != id {
 		t.Errorf("the renamed enterprise is not found: %v", ms)
 	}
+}
+
+// threeCaseStore: a bbolt store of three demo cases (closed with the test), the first
+// case's id and the case.
+func threeCaseStore(t *testing.T) (*Store, uint32, workflow.Case) {
+	t.Helper()
+	s, err := Open(filepath.Join(t.TempDir(), "t.db"), Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := Demo.Generate(s, 3, 7); err != nil {
+		t.Fatal(err)
+	}
+	id := s.Snapshot().List()[0].ID
+	c, err := s.Case(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, id, c
 }
