@@ -409,30 +409,32 @@ func TestCheckDamagedFrame(t *testing.T) {
 // (checkEvent), but a change rewritten behind the store's back is still found: the hash
 // covers it.
 func TestCheckAlteredChanges(t *testing.T) {
-	path, v, by := history(t)
-	seq := 0
-	tamper(t, path, func(tx *bolt.Tx) error {
-		for i, js := range rawEvents(t, tx, v) {
-			var ev workflow.Event
-			if err := json.Unmarshal(js, &ev); err != nil {
-				t.Fatal(err)
-			}
-			if len(ev.Changes) == 0 {
-				continue
-			}
-			seq = i + 1
-			ev.Changes[0].New += "（已改）"
-			return putEvent(t, tx, v, seq, ev)
+	alterFirst(t, "recorded no change", func(ev *workflow.Event) bool {
+		if len(ev.Changes) == 0 {
+			return false
 		}
-		t.Fatal("the victim's history recorded no change")
-		return nil
+		ev.Changes[0].New += "（已改）"
+		return true
 	})
-	expectOne(t, checkAfter(t, path, by), v, seq, fmt.Sprintf("event %d", seq), "content altered")
 }
 
 // TestCheckAlteredLetter: Check decodes events without their letters (checkEvent), but
 // a letter changed behind the store's back is still found: the hash covers it.
 func TestCheckAlteredLetter(t *testing.T) {
+	alterFirst(t, "issued no letter", func(ev *workflow.Event) bool {
+		if ev.Letter == nil {
+			return false
+		}
+		ev.Letter.Body = strings.Replace(ev.Letter.Body, "。", "！", 1) + "（已改）"
+		return true
+	})
+}
+
+// alterFirst rewrites, behind the store's back and without a new hash, the first event
+// of a history that alter changes (it returns false to pass one by), and expects Check
+// to find that event's content altered, and nothing else.
+func alterFirst(t *testing.T, none string, alter func(*workflow.Event) bool) {
+	t.Helper()
 	path, v, by := history(t)
 	seq := 0
 	tamper(t, path, func(tx *bolt.Tx) error {
@@ -441,14 +443,13 @@ func TestCheckAlteredLetter(t *testing.T) {
 			if err := json.Unmarshal(js, &ev); err != nil {
 				t.Fatal(err)
 			}
-			if ev.Letter == nil {
+			if !alter(&ev) {
 				continue
 			}
 			seq = i + 1
-			ev.Letter.Body = strings.Replace(ev.Letter.Body, "。", "！", 1) + "（已改）"
 			return putEvent(t, tx, v, seq, ev)
 		}
-		t.Fatal("the victim's history issued no letter")
+		t.Fatal("the victim's history " + none)
 		return nil
 	})
 	expectOne(t, checkAfter(t, path, by), v, seq, fmt.Sprintf("event %d", seq), "content altered")
