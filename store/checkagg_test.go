@@ -158,14 +158,7 @@ func TestFlatExactSealIsSortedLastPutWins(t *testing.T) {
 // BenchmarkFlatExactSeal: sorting 525,000 exact entries shaped as a 100,000-case
 // check's (a stage left per event: day, case and sequence), put by two workers.
 func BenchmarkFlatExactSeal(b *testing.B) {
-	r := rand.New(rand.NewPCG(7, 8))
-	var keys [][]byte
-	for id := range uint32(100000) {
-		day := uint32(20000 + r.IntN(400))
-		for seq := range uint32(5) {
-			keys = append(keys, sideMoveKey(day+seq, id+1, seq+2))
-		}
-	}
+	keys := checkExactKeys()
 	v := make([]byte, 17)
 	for b.Loop() {
 		b.StopTimer()
@@ -233,14 +226,7 @@ func TestFlatExactFindFromIsFind(t *testing.T) {
 // up in key order, as checkResults asks for the stored ones: by a binary search among all
 // each time ("find", as before) and from where the last one was found ("findFrom").
 func BenchmarkFlatExactLookups(b *testing.B) {
-	r := rand.New(rand.NewPCG(7, 8))
-	var keys [][]byte
-	for id := range uint32(100000) {
-		day := uint32(20000 + r.IntN(400))
-		for seq := range uint32(5) {
-			keys = append(keys, sideMoveKey(day+seq, id+1, seq+2))
-		}
-	}
+	keys := checkExactKeys()
 	v := make([]byte, 17)
 	var f flatExact
 	for _, k := range keys {
@@ -268,4 +254,18 @@ func BenchmarkFlatExactLookups(b *testing.B) {
 			}
 		})
 	}
+}
+
+// checkExactKeys: 525,000 exact entries' keys shaped as a 100,000-case check's (a stage
+// left per event: day, case and sequence), in the order the cases are walked.
+func checkExactKeys() [][]byte {
+	r := rand.New(rand.NewPCG(7, 8))
+	var keys [][]byte
+	for id := range uint32(100000) {
+		day := uint32(20000 + r.IntN(400))
+		for seq := range uint32(5) {
+			keys = append(keys, sideMoveKey(day+seq, id+1, seq+2))
+		}
+	}
+	return keys
 }
