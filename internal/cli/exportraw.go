@@ -148,20 +148,14 @@ func buildRawType(t reflect.Type, seen map[reflect.Type]*rawType) (*rawType, err
 			return nil, fmt.Errorf("%s: bytes are written in base64", t)
 		}
 		return &rawType{kind: rawUint, max: math.MaxUint64 >> (64 - t.Bits())}, nil
-	case reflect.Pointer:
+	case reflect.Pointer, reflect.Slice:
 		rt := &rawType{kind: rawPtr}
-		seen[t] = rt
-		elem, err := buildRawType(t.Elem(), seen)
-		if err != nil {
-			return nil, err
+		if t.Kind() == reflect.Slice {
+			if t.Elem().Kind() == reflect.Uint8 {
+				return nil, fmt.Errorf("%s: bytes are written in base64", t)
+			}
+			rt.kind = rawSlice
 		}
-		rt.elem = elem
-		return rt, nil
-	case reflect.Slice:
-		if t.Elem().Kind() == reflect.Uint8 {
-			return nil, fmt.Errorf("%s: bytes are written in base64", t)
-		}
-		rt := &rawType{kind: rawSlice}
 		seen[t] = rt
 		elem, err := buildRawType(t.Elem(), seen)
 		if err != nil {
