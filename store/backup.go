@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -389,21 +388,25 @@ type snapshotCopy struct {
 }
 
 // backupFileWriter, when set (tests), stands between the copy and its file: what it
-// writes is what lands on disk, while the hash sees what the snapshot gave.
+// writes is what lands on disk, while the comparison knows what the snapshot gave.
 var backupFileWriter func(io.Writer) io.Writer
 
-// copy writes the snapshot st sees to tmp, hashing it as it goes; syncs and closes tmp;
-// then reads the file back and compares its hash. It runs beside the check of the same
-// snapshot: the copy is the disk and memmove, the check the CPU.
+// copy writes the snapshot st sees to tmp, syncs and closes it; then reads the file back
+// and compares it byte for byte with the snapshot: its two meta pages with those the copy
+// wrote (bbolt writes them from the transaction's meta), every later page with the
+// database file's own, which no process can write meanwhile (the shared lock; the
+// caller also compares the transaction before and after). It runs beside the check of
+// the same snapshot: the copy is the disk and memmove, the check the CPU.
 func (cp *snapshotCopy) copy(ctx context.Context, st *Store, tmp *os.File, w Work, size int64) {
-	h := sha256.New()
 	var file io.Writer = tmp
 	if backupFileWriter != nil {
 		file = backupFileWriter(tmp)
 	}
-	out := &workWriter{w: io.MultiWriter(h, file), work: w, what: "backup", total: size}
+	var head headWriter
+	out := &workWriter{w: io.MultiWriter(&head, file), work: w, what: "backup", total: size}
 	err := st.viewBolt(func(tx *bolt.Tx) error {
 		cp.written = snapshotOfTx(tx)
+		head.want = 2 * tx.DB().Info().PageSize
 		out.total = tx.Size()
 		var err error
 		cp.n, err = tx.WriteTo(out)
@@ -423,34 +426,77 @@ func (cp *snapshotCopy) copy(ctx context.Context, st *Store, tmp *os.File, w Wor
 		cp.err = fmt.Errorf("the database changed while it was copied (%v, then %v): the backup was not kept; take it again", cp.before, cp.written)
 		return
 	}
-	// Read back from the file, after the sync: what is there is what was hashed.
-	f, err := os.Open(tmp.Name())
+	// Read back from the file, after the sync: what is there is the snapshot.
+	if err := sameBytes(ctx, tmp.Name(), st.path, head.b, cp.n); err != nil {
+		cp.err = err
+	}
+}
+
+// headWriter keeps the first want bytes written to it.
+type headWriter struct {
+	want int
+	b    []byte
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if k := min(len(p), h.want-len(h.b)); k > 0 {
+		h.b = append(h.b, p[:k]...)
+	}
+	return len(p), nil
+}
+
+// errCopyDiffers: a backup's copy, read back, is not the snapshot.
+var errCopyDiffers = errors.New("it was not kept; check the disk and take the backup again")
+
+// sameBytes compares the file at copyPath, n bytes long, with head followed by the
+// bytes of the file at srcPath after len(head).
+func sameBytes(ctx context.Context, copyPath, srcPath string, head []byte, n int64) error {
+	c, err := os.Open(copyPath)
 	if err != nil {
-		cp.err = err
-		return
+		return err
 	}
-	defer f.Close()
-	back := sha256.New()
-	n, err := io.CopyBuffer(back, ctxReader{ctx, f}, make([]byte, 1<<20))
-	switch {
-	case err != nil:
-		cp.err = err
-	case n != cp.n || !bytes.Equal(back.Sum(nil), h.Sum(nil)):
-		cp.err = fmt.Errorf("the copy on disk (%d bytes) is not the snapshot that was written and checked (%d bytes): it was not kept; check the disk and take the backup again", n, cp.n)
+	defer c.Close()
+	src, err := os.Open(srcPath)
+	if err != nil {
+		return err
 	}
-}
-
-// ctxReader stops a read once ctx ends.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
+	defer src.Close()
+	if fi, err := c.Stat(); err != nil {
+		return err
+	} else if fi.Size() != n {
+		return fmt.Errorf("the copy on disk has %d bytes, the snapshot %d: %w", fi.Size(), n, errCopyDiffers)
 	}
-	return c.r.Read(p)
+	const chunk = 1 << 20
+	a, b := make([]byte, chunk), make([]byte, chunk)
+	for off := int64(0); off < n; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := int(min(chunk, n-off))
+		if _, err := c.ReadAt(a[:k], off); err != nil {
+			return fmt.Errorf("read the copy back: %w", err)
+		}
+		want := b[:k]
+		if off < int64(len(head)) { // the meta pages, as the copy wrote them; then the file's
+			h := copy(want, head[off:])
+			if h < k {
+				if _, err := src.ReadAt(want[h:], off+int64(h)); err != nil {
+					return fmt.Errorf("read the database again: %w", err)
+				}
+			}
+		} else if _, err := src.ReadAt(want, off); err != nil {
+			return fmt.Errorf("read the database again: %w", err)
+		}
+		if !bytes.Equal(a[:k], want) {
+			i := int64(0)
+			for a[i] == want[i] {
+				i++
+			}
+			return fmt.Errorf("the copy on disk differs from the snapshot that was checked at byte %d: %w", off+i, errCopyDiffers)
+		}
+		off += int64(k)
+	}
+	return nil
 }
 
 // sameSnapshot opens the copy at path as a database of this schema (its meta pages

@@ -76,7 +76,7 @@ func TestBackupRefusesCopyThatDiffers(t *testing.T) {
 		dir := t.TempDir()
 		res, err := store.BackupFile(path, filepath.Join(dir, "b.db"))
 		restore()
-		if err == nil || !strings.Contains(err.Error(), "is not the snapshot that was written and checked") {
+		if err == nil || !strings.Contains(err.Error(), "differs from the snapshot that was checked") {
 			t.Errorf("byte %d of %d flipped on its way to the copy: backup gave %v (%+v)", at, n, err, res)
 		}
 		if left := leftIn(t, dir); len(left) != 0 {
