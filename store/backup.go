@@ -222,22 +222,46 @@ func BackupFileWith(dbPath, dest string, w Work) (res BackupResult, err error) {
 	ctx, cancel := context.WithCancel(cmp.Or(w.Context, context.Background()))
 	defer cancel()
 	v, err := verifyFile(dbPath, vopts, func(st *Store) func() {
-		cp.before, cp.err = snapshotOf(st)
+		// The copy's read transaction begins before the check's and ends after it: no
+		// transaction begins or ends beside the check, whose bbolt check loads the
+		// freelist of a file opened read-only, which must not happen then (bbolt's
+		// loadFreelist; the race detector caught it).
+		var (
+			tx  *bolt.Tx
+			end func()
+		)
+		cp.err = st.shield("", 0, func() error {
+			ktx, e, err := kv.BeginView(st.db)
+			if err != nil {
+				return err
+			}
+			end = e
+			var ok bool
+			if tx, ok = kv.BoltTx(ktx); !ok {
+				return &FileOnlyError{What: "backup"}
+			}
+			cp.before = snapshotOfTx(tx)
+			return nil
+		})
 		if cp.err != nil {
+			if end != nil {
+				end()
+			}
 			close(done)
 			return func() { <-done }
 		}
 		go func() {
 			defer close(done)
-			cp.copy(ctx, st, tmp, Work{Context: ctx, Progress: prog.copy}, fi.Size())
+			cp.copy(ctx, st, tx, tmp, Work{Context: ctx, Progress: prog.copy})
 			prog.copied()
 		}()
 		return func() {
 			<-done
+			end()
 			if cp.err == nil {
 				var after snapshotID
-				if after, cp.err = snapshotOf(st); cp.err == nil && after.tx != cp.before.tx {
-					cp.err = fmt.Errorf("the database changed while it was checked (transaction %d, then %d): the backup was not kept; take it again", cp.before.tx, after.tx)
+				if after, cp.err = snapshotOf(st); cp.err == nil && !after.equal(cp.before) {
+					cp.err = fmt.Errorf("the database changed while it was checked (%v, then %v): the backup was not kept; take it again", cp.before, after)
 				}
 			}
 		}
@@ -253,7 +277,7 @@ func BackupFileWith(dbPath, dest string, w Work) (res BackupResult, err error) {
 		return res, cp.err
 	}
 	res.Bytes = cp.n
-	if err := sameSnapshot(tmpName, vopts.KeyFile, cp.written); err != nil {
+	if err := sameSnapshot(tmpName, vopts.KeyFile, cp.before); err != nil {
 		return res, err
 	}
 	res.Verification = v
@@ -381,33 +405,29 @@ func (a snapshotID) equal(b snapshotID) bool {
 
 // snapshotCopy is the copy of one snapshot, taken beside its check.
 type snapshotCopy struct {
-	before  snapshotID // the snapshot when the check began
-	written snapshotID // the one written
-	n       int64
-	err     error
+	before snapshotID // the snapshot copied, as the check began
+	n      int64
+	err    error
 }
 
 // backupFileWriter, when set (tests), stands between the copy and its file: what it
 // writes is what lands on disk, while the comparison knows what the snapshot gave.
 var backupFileWriter func(io.Writer) io.Writer
 
-// copy writes the snapshot st sees to tmp, syncs and closes it; then reads the file back
+// copy writes the snapshot of tx to tmp, syncs and closes it; then reads the file back
 // and compares it byte for byte with the snapshot: its two meta pages with those the copy
 // wrote (bbolt writes them from the transaction's meta), every later page with the
 // database file's own, which no process can write meanwhile (the shared lock; the
-// caller also compares the transaction before and after). It runs beside the check of
-// the same snapshot: the copy is the disk and memmove, the check the CPU.
-func (cp *snapshotCopy) copy(ctx context.Context, st *Store, tmp *os.File, w Work, size int64) {
+// caller also compares the snapshot before and after). It runs beside the check of the
+// same snapshot: the copy is the disk and memmove, the check the CPU.
+func (cp *snapshotCopy) copy(ctx context.Context, st *Store, tx *bolt.Tx, tmp *os.File, w Work) {
 	var file io.Writer = tmp
 	if backupFileWriter != nil {
 		file = backupFileWriter(tmp)
 	}
-	var head headWriter
-	out := &workWriter{w: io.MultiWriter(&head, file), work: w, what: "backup", total: size}
-	err := st.viewBolt(func(tx *bolt.Tx) error {
-		cp.written = snapshotOfTx(tx)
-		head.want = 2 * tx.DB().Info().PageSize
-		out.total = tx.Size()
+	head := headWriter{want: 2 * tx.DB().Info().PageSize}
+	out := &workWriter{w: io.MultiWriter(&head, file), work: w, what: "backup", total: tx.Size()}
+	err := st.shield("", 0, func() error {
 		var err error
 		cp.n, err = tx.WriteTo(out)
 		return err
@@ -420,10 +440,6 @@ func (cp *snapshotCopy) copy(ctx context.Context, st *Store, tmp *os.File, w Wor
 	}
 	if err != nil {
 		cp.err = err
-		return
-	}
-	if !cp.written.equal(cp.before) {
-		cp.err = fmt.Errorf("the database changed while it was copied (%v, then %v): the backup was not kept; take it again", cp.before, cp.written)
 		return
 	}
 	// Read back from the file, after the sync: what is there is the snapshot.
