@@ -36,6 +36,7 @@ package cli
 import (
 	"bytes"
 	"encoding"
+	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -499,22 +500,38 @@ func (r *rawScan) time() (empty, zero bool, err error) {
 }
 
 // scanStr checks that the string at r.pos is escaped as appendJSONString escapes it,
-// and returns its content as stored, whether that holds an escape, and where the string
-// ends (after its closing quote). It moves nothing.
-func (r *rawScan) scanStr() (raw []byte, escaped bool, end int, err error) {
+// and returns its content as stored, whether that holds an escape, whether its text may
+// hold a number (rawMayHold of the text: a digit or the lead byte of a full-width one,
+// found in the same pass; the hex digits of an escape are not the text's, and no escape
+// it accepts stands for either), and where the string ends (after its closing quote). It
+// moves nothing.
+//
+// Runs of ASCII are taken eight bytes at a time: a word of eight bytes none of which has
+// its high bit set, is a control byte, or is one of " \ < > & is written as it is
+// (TestScanStrAgrees, FuzzScanStr: the same answers as byte by byte).
+func (r *rawScan) scanStr() (raw []byte, escaped, may bool, end int, err error) {
 	if r.pos >= len(r.in) || r.in[r.pos] != '"' {
-		return nil, false, 0, errRawRefused
+		return nil, false, false, 0, errRawRefused
 	}
 	start := r.pos + 1
 	in := r.in
 	i := start
 	for {
+		for i+8 <= len(in) {
+			w := binary.LittleEndian.Uint64(in[i:])
+			if w&swarHigh != 0 || swarSpecial(w) {
+				break
+			}
+			may = may || swarDigit(w)
+			i += 8
+		}
 		if i >= len(in) {
-			return nil, false, 0, errRawRefused
+			return nil, false, false, 0, errRawRefused
 		}
 		c := in[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
+				may = may || c >= '0' && c <= '9'
 				i++
 				continue
 			}
@@ -522,34 +539,62 @@ func (r *rawScan) scanStr() (raw []byte, escaped bool, end int, err error) {
 				break
 			}
 			if c != '\\' || i+1 >= len(in) {
-				return nil, false, 0, errRawRefused // a control byte, or < > & not escaped
+				return nil, false, false, 0, errRawRefused // a control byte, or < > & not escaped
 			}
 			switch in[i+1] {
 			case '"', '\\', 'b', 'f', 'n', 'r', 't':
 				i += 2
 			case 'u':
 				if i+6 > len(in) || !rawEscapeNeeded(in[i+2:i+6]) {
-					return nil, false, 0, errRawRefused
+					return nil, false, false, 0, errRawRefused
 				}
 				i += 6
 			default:
-				return nil, false, 0, errRawRefused
+				return nil, false, false, 0, errRawRefused
 			}
 			escaped = true
 			continue
 		}
 		if i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
 			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+			may = may || c == 0xEF
 			i += 3
 			continue
 		}
 		ru, size := utf8.DecodeRune(in[i:])
 		if ru == utf8.RuneError && size == 1 || ru == '\u2028' || ru == '\u2029' {
-			return nil, false, 0, errRawRefused // the encoder writes these escaped
+			return nil, false, false, 0, errRawRefused // the encoder writes these escaped
 		}
+		may = may || c == 0xEF
 		i += size
 	}
-	return in[start:i], escaped, i + 1, nil
+	return in[start:i], escaped, may, i + 1, nil
+}
+
+// Eight bytes at a time (Sean Anderson's "Bit Twiddling Hacks": haszero, hasless,
+// hasbetween), for a word w whose bytes are all ASCII (w&swarHigh == 0).
+const (
+	swarOnes = 0x0101010101010101
+	swarHigh = 0x8080808080808080
+	swarLow7 = 0x7f7f7f7f7f7f7f7f
+)
+
+// swarZero: some byte of w is zero.
+func swarZero(w uint64) bool { return (w-swarOnes)&^w&swarHigh != 0 }
+
+// swarSpecial: some byte of w is a control byte or one of " \ < > & (what jsonSafe
+// refuses among ASCII).
+func swarSpecial(w uint64) bool {
+	return (w-swarOnes*0x20)&^w&swarHigh != 0 ||
+		swarZero(w^(swarOnes*'"')) || swarZero(w^(swarOnes*'\\')) ||
+		swarZero(w^(swarOnes*'<')) || swarZero(w^(swarOnes*'>')) || swarZero(w^(swarOnes*'&'))
+}
+
+// swarDigit: some byte of w is an ASCII digit (hasbetween(w, '0'-1, '9'+1)).
+func swarDigit(w uint64) bool {
+	const m, n = '0' - 1, '9' + 1
+	x := w & swarLow7
+	return (swarOnes*(127+n)-x)&^w&(x+swarOnes*(127-m))&swarHigh != 0
 }
 
 // rawTimeCanonical reports whether s (with its quotes) is a time in the form the encoder
@@ -612,7 +657,7 @@ func rawTimeCanonical(s []byte) bool {
 // str checks a string escaped as appendJSONString escapes it, with no number FindPII
 // finds in its text, writes it as it is, and returns its length in the input.
 func (r *rawScan) str() (int, error) {
-	raw, escaped, end, err := r.scanStr()
+	raw, escaped, may, end, err := r.scanStr()
 	if err != nil {
 		return 0, err
 	}
@@ -623,9 +668,9 @@ func (r *rawScan) str() (int, error) {
 		return 0, errRawRefused
 	}
 	// FindPII is asked of the text as the string holds it. An escape never stands for
-	// a digit here (\u0030 is refused above), so a text whose bytes hold no digit (nor
-	// the lead of a full-width one) holds no number, escaped or not.
-	if rawMayHold(raw) {
+	// a digit here (\u0030 is refused above), so a text with no digit outside its
+	// escapes (nor the lead of a full-width one) holds no number, escaped or not.
+	if may {
 		text := raw
 		if escaped {
 			*r.scratch = rawUnescape((*r.scratch)[:0], raw)
@@ -713,7 +758,7 @@ func (r *rawScan) agentFields(a *workflow.Agent) bool {
 			return false
 		}
 		n++
-		raw, escaped, end, err := r.scanStr()
+		raw, escaped, _, end, err := r.scanStr()
 		if err != nil || f.omitEmpty && len(raw) == 0 {
 			return false
 		}
