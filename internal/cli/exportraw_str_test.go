@@ -3,7 +3,9 @@ package cli
 import (
 	"bytes"
 	"encoding/binary"
+	"math/bits"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"unicode/utf8"
 )
@@ -58,10 +60,49 @@ func scanStrBytewise(in []byte, pos int) (raw []byte, escaped, may bool, end int
 		}
 		i += size
 	}
-	return in[start:i], escaped, rawMayHold(rawUnescape(nil, in[start:i])), i + 1, nil
+	return in[start:i], escaped, rawMayHold(rawUnescapeBytewise(nil, in[start:i])), i + 1, nil
 }
 
-// checkScanStr compares scanStr with the bytewise reference on in from pos.
+// rawUnescapeBytewise is rawUnescape as it was, a byte at a time: the reference.
+func rawUnescapeBytewise(dst, raw []byte) []byte {
+	for i := 0; i < len(raw); i++ {
+		c := raw[i]
+		if c != '\\' {
+			dst = append(dst, c)
+			continue
+		}
+		i++
+		switch raw[i] {
+		case 'b':
+			dst = append(dst, '\b')
+		case 'f':
+			dst = append(dst, '\f')
+		case 'n':
+			dst = append(dst, '\n')
+		case 'r':
+			dst = append(dst, '\r')
+		case 't':
+			dst = append(dst, '\t')
+		case 'u':
+			var v rune
+			for _, h := range raw[i+1 : i+5] {
+				if h <= '9' {
+					v = v<<4 | rune(h-'0')
+				} else {
+					v = v<<4 | rune(h-'a'+10)
+				}
+			}
+			dst = utf8.AppendRune(dst, v)
+			i += 4
+		default:
+			dst = append(dst, raw[i])
+		}
+	}
+	return dst
+}
+
+// checkScanStr compares scanStr with the bytewise reference on in from pos, and the text
+// rawUnescape makes of a string it takes with the bytewise unescaping's.
 func checkScanStr(t *testing.T, in []byte, pos int) {
 	t.Helper()
 	r := rawScan{in: in, pos: pos}
@@ -71,25 +112,45 @@ func checkScanStr(t *testing.T, in []byte, pos int) {
 		t.Fatalf("scanStr(%q from %d) = %q, escaped %v, may %v, end %d, %v; byte by byte %q, %v, %v, %d, %v",
 			in, pos, raw, esc, may, end, err, wraw, wesc, wmay, wend, werr)
 	}
+	if err == nil {
+		pre := []byte("kept")
+		if got, want := rawUnescape(pre, raw), rawUnescapeBytewise([]byte("kept"), raw); !bytes.Equal(got, want) {
+			t.Fatalf("rawUnescape(%q) = %q, byte by byte %q", raw, got, want)
+		}
+	}
 }
 
-// TestSwarWords: the word tests agree with the byte tables for every ASCII byte in every
-// place of a word, and for random words of ASCII bytes.
+// TestSwarWords: in any word, the lowest byte swarSpecial|high marks is the first byte
+// that is not ASCII jsonSafe lets through, and swarDigit marks exactly the ASCII digits
+// among the ASCII bytes below it — for every byte in every place of a word over several
+// fillers, and for random words.
 func TestSwarWords(t *testing.T) {
 	check := func(w uint64) {
 		var b [8]byte
 		binary.LittleEndian.PutUint64(b[:], w)
-		special, digit := false, false
-		for _, c := range b {
-			special = special || !jsonSafe[c]
-			digit = digit || c >= '0' && c <= '9'
+		first := 8
+		for j, c := range b {
+			if c >= utf8.RuneSelf || !jsonSafe[c] {
+				first = j
+				break
+			}
 		}
-		if swarSpecial(w) != special || swarDigit(w) != digit {
-			t.Fatalf("%q: swarSpecial %v, swarDigit %v; want %v, %v", b, swarSpecial(w), swarDigit(w), special, digit)
+		got := 8
+		if stop := swarSpecial(w) | w&swarHigh; stop != 0 {
+			got = bits.TrailingZeros64(stop) >> 3
+		}
+		if got != first {
+			t.Fatalf("%q: the first byte to stop at is %d, swar says %d", b, first, got)
+		}
+		d := swarDigit(w)
+		for j, c := range b {
+			if marked := d>>(8*j+7)&1 == 1; marked != (c >= '0' && c <= '9') {
+				t.Fatalf("%q: byte %d (%q) marked a digit: %v", b, j, c, marked)
+			}
 		}
 	}
-	for _, fill := range []byte{'a', ' ', '~', 0x7f, '/', ':', '0', '9', 0, '"'} {
-		for c := range utf8.RuneSelf {
+	for _, fill := range []byte{'a', ' ', '~', 0x7f, '/', ':', '0', '9', 0, '"', 0x80, 0xe6, 0xff, 0xb0} {
+		for c := range 256 {
 			for at := range 8 {
 				b := bytes.Repeat([]byte{fill}, 8)
 				b[at] = byte(c)
@@ -98,12 +159,13 @@ func TestSwarWords(t *testing.T) {
 		}
 	}
 	r := rand.New(rand.NewPCG(3, 4))
-	for range 2_000_000 {
+	for range 1_000_000 {
 		check(r.Uint64() & swarLow7)
+		check(r.Uint64())
 	}
 }
 
-// TestScanStrAgrees: on random strings of ASCII (with digits and every byte the encoder
+// TestScanStrAgrees (and rawUnescape): on random strings of ASCII (with digits and every byte the encoder
 // escapes), Chinese, full-width digits, escapes right and wrong, U+2028, invalid UTF-8,
 // cut anywhere and started at every offset (the word's alignment), scanStr answers as
 // byte by byte.
@@ -138,4 +200,32 @@ func FuzzScanStr(f *testing.F) {
 	f.Fuzz(func(t *testing.T, in []byte, pos uint8) {
 		checkScanStr(t, in, int(pos)%(len(in)+1))
 	})
+}
+
+// BenchmarkScanStr: scanStr against the bytewise scan and rawMayHold, on the texts of a
+// letter (Chinese, digits, escaped newlines), a digest and a short name.
+func BenchmarkScanStr(b *testing.B) {
+	letter := `"` + strings.Repeat(`兹收到贵公司于2026年3月5日提交的信用修复申请（案件编号 XF-2026-000123），经审核，材料齐全。\n`, 20) + `"`
+	for _, tc := range []struct{ name, s string }{
+		{"letter", letter},
+		{"digest", `"` + strings.Repeat("9f86d081884c7d65", 4) + `"`},
+		{"name", `"王芳"`},
+		{"ascii", `"` + strings.Repeat("submit_correction ", 10) + `"`},
+	} {
+		in := []byte(tc.s)
+		b.Run(tc.name+"/words", func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				r := rawScan{in: in}
+				_, _, _, _, _ = r.scanStr()
+			}
+		})
+		b.Run(tc.name+"/bytewise", func(b *testing.B) {
+			b.SetBytes(int64(len(in)))
+			for b.Loop() {
+				raw, _, _, _, _ := scanStrBytewise(in, 0)
+				_ = rawMayHold(raw)
+			}
+		})
+	}
 }
