@@ -1,14 +1,20 @@
 package store
 
 import (
+	"bytes"
+	"cmp"
+	"context"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
+	"maps"
 	"os"
 	"path/filepath"
 	"repairdesk/store/kv"
 	"runtime/debug"
+	"sync"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -36,10 +42,14 @@ func VerifyFile(path, keyFile string) (v Verification, err error) {
 	if _, err := os.Stat(AnchorLogPath(path, opts)); err != nil {
 		opts.NoAnchors = true
 	}
-	return verifyFile(path, opts)
+	return verifyFile(path, opts, nil)
 }
 
-func verifyFile(path string, opts Options) (v Verification, err error) {
+// verifyFile is VerifyFile with the options given. beside, when set, is called once the
+// file is open, before the check: it starts work on the open store to run beside the
+// check, and returns the function that waits for that work (called before the store is
+// closed, however the check ends).
+func verifyFile(path string, opts Options, beside func(st *Store) (wait func())) (v Verification, err error) {
 	fi, err := os.Stat(path)
 	if err != nil {
 		return v, err
@@ -78,7 +88,14 @@ func verifyFile(path string, opts Options) (v Verification, err error) {
 		return v, err
 	}
 	defer st.Close()
-	v.Problems = st.Check()
+	if beside != nil {
+		wait := sync.OnceFunc(beside(st))
+		defer wait() // before Close, after a panic too
+		v.Problems = st.Check()
+		wait()
+	} else {
+		v.Problems = st.Check()
+	}
 	v.KeyFile, v.KeyProblem = st.KeyFile(), st.KeyProblem()
 	for _, p := range v.Problems {
 		if p.Damage != nil { // the count would walk the damaged pages: the cases the check met
@@ -112,20 +129,32 @@ var BackupLocalTimeout = 500 * time.Millisecond
 
 // BackupFile writes a consistent copy of the database at dbPath to dest, which must not
 // exist. If another process holds the database, the copy comes through its control
-// socket. The copy is written to a temporary file beside dest, synced, verified
-// (opened read-only and checked) and only then given its name, so dest is never a half
-// file. A copy that opens but has problems is kept and its problems returned; one that
-// does not open is removed and an error returned.
+// socket. The copy is written to a temporary file beside dest, synced, verified and only
+// then given its name, so dest is never a half file. A copy whose check finds problems
+// is kept and its problems returned; one that cannot be shown to be the snapshot that
+// was checked is removed and an error returned.
+//
+// What "verified" means (SECURITY.md, "Backup and restore"): the check ran on exactly the
+// bytes that are in the copy. Taken locally, the snapshot is written to the copy and
+// checked at the same time, in one read-only open of the source that no writer can
+// share (bbolt's lock): the bytes written are hashed (SHA-256), and after the sync the
+// copy is read back and must hash the same; the snapshot the check saw must be the one
+// copied (the same transaction before and after both); and the copy must open as a
+// database of this schema whose meta page names the same transaction, size and bucket
+// roots. Taken through the control socket, the copy itself is opened and checked, as
+// before.
 func BackupFile(dbPath, dest string) (BackupResult, error) {
 	return BackupFileWith(dbPath, dest, Work{})
 }
 
 // BackupFileWith is BackupFile reporting its progress ("backup": bytes copied; then
 // "check": cases verified) and stopping when w's context ends, with nothing left behind.
-func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
-	var res BackupResult
-	if _, err := os.Lstat(dest); err == nil {
-		return res, fmt.Errorf("%s already exists; a backup never overwrites a file — choose a new name: %w", dest, os.ErrExist)
+func BackupFileWith(dbPath, dest string, w Work) (res BackupResult, err error) {
+	anchors := AnchorLogPath(dest, Options{})
+	for _, p := range []string{dest, anchors} {
+		if _, err := os.Lstat(p); err == nil {
+			return res, fmt.Errorf("%s already exists; a backup never overwrites a file — choose a new name: %w", p, os.ErrExist)
+		}
 	}
 	fi, err := os.Stat(dbPath)
 	if err != nil {
@@ -135,13 +164,16 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 	if err != nil {
 		return res, err
 	}
-	out := &workWriter{w: tmp, work: w, what: "backup", total: fi.Size()}
 	tmpName := tmp.Name()
 	keep := false
+	var besides []string // written beside the copy: removed with it
 	defer func() {
 		if !keep {
 			tmp.Close()
 			os.Remove(tmpName)
+			for _, p := range besides {
+				os.Remove(p)
+			}
 		}
 	}()
 
@@ -150,7 +182,7 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 	if err := validateUnlocked(dbPath); err != nil {
 		return res, err
 	}
-	// The file itself, not a Store: a backup needs no summaries, index or settings.
+	// The file itself, not a Store, first: it tells whether another process holds it.
 	var db *bolt.DB
 	err = shieldDB(nil, dbPath, "", 0, func() error {
 		var err error
@@ -162,34 +194,142 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 	case errors.As(err, &dmg):
 		return res, err
 	case err == nil:
-		err = shieldDB(db, dbPath, "", 0, func() error {
-			return db.View(func(tx *bolt.Tx) error {
-				var err error
-				out.total = tx.Size()
-				res.Bytes, err = tx.WriteTo(out)
-				return err
-			})
-		})
-		db.Close()
-		if err != nil {
-			return res, err
-		}
+		// Held open (a shared lock) until the backup is done: no process can write the
+		// file meanwhile.
+		defer db.Close()
 	case errors.Is(err, bolt.ErrTimeout):
-		le := lockedBy(dbPath)
 		res.Remote = true
-		res.Bytes, err = RemoteBackup(dbPath, out)
-		if err != nil {
-			if errors.Is(err, ErrNoControl) {
-				return res, fmt.Errorf("%s; and it does not answer on its control socket, so no hot backup can be taken (%v)", le.Message("en"), err)
-			}
-			return res, err
-		}
+		return backupRemote(dbPath, dest, tmp, &besides, &keep, fi.Size(), w, res)
 	default:
 		return res, fmt.Errorf("open %s: %w", dbPath, err)
 	}
-	// The copy goes to disk (fsync: hundreds of megabytes, seconds on a large file) while
-	// it is verified from the page cache: the bytes verified are those being synced, and
-	// the copy gets its name only when both are done and the sync succeeded.
+
+	// The anchor log, cut to the entry the snapshot names, goes beside the copy
+	// ("<dest>.anchors"), so that the backup — and a database restored from it — can be
+	// checked against it; the snapshot is checked against it here.
+	vopts, carried, err := carryAnchors(dbPath, dbPath, dest, &besides)
+	if err != nil {
+		return res, err
+	}
+	res.Anchors = carried
+	vopts.Context = w.Context
+	prog := &backupProgress{w: w, copying: true}
+	vopts.Progress = prog.check
+	var (
+		cp   snapshotCopy
+		done = make(chan struct{})
+	)
+	ctx, cancel := context.WithCancel(cmp.Or(w.Context, context.Background()))
+	defer cancel()
+	v, err := verifyFile(dbPath, vopts, func(st *Store) func() {
+		// The copy's read transaction begins before the check's and ends after it: no
+		// transaction begins or ends beside the check, whose bbolt check loads the
+		// freelist of a file opened read-only, which must not happen then (bbolt's
+		// loadFreelist; the race detector caught it).
+		var (
+			tx  *bolt.Tx
+			end func()
+		)
+		cp.err = st.shield("", 0, func() error {
+			ktx, e, err := kv.BeginView(st.db)
+			if err != nil {
+				return err
+			}
+			end = e
+			var ok bool
+			if tx, ok = kv.BoltTx(ktx); !ok {
+				return &FileOnlyError{What: "backup"}
+			}
+			cp.before = snapshotOfTx(tx)
+			return nil
+		})
+		if cp.err != nil {
+			if end != nil {
+				end()
+			}
+			close(done)
+			return func() { <-done }
+		}
+		go func() {
+			defer close(done)
+			cp.copy(ctx, st, tx, tmp, Work{Context: ctx, Progress: prog.copy})
+			prog.copied()
+		}()
+		return func() {
+			<-done
+			end()
+			if cp.err == nil {
+				var after snapshotID
+				if after, cp.err = snapshotOf(st); cp.err == nil && !after.equal(cp.before) {
+					cp.err = fmt.Errorf("the database changed while it was checked (%v, then %v): the backup was not kept; take it again", cp.before, after)
+				}
+			}
+		}
+	})
+	// Here the copy has ended: verifyFile waited for it (when the source opened at all).
+	if err != nil {
+		return res, err // a damage names the source; a file that does not open says why
+	}
+	if err := w.err(); err != nil { // stopped while copying or checking: nothing is kept
+		return res, err
+	}
+	if cp.err != nil {
+		return res, cp.err
+	}
+	res.Bytes = cp.n
+	if err := sameSnapshot(tmpName, vopts.KeyFile, cp.before); err != nil {
+		return res, err
+	}
+	res.Verification = v
+	if err := placeNoClobber(tmpName, dest); err != nil {
+		return res, err
+	}
+	keep = true
+	return res, nil
+}
+
+// carryAnchors cuts the anchor log of the database at dbPath to the entry that the
+// snapshot in snapDB names and writes it beside dest, with the anchor key's public half;
+// it returns the options to check the snapshot with (against that log and the database's
+// own key: the backup holds no key, only sealed data) and whether a log was carried.
+// What it wrote is added to besides.
+func carryAnchors(dbPath, snapDB, dest string, besides *[]string) (Options, bool, error) {
+	anchors := AnchorLogPath(dest, Options{})
+	vopts := Options{KeyFile: keyFilePath(dbPath, Options{}), AnchorLog: anchors, AnchorKey: AnchorKeyPath(dbPath, Options{})}
+	carried, err := CopyAnchors(AnchorLogPath(dbPath, Options{}), snapDB, anchors)
+	if err != nil {
+		return vopts, false, fmt.Errorf("copy the anchor log: %w", err)
+	}
+	if !carried {
+		vopts.NoAnchors = true
+		return vopts, false, nil
+	}
+	*besides = append(*besides, anchors)
+	if pub, _ := anchorPubOf(AnchorKeyPath(dbPath, Options{})); pub != nil {
+		// And its public key, so that the backup can be checked on its own.
+		p := AnchorKeyPath(dest, Options{}) + ".pub"
+		if os.WriteFile(p, []byte(hex.EncodeToString(pub)+"\n"), 0o644) == nil {
+			*besides = append(*besides, p)
+		}
+	}
+	return vopts, true, nil
+}
+
+// backupRemote takes the copy through the control socket of the process holding dbPath
+// and verifies the copy itself: it is opened read-only and checked (from the page cache,
+// while it is synced), and named dest only when both are done.
+func backupRemote(dbPath, dest string, tmp *os.File, besides *[]string, keep *bool, size int64, w Work, res BackupResult) (BackupResult, error) {
+	tmpName := tmp.Name()
+	le := lockedBy(dbPath)
+	out := &workWriter{w: tmp, work: w, what: "backup", total: size}
+	var err error
+	res.Bytes, err = RemoteBackup(dbPath, out)
+	if err != nil {
+		if errors.Is(err, ErrNoControl) {
+			return res, fmt.Errorf("%s; and it does not answer on its control socket, so no hot backup can be taken (%v)", le.Message("en"), err)
+		}
+		return res, err
+	}
 	synced := make(chan error, 1)
 	go func() {
 		err := tmp.Sync()
@@ -198,62 +338,239 @@ func BackupFileWith(dbPath, dest string, w Work) (BackupResult, error) {
 		}
 		synced <- err
 	}()
-	syncErr := func() error {
-		if synced == nil {
-			return nil
-		}
-		err := <-synced
-		synced = nil
-		return err
-	}
-	defer func() { _ = syncErr() }() // never leave with the sync still running
-	// The anchor log, cut to the entry the copy names, goes beside it ("<dest>.anchors"),
-	// so that the backup — and a database restored from it — can be checked against it.
-	anchors := AnchorLogPath(dest, Options{})
-	vopts := Options{KeyFile: keyFilePath(dbPath, Options{}), AnchorLog: anchors, AnchorKey: AnchorKeyPath(dbPath, Options{}),
-		Context: w.Context, Progress: w.Progress}
-	if _, err := os.Lstat(anchors); err == nil {
-		return res, fmt.Errorf("%s already exists; a backup never overwrites a file — choose a new name: %w", anchors, os.ErrExist)
-	}
-	carried, err := CopyAnchors(AnchorLogPath(dbPath, Options{}), tmpName, anchors)
+	defer func() { <-synced }() // never leave with the sync still running: re-sent below
+	vopts, carried, err := carryAnchors(dbPath, tmpName, dest, besides)
 	if err != nil {
-		return res, fmt.Errorf("copy the anchor log: %w", err)
-	}
-	if !carried {
-		vopts.NoAnchors = true
-	} else if pub, _ := anchorPubOf(AnchorKeyPath(dbPath, Options{})); pub != nil {
-		// And its public key, so that the backup can be checked on its own.
-		_ = os.WriteFile(AnchorKeyPath(dest, Options{})+".pub", []byte(hex.EncodeToString(pub)+"\n"), 0o644)
+		return res, err
 	}
 	res.Anchors = carried
-	// Checked against the database's own key: the backup holds no key, only sealed data.
-	v, err := verifyFile(tmpName, vopts)
+	vopts.Context, vopts.Progress = w.Context, w.Progress
+	v, err := verifyFile(tmpName, vopts, nil)
+	var dmg *DamageError
 	if errors.As(err, &dmg) { // the copy is the source's pages: the source is damaged
-		os.Remove(anchors)
 		dmg.Path = dbPath
 		return res, dmg
 	}
 	if err != nil {
-		os.Remove(anchors)
 		return res, fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
 	}
-	if err := syncErr(); err != nil {
-		os.Remove(anchors)
-		os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
-		return res, err
+	serr := <-synced
+	synced <- nil
+	if serr != nil {
+		return res, serr
 	}
 	res.Verification = v
 	if err := w.err(); err != nil { // stopped while verifying: nothing is kept
-		os.Remove(anchors)
-		os.Remove(AnchorKeyPath(dest, Options{}) + ".pub")
 		return res, err
 	}
 	if err := placeNoClobber(tmpName, dest); err != nil {
-		os.Remove(anchors)
 		return res, err
 	}
-	keep = true
+	*keep = true
 	return res, nil
+}
+
+// snapshotID names one state of a bbolt file: the transaction, its size, and the root
+// page of each top-level bucket.
+type snapshotID struct {
+	tx    int
+	size  int64
+	roots map[string]uint64
+}
+
+func (a snapshotID) String() string {
+	return fmt.Sprintf("transaction %d, %d bytes, roots %v", a.tx, a.size, a.roots)
+}
+
+func snapshotOfTx(tx *bolt.Tx) snapshotID {
+	id := snapshotID{tx: tx.ID(), size: tx.Size(), roots: map[string]uint64{}}
+	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
+		id.roots[string(name)] = uint64(b.Root())
+		return nil
+	})
+	return id
+}
+
+func snapshotOf(st *Store) (id snapshotID, err error) {
+	err = st.viewBolt(func(tx *bolt.Tx) error {
+		id = snapshotOfTx(tx)
+		return nil
+	})
+	return id, err
+}
+
+func (a snapshotID) equal(b snapshotID) bool {
+	return a.tx == b.tx && a.size == b.size && maps.Equal(a.roots, b.roots)
+}
+
+// snapshotCopy is the copy of one snapshot, taken beside its check.
+type snapshotCopy struct {
+	before snapshotID // the snapshot copied, as the check began
+	n      int64
+	err    error
+}
+
+// backupFileWriter, when set (tests), stands between the copy and its file: what it
+// writes is what lands on disk, while the comparison knows what the snapshot gave.
+var backupFileWriter func(io.Writer) io.Writer
+
+// copy writes the snapshot of tx to tmp, syncs and closes it; then reads the file back
+// and compares it byte for byte with the snapshot: its two meta pages with those the copy
+// wrote (bbolt writes them from the transaction's meta), every later page with the
+// database file's own, which no process can write meanwhile (the shared lock; the
+// caller also compares the snapshot before and after). It runs beside the check of the
+// same snapshot: the copy is the disk and memmove, the check the CPU.
+func (cp *snapshotCopy) copy(ctx context.Context, st *Store, tx *bolt.Tx, tmp *os.File, w Work) {
+	var file io.Writer = tmp
+	if backupFileWriter != nil {
+		file = backupFileWriter(tmp)
+	}
+	head := headWriter{want: 2 * tx.DB().Info().PageSize}
+	out := &workWriter{w: io.MultiWriter(&head, file), work: w, what: "backup", total: tx.Size()}
+	err := st.shield("", 0, func() error {
+		var err error
+		cp.n, err = tx.WriteTo(out)
+		return err
+	})
+	if serr := tmp.Sync(); err == nil {
+		err = serr
+	}
+	if cerr := tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		cp.err = err
+		return
+	}
+	// Read back from the file, after the sync: what is there is the snapshot.
+	if err := sameBytes(ctx, tmp.Name(), st.path, head.b, cp.n); err != nil {
+		cp.err = err
+	}
+}
+
+// headWriter keeps the first want bytes written to it.
+type headWriter struct {
+	want int
+	b    []byte
+}
+
+func (h *headWriter) Write(p []byte) (int, error) {
+	if k := min(len(p), h.want-len(h.b)); k > 0 {
+		h.b = append(h.b, p[:k]...)
+	}
+	return len(p), nil
+}
+
+// errCopyDiffers: a backup's copy, read back, is not the snapshot.
+var errCopyDiffers = errors.New("it was not kept; check the disk and take the backup again")
+
+// sameBytes compares the file at copyPath, n bytes long, with head followed by the
+// bytes of the file at srcPath after len(head).
+func sameBytes(ctx context.Context, copyPath, srcPath string, head []byte, n int64) error {
+	c, err := os.Open(copyPath)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	src, err := os.Open(srcPath)
+	if err != nil {
+		return err
+	}
+	defer src.Close()
+	if fi, err := c.Stat(); err != nil {
+		return err
+	} else if fi.Size() != n {
+		return fmt.Errorf("the copy on disk has %d bytes, the snapshot %d: %w", fi.Size(), n, errCopyDiffers)
+	}
+	const chunk = 1 << 20
+	a, b := make([]byte, chunk), make([]byte, chunk)
+	for off := int64(0); off < n; {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		k := int(min(chunk, n-off))
+		if _, err := c.ReadAt(a[:k], off); err != nil {
+			return fmt.Errorf("read the copy back: %w", err)
+		}
+		want := b[:k]
+		if off < int64(len(head)) { // the meta pages, as the copy wrote them; then the file's
+			h := copy(want, head[off:])
+			if h < k {
+				if _, err := src.ReadAt(want[h:], off+int64(h)); err != nil {
+					return fmt.Errorf("read the database again: %w", err)
+				}
+			}
+		} else if _, err := src.ReadAt(want, off); err != nil {
+			return fmt.Errorf("read the database again: %w", err)
+		}
+		if !bytes.Equal(a[:k], want) {
+			i := int64(0)
+			for a[i] == want[i] {
+				i++
+			}
+			return fmt.Errorf("the copy on disk differs from the snapshot that was checked at byte %d: %w", off+i, errCopyDiffers)
+		}
+		off += int64(k)
+	}
+	return nil
+}
+
+// sameSnapshot opens the copy at path as a database of this schema (its meta pages
+// validated, the key's check, the settings read) and compares its meta page with the
+// snapshot written: the same transaction, size and bucket roots.
+func sameSnapshot(path, keyFile string, want snapshotID) error {
+	st, err := Open(path, Options{ReadOnly: true, NoAnchors: true, IndexOnDemand: true, NoSummaries: true, KeyFile: keyFile, Timeout: time.Second})
+	if err != nil {
+		return fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
+	}
+	defer st.Close()
+	got, err := snapshotOf(st)
+	if err != nil {
+		return fmt.Errorf("the copy does not open as a database, so it was not kept: %w", err)
+	}
+	if !got.equal(want) {
+		return fmt.Errorf("the copy opens as another state of the database (%v) than the one checked (%v): it was not kept", got, want)
+	}
+	return nil
+}
+
+// backupProgress puts the copy's progress and the check's, which run at once, on one
+// line: the copy's bytes while it runs (it ends first), then the check's cases.
+type backupProgress struct {
+	w        Work
+	mu       sync.Mutex
+	copying  bool
+	held     *[2]int64 // the check's last report while the copy ran
+	heldWhat string
+}
+
+func (p *backupProgress) copy(what string, done, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.copying {
+		p.w.report(what, done, total)
+	}
+}
+
+func (p *backupProgress) check(what string, done, total int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.copying {
+		p.held, p.heldWhat = &[2]int64{done, total}, what
+		return
+	}
+	p.w.report(what, done, total)
+}
+
+// copied ends the copy's part: the check's line follows.
+func (p *backupProgress) copied() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.copying = false
+	if p.held != nil {
+		p.w.report(p.heldWhat, p.held[0], p.held[1])
+		p.held = nil
+	}
 }
 
 // placeNoClobber gives tmp the name dest without ever replacing an existing dest.

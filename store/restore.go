@@ -133,7 +133,7 @@ func RestoreWith(dbPath, backup string, w Work) (RestoreReport, error) {
 		vopts.NoAnchors = true
 	}
 	vopts.Context, vopts.Progress = w.Context, w.Progress
-	v, err := verifyFile(tmpName, vopts)
+	v, err := verifyFile(tmpName, vopts, nil)
 	if werr := w.err(); werr != nil { // stopped: the copy is removed, nothing replaced
 		return rep, werr
 	}

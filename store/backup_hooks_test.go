@@ -1,0 +1,12 @@
+package store
+
+import "io"
+
+// SetBackupFileWriter puts f between a local backup's copy and its file (what f writes is
+// what lands on disk; the hash sees what the snapshot gave), until the returned function
+// is called. Tests that use it must not run in parallel.
+func SetBackupFileWriter(f func(io.Writer) io.Writer) (restore func()) {
+	old := backupFileWriter
+	backupFileWriter = f
+	return func() { backupFileWriter = old }
+}
