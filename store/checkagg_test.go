@@ -269,3 +269,45 @@ func checkExactKeys() [][]byte {
 	}
 	return keys
 }
+
+// Check's sets find the rows of short keys through an index by number (aggSet.short):
+// every key, short or long, has a row of its own, the one rows holds under it, also for
+// keys that differ only in trailing zero bytes or in length; and a row merged in from
+// another set is found there.
+func TestAggRowShortKeys(t *testing.T) {
+	a := newCheckAggSet(nil)
+	var keys [][]byte
+	keys = append(keys, []byte{})
+	for n := 1; n < 10; n++ {
+		k := make([]byte, n)
+		k[0] = byte(n)
+		keys = append(keys, make([]byte, n), bytes.Repeat([]byte{0xff}, n), k)
+	}
+	keys = append(keys, []byte("a"), []byte("a\x00"), []byte("\x00a"))
+	seen := map[*counters]string{}
+	for i, k := range keys {
+		r := a.row(k)
+		r[cReceived] += int64(i + 1)
+		if o, ok := seen[r]; ok && o != string(k) {
+			t.Fatalf("keys %x and %x share a row", o, k)
+		}
+		seen[r] = string(k)
+		if a.rows[string(k)] != r {
+			t.Fatalf("key %x: the row found is not the one rows holds", k)
+		}
+	}
+	for i, k := range keys { // found again, the same
+		if got := a.row(k)[cReceived]; got != int64(i+1) {
+			t.Fatalf("key %x: counted %d, want %d", k, got, i+1)
+		}
+	}
+	b := newCheckAggSet(nil)
+	b.row([]byte("new"))[cClosed] = 7
+	a.merge(b)
+	if got := a.row([]byte("new"))[cClosed]; got != 7 {
+		t.Fatalf("a merged row: counted %d, want 7", got)
+	}
+	if len(a.rows) != len(keys)+1 {
+		t.Fatalf("%d rows, want %d", len(a.rows), len(keys)+1)
+	}
+}

@@ -513,6 +513,12 @@ type aggSet struct {
 	late  *workflow.LateJudge
 	// flat: Check's exact entries, instead of exact (checkagg.go).
 	flat *flatExact
+	// short indexes the rows of keys up to 7 bytes (the rows of events: day, kind and
+	// stage) by the key as a number: check adds every event's rows, and a lookup by a
+	// string key (hashing it, comparing bytes) was most of what that cost. Each row it
+	// names is the one rows holds under the same key (rows is never deleted from); a
+	// row not in it is looked up in rows. nil: not kept (only Check's sets keep it).
+	short map[uint64]*counters
 }
 
 // newAggSet collects rows; stages left are judged late by late (the settings in force).
@@ -533,6 +539,24 @@ func (a *aggSet) count(k []byte, id int, n int64) {
 // one row looks it up once (check adds every case's and event's rows, and each lookup
 // hashes the key again).
 func (a *aggSet) row(k []byte) *counters {
+	if a.short == nil || len(k) > 7 {
+		return a.rowSlow(k)
+	}
+	// The key's bytes above its length: keys of different lengths differ.
+	var p [8]byte
+	copy(p[1:], k)
+	p[0] = byte(len(k))
+	n := binary.BigEndian.Uint64(p[:])
+	if c := a.short[n]; c != nil {
+		return c
+	}
+	c := a.rowSlow(k)
+	a.short[n] = c
+	return c
+}
+
+// rowSlow is row, looked up in rows.
+func (a *aggSet) rowSlow(k []byte) *counters {
 	c := a.rows[string(k)]
 	if c == nil {
 		c = new(counters)
@@ -630,20 +654,22 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 	var entered int64
 	known := false
 	notices := 0
+	// The kinds' codes, looked up once (Is looks its kind up each time).
+	reqMat, create, accept := workflow.KindCode(workflow.ActRequestMaterials), workflow.KindCode(workflow.ActCreate), workflow.KindCode(workflow.ActAccept)
 	for i, ev := range evs {
-		if ev.Is(workflow.ActRequestMaterials) {
+		if ev.IsCode(reqMat) {
 			notices++
 		}
-		if ev.Is(workflow.ActCreate) {
+		if ev.IsCode(create) {
 			entered, known = ev.At, true
 			continue
 		}
-		if !leavesStage(ev) {
+		if ev.From == ev.To || ev.From == 0 { // leavesStage, not a creation
 			continue
 		}
 		if i >= from {
 			day := dayNo(ev.Time())
-			if ev.Is(workflow.ActAccept) {
+			if ev.IsCode(accept) {
 				r := a.row(appendRowKey(kb[:0], day, kAccept, ev.Left(), "", ""))
 				r[cAccepted]++
 				if notices <= 1 {
