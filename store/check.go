@@ -388,6 +388,8 @@ type caseDecoder struct {
 	evs []workflow.Event
 	// cur is the event being decoded, reused (a new one per event went to the heap).
 	cur checkEvent
+	// js decodes the case and its events; their strings share a block per case.
+	js jdecKeeper
 }
 
 // checkEvent is an event as Check decodes it: its letters (the rendered texts, much of
@@ -424,9 +426,10 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	id := j.id
 	evs := d.evs[:0]
 	defer func() { d.evs = evs[:0] }()
+	d.js.newBlock()
 	err := d.ev.each(id, j.keys, j.evs, func(seq int, js []byte) error {
 		d.cur = checkEvent{}
-		if err := decodeJSON(js, &d.cur); err != nil {
+		if err := d.js.decode(js, &d.cur); err != nil {
 			add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
 			return errReported
 		}
@@ -472,7 +475,7 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	var c workflow.Case
 	cjs, err := d.c.json(j.c)
 	if err == nil {
-		err = decodeJSON(cjs, &c)
+		err = d.js.decode(cjs, &c)
 	}
 	if err != nil {
 		add(Problem{CaseID: id, Seq: 0, What: "unreadable case: " + err.Error()})

@@ -377,3 +377,54 @@ func BenchmarkDecodeStored(b *testing.B) {
 		}
 	}
 }
+
+// A jdecKeeper (check's decoder: one per worker, the strings of a case's values in
+// shared blocks) decodes every case and event of a demo office as decodeJSON does, and
+// what it decoded stays so when later values are decoded into the same blocks and when
+// its inputs are overwritten (nothing is aliased to them); a value it declines (here,
+// one with whitespace) is decoded as decodeJSON decodes it.
+func TestJdecKeeperDecodesAsDecodeJSON(t *testing.T) {
+	s := demoStore(t, 40, 5)
+	path := s.Path()
+	s.Close()
+	type pair struct{ got, want any }
+	var (
+		inputs [][]byte
+		pairs  []pair
+		k      jdecKeeper
+	)
+	storedValues(t, path, func(js []byte, isCase bool) {
+		in := append([]byte(nil), js...)
+		if len(pairs)%7 == 3 { // some declined: a space after the opening brace
+			in = append([]byte("{ "), in[1:]...)
+		}
+		inputs = append(inputs, in)
+		if len(pairs)%5 == 0 {
+			k.newBlock()
+		}
+		var got, want any = new(checkEvent), new(checkEvent)
+		if isCase {
+			got, want = new(workflow.Case), new(workflow.Case)
+		}
+		if err := k.decode(in, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := decodeJSON(append([]byte(nil), in...), want); err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, pair{got, want})
+	})
+	for _, in := range inputs {
+		for i := range in {
+			in[i] = 'x'
+		}
+	}
+	for i, p := range pairs {
+		if !reflect.DeepEqual(p.got, p.want) {
+			t.Fatalf("value %d decodes differently:\nkeeper     %+v\ndecodeJSON %+v", i, p.got, p.want)
+		}
+	}
+	if len(pairs) < 200 {
+		t.Fatalf("only %d values", len(pairs))
+	}
+}
