@@ -271,17 +271,22 @@ func checkExactKeys() [][]byte {
 }
 
 // Check's sets find the rows of short keys through an index by number (aggSet.short):
-// every key, short or long, has a row of its own, the one rows holds under it, also for
-// keys that differ only in trailing zero bytes or in length; and a row merged in from
-// another set is found there.
+// every key, short or long (up to 17 bytes: the index takes 15), has a row of its own,
+// the one rows holds under it, also for keys that differ only in trailing zero bytes or
+// in length; and a row merged in from another set is found there.
 func TestAggRowShortKeys(t *testing.T) {
 	a := newCheckAggSet(nil)
 	var keys [][]byte
 	keys = append(keys, []byte{})
-	for n := 1; n < 10; n++ {
+	for n := 1; n < 18; n++ {
 		k := make([]byte, n)
 		k[0] = byte(n)
+		last := make([]byte, n) // differs from the zeros in its last byte
+		last[n-1] = 1
 		keys = append(keys, make([]byte, n), bytes.Repeat([]byte{0xff}, n), k)
+		if n > 1 {
+			keys = append(keys, last)
+		}
 	}
 	keys = append(keys, []byte("a"), []byte("a\x00"), []byte("\x00a"))
 	seen := map[*counters]string{}
