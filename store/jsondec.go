@@ -52,6 +52,13 @@ type jdec struct {
 	blk   strings.Builder // the block the current value's long strings are copied into
 	tmp   []byte          // an escaped string, unescaped
 	names [1 << internBits]string
+	// lastTime is the last time read by rfc3339 (its bytes, how long, what it gave, and
+	// time.Local then): an event's time and its action's are mostly written alike, and
+	// so are many of a case's.
+	lastTime    [40]byte
+	lastTimeLen int
+	lastT       time.Time
+	lastLocal   *time.Location
 	// sharedBlock: the blocks are not bounded by what is left of one input, because the
 	// values of many inputs share them (jdecKeeper).
 	sharedBlock bool
@@ -222,8 +229,14 @@ func (d *jdec) time(t *time.Time) bool {
 		return false
 	}
 	raw := d.js[d.pos : d.pos+i+2]
-	if tt, ok := rfc3339(raw[1 : len(raw)-1]); ok {
+	if b := raw[1 : len(raw)-1]; len(b) == d.lastTimeLen && string(b) == string(d.lastTime[:len(b)]) && d.lastLocal == time.Local {
+		*t = d.lastT // the same bytes as the last time read: the same time
+	} else if tt, ok := rfc3339(b); ok {
 		*t = tt
+		if len(b) <= len(d.lastTime) {
+			d.lastTimeLen = copy(d.lastTime[:], b)
+			d.lastT, d.lastLocal = tt, time.Local
+		}
 	} else if bytes.IndexByte(raw, '\\') >= 0 || t.UnmarshalJSON(raw) != nil {
 		return false
 	}

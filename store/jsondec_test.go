@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -426,5 +428,43 @@ func TestJdecKeeperDecodesAsDecodeJSON(t *testing.T) {
 	}
 	if len(pairs) < 200 {
 		t.Fatalf("only %d values", len(pairs))
+	}
+}
+
+// The decoder keeps the last time it read and gives it again for the same bytes: times
+// read one after another that differ only in their zone, their fraction or their last
+// digit, and the same bytes read again after time.Local changed, decode as encoding/json
+// decodes them. It runs in a child process of its own, which alone changes time.Local.
+func TestTimeReadAgainAsEncodingJSON(t *testing.T) {
+	if os.Getenv("REPAIRDESK_TEST_LOCAL_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTimeReadAgainAsEncodingJSON$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "REPAIRDESK_TEST_LOCAL_CHILD=1")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "PASS") {
+			t.Fatalf("the child: %v\n%s", err, out)
+		}
+		return
+	}
+	ats := []string{
+		"2026-11-24T09:02:00+08:00", "2026-11-24T09:02:00+08:00", "2026-11-24T09:02:00Z",
+		"2026-11-24T09:02:00+09:00", "2026-11-24T09:02:01+08:00", "2026-11-24T09:02:00.5+08:00",
+		"2026-11-24T09:02:00.51+08:00", "2026-11-24T09:02:00.51+08:00", "2026-11-24T09:02:00+08:00",
+	}
+	time.Local = time.FixedZone("CST", 8*3600) // +08:00 is read as local time
+	var k jdecKeeper
+	for i, at := range append(ats, ats...) {
+		if i == len(ats) { // the same bytes again, with another local zone
+			time.Local = time.FixedZone("X", 9*3600)
+		}
+		js := []byte(`{"case_id":1,"seq":1,"kind":"create","actor":"a","at":"` + at + `","to":"formal_review"}`)
+		var got, want workflow.Event
+		if err := k.decode(js, &got); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(js, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s (local %s): decoded %v, encoding/json %v", at, time.Local, got.At, want.At)
+		}
 	}
 }
