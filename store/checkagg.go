@@ -191,7 +191,6 @@ func (f *flatExact) findFrom(k []byte, from int) (int, bool) {
 func newCheckAggSet(late *workflow.LateJudge) *aggSet {
 	a := newAggSet(late)
 	a.flat = &flatExact{}
-	a.short = map[[2]uint64]*counters{}
 	return a
 }
 

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"repairdesk/store/kv"
+	"repairdesk/workflow"
 )
 
 // Check's exact entries kept flat (flatExact) are compared with the stored ones as the
@@ -270,49 +272,44 @@ func checkExactKeys() [][]byte {
 	return keys
 }
 
-// Check's sets find the rows of short keys through an index by number (aggSet.short):
-// every key, short or long (up to 17 bytes: the index takes 15), has a row of its own,
-// the one rows holds under it, also for keys that differ only in trailing zero bytes or
-// in length; and a row merged in from another set is found there.
-func TestAggRowShortKeys(t *testing.T) {
-	a := newCheckAggSet(nil)
-	var keys [][]byte
-	keys = append(keys, []byte{})
-	for n := 1; n < 18; n++ {
-		k := make([]byte, n)
-		k[0] = byte(n)
-		last := make([]byte, n) // differs from the zeros in its last byte
-		last[n-1] = 1
-		keys = append(keys, make([]byte, n), bytes.Repeat([]byte{0xff}, n), k)
-		if n > 1 {
-			keys = append(keys, last)
+// BenchmarkCheckAggRows: check's aggregates of 100,000 cases (a demo office's 400, each
+// copy moved by a day, 250 times, so that the rows are as many as a large office's):
+// addCase and addEvents into one of check's sets.
+func BenchmarkCheckAggRows(b *testing.B) {
+	_, stored, events := demoCases(b)
+	type one struct {
+		c    workflow.Case
+		lean []workflow.StatEvent
+	}
+	var all []one
+	for id, c := range stored {
+		lean := make([]workflow.StatEvent, 0, len(events[id]))
+		for i := range events[id] {
+			lean = append(lean, workflow.StatEventOf(&events[id][i]))
+		}
+		all = append(all, one{c.ForStats(), lean})
+	}
+	const copies = 250
+	day := int64(24 * time.Hour)
+	late := workflow.NewLateJudge(workflow.DefaultSLA(), nil)
+	cpu := cpuSeconds()
+	for b.Loop() {
+		a := newCheckAggSet(late)
+		var lean []workflow.StatEvent
+		for k := range copies {
+			shift := time.Duration(k) * 24 * time.Hour
+			for i := range all {
+				c := all[i].c
+				c.ID += uint32(k) << 20
+				c.ReceivedAt, c.ClosedAt = c.ReceivedAt.Add(shift), c.ClosedAt.Add(shift)
+				a.addCase(&c, 1)
+				lean = append(lean[:0], all[i].lean...)
+				for j := range lean {
+					lean[j].At += int64(k) * day
+				}
+				a.addEvents(c.ID, lean, 0)
+			}
 		}
 	}
-	keys = append(keys, []byte("a"), []byte("a\x00"), []byte("\x00a"))
-	seen := map[*counters]string{}
-	for i, k := range keys {
-		r := a.row(k)
-		r[cReceived] += int64(i + 1)
-		if o, ok := seen[r]; ok && o != string(k) {
-			t.Fatalf("keys %x and %x share a row", o, k)
-		}
-		seen[r] = string(k)
-		if a.rows[string(k)] != r {
-			t.Fatalf("key %x: the row found is not the one rows holds", k)
-		}
-	}
-	for i, k := range keys { // found again, the same
-		if got := a.row(k)[cReceived]; got != int64(i+1) {
-			t.Fatalf("key %x: counted %d, want %d", k, got, i+1)
-		}
-	}
-	b := newCheckAggSet(nil)
-	b.row([]byte("new"))[cClosed] = 7
-	a.merge(b)
-	if got := a.row([]byte("new"))[cClosed]; got != 7 {
-		t.Fatalf("a merged row: counted %d, want 7", got)
-	}
-	if len(a.rows) != len(keys)+1 {
-		t.Fatalf("%d rows, want %d", len(a.rows), len(keys)+1)
-	}
+	b.ReportMetric((cpuSeconds()-cpu)*1e3/float64(b.N), "cpu-ms/op")
 }

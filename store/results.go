@@ -513,13 +513,6 @@ type aggSet struct {
 	late  *workflow.LateJudge
 	// flat: Check's exact entries, instead of exact (checkagg.go).
 	flat *flatExact
-	// short indexes the rows of keys up to 15 bytes (the rows of events: day, kind and
-	// stage; the histogram's and the late stages') by the key as two numbers: check
-	// adds every event's rows, and a lookup by a string key (hashing it, comparing
-	// bytes) was most of what that cost. Each row it names is the one rows holds under
-	// the same key (rows is never deleted from); a row not in it is looked up in rows.
-	// nil: not kept (only Check's sets keep it).
-	short map[[2]uint64]*counters
 }
 
 // newAggSet collects rows; stages left are judged late by late (the settings in force).
@@ -540,24 +533,6 @@ func (a *aggSet) count(k []byte, id int, n int64) {
 // one row looks it up once (check adds every case's and event's rows, and each lookup
 // hashes the key again).
 func (a *aggSet) row(k []byte) *counters {
-	if a.short == nil || len(k) > 15 {
-		return a.rowSlow(k)
-	}
-	// The key's length, then its bytes: keys of different lengths differ.
-	var p [16]byte
-	p[0] = byte(len(k))
-	copy(p[1:], k)
-	n := [2]uint64{binary.BigEndian.Uint64(p[:8]), binary.BigEndian.Uint64(p[8:])}
-	if c := a.short[n]; c != nil {
-		return c
-	}
-	c := a.rowSlow(k)
-	a.short[n] = c
-	return c
-}
-
-// rowSlow is row, looked up in rows.
-func (a *aggSet) rowSlow(k []byte) *counters {
 	c := a.rows[string(k)]
 	if c == nil {
 		c = new(counters)
