@@ -59,9 +59,9 @@ type jdec struct {
 	lastTimeLen int
 	lastT       time.Time
 	lastLocal   *time.Location
-	// sharedBlock: the blocks are not bounded by what is left of one input, because the
-	// values of many inputs share them (jdecKeeper).
-	sharedBlock bool
+	// shared: the blocks serve the values of many inputs (jdecKeeper), so what is left
+	// of one input does not bound them.
+	shared bool
 	jdecStacks
 }
 
@@ -79,20 +79,18 @@ func fastJSON(js []byte, dst any) bool {
 }
 
 // jdecKeeper decodes many values on one goroutine (a check worker: the events and the
-// case it verifies) into strings that share blocks until newBlock: a value per block
-// cost an allocation for each event (every event keeps its two hashes, 128 bytes),
-// a tenth of the decoding's time. Strings are still never aliased to the input, and a
-// block is never written again where it gave out a string, so a value outlives any of
-// this (it only keeps the whole block alive while it lives).
+// case it verifies) into strings that share blocks until newBlock: a value's strings
+// go to what is left of the block the values before it used, and a new block, twice the
+// last (512 bytes to 8 KiB), is made only when that is too small. A block per value cost
+// an allocation for each event (every event keeps its two hashes, 128 bytes). Strings are still never aliased to the input, and a block
+// is never written again where it gave out a string, so a value outlives any of this
+// (it only keeps the whole block alive while it lives).
 type jdecKeeper struct{ d jdec }
-
-// keeperBlock is the size of a jdecKeeper's blocks (a case's events keep about 2 KiB).
-const keeperBlock = 4096
 
 // decode is decodeJSON, the generated decoder's strings kept in the keeper's block.
 func (k *jdecKeeper) decode(js []byte, dst any) error {
 	d := &k.d
-	d.sharedBlock = true
+	d.shared = true
 	d.js, d.pos = js, 0
 	ok := d.decodeRoot(dst)
 	d.js = nil
@@ -488,8 +486,8 @@ func (d *jdec) keep(b []byte) string {
 		// What is left of the input bounds what is left to keep. A Builder's memory is
 		// not cleared first, and what it gave out it never writes again.
 		size := max(min(max(2*d.blk.Cap(), 512), len(d.js)-d.pos+len(b)), len(b))
-		if d.sharedBlock {
-			size = max(keeperBlock, len(b))
+		if d.shared {
+			size = max(min(max(2*d.blk.Cap(), 512), 8<<10), len(b))
 		}
 		d.blk = strings.Builder{}
 		d.blk.Grow(size)
