@@ -9,7 +9,8 @@ package store
 // them. It reads them without reflection and without a copy of the whole input; only the
 // strings a value keeps are copied out of it, never aliased (the input is bbolt's or the
 // zstd decoder's buffer, neither of which outlives the call): short ones interned, long
-// ones into one block per value.
+// ones into one block per value (check's workers: blocks shared by a case's values,
+// jdecKeeper).
 //
 // Whatever it does not recognise — a field out of its order, an unknown or repeated field,
 // whitespace, a number with a fraction, an escape it does not read, bytes that are not
