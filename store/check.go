@@ -388,7 +388,7 @@ type caseDecoder struct {
 	evs []workflow.Event
 	// cur is the event being decoded, reused (a new one per event went to the heap).
 	cur checkEvent
-	// js decodes the case and its events; their strings share a block per case.
+	// js decodes the case and its events; their strings share the blocks of the case.
 	js jdecKeeper
 	// stored and folded are the case as stored and as its events fold, reused (two
 	// new ones per case went to the heap: a twelfth of what check allocated).

@@ -82,10 +82,11 @@ func fastJSON(js []byte, dst any) bool {
 // jdecKeeper decodes many values on one goroutine (a check worker: the events and the
 // case it verifies) into strings that share blocks until newBlock: a value's strings
 // go to what is left of the block the values before it used, and a new block, twice the
-// last (512 bytes to 8 KiB), is made only when that is too small. A block per value cost
-// an allocation for each event (every event keeps its two hashes, 128 bytes). Strings are still never aliased to the input, and a block
-// is never written again where it gave out a string, so a value outlives any of this
-// (it only keeps the whole block alive while it lives).
+// last (512 bytes to 8 KiB), is made only when that is too small. A block per value
+// cost an allocation for each event (every event keeps its two hashes, 128 bytes).
+// Strings are still never aliased to the input, and a block is never written again
+// where it gave out a string, so a value outlives any of this (it only keeps the whole
+// block alive while it lives).
 type jdecKeeper struct{ d jdec }
 
 // decode is decodeJSON, the generated decoder's strings kept in the keeper's block.
