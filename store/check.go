@@ -388,6 +388,11 @@ type caseDecoder struct {
 	evs []workflow.Event
 	// cur is the event being decoded, reused (a new one per event went to the heap).
 	cur checkEvent
+	// js decodes the case and its events; their strings share the blocks of the case.
+	js jdecKeeper
+	// stored and folded are the case as stored and as its events fold, reused (two
+	// new ones per case went to the heap: a twelfth of what check allocated).
+	stored, folded workflow.Case
 }
 
 // checkEvent is an event as Check decodes it: its letters (the rendered texts, much of
@@ -424,9 +429,10 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	id := j.id
 	evs := d.evs[:0]
 	defer func() { d.evs = evs[:0] }()
+	d.js.newBlock()
 	err := d.ev.each(id, j.keys, j.evs, func(seq int, js []byte) error {
 		d.cur = checkEvent{}
-		if err := decodeJSON(js, &d.cur); err != nil {
+		if err := d.js.decode(js, &d.cur); err != nil {
 			add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
 			return errReported
 		}
@@ -469,10 +475,11 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 		add(Problem{CaseID: id, Seq: seq, What: "unreadable: " + err.Error()})
 		return
 	}
-	var c workflow.Case
+	c := &d.stored
+	*c = workflow.Case{}
 	cjs, err := d.c.json(j.c)
 	if err == nil {
-		err = decodeJSON(cjs, &c)
+		err = d.js.decode(cjs, c)
 	}
 	if err != nil {
 		add(Problem{CaseID: id, Seq: 0, What: "unreadable case: " + err.Error()})
@@ -482,13 +489,15 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 		add(Problem{CaseID: id, Seq: 0, What: "case has no events"})
 		return
 	}
-	folded, touched, err := s.replayStoredT(evs, &c) // personal fields compared as stored
+	folded := &d.folded
+	var touched bool
+	*folded, touched, err = s.replayStoredT(evs, c) // personal fields compared as stored
 	if err != nil {
 		add(Problem{CaseID: id, Seq: 0, What: "history does not replay: " + err.Error()})
 		return
 	}
-	results(&folded, evs)
-	if !sameCase(&folded, &c, cjs, touched) {
+	results(folded, evs)
+	if !sameCase(folded, c, cjs, touched) {
 		add(Problem{CaseID: id, Seq: 0, What: fmt.Sprintf("stored case (version %d) differs from the fold of its %d events", c.Version, len(evs))})
 		return
 	}

@@ -7,8 +7,10 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"repairdesk/store/kv"
+	"repairdesk/workflow"
 )
 
 // Check's exact entries kept flat (flatExact) are compared with the stored ones as the
@@ -268,4 +270,46 @@ func checkExactKeys() [][]byte {
 		}
 	}
 	return keys
+}
+
+// BenchmarkCheckAggRows: check's aggregates of 100,000 cases (a demo office's 400, each
+// copy moved by a day, 250 times, so that the rows are as many as a large office's):
+// addCase and addEvents into one of check's sets.
+func BenchmarkCheckAggRows(b *testing.B) {
+	_, stored, events := demoCases(b)
+	type one struct {
+		c    workflow.Case
+		lean []workflow.StatEvent
+	}
+	var all []one
+	for id, c := range stored {
+		lean := make([]workflow.StatEvent, 0, len(events[id]))
+		for i := range events[id] {
+			lean = append(lean, workflow.StatEventOf(&events[id][i]))
+		}
+		all = append(all, one{c.ForStats(), lean})
+	}
+	const copies = 250
+	day := int64(24 * time.Hour)
+	late := workflow.NewLateJudge(workflow.DefaultSLA(), nil)
+	cpu := cpuSeconds()
+	for b.Loop() {
+		a := newCheckAggSet(late)
+		var lean []workflow.StatEvent
+		for k := range copies {
+			shift := time.Duration(k) * 24 * time.Hour
+			for i := range all {
+				c := all[i].c
+				c.ID += uint32(k) << 20
+				c.ReceivedAt, c.ClosedAt = c.ReceivedAt.Add(shift), c.ClosedAt.Add(shift)
+				a.addCase(&c, 1)
+				lean = append(lean[:0], all[i].lean...)
+				for j := range lean {
+					lean[j].At += int64(k) * day
+				}
+				a.addEvents(c.ID, lean, 0)
+			}
+		}
+	}
+	b.ReportMetric((cpuSeconds()-cpu)*1e3/float64(b.N), "cpu-ms/op")
 }

@@ -9,7 +9,8 @@ package store
 // them. It reads them without reflection and without a copy of the whole input; only the
 // strings a value keeps are copied out of it, never aliased (the input is bbolt's or the
 // zstd decoder's buffer, neither of which outlives the call): short ones interned, long
-// ones into one block per value.
+// ones into one block per value (check's workers: blocks shared by a case's values,
+// jdecKeeper).
 //
 // Whatever it does not recognise — a field out of its order, an unknown or repeated field,
 // whitespace, a number with a fraction, an escape it does not read, bytes that are not
@@ -52,6 +53,16 @@ type jdec struct {
 	blk   strings.Builder // the block the current value's long strings are copied into
 	tmp   []byte          // an escaped string, unescaped
 	names [1 << internBits]string
+	// lastTime is the last time read by rfc3339 (its bytes, how long, what it gave, and
+	// time.Local then): an event's time and its action's are mostly written alike, and
+	// so are many of a case's.
+	lastTime    [40]byte
+	lastTimeLen int
+	lastT       time.Time
+	lastLocal   *time.Location
+	// shared: the blocks serve the values of many inputs (jdecKeeper), so what is left
+	// of one input does not bound them.
+	shared bool
 	jdecStacks
 }
 
@@ -67,6 +78,33 @@ func fastJSON(js []byte, dst any) bool {
 	jdecPool.Put(d)
 	return ok
 }
+
+// jdecKeeper decodes many values on one goroutine (a check worker: the events and the
+// case it verifies) into strings that share blocks until newBlock: a value's strings
+// go to what is left of the block the values before it used, and a new block, twice the
+// last (512 bytes to 8 KiB), is made only when that is too small. A block per value
+// cost an allocation for each event (every event keeps its two hashes, 128 bytes).
+// Strings are still never aliased to the input, and a block is never written again
+// where it gave out a string, so a value outlives any of this (it only keeps the whole
+// block alive while it lives).
+type jdecKeeper struct{ d jdec }
+
+// decode is decodeJSON, the generated decoder's strings kept in the keeper's block.
+func (k *jdecKeeper) decode(js []byte, dst any) error {
+	d := &k.d
+	d.shared = true
+	d.js, d.pos = js, 0
+	ok := d.decodeRoot(dst)
+	d.js = nil
+	if ok {
+		return nil
+	}
+	return decodeJSON(js, dst) // declined: decoded as decodeJSON decodes it
+}
+
+// newBlock starts a new block for the values decoded next (those decoded so far keep
+// theirs).
+func (k *jdecKeeper) newBlock() { k.d.blk = strings.Builder{} }
 
 // done reports whether the whole input was read.
 func (d *jdec) done() bool { return d.pos == len(d.js) }
@@ -191,8 +229,14 @@ func (d *jdec) time(t *time.Time) bool {
 		return false
 	}
 	raw := d.js[d.pos : d.pos+i+2]
-	if tt, ok := rfc3339(raw[1 : len(raw)-1]); ok {
+	if b := raw[1 : len(raw)-1]; len(b) == d.lastTimeLen && string(b) == string(d.lastTime[:len(b)]) && d.lastLocal == time.Local {
+		*t = d.lastT // the same bytes as the last time read: the same time
+	} else if tt, ok := rfc3339(b); ok {
 		*t = tt
+		if len(b) <= len(d.lastTime) {
+			d.lastTimeLen = copy(d.lastTime[:], b)
+			d.lastT, d.lastLocal = tt, time.Local
+		}
 	} else if bytes.IndexByte(raw, '\\') >= 0 || t.UnmarshalJSON(raw) != nil {
 		return false
 	}
@@ -444,6 +488,9 @@ func (d *jdec) keep(b []byte) string {
 		// What is left of the input bounds what is left to keep. A Builder's memory is
 		// not cleared first, and what it gave out it never writes again.
 		size := max(min(max(2*d.blk.Cap(), 512), len(d.js)-d.pos+len(b)), len(b))
+		if d.shared {
+			size = max(min(max(2*d.blk.Cap(), 512), 8<<10), len(b))
+		}
 		d.blk = strings.Builder{}
 		d.blk.Grow(size)
 	}

@@ -4,6 +4,8 @@ import (
 	"encoding/json"
 	"math"
 	"math/rand/v2"
+	"os"
+	"os/exec"
 	"reflect"
 	"strings"
 	"testing"
@@ -374,6 +376,95 @@ func BenchmarkDecodeStored(b *testing.B) {
 					}
 				}
 			})
+		}
+	}
+}
+
+// A jdecKeeper (check's decoder: one per worker, the strings of a case's values in
+// shared blocks) decodes every case and event of a demo office as decodeJSON does, and
+// what it decoded stays so when later values are decoded into the same blocks and when
+// its inputs are overwritten (nothing is aliased to them); a value it declines (here,
+// one with whitespace) is decoded as decodeJSON decodes it.
+func TestJdecKeeperDecodesAsDecodeJSON(t *testing.T) {
+	s := demoStore(t, 40, 5)
+	path := s.Path()
+	s.Close()
+	type pair struct{ got, want any }
+	var (
+		inputs [][]byte
+		pairs  []pair
+		k      jdecKeeper
+	)
+	storedValues(t, path, func(js []byte, isCase bool) {
+		in := append([]byte(nil), js...)
+		if len(pairs)%7 == 3 { // some declined: a space after the opening brace
+			in = append([]byte("{ "), in[1:]...)
+		}
+		inputs = append(inputs, in)
+		if len(pairs)%5 == 0 {
+			k.newBlock()
+		}
+		var got, want any = new(checkEvent), new(checkEvent)
+		if isCase {
+			got, want = new(workflow.Case), new(workflow.Case)
+		}
+		if err := k.decode(in, got); err != nil {
+			t.Fatal(err)
+		}
+		if err := decodeJSON(append([]byte(nil), in...), want); err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, pair{got, want})
+	})
+	for _, in := range inputs {
+		for i := range in {
+			in[i] = 'x'
+		}
+	}
+	for i, p := range pairs {
+		if !reflect.DeepEqual(p.got, p.want) {
+			t.Fatalf("value %d decodes differently:\nkeeper     %+v\ndecodeJSON %+v", i, p.got, p.want)
+		}
+	}
+	if len(pairs) < 200 {
+		t.Fatalf("only %d values", len(pairs))
+	}
+}
+
+// The decoder keeps the last time it read and gives it again for the same bytes: times
+// read one after another that differ only in their zone, their fraction or their last
+// digit, and the same bytes read again after time.Local changed, decode as encoding/json
+// decodes them. It runs in a child process of its own, which alone changes time.Local.
+func TestTimeReadAgainAsEncodingJSON(t *testing.T) {
+	if os.Getenv("REPAIRDESK_TEST_LOCAL_CHILD") == "" {
+		cmd := exec.Command(os.Args[0], "-test.run=^TestTimeReadAgainAsEncodingJSON$", "-test.count=1")
+		cmd.Env = append(os.Environ(), "REPAIRDESK_TEST_LOCAL_CHILD=1")
+		if out, err := cmd.CombinedOutput(); err != nil || !strings.Contains(string(out), "PASS") {
+			t.Fatalf("the child: %v\n%s", err, out)
+		}
+		return
+	}
+	ats := []string{
+		"2026-11-24T09:02:00+08:00", "2026-11-24T09:02:00+08:00", "2026-11-24T09:02:00Z",
+		"2026-11-24T09:02:00+09:00", "2026-11-24T09:02:01+08:00", "2026-11-24T09:02:00.5+08:00",
+		"2026-11-24T09:02:00.51+08:00", "2026-11-24T09:02:00.51+08:00", "2026-11-24T09:02:00+08:00",
+	}
+	time.Local = time.FixedZone("CST", 8*3600) // +08:00 is read as local time
+	var k jdecKeeper
+	for i, at := range append(ats, ats...) {
+		if i == len(ats) { // the same bytes again, with another local zone
+			time.Local = time.FixedZone("X", 9*3600)
+		}
+		js := []byte(`{"case_id":1,"seq":1,"kind":"create","actor":"a","at":"` + at + `","to":"formal_review"}`)
+		var got, want workflow.Event
+		if err := k.decode(js, &got); err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(js, &want); err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("%s (local %s): decoded %v, encoding/json %v", at, time.Local, got.At, want.At)
 		}
 	}
 }

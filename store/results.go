@@ -630,20 +630,22 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 	var entered int64
 	known := false
 	notices := 0
+	// The kinds' codes, looked up once (Is looks its kind up each time).
+	reqMat, create, accept := workflow.KindCode(workflow.ActRequestMaterials), workflow.KindCode(workflow.ActCreate), workflow.KindCode(workflow.ActAccept)
 	for i, ev := range evs {
-		if ev.Is(workflow.ActRequestMaterials) {
+		if ev.IsCode(reqMat) {
 			notices++
 		}
-		if ev.Is(workflow.ActCreate) {
+		if ev.IsCode(create) {
 			entered, known = ev.At, true
 			continue
 		}
-		if !leavesStage(ev) {
+		if ev.From == ev.To || ev.From == 0 { // leavesStage, not a creation
 			continue
 		}
 		if i >= from {
 			day := dayNo(ev.Time())
-			if ev.Is(workflow.ActAccept) {
+			if ev.IsCode(accept) {
 				r := a.row(appendRowKey(kb[:0], day, kAccept, ev.Left(), "", ""))
 				r[cAccepted]++
 				if notices <= 1 {

@@ -658,6 +658,9 @@ func (r Rules) applyTo(c Case, actor Staff, a Action, fold bool) (Case, Event, e
 	}
 	n.Version++
 	n.UpdatedAt, n.UpdatedBy = a.At, a.Actor
+	if fold {
+		return n, Event{}, nil // the fold drops the event: not built
+	}
 	ev := Event{CaseID: n.ID, Seq: n.Version, Kind: a.Kind, Actor: a.Actor, At: a.At, From: from, To: n.Stage,
 		Comment: a.Comment, Changes: changes, Action: a}
 	return n, ev, nil
@@ -695,9 +698,11 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 	}
 	// Structure warnings (GB 32100, GB/T 2260, GB 11714) apply to intakes under the law
 	// version; older intakes replay with the check digit alone.
-	_, ccErr := validateCreditCodeBase(in.Enterprise.CreditCode)
+	var ccErr *FieldError
 	if a.Law >= 1 {
 		_, ccErr = ValidateCreditCode(in.Enterprise.CreditCode)
+	} else {
+		_, ccErr = validateCreditCodeBase(in.Enterprise.CreditCode)
 	}
 	owner := in.Owner
 	if owner == "" {
@@ -751,7 +756,8 @@ func (r Rules) create(actor Staff, a Action) (Case, Event, error) {
 // without an error.
 func (r Rules) Replay(events []Event) (Case, error) {
 	var c Case
-	for i, ev := range events {
+	for i := range events {
+		ev := &events[i] // an event is about 500 bytes: not copied for each step
 		actor := Staff{Name: ev.Action.Actor, Role: ev.Action.Role, Active: true}
 		// The fold owns its case: each step replaces it, and drops the event (applyTo's fold).
 		n, _, err := r.applyTo(c, actor, ev.Action, true)

@@ -202,6 +202,13 @@ func (e StatEvent) Time() time.Time { return time.Unix(0, e.At) }
 // Is reports whether the event is an action of this kind.
 func (e StatEvent) Is(k ActionKind) bool { return e.Kind != 0 && e.Kind == actionCode[k] }
 
+// KindCode is what StatEvent.Kind holds for an action of kind k (0: none), for a caller
+// that asks Is of many events: IsCode(KindCode(k)) is Is(k), without a lookup each time.
+func KindCode(k ActionKind) uint8 { return actionCode[k] }
+
+// IsCode is Is of the kind whose KindCode is code.
+func (e StatEvent) IsCode(code uint8) bool { return e.Kind != 0 && e.Kind == code }
+
 // Left is the stage the event left ("" when none), and Entered the stage it entered.
 func (e StatEvent) Left() Stage    { return stageAt(e.From) }
 func (e StatEvent) Entered() Stage { return stageAt(e.To) }

@@ -496,3 +496,17 @@ func TestNanoSumExactInAnyOrder(t *testing.T) {
 		t.Fatal("no terms: not 0")
 	}
 }
+
+// IsCode of an action kind's KindCode says what Is says, for events of every kind (and
+// of none).
+func TestIsCodeIsIs(t *testing.T) {
+	kinds := append([]ActionKind{ActCreate, "no_such_kind"}, Actions...)
+	for _, evKind := range kinds {
+		e := StatEventOf(&Event{Kind: evKind})
+		for _, k := range kinds {
+			if got, want := e.IsCode(KindCode(k)), e.Is(k); got != want {
+				t.Fatalf("an event of kind %q: IsCode(KindCode(%q)) = %v, Is = %v", evKind, k, got, want)
+			}
+		}
+	}
+}
