@@ -170,6 +170,25 @@ func packChunk(dst []byte, first, count int, content []byte) []byte {
 	return append(dst[:start], dst[start+len(zstdMagic):]...)
 }
 
+// appendFrame is the stored form of a chunk of count events from first whose earlier
+// events are the compressed part rest of a chunk's stored value (frames, the first
+// without its magic number) and whose last event is the record rec (uvarint(length)
+// JSON): rest as it is, then rec in a zstd frame of its own, with its magic number
+// (appended to dst). dict is the dictionary the head names (the first frame's: each
+// frame's header names its own). The readers decode the frames one after the other
+// (zstd.Decoder.DecodeAll), so the content is rest's records and then rec.
+func appendFrame(dst []byte, dict byte, first, count int, rest, rec []byte) []byte {
+	enc, _, err := codecs()
+	if err != nil {
+		panic(err) // the embedded dictionaries are checked by a test
+	}
+	dst = append(dst, codecChunk, dict)
+	dst = binary.AppendUvarint(dst, uint64(first))
+	dst = binary.AppendUvarint(dst, uint64(count))
+	dst = append(dst, rest...)
+	return enc.EncodeAll(rec, dst)
+}
+
 // frameHead reads the sequence of a frame's (or chunk's) first event without decoding it.
 func frameHead(v []byte) (first int, rest []byte, err error) {
 	first, _, rest, err = chunkHead(v)
