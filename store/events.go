@@ -25,6 +25,13 @@ package store
 // size; and a long history loses little to being cut (1,000 events of comments: 68 KB in
 // 32 chunks, 64 KB as one frame). BENCHMARKS.md, "A case's events in bounded frames".
 //
+// A chunk's compressed part may be several zstd frames (codec.go, 0x03): a commit adds
+// its event as a frame of its own and keeps the chunk's stored bytes, so that it encodes
+// one event, not up to chunkEvents; every chunkRepack-th event and a full chunk are
+// written anew as one frame, so a chunk holds at most chunkRepack-1 frames after its
+// packed one. A reader decodes the frames one after the other as one content (and did
+// before this was written: no conversion); a damaged frame is damage of its chunk.
+//
 // Single events (schema 3) are read where they still are — a file opened read-only
 // before its conversion — and merged with the case's chunks by sequence; a writable
 // open converts them (convert.go). Key order puts a case's chunk 0 first and its other
