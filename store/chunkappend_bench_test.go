@@ -83,6 +83,7 @@ func chunkAppend(b *testing.B, evs map[uint32][][]byte, every int) {
 	}
 	var appendCPU, readCPU time.Duration
 	var stored int
+	var framed, framedB, repacked, repackedB int // appends that added a frame or wrote the chunk anew, and what the chunk grew by
 	for range b.N {
 		b.StopTimer()
 		db, err := bolt.Open(filepath.Join(b.TempDir(), "a.db"), 0o600, &bolt.Options{NoSync: true})
@@ -96,11 +97,23 @@ func chunkAppend(b *testing.B, evs map[uint32][][]byte, every int) {
 			if _, err := tx.CreateBucketIfNotExists(bEvents); err != nil {
 				return err
 			}
+			bk := tx.Bucket(bEvents)
 			for id, e := range evs {
 				var read chunkRead
 				for i, js := range e {
+					k := chunkKey(id, chunkStart(i+1))
+					was := len(bk.Get(k))
 					if err := appendEventEvery(tx, id, i+1, js, &read, every); err != nil {
 						return err
+					}
+					if was == 0 {
+						continue // a chunk's first event
+					}
+					grew := len(bk.Get(k)) - was
+					if first, _, _, _ := chunkHead(read.raw); (i+2-first)%every == 0 || i+2-first == chunkEvents || every == 1 {
+						repacked, repackedB = repacked+1, repackedB+grew
+					} else {
+						framed, framedB = framed+1, framedB+grew
 					}
 				}
 			}
@@ -134,5 +147,11 @@ func chunkAppend(b *testing.B, evs map[uint32][][]byte, every int) {
 	b.ReportMetric(appendCPU.Seconds()*1e6/per, "append-cpu-µs/event")
 	b.ReportMetric(readCPU.Seconds()*1e6/per, "read-cpu-µs/event")
 	b.ReportMetric(float64(stored)/float64(events), "stored-B/event")
+	if framed > 0 {
+		b.ReportMetric(float64(framedB)/float64(framed), "B/added-frame")
+	}
+	if repacked > 0 {
+		b.ReportMetric(float64(repackedB)/float64(repacked), "growth-B/repack")
+	}
 	b.ReportMetric(0, "ns/op")
 }
