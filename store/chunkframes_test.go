@@ -160,3 +160,42 @@ func TestCommitAppendsAFrame(t *testing.T) {
 		wholeHistory(t, s2, id, end, true)
 	})
 }
+
+// TestRawFrameDecodes: the stored frames appendFrame writes for short records (rawFrame,
+// written by hand after RFC 8878) decode to their content, for every width of the
+// content-size field and across the 128 KB block limit, alone and after a compressed
+// frame; and a frame of any size at all is what eventFrame adds for a short record.
+func TestRawFrameDecodes(t *testing.T) {
+	_, dec, err := codecs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{0, 1, 255, 256, 1000, 65535, 65791, 65792, 128 << 10, 128<<10 + 1, 300000} {
+		p := make([]byte, n)
+		for i := range p {
+			p[i] = byte(i*7 + i/300)
+		}
+		f := rawFrame(nil, p)
+		var h zstd.Header
+		if err := h.Decode(f); err != nil || !h.SingleSegment || !h.HasFCS || h.FrameContentSize != uint64(n) || h.DictionaryID != 0 {
+			t.Fatalf("%d bytes: the frame's header reads as %+v (%v)", n, h, err)
+		}
+		got, err := dec.DecodeAll(f, nil)
+		if err != nil || !bytes.Equal(got, p) {
+			t.Fatalf("%d bytes: the frame decodes to %d bytes (%v)", n, len(got), err)
+		}
+		if n > 0 {
+			before := packValue(nil, []byte(`{"a":1}`))[2:] // a compressed frame without its magic
+			got, err = dec.DecodeAll(append(append(bytes.Clone(zstdMagic), before...), f...), nil)
+			if err != nil || !bytes.Equal(got, append([]byte(`{"a":1}`), p...)) {
+				t.Fatalf("%d bytes after a compressed frame: %d bytes decoded (%v)", n, len(got), err)
+			}
+		}
+	}
+	if rec := bytes.Repeat([]byte("x"), rawFrameMax); !bytes.Equal(eventFrame(nil, rec), rawFrame(nil, rec)) {
+		t.Error("a record of rawFrameMax bytes is not stored as it is")
+	}
+	if rec := bytes.Repeat([]byte("x"), rawFrameMax+1); bytes.Equal(eventFrame(nil, rec), rawFrame(nil, rec)) {
+		t.Error("a record longer than rawFrameMax is stored as it is")
+	}
+}

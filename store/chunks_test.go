@@ -221,10 +221,7 @@ func TestChunksDamageDetected(t *testing.T) {
 	// The third chunk's events (6) were appended by commits, each in a frame of its own
 	// after the first (appendEvent: none of them re-packed it); lastFrame is its last
 	// frame, and frames edits the chunk's stored value knowing it ends with it.
-	lastFrame := func(evs [][]byte) []byte {
-		enc, _, _ := codecs()
-		return enc.EncodeAll(recordsOf(evs[n-1:]), nil)
-	}
+	lastFrame := func(evs [][]byte) []byte { return eventFrame(nil, recordsOf(evs[n-1:])) }
 	frames := func(b *bolt.Bucket, evs [][]byte, edit func(v []byte, at int) []byte) error {
 		v := bytes.Clone(b.Get(chunkKey(victim, c3)))
 		last := lastFrame(evs)
@@ -302,8 +299,7 @@ func TestChunksDamageDetected(t *testing.T) {
 				ev := bytes.Clone(evs[n-1])
 				i := bytes.LastIndex(ev, []byte(`"hash":"`)) + len(`"hash":"`)
 				ev[i] ^= 1 // one hex digit for another
-				enc, _, _ := codecs()
-				return enc.EncodeAll(recordsOf([][]byte{ev}), v[:at])
+				return eventFrame(v[:at], recordsOf([][]byte{ev}))
 			})
 		}},
 		{"a whole frame under a chunk's key", c2, "a frame of events under the key of one event", func(b *bolt.Bucket, evs [][]byte) error {
