@@ -10,6 +10,7 @@ import (
 	bolt "go.etcd.io/bbolt"
 
 	"repairdesk/store/kv"
+	"repairdesk/workflow"
 )
 
 // TestChunkFramesReadAsOne pins what the append of a frame (appendFrame) stands on: a
@@ -113,10 +114,14 @@ func TestCommitAppendsAFrame(t *testing.T) {
 			return v
 		}
 		end := 2*chunkEvents + chunkRepack + 3
-		frames, repacks := 0, 0
+		frames, repacks, raw := 0, 0, 0 // appends that added a frame (raw: stored as it is), that wrote the chunk anew
 		for v := c.Version; v < end; v++ {
 			before := stored(v + 1) // the chunk the next event goes into (nil: it starts one)
-			comments(t, s, id, v+1)
+			if v%2 == 0 {
+				comments(t, s, id, v+1) // about 500 B of JSON, and every third a letter's length
+			} else if _, err := s.Apply(id, v, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: "好"}); err != nil {
+				t.Fatal(err) // a short one: about 450 B
+			}
 			after := stored(v + 1)
 			first, count, rest, err := chunkHead(after)
 			if err != nil || !isChunk(after) || first != chunkStart(v+1) || first+count != v+2 {
@@ -145,10 +150,15 @@ func TestCommitAppendsAFrame(t *testing.T) {
 			if err != nil || cerr != nil || n != 1 || !bytes.HasSuffix(content, one) {
 				t.Fatalf("event %d (%d of its chunk): what follows the kept bytes is not a frame of it alone (%d records, %v %v)", v+1, count, n, err, cerr)
 			}
+			if stored := bytes.Equal(rest[len(was):], rawFrame(nil, one)); stored != (len(one) <= rawFrameMax) {
+				t.Fatalf("event %d: a record of %d bytes stored as it is: %v; want it so up to %d bytes", v+1, len(one), stored, rawFrameMax)
+			} else if stored {
+				raw++
+			}
 			frames++
 		}
-		if frames == 0 || repacks == 0 {
-			t.Fatalf("%d appends added a frame and %d wrote the chunk anew; want both", frames, repacks)
+		if frames == 0 || repacks == 0 || raw == 0 || raw == frames {
+			t.Fatalf("%d appends added a frame (%d of them stored as it is) and %d wrote the chunk anew; want each kind", frames, raw, repacks)
 		}
 		wantLayout(t, s, id, end)
 		wholeHistory(t, s, id, end, true)

@@ -29,13 +29,14 @@ package store
 //	                      sequence numbers: a commit rewrites one bounded chunk, however
 //	                      long its case's history. The compressed part may be several zstd
 //	                      frames one after the other, the first without its magic number
-//	                      and the later ones with it, each naming its own dictionary: a
-//	                      commit adds its event as a frame of its own after the bytes
-//	                      already stored (appendFrame), and every chunkRepack-th event
-//	                      writes the chunk anew as one frame. The content is the frames'
-//	                      records in order: every reader since schema 5 decodes it so
-//	                      (DecodeAll decodes concatenated frames), so this needed no
-//	                      conversion (TestChunkFramesReadAsOne).
+//	                      and the later ones with it, each naming its own dictionary (or
+//	                      none): a commit adds its event as a frame of its own after the
+//	                      bytes already stored (appendFrame; stored as it is when short,
+//	                      rawFrame), and every chunkRepack-th event writes the chunk anew
+//	                      as one frame. The content is the frames' records in order: every
+//	                      reader since schema 5 decodes it so (DecodeAll decodes
+//	                      concatenated frames), so this needed no conversion
+//	                      (TestChunkFramesReadAsOne).
 //
 // A dictionary, once values are written with it, never changes: a later one gets a new
 // id and both are kept, so old values keep decoding (TestDictionariesNeverChange).
