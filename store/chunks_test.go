@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -217,6 +218,18 @@ func TestChunksDamageDetected(t *testing.T) {
 	}
 	c2 := chunkEvents + 1 // the second chunk's first event
 	c3 := 2*chunkEvents + 1
+	// The third chunk's events (6) were appended by commits, each in a frame of its own
+	// after the first (appendEvent: none of them re-packed it); lastFrame is its last
+	// frame, and frames edits the chunk's stored value knowing it ends with it.
+	lastFrame := func(evs [][]byte) []byte { return eventFrame(nil, recordsOf(evs[n-1:])) }
+	frames := func(b *bolt.Bucket, evs [][]byte, edit func(v []byte, at int) []byte) error {
+		v := bytes.Clone(b.Get(chunkKey(victim, c3)))
+		last := lastFrame(evs)
+		if !bytes.HasSuffix(v, last) || len(v) < len(last)+chunkRepack {
+			return fmt.Errorf("the chunk of events %d–%d does not end with a frame of its last event alone", c3, n)
+		}
+		return b.Put(chunkKey(victim, c3), edit(v, len(v)-len(last)))
+	}
 	for _, tc := range []struct {
 		name string
 		seq  int
@@ -268,6 +281,27 @@ func TestChunksDamageDetected(t *testing.T) {
 			part[1], part[2] = part[2], part[1]
 			return b.Put(chunkKey(victim, c2), chunk(c2, part))
 		}},
+		{"a later frame of a chunk cut short", c3, "a compressed value is damaged", func(b *bolt.Bucket, evs [][]byte) error {
+			return frames(b, evs, func(v []byte, at int) []byte { return v[:len(v)-2] })
+		}},
+		{"a later frame of a chunk missing", c3, "says it holds 6 events and holds 5", func(b *bolt.Bucket, evs [][]byte) error {
+			return frames(b, evs, func(v []byte, at int) []byte { return v[:at] })
+		}},
+		{"a later frame's magic number damaged", c3, "a compressed value is damaged", func(b *bolt.Bucket, evs [][]byte) error {
+			return frames(b, evs, func(v []byte, at int) []byte { v[at+1] ^= 0x40; return v })
+		}},
+		{"a frame too many in a chunk", n + 1, "out of order", func(b *bolt.Bucket, evs [][]byte) error {
+			// (check's replay meets the seventh record before the count is compared)
+			return frames(b, evs, func(v []byte, at int) []byte { return append(v, lastFrame(evs)...) })
+		}},
+		{"a later frame holding other bytes", n, "content altered", func(b *bolt.Bucket, evs [][]byte) error {
+			return frames(b, evs, func(v []byte, at int) []byte {
+				ev := bytes.Clone(evs[n-1])
+				i := bytes.LastIndex(ev, []byte(`"hash":"`)) + len(`"hash":"`)
+				ev[i] ^= 1 // one hex digit for another
+				return eventFrame(v[:at], recordsOf([][]byte{ev}))
+			})
+		}},
 		{"a whole frame under a chunk's key", c2, "a frame of events under the key of one event", func(b *bolt.Bucket, evs [][]byte) error {
 			return b.Put(chunkKey(victim, c2), packFrame(nil, c2, evs[c2-1:c3-1]))
 		}},
@@ -299,8 +333,8 @@ func TestChunksDamageDetected(t *testing.T) {
 			if len(mine) != 1 || mine[0].Seq != tc.seq || !strings.Contains(mine[0].String(), tc.want) {
 				t.Fatalf("check: %v; want one problem of case %d at event %d saying %q", mine, victim, tc.seq, tc.want)
 			}
-			if tc.want == "out of order" {
-				return // the stored layout is sound: only the replay tells
+			if tc.want == "out of order" && tc.seq <= n || tc.want == "content altered" {
+				return // the stored layout is sound: only the replay or the hash tells
 			}
 			// (The keyed read of one case, caseEntries, follows the chunks it expects
 			// and does not see keys beside them; check and every scan do.)
@@ -760,12 +794,15 @@ func TestAppendTakesTheChunkItRead(t *testing.T) {
 		}
 		stale := chunkRead{key: read.key, raw: bytes.Clone(read.raw), first: read.first, n: read.n, content: bytes.Clone(read.content)}
 		// What was read is what is appended to: a mark put into the kept records (a
-		// test's doing; a commit never changes them) comes out in the stored chunk.
+		// test's doing; a commit never changes them) comes out in the stored chunk
+		// where the append writes it anew as one frame (every 1)…
 		marked := bytes.Clone(read.content)
 		i := bytes.LastIndex(marked, []byte(`"hash":"`)) + len(`"hash":"`)
 		marked[i] = 'X'
+		again := read
+		again.content = bytes.Clone(marked)
 		read.content = marked
-		if err := appendEvent(tx, id, v+1, []byte(`{"one":1}`), &read); err != nil {
+		if err := appendEventEvery(tx, id, v+1, []byte(`{"one":1}`), &read, 1); err != nil {
 			t.Fatal(err)
 		}
 		if stored := tx.Bucket(bEvents).Get(read.key); !bytes.Equal(stored, read.raw) || read.n != len(before)+1 {
@@ -775,6 +812,22 @@ func TestAppendTakesTheChunkItRead(t *testing.T) {
 		if len(got) != len(before)+1 || got[len(got)-1] != `{"one":1}` || !strings.Contains(got[len(got)-2], `"hash":"X`) {
 			t.Fatalf("appended to the read: %d records, last %q; want %d, the mark in the one before", len(got), got[len(got)-1], len(before)+1)
 		}
+		// …and where it adds a frame after the stored bytes, which hold no mark, the
+		// records it tells of (for the memo) are the ones it was given, and the stored
+		// ones are those stored and the new one.
+		if err := tx.Bucket(bEvents).Put(again.key, again.raw); err != nil {
+			return err
+		}
+		if err := appendEventEvery(tx, id, v+1, []byte(`{"one":1}`), &again, chunkEvents); err != nil {
+			t.Fatal(err)
+		}
+		if told := string(again.content); !strings.Contains(told, `"hash":"X`) || !strings.HasSuffix(told, `{"one":1}`) {
+			t.Errorf("an append adding a frame told of records without the mark given it, or without the new one")
+		}
+		if got := records(tx); fmt.Sprint(got) != fmt.Sprint(append(slices.Clone(before), `{"one":1}`)) {
+			t.Errorf("an append adding a frame stored %d records; want the %d there and the new one", len(got), len(before))
+		}
+		got = records(tx)
 		// The read from before that append no longer matches the key: decoded again.
 		if err := appendEvent(tx, id, v+2, []byte(`{"two":2}`), &stale); err != nil {
 			t.Fatalf("an append given a stale read: %v", err)

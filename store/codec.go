@@ -27,7 +27,16 @@ package store
 //	                      reader knows whether a next chunk may follow without decoding
 //	                      it. A chunk holds at most chunkEvents events, aligned on their
 //	                      sequence numbers: a commit rewrites one bounded chunk, however
-//	                      long its case's history.
+//	                      long its case's history. The compressed part may be several zstd
+//	                      frames one after the other, the first without its magic number
+//	                      and the later ones with it, each naming its own dictionary (or
+//	                      none): a commit adds its event as a frame of its own after the
+//	                      bytes already stored (appendFrame; stored as it is when short,
+//	                      rawFrame), and every chunkRepack-th event writes the chunk anew
+//	                      as one frame. The content is the frames' records in order: every
+//	                      reader since schema 5 decodes it so (DecodeAll decodes
+//	                      concatenated frames), so this needed no conversion
+//	                      (TestChunkFramesReadAsOne).
 //
 // A dictionary, once values are written with it, never changes: a later one gets a new
 // id and both are kept, so old values keep decoding (TestDictionariesNeverChange).
@@ -168,6 +177,81 @@ func packChunk(dst []byte, first, count int, content []byte) []byte {
 	start := len(dst)
 	dst = enc.EncodeAll(content, dst)
 	return append(dst[:start], dst[start+len(zstdMagic):]...)
+}
+
+// appendFrame is the stored form of a chunk of count events from first whose earlier
+// events are the compressed part rest of a chunk's stored value (frames, the first
+// without its magic number) and whose last event is the record rec (uvarint(length)
+// JSON): rest as it is, then rec in a zstd frame of its own, with its magic number
+// (appended to dst): stored as it is when short (rawFrame), else compressed. dict is the dictionary the head names (the first frame's: each
+// frame's header names its own). The readers decode the frames one after the other
+// (zstd.Decoder.DecodeAll), so the content is rest's records and then rec.
+func appendFrame(dst []byte, dict byte, first, count int, rest, rec []byte) []byte {
+	dst = append(dst, codecChunk, dict)
+	dst = binary.AppendUvarint(dst, uint64(first))
+	dst = binary.AppendUvarint(dst, uint64(count))
+	dst = append(dst, rest...)
+	return eventFrame(dst, rec)
+}
+
+// eventFrame appends to dst the frame appendFrame adds for the record rec: stored as it
+// is when short (rawFrame), else compressed with the dictionary.
+func eventFrame(dst, rec []byte) []byte {
+	if len(rec) <= rawFrameMax {
+		return rawFrame(dst, rec)
+	}
+	enc, _, err := codecs()
+	if err != nil {
+		panic(err) // the embedded dictionaries are checked by a test
+	}
+	return enc.EncodeAll(rec, dst)
+}
+
+// rawFrameMax: appendFrame stores a record of up to this many bytes uncompressed, in a
+// zstd frame of one raw block (rawFrame), and compresses a longer one. Compressing even
+// a short record with the dictionary costs about 20 µs (the encoder's reset copies its
+// 256 KB table and the 64 KB dictionary, whatever the input's size: a tenth of a node's
+// CPU an action); a stored frame costs a copy, and its bytes stay only until the chunk's
+// next repack (chunkRepack), which compresses them with the rest. 512: a comment's event
+// (about 450 B) is stored so, a letter's is compressed; a chunk carries at most 7 × 512 B
+// uncompressed.
+const rawFrameMax = 512
+
+// rawFrame appends to dst a zstd frame holding p as it is: the magic number, a frame
+// header of one segment with the content's size (RFC 8878, 3.1.1.1) and p in raw blocks
+// of at most 128 KB (3.1.1.2). klauspost/compress writes raw blocks only for input it
+// failed to compress, after trying; every zstd decoder reads this frame.
+func rawFrame(dst, p []byte) []byte {
+	dst = append(dst, zstdMagic...)
+	// Frame_Header_Descriptor: Single_Segment set, no checksum, no dictionary; the
+	// Frame_Content_Size field's width in its top two bits (one byte only with a single
+	// segment; two bytes hold size-256).
+	switch n := uint64(len(p)); {
+	case n < 256:
+		dst = append(dst, 0x20, byte(n))
+	case n < 65536+256:
+		dst = append(dst, 0x60)
+		dst = binary.LittleEndian.AppendUint16(dst, uint16(n-256))
+	case n < 1<<32:
+		dst = append(dst, 0xa0)
+		dst = binary.LittleEndian.AppendUint32(dst, uint32(n))
+	default:
+		dst = append(dst, 0xe0)
+		dst = binary.LittleEndian.AppendUint64(dst, n)
+	}
+	const maxBlock = 128 << 10
+	for {
+		b := min(len(p), maxBlock)
+		h := uint32(b) << 3 // Block_Type 0: raw
+		if b == len(p) {
+			h |= 1 // Last_Block
+		}
+		dst = append(dst, byte(h), byte(h>>8), byte(h>>16))
+		dst = append(dst, p[:b]...)
+		if p = p[b:]; len(p) == 0 {
+			return dst
+		}
+	}
 }
 
 // frameHead reads the sequence of a frame's (or chunk's) first event without decoding it.

@@ -25,6 +25,13 @@ package store
 // size; and a long history loses little to being cut (1,000 events of comments: 68 KB in
 // 32 chunks, 64 KB as one frame). BENCHMARKS.md, "A case's events in bounded frames".
 //
+// A chunk's compressed part may be several zstd frames (codec.go, 0x03): a commit adds
+// its event as a frame of its own and keeps the chunk's stored bytes, so that it encodes
+// one event, not up to chunkEvents; every chunkRepack-th event and a full chunk are
+// written anew as one frame, so a chunk holds at most chunkRepack-1 frames after its
+// packed one. A reader decodes the frames one after the other as one content (and did
+// before this was written: no conversion); a damaged frame is damage of its chunk.
+//
 // Single events (schema 3) are read where they still are — a file opened read-only
 // before its conversion — and merged with the case's chunks by sequence; a writable
 // open converts them (convert.go). Key order puts a case's chunk 0 first and its other
@@ -359,10 +366,24 @@ func (s *Store) leanGroups(gs []caseGroup) (map[uint32][]workflow.StatEvent, err
 	return m, nil
 }
 
+// chunkRepack: an append writes the chunk anew as one frame when its count reaches a
+// multiple of chunkRepack (and when the chunk is full); every other append keeps the
+// chunk's compressed bytes as they are and adds a frame holding only the new event
+// (appendFrame). So a commit encodes one event, not its chunk of up to chunkEvents — the
+// chunk's encoding was a fifth of a node's CPU an action on PostgreSQL — and a chunk
+// holds at most chunkRepack-1 such frames after its packed one: its size and its
+// readers' cost a frame stay bounded. BENCHMARKS.md, "A commit encodes one event".
+const chunkRepack = 8
+
 // appendEvent stores js, the event seq of case id, after the case's events: in the chunk
 // of seq, which it creates when seq starts it. It reads and writes that one chunk, by its
 // key. A whole frame of schema 4 (a case of fewer than chunkEvents events the conversion
 // left as it was) becomes chunk 0 on the way. In the caller's transaction.
+//
+// The new event goes into a frame of its own after the chunk's compressed bytes, which
+// are kept as they are (appendFrame; the readers decode a chunk's frames one after the
+// other, today's and older versions alike: TestChunkFramesReadAsOne), except where
+// chunkRepack says to write the chunk anew as one frame.
 //
 // read, when not nil, is the chunk as this commit read it for the previous event's hash
 // (chunkLast): when the key holds exactly those bytes still, its decoded records are
@@ -370,6 +391,12 @@ func (s *Store) leanGroups(gs []caseGroup) (map[uint32][]workflow.StatEvent, err
 // node's CPU an action on PostgreSQL). It is used up, and given what was written: the
 // chunk's key, stored value and records, for wroteMemo.
 func appendEvent(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead) error {
+	return appendEventEvery(tx, id, seq, js, read, chunkRepack)
+}
+
+// appendEventEvery is appendEvent re-packing the chunk when its count reaches a multiple
+// of every (a benchmark measures other values; 1: always, as before this layout).
+func appendEventEvery(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead, every int) error {
 	b := tx.Bucket(bEvents)
 	start := chunkStart(seq)
 	k := chunkKey(id, start)
@@ -415,9 +442,26 @@ func appendEvent(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead) error
 	if first != start || first+n != seq {
 		return fmt.Errorf("case %d: event %d does not follow its chunk of events %d–%d", id, seq, first, first+n-1)
 	}
+	at := len(content)
 	content = binary.AppendUvarint(content, uint64(len(js)))
 	content = append(content, js...)
-	return putChunk(b, k, first, n+1, content, read)
+	if !isChunk(old) || (n+1)%every == 0 || n+1 == chunkEvents {
+		return putChunk(b, k, first, n+1, content, read)
+	}
+	// The head says n events, as the records decoded (or remembered) from these very
+	// bytes: the new one goes after them in a frame of its own.
+	_, _, rest, err := chunkHead(old)
+	if err != nil {
+		return &eventError{CaseID: id, Seq: first, Err: err}
+	}
+	v := appendFrame(make([]byte, 0, len(old)+len(js)/2+32), old[1], first, n+1, rest, content[at:])
+	if err := b.Put(k, v); err != nil {
+		return err
+	}
+	if read != nil {
+		*read = chunkRead{key: k, raw: v, first: first, n: n + 1, content: content}
+	}
+	return nil
 }
 
 // putChunk writes the chunk of count events from first, content its records, under k,
