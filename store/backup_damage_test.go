@@ -12,16 +12,7 @@ import (
 // finds it in the source, and the backup is never called verified: either an error
 // naming the damage, or the copy kept with the damage among its problems.
 func TestBackupOfZeroedTreePage(t *testing.T) {
-	var page uint64
-	db := damagedCopy(t, func(b []byte, ps int, owners map[uint64]string) []byte {
-		for id, bucket := range owners {
-			if bucket == string(bCases) && (page == 0 || id < page) {
-				page = id
-			}
-		}
-		clear(b[int(page)*ps : int(page+1)*ps])
-		return b
-	})
+	db, page := zeroedCasesPage(t)
 	res, err := BackupFile(db, filepath.Join(t.TempDir(), "b.db"))
 	var d *DamageError
 	switch {

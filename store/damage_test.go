@@ -114,12 +114,10 @@ func TestZeroedMetaPageIsDamage(t *testing.T) {
 	}
 }
 
-// TestZeroedTreePageIsDamage: a zeroed page of the cases tree made Check panic with
-// bbolt's "assertion failed"; now Check names the page, bucket and cases, and every
-// reader of the cases returns an error.
-func TestZeroedTreePageIsDamage(t *testing.T) {
-	var page uint64
-	db := damagedCopy(t, func(b []byte, ps int, owners map[uint64]string) []byte {
+// zeroedCasesPage is a damaged copy of a store whose first page of the cases tree is
+// zeroed, and that page.
+func zeroedCasesPage(t *testing.T) (db string, page uint64) {
+	db = damagedCopy(t, func(b []byte, ps int, owners map[uint64]string) []byte {
 		for id, bucket := range owners {
 			if bucket == string(bCases) && (page == 0 || id < page) {
 				page = id
@@ -128,6 +126,14 @@ func TestZeroedTreePageIsDamage(t *testing.T) {
 		clear(b[int(page)*ps : int(page+1)*ps])
 		return b
 	})
+	return db, page
+}
+
+// TestZeroedTreePageIsDamage: a zeroed page of the cases tree made Check panic with
+// bbolt's "assertion failed"; now Check names the page, bucket and cases, and every
+// reader of the cases returns an error.
+func TestZeroedTreePageIsDamage(t *testing.T) {
+	db, page := zeroedCasesPage(t)
 	s, err := Open(db, Options{ReadOnly: true, Timeout: time.Second})
 	if err != nil {
 		t.Fatalf("the summaries are intact, so the file opens; got %v", err)

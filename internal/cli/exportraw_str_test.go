@@ -84,15 +84,7 @@ func rawUnescapeBytewise(dst, raw []byte) []byte {
 		case 't':
 			dst = append(dst, '\t')
 		case 'u':
-			var v rune
-			for _, h := range raw[i+1 : i+5] {
-				if h <= '9' {
-					v = v<<4 | rune(h-'0')
-				} else {
-					v = v<<4 | rune(h-'a'+10)
-				}
-			}
-			dst = utf8.AppendRune(dst, v)
+			dst = utf8.AppendRune(dst, hex4(raw[i+1:i+5]))
 			i += 4
 		default:
 			dst = append(dst, raw[i])
