@@ -545,20 +545,11 @@ func (r *rawScan) scanStr() (raw []byte, escaped, may bool, end int, err error) 
 			if c == '"' {
 				break
 			}
-			if c != '\\' || i+1 >= len(in) {
-				return nil, false, false, 0, errRawRefused // a control byte, or < > & not escaped
-			}
-			switch in[i+1] {
-			case '"', '\\', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(in) || !rawEscapeNeeded(in[i+2:i+6]) {
-					return nil, false, false, 0, errRawRefused
-				}
-				i += 6
-			default:
+			n := rawEscapeLen(in[i:]) // 0: a control byte, or < > & not escaped
+			if n == 0 {
 				return nil, false, false, 0, errRawRefused
 			}
+			i += n
 			escaped = true
 			continue
 		}
@@ -822,6 +813,25 @@ func rawEscapeNeeded(h []byte) bool {
 		return true
 	}
 	return v < 0x20
+}
+
+// rawEscapeLen is the length of the escape in starts with (in[0] is a backslash), 0 when
+// in does not start with one the encoder writes: a control byte, a backslash before
+// anything else, or a \u escape of a character the encoder writes as it is.
+func rawEscapeLen(in []byte) int {
+	if in[0] != '\\' || len(in) < 2 {
+		return 0
+	}
+	switch in[1] {
+	case '"', '\\', 'b', 'f', 'n', 'r', 't':
+		return 2
+	case 'u':
+		if len(in) < 6 || !rawEscapeNeeded(in[2:6]) {
+			return 0
+		}
+		return 6
+	}
+	return 0
 }
 
 // hex4 is the code point of a \u escape's four hex digits, lower case as the scan

@@ -32,20 +32,11 @@ func scanStrBytewise(in []byte, pos int) (raw []byte, escaped, may bool, end int
 			if c == '"' {
 				break
 			}
-			if c != '\\' || i+1 >= len(in) {
+			n := rawEscapeLen(in[i:])
+			if n == 0 {
 				return nil, false, false, 0, errRawRefused
 			}
-			switch in[i+1] {
-			case '"', '\\', 'b', 'f', 'n', 'r', 't':
-				i += 2
-			case 'u':
-				if i+6 > len(in) || !rawEscapeNeeded(in[i+2:i+6]) {
-					return nil, false, false, 0, errRawRefused
-				}
-				i += 6
-			default:
-				return nil, false, false, 0, errRawRefused
-			}
+			i += n
 			escaped = true
 			continue
 		}
