@@ -63,23 +63,7 @@ func rawUnescapeBytewise(dst, raw []byte) []byte {
 			continue
 		}
 		i++
-		switch raw[i] {
-		case 'b':
-			dst = append(dst, '\b')
-		case 'f':
-			dst = append(dst, '\f')
-		case 'n':
-			dst = append(dst, '\n')
-		case 'r':
-			dst = append(dst, '\r')
-		case 't':
-			dst = append(dst, '\t')
-		case 'u':
-			dst = utf8.AppendRune(dst, hex4(raw[i+1:i+5]))
-			i += 4
-		default:
-			dst = append(dst, raw[i])
-		}
+		dst, i = appendEscaped(dst, raw, i)
 	}
 	return dst
 }
