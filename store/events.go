@@ -455,20 +455,18 @@ func appendEventEvery(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead, 
 		return &eventError{CaseID: id, Seq: first, Err: err}
 	}
 	v := appendFrame(make([]byte, 0, len(old)+len(js)/2+32), old[1], first, n+1, rest, content[at:])
-	if err := b.Put(k, v); err != nil {
-		return err
-	}
-	if read != nil {
-		*read = chunkRead{key: k, raw: v, first: first, n: n + 1, content: content}
-	}
-	return nil
+	return putChunkValue(b, k, v, first, n+1, content, read)
 }
 
 // putChunk writes the chunk of count events from first, content its records, under k,
 // and tells wrote (when not nil) what it wrote. The stored value is not changed after:
 // the bucket holds it until the transaction ends, and wroteMemo for good.
 func putChunk(b kv.Bucket, k []byte, first, count int, content []byte, wrote *chunkRead) error {
-	v := packChunk(nil, first, count, content)
+	return putChunkValue(b, k, packChunk(nil, first, count, content), first, count, content, wrote)
+}
+
+// putChunkValue is putChunk given the chunk's stored value v.
+func putChunkValue(b kv.Bucket, k, v []byte, first, count int, content []byte, wrote *chunkRead) error {
 	if err := b.Put(k, v); err != nil {
 		return err
 	}
