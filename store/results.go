@@ -640,7 +640,7 @@ func (a *aggSet) addEvents(id uint32, evs []workflow.StatEvent, from int) {
 			entered, known = ev.At, true
 			continue
 		}
-		if ev.From == ev.To || ev.From == 0 { // leavesStage, not a creation
+		if !movesStage(ev) { // leavesStage: a creation went on above
 			continue
 		}
 		if i >= from {
@@ -801,8 +801,12 @@ func (s *Store) noteResults(tx kv.Tx, old, c *workflow.Case, ev *workflow.Event)
 // leavesStage reports whether addEvents counts anything for ev (a stage left, an
 // acceptance): only then do the events before it matter.
 func leavesStage(ev workflow.StatEvent) bool {
-	return !ev.Is(workflow.ActCreate) && ev.From != ev.To && ev.From != 0
+	return !ev.Is(workflow.ActCreate) && movesStage(ev)
 }
+
+// movesStage: ev moves its case from one stage to another (leavesStage, but for a
+// creation, which a caller has told apart already).
+func movesStage(ev workflow.StatEvent) bool { return ev.From != ev.To && ev.From != 0 }
 
 // resultsReady reports whether the file's aggregates are built and their counters
 // current. A file has no node rows, so layout "3" is layout "4" there: an office's file
