@@ -176,8 +176,11 @@ func (s *Store) Check() []Problem {
 		}
 		// Read the buckets into the page cache first, many pages at a time (prefetch
 		// reads the file, not the mapped pages), so that the scan below and the walk
-		// find them there: on a cold file the scan read it a page at a time.
-		prefetchAll(tx, cb, eb)
+		// find them there: on a cold file the scan read it a page at a time. Every
+		// bucket, not only the cases and events the walk reads: the scan reads all of
+		// them, and the few thousand pages of the others, read one at a time from a
+		// cold file, took it longer than the cases and events it found in the cache.
+		prefetchAll(tx, checkBuckets(tx, cb, eb)...)
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
 		dmg := s.scanTx(tx)
@@ -362,6 +365,19 @@ func (s *Store) Check() []Problem {
 		return cmp.Compare(a.Seq, b.Seq)
 	})
 	return out
+}
+
+// checkBuckets is every bucket of tx, cases and events (cb, eb) first: what Check reads
+// ahead before its structure scan, which reads them all.
+func checkBuckets(tx kv.Tx, cb, eb kv.Bucket) []kv.Bucket {
+	bs := []kv.Bucket{cb, eb}
+	_ = tx.ForEach(func(name []byte, b kv.Bucket) error {
+		if !bytes.Equal(name, bCases) && !bytes.Equal(name, bEvents) {
+			bs = append(bs, b)
+		}
+		return nil
+	})
+	return bs
 }
 
 // CheckedCases is the number of cases the last Check walked whole (-1: none did).

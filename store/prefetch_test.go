@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"repairdesk/store/kv"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -91,5 +92,43 @@ func TestPrefetch(t *testing.T) {
 	}
 	if got := prefetchLevel(f, []uint64{0, 1}, ps, limit); len(got) != 0 { // the meta pages
 		t.Errorf("meta pages gave children %v", got)
+	}
+}
+
+// TestCheckReadsAheadWhatItScans: Check reads ahead every page its structure scan then
+// reads of each top-level bucket's tree (PageOwners lists them), not only those of the
+// cases and events: on a cold file the scan read the others one page at a time.
+func TestCheckReadsAheadWhatItScans(t *testing.T) {
+	s := demoStore(t, 400, 7)
+	owners, _, err := PageOwners(s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[uint64]bool{}
+	err = s.db.View(func(tx kv.Tx) error {
+		for _, b := range checkBuckets(tx, tx.Bucket(bCases), tx.Bucket(bEvents)) {
+			for _, id := range prefetch(tx, b) {
+				read[id] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	others := 0
+	for id, bucket := range owners {
+		if bucket == "" || strings.Contains(bucket, "/") {
+			continue // the root's page, and sub-buckets (not in the demo office)
+		}
+		if bucket != string(bCases) && bucket != string(bEvents) {
+			others++
+		}
+		if !read[id] {
+			t.Errorf("page %d of bucket %s is scanned but was not read ahead", id, bucket)
+		}
+	}
+	if others == 0 {
+		t.Fatal("no page of a bucket other than the cases and events: the test tests nothing")
 	}
 }
