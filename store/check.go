@@ -180,10 +180,11 @@ func (s *Store) Check() []Problem {
 		// bucket, not only the cases and events the walk reads: the scan reads all of
 		// them, and the few thousand pages of the others, read one at a time from a
 		// cold file, took it longer than the cases and events it found in the cache.
-		prefetchAll(tx, checkBuckets(tx, cb, eb)...)
+		sound := s.soundLeavesFor(tx)
+		prefetchAllMarking(tx, sound, checkBuckets(tx, cb, eb)...)
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
-		dmg := s.scanTx(tx)
+		dmg := s.scanTx(tx, sound)
 		markAnchors()
 		if len(dmg) > 0 {
 			damagedFile = true
@@ -365,6 +366,16 @@ func (s *Store) Check() []Problem {
 		return cmp.Compare(a.Seq, b.Seq)
 	})
 	return out
+}
+
+// soundLeavesFor is an empty set of sound leaves for the pages of tx's file (nil on
+// PostgreSQL, which keeps its own pages).
+func (s *Store) soundLeavesFor(ktx kv.Tx) *soundLeaves {
+	tx, ok := kv.BoltTx(ktx)
+	if !ok {
+		return nil
+	}
+	return newSoundLeaves(uint64(tx.Size()) / uint64(tx.DB().Info().PageSize))
 }
 
 // checkBuckets is every bucket of tx, cases and events (cb, eb) first: what Check reads
@@ -600,7 +611,10 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // scanTx checks the structure of the file as tx sees it (scanTree), from the root of
 // the meta page of tx's transaction; if that meta page has been rewritten since (a busy
 // writer), from the root page of each bucket.
-func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
+//
+// sound, when not nil, holds the leaf pages Check's read-ahead found sound: the scan
+// takes them as checked (leafSound says why it finds the same either way).
+func (s *Store) scanTx(ktx kv.Tx, sound *soundLeaves) []*DamageError {
 	tx, ok := kv.BoltTx(ktx)
 	if !ok {
 		return nil // PostgreSQL keeps its own pages
@@ -618,10 +632,11 @@ func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
 			continue
 		}
 		if m, err := parseMeta(p); err == nil && m.txid == uint64(tx.ID()) && m.pgid == pgid {
-			return scanTree(f, s.path, ps, pgid, m.root)
+			return scanTree(f, s.path, ps, pgid, m.root, sound)
 		}
 	}
 	sc := newScanner(f, s.path, ps, pgid)
+	sc.sound = sound
 	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 		if root := uint64(b.Root()); root != 0 {
 			sc.tree(workflow.CleanLine(string(name)), root, nil, 0)

@@ -87,10 +87,10 @@ func TestPrefetch(t *testing.T) {
 	ps := db.Info().PageSize
 	st, _ := f.Stat()
 	limit := uint64(st.Size()) / uint64(ps)
-	if got := prefetchLevel(f, []uint64{limit, limit + 7, 1 << 60}, ps, limit); len(got) != 0 {
+	if got := prefetchLevel(f, []uint64{limit, limit + 7, 1 << 60}, ps, limit, nil); len(got) != 0 {
 		t.Errorf("pages past the end gave children %v", got)
 	}
-	if got := prefetchLevel(f, []uint64{0, 1}, ps, limit); len(got) != 0 { // the meta pages
+	if got := prefetchLevel(f, []uint64{0, 1}, ps, limit, nil); len(got) != 0 { // the meta pages
 		t.Errorf("meta pages gave children %v", got)
 	}
 }
