@@ -379,9 +379,13 @@ func (s *Store) soundLeavesFor(ktx kv.Tx) *soundLeaves {
 }
 
 // checkBuckets is every bucket of tx, cases and events (cb, eb) first: what Check reads
-// ahead before its structure scan, which reads them all.
-func checkBuckets(tx kv.Tx, cb, eb kv.Bucket) []kv.Bucket {
-	bs := []kv.Bucket{cb, eb}
+// ahead before its structure scan, which reads them all. It reads the root's page
+// through the mapping before the scan has judged it, as finding cb and eb did; a list
+// for a hint, it ends at anything unexpected there (a damaged page is the scan's to
+// report).
+func checkBuckets(tx kv.Tx, cb, eb kv.Bucket) (bs []kv.Bucket) {
+	bs = []kv.Bucket{cb, eb}
+	defer func() { _ = recover() }()
 	_ = tx.ForEach(func(name []byte, b kv.Bucket) error {
 		if !bytes.Equal(name, bCases) && !bytes.Equal(name, bEvents) {
 			bs = append(bs, b)
