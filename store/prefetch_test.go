@@ -132,3 +132,47 @@ func TestCheckReadsAheadWhatItScans(t *testing.T) {
 		t.Fatal("no page of a bucket other than the cases and events: the test tests nothing")
 	}
 }
+
+// TestCheckRootPageDamageIsTheScans: a bucket of the root page other than the cases and
+// events made inline with no room for its page (its root page number zeroed) is
+// reported by the structure scan ("the inline bucket is cut short"), as before Check
+// listed every bucket to read ahead: listing them reads the root page through the
+// mapping before the scan, and bbolt stops on that bucket with an index out of range.
+func TestCheckRootPageDamageIsTheScans(t *testing.T) {
+	db := damagedCopy(t, func(b []byte, ps int, owners map[uint64]string) []byte {
+		ne := binary.NativeEndian
+		for id, bucket := range owners {
+			if bucket != "" {
+				continue
+			}
+			p := b[int(id)*ps : int(id+1)*ps]
+			for i := range int(ne.Uint16(p[10:])) {
+				off := pageHeader + i*leafElement
+				e := p[off:]
+				pos, ksize := int(ne.Uint32(e[4:])), int(ne.Uint32(e[8:]))
+				if string(p[off+pos:off+pos+ksize]) == string(bResults) {
+					ne.PutUint64(p[off+pos+ksize:], 0)
+					return b
+				}
+			}
+		}
+		t.Fatal("no results bucket in the root page")
+		return b
+	})
+	s, err := Open(db, Options{ReadOnly: true, NoSummaries: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	probs := s.Check()
+	found := false
+	for _, p := range probs {
+		found = found || strings.Contains(p.What, "inline bucket is cut short")
+		if strings.Contains(p.What, "storage engine stopped") {
+			t.Errorf("bbolt stopped before the scan: %v", p)
+		}
+	}
+	if !found {
+		t.Fatalf("the scan's finding is missing: %v", probs)
+	}
+}
