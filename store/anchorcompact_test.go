@@ -41,8 +41,8 @@ func compactEqualsWhole(t *testing.T, path string, pub []byte, wantCompact bool)
 			t.Fatalf("case %d: compact %d events (last #%d), whole %d (#%d, known %v)", id, cn, last, wn, wlast, ok)
 		}
 		ac := whole.cases[id]
-		sum, ok := chainOf(len(ac.hashes), func(i int) string { return ac.hashes[i] })
-		if got.compact && (!ok || sum != got.chains[got.at[id]].sum) {
+		ch, ok := chainOf(len(ac.hashes), func(i int) string { return ac.hashes[i] })
+		if got.compact && (!ok || ch != got.chains[got.at[id]].chain) {
 			t.Fatalf("case %d: the chain of its hashes is not the whole replay's", id)
 		}
 	})

@@ -176,11 +176,15 @@ func (s *Store) Check() []Problem {
 		}
 		// Read the buckets into the page cache first, many pages at a time (prefetch
 		// reads the file, not the mapped pages), so that the scan below and the walk
-		// find them there: on a cold file the scan read it a page at a time.
-		prefetchAll(tx, cb, eb)
+		// find them there: on a cold file the scan read it a page at a time. Every
+		// bucket, not only the cases and events the walk reads: the scan reads all of
+		// them, and the few thousand pages of the others, read one at a time from a
+		// cold file, took it longer than the cases and events it found in the cache.
+		sound := s.soundLeavesFor(tx)
+		prefetchAllMarking(tx, sound, checkBuckets(tx, cb, eb)...)
 		// First the structure, read from the file: bbolt's check and the walk below
 		// trust the pages they map, and would crash on a damaged one.
-		dmg := s.scanTx(tx)
+		dmg := s.scanTx(tx, sound)
 		markAnchors()
 		if len(dmg) > 0 {
 			damagedFile = true
@@ -362,6 +366,33 @@ func (s *Store) Check() []Problem {
 		return cmp.Compare(a.Seq, b.Seq)
 	})
 	return out
+}
+
+// soundLeavesFor is an empty set of sound leaves for the pages of tx's file (nil on
+// PostgreSQL, which keeps its own pages).
+func (s *Store) soundLeavesFor(ktx kv.Tx) *soundLeaves {
+	tx, ok := kv.BoltTx(ktx)
+	if !ok {
+		return nil
+	}
+	return newSoundLeaves(uint64(tx.Size()) / uint64(tx.DB().Info().PageSize))
+}
+
+// checkBuckets is every bucket of tx, cases and events (cb, eb) first: what Check reads
+// ahead before its structure scan, which reads them all. It reads the root's page
+// through the mapping before the scan has judged it, as finding cb and eb did; a list
+// for a hint, it ends at anything unexpected there (a damaged page is the scan's to
+// report).
+func checkBuckets(tx kv.Tx, cb, eb kv.Bucket) (bs []kv.Bucket) {
+	bs = []kv.Bucket{cb, eb}
+	defer func() { _ = recover() }()
+	_ = tx.ForEach(func(name []byte, b kv.Bucket) error {
+		if !bytes.Equal(name, bCases) && !bytes.Equal(name, bEvents) {
+			bs = append(bs, b)
+		}
+		return nil
+	})
+	return bs
 }
 
 // CheckedCases is the number of cases the last Check walked whole (-1: none did).
@@ -584,7 +615,10 @@ func (s *Store) Backup(w io.Writer) (int64, error) {
 // scanTx checks the structure of the file as tx sees it (scanTree), from the root of
 // the meta page of tx's transaction; if that meta page has been rewritten since (a busy
 // writer), from the root page of each bucket.
-func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
+//
+// sound, when not nil, holds the leaf pages Check's read-ahead found sound: the scan
+// takes them as checked (leafSound says why it finds the same either way).
+func (s *Store) scanTx(ktx kv.Tx, sound *soundLeaves) []*DamageError {
 	tx, ok := kv.BoltTx(ktx)
 	if !ok {
 		return nil // PostgreSQL keeps its own pages
@@ -602,10 +636,11 @@ func (s *Store) scanTx(ktx kv.Tx) []*DamageError {
 			continue
 		}
 		if m, err := parseMeta(p); err == nil && m.txid == uint64(tx.ID()) && m.pgid == pgid {
-			return scanTree(f, s.path, ps, pgid, m.root)
+			return scanTree(f, s.path, ps, pgid, m.root, sound)
 		}
 	}
 	sc := newScanner(f, s.path, ps, pgid)
+	sc.sound = sound
 	_ = tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 		if root := uint64(b.Root()); root != 0 {
 			sc.tree(workflow.CleanLine(string(name)), root, nil, 0)

@@ -5,6 +5,7 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
+	"sync/atomic"
 
 	"repairdesk/workflow"
 )
@@ -228,7 +229,7 @@ func (e *exactEntries) get(k []byte) ([]byte, bool) {
 			return nil, false
 		}
 		e.next = i + 1
-		f.seen[i/64] |= 1 << (i % 64)
+		atomic.OrUint64(&f.seen[i/64], 1<<(i%64)) // the two halves of checkResultsKept's walk mark at once
 		_, v := f.entry(i)
 		return v, true
 	}

@@ -11,7 +11,9 @@ package store
 //   - scanTree reads every page of every bucket from the file (never the mapping) and
 //     checks the page headers, the elements' bounds, the order of keys and that no page
 //     is used twice. Check runs it before bbolt's own check and the walk over the cases,
-//     which then only see a sound tree.
+//     which then only see a sound tree. Check's read-ahead, which reads the same pages
+//     from the file first, judges each leaf page it reads as the scan would (leafSound);
+//     the scan takes those it found sound as checked instead of reading them again.
 //   - every goroutine that reads the mapped file runs under shield: memory faults become
 //     panics (debug.SetPanicOnFault, which is per goroutine), and panics become a
 //     *DamageError naming the page, bucket and case where known.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"repairdesk/store/kv"
+	"strings"
 	"testing"
 	"time"
 	"unsafe"
@@ -86,10 +87,92 @@ func TestPrefetch(t *testing.T) {
 	ps := db.Info().PageSize
 	st, _ := f.Stat()
 	limit := uint64(st.Size()) / uint64(ps)
-	if got := prefetchLevel(f, []uint64{limit, limit + 7, 1 << 60}, ps, limit); len(got) != 0 {
+	if got := prefetchLevel(f, []uint64{limit, limit + 7, 1 << 60}, ps, limit, nil); len(got) != 0 {
 		t.Errorf("pages past the end gave children %v", got)
 	}
-	if got := prefetchLevel(f, []uint64{0, 1}, ps, limit); len(got) != 0 { // the meta pages
+	if got := prefetchLevel(f, []uint64{0, 1}, ps, limit, nil); len(got) != 0 { // the meta pages
 		t.Errorf("meta pages gave children %v", got)
+	}
+}
+
+// TestCheckReadsAheadWhatItScans: Check reads ahead every page its structure scan then
+// reads of each top-level bucket's tree (PageOwners lists them), not only those of the
+// cases and events: on a cold file the scan read the others one page at a time.
+func TestCheckReadsAheadWhatItScans(t *testing.T) {
+	s := demoStore(t, 400, 7)
+	owners, _, err := PageOwners(s.path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	read := map[uint64]bool{}
+	err = s.db.View(func(tx kv.Tx) error {
+		for _, b := range checkBuckets(tx, tx.Bucket(bCases), tx.Bucket(bEvents)) {
+			for _, id := range prefetch(tx, b) {
+				read[id] = true
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	others := 0
+	for id, bucket := range owners {
+		if bucket == "" || strings.Contains(bucket, "/") {
+			continue // the root's page, and sub-buckets (not in the demo office)
+		}
+		if bucket != string(bCases) && bucket != string(bEvents) {
+			others++
+		}
+		if !read[id] {
+			t.Errorf("page %d of bucket %s is scanned but was not read ahead", id, bucket)
+		}
+	}
+	if others == 0 {
+		t.Fatal("no page of a bucket other than the cases and events: the test tests nothing")
+	}
+}
+
+// TestCheckRootPageDamageIsTheScans: a bucket of the root page other than the cases and
+// events made inline with no room for its page (its root page number zeroed) is
+// reported by the structure scan ("the inline bucket is cut short"), as before Check
+// listed every bucket to read ahead: listing them reads the root page through the
+// mapping before the scan, and bbolt stops on that bucket with an index out of range.
+func TestCheckRootPageDamageIsTheScans(t *testing.T) {
+	db := damagedCopy(t, func(b []byte, ps int, owners map[uint64]string) []byte {
+		ne := binary.NativeEndian
+		for id, bucket := range owners {
+			if bucket != "" {
+				continue
+			}
+			p := b[int(id)*ps : int(id+1)*ps]
+			for i := range int(ne.Uint16(p[10:])) {
+				off := pageHeader + i*leafElement
+				e := p[off:]
+				pos, ksize := int(ne.Uint32(e[4:])), int(ne.Uint32(e[8:]))
+				if string(p[off+pos:off+pos+ksize]) == string(bResults) {
+					ne.PutUint64(p[off+pos+ksize:], 0)
+					return b
+				}
+			}
+		}
+		t.Fatal("no results bucket in the root page")
+		return b
+	})
+	s, err := Open(db, Options{ReadOnly: true, NoSummaries: true, Timeout: time.Second})
+	if err != nil {
+		t.Fatalf("open: %v", err)
+	}
+	defer s.Close()
+	probs := s.Check()
+	found := false
+	for _, p := range probs {
+		found = found || strings.Contains(p.What, "inline bucket is cut short")
+		if strings.Contains(p.What, "storage engine stopped") {
+			t.Errorf("bbolt stopped before the scan: %v", p)
+		}
+	}
+	if !found {
+		t.Fatalf("the scan's finding is missing: %v", probs)
 	}
 }
