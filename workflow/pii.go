@@ -67,6 +67,22 @@ func piiIsSep(r rune) bool {
 	return false
 }
 
+// PIIRune says whether FindPII can take r as part of a number — a digit (ASCII or
+// full-width), an X ending an ID number, or a separator between digit groups — and
+// whether it is a digit. Any other character ends a candidate run, so a text whose runs
+// of such characters each hold fewer than PIIRunDigits digits holds no number (the
+// export's scan finds those runs in its own pass: internal/cli's scanStr).
+func PIIRune(r rune) (part, digit bool) {
+	if piiDigit(r) != 0 {
+		return true, true
+	}
+	return piiIsX(r) || piiIsSep(r), false
+}
+
+// PIIRunDigits is the fewest digits a number FindPII finds is made of (a mobile number's
+// 11; an ID number has 17 and an X, or 18).
+const PIIRunDigits = 11
+
 // piiMinLen is the fewest bytes a number takes: a mobile number's 11 ASCII digits (an ID
 // number has 18 characters, a full-width digit three bytes). Shorter texts (keys, dates,
 // most names) hold none.

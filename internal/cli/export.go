@@ -340,7 +340,7 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 			return nil, err
 		}
 		var no string
-		if e.b, no, caseTaken = rawCase(e.b, js, 1, &ib.scratch, sc.OpenAgent); caseTaken {
+		if e.b, no, caseTaken = rawCase(e.b, js, 1, sc.OpenAgent); caseTaken {
 			// Masking is given the case's number alone (for its messages): the case
 			// itself holds nothing masking changes but its agent, done above.
 			c = workflow.Case{No: no}
@@ -358,7 +358,7 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 	take := func(js []byte) bool {
 		ok := false
 		if fast {
-			raw, ok = rawEvent(raw, js, 2, &ib.scratch, sc.OpenAgent)
+			raw, ok = rawEvent(raw, js, 2, sc.OpenAgent)
 		}
 		if ok {
 			ends = append(ends, len(raw))
@@ -413,11 +413,11 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 	return e.b, nil
 }
 
-// itemBufs: the events an item writes from storage, one after the other (raw), where
-// each ends in raw (-1: not taken), and a text unescaped.
+// itemBufs: the events an item writes from storage, one after the other (raw), and where
+// each ends in raw (-1: not taken).
 type itemBufs struct {
-	raw, scratch []byte
-	ends         []int
+	raw  []byte
+	ends []int
 }
 
 // itemWith ends enccli_exportItem at depth 0, after the case's key: the case (when

@@ -234,11 +234,11 @@ var errRawRefused = errors.New("not written from its stored bytes")
 // returned as it was given (its length), and the event must take the full path. open
 // opens an agent's sealed fields as the store does when it reads the event, under the
 // event's own case_id as there (nil: an event with an agent is refused).
-func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a *workflow.Agent) error) ([]byte, bool) {
+func rawEvent(dst, js []byte, d int, open func(caseID uint32, a *workflow.Agent) error) ([]byte, bool) {
 	if rawEventType == nil {
 		return dst, false
 	}
-	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open, top: rawEventType, idKey: `"case_id":`}
+	r := rawScan{in: js, e: exportEnc{b: dst}, open: open, top: rawEventType, idKey: `"case_id":`}
 	n0 := len(dst)
 	if _, _, err := r.value(rawEventType, d); err != nil || r.pos != len(js) {
 		return dst[:n0], false
@@ -249,11 +249,11 @@ func rawEvent(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a
 // rawCase appends js, a case's stored JSON, as the export writes the case at depth d
 // (encworkflow_Case's bytes after masking), with its number (for masking's messages);
 // ok false as for rawEvent. The case's agent is opened under the case's id.
-func rawCase(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a *workflow.Agent) error) (out []byte, no string, ok bool) {
+func rawCase(dst, js []byte, d int, open func(caseID uint32, a *workflow.Agent) error) (out []byte, no string, ok bool) {
 	if rawCaseType == nil {
 		return dst, "", false
 	}
-	r := rawScan{in: js, e: exportEnc{b: dst}, scratch: scratch, open: open, top: rawCaseType, idKey: `"id":`, noKey: `"no":`}
+	r := rawScan{in: js, e: exportEnc{b: dst}, open: open, top: rawCaseType, idKey: `"id":`, noKey: `"no":`}
 	n0 := len(dst)
 	if _, _, err := r.value(rawCaseType, d); err != nil || r.pos != len(js) || !r.haveNo {
 		return dst[:n0], "", false
@@ -262,11 +262,10 @@ func rawCase(dst, js []byte, d int, scratch *[]byte, open func(caseID uint32, a 
 }
 
 type rawScan struct {
-	in      []byte
-	pos     int
-	e       exportEnc
-	scratch *[]byte // unescaped text, for the texts that hold an escape
-	open    func(uint32, *workflow.Agent) error
+	in   []byte
+	pos  int
+	e    exportEnc
+	open func(uint32, *workflow.Agent) error
 	// top is the type scanned, idKey the key of its case id and noKey of its case
 	// number (rawCase): caseID is the id once read (haveID), under which an agent is
 	// opened; no the number.
@@ -501,35 +500,70 @@ func (r *rawScan) time() (empty, zero bool, err error) {
 }
 
 // scanStr checks that the string at r.pos is escaped as appendJSONString escapes it,
-// and returns its content as stored, whether that holds an escape, whether its text may
-// hold a number (rawMayHold of the text: a digit or the lead byte of a full-width one,
-// found in the same pass; the hex digits of an escape are not the text's, and no escape
-// it accepts stands for either), and where the string ends (after its closing quote). It
-// moves nothing.
+// and returns its content as stored, whether that holds an escape, whether FindPII finds
+// a number in its text (workflow.HoldsPII of the unescaped text: hold), and where the
+// string ends (after its closing quote). It moves nothing.
 //
 // Runs of ASCII are taken eight bytes at a time: in a word of eight bytes, the bytes
 // before the first that has its high bit set, is a control byte, or is one of " \ < > &
 // are written as they are (TestScanStrAgrees, FuzzScanStr: the same answers as byte by
 // byte).
-func (r *rawScan) scanStr() (raw []byte, escaped, may bool, end int, err error) {
+//
+// The search for numbers is folded into the same pass (piiRun): it follows the runs of
+// characters FindPII can take into a number (digits, X, separators: workflow.PIIRune),
+// and only where one holds at least workflow.PIIRunDigits digits does it ask FindPII,
+// about that run alone (with the hexadecimal characters around it: piiRun.window). Most
+// texts (names, keys, a letter's dates and the agency's own landline) are answered
+// without FindPII or the unescaping it needed.
+func (r *rawScan) scanStr() (raw []byte, escaped, hold bool, end int, err error) {
 	if r.pos >= len(r.in) || r.in[r.pos] != '"' {
 		return nil, false, false, 0, errRawRefused
 	}
 	start := r.pos + 1
 	in := r.in
 	i := start
+	// The run of number characters being read (see piiRunEnd): st where its first digit
+	// is (-1: none now), cnt its digits; escEnd where the last escape ended; hold whether
+	// FindPII found a number about a run.
+	st, cnt, escEnd, hold := -1, 0, start, false
 	for {
 		if i+8 <= len(in) && in[i] < utf8.RuneSelf { // (a character of several bytes: below)
 			w := binary.LittleEndian.Uint64(in[i:])
 			stop := swarSpecial(w) | w&swarHigh
-			if stop == 0 {
-				may = may || swarDigit(w) != 0
-				i += 8
-				continue
+			k := 8
+			if stop != 0 {
+				k = bits.TrailingZeros64(stop) >> 3
 			}
-			if k := bits.TrailingZeros64(stop) >> 3; k > 0 {
-				may = may || swarDigit(w)&(1<<(k<<3)-1) != 0
+			if k > 0 {
+				// The k bytes before the first that stops the word are ASCII: the runs
+				// of number characters among them, and where they meet the run before.
+				m := ^uint64(0)
+				if k < 8 {
+					m = 1<<(k<<3) - 1
+				}
+				if d := swarDigit(w) & m; d != 0 || st >= 0 {
+					if non := swarNotPII(w) & m; non == 0 {
+						if st < 0 {
+							st = i + bits.TrailingZeros64(d)>>3
+						}
+						cnt += bits.OnesCount64(d)
+					} else {
+						if st >= 0 {
+							f := bits.TrailingZeros64(non) // the first byte that ends the run
+							cnt += bits.OnesCount64(d & (1<<f - 1))
+							st, cnt, hold = piiRunEnd(in, st, cnt, i+f>>3, escEnd, hold)
+						}
+						// A run begins at the first digit after the last byte that ends one.
+						after := 64 - bits.LeadingZeros64(non)
+						if da := d >> after; da != 0 {
+							st, cnt = i+(after+bits.TrailingZeros64(da))>>3, bits.OnesCount64(da)
+						}
+					}
+				}
 				i += k
+			}
+			if stop == 0 {
+				continue
 			}
 		}
 		if i >= len(in) {
@@ -538,9 +572,19 @@ func (r *rawScan) scanStr() (raw []byte, escaped, may bool, end int, err error) 
 		c := in[i]
 		if c < utf8.RuneSelf {
 			if jsonSafe[c] {
-				may = may || c >= '0' && c <= '9'
+				if c >= '0' && c <= '9' {
+					if st < 0 {
+						st = i
+					}
+					cnt++
+				} else if st >= 0 && !rawPIIASCII[c] {
+					st, cnt, hold = piiRunEnd(in, st, cnt, i, escEnd, hold)
+				}
 				i++
 				continue
+			}
+			if st >= 0 { // the closing quote, or an escape: no escape stands for a number's character
+				st, cnt, hold = piiRunEnd(in, st, cnt, i, escEnd, hold)
 			}
 			if c == '"' {
 				break
@@ -550,13 +594,21 @@ func (r *rawScan) scanStr() (raw []byte, escaped, may bool, end int, err error) 
 				return nil, false, false, 0, errRawRefused
 			}
 			i += n
+			escEnd = i
 			escaped = true
 			continue
 		}
 		// Three-byte characters (Chinese) one after another, without a word between.
 		for i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
 			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
-			may = may || c == 0xEF
+			if part, digit := rawPII3(c, in[i+1], in[i+2]); digit {
+				if st < 0 {
+					st = i
+				}
+				cnt++
+			} else if st >= 0 && !part {
+				st, cnt, hold = piiRunEnd(in, st, cnt, i, escEnd, hold)
+			}
 			i += 3
 			if i >= len(in) {
 				break
@@ -574,10 +626,165 @@ func (r *rawScan) scanStr() (raw []byte, escaped, may bool, end int, err error) 
 		if ru == utf8.RuneError && size == 1 || ru == '\u2028' || ru == '\u2029' {
 			return nil, false, false, 0, errRawRefused // the encoder writes these escaped
 		}
-		may = may || c == 0xEF
+		if part, digit := workflow.PIIRune(ru); digit {
+			if st < 0 {
+				st = i
+			}
+			cnt++
+		} else if st >= 0 && !part {
+			st, cnt, hold = piiRunEnd(in, st, cnt, i, escEnd, hold)
+		}
 		i += size
 	}
-	return in[start:i], escaped, may, i + 1, nil
+	return in[start:i], escaped, hold, i + 1, nil
+}
+
+// The search for numbers in scanStr follows, through a string's stored bytes, the run of
+// characters that FindPII could take into a number (workflow.PIIRune, or more:
+// rawPIIASCII, rawPII3) from its first digit, and its digits (what comes before the
+// first digit, separators or an X, starts no number). An escape ends a run (no escape
+// the scan accepts stands for a digit, an X or a separator), so a run's stored bytes are
+// its text.
+//
+// Why asking about the runs alone gives FindPII's answer on the whole text: a number
+// FindPII finds is made of digit groups, X and separators — characters of one such run —
+// with at least PIIRunDigits digits. FindPII reads the text a character at a time, and a
+// character that is neither one it takes into a number nor a hexadecimal digit leaves it
+// in the state it starts in (no group, no separator, outside any hexadecimal run): so on
+// a window of the text that begins and ends at such characters, it finds exactly the
+// numbers it finds there in the whole text. piiRunHolds asks about that window around
+// the run (TestScanStrAgrees, TestScanStrDemoOffice, FuzzScanStr: the same answer as
+// FindPII on the unescaped text).
+
+// piiRunEnd ends the run in[st:e] (st ≥ 0) that holds cnt digits, asking FindPII about it
+// (unless a number is found already: hold) when it holds enough to be one; escEnd is
+// where the last escape ended. It gives the state after: no run, and hold.
+func piiRunEnd(in []byte, st, cnt, e, escEnd int, hold bool) (int, int, bool) {
+	if cnt >= workflow.PIIRunDigits && !hold {
+		hold = piiRunHolds(in, st, e, escEnd)
+	}
+	return -1, 0, hold
+}
+
+// piiRunHolds: whether FindPII finds a number in the run in[st:e], asked with the
+// characters on either side of it that FindPII takes into a number or that are
+// hexadecimal digits: back to the end of the last escape at most (the bytes after it are
+// the text's), and forward to a backslash or the closing quote at most (the escaped
+// character, like the end of the text, is neither).
+//
+// FindPII is not asked when no groups of the run, one after another, hold 11, 13, 15, 17
+// or 18 digits in all (piiGroupsMayHold): a number is made of whole digit groups, one
+// after another, of those sums (a mobile number, with 86 or 0086 before it, an ID number
+// with its X, or all digits). The agency's landline in every letter (0371-5550-1234:
+// groups of 4, 4, 4) and the digits between a digest's letters are answered so.
+func piiRunHolds(in []byte, st, e, escEnd int) bool {
+	if !piiGroupsMayHold(in[st:e]) {
+		return false
+	}
+	lo, hi := st, e
+	for lo > escEnd {
+		r, n := utf8.DecodeLastRune(in[escEnd:lo])
+		if !rawPIIWindow(r) {
+			break
+		}
+		lo -= n
+	}
+	for hi < len(in) {
+		r, n := utf8.DecodeRune(in[hi:])
+		if !rawPIIWindow(r) {
+			break
+		}
+		hi += n
+	}
+	return workflow.HoldsPII(unsafe.String(&in[lo], hi-lo))
+}
+
+// piiGroupsMayHold: whether some groups of run (its maximal sequences of digits, ASCII or
+// full-width), one after another, hold 11, 13, 15, 17 or 18 digits in all. FindPII's
+// groups are such sequences (a digit group ends at anything but a digit: an X, a
+// separator or another character; and a digit in a long hexadecimal run is in one with
+// every digit beside it), and a number it finds is groups one after another within a run
+// (TestPIIGroupSums). A run of more groups than it keeps is answered yes.
+func piiGroupsMayHold(run []byte) bool {
+	var groups [24]uint8
+	n, cur := 0, 0
+	for i := 0; i < len(run); i++ {
+		c := run[i]
+		switch {
+		case c >= '0' && c <= '9':
+			cur++
+			continue
+		case c == 0xEF && i+2 < len(run) && run[i+1] == 0xBC && run[i+2] >= 0x90 && run[i+2] <= 0x99: // ０–９
+			cur++
+			i += 2
+			continue
+		}
+		if cur > 0 {
+			if n == len(groups) {
+				return true
+			}
+			groups[n], n = uint8(min(cur, 19)), n+1
+			cur = 0
+		}
+	}
+	if cur > 0 {
+		if n == len(groups) {
+			return true
+		}
+		groups[n], n = uint8(min(cur, 19)), n+1
+	}
+	for i := range n {
+		sum := 0
+		for _, g := range groups[i:n] {
+			if sum += int(g); sum > 18 {
+				break
+			}
+			if sum == 11 || sum == 13 || sum == 15 || sum == 17 || sum == 18 {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// rawPIIWindow: FindPII takes r into a number, or r is a hexadecimal digit (a backslash
+// or a quote is neither).
+func rawPIIWindow(r rune) bool {
+	if part, _ := workflow.PIIRune(r); part {
+		return true
+	}
+	return r >= '0' && r <= '9' || r|0x20 >= 'a' && r|0x20 <= 'f'
+}
+
+// rawPIIASCII: the ASCII bytes a run of number characters may hold — the space, ! " # $
+// % & ' ( ) * + , - . / and the digits (0x20–0x39: the separators ' ', '-', '.' and the
+// digits among them, the rest let through so that one range test finds them eight at a
+// time, swarNotPII), and X, x. Letting more through only makes runs longer.
+var rawPIIASCII = func() (t [256]bool) {
+	for c := 0x20; c <= 0x39; c++ {
+		t[c] = true
+	}
+	t['X'], t['x'] = true, true
+	return t
+}()
+
+// rawPII3 classifies a three-byte character by its bytes as the Chinese loop meets them:
+// whether it may be part of a number, and whether it is a digit. Of the characters
+// U+3000–U+CFFF and U+E000–U+FFFF, FindPII takes the ideographic space U+3000, the
+// katakana middle dot U+30FB, the full-width hyphen-minus, full stop and digits
+// (U+FF0D–U+FF19, with the full-width solidus U+FF0F let through), and the full-width
+// X and x (TestRawPIIClasses: against workflow.PIIRune for every character).
+func rawPII3(c, b1, b2 byte) (part, digit bool) {
+	switch c {
+	case 0xE3:
+		return b1 == 0x80 && b2 == 0x80 || b1 == 0x83 && b2 == 0xBB, false
+	case 0xEF:
+		if b1 == 0xBC {
+			return b2 >= 0x8D && b2 <= 0x99 || b2 == 0xB8, b2 >= 0x90 && b2 <= 0x99
+		}
+		return b1 == 0xBD && b2 == 0x98, false
+	}
+	return false, false
 }
 
 // Eight bytes at a time (Sean Anderson's "Bit Twiddling Hacks": haszero, hasless,
@@ -604,6 +811,19 @@ func swarDigit(w uint64) uint64 {
 	const m, n = '0' - 1, '9' + 1
 	x := w & swarLow7
 	return (swarOnes*(127+n) - x) &^ w & (x + swarOnes*(127-m)) & swarHigh
+}
+
+// swarNotPII marks the bytes of w, an ASCII word, that rawPIIASCII does not let through:
+// not 0x20–0x39 (hasbetween) and not X or x (((w|0x20)^'x') has a zero byte there,
+// found by the exact test for a zero byte). Exact in every byte: the last byte it marks
+// is where a run may begin again.
+func swarNotPII(w uint64) uint64 {
+	const m, n = 0x20 - 1, 0x39 + 1
+	x := w & swarLow7
+	between := (swarOnes*(127+n) - x) &^ w & (x + swarOnes*(127-m)) & swarHigh
+	t := (w | swarOnes*0x20) ^ (swarOnes * 'x')
+	isX := ^((t&swarLow7 + swarLow7) | t | swarLow7)
+	return ^(between | isX) & swarHigh
 }
 
 // rawTimeCanonical reports whether s (with its quotes) is a time in the form the encoder
@@ -666,28 +886,15 @@ func rawTimeCanonical(s []byte) bool {
 // str checks a string escaped as appendJSONString escapes it, with no number FindPII
 // finds in its text, writes it as it is, and returns its length in the input.
 func (r *rawScan) str() (int, error) {
-	raw, escaped, may, end, err := r.scanStr()
+	raw, escaped, hold, end, err := r.scanStr()
 	if err != nil {
 		return 0, err
 	}
 	r.lastText, r.lastEscaped = raw, escaped
 	// A sealed value (the store opens a text that starts so; the escapes never touch
 	// these characters, so the stored bytes start so too).
-	if bytes.HasPrefix(raw, []byte(sealMark)) {
+	if bytes.HasPrefix(raw, []byte(sealMark)) || hold {
 		return 0, errRawRefused
-	}
-	// FindPII is asked of the text as the string holds it. An escape never stands for
-	// a digit here (\u0030 is refused above), so a text with no digit outside its
-	// escapes (nor the lead of a full-width one) holds no number, escaped or not.
-	if may {
-		text := raw
-		if escaped {
-			*r.scratch = rawUnescape((*r.scratch)[:0], raw)
-			text = *r.scratch
-		}
-		if workflow.HoldsPII(unsafe.String(unsafe.SliceData(text), len(text))) {
-			return 0, errRawRefused
-		}
 	}
 	r.e.b = append(r.e.b, r.in[r.pos:end]...)
 	r.pos = end
@@ -779,16 +986,6 @@ func (r *rawScan) agentFields(a *workflow.Agent) bool {
 		r.pos = end
 	}
 	return r.lit("}")
-}
-
-// rawMayHold is workflow's piiMayHold: a digit, or 0xEF (the lead of ０–９).
-func rawMayHold(b []byte) bool {
-	for _, c := range b {
-		if c >= '0' && c <= '9' || c == 0xef {
-			return true
-		}
-	}
-	return false
 }
 
 // rawEscapeNeeded: \uXXXX (four hex digits, as the encoder writes them: lower case) of a

@@ -32,7 +32,6 @@ func TestRawEventTypeIsBuilt(t *testing.T) {
 // the full path's bytes (decoded, the agent opened, masked, encoded) or are refused.
 func TestRawCaseIsTheFullPath(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 3))
-	var scratch []byte
 	full := func(js []byte) ([]byte, string, bool) {
 		var c workflow.Case
 		if json.Unmarshal(js, &c) != nil {
@@ -51,7 +50,7 @@ func TestRawCaseIsTheFullPath(t *testing.T) {
 	}
 	taken, cleanTaken, mutatedTaken, refused := 0, 0, 0, 0
 	try := func(js []byte) bool {
-		got, no, ok := rawCase([]byte("p"), js, 1, &scratch, testOpen)
+		got, no, ok := rawCase([]byte("p"), js, 1, testOpen)
 		if !ok {
 			if string(got) != "p" {
 				t.Fatalf("a refused case left bytes behind: %q", got)
@@ -301,12 +300,11 @@ var mutations = []func(r *rand.Rand, js []byte) []byte{
 // real, and the comparison is not vacuous).
 func TestRawEventIsTheFullPath(t *testing.T) {
 	r := rand.New(rand.NewPCG(20, 2))
-	var scratch []byte
 	taken, cleanTaken, refusedMasked, mutatedTaken, mutatedRefused, notCanonical, intakes := 0, 0, 0, 0, 0, 0, 0
 	try := func(js []byte, mustTake bool) bool {
 		t.Helper()
 		prefix := []byte("prefix")
-		got, ok := rawEvent(prefix, js, 2, &scratch, testOpen)
+		got, ok := rawEvent(prefix, js, 2, testOpen)
 		if !ok {
 			if !bytes.Equal(got, prefix) {
 				t.Fatalf("a refused event left bytes behind: %q", got)
@@ -394,8 +392,7 @@ func TestRawEventIsTheFullPath(t *testing.T) {
 // or need masking or unsealing, is refused, on a fixed event.
 func TestRawEventRefuses(t *testing.T) {
 	base := `{"case_id":7,"seq":2,"kind":"comment","actor":"zhang","at":"2026-03-01T09:30:00.5+08:00","to":"formal_review","comment":"见\u003c附件\u003e","action":{"kind":"comment","actor":"zhang","role":"staff","at":"2026-03-01T09:30:00.5+08:00","comment":"ok"},"hash":"ab12"}`
-	var scratch []byte
-	if _, ok := rawEvent(nil, []byte(base), 2, &scratch, testOpen); !ok {
+	if _, ok := rawEvent(nil, []byte(base), 2, testOpen); !ok {
 		t.Fatal("the base event is not taken")
 	}
 	for _, c := range []struct{ what, from, to string }{
@@ -423,7 +420,7 @@ func TestRawEventRefuses(t *testing.T) {
 		if js == base {
 			t.Fatalf("%s: the replacement does not apply", c.what)
 		}
-		if _, ok := rawEvent(nil, []byte(js), 2, &scratch, testOpen); ok {
+		if _, ok := rawEvent(nil, []byte(js), 2, testOpen); ok {
 			t.Errorf("%s: taken from storage:\n%s", c.what, js)
 		}
 	}
@@ -432,13 +429,13 @@ func TestRawEventRefuses(t *testing.T) {
 	// it is written.
 	zero := strings.Replace(strings.ReplaceAll(base, `"2026-03-01T09:30:00.5+08:00"`, `"0001-01-01T00:00:00Z"`),
 		`"comment":"ok"}`, `"comment":"ok","deadline":"0001-01-01T00:00:00Z"}`, 1)
-	if _, ok := rawEvent(nil, []byte(zero), 2, &scratch, testOpen); ok || strings.Count(zero, "0001-01-01") != 3 {
+	if _, ok := rawEvent(nil, []byte(zero), 2, testOpen); ok || strings.Count(zero, "0001-01-01") != 3 {
 		t.Errorf("a zero deadline written: taken from storage:\n%s", zero)
 	}
 
 	// An intake: its agent's phone (sealed) and ID number masked whole, the rest as stored.
 	withIntake := strings.Replace(base, `"comment":"ok"}`, `"comment":"ok","intake":{"id":7,"no":"X","enterprise":{"name":"a","credit_code":"b","legal_rep":"c"},"agent":{"name":"a","phone":"enc:v1:7:0101234","id_number":"ABCDEFG"},"records":null,"materials":null,"owner":"o","received_at":"2026-03-01T09:30:00Z"}}`, 1)
-	got, ok := rawEvent(nil, []byte(withIntake), 2, &scratch, testOpen)
+	got, ok := rawEvent(nil, []byte(withIntake), 2, testOpen)
 	if !ok || !bytes.Contains(got, []byte(`"phone": "010**34"`)) || !bytes.Contains(got, []byte(`"id_number": "*****FG"`)) {
 		t.Fatalf("an intake with its agent's phone sealed: taken %v, written\n%s", ok, got)
 	}
@@ -454,7 +451,7 @@ func TestRawEventRefuses(t *testing.T) {
 		if js == withIntake {
 			t.Fatalf("%s: the replacement does not apply", c.what)
 		}
-		if _, ok := rawEvent(nil, []byte(js), 2, &scratch, testOpen); ok {
+		if _, ok := rawEvent(nil, []byte(js), 2, testOpen); ok {
 			t.Errorf("%s: taken from storage:\n%s", c.what, js)
 		}
 	}
@@ -541,8 +538,7 @@ func FuzzRawEvent(f *testing.F) {
 		}
 	}
 	f.Fuzz(func(t *testing.T, js []byte) {
-		var scratch []byte
-		got, ok := rawEvent(nil, js, 2, &scratch, testOpen)
+		got, ok := rawEvent(nil, js, 2, testOpen)
 		if !ok {
 			return
 		}
