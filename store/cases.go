@@ -288,36 +288,44 @@ const gatherWait = time.Millisecond
 // gatherAnswerLimit bounds gather's wait for the group before to be answered.
 const gatherAnswerLimit = time.Second
 
-// gatherMin: gather waits only after a group of at least this many actions, and only
-// while fewer than half as many are queued: for a group of two or three (people's pace
-// at a few hundred actions a second) the turn it could save is not worth a wait for
-// sessions that are unlikely to come back within it.
+// gatherMin: gather waits only after a group of at least this many actions: for a group
+// of two or three (people's pace at a few hundred actions a second) the turn it could
+// save is not worth a wait for sessions that are unlikely to come back within it.
 const gatherMin = 4
 
 // answering is the node's last group on a shared case base, for gather: its size, and
-// done, closed once its actions are answered (at, when; set before done is closed).
+// done, closed once its actions are answered (at, when, and queued, how many actions
+// were queued then — none of them its own, which were waiting for their answers; both
+// set before done is closed).
 type answering struct {
-	n    int
-	at   time.Time
-	done chan struct{}
+	n      int
+	at     time.Time
+	queued int
+	done   chan struct{}
 }
 
 // gather, called by the holder of the node's turn before it takes the queue, lets the
-// actions of the group before come back and join this one, when fewer are queued than
-// that group held. On a shared case base a group's actions are answered only once its
-// anchor entry is fsynced, while the next group already runs (anchorer.commitLater):
-// sessions that act again at once (50 of them acting with no pause, BENCHMARKS.md, the
-// closed loop) then always miss the next group, which holds only the few that came in
-// meanwhile, and the node alternates a large group with a small one whose whole turn (two
-// round trips and a COMMIT's WAL flush) every action of the large one waits for. Waiting
-// costs this group little: it could not COMMIT before that fsync is done anyway (stage
-// waits for it), and it waits at most gatherWait after the answers for the rest. A node
-// whose groups are of one to three actions (people's pace) never waits (gatherMin).
+// actions of the group before come back and join this one. On a shared case base a
+// group's actions are answered only once its anchor entry is fsynced, while the next
+// group already runs (anchorer.commitLater): sessions that act again at once (50 of them
+// acting with no pause, BENCHMARKS.md, the closed loop) then always miss the next group,
+// which holds only those that came in meanwhile, and the node's sessions split into two
+// cohorts whose groups alternate — a large one and a small one, or two halves (12 and 13
+// of 25) — and every action waits for the other cohort's whole turn (two round trips and
+// a COMMIT's WAL flush) before its own. Waiting costs this group little: it could not
+// COMMIT before that fsync is done anyway (stage waits for it), and it waits at most
+// gatherWait after the answers for the rest; once it holds what was queued when the
+// group before was answered and that group's actions, it goes at once. A node whose
+// groups are of one to three actions (people's pace) never waits (gatherMin).
+//
+// Until round twelve it did not wait when half as many as the group before were queued
+// already: two halves then alternated for good, and their actions were the closed loop's
+// slowest (BENCHMARKS.md, "The closed loop's tail, round twelve").
 func (s *Store) gather() {
 	s.commitMu.Lock()
 	p, q := s.lastGroup, len(s.commitQ)
 	s.commitMu.Unlock()
-	if p == nil || p.n < gatherMin || 2*q >= p.n || s.gatherWait <= 0 {
+	if p == nil || p.n < gatherMin || q >= maxCommitBatch || s.gatherWait <= 0 {
 		return
 	}
 	waited := false
@@ -338,7 +346,7 @@ func (s *Store) gather() {
 			return
 		}
 	}
-	deadline, want := p.at.Add(s.gatherWait), min(q+p.n, maxCommitBatch)
+	deadline, want := p.at.Add(s.gatherWait), min(p.queued+p.n, maxCommitBatch)
 	s.commitMu.Lock()
 	if len(s.commitQ) < want && time.Now().Before(deadline) {
 		waited = true
@@ -448,6 +456,7 @@ func (s *Store) answer(part []*applyReq) {
 		for _, r := range part {
 			s.ctimes.noteAnswer(r, at.Sub(p), 0, at)
 		}
+		g.noteQueued(s)
 		for _, r := range part {
 			r.answered = true
 			close(r.done)
@@ -469,11 +478,21 @@ func (s *Store) answer(part []*applyReq) {
 		for _, r := range part {
 			s.ctimes.noteAnswer(r, publish, done.Sub(at), done)
 		}
+		g.noteQueued(s)
 		for _, r := range part {
 			close(r.done)
 		}
 		g.answered()
 	}()
+}
+
+// noteQueued notes how many actions are queued just before g's are answered (gather).
+func (g *answering) noteQueued(s *Store) {
+	if g != nil {
+		s.commitMu.Lock()
+		g.queued = len(s.commitQ)
+		s.commitMu.Unlock()
+	}
 }
 
 // answered: the group's actions are answered.

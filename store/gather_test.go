@@ -131,6 +131,77 @@ func TestNextGroupTakesTheAnsweredBack(t *testing.T) {
 	}
 }
 
+// TestHalvesMergeIntoOneGroup: a group of four commits and its anchor fsync is held;
+// four other actions queue meanwhile (as many as it holds, not fewer). They do not go
+// on as a group of their own, to be followed by the first four's next actions in a third
+// (two halves of a node's sessions alternating for good, each waiting for the other's
+// whole turn): when the four are answered and act again at once, the eight commit as one
+// group. Every action is answered once, without error, and every case is at its version.
+func TestHalvesMergeIntoOneGroup(t *testing.T) {
+	_, _, s, wang, _ := anchorNode(t, false)
+	cs := gatherCases(t, s, wang, 8)
+	s.gatherWait = 10 * time.Second
+	s.TraceCommits(true)
+	defer s.TraceCommits(false)
+
+	entered, release := holdAnchorSync(t, s)
+	s.commitTurn <- struct{}{} // the first four queue while the test holds the turn: one group
+	answers := make(chan applied, 8)
+	for _, c := range cs[:4] {
+		go func() {
+			n, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "前一半"})
+			if err != nil {
+				answers <- applied{n, err}
+				return
+			}
+			n, err = s.Apply(c.ID, n.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "马上再来"})
+			answers <- applied{n, err}
+		}()
+	}
+	waitQueued(t, s, 4)
+	<-s.commitTurn
+	select {
+	case <-entered:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the first group's anchor fsync never started")
+	}
+	// The other four queue while the test holds the turn, as they do while the first
+	// group's transaction holds it: the turn's next holder finds all four queued.
+	s.commitTurn <- struct{}{}
+	for _, c := range cs[4:] {
+		go func() {
+			n, err := s.Apply(c.ID, c.Version, wang, workflow.Action{Kind: workflow.ActComment, Comment: "后一半"})
+			answers <- applied{n, err}
+		}()
+	}
+	waitQueued(t, s, 4)
+	<-s.commitTurn
+	time.Sleep(200 * time.Millisecond) // one of them takes the turn
+	release()
+	for range 8 {
+		select {
+		case r := <-answers:
+			if r.err != nil {
+				t.Fatal(r.err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatal("an action was not answered")
+		}
+	}
+	if got := groupSizes(s); !slices.Equal(got, []int{4, 8}) {
+		t.Errorf("groups of %v, want 4 and 8", got)
+	}
+	for i, c := range cs {
+		want := c.Version + 1
+		if i < 4 {
+			want = c.Version + 2
+		}
+		if v := versionInDB(t, s, c.ID); v != want {
+			t.Errorf("case %d is at version %d, want %d", c.ID, v, want)
+		}
+	}
+}
+
 // TestLoneActionsDoNotGather: one action after another, each answered before the next is
 // queued (people's pace), never waits for company.
 func TestLoneActionsDoNotGather(t *testing.T) {

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"runtime/metrics"
 	"runtime/pprof"
 	"runtime/trace"
 	"slices"
@@ -200,9 +201,11 @@ func BenchmarkSharedCommit(b *testing.B) {
 	stopWaits := sampleWaits(b, nodes)
 	cpu0, pgcpu0 := benchkit.ProcessCPU().Seconds(), serverCPU(b, nodes)
 	stopProfiles := profileRun(b)
+	gc0 := gcCount()
 	lat := runSessions(b, nodes, ids, actor, 0)
 	stopProfiles()
-	dumpGroups(b, nodes)
+	reportGC(b, gc0)
+	dumpGroups(b, nodes, gc0)
 	b.ReportMetric((benchkit.ProcessCPU().Seconds()-cpu0)*1000/float64(b.N), "node-cpu-ms/action")
 	if pgcpu0 >= 0 {
 		if pgcpu := serverCPU(b, nodes); pgcpu >= 0 {
@@ -665,13 +668,36 @@ func profileRun(b *testing.B) (stop func()) {
 	}
 }
 
+// gcCount is the garbage collections this process has finished so far, and the bytes it
+// has allocated (runtime/metrics: no stop of the world).
+func gcCount() [2]uint64 {
+	m := []metrics.Sample{{Name: "/gc/cycles/total:gc-cycles"}, {Name: "/gc/heap/allocs:bytes"}}
+	metrics.Read(m)
+	return [2]uint64{m[0].Value.Uint64(), m[1].Value.Uint64()}
+}
+
+// reportGC reports the garbage collections that finished during the timed part (since
+// gc0, gcCount's) a thousand actions, and the bytes the process allocated an action: on
+// two cores a collection's mark phase (about 0.1 s over the two nodes' summaries and
+// indexes) slows every commit under way, and its number follows from the allocation.
+func reportGC(b *testing.B, gc0 [2]uint64) {
+	g := gcCount()
+	b.ReportMetric(float64(g[0]-gc0[0])*1000/float64(b.N), "gcs/kaction")
+	b.ReportMetric(float64(g[1]-gc0[1])/1024/float64(b.N), "alloc-KB/action")
+}
+
 // dumpGroups writes, when REPAIRDESK_BENCH_GROUPS names a file, every group transaction
 // of the timed part (TraceCommits) as a line of tab-separated values, node by node in the
-// order they started: node, start (ms from the node's first group), size, acquire,
+// order they started: node, start (ms from the first group of either node), size, acquire,
 // read-ahead, engine (what the transaction spent outside the other phases, the wait for
 // the previous anchor fsync included), commit, total, anchor, publish, log-sync, the
 // wait for the previous entry's fsync, and the end (when its actions were answered), ms.
-func dumpGroups(b *testing.B, nodes []*store.Store) {
+// Then a line "act" for each action: node, case, queued, its (last) group's start (ms, on
+// the same clock), from queued to its answer and to its return to the session (ms), and
+// the number of its group transactions. Then a line "gc", the cycle's number, and when its mark termination ended (ms, on the
+// same clock) for each garbage collection finished since gc0 (gcCount's): with
+// GODEBUG=gctrace=1 the cycle's number gives its mark phase's length, before that end.
+func dumpGroups(b *testing.B, nodes []*store.Store, gc0 [2]uint64) {
 	f := os.Getenv("REPAIRDESK_BENCH_GROUPS")
 	if f == "" {
 		return
@@ -683,13 +709,14 @@ func dumpGroups(b *testing.B, nodes []*store.Store) {
 	defer w.Close()
 	ms := func(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
 	fmt.Fprintln(w, "node\tstart\tsize\tacquire\treadahead\tengine\tcommit\ttotal\tanchor\tpublish\tlogsync\tlogwait\tend\tfailed")
-	for i, s := range nodes {
-		gs := s.GroupTraces()
-		if len(gs) == 0 {
-			continue
+	var t0 time.Time
+	for _, s := range nodes {
+		if gs := s.GroupTraces(); len(gs) > 0 && (t0.IsZero() || gs[0].Start.Before(t0)) {
+			t0 = gs[0].Start
 		}
-		t0 := gs[0].Start
-		for _, g := range gs {
+	}
+	for i, s := range nodes {
+		for _, g := range s.GroupTraces() {
 			t := g.Times
 			engine := t.Total - t.Acquire - t.ReadAhead - t.Writes - t.Commit - t.BesideWait
 			end := -1.0
@@ -699,5 +726,20 @@ func dumpGroups(b *testing.B, nodes []*store.Store) {
 			fmt.Fprintf(w, "%d\t%.3f\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%.3f\t%v\n", i, ms(g.Start.Sub(t0)), g.Size,
 				ms(t.Acquire), ms(t.ReadAhead), ms(engine), ms(t.Commit), ms(t.Total), ms(g.Anchor), ms(g.Publish), ms(g.LogSync), ms(g.LogSyncWait), end, g.Err)
 		}
+	}
+	for i, s := range nodes {
+		for _, a := range s.Traces() {
+			start := -1.0
+			if n := len(a.Groups); n > 0 {
+				start = ms(a.Groups[n-1].Start.Sub(t0))
+			}
+			fmt.Fprintf(w, "act\t%d\t%d\t%.3f\t%.3f\t%.3f\t%.3f\t%d\n", i, a.Case, ms(a.Queued.Sub(t0)), start, ms(a.Answered), ms(a.Latency), len(a.Groups))
+		}
+	}
+	var m runtime.MemStats
+	runtime.ReadMemStats(&m)
+	for n := max(gc0[0]+1, uint64(m.NumGC)-min(uint64(m.NumGC), 255)); n <= uint64(m.NumGC); n++ {
+		end := time.Unix(0, int64(m.PauseEnd[(n+255)%256]))
+		fmt.Fprintf(w, "gc\t%d\t%.3f\n", n, ms(end.Sub(t0)))
 	}
 }

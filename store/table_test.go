@@ -59,6 +59,15 @@ func TestTable(t *testing.T) {
 	if nt.chunks[1] != old.chunks[1] || nt.chunks[4] != old.chunks[4] || nt.chunks[0] == old.chunks[0] {
 		t.Error("chunks the edit did not touch were copied, or the one it changed was not")
 	}
+	// Within the changed chunk only the leaf of the changed id is copied (ids 1 and 2 are
+	// in its first leaf, 1023 and 1024 in its last): a commit copies 64 pointers a
+	// summary, not the chunk's 1,024.
+	if nt.chunks[0][0] != old.chunks[0][0] || nt.chunks[0][15] == old.chunks[0][15] {
+		t.Error("leaves the edit did not touch were copied, or the one it changed was not")
+	}
+	if old.chunks[0][15][63] != list[3] || nt.chunks[0][15][62] != list[2] {
+		t.Error("the changed leaf lost a neighbour, or the old one was changed")
+	}
 }
 
 // TestSortClosed: the sort on extracted keys orders exactly as ByClosed (which binary

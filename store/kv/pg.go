@@ -67,9 +67,14 @@ const FeedChannel = "repairdesk_feed"
 // PG is a DB on PostgreSQL.
 type PG struct {
 	pool *pgxpool.Pool
-	cfg  *pgxpool.Config
-	opts PGOptions
-	addr string
+	// wpool holds the read-write transactions' connections (writeConns at most, one kept
+	// open): a burst of reads (sessions opening their cases, a node's follow) that takes
+	// every connection of pool and has new ones made can no longer hold up a commit
+	// behind it (BENCHMARKS.md, "The closed loop's tail, round twelve").
+	wpool *pgxpool.Pool
+	cfg   *pgxpool.Config
+	opts  PGOptions
+	addr  string
 
 	noMarks atomic.Bool   // no pg_current_snapshot: the feed's gaps are given up by time (FeedMarks)
 	retries atomic.Uint64 // transactions run again after a lost race
@@ -182,13 +187,25 @@ func OpenPG(addr string, opts PGOptions) (*PG, error) {
 	if err != nil {
 		return nil, err
 	}
-	d := &PG{pool: pool, cfg: cfg, opts: opts, addr: addr}
-	if err := d.schema(ctx); err != nil {
+	wcfg := cfg.Copy()
+	wcfg.MaxConns, wcfg.MinConns, wcfg.MinIdleConns = writeConns, 0, 1
+	wpool, err := pgxpool.NewWithConfig(ctx, wcfg)
+	if err != nil {
 		pool.Close()
+		return nil, err
+	}
+	d := &PG{pool: pool, wpool: wpool, cfg: cfg, opts: opts, addr: addr}
+	if err := d.schema(ctx); err != nil {
+		d.Close()
 		return nil, err
 	}
 	return d, nil
 }
+
+// writeConns: a node's read-write transactions at once, at most. Its group commits run
+// one at a time, and its other writers (staff, settings, files, the results' upkeep)
+// mostly under the same lock; the other connections are for those that are not.
+const writeConns = 4
 
 var pgSchema = []string{
 	`CREATE TABLE IF NOT EXISTS rd_buckets (name text PRIMARY KEY, seq bigint NOT NULL DEFAULT 0)`,
@@ -240,7 +257,7 @@ func (d *PG) Addr() string { return d.addr }
 // Pool is the connection pool (the change feed, tests).
 func (d *PG) Pool() *pgxpool.Pool { return d.pool }
 
-func (d *PG) Close() error { d.pool.Close(); return nil }
+func (d *PG) Close() error { d.pool.Close(); d.wpool.Close(); return nil }
 
 // CacheFit is the server's shared_buffers and the size of the case base's table with
 // its index and TOAST (rd_kv), in bytes: a base larger than the server's own cache has
@@ -320,7 +337,11 @@ func (d *PG) run(ctx context.Context, o pgx.TxOptions, writable bool, fn func(Tx
 	{
 		// BEGIN goes with the transaction's first batch (a group commit's read-ahead, a
 		// follower's read of the cases it heard of) rather than in a round trip of its own.
-		conn, err := d.pool.Acquire(ctx)
+		pool := d.pool
+		if writable {
+			pool = d.wpool
+		}
+		conn, err := pool.Acquire(ctx)
 		if err != nil {
 			return unavailable(err)
 		}
