@@ -599,8 +599,7 @@ func (r *rawScan) scanStr() (raw []byte, escaped, hold bool, end int, err error)
 			continue
 		}
 		// Three-byte characters (Chinese) one after another, without a word between.
-		for i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
-			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+		for plainThree(in, i) {
 			if part, digit := rawPII3(c, in[i+1], in[i+2]); digit {
 				if st < 0 {
 					st = i
@@ -618,8 +617,7 @@ func (r *rawScan) scanStr() (raw []byte, escaped, hold bool, end int, err error)
 		if c < utf8.RuneSelf || i >= len(in) {
 			continue
 		}
-		if i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
-			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+		if plainThree(in, i) {
 			continue
 		}
 		ru, size := utf8.DecodeRune(in[i:])
@@ -1079,4 +1077,15 @@ func rawUnescape(dst, raw []byte) []byte {
 		dst, i = appendEscaped(dst, raw, i)
 	}
 	return dst
+}
+
+// plainThree: in[i:] starts a well-formed three-byte character whose lead byte is E3–EC
+// or EE–EF (Chinese, and the full-width forms): one the encoder writes as it is, with no
+// surrogate or line separator among them (E2 and ED are left to utf8.DecodeRune).
+func plainThree(in []byte, i int) bool {
+	if i+2 >= len(in) {
+		return false
+	}
+	c := in[i]
+	return (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF && in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80
 }

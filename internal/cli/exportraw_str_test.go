@@ -51,8 +51,7 @@ func scanStrBytewise(in []byte, pos int) (raw []byte, escaped, hold bool, end in
 			escaped = true
 			continue
 		}
-		if i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
-			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+		if plainThree(in, i) {
 			i += 3
 			continue
 		}
@@ -521,8 +520,7 @@ func scanStrWords(in []byte, pos int) (raw []byte, escaped, may bool, end int, e
 			continue
 		}
 		// Three-byte characters (Chinese) one after another, without a word between.
-		for i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
-			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+		for plainThree(in, i) {
 			may = may || c == 0xEF
 			i += 3
 			if i >= len(in) {
@@ -533,8 +531,7 @@ func scanStrWords(in []byte, pos int) (raw []byte, escaped, may bool, end int, e
 		if c < utf8.RuneSelf || i >= len(in) {
 			continue
 		}
-		if i+2 < len(in) && (c >= 0xE3 && c <= 0xEC || c >= 0xEE) && c <= 0xEF &&
-			in[i+1]&0xC0 == 0x80 && in[i+2]&0xC0 == 0x80 {
+		if plainThree(in, i) {
 			continue
 		}
 		ru, size := utf8.DecodeRune(in[i:])
