@@ -7,7 +7,6 @@ import (
 	"io"
 	"math/bits"
 	"math/rand/v2"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
@@ -15,7 +14,6 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"repairdesk/internal/office"
 	"repairdesk/store"
 	"repairdesk/workflow"
 )
@@ -358,15 +356,7 @@ func TestPIIGroupSums(t *testing.T) {
 // file — and three whose enterprise's name, kept as typed, holds one), as stored, gets
 // from the scan the answer of FindPII on its unescaped text.
 func TestScanStrDemoOffice(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := office.GenerateDemo(st, 300, 29); err != nil {
-		t.Fatal(err)
-	}
-	addPIICases(t, st, 5)
+	st := piiDemoOffice(t)
 	for _, name := range []string{"郑州13812345678商贸有限公司", "郑州" + strings.ToLower(cliID) + "商贸有限公司", "郑州１３８ １２３４ ５６７８商贸有限公司"} {
 		piiCase(t, st, name, time.Now(), "")
 	}
@@ -417,7 +407,7 @@ func TestScanStrDemoOffice(t *testing.T) {
 		stored = append(stored, bytes.Clone(js))
 		mu.Unlock()
 	}
-	err = st.EachCaseStored(time.Time{}, func(sc *store.StoredCase) ([]byte, error) {
+	err := st.EachCaseStored(time.Time{}, func(sc *store.StoredCase) ([]byte, error) {
 		js, err := sc.JSON()
 		if err != nil {
 			return nil, err

@@ -554,15 +554,7 @@ func FuzzRawEvent(f *testing.F) {
 // their stored bytes, and its output is byte for byte the output with every event
 // decoded, masked and encoded.
 func TestExportTakesStoredEvents(t *testing.T) {
-	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	if err := office.GenerateDemo(st, 300, 29); err != nil {
-		t.Fatal(err)
-	}
-	addPIICases(t, st, 5)
+	st := piiDemoOffice(t)
 	export := func(fullPath bool) ([]byte, *exporter) {
 		x := &exporter{st: st, lang: "zh", names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone},
 			ctx: context.Background(), work: &work{}, fullPath: fullPath}
@@ -595,4 +587,20 @@ func TestExportTakesStoredEvents(t *testing.T) {
 	if x.taken.Load() < x.seen.Load()*3/4 {
 		t.Fatalf("only %d of %d events written from storage", x.taken.Load(), x.seen.Load())
 	}
+}
+
+// piiDemoOffice is a demo office of 300 cases with five more whose free text holds ID
+// and mobile numbers (addPIICases), closed when the test ends.
+func piiDemoOffice(t *testing.T) *store.Store {
+	t.Helper()
+	st, err := store.Open(filepath.Join(t.TempDir(), "t.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	if err := office.GenerateDemo(st, 300, 29); err != nil {
+		t.Fatal(err)
+	}
+	addPIICases(t, st, 5)
+	return st
 }
