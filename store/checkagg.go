@@ -5,7 +5,6 @@ import (
 	"cmp"
 	"encoding/binary"
 	"slices"
-	"sync/atomic"
 
 	"repairdesk/workflow"
 )
@@ -229,7 +228,7 @@ func (e *exactEntries) get(k []byte) ([]byte, bool) {
 			return nil, false
 		}
 		e.next = i + 1
-		atomic.OrUint64(&f.seen[i/64], 1<<(i%64)) // the two halves of checkResultsKept's walk mark at once
+		f.seen[i/64] |= 1 << (i % 64)
 		_, v := f.entry(i)
 		return v, true
 	}

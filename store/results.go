@@ -1568,60 +1568,51 @@ func (s *Store) checkResults(tx kv.Tx, want *aggSet, add func(Problem)) {
 }
 
 // checkResultsKept is checkResults, the open cases' entries compared when rowsKept.
-//
-// The stored rows are walked in two halves at once, split at the middle recomputed
-// exact entry (they are most of the rows): the comparison runs after the workers, when
-// the second core has nothing else to do, and was a twentieth of check's time on one
-// core. Each half sums its counter rows and keeps its problems apart; the problems are
-// reported in key order, first half first, as one walk reports them.
 func checkResultsKept(s *Store, tx kv.Tx, want *aggSet, rowsKept bool, add func(Problem)) {
 	b := tx.Bucket(bResults)
 	if !rowsKept { // aggregates of "4" (a read-only open): the open cases' entries are not read
 		want = want.withoutOpenRows()
 	}
-	exact := want.exactEntries() // and which of them were compared
-	var split []byte             // where the second half starts (nil: one walk)
-	if f := want.flat; f != nil && len(f.at) >= 2 {
-		split = f.key(len(f.at) / 2)
-	}
-	halves := []*resultsWalk{{exact: exact, rowsKept: rowsKept, add: add}}
-	if split != nil {
-		halves[0].add, halves[0].to = nil, split
-		halves = append(halves, &resultsWalk{exact: &exactEntries{a: exact.a}, rowsKept: rowsKept, from: split})
-		var errs [2]error
-		var wg sync.WaitGroup
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			errs[1] = s.shield(string(bResults), 0, func() error { halves[1].walk(b); return nil })
-		}()
-		errs[0] = s.shield(string(bResults), 0, func() error { halves[0].walk(b); return nil })
-		wg.Wait() // both end before the transaction can
-		for i, h := range halves {
-			for _, p := range h.probs {
-				add(p)
-			}
-			if errs[i] != nil {
-				add(damageProblem(errs[i]))
-				return
+	exact := want.exactEntries()   // and which of them were compared
+	sums := map[string]*counters{} // counter rows, summed over the nodes
+	parts := map[string]int{}      // how many stored rows each sum has
+	_ = b.ForEach(func(k, v []byte) error {
+		if len(k) < 5 {
+			add(Problem{What: fmt.Sprintf("results: malformed key %x", k)})
+			return nil
+		}
+		lk := k
+		if isNodeKey(k) {
+			if lk = k[nodeTagLen:]; !isCounterRow(lk) || !perNode(lk[4]) {
+				add(Problem{What: "results " + describeResultKey(k) + ": not a row a node keeps"})
+				return nil
 			}
 		}
-	} else {
-		halves[0].walk(b)
-	}
-	sums, parts := halves[0].sums, halves[0].parts
-	if len(halves) > 1 {
-		for k, c := range halves[1].sums {
-			if sum := sums[k]; sum != nil {
-				for i := range c {
-					sum[i] += c[i]
-				}
-			} else {
-				sums[k] = c
+		switch {
+		case isCounterRow(lk):
+			var got counters
+			if err := decodeCounters(v, &got); err != nil {
+				add(Problem{What: "results " + describeResultKey(k) + ": unreadable: " + err.Error()})
+				return nil
 			}
-			parts[k] += halves[1].parts[k]
+			sum := sums[string(lk)]
+			if sum == nil {
+				sum = new(counters)
+				sums[string(lk)] = sum
+			}
+			for i := range got {
+				sum[i] += got[i]
+			}
+			parts[string(lk)]++
+		case !rowsKept && isOpenKey(k): // left by a pass that was cut off; the next pass clears it
+		default:
+			w, ok := exact.get(k)
+			if !ok || string(w) != string(v) {
+				add(Problem{What: "results " + describeResultKey(k) + ": stored " + describeExact(k, v) + ", recomputed from the events " + describeExact(k, w)})
+			}
 		}
-	}
+		return nil
+	})
 	keys := make([]string, 0, len(sums))
 	for k := range sums {
 		keys = append(keys, k)
@@ -1651,76 +1642,6 @@ func checkResultsKept(s *Store, tx kv.Tx, want *aggSet, rowsKept bool, add func(
 	slices.Sort(missing)
 	for _, k := range missing {
 		add(Problem{What: "results " + describeResultKey([]byte(k)) + ": missing; recomputed from the events it should be " + describeExactOrCounters(want, exact, k)})
-	}
-}
-
-// resultsWalk is checkResultsKept's walk over the stored rows from key from up to key to
-// (nil: the first; the last): each exact entry compared with the recomputed one, the
-// counter rows summed (over the nodes) for the comparison after it. Its problems go to
-// add, or when add is nil, to probs.
-type resultsWalk struct {
-	exact    *exactEntries
-	rowsKept bool
-	from, to []byte
-	add      func(Problem)
-	probs    []Problem
-	sums     map[string]*counters // counter rows, summed over the nodes
-	parts    map[string]int       // how many stored rows each sum has
-}
-
-func (w *resultsWalk) walk(b kv.Bucket) {
-	w.sums, w.parts = map[string]*counters{}, map[string]int{}
-	add := w.add
-	if add == nil {
-		add = func(p Problem) { w.probs = append(w.probs, p) }
-	}
-	c := b.Cursor()
-	var k, v []byte
-	if w.from != nil {
-		k, v = c.Seek(w.from)
-	} else {
-		k, v = c.First()
-	}
-	for ; k != nil && (w.to == nil || bytes.Compare(k, w.to) < 0); k, v = c.Next() {
-		w.row(k, v, add)
-	}
-}
-
-// row compares or sums one stored row.
-func (w *resultsWalk) row(k, v []byte, add func(Problem)) {
-	if len(k) < 5 {
-		add(Problem{What: fmt.Sprintf("results: malformed key %x", k)})
-		return
-	}
-	lk := k
-	if isNodeKey(k) {
-		if lk = k[nodeTagLen:]; !isCounterRow(lk) || !perNode(lk[4]) {
-			add(Problem{What: "results " + describeResultKey(k) + ": not a row a node keeps"})
-			return
-		}
-	}
-	switch {
-	case isCounterRow(lk):
-		var got counters
-		if err := decodeCounters(v, &got); err != nil {
-			add(Problem{What: "results " + describeResultKey(k) + ": unreadable: " + err.Error()})
-			return
-		}
-		sum := w.sums[string(lk)]
-		if sum == nil {
-			sum = new(counters)
-			w.sums[string(lk)] = sum
-		}
-		for i := range got {
-			sum[i] += got[i]
-		}
-		w.parts[string(lk)]++
-	case !w.rowsKept && isOpenKey(k): // left by a pass that was cut off; the next pass clears it
-	default:
-		e, ok := w.exact.get(k)
-		if !ok || string(e) != string(v) {
-			add(Problem{What: "results " + describeResultKey(k) + ": stored " + describeExact(k, v) + ", recomputed from the events " + describeExact(k, e)})
-		}
 	}
 }
 
