@@ -143,26 +143,8 @@ func readLevel(ids []uint64, ps int, limit uint64, workers int, read func(buf []
 // It reads only the file, and bounds every access; should anything still go wrong, it
 // is a hint: the run's children are dropped and the walk goes on (a worker that died
 // would leave the sender of the runs waiting for ever).
-func readRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, sound *soundLeaves, out []uint64) (res []uint64) {
-	if sound == nil {
-		return readRangeRun(f, buf, first, n, ps, limit, nil, nil, out)
-	}
-	defer func() {
-		if recover() != nil {
-			res = out
-		}
-	}()
-	got, _ := f.ReadAt(buf[:int(n)*ps], int64(first)*int64(ps))
-	res = out
-	for off := 0; off+ps <= got; off += ps {
-		id := first + uint64(off/ps)
-		p := buf[off : off+ps]
-		res = branchChildrenIn(p, ps, limit, f, id, nil, nil, res)
-		if id < limit && leafSound(p, id) {
-			sound.mark(id)
-		}
-	}
-	return res
+func readRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, sound *soundLeaves, out []uint64) []uint64 {
+	return readRangeRun(f, buf, first, n, ps, limit, nil, nil, sound, out)
 }
 
 // soundLeaves is, for each page of the file, whether Check's read-ahead found it a sound

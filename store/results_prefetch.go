@@ -48,11 +48,15 @@ func prefetchRange(ktx kv.Tx, kb kv.Bucket, lo, hi []byte) (read []uint64) {
 // the branch pages, whose keys may lie in [lo, hi).
 func prefetchRangeLevel(f *os.File, ids []uint64, ps int, limit uint64, lo, hi []byte) []uint64 {
 	return readLevel(ids, ps, limit, 4, func(buf []byte, first, n uint64, out []uint64) []uint64 {
-		return readRangeRun(f, buf, first, n, ps, limit, lo, hi, out)
+		return readRangeRun(f, buf, first, n, ps, limit, lo, hi, nil, out)
 	})
 }
 
-func readRangeRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, lo, hi []byte, out []uint64) (res []uint64) {
+// readRangeRun reads n pages from first and appends the children, among those of the
+// branch pages, whose keys may lie in [lo, hi) (nil: all); with sound, it marks there the
+// leaf pages among them that are sound (leafSound). A hint: should anything go wrong,
+// the run's children are dropped.
+func readRangeRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64, lo, hi []byte, sound *soundLeaves, out []uint64) (res []uint64) {
 	defer func() {
 		if recover() != nil {
 			res = out
@@ -61,7 +65,11 @@ func readRangeRun(f *os.File, buf []byte, first, n uint64, ps int, limit uint64,
 	got, _ := f.ReadAt(buf[:int(n)*ps], int64(first)*int64(ps))
 	res = out
 	for off := 0; off+ps <= got; off += ps {
-		res = branchChildrenIn(buf[off:off+ps], ps, limit, f, first+uint64(off/ps), lo, hi, res)
+		id, p := first+uint64(off/ps), buf[off:off+ps]
+		res = branchChildrenIn(p, ps, limit, f, id, lo, hi, res)
+		if sound != nil && id < limit && leafSound(p, id) {
+			sound.mark(id)
+		}
 	}
 	return res
 }
