@@ -181,8 +181,10 @@ func (s *pinScreen) enter(tea.KeyMsg) tea.Cmd {
 	st, name := s.c.Store, s.c.Me.Name
 	if s.mode == pinSetup {
 		if s.first == "" {
+			// The request to type it again is the screen's question now (View); it is
+			// not repeated below the field as a message too.
 			s.first = pin
-			s.msg, s.msgErr = s.c.T("pin.confirm"), false
+			s.msg, s.msgErr = "", false
 			return nil
 		}
 		if pin != s.first {

@@ -63,6 +63,9 @@ func TestFirstLoginAsksForPIN(t *testing.T) {
 	mustShow(t, m, "PIN 须为 4–12 位数字")
 	enterPIN(m, "2468")
 	mustShow(t, m, "请再输入一次以确认")
+	if n := strings.Count(screen(m), "请再输入一次以确认"); n != 1 {
+		t.Fatalf("the request to confirm shows %d times, want once:\n%s", n, screen(m))
+	}
 	enterPIN(m, "2469")
 	mustShow(t, m, "两次输入不一致")
 	if set, _ := st.HasPIN(testSpecialist.Name); set {
