@@ -44,6 +44,9 @@ type fileArea struct {
 	me   workflow.Staff
 	lang string
 	fp   string
+	// opened is when the file session began: the time the tree's own directories
+	// (the root, cases, exports) are listed with, which hold no time of their own.
+	opened time.Time
 }
 
 // fileErr is a refusal with its message in the session's language; kind says what it
@@ -245,14 +248,14 @@ func (a *fileArea) info(n node) fileInfo {
 	case nCase:
 		return fileInfo{name: n.name, mode: fs.ModeDir | 0o700, mod: n.c.UpdatedAt}
 	}
-	return fileInfo{name: n.name, mode: fs.ModeDir | 0o500}
+	return fileInfo{name: n.name, mode: fs.ModeDir | 0o500, mod: a.opened}
 }
 
 // list is what a directory holds.
 func (a *fileArea) list(n node) ([]fileInfo, error) {
 	switch n.kind {
 	case nRoot:
-		return []fileInfo{{name: "cases", mode: fs.ModeDir | 0o500}, {name: "exports", mode: fs.ModeDir | 0o500}}, nil
+		return []fileInfo{a.info(node{kind: nCases, name: "cases"}), a.info(node{kind: nExports, name: "exports"})}, nil
 	case nExports:
 		r, err := a.exportRoot()
 		if err != nil {
@@ -410,7 +413,7 @@ func (s *Server) areaFor(sess ssh.Session) (*fileArea, bool) {
 		_ = sess.Exit(1)
 		return nil, false
 	}
-	return &fileArea{s: s, me: me, lang: sessionLang(me, sess.Environ()), fp: fp}, true
+	return &fileArea{s: s, me: me, lang: sessionLang(me, sess.Environ()), fp: fp, opened: time.Now()}, true
 }
 
 // FetchCommand is the command a staff member types on their own computer to fetch file

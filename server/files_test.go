@@ -421,3 +421,24 @@ func TestFilesPathCheck(t *testing.T) {
 		}
 	}
 }
+
+// The tree's own directories (the root, cases, exports) list with the time the file
+// session began, not the zero time (sftp's `ls -l` showed them as of "Jan 1 0001").
+func TestFilesOwnDirectoriesHaveATime(t *testing.T) {
+	o := newSrvOffice(t, func(so *Options) { so.ExportRoot = t.TempDir() })
+	opened := time.Date(2026, 3, 2, 9, 30, 0, 0, time.UTC)
+	a := &fileArea{s: o.srv, me: workflow.Staff{Name: "wu"}, lang: "en", opened: opened}
+	root, err := a.resolve("/")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dirs, err := a.list(root)
+	if err != nil || len(dirs) != 2 {
+		t.Fatalf("the root lists %v, %v", dirs, err)
+	}
+	for _, fi := range append(dirs, a.info(root)) {
+		if !fi.IsDir() || !fi.ModTime().Equal(opened) {
+			t.Errorf("%q: dir %v, time %v, want %v", fi.Name(), fi.IsDir(), fi.ModTime(), opened)
+		}
+	}
+}
