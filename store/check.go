@@ -123,6 +123,9 @@ func (s *Store) Check() []Problem {
 		if checkAnchorsHold != nil {
 			checkAnchorsHold()
 		}
+		if ready := s.opts.anchorLogReady; ready != nil && !ready() {
+			return
+		}
 		if err := s.shield(string(bMeta), 0, func() error {
 			an, anProbs = s.anchorsFor(tx, limit, anchorsCompact)
 			if an != nil && an.seen != nil {
