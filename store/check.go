@@ -489,7 +489,7 @@ func (s *Store) compareLater(d *caseDecoder, an *anchored, add func(Problem)) {
 	for _, l := range later {
 		if an.compact && l.ok {
 			if i, found := an.at[l.j.id]; found {
-				if c := &an.chains[i]; int(c.n) == l.n && c.chain == l.chain {
+				if c := an.chains.of(i); int(c.n) == l.n && c.chain == l.chain {
 					continue
 				}
 			}
