@@ -15,6 +15,7 @@ import (
 	"repairdesk/store/kv"
 	"runtime/debug"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -219,8 +220,8 @@ func BackupFileWith(dbPath, dest string, w Work) (res BackupResult, err error) {
 	)
 	go func() {
 		defer close(carry)
-		if backupCarryHold != nil {
-			backupCarryHold()
+		if hold := backupCarryHold.Load(); hold != nil {
+			(*hold)()
 		}
 		_, carried, carryErr = carryAnchors(dbPath, dbPath, dest, &carryKeep)
 	}()
@@ -354,7 +355,7 @@ func carryOptions(dbPath, dest string) Options {
 
 // backupCarryHold, when set (tests), is called before a local backup carries the anchor
 // log.
-var backupCarryHold func()
+var backupCarryHold atomic.Pointer[func()]
 
 // backupRemote takes the copy through the control socket of the process holding dbPath
 // and verifies the copy itself: it is opened read-only and checked (from the page cache,

@@ -19,9 +19,10 @@ func SetBackupFileWriter(f func(io.Writer) io.Writer) (restore func()) {
 // that use it must not run in parallel.
 func HoldBackupAnchors() (release func()) {
 	gate := make(chan struct{})
-	backupCarryHold = func() { <-gate }
+	hold := func() { <-gate }
+	backupCarryHold.Store(&hold)
 	return sync.OnceFunc(func() {
-		backupCarryHold = nil
+		backupCarryHold.Store(nil)
 		close(gate)
 	})
 }

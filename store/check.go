@@ -120,8 +120,8 @@ func (s *Store) Check() []Problem {
 	)
 	go func() {
 		defer close(anDone)
-		if checkAnchorsHold != nil {
-			checkAnchorsHold()
+		if hold := checkAnchorsHold.Load(); hold != nil {
+			(*hold)()
 		}
 		if ready := s.opts.anchorLogReady; ready != nil && !ready() {
 			return
@@ -460,7 +460,7 @@ type laterCompare struct {
 
 // checkAnchorsHold, when set (tests), is called by Check's reading of the anchor log
 // before it reads the log.
-var checkAnchorsHold func()
+var checkAnchorsHold atomic.Pointer[func()]
 
 // isClosed reports whether ch is closed, without waiting.
 func isClosed(ch <-chan struct{}) bool {

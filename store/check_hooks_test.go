@@ -7,9 +7,10 @@ import "sync"
 // use it must not run in parallel.
 func HoldCheckAnchors() (release func()) {
 	gate := make(chan struct{})
-	checkAnchorsHold = func() { <-gate }
+	hold := func() { <-gate }
+	checkAnchorsHold.Store(&hold)
 	return sync.OnceFunc(func() {
-		checkAnchorsHold = nil
+		checkAnchorsHold.Store(nil)
 		close(gate)
 	})
 }
