@@ -76,3 +76,28 @@ func BenchmarkAnchorChain(b *testing.B) {
 		}
 	}
 }
+
+// The compact replay's chains in blocks: each index keeps its own chain across blocks,
+// and a chain in hand stays the stored one while more are added (applyCompact holds one
+// while the replay goes on).
+func TestAnchorChainsKeepTheirPlaces(t *testing.T) {
+	var cs anchorChains
+	n := 3*chainBlock + 17
+	first := cs.of(cs.add())
+	for i := 1; i < n; i++ {
+		if j := cs.add(); int(j) != i {
+			t.Fatalf("chain %d was given index %d", i, j)
+		}
+		cs.of(int32(i)).n = uint32(i)
+		cs.of(int32(i)).last = uint64(i) * 7
+	}
+	first.n = 99
+	for i := 1; i < n; i++ {
+		if c := cs.of(int32(i)); c.n != uint32(i) || c.last != uint64(i)*7 {
+			t.Fatalf("chain %d holds n %d, last %d", i, c.n, c.last)
+		}
+	}
+	if cs.of(0).n != 99 {
+		t.Errorf("a chain in hand is not the stored one once more were added: %d", cs.of(0).n)
+	}
+}

@@ -42,7 +42,7 @@ func compactEqualsWhole(t *testing.T, path string, pub []byte, wantCompact bool)
 		}
 		ac := whole.cases[id]
 		ch, ok := chainOf(len(ac.hashes), func(i int) string { return ac.hashes[i] })
-		if got.compact && (!ok || ch != got.chains[got.at[id]].chain) {
+		if got.compact && (!ok || ch != got.chains.of(got.at[id]).chain) {
 			t.Fatalf("case %d: the chain of its hashes is not the whole replay's", id)
 		}
 	})

@@ -120,6 +120,12 @@ func (s *Store) Check() []Problem {
 	)
 	go func() {
 		defer close(anDone)
+		if hold := checkAnchorsHold.Load(); hold != nil {
+			(*hold)()
+		}
+		if ready := s.opts.anchorLogReady; ready != nil && !ready() {
+			return
+		}
 		if err := s.shield(string(bMeta), 0, func() error {
 			an, anProbs = s.anchorsFor(tx, limit, anchorsCompact)
 			if an != nil && an.seen != nil {
@@ -237,9 +243,11 @@ func (s *Store) Check() []Problem {
 		// A damage a worker meets is a problem of its case, not an end of the check: the
 		// workers report through add and return no error.
 		var g errgroup.Group
-		for range runtime.GOMAXPROCS(0) {
+		decs := make([]*caseDecoder, runtime.GOMAXPROCS(0))
+		for w := range decs {
+			decs[w] = new(caseDecoder)
 			g.Go(func() error {
-				var dec caseDecoder // one per worker: its buffers serve every case it checks
+				dec := decs[w] // one per worker: its buffers serve every case it checks
 				mine := newCheckAggSet(late)
 				var lean []workflow.StatEvent
 				defer func() {
@@ -250,7 +258,7 @@ func (s *Store) Check() []Problem {
 				for j := range jobs {
 					replayed := false
 					err := s.shield(string(bCases), j.id, func() error {
-						s.checkCase(&dec, j, add, func(c *workflow.Case, evs []workflow.Event) {
+						s.checkCase(dec, j, add, func(c *workflow.Case, evs []workflow.Event) {
 							lean = noteResults(mine, c, evs, lean)
 							replayed = true
 						})
@@ -262,6 +270,9 @@ func (s *Store) Check() []Problem {
 					checked.Add(1)
 					if err != nil {
 						add(damageProblem(err))
+					}
+					if len(dec.later) > 0 && isClosed(anDone) {
+						s.compareLater(dec, an, add)
 					}
 				}
 				return nil
@@ -319,6 +330,13 @@ func (s *Store) Check() []Problem {
 		s.walkedKeys.Store(keys)
 		if !stopped {
 			work.report("check", checked.Load(), max(total.Load(), checked.Load()))
+		}
+		// The cases verified before the anchor log was read are compared with it now.
+		for _, dec := range decs {
+			if len(dec.later) > 0 {
+				<-anDone
+				s.compareLater(dec, an, add)
+			}
 		}
 		// Compared only when every case's history replayed: the recomputation is whole.
 		if walk == nil && !stopped && !broken.Load() && s.resultsReady(tx) {
@@ -424,6 +442,86 @@ type caseDecoder struct {
 	// stored and folded are the case as stored and as its events fold, reused (two
 	// new ones per case went to the heap: a twelfth of what check allocated).
 	stored, folded workflow.Case
+	// later holds the cases verified before the anchor log was read, to be compared
+	// with it once it is (compareLater).
+	later []laterCompare
+}
+
+// laterCompare is a case checkCase verified before the anchor log's replay was done:
+// its entries as read (to read its hashes again, should it not match) and the chain of
+// its events' hashes (chainOf: ok false when one is not a hash as the store writes
+// them), which settles a case that matches the log as compare settles it.
+type laterCompare struct {
+	j     checkJob
+	n     int
+	chain hashChain
+	ok    bool
+}
+
+// checkAnchorsHold, when set (tests), is called by Check's reading of the anchor log
+// before it reads the log.
+var checkAnchorsHold atomic.Pointer[func()]
+
+// isClosed reports whether ch is closed, without waiting.
+func isClosed(ch <-chan struct{}) bool {
+	select {
+	case <-ch:
+		return true
+	default:
+		return false
+	}
+}
+
+// compareLater compares the cases in d.later with the anchor log's replay an (nil: no
+// log), now read, as checkCase would have had it been read then: a case whose count
+// and chain match the compact replay's is settled; any other has its hashes read
+// again from its entries (the same bytes, valid while the transaction is) and is
+// compared by an.compare, with the same findings.
+func (s *Store) compareLater(d *caseDecoder, an *anchored, add func(Problem)) {
+	later := d.later
+	defer func() {
+		clear(later) // their entries are not kept past their use
+		d.later = later[:0]
+	}()
+	if an == nil {
+		return
+	}
+	for _, l := range later {
+		if an.compact && l.ok {
+			if i, found := an.at[l.j.id]; found {
+				if c := an.chains.of(i); int(c.n) == l.n && c.chain == l.chain {
+					continue
+				}
+			}
+		}
+		if err := s.shield(string(bCases), l.j.id, func() error {
+			hashes, err := d.hashesOf(l.j)
+			if err != nil {
+				add(Problem{CaseID: l.j.id, What: "unreadable: " + err.Error()})
+				return nil
+			}
+			an.compare(l.j.id, l.n, func(i int) string { return hashes[i] }, add)
+			return nil
+		}); err != nil {
+			add(damageProblem(err))
+		}
+	}
+}
+
+// hashesOf reads again the hashes of the events of case j, which checkCase read whole
+// and found chained.
+func (d *caseDecoder) hashesOf(j checkJob) ([]string, error) {
+	var hashes []string
+	d.js.newBlock()
+	err := d.ev.each(j.id, j.keys, j.evs, func(seq int, js []byte) error {
+		d.cur = checkEvent{}
+		if err := d.js.decode(js, &d.cur); err != nil {
+			return err
+		}
+		hashes = append(hashes, d.cur.Hash)
+		return nil
+	})
+	return hashes, err
 }
 
 // checkEvent is an event as Check decodes it: its letters (the rendered texts, much of
@@ -535,8 +633,15 @@ func (s *Store) checkCase(d *caseDecoder, j checkJob, add func(Problem), results
 	if j.anchors == nil {
 		return
 	}
-	<-j.anchors                 // read beside the workers: by now, on any but the smallest file
-	if an := *j.an; an != nil { // consistent in itself: is it the history that was anchored?
+	// Consistent in itself: is it the history that was anchored? The log is read beside
+	// the structure scan and the workers; a case verified before it is read is compared
+	// with it later (compareLater), so that the workers do not wait for it.
+	if !isClosed(j.anchors) {
+		ch, ok := chainOf(len(evs), func(i int) string { return evs[i].Hash })
+		d.later = append(d.later, laterCompare{j: j, n: len(evs), chain: ch, ok: ok})
+		return
+	}
+	if an := *j.an; an != nil {
 		an.compare(id, len(evs), func(i int) string { return evs[i].Hash }, add)
 	}
 }

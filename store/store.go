@@ -116,6 +116,10 @@ type Options struct {
 	// and backup's check of its copy), which reads every case itself and never shows a
 	// queue: at a million cases the summaries were about 430 MB of its heap.
 	NoSummaries bool
+	// anchorLogReady, when set, is waited for by Check before it reads the anchor log;
+	// false: there is no log to read (as with NoAnchors). BackupFile writes the log it
+	// checks the snapshot against beside the check's start.
+	anchorLogReady func() bool
 }
 
 // work is the store's Progress and Context as a Work.
