@@ -181,6 +181,7 @@ func OpenPG(addr string, opts PGOptions) (*PG, error) {
 		cfg.MaxConns = 8
 	}
 	cfg.ConnConfig.ConnectTimeout = opts.Timeout
+	cfg.AfterConnect = registerByteaList
 	ctx, cancel := context.WithTimeout(context.Background(), opts.Timeout)
 	defer cancel()
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
@@ -778,7 +779,7 @@ func (t *pgTx) queueSetWrites(b *pgx.Batch) {
 	dels := map[string][][]byte{}
 	var order []string
 	var bs []string
-	var ks, vs [][]byte
+	var ks, vs byteaList
 	put := func() {
 		if len(bs) > 0 {
 			b.Queue(`INSERT INTO rd_kv (bucket, k, v) SELECT * FROM unnest($1::text[], $2::bytea[], $3::bytea[]) ON CONFLICT (bucket, k) DO UPDATE SET v = excluded.v`, bs, ks, vs)
