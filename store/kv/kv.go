@@ -47,6 +47,9 @@ type Tx interface {
 
 // Bucket is an ordered map of byte keys to byte values with its own sequence.
 type Bucket interface {
+	// Get is the value of key (nil: none). It is valid while the transaction lasts and
+	// must not be changed (bbolt's are the mapped file; PostgreSQL's the transaction's
+	// own copy, which a later Get of the key returns again).
 	Get(key []byte) []byte
 	Put(key, value []byte) error
 	Delete(key []byte) error

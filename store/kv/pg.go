@@ -1058,9 +1058,12 @@ func (b *pgBucket) Get(key []byte) []byte {
 		return nil
 	}
 	id := b.name + "\x00" + string(key)
+	// The value is the transaction's own copy, as a cursor's are: the caller must not
+	// change it (bbolt's rule: its values are the mapped file), and a write of the key
+	// stores a new copy (put), so what was returned stays as it was.
 	if i, ok := t.pending[id]; ok {
 		if w := t.writes[i]; !w.del {
-			return bytes.Clone(w.v)
+			return w.v
 		}
 		return nil
 	}
@@ -1068,7 +1071,7 @@ func (b *pgBucket) Get(key []byte) []byte {
 		if !kn.ok {
 			return nil
 		}
-		return bytes.Clone(kn.v)
+		return kn.v
 	}
 	var v []byte
 	t.rt()
@@ -1085,7 +1088,7 @@ func (b *pgBucket) Get(key []byte) []byte {
 		v = []byte{} // a stored empty value is not a missing key
 	}
 	t.remember(id, v, true)
-	return bytes.Clone(v)
+	return v
 }
 
 func (b *pgBucket) Put(key, value []byte) error {
