@@ -443,6 +443,11 @@ func appendEventEvery(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead, 
 		return fmt.Errorf("case %d: event %d does not follow its chunk of events %d–%d", id, seq, first, first+n-1)
 	}
 	at := len(content)
+	if need := binary.MaxVarintLen32 + len(js); cap(content)-len(content) < need {
+		// Room for this event and about half as many bytes again, so that the next
+		// commits on the case append in place (wroteMemo keeps the room).
+		content = slices.Grow(content, need+len(content)/2)
+	}
 	content = binary.AppendUvarint(content, uint64(len(js)))
 	content = append(content, js...)
 	if !isChunk(old) || (n+1)%every == 0 || n+1 == chunkEvents {
@@ -505,7 +510,11 @@ func chunkLast(tx kv.Tx, id uint32, v int, keep *chunkRead, memo *wroteMemo) (ha
 		content []byte
 		kept    []byte // raw, as kept for appendEvent
 	)
-	if w, hit := memo.chunk(id, k, raw); hit {
+	take := memo.chunk
+	if keep != nil {
+		take = memo.takeChunk // the records' spare room becomes the commit's (appendEvent)
+	}
+	if w, hit := take(id, k, raw); hit {
 		first, content, kept = w.first, w.content, w.raw // this node wrote it last: not decoded again
 	} else {
 		var u unpacker
