@@ -7,9 +7,10 @@ import (
 )
 
 // TestGetHandsOutTheTransactionsCopy: on PostgreSQL a Get of a key the transaction read
-// ahead, read before or wrote returns the transaction's own copy of the value (no copy
-// per Get: a commit reads each of its values once more after the read-ahead), and a
-// later write of the key leaves a value returned before as it was.
+// ahead or read before returns the transaction's own copy of the value (no copy per Get:
+// a commit reads each of its values once more after the read-ahead); a Get of a key it
+// wrote returns the value put (not copied by Put either); a later write of the key
+// leaves a value returned before as it was.
 func TestGetHandsOutTheTransactionsCopy(t *testing.T) {
 	d, err := OpenPG(pgtest.Addr(t), PGOptions{Node: "get"})
 	if err != nil {
@@ -43,13 +44,17 @@ func TestGetHandsOutTheTransactionsCopy(t *testing.T) {
 			t.Errorf("read: Get gave %q and %q, copies %v; want one value", b1, b2, !same(b1, b2))
 		}
 		v := []byte("written a")
-		if err := b.Put([]byte("a"), v); err != nil {
+		k := []byte("a")
+		if err := b.Put(k, v); err != nil {
 			return err
 		}
-		v[0] = 'W' // the caller's buffer is not the stored value
+		k[0] = 'z' // the key may be reused at once
 		w1, w2 := b.Get([]byte("a")), b.Get([]byte("a"))
-		if string(w1) != "written a" || !same(w1, w2) {
-			t.Errorf("written: Get gave %q and %q, copies %v; want one value", w1, w2, !same(w1, w2))
+		if string(w1) != "written a" || !same(w1, w2) || !same(w1, v) {
+			t.Errorf("written: Get gave %q and %q, copies %v, the value put %v; want the value put", w1, w2, !same(w1, w2), same(w1, v))
+		}
+		if z := b.Get([]byte("z")); z != nil {
+			t.Errorf("the key's reuse after Put wrote %q under it", z)
 		}
 		if string(a1) != "stored a" {
 			t.Errorf("a value returned before the write changed to %q", a1)

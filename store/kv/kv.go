@@ -51,6 +51,8 @@ type Bucket interface {
 	// must not be changed (bbolt's are the mapped file; PostgreSQL's the transaction's
 	// own copy, which a later Get of the key returns again).
 	Get(key []byte) []byte
+	// Put stores value under key. The value must stay as it is while the transaction
+	// lasts (bbolt's rule: both backends keep it, not a copy); the key may be reused.
 	Put(key, value []byte) error
 	Delete(key []byte) error
 	Cursor() Cursor

@@ -711,7 +711,10 @@ func (t *pgTx) put(bucket string, k, v []byte, del bool) {
 	if t.pending == nil {
 		t.pending = map[string]int{}
 	}
-	w := pgWrite{bucket: bucket, k: bytes.Clone(k), v: bytes.Clone(v), del: del}
+	// The value is kept as given, not copied (about 3.5 KB an action of a group commit):
+	// the caller leaves it as it is while the transaction lasts, bbolt's rule too, whose
+	// Put keeps the caller's value until the commit. The key is copied, as bbolt does.
+	w := pgWrite{bucket: bucket, k: bytes.Clone(k), v: v, del: del}
 	if w.v == nil {
 		w.v = []byte{}
 	}
