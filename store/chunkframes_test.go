@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/binary"
 	"fmt"
+	"math/rand/v2"
 	"testing"
 
 	"github.com/klauspost/compress/zstd"
@@ -207,5 +208,38 @@ func TestRawFrameDecodes(t *testing.T) {
 	}
 	if rec := bytes.Repeat([]byte("x"), rawFrameMax+1); bytes.Equal(eventFrame(nil, rec), rawFrame(nil, rec)) {
 		t.Error("a record longer than rawFrameMax is stored as it is")
+	}
+}
+
+// TestFrameValueMadeOnce: the value a commit stores when it adds an event's frame to a
+// chunk (appendFrame into frameValueCap's room) is made in the one allocation, for a
+// short event stored as it is and for a long one compressed.
+func TestFrameValueMadeOnce(t *testing.T) {
+	var content []byte
+	for i := range 12 {
+		content = binary.AppendUvarint(content, 40)
+		content = append(content, fmt.Sprintf(`{"seq":%d,"comment":"%024d"}`, i+1, i)...)[:len(content)+40]
+	}
+	old := packChunk(nil, 33, 12, content)
+	_, _, rest, err := chunkHead(old)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rng := rand.New(rand.NewPCG(23, 3))
+	for _, size := range []int{20, 300, rawFrameMax - 2, rawFrameMax, 2000, 9000} {
+		js := make([]byte, size) // letters at random: a compressed frame is about 60% of them
+		for i := range js {
+			js[i] = 'a' + byte(rng.IntN(26))
+		}
+		rec := append(binary.AppendUvarint(nil, uint64(len(js))), js...)
+		buf := make([]byte, 0, frameValueCap(old, rec))
+		v := appendFrame(buf, old[1], 33, 13, rest, rec)
+		if &v[:1][0] != &buf[:1][0] {
+			t.Errorf("a %d-byte event: the value (%d bytes) outgrew its room (%d)", size, len(v), cap(buf))
+		}
+		var u unpacker
+		if first, got, err := u.frame(v); err != nil || first != 33 || !bytes.Equal(got, append(bytes.Clone(content), rec...)) {
+			t.Errorf("a %d-byte event: the value reads as %d, %d bytes (%v)", size, first, len(got), err)
+		}
 	}
 }

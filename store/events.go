@@ -443,6 +443,11 @@ func appendEventEvery(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead, 
 		return fmt.Errorf("case %d: event %d does not follow its chunk of events %d–%d", id, seq, first, first+n-1)
 	}
 	at := len(content)
+	if need := binary.MaxVarintLen32 + len(js); cap(content)-len(content) < need {
+		// Room for this event and about half as many bytes again, so that the next
+		// commits on the case append in place (wroteMemo keeps the room).
+		content = slices.Grow(content, need+len(content)/2)
+	}
 	content = binary.AppendUvarint(content, uint64(len(js)))
 	content = append(content, js...)
 	if !isChunk(old) || (n+1)%every == 0 || n+1 == chunkEvents {
@@ -454,9 +459,17 @@ func appendEventEvery(tx kv.Tx, id uint32, seq int, js []byte, read *chunkRead, 
 	if err != nil {
 		return &eventError{CaseID: id, Seq: first, Err: err}
 	}
-	v := appendFrame(make([]byte, 0, len(old)+len(js)/2+32), old[1], first, n+1, rest, content[at:])
+	v := appendFrame(make([]byte, 0, frameValueCap(old, content[at:])), old[1], first, n+1, rest, content[at:])
 	return putChunkValue(b, k, v, first, n+1, content, read)
 }
+
+// frameValueCap is room enough for the chunk old with the record rec added in a frame of
+// its own (appendFrame), so that the new value is made in one allocation: the head grows
+// by a byte or two at most, and the frame holds rec with at most 14 bytes of headers when
+// stored as it is (rawFrame), and about 20 when the encoder keeps a record that does not
+// compress in raw blocks. (Room for half the record, as before, made every frame that
+// does not halve its record copy the whole value once more: every comment's.)
+func frameValueCap(old, rec []byte) int { return len(old) + len(rec) + 32 }
 
 // putChunk writes the chunk of count events from first, content its records, under k,
 // and tells wrote (when not nil) what it wrote. The stored value is not changed after:
@@ -505,7 +518,11 @@ func chunkLast(tx kv.Tx, id uint32, v int, keep *chunkRead, memo *wroteMemo) (ha
 		content []byte
 		kept    []byte // raw, as kept for appendEvent
 	)
-	if w, hit := memo.chunk(id, k, raw); hit {
+	take := memo.chunk
+	if keep != nil {
+		take = memo.takeChunk // the records' spare room becomes the commit's (appendEvent)
+	}
+	if w, hit := take(id, k, raw); hit {
 		first, content, kept = w.first, w.content, w.raw // this node wrote it last: not decoded again
 	} else {
 		var u unpacker

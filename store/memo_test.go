@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"path/filepath"
@@ -156,4 +157,83 @@ func threeCaseStore(t *testing.T) (*Store, uint32, workflow.Case) {
 		t.Fatal(err)
 	}
 	return s, id, c
+}
+
+// TestCommitAppendsToTheRememberedRecords: a commit on a case this node committed last
+// appends its event to the remembered records in place (no copy of the chunk's records
+// for each action), leaves the records as the last commit kept them, and takes them for
+// itself: a second taker finds nothing to take and decodes the chunk as stored.
+func TestCommitAppendsToTheRememberedRecords(t *testing.T) {
+	s, id, c := threeCaseStore(t)
+	comment := func(v int, text string) workflow.Case {
+		t.Helper()
+		n, err := s.Apply(id, v, Demo.Staff[0], workflow.Action{Kind: workflow.ActComment, Comment: text})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	remembered := func(v int) (chunkRead, []byte) {
+		t.Helper()
+		var w chunkRead
+		var raw []byte
+		k := chunkKey(id, chunkStart(v))
+		if err := s.db.View(func(tx kv.Tx) error {
+			raw = bytes.Clone(tx.Bucket(bEvents).Get(k))
+			var ok bool
+			if w, ok = s.wrote.chunk(id, k, raw); !ok {
+				t.Fatalf("the chunk of event %d is not remembered", v)
+			}
+			return nil
+		}); err != nil {
+			t.Fatal(err)
+		}
+		return w, raw
+	}
+	n := comment(c.Version, "一")
+	n = comment(n.Version, "二") // the records now have room for the next
+	if chunkStart(n.Version) != chunkStart(n.Version+1) {
+		t.Fatalf("event %d starts a chunk: pick another case history", n.Version+1)
+	}
+	before, _ := remembered(n.Version)
+	kept := bytes.Clone(before.content)
+	n = comment(n.Version, "三")
+	after, raw := remembered(n.Version)
+	if len(after.content) <= len(before.content) || &after.content[0] != &before.content[0] {
+		t.Errorf("the commit copied the remembered records (%d bytes, then %d)", len(before.content), len(after.content))
+	}
+	if !bytes.Equal(before.content, kept) {
+		t.Error("the records as the last commit kept them changed")
+	}
+	if !bytes.Equal(after.content[:len(kept)], kept) {
+		t.Error("the new records do not begin with the old")
+	}
+	var u unpacker
+	if _, stored, err := u.frame(raw); err != nil || !bytes.Equal(stored, after.content) {
+		t.Errorf("the remembered records are not the stored chunk's (%v)", err)
+	}
+	k := chunkKey(id, chunkStart(n.Version))
+	if _, ok := s.wrote.takeChunk(id, k, raw); !ok {
+		t.Fatal("the chunk just written cannot be taken")
+	}
+	if _, ok := s.wrote.takeChunk(id, k, raw); ok {
+		t.Error("the records were taken twice")
+	}
+	if _, ok := s.wrote.chunk(id, k, raw); ok {
+		t.Error("taken records are still remembered")
+	}
+	n = comment(n.Version, "四") // decodes the chunk: nothing to take
+	evs, err := s.Events(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range []string{"一", "二", "三", "四"} {
+		e := evs[len(evs)-4+i]
+		if e.Comment != text || (i > 0 && e.PrevHash != evs[len(evs)-5+i].Hash) {
+			t.Errorf("event %d: %q chained to %.8s", e.Seq, e.Comment, e.PrevHash)
+		}
+	}
+	if len(evs) != n.Version {
+		t.Errorf("%d events, version %d", len(evs), n.Version)
+	}
 }

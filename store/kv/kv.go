@@ -47,7 +47,12 @@ type Tx interface {
 
 // Bucket is an ordered map of byte keys to byte values with its own sequence.
 type Bucket interface {
+	// Get is the value of key (nil: none). It is valid while the transaction lasts and
+	// must not be changed (bbolt's are the mapped file; PostgreSQL's the transaction's
+	// own copy, which a later Get of the key returns again).
 	Get(key []byte) []byte
+	// Put stores value under key. The value must stay as it is while the transaction
+	// lasts (bbolt's rule: both backends keep it, not a copy); the key may be reused.
 	Put(key, value []byte) error
 	Delete(key []byte) error
 	Cursor() Cursor
