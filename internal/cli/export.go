@@ -167,7 +167,7 @@ func (a *app) export(format, since, out string) int {
 	bw := bufio.NewWriter(main)
 	n := 0
 	if f == "json" {
-		n, err = x.json(bw, from)
+		n, err = x.json(bw, fileChunkWriter(main), from)
 	} else if toFile {
 		var ew io.Writer
 		if ew, err = open(eventsPath); err != nil {
@@ -270,15 +270,37 @@ type exportItem struct {
 // encoded on the store's decoding goroutines (every core), by the generated encoder
 // (exportenc.go: json.MarshalIndent's bytes without reflection or a second pass); an
 // event that masking and encoding would give back as it is stored is written from its
-// stored bytes (exportraw.go). This one writes the cases in order. The buffers go back
-// to the encoders once written.
-func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
-	n := 0
-	if _, err := io.WriteString(w, "["); err != nil {
-		return 0, err
-	}
+// stored bytes (exportraw.go). This one writes the cases in order: to w, or, when cw is
+// not nil (a regular file), through cw in whole chunks. The buffers go back to the
+// encoders once written.
+func (x *exporter) json(w io.Writer, cw *chunkWriter, since time.Time) (int, error) {
 	// As many as can be in flight: the batches the store decodes ahead, 256 cases each.
 	bufs := make(chan []byte, 8*256)
+	give := func(b []byte) {
+		if cap(b) <= 1<<20 {
+			select {
+			case bufs <- b:
+			default:
+			}
+		}
+	}
+	put := func(p, buf []byte) error {
+		if cw != nil {
+			return cw.add(p, buf)
+		}
+		_, err := w.Write(p)
+		if buf != nil { // w keeps none of it (a bufio.Writer copies or writes through)
+			give(buf)
+		}
+		return err
+	}
+	if cw != nil {
+		cw.give = give
+	}
+	n := 0
+	if err := put([]byte("["), nil); err != nil {
+		return 0, err
+	}
 	enc := func(sc *store.StoredCase) ([]byte, error) {
 		var buf []byte
 		select {
@@ -299,14 +321,7 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 			item = b[1:]
 		}
 		n++
-		_, err := w.Write(item)
-		if cap(b) <= 1<<20 { // w keeps none of it (a bufio.Writer copies or writes through)
-			select {
-			case bufs <- b:
-			default:
-			}
-		}
-		return err
+		return put(item, b)
 	})
 	if err != nil {
 		return n, err
@@ -315,7 +330,12 @@ func (x *exporter) json(w io.Writer, since time.Time) (int, error) {
 	if n == 0 {
 		end = "]\n"
 	}
-	_, err = io.WriteString(w, end)
+	if err := put([]byte(end), nil); err != nil {
+		return n, err
+	}
+	if cw != nil {
+		err = cw.flush()
+	}
 	return n, err
 }
 

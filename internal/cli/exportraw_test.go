@@ -559,7 +559,7 @@ func TestExportTakesStoredEvents(t *testing.T) {
 		x := &exporter{st: st, lang: "zh", names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone},
 			ctx: context.Background(), work: &work{}, fullPath: fullPath}
 		var out bytes.Buffer
-		if _, err := x.json(&out, time.Time{}); err != nil {
+		if _, err := x.json(&out, nil, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		return out.Bytes(), x
