@@ -227,7 +227,8 @@ type exporter struct {
 	fullPath    bool
 	taken, seen atomic.Int64
 	casesTaken  atomic.Int64
-	itemBufs    sync.Pool // of *itemBufs: item's buffers, reused case after case
+	directLeft  atomic.Int64 // items with events written in place that then went to raw (item)
+	itemBufs    sync.Pool    // of *itemBufs: item's buffers, reused case after case
 
 	ctx   context.Context // Ctrl+C
 	work  *work           // progress: done of total
@@ -373,9 +374,43 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 			return nil, err
 		}
 	}
-	raw, ends := ib.raw[:0], ib.ends[:0]
+	raw, ends, starts := ib.raw[:0], ib.ends[:0], ib.starts[:0]
 	taken := 0
+	// With the case written from storage, the events are written straight after it, in
+	// place (direct), as long as each is taken: most items are written so whole, their
+	// events copied nowhere else. At the first event not taken, those taken so far move
+	// to raw, the item is cut back to the case, and the rest goes the way below.
+	direct := caseTaken
+	mark := len(e.b)
+	if direct {
+		n1 := 1
+		e.key(&n1, 0, "\"events\": ")
+		e.b = append(e.b, '[')
+	}
 	take := func(js []byte) bool {
+		if direct {
+			if len(ends) > 0 {
+				e.b = append(e.b, ',')
+			}
+			e.newline(2)
+			from := len(e.b)
+			var ok bool
+			if e.b, ok = rawEvent(e.b, js, 2, sc.OpenAgent); ok {
+				starts = append(starts, from)
+				ends = append(ends, len(e.b))
+				taken++
+				return true
+			}
+			for i, end := range ends {
+				raw = append(raw, e.b[starts[i]:end]...)
+				ends[i] = len(raw)
+			}
+			e.b = e.b[:mark]
+			direct = false
+			if len(ends) > 0 {
+				x.directLeft.Add(1)
+			}
+		}
 		ok := false
 		if fast {
 			raw, ok = rawEvent(raw, js, 2, sc.OpenAgent)
@@ -392,7 +427,7 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 	if cap(raw) <= 1<<20 {
 		ib.raw = raw
 	}
-	ib.ends = ends
+	ib.ends, ib.starts = ends, starts
 	if err != nil {
 		return nil, err
 	}
@@ -404,6 +439,15 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 	c, evs, err = x.mask(c, evs)
 	if err != nil {
 		return nil, err
+	}
+	if direct { // every event written in place: the item ends as itemWith ends it
+		if len(evs) > 0 {
+			e.newline(1)
+		}
+		e.b = append(e.b, ']')
+		e.newline(0)
+		e.b = append(e.b, '}')
+		return e.b, nil
 	}
 	if err := x.itemWith(&e, &c, !caseTaken, evs, raw, ends); err != nil {
 		// A value the generated encoder leaves to encoding/json (a time outside RFC
@@ -436,8 +480,9 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 // itemBufs: the events an item writes from storage, one after the other (raw), and where
 // each ends in raw (-1: not taken).
 type itemBufs struct {
-	raw  []byte
-	ends []int
+	raw    []byte
+	ends   []int
+	starts []int // while the events are written in place: where each begins in the item
 }
 
 // itemWith ends enccli_exportItem at depth 0, after the case's key: the case (when

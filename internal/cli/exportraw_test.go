@@ -555,6 +555,19 @@ func FuzzRawEvent(f *testing.F) {
 // decoded, masked and encoded.
 func TestExportTakesStoredEvents(t *testing.T) {
 	st := piiDemoOffice(t)
+	// Three clean cases get a comment with a number, then one without: their events
+	// begin in place after the case, and the number sends them the other way.
+	for _, id := range []uint32{10, 20, 30} {
+		c, err := st.Case(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range []string{piiTyped["hyphen"], "已电话联系企业"} {
+			if c, err = st.Apply(c.ID, c.Version, cliSpecialist, workflow.Action{Kind: workflow.ActComment, Comment: text}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	export := func(fullPath bool) ([]byte, *exporter) {
 		x := &exporter{st: st, lang: "zh", names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone},
 			ctx: context.Background(), work: &work{}, fullPath: fullPath}
@@ -586,6 +599,9 @@ func TestExportTakesStoredEvents(t *testing.T) {
 	t.Logf("%d of %d events written from storage", x.taken.Load(), x.seen.Load())
 	if x.taken.Load() < x.seen.Load()*3/4 {
 		t.Fatalf("only %d of %d events written from storage", x.taken.Load(), x.seen.Load())
+	}
+	if x.directLeft.Load() < 3 || y.directLeft.Load() != 0 {
+		t.Fatalf("items whose events left the place after the case: %d, %d with the full path", x.directLeft.Load(), y.directLeft.Load())
 	}
 }
 
