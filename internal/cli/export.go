@@ -228,6 +228,7 @@ type exporter struct {
 	taken, seen atomic.Int64
 	casesTaken  atomic.Int64
 	directLeft  atomic.Int64 // items with events written in place that then went to raw (item)
+	maskSkipped atomic.Int64 // items written whole from storage, masking not called (item)
 	itemBufs    sync.Pool    // of *itemBufs: item's buffers, reused case after case
 
 	ctx   context.Context // Ctrl+C
@@ -433,14 +434,13 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 	}
 	x.taken.Add(int64(taken))
 	x.seen.Add(int64(len(evs)))
-	// The taken events are zero Events here: masking passes them as they are (no intake,
-	// no number), so its result, and its error (which names an event by its index), are
-	// those of the whole history.
-	c, evs, err = x.mask(c, evs)
-	if err != nil {
-		return nil, err
-	}
-	if direct { // every event written in place: the item ends as itemWith ends it
+	if direct {
+		// The case and every event were written from storage: each string of them was
+		// proven to hold no number FindPII finds, the agent masked by the scan. Masking
+		// would be given the case's number alone (which the scan searched) and zero
+		// Events: it could change nothing and find nothing, so it is not called. The item
+		// ends as itemWith ends it.
+		x.maskSkipped.Add(1)
 		if len(evs) > 0 {
 			e.newline(1)
 		}
@@ -448,6 +448,13 @@ func (x *exporter) item(dst []byte, sc *store.StoredCase) ([]byte, error) {
 		e.newline(0)
 		e.b = append(e.b, '}')
 		return e.b, nil
+	}
+	// The taken events are zero Events here: masking passes them as they are (no intake,
+	// no number), so its result, and its error (which names an event by its index), are
+	// those of the whole history.
+	c, evs, err = x.mask(c, evs)
+	if err != nil {
+		return nil, err
 	}
 	if err := x.itemWith(&e, &c, !caseTaken, evs, raw, ends); err != nil {
 		// A value the generated encoder leaves to encoding/json (a time outside RFC
