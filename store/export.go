@@ -231,7 +231,7 @@ func (s *Store) eachCase(since time.Time, withEvents bool, enc func(sc *StoredCa
 			if err = b.err; err != nil {
 				break
 			}
-			for i := range b.cases {
+			for i := range b.keep {
 				if b.keep[i] {
 					if enc != nil && b.encErr[i] != nil {
 						err = b.encErr[i]
@@ -321,14 +321,14 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 // with u's buffers; with enc, it encodes each kept case too, its events decoded into
 // *scratch (the decoder's, reused: enc must keep nothing of them).
 func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(sc *StoredCase) ([]byte, error)) error {
-	b.cases = make([]workflow.Case, len(b.raws))
-	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
-	if enc != nil {
+	if enc != nil { // the cases and events are the encoder's: b holds only its bytes
 		b.out, b.encErr = make([][]byte, len(b.raws)), make([]error, len(b.raws))
+	} else {
+		b.cases = make([]workflow.Case, len(b.raws))
+		b.evs = make([][]workflow.Event, len(b.raws))
 	}
 	for i, r := range b.raws {
-		c := &b.cases[i]
 		if len(r.k) != 4 {
 			return fmt.Errorf("case key %x is malformed", r.k)
 		}
@@ -359,6 +359,7 @@ func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBa
 			}
 			continue
 		}
+		c := &b.cases[i]
 		if err := u.one.unmarshal(r.v, c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}
