@@ -18,6 +18,22 @@ import (
 // Personal fields come back decrypted, as from Case and Events (Locked when the key
 // cannot open them).
 
+// CaseCount is how many cases the store holds, without the summaries (a store opened
+// with Options.NoSummaries): the cases bucket's last id, as check counts them — ids are
+// given in order from 1 and never reused, and no case is ever deleted.
+func (s *Store) CaseCount() (int64, error) {
+	var n int64
+	err := s.view(func(tx kv.Tx) error {
+		return s.shield(string(bCases), 0, func() error {
+			if cb := tx.Bucket(bCases); cb != nil {
+				n = int64(min(cb.Sequence(), 1<<32))
+			}
+			return nil
+		})
+	})
+	return n, err
+}
+
 // AllCases returns every case, in ascending id order (the order they were taken in).
 func (s *Store) AllCases() ([]workflow.Case, error) {
 	var out []workflow.Case

@@ -72,7 +72,8 @@ func (a *app) export(format, since, out string) int {
 			}
 		}
 	}
-	st, done, ok := a.useStore(a.dbPath(), store.Options{ReadOnly: true, IndexOnDemand: true}) // it never searches
+	opts := exportStoreOptions(from)
+	st, done, ok := a.useStore(a.dbPath(), opts)
 	if !ok {
 		return exitFail
 	}
@@ -86,17 +87,22 @@ func (a *app) export(format, since, out string) int {
 	x := &exporter{st: st, lang: l, names: staffNames(st), now: now, keep: []string{st.Settings().Letterhead.Phone}, ctx: ctx}
 	x.work = a.work("progress.export", progress.Cases)
 	defer x.work.done()
-	// The total, for the progress line, is counted from the summaries once they are
-	// loaded (until then the line shows "?"): the export does not wait for that load
-	// (about half a second at 100,000 cases, on one core), it runs beside it.
+	// The total, for the progress line: every case, or with --since those the
+	// summaries say were received since, counted once they are loaded (until then the
+	// line shows "?"): the export does not wait for that load (about half a second at
+	// 100,000 cases, on one core), it runs beside it.
 	counted := make(chan struct{})
 	defer func() { <-counted }()
 	go func() {
 		defer close(counted)
 		var n int64
-		for sm := range st.Snapshot().All() {
-			if !sm.ReceivedAt.Before(from) {
-				n++
+		if opts.NoSummaries {
+			n, _ = st.CaseCount() // on an error, "?" stays: the export meets it itself
+		} else {
+			for sm := range st.Snapshot().All() {
+				if !sm.ReceivedAt.Before(from) {
+					n++
+				}
 			}
 		}
 		if !toFile && f == "csv" {
@@ -201,6 +207,14 @@ func (a *app) export(format, since, out string) int {
 		fmt.Fprintln(a.stderr, a.t("cli.exported", n, what))
 	}
 	return exitOK
+}
+
+// exportStoreOptions: the export opens the store read-only and never searches. Without
+// --since (from zero) it loads no summaries either (about 0.4 CPU-s and 100 MB of heap
+// at 100,000 cases): the progress line's total is then the number of cases, counted as
+// check counts them (Store.CaseCount).
+func exportStoreOptions(from time.Time) store.Options {
+	return store.Options{ReadOnly: true, IndexOnDemand: true, NoSummaries: from.IsZero()}
 }
 
 // eventsFile is where the events table of a CSV export goes: cases.csv → cases-events.csv.

@@ -9,6 +9,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
+
+	"repairdesk/workflow"
 )
 
 // TestChunkWriter: the bytes written are the pieces' bytes in order, whatever the
@@ -199,5 +202,19 @@ func TestFileChunkWriter(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Fatalf("the file holds %d bytes, %d written", len(got), len(want))
+	}
+}
+
+// TestExportStoreOptions: an export of every case opens the store without its summaries
+// (the progress line's total is Store.CaseCount, TestProgressOnATerminal); with --since
+// it loads them, to count the cases received since.
+func TestExportStoreOptions(t *testing.T) {
+	o := exportStoreOptions(time.Time{})
+	if !o.ReadOnly || !o.IndexOnDemand || !o.NoSummaries {
+		t.Fatalf("every case: %+v", o)
+	}
+	o = exportStoreOptions(time.Date(2025, 9, 1, 0, 0, 0, 0, workflow.ChinaTZ))
+	if !o.ReadOnly || !o.IndexOnDemand || o.NoSummaries {
+		t.Fatalf("--since: %+v", o)
 	}
 }
