@@ -8,10 +8,14 @@ import (
 // chunkSize is the size of the JSON export's writes to a regular file: each write but
 // the last covers exactly one or more whole chunks of the file, from a chunk boundary.
 // The items themselves (about 23 KB each at 100,000 cases) fall anywhere; written one by
-// one, each write began and ended inside a page and the page cache put them into small
-// folios, two writes sharing the page between them. Whole aligned 64 KiB writes let it
-// take each run in large folios: fewer folios to allocate, look up and account.
-const chunkSize = 64 << 10
+// one, each write began and ended inside a page, and the page cache found, zeroed and
+// filled the shared pages twice. Aligned writes fill whole folios once. The size is
+// measured, not assumed (BENCHMARKS.md, round thirteen): on the 2-core VM, writing the
+// 2.27 GB export in aligned 16 KiB or 32 KiB chunks took less system time than the
+// items one by one in every pair, while 64 KiB, 256 KiB and 1 MiB chunks took more —
+// the kernel copies into folios of the write's size, and pages of the larger orders
+// came cold (three times the copying time in the profile of 64 KiB writes).
+const chunkSize = 16 << 10
 
 // chunkMaxPieces bounds the pieces one write gathers (below the kernel's IOV_MAX, 1024).
 const chunkMaxPieces = 512
