@@ -18,6 +18,22 @@ import (
 // Personal fields come back decrypted, as from Case and Events (Locked when the key
 // cannot open them).
 
+// CaseCount is how many cases the store holds, without the summaries (a store opened
+// with Options.NoSummaries): the cases bucket's last id, as check counts them — ids are
+// given in order from 1 and never reused, and no case is ever deleted.
+func (s *Store) CaseCount() (int64, error) {
+	var n int64
+	err := s.view(func(tx kv.Tx) error {
+		return s.shield(string(bCases), 0, func() error {
+			if cb := tx.Bucket(bCases); cb != nil {
+				n = int64(min(cb.Sequence(), 1<<32))
+			}
+			return nil
+		})
+	})
+	return n, err
+}
+
 // AllCases returns every case, in ascending id order (the order they were taken in).
 func (s *Store) AllCases() ([]workflow.Case, error) {
 	var out []workflow.Case
@@ -231,7 +247,7 @@ func (s *Store) eachCase(since time.Time, withEvents bool, enc func(sc *StoredCa
 			if err = b.err; err != nil {
 				break
 			}
-			for i := range b.cases {
+			for i := range b.keep {
 				if b.keep[i] {
 					if enc != nil && b.encErr[i] != nil {
 						err = b.encErr[i]
@@ -321,14 +337,14 @@ func readCases(cb, eb kv.Bucket, withEvents bool, last *uint32, work, ordered ch
 // with u's buffers; with enc, it encodes each kept case too, its events decoded into
 // *scratch (the decoder's, reused: enc must keep nothing of them).
 func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBatch, since time.Time, enc func(sc *StoredCase) ([]byte, error)) error {
-	b.cases = make([]workflow.Case, len(b.raws))
-	b.evs = make([][]workflow.Event, len(b.raws))
 	b.keep = make([]bool, len(b.raws))
-	if enc != nil {
+	if enc != nil { // the cases and events are the encoder's: b holds only its bytes
 		b.out, b.encErr = make([][]byte, len(b.raws)), make([]error, len(b.raws))
+	} else {
+		b.cases = make([]workflow.Case, len(b.raws))
+		b.evs = make([][]workflow.Event, len(b.raws))
 	}
 	for i, r := range b.raws {
-		c := &b.cases[i]
 		if len(r.k) != 4 {
 			return fmt.Errorf("case key %x is malformed", r.k)
 		}
@@ -359,6 +375,7 @@ func (s *Store) decodeBatch(u *eventReader, scratch *[]workflow.Event, b *caseBa
 			}
 			continue
 		}
+		c := &b.cases[i]
 		if err := u.one.unmarshal(r.v, c); err != nil {
 			return fmt.Errorf("case %d is unreadable: %w", id, err)
 		}

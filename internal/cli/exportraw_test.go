@@ -555,11 +555,24 @@ func FuzzRawEvent(f *testing.F) {
 // decoded, masked and encoded.
 func TestExportTakesStoredEvents(t *testing.T) {
 	st := piiDemoOffice(t)
+	// Three clean cases get a comment with a number, then one without: their events
+	// begin in place after the case, and the number sends them the other way.
+	for _, id := range []uint32{10, 20, 30} {
+		c, err := st.Case(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, text := range []string{piiTyped["hyphen"], "已电话联系企业"} {
+			if c, err = st.Apply(c.ID, c.Version, cliSpecialist, workflow.Action{Kind: workflow.ActComment, Comment: text}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	export := func(fullPath bool) ([]byte, *exporter) {
 		x := &exporter{st: st, lang: "zh", names: staffNames(st), now: time.Now(), keep: []string{st.Settings().Letterhead.Phone},
 			ctx: context.Background(), work: &work{}, fullPath: fullPath}
 		var out bytes.Buffer
-		if _, err := x.json(&out, time.Time{}); err != nil {
+		if _, err := x.json(&out, nil, time.Time{}); err != nil {
 			t.Fatal(err)
 		}
 		return out.Bytes(), x
@@ -586,6 +599,26 @@ func TestExportTakesStoredEvents(t *testing.T) {
 	t.Logf("%d of %d events written from storage", x.taken.Load(), x.seen.Load())
 	if x.taken.Load() < x.seen.Load()*3/4 {
 		t.Fatalf("only %d of %d events written from storage", x.taken.Load(), x.seen.Load())
+	}
+	if x.directLeft.Load() < 3 || y.directLeft.Load() != 0 {
+		t.Fatalf("items whose events left the place after the case: %d, %d with the full path", x.directLeft.Load(), y.directLeft.Load())
+	}
+	// An item written whole from storage is not given to masking (item): what masking
+	// would have been given there — the case's number and zero Events — it passes
+	// unchanged, without an error, for every case of the office.
+	if x.maskSkipped.Load() < 250 || y.maskSkipped.Load() != 0 {
+		t.Fatalf("items not given to masking: %d, %d with the full path", x.maskSkipped.Load(), y.maskSkipped.Load())
+	}
+	all, err := st.AllCases()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range all {
+		evs := make([]workflow.Event, 40)
+		mc, mevs, err := x.mask(workflow.Case{No: c.No}, evs)
+		if err != nil || !reflect.DeepEqual(mc, workflow.Case{No: c.No}) || len(mevs) != len(evs) || !reflect.DeepEqual(mevs, make([]workflow.Event, 40)) {
+			t.Fatalf("case %s: masking its number and zero events gives %+v, %d events, %v", c.No, mc, len(mevs), err)
+		}
 	}
 }
 
