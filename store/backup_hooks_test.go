@@ -1,9 +1,6 @@
 package store
 
-import (
-	"io"
-	"sync"
-)
+import "io"
 
 // SetBackupFileWriter puts f between a local backup's copy and its file (what f writes is
 // what lands on disk; the hash sees what the snapshot gave), until the returned function
@@ -17,12 +14,4 @@ func SetBackupFileWriter(f func(io.Writer) io.Writer) (restore func()) {
 // HoldBackupAnchors makes a local backup wait, before it carries the anchor log beside
 // the copy, until release is called (which also ends the hold for later backups). Tests
 // that use it must not run in parallel.
-func HoldBackupAnchors() (release func()) {
-	gate := make(chan struct{})
-	hold := func() { <-gate }
-	backupCarryHold.Store(&hold)
-	return sync.OnceFunc(func() {
-		backupCarryHold.Store(nil)
-		close(gate)
-	})
-}
+func HoldBackupAnchors() (release func()) { return holdAt(&backupCarryHold) }
