@@ -58,6 +58,13 @@ func (s *Store) Shared() bool { return kv.BoltDB(s.db) == nil }
 // reconnects by itself; sessions say 数据库连接中断，正在重连 meanwhile).
 func (s *Store) DBLost() bool { return s.feed.lost.Load() }
 
+// resetConns drops a shared store's pooled connections (kv.PG.ResetConns).
+func (s *Store) resetConns() {
+	if d, ok := s.db.(*kv.PG); ok {
+		d.ResetConns()
+	}
+}
+
 // FeedCursor is the number of the last change-feed entry this node applied.
 func (s *Store) FeedCursor() uint64 { return s.feed.cursor.Load() }
 
@@ -291,12 +298,18 @@ func (s *Store) follow(ctx context.Context, src kv.FeedSource) {
 			cancel()
 			if err != nil {
 				if ctx.Err() == nil && !s.feed.lost.Swap(true) {
+					s.resetConns()
 					s.publish(Change{Topic: "db", At: s.opts.Now()})
 				}
 				break
 			}
-			if s.feed.lost.Swap(false) {
-				s.publish(Change{Topic: "db", At: s.opts.Now()})
+			if s.feed.lost.Load() {
+				// Back: the connections made before or during the loss are dropped before
+				// the sessions are told, so that no action takes a dead one.
+				s.resetConns()
+				if s.feed.lost.Swap(false) {
+					s.publish(Change{Topic: "db", At: s.opts.Now()})
+				}
 			}
 			fresh := f.fresh(es)
 			if len(fresh) > 0 {

@@ -1,10 +1,12 @@
 package store
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"maps"
 	"slices"
+	"testing"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -47,6 +49,26 @@ func (s *Store) PGPool() *pgxpool.Pool {
 		return d.Pool()
 	}
 	return nil
+}
+
+// FillWriterPool leaves n connections idle in the writer pool of a store on PostgreSQL
+// (acquired together, then released), as a node that has had n commits at once has.
+func FillWriterPool(t testing.TB, s *Store, n int) {
+	d, ok := s.db.(*kv.PG)
+	if !ok {
+		t.Fatal("not a store on PostgreSQL")
+	}
+	var conns []*pgxpool.Conn
+	for range n {
+		c, err := d.WritePool().Acquire(context.Background())
+		if err != nil {
+			t.Fatal(err)
+		}
+		conns = append(conns, c)
+	}
+	for _, c := range conns {
+		c.Release()
+	}
 }
 
 // OpenDueAgainstRebuild makes the open cases' part of the results for the current

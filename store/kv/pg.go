@@ -258,7 +258,16 @@ func (d *PG) Addr() string { return d.addr }
 // Pool is the connection pool (the change feed, tests).
 func (d *PG) Pool() *pgxpool.Pool { return d.pool }
 
+// WritePool is the read-write transactions' connection pool (tests).
+func (d *PG) WritePool() *pgxpool.Pool { return d.wpool }
+
 func (d *PG) Close() error { d.pool.Close(); d.wpool.Close(); return nil }
+
+// ResetConns closes the pools' connections (one in use, when it is released). After the
+// database could not be reached, a connection idle in a pool may be dead without the
+// pool knowing — pgxpool pings on Acquire only a connection idle for over a second —
+// and the first commit after the recovery took one and failed ("unexpected EOF").
+func (d *PG) ResetConns() { d.pool.Reset(); d.wpool.Reset() }
 
 // CacheFit is the server's shared_buffers and the size of the case base's table with
 // its index and TOAST (rd_kv), in bytes: a base larger than the server's own cache has
